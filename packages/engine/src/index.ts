@@ -1,0 +1,2 @@
+import { hello } from '@agentic-flow/spec';
+export const engineHello = hello + '-engine';

@@ -1,0 +1,52 @@
+import type { StepError } from '@agentic-flow/spec';
+
+/** What a step can see of its execution. Templates in `config` are already resolved. */
+export interface StepContext {
+  results: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  input: Record<string, unknown>;
+  execution: { id: string; workflowId: string; workflowVersion: string };
+}
+
+export interface StepExecutionInput<C = unknown> {
+  stepRunId: string;
+  stepId: string;
+  stepType: string;
+  executionId: string;
+  attempt: number;
+  /** The step's `config`, templates resolved by the coordinator. Executors validate it themselves. */
+  config: C;
+  context: StepContext;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface StepLogEntry {
+  level: LogLevel;
+  message: string;
+  /** Epoch milliseconds on the worker. */
+  at: number;
+}
+
+export interface StepRuntime {
+  /** Aborted when the worker shuts down hard or the step is cancelled. */
+  signal: AbortSignal;
+  /** Captured into `workflow_logs` with the step's result. */
+  log(level: LogLevel, message: string): void;
+}
+
+export type StepOutcome =
+  | { ok: true; output: unknown; variableUpdates?: Record<string, unknown> }
+  | { ok: false; error: StepError };
+
+/**
+ * One implementation per step type. The worker owns the queue; an executor only turns an input into
+ * an outcome. A step failure is an outcome (`ok: false`), not a thrown error: throwing means the
+ * executor itself broke, and the job is retried by BullMQ.
+ */
+export interface StepExecutor<C = unknown> {
+  readonly type: string;
+  execute(input: StepExecutionInput<C>, runtime: StepRuntime): Promise<StepOutcome>;
+  /** Releases pooled resources (isolates, HTTP agents) on shutdown. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+export { ID_PATTERN, IdSchema, StepIdSchema, WorkflowIdSchema, VersionSchema, DurationMsSchema } from './ids.js';
+export { STEP_ERROR_CODES, StepErrorSchema, stepError } from './step-error.js';
+export type { StepError, StepErrorCode } from './step-error.js';
+export { AgentTaskConfigSchema } from './steps/agent-task.js';
+export type { AgentTaskConfig } from './steps/agent-task.js';
+export { ParallelConfigSchema } from './steps/parallel.js';
+export type { ParallelConfig } from './steps/parallel.js';
+export { ConditionConfigSchema } from './steps/condition.js';
+export type { ConditionConfig } from './steps/condition.js';
+export { LoopConfigSchema } from './steps/loop.js';
+export type { LoopConfig } from './steps/loop.js';
+export { HTTP_METHODS, HttpConfigSchema } from './steps/http.js';
+export type { HttpConfig } from './steps/http.js';
+export { ScriptConfigSchema } from './steps/script.js';
+export type { ScriptConfig } from './steps/script.js';
+export { RecoveryStrategySchema } from './recovery-strategy.js';
+export type { RecoveryStrategy } from './recovery-strategy.js';
+export { TriggerSchema } from './trigger.js';
+export type { Trigger } from './trigger.js';
+export {
+  STEP_TYPES,
+  CONTROL_STEP_TYPES,
+  WORK_STEP_TYPES,
+  isControlStepType,
+  StepSchema,
+} from './step.js';
+export type {
+  Step,
+  StepInput,
+  StepType,
+  ControlStepType,
+  WorkStepType,
+  AgentTaskStep,
+  ParallelStep,
+  ConditionStep,
+  LoopStep,
+  HttpStep,
+  ScriptStep,
+} from './step.js';
+export { WorkflowDefinitionSchema } from './workflow-definition.js';
+export type { WorkflowDefinition, WorkflowDefinitionInput } from './workflow-definition.js';

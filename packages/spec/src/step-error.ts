@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * Stable codes for everything that can make a step fail. They cross the queue (worker → coordinator)
+ * and the API, so a code is never renamed or reused; `docs/errors.md` documents each one.
+ */
+export const STEP_ERROR_CODES = [
+  'TIMEOUT',
+  'HTTP_STATUS',
+  'NETWORK',
+  'SCRIPT_ERROR',
+  'MEMORY_LIMIT',
+  'MODULE_NOT_ALLOWED',
+  'TEMPLATE',
+  'INVALID_CONFIG',
+  'OUTPUT_NOT_SERIALIZABLE',
+  'EXPRESSION_ERROR',
+  'LOOP_LIMIT',
+  'CIRCUIT_OPEN',
+  'UNSUPPORTED_STEP_TYPE',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+
+export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];
+
+export const StepErrorSchema = z.object({
+  code: z.enum(STEP_ERROR_CODES),
+  message: z.string(),
+  /** Free-form, JSON-serializable detail: the HTTP status, the script line, the template path… */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type StepError = z.infer<typeof StepErrorSchema>;
+
+export function stepError(code: StepErrorCode, message: string, details?: Record<string, unknown>): StepError {
+  return details === undefined ? { code, message } : { code, message, details };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { StepIdSchema } from './ids.js';
+import { RecoveryStrategySchema } from './recovery-strategy.js';
+import { AgentTaskConfigSchema } from './steps/agent-task.js';
+import { ConditionConfigSchema } from './steps/condition.js';
+import { HttpConfigSchema } from './steps/http.js';
+import { LoopConfigSchema } from './steps/loop.js';
+import { ParallelConfigSchema } from './steps/parallel.js';
+import { ScriptConfigSchema } from './steps/script.js';
+
+export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** Step types the coordinator evaluates itself; the rest run on workers. */
+export const CONTROL_STEP_TYPES = ['parallel', 'condition', 'loop'] as const satisfies readonly StepType[];
+export const WORK_STEP_TYPES = ['agent-task', 'http', 'script'] as const satisfies readonly StepType[];
+export type ControlStepType = (typeof CONTROL_STEP_TYPES)[number];
+export type WorkStepType = (typeof WORK_STEP_TYPES)[number];
+
+export function isControlStepType(type: string): type is ControlStepType {
+  return (CONTROL_STEP_TYPES as readonly string[]).includes(type);
+}
+
+const stepFields = {
+  id: StepIdSchema,
+  name: z.string().min(1).optional(),
+  description: z.string().optional(),
+  /** Steps that follow this one. A step with several predecessors waits for all of them (a join). */
+  next: z.array(StepIdSchema).default([]),
+  /** What to do when the step fails; overrides the strategy registered for its type. */
+  onError: RecoveryStrategySchema.optional(),
+};
+
+export const AgentTaskStepSchema = z.strictObject({ ...stepFields, type: z.literal('agent-task'), config: AgentTaskConfigSchema });
+export const ParallelStepSchema = z.strictObject({ ...stepFields, type: z.literal('parallel'), config: ParallelConfigSchema });
+export const ConditionStepSchema = z.strictObject({ ...stepFields, type: z.literal('condition'), config: ConditionConfigSchema });
+export const LoopStepSchema = z.strictObject({ ...stepFields, type: z.literal('loop'), config: LoopConfigSchema });
+export const HttpStepSchema = z.strictObject({ ...stepFields, type: z.literal('http'), config: HttpConfigSchema });
+export const ScriptStepSchema = z.strictObject({ ...stepFields, type: z.literal('script'), config: ScriptConfigSchema });
+
+export const StepSchema = z.discriminatedUnion('type', [
+  AgentTaskStepSchema,
+  ParallelStepSchema,
+  ConditionStepSchema,
+  LoopStepSchema,
+  HttpStepSchema,
+  ScriptStepSchema,
+]);
+
+export type Step = z.infer<typeof StepSchema>;
+export type StepInput = z.input<typeof StepSchema>;
+export type AgentTaskStep = z.infer<typeof AgentTaskStepSchema>;
+export type ParallelStep = z.infer<typeof ParallelStepSchema>;
+export type ConditionStep = z.infer<typeof ConditionStepSchema>;
+export type LoopStep = z.infer<typeof LoopStepSchema>;
+export type HttpStep = z.infer<typeof HttpStepSchema>;
+export type ScriptStep = z.infer<typeof ScriptStepSchema>;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { DurationMsSchema, StepIdSchema } from '../ids.js';
+
+export const AgentTaskConfigSchema = z.strictObject({
+  /** `coordinator` plans and delegates subtasks; `executor` does the work with its tools. */
+  agentType: z.enum(['coordinator', 'executor']).default('executor'),
+  /** What the agent must achieve. Supports `{{ }}` templates. */
+  goal: z.string().min(1, 'must not be empty'),
+  /** Tools the agent may use, by registry name. */
+  capabilities: z.array(z.string().min(1)).default([]),
+  timeout: DurationMsSchema.default(300_000),
+  /** Provider name from the operator's configuration (e.g. `openai`, `anthropic`, `ollama`). */
+  provider: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  systemPrompt: z.string().optional(),
+  maxTurns: z.number().int().min(1).max(100).optional(),
+  /** Upper bound on the subtasks a coordinator agent may plan. */
+  maxSubtasks: z.number().int().min(1).max(100).optional(),
+  /** JSON Schema the final answer must satisfy. */
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
+  /** Which results and variables the agent sees; all of them when omitted. */
+  context: z
+    .strictObject({
+      results: z.array(StepIdSchema).optional(),
+      variables: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+export type AgentTaskConfig = z.infer<typeof AgentTaskConfigSchema>;

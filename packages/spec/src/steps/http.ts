@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { DurationMsSchema } from '../ids.js';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+export const HttpConfigSchema = z.strictObject({
+  method: z.enum(HTTP_METHODS).default('GET'),
+  /** Absolute http(s) URL. Supports `{{ }}` templates. */
+  url: z.string().min(1, 'must not be empty'),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Query parameters appended to the URL. */
+  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Objects and arrays are sent as JSON; strings as they are. */
+  body: z.unknown().optional(),
+  /** Per attempt. */
+  timeout: DurationMsSchema.default(30_000),
+  /** Extra attempts after the first on network errors, 5xx and 429. */
+  retries: z.number().int().min(0).max(10).default(0),
+  /** First retry delay; doubles each retry (with jitter), or follows `Retry-After`. */
+  retryDelay: z.number().int().min(0).default(1000),
+  /** Statuses outside 2xx that count as success. */
+  acceptStatus: z.array(z.number().int().min(100).max(599)).default([]),
+  /** How to read the response body: by its content type (default), as JSON, or as text. */
+  responseType: z.enum(['auto', 'json', 'text']).default('auto'),
+});
+
+export type HttpConfig = z.infer<typeof HttpConfigSchema>;

@@ -1,0 +1,47 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import workspace packages through the `@agentic-flow/source` export condition, so they
+// run against `src/` without a build. End-to-end tests spawn the built apps (`dist/`).
+const conditions = ['@agentic-flow/source'];
+const reportFile = process.env['VITEST_JSON_REPORT'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    // isolated-vm asks for --no-node-snapshot on Node 20.
+    execArgv: ['--no-node-snapshot'],
+    reporters: reportFile ? ['default', ['json', { outputFile: reportFile }]] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
