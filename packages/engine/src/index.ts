@@ -1,2 +1,1 @@
-import { hello } from '@agentic-flow/spec';
-export const engineHello = hello + '-engine';
+export {};
