@@ -39,3 +39,33 @@ export type {
 } from './step.js';
 export { WorkflowDefinitionSchema } from './workflow-definition.js';
 export type { WorkflowDefinition, WorkflowDefinitionInput } from './workflow-definition.js';
+export { formatPath } from './problem.js';
+export type { Problem } from './problem.js';
+export { TEMPLATE_ROOTS, TemplateSyntaxError, hasTemplate, parseTemplate, parsePath, collectTemplates } from './templates.js';
+export type { TemplatePath, TemplatePart, TemplateRoot, PathSegment } from './templates.js';
+export { TemplateResolutionError, resolveTemplates, lookup } from './template-resolver.js';
+export type { TemplateScope, ResolveOptions } from './template-resolver.js';
+export { TOP_SCOPE, analyzeGraph } from './graph.js';
+export type { Edge, EdgeKind, GraphAnalysis, WorkflowGraph } from './graph.js';
+export { graphViewOf } from './graph-view.js';
+export type { GraphStepView } from './graph-view.js';
+export { validateDefinition } from './validate.js';
+export type { ValidationResult } from './validate.js';
+export { parseDefinitionText } from './parse-text.js';
+export type { DefinitionFormat, ParseTextResult } from './parse-text.js';
+export { workflowDefinitionJsonSchema } from './json-schema.js';
+export { EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
+export type {
+  ApiErrorBody,
+  CreateWorkflowResult,
+  ExecuteWorkflowResult,
+  ExecutionError,
+  ExecutionStatus,
+  ExecutionSummary,
+  ExecutionView,
+  ListExecutionsFilter,
+  Page,
+  StepRunStatus,
+  StepRunView,
+  WorkflowSummary,
+} from './api.js';

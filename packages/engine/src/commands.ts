@@ -1,0 +1,55 @@
+import type { ExecutionError, ExecutionStatus, StepError, WorkStepType } from '@agentic-flow/spec';
+
+/** What the scope of a work step holds when it reaches a worker. */
+export interface StepContextPayload {
+  results: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  input: Record<string, unknown>;
+  execution: { id: string; workflowId: string; workflowVersion: string };
+}
+
+/** Run a work step on a worker: the shell records a queued step run, then enqueues it after commit. */
+export interface RunStepCommand {
+  type: 'run-step';
+  key: string;
+  stepId: string;
+  stepType: WorkStepType;
+  attempt: number;
+  /** The step's config, templates resolved (`secrets` left to the worker). */
+  config: unknown;
+  /** Present for steps whose code reads the scope (scripts, agents). */
+  context?: StepContextPayload;
+  at: number;
+}
+
+/** Record a step run that needs no worker: a skipped step, a template failure, a control step. */
+export interface RecordStepCommand {
+  type: 'record-step';
+  key: string;
+  stepId: string;
+  stepType: string;
+  attempt: number;
+  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  output?: unknown;
+  error?: StepError;
+  at: number;
+}
+
+/** Withdraw a queued step (execution cancelled): the shell marks its run cancelled and removes its job. */
+export interface CancelStepCommand {
+  type: 'cancel-step';
+  key: string;
+  stepId: string;
+  attempt: number;
+  at: number;
+}
+
+/** The execution reached a settled status; the shell publishes it. */
+export interface ExecutionSettledCommand {
+  type: 'execution-settled';
+  status: ExecutionStatus;
+  error: ExecutionError | null;
+  at: number;
+}
+
+export type EngineCommand = RunStepCommand | RecordStepCommand | CancelStepCommand | ExecutionSettledCommand;

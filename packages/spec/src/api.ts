@@ -1,0 +1,96 @@
+import type { Problem } from './problem.js';
+import type { StepError } from './step-error.js';
+
+/** The shapes the HTTP API returns, shared by the coordinator and the SDK. Timestamps are ISO 8601. */
+
+export const EXECUTION_STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+/** Statuses an execution never leaves by itself. `failed` can still be resumed. */
+export const SETTLED_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['completed', 'failed', 'cancelled'];
+
+export const STEP_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type StepRunStatus = (typeof STEP_RUN_STATUSES)[number];
+
+export interface ExecutionError {
+  code: string;
+  message: string;
+  stepId?: string;
+}
+
+export interface StepRunView {
+  id: string;
+  stepId: string;
+  /** The step's key within its loop iteration, e.g. `fetch` or `batches#2/process`. */
+  instanceKey: string;
+  stepType: string;
+  attempt: number;
+  status: StepRunStatus;
+  output: unknown;
+  error: StepError | null;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  workerId: string | null;
+}
+
+export interface ExecutionSummary {
+  id: string;
+  workflowId: string;
+  workflowVersion: string;
+  status: ExecutionStatus;
+  error: ExecutionError | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ExecutionView extends ExecutionSummary {
+  /** The variables given to `executeWorkflow`. */
+  input: Record<string, unknown>;
+  /** Current variables: the definition's defaults, the input, then every step's updates. */
+  variables: Record<string, unknown>;
+  /** Output of each step that succeeded, by step id (latest loop iteration). */
+  results: Record<string, unknown>;
+  /** Every step run, in the order they were queued. */
+  steps: StepRunView[];
+}
+
+export interface WorkflowSummary {
+  id: string;
+  version: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+}
+
+export interface CreateWorkflowResult {
+  id: string;
+  version: string;
+  /** False when the same id and version with the same content already existed. */
+  created: boolean;
+}
+
+export interface ExecuteWorkflowResult {
+  executionId: string;
+  status: ExecutionStatus;
+}
+
+export interface ListExecutionsFilter {
+  workflowId?: string;
+  status?: ExecutionStatus | ExecutionStatus[];
+  /** 1–500, default 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; problems?: Problem[] };
+}
