@@ -1,1 +1,27 @@
-export {};
+export {
+  workflowDefinitions,
+  workflowExecutions,
+  stepRuns,
+  workflowSnapshots,
+  workflowLogs,
+} from './schema/index.js';
+export { EXECUTION_STATUSES, STEP_RUN_STATUSES, SNAPSHOT_KINDS, LOG_LEVELS } from './schema/statuses.js';
+export type { SnapshotKind, LogLevel } from './schema/statuses.js';
+export type {
+  DefinitionRow,
+  NewDefinitionRow,
+  ExecutionRow,
+  NewExecutionRow,
+  StepRunRow,
+  NewStepRunRow,
+  SnapshotRow,
+  NewSnapshotRow,
+  LogRow,
+  NewLogRow,
+} from './rows.js';
+export { createDatabase } from './database.js';
+export type { CreateDatabaseOptions, Database, DatabaseHandle } from './database.js';
+export { migrateDatabase, MIGRATION_LOCK_KEY } from './migrate.js';
+export type { MigrateOptions } from './migrate.js';
+export { StoreError, STORE_ERROR_CODES } from './errors.js';
+export type { StoreErrorCode } from './errors.js';

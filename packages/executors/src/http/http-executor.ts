@@ -1,0 +1,181 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, interceptors, type Dispatcher } from 'undici';
+import { stepError, type HttpConfig, type StepError } from '@agentic-flow/spec';
+import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
+import { describeUrl, resolveHttpConfig } from './http-config.js';
+import { encodeRequestBody } from './request-body.js';
+import { retryDelay } from './retry-policy.js';
+import { MAX_TIMER_MS, sendAttempt, type ResponseHeaders } from './send-attempt.js';
+
+/** Tuning for {@link createHttpExecutor}. Every field has a production default. */
+export interface HttpExecutorOptions {
+  /** Largest accepted response body; a bigger one fails the step. Default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Cap on a server's `Retry-After` (429/503). Default 60 000 ms. */
+  maxRetryAfterMs?: number;
+  /** Cap on the exponential backoff (a larger `retryDelay` itself is still honoured). Default 60 000 ms. */
+  maxRetryDelayMs?: number;
+  /** Redirects followed per attempt; 0 returns 3xx responses as they are. Default 5. */
+  maxRedirections?: number;
+  /** Sockets per origin in the shared pool; default unlimited (undici's default). */
+  connectionsPerOrigin?: number;
+  /** How long an idle keep-alive socket stays open. Default 4 000 ms (undici's default). */
+  keepAliveTimeoutMs?: number;
+  /** Jitter source, [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Clock for `Retry-After` dates and `durationMs`, epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** `output` of a successful `http` step. */
+export interface HttpOutput {
+  status: number;
+  /** Lower-cased names; repeated headers joined with ", " except `set-cookie`, which is a list. */
+  headers: ResponseHeaders;
+  /** Parsed JSON, text, or `null` for an empty body. */
+  body: unknown;
+  /** Attempts made, 1 when the first one succeeded. */
+  attempts: number;
+  /** Wall time of the step, retries and waits included. */
+  durationMs: number;
+}
+
+const DEFAULTS = {
+  maxResponseBytes: 10 * 1024 * 1024,
+  maxRetryAfterMs: 60_000,
+  maxRetryDelayMs: 60_000,
+  maxRedirections: 5,
+  keepAliveTimeoutMs: 4_000,
+} as const;
+
+/**
+ * Creates the executor for `http` steps: one undici request per attempt over a shared keep-alive
+ * pool, retried with exponential backoff (equal jitter) on network errors, timeouts, 5xx and 429,
+ * honouring `Retry-After` on 429/503. Every step-level problem is an outcome, never a throw.
+ *
+ * @example
+ * const http = createHttpExecutor({ maxResponseBytes: 1024 * 1024 });
+ * const outcome = await http.execute(input, { signal, log: (level, message) => logs.push({ level, message }) });
+ * if (outcome.ok) console.log((outcome.output as HttpOutput).status);
+ * await http.close();
+ */
+export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecutor<HttpConfig> {
+  const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes ?? DEFAULTS.maxResponseBytes);
+  const maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs);
+  const maxRetryDelayMs = nonNegative('maxRetryDelayMs', options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs);
+  const maxRedirections = nonNegative('maxRedirections', options.maxRedirections ?? DEFAULTS.maxRedirections);
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+
+  const agent = new Agent({
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
+    ...(options.connectionsPerOrigin === undefined ? {} : { connections: options.connectionsPerOrigin }),
+    // The step's `timeout` bounds each attempt end to end; undici's own 300 s header/body timers would
+    // only cut a long user timeout short with a less precise error.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const dispatcher: Dispatcher = maxRedirections > 0 ? agent.compose(interceptors.redirect({ maxRedirections })) : agent;
+  let closed = false;
+
+  async function execute(input: StepExecutionInput<HttpConfig>, runtime: StepRuntime): Promise<StepOutcome> {
+    // Using a closed executor is a worker bug, not a step failure: throw so the job is retried elsewhere.
+    if (closed) throw new Error('http executor is closed');
+    const startedAt = now();
+
+    const resolved = resolveHttpConfig(input.config);
+    if (!resolved.ok) return { ok: false, error: resolved.error };
+    const { config, url } = resolved.request;
+    const encoded = encodeRequestBody(config);
+    if (!encoded.ok) return { ok: false, error: stepError('INVALID_CONFIG', `invalid http config: ${encoded.message}`) };
+    if (encoded.request.warning) runtime.log('warn', encoded.request.warning);
+
+    const label = `${config.method} ${describeUrl(url)}`;
+    const maxAttempts = config.retries + 1;
+    for (let attempt = 1; ; attempt++) {
+      const result = await sendAttempt({
+        url,
+        label,
+        method: config.method,
+        headers: encoded.request.headers,
+        ...(encoded.request.body === undefined ? {} : { body: encoded.request.body }),
+        timeoutMs: config.timeout,
+        acceptStatus: config.acceptStatus,
+        responseType: config.responseType,
+        maxResponseBytes,
+        dispatcher,
+        signal: runtime.signal,
+      });
+
+      if (result.kind === 'cancelled') return cancelled(label, attempt);
+      if (result.kind === 'response') {
+        if (result.warning) runtime.log('warn', `${label}: ${result.warning}`);
+        const output: HttpOutput = {
+          status: result.status,
+          headers: result.headers,
+          body: result.body,
+          attempts: attempt,
+          durationMs: Math.max(0, now() - startedAt),
+        };
+        return { ok: true, output };
+      }
+      if (!result.retryable || attempt >= maxAttempts) return { ok: false, error: withAttempts(result.error, attempt) };
+
+      const { delayMs, source } = retryDelay({
+        retry: attempt,
+        baseMs: config.retryDelay,
+        maxMs: maxRetryDelayMs,
+        random,
+        now: now(),
+        maxRetryAfterMs,
+        ...(result.status === undefined ? {} : { status: result.status }),
+        ...(result.retryAfter === undefined ? {} : { retryAfter: result.retryAfter }),
+      });
+      runtime.log(
+        'warn',
+        `${result.error.message}; retry ${attempt} of ${config.retries} in ${delayMs} ms${source === 'retry-after' ? ' (Retry-After)' : ''}`,
+      );
+      if (!(await wait(delayMs, runtime.signal))) return cancelled(label, attempt);
+    }
+  }
+
+  return {
+    type: 'http',
+    execute,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // close() lets in-flight requests finish; the worker aborts their signals first if it is in a hurry.
+      await agent.close();
+    },
+  };
+}
+
+function cancelled(label: string, attempts: number): StepOutcome {
+  return { ok: false, error: stepError('CANCELLED', `${label} cancelled`, { attempts }) };
+}
+
+function withAttempts(error: StepError, attempts: number): StepError {
+  return { ...error, details: { ...error.details, attempts } };
+}
+
+/** Resolves `true` after `ms`, or `false` as soon as `signal` aborts. */
+async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  try {
+    await sleep(Math.min(ms, MAX_TIMER_MS), undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`HttpExecutorOptions.${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`HttpExecutorOptions.${name} must be a non-negative number, got ${value}`);
+  return value;
+}

@@ -1,0 +1,145 @@
+import { STATUS_CODES } from 'node:http';
+import { request, type Dispatcher } from 'undici';
+import { stepError, type HttpConfig, type StepError } from '@agentic-flow/spec';
+import { decodeBody, readCapped, readExcerpt } from './response-body.js';
+import { isRetryableStatus } from './retry-policy.js';
+import { INVALID_ARGUMENT_CODE, asTransportError } from './transport-error.js';
+
+/** Node fires longer timers at once (TimeoutOverflowWarning); `timeout` has no upper bound in the schema. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How much of an error response is kept in `details.body`. */
+export const ERROR_BODY_EXCERPT_BYTES = 2048;
+
+export interface AttemptRequest {
+  url: URL;
+  /** `METHOD origin/path`, safe to put in messages. */
+  label: string;
+  method: HttpConfig['method'];
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  acceptStatus: readonly number[];
+  responseType: HttpConfig['responseType'];
+  maxResponseBytes: number;
+  dispatcher: Dispatcher;
+  /** The step's signal: cancellation ends the attempt at once, whatever stage it is in. */
+  signal: AbortSignal;
+}
+
+/** Lower-cased response headers; `set-cookie` stays a list because cookie values contain commas. */
+export type ResponseHeaders = Record<string, string | string[]>;
+
+export type AttemptResult =
+  | { kind: 'response'; status: number; headers: ResponseHeaders; body: unknown; warning?: string }
+  | {
+      kind: 'failure';
+      error: StepError;
+      /** NETWORK, TIMEOUT, 5xx and 429 are worth another attempt; everything else is final. */
+      retryable: boolean;
+      status?: number;
+      retryAfter?: string;
+    }
+  | { kind: 'cancelled' };
+
+/**
+ * One HTTP attempt, bounded by `timeoutMs` from sending the request to the last body byte. Never
+ * throws for a network, status or timeout problem: those are results, classified for the retry loop.
+ */
+export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
+  if (req.signal.aborted) return { kind: 'cancelled' };
+  // One controller per attempt joins the two reasons to stop; the flag tells them apart afterwards,
+  // since undici rejects with whatever reason the signal carried.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${req.timeoutMs} ms`));
+  }, Math.min(req.timeoutMs, MAX_TIMER_MS));
+  const onCancel = (): void => controller.abort(req.signal.reason);
+  req.signal.addEventListener('abort', onCancel, { once: true });
+
+  try {
+    const response = await request(req.url, {
+      dispatcher: req.dispatcher,
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: controller.signal,
+    });
+    const status = response.statusCode;
+    const headers = normalizeHeaders(response.headers);
+    const accepted = (status >= 200 && status <= 299) || req.acceptStatus.includes(status);
+
+    if (!accepted) {
+      const excerpt = await readExcerpt(response.body, ERROR_BODY_EXCERPT_BYTES);
+      const retryAfter = typeof headers['retry-after'] === 'string' ? headers['retry-after'] : undefined;
+      const reason = STATUS_CODES[status];
+      return {
+        kind: 'failure',
+        error: stepError('HTTP_STATUS', `${req.label} responded ${status}${reason ? ` ${reason}` : ''}`, { status, body: excerpt }),
+        retryable: isRetryableStatus(status),
+        status,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      };
+    }
+
+    // A HEAD, 204 or 304 response announces a length but carries no body (RFC 9110 §8.6).
+    const bodiless = req.method === 'HEAD' || status === 204 || status === 304;
+    const read = await readCapped(response.body, req.maxResponseBytes, bodiless ? undefined : contentLengthOf(headers));
+    if (!read.ok) {
+      return {
+        kind: 'failure',
+        // The response is fine but unusable; NETWORK mirrors undici's own `maxResponseSize` error.
+        // Not retried: the next attempt would return the same oversized body.
+        error: stepError(
+          'NETWORK',
+          `${req.label} response body exceeds the limit of ${req.maxResponseBytes} bytes (maxResponseBytes); received at least ${read.receivedBytes}`,
+          { reason: 'RESPONSE_TOO_LARGE', status, limitBytes: req.maxResponseBytes, receivedBytes: read.receivedBytes },
+        ),
+        retryable: false,
+        status,
+      };
+    }
+    const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : undefined;
+    const decoded = decodeBody(read.bytes, contentType, req.responseType);
+    return { kind: 'response', status, headers, body: decoded.body, ...(decoded.warning ? { warning: decoded.warning } : {}) };
+  } catch (error) {
+    if (req.signal.aborted) return { kind: 'cancelled' };
+    if (timedOut) {
+      return { kind: 'failure', error: stepError('TIMEOUT', `${req.label} timed out after ${req.timeoutMs} ms`), retryable: true };
+    }
+    const transport = asTransportError(error);
+    if (transport === undefined) throw error;
+    if (transport.code === INVALID_ARGUMENT_CODE) {
+      // undici's messages name the header ("invalid x-foo header"); point at the config field too.
+      const field = /header/i.test(transport.message) ? '$.config.headers: ' : '';
+      return { kind: 'failure', error: stepError('INVALID_CONFIG', `invalid http config: ${field}${transport.message}`), retryable: false };
+    }
+    return {
+      kind: 'failure',
+      error: stepError('NETWORK', `${req.label} failed: ${transport.message} (${transport.code})`, { code: transport.code }),
+      retryable: true,
+    };
+  } finally {
+    clearTimeout(timer);
+    req.signal.removeEventListener('abort', onCancel);
+  }
+}
+
+function normalizeHeaders(raw: Record<string, string | string[] | undefined>): ResponseHeaders {
+  const headers: ResponseHeaders = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    if (Array.isArray(value)) headers[key] = key === 'set-cookie' ? [...value] : value.join(', ');
+    else headers[key] = key === 'set-cookie' ? [value] : value;
+  }
+  return headers;
+}
+
+function contentLengthOf(headers: ResponseHeaders): number | undefined {
+  const value = headers['content-length'];
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}

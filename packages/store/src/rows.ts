@@ -1,0 +1,19 @@
+import type {
+  stepRuns,
+  workflowDefinitions,
+  workflowExecutions,
+  workflowLogs,
+  workflowSnapshots,
+} from './schema/index.js';
+
+/** Row types inferred from the tables: `XxxRow` is what a select returns, `NewXxxRow` what an insert takes. */
+export type DefinitionRow = typeof workflowDefinitions.$inferSelect;
+export type NewDefinitionRow = typeof workflowDefinitions.$inferInsert;
+export type ExecutionRow = typeof workflowExecutions.$inferSelect;
+export type NewExecutionRow = typeof workflowExecutions.$inferInsert;
+export type StepRunRow = typeof stepRuns.$inferSelect;
+export type NewStepRunRow = typeof stepRuns.$inferInsert;
+export type SnapshotRow = typeof workflowSnapshots.$inferSelect;
+export type NewSnapshotRow = typeof workflowSnapshots.$inferInsert;
+export type LogRow = typeof workflowLogs.$inferSelect;
+export type NewLogRow = typeof workflowLogs.$inferInsert;

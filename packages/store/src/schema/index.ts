@@ -1,0 +1,5 @@
+export { workflowDefinitions } from './workflow-definitions.js';
+export { workflowExecutions } from './workflow-executions.js';
+export { stepRuns } from './step-runs.js';
+export { workflowSnapshots } from './workflow-snapshots.js';
+export { workflowLogs } from './workflow-logs.js';

@@ -1,0 +1,20 @@
+import type { ExecutionStatus, StepRunStatus } from '@agentic-flow/spec';
+
+/**
+ * The status vocabularies the database enforces with CHECK constraints. They mirror the API types
+ * in `@agentic-flow/spec`; the type-only assertions below fail the build when the two drift apart
+ * (a type import, so drizzle-kit never has to load `spec` to read the schema).
+ */
+export const EXECUTION_STATUSES = ['pending', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export const STEP_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export const SNAPSHOT_KINDS = ['manual', 'auto', 'restore'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const executionStatusesMatchSpec: Same<(typeof EXECUTION_STATUSES)[number], ExecutionStatus> = true;
+const stepRunStatusesMatchSpec: Same<(typeof STEP_RUN_STATUSES)[number], StepRunStatus> = true;
+void executionStatusesMatchSpec;
+void stepRunStatusesMatchSpec;

@@ -1,0 +1,51 @@
+import { check, foreignKey, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { oneOf } from './one-of.js';
+import { EXECUTION_STATUSES } from './statuses.js';
+import { workflowDefinitions } from './workflow-definitions.js';
+
+/** One row per run of a workflow definition. `state` is the engine's persisted state. */
+export const workflowExecutions = pgTable(
+  'workflow_executions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workflowId: text('workflow_id').notNull(),
+    workflowVersion: text('workflow_version').notNull(),
+    status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
+    state: jsonb('state').notNull(),
+    variables: jsonb('variables').$type<Record<string, unknown>>().notNull(),
+    error: jsonb('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    foreignKey({
+      name: 'workflow_executions_definition_fk',
+      columns: [t.workflowId, t.workflowVersion],
+      foreignColumns: [workflowDefinitions.id, workflowDefinitions.version],
+    }),
+    check('workflow_executions_status_check', oneOf(t.status, EXECUTION_STATUSES)),
+    // The list query filters by workflow and/or status, newest first, keyset-paginated on
+    // (created_at, id): one index per filter shape, so every page is one index range scan. The
+    // sort keys are DESC NULLS FIRST (Postgres' default for DESC, what `ORDER BY … DESC` asks
+    // for); drizzle's bare `.desc()` would emit NULLS LAST, which such a query cannot use.
+    index('workflow_executions_workflow_status_created_idx').on(
+      t.workflowId,
+      t.status,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('workflow_executions_workflow_created_idx').on(
+      t.workflowId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('workflow_executions_status_created_idx').on(
+      t.status,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('workflow_executions_created_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  ],
+);
