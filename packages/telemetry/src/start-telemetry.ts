@@ -1,0 +1,88 @@
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { core, NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { createOtlpTraceExporter } from './otlp-trace-exporter.js';
+
+type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
+
+export interface TelemetryOptions {
+  /** `service.name` of every span (`coordinator`, `worker`…). */
+  serviceName: string;
+  /**
+   * OTLP/HTTP base URL of a collector, e.g. `http://otel-collector:4318` (`/v1/traces` is
+   * appended). Without it no exporter is created and no connection is ever opened; spans still get
+   * real trace ids so that `traceparent` flows from coordinator to worker.
+   */
+  otlpEndpoint?: string;
+  /** `false` starts nothing at all: the OpenTelemetry API stays a no-op. Defaults to `true`. */
+  enabled?: boolean;
+}
+
+/** A started telemetry setup. */
+export interface Telemetry {
+  /**
+   * Flushes pending spans, stops the SDK and unregisters the global tracer provider, context
+   * manager and propagator, so that a later {@link startTelemetry} can register its own. Idempotent.
+   */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Ends spans without exporting them. Registering a tracer provider with only this processor makes
+ * spans carry real (sampled) trace ids, which propagate through job data, without any exporter.
+ */
+const discardingSpanProcessor: SpanProcessor = {
+  onStart: () => {},
+  onEnd: () => {},
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+
+/**
+ * Starts the OpenTelemetry Node SDK for this process: W3C trace context and baggage propagation,
+ * an AsyncLocalStorage context manager and a tracer provider. Traces are exported over OTLP/HTTP
+ * only when `otlpEndpoint` is given.
+ *
+ * The SDK would otherwise configure itself from `OTEL_*` variables and default every signal to an
+ * OTLP exporter on localhost; every signal is therefore set explicitly here: no metric reader, no
+ * log record processor, and a trace exporter only for an explicit endpoint. Call it once, before
+ * the rest of the app starts work.
+ *
+ * @example
+ * ```ts
+ * const telemetry = startTelemetry({ serviceName: 'worker', otlpEndpoint: config.otlpEndpoint });
+ * process.once('SIGTERM', () => void telemetry.shutdown());
+ * ```
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  if (options.enabled === false) return { shutdown: async () => {} };
+
+  const tracing: Partial<NodeSDKConfiguration> =
+    options.otlpEndpoint === undefined
+      ? { spanProcessors: [discardingSpanProcessor] }
+      : { traceExporter: createOtlpTraceExporter(options.otlpEndpoint) };
+
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    ...tracing,
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [],
+    textMapPropagator: new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
+  });
+  sdk.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    shutdown() {
+      stopped ??= sdk.shutdown().finally(() => {
+        trace.disable();
+        context.disable();
+        propagation.disable();
+        metrics.disable();
+      });
+      return stopped;
+    },
+  };
+}
