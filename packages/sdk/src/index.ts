@@ -1,1 +1,17 @@
-export {};
+export { AgenticFlowClient } from './client.js';
+export type { AgenticFlowClientOptions, WaitOptions } from './client.js';
+export { AgenticFlowError, WaitTimeoutError } from './errors.js';
+export type {
+  CreateWorkflowResult,
+  ExecutionStatus,
+  ExecutionSummary,
+  ExecutionView,
+  ListExecutionsFilter,
+  LogEntryView,
+  Page,
+  Problem,
+  StepRunView,
+  WorkflowDefinition,
+  WorkflowDefinitionInput,
+  WorkflowSummary,
+} from '@agentic-flow/spec';

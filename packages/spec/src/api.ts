@@ -56,6 +56,15 @@ export interface ExecutionView extends ExecutionSummary {
   steps: StepRunView[];
 }
 
+export interface LogEntryView {
+  id: string;
+  stepRunId: string | null;
+  stepId: string | null;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  at: string;
+}
+
 export interface WorkflowSummary {
   id: string;
   version: string;

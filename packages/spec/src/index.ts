@@ -64,6 +64,7 @@ export type {
   ExecutionSummary,
   ExecutionView,
   ListExecutionsFilter,
+  LogEntryView,
   Page,
   StepRunStatus,
   StepRunView,

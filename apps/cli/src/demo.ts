@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgenticFlowClient, type StepRunView } from '@agentic-flow/sdk';
+import { startCoordinator, startWorker, type AppProcess } from '@agentic-flow/testing';
+import { startDemoApi } from './demo-api-server.js';
+import { DEMO_SCENARIOS, EXAMPLES_DIR } from './demo-scenarios.js';
+import { brief, color, ms, table } from './format.js';
+
+const address = (url: string) => {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port}${u.pathname === '/' ? '' : u.pathname}`;
+};
+
+/**
+ * Starts a coordinator and one worker per step type as separate processes against the local
+ * PostgreSQL and Redis, runs every demo scenario, prints each step as it finishes and a summary.
+ * Returns the exit code: 0 when every scenario completed.
+ */
+export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
+  const databaseUrl = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  // A prefix of its own, so the demo never shares queues with a coordinator already running here.
+  const services = { databaseUrl, redisUrl, prefix: `af-demo-${randomBytes(3).toString('hex')}` };
+  const quiet = { LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn' };
+  console.log(color.bold('Agentic Flow demo'));
+  console.log(`  PostgreSQL ${address(databaseUrl)}  Redis ${address(redisUrl)}`);
+
+  const processes: AppProcess[] = [];
+  const api = await startDemoApi();
+  try {
+    const coordinator = await startCoordinator(services, { env: quiet });
+    processes.push(coordinator);
+    const workerTypes = ['http', 'script'];
+    processes.push(...(await Promise.all(workerTypes.map((type) => startWorker(services, [type], { name: `worker-${type}`, env: { ...quiet, WORKER_ID: `demo-${type}` } })))));
+    console.log(`  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workerTypes.map((t, i) => `${t} (pid ${processes[i + 1]!.pid})`).join(', ')}`);
+    console.log(`  local data API ${api.url}\n`);
+
+    const client = new AgenticFlowClient({ baseUrl: coordinator.url });
+    const summary: string[][] = [['scenario', 'status', 'steps run', 'duration']];
+    let failures = 0;
+    for (const scenario of DEMO_SCENARIOS) {
+      const text = await readFile(join(EXAMPLES_DIR, scenario.file), 'utf8');
+      const { id, version } = await client.createWorkflow(text);
+      console.log(color.bold(`▶ ${scenario.name}`) + color.dim(`  ${id}@${version}  (examples/${scenario.file})`));
+      const started = Date.now();
+      const executionId = await client.executeWorkflow(id, scenario.variables(api.url), { version });
+      const execution = await client.waitForCompletion(executionId, { timeoutMs: 120_000, onStep: printStep });
+      const duration = Date.now() - started;
+      const ok = execution.status === 'completed';
+      if (!ok) failures += 1;
+      console.log(`  ${ok ? color.green(execution.status) : color.red(execution.status)} in ${ms(duration)}${execution.error ? `: ${execution.error.message}` : ''}\n`);
+      summary.push([scenario.name, execution.status, String(execution.steps.filter((s) => s.status !== 'skipped').length), ms(duration)]);
+    }
+    console.log(color.bold('Summary'));
+    console.log(table(summary).replace(/^/gm, '  '));
+    return failures === 0 ? 0 : 1;
+  } finally {
+    await Promise.all(processes.map((p) => p.stop(5_000)));
+    await api.close();
+  }
+}
+
+function printStep(step: StepRunView): void {
+  const mark = step.status === 'succeeded' ? color.green('✓') : step.status === 'skipped' ? color.dim('-') : color.red('✗');
+  const detail = step.error ? color.red(`${step.error.code}: ${step.error.message}`) : color.dim(brief(step.output, 70));
+  console.log(`  ${mark} ${step.instanceKey.padEnd(16)} ${step.stepType.padEnd(7)} ${ms(step.durationMs).padStart(6)}  ${detail}`);
+}

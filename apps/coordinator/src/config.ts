@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const ConfigSchema = z.object({
+  DATABASE_URL: z.string().url('must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/test'),
+  REDIS_URL: z.string().url('must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  BULLMQ_PREFIX: z.string().min(1).default('af'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Result jobs processed at once; they are applied in batches, one transaction per batch. */
+  RESULT_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** Upper bound on results applied in one transaction. */
+  RESULT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  /** Largest request body accepted, in bytes. */
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+});
+
+export type CoordinatorConfig = Readonly<z.infer<typeof ConfigSchema>>;
+
+export type ConfigResult = { ok: true; config: CoordinatorConfig } | { ok: false; message: string };
+
+/** Parses the environment once, at startup; every problem is named in one message. */
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    return { ok: false, message: `invalid configuration: ${problems.join('; ')}` };
+  }
+  return { ok: true, config: Object.freeze(parsed.data) };
+}

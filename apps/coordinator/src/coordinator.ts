@@ -1,0 +1,66 @@
+import { StepQueues, createRedisConnection } from '@agentic-flow/queue';
+import { createDatabase } from '@agentic-flow/store';
+import type { Logger } from '@agentic-flow/telemetry';
+import type { AddressInfo } from 'node:net';
+import type { CoordinatorConfig } from './config.js';
+import { registerExecutionRoutes } from './http/execution-routes.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { createServer } from './http/server.js';
+import { registerWorkflowRoutes } from './http/workflow-routes.js';
+import { createResultApplier } from './results/result-applier.js';
+import { ResultConsumer } from './results/result-consumer.js';
+import { WorkflowRegistry } from './workflows/workflow-registry.js';
+
+export interface Coordinator {
+  /** Listens for HTTP and starts consuming results; resolves with the bound address. */
+  start(): Promise<{ host: string; port: number }>;
+  /** Stops taking requests and results, waits for in-flight transactions, closes connections. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: wires store, queues, engine and HTTP API from a validated config. */
+export function createCoordinator(config: CoordinatorConfig, logger: Logger, now: () => number = Date.now): Coordinator {
+  const database = createDatabase(config.DATABASE_URL, {
+    max: config.DATABASE_POOL_SIZE,
+    applicationName: 'agentic-flow-coordinator',
+    onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  const producer = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: 'af-coordinator' });
+  const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: 'af-coordinator-results' });
+  for (const connection of [producer, blocking]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
+  const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now });
+  const deps = { db: database.db, registry, queues, logger, now };
+
+  const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
+  registerHealthRoutes(server, { db: database.db, redis: producer });
+  registerWorkflowRoutes(server, deps);
+  registerExecutionRoutes(server, deps);
+
+  const results = new ResultConsumer({
+    connection: blocking,
+    prefix: config.BULLMQ_PREFIX,
+    concurrency: config.RESULT_CONCURRENCY,
+    batchSize: config.RESULT_BATCH_SIZE,
+    apply: createResultApplier(deps),
+    logger,
+  });
+
+  return {
+    async start() {
+      await server.listen({ host: config.HOST, port: config.PORT });
+      results.start();
+      await results.waitUntilReady();
+      const address = server.server.address() as AddressInfo;
+      return { host: address.address, port: address.port };
+    },
+    async stop() {
+      await server.close();
+      await results.close();
+      await queues.close();
+      producer.disconnect();
+      blocking.disconnect();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
+import type { StepJob } from '@agentic-flow/queue';
+import { stepOf } from '@agentic-flow/engine';
+import { upsertStepRuns, type DbExecutor, type StepRunWrite } from '@agentic-flow/store';
+
+interface ExecutionRef {
+  id: string;
+  workflowId: string;
+  workflowVersion: string;
+}
+
+type JobDraft = Omit<StepJob, 'stepRunId'>;
+
+/**
+ * The side effects of engine commands across one transaction: step-run rows to write now, jobs to
+ * enqueue and jobs to withdraw once the transaction has committed.
+ */
+export class Effects {
+  private readonly stepRuns = new Map<string, StepRunWrite>();
+  private readonly jobDrafts = new Map<string, JobDraft>();
+  private readonly withdrawals = new Map<string, string>();
+  readonly settled: { executionId: string; status: string }[] = [];
+
+  add(execution: ExecutionRef, workflow: CompiledWorkflow, commands: readonly EngineCommand[]): void {
+    for (const command of commands) {
+      const at = new Date(command.at);
+      const key = `${execution.id}\u0000${'key' in command ? command.key : ''}\u0000${'attempt' in command ? command.attempt : ''}`;
+      switch (command.type) {
+        case 'run-step':
+          this.write(key, {
+            id: randomUUID(),
+            executionId: execution.id,
+            stepId: command.stepId,
+            instanceKey: command.key,
+            stepType: command.stepType,
+            attempt: command.attempt,
+            status: 'queued',
+            input: command.config,
+            queuedAt: at,
+          });
+          this.jobDrafts.set(key, {
+            v: 1,
+            executionId: execution.id,
+            workflowId: execution.workflowId,
+            workflowVersion: execution.workflowVersion,
+            stepId: command.stepId,
+            stepType: command.stepType,
+            instanceKey: command.key,
+            attempt: command.attempt,
+            config: command.config,
+            ...(command.context ? { context: command.context } : {}),
+            enqueuedAt: command.at,
+          });
+          break;
+        case 'record-step':
+          this.write(key, {
+            id: randomUUID(),
+            executionId: execution.id,
+            stepId: command.stepId,
+            instanceKey: command.key,
+            stepType: command.stepType,
+            attempt: command.attempt,
+            status: command.status,
+            ...('output' in command ? { output: command.output } : {}),
+            error: command.error ?? null,
+            queuedAt: at,
+            finishedAt: at,
+          });
+          break;
+        case 'cancel-step': {
+          const stepType = stepOf(workflow, command.stepId).type;
+          this.write(key, { id: randomUUID(), executionId: execution.id, stepId: command.stepId, instanceKey: command.key, stepType, attempt: command.attempt, status: 'cancelled', finishedAt: at });
+          // Queued and withdrawn in the same transaction: the job never needs to exist.
+          if (!this.jobDrafts.delete(key)) this.withdrawals.set(key, stepType);
+          break;
+        }
+        case 'execution-settled':
+          this.settled.push({ executionId: execution.id, status: command.status });
+          break;
+      }
+    }
+  }
+
+  /** Several commands about one run in a transaction become one row: later fields win, the first id stays. */
+  private write(key: string, row: StepRunWrite): void {
+    const previous = this.stepRuns.get(key);
+    if (!previous) {
+      this.stepRuns.set(key, row);
+      return;
+    }
+    const merged: StepRunWrite = { ...previous };
+    for (const [field, value] of Object.entries(row)) if (value !== undefined && field !== 'id') (merged as unknown as Record<string, unknown>)[field] = value;
+    this.stepRuns.set(key, merged);
+  }
+
+  /**
+   * Writes the step runs and returns the jobs to enqueue and withdraw after commit, keyed by the
+   * run ids Postgres holds.
+   */
+  async persist(db: DbExecutor): Promise<{ jobs: StepJob[]; withdrawals: { stepType: string; stepRunId: string }[] }> {
+    const keys = await upsertStepRuns(db, [...this.stepRuns.values()]);
+    const jobs: StepJob[] = [];
+    const withdrawals: { stepType: string; stepRunId: string }[] = [];
+    for (const row of keys) {
+      const key = `${row.executionId}\u0000${row.instanceKey}\u0000${row.attempt}`;
+      const draft = this.jobDrafts.get(key);
+      if (draft) jobs.push({ ...draft, stepRunId: row.id });
+      const stepType = this.withdrawals.get(key);
+      if (stepType) withdrawals.push({ stepType, stepRunId: row.id });
+    }
+    return { jobs, withdrawals };
+  }
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { createExecutionState, decide } from '@agentic-flow/engine';
+import type { StepQueues } from '@agentic-flow/queue';
+import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
+import { insertExecution, type Database } from '@agentic-flow/store';
+import type { Logger } from '@agentic-flow/telemetry';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { Effects } from './effects.js';
+import { enqueueAfterCommit } from './enqueue-after-commit.js';
+
+export interface ExecutionStarterDeps {
+  db: Database;
+  registry: WorkflowRegistry;
+  queues: StepQueues;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Creates an execution and its first step runs in one transaction, then enqueues the steps.
+ * Throws 404 (ApiError) for an unknown workflow or version.
+ */
+export async function startExecution(
+  deps: ExecutionStarterDeps,
+  workflowId: string,
+  options: { variables: Record<string, unknown>; version?: string },
+): Promise<ExecuteWorkflowResult> {
+  const workflow = await deps.registry.compiled(workflowId, options.version);
+  const now = deps.now();
+  const executionId = randomUUID();
+  const initial = createExecutionState({
+    executionId,
+    workflowId: workflow.definition.id,
+    workflowVersion: workflow.definition.version,
+    defaults: workflow.definition.variables,
+    input: options.variables,
+  });
+  const { state, commands } = decide(workflow, initial, { type: 'start', at: now });
+  const effects = new Effects();
+  const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
+  effects.add(ref, workflow, commands);
+
+  const { jobs, withdrawals } = await deps.db.transaction(async (tx) => {
+    await insertExecution(tx, {
+      id: executionId,
+      workflowId: state.workflowId,
+      workflowVersion: state.workflowVersion,
+      status: state.status,
+      state,
+      variables: options.variables,
+      error: state.error,
+      createdAt: new Date(now),
+      startedAt: state.startedAt === null ? null : new Date(state.startedAt),
+      finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
+    });
+    return effects.persist(tx);
+  });
+  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, 'execution started');
+  return { executionId, status: state.status };
+}

@@ -1,0 +1,40 @@
+import type { Problem } from '@agentic-flow/spec';
+
+/**
+ * Codes of the API's error answers. Stable: clients switch on them. Each is documented in
+ * docs/errors.md.
+ */
+export const API_ERROR_CODES = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  NOT_FOUND: 404,
+  WORKFLOW_NOT_FOUND: 404,
+  EXECUTION_NOT_FOUND: 404,
+  VERSION_CONFLICT: 409,
+  INVALID_STATE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+export class ApiError extends Error {
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly problems?: Problem[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.statusCode = API_ERROR_CODES[code];
+  }
+}
+
+export function validationFailed(problems: Problem[], what = 'request'): ApiError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new ApiError('VALIDATION_FAILED', `invalid ${what}: ${count}`, problems);
+}

@@ -1,0 +1,45 @@
+import { InvalidCursorError } from '@agentic-flow/store';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError } from './api-error.js';
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
+
+/**
+ * Every error answer has the same shape: `{ error: { code, message, problems? } }`. A client's
+ * mistake is a 4xx naming what and where; only our own faults are 500s (and are logged).
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
+    const api = toApiError(error);
+    if (api) {
+      const body = api.problems ? { code: api.code, message: api.message, problems: api.problems } : { code: api.code, message: api.message };
+      return reply.code(api.statusCode).send({ error: body });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error; see the coordinator log' } });
+  });
+}
+
+function toApiError(error: Error): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof InvalidCursorError) return new ApiError('VALIDATION_FAILED', error.message, [{ path: '$.query.cursor', message: error.message }]);
+  const code = (error as FastifyError).code ?? '';
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', `${error.message}; send application/json or application/yaml`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', error.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('INVALID_JSON', error.message);
+  }
+  if (error instanceof SyntaxError || (error as FastifyError).statusCode === 400) return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+  if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CODES.has((error.cause as { code?: string } | undefined)?.code ?? '')) {
+    return new ApiError('SERVICE_UNAVAILABLE', 'the database or Redis is unreachable; try again shortly');
+  }
+  return null;
+}

@@ -1,0 +1,35 @@
+import { findExecution, listExecutions, listLogs, listStepRuns, type Database } from '@agentic-flow/store';
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './api-error.js';
+import { ExecutionParamsSchema, ListExecutionsQuerySchema, parseRequest } from './request-schemas.js';
+import { executionSummaryView, executionView, logEntryView } from './views.js';
+
+export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Database }): void {
+  /** Status, variables, results and every step run with its output, error and timings. */
+  app.get('/v1/executions/:executionId', async (request) => {
+    const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+    const [row, steps] = await Promise.all([findExecution(deps.db, executionId), listStepRuns(deps.db, executionId)]);
+    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    return executionView(row, steps);
+  });
+
+  /** Log lines of the execution's steps (`console.*` of scripts, executor warnings), oldest first. */
+  app.get('/v1/executions/:executionId/logs', async (request) => {
+    const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+    const [row, logs] = await Promise.all([findExecution(deps.db, executionId), listLogs(deps.db, executionId)]);
+    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    return { items: logs.map(logEntryView) };
+  });
+
+  /** Newest first, filtered by workflow and status, keyset-paginated with `cursor`. */
+  app.get('/v1/executions', async (request) => {
+    const query = parseRequest(ListExecutionsQuerySchema, request.query, 'query');
+    const page = await listExecutions(deps.db, {
+      limit: query.limit,
+      ...(query.workflowId === undefined ? {} : { workflowId: query.workflowId }),
+      ...(query.status === undefined ? {} : { statuses: query.status }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+    return { items: page.rows.map(executionSummaryView), nextCursor: page.nextCursor };
+  });
+}

@@ -1,0 +1,42 @@
+import { EXECUTION_STATUSES, VersionSchema, WorkflowIdSchema, formatPath, type Problem } from '@agentic-flow/spec';
+import { z } from 'zod';
+import { validationFailed } from './api-error.js';
+
+export const ExecuteBodySchema = z.strictObject({
+  variables: z.record(z.string(), z.unknown()).default({}),
+  version: VersionSchema.optional(),
+});
+
+const statusList = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(EXECUTION_STATUSES)).min(1));
+
+export const ListExecutionsQuerySchema = z.strictObject({
+  workflowId: WorkflowIdSchema.optional(),
+  status: statusList.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).optional(),
+});
+
+export const ListWorkflowsQuerySchema = z.strictObject({
+  id: WorkflowIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).optional(),
+});
+
+export const WorkflowParamsSchema = z.strictObject({ workflowId: WorkflowIdSchema });
+export const WorkflowVersionParamsSchema = z.strictObject({ workflowId: WorkflowIdSchema, version: VersionSchema });
+export const ExecutionParamsSchema = z.strictObject({ executionId: z.string().uuid('must be an execution id (a UUID)') });
+
+/** Parses part of a request; every problem becomes a 400 naming where it is (`$.query.limit`). */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const problems: Problem[] = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: formatPath([where, ...issue.path, key]), message: `unknown field "${key}"` }))
+      : [{ path: formatPath([where, ...issue.path]), message: issue.message.replace(/^Invalid input: /, '') }],
+  );
+  throw validationFailed(problems, where);
+}

@@ -1,0 +1,53 @@
+import { parseDefinitionText } from '@agentic-flow/spec';
+import { listDefinitions, type Database } from '@agentic-flow/store';
+import type { FastifyInstance } from 'fastify';
+import { startExecution, type ExecutionStarterDeps } from '../executions/execution-starter.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { validationFailed } from './api-error.js';
+import { ExecuteBodySchema, ListWorkflowsQuerySchema, WorkflowParamsSchema, WorkflowVersionParamsSchema, parseRequest } from './request-schemas.js';
+import { workflowSummaryView } from './views.js';
+
+export interface WorkflowRoutesDeps extends ExecutionStarterDeps {
+  db: Database;
+  registry: WorkflowRegistry;
+}
+
+export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoutesDeps): void {
+  /** Register a definition, as JSON or YAML. 201 new, 200 identical, 409 same version with other content. */
+  app.post('/v1/workflows', async (request, reply) => {
+    let input: unknown = request.body;
+    if (typeof input === 'string') {
+      const parsed = parseDefinitionText(input);
+      if (!parsed.ok) throw validationFailed(parsed.problems, 'workflow definition');
+      input = parsed.value;
+    }
+    const { id, version, outcome } = await deps.registry.register(input);
+    return reply.code(outcome === 'created' ? 201 : 200).send({ id, version, created: outcome === 'created' });
+  });
+
+  app.get('/v1/workflows', async (request) => {
+    const query = parseRequest(ListWorkflowsQuerySchema, request.query, 'query');
+    const page = await listDefinitions(deps.db, query);
+    return { items: page.rows.map(workflowSummaryView), nextCursor: page.nextCursor };
+  });
+
+  app.get('/v1/workflows/:workflowId', async (request) => {
+    const { workflowId } = parseRequest(WorkflowParamsSchema, request.params, 'params');
+    const row = await deps.registry.find(workflowId);
+    return { ...(row.definition as object), createdAt: row.createdAt.toISOString() };
+  });
+
+  app.get('/v1/workflows/:workflowId/versions/:version', async (request) => {
+    const { workflowId, version } = parseRequest(WorkflowVersionParamsSchema, request.params, 'params');
+    const row = await deps.registry.find(workflowId, version);
+    return { ...(row.definition as object), createdAt: row.createdAt.toISOString() };
+  });
+
+  /** Start an execution of the latest (or the given) version with variables over the defaults. */
+  app.post('/v1/workflows/:workflowId/executions', async (request, reply) => {
+    const { workflowId } = parseRequest(WorkflowParamsSchema, request.params, 'params');
+    const body = parseRequest(ExecuteBodySchema, request.body, 'body');
+    const result = await startExecution(deps, workflowId, body.version === undefined ? { variables: body.variables } : { variables: body.variables, version: body.version });
+    return reply.code(201).header('location', `/v1/executions/${result.executionId}`).send(result);
+  });
+}

@@ -1,0 +1,97 @@
+import { decide, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
+import type { StepQueues, StepResult } from '@agentic-flow/queue';
+import { completeStepRuns, insertLogs, lockExecutions, updateExecutions, type Database, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
+import type { Logger } from '@agentic-flow/telemetry';
+import { Effects } from '../executions/effects.js';
+import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+
+export interface ResultApplierDeps {
+  db: Database;
+  registry: WorkflowRegistry;
+  queues: StepQueues;
+  logger: Logger;
+  now: () => number;
+}
+
+export type ApplyOutcome = 'applied' | 'ignored';
+
+/**
+ * Applies a batch of worker results in one transaction (ARCHITECTURE.md invariant 2): lock the
+ * executions, record each run's outcome if it is still in flight (invariant 3: duplicates and late
+ * results change nothing), run the engine, write the new step runs and states, commit — then
+ * enqueue the steps that became ready.
+ */
+export function createResultApplier(deps: ResultApplierDeps): (results: StepResult[]) => Promise<ApplyOutcome[]> {
+  return async (results) => {
+    const now = deps.now();
+    const outcomes: ApplyOutcome[] = results.map(() => 'ignored');
+    const effects = new Effects();
+
+    await deps.db.transaction(async (tx) => {
+      const locked = await lockExecutions(tx, [...new Set(results.map((r) => r.executionId))]);
+      const executions = new Map(locked.map((e) => [e.id, { ...e, state: e.state as ExecutionState, changed: false }]));
+      const applied = new Map(
+        (
+          await completeStepRuns(
+            tx,
+            results.filter((r) => executions.has(r.executionId)).map((r) => ({
+              id: r.stepRunId,
+              attempt: r.attempt,
+              status: r.outcome,
+              ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
+              startedAt: new Date(r.startedAt),
+              finishedAt: new Date(r.finishedAt),
+              workerId: r.workerId,
+            })),
+          )
+        ).map((key) => [key.id, key]),
+      );
+
+      const logs: NewLog[] = [];
+      for (const [index, result] of results.entries()) {
+        const run = applied.get(result.stepRunId);
+        const execution = executions.get(result.executionId);
+        if (!run || !execution || run.executionId !== execution.id) continue;
+        const workflow = await deps.registry.compiled(execution.workflowId, execution.workflowVersion);
+        const event: EngineEvent =
+          result.outcome === 'succeeded'
+            ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), at: now }
+            : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, at: now };
+        const decision = decide(workflow, execution.state, event);
+        outcomes[index] = 'applied';
+        if (decision.ignored) deps.logger.warn({ executionId: execution.id, stepRunId: result.stepRunId, reason: decision.ignored }, 'result recorded but not applied');
+        else {
+          execution.state = decision.state;
+          execution.changed = true;
+          effects.add(execution, workflow, decision.commands);
+        }
+        for (const log of result.logs) {
+          logs.push({ executionId: execution.id, stepRunId: result.stepRunId, stepId: execution.state.nodes[run.instanceKey]?.stepId ?? null, level: log.level, message: log.message, at: new Date(log.at) });
+        }
+      }
+
+      const updates: ExecutionUpdate[] = [];
+      for (const execution of executions.values()) {
+        if (!execution.changed) continue;
+        const { state } = execution;
+        updates.push({
+          id: execution.id,
+          status: state.status,
+          state,
+          error: state.error,
+          startedAt: state.startedAt === null ? null : new Date(state.startedAt),
+          finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
+          updatedAt: new Date(now),
+        });
+      }
+      const pending = await effects.persist(tx);
+      await updateExecutions(tx, updates);
+      await insertLogs(tx, logs);
+      return pending;
+    }).then(({ jobs, withdrawals }) => enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals));
+
+    for (const settled of effects.settled) deps.logger.info(settled, 'execution settled');
+    return outcomes;
+  };
+}

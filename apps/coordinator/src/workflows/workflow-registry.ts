@@ -1,0 +1,95 @@
+import { compileWorkflow, type CompiledWorkflow } from '@agentic-flow/engine';
+import { validateDefinition, type Problem, type WorkflowDefinition } from '@agentic-flow/spec';
+import { findDefinition, insertDefinition, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
+import { ApiError, validationFailed } from '../http/api-error.js';
+import { contentHash } from './canonical-json.js';
+
+export interface RegisterOutcome {
+  id: string;
+  version: string;
+  outcome: Exclude<InsertDefinitionOutcome, 'conflict'>;
+}
+
+/**
+ * Definitions are immutable per (id, version), so each compiled workflow is cached for good; the
+ * cache is bounded (least recently used out) so a coordinator serving many versions stays small.
+ */
+export class WorkflowRegistry {
+  private readonly cache = new Map<string, CompiledWorkflow>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: { cacheSize: number; now: () => number },
+  ) {}
+
+  /** Validates and stores a definition. Throws 400 with every problem, or 409 on a content conflict. */
+  async register(input: unknown): Promise<RegisterOutcome> {
+    const result = validateDefinition(input);
+    if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
+    const definition = result.definition;
+    const outcome = await insertDefinition(this.db, {
+      id: definition.id,
+      version: definition.version,
+      name: definition.name,
+      description: definition.description ?? null,
+      definition,
+      contentHash: contentHash(definition),
+      createdAt: new Date(this.options.now()),
+    });
+    if (outcome === 'conflict') {
+      throw new ApiError(
+        'VERSION_CONFLICT',
+        `workflow "${definition.id}" version "${definition.version}" already exists with different content; definitions are immutable, register a new version`,
+      );
+    }
+    this.remember(compileWorkflow(definition, result.graph));
+    return { id: definition.id, version: definition.version, outcome };
+  }
+
+  /** The stored definition row, latest version when `version` is omitted; 404 when there is none. */
+  async find(id: string, version?: string): Promise<DefinitionRow> {
+    const row = await findDefinition(this.db, id, version);
+    if (!row) {
+      const what = version === undefined ? `workflow "${id}"` : `workflow "${id}" version "${version}"`;
+      throw new ApiError('WORKFLOW_NOT_FOUND', `${what} does not exist`);
+    }
+    return row;
+  }
+
+  /** The compiled workflow for an exact version (cached), or for the latest version. */
+  async compiled(id: string, version?: string): Promise<CompiledWorkflow> {
+    if (version !== undefined) {
+      const hit = this.cache.get(cacheKey(id, version));
+      if (hit) {
+        // Re-insert to mark it most recently used.
+        this.cache.delete(cacheKey(id, version));
+        this.cache.set(cacheKey(id, version), hit);
+        return hit;
+      }
+    }
+    const row = await this.find(id, version);
+    return this.cache.get(cacheKey(row.id, row.version)) ?? this.remember(compileStored(row));
+  }
+
+  private remember(workflow: CompiledWorkflow): CompiledWorkflow {
+    const key = cacheKey(workflow.definition.id, workflow.definition.version);
+    this.cache.delete(key);
+    this.cache.set(key, workflow);
+    if (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    return workflow;
+  }
+}
+
+function cacheKey(id: string, version: string): string {
+  return `${id}@${version}`;
+}
+
+function compileStored(row: DefinitionRow): CompiledWorkflow {
+  const result = validateDefinition(row.definition);
+  if (!result.ok) {
+    // Stored definitions were valid when written; this means the language changed incompatibly.
+    const problems = result.problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
+    throw new ApiError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" no longer validates: ${problems}`);
+  }
+  return compileWorkflow(result.definition as WorkflowDefinition, result.graph);
+}

@@ -1,0 +1,72 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** `http=50,script=4` or a single number for every type. */
+const concurrencySchema = z
+  .string()
+  .transform((text, ctx) => {
+    const trimmed = text.trim();
+    if (/^\d+$/.test(trimmed)) return { default: Number(trimmed), byType: {} as Record<string, number> };
+    const byType: Record<string, number> = {};
+    for (const pair of trimmed.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(pair);
+      if (!match || Number(match[2]) < 1) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not <step-type>=<positive number>` });
+        return z.NEVER;
+      }
+      byType[match[1]!] = Number(match[2]);
+    }
+    return { default: undefined, byType };
+  });
+
+export const ConfigSchema = z.object({
+  REDIS_URL: z.string().url('must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  /** Step types this worker consumes, comma-separated. */
+  STEP_TYPES: z
+    .string()
+    .default('http,script,agent-task')
+    .transform((text) => [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'step types are lower-case names like http')).min(1, 'name at least one step type')),
+  WORKER_CONCURRENCY: concurrencySchema.optional(),
+  WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  BULLMQ_PREFIX: z.string().min(1).default('af'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** How long SIGTERM waits for running steps before handing them back to the queue. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** BullMQ lock duration: how soon a killed worker's job is handed to another worker. */
+  LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+});
+
+export type WorkerConfig = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Default concurrency per step type: I/O-bound steps many at once, CPU-bound scripts about one per core. */
+export const DEFAULT_CONCURRENCY: Readonly<Record<string, number>> = { http: 50, script: 4, 'agent-task': 10 };
+
+export function concurrencyFor(config: WorkerConfig, stepType: string): number {
+  return config.WORKER_CONCURRENCY?.byType[stepType] ?? config.WORKER_CONCURRENCY?.default ?? DEFAULT_CONCURRENCY[stepType] ?? 10;
+}
+
+export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string };
+
+/** Parses the environment once, at startup; every problem is named in one message. */
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    return { ok: false, message: `invalid configuration: ${problems.join('; ')}` };
+  }
+  return { ok: true, config: Object.freeze(parsed.data) };
+}
+
+/** Secrets for `{{ secrets.NAME }}` templates come from `AF_SECRET_NAME` variables, and only reach workers. */
+export function secretsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('AF_SECRET_') && value !== undefined) secrets[key.slice('AF_SECRET_'.length)] = value;
+  }
+  return Object.freeze(secrets);
+}

@@ -1,0 +1,69 @@
+import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
+import { StepQueues, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
+import { concurrencyFor, loadConfig, secretsFrom } from './config.js';
+import { StepConsumers } from './step-consumers.js';
+import { createStepProcessor } from './step-processor.js';
+
+/** Fails startup with one plain line and a non-zero exit code: no stack trace for a known cause. */
+function exitWith(message: string): never {
+  process.stderr.write(`worker: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) exitWith(loaded.message);
+  const config = loaded.config;
+  const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL }).child({ workerId: config.WORKER_ID });
+
+  await checkRedis(config.REDIS_URL).catch((error: Error) => exitWith(error.message));
+  const telemetry = startTelemetry({ serviceName: 'agentic-flow-worker', ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
+
+  const available: StepExecutor[] = [createHttpExecutor(), createScriptExecutor()];
+  const executors = new Map(available.filter((e) => config.STEP_TYPES.includes(e.type)).map((e) => [e.type, e]));
+  for (const type of config.STEP_TYPES) {
+    if (!executors.has(type)) logger.warn({ stepType: type }, `no executor for "${type}" steps in this build: its jobs fail with UNSUPPORTED_STEP_TYPE`);
+  }
+
+  const producer = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: `af-worker-${config.WORKER_ID}` });
+  const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-consumer` });
+  const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
+  const shutdown = new AbortController();
+  const consumers = new StepConsumers({
+    stepTypes: config.STEP_TYPES,
+    concurrency: (type) => concurrencyFor(config, type),
+    processor: createStepProcessor({ executors, queues, workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, shutdownSignal: shutdown.signal }),
+    connection: blocking,
+    prefix: config.BULLMQ_PREFIX,
+    lockDuration: config.LOCK_DURATION_MS,
+    stalledInterval: config.STALLED_INTERVAL_MS,
+    logger,
+  });
+  consumers.start();
+  await consumers.waitUntilReady();
+  logger.info({ stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])) }, 'worker ready');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing running steps');
+    const outcome = await consumers.close(config.SHUTDOWN_TIMEOUT_MS);
+    if (outcome === 'forced') {
+      shutdown.abort();
+      logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: unfinished steps go back to the queue');
+    }
+    await Promise.all([...executors.values()].map((e) => e.close?.()));
+    await queues.close();
+    producer.disconnect();
+    blocking.disconnect();
+    await telemetry.shutdown();
+    logger.info({ outcome }, 'stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => exitWith(error instanceof Error ? error.message : String(error)));

@@ -1,0 +1,59 @@
+import { stepQueueName } from '@agentic-flow/queue';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@agentic-flow/telemetry';
+
+export interface StepConsumersOptions {
+  stepTypes: readonly string[];
+  concurrency: (stepType: string) => number;
+  processor: (job: Job) => Promise<void>;
+  connection: Redis;
+  prefix: string;
+  lockDuration: number;
+  stalledInterval: number;
+  logger: Logger;
+}
+
+/** One BullMQ worker per consumed step type, each with its own concurrency. */
+export class StepConsumers {
+  private readonly workers: Worker[];
+
+  constructor(options: StepConsumersOptions) {
+    this.workers = options.stepTypes.map((type) => {
+      const worker = new Worker(stepQueueName(type), options.processor, {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency(type),
+        lockDuration: options.lockDuration,
+        stalledInterval: options.stalledInterval,
+        autorun: false,
+      });
+      worker.on('error', (error) => options.logger.error({ err: error, stepType: type }, 'queue worker error'));
+      return worker;
+    });
+  }
+
+  start(): void {
+    for (const worker of this.workers) void worker.run();
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+  }
+
+  /**
+   * Stops taking jobs and waits up to `timeoutMs` for running ones; after that, closes by force:
+   * the unfinished jobs' locks lapse and BullMQ's stalled check hands them to another worker.
+   */
+  async close(timeoutMs: number): Promise<'drained' | 'forced'> {
+    const graceful = Promise.all(this.workers.map((worker) => worker.close())).then(() => 'drained' as const);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'forced'>((resolve) => {
+      timer = setTimeout(() => resolve('forced'), timeoutMs);
+    });
+    const outcome = await Promise.race([graceful, deadline]);
+    clearTimeout(timer);
+    if (outcome === 'forced') await Promise.all(this.workers.map((worker) => worker.close(true)));
+    return outcome;
+  }
+}

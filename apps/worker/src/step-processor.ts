@@ -1,0 +1,94 @@
+import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
+import { StepJobSchema, type StepJob, type StepQueues, type StepResult } from '@agentic-flow/queue';
+import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError } from '@agentic-flow/spec';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from '@agentic-flow/telemetry';
+
+export interface StepProcessorOptions {
+  executors: ReadonlyMap<string, StepExecutor>;
+  queues: StepQueues;
+  workerId: string;
+  secrets: Readonly<Record<string, string>>;
+  logger: Logger;
+  /** Aborted on a forced shutdown: executors stop what they are doing. */
+  shutdownSignal: AbortSignal;
+}
+
+/**
+ * Turns a step job into a reported result. A step that fails is reported as a failed result and its
+ * job then fails too, so it lands in the queue's failed set (the dead letter queue). Only a result
+ * that could not be reported makes BullMQ retry the job.
+ */
+export function createStepProcessor(options: StepProcessorOptions): (job: Job) => Promise<void> {
+  const { executors, queues, workerId, secrets, logger, shutdownSignal } = options;
+
+  return async (job: Job): Promise<void> => {
+    const parsed = StepJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      logger.error({ jobId: job.id, queue: job.queueName, issues: parsed.error.issues }, 'malformed step job: dead-lettered');
+      throw new UnrecoverableError(`malformed step job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const data = parsed.data;
+    const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
+    const startedAt = Date.now();
+    const logs: StepLogEntry[] = [];
+    const outcome = await run(data, executors.get(data.stepType), { secrets, shutdownSignal, logs });
+    const result = toResult(data, outcome, logs, startedAt, workerId);
+    // A lost result would leave the step queued in Postgres; throwing here lets BullMQ retry the job.
+    await queues.reportResult(result);
+    if (!outcome.ok) {
+      log.warn({ code: outcome.error.code, durationMs: result.finishedAt - startedAt }, `step failed: ${outcome.error.message}`);
+      throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
+    }
+    log.debug({ durationMs: result.finishedAt - startedAt }, 'step succeeded');
+  };
+}
+
+interface RunOptions {
+  secrets: Readonly<Record<string, string>>;
+  shutdownSignal: AbortSignal;
+  logs: StepLogEntry[];
+}
+
+async function run(job: StepJob, executor: StepExecutor | undefined, options: RunOptions): Promise<StepOutcome> {
+  if (!executor) {
+    return { ok: false, error: stepError('UNSUPPORTED_STEP_TYPE', `no executor for "${job.stepType}" steps is installed in this worker`) };
+  }
+  let config: unknown;
+  try {
+    // Only `{{ secrets.* }}` templates are left by the coordinator; they resolve here and nowhere else.
+    config = resolveTemplates(job.config, { secrets: options.secrets });
+  } catch (error) {
+    if (error instanceof TemplateResolutionError || error instanceof TemplateSyntaxError) {
+      return { ok: false, error: stepError('TEMPLATE', error.message.replace(/^template/, 'secret template')) };
+    }
+    throw error;
+  }
+  try {
+    return await executor.execute(
+      {
+        stepRunId: job.stepRunId,
+        stepId: job.stepId,
+        stepType: job.stepType,
+        executionId: job.executionId,
+        attempt: job.attempt,
+        config,
+        context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },
+      },
+      {
+        signal: options.shutdownSignal,
+        log: (level, message) => options.logs.push({ level, message, at: Date.now() }),
+      },
+    );
+  } catch (error) {
+    // An executor that throws has a bug; the step still gets a result instead of hanging.
+    return { ok: false, error: stepError('INTERNAL', `executor "${job.stepType}" crashed: ${(error as Error).message}`) };
+  }
+}
+
+function toResult(job: StepJob, outcome: StepOutcome, logs: StepLogEntry[], startedAt: number, workerId: string): StepResult {
+  const base = { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, attempt: job.attempt, logs, startedAt, finishedAt: Date.now(), workerId };
+  return outcome.ok
+    ? { ...base, outcome: 'succeeded', output: outcome.output, ...(outcome.variableUpdates ? { variableUpdates: outcome.variableUpdates } : {}) }
+    : { ...base, outcome: 'failed', error: outcome.error };
+}

@@ -1,0 +1,44 @@
+import { AgenticFlowClient } from '@agentic-flow/sdk';
+import { startCoordinator, startWorker, testDatabase, testRedis, type AppProcess, type CoordinatorProcess } from '@agentic-flow/testing';
+
+export interface Cluster {
+  client: AgenticFlowClient;
+  coordinator: CoordinatorProcess;
+  workers: AppProcess[];
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  /** Stops every process, then drops the database and the Redis keys. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real cluster for one test file: its own database and BullMQ prefix, a coordinator process, and
+ * one worker process per entry of `workers` (each a list of step types).
+ */
+export async function startCluster(workers: string[][], env: { coordinator?: Record<string, string>; worker?: Record<string, string> } = {}): Promise<Cluster> {
+  const [database, redis] = await Promise.all([testDatabase(), testRedis()]);
+  const services = { databaseUrl: database.url, redisUrl: redis.url, prefix: redis.prefix };
+  const quiet = { LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '5000' };
+  const processes: AppProcess[] = [];
+  try {
+    const coordinator = await startCoordinator(services, { env: { ...quiet, ...env.coordinator } });
+    processes.push(coordinator);
+    const started = await Promise.all(workers.map((types, i) => startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `worker-${i}-${types.join('+')}`, ...env.worker } })));
+    processes.push(...started);
+    return {
+      client: new AgenticFlowClient({ baseUrl: coordinator.url }),
+      coordinator,
+      workers: started,
+      ...services,
+      async stop() {
+        await Promise.all(processes.map((p) => p.stop(5_000)));
+        await Promise.all([database.drop(), redis.cleanup()]);
+      },
+    };
+  } catch (error) {
+    await Promise.all(processes.map((p) => p.stop(2_000)));
+    await Promise.all([database.drop(), redis.cleanup()]);
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * A step on its way to a worker. The job id is `stepRunId`, so enqueuing the same run twice (a retry
+ * after a crash, the reconciler) never yields two jobs. `v` lets producers and consumers of different
+ * releases notice each other.
+ */
+export const StepJobSchema = z.object({
+  v: z.literal(1),
+  stepRunId: z.string().min(1),
+  executionId: z.string().min(1),
+  workflowId: z.string(),
+  workflowVersion: z.string(),
+  stepId: z.string().min(1),
+  stepType: z.string().min(1),
+  instanceKey: z.string().min(1),
+  attempt: z.number().int().min(1),
+  config: z.unknown(),
+  context: z
+    .object({
+      results: z.record(z.string(), z.unknown()),
+      variables: z.record(z.string(), z.unknown()),
+      input: z.record(z.string(), z.unknown()),
+      execution: z.object({ id: z.string(), workflowId: z.string(), workflowVersion: z.string() }),
+    })
+    .optional(),
+  /** W3C trace context of the coordinator's span, so the worker's span joins the trace. */
+  traceparent: z.string().optional(),
+  /** Epoch ms when the coordinator enqueued it: measures queue wait. */
+  enqueuedAt: z.number(),
+});
+
+export type StepJob = z.infer<typeof StepJobSchema>;

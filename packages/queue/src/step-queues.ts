@@ -1,0 +1,67 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DEFAULT_PREFIX, RESULTS_QUEUE, stepQueueName } from './names.js';
+import type { StepJob } from './step-job.js';
+import type { StepResult } from './step-result.js';
+
+export interface StepQueuesOptions {
+  connection: Redis;
+  prefix?: string;
+}
+
+/**
+ * Completed jobs are removed at once (Postgres holds the outcome); failed jobs are kept: the failed
+ * sets are the dead letter queue.
+ */
+export const STEP_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: false, attempts: 1 };
+export const RESULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: false, attempts: 3, backoff: { type: 'exponential', delay: 200 } };
+
+/** Producer side of the step queues and the results queue, sharing one Redis connection. */
+export class StepQueues {
+  private readonly queues = new Map<string, Queue>();
+  private readonly prefix: string;
+
+  constructor(private readonly options: StepQueuesOptions) {
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.options.connection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Adds step jobs with one `addBulk` per step type; the step run id is the job id. */
+  async enqueueSteps(jobs: readonly StepJob[]): Promise<void> {
+    const byType = new Map<string, StepJob[]>();
+    for (const job of jobs) {
+      const list = byType.get(job.stepType);
+      if (list) list.push(job);
+      else byType.set(job.stepType, [job]);
+    }
+    await Promise.all(
+      [...byType].map(([type, list]) =>
+        this.queue(stepQueueName(type)).addBulk(
+          list.map((data) => ({ name: data.stepId, data, opts: { ...STEP_JOB_OPTIONS, jobId: data.stepRunId } })),
+        ),
+      ),
+    );
+  }
+
+  /** Removes waiting jobs of withdrawn step runs; jobs already running finish and their results are ignored. */
+  async removeSteps(jobs: readonly { stepType: string; stepRunId: string }[]): Promise<void> {
+    await Promise.all(jobs.map((job) => this.queue(stepQueueName(job.stepType)).remove(job.stepRunId).catch(() => 0)));
+  }
+
+  async reportResult(result: StepResult): Promise<void> {
+    await this.queue(RESULTS_QUEUE).add('result', result, { ...RESULT_JOB_OPTIONS, jobId: `${result.stepRunId}-${result.attempt}` });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}

@@ -1,0 +1,170 @@
+import type {
+  ApiErrorBody,
+  CreateWorkflowResult,
+  ExecuteWorkflowResult,
+  ExecutionSummary,
+  ExecutionView,
+  ListExecutionsFilter,
+  LogEntryView,
+  Page,
+  StepRunView,
+  WorkflowDefinition,
+  WorkflowDefinitionInput,
+  WorkflowSummary,
+} from '@agentic-flow/spec';
+import { AgenticFlowError, WaitTimeoutError } from './errors.js';
+
+export interface AgenticFlowClientOptions {
+  /** The coordinator's address, e.g. `http://localhost:3000`. */
+  baseUrl: string;
+  /** Sent with every request (authentication, tracing). */
+  headers?: Record<string, string>;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface WaitOptions {
+  /** Give up (with `WaitTimeoutError`) after this long; default 5 minutes. */
+  timeoutMs?: number;
+  /** First poll interval; it grows to 1 s while nothing changes. Default 50 ms. */
+  pollIntervalMs?: number;
+  /** Called once for each step run as it settles (succeeds, fails, is skipped or cancelled). */
+  onStep?: (step: StepRunView) => void;
+  signal?: AbortSignal;
+}
+
+const SETTLED = new Set(['completed', 'failed', 'cancelled']);
+const SETTLED_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+
+/**
+ * The Agentic Flow API over HTTP, with the names of the engine's API reference.
+ *
+ * @example
+ * const client = new AgenticFlowClient({ baseUrl: 'http://localhost:3000' });
+ * await client.createWorkflow(workflow);
+ * const executionId = await client.executeWorkflow(workflow.id, { apiUrl: 'https://api.example.com' });
+ * const execution = await client.waitForCompletion(executionId);
+ */
+export class AgenticFlowClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof globalThis.fetch;
+
+  constructor(private readonly options: AgenticFlowClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+  }
+
+  /** Registers a definition (an object, or JSON/YAML text). Same id, version and content again is a no-op. */
+  createWorkflow(definition: WorkflowDefinitionInput | string): Promise<CreateWorkflowResult> {
+    return typeof definition === 'string'
+      ? this.request('POST', '/v1/workflows', definition, 'application/yaml')
+      : this.request('POST', '/v1/workflows', definition);
+  }
+
+  /** The latest version of a workflow, or the given one. */
+  getWorkflow(workflowId: string, version?: string): Promise<WorkflowDefinition & { createdAt: string }> {
+    const path = version === undefined ? `/v1/workflows/${enc(workflowId)}` : `/v1/workflows/${enc(workflowId)}/versions/${enc(version)}`;
+    return this.request('GET', path);
+  }
+
+  listWorkflows(options: { limit?: number; cursor?: string } = {}): Promise<Page<WorkflowSummary>> {
+    return this.request('GET', `/v1/workflows${query(options)}`);
+  }
+
+  /** Starts an execution and returns its id. Variables are merged over the definition's defaults. */
+  async executeWorkflow(workflowId: string, variables: Record<string, unknown> = {}, options: { version?: string } = {}): Promise<string> {
+    const body = options.version === undefined ? { variables } : { variables, version: options.version };
+    const result = await this.request<ExecuteWorkflowResult>('POST', `/v1/workflows/${enc(workflowId)}/executions`, body);
+    return result.executionId;
+  }
+
+  getExecution(executionId: string): Promise<ExecutionView> {
+    return this.request('GET', `/v1/executions/${enc(executionId)}`);
+  }
+
+  /** Log lines of an execution's steps (`console.*` output of scripts, executor warnings), oldest first. */
+  getExecutionLogs(executionId: string): Promise<{ items: LogEntryView[] }> {
+    return this.request('GET', `/v1/executions/${enc(executionId)}/logs`);
+  }
+
+  listExecutions(filter: ListExecutionsFilter = {}): Promise<Page<ExecutionSummary>> {
+    const status = Array.isArray(filter.status) ? filter.status.join(',') : filter.status;
+    return this.request('GET', `/v1/executions${query({ workflowId: filter.workflowId, status, limit: filter.limit, cursor: filter.cursor })}`);
+  }
+
+  /** Resolves with the execution once it is completed, failed or cancelled. */
+  async waitForCompletion(executionId: string, options: WaitOptions = {}): Promise<ExecutionView> {
+    const timeoutMs = options.timeoutMs ?? 300_000;
+    const deadline = Date.now() + timeoutMs;
+    const reported = new Set<string>();
+    let interval = options.pollIntervalMs ?? 50;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const execution = await this.getExecution(executionId);
+      let changed = false;
+      for (const step of execution.steps) {
+        if (SETTLED_STEP.has(step.status) && !reported.has(step.id)) {
+          reported.add(step.id);
+          changed = true;
+          options.onStep?.(step);
+        }
+      }
+      if (SETTLED.has(execution.status)) return execution;
+      if (Date.now() >= deadline) throw new WaitTimeoutError(executionId, execution.status, timeoutMs);
+      interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
+      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), options.signal);
+    }
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = contentType;
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(payload === undefined ? {} : { body: payload }),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    });
+    const text = await response.text();
+    const json: unknown = text === '' ? undefined : safeJson(text);
+    if (!response.ok) {
+      const error = (json as ApiErrorBody | undefined)?.error;
+      throw new AgenticFlowError(error?.message ?? `${method} ${path} answered ${response.status}`, response.status, error?.code ?? 'HTTP_ERROR', error?.problems ?? []);
+    }
+    return json as T;
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { code: 'BAD_RESPONSE', message: `not JSON: ${text.slice(0, 200)}` } };
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

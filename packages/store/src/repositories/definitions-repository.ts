@@ -1,0 +1,73 @@
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { DefinitionRow } from '../rows.js';
+import { workflowDefinitions } from '../schema/index.js';
+import type { DbExecutor } from './db-executor.js';
+import { InvalidCursorError, decodeCursor, encodeCursor } from './keyset-cursor.js';
+
+export interface NewDefinition {
+  id: string;
+  version: string;
+  name: string;
+  description: string | null;
+  definition: unknown;
+  contentHash: string;
+  createdAt: Date;
+}
+
+export type InsertDefinitionOutcome = 'created' | 'identical' | 'conflict';
+
+/** Inserts an immutable definition; the same id+version again is `identical` or a `conflict` by content hash. */
+export async function insertDefinition(db: DbExecutor, row: NewDefinition): Promise<InsertDefinitionOutcome> {
+  const inserted = await db
+    .insert(workflowDefinitions)
+    .values(row)
+    .onConflictDoNothing({ target: [workflowDefinitions.id, workflowDefinitions.version] })
+    .returning({ id: workflowDefinitions.id });
+  if (inserted.length > 0) return 'created';
+  const [existing] = await db
+    .select({ contentHash: workflowDefinitions.contentHash })
+    .from(workflowDefinitions)
+    .where(and(eq(workflowDefinitions.id, row.id), eq(workflowDefinitions.version, row.version)));
+  return existing?.contentHash === row.contentHash ? 'identical' : 'conflict';
+}
+
+/** One version, or the most recently registered one when `version` is omitted. */
+export async function findDefinition(db: DbExecutor, id: string, version?: string): Promise<DefinitionRow | undefined> {
+  const where = version === undefined ? eq(workflowDefinitions.id, id) : and(eq(workflowDefinitions.id, id), eq(workflowDefinitions.version, version));
+  const [row] = await db.select().from(workflowDefinitions).where(where).orderBy(desc(workflowDefinitions.createdAt)).limit(1);
+  return row;
+}
+
+export interface DefinitionPage {
+  rows: Omit<DefinitionRow, 'definition'>[];
+  nextCursor: string | null;
+}
+
+/** Every registered version, newest first, optionally of one workflow id. */
+export async function listDefinitions(db: DbExecutor, options: { id?: string; limit: number; cursor?: string }): Promise<DefinitionPage> {
+  const conditions: SQL[] = [];
+  if (options.id !== undefined) conditions.push(eq(workflowDefinitions.id, options.id));
+  if (options.cursor !== undefined) {
+    const position = decodeCursor(options.cursor, 2);
+    if (!position) throw new InvalidCursorError();
+    const [id, version] = position.keys;
+    conditions.push(sql`(${workflowDefinitions.createdAt}, ${workflowDefinitions.id}, ${workflowDefinitions.version}) < (${position.createdAt}, ${id}, ${version})`);
+  }
+  const rows = await db
+    .select({
+      id: workflowDefinitions.id,
+      version: workflowDefinitions.version,
+      name: workflowDefinitions.name,
+      description: workflowDefinitions.description,
+      contentHash: workflowDefinitions.contentHash,
+      createdAt: workflowDefinitions.createdAt,
+    })
+    .from(workflowDefinitions)
+    .where(conditions.length > 0 ? and(...conditions) : undefined)
+    .orderBy(desc(workflowDefinitions.createdAt), desc(workflowDefinitions.id), desc(workflowDefinitions.version))
+    .limit(options.limit + 1);
+  const more = rows.length > options.limit;
+  const page = more ? rows.slice(0, options.limit) : rows;
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: more && last ? encodeCursor(last.createdAt, [last.id, last.version]) : null };
+}

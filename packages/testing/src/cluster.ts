@@ -1,0 +1,45 @@
+import { spawnApp, type AppProcess } from './app-process.js';
+
+export interface ServiceUrls {
+  databaseUrl: string;
+  redisUrl: string;
+  /** BullMQ key prefix shared by the coordinator and its workers. */
+  prefix: string;
+}
+
+export interface CoordinatorProcess extends AppProcess {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+}
+
+const READY = (message: string) => (_line: string, json: Record<string, unknown> | null) => json?.['msg'] === message;
+
+/** Starts a built coordinator on a free port and waits until it serves requests. */
+export async function startCoordinator(services: ServiceUrls, options: { name?: string; env?: Record<string, string>; echo?: boolean } = {}): Promise<CoordinatorProcess> {
+  const process = await spawnApp({
+    name: options.name ?? 'coordinator',
+    app: 'coordinator',
+    env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', ...options.env },
+    ready: READY('coordinator ready'),
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+  });
+  const port = process.readyLine?.['port'];
+  if (typeof port !== 'number') throw new Error(`coordinator did not report its port: ${JSON.stringify(process.readyLine)}`);
+  return { ...process, url: `http://127.0.0.1:${port}` };
+}
+
+/** Starts a built worker consuming `stepTypes` and waits until its queue consumers are ready. */
+export async function startWorker(
+  services: Omit<ServiceUrls, 'databaseUrl'>,
+  stepTypes: readonly string[],
+  options: { name?: string; env?: Record<string, string>; echo?: boolean } = {},
+): Promise<AppProcess> {
+  return spawnApp({
+    name: options.name ?? `worker(${stepTypes.join(',')})`,
+    app: 'worker',
+    env: { REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, STEP_TYPES: stepTypes.join(','), ...options.env },
+    unsetEnv: ['DATABASE_URL'],
+    ready: READY('worker ready'),
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+  });
+}

@@ -1,0 +1,97 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const projects = ['packages', 'apps'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => `${dir}/${name}`));
+
+interface Project {
+  dir: string;
+  name: string;
+  runtime: string[];
+  dev: string[];
+  references: string[];
+}
+
+const load = (dir: string): Project => {
+  const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+  const tsconfig = JSON.parse(readFileSync(join(root, dir, 'tsconfig.json'), 'utf8'));
+  const internal = (deps: Record<string, string> = {}) => Object.keys(deps).filter((d) => d.startsWith('@agentic-flow/'));
+  return {
+    dir,
+    name: pkg.name,
+    runtime: internal(pkg.dependencies),
+    dev: internal(pkg.devDependencies),
+    references: (tsconfig.references ?? []).map((r: { path: string }) => r.path.replace(/^(\.\.\/)+/, '')),
+  };
+};
+const all = projects.map(load);
+const byName = new Map(all.map((p) => [p.name, p]));
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(root, dir, f));
+}
+
+function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => ({ specifier: m[3]!, typeOnly: Boolean(m[2]) }));
+}
+
+describe('the dependency graph', () => {
+  it('is acyclic, counting dev dependencies too', () => {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (name: string, path: string[]): void => {
+      if (state.get(name) === 'done') return;
+      if (state.get(name) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(name)), name].join(' → '));
+        return;
+      }
+      state.set(name, 'visiting');
+      const project = byName.get(name)!;
+      for (const dep of [...project.runtime, ...project.dev]) visit(dep, [...path, name]);
+      state.set(name, 'done');
+    };
+    for (const project of all) visit(project.name, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('has tsconfig references that mirror runtime dependencies', () => {
+    for (const project of all) {
+      const expected = project.runtime.map((dep) => byName.get(dep)!.dir).sort();
+      expect([project.dir, project.references.sort()]).toEqual([project.dir, expected]);
+    }
+  });
+
+  it('lets no package depend on an app', () => {
+    for (const project of all.filter((p) => p.dir.startsWith('packages/'))) {
+      const apps = [...project.runtime, ...project.dev].filter((dep) => byName.get(dep)!.dir.startsWith('apps/'));
+      expect([project.name, apps]).toEqual([project.name, []]);
+    }
+  });
+
+  it('keeps the engine pure: only spec and xstate, no node:*', () => {
+    const offending = sourceFiles('packages/engine/src')
+      .flatMap((file) => importsOf(file).map((i) => ({ file, ...i })))
+      .filter(({ specifier }) => !specifier.startsWith('.') && specifier !== '@agentic-flow/spec' && specifier !== 'xstate');
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps the SDK free of server packages: type-only imports of spec, nothing else', () => {
+    const offending = sourceFiles('packages/sdk/src')
+      .flatMap((file) => importsOf(file).map((i) => ({ file, ...i })))
+      .filter(({ specifier, typeOnly }) => !specifier.startsWith('.') && !(specifier === '@agentic-flow/spec' && typeOnly));
+    expect(offending).toEqual([]);
+  });
+
+  it('declares every workspace package it imports', () => {
+    for (const project of all) {
+      const declared = new Set([...project.runtime, ...project.dev, project.name]);
+      const used = new Set(sourceFiles(`${project.dir}/src`).flatMap((f) => importsOf(f).map((i) => i.specifier)).filter((s) => s.startsWith('@agentic-flow/')));
+      const undeclared = [...used].filter((u) => !declared.has(u));
+      expect([project.name, undeclared]).toEqual([project.name, []]);
+    }
+  });
+});
