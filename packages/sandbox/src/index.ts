@@ -1,1 +1,11 @@
-export {};
+export { SANDBOX_ERROR_CODES, SandboxClosedError } from './errors.js';
+export type { ExpressionError, ExpressionErrorCode, SandboxError, SandboxErrorCode } from './errors.js';
+export { ModuleRegistry } from './module-registry.js';
+export type { ModuleRegistryOptions } from './module-registry.js';
+export { IsolatePool } from './isolate-pool.js';
+export type { IsolatePoolOptions, IsolatePoolStats } from './isolate-pool.js';
+export { ScriptSandbox } from './script-sandbox.js';
+export type { ScriptSandboxOptions } from './script-sandbox.js';
+export type { ScriptGlobals, ScriptLogEntry, ScriptLogLevel, ScriptRunInput, ScriptRunResult } from './script-types.js';
+export { ExpressionEvaluator } from './expression-evaluator.js';
+export type { ExpressionEvaluatorOptions, ExpressionResult, ExpressionScope, ExpressionSyntaxError } from './expression-evaluator.js';

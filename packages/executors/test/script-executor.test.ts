@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createScriptExecutor, type LogLevel, type StepExecutionInput, type StepRuntime } from '@agentic-flow/executors';
+import { ScriptSandbox } from '@agentic-flow/sandbox';
+
+function job(config: unknown): StepExecutionInput<never> {
+  return {
+    stepRunId: 'run-1',
+    stepId: 'transform',
+    stepType: 'script',
+    executionId: 'exec-1',
+    attempt: 1,
+    config: config as never,
+    context: {
+      results: { fetch: { items: [3, 1, 2] } },
+      variables: { factor: 10 },
+      input: { name: 'ada' },
+      execution: { id: 'exec-1', workflowId: 'wf', workflowVersion: '1.0.0' },
+    },
+  };
+}
+
+function runtime(signal: AbortSignal = new AbortController().signal): StepRuntime & { logs: Array<[LogLevel, string]> } {
+  const logs: Array<[LogLevel, string]> = [];
+  return { signal, logs, log: (level, message) => logs.push([level, message]) };
+}
+
+const executor = createScriptExecutor({ modules: { shout: 'module.exports = (s) => s.toUpperCase() + "!";' } });
+afterAll(() => executor.close?.());
+
+describe('script executor', () => {
+  it('is the script step type', () => {
+    expect(executor.type).toBe('script');
+  });
+
+  it('runs the script over the step context and returns output, variable updates and logs', async () => {
+    const rt = runtime();
+    const outcome = await executor.execute(
+      job({
+        script: 'const sorted = [...results.fetch.items].sort();\nconsole.log("sorted", sorted);\nconsole.warn("careful");\nsetVariable("total", sorted.length * variables.factor);\nreturn { sorted, who: input.name, execution: execution.id };',
+      }),
+      rt,
+    );
+    expect(outcome).toEqual({ ok: true, output: { sorted: [1, 2, 3], who: 'ada', execution: 'exec-1' }, variableUpdates: { total: 30 } });
+    expect(rt.logs).toEqual([
+      ['info', 'sorted [ 1, 2, 3 ]'],
+      ['warn', 'careful'],
+    ]);
+  });
+
+  it('requires allowed modules: lodash and operator modules', async () => {
+    const outcome = await executor.execute(
+      job({ script: 'const _ = require("lodash");\nreturn require("shout")(_.capitalize(input.name));', allowedModules: ['lodash', 'shout'] }),
+      runtime(),
+    );
+    expect(outcome).toEqual({ ok: true, output: 'ADA!', variableUpdates: {} });
+  });
+
+  it('reports invalid configs with the offending fields, without running anything', async () => {
+    const rt = runtime();
+    const outcome = await executor.execute(job({ script: '', timeout: -5, memoryLimit: 4, allowedModules: 'lodash' }), rt);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.code).toBe('INVALID_CONFIG');
+    for (const field of ['config.script', 'config.timeout', 'config.memoryLimit', 'config.allowedModules']) expect(outcome.error.message).toContain(field);
+    expect(outcome.error.details?.['issues']).toEqual(expect.arrayContaining([{ path: 'config.script', message: 'must not be empty' }]));
+    expect(rt.logs).toEqual([]);
+    expect(await executor.execute(job({ script: 'return 1', language: 'python' }), rt)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_CONFIG', message: expect.stringContaining('config.language') },
+    });
+    expect(await executor.execute(job({ script: 'return 1', unknownOption: true }), rt)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_CONFIG', message: expect.stringContaining('unknownOption') },
+    });
+    expect(await executor.execute(job(undefined), rt)).toMatchObject({ ok: false, error: { code: 'INVALID_CONFIG', message: expect.stringContaining('config:') } });
+  });
+
+  it('turns script failures into step errors with their codes and details', async () => {
+    const thrown = await executor.execute(job({ script: 'const a = 1;\n\nthrow new Error("nope");' }), runtime());
+    expect(thrown).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'nope', details: { line: 3 } } });
+    expect(await executor.execute(job({ script: 'while (true) {}', timeout: 100 }), runtime())).toEqual({
+      ok: false,
+      error: { code: 'TIMEOUT', message: 'script exceeded its 100 ms timeout' },
+    });
+    expect(await executor.execute(job({ script: 'return require("lodash");' }), runtime())).toMatchObject({ ok: false, error: { code: 'MODULE_NOT_ALLOWED' } });
+    expect(await executor.execute(job({ script: 'return 1;', allowedModules: ['left-pad'] }), runtime())).toMatchObject({
+      ok: false,
+      error: { code: 'MODULE_NOT_ALLOWED', details: { modules: ['left-pad'] } },
+    });
+    expect(await executor.execute(job({ script: 'return () => 1;' }), runtime())).toMatchObject({ ok: false, error: { code: 'OUTPUT_NOT_SERIALIZABLE' } });
+    const oom = await executor.execute(job({ script: 'const a = [];\nwhile (true) a.push(new Array(100000).fill(1.5));', memoryLimit: 16 }), runtime());
+    expect(oom).toEqual({ ok: false, error: { code: 'MEMORY_LIMIT', message: 'script exceeded its 16 MiB memory limit' } });
+  });
+
+  it('forwards the logs of a failed script too', async () => {
+    const rt = runtime();
+    await executor.execute(job({ script: 'console.error("about to fail");\nthrow new Error("x");' }), rt);
+    expect(rt.logs).toEqual([['error', 'about to fail']]);
+  });
+
+  it('stops the script when the runtime signal aborts', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = executor.execute(job({ script: 'await new Promise(() => {});', timeout: 10_000 }), runtime(controller.signal));
+    setTimeout(() => controller.abort(), 50);
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await executor.execute(job({ script: 'return 1;' }), runtime(AbortSignal.abort()))).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+
+  it('closes the sandbox it created, but not one it was given', async () => {
+    const own = createScriptExecutor();
+    await own.close?.();
+    await expect(own.execute(job({ script: 'return 1;' }), runtime())).rejects.toThrow('closed');
+
+    const shared = new ScriptSandbox();
+    try {
+      const borrowing = createScriptExecutor({ sandbox: shared });
+      await borrowing.close?.();
+      expect(await borrowing.execute(job({ script: 'return 2;' }), runtime())).toEqual({ ok: true, output: 2, variableUpdates: {} });
+      expect(() => createScriptExecutor({ sandbox: shared, modules: {} })).toThrow(TypeError);
+    } finally {
+      await shared.close();
+    }
+  });
+});

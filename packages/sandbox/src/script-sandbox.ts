@@ -1,0 +1,227 @@
+import ivm from 'isolated-vm';
+import { SandboxClosedError, type SandboxError } from './errors.js';
+import { IsolatePool, type IsolatePoolOptions } from './isolate-pool.js';
+import { ModuleRegistry } from './module-registry.js';
+import type { PooledIsolate } from './pooled-isolate.js';
+import {
+  BOOTSTRAP_FILENAME,
+  SCRIPT_BOOTSTRAP,
+  SCRIPT_FILENAME,
+  moduleFilename,
+  wrapModule,
+  wrapUserCode,
+  type BootstrapSetup,
+} from './script-bootstrap.js';
+import { settleEnvelope } from './script-envelope.js';
+import type { ScriptLogEntry, ScriptLogLevel, ScriptRunInput, ScriptRunResult } from './script-types.js';
+import { splitCompileError } from './stack-trace.js';
+
+/** Options of {@link ScriptSandbox}. */
+export interface ScriptSandboxOptions extends Omit<IsolatePoolOptions, 'name'> {
+  /** The operator's module allowlist. Default: a registry with the built-ins plus `modules`. */
+  registry?: ModuleRegistry;
+  /** Extra modules (name → CommonJS source) when no `registry` is given. */
+  modules?: Record<string, string>;
+  /** Largest output (return value plus variable updates) as UTF-8 JSON. Default 16 MiB. */
+  maxOutputBytes?: number;
+  /** `console.*` calls kept per run; later ones are counted and dropped. Default 1000. */
+  maxLogEntries?: number;
+  /** Longest kept log message, in characters. Default 8192. */
+  maxLogMessageLength?: number;
+}
+
+type Ending = 'timeout' | 'cancelled' | 'closed' | 'memory';
+
+const LEVELS = new Set<string>(['debug', 'info', 'warn', 'error']);
+/** setTimeout fires at once beyond this; a longer budget is as good as this one. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Runs untrusted JavaScript in isolated-vm. Each run gets a fresh context on a pooled isolate, so runs
+ * cannot see each other, and the isolate runs on isolated-vm's threads, so several runs proceed at once.
+ *
+ * @example
+ * ```ts
+ * const sandbox = new ScriptSandbox();
+ * const result = await sandbox.run({
+ *   code: 'const _ = require("lodash");\nsetVariable("n", 1);\nreturn _.sum(input.values);',
+ *   timeoutMs: 1000, memoryLimitMb: 64, modules: ['lodash'],
+ *   globals: { results: {}, variables: {}, input: { values: [1, 2] }, execution: {} },
+ * });
+ * // result: { ok: true, value: 3, variableUpdates: { n: 1 }, logs: [] }
+ * await sandbox.close();
+ * ```
+ */
+export class ScriptSandbox {
+  readonly registry: ModuleRegistry;
+  private readonly pool: IsolatePool;
+  private readonly maxOutputBytes: number;
+  private readonly maxLogEntries: number;
+  private readonly maxLogLength: number;
+  /** V8 code caches of module sources, shared by isolates: compiling lodash drops from ~3 ms to ~0.1 ms. */
+  private readonly codeCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
+  private readonly inFlight = new Map<Promise<ScriptRunResult>, (why: Ending) => void>();
+  private closed = false;
+
+  constructor(options: ScriptSandboxOptions = {}) {
+    this.registry = options.registry ?? new ModuleRegistry(options.modules === undefined ? {} : { modules: options.modules });
+    this.pool = new IsolatePool({ ...options, name: 'script sandbox' });
+    this.maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
+    this.maxLogEntries = options.maxLogEntries ?? 1000;
+    this.maxLogLength = options.maxLogMessageLength ?? 8192;
+  }
+
+  /** Runs one script. Never rejects for the script's own failures: see {@link ScriptRunResult}. */
+  run(input: ScriptRunInput): Promise<ScriptRunResult> {
+    if (this.closed) return Promise.reject(new SandboxClosedError('script sandbox'));
+    if (!(input.timeoutMs > 0) || !(input.memoryLimitMb >= 8)) {
+      return Promise.reject(new RangeError('timeoutMs must be positive and memoryLimitMb at least 8'));
+    }
+    let end: (why: Ending) => void = () => undefined;
+    const promise = this.execute(input, (fn) => (end = fn)).finally(() => this.inFlight.delete(promise));
+    this.inFlight.set(promise, (why) => end(why));
+    return promise;
+  }
+
+  /** Pool counters, for tests and metrics. */
+  stats(): ReturnType<IsolatePool['stats']> {
+    return this.pool.stats();
+  }
+
+  /** Stops running scripts (they end `CANCELLED`), waits for them, and disposes every isolate. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const end of this.inFlight.values()) end('closed');
+    // Before waiting: runs queued for an isolate must fail now, not start on a freed one.
+    this.pool.close();
+    await Promise.allSettled(this.inFlight.keys());
+    for (const copy of this.codeCache.values()) copy.release();
+    this.codeCache.clear();
+  }
+
+  private async execute(input: ScriptRunInput, onEnd: (end: (why: Ending) => void) => void): Promise<ScriptRunResult> {
+    const logs: ScriptLogEntry[] = [];
+    const modules = [...new Set(input.modules ?? [])];
+    const unknown = modules.filter((name) => !this.registry.has(name));
+    if (unknown.length > 0) {
+      const message = `${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the operator's module registry`;
+      return fail({ code: 'MODULE_NOT_ALLOWED', message, details: { modules: unknown, registered: this.registry.names() } }, logs);
+    }
+    const globals = JSON.stringify(input.globals);
+    const cancelled = fail({ code: 'CANCELLED', message: 'the script was cancelled before it started' }, logs);
+    if (input.signal?.aborted === true) return cancelled;
+    let lease: PooledIsolate;
+    try {
+      lease = await this.pool.acquire(input.memoryLimitMb, input.signal);
+    } catch (error) {
+      // Aborted or closed while waiting for an isolate: the script never started.
+      if (error instanceof SandboxClosedError || input.signal?.reason === error) return cancelled;
+      throw error;
+    }
+    let ending: Ending | undefined;
+    const end = (why: Ending): void => {
+      if (ending !== undefined) return;
+      ending = why;
+      // Disposing is the only way to stop an isolate from outside; its pending work rejects at once.
+      lease.dispose();
+    };
+    onEnd(end);
+    const onAbort = (): void => end('cancelled');
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    // The signal may have fired between getting the isolate and adding the listener.
+    if (isAborted(input.signal)) end('cancelled');
+    let timer: NodeJS.Timeout | undefined;
+    let context: ivm.Context | undefined;
+    try {
+      let script: ivm.Script;
+      try {
+        script = await lease.script(`user:${input.code}`, wrapUserCode(input.code), { filename: SCRIPT_FILENAME, lineOffset: -1 });
+      } catch (error) {
+        if (ending !== undefined || !(error instanceof SyntaxError)) throw error;
+        return fail(compileFailure(error, input.code), logs);
+      }
+      context = await lease.context();
+      await this.prepare(lease, context, modules, globals, logs);
+      const timeoutMs = Math.min(input.timeoutMs, MAX_TIMER_MS);
+      // Two clocks: isolated-vm's `timeout` stops synchronous code (and endless microtask chains);
+      // the host timer ends a script whose promise never settles, which isolated-vm would wait on forever.
+      timer = setTimeout(() => end('timeout'), timeoutMs);
+      const envelope: unknown = await script.run(context, { timeout: timeoutMs, promise: true, copy: true });
+      return settleEnvelope(envelope, logs, { maxOutputBytes: this.maxOutputBytes, maxLogEntries: this.maxLogEntries, code: input.code });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (ending === undefined && message === 'Script execution timed out.') ending = 'timeout';
+      if (ending === undefined && lease.disposed && /memory limit/i.test(message)) ending = 'memory';
+      if (ending === undefined && this.closed) ending = 'closed';
+      switch (ending) {
+        case 'timeout':
+          return fail({ code: 'TIMEOUT', message: `script exceeded its ${input.timeoutMs} ms timeout` }, logs);
+        case 'memory':
+          return fail({ code: 'MEMORY_LIMIT', message: `script exceeded its ${input.memoryLimitMb} MiB memory limit` }, logs);
+        case 'cancelled':
+          return fail({ code: 'CANCELLED', message: 'the script was cancelled' }, logs);
+        case 'closed':
+          return fail({ code: 'CANCELLED', message: 'the sandbox was closed while the script ran' }, logs);
+        default:
+          // Not the script's doing (a bug here or in isolated-vm): the caller should retry the step.
+          throw error;
+      }
+    } finally {
+      clearTimeout(timer);
+      input.signal?.removeEventListener('abort', onAbort);
+      if (context !== undefined && !lease.disposed) context.release();
+      this.pool.release(lease, ending === undefined);
+    }
+  }
+
+  /** Hands the run's data to a fresh context, defines the requested modules and runs the bootstrap. */
+  private async prepare(lease: PooledIsolate, context: ivm.Context, modules: string[], globals: string, logs: ScriptLogEntry[]): Promise<void> {
+    const setup: BootstrapSetup = {
+      globals,
+      requested: modules,
+      registered: this.registry.names(),
+      maxLogEntries: this.maxLogEntries,
+      maxLogLength: this.maxLogLength,
+      // A character is at least one UTF-8 byte, so this rejects early what the host would reject anyway.
+      maxOutputChars: this.maxOutputBytes,
+    };
+    const log = (level: unknown, message: unknown, at: unknown): void => {
+      logs.push({
+        level: typeof level === 'string' && LEVELS.has(level) ? (level as ScriptLogLevel) : 'info',
+        message: String(message),
+        at: typeof at === 'number' ? at : Date.now(),
+      });
+    };
+    // Setup happens on an idle isolate leased to this run alone, so the sync calls cannot wait on user
+    // code; each saves a hop to isolated-vm's thread (measured: 2 µs sync against 0.1 ms async).
+    context.global.setSync('__afSetup', new ivm.ExternalCopy(setup).copyInto({ release: true }));
+    context.global.setSync('__afLog', new ivm.Callback(log));
+    for (const name of modules) (await this.moduleScript(lease, name)).runSync(context);
+    const bootstrap = await lease.script('bootstrap', SCRIPT_BOOTSTRAP, { filename: BOOTSTRAP_FILENAME }, true);
+    bootstrap.runSync(context);
+  }
+
+  private async moduleScript(lease: PooledIsolate, name: string): Promise<ivm.Script> {
+    const cachedData = this.codeCache.get(name);
+    const options: ivm.ScriptInfo = { filename: moduleFilename(name), lineOffset: -1 };
+    if (cachedData === undefined) options.produceCachedData = true;
+    else options.cachedData = cachedData;
+    const script = await lease.script(`module:${name}`, wrapModule(name, this.registry.source(name)), options, true);
+    const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
+    if (cachedData === undefined && produced !== undefined) this.codeCache.set(name, produced);
+    return script;
+  }
+}
+
+const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
+
+function fail(error: SandboxError, logs: ScriptLogEntry[]): ScriptRunResult {
+  return { ok: false, error, logs };
+}
+
+function compileFailure(error: SyntaxError, code: string): SandboxError {
+  const { message, position } = splitCompileError(error.message, SCRIPT_FILENAME, code);
+  const details: Record<string, unknown> = { name: 'SyntaxError' };
+  if (position !== undefined) Object.assign(details, position);
+  return { code: 'SCRIPT_ERROR', message, details };
+}

@@ -1,0 +1,42 @@
+import type { SandboxError } from './errors.js';
+
+/** The data a script sees as globals. Plain JSON: each run gets its own deep copy. */
+export interface ScriptGlobals {
+  results: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  input: Record<string, unknown>;
+  execution: Record<string, unknown>;
+}
+
+/** One script run. */
+export interface ScriptRunInput {
+  /** The body of an async function: `return` gives the output, top-level `await` works. */
+  code: string;
+  /** Wall-clock budget for the script, from its first statement to its settled promise. */
+  timeoutMs: number;
+  /** Heap limit of the isolate, in MiB (at least 8). */
+  memoryLimitMb: number;
+  globals: ScriptGlobals;
+  /** Modules the step asks for; each must be in the sandbox's {@link ModuleRegistry}. */
+  modules?: readonly string[];
+  /** Aborting stops the script (its isolate is disposed) and the run ends with `CANCELLED`. */
+  signal?: AbortSignal;
+}
+
+export type ScriptLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A captured `console.*` call. `console.log` is `info`, `console.trace` is `debug`. */
+export interface ScriptLogEntry {
+  level: ScriptLogLevel;
+  message: string;
+  /** Epoch milliseconds, taken inside the isolate when the script logged. */
+  at: number;
+}
+
+/**
+ * The outcome of a run. Failures are values, not exceptions; `run()` throws only when the sandbox is
+ * misused (closed, nonsensical limits, globals that are not JSON).
+ */
+export type ScriptRunResult =
+  | { ok: true; value: unknown; variableUpdates: Record<string, unknown>; logs: ScriptLogEntry[] }
+  | { ok: false; error: SandboxError; logs: ScriptLogEntry[] };
