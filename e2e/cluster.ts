@@ -19,7 +19,7 @@ export interface Cluster {
 export async function startCluster(workers: string[][], env: { coordinator?: Record<string, string>; worker?: Record<string, string> } = {}): Promise<Cluster> {
   const [database, redis] = await Promise.all([testDatabase(), testRedis()]);
   const services = { databaseUrl: database.url, redisUrl: redis.url, prefix: redis.prefix };
-  const quiet = { LOG_LEVEL: 'warn', SHUTDOWN_TIMEOUT_MS: '5000' };
+  const quiet = { SHUTDOWN_TIMEOUT_MS: '5000' };
   const processes: AppProcess[] = [];
   try {
     const coordinator = await startCoordinator(services, { env: { ...quiet, ...env.coordinator } });

@@ -22,7 +22,7 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
   const redisUrl = env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   // A prefix of its own, so the demo never shares queues with a coordinator already running here.
   const services = { databaseUrl, redisUrl, prefix: `af-demo-${randomBytes(3).toString('hex')}` };
-  const quiet = { LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn' };
+  const quiet = { LOG_LEVEL: env['LOG_LEVEL'] ?? 'info' };
   console.log(color.bold('Agentic Flow demo'));
   console.log(`  PostgreSQL ${address(databaseUrl)}  Redis ${address(redisUrl)}`);
 

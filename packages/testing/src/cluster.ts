@@ -12,6 +12,7 @@ export interface CoordinatorProcess extends AppProcess {
   url: string;
 }
 
+/** The launchers read readiness from the app's info-level ready line, so they run apps at `info` unless told otherwise. */
 const READY = (message: string) => (_line: string, json: Record<string, unknown> | null) => json?.['msg'] === message;
 
 /** Starts a built coordinator on a free port and waits until it serves requests. */
@@ -19,7 +20,7 @@ export async function startCoordinator(services: ServiceUrls, options: { name?: 
   const process = await spawnApp({
     name: options.name ?? 'coordinator',
     app: 'coordinator',
-    env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', ...options.env },
+    env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
     ready: READY('coordinator ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
   });
@@ -37,7 +38,7 @@ export async function startWorker(
   return spawnApp({
     name: options.name ?? `worker(${stepTypes.join(',')})`,
     app: 'worker',
-    env: { REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, STEP_TYPES: stepTypes.join(','), ...options.env },
+    env: { REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, STEP_TYPES: stepTypes.join(','), LOG_LEVEL: 'info', ...options.env },
     unsetEnv: ['DATABASE_URL'],
     ready: READY('worker ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),

@@ -91,7 +91,7 @@ export function createResultApplier(deps: ResultApplierDeps): (results: StepResu
       return pending;
     }).then(({ jobs, withdrawals }) => enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals));
 
-    for (const settled of effects.settled) deps.logger.info(settled, 'execution settled');
+    for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
     return outcomes;
   };
 }
