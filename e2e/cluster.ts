@@ -8,6 +8,8 @@ export interface Cluster {
   databaseUrl: string;
   redisUrl: string;
   prefix: string;
+  /** Starts one more worker process, stopped with the cluster. */
+  addWorker(stepTypes: string[], env?: Record<string, string>): Promise<AppProcess>;
   /** Stops every process, then drops the database and the Redis keys. */
   stop(): Promise<void>;
 }
@@ -31,6 +33,11 @@ export async function startCluster(workers: string[][], env: { coordinator?: Rec
       coordinator,
       workers: started,
       ...services,
+      async addWorker(stepTypes, extra = {}) {
+        const worker = await startWorker(services, stepTypes, { name: `worker-${processes.length}`, env: { ...quiet, WORKER_ID: `worker-${processes.length - 1}-${stepTypes.join('+')}`, ...env.worker, ...extra } });
+        processes.push(worker);
+        return worker;
+      },
       async stop() {
         await Promise.all(processes.map((p) => p.stop(5_000)));
         await Promise.all([database.drop(), redis.cleanup()]);

@@ -29,11 +29,10 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: `af-worker-${config.WORKER_ID}` });
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-consumer` });
   const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
-  const shutdown = new AbortController();
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
     concurrency: (type) => concurrencyFor(config, type),
-    processor: createStepProcessor({ executors, queues, workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, shutdownSignal: shutdown.signal }),
+    processor: createStepProcessor({ executors, queues, workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger }),
     connection: blocking,
     prefix: config.BULLMQ_PREFIX,
     lockDuration: config.LOCK_DURATION_MS,
@@ -51,8 +50,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: finishing running steps');
     const outcome = await consumers.close(config.SHUTDOWN_TIMEOUT_MS);
     if (outcome === 'forced') {
-      shutdown.abort();
+      // Exit without reporting: the unfinished steps must not look failed, their jobs go back to the queue.
       logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: unfinished steps go back to the queue');
+      process.exit(0);
     }
     await Promise.all([...executors.values()].map((e) => e.close?.()));
     await queues.close();

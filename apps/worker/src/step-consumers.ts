@@ -6,7 +6,7 @@ import type { Logger } from '@agentic-flow/telemetry';
 export interface StepConsumersOptions {
   stepTypes: readonly string[];
   concurrency: (stepType: string) => number;
-  processor: (job: Job) => Promise<void>;
+  processor: (job: Job, token?: string, signal?: AbortSignal) => Promise<void>;
   connection: Redis;
   prefix: string;
   lockDuration: number;
@@ -42,8 +42,9 @@ export class StepConsumers {
   }
 
   /**
-   * Stops taking jobs and waits up to `timeoutMs` for running ones; after that, closes by force:
-   * the unfinished jobs' locks lapse and BullMQ's stalled check hands them to another worker.
+   * Stops taking jobs and waits up to `timeoutMs` for running ones. After that it closes by force
+   * and the caller exits at once: the unfinished jobs keep their locks until those lapse, then
+   * BullMQ's stalled check hands them to another worker.
    */
   async close(timeoutMs: number): Promise<'drained' | 'forced'> {
     const graceful = Promise.all(this.workers.map((worker) => worker.close())).then(() => 'drained' as const);
@@ -53,7 +54,8 @@ export class StepConsumers {
     });
     const outcome = await Promise.race([graceful, deadline]);
     clearTimeout(timer);
-    if (outcome === 'forced') await Promise.all(this.workers.map((worker) => worker.close(true)));
+    // No `close(true)` here: BullMQ returns the pending graceful close for a second call, which would
+    // wait for the very jobs we are giving up on. The caller exits instead.
     return outcome;
   }
 }

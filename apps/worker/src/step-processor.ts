@@ -10,19 +10,19 @@ export interface StepProcessorOptions {
   workerId: string;
   secrets: Readonly<Record<string, string>>;
   logger: Logger;
-  /** Aborted on a forced shutdown: executors stop what they are doing. */
-  shutdownSignal: AbortSignal;
 }
+
+const NEVER = new AbortController().signal;
 
 /**
  * Turns a step job into a reported result. A step that fails is reported as a failed result and its
  * job then fails too, so it lands in the queue's failed set (the dead letter queue). Only a result
  * that could not be reported makes BullMQ retry the job.
  */
-export function createStepProcessor(options: StepProcessorOptions): (job: Job) => Promise<void> {
-  const { executors, queues, workerId, secrets, logger, shutdownSignal } = options;
+export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
+  const { executors, queues, workerId, secrets, logger } = options;
 
-  return async (job: Job): Promise<void> => {
+  return async (job: Job, _token?: string, signal: AbortSignal = NEVER): Promise<void> => {
     const parsed = StepJobSchema.safeParse(job.data);
     if (!parsed.success) {
       logger.error({ jobId: job.id, queue: job.queueName, issues: parsed.error.issues }, 'malformed step job: dead-lettered');
@@ -32,7 +32,9 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job) =
     const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
     const startedAt = Date.now();
     const logs: StepLogEntry[] = [];
-    const outcome = await run(data, executors.get(data.stepType), { secrets, shutdownSignal, logs });
+    const outcome = await run(data, executors.get(data.stepType), { secrets, signal, logs });
+    // A job cancelled through BullMQ (`worker.cancelJob`) reports nothing: whoever cancelled it owns the outcome.
+    if (signal.aborted) throw new UnrecoverableError(`step cancelled: ${String(signal.reason ?? 'cancelled')}`);
     const result = toResult(data, outcome, logs, startedAt, workerId);
     // A lost result would leave the step queued in Postgres; throwing here lets BullMQ retry the job.
     await queues.reportResult(result);
@@ -46,7 +48,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job) =
 
 interface RunOptions {
   secrets: Readonly<Record<string, string>>;
-  shutdownSignal: AbortSignal;
+  signal: AbortSignal;
   logs: StepLogEntry[];
 }
 
@@ -76,7 +78,7 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
         context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },
       },
       {
-        signal: options.shutdownSignal,
+        signal: options.signal,
         log: (level, message) => options.logs.push({ level, message, at: Date.now() }),
       },
     );
