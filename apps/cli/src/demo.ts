@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgenticFlowClient, type StepRunView } from '@agentic-flow/sdk';
-import { startCoordinator, startWorker, type AppProcess } from '@agentic-flow/testing';
-import { startDemoApi } from './demo-api-server.js';
+import { startCoordinator, startDemoApi, startWorker, type AppProcess } from '@agentic-flow/testing';
 import { DEMO_SCENARIOS, EXAMPLES_DIR } from './demo-scenarios.js';
 import { brief, color, ms, table } from './format.js';
 
@@ -41,10 +40,11 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
     let failures = 0;
     for (const scenario of DEMO_SCENARIOS) {
       const text = await readFile(join(EXAMPLES_DIR, scenario.file), 'utf8');
+      // Every example takes `apiUrl`, pointed here at the local stand-in API.
       const { id, version } = await client.createWorkflow(text);
       console.log(color.bold(`▶ ${scenario.name}`) + color.dim(`  ${id}@${version}  (examples/${scenario.file})`));
       const started = Date.now();
-      const executionId = await client.executeWorkflow(id, scenario.variables(api.url), { version });
+      const executionId = await client.executeWorkflow(id, { apiUrl: api.url }, { version });
       const execution = await client.waitForCompletion(executionId, { timeoutMs: 120_000, onStep: printStep });
       const duration = Date.now() - started;
       const ok = execution.status === 'completed';
@@ -63,6 +63,6 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
 
 function printStep(step: StepRunView): void {
   const mark = step.status === 'succeeded' ? color.green('✓') : step.status === 'skipped' ? color.dim('-') : color.red('✗');
-  const detail = step.error ? color.red(`${step.error.code}: ${step.error.message}`) : color.dim(brief(step.output, 70));
-  console.log(`  ${mark} ${step.instanceKey.padEnd(16)} ${step.stepType.padEnd(7)} ${ms(step.durationMs).padStart(6)}  ${detail}`);
+  const detail = step.error ? color.red(`${step.error.code}: ${step.error.message}`) : step.status === 'skipped' ? color.dim('skipped') : color.dim(brief(step.output, 60));
+  console.log(`  ${mark} ${step.instanceKey.padEnd(40)} ${step.stepType.padEnd(9)} ${ms(step.durationMs).padStart(6)}  ${detail}`);
 }

@@ -16,6 +16,8 @@ export const ConfigSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  /** Time limit of one condition or loop expression. */
+  EXPRESSION_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });

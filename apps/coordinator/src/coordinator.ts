@@ -1,8 +1,10 @@
 import { StepQueues, createRedisConnection } from '@agentic-flow/queue';
+import { ExpressionEvaluator } from '@agentic-flow/sandbox';
 import { createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { AddressInfo } from 'node:net';
 import type { CoordinatorConfig } from './config.js';
+import { createExpressionRunner } from './executions/expression-runner.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { createServer } from './http/server.js';
@@ -29,8 +31,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: 'af-coordinator-results' });
   for (const connection of [producer, blocking]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
-  const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now });
-  const deps = { db: database.db, registry, queues, logger, now };
+  // One small pool of isolates serves every condition and loop expression of this coordinator.
+  const evaluator = new ExpressionEvaluator();
+  const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression: (expression) => evaluator.check(expression) });
+  const deps = { db: database.db, registry, queues, logger, now, evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS) };
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
   registerHealthRoutes(server, { db: database.db, redis: producer });
@@ -61,6 +65,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       producer.disconnect();
       blocking.disconnect();
       await database.close();
+      evaluator.close();
     },
   };
 }

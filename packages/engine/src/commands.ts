@@ -1,3 +1,4 @@
+import type { ExpressionPurpose } from './events.js';
 import type { ExecutionError, ExecutionStatus, StepError, WorkStepType } from '@agentic-flow/spec';
 
 /** What the scope of a work step holds when it reaches a worker. */
@@ -6,6 +7,8 @@ export interface StepContextPayload {
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: { id: string; workflowId: string; workflowVersion: string };
+  /** Inside a loop body: the innermost loop's iteration, from 0. */
+  loop?: { iteration: number };
 }
 
 /** Run a work step on a worker: the shell records a queued step run, then enqueues it after commit. */
@@ -29,7 +32,7 @@ export interface RecordStepCommand {
   stepId: string;
   stepType: string;
   attempt: number;
-  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   output?: unknown;
   error?: StepError;
   at: number;
@@ -44,6 +47,27 @@ export interface CancelStepCommand {
   at: number;
 }
 
+/**
+ * Evaluate a JavaScript expression (a condition, a loop's condition or break condition) in the
+ * sandbox and answer with an `expression.evaluated` event in the same transaction.
+ */
+export interface EvaluateCommand {
+  type: 'evaluate';
+  key: string;
+  purpose: ExpressionPurpose;
+  expression: string;
+  scope: ExpressionScopePayload;
+  at: number;
+}
+
+export interface ExpressionScopePayload {
+  results: Record<string, unknown>;
+  variables: Record<string, unknown>;
+  input: Record<string, unknown>;
+  execution: { id: string; workflowId: string; workflowVersion: string };
+  loop?: { iteration: number };
+}
+
 /** The execution reached a settled status; the shell publishes it. */
 export interface ExecutionSettledCommand {
   type: 'execution-settled';
@@ -52,4 +76,4 @@ export interface ExecutionSettledCommand {
   at: number;
 }
 
-export type EngineCommand = RunStepCommand | RecordStepCommand | CancelStepCommand | ExecutionSettledCommand;
+export type EngineCommand = RunStepCommand | RecordStepCommand | CancelStepCommand | EvaluateCommand | ExecutionSettledCommand;

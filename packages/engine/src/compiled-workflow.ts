@@ -1,5 +1,11 @@
 import type { EdgeKind, Step, WorkflowDefinition, WorkflowGraph } from '@agentic-flow/spec';
 
+/** The steps a branch or loop body covers in its own frame, and the loops whose frames nest inside it. */
+export interface ScopeRegion {
+  steps: ReadonlySet<string>;
+  loops: readonly string[];
+}
+
 /**
  * A validated definition with its graph and lookups, built once per definition version and shared
  * by every execution of it (definitions are immutable).
@@ -10,12 +16,37 @@ export interface CompiledWorkflow {
   readonly steps: ReadonlyMap<string, Step>;
   /** Kind of the flow edge (`next`, `true`, `false`) from one step to another, keyed `from\u0000to`. */
   readonly flowEdges: ReadonlyMap<string, EdgeKind>;
+  /** Steps of each scope that nothing in the scope follows: their outputs are the scope's output. */
+  readonly sinks: ReadonlyMap<string, readonly string[]>;
+  /** For each branch or loop-body root: what cancelling that scope must reach. */
+  readonly regions: ReadonlyMap<string, ScopeRegion>;
 }
 
 export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowGraph): CompiledWorkflow {
+  const steps = new Map(definition.steps.map((step) => [step.id, step]));
   const flowEdges = new Map<string, EdgeKind>();
   for (const edges of graph.successors.values()) for (const edge of edges) flowEdges.set(`${edge.from}\u0000${edge.to}`, edge.kind);
-  return { definition, graph, steps: new Map(definition.steps.map((step) => [step.id, step])), flowEdges };
+  const sinks = new Map<string, string[]>();
+  for (const [scope, members] of graph.members) sinks.set(scope, members.filter((id) => (graph.successors.get(id) ?? []).length === 0));
+  const regions = new Map<string, ScopeRegion>();
+  for (const root of graph.containerOf.keys()) regions.set(root, regionOf(root, graph, steps));
+  return { definition, graph, steps, flowEdges, sinks, regions };
+}
+
+/** A scope's members plus, recursively, the branches of parallels inside it (they share the frame). */
+function regionOf(root: string, graph: WorkflowGraph, steps: Map<string, Step>): ScopeRegion {
+  const covered = new Set<string>();
+  const loops: string[] = [];
+  const pending = [root];
+  while (pending.length > 0) {
+    for (const member of graph.members.get(pending.pop()!) ?? []) {
+      covered.add(member);
+      const step = steps.get(member)!;
+      if (step.type === 'parallel') pending.push(...step.config.steps);
+      else if (step.type === 'loop') loops.push(member);
+    }
+  }
+  return { steps: covered, loops };
 }
 
 export function stepOf(workflow: CompiledWorkflow, stepId: string): Step {

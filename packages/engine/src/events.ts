@@ -1,12 +1,19 @@
 import type { StepError } from '@agentic-flow/spec';
 
+/** The value of an expression the engine asked for, as the coordinator's sandbox computed it. */
+export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown } | { ok: false; error: StepError };
+
+export type ExpressionPurpose = 'condition' | 'loop-condition' | 'loop-break';
+
 /** What happened. Time comes in with the event: the engine has no clock. */
 export type EngineEvent =
   | { type: 'start'; at: number }
   | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; variableUpdates?: Record<string, unknown>; at: number }
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; at: number }
+  | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; at: number }
   | { type: 'pause'; at: number }
   | { type: 'resume'; at: number }
   | { type: 'cancel'; at: number };
 
 export type StepResultEvent = Extract<EngineEvent, { type: 'step.succeeded' | 'step.failed' }>;
+export type ExpressionEvent = Extract<EngineEvent, { type: 'expression.evaluated' }>;

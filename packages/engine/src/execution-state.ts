@@ -1,10 +1,14 @@
 import type { ExecutionError, ExecutionStatus, StepError } from '@agentic-flow/spec';
 
 /**
- * Where one step instance stands. `ready` means "would start, but the execution is paused".
- * An instance is a step within one loop iteration; outside loops it is the step itself.
+ * Where one step instance stands. An instance is a step within one loop iteration (its frame);
+ * outside loops it is the step itself.
+ * - `ready`: would start, but the execution is paused.
+ * - `queued`: a work step sent to a worker.
+ * - `running`: a parallel or loop step whose branches or iterations are under way.
+ * - `evaluating`: a condition step waiting for its expression's value from the coordinator.
  */
-export type NodeStatus = 'ready' | 'queued' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type NodeStatus = 'ready' | 'queued' | 'running' | 'evaluating' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export interface NodeState {
   stepId: string;
@@ -12,6 +16,14 @@ export interface NodeState {
   attempt: number;
   output?: unknown;
   error?: StepError;
+  /** loop: iterations completed so far. */
+  iteration?: number;
+  /** loop: the output of each completed iteration. */
+  outputs?: unknown[];
+  /** loop: the expression it waits for. */
+  awaiting?: 'loop-condition' | 'loop-break';
+  /** parallel with `failFast: false`: every branch failure so far. */
+  failures?: { branch: string; error: StepError }[];
 }
 
 /**
@@ -26,8 +38,13 @@ export interface ExecutionState {
   status: ExecutionStatus;
   /** The variables given at execution time. */
   input: Record<string, unknown>;
-  /** Definition defaults, then the input, then step updates. */
+  /** Definition defaults, then the input, then step updates outside parallel branches. */
   variables: Record<string, unknown>;
+  /**
+   * Variable updates made inside parallel branches, by branch instance key. A branch sees its own
+   * updates at once; siblings see them after the join, merged in branch order.
+   */
+  overlays: Record<string, Record<string, unknown>>;
   /** Step instances by instance key. */
   nodes: Record<string, NodeState>;
   startedAt: number | null;
@@ -52,6 +69,7 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
     status: 'pending',
     input: options.input,
     variables: { ...options.defaults, ...options.input },
+    overlays: {},
     nodes: {},
     startedAt: null,
     finishedAt: null,
@@ -60,6 +78,7 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
 }
 
 export const SETTLED_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['ready', 'queued', 'running', 'evaluating']);
 
 export function isSettled(node: NodeState | undefined): boolean {
   return node !== undefined && SETTLED_NODE_STATUSES.has(node.status);

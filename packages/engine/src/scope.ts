@@ -1,7 +1,7 @@
 import type { TemplateScope } from '@agentic-flow/spec';
-import type { StepContextPayload } from './commands.js';
+import type { ExpressionScopePayload, StepContextPayload } from './commands.js';
 import type { ExecutionState } from './execution-state.js';
-import { frameOf } from './instance-key.js';
+import { frameOf, parseIterationFrame } from './instance-key.js';
 
 /** True when `frame` is `ancestor` or lies inside it. */
 function within(frame: string, ancestor: string): boolean {
@@ -28,22 +28,29 @@ export function visibleResults(state: ExecutionState, frame: string): Record<str
   return results;
 }
 
+/** `{ iteration }` of the innermost loop around `frame`, or undefined outside loops. */
+export function loopInfo(frame: string): { iteration: number } | undefined {
+  const parsed = parseIterationFrame(frame.slice(frame.lastIndexOf('/') + 1));
+  return parsed ? { iteration: parsed.iteration } : undefined;
+}
+
 export function executionInfo(state: ExecutionState): StepContextPayload['execution'] {
   return { id: state.executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
 }
 
-export function stepContext(state: ExecutionState, frame: string): StepContextPayload {
-  return { results: visibleResults(state, frame), variables: state.variables, input: state.input, execution: executionInfo(state) };
+/**
+ * What expressions, templates and scripts see. `resultsFrame` is where results are read from (a
+ * loop's break condition reads the iteration just finished); `variables` is the instance's view.
+ */
+export function scopeFor(state: ExecutionState, resultsFrame: string, variables: Record<string, unknown>, loop: { iteration: number } | undefined): ExpressionScopePayload {
+  const scope: ExpressionScopePayload = { results: visibleResults(state, resultsFrame), variables, input: state.input, execution: executionInfo(state) };
+  if (loop) scope.loop = loop;
+  return scope;
 }
 
-export function templateScope(state: ExecutionState, frame: string): TemplateScope {
+export function templateScope(scope: ExpressionScopePayload, state: ExecutionState): TemplateScope {
   return {
-    variables: state.variables,
-    results: visibleResults(state, frame),
-    input: state.input,
-    execution: {
-      ...executionInfo(state),
-      startedAt: state.startedAt === null ? null : new Date(state.startedAt).toISOString(),
-    },
+    ...scope,
+    execution: { ...scope.execution, startedAt: state.startedAt === null ? null : new Date(state.startedAt).toISOString() },
   };
 }

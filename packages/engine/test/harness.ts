@@ -1,4 +1,15 @@
-import { compileWorkflow, createExecutionState, decide, type CompiledWorkflow, type EngineCommand, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
+import {
+  compileWorkflow,
+  createExecutionState,
+  decide,
+  type CompiledWorkflow,
+  type EngineCommand,
+  type EngineEvent,
+  type EvaluateCommand,
+  type ExecutionState,
+  type ExpressionOutcome,
+  type RunStepCommand,
+} from '@agentic-flow/engine';
 import { validateDefinition, type WorkflowDefinitionInput } from '@agentic-flow/spec';
 
 export function compile(input: WorkflowDefinitionInput): CompiledWorkflow {
@@ -15,16 +26,35 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Drives one execution through the engine, freezing every state to prove the engine never mutates it. */
+/**
+ * Evaluates expressions the way the coordinator's sandbox does, for unit tests of the pure engine:
+ * a JavaScript expression over the scope, a throw becoming EXPRESSION_ERROR.
+ */
+export function evaluateInProcess(command: EvaluateCommand): ExpressionOutcome {
+  try {
+    const { results, variables, input, execution, loop } = command.scope;
+    const value: unknown = new Function('results', 'variables', 'input', 'execution', 'loop', `return (${command.expression});`)(results, variables, input, execution, loop);
+    return { ok: true, truthy: Boolean(value), value };
+  } catch (error) {
+    return { ok: false, error: { code: 'EXPRESSION_ERROR', message: (error as Error).message } };
+  }
+}
+
+/**
+ * Drives one execution through the engine, freezing every state to prove the engine never mutates
+ * it, and answering `evaluate` commands at once, as the coordinator does within one transaction.
+ */
 export class Run {
   state: ExecutionState;
   commands: EngineCommand[] = [];
   ignored: string[] = [];
+  evaluations: EvaluateCommand[] = [];
   private clock = 1_000;
 
   constructor(
     readonly workflow: CompiledWorkflow,
     input: Record<string, unknown> = {},
+    private readonly evaluate: (command: EvaluateCommand) => ExpressionOutcome = evaluateInProcess,
   ) {
     this.state = deepFreeze(
       createExecutionState({
@@ -38,11 +68,24 @@ export class Run {
   }
 
   send(event: Omit<EngineEvent, 'at'> & { at?: number }): EngineCommand[] {
-    const decision = decide(this.workflow, this.state, { at: (this.clock += 10), ...event } as EngineEvent);
-    this.state = deepFreeze(decision.state);
-    this.commands.push(...decision.commands);
-    if (decision.ignored) this.ignored.push(decision.ignored);
-    return decision.commands;
+    const at = event.at ?? (this.clock += 10);
+    const out: EngineCommand[] = [];
+    const pending: EngineEvent[] = [{ ...event, at } as EngineEvent];
+    while (pending.length > 0) {
+      const decision = decide(this.workflow, this.state, pending.shift()!);
+      this.state = deepFreeze(decision.state);
+      if (decision.ignored) this.ignored.push(decision.ignored);
+      for (const command of decision.commands) {
+        if (command.type !== 'evaluate') {
+          out.push(command);
+          continue;
+        }
+        this.evaluations.push(command);
+        pending.push({ type: 'expression.evaluated', key: command.key, purpose: command.purpose, outcome: this.evaluate(command), at });
+      }
+    }
+    this.commands.push(...out);
+    return out;
   }
 
   start(): EngineCommand[] {
@@ -57,6 +100,22 @@ export class Run {
   fail(key: string, message = 'boom'): EngineCommand[] {
     const attempt = this.state.nodes[key]?.attempt ?? 1;
     return this.send({ type: 'step.failed', key, attempt, error: { code: 'SCRIPT_ERROR', message } });
+  }
+
+  /** Completes every queued step, in key order, with `output(key)`; returns how many. */
+  succeedAllQueued(output: (key: string) => unknown = (key) => key): number {
+    const queued = Object.entries(this.state.nodes).filter(([, n]) => n.status === 'queued').map(([k]) => k).sort();
+    for (const key of queued) this.succeed(key, output(key));
+    return queued.length;
+  }
+
+  queued(): string[] {
+    return Object.entries(this.state.nodes).filter(([, n]) => n.status === 'queued').map(([k]) => k).sort();
+  }
+
+  /** Keys of record-step commands with this status, in order. */
+  recorded(status: string, commands: EngineCommand[] = this.commands): string[] {
+    return commands.filter((c) => c.type === 'record-step' && c.status === status).map((c) => (c as { key: string }).key);
   }
 
   /** Keys of run-step commands, in order. */
@@ -78,3 +137,21 @@ export const wf = (steps: WorkflowDefinitionInput['steps'], variables: Record<st
   steps,
   variables,
 });
+export const parallel = (id: string, steps: string[], config: { maxConcurrency?: number; failFast?: boolean } = {}, next: string[] = []) => ({ id, type: 'parallel' as const, config: { steps, ...config }, next });
+export const condition = (id: string, expression: string, trueStep?: string, falseStep?: string, next: string[] = []) => ({
+  id,
+  type: 'condition' as const,
+  config: { condition: expression, ...(trueStep ? { trueStep } : {}), ...(falseStep ? { falseStep } : {}) },
+  next,
+});
+export const loop = (id: string, loopStep: string, config: { condition?: string; breakCondition?: string; maxIterations?: number; onMaxIterations?: 'fail' | 'complete' } = {}, next: string[] = []) => ({
+  id,
+  type: 'loop' as const,
+  config: { loopStep, ...config },
+  next,
+});
+
+/** The run-step commands among `commands`. */
+export function runSteps(commands: readonly EngineCommand[]): RunStepCommand[] {
+  return commands.filter((c): c is RunStepCommand => c.type === 'run-step');
+}

@@ -6,6 +6,8 @@ export interface StepContext {
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: { id: string; workflowId: string; workflowVersion: string };
+  /** Inside a loop body: the innermost loop's iteration, from 0. */
+  loop?: { iteration: number };
 }
 
 export interface StepExecutionInput<C = unknown> {

@@ -47,6 +47,12 @@ describe('script executor', () => {
     ]);
   });
 
+  it('sees loop.iteration inside a loop body, and no loop outside one', async () => {
+    const inLoop = job({ script: 'return typeof loop === "undefined" ? "none" : loop.iteration;' });
+    expect(await executor.execute({ ...inLoop, context: { ...inLoop.context, loop: { iteration: 4 } } }, runtime())).toMatchObject({ ok: true, output: 4 });
+    expect(await executor.execute(inLoop, runtime())).toMatchObject({ ok: true, output: 'none' });
+  });
+
   it('requires allowed modules: lodash and operator modules', async () => {
     const outcome = await executor.execute(
       job({ script: 'const _ = require("lodash");\nreturn require("shout")(_.capitalize(input.name));', allowedModules: ['lodash', 'shout'] }),

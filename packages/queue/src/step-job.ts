@@ -22,6 +22,7 @@ export const StepJobSchema = z.object({
       variables: z.record(z.string(), z.unknown()),
       input: z.record(z.string(), z.unknown()),
       execution: z.object({ id: z.string(), workflowId: z.string(), workflowVersion: z.string() }),
+      loop: z.object({ iteration: z.number().int().min(0) }).optional(),
     })
     .optional(),
   /** W3C trace context of the coordinator's span, so the worker's span joins the trace. */

@@ -105,6 +105,7 @@ function require(name) {
 
 const scope = parse(setup.globals);
 for (const key of ['results', 'variables', 'input', 'execution']) g[key] = scope[key] === undefined ? {} : scope[key];
+g.loop = scope.loop;
 g.console = console;
 g.setVariable = setVariable;
 g.require = require;

@@ -6,6 +6,8 @@ export interface ScriptGlobals {
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: Record<string, unknown>;
+  /** Inside a loop body: `{ iteration }`; absent (and `undefined` in the script) elsewhere. */
+  loop?: Record<string, unknown>;
 }
 
 /** One script run. */

@@ -102,14 +102,15 @@ export class AgenticFlowClient {
     for (;;) {
       options.signal?.throwIfAborted();
       const execution = await this.getExecution(executionId);
-      let changed = false;
-      for (const step of execution.steps) {
-        if (SETTLED_STEP.has(step.status) && !reported.has(step.id)) {
-          reported.add(step.id);
-          changed = true;
-          options.onStep?.(step);
-        }
+      // Newly settled steps are reported in the order they finished.
+      const settled = execution.steps
+        .filter((step) => SETTLED_STEP.has(step.status) && !reported.has(step.id))
+        .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+      for (const step of settled) {
+        reported.add(step.id);
+        options.onStep?.(step);
       }
+      const changed = settled.length > 0;
       if (SETTLED.has(execution.status)) return execution;
       if (Date.now() >= deadline) throw new WaitTimeoutError(executionId, execution.status, timeoutMs);
       interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);

@@ -7,3 +7,5 @@ export { spawnApp, appEntryPoint } from './app-process.js';
 export type { AppProcess, SpawnAppOptions } from './app-process.js';
 export { startCoordinator, startWorker } from './cluster.js';
 export type { CoordinatorProcess, ServiceUrls } from './cluster.js';
+export { startDemoApi } from './demo-api.js';
+export type { DemoApi } from './demo-api.js';

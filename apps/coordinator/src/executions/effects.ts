@@ -65,7 +65,9 @@ export class Effects {
             ...('output' in command ? { output: command.output } : {}),
             error: command.error ?? null,
             queuedAt: at,
-            finishedAt: at,
+            // Control steps run on the coordinator: they start when recorded running (or settle at once).
+            ...(command.status === 'skipped' ? {} : { startedAt: at }),
+            ...(command.status === 'running' ? {} : { finishedAt: at }),
           });
           break;
         case 'cancel-step': {

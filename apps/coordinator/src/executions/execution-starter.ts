@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createExecutionState, decide } from '@agentic-flow/engine';
+import { createExecutionState } from '@agentic-flow/engine';
 import type { StepQueues } from '@agentic-flow/queue';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
 import { insertExecution, type Database } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { driveEngine, type Evaluate } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 
@@ -14,6 +15,7 @@ export interface ExecutionStarterDeps {
   queues: StepQueues;
   logger: Logger;
   now: () => number;
+  evaluate: Evaluate;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function startExecution(
     defaults: workflow.definition.variables,
     input: options.variables,
   });
-  const { state, commands } = decide(workflow, initial, { type: 'start', at: now });
+  const { state, commands } = await driveEngine(workflow, initial, { type: 'start', at: now }, deps.evaluate);
   const effects = new Effects();
   const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);

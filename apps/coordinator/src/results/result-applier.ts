@@ -1,7 +1,8 @@
-import { decide, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
+import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
 import type { StepQueues, StepResult } from '@agentic-flow/queue';
 import { completeStepRuns, insertLogs, lockExecutions, updateExecutions, type Database, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
+import { driveEngine, type Evaluate } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
@@ -12,6 +13,7 @@ export interface ResultApplierDeps {
   queues: StepQueues;
   logger: Logger;
   now: () => number;
+  evaluate: Evaluate;
 }
 
 export type ApplyOutcome = 'applied' | 'ignored';
@@ -58,7 +60,7 @@ export function createResultApplier(deps: ResultApplierDeps): (results: StepResu
           result.outcome === 'succeeded'
             ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), at: now }
             : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, at: now };
-        const decision = decide(workflow, execution.state, event);
+        const decision = await driveEngine(workflow, execution.state, event, deps.evaluate);
         outcomes[index] = 'applied';
         if (decision.ignored) deps.logger.warn({ executionId: execution.id, stepRunId: result.stepRunId, reason: decision.ignored }, 'result recorded but not applied');
         else {

@@ -1,5 +1,5 @@
 import { compileWorkflow, type CompiledWorkflow } from '@agentic-flow/engine';
-import { validateDefinition, type Problem, type WorkflowDefinition } from '@agentic-flow/spec';
+import { formatPath, validateDefinition, type Problem, type WorkflowDefinition } from '@agentic-flow/spec';
 import { findDefinition, insertDefinition, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
 import { ApiError, validationFailed } from '../http/api-error.js';
 import { contentHash } from './canonical-json.js';
@@ -19,13 +19,20 @@ export class WorkflowRegistry {
 
   constructor(
     private readonly db: Database,
-    private readonly options: { cacheSize: number; now: () => number },
+    private readonly options: {
+      cacheSize: number;
+      now: () => number;
+      /** Compiles an expression in the sandbox without running it; null when it is valid. */
+      checkExpression: (expression: string) => { message: string } | null;
+    },
   ) {}
 
   /** Validates and stores a definition. Throws 400 with every problem, or 409 on a content conflict. */
   async register(input: unknown): Promise<RegisterOutcome> {
     const result = validateDefinition(input);
-    if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
+    // Expressions are checked on the raw input too, so their problems come with the schema's, all at once.
+    const syntax = expressionProblems(input, this.options.checkExpression);
+    if (!result.ok || syntax.length > 0) throw validationFailed([...(result.ok ? [] : result.problems), ...syntax], 'workflow definition');
     const definition = result.definition;
     const outcome = await insertDefinition(this.db, {
       id: definition.id,
@@ -78,6 +85,25 @@ export class WorkflowRegistry {
     if (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     return workflow;
   }
+}
+
+const EXPRESSION_FIELDS: Readonly<Record<string, readonly string[]>> = { condition: ['condition'], loop: ['condition', 'breakCondition'] };
+
+/** Every condition and loop expression of a (raw) definition, compiled — not run — in the sandbox. */
+function expressionProblems(input: unknown, check: (expression: string) => { message: string } | null): Problem[] {
+  const steps = (input as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(steps)) return [];
+  const problems: Problem[] = [];
+  steps.forEach((step: unknown, index) => {
+    const { type, config } = (step ?? {}) as { type?: unknown; config?: Record<string, unknown> };
+    for (const field of EXPRESSION_FIELDS[String(type)] ?? []) {
+      const expression = config?.[field];
+      if (typeof expression !== 'string' || expression === '') continue;
+      const error = check(expression);
+      if (error) problems.push({ path: formatPath(['steps', index, 'config', field]), message: `invalid expression: ${error.message}` });
+    }
+  });
+  return problems;
 }
 
 function cacheKey(id: string, version: string): string {

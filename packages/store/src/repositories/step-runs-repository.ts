@@ -16,6 +16,7 @@ export interface StepRunWrite {
   output?: unknown;
   error?: StepError | null;
   queuedAt?: Date | null;
+  startedAt?: Date | null;
   finishedAt?: Date | null;
 }
 
@@ -36,15 +37,16 @@ export async function upsertStepRuns(db: DbExecutor, rows: readonly StepRunWrite
   // `output` is wrapped so a JSON null output stays distinguishable from "no output" (SQL NULL).
   const payload = JSON.stringify(rows.map((r) => ({ ...r, output: r.output === undefined ? undefined : { value: r.output } })));
   const result = await db.execute<{ id: string; execution_id: string; instance_key: string; attempt: number }>(sql`
-    insert into step_runs (id, execution_id, step_id, instance_key, step_type, attempt, status, input, output, error, queued_at, finished_at)
-    select v.id, v."executionId", v."stepId", v."instanceKey", v."stepType", v.attempt, v.status, v.input, v.output -> 'value', v.error, v."queuedAt", v."finishedAt"
+    insert into step_runs (id, execution_id, step_id, instance_key, step_type, attempt, status, input, output, error, queued_at, started_at, finished_at)
+    select v.id, v."executionId", v."stepId", v."instanceKey", v."stepType", v.attempt, v.status, v.input, v.output -> 'value', v.error, v."queuedAt", v."startedAt", v."finishedAt"
       from jsonb_to_recordset(${payload}::jsonb)
         as v(id uuid, "executionId" uuid, "stepId" text, "instanceKey" text, "stepType" text, attempt int, status text,
-             input jsonb, output jsonb, error jsonb, "queuedAt" timestamptz, "finishedAt" timestamptz)
+             input jsonb, output jsonb, error jsonb, "queuedAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz)
     on conflict (execution_id, instance_key, attempt) do update
        set status = excluded.status,
            output = coalesce(excluded.output, step_runs.output),
            error = coalesce(excluded.error, step_runs.error),
+           started_at = coalesce(step_runs.started_at, excluded.started_at),
            finished_at = coalesce(excluded.finished_at, step_runs.finished_at)
     returning id, execution_id, instance_key, attempt`);
   return result.rows.map((r) => ({ id: r.id, executionId: r.execution_id, instanceKey: r.instance_key, attempt: r.attempt }));

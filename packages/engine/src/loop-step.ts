@@ -1,0 +1,92 @@
+import { stepError, type LoopStep, type StepError } from '@agentic-flow/spec';
+import type { ExpressionOutcome, ExpressionPurpose } from './events.js';
+import { frameOf, iterationFrame } from './instance-key.js';
+import type { Transition } from './transition.js';
+
+/**
+ * A loop runs its body (a step, or the root of a chain) once per iteration, each in a frame of its
+ * own (`loop#i`), so every iteration's steps are their own step runs. Before each iteration it checks
+ * `condition`, after each `breakCondition`; `maxIterations` is a hard limit. Its output lists every
+ * iteration's output.
+ */
+export function launchLoop(t: Transition, key: string, step: LoopStep, attempt: number): void {
+  t.setNode(key, { stepId: step.id, status: 'running', attempt, iteration: 0, outputs: [] });
+  t.record(key, 'running');
+  nextIteration(t, key, step);
+}
+
+function nextIteration(t: Transition, key: string, step: LoopStep): void {
+  const node = t.node(key)!;
+  const iteration = node.iteration ?? 0;
+  if (step.config.condition === undefined) {
+    beginIteration(t, key, step);
+    return;
+  }
+  // Before iteration i, results are read from iteration i-1, so the condition can look at the last output.
+  const resultsFrame = iteration === 0 ? frameOf(key) : iterationFrame(key, iteration - 1);
+  const scope = { ...t.scopeOf(frameOf(key), step.id, resultsFrame), loop: { iteration } };
+  t.setNode(key, { ...node, awaiting: 'loop-condition' });
+  t.emit({ type: 'evaluate', key, purpose: 'loop-condition', expression: step.config.condition, scope, at: t.at });
+}
+
+function beginIteration(t: Transition, key: string, step: LoopStep): void {
+  const node = t.node(key)!;
+  const iteration = node.iteration ?? 0;
+  if (iteration >= step.config.maxIterations) {
+    if (step.config.onMaxIterations === 'complete') t.succeed(key, node.outputs ?? []);
+    else t.fail(key, stepError('LOOP_LIMIT', `loop "${step.id}" reached maxIterations (${step.config.maxIterations}) and its condition still holds`, { maxIterations: step.config.maxIterations }));
+    return;
+  }
+  const { awaiting: _awaiting, ...running } = node;
+  t.setNode(key, running);
+  t.activate(iterationFrame(key, iteration), step.config.loopStep);
+}
+
+/** The answer to a `loop-condition` or `loop-break` evaluation. */
+export function loopEvaluated(t: Transition, key: string, purpose: ExpressionPurpose, outcome: ExpressionOutcome): void {
+  const node = t.node(key)!;
+  const step = t.step(node.stepId) as LoopStep;
+  if (!outcome.ok) {
+    const which = purpose === 'loop-condition' ? 'condition' : 'breakCondition';
+    t.fail(key, { ...outcome.error, message: `loop "${step.id}" ${which}: ${outcome.error.message}` });
+    return;
+  }
+  if (purpose === 'loop-condition') {
+    if (outcome.truthy) beginIteration(t, key, step);
+    else t.succeed(key, node.outputs ?? []);
+    return;
+  }
+  if (outcome.truthy) t.succeed(key, node.outputs ?? []);
+  else {
+    const { awaiting: _awaiting, ...rest } = node;
+    t.setNode(key, { ...rest, iteration: (node.iteration ?? 0) + 1 });
+    nextIteration(t, key, step);
+  }
+}
+
+/** A body step settled: when the whole iteration has, record its output and decide what comes next. */
+export function iterationProgress(t: Transition, frame: string, root: string): void {
+  const { loopKey, iteration } = t.loopOfFrame(frame);
+  const node = t.node(loopKey);
+  if (node?.status !== 'running' || node.iteration !== iteration || node.awaiting !== undefined) return;
+  if (!t.scopeDone(frame, root)) return;
+  const step = t.step(node.stepId) as LoopStep;
+  const outputs = [...(node.outputs ?? []), t.scopeOutput(frame, root)];
+  if (step.config.breakCondition !== undefined) {
+    t.setNode(loopKey, { ...node, outputs, awaiting: 'loop-break' });
+    const scope = { ...t.scopeOf(frameOf(loopKey), step.id, frame), loop: { iteration } };
+    t.emit({ type: 'evaluate', key: loopKey, purpose: 'loop-break', expression: step.config.breakCondition, scope, at: t.at });
+    return;
+  }
+  t.setNode(loopKey, { ...node, outputs, iteration: iteration + 1 });
+  nextIteration(t, loopKey, step);
+}
+
+/** A body step failed: the iteration stops (its other steps are cancelled) and the loop fails. */
+export function iterationFailed(t: Transition, frame: string, root: string, error: StepError): void {
+  const { loopKey, iteration } = t.loopOfFrame(frame);
+  const node = t.node(loopKey);
+  if (node?.status !== 'running') return;
+  t.cancelScope(frame, root);
+  t.fail(loopKey, { ...error, message: `loop "${node.stepId}" iteration ${iteration}: ${error.message}` });
+}

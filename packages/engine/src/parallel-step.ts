@@ -1,0 +1,93 @@
+import { stepError, type ParallelStep, type StepError } from '@agentic-flow/spec';
+import { branchChain } from './variables.js';
+import { frameOf, instanceKey } from './instance-key.js';
+import type { Transition } from './transition.js';
+
+/**
+ * A parallel step runs its branches (each a root and the chain it reaches) in its own frame, at
+ * most `maxConcurrency` at once, and succeeds with `{ [root]: branch output }` once all succeed.
+ */
+export function launchParallel(t: Transition, key: string, step: ParallelStep, attempt: number): void {
+  t.setNode(key, { stepId: step.id, status: 'running', attempt });
+  t.record(key, 'running');
+  startBranches(t, key, step);
+}
+
+/** Fills free branch slots in declaration order. */
+function startBranches(t: Transition, key: string, step: ParallelStep): void {
+  const frame = frameOf(key);
+  const limit = step.config.maxConcurrency ?? Number.POSITIVE_INFINITY;
+  let running = 0;
+  for (const root of step.config.steps) {
+    if (t.node(instanceKey(frame, root)) && !t.scopeDone(frame, root)) running += 1;
+  }
+  for (const root of step.config.steps) {
+    if (running >= limit) break;
+    if (t.node(instanceKey(frame, root))) continue;
+    t.activate(frame, root);
+    running += 1;
+  }
+  finishIfAllDone(t, key, step);
+}
+
+/** A branch moved on: start the next one if it ended, finish the parallel if all did. */
+export function branchProgress(t: Transition, frame: string, root: string, parallelKey: string): void {
+  const step = t.step(t.node(parallelKey)!.stepId) as ParallelStep;
+  if (t.scopeDone(frame, root)) startBranches(t, parallelKey, step);
+}
+
+/**
+ * A step in a branch failed. Fail fast (the default): cancel every branch and fail now; late results
+ * of the cancelled steps are ignored. Otherwise note it and let the other branches run.
+ */
+export function branchFailed(t: Transition, frame: string, root: string, parallelKey: string, failedKey: string, error: StepError): void {
+  const parallel = t.node(parallelKey)!;
+  const step = t.step(parallel.stepId) as ParallelStep;
+  if (step.config.failFast) {
+    for (const branch of step.config.steps) t.cancelScope(frame, branch);
+    dropOverlays(t, frame, step);
+    t.fail(parallelKey, stepError(error.code, `branch "${root}" failed at step "${t.node(failedKey)!.stepId}": ${error.message}`, { branch: root, ...(error.details ?? {}) }));
+    return;
+  }
+  t.setNode(parallelKey, { ...parallel, failures: [...(parallel.failures ?? []), { branch: root, error }] });
+  // The rest of this branch is skipped (dead paths), so the branch, and then the parallel, can end.
+  t.settled(failedKey);
+}
+
+function finishIfAllDone(t: Transition, key: string, step: ParallelStep): void {
+  const frame = frameOf(key);
+  const node = t.node(key)!;
+  if (node.status !== 'running') return;
+  if (!step.config.steps.every((root) => t.node(instanceKey(frame, root)) && t.scopeDone(frame, root))) return;
+  // Reported in branch order, not finishing order, so the same failures always read the same.
+  const order = step.config.steps;
+  const failures = [...(node.failures ?? [])].sort((a, b) => order.indexOf(a.branch) - order.indexOf(b.branch));
+  if (failures.length > 0) {
+    dropOverlays(t, frame, step);
+    const list = failures.map((f) => `${f.branch}: ${f.error.code} ${f.error.message}`).join('; ');
+    t.fail(key, stepError('BRANCH_FAILED', `${failures.length} of ${step.config.steps.length} branches failed: ${list}`, { failures }));
+    return;
+  }
+  mergeOverlays(t, key, step);
+  t.succeed(key, Object.fromEntries(step.config.steps.map((root) => [root, t.scopeOutput(frame, root)])));
+}
+
+/**
+ * The deterministic rule for variables set in parallel branches: each branch sees its own updates
+ * at once; at the join, branches' updates are merged in the order of `config.steps`, so when two
+ * branches set the same variable the later-listed branch wins, whatever finished first.
+ */
+function mergeOverlays(t: Transition, key: string, step: ParallelStep): void {
+  const frame = frameOf(key);
+  const merged: Record<string, unknown> = {};
+  for (const root of step.config.steps) Object.assign(merged, t.state.overlays[instanceKey(frame, root)]);
+  dropOverlays(t, frame, step);
+  if (Object.keys(merged).length === 0) return;
+  const [outer] = branchChain(t.workflow, frame, step.id);
+  if (outer === undefined) t.state.variables = { ...t.state.variables, ...merged };
+  else t.state.overlays[outer] = { ...t.state.overlays[outer], ...merged };
+}
+
+function dropOverlays(t: Transition, frame: string, step: ParallelStep): void {
+  for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
+}

@@ -1,0 +1,230 @@
+import { TOP_SCOPE, type Step, type StepError } from '@agentic-flow/spec';
+import type { EngineCommand, ExpressionScopePayload } from './commands.js';
+import { stepOf, type CompiledWorkflow } from './compiled-workflow.js';
+import { ACTIVE_NODE_STATUSES, isSettled, type ExecutionState, type NodeState } from './execution-state.js';
+import { frameOf, instanceKey, parseIterationFrame } from './instance-key.js';
+import { nextStatus, type LifecycleEvent } from './lifecycle-machine.js';
+import { loopInfo, scopeFor } from './scope.js';
+import { branchChain, variablesView } from './variables.js';
+
+/** How each step type starts and how its container reacts to its scope; see the `*-step.ts` files. */
+export interface StepKinds {
+  launch(t: Transition, key: string, step: Step, attempt: number): void;
+  /** A branch or loop body (`scope`, in `frame`) may have finished or failed. */
+  scopeProgress(t: Transition, frame: string, scope: string): void;
+  /** A node inside a branch or loop body failed: its container decides what that means. */
+  scopeFailed(t: Transition, frame: string, scope: string, key: string, error: StepError): void;
+}
+
+/**
+ * One transition's working copy of the state: copied once on entry, changed in place, returned.
+ * Holds the mechanics every step kind shares: activation, dead-path elimination, settling,
+ * failure propagation, cancellation and the lifecycle.
+ */
+export class Transition {
+  readonly state: ExecutionState;
+  readonly commands: EngineCommand[] = [];
+
+  constructor(
+    readonly workflow: CompiledWorkflow,
+    original: ExecutionState,
+    readonly at: number,
+    private readonly kinds: StepKinds,
+  ) {
+    this.state = { ...original, nodes: { ...original.nodes }, overlays: { ...(original.overlays ?? {}) } };
+  }
+
+  node(key: string): NodeState | undefined {
+    return this.state.nodes[key];
+  }
+
+  setNode(key: string, node: NodeState): void {
+    this.state.nodes[key] = node;
+  }
+
+  emit(command: EngineCommand): void {
+    this.commands.push(command);
+  }
+
+  /** True while steps may still be started or followed. */
+  get live(): boolean {
+    return this.state.status === 'running' || this.state.status === 'paused';
+  }
+
+  step(stepId: string): Step {
+    return stepOf(this.workflow, stepId);
+  }
+
+  /** Makes a step instance live: it starts now, or waits as `ready` while the execution is paused. */
+  activate(frame: string, stepId: string): void {
+    const key = instanceKey(frame, stepId);
+    if (this.state.nodes[key] || !this.live) return;
+    if (this.state.status === 'paused') {
+      this.state.nodes[key] = { stepId, status: 'ready', attempt: 1 };
+      return;
+    }
+    this.kinds.launch(this, key, this.step(stepId), 1);
+  }
+
+  launch(key: string, stepId: string, attempt: number): void {
+    this.kinds.launch(this, key, this.step(stepId), attempt);
+  }
+
+  /**
+   * The scope step `stepId` in `frame` reads: results visible from `resultsFrame` (its own frame,
+   * or the iteration a loop just finished), its variables view and its innermost loop.
+   */
+  scopeOf(frame: string, stepId: string, resultsFrame: string = frame): ExpressionScopePayload {
+    return scopeFor(this.state, resultsFrame, this.variablesOf(frame, stepId), loopInfo(resultsFrame));
+  }
+
+  variablesOf(frame: string, stepId: string): Record<string, unknown> {
+    return variablesView(this.state, branchChain(this.workflow, frame, stepId));
+  }
+
+  /** Step updates go to the innermost enclosing branch's overlay, or to the execution's variables. */
+  applyVariableUpdates(key: string, updates: Record<string, unknown>): void {
+    if (Object.keys(updates).length === 0) return;
+    const [branch] = branchChain(this.workflow, frameOf(key), this.state.nodes[key]!.stepId);
+    if (branch === undefined) this.state.variables = { ...this.state.variables, ...updates };
+    else this.state.overlays[branch] = { ...this.state.overlays[branch], ...updates };
+  }
+
+  /** Records a control step's or skipped step's run (work steps are recorded when queued). */
+  record(key: string, status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled', extra: { output?: unknown; error?: StepError } = {}): void {
+    const node = this.state.nodes[key]!;
+    this.emit({ type: 'record-step', key, stepId: node.stepId, stepType: this.step(node.stepId).type, attempt: node.attempt, status, ...extra, at: this.at });
+  }
+
+  /** A control step (or an evaluated condition) succeeded with `output`. */
+  succeed(key: string, output: unknown): void {
+    const node = this.state.nodes[key]!;
+    this.state.nodes[key] = withoutProgress({ ...node, status: 'succeeded', output });
+    this.record(key, 'succeeded', { output });
+    this.settled(key);
+  }
+
+  /** A node settled: its successors run or are skipped, and its container is told. */
+  settled(key: string): void {
+    if (!this.live) return;
+    const frame = frameOf(key);
+    const stepId = this.state.nodes[key]!.stepId;
+    for (const edge of this.workflow.graph.successors.get(stepId) ?? []) this.consider(frame, edge.to);
+    const scope = this.workflow.graph.scopeOf.get(stepId) ?? TOP_SCOPE;
+    if (scope !== TOP_SCOPE) this.kinds.scopeProgress(this, frame, scope);
+  }
+
+  /** Starts `target` once all its predecessors settled and one edge into it is live; skips it otherwise. */
+  private consider(frame: string, target: string): void {
+    if (this.state.nodes[instanceKey(frame, target)]) return;
+    let live = false;
+    for (const pred of this.workflow.graph.predecessors.get(target) ?? []) {
+      const node = this.state.nodes[instanceKey(frame, pred)];
+      if (!isSettled(node)) return;
+      if (this.edgeLive(node!, pred, target)) live = true;
+    }
+    if (live) this.activate(frame, target);
+    else this.skip(frame, target);
+  }
+
+  /** Dead-path elimination: an edge carries control only from a step that succeeded (on the taken side). */
+  private edgeLive(node: NodeState, from: string, to: string): boolean {
+    if (node.status !== 'succeeded') return false;
+    const kind = this.workflow.flowEdges.get(`${from}\u0000${to}`);
+    if (kind === 'true') return node.output === true;
+    if (kind === 'false') return node.output === false;
+    return true;
+  }
+
+  private skip(frame: string, stepId: string): void {
+    const key = instanceKey(frame, stepId);
+    this.state.nodes[key] = { stepId, status: 'skipped', attempt: 1 };
+    this.record(key, 'skipped');
+    this.settled(key);
+  }
+
+  /**
+   * A step instance failed. At the top level that fails the execution; inside a branch or loop
+   * body, the container decides (fail fast, collect, fail the loop). `record` is false when the
+   * worker's result already recorded the run.
+   */
+  fail(key: string, error: StepError, record = true): void {
+    const node = this.state.nodes[key]!;
+    this.state.nodes[key] = withoutProgress({ ...node, status: 'failed', error });
+    if (record) this.record(key, 'failed', { error });
+    if (!this.live) return;
+    const scope = this.workflow.graph.scopeOf.get(node.stepId) ?? TOP_SCOPE;
+    if (scope === TOP_SCOPE) this.failExecution(node.stepId, error);
+    else this.kinds.scopeFailed(this, frameOf(key), scope, key, error);
+  }
+
+  /** Withdraws every active instance `covers` selects: queued jobs are removed, control steps end. */
+  cancelWhere(covers: (key: string) => boolean): void {
+    for (const [key, node] of Object.entries(this.state.nodes)) {
+      if (!ACTIVE_NODE_STATUSES.has(node.status) || !covers(key)) continue;
+      this.state.nodes[key] = withoutProgress({ ...node, status: 'cancelled' });
+      if (node.status === 'queued') this.emit({ type: 'cancel-step', key, stepId: node.stepId, attempt: node.attempt, at: this.at });
+      else if (node.status === 'running' || node.status === 'evaluating') this.record(key, 'cancelled');
+    }
+  }
+
+  /** Cancels what a branch or loop body (rooted at `root`, in `frame`) covers, nested loops included. */
+  cancelScope(frame: string, root: string): void {
+    const region = this.workflow.regions.get(root)!;
+    const keys = new Set([...region.steps].map((id) => instanceKey(frame, id)));
+    const prefixes = region.loops.map((id) => `${instanceKey(frame, id)}#`);
+    this.cancelWhere((key) => keys.has(key) || prefixes.some((p) => key.startsWith(p)));
+  }
+
+  /** True when every step of scope `root` has a settled instance in `frame`. */
+  scopeDone(frame: string, root: string): boolean {
+    return (this.workflow.graph.members.get(root) ?? []).every((id) => isSettled(this.state.nodes[instanceKey(frame, id)]));
+  }
+
+  /** Output of a branch or body: its one sink's output, or `{ sink: output }` when it has several. */
+  scopeOutput(frame: string, root: string): unknown {
+    const sinks = this.workflow.sinks.get(root) ?? [];
+    const outputOf = (id: string) => {
+      const node = this.state.nodes[instanceKey(frame, id)];
+      return node?.status === 'succeeded' ? node.output : null;
+    };
+    if (sinks.length === 1) return outputOf(sinks[0]!);
+    return Object.fromEntries(sinks.map((id) => [id, outputOf(id)]));
+  }
+
+  /** The loop whose iteration `frame` is. */
+  loopOfFrame(frame: string): { loopKey: string; iteration: number } {
+    return parseIterationFrame(frame)!;
+  }
+
+  failExecution(stepId: string, error: StepError): void {
+    if (!this.lifecycle('FAIL')) return;
+    this.state.error = { code: error.code, message: error.message, stepId };
+    this.settle();
+  }
+
+  lifecycle(event: LifecycleEvent['type']): boolean {
+    const next = nextStatus(this.state.status, event);
+    if (next === null) return false;
+    this.state.status = next;
+    return true;
+  }
+
+  settle(): void {
+    this.state.finishedAt = this.at;
+    this.emit({ type: 'execution-settled', status: this.state.status, error: this.state.error, at: this.at });
+  }
+
+  /** Completes a running or paused execution once no step instance is active. */
+  completeIfDone(): void {
+    if (!this.live) return;
+    for (const node of Object.values(this.state.nodes)) if (ACTIVE_NODE_STATUSES.has(node.status)) return;
+    if (this.lifecycle('COMPLETE')) this.settle();
+  }
+}
+
+/** Settled nodes keep their output and error, not the bookkeeping of their progress. */
+function withoutProgress(node: NodeState): NodeState {
+  const { awaiting: _awaiting, ...rest } = node;
+  return rest;
+}
