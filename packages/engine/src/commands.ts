@@ -1,8 +1,8 @@
 import type { ExpressionPurpose } from './events.js';
 import type { ExecutionError, ExecutionStatus, StepError, WorkStepType } from '@agentic-flow/spec';
 
-/** What the scope of a work step holds when it reaches a worker. */
-export interface StepContextPayload {
+/** What a step's code and expressions can read: the same scope for scripts, agents and expressions. */
+export interface ScopePayload {
   results: Record<string, unknown>;
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
@@ -10,6 +10,11 @@ export interface StepContextPayload {
   /** Inside a loop body: the innermost loop's iteration, from 0. */
   loop?: { iteration: number };
 }
+
+/** What the scope of a work step holds when it reaches a worker. */
+export type StepContextPayload = ScopePayload;
+/** What an expression is evaluated over. */
+export type ExpressionScopePayload = ScopePayload;
 
 /** Run a work step on a worker: the shell records a queued step run, then enqueues it after commit. */
 export interface RunStepCommand {
@@ -58,14 +63,6 @@ export interface EvaluateCommand {
   expression: string;
   scope: ExpressionScopePayload;
   at: number;
-}
-
-export interface ExpressionScopePayload {
-  results: Record<string, unknown>;
-  variables: Record<string, unknown>;
-  input: Record<string, unknown>;
-  execution: { id: string; workflowId: string; workflowVersion: string };
-  loop?: { iteration: number };
 }
 
 /** The execution reached a settled status; the shell publishes it. */

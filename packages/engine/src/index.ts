@@ -11,6 +11,7 @@ export type {
   ExpressionScopePayload,
   RecordStepCommand,
   RunStepCommand,
+  ScopePayload,
   StepContextPayload,
 } from './commands.js';
 export { compileWorkflow, stepOf } from './compiled-workflow.js';

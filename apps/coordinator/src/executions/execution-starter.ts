@@ -1,29 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createExecutionState } from '@agentic-flow/engine';
-import type { StepQueues } from '@agentic-flow/queue';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
-import { insertExecution, type Database } from '@agentic-flow/store';
-import type { Logger } from '@agentic-flow/telemetry';
-import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
-import { driveEngine, type Evaluate } from './drive-engine.js';
+import { insertExecution } from '@agentic-flow/store';
+import { driveEngine } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
+import type { TransitionDeps } from './transition-deps.js';
 
-export interface ExecutionStarterDeps {
-  db: Database;
-  registry: WorkflowRegistry;
-  queues: StepQueues;
-  logger: Logger;
-  now: () => number;
-  evaluate: Evaluate;
-}
 
 /**
  * Creates an execution and its first step runs in one transaction, then enqueues the steps.
  * Throws 404 (ApiError) for an unknown workflow or version.
  */
 export async function startExecution(
-  deps: ExecutionStarterDeps,
+  deps: TransitionDeps,
   workflowId: string,
   options: { variables: Record<string, unknown>; version?: string },
 ): Promise<ExecuteWorkflowResult> {

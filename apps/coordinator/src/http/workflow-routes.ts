@@ -1,16 +1,13 @@
 import { parseDefinitionText } from '@agentic-flow/spec';
-import { listDefinitions, type Database } from '@agentic-flow/store';
+import { listDefinitions } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
-import { startExecution, type ExecutionStarterDeps } from '../executions/execution-starter.js';
-import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { startExecution } from '../executions/execution-starter.js';
+import type { TransitionDeps } from '../executions/transition-deps.js';
 import { validationFailed } from './api-error.js';
 import { ExecuteBodySchema, ListWorkflowsQuerySchema, WorkflowParamsSchema, WorkflowVersionParamsSchema, parseRequest } from './request-schemas.js';
 import { workflowSummaryView } from './views.js';
 
-export interface WorkflowRoutesDeps extends ExecutionStarterDeps {
-  db: Database;
-  registry: WorkflowRegistry;
-}
+export type WorkflowRoutesDeps = TransitionDeps;
 
 export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoutesDeps): void {
   /** Register a definition, as JSON or YAML. 201 new, 200 identical, 409 same version with other content. */

@@ -1,20 +1,11 @@
 import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
-import type { StepQueues, StepResult } from '@agentic-flow/queue';
-import { completeStepRuns, insertLogs, lockExecutions, updateExecutions, type Database, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
-import type { Logger } from '@agentic-flow/telemetry';
-import { driveEngine, type Evaluate } from '../executions/drive-engine.js';
+import type { StepResult } from '@agentic-flow/queue';
+import { completeStepRuns, insertLogs, lockExecutions, updateExecutions, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
+import { driveEngine } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
-import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import type { TransitionDeps } from '../executions/transition-deps.js';
 
-export interface ResultApplierDeps {
-  db: Database;
-  registry: WorkflowRegistry;
-  queues: StepQueues;
-  logger: Logger;
-  now: () => number;
-  evaluate: Evaluate;
-}
 
 export type ApplyOutcome = 'applied' | 'ignored';
 
@@ -24,7 +15,7 @@ export type ApplyOutcome = 'applied' | 'ignored';
  * results change nothing), run the engine, write the new step runs and states, commit — then
  * enqueue the steps that became ready.
  */
-export function createResultApplier(deps: ResultApplierDeps): (results: StepResult[]) => Promise<ApplyOutcome[]> {
+export function createResultApplier(deps: TransitionDeps): (results: StepResult[]) => Promise<ApplyOutcome[]> {
   return async (results) => {
     const now = deps.now();
     const outcomes: ApplyOutcome[] = results.map(() => 'ignored');
