@@ -134,7 +134,7 @@ describe('step runs', () => {
     await insertExecution(handle.db, e);
     const ids = [randomUUID(), randomUUID()];
     await upsertStepRuns(handle.db, ids.map((id, i) => ({ id, executionId: e.id, stepId: `s${i}`, instanceKey: `s${i}`, stepType: 'http', attempt: 1, status: 'queued' as const, queuedAt: new Date(i) })));
-    const done = { status: 'succeeded' as const, startedAt: new Date(10), finishedAt: new Date(20), workerId: 'w1' };
+    const done = { status: 'succeeded' as const, startedAt: 10.25, finishedAt: 20.5, workerId: 'w1' };
     expect(await completeStepRuns(handle.db, [{ id: ids[0]!, attempt: 2, ...done, output: 1 }])).toEqual([]);
     const applied = await completeStepRuns(handle.db, [
       { id: ids[0]!, attempt: 1, ...done, output: null },
@@ -143,6 +143,8 @@ describe('step runs', () => {
     expect(applied.map((k) => k.id).sort()).toEqual([...ids].sort());
     expect(await completeStepRuns(handle.db, [{ id: ids[0]!, attempt: 1, ...done, output: 'again' }])).toEqual([]);
     const rows = await listStepRuns(handle.db, e.id);
+    const { rows: precise } = await handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [ids[0]]);
+    expect(Number(precise[0].s)).toBeCloseTo(10.25, 3);
     expect(rows.map((r) => [r.status, r.output, r.error, r.workerId])).toEqual([
       ['succeeded', null, null, 'w1'],
       ['failed', null, { code: 'TIMEOUT', message: 't' }, 'w1'],

@@ -26,6 +26,8 @@ export interface SpawnAppOptions {
   /** Resolves readiness from a log line (parsed JSON when it is JSON). */
   ready: (line: string, json: Record<string, unknown> | null) => boolean;
   readyTimeoutMs?: number;
+  /** Extra Node.js flags, e.g. `--cpu-prof` for a profile of the run. */
+  nodeArgs?: readonly string[];
   /** Echo the process's lines to this process's stderr (e.g. the demo with LOG_LEVEL=debug). */
   echo?: boolean;
 }
@@ -41,7 +43,7 @@ export function appEntryPoint(app: 'coordinator' | 'worker' | 'cli'): string {
 export async function spawnApp(options: SpawnAppOptions): Promise<AppProcess & { readyLine: Record<string, unknown> | null }> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   for (const name of options.unsetEnv ?? []) delete env[name];
-  const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', appEntryPoint(options.app)], {
+  const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', ...(options.nodeArgs ?? []), appEntryPoint(options.app)], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

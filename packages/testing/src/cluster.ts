@@ -16,13 +16,14 @@ export interface CoordinatorProcess extends AppProcess {
 const READY = (message: string) => (_line: string, json: Record<string, unknown> | null) => json?.['msg'] === message;
 
 /** Starts a built coordinator on a free port and waits until it serves requests. */
-export async function startCoordinator(services: ServiceUrls, options: { name?: string; env?: Record<string, string>; echo?: boolean } = {}): Promise<CoordinatorProcess> {
+export async function startCoordinator(services: ServiceUrls, options: { name?: string; env?: Record<string, string>; echo?: boolean; nodeArgs?: string[] } = {}): Promise<CoordinatorProcess> {
   const process = await spawnApp({
     name: options.name ?? 'coordinator',
     app: 'coordinator',
     env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
     ready: READY('coordinator ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
   const port = process.readyLine?.['port'];
   if (typeof port !== 'number') throw new Error(`coordinator did not report its port: ${JSON.stringify(process.readyLine)}`);

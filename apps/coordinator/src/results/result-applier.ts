@@ -33,8 +33,8 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
               attempt: r.attempt,
               status: r.outcome,
               ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
-              startedAt: new Date(r.startedAt),
-              finishedAt: new Date(r.finishedAt),
+              startedAt: r.startedAt,
+              finishedAt: r.finishedAt,
               workerId: r.workerId,
             })),
           )

@@ -58,8 +58,9 @@ export interface StepRunCompletion {
   status: 'succeeded' | 'failed';
   output?: unknown;
   error?: StepError | null;
-  startedAt: Date;
-  finishedAt: Date;
+  /** Epoch milliseconds on the worker; fractions are kept (microsecond precision in PostgreSQL). */
+  startedAt: number;
+  finishedAt: number;
   workerId: string;
 }
 
@@ -73,9 +74,9 @@ export async function completeStepRuns(db: DbExecutor, completions: readonly Ste
   const result = await db.execute<{ id: string; execution_id: string; instance_key: string; attempt: number }>(sql`
     update step_runs as s
        set status = v.status, output = v.output -> 'value', error = v.error,
-           started_at = v."startedAt", finished_at = v."finishedAt", worker_id = v."workerId"
+           started_at = to_timestamp(v."startedAt" / 1000), finished_at = to_timestamp(v."finishedAt" / 1000), worker_id = v."workerId"
       from jsonb_to_recordset(${payload}::jsonb)
-        as v(id uuid, attempt int, status text, output jsonb, error jsonb, "startedAt" timestamptz, "finishedAt" timestamptz, "workerId" text)
+        as v(id uuid, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text)
      where s.id = v.id and s.attempt = v.attempt and s.status in ('queued', 'running')
     returning s.id, s.execution_id, s.instance_key, s.attempt`);
   return result.rows.map((r) => ({ id: r.id, executionId: r.execution_id, instanceKey: r.instance_key, attempt: r.attempt }));

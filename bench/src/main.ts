@@ -1,0 +1,143 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { testDatabaseServerUrl, testRedisServerUrl } from '@agentic-flow/testing';
+import { machineInfo } from './machine.js';
+import { summarizeProfile, type ProfileSummary } from './profile.js';
+import { resultsJson, resultsMarkdown, targets, type BenchReport, type ThroughputRow } from './report.js';
+import { percentile, summarize } from './stats.js';
+import { runDbos } from './workloads/peer-dbos.js';
+import { rawBullmqRoundTrips } from './workloads/raw-bullmq.js';
+import { coordinatorRss, listLatency } from './workloads/scale.js';
+import { stepOverhead } from './workloads/step-overhead.js';
+import { shapes, throughput } from './workloads/throughput.js';
+
+const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+interface Plan {
+  repetitions: number;
+  rawSamples: number;
+  overheadExecutions: number;
+  scale: number;
+  workerCounts: number[];
+  rss: [number, number];
+  listStored: number;
+  listRequests: number;
+  dbosWorkflows: number;
+  dbosInFlight: number[];
+}
+
+const FULL: Plan = { repetitions: 3, rawSamples: 300, overheadExecutions: 10, scale: 1, workerCounts: [1, 2, 4], rss: [1_000, 10_000], listStored: 100_000, listRequests: 30, dbosWorkflows: 200, dbosInFlight: [10, 50] };
+/** Enough to prove the harness works end to end, in well under a minute. */
+const SMOKE: Plan = { repetitions: 1, rawSamples: 20, overheadExecutions: 2, scale: 0.02, workerCounts: [1], rss: [10, 20], listStored: 2_000, listRequests: 3, dbosWorkflows: 10, dbosInFlight: [5] };
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(): Promise<void> {
+  const smoke = process.argv.includes('--smoke');
+  const plan = smoke ? SMOKE : FULL;
+  const outDir = smoke ? `${BENCH_DIR}.runs/smoke/` : BENCH_DIR;
+  await mkdir(outDir, { recursive: true });
+  const [databaseUrl, redisUrl] = await Promise.all([testDatabaseServerUrl(), testRedisServerUrl()]);
+
+  log('raw BullMQ round trip');
+  const raw = [];
+  for (let r = 0; r < plan.repetitions; r++) raw.push(percentile(await rawBullmqRoundTrips(plan.rawSamples, Math.ceil(plan.rawSamples / 6)), 50));
+
+  log('per-step overhead');
+  const overheads = [];
+  for (let r = 0; r < plan.repetitions; r++) overheads.push(await stepOverhead(plan.overheadExecutions));
+
+  const rows: ThroughputRow[] = [];
+  for (const shape of shapes(plan.scale)) {
+    const configs = plan.workerCounts.map((workers) => ({ workers, coordinators: 1 }));
+    if (shape.name === 'linear10x200') configs.push({ workers: Math.max(...plan.workerCounts), coordinators: 2 });
+    for (const config of configs) {
+      log(`throughput ${shape.name}: ${config.workers} worker(s), ${config.coordinators} coordinator(s)`);
+      const runs = await throughput(shape, { ...config, repetitions: plan.repetitions });
+      rows.push({ shape: shape.name, ...config, stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)), executionsPerSec: summarize(runs.map((r) => r.executionsPerSec)) });
+    }
+  }
+
+  log('coordinator CPU profile under workload (a)');
+  const profileDir = `${BENCH_DIR}.runs/profile-${Date.now()}`;
+  await throughput(shapes(plan.scale)[0]!, { workers: 2, coordinators: 1, repetitions: 1, profileDir });
+  let profile: ProfileSummary | null = null;
+  try {
+    profile = await summarizeProfile(profileDir);
+  } catch (error) {
+    log(`no profile: ${(error as Error).message}`);
+  }
+  await rm(profileDir, { recursive: true, force: true });
+
+  log(`coordinator RSS with ${plan.rss[0]} and ${plan.rss[1]} executions in flight`);
+  const rss = await coordinatorRss(plan.rss[0], plan.rss[1]);
+
+  log(`list-executions with ${plan.listStored} stored`);
+  const lists = [];
+  for (let r = 0; r < plan.repetitions; r++) lists.push(await listLatency(plan.listStored, plan.listRequests));
+
+  const peer: BenchReport['peer'] = [];
+  for (const inFlight of plan.dbosInFlight) {
+    log(`DBOS Transact, ${inFlight} in flight`);
+    const runs = [];
+    for (let r = 0; r < plan.repetitions; r++) runs.push(await runDbos({ databaseUrl, workflows: plan.dbosWorkflows, steps: 10, inFlight, warmup: Math.ceil(plan.dbosWorkflows / 10) }));
+    peer.push({ inFlight, version: runs[0]!.version, stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)) });
+  }
+
+  const report: BenchReport = {
+    mode: smoke ? 'smoke' : 'full',
+    date: new Date().toISOString(),
+    command: smoke ? 'pnpm bench -- --smoke' : 'pnpm bench',
+    machine: await machineInfo(databaseUrl, redisUrl),
+    versions: await versions(),
+    rawBullmq: summarize(raw),
+    overhead: {
+      median: summarize(overheads.map((o) => o.medianMs)),
+      p90: summarize(overheads.map((o) => o.p90Ms)),
+      p99: summarize(overheads.map((o) => o.p99Ms)),
+      samplesPerRun: overheads[0]!.samples,
+    },
+    throughput: rows,
+    rss: { ...rss, small: plan.rss[0], large: plan.rss[1] },
+    list: {
+      stored: plan.listStored,
+      byStatus: summarize(lists.map((l) => percentile(l.byStatusMs, 50))),
+      byWorkflowAndStatus: summarize(lists.map((l) => percentile(l.byWorkflowAndStatusMs, 50))),
+      nextPage: summarize(lists.map((l) => percentile(l.nextPageMs, 50))),
+    },
+    peer,
+    profile,
+    analysis: await readFile(`${BENCH_DIR}analysis.md`, 'utf8').catch(() => '(no analysis written yet)'),
+  };
+  await writeFile(`${outDir}results.json`, `${JSON.stringify(resultsJson(report), null, 2)}\n`);
+  await writeFile(`${outDir}RESULTS.md`, resultsMarkdown(report));
+  for (const t of targets(report)) log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.actual}`);
+  log(`wrote ${outDir}RESULTS.md and ${outDir}results.json`);
+}
+
+async function versions(): Promise<Record<string, string>> {
+  const version = async (pkg: string, from: string) => {
+    try {
+      const { createRequire } = await import('node:module');
+      const require = createRequire(new URL(from, import.meta.url));
+      return (JSON.parse(await readFile(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+    } catch {
+      return '?';
+    }
+  };
+  return {
+    bullmq: await version('bullmq', '../package.json'),
+    pg: await version('pg', '../package.json'),
+    'drizzle-orm': await version('drizzle-orm', '../../packages/store/package.json'),
+    'isolated-vm': await version('isolated-vm', '../../packages/sandbox/package.json'),
+    fastify: await version('fastify', '../../apps/coordinator/package.json'),
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,124 @@
+import type { MachineInfo } from './machine.js';
+import type { ProfileSummary } from './profile.js';
+import { fmt, round, type Summary } from './stats.js';
+
+export interface ThroughputRow {
+  shape: string;
+  workers: number;
+  coordinators: number;
+  stepsPerSec: Summary;
+  executionsPerSec: Summary;
+}
+
+export interface BenchReport {
+  mode: 'full' | 'smoke';
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  versions: Record<string, string>;
+  rawBullmq: Summary;
+  overhead: { median: Summary; p90: Summary; p99: Summary; samplesPerRun: number };
+  throughput: ThroughputRow[];
+  rss: { idleMb: number; smallMb: number; largeMb: number; small: number; large: number };
+  list: { stored: number; byStatus: Summary; byWorkflowAndStatus: Summary; nextPage: Summary };
+  peer: { inFlight: number; stepsPerSec: Summary; version: string }[];
+  profile: ProfileSummary | null;
+  analysis: string;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  actual: string;
+  met: boolean;
+}
+
+export function best(rows: ThroughputRow[], shape: string, coordinators = 1): ThroughputRow {
+  return rows.filter((r) => r.shape === shape && r.coordinators === coordinators).sort((a, b) => b.stepsPerSec.median - a.stepsPerSec.median)[0]!;
+}
+
+export function targets(report: BenchReport): Target[] {
+  const ratio = report.overhead.median.median / report.rawBullmq.median;
+  const linear = best(report.throughput, 'linear10x200');
+  const dbosBest = Math.max(...report.peer.map((p) => p.stepsPerSec.median));
+  const list = report.list.byStatus.median;
+  return [
+    { name: 'per-step overhead median ≤ 4× raw BullMQ round trip', target: '≤ 4.0×', actual: `${ratio.toFixed(2)}× (${report.overhead.median.median.toFixed(2)} ms vs ${report.rawBullmq.median.toFixed(2)} ms)`, met: ratio <= 4 },
+    { name: 'per-step overhead p99 ≤ 15 ms', target: '≤ 15 ms', actual: `${report.overhead.p99.median.toFixed(2)} ms`, met: report.overhead.p99.median <= 15 },
+    { name: 'workload (a) steps/s ≥ DBOS best', target: `≥ ${dbosBest.toFixed(0)} steps/s`, actual: `${linear.stepsPerSec.median.toFixed(0)} steps/s (${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×, ${linear.workers} worker processes)`, met: linear.stepsPerSec.median >= dbosBest },
+    { name: `coordinator RSS at ${report.rss.large} in flight ≤ 2× at ${report.rss.small}`, target: '≤ 2.0×', actual: `${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}× (${report.rss.largeMb.toFixed(0)} MiB vs ${report.rss.smallMb.toFixed(0)} MiB)`, met: report.rss.largeMb <= 2 * report.rss.smallMb },
+    { name: `list-executions ≤ 50 ms at ${report.list.stored} stored`, target: '≤ 50 ms', actual: `${list.toFixed(2)} ms`, met: list <= 50 },
+  ];
+}
+
+/** The machine-readable results; the keys the issue names, plus the detail. */
+export function resultsJson(report: BenchReport): Record<string, unknown> {
+  return {
+    date: report.date,
+    mode: report.mode,
+    machine: report.machine,
+    rawBullmqRoundTripMedianMs: round(report.rawBullmq.median, 3),
+    stepOverheadMedianMs: round(report.overhead.median.median, 3),
+    stepOverheadP90Ms: round(report.overhead.p90.median, 3),
+    stepOverheadP99Ms: round(report.overhead.p99.median, 3),
+    linear10StepsPerSec: round(best(report.throughput, 'linear10x200').stepsPerSec.median, 1),
+    linear10StepsPerSecTwoCoordinators: round(best(report.throughput, 'linear10x200', 2)?.stepsPerSec.median ?? Number.NaN, 1),
+    fanout1000StepsPerSec: round(best(report.throughput, 'fanout1000').stepsPerSec.median, 1),
+    single1000ExecutionsPerSec: round(best(report.throughput, 'single1000').executionsPerSec.median, 1),
+    dbosBestStepsPerSec: round(Math.max(...report.peer.map((p) => p.stepsPerSec.median)), 1),
+    coordinatorRssMb1k: round(report.rss.smallMb, 1),
+    coordinatorRssMb10k: round(report.rss.largeMb, 1),
+    listExecutions100kMs: round(report.list.byStatus.median, 3),
+    targets: targets(report),
+    detail: { throughput: report.throughput, overhead: report.overhead, rawBullmq: report.rawBullmq, peer: report.peer, list: report.list, rss: report.rss, profile: report.profile },
+  };
+}
+
+export function resultsMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines: string[] = [];
+  lines.push('# Benchmark results', '');
+  lines.push(`Run ${report.date} (${report.mode}) with \`${report.command}\`. Every figure is the median over repeated runs, with [min–max] across runs; ratios compare numbers measured in the same run. PostgreSQL, Redis, the coordinator(s) and the workers all share this one machine.`, '');
+  lines.push('## Machine', '');
+  lines.push(`- ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB; ${m.os}`);
+  lines.push(`- Node.js ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}`);
+  lines.push(`- ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
+  lines.push('## Targets', '', '| target | wanted | measured | met |', '| --- | --- | --- | --- |');
+  for (const t of targets(report)) lines.push(`| ${t.name} | ${t.target} | ${t.actual} | ${t.met ? 'yes' : '**no**'} |`);
+  lines.push('', '## Per-step overhead', '');
+  lines.push('A 20-step chain of no-op script steps, one execution at a time: from a step finishing on a worker to the next starting on a worker (worker timestamps).', '');
+  lines.push('| measure | ms |', '| --- | --- |');
+  lines.push(`| raw BullMQ round trip (add → completed, worker in another process) | ${fmt(report.rawBullmq, 3)} |`);
+  lines.push(`| per-step overhead, median | ${fmt(report.overhead.median, 3)} |`);
+  lines.push(`| per-step overhead, p90 | ${fmt(report.overhead.p90, 3)} |`);
+  lines.push(`| per-step overhead, p99 | ${fmt(report.overhead.p99, 3)} |`);
+  lines.push(`| overhead ÷ raw round trip | ${(report.overhead.median.median / report.rawBullmq.median).toFixed(2)}× |`);
+  lines.push('', `(${report.overhead.samplesPerRun} step gaps per run.)`, '');
+  lines.push('## Throughput', '');
+  lines.push('All executions started at once through the API, timed until the last one completed. (a) 200 executions of a 10-step chain; (b) one execution of a parallel step with 1,000 branches; (c) 1,000 single-step executions. Worker processes consume `script` with concurrency 4 each.', '');
+  lines.push('| workload | worker processes | coordinators | steps/s | executions/s |', '| --- | --- | --- | --- | --- |');
+  for (const r of report.throughput) lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${fmt(r.stepsPerSec, 0)} | ${fmt(r.executionsPerSec, 1)} |`);
+  lines.push('', '## Peer: DBOS Transact, same PostgreSQL, same run', '');
+  lines.push('The same 10-step workload (200 workflows of 10 no-op steps, every step checkpointed) on DBOS Transact.', '');
+  lines.push('| engine | in flight | steps/s |', '| --- | --- | --- |');
+  for (const p of report.peer) lines.push(`| DBOS Transact ${p.version} | ${p.inFlight} | ${fmt(p.stepsPerSec, 0)} |`);
+  const linear = best(report.throughput, 'linear10x200');
+  const dbosBest = Math.max(...report.peer.map((p) => p.stepsPerSec.median));
+  lines.push(`| Agentic Flow, workload (a), ${linear.workers} worker processes | 200 | ${fmt(linear.stepsPerSec, 0)} |`);
+  lines.push('', `Agentic Flow ÷ DBOS best: **${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×**.`, '');
+  lines.push('## Scale', '');
+  lines.push(`Coordinator RSS with executions in flight (each waiting on a local HTTP server that does not answer): idle ${report.rss.idleMb.toFixed(0)} MiB, ${report.rss.small} in flight ${report.rss.smallMb.toFixed(0)} MiB, ${report.rss.large} in flight ${report.rss.largeMb.toFixed(0)} MiB (${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}×).`, '');
+  lines.push(`List-executions through the API with ${report.list.stored} executions stored (limit 50): by status ${fmt(report.list.byStatus, 2)} ms; by workflow and status ${fmt(report.list.byWorkflowAndStatus, 2)} ms; next page by cursor ${fmt(report.list.nextPage, 2)} ms.`, '');
+  if (report.profile) {
+    const p = report.profile;
+    lines.push('## Where the coordinator\'s time goes', '');
+    lines.push(`CPU profile of the coordinator during workload (a) (\`--cpu-prof\`): busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.totalMs / 1000).toFixed(1)} s sampled.`, '');
+    lines.push('| component | share of busy time |', '| --- | --- |');
+    for (const c of p.categories.slice(0, 14)) lines.push(`| ${c.name} | ${(c.share * 100).toFixed(1)}% |`);
+    lines.push('', '| function (self time) | where | share |', '| --- | --- | --- |');
+    for (const f of p.functions.slice(0, 12)) lines.push(`| \`${f.name}\` | ${f.where} | ${(f.share * 100).toFixed(1)}% |`);
+    lines.push('');
+  }
+  lines.push('## Analysis', '', report.analysis.trim(), '');
+  return lines.join('\n');
+}

@@ -1,0 +1,45 @@
+import { BenchCluster } from '../bench-cluster.js';
+import { percentile } from '../stats.js';
+import { linear } from '../workflows.js';
+
+export interface OverheadRun {
+  medianMs: number;
+  p90Ms: number;
+  p99Ms: number;
+  samples: number;
+}
+
+/**
+ * Per-step overhead: in a 20-step chain of no-op scripts, the time from one step finishing on a
+ * worker to the next starting on a worker (both worker timestamps). Executions run one at a time,
+ * so this is latency without load: result hop, transaction, enqueue hop.
+ */
+export async function stepOverhead(executions: number, steps = 20): Promise<OverheadRun> {
+  const cluster = await BenchCluster.start({ workers: [['script']] });
+  try {
+    const client = cluster.client(0);
+    await client.createWorkflow(linear('overhead', steps));
+    // Warm-up: isolates, connections, compiled definition cache.
+    await client.waitForCompletion(await client.executeWorkflow('overhead'), { pollIntervalMs: 5 });
+    const ids: string[] = [];
+    for (let i = 0; i < executions; i++) {
+      const id = await client.executeWorkflow('overhead');
+      await cluster.waitSettled('overhead', i + 2);
+      ids.push(id);
+    }
+    const { rows } = await cluster.sql.query<{ execution_id: string; instance_key: string; started: number; finished: number }>(
+      `select execution_id, instance_key,
+              extract(epoch from started_at) * 1000 as started, extract(epoch from finished_at) * 1000 as finished
+         from step_runs where execution_id = any($1::uuid[])`,
+      [ids],
+    );
+    const gaps: number[] = [];
+    for (const id of ids) {
+      const runs = rows.filter((r) => r.execution_id === id).sort((a, b) => Number(a.instance_key.slice(1)) - Number(b.instance_key.slice(1)));
+      for (let i = 1; i < runs.length; i++) gaps.push(Number(runs[i]!.started) - Number(runs[i - 1]!.finished));
+    }
+    return { medianMs: percentile(gaps, 50), p90Ms: percentile(gaps, 90), p99Ms: percentile(gaps, 99), samples: gaps.length };
+  } finally {
+    await cluster.stop();
+  }
+}
