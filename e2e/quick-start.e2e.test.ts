@@ -90,6 +90,13 @@ describe('Quick Start on a real cluster (coordinator + http worker + script work
     expect(execution.steps[0]!.error).toMatchObject({ code: 'SCRIPT_ERROR', details: expect.objectContaining({ line: 3 }) });
   });
 
+  it('fails a step whose output PostgreSQL cannot store, and keeps its logs', async () => {
+    await cluster.client.createWorkflow({ id: 'nul', name: 'NUL', version: '1', steps: [{ id: 'n', type: 'script', config: { script: 'console.log("a\\u0000b"); return "x\\u0000y";' } }] });
+    const execution = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('nul'), { timeoutMs: 30_000 });
+    expect(execution).toMatchObject({ status: 'failed', error: { code: 'OUTPUT_NOT_SERIALIZABLE', stepId: 'n' } });
+    expect((await cluster.client.getExecutionLogs(execution.id)).items.map((l) => l.message)).toEqual(['a\uFFFDb']);
+  });
+
   it('stops an infinite loop at the step timeout', async () => {
     await cluster.client.createWorkflow({ id: 'spinner', name: 'Spinner', version: '1', steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 300 } }] });
     const execution = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('spinner'), { timeoutMs: 30_000 });

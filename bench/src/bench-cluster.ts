@@ -8,8 +8,10 @@ export interface BenchClusterOptions {
   workers: string[][];
   workerEnv?: Record<string, string>;
   coordinatorEnv?: Record<string, string>;
-  /** Extra Node flags for the first coordinator (a CPU profile). */
+  /** Write a CPU profile of the first coordinator into this directory. */
   profileDir?: string;
+  /** Write a CPU profile of the first worker into this directory. */
+  workerProfileDir?: string;
 }
 
 /** A fresh database and BullMQ prefix, coordinator and worker processes, and a direct SQL client. */
@@ -37,7 +39,15 @@ export class BenchCluster {
         }),
       );
     }
-    const workers = await Promise.all(options.workers.map((types, i) => startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `bench-${i}`, ...options.workerEnv } })));
+    const workers = await Promise.all(
+      options.workers.map((types, i) =>
+        startWorker(services, types, {
+          name: `worker-${i}`,
+          env: { ...quiet, WORKER_ID: `bench-${i}`, ...options.workerEnv },
+          ...(i === 0 && options.workerProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.workerProfileDir}`] } : {}),
+        }),
+      ),
+    );
     const sql = new pg.Pool({ connectionString: database.url, max: 2 });
     const all: AppProcess[] = [...coordinators, ...workers];
     return new BenchCluster(coordinators, workers, coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url })), sql, async () => {

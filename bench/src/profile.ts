@@ -37,6 +37,7 @@ const CATEGORIES: [RegExp, string][] = [
   [/packages\/store/, 'store repositories'],
   [/apps\/coordinator/, 'coordinator (result applier, effects)'],
   [/pino|sonic-boom/, 'logging'],
+  [/^node:internal\/(modules|bootstrap)|^node:fs$/, 'module loading (startup)'],
   [/^node:|^internal\//, 'Node.js internals (net, streams, timers)'],
 ];
 

@@ -34,7 +34,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   // One small pool of isolates serves every condition and loop expression of this coordinator.
   const evaluator = new ExpressionEvaluator();
   const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression: (expression) => evaluator.check(expression) });
-  const deps = { db: database.db, registry, queues, logger, now, evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS) };
+  const deps = { db: database.db, pool: database.pool, registry, queues, logger, now, evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS) };
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
   registerHealthRoutes(server, { db: database.db, redis: producer });

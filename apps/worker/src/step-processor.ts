@@ -35,7 +35,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
     const startedAt = now();
     const logs: StepLogEntry[] = [];
-    const outcome = await run(data, executors.get(data.stepType), { secrets, signal, logs });
+    const outcome = storable(await run(data, executors.get(data.stepType), { secrets, signal, logs }));
     // A job cancelled through BullMQ (`worker.cancelJob`) reports nothing: whoever cancelled it owns the outcome.
     if (signal.aborted) throw new UnrecoverableError(`step cancelled: ${String(signal.reason ?? 'cancelled')}`);
     const result = toResult(data, outcome, logs, startedAt, workerId);
@@ -91,8 +91,19 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
   }
 }
 
+/**
+ * PostgreSQL cannot store U+0000 in jsonb or text: an output holding one would fail the
+ * coordinator's transaction on every retry, so it fails the step here instead.
+ */
+function storable(outcome: StepOutcome): StepOutcome {
+  if (!outcome.ok || !JSON.stringify([outcome.output ?? null, outcome.variableUpdates ?? null]).includes('\\u0000')) return outcome;
+  return { ok: false, error: stepError('OUTPUT_NOT_SERIALIZABLE', 'the output or a variable update contains a NUL character (\\u0000), which cannot be stored') };
+}
+
 function toResult(job: StepJob, outcome: StepOutcome, logs: StepLogEntry[], startedAt: number, workerId: string): StepResult {
-  const base = { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, attempt: job.attempt, logs, startedAt, finishedAt: now(), workerId };
+  // Log lines are text columns: a NUL is shown as U+FFFD rather than failing the result.
+  const clean = logs.map((l) => (l.message.includes('\u0000') ? { ...l, message: l.message.replaceAll('\u0000', '\uFFFD') } : l));
+  const base = { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, attempt: job.attempt, logs: clean, startedAt, finishedAt: now(), workerId };
   return outcome.ok
     ? { ...base, outcome: 'succeeded', output: outcome.output, ...(outcome.variableUpdates ? { variableUpdates: outcome.variableUpdates } : {}) }
     : { ...base, outcome: 'failed', error: outcome.error };

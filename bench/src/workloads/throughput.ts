@@ -1,5 +1,6 @@
 import type { WorkflowDefinitionInput } from '@agentic-flow/spec';
 import { BenchCluster, startExecutions } from '../bench-cluster.js';
+import { cpuDiff, cpuMeter } from '../cpu-usage.js';
 import { fanout, linear } from '../workflows.js';
 
 export interface ThroughputShape {
@@ -24,32 +25,44 @@ export interface ThroughputRun {
   stepsPerSec: number;
   executionsPerSec: number;
   durationMs: number;
+  /** CPU milliseconds per step, by component (coordinator, workers, postgres, redis). */
+  cpuMsPerStep: Record<string, number>;
 }
 
 /**
  * Starts all executions at once (through every coordinator), waits for all to complete, and
  * divides. One cluster per configuration; each repetition uses a workflow id of its own.
  */
-export async function throughput(shape: ThroughputShape, options: { workers: number; coordinators: number; repetitions: number; profileDir?: string }): Promise<ThroughputRun[]> {
+export async function throughput(shape: ThroughputShape, options: { workers: number; coordinators: number; repetitions: number; profileDir?: string; workerProfileDir?: string }): Promise<ThroughputRun[]> {
   const cluster = await BenchCluster.start({
     coordinators: options.coordinators,
     workers: Array.from({ length: options.workers }, () => ['script']),
     ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+    ...(options.workerProfileDir ? { workerProfileDir: options.workerProfileDir } : {}),
   });
   try {
     const warm = `${shape.name}-warmup`;
     await cluster.client(0).createWorkflow(shape.workflow(warm));
     await startExecutions(cluster, warm, Math.min(shape.executions, 20));
     await cluster.waitSettled(warm, Math.min(shape.executions, 20));
+    const meter = cpuMeter({ coordinator: cluster.coordinators.map((c) => c.pid), workers: cluster.workers.map((w) => w.pid), bench: [process.pid] });
     const runs: ThroughputRun[] = [];
     for (let r = 0; r < options.repetitions; r++) {
       const id = `${shape.name}-r${r}`;
       await cluster.client(0).createWorkflow(shape.workflow(id));
+      const before = await meter.take();
       const started = performance.now();
       await startExecutions(cluster, id, shape.executions);
       await cluster.waitSettled(id, shape.executions);
       const durationMs = performance.now() - started;
-      runs.push({ durationMs, stepsPerSec: (shape.executions * shape.stepsPerExecution * 1000) / durationMs, executionsPerSec: (shape.executions * 1000) / durationMs });
+      const steps = shape.executions * shape.stepsPerExecution;
+      const cpu = cpuDiff(before, await meter.take());
+      runs.push({
+        durationMs,
+        stepsPerSec: (steps * 1000) / durationMs,
+        executionsPerSec: (shape.executions * 1000) / durationMs,
+        cpuMsPerStep: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, (v * 1000) / steps])),
+      });
     }
     return runs;
   } finally {

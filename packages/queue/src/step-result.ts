@@ -15,8 +15,8 @@ export const StepResultSchema = z.discriminatedUnion('outcome', [
   z.object({
     v: z.literal(1),
     outcome: z.literal('succeeded'),
-    stepRunId: z.string().min(1),
-    executionId: z.string().min(1),
+    stepRunId: z.uuid(),
+    executionId: z.uuid(),
     attempt: z.number().int().min(1),
     output: z.unknown(),
     variableUpdates: z.record(z.string(), z.unknown()).optional(),
@@ -28,8 +28,8 @@ export const StepResultSchema = z.discriminatedUnion('outcome', [
   z.object({
     v: z.literal(1),
     outcome: z.literal('failed'),
-    stepRunId: z.string().min(1),
-    executionId: z.string().min(1),
+    stepRunId: z.uuid(),
+    executionId: z.uuid(),
     attempt: z.number().int().min(1),
     error: StepErrorSchema,
     logs: z.array(StepLogSchema).default([]),

@@ -3,23 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
 import {
   InvalidCursorError,
-  completeStepRuns,
   createDatabase,
   findDefinition,
   findExecution,
   insertDefinition,
-  insertExecution,
-  insertLogs,
   listDefinitions,
   listExecutions,
   listLogs,
   listStepRuns,
-  lockExecutions,
   migrateDatabase,
-  updateExecutions,
-  upsertStepRuns,
+  runTransition,
+  runWrites,
   type DatabaseHandle,
   type NewExecution,
+  type StepRunWrite,
 } from '@agentic-flow/store';
 
 let database: TestDatabase;
@@ -48,6 +45,19 @@ const execution = (overrides: Partial<NewExecution> = {}): NewExecution => ({
   startedAt: new Date(),
   finishedAt: null,
   ...overrides,
+});
+
+const insert = (rows: NewExecution[], stepRuns: StepRunWrite[] = []) => runWrites(handle.pool, { newExecutions: rows, stepRuns, executions: [], logs: [] });
+const run = (e: NewExecution, key: string, extra: Partial<StepRunWrite> = {}): StepRunWrite => ({
+  id: randomUUID(),
+  executionId: e.id,
+  stepId: key,
+  instanceKey: key,
+  stepType: 'http',
+  attempt: 1,
+  status: 'queued',
+  queuedAt: new Date(1),
+  ...extra,
 });
 
 describe('definitions', () => {
@@ -81,7 +91,7 @@ describe('executions', () => {
       // Pairs share a timestamp: the id must break the tie.
       execution({ workflowId: 'listed', status: i % 3 === 0 ? 'failed' : 'completed', createdAt: new Date(base + Math.floor(i / 2)) }),
     );
-    for (const row of rows) await insertExecution(handle.db, row);
+    await insert(rows);
     const expected = rows
       .filter((r) => r.status === 'completed')
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
@@ -99,68 +109,83 @@ describe('executions', () => {
     await expect(listExecutions(handle.db, { limit: 1, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
   });
 
-  it('locks and updates many in one transaction', async () => {
+  it('locks, completes runs and writes many executions in one transaction of two round trips', async () => {
     const [a, b] = [execution(), execution()];
-    await insertExecution(handle.db, a);
-    await insertExecution(handle.db, b);
-    await handle.db.transaction(async (tx) => {
-      const locked = await lockExecutions(tx, [b.id, a.id, randomUUID()]);
-      expect(locked.map((e) => e.id)).toEqual([a.id, b.id].sort());
-      await updateExecutions(tx, [
-        { id: a.id, status: 'completed', state: { v: 1, done: true }, error: null, startedAt: a.startedAt, finishedAt: new Date(5_000), updatedAt: new Date(5_000) },
-        { id: b.id, status: 'failed', state: { v: 1 }, error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null, finishedAt: new Date(6_000), updatedAt: new Date(6_000) },
-      ]);
-    });
+    const runA = run(a, 'step-a');
+    await insert([a, b], [runA]);
+    const done = { status: 'succeeded' as const, startedAt: 10.25, finishedAt: 20.5, workerId: 'w1' };
+    const { value, stepRuns } = await runTransition(
+      handle.pool,
+      { lock: [b.id, a.id, randomUUID()], complete: [{ id: runA.id, executionId: a.id, attempt: 1, ...done, output: { ok: true } }] },
+      async ({ executions, completed }) => {
+        expect(executions.map((e) => e.id)).toEqual([a.id, b.id].sort());
+        expect(completed).toEqual([{ id: runA.id, executionId: a.id, instanceKey: 'step-a', attempt: 1 }]);
+        return {
+          value: 'decided',
+          writes: {
+            stepRuns: [run(a, 'step-b')],
+            executions: [
+              { id: a.id, status: 'completed', state: { v: 1, done: true }, error: null, startedAt: a.startedAt, finishedAt: new Date(5_000), updatedAt: new Date(5_000) },
+              { id: b.id, status: 'failed', state: { v: 1 }, error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null, finishedAt: new Date(6_000), updatedAt: new Date(6_000) },
+            ],
+            logs: [{ executionId: a.id, stepRunId: runA.id, stepId: 'step-a', level: 'info', message: 'it\'s "quoted" $af$ text', at: new Date(7) }],
+          },
+        };
+      },
+    );
+    expect(value).toBe('decided');
+    expect(stepRuns.map((k) => k.instanceKey)).toEqual(['step-b']);
     expect(await findExecution(handle.db, a.id)).toMatchObject({ status: 'completed', state: { v: 1, done: true }, finishedAt: new Date(5_000) });
     expect(await findExecution(handle.db, b.id)).toMatchObject({ status: 'failed', error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null });
+    expect((await listLogs(handle.db, a.id)).map((l) => l.message)).toEqual(['it\'s "quoted" $af$ text']);
+    const { rows: precise } = await handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [runA.id]);
+    expect(Number(precise[0].s)).toBeCloseTo(10.25, 3);
+  });
+
+  it('rolls back everything when a write fails, and the connection stays usable', async () => {
+    const e = execution();
+    const r = run(e, 'x');
+    await insert([e], [r]);
+    await expect(
+      runTransition(handle.pool, { lock: [e.id], complete: [{ id: r.id, executionId: e.id, attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' }] }, async () => ({
+        value: null,
+        writes: { stepRuns: [], executions: [{ id: e.id, status: 'bogus' as 'failed', state: {}, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() }], logs: [] },
+      })),
+    ).rejects.toThrow(/check constraint/);
+    expect((await listStepRuns(handle.db, e.id))[0]!.status).toBe('queued');
+    expect((await findExecution(handle.db, e.id))!.status).toBe('running');
   });
 });
 
 describe('step runs', () => {
   it('upserts by (execution, instance key, attempt) and keeps the first id', async () => {
     const e = execution();
-    await insertExecution(handle.db, e);
-    const id = randomUUID();
-    const [first] = await upsertStepRuns(handle.db, [{ id, executionId: e.id, stepId: 's', instanceKey: 's', stepType: 'script', attempt: 1, status: 'queued', input: { script: 'x' }, queuedAt: new Date(1) }]);
-    expect(first).toEqual({ id, executionId: e.id, instanceKey: 's', attempt: 1 });
-    const [again] = await upsertStepRuns(handle.db, [{ id: randomUUID(), executionId: e.id, stepId: 's', instanceKey: 's', stepType: 'script', attempt: 1, status: 'cancelled', finishedAt: new Date(2) }]);
-    expect(again!.id).toBe(id);
-    const [row] = await listStepRuns(handle.db, e.id);
-    expect(row).toMatchObject({ id, status: 'cancelled', input: { script: 'x' }, queuedAt: new Date(1), finishedAt: new Date(2) });
+    const first = run(e, 's', { stepType: 'script', input: { script: 'x' } });
+    const [key] = await insert([e], [first]);
+    expect(key).toEqual({ id: first.id, executionId: e.id, instanceKey: 's', attempt: 1 });
+    const [again] = await runWrites(handle.pool, { stepRuns: [run(e, 's', { status: 'cancelled', queuedAt: null, finishedAt: new Date(2) })], executions: [], logs: [] });
+    expect(again!.id).toBe(first.id);
+    expect((await listStepRuns(handle.db, e.id))[0]).toMatchObject({ id: first.id, status: 'cancelled', input: { script: 'x' }, queuedAt: new Date(1), finishedAt: new Date(2) });
   });
 
-  it('applies a result once, to the right attempt only, and keeps null outputs apart from none', async () => {
+  it('applies a result once, to the right attempt and execution only, and keeps null outputs apart from none', async () => {
     const e = execution();
-    await insertExecution(handle.db, e);
-    const ids = [randomUUID(), randomUUID()];
-    await upsertStepRuns(handle.db, ids.map((id, i) => ({ id, executionId: e.id, stepId: `s${i}`, instanceKey: `s${i}`, stepType: 'http', attempt: 1, status: 'queued' as const, queuedAt: new Date(i) })));
-    const done = { status: 'succeeded' as const, startedAt: 10.25, finishedAt: 20.5, workerId: 'w1' };
-    expect(await completeStepRuns(handle.db, [{ id: ids[0]!, attempt: 2, ...done, output: 1 }])).toEqual([]);
-    const applied = await completeStepRuns(handle.db, [
-      { id: ids[0]!, attempt: 1, ...done, output: null },
-      { id: ids[1]!, attempt: 1, ...done, status: 'failed', error: { code: 'TIMEOUT', message: 't' } },
+    const runs = [run(e, 's0'), run(e, 's1', { queuedAt: new Date(2) })];
+    await insert([e], runs);
+    const done = { status: 'succeeded' as const, startedAt: 10, finishedAt: 20, workerId: 'w1' };
+    const complete = async (completions: Parameters<typeof runTransition>[1]['complete']) =>
+      (await runTransition(handle.pool, { lock: [], complete: completions }, async ({ completed }) => ({ value: completed, writes: { stepRuns: [], executions: [], logs: [] } }))).value;
+    expect(await complete([{ id: runs[0]!.id, executionId: e.id, attempt: 2, ...done, output: 1 }])).toEqual([]);
+    expect(await complete([{ id: runs[0]!.id, executionId: randomUUID(), attempt: 1, ...done, output: 1 }])).toEqual([]);
+    const applied = await complete([
+      { id: runs[0]!.id, executionId: e.id, attempt: 1, ...done, output: null },
+      { id: runs[1]!.id, executionId: e.id, attempt: 1, ...done, status: 'failed', error: { code: 'TIMEOUT', message: 't' } },
     ]);
-    expect(applied.map((k) => k.id).sort()).toEqual([...ids].sort());
-    expect(await completeStepRuns(handle.db, [{ id: ids[0]!, attempt: 1, ...done, output: 'again' }])).toEqual([]);
-    const rows = await listStepRuns(handle.db, e.id);
-    const { rows: precise } = await handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [ids[0]]);
-    expect(Number(precise[0].s)).toBeCloseTo(10.25, 3);
-    expect(rows.map((r) => [r.status, r.output, r.error, r.workerId])).toEqual([
+    expect(applied.map((k) => k.id).sort()).toEqual(runs.map((r) => r.id).sort());
+    expect(await complete([{ id: runs[0]!.id, executionId: e.id, attempt: 1, ...done, output: 'again' }])).toEqual([]);
+    expect((await listStepRuns(handle.db, e.id)).map((r) => [r.status, r.output, r.error, r.workerId])).toEqual([
       ['succeeded', null, null, 'w1'],
       ['failed', null, { code: 'TIMEOUT', message: 't' }, 'w1'],
-    ]);
-  });
-
-  it('stores logs in order', async () => {
-    const e = execution();
-    await insertExecution(handle.db, e);
-    await insertLogs(handle.db, [
-      { executionId: e.id, stepRunId: null, stepId: 'a', level: 'info', message: 'one', at: new Date(1) },
-      { executionId: e.id, stepRunId: randomUUID(), stepId: 'b', level: 'error', message: 'two "quoted" \\ text', at: new Date(2) },
-    ]);
-    expect((await listLogs(handle.db, e.id)).map((l) => [l.stepId, l.level, l.message])).toEqual([
-      ['a', 'info', 'one'],
-      ['b', 'error', 'two "quoted" \\ text'],
     ]);
   });
 });

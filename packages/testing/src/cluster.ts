@@ -34,7 +34,7 @@ export async function startCoordinator(services: ServiceUrls, options: { name?: 
 export async function startWorker(
   services: Omit<ServiceUrls, 'databaseUrl'>,
   stepTypes: readonly string[],
-  options: { name?: string; env?: Record<string, string>; echo?: boolean } = {},
+  options: { name?: string; env?: Record<string, string>; echo?: boolean; nodeArgs?: string[] } = {},
 ): Promise<AppProcess> {
   return spawnApp({
     name: options.name ?? `worker(${stepTypes.join(',')})`,
@@ -43,5 +43,6 @@ export async function startWorker(
     unsetEnv: ['DATABASE_URL'],
     ready: READY('worker ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
-import { upsertStepRuns, type DbExecutor, type StepRunWrite } from '@agentic-flow/store';
+import type { StepRunKey, StepRunWrite } from '@agentic-flow/store';
 
 interface ExecutionRef {
   id: string;
@@ -96,12 +96,16 @@ export class Effects {
     this.stepRuns.set(key, merged);
   }
 
+  /** The step-run rows to write in the transaction. */
+  stepRunWrites(): StepRunWrite[] {
+    return [...this.stepRuns.values()];
+  }
+
   /**
-   * Writes the step runs and returns the jobs to enqueue and withdraw after commit, keyed by the
-   * run ids Postgres holds.
+   * The jobs to enqueue and withdraw after commit, under the run ids PostgreSQL returned for the
+   * written rows (an existing run keeps its id).
    */
-  async persist(db: DbExecutor): Promise<{ jobs: StepJob[]; withdrawals: { stepType: string; stepRunId: string }[] }> {
-    const keys = await upsertStepRuns(db, [...this.stepRuns.values()]);
+  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; withdrawals: { stepType: string; stepRunId: string }[] } {
     const jobs: StepJob[] = [];
     const withdrawals: { stepType: string; stepRunId: string }[] = [];
     for (const row of keys) {

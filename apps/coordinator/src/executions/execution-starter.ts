@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createExecutionState } from '@agentic-flow/engine';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
-import { insertExecution } from '@agentic-flow/store';
+import { runWrites } from '@agentic-flow/store';
 import { driveEngine } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
@@ -32,21 +32,27 @@ export async function startExecution(
   const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
 
-  const { jobs, withdrawals } = await deps.db.transaction(async (tx) => {
-    await insertExecution(tx, {
-      id: executionId,
-      workflowId: state.workflowId,
-      workflowVersion: state.workflowVersion,
-      status: state.status,
-      state,
-      variables: options.variables,
-      error: state.error,
-      createdAt: new Date(now),
-      startedAt: state.startedAt === null ? null : new Date(state.startedAt),
-      finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
-    });
-    return effects.persist(tx);
+  // The execution and its first step runs in one round trip, one transaction.
+  const keys = await runWrites(deps.pool, {
+    newExecutions: [
+      {
+        id: executionId,
+        workflowId: state.workflowId,
+        workflowVersion: state.workflowVersion,
+        status: state.status,
+        state,
+        variables: options.variables,
+        error: state.error,
+        createdAt: new Date(now),
+        startedAt: state.startedAt === null ? null : new Date(state.startedAt),
+        finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
+      },
+    ],
+    stepRuns: effects.stepRunWrites(),
+    executions: [],
+    logs: [],
   });
+  const { jobs, withdrawals } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
   deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, 'execution started');
   return { executionId, status: state.status };

@@ -1,5 +1,6 @@
 import type { StepQueues } from '@agentic-flow/queue';
 import type { Database } from '@agentic-flow/store';
+import type pg from 'pg';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { Evaluate } from './drive-engine.js';
@@ -7,6 +8,8 @@ import type { Evaluate } from './drive-engine.js';
 /** What starting an execution and applying results need: the coordinator's shared services. */
 export interface TransitionDeps {
   db: Database;
+  /** The same pool as `db`'s, for the hot path's raw multi-statement round trips. */
+  pool: pg.Pool;
   registry: WorkflowRegistry;
   queues: StepQueues;
   logger: Logger;

@@ -1,11 +1,10 @@
 import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
 import type { StepResult } from '@agentic-flow/queue';
-import { completeStepRuns, insertLogs, lockExecutions, updateExecutions, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
+import { runTransition, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
 import { driveEngine } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
-
 
 export type ApplyOutcome = 'applied' | 'ignored';
 
@@ -13,38 +12,35 @@ export type ApplyOutcome = 'applied' | 'ignored';
  * Applies a batch of worker results in one transaction (ARCHITECTURE.md invariant 2): lock the
  * executions, record each run's outcome if it is still in flight (invariant 3: duplicates and late
  * results change nothing), run the engine, write the new step runs and states, commit — then
- * enqueue the steps that became ready.
+ * enqueue the steps that became ready. Two round trips to PostgreSQL whatever the batch size.
  */
 export function createResultApplier(deps: TransitionDeps): (results: StepResult[]) => Promise<ApplyOutcome[]> {
   return async (results) => {
     const now = deps.now();
     const outcomes: ApplyOutcome[] = results.map(() => 'ignored');
     const effects = new Effects();
+    const reads = {
+      lock: [...new Set(results.map((r) => r.executionId))],
+      complete: results.map((r) => ({
+        id: r.stepRunId,
+        executionId: r.executionId,
+        attempt: r.attempt,
+        status: r.outcome,
+        ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        workerId: r.workerId,
+      })),
+    };
 
-    await deps.db.transaction(async (tx) => {
-      const locked = await lockExecutions(tx, [...new Set(results.map((r) => r.executionId))]);
+    const { stepRuns } = await runTransition(deps.pool, reads, async ({ executions: locked, completed }) => {
       const executions = new Map(locked.map((e) => [e.id, { ...e, state: e.state as ExecutionState, changed: false }]));
-      const applied = new Map(
-        (
-          await completeStepRuns(
-            tx,
-            results.filter((r) => executions.has(r.executionId)).map((r) => ({
-              id: r.stepRunId,
-              attempt: r.attempt,
-              status: r.outcome,
-              ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
-              startedAt: r.startedAt,
-              finishedAt: r.finishedAt,
-              workerId: r.workerId,
-            })),
-          )
-        ).map((key) => [key.id, key]),
-      );
-
+      const applied = new Map(completed.map((key) => [key.id, key]));
       const logs: NewLog[] = [];
       for (const [index, result] of results.entries()) {
         const run = applied.get(result.stepRunId);
         const execution = executions.get(result.executionId);
+        // A run completed under another execution's id is a forged or broken result: not applied.
         if (!run || !execution || run.executionId !== execution.id) continue;
         const workflow = await deps.registry.compiled(execution.workflowId, execution.workflowVersion);
         const event: EngineEvent =
@@ -63,13 +59,11 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
           logs.push({ executionId: execution.id, stepRunId: result.stepRunId, stepId: execution.state.nodes[run.instanceKey]?.stepId ?? null, level: log.level, message: log.message, at: new Date(log.at) });
         }
       }
-
       const updates: ExecutionUpdate[] = [];
-      for (const execution of executions.values()) {
-        if (!execution.changed) continue;
-        const { state } = execution;
+      for (const { id, state, changed } of executions.values()) {
+        if (!changed) continue;
         updates.push({
-          id: execution.id,
+          id,
           status: state.status,
           state,
           error: state.error,
@@ -78,12 +72,10 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
           updatedAt: new Date(now),
         });
       }
-      const pending = await effects.persist(tx);
-      await updateExecutions(tx, updates);
-      await insertLogs(tx, logs);
-      return pending;
-    }).then(({ jobs, withdrawals }) => enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals));
-
+      return { writes: { stepRuns: effects.stepRunWrites(), executions: updates, logs }, value: undefined };
+    });
+    const { jobs, withdrawals } = effects.afterCommit(stepRuns);
+    await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
     for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
     return outcomes;
   };

@@ -1,70 +1,9 @@
-import type { ExecutionError, ExecutionStatus } from '@agentic-flow/spec';
+import type { ExecutionStatus } from '@agentic-flow/spec';
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { ExecutionRow } from '../rows.js';
 import { workflowExecutions } from '../schema/index.js';
-import type { DbExecutor, Transaction } from './db-executor.js';
+import type { DbExecutor } from './db-executor.js';
 import { InvalidCursorError, decodeCursor, encodeCursor } from './keyset-cursor.js';
-
-export interface NewExecution {
-  id: string;
-  workflowId: string;
-  workflowVersion: string;
-  status: ExecutionStatus;
-  state: unknown;
-  /** The variables given to `executeWorkflow`, as given. */
-  variables: Record<string, unknown>;
-  error: ExecutionError | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-export async function insertExecution(db: DbExecutor, row: NewExecution): Promise<void> {
-  await db.insert(workflowExecutions).values({ ...row, updatedAt: row.createdAt });
-}
-
-export interface LockedExecution {
-  id: string;
-  workflowId: string;
-  workflowVersion: string;
-  status: ExecutionStatus;
-  state: unknown;
-}
-
-/**
- * Locks the executions' rows for the rest of the transaction (`FOR UPDATE`), in id order so two
- * coordinators locking overlapping sets cannot deadlock. Unknown ids are left out.
- */
-export async function lockExecutions(tx: Transaction, ids: readonly string[]): Promise<LockedExecution[]> {
-  if (ids.length === 0) return [];
-  const result = await tx.execute<{ id: string; workflow_id: string; workflow_version: string; status: ExecutionStatus; state: unknown }>(
-    sql`select id, workflow_id, workflow_version, status, state from workflow_executions where id = any(${sql.param([...ids])}::uuid[]) order by id for update`,
-  );
-  return result.rows.map((r) => ({ id: r.id, workflowId: r.workflow_id, workflowVersion: r.workflow_version, status: r.status, state: r.state }));
-}
-
-export interface ExecutionUpdate {
-  id: string;
-  status: ExecutionStatus;
-  state: unknown;
-  error: ExecutionError | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  updatedAt: Date;
-}
-
-/** Writes many executions' new state in one statement. */
-export async function updateExecutions(tx: DbExecutor, updates: readonly ExecutionUpdate[]): Promise<void> {
-  if (updates.length === 0) return;
-  const payload = JSON.stringify(updates);
-  await tx.execute(sql`
-    update workflow_executions as e
-       set status = v.status, state = v.state, error = v.error,
-           started_at = v."startedAt", finished_at = v."finishedAt", updated_at = v."updatedAt"
-      from jsonb_to_recordset(${payload}::jsonb)
-        as v(id uuid, status text, state jsonb, error jsonb, "startedAt" timestamptz, "finishedAt" timestamptz, "updatedAt" timestamptz)
-     where e.id = v.id`);
-}
 
 export async function findExecution(db: DbExecutor, id: string): Promise<ExecutionRow | undefined> {
   const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, id));

@@ -1,0 +1,11 @@
+/**
+ * A value as a dollar-quoted SQL literal of its JSON. Hot-path statements embed their payload this
+ * way so several statements travel in one simple-protocol round trip (which takes no parameters).
+ * The tag is lengthened until the text cannot contain it, so no payload can end the quoting early.
+ */
+export function jsonLiteral(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  let tag = 'af';
+  while (text.includes(`$${tag}$`)) tag += '_';
+  return `$${tag}$${text}$${tag}$::jsonb`;
+}

@@ -1,0 +1,151 @@
+import type { ExecutionError, ExecutionStatus, StepError, StepRunStatus } from '@agentic-flow/spec';
+import type { LogLevel } from '../schema/statuses.js';
+import { jsonLiteral } from './literal.js';
+
+/**
+ * SQL text of the statements on the per-step path. Each takes one JSON payload (expanded with
+ * `jsonb_to_recordset`), so a batch of any size costs one statement, and each can be sent alone or
+ * joined with others into one round trip.
+ */
+
+export interface LockedExecution {
+  id: string;
+  workflowId: string;
+  workflowVersion: string;
+  status: ExecutionStatus;
+  state: unknown;
+}
+
+/** Locks rows in id order, so coordinators locking overlapping sets never deadlock. */
+export function lockExecutionsSql(ids: readonly string[]): string {
+  return `select id, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state
+            from workflow_executions
+           where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))
+           order by id for update`;
+}
+
+export interface StepRunKey {
+  id: string;
+  executionId: string;
+  instanceKey: string;
+  attempt: number;
+}
+
+const RETURNING_KEY = `returning id, execution_id as "executionId", instance_key as "instanceKey", attempt`;
+
+export interface StepRunCompletion {
+  id: string;
+  /** The execution the result claims; a run of another execution is left alone. */
+  executionId: string;
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  output?: unknown;
+  error?: StepError | null;
+  /** Epoch milliseconds on the worker; fractions are kept (microsecond precision in PostgreSQL). */
+  startedAt: number;
+  finishedAt: number;
+  workerId: string;
+}
+
+/** Only runs still in flight with the same attempt change: a duplicate or late result matches nothing. */
+export function completeStepRunsSql(completions: readonly StepRunCompletion[]): string {
+  // `output` is wrapped so a JSON null output stays distinguishable from "no output" (SQL NULL).
+  const payload = completions.map((c) => ({ ...c, output: c.output === undefined ? undefined : { value: c.output } }));
+  return `update step_runs as s
+             set status = v.status, output = v.output -> 'value', error = v.error,
+                 started_at = to_timestamp(v."startedAt" / 1000), finished_at = to_timestamp(v."finishedAt" / 1000), worker_id = v."workerId"
+            from jsonb_to_recordset(${jsonLiteral(payload)})
+              as v(id uuid, "executionId" uuid, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text)
+           where s.id = v.id and s.execution_id = v."executionId" and s.attempt = v.attempt and s.status in ('queued', 'running')
+          returning s.id, s.execution_id as "executionId", s.instance_key as "instanceKey", s.attempt`;
+}
+
+export interface StepRunWrite {
+  id: string;
+  executionId: string;
+  stepId: string;
+  instanceKey: string;
+  stepType: string;
+  attempt: number;
+  status: StepRunStatus;
+  input?: unknown;
+  output?: unknown;
+  error?: StepError | null;
+  queuedAt?: Date | null;
+  startedAt?: Date | null;
+  finishedAt?: Date | null;
+}
+
+/** Inserts runs, or updates the one with the same (execution, instance key, attempt), keeping its id. */
+export function upsertStepRunsSql(rows: readonly StepRunWrite[]): string {
+  const payload = rows.map((r) => ({ ...r, output: r.output === undefined ? undefined : { value: r.output } }));
+  return `insert into step_runs (id, execution_id, step_id, instance_key, step_type, attempt, status, input, output, error, queued_at, started_at, finished_at)
+          select v.id, v."executionId", v."stepId", v."instanceKey", v."stepType", v.attempt, v.status, v.input, v.output -> 'value', v.error, v."queuedAt", v."startedAt", v."finishedAt"
+            from jsonb_to_recordset(${jsonLiteral(payload)})
+              as v(id uuid, "executionId" uuid, "stepId" text, "instanceKey" text, "stepType" text, attempt int, status text,
+                   input jsonb, output jsonb, error jsonb, "queuedAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz)
+          on conflict (execution_id, instance_key, attempt) do update
+             set status = excluded.status,
+                 output = coalesce(excluded.output, step_runs.output),
+                 error = coalesce(excluded.error, step_runs.error),
+                 started_at = coalesce(step_runs.started_at, excluded.started_at),
+                 finished_at = coalesce(excluded.finished_at, step_runs.finished_at)
+          ${RETURNING_KEY}`;
+}
+
+export interface ExecutionUpdate {
+  id: string;
+  status: ExecutionStatus;
+  state: unknown;
+  error: ExecutionError | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export function updateExecutionsSql(updates: readonly ExecutionUpdate[]): string {
+  return `update workflow_executions as e
+             set status = v.status, state = v.state, error = v.error,
+                 started_at = v."startedAt", finished_at = v."finishedAt", updated_at = v."updatedAt"
+            from jsonb_to_recordset(${jsonLiteral(updates)})
+              as v(id uuid, status text, state jsonb, error jsonb, "startedAt" timestamptz, "finishedAt" timestamptz, "updatedAt" timestamptz)
+           where e.id = v.id`;
+}
+
+export interface NewExecution {
+  id: string;
+  workflowId: string;
+  workflowVersion: string;
+  status: ExecutionStatus;
+  state: unknown;
+  /** The variables given to `executeWorkflow`, as given. */
+  variables: Record<string, unknown>;
+  error: ExecutionError | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export function insertExecutionsSql(rows: readonly NewExecution[]): string {
+  return `insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at)
+          select v.id, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt"
+            from jsonb_to_recordset(${jsonLiteral(rows)})
+              as v(id uuid, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
+                   "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz)`;
+}
+
+export interface NewLog {
+  executionId: string;
+  stepRunId: string | null;
+  stepId: string | null;
+  level: LogLevel;
+  message: string;
+  at: Date;
+}
+
+export function insertLogsSql(logs: readonly NewLog[]): string {
+  return `insert into workflow_logs (execution_id, step_run_id, step_id, level, message, at)
+          select v."executionId", v."stepRunId", v."stepId", v.level, v.message, v.at
+            from jsonb_to_recordset(${jsonLiteral(logs)})
+              as v("executionId" uuid, "stepRunId" uuid, "stepId" text, level text, message text, at timestamptz)`;
+}

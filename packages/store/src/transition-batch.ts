@@ -1,0 +1,81 @@
+import type pg from 'pg';
+import { roundTrip } from './sql/round-trip.js';
+import {
+  completeStepRunsSql,
+  insertExecutionsSql,
+  insertLogsSql,
+  lockExecutionsSql,
+  updateExecutionsSql,
+  upsertStepRunsSql,
+  type ExecutionUpdate,
+  type LockedExecution,
+  type NewExecution,
+  type NewLog,
+  type StepRunCompletion,
+  type StepRunKey,
+  type StepRunWrite,
+} from './sql/statements.js';
+
+export interface TransitionReads {
+  /** The executions locked for this transaction (unknown ids left out). */
+  executions: LockedExecution[];
+  /** The step runs the completions changed: the results to apply. */
+  completed: StepRunKey[];
+}
+
+export interface TransitionWrites {
+  newExecutions?: readonly NewExecution[];
+  stepRuns: readonly StepRunWrite[];
+  executions: readonly ExecutionUpdate[];
+  logs: readonly NewLog[];
+}
+
+function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number } {
+  const statements: string[] = [];
+  if (writes.newExecutions && writes.newExecutions.length > 0) statements.push(insertExecutionsSql(writes.newExecutions));
+  const upsertIndex = writes.stepRuns.length > 0 ? statements.push(upsertStepRunsSql(writes.stepRuns)) - 1 : -1;
+  if (writes.executions.length > 0) statements.push(updateExecutionsSql(writes.executions));
+  if (writes.logs.length > 0) statements.push(insertLogsSql(writes.logs));
+  return { statements, upsertIndex };
+}
+
+/**
+ * One transition of many executions in one transaction and two round trips: `BEGIN`, lock the
+ * executions and record the worker results; then — after `decide` ran the engine in memory —
+ * write step runs, executions and logs, and `COMMIT`. Returns the keys of the step runs written
+ * (existing ids on conflict), so jobs are enqueued under the ids PostgreSQL holds.
+ */
+export async function runTransition<T>(
+  pool: pg.Pool,
+  reads: { lock: readonly string[]; complete: readonly StepRunCompletion[] },
+  decide: (reads: TransitionReads) => Promise<{ writes: TransitionWrites; value: T }>,
+): Promise<{ value: T; stepRuns: StepRunKey[] }> {
+  const client = await pool.connect();
+  let open = false;
+  try {
+    const first = ['begin'];
+    if (reads.lock.length > 0) first.push(lockExecutionsSql(reads.lock));
+    if (reads.complete.length > 0) first.push(completeStepRunsSql(reads.complete));
+    open = true;
+    const results = await roundTrip(client, first);
+    const executions = reads.lock.length > 0 ? (results[1]!.rows as LockedExecution[]) : [];
+    const completed = reads.complete.length > 0 ? (results.at(-1)!.rows as StepRunKey[]) : [];
+    const { writes, value } = await decide({ executions, completed });
+    const { statements, upsertIndex } = writeStatements(writes);
+    const written = await roundTrip(client, [...statements, 'commit']);
+    open = false;
+    return { value, stepRuns: upsertIndex === -1 ? [] : (written[upsertIndex]!.rows as StepRunKey[]) };
+  } catch (error) {
+    if (open) await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Writes with no reads before them, in one round trip and one (implicit) transaction. */
+export async function runWrites(pool: pg.Pool, writes: TransitionWrites): Promise<StepRunKey[]> {
+  const { statements, upsertIndex } = writeStatements(writes);
+  const results = await roundTrip(pool, statements);
+  return upsertIndex === -1 ? [] : (results[upsertIndex]!.rows as StepRunKey[]);
+}
