@@ -12,6 +12,7 @@ export interface RedisConnectionOptions {
 export function createRedisConnection(url: string, options: RedisConnectionOptions): Redis {
   const base: RedisOptions = {
     maxRetriesPerRequest: options.role === 'blocking' ? null : 3,
+    enableAutoPipelining: true,
     enableReadyCheck: true,
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
   };
