@@ -127,7 +127,7 @@ describe('migrateDatabase on a fresh database', () => {
     expect(identity).toEqual([{ is_identity: 'YES', identity_generation: 'ALWAYS', data_type: 'bigint' }]);
   });
 
-  it('creates the indexes of the list and reconciler queries', async () => {
+  it('creates the indexes of the list queries, and none that would stop HOT updates of step runs', async () => {
     const rows = await query<{ indexname: string; indexdef: string }>(
       database.url,
       "select indexname, indexdef from pg_indexes where schemaname = 'public'",
@@ -141,12 +141,19 @@ describe('migrateDatabase on a fresh database', () => {
       workflow_executions_workflow_created_idx: '(workflow_id, created_at DESC, id DESC)',
       workflow_executions_status_created_idx: '(status, created_at DESC, id DESC)',
       workflow_executions_created_idx: '(created_at DESC, id DESC)',
-      step_runs_execution_queued_idx: '(execution_id, queued_at)',
-      step_runs_in_flight_queued_idx: "(queued_at) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]))",
       step_runs_execution_instance_attempt_key: '(execution_id, instance_key, attempt)',
       workflow_snapshots_execution_created_idx: '(execution_id, created_at DESC)',
       workflow_logs_execution_id_idx: '(execution_id, id)',
     });
+    expect(Object.keys(indexes).filter((name) => name.startsWith('step_runs_')).sort()).toEqual(['step_runs_execution_instance_attempt_key', 'step_runs_pkey']);
+    const storage = await query<{ relname: string; reloptions: string[] }>(
+      database.url,
+      "select relname, reloptions from pg_class where relname in ('step_runs', 'workflow_executions') order by relname",
+    );
+    expect(storage).toEqual([
+      { relname: 'step_runs', reloptions: ['fillfactor=80'] },
+      { relname: 'workflow_executions', reloptions: ['fillfactor=80'] },
+    ]);
   });
 
   it('is a no-op when run again', async () => {

@@ -1,4 +1,4 @@
-import { check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { check, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { oneOf } from './one-of.js';
 import { STEP_RUN_STATUSES } from './statuses.js';
 import { workflowExecutions } from './workflow-executions.js';
@@ -32,10 +32,8 @@ export const stepRuns = pgTable(
   (t) => [
     unique('step_runs_execution_instance_attempt_key').on(t.executionId, t.instanceKey, t.attempt),
     check('step_runs_status_check', oneOf(t.status, STEP_RUN_STATUSES)),
-    index('step_runs_execution_queued_idx').on(t.executionId, t.queuedAt),
-    // The reconciler scans only the runs still in flight.
-    index('step_runs_in_flight_queued_idx')
-      .on(t.queuedAt)
-      .where(oneOf(t.status, ['queued', 'running'])),
+    // No index on `status` or `queued_at`: completing a run then changes no indexed column, so the
+    // update is HOT (heap-only, no index writes; see the fillfactor in migration 0001). An
+    // execution's runs are found through the unique index's `execution_id` prefix.
   ],
 );
