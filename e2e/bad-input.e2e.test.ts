@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgenticFlowError } from '@agentic-flow/sdk';
-import { RESULTS_QUEUE } from '@agentic-flow/queue';
+import { resultStreamKeys } from '@agentic-flow/queue';
 import { appEntryPoint } from '@agentic-flow/testing';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -99,19 +98,20 @@ describe('bad input gets a clear error and changes nothing', () => {
   });
 
   it('dead-letters a malformed result and keeps running', async () => {
-    const connection = new Redis(cluster.redisUrl, { maxRetriesPerRequest: null });
-    const results = new Queue(RESULTS_QUEUE, { connection, prefix: cluster.prefix });
+    const redis = new Redis(cluster.redisUrl);
+    const keys = resultStreamKeys(cluster.prefix);
     try {
-      await results.add('result', { v: 1, outcome: 'exploded', stepRunId: 42 }, { jobId: 'garbage-1' });
-      await expect.poll(async () => (await results.getJob('garbage-1'))?.failedReason, { timeout: 10_000 }).toMatch(/malformed step result/);
-      expect(await results.getFailedCount()).toBe(1);
+      await redis.xadd(keys.stream, '*', 'r', JSON.stringify({ v: 1, outcome: 'exploded', stepRunId: 42 }));
+      await redis.xadd(keys.stream, '*', 'r', 'not even json');
+      await expect.poll(async () => (await redis.xrange(keys.dead, '-', '+')).length, { timeout: 10_000 }).toBe(2);
+      const reasons = (await redis.xrange(keys.dead, '-', '+')).map(([, fields]) => fields[fields.indexOf('reason') + 1]);
+      expect(reasons).toEqual([expect.stringMatching(/^malformed step result: /), expect.stringMatching(/^malformed step result: /)]);
       expect((await fetch(`${cluster.coordinator.url}/healthz`)).status).toBe(200);
       // …and still applies real results.
       const id = await cluster.client.executeWorkflow('versioned');
       expect((await cluster.client.waitForCompletion(id, { timeoutMs: 30_000 })).status).toBe('completed');
     } finally {
-      await results.close();
-      connection.disconnect();
+      redis.disconnect();
     }
   });
 });

@@ -9,9 +9,7 @@ export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   BULLMQ_PREFIX: z.string().min(1).default('af'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  /** Result jobs processed at once; they are applied in batches, one transaction per batch. */
-  RESULT_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
-  /** Upper bound on results applied in one transaction. */
+  /** Upper bound on results read at once from `step-results` and applied in one transaction. */
   RESULT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Largest request body accepted, in bytes. */

@@ -2,7 +2,9 @@ import { StepQueues, createRedisConnection } from '@agentic-flow/queue';
 import { ExpressionEvaluator } from '@agentic-flow/sandbox';
 import { createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { CoordinatorConfig } from './config.js';
 import { createExpressionRunner } from './executions/expression-runner.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
@@ -42,9 +44,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   registerExecutionRoutes(server, deps);
 
   const results = new ResultConsumer({
-    connection: blocking,
+    blocking,
+    commands: producer,
     prefix: config.BULLMQ_PREFIX,
-    concurrency: config.RESULT_CONCURRENCY,
+    consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     batchSize: config.RESULT_BATCH_SIZE,
     apply: createResultApplier(deps),
     logger,
@@ -53,8 +56,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   return {
     async start() {
       await server.listen({ host: config.HOST, port: config.PORT });
-      results.start();
-      await results.waitUntilReady();
+      await results.start();
       const address = server.server.address() as AddressInfo;
       return { host: address.address, port: address.port };
     },

@@ -1,5 +1,5 @@
 import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
-import { StepQueues, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { ResultReporter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
 import { concurrencyFor, loadConfig, secretsFrom } from './config.js';
 import { StepConsumers } from './step-consumers.js';
@@ -28,11 +28,11 @@ async function main(): Promise<void> {
 
   const producer = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: `af-worker-${config.WORKER_ID}` });
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-consumer` });
-  const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
+  const results = new ResultReporter(producer, config.BULLMQ_PREFIX);
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
     concurrency: (type) => concurrencyFor(config, type),
-    processor: createStepProcessor({ executors, queues, workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger }),
+    processor: createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger }),
     connection: blocking,
     prefix: config.BULLMQ_PREFIX,
     lockDuration: config.LOCK_DURATION_MS,
@@ -55,7 +55,6 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     await Promise.all([...executors.values()].map((e) => e.close?.()));
-    await queues.close();
     producer.disconnect();
     blocking.disconnect();
     await telemetry.shutdown();

@@ -1,12 +1,13 @@
 import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
-import { StepJobSchema, type StepJob, type StepQueues, type StepResult } from '@agentic-flow/queue';
+import { StepJobSchema, type StepJob, type StepResult } from '@agentic-flow/queue';
 import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@agentic-flow/telemetry';
 
 export interface StepProcessorOptions {
   executors: ReadonlyMap<string, StepExecutor>;
-  queues: StepQueues;
+  /** Puts a result on `step-results`. */
+  report: (result: StepResult) => Promise<void>;
   workerId: string;
   secrets: Readonly<Record<string, string>>;
   logger: Logger;
@@ -23,7 +24,7 @@ const now = (): number => performance.timeOrigin + performance.now();
  * that could not be reported makes BullMQ retry the job.
  */
 export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
-  const { executors, queues, workerId, secrets, logger } = options;
+  const { executors, report, workerId, secrets, logger } = options;
 
   return async (job: Job, _token?: string, signal: AbortSignal = NEVER): Promise<void> => {
     const parsed = StepJobSchema.safeParse(job.data);
@@ -40,7 +41,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     if (signal.aborted) throw new UnrecoverableError(`step cancelled: ${String(signal.reason ?? 'cancelled')}`);
     const result = toResult(data, outcome, logs, startedAt, workerId);
     // A lost result would leave the step queued in Postgres; throwing here lets BullMQ retry the job.
-    await queues.reportResult(result);
+    await report(result);
     if (!outcome.ok) {
       log.warn({ code: outcome.error.code, durationMs: result.finishedAt - startedAt }, `step failed: ${outcome.error.message}`);
       throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);

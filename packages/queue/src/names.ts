@@ -1,4 +1,4 @@
-/** One queue per step type that runs on workers; results come back on one queue. */
+/** One BullMQ queue per step type that runs on workers; results come back on one Redis stream. */
 export const RESULTS_QUEUE = 'step-results';
 
 export function stepQueueName(stepType: string): string {

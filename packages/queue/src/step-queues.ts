@@ -1,8 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX, RESULTS_QUEUE, stepQueueName } from './names.js';
+import { DEFAULT_PREFIX, stepQueueName } from './names.js';
 import type { StepJob } from './step-job.js';
-import type { StepResult } from './step-result.js';
 
 export interface StepQueuesOptions {
   connection: Redis;
@@ -14,9 +13,8 @@ export interface StepQueuesOptions {
  * sets are the dead letter queue.
  */
 export const STEP_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: false, attempts: 1 };
-export const RESULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: false, attempts: 3, backoff: { type: 'exponential', delay: 200 } };
 
-/** Producer side of the step queues and the results queue, sharing one Redis connection. */
+/** Producer side of the step queues, sharing one Redis connection. */
 export class StepQueues {
   private readonly queues = new Map<string, Queue>();
   private readonly prefix: string;
@@ -54,10 +52,6 @@ export class StepQueues {
   /** Removes waiting jobs of withdrawn step runs; jobs already running finish and their results are ignored. */
   async removeSteps(jobs: readonly { stepType: string; stepRunId: string }[]): Promise<void> {
     await Promise.all(jobs.map((job) => this.queue(stepQueueName(job.stepType)).remove(job.stepRunId).catch(() => 0)));
-  }
-
-  async reportResult(result: StepResult): Promise<void> {
-    await this.queue(RESULTS_QUEUE).add('result', result, { ...RESULT_JOB_OPTIONS, jobId: `${result.stepRunId}-${result.attempt}` });
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
-import {
-  RESULTS_QUEUE,
-  StepJobSchema,
-  StepQueues,
-  StepResultSchema,
-  checkRedis,
-  createRedisConnection,
-  stepQueueName,
-  type StepJob,
-  type StepResult,
-} from '@agentic-flow/queue';
+import { StepJobSchema, StepQueues, StepResultSchema, checkRedis, createRedisConnection, stepQueueName, type StepJob } from '@agentic-flow/queue';
 import type { Redis } from 'ioredis';
 
 let redis: TestRedis;
@@ -66,37 +56,6 @@ describe('StepQueues against real Redis', () => {
       await Promise.all([http.obliterate({ force: true }), script.obliterate({ force: true })]);
       await Promise.all([http.close(), script.close()]);
     }
-  });
-
-  it('carries jobs to a worker and results back', async () => {
-    const sent = job('http');
-    const received: StepResult[] = [];
-    const stepWorker = new Worker(
-      stepQueueName('http'),
-      async (j: Job) => {
-        const data = StepJobSchema.parse(j.data);
-        await queues.reportResult({ v: 1, outcome: 'succeeded', stepRunId: data.stepRunId, executionId: data.executionId, attempt: data.attempt, output: { ok: true }, logs: [], startedAt: 1, finishedAt: 2, workerId: 'w' });
-      },
-      { connection: blocking, prefix: redis.prefix },
-    );
-    const resultConnection = createRedisConnection(redis.url, { role: 'blocking' });
-    const resultWorker = new Worker(RESULTS_QUEUE, async (j: Job) => void received.push(StepResultSchema.parse(j.data)), { connection: resultConnection, prefix: redis.prefix });
-    try {
-      await queues.enqueueSteps([sent]);
-      await expect.poll(() => received.length, { timeout: 10_000 }).toBe(1);
-      expect(received[0]).toMatchObject({ stepRunId: sent.stepRunId, output: { ok: true }, logs: [] });
-    } finally {
-      await Promise.all([stepWorker.close(), resultWorker.close()]);
-      resultConnection.disconnect();
-    }
-  });
-
-  it('keeps one copy of a result reported twice before it was consumed', async () => {
-    const result: StepResult = { v: 1, outcome: 'failed', stepRunId: randomUUID(), executionId: randomUUID(), attempt: 2, error: { code: 'TIMEOUT', message: 't' }, logs: [], startedAt: 1, finishedAt: 2, workerId: 'w' };
-    await queues.reportResult(result);
-    await queues.reportResult({ ...result, workerId: 'another' });
-    const waiting = await queues.queue(RESULTS_QUEUE).getWaiting();
-    expect(waiting.filter((j) => j.id === `${result.stepRunId}-2`).map((j) => j.data.workerId)).toEqual(['w']);
   });
 
   it('rejects malformed results at the contract', () => {

@@ -1,62 +1,101 @@
-import { RESULTS_QUEUE, StepResultSchema, type StepResult } from '@agentic-flow/queue';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { ResultStreamConsumer, StepResultSchema, type StepResult, type StreamEntry } from '@agentic-flow/queue';
 import type { Logger } from '@agentic-flow/telemetry';
-import { GroupCommitter } from './group-committer.js';
-import type { ApplyOutcome } from './result-applier.js';
+import type { Redis } from 'ioredis';
+import { isTransient } from './transient-error.js';
 
 export interface ResultConsumerOptions {
-  connection: Redis;
+  blocking: Redis;
+  commands: Redis;
   prefix: string;
-  concurrency: number;
+  /** Unique per coordinator process. */
+  consumer: string;
+  /** Results read, and applied in one transaction, at most at once. */
   batchSize: number;
-  apply: (results: StepResult[]) => Promise<ApplyOutcome[]>;
+  apply: (results: StepResult[]) => Promise<unknown>;
   logger: Logger;
 }
 
+/** A result whose own transaction fails this often for a reason other than an outage is dead-lettered. */
+const MAX_ATTEMPTS = 5;
+
 /**
- * Consumes `step-results`. Many result jobs are in flight at once and their processors share one
- * group commit, so a burst of results costs a few transactions instead of one each. A malformed
- * result is logged and dead-lettered (an UnrecoverableError lands it in the failed set).
+ * Applies `step-results` in batches: every result read together goes into one transaction. A
+ * malformed result is logged and dead-lettered at once; when a batch fails, its results are applied
+ * one by one so a bad one cannot hold up its neighbours, and one that keeps failing for a data
+ * reason is dead-lettered. During an outage (database unreachable) results stay pending and are
+ * retried, never dead-lettered.
  */
 export class ResultConsumer {
-  private readonly worker: Worker;
-  private readonly committer: GroupCommitter<StepResult, ApplyOutcome>;
+  private readonly stream: ResultStreamConsumer;
+  private readonly attempts = new Map<string, number>();
 
   constructor(private readonly options: ResultConsumerOptions) {
-    this.committer = new GroupCommitter(options.apply, options.batchSize);
-    this.worker = new Worker(RESULTS_QUEUE, (job) => this.process(job), {
-      connection: options.connection,
+    this.stream = new ResultStreamConsumer({
+      blocking: options.blocking,
+      commands: options.commands,
       prefix: options.prefix,
-      concurrency: options.concurrency,
-      autorun: false,
-    });
-    this.worker.on('error', (error) => options.logger.error({ err: error }, 'result consumer error'));
-    this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) options.logger.error({ jobId: job.id, err: error }, 'result dead-lettered');
+      consumer: options.consumer,
+      batchSize: options.batchSize,
+      handle: (entries) => this.handle(entries),
+      onError: (error) => options.logger.error({ err: error }, 'reading step results failed'),
     });
   }
 
-  start(): void {
-    void this.worker.run();
+  start(): Promise<void> {
+    return this.stream.start();
   }
 
-  waitUntilReady(): Promise<unknown> {
-    return this.worker.waitUntilReady();
-  }
-
-  private async process(job: Job): Promise<ApplyOutcome> {
-    const parsed = StepResultSchema.safeParse(job.data);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      this.options.logger.error({ jobId: job.id, problems }, 'malformed step result: dead-lettered');
-      throw new UnrecoverableError(`malformed step result: ${problems}`);
-    }
-    return this.committer.submit(parsed.data);
-  }
-
-  /** Stops taking results and waits for the batches in progress to commit. */
   close(): Promise<void> {
-    return this.worker.close();
+    return this.stream.close();
+  }
+
+  private async handle(entries: StreamEntry[]): Promise<string[]> {
+    const done: string[] = [];
+    const valid: { entry: StreamEntry; result: StepResult }[] = [];
+    for (const entry of entries) {
+      const parsed = StepResultSchema.safeParse(entry.data);
+      if (parsed.success) {
+        valid.push({ entry, result: parsed.data });
+        continue;
+      }
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      this.options.logger.error({ entryId: entry.id, problems }, 'malformed step result: dead-lettered');
+      await this.stream.deadLetter(entry, `malformed step result: ${problems}`);
+      done.push(entry.id);
+    }
+    if (valid.length === 0) return done;
+    try {
+      await this.options.apply(valid.map((v) => v.result));
+      return [...done, ...valid.map((v) => v.entry.id)];
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      if (valid.length === 1) return [...done, ...(await this.failed(valid[0]!.entry, error))];
+    }
+    for (const { entry, result } of valid) {
+      try {
+        await this.options.apply([result]);
+        done.push(entry.id);
+        this.attempts.delete(entry.id);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        done.push(...(await this.failed(entry, error)));
+      }
+    }
+    return done;
+  }
+
+  /** Counts a data failure; dead-letters the entry (and reports it done) at the limit. */
+  private async failed(entry: StreamEntry, error: unknown): Promise<string[]> {
+    const attempts = (this.attempts.get(entry.id) ?? 0) + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    if (attempts < MAX_ATTEMPTS) {
+      this.attempts.set(entry.id, attempts);
+      this.options.logger.warn({ entryId: entry.id, attempts, err: error }, 'applying a step result failed; will retry');
+      return [];
+    }
+    this.attempts.delete(entry.id);
+    this.options.logger.error({ entryId: entry.id, attempts, err: error }, 'step result dead-lettered after repeated failures');
+    await this.stream.deadLetter(entry, `failed ${attempts} times: ${message}`);
+    return [entry.id];
   }
 }

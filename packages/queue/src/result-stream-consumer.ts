@@ -1,0 +1,128 @@
+import type { Redis } from 'ioredis';
+import { resultStreamKeys, type ResultStreamKeys, type StreamEntry } from './result-stream.js';
+
+export interface ResultStreamConsumerOptions {
+  /** A connection of its own: it spends its time in `XREADGROUP … BLOCK`. */
+  blocking: Redis;
+  /** For acknowledgements, claims and dead letters. */
+  commands: Redis;
+  prefix?: string;
+  /** Unique per coordinator process: what the group tracks pending entries by. */
+  consumer: string;
+  batchSize: number;
+  blockMs?: number;
+  /** An entry another consumer has held unacknowledged this long is taken over (its owner died). */
+  claimIdleMs?: number;
+  /** Handles a batch; returns the ids that are done (acknowledged and deleted). Others are retried. */
+  handle: (entries: StreamEntry[]) => Promise<string[]>;
+  onError: (error: unknown) => void;
+}
+
+type RawEntry = [id: string, fields: string[]];
+
+/**
+ * A coordinator's side of `step-results`: reads batches in the `coordinators` consumer group, hands
+ * them over, and acknowledges what was applied. Delivery is at least once: entries of a batch that
+ * failed stay pending and are read again; entries of a consumer that died are claimed by another
+ * after `claimIdleMs`. Whatever arrived while a batch was being applied forms the next batch.
+ */
+export class ResultStreamConsumer {
+  private readonly keys: ResultStreamKeys;
+  private running: Promise<void> | undefined;
+  private closing = false;
+  private retryOwn = true;
+  private nextClaim = 0;
+
+  constructor(private readonly options: ResultStreamConsumerOptions) {
+    this.keys = resultStreamKeys(options.prefix);
+  }
+
+  async start(): Promise<void> {
+    await this.ensureGroup();
+    this.running = this.loop();
+  }
+
+  /** Moves an entry to the dead-letter stream with the reason; the caller then reports it done. */
+  async deadLetter(entry: StreamEntry, reason: string): Promise<void> {
+    await this.options.commands.xadd(this.keys.dead, '*', 'id', entry.id, 'reason', reason, 'r', JSON.stringify(entry.data ?? null));
+  }
+
+  /** Stops reading, lets the batch in progress finish and be acknowledged. */
+  async close(): Promise<void> {
+    this.closing = true;
+    // Breaks a pending blocking read; the loop sees `closing` and ends.
+    this.options.blocking.disconnect();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closing) {
+      try {
+        const entries = await this.next();
+        if (entries.length === 0) continue;
+        const done = await this.options.handle(entries);
+        if (done.length > 0) await this.options.commands.multi().xack(this.keys.stream, this.keys.group, ...done).xdel(this.keys.stream, ...done).exec();
+        // Anything not done stays pending on this consumer and is read again first.
+        this.retryOwn = done.length < entries.length;
+        if (this.retryOwn) await sleep(200);
+      } catch (error) {
+        if (this.closing) break;
+        if (String((error as Error).message).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
+        else this.options.onError(error);
+        this.retryOwn = true;
+        await sleep(500);
+      }
+    }
+  }
+
+  private async next(): Promise<StreamEntry[]> {
+    const { batchSize, consumer } = this.options;
+    const own = this.retryOwn;
+    // Own pending entries first (a failed batch, or a restart); then new ones, blocking until some arrive.
+    const args = ['GROUP', this.keys.group, consumer, 'COUNT', batchSize, ...(own ? [] : ['BLOCK', this.options.blockMs ?? 1000]), 'STREAMS', this.keys.stream, own ? '0' : '>'];
+    const entries = streamEntries(await this.options.blocking.call('XREADGROUP', ...args)).map((raw) => toEntry(raw, own ? 2 : 1));
+    if (own && entries.length === 0) this.retryOwn = false;
+    if (Date.now() >= this.nextClaim) {
+      const idle = this.options.claimIdleMs ?? 30_000;
+      this.nextClaim = Date.now() + idle / 2;
+      const claimed = (await this.options.commands.xautoclaim(this.keys.stream, this.keys.group, consumer, idle, '0-0', 'COUNT', batchSize)) as [string, RawEntry[], string[]];
+      entries.push(...claimed[1].filter((raw) => raw[1] !== null).map((raw) => toEntry(raw, 2)));
+    }
+    return entries;
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      // From the start of the stream: results written before any coordinator existed are not lost.
+      await this.options.commands.xgroup('CREATE', this.keys.stream, this.keys.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+  }
+}
+
+/**
+ * The entries of a one-stream XREADGROUP reply. RESP2 answers `[[key, entries]]`; RESP3 answers a
+ * map, which the client hands over as `[key, entries]`. No reply (a timeout) is `null`.
+ */
+function streamEntries(reply: unknown): RawEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const first: unknown = reply[0];
+  const entries: unknown = typeof first === 'string' || Buffer.isBuffer(first) ? reply[1] : Array.isArray(first) ? first[1] : undefined;
+  return Array.isArray(entries) ? (entries as RawEntry[]) : [];
+}
+
+function toEntry([id, fields]: RawEntry, deliveries: number): StreamEntry {
+  const index = fields.indexOf('r');
+  let data: unknown;
+  try {
+    data = index === -1 ? undefined : JSON.parse(fields[index + 1] ?? '');
+  } catch {
+    data = undefined;
+  }
+  return { id, data, deliveries };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import { DEFAULT_PREFIX, RESULTS_QUEUE } from './names.js';
+import type { StepResult } from './step-result.js';
+
+export interface ResultStreamKeys {
+  /** The stream results travel on. */
+  stream: string;
+  /** Where malformed or repeatedly failing entries go, with the reason. */
+  dead: string;
+  /** The consumer group every coordinator reads in. */
+  group: string;
+}
+
+export function resultStreamKeys(prefix: string = DEFAULT_PREFIX): ResultStreamKeys {
+  return { stream: `${prefix}:${RESULTS_QUEUE}`, dead: `${prefix}:${RESULTS_QUEUE}:dead`, group: 'coordinators' };
+}
+
+/**
+ * The worker's side of `step-results`: one `XADD` per result. Results go on a Redis stream rather
+ * than a BullMQ queue because coordinators take them in batches (one `XREADGROUP` for many, one
+ * `XACK` after the transaction that applied them), where a queue costs several scripted Redis
+ * calls per result on both sides.
+ */
+export class ResultReporter {
+  private readonly keys: ResultStreamKeys;
+
+  constructor(
+    private readonly connection: Redis,
+    prefix?: string,
+  ) {
+    this.keys = resultStreamKeys(prefix);
+  }
+
+  async report(result: StepResult): Promise<void> {
+    await this.connection.xadd(this.keys.stream, '*', 'r', JSON.stringify(result));
+  }
+}
+
+export interface StreamEntry {
+  id: string;
+  /** The entry's payload, parsed from JSON; `undefined` when it was not JSON. */
+  data: unknown;
+  /** 1 on its first delivery; 2 when it is read again (a retry, or taken over from a dead consumer). */
+  deliveries: number;
+}

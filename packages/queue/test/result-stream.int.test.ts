@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedis, type TestRedis } from '@agentic-flow/testing';
+import { ResultReporter, ResultStreamConsumer, createRedisConnection, resultStreamKeys, type StepResult, type StreamEntry } from '@agentic-flow/queue';
+import type { Redis } from 'ioredis';
+
+let redis: TestRedis;
+const connections: Redis[] = [];
+const connect = (role: 'blocking' | 'producer') => {
+  const c = createRedisConnection(redis.url, { role });
+  connections.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  redis = await testRedis();
+});
+afterAll(async () => {
+  connections.forEach((c) => c.disconnect());
+  await redis?.cleanup();
+});
+
+const result = (i: number): StepResult => ({ v: 1, outcome: 'succeeded', stepRunId: randomUUID(), executionId: randomUUID(), attempt: 1, output: i, logs: [], startedAt: 1, finishedAt: 2, workerId: 'w' });
+
+/** A consumer whose handler records batches and decides which ids are done. */
+function consumer(prefix: string, name: string, decide: (entries: StreamEntry[]) => string[] = (e) => e.map((x) => x.id), claimIdleMs = 30_000) {
+  const batches: StreamEntry[][] = [];
+  const errors: unknown[] = [];
+  const c: ResultStreamConsumer = new ResultStreamConsumer({
+    blocking: connect('blocking'),
+    commands: connect('producer'),
+    prefix,
+    consumer: name,
+    batchSize: 50,
+    blockMs: 200,
+    claimIdleMs,
+    handle: async (entries) => {
+      batches.push(entries);
+      return decide(entries);
+    },
+    onError: (error) => errors.push(error),
+  });
+  return { c, batches, errors };
+}
+
+describe('the step-results stream', () => {
+  it('delivers results written before any coordinator started, in batches, and deletes what is done', async () => {
+    const prefix = `${redis.prefix}-a`;
+    const reporter = new ResultReporter(connect('producer'), prefix);
+    for (let i = 0; i < 30; i++) await reporter.report(result(i));
+    const { c, batches } = consumer(prefix, 'one');
+    await c.start();
+    await expect.poll(() => batches.flat().length, { timeout: 5_000 }).toBe(30);
+    expect(batches[0]!.length).toBe(30);
+    expect(batches.flat().map((e) => (e.data as StepResult & { output: number }).output)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    await c.close();
+    expect(await connect('producer').xlen(resultStreamKeys(prefix).stream)).toBe(0);
+  });
+
+  it('reads again what a batch did not finish, and nothing it did', async () => {
+    const prefix = `${redis.prefix}-b`;
+    const reporter = new ResultReporter(connect('producer'), prefix);
+    let first = true;
+    const { c, batches } = consumer(prefix, 'one', (entries) => {
+      if (!first) return entries.map((e) => e.id);
+      first = false;
+      return entries.slice(0, 1).map((e) => e.id);
+    });
+    await c.start();
+    await reporter.report(result(1));
+    await reporter.report(result(2));
+    await expect.poll(() => batches.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    const outputs = batches.map((b) => b.map((e) => (e.data as { output: number }).output));
+    expect(outputs.flat().filter((o) => o === 1)).toHaveLength(1);
+    expect(outputs.at(-1)).toContain(2);
+    expect(batches.at(-1)!.every((e) => e.deliveries === 2)).toBe(true);
+    await c.close();
+  });
+
+  it('takes over the pending entries of a consumer that died', async () => {
+    const prefix = `${redis.prefix}-c`;
+    const reporter = new ResultReporter(connect('producer'), prefix);
+    const dying = consumer(prefix, 'dying', () => []);
+    await dying.c.start();
+    await reporter.report(result(7));
+    await expect.poll(() => dying.batches.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    await dying.c.close();
+    const survivor = consumer(prefix, 'survivor', (e) => e.map((x) => x.id), 300);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await survivor.c.start();
+    await expect.poll(() => survivor.batches.flat().map((e) => (e.data as { output: number }).output), { timeout: 5_000 }).toContain(7);
+    await survivor.c.close();
+  });
+
+  it('keeps the reason with a dead letter', async () => {
+    const prefix = `${redis.prefix}-d`;
+    const commands = connect('producer');
+    await commands.xadd(resultStreamKeys(prefix).stream, '*', 'r', 'not json');
+    const { c, batches } = consumer(prefix, 'one', (entries) => entries.map((e) => e.id));
+    const dead: string[] = [];
+    await c.start();
+    await expect.poll(() => batches.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect(batches[0]![0]!.data).toBeUndefined();
+    await c.deadLetter(batches[0]![0]!, 'not a result');
+    for (const [, fields] of await commands.xrange(resultStreamKeys(prefix).dead, '-', '+')) dead.push(fields[fields.indexOf('reason') + 1]!);
+    expect(dead).toEqual(['not a result']);
+    await c.close();
+  });
+
+  it('recreates its group when Redis lost it (a flush)', async () => {
+    const prefix = `${redis.prefix}-e`;
+    const commands = connect('producer');
+    const { c, batches } = consumer(prefix, 'one');
+    await c.start();
+    await commands.del(resultStreamKeys(prefix).stream);
+    await new ResultReporter(commands, prefix).report(result(9));
+    await expect.poll(() => batches.flat().map((e) => (e.data as { output: number }).output), { timeout: 5_000 }).toContain(9);
+    await c.close();
+  });
+});
