@@ -1,7 +1,8 @@
 import type ivm from 'isolated-vm';
 import { SandboxClosedError, type ExpressionError } from './errors.js';
 import { IsolatePool, type IsolatePoolStats } from './isolate-pool.js';
-import type { PooledIsolate } from './pooled-isolate.js';
+import { LOCKDOWN_SOURCE } from './lockdown-source.js';
+import { Realm, checkFunctionBody, randomSeeds, type RealmSpec } from './realm.js';
 import { splitCompileError } from './stack-trace.js';
 
 /** What an expression can read. Plain JSON; each evaluation gets its own copy. */
@@ -35,33 +36,58 @@ export interface ExpressionEvaluatorOptions {
 }
 
 const FILENAME = 'expression.js';
-const PARAMS = 'results, variables, input, execution, loop';
-/**
- * Line 0 of every compiled expression (compiled with `lineOffset: -1`, so the expression's lines keep
- * their numbers). It reads the scope, calls the expression, and encodes the outcome as one string, a
- * primitive that leaves the isolate without a copy step: `T`/`F` (truthiness) + JSON, or `E` + message.
- * The globals it needs are captured before the expression runs, which could replace them, and all of
- * it sits in one `try`: whatever the expression does, only the isolate itself failing (timeout,
- * memory) reaches the host as an exception.
- */
-const PREFIX =
-  '(function (f) { const stringify = JSON.stringify, P = Promise, E = Error; ' +
-  "const describe = (e) => { try { return e instanceof E ? e.name + ': ' + e.message : String(e); } catch (_) { return 'the expression threw'; } }; " +
-  'const scope = JSON.parse(globalThis.__afScope); delete globalThis.__afScope; ' +
-  'try { const v = f(scope.results, scope.variables, scope.input, scope.execution, scope.loop); ' +
-  "if (v instanceof P) return 'Ethe expression returned a Promise: conditions are synchronous'; " +
-  "let j; try { j = stringify(v === undefined ? null : v); } catch (e) { return 'Ethe value is not JSON-serializable (' + describe(e) + ')'; } " +
-  "if (j === undefined) return 'Ethe value is not JSON-serializable (a ' + typeof v + ')'; " +
-  "return (v ? 'T' : 'F') + j; } catch (e) { return 'E' + describe(e); } " +
-  `})(function (${PARAMS}) { return (`;
+const PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop'] as const;
 
+/**
+ * The realm's bootstrap: `evaluate(f, scope, ...seeds)` parses the scope (so each evaluation gets its
+ * own copy), seeds the evaluation's `Math.random`, calls the compiled expression (hardened on its
+ * first call) and encodes the outcome as one string, a primitive that leaves the
+ * isolate without a copy step: `T`/`F` (truthiness) + JSON, or `E` + message. All of it sits in one
+ * `try`: whatever the expression does, only the isolate itself failing (timeout, memory) reaches the
+ * host as an exception. The realm is locked down (see `lockdown-source.ts`), so an expression can
+ * neither replace what `evaluate` relies on nor leave anything for the next evaluation.
+ */
+const BOOTSTRAP = String.raw`(function () {
+'use strict';
+const stringify = JSON.stringify, parse = JSON.parse, P = Promise, E = Error;
+${LOCKDOWN_SOURCE}
+const describe = (e) => { try { return e instanceof E ? e.name + ': ' + e.message : String(e); } catch (_) { return 'the expression threw'; } };
+function evaluate(f, json, s0, s1, s2, s3) {
+  currentRun = { random: seededRandom(s0, s1, s2, s3) };
+  try {
+    harden(f);
+    const scope = parse(json);
+    const v = f(scope.results, scope.variables, scope.input, scope.execution, scope.loop);
+    if (v instanceof P) return 'Ethe expression returned a Promise: conditions are synchronous';
+    let j;
+    try { j = stringify(v === undefined ? null : v); } catch (e) { return 'Ethe value is not JSON-serializable (' + describe(e) + ')'; }
+    if (j === undefined) return 'Ethe value is not JSON-serializable (a ' + typeof v + ')';
+    return (v ? 'T' : 'F') + j;
+  } catch (e) { return 'E' + describe(e); } finally { currentRun = null; }
+}
+lockdown();
+return { evaluate };
+})`;
+const REALM: RealmSpec = { source: BOOTSTRAP, filename: 'sandbox:expression-bootstrap', members: ['evaluate'] };
+
+/**
+ * An expression is the operand of `return` in a sloppy function of the scope's names, so that a
+ * leading `{` reads as an object literal; the opening line is line 0 (`lineOffset: -1`).
+ */
 function wrap(expression: string): string {
-  return `${PREFIX}\n${expression}\n); });`;
+  return `(function (${PARAMETERS.join(', ')}) { return (\n${expression}\n); })`;
+}
+
+function checkBody(expression: string): void {
+  checkFunctionBody('sync', PARAMETERS, ` return (\n${expression}\n); `);
 }
 
 /**
  * Evaluates the JavaScript expressions of `condition`, `loop.condition` and `breakCondition` in
- * isolated-vm, over a small pool of reused isolates with a fresh context per evaluation.
+ * isolated-vm, over a small pool of reused isolates. Each isolate has one locked-down realm (see
+ * `Realm`): an expression is compiled once per isolate into a function of the scope's names, and each
+ * evaluation calls it with its own copy of the scope. Measured on two cores: ~0.05 ms of CPU per
+ * evaluation, against ~0.5 ms when each evaluation had a fresh context.
  *
  * `evaluate` is asynchronous: the expression runs on isolated-vm's thread, so a slow expression holds
  * its caller (and its transaction) but not the coordinator's event loop, and several evaluations can
@@ -86,8 +112,8 @@ export class ExpressionEvaluator {
     this.pool = new IsolatePool({
       name: 'expression evaluator',
       maxIdlePerLimit: options.poolSize ?? 2,
-      // Expressions run in throwaway contexts and are small; retiring rarely is enough.
-      maxRunsPerIsolate: 10_000,
+      // Evaluations leave only garbage in the realm, and little of it; retiring rarely is enough.
+      maxRunsPerIsolate: 100_000,
       maxCachedScripts: options.maxCachedExpressions ?? 256,
     });
   }
@@ -97,7 +123,8 @@ export class ExpressionEvaluator {
     if (expression.trim().length === 0) return { message: 'the expression is empty' };
     const lease = this.pool.acquireNow(this.memoryLimitMb);
     try {
-      lease.scriptSync(expression, wrap(expression), { filename: FILENAME, lineOffset: -1 });
+      lease.isolate.compileScriptSync(wrap(expression), { filename: FILENAME, lineOffset: -1 }).release();
+      checkBody(expression);
       return null;
     } catch (error) {
       return syntaxError(error, expression);
@@ -108,8 +135,8 @@ export class ExpressionEvaluator {
 
   /**
    * Evaluates `expression` over `scope`. A thrown error, a syntax error or a value that is not JSON is
-   * `EXPRESSION_ERROR`; running past `timeoutMs` is `TIMEOUT`, after which the isolate is reused (V8
-   * terminated the expression cleanly and its context is thrown away).
+   * `EXPRESSION_ERROR`; running past `timeoutMs` is `TIMEOUT`, after which the isolate and its realm
+   * are reused: V8 terminated the expression cleanly, and it could change nothing shared on its way.
    */
   async evaluate(expression: string, scope: ExpressionScope, timeoutMs = 1000): Promise<ExpressionResult> {
     if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
@@ -117,15 +144,21 @@ export class ExpressionEvaluator {
     const lease = await this.pool.acquire(this.memoryLimitMb);
     let healthy = true;
     try {
-      let script: ivm.Script;
+      const realm = lease.realm ?? (lease.realm = await Realm.open(lease, REALM, []));
+      let fn: ivm.Reference<unknown>;
       try {
-        script = await lease.script(expression, wrap(expression), { filename: FILENAME, lineOffset: -1 });
+        fn = await realm.compile(expression, wrap(expression), { filename: FILENAME, lineOffset: -1 }, () => checkBody(expression));
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         const { message, line, column } = syntaxError(error, expression);
         return failure('EXPRESSION_ERROR', line === undefined ? message : `${message} (line ${line}, column ${column})`);
       }
-      return await this.run(lease, script, scope, timeoutMs);
+      // A string is a primitive: the scope crosses into the isolate without a copy step, and so does the outcome.
+      const outcome: unknown = await realm.member('evaluate').apply(undefined, [fn.derefInto(), JSON.stringify(scope), ...randomSeeds()], { timeout: timeoutMs });
+      if (typeof outcome !== 'string' || outcome.length === 0) return failure('EXPRESSION_ERROR', 'the expression tampered with the evaluator');
+      const tag = outcome[0];
+      if (tag === 'E') return failure('EXPRESSION_ERROR', outcome.slice(1));
+      return { ok: true, value: JSON.parse(outcome.slice(1)), truthy: tag === 'T' };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (message === 'Script execution timed out.') return failure('TIMEOUT', `expression exceeded its ${timeoutMs} ms timeout`);
@@ -151,21 +184,6 @@ export class ExpressionEvaluator {
   close(): void {
     this.closed = true;
     this.pool.close();
-  }
-
-  private async run(lease: PooledIsolate, script: ivm.Script, scope: ExpressionScope, timeoutMs: number): Promise<ExpressionResult> {
-    const context = await lease.context();
-    try {
-      // A string is a primitive: it crosses into the isolate without an ExternalCopy.
-      context.global.setSync('__afScope', JSON.stringify(scope));
-      const outcome: unknown = await script.run(context, { timeout: timeoutMs });
-      if (typeof outcome !== 'string' || outcome.length === 0) return failure('EXPRESSION_ERROR', 'the expression tampered with the evaluator');
-      const tag = outcome[0];
-      if (tag === 'E') return failure('EXPRESSION_ERROR', outcome.slice(1));
-      return { ok: true, value: JSON.parse(outcome.slice(1)), truthy: tag === 'T' };
-    } finally {
-      if (!lease.disposed) context.release();
-    }
   }
 }
 

@@ -12,20 +12,25 @@ export interface IsolatePoolOptions {
   maxIsolates?: number;
   /** Idle isolates kept per memory limit; more are disposed on release. Default 4. */
   maxIdlePerLimit?: number;
-  /** Runs after which an isolate is retired, bounding heap growth and fragmentation. Default 200. */
+  /**
+   * Runs after which an isolate is retired, bounding heap growth and fragmentation. Runs share the
+   * isolate's one realm and leave only garbage behind (see `Realm`), so this can be large: measured
+   * over 20,000 trivial runs the heap after a collection stays flat. Default 10,000.
+   */
   maxRunsPerIsolate?: number;
   /**
    * Retire an isolate whose heap (live data and not-yet-collected garbage) exceeds this many MiB, or
-   * half its limit if that is less, after a run. V8 collects the contexts of finished runs lazily,
-   * near the limit and slowly: measured with lodash (~0.8 MiB of garbage per run), letting a 128 MiB
-   * isolate fill to half made runs average 9.4 ms with 60 ms pauses, against 5.1 ms with 11 ms pauses
-   * at 13 MiB; a 32 MiB isolate left alone died of it after ~300 runs. A fresh isolate costs ~2 ms.
-   * Default 16.
+   * half its limit if that is less, after a run. V8 collects old garbage lazily, near the limit and
+   * slowly: measured with lodash (~0.8 MiB of garbage per run, when each run had its own context),
+   * letting a 128 MiB isolate fill to half made runs average 9.4 ms with 60 ms pauses, against 5.1 ms
+   * with 11 ms pauses at 13 MiB. A fresh isolate and its realm cost a few milliseconds. Default 16.
    */
   retireAtHeapMb?: number;
-  /** Compiled user scripts cached per isolate. Default 32. */
+  /** Compiled user scripts (functions in the realm) cached per isolate. Default 32. */
   maxCachedScripts?: number;
-  /** Create the next context of an idle isolate in the background. Default `true`. */
+  /**
+   * @deprecated Ignored. Runs no longer get a context each: an isolate has one realm for its life.
+   */
   prewarmContexts?: boolean;
   /** Name used in errors (`SandboxClosedError`). */
   name?: string;
@@ -61,7 +66,6 @@ export class IsolatePool {
   private readonly maxRuns: number;
   private readonly retireAtMb: number;
   private readonly maxCachedScripts: number;
-  private readonly prewarm: boolean;
   private readonly name: string;
   /** Leases plus slots handed to waiters that have not taken their isolate yet. */
   private slots = 0;
@@ -72,10 +76,9 @@ export class IsolatePool {
   constructor(options: IsolatePoolOptions = {}) {
     this.maxIsolates = options.maxIsolates ?? Math.max(4, availableParallelism());
     this.maxIdle = options.maxIdlePerLimit ?? 4;
-    this.maxRuns = options.maxRunsPerIsolate ?? 200;
+    this.maxRuns = options.maxRunsPerIsolate ?? 10_000;
     this.retireAtMb = options.retireAtHeapMb ?? 16;
     this.maxCachedScripts = options.maxCachedScripts ?? 32;
-    this.prewarm = options.prewarmContexts ?? true;
     this.name = options.name ?? 'isolate pool';
   }
 
@@ -125,7 +128,6 @@ export class IsolatePool {
     const idle = this.idle.get(pooled.memoryLimitMb) ?? [];
     const keep = healthy && !this.closed && !pooled.disposed && pooled.runs < this.maxRuns && idle.length < this.maxIdle;
     if (keep && this.heapMb(pooled) <= Math.min(this.retireAtMb, pooled.memoryLimitMb / 2)) {
-      if (this.prewarm) pooled.prewarm();
       idle.push(pooled);
       this.idle.set(pooled.memoryLimitMb, idle);
     } else {

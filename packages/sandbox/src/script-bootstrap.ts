@@ -1,15 +1,16 @@
 import { INSPECT_SOURCE } from './inspect-source.js';
+import { LOCKDOWN_SOURCE } from './lockdown-source.js';
 
 /** File names the isolate reports in stack traces; the runner reads user line numbers from them. */
 export const SCRIPT_FILENAME = 'script.js';
 export const BOOTSTRAP_FILENAME = 'sandbox:bootstrap';
 export const moduleFilename = (name: string): string => `module:${name}`;
 
-/** What the host hands the bootstrap (as `__afSetup`), copied into the isolate. */
+/** The names a script sees besides the (frozen) built-ins: the parameters of its function. */
+export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require'] as const;
+
+/** What the host hands the bootstrap once per realm, copied into the isolate. */
 export interface BootstrapSetup {
-  /** `{ results, variables, input, execution }` as JSON: parsed inside, so every run gets deep copies. */
-  globals: string;
-  requested: string[];
   registered: string[];
   maxLogEntries: number;
   maxLogLength: number;
@@ -22,51 +23,38 @@ export type ScriptEnvelope =
   | { ok: false; code: string; message: string; name?: string; stack?: string; dropped: number };
 
 /**
- * The user's code becomes the body of an async function. The opening line is a line of its own and
- * is compiled with `lineOffset: -1`, so line N of the user's code is line N in stack traces.
+ * The user's code becomes the body of a strict async function whose parameters are the per-run
+ * names. The opening line holds the header and `'use strict'` and is compiled with `lineOffset: -1`,
+ * so line N of the user's code is line N in stack traces. Before it is compiled into the shared
+ * realm, the host checks that the code is one function body and cannot close the wrapper early.
  */
 export function wrapUserCode(code: string): string {
-  return `__afRun(async function () {\n${code}\n});`;
+  return `(async function (${SCRIPT_PARAMETERS.join(', ')}) { 'use strict';\n${code}\n})`;
+}
+
+/** A module's CommonJS factory, compiled once per isolate and called once per run that requires it. */
+export function wrapModule(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`;
 }
 
 /**
- * Defines a module inside a fresh context without running it: evaluation happens on the first
- * `require`, so requesting a module costs little until it is used.
+ * Evaluates, once per realm, to `function (hostLog, setup)`: the host calls it with its log callback
+ * and the sandbox's limits, and gets `{ run, defineModule }`. Only these closures hold the hand-offs;
+ * nothing is put on `globalThis`, which `lockdown()` then freezes with every built-in.
+ *
+ * `run(fn, id, globals, modules, ...seeds)` calls a compiled script once, with `globalThis` as `this`:
+ * `globals` is the JSON of the run's data (parsed here, so the run gets its own deep copies), `seeds`
+ * seed its `Math.random`, and its `console`, `setVariable` and `require` are made for this run alone.
+ * Its `console` reports only while the run is `currentRun`, so nothing a run left behind can write
+ * into the logs of a later one (the host also checks the run id).
  */
-export function wrapModule(name: string, source: string): string {
-  return `(globalThis.__afModules ??= Object.create(null))[${JSON.stringify(name)}] = function (exports, require, module, __filename, __dirname) {\n${source}\n};`;
-}
-
-/**
- * Runs once per context, after the module definitions and before the user's script. It takes the
- * host's hand-offs (`__afSetup`, `__afLog`, `__afModules`) off the global object, so the script sees
- * only `results`, `variables`, `input`, `execution`, `console`, `setVariable` and `require`, and it
- * defines `__afRun`, which the wrapped script calls once (and which deletes itself).
- */
-export const SCRIPT_BOOTSTRAP = String.raw`(function () {
+export const SCRIPT_BOOTSTRAP = String.raw`(function (hostLog, setup) {
 'use strict';
-const g = globalThis;
-const setup = g.__afSetup, hostLog = g.__afLog, definitions = g.__afModules || Object.create(null);
-delete g.__afSetup; delete g.__afLog; delete g.__afModules;
-// Captured now: the user's code may replace JSON or Date before the result is serialized.
-const stringify = JSON.stringify, parse = JSON.parse, now = Date.now, BuiltinError = Error;
+const g = globalThis, stringify = JSON.stringify, parse = JSON.parse, now = Date.now, BuiltinError = Error;
 const DENIED = Symbol('moduleNotAllowed'), UNSERIALIZABLE = Symbol('notSerializable');
+const registered = new Set(setup.registered), factories = new Map();
 ${INSPECT_SOURCE}
-let logged = 0, dropped = 0;
-function emit(level, args) {
-  if (logged >= setup.maxLogEntries) { dropped++; return; }
-  logged++;
-  let message;
-  try { message = args.map((a) => inspect(a)).join(' '); } catch (e) { message = '[unprintable log message]'; }
-  if (message.length > setup.maxLogLength) {
-    message = message.slice(0, setup.maxLogLength) + '... (' + (message.length - setup.maxLogLength) + ' more characters)';
-  }
-  hostLog(level, message, now());
-}
-const console = {
-  log: (...a) => emit('info', a), info: (...a) => emit('info', a), warn: (...a) => emit('warn', a),
-  error: (...a) => emit('error', a), debug: (...a) => emit('debug', a), trace: (...a) => emit('debug', a),
-};
+${LOCKDOWN_SOURCE}
 
 function toJson(value, what) {
   let json;
@@ -79,38 +67,49 @@ function toJson(value, what) {
   throw error;
 }
 
-const updates = new Map();
-function setVariable(name, value) {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('setVariable(name, value): name must be a non-empty string');
-  updates.set(name, toJson(value, 'variable "' + name + '"'));
-}
-
-const requested = new Set(setup.requested), registered = new Set(setup.registered), loaded = new Map();
-function require(name) {
-  if (typeof name !== 'string') throw new TypeError('require(name): name must be a string');
-  const cached = loaded.get(name);
-  if (cached) return cached.exports;
-  const define = definitions[name];
-  if (!requested.has(name) || typeof define !== 'function') {
-    const why = registered.has(name) ? "add it to the step's allowedModules" : "it is not in the operator's module registry";
-    const error = new Error('module "' + name + '" is not allowed: ' + why);
-    error[DENIED] = true;
-    throw error;
+function begin(id, modules) {
+  const state = { logged: 0, dropped: 0, updates: new Map() };
+  function emit(level, args) {
+    if (currentRun !== state) return;
+    if (state.logged >= setup.maxLogEntries) { state.dropped++; return; }
+    state.logged++;
+    let message;
+    try { message = args.map((a) => inspect(a)).join(' '); } catch (e) { message = '[unprintable log message]'; }
+    if (message.length > setup.maxLogLength) {
+      message = message.slice(0, setup.maxLogLength) + '... (' + (message.length - setup.maxLogLength) + ' more characters)';
+    }
+    hostLog(id, level, message, now());
   }
-  const module = { exports: {} };
-  loaded.set(name, module);
-  define.call(module.exports, module.exports, require, module, name, '/');
-  return module.exports;
+  state.console = {
+    log: (...a) => emit('info', a), info: (...a) => emit('info', a), warn: (...a) => emit('warn', a),
+    error: (...a) => emit('error', a), debug: (...a) => emit('debug', a), trace: (...a) => emit('debug', a),
+  };
+  state.setVariable = function setVariable(name, value) {
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError('setVariable(name, value): name must be a non-empty string');
+    state.updates.set(name, toJson(value, 'variable "' + name + '"'));
+  };
+  const requested = new Set(modules === '' ? [] : parse(modules)), loaded = new Map();
+  state.require = function require(name) {
+    if (typeof name !== 'string') throw new TypeError('require(name): name must be a string');
+    const cached = loaded.get(name);
+    if (cached) return cached.exports;
+    const factory = factories.get(name);
+    if (!requested.has(name) || factory === undefined) {
+      const why = registered.has(name) ? "add it to the step's allowedModules" : "it is not in the operator's module registry";
+      const error = new Error('module "' + name + '" is not allowed: ' + why);
+      error[DENIED] = true;
+      throw error;
+    }
+    // A fresh module object per run: what one run does to an export, no other run sees.
+    const module = { exports: {} };
+    loaded.set(name, module);
+    factory.call(module.exports, module.exports, require, module, name, '/');
+    return module.exports;
+  };
+  return state;
 }
 
-const scope = parse(setup.globals);
-for (const key of ['results', 'variables', 'input', 'execution']) g[key] = scope[key] === undefined ? {} : scope[key];
-g.loop = scope.loop;
-g.console = console;
-g.setVariable = setVariable;
-g.require = require;
-
-function failure(error) {
+function failure(error, dropped) {
   let code = 'SCRIPT_ERROR', message, name, stack;
   try {
     // A thrown Proxy can throw again on any property read: every read of the error is guarded.
@@ -126,24 +125,43 @@ function failure(error) {
   return { ok: false, code, message, name, stack, dropped };
 }
 
-// Whatever the script did to the built-ins, the host gets an envelope, never an exception that would
-// look like the sandbox failing.
-async function run(fn) {
-  try { return await settle(fn); } catch (e) { return { ok: false, code: 'SCRIPT_ERROR', message: 'the script broke the sandbox runtime', dropped }; }
-}
-
-async function settle(fn) {
+async function settle(fn, state, globals) {
+  const scope = parse(globals), orEmpty = (v) => (v === undefined ? {} : v);
   let value;
-  try { value = await fn(); } catch (error) { return failure(error); }
+  try {
+    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require);
+  } catch (error) { return failure(error, state.dropped); }
   let json;
-  try { json = toJson(value, 'the returned value'); } catch (error) { return failure(error); }
-  const variables = [...updates];
+  try { json = toJson(value, 'the returned value'); } catch (error) { return failure(error, state.dropped); }
+  const variables = [...state.updates];
   let size = json.length;
   for (const entry of variables) size += entry[1].length;
   if (size > setup.maxOutputChars) {
-    return { ok: false, code: 'OUTPUT_NOT_SERIALIZABLE', message: 'the output and variable updates are ' + size + ' characters of JSON, over the limit of ' + setup.maxOutputChars, dropped };
+    return { ok: false, code: 'OUTPUT_NOT_SERIALIZABLE', message: 'the output and variable updates are ' + size + ' characters of JSON, over the limit of ' + setup.maxOutputChars, dropped: state.dropped };
   }
-  return { ok: true, json, variables, dropped };
+  return { ok: true, json, variables, dropped: state.dropped };
 }
-Object.defineProperty(g, '__afRun', { configurable: true, value: (fn) => { delete g.__afRun; return run(fn); } });
-})();`;
+
+async function run(fn, id, globals, modules, s0, s1, s2, s3) {
+  let state = { dropped: 0 };
+  try {
+    harden(fn);
+    state = begin(id, modules);
+    state.random = seededRandom(s0, s1, s2, s3);
+    currentRun = state;
+    return await settle(fn, state, globals);
+  } catch (e) {
+    // The built-ins are frozen, so this should not happen; if it does, it is the script's failure.
+    return { ok: false, code: 'SCRIPT_ERROR', message: 'the script broke the sandbox runtime', dropped: state.dropped };
+  } finally {
+    currentRun = null;
+  }
+}
+
+function defineModule(name, factory) {
+  factories.set(name, harden(factory));
+}
+
+lockdown();
+return { run, defineModule };
+})`;

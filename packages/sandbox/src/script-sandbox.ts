@@ -3,10 +3,12 @@ import { SandboxClosedError, type SandboxError } from './errors.js';
 import { IsolatePool, type IsolatePoolOptions } from './isolate-pool.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { PooledIsolate } from './pooled-isolate.js';
+import { Realm, checkFunctionBody, randomSeeds, type RealmSpec } from './realm.js';
 import {
   BOOTSTRAP_FILENAME,
   SCRIPT_BOOTSTRAP,
   SCRIPT_FILENAME,
+  SCRIPT_PARAMETERS,
   moduleFilename,
   wrapModule,
   wrapUserCode,
@@ -35,10 +37,19 @@ type Ending = 'timeout' | 'cancelled' | 'closed' | 'memory';
 const LEVELS = new Set<string>(['debug', 'info', 'warn', 'error']);
 /** setTimeout fires at once beyond this; a longer budget is as good as this one. */
 const MAX_TIMER_MS = 2_147_483_647;
+const REALM: RealmSpec = { source: SCRIPT_BOOTSTRAP, filename: BOOTSTRAP_FILENAME, members: ['run', 'defineModule'] };
 
 /**
- * Runs untrusted JavaScript in isolated-vm. Each run gets a fresh context on a pooled isolate, so runs
- * cannot see each other, and the isolate runs on isolated-vm's threads, so several runs proceed at once.
+ * Runs untrusted JavaScript in isolated-vm, on pooled isolates that run on isolated-vm's threads, so
+ * several runs proceed at once.
+ *
+ * Isolation between runs: each isolate has one long-lived realm (a context) whose built-ins and global
+ * object are frozen once, SES-style (see `Realm` and `lockdown-source.ts`). A script is compiled once
+ * per isolate as a strict async function of `results, variables, input, execution, loop, console,
+ * setVariable, require` and called once per run with that run's own deep copies and functions. A run
+ * can thus neither leave a global, a changed built-in or a match in `RegExp.lastMatch` behind, nor
+ * reach another run's objects; an isolate whose run timed out, ran out of memory or was cancelled is
+ * disposed with its realm. This costs ~0.1 ms of CPU per run, where a fresh context per run cost ~0.7.
  *
  * @example
  * ```ts
@@ -61,6 +72,9 @@ export class ScriptSandbox {
   /** V8 code caches of module sources, shared by isolates: compiling lodash drops from ~3 ms to ~0.1 ms. */
   private readonly codeCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
   private readonly inFlight = new Map<Promise<ScriptRunResult>, (why: Ending) => void>();
+  /** Logs of the runs in progress, by run id: a realm's log callback writes only into its run's. */
+  private readonly sinks = new Map<number, ScriptLogEntry[]>();
+  private lastRunId = 0;
   private closed = false;
 
   constructor(options: ScriptSandboxOptions = {}) {
@@ -131,22 +145,25 @@ export class ScriptSandbox {
     // The signal may have fired between getting the isolate and adding the listener.
     if (isAborted(input.signal)) end('cancelled');
     let timer: NodeJS.Timeout | undefined;
-    let context: ivm.Context | undefined;
+    const id = ++this.lastRunId;
+    this.sinks.set(id, logs);
     try {
-      let script: ivm.Script;
+      const realm = lease.realm ?? (lease.realm = await this.openRealm(lease));
+      let fn: ivm.Reference<unknown>;
       try {
-        script = await lease.script(`user:${input.code}`, wrapUserCode(input.code), { filename: SCRIPT_FILENAME, lineOffset: -1 });
+        const check = (): void => checkFunctionBody('async', SCRIPT_PARAMETERS, ` 'use strict';\n${input.code}\n`);
+        fn = await realm.compile(`user:${input.code}`, wrapUserCode(input.code), { filename: SCRIPT_FILENAME, lineOffset: -1 }, check);
       } catch (error) {
         if (ending !== undefined || !(error instanceof SyntaxError)) throw error;
         return fail(compileFailure(error, input.code), logs);
       }
-      context = await lease.context();
-      await this.prepare(lease, context, modules, globals, logs);
+      await this.defineModules(lease, realm, modules);
       const timeoutMs = Math.min(input.timeoutMs, MAX_TIMER_MS);
       // Two clocks: isolated-vm's `timeout` stops synchronous code (and endless microtask chains);
       // the host timer ends a script whose promise never settles, which isolated-vm would wait on forever.
       timer = setTimeout(() => end('timeout'), timeoutMs);
-      const envelope: unknown = await script.run(context, { timeout: timeoutMs, promise: true, copy: true });
+      const args = [fn.derefInto(), id, globals, modules.length === 0 ? '' : JSON.stringify(modules), ...randomSeeds()];
+      const envelope: unknown = await realm.member('run').apply(undefined, args, { timeout: timeoutMs, result: { promise: true, copy: true } });
       return settleEnvelope(envelope, logs, { maxOutputBytes: this.maxOutputBytes, maxLogEntries: this.maxLogEntries, code: input.code });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -168,48 +185,54 @@ export class ScriptSandbox {
       }
     } finally {
       clearTimeout(timer);
+      this.sinks.delete(id);
       input.signal?.removeEventListener('abort', onAbort);
-      if (context !== undefined && !lease.disposed) context.release();
+      // A timed-out, cancelled or out-of-memory run may have left its realm half-way: never reuse it.
       this.pool.release(lease, ending === undefined);
     }
   }
 
-  /** Hands the run's data to a fresh context, defines the requested modules and runs the bootstrap. */
-  private async prepare(lease: PooledIsolate, context: ivm.Context, modules: string[], globals: string, logs: ScriptLogEntry[]): Promise<void> {
+  /** Creates an isolate's realm: its log callback finds the run's logs by the id the runner passes. */
+  private openRealm(lease: PooledIsolate): Promise<Realm> {
     const setup: BootstrapSetup = {
-      globals,
-      requested: modules,
       registered: this.registry.names(),
       maxLogEntries: this.maxLogEntries,
       maxLogLength: this.maxLogLength,
       // A character is at least one UTF-8 byte, so this rejects early what the host would reject anyway.
       maxOutputChars: this.maxOutputBytes,
     };
-    const log = (level: unknown, message: unknown, at: unknown): void => {
-      logs.push({
+    const log = (id: unknown, level: unknown, message: unknown, at: unknown): void => {
+      const logs = typeof id === 'number' ? this.sinks.get(id) : undefined;
+      logs?.push({
         level: typeof level === 'string' && LEVELS.has(level) ? (level as ScriptLogLevel) : 'info',
         message: String(message),
         at: typeof at === 'number' ? at : Date.now(),
       });
     };
-    // Setup happens on an idle isolate leased to this run alone, so the sync calls cannot wait on user
-    // code; each saves a hop to isolated-vm's thread (measured: 2 µs sync against 0.1 ms async).
-    context.global.setSync('__afSetup', new ivm.ExternalCopy(setup).copyInto({ release: true }));
-    context.global.setSync('__afLog', new ivm.Callback(log));
-    for (const name of modules) (await this.moduleScript(lease, name)).runSync(context);
-    const bootstrap = await lease.script('bootstrap', SCRIPT_BOOTSTRAP, { filename: BOOTSTRAP_FILENAME }, true);
-    bootstrap.runSync(context);
+    return Realm.open(lease, REALM, [new ivm.Callback(log), new ivm.ExternalCopy(setup).copyInto({ release: true })]);
   }
 
-  private async moduleScript(lease: PooledIsolate, name: string): Promise<ivm.Script> {
-    const cachedData = this.codeCache.get(name);
-    const options: ivm.ScriptInfo = { filename: moduleFilename(name), lineOffset: -1 };
-    if (cachedData === undefined) options.produceCachedData = true;
-    else options.cachedData = cachedData;
-    const script = await lease.script(`module:${name}`, wrapModule(name, this.registry.source(name)), options, true);
-    const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
-    if (cachedData === undefined && produced !== undefined) this.codeCache.set(name, produced);
-    return script;
+  /**
+   * Defines in the realm the factories of the requested modules it lacks. Each is compiled once per
+   * isolate (from a V8 code cache shared by isolates) and called afresh by every run that requires it.
+   */
+  private async defineModules(lease: PooledIsolate, realm: Realm, modules: string[]): Promise<void> {
+    for (const name of modules) {
+      if (realm.modules.has(name)) continue;
+      const cachedData = this.codeCache.get(name);
+      const options: ivm.ScriptInfo = { filename: moduleFilename(name), lineOffset: -1 };
+      if (cachedData === undefined) options.produceCachedData = true;
+      else options.cachedData = cachedData;
+      const script = await lease.isolate.compileScript(wrapModule(this.registry.source(name)), options);
+      const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
+      if (cachedData === undefined && produced !== undefined) this.codeCache.set(name, produced);
+      // Sync: the isolate is idle and leased to this run; evaluating the source only defines the factory.
+      const factory = script.runSync(realm.context, { reference: true }) as ivm.Reference<unknown>;
+      script.release();
+      realm.member('defineModule').applySync(undefined, [name, factory.derefInto()]);
+      factory.release();
+      realm.modules.add(name);
+    }
   }
 }
 

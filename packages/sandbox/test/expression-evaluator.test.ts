@@ -91,6 +91,30 @@ describe('ExpressionEvaluator.evaluate', () => {
     }
   });
 
+  it('shares one frozen realm between evaluations: no match, global or built-in change carries over', async () => {
+    const own = new ExpressionEvaluator({ poolSize: 1 });
+    try {
+      expect(await own.evaluate('/(a\\w+)/.exec(variables.name)[1] + ":" + RegExp.$1', scope, 100)).toEqual({ ok: true, value: 'ada:undefined', truthy: true });
+      // Expressions are sloppy code: writes to frozen built-ins fail silently.
+      expect(await own.evaluate('(Array.prototype.includes = null, leak = 1, [1].includes(1))', scope, 100)).toEqual({ ok: true, value: true, truthy: true });
+      expect(await own.evaluate('[RegExp.lastMatch, typeof [].includes, typeof leak, Object.isFrozen(globalThis)]', scope, 100)).toEqual({
+        ok: true,
+        value: [null, 'function', 'undefined', true],
+        truthy: true,
+      });
+      expect(own.stats()).toMatchObject({ created: 1 });
+    } finally {
+      own.close();
+    }
+  });
+
+  it('refuses an expression that closes its function to run code outside it', async () => {
+    const escape = '1); }) && (() => { const store = []; return function (results) { store.push(results); return store.length; }; })() || (function () { return (1';
+    expect(evaluator.check(escape)).toMatchObject({ message: expect.stringContaining('does not fit in one function') });
+    const result = await evaluator.evaluate(escape, scope, 100);
+    expect(result).toMatchObject({ ok: false, error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('does not fit in one function') } });
+  });
+
   it('is not fooled by an expression that replaces the globals the evaluator relies on', async () => {
     expect(await evaluator.evaluate('(Promise = null, Error = null, JSON.stringify = null, JSON.parse = null, 7)', scope, 100)).toEqual({ ok: true, value: 7, truthy: true });
     const hostile = await evaluator.evaluate('(() => { throw { toString() { throw 1; } }; })()', scope, 100);

@@ -73,10 +73,11 @@ describe('IsolatePool', () => {
     await expect(pool.acquire(16)).rejects.toThrow('isolate pool is closed');
   });
 
-  it('hands out fresh contexts, prewarmed while idle', async () => {
+  it('hands out fresh contexts beside the realm', async () => {
     const pool = new IsolatePool();
     try {
       const pooled = await pool.acquire(16);
+      expect(pooled.realm).toBeUndefined();
       const context = await pooled.context();
       await context.eval('globalThis.marker = 1');
       context.release();

@@ -63,11 +63,12 @@ describe('ScriptSandbox: isolation', () => {
     expect(await run('return require("fs");')).toMatchObject({ ok: false, error: { code: 'MODULE_NOT_ALLOWED' } });
   });
 
-  it('gives every run a fresh context, even on the same isolate', async () => {
+  it('keeps runs on the same isolate apart: the realm they share is frozen', async () => {
     const own = new ScriptSandbox({ maxIsolates: 1 });
     try {
-      const input = { code: 'globalThis.leak = 1;\nObject.prototype.polluted = true;\nArray.prototype.map = null;\nreturn 1;', timeoutMs: 500, memoryLimitMb: 16, globals };
+      const input = { code: 'Function("leak = 1; Object.prototype.polluted = true; Array.prototype.map = null;")();\nreturn 1;', timeoutMs: 500, memoryLimitMb: 16, globals };
       expect(await own.run(input)).toMatchObject({ ok: true });
+      expect(await own.run({ ...input, code: 'globalThis.leak = 1;' })).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', details: { name: 'TypeError' } } });
       const second = await own.run({ ...input, code: 'return [typeof leak, ({}).polluted === undefined, typeof [].map];' });
       expect(second).toMatchObject({ ok: true, value: ['undefined', true, 'function'] });
       expect(own.stats()).toMatchObject({ created: 1 });
@@ -77,10 +78,10 @@ describe('ScriptSandbox: isolation', () => {
   });
 
   it('runs concurrent scripts on separate isolates that cannot see each other', async () => {
-    const code = 'const mine = input.id;\nglobalThis.seen = (globalThis.seen || []).concat(mine);\nawait null;\nconst until = Date.now() + 30;\nwhile (Date.now() < until) {}\nreturn { mine, seen: globalThis.seen, v: variables.v };';
+    const code = 'const mine = input.id;\nconst stored = Reflect.set(globalThis, "seen", mine);\nawait null;\nconst until = Date.now() + 30;\nwhile (Date.now() < until) {}\nreturn { mine, stored, seen: typeof globalThis.seen, v: variables.v };';
     const runs = Array.from({ length: 6 }, (_, id) => run(code, { globals: { ...globals, input: { id }, variables: { v: id * 10 } } }));
     const results = await Promise.all(runs);
-    results.forEach((result, id) => expect(result).toMatchObject({ ok: true, value: { mine: id, seen: [id], v: id * 10 } }));
+    results.forEach((result, id) => expect(result).toMatchObject({ ok: true, value: { mine: id, stored: false, seen: 'undefined', v: id * 10 } }));
   });
 });
 
