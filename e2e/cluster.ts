@@ -18,7 +18,11 @@ export interface Cluster {
  * A real cluster for one test file: its own database and BullMQ prefix, a coordinator process, and
  * one worker process per entry of `workers` (each a list of step types).
  */
-export async function startCluster(workers: string[][], env: { coordinator?: Record<string, string>; worker?: Record<string, string> } = {}): Promise<Cluster> {
+export async function startCluster(
+  workers: string[][],
+  env: { coordinator?: Record<string, string>; worker?: Record<string, string> } = {},
+  options: { coordinators?: number } = {},
+): Promise<Cluster> {
   const [database, redis] = await Promise.all([testDatabase(), testRedis()]);
   const services = { databaseUrl: database.url, redisUrl: redis.url, prefix: redis.prefix };
   const quiet = { SHUTDOWN_TIMEOUT_MS: '5000' };
@@ -26,6 +30,8 @@ export async function startCluster(workers: string[][], env: { coordinator?: Rec
   try {
     const coordinator = await startCoordinator(services, { env: { ...quiet, ...env.coordinator } });
     processes.push(coordinator);
+    // More coordinators share the work: every one reads results in the same consumer group.
+    for (let i = 1; i < (options.coordinators ?? 1); i++) processes.push(await startCoordinator(services, { name: `coordinator-${i}`, env: { ...quiet, ...env.coordinator } }));
     const started = await Promise.all(workers.map((types, i) => startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `worker-${i}-${types.join('+')}`, ...env.worker } })));
     processes.push(...started);
     return {

@@ -11,6 +11,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Upper bound on results read at once from `step-results` and applied in one transaction. */
   RESULT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
+  /** Executions whose state the coordinator keeps to apply their next result in one round trip. */
+  STATE_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),

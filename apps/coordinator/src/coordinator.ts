@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { CoordinatorConfig } from './config.js';
 import { createExpressionRunner } from './executions/expression-runner.js';
+import { ExecutionStateCache } from './executions/state-cache.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { createServer } from './http/server.js';
@@ -36,7 +37,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   // One small pool of isolates serves every condition and loop expression of this coordinator.
   const evaluator = new ExpressionEvaluator();
   const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression: (expression) => evaluator.check(expression) });
-  const deps = { db: database.db, pool: database.pool, registry, queues, logger, now, evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS) };
+  const deps = { db: database.db, pool: database.pool, registry, queues, logger, now, evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS), cache: new ExecutionStateCache(config.STATE_CACHE_SIZE) };
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
   registerHealthRoutes(server, { db: database.db, redis: producer });

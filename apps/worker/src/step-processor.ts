@@ -104,7 +104,7 @@ function storable(outcome: StepOutcome): StepOutcome {
 function toResult(job: StepJob, outcome: StepOutcome, logs: StepLogEntry[], startedAt: number, workerId: string): StepResult {
   // Log lines are text columns: a NUL is shown as U+FFFD rather than failing the result.
   const clean = logs.map((l) => (l.message.includes('\u0000') ? { ...l, message: l.message.replaceAll('\u0000', '\uFFFD') } : l));
-  const base = { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, attempt: job.attempt, logs: clean, startedAt, finishedAt: now(), workerId };
+  const base = { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, instanceKey: job.instanceKey, attempt: job.attempt, logs: clean, startedAt, finishedAt: now(), workerId };
   return outcome.ok
     ? { ...base, outcome: 'succeeded', output: outcome.output, ...(outcome.variableUpdates ? { variableUpdates: outcome.variableUpdates } : {}) }
     : { ...base, outcome: 'failed', error: outcome.error };

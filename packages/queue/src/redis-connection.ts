@@ -12,7 +12,6 @@ export interface RedisConnectionOptions {
 export function createRedisConnection(url: string, options: RedisConnectionOptions): Redis {
   const base: RedisOptions = {
     maxRetriesPerRequest: options.role === 'blocking' ? null : 3,
-    enableAutoPipelining: true,
     enableReadyCheck: true,
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
   };

@@ -17,6 +17,8 @@ export const StepResultSchema = z.discriminatedUnion('outcome', [
     outcome: z.literal('succeeded'),
     stepRunId: z.uuid(),
     executionId: z.uuid(),
+    /** The run's instance key, echoed from the job; the coordinator checks it against the run. */
+    instanceKey: z.string().min(1),
     attempt: z.number().int().min(1),
     output: z.unknown(),
     variableUpdates: z.record(z.string(), z.unknown()).optional(),
@@ -30,6 +32,8 @@ export const StepResultSchema = z.discriminatedUnion('outcome', [
     outcome: z.literal('failed'),
     stepRunId: z.uuid(),
     executionId: z.uuid(),
+    /** The run's instance key, echoed from the job; the coordinator checks it against the run. */
+    instanceKey: z.string().min(1),
     attempt: z.number().int().min(1),
     error: StepErrorSchema,
     logs: z.array(StepLogSchema).default([]),

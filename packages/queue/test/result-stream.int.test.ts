@@ -20,7 +20,7 @@ afterAll(async () => {
   await redis?.cleanup();
 });
 
-const result = (i: number): StepResult => ({ v: 1, outcome: 'succeeded', stepRunId: randomUUID(), executionId: randomUUID(), attempt: 1, output: i, logs: [], startedAt: 1, finishedAt: 2, workerId: 'w' });
+const result = (i: number): StepResult => ({ v: 1, outcome: 'succeeded', stepRunId: randomUUID(), executionId: randomUUID(), instanceKey: 's', attempt: 1, output: i, logs: [], startedAt: 1, finishedAt: 2, workerId: 'w' });
 
 /** A consumer whose handler records batches and decides which ids are done. */
 function consumer(prefix: string, name: string, decide: (entries: StreamEntry[]) => string[] = (e) => e.map((x) => x.id), claimIdleMs = 30_000) {

@@ -33,6 +33,7 @@ export { findExecution, listExecutions } from './repositories/executions-reposit
 export type { ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
 export { listStepRuns } from './repositories/step-runs-repository.js';
 export { listLogs } from './repositories/logs-repository.js';
-export { runTransition, runWrites } from './transition-batch.js';
-export type { TransitionReads, TransitionWrites } from './transition-batch.js';
-export type { ExecutionUpdate, LockedExecution, NewExecution, NewLog, StepRunCompletion, StepRunKey, StepRunWrite } from './sql/statements.js';
+export { runTransition, runOptimisticTransition, runWrites } from './transition-batch.js';
+export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
+export type { OptimisticTransition } from './sql/optimistic-transition.js';
+export type { ExecutionUpdate, ExecutionVersion, LockedExecution, NewExecution, NewLog, StepRunCompletion, StepRunKey, StepRunWrite } from './sql/statements.js';

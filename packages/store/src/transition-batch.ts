@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
 import {
   completeStepRunsSql,
@@ -8,6 +9,7 @@ import {
   updateExecutionsSql,
   upsertStepRunsSql,
   type ExecutionUpdate,
+  type ExecutionVersion,
   type LockedExecution,
   type NewExecution,
   type NewLog,
@@ -30,13 +32,20 @@ export interface TransitionWrites {
   logs: readonly NewLog[];
 }
 
-function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number } {
+function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number; updateIndex: number } {
   const statements: string[] = [];
   if (writes.newExecutions && writes.newExecutions.length > 0) statements.push(insertExecutionsSql(writes.newExecutions));
   const upsertIndex = writes.stepRuns.length > 0 ? statements.push(upsertStepRunsSql(writes.stepRuns)) - 1 : -1;
-  if (writes.executions.length > 0) statements.push(updateExecutionsSql(writes.executions));
+  const updateIndex = writes.executions.length > 0 ? statements.push(updateExecutionsSql(writes.executions)) - 1 : -1;
   if (writes.logs.length > 0) statements.push(insertLogsSql(writes.logs));
-  return { statements, upsertIndex };
+  return { statements, upsertIndex, updateIndex };
+}
+
+export interface TransitionOutcome {
+  /** Keys of the step runs written (existing ids on conflict): jobs are enqueued under them. */
+  stepRuns: StepRunKey[];
+  /** The executions' new versions. */
+  versions: ExecutionVersion[];
 }
 
 /**
@@ -49,7 +58,7 @@ export async function runTransition<T>(
   pool: pg.Pool,
   reads: { lock: readonly string[]; complete: readonly StepRunCompletion[] },
   decide: (reads: TransitionReads) => Promise<{ writes: TransitionWrites; value: T }>,
-): Promise<{ value: T; stepRuns: StepRunKey[] }> {
+): Promise<TransitionOutcome & { value: T }> {
   const client = await pool.connect();
   let open = false;
   try {
@@ -61,15 +70,34 @@ export async function runTransition<T>(
     const executions = reads.lock.length > 0 ? (results[1]!.rows as LockedExecution[]) : [];
     const completed = reads.complete.length > 0 ? (results.at(-1)!.rows as StepRunKey[]) : [];
     const { writes, value } = await decide({ executions, completed });
-    const { statements, upsertIndex } = writeStatements(writes);
+    const { statements, upsertIndex, updateIndex } = writeStatements(writes);
     const written = await roundTrip(client, [...statements, 'commit']);
     open = false;
-    return { value, stepRuns: upsertIndex === -1 ? [] : (written[upsertIndex]!.rows as StepRunKey[]) };
+    return {
+      value,
+      stepRuns: upsertIndex === -1 ? [] : (written[upsertIndex]!.rows as StepRunKey[]),
+      versions: updateIndex === -1 ? [] : (written[updateIndex]!.rows as ExecutionVersion[]),
+    };
   } catch (error) {
     if (open) await client.query('rollback').catch(() => undefined);
     throw error;
   } finally {
     client.release();
+  }
+}
+
+/**
+ * A transition computed from states the caller already holds, in one statement and one round trip
+ * (see `optimisticTransitionQuery`). Resolves `null` when it was stale — another coordinator moved an
+ * execution on, or a result was a duplicate — and nothing was written: then use {@link runTransition}.
+ */
+export async function runOptimisticTransition(pool: pg.Pool, transition: OptimisticTransition): Promise<TransitionOutcome | null> {
+  try {
+    const { rows } = await pool.query<{ versions: ExecutionVersion[]; runs: StepRunKey[] }>(optimisticTransitionQuery(transition));
+    return { stepRuns: rows[0]!.runs, versions: rows[0]!.versions };
+  } catch (error) {
+    if ((error as { message?: string }).message === STALE_TRANSITION) return null;
+    throw error;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   listLogs,
   listStepRuns,
   migrateDatabase,
+  runOptimisticTransition,
   runTransition,
   runWrites,
   type DatabaseHandle,
@@ -114,7 +115,7 @@ describe('executions', () => {
     const runA = run(a, 'step-a');
     await insert([a, b], [runA]);
     const done = { status: 'succeeded' as const, startedAt: 10.25, finishedAt: 20.5, workerId: 'w1' };
-    const { value, stepRuns } = await runTransition(
+    const { value, stepRuns, versions } = await runTransition(
       handle.pool,
       { lock: [b.id, a.id, randomUUID()], complete: [{ id: runA.id, executionId: a.id, attempt: 1, ...done, output: { ok: true } }] },
       async ({ executions, completed }) => {
@@ -125,8 +126,8 @@ describe('executions', () => {
           writes: {
             stepRuns: [run(a, 'step-b')],
             executions: [
-              { id: a.id, status: 'completed', state: { v: 1, done: true }, error: null, startedAt: a.startedAt, finishedAt: new Date(5_000), updatedAt: new Date(5_000) },
-              { id: b.id, status: 'failed', state: { v: 1 }, error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null, finishedAt: new Date(6_000), updatedAt: new Date(6_000) },
+              { id: a.id, version: 0, status: 'completed', state: { v: 1, done: true }, error: null, startedAt: a.startedAt, finishedAt: new Date(5_000), updatedAt: new Date(5_000) },
+              { id: b.id, version: 0, status: 'failed', state: { v: 1 }, error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null, finishedAt: new Date(6_000), updatedAt: new Date(6_000) },
             ],
             logs: [{ executionId: a.id, stepRunId: runA.id, stepId: 'step-a', level: 'info', message: 'it\'s "quoted" $af$ text', at: new Date(7) }],
           },
@@ -134,6 +135,7 @@ describe('executions', () => {
       },
     );
     expect(value).toBe('decided');
+    expect(versions.sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([{ id: a.id, version: 1 }, { id: b.id, version: 1 }].sort((x, y) => (x.id < y.id ? -1 : 1)));
     expect(stepRuns.map((k) => k.instanceKey)).toEqual(['step-b']);
     expect(await findExecution(handle.db, a.id)).toMatchObject({ status: 'completed', state: { v: 1, done: true }, finishedAt: new Date(5_000) });
     expect(await findExecution(handle.db, b.id)).toMatchObject({ status: 'failed', error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null });
@@ -149,11 +151,51 @@ describe('executions', () => {
     await expect(
       runTransition(handle.pool, { lock: [e.id], complete: [{ id: r.id, executionId: e.id, attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' }] }, async () => ({
         value: null,
-        writes: { stepRuns: [], executions: [{ id: e.id, status: 'bogus' as 'failed', state: {}, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() }], logs: [] },
+        writes: { stepRuns: [], executions: [{ id: e.id, version: 0, status: 'bogus' as 'failed', state: {}, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() }], logs: [] },
       })),
     ).rejects.toThrow(/check constraint/);
     expect((await listStepRuns(handle.db, e.id))[0]!.status).toBe('queued');
     expect((await findExecution(handle.db, e.id))!.status).toBe('running');
+  });
+});
+
+describe('one-statement transitions', () => {
+  const done = { status: 'succeeded' as const, startedAt: 1, finishedAt: 2, workerId: 'w' };
+  const stateUpdate = (e: NewExecution, version: number, state: unknown) => ({ id: e.id, version, status: 'running' as const, state, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() });
+
+  it('writes everything when the versions and runs match, and returns the new versions and run keys', async () => {
+    const e = execution();
+    const r = run(e, 'a');
+    await insert([e], [r]);
+    const next = run(e, 'b');
+    const outcome = await runOptimisticTransition(handle.pool, {
+      completions: [{ id: r.id, executionId: e.id, instanceKey: 'a', attempt: 1, ...done, output: 'A' }],
+      executions: [stateUpdate(e, 0, { step: 'b' })],
+      stepRuns: [next],
+      logs: [{ executionId: e.id, stepRunId: r.id, stepId: 'a', level: 'info', message: 'hi', at: new Date() }],
+    });
+    expect(outcome).toEqual({ versions: [{ id: e.id, version: 1 }], stepRuns: [{ id: next.id, executionId: e.id, instanceKey: 'b', attempt: 1 }] });
+    expect((await findExecution(handle.db, e.id))!.state).toEqual({ step: 'b' });
+    expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status, x.output])).toEqual([['a', 'succeeded', 'A'], ['b', 'queued', null]]);
+  });
+
+  it('writes nothing when an execution moved on, a result is a duplicate, or its instance key is wrong', async () => {
+    const e = execution();
+    const r = run(e, 'a');
+    await insert([e], [r]);
+    const attempt = (version: number, instanceKey = 'a', id = r.id) =>
+      runOptimisticTransition(handle.pool, {
+        completions: [{ id, executionId: e.id, instanceKey, attempt: 1, ...done, output: 'A' }],
+        executions: [stateUpdate(e, version, { moved: true })],
+        stepRuns: [run(e, 'b')],
+        logs: [{ executionId: e.id, stepRunId: r.id, stepId: 'a', level: 'info', message: 'should not stay', at: new Date() }],
+      });
+    expect(await attempt(7)).toBeNull();
+    expect(await attempt(0, 'not-a')).toBeNull();
+    expect(await attempt(0, 'a', randomUUID())).toBeNull();
+    expect((await findExecution(handle.db, e.id))).toMatchObject({ state: { v: 1 }, version: 0 });
+    expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status])).toEqual([['a', 'queued']]);
+    expect(await listLogs(handle.db, e.id)).toEqual([]);
   });
 });
 

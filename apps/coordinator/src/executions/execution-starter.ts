@@ -52,6 +52,7 @@ export async function startExecution(
     executions: [],
     logs: [],
   });
+  deps.cache.set(executionId, { state, version: 0 });
   const { jobs, withdrawals } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
   deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, 'execution started');

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { Evaluate } from './drive-engine.js';
+import type { ExecutionStateCache } from './state-cache.js';
 
 /** What starting an execution and applying results need: the coordinator's shared services. */
 export interface TransitionDeps {
@@ -15,4 +16,6 @@ export interface TransitionDeps {
   logger: Logger;
   now: () => number;
   evaluate: Evaluate;
+  /** States of the executions this coordinator moved last (the one-round-trip path). */
+  cache: ExecutionStateCache;
 }

@@ -8,7 +8,12 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
   /** Status, variables, results and every step run with its output, error and timings. */
   app.get('/v1/executions/:executionId', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const [row, steps] = await Promise.all([findExecution(deps.db, executionId), listStepRuns(deps.db, executionId)]);
+    // One snapshot for both reads: a transition committing between them must not show a completed
+    // execution whose last step still looks queued.
+    const [row, steps] = await deps.db.transaction(async (tx) => [await findExecution(tx, executionId), await listStepRuns(tx, executionId)] as const, {
+      isolationLevel: 'repeatable read',
+      accessMode: 'read only',
+    });
     if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     return executionView(row, steps);
   });

@@ -1,6 +1,6 @@
 import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
 import type { StepResult } from '@agentic-flow/queue';
-import { runTransition, type ExecutionUpdate, type NewLog } from '@agentic-flow/store';
+import { runOptimisticTransition, runTransition, type ExecutionUpdate, type ExecutionVersion, type NewLog, type StepRunCompletion } from '@agentic-flow/store';
 import { driveEngine } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
@@ -8,75 +8,141 @@ import type { TransitionDeps } from '../executions/transition-deps.js';
 
 export type ApplyOutcome = 'applied' | 'ignored';
 
+interface Target {
+  id: string;
+  state: ExecutionState;
+  version: number;
+  changed: boolean;
+}
+
 /**
- * Applies a batch of worker results in one transaction (ARCHITECTURE.md invariant 2): lock the
- * executions, record each run's outcome if it is still in flight (invariant 3: duplicates and late
- * results change nothing), run the engine, write the new step runs and states, commit — then
- * enqueue the steps that became ready. Two round trips to PostgreSQL whatever the batch size.
+ * Applies a batch of worker results as one transaction (ARCHITECTURE.md invariant 2), recording each
+ * run's outcome only if it is still in flight (invariant 3), then enqueues what became ready.
+ *
+ * Fast path, one round trip: when this coordinator holds every execution's state (it made their
+ * last transition), the engine runs on those states and one statement writes everything over the
+ * versions it read — or, if any execution moved on or any result was a duplicate, writes nothing.
+ * Locking path, two round trips: lock the rows, record the results, run the engine on the stored
+ * states, write, commit. The fast path falling back costs one wasted statement, never a wrong write.
  */
 export function createResultApplier(deps: TransitionDeps): (results: StepResult[]) => Promise<ApplyOutcome[]> {
+  const { cache } = deps;
   return async (results) => {
     const now = deps.now();
-    const outcomes: ApplyOutcome[] = results.map(() => 'ignored');
-    const effects = new Effects();
-    const reads = {
-      lock: [...new Set(results.map((r) => r.executionId))],
-      complete: results.map((r) => ({
-        id: r.stepRunId,
-        executionId: r.executionId,
-        attempt: r.attempt,
-        status: r.outcome,
-        ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        workerId: r.workerId,
-      })),
-    };
+    const ids = [...new Set(results.map((r) => r.executionId))];
+    const completions = results.map((r) => completion(r));
 
-    const { stepRuns } = await runTransition(deps.pool, reads, async ({ executions: locked, completed }) => {
-      const executions = new Map(locked.map((e) => [e.id, { ...e, state: e.state as ExecutionState, changed: false }]));
-      const applied = new Map(completed.map((key) => [key.id, key]));
-      const logs: NewLog[] = [];
-      for (const [index, result] of results.entries()) {
-        const run = applied.get(result.stepRunId);
-        const execution = executions.get(result.executionId);
-        // A run completed under another execution's id is a forged or broken result: not applied.
-        if (!run || !execution || run.executionId !== execution.id) continue;
-        const workflow = await deps.registry.compiled(execution.workflowId, execution.workflowVersion);
-        const event: EngineEvent =
-          result.outcome === 'succeeded'
-            ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), at: now }
-            : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, at: now };
-        const decision = await driveEngine(workflow, execution.state, event, deps.evaluate);
-        outcomes[index] = 'applied';
-        if (decision.ignored) deps.logger.warn({ executionId: execution.id, stepRunId: result.stepRunId, reason: decision.ignored }, 'result recorded but not applied');
-        else {
-          execution.state = decision.state;
-          execution.changed = true;
-          effects.add(execution, workflow, decision.commands);
-        }
-        for (const log of result.logs) {
-          logs.push({ executionId: execution.id, stepRunId: result.stepRunId, stepId: execution.state.nodes[run.instanceKey]?.stepId ?? null, level: log.level, message: log.message, at: new Date(log.at) });
-        }
+    const cached = ids.map((id) => ({ id, entry: cache.get(id) }));
+    if (cached.every((c) => c.entry !== undefined)) {
+      const targets = new Map(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false }]));
+      const applied = await applyInMemory(deps, results, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
+      const outcome = await runOptimisticTransition(deps.pool, {
+        completions,
+        // Every execution of the batch is written, changed or not, so each one's version is checked.
+        executions: [...targets.values()].map((t) => update(t, now)),
+        stepRuns: applied.effects.stepRunWrites(),
+        logs: applied.logs,
+      });
+      if (outcome) {
+        remember(deps, targets, outcome.versions);
+        await finish(deps, applied, outcome.stepRuns);
+        return applied.outcomes;
       }
-      const updates: ExecutionUpdate[] = [];
-      for (const { id, state, changed } of executions.values()) {
-        if (!changed) continue;
-        updates.push({
-          id,
-          status: state.status,
-          state,
-          error: state.error,
-          startedAt: state.startedAt === null ? null : new Date(state.startedAt),
-          finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
-          updatedAt: new Date(now),
-        });
-      }
-      return { writes: { stepRuns: effects.stepRunWrites(), executions: updates, logs }, value: undefined };
+      ids.forEach((id) => cache.delete(id));
+    }
+
+    let applied!: Awaited<ReturnType<typeof applyInMemory>>;
+    let targets!: Map<string, Target>;
+    const { stepRuns, versions } = await runTransition(deps.pool, { lock: ids, complete: completions }, async ({ executions, completed }) => {
+      targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false }]));
+      const runs = new Map(completed.map((key) => [key.id, key]));
+      applied = await applyInMemory(deps, results, targets, (r) => runs.get(r.stepRunId), now);
+      const updates = [...targets.values()].filter((t) => t.changed).map((t) => update(t, now));
+      return { writes: { stepRuns: applied.effects.stepRunWrites(), executions: updates, logs: applied.logs }, value: undefined };
     });
-    const { jobs, withdrawals } = effects.afterCommit(stepRuns);
-    await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
-    for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
-    return outcomes;
+    remember(deps, targets, versions);
+    await finish(deps, applied, stepRuns);
+    return applied.outcomes;
   };
+}
+
+function completion(r: StepResult): StepRunCompletion {
+  return {
+    id: r.stepRunId,
+    executionId: r.executionId,
+    instanceKey: r.instanceKey,
+    attempt: r.attempt,
+    status: r.outcome,
+    ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    workerId: r.workerId,
+  };
+}
+
+/** Runs the engine for each result on the targets' states, in memory; collects what to write. */
+async function applyInMemory(
+  deps: TransitionDeps,
+  results: StepResult[],
+  targets: Map<string, Target>,
+  runOf: (result: StepResult) => { executionId: string; instanceKey: string; attempt: number } | undefined,
+  now: number,
+): Promise<{ effects: Effects; logs: NewLog[]; outcomes: ApplyOutcome[]; ignored: Record<string, string>[] }> {
+  const effects = new Effects();
+  const ignored: Record<string, string>[] = [];
+  const logs: NewLog[] = [];
+  const outcomes: ApplyOutcome[] = results.map(() => 'ignored');
+  for (const [index, result] of results.entries()) {
+    const run = runOf(result);
+    const target = targets.get(result.executionId);
+    // A run completed under another execution's id is a forged or broken result: not applied.
+    if (!run || !target || run.executionId !== target.id) continue;
+    const { state } = target;
+    const workflow = await deps.registry.compiled(state.workflowId, state.workflowVersion);
+    const event: EngineEvent =
+      result.outcome === 'succeeded'
+        ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), at: now }
+        : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, at: now };
+    const decision = await driveEngine(workflow, state, event, deps.evaluate);
+    outcomes[index] = 'applied';
+    if (decision.ignored) ignored.push({ executionId: target.id, stepRunId: result.stepRunId, reason: decision.ignored });
+    else {
+      target.state = decision.state;
+      target.changed = true;
+      effects.add({ id: target.id, workflowId: state.workflowId, workflowVersion: state.workflowVersion }, workflow, decision.commands);
+    }
+    for (const log of result.logs) {
+      logs.push({ executionId: target.id, stepRunId: result.stepRunId, stepId: target.state.nodes[run.instanceKey]?.stepId ?? null, level: log.level, message: log.message, at: new Date(log.at) });
+    }
+  }
+  return { effects, logs, outcomes, ignored };
+}
+
+function update(target: Target, now: number): ExecutionUpdate {
+  const { state } = target;
+  return {
+    id: target.id,
+    version: target.version,
+    status: state.status,
+    state,
+    error: state.error,
+    startedAt: state.startedAt === null ? null : new Date(state.startedAt),
+    finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
+    updatedAt: new Date(now),
+  };
+}
+
+/** The states just written become the cache's, at the versions PostgreSQL returned. */
+function remember(deps: TransitionDeps, targets: Map<string, Target>, versions: ExecutionVersion[]): void {
+  const written = new Map(versions.map((v) => [v.id, v.version]));
+  for (const target of targets.values()) deps.cache.set(target.id, { state: target.state, version: written.get(target.id) ?? target.version });
+}
+
+/** After commit: enqueue, and report what was recorded but not applied (only now is it final). */
+async function finish(deps: TransitionDeps, applied: Awaited<ReturnType<typeof applyInMemory>>, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
+  const { effects } = applied;
+  for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');
+  const { jobs, withdrawals } = effects.afterCommit(keys);
+  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
 }

@@ -1,4 +1,4 @@
-import { check, foreignKey, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { oneOf } from './one-of.js';
 import { EXECUTION_STATUSES } from './statuses.js';
 import { workflowDefinitions } from './workflow-definitions.js';
@@ -12,6 +12,8 @@ export const workflowExecutions = pgTable(
     workflowVersion: text('workflow_version').notNull(),
     status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
     state: jsonb('state').notNull(),
+    /** Bumped by every transition: a coordinator applying from its cached state checks it (optimistic concurrency). */
+    version: integer('version').notNull().default(0),
     variables: jsonb('variables').$type<Record<string, unknown>>().notNull(),
     error: jsonb('error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -14,11 +14,18 @@ export interface LockedExecution {
   workflowVersion: string;
   status: ExecutionStatus;
   state: unknown;
+  version: number;
 }
+
+/**
+ * Each statement takes its rows as one jsonb value, written either as a literal (`jsonLiteral`, for
+ * multi-statement round trips) or as a parameter (`$1::jsonb`, for a prepared statement).
+ */
+export type Payload = string;
 
 /** Locks rows in id order, so coordinators locking overlapping sets never deadlock. */
 export function lockExecutionsSql(ids: readonly string[]): string {
-  return `select id, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state
+  return `select id, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
             from workflow_executions
            where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))
            order by id for update`;
@@ -37,6 +44,8 @@ export interface StepRunCompletion {
   id: string;
   /** The execution the result claims; a run of another execution is left alone. */
   executionId: string;
+  /** When given, the run must have this instance key too (the one-statement path relies on it). */
+  instanceKey?: string;
   attempt: number;
   status: 'succeeded' | 'failed';
   output?: unknown;
@@ -47,17 +56,24 @@ export interface StepRunCompletion {
   workerId: string;
 }
 
+/** `output` is wrapped so a JSON null output stays distinguishable from "no output" (SQL NULL). */
+function wrapOutputs<T extends { output?: unknown }>(rows: readonly T[]): T[] {
+  return rows.map((r) => ({ ...r, output: r.output === undefined ? undefined : { value: r.output } }));
+}
+
+export const completionsPayload = wrapOutputs<StepRunCompletion>;
+
 /** Only runs still in flight with the same attempt change: a duplicate or late result matches nothing. */
-export function completeStepRunsSql(completions: readonly StepRunCompletion[]): string {
-  // `output` is wrapped so a JSON null output stays distinguishable from "no output" (SQL NULL).
-  const payload = completions.map((c) => ({ ...c, output: c.output === undefined ? undefined : { value: c.output } }));
+export function completeStepRunsSql(completions: readonly StepRunCompletion[] | Payload, returning = true): string {
+  const payload = typeof completions === 'string' ? completions : jsonLiteral(completionsPayload(completions));
   return `update step_runs as s
              set status = v.status, output = v.output -> 'value', error = v.error,
                  started_at = to_timestamp(v."startedAt" / 1000), finished_at = to_timestamp(v."finishedAt" / 1000), worker_id = v."workerId"
-            from jsonb_to_recordset(${jsonLiteral(payload)})
-              as v(id uuid, "executionId" uuid, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text)
+            from jsonb_to_recordset(${payload})
+              as v(id uuid, "executionId" uuid, "instanceKey" text, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text)
            where s.id = v.id and s.execution_id = v."executionId" and s.attempt = v.attempt and s.status in ('queued', 'running')
-          returning s.id, s.execution_id as "executionId", s.instance_key as "instanceKey", s.attempt`;
+             and (v."instanceKey" is null or s.instance_key = v."instanceKey")
+          ${returning ? `returning s.id, s.execution_id as "executionId", s.instance_key as "instanceKey", s.attempt` : 'returning 1'}`;
 }
 
 export interface StepRunWrite {
@@ -76,12 +92,14 @@ export interface StepRunWrite {
   finishedAt?: Date | null;
 }
 
+export const stepRunsPayload = wrapOutputs<StepRunWrite>;
+
 /** Inserts runs, or updates the one with the same (execution, instance key, attempt), keeping its id. */
-export function upsertStepRunsSql(rows: readonly StepRunWrite[]): string {
-  const payload = rows.map((r) => ({ ...r, output: r.output === undefined ? undefined : { value: r.output } }));
+export function upsertStepRunsSql(rows: readonly StepRunWrite[] | Payload): string {
+  const payload = typeof rows === 'string' ? rows : jsonLiteral(stepRunsPayload(rows));
   return `insert into step_runs (id, execution_id, step_id, instance_key, step_type, attempt, status, input, output, error, queued_at, started_at, finished_at)
           select v.id, v."executionId", v."stepId", v."instanceKey", v."stepType", v.attempt, v.status, v.input, v.output -> 'value', v.error, v."queuedAt", v."startedAt", v."finishedAt"
-            from jsonb_to_recordset(${jsonLiteral(payload)})
+            from jsonb_to_recordset(${payload})
               as v(id uuid, "executionId" uuid, "stepId" text, "instanceKey" text, "stepType" text, attempt int, status text,
                    input jsonb, output jsonb, error jsonb, "queuedAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz)
           on conflict (execution_id, instance_key, attempt) do update
@@ -95,6 +113,8 @@ export function upsertStepRunsSql(rows: readonly StepRunWrite[]): string {
 
 export interface ExecutionUpdate {
   id: string;
+  /** The version the update was computed from; the row's becomes version + 1. */
+  version: number;
   status: ExecutionStatus;
   state: unknown;
   error: ExecutionError | null;
@@ -103,13 +123,24 @@ export interface ExecutionUpdate {
   updatedAt: Date;
 }
 
-export function updateExecutionsSql(updates: readonly ExecutionUpdate[]): string {
+/**
+ * Writes new states, each only over the version it was computed from; returns the new versions.
+ * A row whose version moved on is left alone (and missing from the answer).
+ */
+export function updateExecutionsSql(updates: readonly ExecutionUpdate[] | Payload): string {
+  const payload = typeof updates === 'string' ? updates : jsonLiteral(updates);
   return `update workflow_executions as e
-             set status = v.status, state = v.state, error = v.error,
+             set status = v.status, state = v.state, error = v.error, version = e.version + 1,
                  started_at = v."startedAt", finished_at = v."finishedAt", updated_at = v."updatedAt"
-            from jsonb_to_recordset(${jsonLiteral(updates)})
-              as v(id uuid, status text, state jsonb, error jsonb, "startedAt" timestamptz, "finishedAt" timestamptz, "updatedAt" timestamptz)
-           where e.id = v.id`;
+            from jsonb_to_recordset(${payload})
+              as v(id uuid, version int, status text, state jsonb, error jsonb, "startedAt" timestamptz, "finishedAt" timestamptz, "updatedAt" timestamptz)
+           where e.id = v.id and e.version = v.version
+          returning e.id, e.version`;
+}
+
+export interface ExecutionVersion {
+  id: string;
+  version: number;
 }
 
 export interface NewExecution {
@@ -143,9 +174,10 @@ export interface NewLog {
   at: Date;
 }
 
-export function insertLogsSql(logs: readonly NewLog[]): string {
+export function insertLogsSql(logs: readonly NewLog[] | Payload): string {
+  const payload = typeof logs === 'string' ? logs : jsonLiteral(logs);
   return `insert into workflow_logs (execution_id, step_run_id, step_id, level, message, at)
           select v."executionId", v."stepRunId", v."stepId", v.level, v.message, v.at
-            from jsonb_to_recordset(${jsonLiteral(logs)})
+            from jsonb_to_recordset(${payload})
               as v("executionId" uuid, "stepRunId" uuid, "stepId" text, level text, message text, at timestamptz)`;
 }

@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import {
+  completeStepRunsSql,
+  completionsPayload,
+  insertLogsSql,
+  stepRunsPayload,
+  updateExecutionsSql,
+  upsertStepRunsSql,
+  type ExecutionUpdate,
+  type NewLog,
+  type StepRunCompletion,
+  type StepRunWrite,
+} from './statements.js';
+
+export interface OptimisticTransition {
+  completions: readonly StepRunCompletion[];
+  /** New states, each with the version it was computed from. */
+  executions: readonly ExecutionUpdate[];
+  stepRuns: readonly StepRunWrite[];
+  logs: readonly NewLog[];
+}
+
+/** The message `af_assert` raises when the guard fails: the caller falls back to the locking path. */
+export const STALE_TRANSITION = 'af: stale transition';
+
+/**
+ * A whole transition as ONE statement, for a coordinator that already holds the executions'
+ * states: data-modifying CTEs record the results, write the states over their expected versions,
+ * insert the new runs and the logs; the final `af_assert` aborts everything unless every result
+ * matched an in-flight run and every execution was still at the version the states were computed
+ * from. No `SELECT … FOR UPDATE` round trip: the version check is the lock. The text never changes
+ * (the rows are four jsonb parameters, empty arrays included), so it is prepared once per
+ * connection and PostgreSQL skips parsing and planning afterwards.
+ */
+const TEXT = `with done as (${completeStepRunsSql('$1::jsonb', false)}),
+     exec as (${updateExecutionsSql('$2::jsonb')}),
+     runs as (${upsertStepRunsSql('$3::jsonb')}),
+     logs as (${insertLogsSql('$4::jsonb')})
+select af_assert((select count(*) from done) = jsonb_array_length($1::jsonb)
+                 and (select count(*) from exec) = jsonb_array_length($2::jsonb), '${STALE_TRANSITION}') as ok,
+       (select coalesce(json_agg(exec), '[]'::json) from exec) as versions,
+       (select coalesce(json_agg(runs), '[]'::json) from runs) as runs`;
+
+export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConfig {
+  return {
+    name: 'af_optimistic_transition_v1',
+    text: TEXT,
+    values: [
+      JSON.stringify(completionsPayload(t.completions)),
+      JSON.stringify(t.executions),
+      JSON.stringify(stepRunsPayload(t.stepRuns)),
+      JSON.stringify(t.logs),
+    ],
+  };
+}
