@@ -54,7 +54,9 @@ async function main(): Promise<void> {
     for (const config of configs) {
       log(`throughput ${shape.name}: ${config.workers} worker(s), ${config.coordinators} coordinator(s)`);
       const runs = await throughput(shape, { ...config, repetitions: plan.repetitions });
-      rows.push({ shape: shape.name, ...config, stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)), executionsPerSec: summarize(runs.map((r) => r.executionsPerSec)) });
+      const components = Object.keys(runs[0]!.cpuMsPerStep);
+      const cpuMsPerStep = Object.fromEntries(components.map((c) => [c, percentile(runs.map((r) => r.cpuMsPerStep[c] ?? 0), 50)]));
+      rows.push({ shape: shape.name, ...config, stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)), executionsPerSec: summarize(runs.map((r) => r.executionsPerSec)), cpuMsPerStep });
     }
   }
 

@@ -8,6 +8,8 @@ export interface ThroughputRow {
   coordinators: number;
   stepsPerSec: Summary;
   executionsPerSec: Summary;
+  /** Median over runs of the CPU milliseconds each component spent per step. */
+  cpuMsPerStep: Record<string, number>;
 }
 
 export interface BenchReport {
@@ -98,6 +100,13 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push('All executions started at once through the API, timed until the last one completed. (a) 200 executions of a 10-step chain; (b) one execution of a parallel step with 1,000 branches; (c) 1,000 single-step executions. Worker processes consume `script` with concurrency 4 each.', '');
   lines.push('| workload | worker processes | coordinators | steps/s | executions/s |', '| --- | --- | --- | --- | --- |');
   for (const r of report.throughput) lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${fmt(r.stepsPerSec, 0)} | ${fmt(r.executionsPerSec, 1)} |`);
+  const components = ['coordinator', 'workers', 'postgres', 'redis', 'bench'];
+  lines.push('', 'CPU time per step, by process (from /proc; `bench` is this harness: API calls and polling):', '');
+  lines.push(`| workload | worker processes | coordinators | ${components.join(' | ')} | total |`, `| --- | --- | --- | ${components.map(() => '---').join(' | ')} | --- |`);
+  for (const r of report.throughput) {
+    const total = components.reduce((sum, c) => sum + (r.cpuMsPerStep[c] ?? 0), 0);
+    lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${components.map((c) => `${(r.cpuMsPerStep[c] ?? 0).toFixed(3)} ms`).join(' | ')} | ${total.toFixed(3)} ms |`);
+  }
   lines.push('', '## Peer: DBOS Transact, same PostgreSQL, same run', '');
   lines.push('The same 10-step workload (200 workflows of 10 no-op steps, every step checkpointed) on DBOS Transact.', '');
   lines.push('| engine | in flight | steps/s |', '| --- | --- | --- |');
