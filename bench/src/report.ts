@@ -101,7 +101,7 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push('| workload | worker processes | coordinators | steps/s | executions/s |', '| --- | --- | --- | --- | --- |');
   for (const r of report.throughput) lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${fmt(r.stepsPerSec, 0)} | ${fmt(r.executionsPerSec, 1)} |`);
   const components = ['coordinator', 'workers', 'postgres', 'redis', 'bench'];
-  lines.push('', 'CPU time per step, by process (from /proc; `bench` is this harness: API calls and polling):', '');
+  lines.push('', 'CPU time per step, by process (from /proc; `bench` is this harness: API calls and polling; `postgres` sums the server processes alive at both ends of a run, so a connection opened and closed within it is missed):', '');
   lines.push(`| workload | worker processes | coordinators | ${components.join(' | ')} | total |`, `| --- | --- | --- | ${components.map(() => '---').join(' | ')} | --- |`);
   for (const r of report.throughput) {
     const total = components.reduce((sum, c) => sum + (r.cpuMsPerStep[c] ?? 0), 0);

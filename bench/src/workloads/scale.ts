@@ -27,7 +27,13 @@ async function holdingServer(): Promise<{ url: string; release(): void; close():
   };
 }
 
-async function sampleRss(pid: number, samples = 5, gapMs = 400): Promise<number> {
+/**
+ * RSS once the burst of API calls that started the executions is over: V8 returns garbage-laden
+ * heap pages only after a quiet moment, and what the target is about is what the coordinator
+ * retains per execution in flight, not the garbage of starting them.
+ */
+async function sampleRss(pid: number, samples = 5, gapMs = 400, settleMs = 5_000): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   const values: number[] = [];
   for (let i = 0; i < samples; i++) {
     values.push(await BenchCluster.rssMb(pid));
@@ -51,7 +57,7 @@ export async function coordinatorRss(small: number, large: number): Promise<{ id
   try {
     const coordinator = cluster.coordinators[0]!;
     await cluster.client(0).createWorkflow(waiting('waiting', server.url));
-    const idleMb = await sampleRss(coordinator.pid, 3);
+    const idleMb = await sampleRss(coordinator.pid, 3, 400, 1_000);
     await startExecutions(cluster, 'waiting', small);
     await waitRunning(cluster, small);
     const smallMb = await sampleRss(coordinator.pid);

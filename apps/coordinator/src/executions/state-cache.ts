@@ -28,7 +28,7 @@ export class ExecutionStateCache {
   set(id: string, entry: CachedExecution): void {
     this.entries.delete(id);
     // A settled execution gets no more transitions worth a fast path: free the memory.
-    if (entry.state.status === 'completed' || entry.state.status === 'cancelled') return;
+    if (entry.state.status === 'completed' || entry.state.status === 'cancelled' || this.capacity === 0) return;
     this.entries.set(id, entry);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
