@@ -18,7 +18,7 @@ export interface MachineInfo {
 export async function machineInfo(databaseUrl: string, redisUrl: string): Promise<MachineInfo> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const postgres = ((await client.query<{ v: string }>('show server_version')).rows[0]?.v ?? '?').split(' ')[0]!;
+  const postgres = ((await client.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]?.v ?? '?').split(' ')[0]!;
   await client.end();
   const redis = new Redis(redisUrl);
   const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';

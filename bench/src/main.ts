@@ -117,22 +117,23 @@ async function main(): Promise<void> {
   log(`wrote ${outDir}RESULTS.md and ${outDir}results.json`);
 }
 
+/** Versions of the libraries on the hot path, read from the packages that depend on them. */
 async function versions(): Promise<Record<string, string>> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
   const version = async (pkg: string, from: string) => {
     try {
-      const { createRequire } = await import('node:module');
-      const require = createRequire(new URL(from, import.meta.url));
-      return (JSON.parse(await readFile(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+      return (JSON.parse(await readFile(`${root}${from}/node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
     } catch {
       return '?';
     }
   };
   return {
-    bullmq: await version('bullmq', '../package.json'),
-    pg: await version('pg', '../package.json'),
-    'drizzle-orm': await version('drizzle-orm', '../../packages/store/package.json'),
-    'isolated-vm': await version('isolated-vm', '../../packages/sandbox/package.json'),
-    fastify: await version('fastify', '../../apps/coordinator/package.json'),
+    bullmq: await version('bullmq', 'packages/queue'),
+    ioredis: await version('ioredis', 'packages/queue'),
+    pg: await version('pg', 'packages/store'),
+    'drizzle-orm': await version('drizzle-orm', 'packages/store'),
+    'isolated-vm': await version('isolated-vm', 'packages/sandbox'),
+    fastify: await version('fastify', 'apps/coordinator'),
   };
 }
 
