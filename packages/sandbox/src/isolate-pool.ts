@@ -28,10 +28,6 @@ export interface IsolatePoolOptions {
   retireAtHeapMb?: number;
   /** Compiled user scripts (functions in the realm) cached per isolate. Default 32. */
   maxCachedScripts?: number;
-  /**
-   * @deprecated Ignored. Runs no longer get a context each: an isolate has one realm for its life.
-   */
-  prewarmContexts?: boolean;
   /** Name used in errors (`SandboxClosedError`). */
   name?: string;
 }

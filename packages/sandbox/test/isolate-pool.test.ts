@@ -3,7 +3,7 @@ import { IsolatePool, SandboxClosedError } from '@agentic-flow/sandbox';
 
 describe('IsolatePool', () => {
   it('reuses a released isolate for the same memory limit only', async () => {
-    const pool = new IsolatePool({ prewarmContexts: false });
+    const pool = new IsolatePool();
     try {
       const first = await pool.acquire(16);
       pool.release(first, true);
@@ -18,7 +18,7 @@ describe('IsolatePool', () => {
   });
 
   it('retires unhealthy and worn-out isolates', async () => {
-    const pool = new IsolatePool({ maxRunsPerIsolate: 2, prewarmContexts: false });
+    const pool = new IsolatePool({ maxRunsPerIsolate: 2 });
     try {
       const sick = await pool.acquire(16);
       pool.release(sick, false);
@@ -35,7 +35,7 @@ describe('IsolatePool', () => {
   });
 
   it('keeps at most maxIdlePerLimit idle isolates', async () => {
-    const pool = new IsolatePool({ maxIdlePerLimit: 1, prewarmContexts: false });
+    const pool = new IsolatePool({ maxIdlePerLimit: 1 });
     try {
       const a = await pool.acquire(16);
       const b = await pool.acquire(16);
@@ -49,7 +49,7 @@ describe('IsolatePool', () => {
   });
 
   it('makes acquirers wait in order beyond maxIsolates, honours abort, and fails waiters on close', async () => {
-    const pool = new IsolatePool({ maxIsolates: 1, prewarmContexts: false });
+    const pool = new IsolatePool({ maxIsolates: 1 });
     const held = await pool.acquire(16);
     const order: string[] = [];
     const second = pool.acquire(16).then((p) => (order.push('second'), p));
