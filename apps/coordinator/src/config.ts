@@ -18,6 +18,17 @@ export const ConfigSchema = z.object({
   BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   /** Time limit of one condition or loop expression. */
   EXPRESSION_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
+  /** `maxConcurrentWorkflows`: running and paused executions at once; more wait pending, oldest first. 0: no limit. */
+  MAX_CONCURRENT_WORKFLOWS: z.coerce.number().int().min(0).default(0),
+  /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */
+  ENABLE_SNAPSHOTS: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  SNAPSHOT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How often the leader reconciles, snapshots and admits. */
+  MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** A run in flight this long without a live job is enqueued again. */
+  RECONCILE_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** A result a crashed coordinator held unacknowledged this long is taken over by another. */
+  RESULT_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(15_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });

@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { CoordinatorConfig } from './config.js';
+import { admitPending } from './executions/admission.js';
+import { AdmissionScheduler } from './executions/admission-scheduler.js';
 import { createExpressionRunner } from './executions/expression-runner.js';
+import type { TransitionDeps } from './executions/transition-deps.js';
+import { LeaderElection } from './maintenance/leader-election.js';
+import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
+import { registerLifecycleRoutes } from './http/lifecycle-routes.js';
 import { ExecutionStateCache } from './executions/state-cache.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -37,12 +43,28 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   // One small pool of isolates serves every condition and loop expression of this coordinator.
   const evaluator = new ExpressionEvaluator();
   const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression: (expression) => evaluator.check(expression) });
-  const deps = { db: database.db, pool: database.pool, registry, queues, logger, now, evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS), cache: new ExecutionStateCache(config.STATE_CACHE_SIZE) };
+  const deps: TransitionDeps = {
+    db: database.db,
+    pool: database.pool,
+    registry,
+    queues,
+    logger,
+    now,
+    evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS),
+    cache: new ExecutionStateCache(config.STATE_CACHE_SIZE),
+    maxConcurrentWorkflows: config.MAX_CONCURRENT_WORKFLOWS,
+    snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
+    onSettled: () => (config.MAX_CONCURRENT_WORKFLOWS > 0 ? admission.request() : undefined),
+    admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
+  };
+  const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
+  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS }, logger);
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
   registerHealthRoutes(server, { db: database.db, redis: producer });
   registerWorkflowRoutes(server, deps);
   registerExecutionRoutes(server, deps);
+  registerLifecycleRoutes(server, deps);
 
   const results = new ResultConsumer({
     blocking,
@@ -50,6 +72,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     prefix: config.BULLMQ_PREFIX,
     consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     batchSize: config.RESULT_BATCH_SIZE,
+    claimIdleMs: config.RESULT_CLAIM_IDLE_MS,
     apply: createResultApplier(deps),
     logger,
   });
@@ -58,11 +81,13 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     async start() {
       await server.listen({ host: config.HOST, port: config.PORT });
       await results.start();
+      maintenance.start();
       const address = server.server.address() as AddressInfo;
       return { host: address.address, port: address.port };
     },
     async stop() {
       await server.close();
+      await maintenance.stop();
       await results.close();
       await queues.close();
       producer.disconnect();

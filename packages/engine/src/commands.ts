@@ -43,9 +43,22 @@ export interface RecordStepCommand {
   at: number;
 }
 
-/** Withdraw a queued step (execution cancelled): the shell marks its run cancelled and removes its job. */
+/** Withdraw a queued step for good (execution cancelled, restored, or its scope failed): the shell marks its run cancelled and removes its job. */
 export interface CancelStepCommand {
   type: 'cancel-step';
+  key: string;
+  stepId: string;
+  attempt: number;
+  at: number;
+}
+
+/**
+ * Remove a queued step's job before a worker takes it (execution paused). The step run stays
+ * queued: a job a worker already holds finishes and its result applies, even while paused; resume
+ * sends the step again with the same attempt (a `run-step` for the same step run).
+ */
+export interface WithdrawStepCommand {
+  type: 'withdraw-step';
   key: string;
   stepId: string;
   attempt: number;
@@ -73,4 +86,10 @@ export interface ExecutionSettledCommand {
   at: number;
 }
 
-export type EngineCommand = RunStepCommand | RecordStepCommand | CancelStepCommand | EvaluateCommand | ExecutionSettledCommand;
+export type EngineCommand =
+  | RunStepCommand
+  | RecordStepCommand
+  | CancelStepCommand
+  | WithdrawStepCommand
+  | EvaluateCommand
+  | ExecutionSettledCommand;

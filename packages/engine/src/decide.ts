@@ -4,8 +4,11 @@ import type { CompiledWorkflow } from './compiled-workflow.js';
 import type { EngineEvent, ExpressionEvent, StepResultEvent } from './events.js';
 import type { ExecutionState } from './execution-state.js';
 import { loopEvaluated } from './loop-step.js';
+import { pause, resumePaused } from './pause.js';
+import { restore } from './restore.js';
+import { retry } from './retry.js';
 import { stepKinds } from './step-kinds.js';
-import { Transition } from './transition.js';
+import { Transition, withoutProgress } from './transition.js';
 
 export interface Decision {
   state: ExecutionState;
@@ -45,11 +48,12 @@ function apply(t: Transition, event: EngineEvent): string | undefined {
     case 'expression.evaluated':
       return applyExpression(t, event);
     case 'pause':
-      return t.lifecycle('PAUSE') ? undefined : `cannot pause an execution that is ${t.state.status}`;
+      return pause(t);
     case 'resume':
-      if (!t.lifecycle('RESUME')) return `cannot resume an execution that is ${t.state.status}`;
-      for (const [key, node] of Object.entries(t.state.nodes)) if (node.status === 'ready') t.launch(key, node.stepId, node.attempt);
-      return undefined;
+      // One public event, two lifecycle moves: continue a paused execution, or retry a failed one.
+      return t.state.status === 'failed' ? retry(t) : resumePaused(t);
+    case 'restore':
+      return restore(t, event.snapshot);
     case 'cancel':
       if (!t.lifecycle('CANCEL')) return `cannot cancel an execution that is ${t.state.status}`;
       t.cancelWhere(() => true);
@@ -68,7 +72,7 @@ function applyResult(t: Transition, event: StepResultEvent): string | undefined 
     t.fail(event.key, event.error, false);
     return undefined;
   }
-  t.setNode(event.key, { ...node, status: 'succeeded', output: event.output });
+  t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output });
   if (event.variableUpdates) t.applyVariableUpdates(event.key, event.variableUpdates);
   // A failed execution still records what its in-flight steps did (so resuming reuses it) but starts nothing.
   t.settled(event.key);

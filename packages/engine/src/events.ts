@@ -1,4 +1,5 @@
 import type { StepError } from '@agentic-flow/spec';
+import type { ExecutionState } from './execution-state.js';
 
 /** The value of an expression the engine asked for, as the coordinator's sandbox computed it. */
 export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown } | { ok: false; error: StepError };
@@ -12,8 +13,12 @@ export type EngineEvent =
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; at: number }
   | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; at: number }
   | { type: 'pause'; at: number }
+  /** From `paused`: continue. From `failed`: retry what failed, keeping what succeeded. */
   | { type: 'resume'; at: number }
-  | { type: 'cancel'; at: number };
+  | { type: 'cancel'; at: number }
+  /** Go back to `snapshot` (a state of this same execution, saved earlier) and continue from there. */
+  | { type: 'restore'; snapshot: ExecutionState; at: number };
 
 export type StepResultEvent = Extract<EngineEvent, { type: 'step.succeeded' | 'step.failed' }>;
 export type ExpressionEvent = Extract<EngineEvent, { type: 'expression.evaluated' }>;
+export type RestoreEvent = Extract<EngineEvent, { type: 'restore' }>;

@@ -24,6 +24,12 @@ export interface NodeState {
   awaiting?: 'loop-condition' | 'loop-break';
   /** parallel with `failFast: false`: every branch failure so far. */
   failures?: { branch: string; error: StepError }[];
+  /**
+   * queued: its job was withdrawn by a pause and not sent again yet. A resume sends every queued
+   * step again anyway; this flag is for an execution that failed while paused, whose retry must
+   * send these (nothing else would ever run them) but not the steps still really in flight.
+   */
+  withdrawn?: boolean;
 }
 
 /**
@@ -50,6 +56,13 @@ export interface ExecutionState {
   startedAt: number | null;
   finishedAt: number | null;
   error: ExecutionError | null;
+  /**
+   * The highest attempt an instance key has used, where that is more than its node's attempt (or it
+   * has no node): skipped nodes a retry removed, nodes a restore dropped or rolled back. A step run
+   * is keyed by (instance key, attempt), so the next instance of such a key takes a greater attempt
+   * and opens a new step run, and a late result of an old one can never match it.
+   */
+  usedAttempts?: Record<string, number>;
 }
 
 export interface CreateExecutionOptions {

@@ -2,7 +2,7 @@ export { executionLifecycle, nextStatus, allowedEvents } from './lifecycle-machi
 export type { LifecycleEvent } from './lifecycle-machine.js';
 export { createExecutionState, isSettled, SETTLED_NODE_STATUSES, ACTIVE_NODE_STATUSES } from './execution-state.js';
 export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus } from './execution-state.js';
-export type { EngineEvent, ExpressionEvent, ExpressionOutcome, ExpressionPurpose, StepResultEvent } from './events.js';
+export type { EngineEvent, ExpressionEvent, ExpressionOutcome, ExpressionPurpose, RestoreEvent, StepResultEvent } from './events.js';
 export type {
   CancelStepCommand,
   EngineCommand,
@@ -13,6 +13,7 @@ export type {
   RunStepCommand,
   ScopePayload,
   StepContextPayload,
+  WithdrawStepCommand,
 } from './commands.js';
 export { compileWorkflow, stepOf } from './compiled-workflow.js';
 export type { CompiledWorkflow, ScopeRegion } from './compiled-workflow.js';
@@ -20,3 +21,4 @@ export { instanceKey, frameOf, iterationFrame, parseIterationFrame } from './ins
 export { visibleResults, loopInfo } from './scope.js';
 export { decide } from './decide.js';
 export type { Decision } from './decide.js';
+export { stepScope } from './step-scope.js';

@@ -1,6 +1,7 @@
 import { stepError, type LoopStep, type StepError } from '@agentic-flow/spec';
 import type { ExpressionOutcome, ExpressionPurpose } from './events.js';
-import { frameOf, iterationFrame } from './instance-key.js';
+import type { NodeState } from './execution-state.js';
+import { frameOf, instanceKey, iterationFrame } from './instance-key.js';
 import type { Transition } from './transition.js';
 
 /**
@@ -69,17 +70,49 @@ export function iterationProgress(t: Transition, frame: string, root: string): v
   const { loopKey, iteration } = t.loopOfFrame(frame);
   const node = t.node(loopKey);
   if (node?.status !== 'running' || node.iteration !== iteration || node.awaiting !== undefined) return;
+  // Its output already recorded: the iteration ended and the loop is (or was, before it failed) at its break condition.
+  if ((node.outputs ?? []).length > iteration) return;
   if (!t.scopeDone(frame, root)) return;
   const step = t.step(node.stepId) as LoopStep;
-  const outputs = [...(node.outputs ?? []), t.scopeOutput(frame, root)];
+  iterationDone(t, loopKey, step, { ...node, outputs: [...(node.outputs ?? []), t.scopeOutput(frame, root)] });
+}
+
+/** Iteration `node.iteration` is over and its output is in `node.outputs`: break, or go on. */
+function iterationDone(t: Transition, key: string, step: LoopStep, node: NodeState): void {
+  const iteration = node.iteration ?? 0;
   if (step.config.breakCondition !== undefined) {
-    t.setNode(loopKey, { ...node, outputs, awaiting: 'loop-break' });
-    const scope = { ...t.scopeOf(frameOf(loopKey), step.id, frame), loop: { iteration } };
-    t.emit({ type: 'evaluate', key: loopKey, purpose: 'loop-break', expression: step.config.breakCondition, scope, at: t.at });
+    t.setNode(key, { ...node, awaiting: 'loop-break' });
+    const scope = { ...t.scopeOf(frameOf(key), step.id, iterationFrame(key, iteration)), loop: { iteration } };
+    t.emit({ type: 'evaluate', key, purpose: 'loop-break', expression: step.config.breakCondition, scope, at: t.at });
     return;
   }
-  t.setNode(loopKey, { ...node, outputs, iteration: iteration + 1 });
-  nextIteration(t, loopKey, step);
+  t.setNode(key, { ...node, iteration: iteration + 1 });
+  nextIteration(t, key, step);
+}
+
+/**
+ * Picks a running loop up where it stands (after a retry or a restore). Where it stopped is read
+ * from its progress, as a failed or cancelled loop no longer says what it was waiting for:
+ * - an iteration's output recorded but the iteration not counted: it stopped at `breakCondition`,
+ *   which is asked again;
+ * - the current iteration started: its steps drive the loop (it moves on if they are all done);
+ * - otherwise it stopped before the iteration (its `condition` failed, or `maxIterations`):
+ *   `condition` and the limit are checked again, and may fail it again.
+ */
+export function resumeLoop(t: Transition, key: string): void {
+  const node = t.node(key);
+  if (node?.status !== 'running') return;
+  const step = t.step(node.stepId) as LoopStep;
+  const { awaiting, ...rest } = node;
+  const iteration = node.iteration ?? 0;
+  t.setNode(key, rest);
+  if (awaiting === 'loop-break' || (node.outputs ?? []).length > iteration) {
+    iterationDone(t, key, step, rest);
+    return;
+  }
+  const frame = iterationFrame(key, iteration);
+  if (awaiting !== 'loop-condition' && t.node(instanceKey(frame, step.config.loopStep))) iterationProgress(t, frame, step.config.loopStep);
+  else nextIteration(t, key, step);
 }
 
 /** A body step failed: the iteration stops (its other steps are cancelled) and the loop fails. */

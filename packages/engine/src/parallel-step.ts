@@ -30,6 +30,16 @@ function startBranches(t: Transition, key: string, step: ParallelStep): void {
   finishIfAllDone(t, key, step);
 }
 
+/**
+ * Picks a running parallel up where it stands (after a retry or a restore): its unfinished branches
+ * drive it from here; branches that never started start now, up to `maxConcurrency`.
+ */
+export function resumeParallel(t: Transition, key: string): void {
+  const node = t.node(key);
+  if (node?.status !== 'running') return;
+  startBranches(t, key, t.step(node.stepId) as ParallelStep);
+}
+
 /** A branch moved on: start the next one if it ended, finish the parallel if all did. */
 export function branchProgress(t: Transition, frame: string, root: string, parallelKey: string): void {
   const step = t.step(t.node(parallelKey)!.stepId) as ParallelStep;
@@ -45,7 +55,7 @@ export function branchFailed(t: Transition, frame: string, root: string, paralle
   const step = t.step(parallel.stepId) as ParallelStep;
   if (step.config.failFast) {
     for (const branch of step.config.steps) t.cancelScope(frame, branch);
-    dropOverlays(t, frame, step);
+    // The branches' overlays stay: a retry reuses the steps that succeeded, and so their updates.
     t.fail(parallelKey, stepError(error.code, `branch "${root}" failed at step "${t.node(failedKey)!.stepId}": ${error.message}`, { branch: root, ...(error.details ?? {}) }));
     return;
   }
@@ -63,7 +73,7 @@ function finishIfAllDone(t: Transition, key: string, step: ParallelStep): void {
   const order = step.config.steps;
   const failures = [...(node.failures ?? [])].sort((a, b) => order.indexOf(a.branch) - order.indexOf(b.branch));
   if (failures.length > 0) {
-    dropOverlays(t, frame, step);
+    // Overlays stay for a retry, as with fail fast.
     const list = failures.map((f) => `${f.branch}: ${f.error.code} ${f.error.message}`).join('; ');
     t.fail(key, stepError('BRANCH_FAILED', `${failures.length} of ${step.config.steps.length} branches failed: ${list}`, { failures }));
     return;

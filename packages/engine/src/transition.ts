@@ -59,11 +59,28 @@ export class Transition {
   activate(frame: string, stepId: string): void {
     const key = instanceKey(frame, stepId);
     if (this.state.nodes[key] || !this.live) return;
+    const attempt = this.nextAttempt(key);
     if (this.state.status === 'paused') {
-      this.state.nodes[key] = { stepId, status: 'ready', attempt: 1 };
+      this.state.nodes[key] = { stepId, status: 'ready', attempt };
       return;
     }
-    this.kinds.launch(this, key, this.step(stepId), 1);
+    this.kinds.launch(this, key, this.step(stepId), attempt);
+  }
+
+  /**
+   * The attempt for a new run of `key`: 1, unless the key has run before (a retry, a step a retry
+   * or a restore made run again). Never an attempt already used, so every run is a new step run.
+   */
+  nextAttempt(key: string): number {
+    return Math.max(this.state.nodes[key]?.attempt ?? 0, this.state.usedAttempts?.[key] ?? 0) + 1;
+  }
+
+  /** Removes a node so the scheduler considers its step again, remembering the attempts it used. */
+  forget(key: string): void {
+    const node = this.state.nodes[key];
+    if (!node) return;
+    this.state.usedAttempts = { ...this.state.usedAttempts, [key]: this.nextAttempt(key) - 1 };
+    delete this.state.nodes[key];
   }
 
   launch(key: string, stepId: string, attempt: number): void {
@@ -138,7 +155,7 @@ export class Transition {
 
   private skip(frame: string, stepId: string): void {
     const key = instanceKey(frame, stepId);
-    this.state.nodes[key] = { stepId, status: 'skipped', attempt: 1 };
+    this.state.nodes[key] = { stepId, status: 'skipped', attempt: this.nextAttempt(key) };
     this.record(key, 'skipped');
     this.settled(key);
   }
@@ -224,7 +241,7 @@ export class Transition {
 }
 
 /** Settled nodes keep their output and error, not the bookkeeping of their progress. */
-function withoutProgress(node: NodeState): NodeState {
-  const { awaiting: _awaiting, ...rest } = node;
+export function withoutProgress(node: NodeState): NodeState {
+  const { awaiting: _awaiting, withdrawn: _withdrawn, ...rest } = node;
   return rest;
 }

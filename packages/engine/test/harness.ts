@@ -40,6 +40,9 @@ export function evaluateInProcess(command: EvaluateCommand): ExpressionOutcome {
   }
 }
 
+/** An engine event without its time: `Run.send` stamps it from its own clock. */
+export type EventInput = EngineEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> & { at?: number } : never) : never;
+
 /**
  * Drives one execution through the engine, freezing every state to prove the engine never mutates
  * it, and answering `evaluate` commands at once, as the coordinator does within one transaction.
@@ -67,7 +70,7 @@ export class Run {
     );
   }
 
-  send(event: Omit<EngineEvent, 'at'> & { at?: number }): EngineCommand[] {
+  send(event: EventInput): EngineCommand[] {
     const at = event.at ?? (this.clock += 10);
     const out: EngineCommand[] = [];
     const pending: EngineEvent[] = [{ ...event, at } as EngineEvent];
@@ -90,6 +93,25 @@ export class Run {
 
   start(): EngineCommand[] {
     return this.send({ type: 'start' });
+  }
+
+  pause(): EngineCommand[] {
+    return this.send({ type: 'pause' });
+  }
+
+  resume(): EngineCommand[] {
+    return this.send({ type: 'resume' });
+  }
+
+  restore(snapshot: ExecutionState): EngineCommand[] {
+    return this.send({ type: 'restore', snapshot });
+  }
+
+  /** Sends a result for `key` under an explicit attempt (a late or duplicate one, say). */
+  result(key: string, attempt: number, outcome: 'succeeded' | 'failed', output: unknown = null): EngineCommand[] {
+    return outcome === 'succeeded'
+      ? this.send({ type: 'step.succeeded', key, attempt, output })
+      : this.send({ type: 'step.failed', key, attempt, error: { code: 'SCRIPT_ERROR', message: 'late' } });
   }
 
   succeed(key: string, output: unknown = null, variableUpdates?: Record<string, unknown>): EngineCommand[] {
@@ -116,6 +138,11 @@ export class Run {
   /** Keys of record-step commands with this status, in order. */
   recorded(status: string, commands: EngineCommand[] = this.commands): string[] {
     return commands.filter((c) => c.type === 'record-step' && c.status === status).map((c) => (c as { key: string }).key);
+  }
+
+  /** `key@attempt` of every command of `type`, in order: which step runs a command is about. */
+  runs(type: EngineCommand['type'], commands: EngineCommand[] = this.commands): string[] {
+    return commands.filter((c) => c.type === type).map((c) => `${(c as { key: string }).key}@${(c as { attempt: number }).attempt}`);
   }
 
   /** Keys of run-step commands, in order. */

@@ -54,6 +54,17 @@ export class StepQueues {
     await Promise.all(jobs.map((job) => this.queue(stepQueueName(job.stepType)).remove(job.stepRunId).catch(() => 0)));
   }
 
+  /** Where a step run's job is: `waiting`, `active`, `delayed`, `failed`, … or `unknown` when Redis has none. */
+  async jobState(stepType: string, stepRunId: string): Promise<string> {
+    return this.queue(stepQueueName(stepType)).getJobState(stepRunId);
+  }
+
+  /** Moves a failed job back to waiting, so a run whose result never arrived runs again. */
+  async retryFailed(stepType: string, stepRunId: string): Promise<void> {
+    const job = await this.queue(stepQueueName(stepType)).getJob(stepRunId);
+    await job?.retry('failed');
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();

@@ -4,9 +4,11 @@ import type {
   ExecuteWorkflowResult,
   ExecutionSummary,
   ExecutionView,
+  LifecycleResult,
   ListExecutionsFilter,
   LogEntryView,
   Page,
+  SnapshotView,
   StepRunView,
   WorkflowDefinition,
   WorkflowDefinitionInput,
@@ -81,6 +83,44 @@ export class AgenticFlowClient {
 
   getExecution(executionId: string): Promise<ExecutionView> {
     return this.request('GET', `/v1/executions/${enc(executionId)}`);
+  }
+
+  /** Stops starting new steps; steps already running finish and are recorded. 409 unless running. */
+  pauseWorkflow(executionId: string): Promise<LifecycleResult> {
+    return this.request('POST', `/v1/executions/${enc(executionId)}/pause`);
+  }
+
+  /**
+   * Continues a paused execution, or resumes a failed one from the point of failure: the failed
+   * steps run again, the steps that succeeded are not repeated. 409 for other statuses.
+   */
+  resumeWorkflow(executionId: string): Promise<LifecycleResult> {
+    return this.request('POST', `/v1/executions/${enc(executionId)}/resume`);
+  }
+
+  /** Withdraws queued steps and ends the execution as cancelled; late results are ignored. */
+  cancelExecution(executionId: string): Promise<LifecycleResult> {
+    return this.request('POST', `/v1/executions/${enc(executionId)}/cancel`);
+  }
+
+  /** A snapshot of the execution's current state. */
+  createSnapshot(executionId: string): Promise<SnapshotView> {
+    return this.request('POST', `/v1/executions/${enc(executionId)}/snapshots`);
+  }
+
+  /** The execution's snapshots, newest first. */
+  async listSnapshots(executionId: string): Promise<SnapshotView[]> {
+    return (await this.request<{ items: SnapshotView[] }>('GET', `/v1/executions/${enc(executionId)}/snapshots`)).items;
+  }
+
+  /** Puts the execution back to a snapshot's state and continues from there. */
+  restoreSnapshot(executionId: string, snapshotId: string): Promise<LifecycleResult> {
+    return this.request('POST', `/v1/executions/${enc(executionId)}/snapshots/${enc(snapshotId)}/restore`);
+  }
+
+  /** Snapshots the execution every `intervalMs` while it runs (`null` turns them off). */
+  enableAutoSnapshots(executionId: string, intervalMs: number | null): Promise<{ executionId: string; intervalMs: number | null }> {
+    return this.request('PUT', `/v1/executions/${enc(executionId)}/auto-snapshots`, { intervalMs });
   }
 
   /** Log lines of an execution's steps (`console.*` output of scripts, executor warnings), oldest first. */

@@ -56,6 +56,21 @@ export interface ExecutionView extends ExecutionSummary {
   steps: StepRunView[];
 }
 
+/** What pause, resume, cancel and restore answer: the execution's status afterwards. */
+export interface LifecycleResult {
+  executionId: string;
+  status: ExecutionStatus;
+}
+
+export interface SnapshotView {
+  id: string;
+  executionId: string;
+  /** `manual`, `auto` (every `snapshotInterval`), or `restore` (the state a restore replaced). */
+  kind: 'manual' | 'auto' | 'restore';
+  status: ExecutionStatus;
+  createdAt: string;
+}
+
 export interface LogEntryView {
   id: string;
   stepRunId: string | null;

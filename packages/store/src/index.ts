@@ -37,3 +37,8 @@ export { runTransition, runOptimisticTransition, runWrites } from './transition-
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
 export type { ExecutionUpdate, ExecutionVersion, LockedExecution, NewExecution, NewLog, StepRunCompletion, StepRunKey, StepRunWrite } from './sql/statements.js';
+export { snapshotExecution, listSnapshots, findSnapshot, takeDueSnapshots, setSnapshotInterval } from './repositories/snapshots-repository.js';
+export type { SnapshotSummary } from './repositories/snapshots-repository.js';
+export { inFlightRuns } from './repositories/in-flight-runs.js';
+export type { InFlightRun } from './repositories/in-flight-runs.js';
+export { ADMISSION_LOCK_KEY, admissibleExecutionsSql } from './sql/statements.js';

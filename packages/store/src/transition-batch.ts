@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
+import { snapshotSql } from './sql/snapshot.js';
 import {
   completeStepRunsSql,
   insertExecutionsSql,
@@ -26,6 +27,8 @@ export interface TransitionReads {
 }
 
 export interface TransitionWrites {
+  /** Snapshots of executions' stored state taken before anything else is written (e.g. before a restore). */
+  snapshotsBefore?: readonly { executionId: string; kind: 'manual' | 'auto' | 'restore' }[];
   newExecutions?: readonly NewExecution[];
   stepRuns: readonly StepRunWrite[];
   executions: readonly ExecutionUpdate[];
@@ -34,6 +37,7 @@ export interface TransitionWrites {
 
 function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number; updateIndex: number } {
   const statements: string[] = [];
+  for (const snapshot of writes.snapshotsBefore ?? []) statements.push(snapshotSql(snapshot.executionId, snapshot.kind));
   if (writes.newExecutions && writes.newExecutions.length > 0) statements.push(insertExecutionsSql(writes.newExecutions));
   const upsertIndex = writes.stepRuns.length > 0 ? statements.push(upsertStepRunsSql(writes.stepRuns)) - 1 : -1;
   const updateIndex = writes.executions.length > 0 ? statements.push(updateExecutionsSql(writes.executions)) - 1 : -1;
@@ -56,18 +60,26 @@ export interface TransitionOutcome {
  */
 export async function runTransition<T>(
   pool: pg.Pool,
-  reads: { lock: readonly string[]; complete: readonly StepRunCompletion[] },
+  reads: {
+    lock: readonly string[];
+    complete: readonly StepRunCompletion[];
+    /** Instead of `lock`: a statement that locks and returns the executions (admission). */
+    lockSql?: string;
+    /** Statements to run first in the transaction (a transaction-level advisory lock). */
+    preamble?: readonly string[];
+  },
   decide: (reads: TransitionReads) => Promise<{ writes: TransitionWrites; value: T }>,
 ): Promise<TransitionOutcome & { value: T }> {
   const client = await pool.connect();
   let open = false;
   try {
-    const first = ['begin'];
-    if (reads.lock.length > 0) first.push(lockExecutionsSql(reads.lock));
+    const first = ['begin', ...(reads.preamble ?? [])];
+    const lockSql = reads.lockSql ?? (reads.lock.length > 0 ? lockExecutionsSql(reads.lock) : undefined);
+    const lockIndex = lockSql === undefined ? -1 : first.push(lockSql) - 1;
     if (reads.complete.length > 0) first.push(completeStepRunsSql(reads.complete));
     open = true;
     const results = await roundTrip(client, first);
-    const executions = reads.lock.length > 0 ? (results[1]!.rows as LockedExecution[]) : [];
+    const executions = lockIndex === -1 ? [] : (results[lockIndex]!.rows as LockedExecution[]);
     const completed = reads.complete.length > 0 ? (results.at(-1)!.rows as StepRunKey[]) : [];
     const { writes, value } = await decide({ executions, completed });
     const { statements, upsertIndex, updateIndex } = writeStatements(writes);

@@ -80,6 +80,11 @@ export class Effects {
         case 'execution-settled':
           this.settled.push({ executionId: execution.id, status: command.status });
           break;
+        case 'withdraw-step':
+        case 'evaluate':
+          // Withdrawals need the stored run ids (lifecycle.ts looks them up); evaluations are answered
+          // by driveEngine before commands get here.
+          break;
       }
     }
   }

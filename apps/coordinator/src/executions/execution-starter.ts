@@ -27,7 +27,9 @@ export async function startExecution(
     defaults: workflow.definition.variables,
     input: options.variables,
   });
-  const { state, commands } = await driveEngine(workflow, initial, { type: 'start', at: now }, deps.evaluate);
+  // With a concurrency limit, the execution is stored pending and admission starts it in turn.
+  const limited = deps.maxConcurrentWorkflows > 0;
+  const { state, commands } = limited ? { state: initial, commands: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.evaluate);
   const effects = new Effects();
   const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
@@ -46,6 +48,7 @@ export async function startExecution(
         createdAt: new Date(now),
         startedAt: state.startedAt === null ? null : new Date(state.startedAt),
         finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
+        snapshotIntervalMs: deps.snapshotIntervalMs,
       },
     ],
     stepRuns: effects.stepRunWrites(),
@@ -55,6 +58,8 @@ export async function startExecution(
   deps.cache.set(executionId, { state, version: 0 });
   const { jobs, withdrawals } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
-  deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, 'execution started');
+  if (effects.settled.length > 0) deps.onSettled();
+  deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, limited ? 'execution queued for admission' : 'execution started');
+  if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };
   return { executionId, status: state.status };
 }

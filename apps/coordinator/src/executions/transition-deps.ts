@@ -18,4 +18,12 @@ export interface TransitionDeps {
   evaluate: Evaluate;
   /** States of the executions this coordinator moved last (the one-round-trip path). */
   cache: ExecutionStateCache;
+  /** Running and paused executions allowed at once; 0: no limit (`maxConcurrentWorkflows`). */
+  maxConcurrentWorkflows: number;
+  /** Automatic snapshot interval given to new executions; null: none (`enableSnapshots`). */
+  snapshotIntervalMs: number | null;
+  /** Called after a transition that settled executions: slots may have opened for pending ones. */
+  onSettled: () => void;
+  /** Runs admission now; resolves with the ids it started. */
+  admitNow: () => Promise<string[]>;
 }

@@ -1,19 +1,15 @@
 import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
 import type { StepResult } from '@agentic-flow/queue';
-import { runOptimisticTransition, runTransition, type ExecutionUpdate, type ExecutionVersion, type NewLog, type StepRunCompletion } from '@agentic-flow/store';
+import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion } from '@agentic-flow/store';
 import { driveEngine } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
+import { executionUpdate, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
 
 export type ApplyOutcome = 'applied' | 'ignored';
 
-interface Target {
-  id: string;
-  state: ExecutionState;
-  version: number;
-  changed: boolean;
-}
+type Target = TransitionTarget;
 
 /**
  * Applies a batch of worker results as one transaction (ARCHITECTURE.md invariant 2), recording each
@@ -39,12 +35,12 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
       const outcome = await runOptimisticTransition(deps.pool, {
         completions,
         // Every execution of the batch is written, changed or not, so each one's version is checked.
-        executions: [...targets.values()].map((t) => update(t, now)),
+        executions: [...targets.values()].map((t) => executionUpdate(t, now)),
         stepRuns: applied.effects.stepRunWrites(),
         logs: applied.logs,
       });
       if (outcome) {
-        remember(deps, targets, outcome.versions);
+        rememberWritten(deps.cache, targets.values(), outcome.versions);
         await finish(deps, applied, outcome.stepRuns);
         return applied.outcomes;
       }
@@ -57,10 +53,10 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
       targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false }]));
       const runs = new Map(completed.map((key) => [key.id, key]));
       applied = await applyInMemory(deps, results, targets, (r) => runs.get(r.stepRunId), now);
-      const updates = [...targets.values()].filter((t) => t.changed).map((t) => update(t, now));
+      const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       return { writes: { stepRuns: applied.effects.stepRunWrites(), executions: updates, logs: applied.logs }, value: undefined };
     });
-    remember(deps, targets, versions);
+    rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
     return applied.outcomes;
   };
@@ -118,26 +114,6 @@ async function applyInMemory(
   return { effects, logs, outcomes, ignored };
 }
 
-function update(target: Target, now: number): ExecutionUpdate {
-  const { state } = target;
-  return {
-    id: target.id,
-    version: target.version,
-    status: state.status,
-    state,
-    error: state.error,
-    startedAt: state.startedAt === null ? null : new Date(state.startedAt),
-    finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
-    updatedAt: new Date(now),
-  };
-}
-
-/** The states just written become the cache's, at the versions PostgreSQL returned. */
-function remember(deps: TransitionDeps, targets: Map<string, Target>, versions: ExecutionVersion[]): void {
-  const written = new Map(versions.map((v) => [v.id, v.version]));
-  for (const target of targets.values()) deps.cache.set(target.id, { state: target.state, version: written.get(target.id) ?? target.version });
-}
-
 /** After commit: enqueue, and report what was recorded but not applied (only now is it final). */
 async function finish(deps: TransitionDeps, applied: Awaited<ReturnType<typeof applyInMemory>>, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
   const { effects } = applied;
@@ -145,4 +121,5 @@ async function finish(deps: TransitionDeps, applied: Awaited<ReturnType<typeof a
   const { jobs, withdrawals } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
   for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
+  if (effects.settled.length > 0) deps.onSettled();
 }

@@ -11,6 +11,8 @@ export interface ResultConsumerOptions {
   consumer: string;
   /** Results read, and applied in one transaction, at most at once. */
   batchSize: number;
+  /** Results another coordinator held unacknowledged this long are taken over. */
+  claimIdleMs: number;
   apply: (results: StepResult[]) => Promise<unknown>;
   logger: Logger;
 }
@@ -36,6 +38,7 @@ export class ResultConsumer {
       prefix: options.prefix,
       consumer: options.consumer,
       batchSize: options.batchSize,
+      claimIdleMs: options.claimIdleMs,
       handle: (entries) => this.handle(entries),
       onError: (error) => options.logger.error({ err: error }, 'reading step results failed'),
     });

@@ -14,6 +14,8 @@ export const workflowExecutions = pgTable(
     state: jsonb('state').notNull(),
     /** Bumped by every transition: a coordinator applying from its cached state checks it (optimistic concurrency). */
     version: integer('version').notNull().default(0),
+    /** Automatic snapshots every this many ms while running; null: none. */
+    snapshotIntervalMs: integer('snapshot_interval_ms'),
     variables: jsonb('variables').$type<Record<string, unknown>>().notNull(),
     error: jsonb('error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -32,18 +32,20 @@ export const STALE_TRANSITION = 'af: stale transition';
  * (the rows are four jsonb parameters, empty arrays included), so it is prepared once per
  * connection and PostgreSQL skips parsing and planning afterwards.
  */
-const TEXT = `with done as (${completeStepRunsSql('$1::jsonb', false)}),
-     exec as (${updateExecutionsSql('$2::jsonb')}),
+// The execution rows are written first, as the locking path locks them first: the same lock order
+// everywhere, so a concurrent lifecycle change cannot deadlock with this statement.
+const TEXT = `with exec as (${updateExecutionsSql('$2::jsonb')}),
+     done as (${completeStepRunsSql('$1::jsonb', false)}),
      runs as (${upsertStepRunsSql('$3::jsonb')}),
      logs as (${insertLogsSql('$4::jsonb')})
-select af_assert((select count(*) from done) = jsonb_array_length($1::jsonb)
-                 and (select count(*) from exec) = jsonb_array_length($2::jsonb), '${STALE_TRANSITION}') as ok,
+select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
+                 and (select count(*) from done) = jsonb_array_length($1::jsonb), '${STALE_TRANSITION}') as ok,
        (select coalesce(json_agg(exec), '[]'::json) from exec) as versions,
        (select coalesce(json_agg(runs), '[]'::json) from runs) as runs`;
 
 export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConfig {
   return {
-    name: 'af_optimistic_transition_v1',
+    name: 'af_optimistic_transition_v2',
     text: TEXT,
     values: [
       JSON.stringify(completionsPayload(t.completions)),

@@ -155,14 +155,33 @@ export interface NewExecution {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** Automatic snapshots every this many ms while running. */
+  snapshotIntervalMs?: number | null;
 }
 
 export function insertExecutionsSql(rows: readonly NewExecution[]): string {
-  return `insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at)
-          select v.id, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt"
+  return `insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at, snapshot_interval_ms)
+          select v.id, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs"
             from jsonb_to_recordset(${jsonLiteral(rows)})
               as v(id uuid, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
-                   "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz)`;
+                   "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int)`;
+}
+
+/** Key of the transaction-level advisory lock that serializes admission of pending executions. */
+export const ADMISSION_LOCK_KEY = '7018401992827957858';
+
+/**
+ * Pending executions that may start now, oldest first, locked: at most `maxActive` minus the running
+ * and paused ones. Run after `pg_advisory_xact_lock(ADMISSION_LOCK_KEY)` so two coordinators admitting
+ * at once cannot both see the same free slots.
+ */
+export function admissibleExecutionsSql(maxActive: number): string {
+  return `select id, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
+            from workflow_executions
+           where status = 'pending'
+           order by created_at, id
+           limit greatest(0, ${Math.trunc(maxActive)} - (select count(*) from workflow_executions where status in ('running', 'paused')))
+           for update`;
 }
 
 export interface NewLog {

@@ -1,0 +1,39 @@
+import type { ExecutionState } from '@agentic-flow/engine';
+import { ADMISSION_LOCK_KEY, admissibleExecutionsSql, runTransition } from '@agentic-flow/store';
+import { driveEngine } from './drive-engine.js';
+import { Effects } from './effects.js';
+import { enqueueAfterCommit } from './enqueue-after-commit.js';
+import { executionUpdate, rememberWritten, type TransitionTarget } from './execution-update.js';
+import type { TransitionDeps } from './transition-deps.js';
+
+/**
+ * `maxConcurrentWorkflows`: starts pending executions, oldest first, while fewer than the limit are
+ * running or paused. Serialized across coordinators by a transaction-level advisory lock, so two of
+ * them never hand out the same free slot. Returns the ids started.
+ */
+export async function admitPending(deps: TransitionDeps, maxActive: number): Promise<string[]> {
+  if (maxActive <= 0) return [];
+  const now = deps.now();
+  const effects = new Effects();
+  const targets: TransitionTarget[] = [];
+  const { stepRuns, versions } = await runTransition(
+    deps.pool,
+    { lock: [], complete: [], preamble: [`select pg_advisory_xact_lock(${ADMISSION_LOCK_KEY})`], lockSql: admissibleExecutionsSql(maxActive) },
+    async ({ executions }) => {
+      for (const row of executions) {
+        const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
+        const decision = await driveEngine(workflow, row.state as ExecutionState, { type: 'start', at: now }, deps.evaluate);
+        if (decision.ignored) continue;
+        effects.add({ id: row.id, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
+        targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
+      }
+      return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: [] }, value: undefined };
+    },
+  );
+  rememberWritten(deps.cache, targets, versions);
+  const { jobs, withdrawals } = effects.afterCommit(stepRuns);
+  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  // Executions that ended at once (no work steps) free their slots again.
+  if (effects.settled.length > 0) deps.onSettled();
+  return targets.map((t) => t.id);
+}

@@ -1,0 +1,36 @@
+import { stepScope, type CompiledWorkflow, type ExecutionState } from '@agentic-flow/engine';
+import type { StepJob } from '@agentic-flow/queue';
+
+export interface ExistingRun {
+  id: string;
+  instanceKey: string;
+  stepId: string;
+  stepType: string;
+  attempt: number;
+  /** The resolved config stored with the run when it was first queued. */
+  input: unknown;
+}
+
+/** Step types whose code reads the whole scope, as in the engine's run-step commands. */
+const NEEDS_CONTEXT = new Set(['script', 'agent-task']);
+
+/**
+ * Jobs for runs PostgreSQL already holds as queued — jobs withdrawn at a pause, or lost with Redis —
+ * under their existing ids, so enqueuing one that is still there is a no-op.
+ */
+export function jobsForExistingRuns(workflow: CompiledWorkflow, state: ExecutionState, runs: readonly ExistingRun[], now: number): StepJob[] {
+  return runs.map((run) => ({
+    v: 1,
+    stepRunId: run.id,
+    executionId: state.executionId,
+    workflowId: state.workflowId,
+    workflowVersion: state.workflowVersion,
+    stepId: run.stepId,
+    stepType: run.stepType,
+    instanceKey: run.instanceKey,
+    attempt: run.attempt,
+    config: run.input,
+    ...(NEEDS_CONTEXT.has(run.stepType) ? { context: stepScope(workflow, state, run.instanceKey, run.stepId) } : {}),
+    enqueuedAt: now,
+  }));
+}

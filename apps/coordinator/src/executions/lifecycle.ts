@@ -1,0 +1,75 @@
+import type { EngineCommand, EngineEvent, ExecutionState } from '@agentic-flow/engine';
+import type { ExecutionStatus } from '@agentic-flow/spec';
+import { findSnapshot, runTransition } from '@agentic-flow/store';
+import { ApiError } from '../http/api-error.js';
+import { driveEngine } from './drive-engine.js';
+import { Effects } from './effects.js';
+import { enqueueAfterCommit } from './enqueue-after-commit.js';
+import { jobsForExistingRuns } from './existing-run-jobs.js';
+import { executionUpdate, rememberWritten, type TransitionTarget } from './execution-update.js';
+import { findRuns } from './run-lookup.js';
+import type { TransitionDeps } from './transition-deps.js';
+
+export type LifecycleChange = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' } | { type: 'restore'; snapshotId: string };
+
+const VERBS: Record<LifecycleChange['type'], string> = { pause: 'pause', resume: 'resume', cancel: 'cancel', restore: 'restore' };
+
+/**
+ * Pauses, resumes (a paused or a failed execution), cancels, or restores an execution to one of
+ * its snapshots: one locked transaction, then the jobs to enqueue and to withdraw. An operation
+ * the current status does not allow is a 409 naming the status; nothing is written.
+ */
+export async function changeExecution(deps: TransitionDeps, executionId: string, change: LifecycleChange): Promise<{ executionId: string; status: ExecutionStatus }> {
+  const snapshot = change.type === 'restore' ? await findSnapshot(deps.db, executionId, change.snapshotId) : undefined;
+  if (change.type === 'restore' && !snapshot) {
+    throw new ApiError('SNAPSHOT_NOT_FOUND', `execution ${executionId} has no snapshot ${change.snapshotId}`);
+  }
+  const now = deps.now();
+  const effects = new Effects();
+  const requeued: { key: string; attempt: number }[] = [];
+  const withdrawn: { key: string; attempt: number }[] = [];
+  let target!: TransitionTarget;
+  let workflowRef!: Awaited<ReturnType<TransitionDeps['registry']['compiled']>>;
+
+  const { stepRuns, versions } = await runTransition(deps.pool, { lock: [executionId], complete: [] }, async ({ executions }) => {
+    const row = executions[0];
+    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    const before = row.state as ExecutionState;
+    workflowRef = await deps.registry.compiled(row.workflowId, row.workflowVersion);
+    const event: EngineEvent = change.type === 'restore' ? { type: 'restore', snapshot: snapshot!.state as ExecutionState, at: now } : { type: change.type, at: now };
+    const decision = await driveEngine(workflowRef, before, event, deps.evaluate);
+    if (decision.ignored) throw new ApiError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
+    const rest: EngineCommand[] = [];
+    for (const command of decision.commands) {
+      const prior = 'key' in command ? before.nodes[command.key] : undefined;
+      // A run still queued in the stored state already has its row: only its job needs enqueuing again.
+      if (command.type === 'run-step' && prior?.status === 'queued' && prior.attempt === command.attempt) requeued.push({ key: command.key, attempt: command.attempt });
+      else if (command.type === 'withdraw-step') withdrawn.push({ key: command.key, attempt: command.attempt });
+      else rest.push(command);
+    }
+    effects.add({ id: executionId, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflowRef, rest);
+    target = { id: executionId, state: decision.state, version: row.version, changed: true };
+    return {
+      writes: {
+        // Before a restore, the state it replaces is kept as a snapshot of its own, so a restore can be undone.
+        ...(change.type === 'restore' ? { snapshotsBefore: [{ executionId, kind: 'restore' as const }] } : {}),
+        stepRuns: effects.stepRunWrites(),
+        executions: [executionUpdate(target, now)],
+        logs: [],
+      },
+      value: undefined,
+    };
+  });
+
+  rememberWritten(deps.cache, [target], versions);
+  const { jobs, withdrawals } = effects.afterCommit(stepRuns);
+  const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
+  await enqueueAfterCommit(
+    deps.queues,
+    deps.logger,
+    [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now)],
+    [...withdrawals, ...away.map((run) => ({ stepType: run.stepType, stepRunId: run.id }))],
+  );
+  if (effects.settled.length > 0) deps.onSettled();
+  return { executionId, status: target.state.status };
+}

@@ -1,0 +1,54 @@
+import { listSnapshots, setSnapshotInterval, snapshotExecution } from '@agentic-flow/store';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { changeExecution } from '../executions/lifecycle.js';
+import type { TransitionDeps } from '../executions/transition-deps.js';
+import { ApiError } from './api-error.js';
+import { ExecutionParamsSchema, parseRequest } from './request-schemas.js';
+
+const SnapshotParamsSchema = z.strictObject({ executionId: z.string().uuid('must be an execution id (a UUID)'), snapshotId: z.string().uuid('must be a snapshot id (a UUID)') });
+const AutoSnapshotBodySchema = z.strictObject({
+  /** Milliseconds between automatic snapshots while the execution runs; null turns them off. */
+  intervalMs: z.number().int().min(1000, 'must be at least 1000 ms').max(2_147_483_647).nullable(),
+});
+
+export function registerLifecycleRoutes(app: FastifyInstance, deps: TransitionDeps): void {
+  for (const type of ['pause', 'resume', 'cancel'] as const) {
+    app.post(`/v1/executions/:executionId/${type}`, async (request) => {
+      const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+      return changeExecution(deps, executionId, { type });
+    });
+  }
+
+  /** A manual snapshot of the execution's current state. */
+  app.post('/v1/executions/:executionId/snapshots', async (request, reply) => {
+    const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+    const snapshot = await snapshotExecution(deps.db, executionId, 'manual');
+    if (!snapshot) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    return reply.code(201).send(snapshotView(snapshot));
+  });
+
+  app.get('/v1/executions/:executionId/snapshots', async (request) => {
+    const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+    const snapshots = await listSnapshots(deps.db, executionId);
+    return { items: snapshots.map(snapshotView) };
+  });
+
+  /** Puts the execution back to the snapshot's state and continues from there. */
+  app.post('/v1/executions/:executionId/snapshots/:snapshotId/restore', async (request) => {
+    const { executionId, snapshotId } = parseRequest(SnapshotParamsSchema, request.params, 'params');
+    return changeExecution(deps, executionId, { type: 'restore', snapshotId });
+  });
+
+  /** `enableAutoSnapshots(executionId, interval)`. */
+  app.put('/v1/executions/:executionId/auto-snapshots', async (request) => {
+    const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+    const { intervalMs } = parseRequest(AutoSnapshotBodySchema, request.body, 'body');
+    if (!(await setSnapshotInterval(deps.db, executionId, intervalMs))) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    return { executionId, intervalMs };
+  });
+}
+
+function snapshotView(s: { id: string; executionId: string; kind: string; status: string; createdAt: Date }) {
+  return { id: s.id, executionId: s.executionId, kind: s.kind, status: s.status, createdAt: s.createdAt.toISOString() };
+}

@@ -1,0 +1,65 @@
+import { takeDueSnapshots } from '@agentic-flow/store';
+import type { Logger } from '@agentic-flow/telemetry';
+import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { LeaderElection } from './leader-election.js';
+import { reconcile } from './reconciler.js';
+
+export interface MaintenanceOptions {
+  intervalMs: number;
+  reconcileGraceMs: number;
+}
+
+/**
+ * Every `intervalMs`, on the leader only: reconcile in-flight runs with Redis, take due automatic
+ * snapshots, and admit pending executions (the safety net behind the admission each settling
+ * transition asks for).
+ */
+export class MaintenanceLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: TransitionDeps,
+    private readonly election: LeaderElection,
+    private readonly options: MaintenanceOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  /** One pass, if this coordinator is (or becomes) the leader. */
+  async runOnce(): Promise<void> {
+    if (!(await this.election.tick())) return;
+    const tasks: [string, () => Promise<unknown>][] = [
+      ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000 })],
+      ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
+      ['admission', () => this.deps.admitNow()],
+    ];
+    for (const [name, task] of tasks) {
+      if (this.stopped) return;
+      try {
+        await task();
+      } catch (error) {
+        this.logger.warn({ err: error, task: name }, 'maintenance task failed; it runs again next interval');
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce().finally(() => this.schedule());
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.election.close();
+  }
+}
