@@ -4,6 +4,8 @@ import { startCoordinator, startWorker, testDatabase, testRedis, type AppProcess
 export interface Cluster {
   client: AgenticFlowClient;
   coordinator: CoordinatorProcess;
+  /** Every coordinator started, the first being `coordinator`. */
+  coordinators: CoordinatorProcess[];
   workers: AppProcess[];
   databaseUrl: string;
   redisUrl: string;
@@ -30,13 +32,16 @@ export async function startCluster(
   try {
     const coordinator = await startCoordinator(services, { env: { ...quiet, ...env.coordinator } });
     processes.push(coordinator);
+    const coordinators = [coordinator];
     // More coordinators share the work: every one reads results in the same consumer group.
-    for (let i = 1; i < (options.coordinators ?? 1); i++) processes.push(await startCoordinator(services, { name: `coordinator-${i}`, env: { ...quiet, ...env.coordinator } }));
+    for (let i = 1; i < (options.coordinators ?? 1); i++) coordinators.push(await startCoordinator(services, { name: `coordinator-${i}`, env: { ...quiet, ...env.coordinator } }));
+    processes.push(...coordinators.slice(1));
     const started = await Promise.all(workers.map((types, i) => startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `worker-${i}-${types.join('+')}`, ...env.worker } })));
     processes.push(...started);
     return {
       client: new AgenticFlowClient({ baseUrl: coordinator.url }),
       coordinator,
+      coordinators,
       workers: started,
       ...services,
       async addWorker(stepTypes, extra = {}) {

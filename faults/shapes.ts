@@ -1,0 +1,66 @@
+import type { ExecutionView, WorkflowDefinitionInput } from '@agentic-flow/sdk';
+
+const call = (id: string, key: string, next: string[] = []) => ({ id, type: 'http' as const, config: { url: `{{ variables.api }}/step?key=${key}`, timeout: 10_000 }, next });
+
+/** The three shapes the fault run mixes, each with the side-effect keys and the outputs it must produce. */
+export interface Shape {
+  definition: WorkflowDefinitionInput;
+  /** Keys of the counter calls one execution makes. */
+  keys: (executionId: string) => string[];
+  check: (execution: ExecutionView) => void;
+}
+
+export const SHAPES: Shape[] = [
+  {
+    definition: {
+      id: 'fault-linear',
+      name: 'linear',
+      version: '1',
+      steps: [
+        call('s1', '{{ execution.id }}-s1', ['s2']),
+        call('s2', '{{ execution.id }}-s2', ['s3']),
+        { id: 's3', type: 'script', config: { script: 'return [results.s1.body.key, results.s2.body.key].join("|");' } },
+      ],
+    },
+    keys: (id) => [`${id}-s1`, `${id}-s2`],
+    check: (e) => {
+      if (e.results['s3'] !== `${e.id}-s1|${e.id}-s2`) throw new Error(`linear ${e.id}: s3 = ${JSON.stringify(e.results['s3'])}`);
+    },
+  },
+  {
+    definition: {
+      id: 'fault-parallel',
+      name: 'parallel',
+      version: '1',
+      steps: [
+        { id: 'fan', type: 'parallel', config: { steps: ['a', 'b', 'c'] }, next: ['join'] },
+        call('a', '{{ execution.id }}-a'),
+        call('b', '{{ execution.id }}-b'),
+        call('c', '{{ execution.id }}-c'),
+        { id: 'join', type: 'script', config: { script: 'return Object.values(results.fan).map((r) => r.body.key).sort().join("|");' } },
+      ],
+    },
+    keys: (id) => [`${id}-a`, `${id}-b`, `${id}-c`],
+    check: (e) => {
+      if (e.results['join'] !== [`${e.id}-a`, `${e.id}-b`, `${e.id}-c`].join('|')) throw new Error(`parallel ${e.id}: join = ${JSON.stringify(e.results['join'])}`);
+    },
+  },
+  {
+    definition: {
+      id: 'fault-loop',
+      name: 'loop',
+      version: '1',
+      variables: { i: 0 },
+      steps: [
+        { id: 'rounds', type: 'loop', config: { condition: 'variables.i < 3', loopStep: 'tick', maxIterations: 10 } },
+        call('tick', '{{ execution.id }}-tick-{{ loop.iteration }}', ['count']),
+        { id: 'count', type: 'script', config: { script: 'setVariable("i", variables.i + 1); return results.tick.body.key;' } },
+      ],
+    },
+    keys: (id) => [0, 1, 2].map((i) => `${id}-tick-${i}`),
+    check: (e) => {
+      const expected = [0, 1, 2].map((i) => `${e.id}-tick-${i}`);
+      if (JSON.stringify(e.results['rounds']) !== JSON.stringify(expected) || e.variables['i'] !== 3) throw new Error(`loop ${e.id}: ${JSON.stringify(e.results['rounds'])}, i = ${String(e.variables['i'])}`);
+    },
+  },
+];
