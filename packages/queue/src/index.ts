@@ -5,7 +5,7 @@ export { StepResultSchema, StepLogSchema } from './step-result.js';
 export type { StepResult, StepLog } from './step-result.js';
 export { createRedisConnection, checkRedis, redisAddress } from './redis-connection.js';
 export type { RedisConnectionOptions } from './redis-connection.js';
-export { StepQueues, STEP_JOB_OPTIONS } from './step-queues.js';
+export { StepQueues, STEP_JOB_OPTIONS, RETRY_BACKOFF } from './step-queues.js';
 export type { StepQueuesOptions } from './step-queues.js';
 export { ResultReporter, resultStreamKeys } from './result-stream.js';
 export type { ResultStreamKeys, StreamEntry } from './result-stream.js';

@@ -25,6 +25,20 @@ export const StepJobSchema = z.object({
       loop: z.object({ iteration: z.number().int().min(0) }).optional(),
     })
     .optional(),
+  /**
+   * The step's retry strategy, carried out by BullMQ (`attempts` and a backoff computed by the
+   * worker from these fields): only a step whose last attempt failed reports a result and lands in
+   * the failed set.
+   */
+  retry: z
+    .object({
+      attempts: z.number().int().min(1),
+      delayMs: z.number().int().min(0),
+      backoff: z.enum(['exponential', 'fixed']),
+      maxDelayMs: z.number().int().min(0).optional(),
+      jitter: z.boolean(),
+    })
+    .optional(),
   /** W3C trace context of the coordinator's span, so the worker's span joins the trace. */
   traceparent: z.string().optional(),
   /** Epoch ms when the coordinator enqueued it: measures queue wait. */

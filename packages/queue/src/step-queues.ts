@@ -8,6 +8,9 @@ export interface StepQueuesOptions {
   prefix?: string;
 }
 
+/** The backoff type step jobs with a retry strategy use; workers register it (see `retryDelay`). */
+export const RETRY_BACKOFF = 'af-retry';
+
 /**
  * Completed jobs are removed at once (Postgres holds the outcome); failed jobs are kept: the failed
  * sets are the dead letter queue.
@@ -43,7 +46,16 @@ export class StepQueues {
     await Promise.all(
       [...byType].map(([type, list]) =>
         this.queue(stepQueueName(type)).addBulk(
-          list.map((data) => ({ name: data.stepId, data, opts: { ...STEP_JOB_OPTIONS, jobId: data.stepRunId } })),
+          list.map((data) => ({
+            name: data.stepId,
+            data,
+            opts: {
+              ...STEP_JOB_OPTIONS,
+              jobId: data.stepRunId,
+              // A retry strategy is BullMQ's attempts; the worker computes each delay (RETRY_BACKOFF).
+              ...(data.retry ? { attempts: data.retry.attempts, backoff: { type: RETRY_BACKOFF } } : {}),
+            },
+          })),
         ),
       ),
     );
