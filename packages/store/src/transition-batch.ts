@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
 import { snapshotSql } from './sql/snapshot.js';
+import { recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
 import {
   completeStepRunsSql,
   insertExecutionsSql,
@@ -33,6 +34,10 @@ export interface TransitionWrites {
   stepRuns: readonly StepRunWrite[];
   executions: readonly ExecutionUpdate[];
   logs: readonly NewLog[];
+  /** Final step failures (and, for escalations, their alerts). */
+  errors?: readonly NewError[];
+  /** Errors an operator resolved in this transaction. */
+  resolvedErrors?: readonly { id: string; resolution: unknown }[];
 }
 
 function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number; updateIndex: number } {
@@ -42,6 +47,8 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   const upsertIndex = writes.stepRuns.length > 0 ? statements.push(upsertStepRunsSql(writes.stepRuns)) - 1 : -1;
   const updateIndex = writes.executions.length > 0 ? statements.push(updateExecutionsSql(writes.executions)) - 1 : -1;
   if (writes.logs.length > 0) statements.push(insertLogsSql(writes.logs));
+  if (writes.errors && writes.errors.length > 0) statements.push(recordErrorsSql(writes.errors));
+  if (writes.resolvedErrors && writes.resolvedErrors.length > 0) statements.push(resolveErrorsSql(writes.resolvedErrors));
   return { statements, upsertIndex, updateIndex };
 }
 

@@ -64,6 +64,9 @@ describe('migrateDatabase on a fresh database', () => {
       "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
     );
     expect(rows.map((row) => row.table_name)).toEqual([
+      'alerts',
+      'errors',
+      'recovery_strategies',
       'step_runs',
       'workflow_definitions',
       'workflow_executions',
@@ -113,6 +116,7 @@ describe('migrateDatabase on a fresh database', () => {
        where tc.table_schema = 'public' order by tc.table_name`,
     );
     expect(cascades).toEqual([
+      { table_name: 'errors', delete_rule: 'CASCADE' },
       { table_name: 'step_runs', delete_rule: 'CASCADE' },
       { table_name: 'workflow_executions', delete_rule: 'NO ACTION' },
       { table_name: 'workflow_logs', delete_rule: 'CASCADE' },

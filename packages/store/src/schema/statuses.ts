@@ -9,9 +9,15 @@ export const EXECUTION_STATUSES = ['pending', 'running', 'paused', 'completed', 
 export const STEP_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
 export const SNAPSHOT_KINDS = ['manual', 'auto', 'restore'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const RECOVERY_STRATEGY_KINDS = ['retry', 'skip', 'alternative', 'rollback', 'escalate', 'none'] as const;
+export const ERROR_STATUSES = ['open', 'closed'] as const;
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type RecoveryStrategyKind = (typeof RECOVERY_STRATEGY_KINDS)[number];
+export type ErrorStatus = (typeof ERROR_STATUSES)[number];
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const executionStatusesMatchSpec: Same<(typeof EXECUTION_STATUSES)[number], ExecutionStatus> = true;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { escalationAlertsSql, insertErrorsSql, type NewError } from './errors.js';
 import {
   completeStepRunsSql,
   completionsPayload,
@@ -18,6 +19,7 @@ export interface OptimisticTransition {
   executions: readonly ExecutionUpdate[];
   stepRuns: readonly StepRunWrite[];
   logs: readonly NewLog[];
+  errors: readonly NewError[];
 }
 
 /** The message `af_assert` raises when the guard fails: the caller falls back to the locking path. */
@@ -37,7 +39,9 @@ export const STALE_TRANSITION = 'af: stale transition';
 const TEXT = `with exec as (${updateExecutionsSql('$2::jsonb')}),
      done as (${completeStepRunsSql('$1::jsonb', false)}),
      runs as (${upsertStepRunsSql('$3::jsonb')}),
-     logs as (${insertLogsSql('$4::jsonb')})
+     logs as (${insertLogsSql('$4::jsonb')}),
+     errs as (${insertErrorsSql('$5::jsonb')}),
+     alrt as (${escalationAlertsSql('errs')})
 select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
                  and (select count(*) from done) = jsonb_array_length($1::jsonb), '${STALE_TRANSITION}') as ok,
        (select coalesce(json_agg(exec), '[]'::json) from exec) as versions,
@@ -45,13 +49,14 @@ select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
 
 export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConfig {
   return {
-    name: 'af_optimistic_transition_v2',
+    name: 'af_optimistic_transition_v3',
     text: TEXT,
     values: [
       JSON.stringify(completionsPayload(t.completions)),
       JSON.stringify(t.executions),
       JSON.stringify(stepRunsPayload(t.stepRuns)),
       JSON.stringify(t.logs),
+      JSON.stringify(t.errors),
     ],
   };
 }

@@ -1,0 +1,19 @@
+import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { oneOf } from './one-of.js';
+import { ALERT_SEVERITIES } from './statuses.js';
+
+/** Things an operator should look at: an escalated step waiting for a decision, and later monitor thresholds. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    type: text('type').notNull(),
+    severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
+    message: text('message').notNull(),
+    executionId: uuid('execution_id'),
+    errorId: uuid('error_id'),
+    data: jsonb('data'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('alerts_severity_check', oneOf(t.severity, ALERT_SEVERITIES)), index('alerts_created_idx').on(t.createdAt.desc().nullsFirst())],
+);

@@ -1,0 +1,53 @@
+import type { RecoveryStrategyKind } from '../schema/statuses.js';
+import { jsonLiteral } from './literal.js';
+
+/** A final step failure, as the engine's `record-error` command reports it. */
+export interface NewError {
+  executionId: string;
+  key: string;
+  stepId: string;
+  stepType: string;
+  attempt: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+  strategy: RecoveryStrategyKind;
+  at: Date;
+}
+
+/**
+ * `insert into errors … returning …` for a payload: an escalated failure is `open` until resolved,
+ * the others `closed`. The failed run's id is looked up by (execution, instance key, attempt).
+ */
+export function insertErrorsSql(errors: readonly NewError[] | string): string {
+  const payload = typeof errors === 'string' ? errors : jsonLiteral(errors);
+  return `insert into errors (execution_id, step_run_id, step_id, instance_key, attempt, step_type, code, message, details, strategy, status, created_at)
+          select v."executionId",
+                 (select r.id from step_runs r where r.execution_id = v."executionId" and r.instance_key = v.key and r.attempt = v.attempt),
+                 v."stepId", v.key, v.attempt, v."stepType", v.code, v.message, v.details, v.strategy,
+                 case when v.strategy = 'escalate' then 'open' else 'closed' end, v.at
+            from jsonb_to_recordset(${payload})
+              as v("executionId" uuid, key text, "stepId" text, "stepType" text, attempt int, code text, message text, details jsonb, strategy text, at timestamptz)
+          returning id, execution_id, step_id, code, message, strategy, created_at`;
+}
+
+/** Raises an `escalation` alert for every escalated failure among the rows of the CTE `source`. */
+export function escalationAlertsSql(source: string): string {
+  return `insert into alerts (type, severity, message, execution_id, error_id, created_at)
+          select 'escalation', 'warning',
+                 'step "' || step_id || '" failed (' || code || ': ' || message || ') and waits for a decision',
+                 execution_id, id, created_at
+            from ${source} where strategy = 'escalate'`;
+}
+
+/** Errors and their alerts as one statement, for a multi-statement round trip. */
+export function recordErrorsSql(errors: readonly NewError[]): string {
+  return `with errs as (${insertErrorsSql(errors)}) ${escalationAlertsSql('errs')}`;
+}
+
+/** Closes resolved errors, only while still open (a second resolution changes nothing). */
+export function resolveErrorsSql(resolved: readonly { id: string; resolution: unknown }[]): string {
+  return `update errors as e set status = 'closed', resolution = v.resolution, resolved_at = clock_timestamp()
+            from jsonb_to_recordset(${jsonLiteral(resolved)}) as v(id uuid, resolution jsonb)
+           where e.id = v.id and e.status = 'open'`;
+}
