@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
-import type { StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { NewError, StepRunKey, StepRunWrite } from '@agentic-flow/store';
 
 interface ExecutionRef {
   id: string;
@@ -21,6 +21,8 @@ export class Effects {
   private readonly jobDrafts = new Map<string, JobDraft>();
   private readonly withdrawals = new Map<string, string>();
   readonly settled: { executionId: string; status: string }[] = [];
+  /** Final step failures to record (the engine's `record-error` commands). */
+  readonly errors: NewError[] = [];
 
   add(execution: ExecutionRef, workflow: CompiledWorkflow, commands: readonly EngineCommand[]): void {
     for (const command of commands) {

@@ -38,6 +38,7 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
         executions: [...targets.values()].map((t) => executionUpdate(t, now)),
         stepRuns: applied.effects.stepRunWrites(),
         logs: applied.logs,
+        errors: applied.effects.errors,
       });
       if (outcome) {
         rememberWritten(deps.cache, targets.values(), outcome.versions);
@@ -54,7 +55,7 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
       const runs = new Map(completed.map((key) => [key.id, key]));
       applied = await applyInMemory(deps, results, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
-      return { writes: { stepRuns: applied.effects.stepRunWrites(), executions: updates, logs: applied.logs }, value: undefined };
+      return { writes: { stepRuns: applied.effects.stepRunWrites(), executions: updates, logs: applied.logs, errors: applied.effects.errors }, value: undefined };
     });
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
