@@ -27,7 +27,22 @@ export interface RunStepCommand {
   config: unknown;
   /** Present for steps whose code reads the scope (scripts, agents). */
   context?: StepContextPayload;
+  /**
+   * Present when the step's recovery strategy is `retry`: BullMQ makes up to `attempts` attempts of
+   * the job, so a failure that reaches the engine is the last attempt's.
+   */
+  retry?: RetryPolicy;
   at: number;
+}
+
+/** A `retry` strategy as the queue carries it out (the queue's `StepJobSchema.retry`). */
+export interface RetryPolicy {
+  attempts: number;
+  /** Delay before the first retry; grows exponentially unless `backoff` is `fixed`. */
+  delayMs: number;
+  backoff: 'exponential' | 'fixed';
+  maxDelayMs?: number;
+  jitter: boolean;
 }
 
 /** Record a step run that needs no worker: a skipped step, a template failure, a control step. */
@@ -78,6 +93,27 @@ export interface EvaluateCommand {
   at: number;
 }
 
+/** What the engine did with a step's final failure (`retry`: BullMQ's attempts are spent and it fails as without a strategy). */
+export type RecoveryAction = 'retry' | 'skip' | 'alternative' | 'rollback' | 'escalate' | 'none';
+
+/**
+ * A step instance failed for good (for a work step with `retry`: its last attempt), emitted once per
+ * such failure, before its recovery strategy acts. The shell writes an `errors` row (and, for
+ * `escalate`, raises an alert).
+ */
+export interface RecordErrorCommand {
+  type: 'record-error';
+  key: string;
+  stepId: string;
+  stepType: string;
+  attempt: number;
+  error: StepError;
+  strategy: RecoveryAction;
+  /** An `escalate` strategy's `escalationHandler`: who the alert is for. */
+  escalationHandler?: string;
+  at: number;
+}
+
 /** The execution reached a settled status; the shell publishes it. */
 export interface ExecutionSettledCommand {
   type: 'execution-settled';
@@ -89,6 +125,7 @@ export interface ExecutionSettledCommand {
 export type EngineCommand =
   | RunStepCommand
   | RecordStepCommand
+  | RecordErrorCommand
   | CancelStepCommand
   | WithdrawStepCommand
   | EvaluateCommand

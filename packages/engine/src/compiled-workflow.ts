@@ -16,6 +16,11 @@ export interface CompiledWorkflow {
   readonly steps: ReadonlyMap<string, Step>;
   /** Kind of the flow edge (`next`, `true`, `false`) from one step to another, keyed `from\u0000to`. */
   readonly flowEdges: ReadonlyMap<string, EdgeKind>;
+  /**
+   * The steps that run in each scope's flow: the graph's members without recovery steps (an
+   * `onError` alternative or compensation runs only in a failed step's place, never on its own).
+   */
+  readonly members: ReadonlyMap<string, readonly string[]>;
   /** Steps of each scope that nothing in the scope follows: their outputs are the scope's output. */
   readonly sinks: ReadonlyMap<string, readonly string[]>;
   /** For each branch or loop-body root: what cancelling that scope must reach. */
@@ -26,20 +31,22 @@ export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowG
   const steps = new Map(definition.steps.map((step) => [step.id, step]));
   const flowEdges = new Map<string, EdgeKind>();
   for (const edges of graph.successors.values()) for (const edge of edges) flowEdges.set(`${edge.from}\u0000${edge.to}`, edge.kind);
+  const members = new Map<string, string[]>();
+  for (const [scope, ids] of graph.members) members.set(scope, ids.filter((id) => !graph.handlers.has(id)));
   const sinks = new Map<string, string[]>();
-  for (const [scope, members] of graph.members) sinks.set(scope, members.filter((id) => (graph.successors.get(id) ?? []).length === 0));
+  for (const [scope, ids] of members) sinks.set(scope, ids.filter((id) => (graph.successors.get(id) ?? []).length === 0));
   const regions = new Map<string, ScopeRegion>();
-  for (const root of graph.containerOf.keys()) regions.set(root, regionOf(root, graph, steps));
-  return { definition, graph, steps, flowEdges, sinks, regions };
+  for (const root of graph.containerOf.keys()) regions.set(root, regionOf(root, members, steps));
+  return { definition, graph, steps, flowEdges, members, sinks, regions };
 }
 
 /** A scope's members plus, recursively, the branches of parallels inside it (they share the frame). */
-function regionOf(root: string, graph: WorkflowGraph, steps: Map<string, Step>): ScopeRegion {
+function regionOf(root: string, members: ReadonlyMap<string, readonly string[]>, steps: Map<string, Step>): ScopeRegion {
   const covered = new Set<string>();
   const loops: string[] = [];
   const pending = [root];
   while (pending.length > 0) {
-    for (const member of graph.members.get(pending.pop()!) ?? []) {
+    for (const member of members.get(pending.pop()!) ?? []) {
       covered.add(member);
       const step = steps.get(member)!;
       if (step.type === 'parallel') pending.push(...step.config.steps);

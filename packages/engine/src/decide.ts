@@ -5,10 +5,13 @@ import type { EngineEvent, ExpressionEvent, StepResultEvent } from './events.js'
 import type { ExecutionState } from './execution-state.js';
 import { loopEvaluated } from './loop-step.js';
 import { pause, resumePaused } from './pause.js';
+import { resolveError, type DecideOptions } from './recovery.js';
 import { restore } from './restore.js';
 import { retry } from './retry.js';
 import { stepKinds } from './step-kinds.js';
 import { Transition, withoutProgress } from './transition.js';
+
+export type { DecideOptions } from './recovery.js';
 
 export interface Decision {
   state: ExecutionState;
@@ -20,14 +23,15 @@ export interface Decision {
 /**
  * The engine: `(workflow, state, event) → (state, commands)`. Pure — no I/O, no clock, no
  * randomness — and it never mutates `state`: the caller persists the new state and carries out the
- * commands (record step runs, enqueue jobs after commit, evaluate expressions and answer with an
- * `expression.evaluated` event).
+ * commands (record step runs and errors, enqueue jobs after commit, evaluate expressions and answer
+ * with an `expression.evaluated` event). `options.strategies` are the recovery strategies registered
+ * by step id or type; a step's own `onError` wins over them.
  *
  * @example
  * const { state, commands } = decide(workflow, createExecutionState(options), { type: 'start', at: Date.now() });
  */
-export function decide(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent): Decision {
-  const t = new Transition(workflow, state, event.at, stepKinds);
+export function decide(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, options: DecideOptions = {}): Decision {
+  const t = new Transition(workflow, state, event.at, stepKinds, options);
   const ignored = apply(t, event);
   if (ignored !== undefined) return { state, commands: [], ignored };
   t.completeIfDone();
@@ -59,6 +63,8 @@ function apply(t: Transition, event: EngineEvent): string | undefined {
       t.cancelWhere(() => true);
       t.settle();
       return undefined;
+    case 'error.resolved':
+      return resolveError(t, event);
   }
 }
 

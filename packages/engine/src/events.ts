@@ -6,6 +6,13 @@ export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown } | 
 
 export type ExpressionPurpose = 'condition' | 'loop-condition' | 'loop-break';
 
+/**
+ * What a human decided about an `escalated` step: run it again (a new attempt), count it as done
+ * without output (as strategy `skip`), let it succeed with `output`, or let its failure go on to its
+ * scope as if it had no strategy.
+ */
+export type ErrorResolution = { action: 'retry' } | { action: 'skip' } | { action: 'output'; output: unknown } | { action: 'fail' };
+
 /** What happened. Time comes in with the event: the engine has no clock. */
 export type EngineEvent =
   | { type: 'start'; at: number }
@@ -16,9 +23,12 @@ export type EngineEvent =
   /** From `paused`: continue. From `failed`: retry what failed, keeping what succeeded. */
   | { type: 'resume'; at: number }
   | { type: 'cancel'; at: number }
+  /** A human resolved the escalated step run `key`/`attempt`. */
+  | { type: 'error.resolved'; key: string; attempt: number; resolution: ErrorResolution; at: number }
   /** Go back to `snapshot` (a state of this same execution, saved earlier) and continue from there. */
   | { type: 'restore'; snapshot: ExecutionState; at: number };
 
 export type StepResultEvent = Extract<EngineEvent, { type: 'step.succeeded' | 'step.failed' }>;
 export type ExpressionEvent = Extract<EngineEvent, { type: 'expression.evaluated' }>;
 export type RestoreEvent = Extract<EngineEvent, { type: 'restore' }>;
+export type ErrorResolvedEvent = Extract<EngineEvent, { type: 'error.resolved' }>;

@@ -7,8 +7,28 @@ import type { ExecutionError, ExecutionStatus, StepError } from '@agentic-flow/s
  * - `queued`: a work step sent to a worker.
  * - `running`: a parallel or loop step whose branches or iterations are under way.
  * - `evaluating`: a condition step waiting for its expression's value from the coordinator.
+ * - `recovering`: it failed and its recovery strategy is at work: its alternative runs in its place,
+ *   or its compensations run (`recovery` says which).
+ * - `escalated`: it failed and waits for a human (`error.resolved`).
  */
-export type NodeStatus = 'ready' | 'queued' | 'running' | 'evaluating' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type NodeStatus =
+  | 'ready'
+  | 'queued'
+  | 'running'
+  | 'evaluating'
+  | 'recovering'
+  | 'escalated'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+/**
+ * What a `recovering` node waits for. `alternative`: the step running in its place, at
+ * `alternativeKey(key, step)`. `rollback`: the compensations, in the order they run (the reverse of
+ * `rollbackSteps`), one after the other at `compensationKey(key, step)`.
+ */
+export type RecoveryProgress = { strategy: 'alternative'; step: string } | { strategy: 'rollback'; steps: string[] };
 
 export interface NodeState {
   stepId: string;
@@ -30,6 +50,13 @@ export interface NodeState {
    * send these (nothing else would ever run them) but not the steps still really in flight.
    */
   withdrawn?: boolean;
+  /**
+   * skipped: the step failed and a `skip` (strategy or resolution) made it count as done without
+   * output. Unlike a dead-path skip, the edges out of it are live. Its `error` is kept.
+   */
+  recovered?: boolean;
+  /** recovering: what it waits for. */
+  recovery?: RecoveryProgress;
 }
 
 /**
@@ -91,8 +118,15 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
 }
 
 export const SETTLED_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
-export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['ready', 'queued', 'running', 'evaluating']);
+/** Statuses that keep an execution from completing. `recovering` and `escalated` nodes failed but are not done with. */
+export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['ready', 'queued', 'running', 'evaluating', 'recovering', 'escalated']);
 
 export function isSettled(node: NodeState | undefined): boolean {
   return node !== undefined && SETTLED_NODE_STATUSES.has(node.status);
+}
+
+/** Settled nodes keep their output and error, not the bookkeeping of their progress. */
+export function withoutProgress(node: NodeState): NodeState {
+  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, ...rest } = node;
+  return rest;
 }

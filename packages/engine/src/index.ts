@@ -1,15 +1,27 @@
 export { executionLifecycle, nextStatus, allowedEvents } from './lifecycle-machine.js';
 export type { LifecycleEvent } from './lifecycle-machine.js';
 export { createExecutionState, isSettled, SETTLED_NODE_STATUSES, ACTIVE_NODE_STATUSES } from './execution-state.js';
-export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus } from './execution-state.js';
-export type { EngineEvent, ExpressionEvent, ExpressionOutcome, ExpressionPurpose, RestoreEvent, StepResultEvent } from './events.js';
+export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus, RecoveryProgress } from './execution-state.js';
+export type {
+  EngineEvent,
+  ErrorResolution,
+  ErrorResolvedEvent,
+  ExpressionEvent,
+  ExpressionOutcome,
+  ExpressionPurpose,
+  RestoreEvent,
+  StepResultEvent,
+} from './events.js';
 export type {
   CancelStepCommand,
   EngineCommand,
   EvaluateCommand,
   ExecutionSettledCommand,
   ExpressionScopePayload,
+  RecordErrorCommand,
   RecordStepCommand,
+  RecoveryAction,
+  RetryPolicy,
   RunStepCommand,
   ScopePayload,
   StepContextPayload,
@@ -17,8 +29,9 @@ export type {
 } from './commands.js';
 export { compileWorkflow, stepOf } from './compiled-workflow.js';
 export type { CompiledWorkflow, ScopeRegion } from './compiled-workflow.js';
-export { instanceKey, frameOf, iterationFrame, parseIterationFrame } from './instance-key.js';
+export { instanceKey, frameOf, iterationFrame, parseIterationFrame, alternativeKey, compensationKey, hostKeyOf } from './instance-key.js';
 export { visibleResults, loopInfo } from './scope.js';
 export { decide } from './decide.js';
-export type { Decision } from './decide.js';
+export type { Decision, DecideOptions } from './decide.js';
+export { effectiveStrategy, retryPolicyOf } from './recovery.js';
 export { stepScope } from './step-scope.js';

@@ -13,6 +13,8 @@ import type { Transition } from './transition.js';
  *   work steps and conditions start again (or wait as `ready` if the snapshot is paused, or failed:
  *   a retry starts them), running parallels and loops keep their progress and drive on from their
  *   children, a loop waiting for an expression asks for it again;
+ * - an `escalated` step stays escalated under its attempt (a resolution names it), a `recovering`
+ *   one stays recovering while its alternative or compensation runs again;
  * - the status is the snapshot's. A snapshot of a completed or failed execution restores that
  *   status and starts nothing.
  *
@@ -31,7 +33,8 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
   const nodes: Record<string, NodeState> = {};
   const containers: string[] = [];
   for (const [key, node] of Object.entries(snapshot.nodes)) {
-    if (!ACTIVE_NODE_STATUSES.has(node.status)) {
+    // Escalated steps wait for a human again, recovering ones for their recovery steps (which run again below).
+    if (!ACTIVE_NODE_STATUSES.has(node.status) || node.status === 'escalated' || node.status === 'recovering') {
       nodes[key] = node;
       continue;
     }

@@ -1,5 +1,5 @@
 import { ACTIVE_NODE_STATUSES, type NodeState } from './execution-state.js';
-import { frameOf, instanceKey } from './instance-key.js';
+import { frameOf, hostKeyOf, instanceKey } from './instance-key.js';
 import { launchReady, redrive, reenqueue } from './redrive.js';
 import type { Transition } from './transition.js';
 
@@ -14,7 +14,10 @@ import type { Transition } from './transition.js';
  * - steps skipped because of a failure (downstream of it in a branch that does not fail fast) are
  *   forgotten, so the scheduler considers them once their predecessors settle again; steps skipped
  *   on the untaken side of a condition stay skipped;
- * - succeeded steps are never touched.
+ * - succeeded steps are never touched, nor are escalated steps (they wait for their resolution) or
+ *   recovering ones (their alternative or compensations drive them);
+ * - failed or cancelled recovery steps (alternatives, compensations) are not run again on their
+ *   own: the step they served does, and its strategy starts them afresh if it fails again.
  * Then it catches up with what happened while the execution was failed and did not move on:
  * results recorded then were not followed, expressions asked for then were not answered.
  */
@@ -75,7 +78,8 @@ function forgetSkipsOfFailures(t: Transition): void {
 function reviveFailed(t: Transition): string[] {
   const containers: string[] = [];
   for (const [key, node] of Object.entries(t.state.nodes)) {
-    if (!broken(node)) continue;
+    // A recovery step runs only for a failure: if the step it served runs again and fails, its strategy starts it afresh.
+    if (!broken(node) || hostKeyOf(key) !== undefined) continue;
     const attempt = t.nextAttempt(key);
     const type = t.step(node.stepId).type;
     if (type !== 'parallel' && type !== 'loop') {

@@ -1,7 +1,7 @@
 import type { TemplateScope } from '@agentic-flow/spec';
 import type { ExpressionScopePayload, StepContextPayload } from './commands.js';
 import type { ExecutionState } from './execution-state.js';
-import { frameOf, parseIterationFrame } from './instance-key.js';
+import { frameOf, parseIterationFrame, scopeAnchor } from './instance-key.js';
 
 /** True when `frame` is `ancestor` or lies inside it. */
 function within(frame: string, ancestor: string): boolean {
@@ -12,7 +12,9 @@ function within(frame: string, ancestor: string): boolean {
  * The outputs a step in `frame` can read, by step id: succeeded instances in its own frame and the
  * frames enclosing it. An inner frame's instance shadows an outer one of the same step.
  */
-export function visibleResults(state: ExecutionState, frame: string): Record<string, unknown> {
+export function visibleResults(state: ExecutionState, stepFrame: string): Record<string, unknown> {
+  // A recovery step's pseudo-frame reads what the failed instance reads.
+  const frame = scopeAnchor(stepFrame, '').frame;
   const results: Record<string, unknown> = {};
   const depth: Record<string, number> = {};
   for (const [key, node] of Object.entries(state.nodes)) {
@@ -28,10 +30,17 @@ export function visibleResults(state: ExecutionState, frame: string): Record<str
   return results;
 }
 
-/** `{ iteration }` of the innermost loop around `frame`, or undefined outside loops. */
+/**
+ * `{ iteration }` of the innermost loop around `frame` (its innermost `loop#i` segment, so a
+ * recovery step's pseudo-frame inside an iteration has it too), or undefined outside loops.
+ */
 export function loopInfo(frame: string): { iteration: number } | undefined {
-  const parsed = parseIterationFrame(frame.slice(frame.lastIndexOf('/') + 1));
-  return parsed ? { iteration: parsed.iteration } : undefined;
+  const segments = frame === '' ? [] : frame.split('/');
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const parsed = parseIterationFrame(segments[i]!);
+    if (parsed) return { iteration: parsed.iteration };
+  }
+  return undefined;
 }
 
 export function executionInfo(state: ExecutionState): StepContextPayload['execution'] {

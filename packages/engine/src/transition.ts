@@ -1,9 +1,10 @@
 import { TOP_SCOPE, type Step, type StepError } from '@agentic-flow/spec';
 import type { EngineCommand, ExpressionScopePayload } from './commands.js';
 import { stepOf, type CompiledWorkflow } from './compiled-workflow.js';
-import { ACTIVE_NODE_STATUSES, isSettled, type ExecutionState, type NodeState } from './execution-state.js';
-import { frameOf, instanceKey, parseIterationFrame } from './instance-key.js';
+import { ACTIVE_NODE_STATUSES, isSettled, withoutProgress, type ExecutionState, type NodeState } from './execution-state.js';
+import { baseKeyOf, frameOf, hostKeyOf, instanceKey, parseIterationFrame } from './instance-key.js';
 import { nextStatus, type LifecycleEvent } from './lifecycle-machine.js';
+import { recoverySettled, stepFailed, type DecideOptions } from './recovery.js';
 import { loopInfo, scopeFor } from './scope.js';
 import { branchChain, variablesView } from './variables.js';
 
@@ -30,6 +31,7 @@ export class Transition {
     original: ExecutionState,
     readonly at: number,
     private readonly kinds: StepKinds,
+    readonly options: DecideOptions = {},
   ) {
     this.state = { ...original, nodes: { ...original.nodes }, overlays: { ...(original.overlays ?? {}) } };
   }
@@ -59,6 +61,14 @@ export class Transition {
   activate(frame: string, stepId: string): void {
     const key = instanceKey(frame, stepId);
     if (this.state.nodes[key] || !this.live) return;
+    this.start(key, stepId);
+  }
+
+  /**
+   * Runs `stepId` as instance `key` under its next attempt (a node already there is replaced): now,
+   * or as `ready` while the execution is paused.
+   */
+  start(key: string, stepId: string): void {
     const attempt = this.nextAttempt(key);
     if (this.state.status === 'paused') {
       this.state.nodes[key] = { stepId, status: 'ready', attempt };
@@ -121,9 +131,16 @@ export class Transition {
     this.settled(key);
   }
 
-  /** A node settled: its successors run or are skipped, and its container is told. */
+  /**
+   * A node settled: its successors run or are skipped, and its container is told. A recovery step
+   * (an alternative, a compensation) has neither: the failed instance it serves moves on instead.
+   */
   settled(key: string): void {
     if (!this.live) return;
+    if (hostKeyOf(key) !== undefined) {
+      recoverySettled(this, key);
+      return;
+    }
     const frame = frameOf(key);
     const stepId = this.state.nodes[key]!.stepId;
     for (const edge of this.workflow.graph.successors.get(stepId) ?? []) this.consider(frame, edge.to);
@@ -144,10 +161,15 @@ export class Transition {
     else this.skip(frame, target);
   }
 
-  /** Dead-path elimination: an edge carries control only from a step that succeeded (on the taken side). */
+  /**
+   * Dead-path elimination: an edge carries control only from a step that succeeded (on the taken
+   * side), or from a failed step a `skip` recovered (its `next` edges: a condition it skipped took
+   * neither side).
+   */
   private edgeLive(node: NodeState, from: string, to: string): boolean {
-    if (node.status !== 'succeeded') return false;
     const kind = this.workflow.flowEdges.get(`${from}\u0000${to}`);
+    if (node.status === 'skipped' && node.recovered) return kind !== 'true' && kind !== 'false';
+    if (node.status !== 'succeeded') return false;
     if (kind === 'true') return node.output === true;
     if (kind === 'false') return node.output === false;
     return true;
@@ -161,21 +183,32 @@ export class Transition {
   }
 
   /**
-   * A step instance failed. At the top level that fails the execution; inside a branch or loop
-   * body, the container decides (fail fast, collect, fail the loop). `record` is false when the
-   * worker's result already recorded the run.
+   * A step instance failed for good (`record` is false when the worker's result already recorded
+   * the run). Its recovery strategy acts, if it has one (see `recovery.ts`); without one the
+   * failure goes on to its scope (`failNode`).
    */
   fail(key: string, error: StepError, record = true): void {
+    stepFailed(this, key, error, record);
+  }
+
+  /**
+   * The failure of `key` goes on, with no strategy acting: at the top level it fails the
+   * execution; inside a branch or loop body, the container decides (fail fast, collect, fail the
+   * loop). Records nothing: the run was recorded when it failed.
+   */
+  failNode(key: string, error: StepError): void {
     const node = this.state.nodes[key]!;
     this.state.nodes[key] = withoutProgress({ ...node, status: 'failed', error });
-    if (record) this.record(key, 'failed', { error });
     if (!this.live) return;
     const scope = this.workflow.graph.scopeOf.get(node.stepId) ?? TOP_SCOPE;
     if (scope === TOP_SCOPE) this.failExecution(node.stepId, error);
     else this.kinds.scopeFailed(this, frameOf(key), scope, key, error);
   }
 
-  /** Withdraws every active instance `covers` selects: queued jobs are removed, control steps end. */
+  /**
+   * Withdraws every active instance `covers` selects: queued jobs are removed, control steps end.
+   * A `recovering` or `escalated` node's run was recorded when it failed, so it just ends here.
+   */
   cancelWhere(covers: (key: string) => boolean): void {
     for (const [key, node] of Object.entries(this.state.nodes)) {
       if (!ACTIVE_NODE_STATUSES.has(node.status) || !covers(key)) continue;
@@ -185,17 +218,29 @@ export class Transition {
     }
   }
 
-  /** Cancels what a branch or loop body (rooted at `root`, in `frame`) covers, nested loops included. */
-  cancelScope(frame: string, root: string): void {
+  /**
+   * Selects the instances a branch or loop body (rooted at `root`, in `frame`) covers: its steps,
+   * nested loops' iterations, and the recovery steps serving any of them.
+   */
+  scopeCovers(frame: string, root: string): (key: string) => boolean {
     const region = this.workflow.regions.get(root)!;
     const keys = new Set([...region.steps].map((id) => instanceKey(frame, id)));
     const prefixes = region.loops.map((id) => `${instanceKey(frame, id)}#`);
-    this.cancelWhere((key) => keys.has(key) || prefixes.some((p) => key.startsWith(p)));
+    return (key) => {
+      const base = baseKeyOf(key);
+      return keys.has(base) || prefixes.some((p) => base.startsWith(p));
+    };
+  }
+
+  /** Cancels what a branch or loop body covers, nested loops included, except what `spare` selects. */
+  cancelScope(frame: string, root: string, spare: (key: string) => boolean = () => false): void {
+    const covers = this.scopeCovers(frame, root);
+    this.cancelWhere((key) => covers(key) && !spare(key));
   }
 
   /** True when every step of scope `root` has a settled instance in `frame`. */
   scopeDone(frame: string, root: string): boolean {
-    return (this.workflow.graph.members.get(root) ?? []).every((id) => isSettled(this.state.nodes[instanceKey(frame, id)]));
+    return (this.workflow.members.get(root) ?? []).every((id) => isSettled(this.state.nodes[instanceKey(frame, id)]));
   }
 
   /** Output of a branch or body: its one sink's output, or `{ sink: output }` when it has several. */
@@ -240,8 +285,4 @@ export class Transition {
   }
 }
 
-/** Settled nodes keep their output and error, not the bookkeeping of their progress. */
-export function withoutProgress(node: NodeState): NodeState {
-  const { awaiting: _awaiting, withdrawn: _withdrawn, ...rest } = node;
-  return rest;
-}
+export { withoutProgress };

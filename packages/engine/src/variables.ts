@@ -1,14 +1,16 @@
 import { TOP_SCOPE } from '@agentic-flow/spec';
 import type { CompiledWorkflow } from './compiled-workflow.js';
 import type { ExecutionState } from './execution-state.js';
-import { frameOf, instanceKey } from './instance-key.js';
+import { frameOf, instanceKey, scopeAnchor } from './instance-key.js';
 
 /**
  * The parallel branches enclosing a step instance, innermost first, as branch instance keys.
  * Loops do not isolate variables (iterations are sequential); parallel branches do.
  */
-export function branchChain(workflow: CompiledWorkflow, frame: string, stepId: string): string[] {
+export function branchChain(workflow: CompiledWorkflow, stepFrame: string, instanceStepId: string): string[] {
   const { scopeOf, containerOf } = workflow.graph;
+  // A recovery step (in a pseudo-frame) sees and sets the variables of the failed instance it serves.
+  const { frame, stepId } = scopeAnchor(stepFrame, instanceStepId);
   const chain: string[] = [];
   let currentFrame = frame;
   let scope = scopeOf.get(stepId) ?? TOP_SCOPE;

@@ -1,5 +1,6 @@
 import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type Step, type WorkStepType } from '@agentic-flow/spec';
 import { frameOf } from './instance-key.js';
+import { retryPolicyOf } from './recovery.js';
 import { templateScope } from './scope.js';
 import type { Transition } from './transition.js';
 
@@ -7,8 +8,9 @@ import type { Transition } from './transition.js';
 const NEEDS_CONTEXT: ReadonlySet<string> = new Set<WorkStepType>(['script', 'agent-task']);
 
 /**
- * A work step (http, script, agent-task) resolves its templates and goes to a worker. A template
- * that does not resolve fails the step here, without a worker.
+ * A work step (http, script, agent-task) resolves its templates and goes to a worker, with its
+ * retry policy when its strategy is `retry`. A template that does not resolve fails the step here,
+ * without a worker (and without retries).
  */
 export function launchWork(t: Transition, key: string, step: Step & { type: WorkStepType }, attempt: number): void {
   const frame = frameOf(key);
@@ -25,6 +27,7 @@ export function launchWork(t: Transition, key: string, step: Step & { type: Work
     return;
   }
   t.setNode(key, { stepId: step.id, status: 'queued', attempt });
+  const retry = retryPolicyOf(step, t.options);
   t.emit({
     type: 'run-step',
     key,
@@ -33,6 +36,7 @@ export function launchWork(t: Transition, key: string, step: Step & { type: Work
     attempt,
     config,
     ...(NEEDS_CONTEXT.has(step.type) ? { context: scope } : {}),
+    ...(retry ? { retry } : {}),
     at: t.at,
   });
 }

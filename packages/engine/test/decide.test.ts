@@ -65,6 +65,7 @@ describe('decide: next graphs', () => {
     run.start();
     const failed = run.fail('a', 'bad thing at line 3');
     expect(failed).toEqual([
+      { type: 'record-error', key: 'a', stepId: 'a', stepType: 'script', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'bad thing at line 3' }, strategy: 'none', at: 1020 },
       { type: 'execution-settled', status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'bad thing at line 3', stepId: 'a' }, at: 1020 },
     ]);
     expect(run.ran(run.succeed('b', 'late'))).toEqual([]);

@@ -3,14 +3,17 @@ import {
   createExecutionState,
   decide,
   type CompiledWorkflow,
+  type DecideOptions,
   type EngineCommand,
+  type ErrorResolution,
   type EngineEvent,
   type EvaluateCommand,
   type ExecutionState,
   type ExpressionOutcome,
+  type RecordErrorCommand,
   type RunStepCommand,
 } from '@agentic-flow/engine';
-import { validateDefinition, type WorkflowDefinitionInput } from '@agentic-flow/spec';
+import { RecoveryStrategySchema, validateDefinition, type RecoveryStrategy, type WorkflowDefinitionInput } from '@agentic-flow/spec';
 
 export function compile(input: WorkflowDefinitionInput): CompiledWorkflow {
   const result = validateDefinition(input);
@@ -43,9 +46,21 @@ export function evaluateInProcess(command: EvaluateCommand): ExpressionOutcome {
 /** An engine event without its time: `Run.send` stamps it from its own clock. */
 export type EventInput = EngineEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> & { at?: number } : never) : never;
 
+/** Registered recovery strategies (by step id or type), with the schema's defaults applied, as the coordinator would load them. */
+export function strategies(entries: Record<string, { type: RecoveryStrategy['type'] } & Record<string, unknown>>): ReadonlyMap<string, RecoveryStrategy> {
+  return new Map(Object.entries(entries).map(([key, strategy]) => [key, RecoveryStrategySchema.parse(strategy)]));
+}
+
+/** Options of a {@link Run}: the evaluator of expressions and the registered recovery strategies. */
+export interface RunOptions {
+  evaluate?: (command: EvaluateCommand) => ExpressionOutcome;
+  strategies?: ReadonlyMap<string, RecoveryStrategy>;
+}
+
 /**
  * Drives one execution through the engine, freezing every state to prove the engine never mutates
  * it, and answering `evaluate` commands at once, as the coordinator does within one transaction.
+ * The third argument is an evaluator or {@link RunOptions} (with registered `strategies`).
  */
 export class Run {
   state: ExecutionState;
@@ -53,12 +68,17 @@ export class Run {
   ignored: string[] = [];
   evaluations: EvaluateCommand[] = [];
   private clock = 1_000;
+  private readonly evaluate: (command: EvaluateCommand) => ExpressionOutcome;
+  private readonly options: DecideOptions;
 
   constructor(
     readonly workflow: CompiledWorkflow,
     input: Record<string, unknown> = {},
-    private readonly evaluate: (command: EvaluateCommand) => ExpressionOutcome = evaluateInProcess,
+    evaluateOrOptions: ((command: EvaluateCommand) => ExpressionOutcome) | RunOptions = {},
   ) {
+    const options = typeof evaluateOrOptions === 'function' ? { evaluate: evaluateOrOptions } : evaluateOrOptions;
+    this.evaluate = options.evaluate ?? evaluateInProcess;
+    this.options = options.strategies ? { strategies: options.strategies } : {};
     this.state = deepFreeze(
       createExecutionState({
         executionId: 'exec-1',
@@ -75,7 +95,7 @@ export class Run {
     const out: EngineCommand[] = [];
     const pending: EngineEvent[] = [{ ...event, at } as EngineEvent];
     while (pending.length > 0) {
-      const decision = decide(this.workflow, this.state, pending.shift()!);
+      const decision = decide(this.workflow, this.state, pending.shift()!, this.options);
       this.state = deepFreeze(decision.state);
       if (decision.ignored) this.ignored.push(decision.ignored);
       for (const command of decision.commands) {
@@ -152,6 +172,16 @@ export class Run {
 
   status(key: string): string | undefined {
     return this.state.nodes[key]?.status;
+  }
+
+  /** Answers the escalation of `key` (under its current attempt, unless given). */
+  resolve(key: string, resolution: ErrorResolution, attempt = this.state.nodes[key]?.attempt ?? 1): EngineCommand[] {
+    return this.send({ type: 'error.resolved', key, attempt, resolution });
+  }
+
+  /** The record-error commands among `commands`. */
+  errors(commands: EngineCommand[] = this.commands): RecordErrorCommand[] {
+    return commands.filter((c): c is RecordErrorCommand => c.type === 'record-error');
   }
 }
 

@@ -61,7 +61,7 @@ describe('pause and resume', () => {
     run.pause();
     run.succeed('a', {});
     const resumed = run.resume();
-    expect(resumed.map((c) => c.type)).toEqual(['run-step', 'record-step', 'execution-settled']);
+    expect(resumed.map((c) => c.type)).toEqual(['run-step', 'record-step', 'record-error', 'execution-settled']);
     expect(run.runs('run-step', resumed)).toEqual(['c@1']);
     expect(run.state).toMatchObject({ status: 'failed', error: { code: 'TEMPLATE', stepId: 'b' } });
     // c is really in flight again: its result is recorded (and reused by a retry).

@@ -243,7 +243,7 @@ describe('resume from failure (retry)', () => {
     run.succeed('l#0/body');
     expect(run.state).toMatchObject({ status: 'failed', error: { code: 'LOOP_LIMIT' } });
     const retried = run.resume();
-    expect(retried.map((c) => c.type)).toEqual(['record-step', 'record-step', 'execution-settled']);
+    expect(retried.map((c) => c.type)).toEqual(['record-step', 'record-step', 'record-error', 'execution-settled']);
     expect(run.runs('record-step', retried)).toEqual(['l@2', 'l@2']);
     expect(run.state).toMatchObject({ status: 'failed', error: { code: 'LOOP_LIMIT', stepId: 'l' } });
     expect(run.state.nodes['l']).toMatchObject({ status: 'failed', attempt: 2, iteration: 1 });

@@ -88,7 +88,8 @@ export function analyzeGraph(steps: readonly GraphStepView[]): GraphAnalysis {
         continue;
       }
       if (edge.to === step.id) {
-        report(edge.at, `step "${step.id}" refers to itself; only a loop step repeats work`);
+        if (HANDLER_KINDS.has(edge.kind)) report(edge.at, `step "${step.id}" cannot be its own ${edge.kind === 'alternative' ? 'alternative' : 'compensation'}: it runs when "${step.id}" has just failed`);
+        else report(edge.at, `step "${step.id}" refers to itself; only a loop step repeats work`);
         continue;
       }
       const key = `${edge.kind === 'true' || edge.kind === 'false' ? 'next' : edge.kind}:${edge.to}`;
@@ -108,6 +109,7 @@ export function analyzeGraph(steps: readonly GraphStepView[]): GraphAnalysis {
     incoming.get(edge.to)!.push(edge);
   }
 
+  reportRecoverySteps(unique, incoming, report);
   const inCycle = reportCycles(unique, outgoing, report);
   const { scopeOf, containerOf } = assignScopes(unique, incoming, outgoing, report);
   reportUnreachable(unique, incoming, outgoing, inCycle, report);
@@ -231,7 +233,9 @@ function assignScopes(
     if (roots.length > 0) {
       containerOf.set(step.id, roots[0]!.from);
       scopeOf.set(step.id, step.id);
-      const flow = incoming.get(step.id)!.find((e) => e.kind !== 'branch' && e.kind !== 'body');
+      // A recovery step that also starts a branch or body is reported by reportRecoverySteps.
+      if (incoming.get(step.id)!.some((e) => HANDLER_KINDS.has(e.kind))) conflicted.add(step.id);
+      const flow = incoming.get(step.id)!.find((e) => e.kind !== 'branch' && e.kind !== 'body' && !HANDLER_KINDS.has(e.kind));
       if (flow && !conflicted.has(step.id)) {
         conflicted.add(step.id);
         report(flow.at, `"${step.id}" starts ${roots[0]!.kind === 'body' ? 'the loop body' : 'a branch'} of "${roots[0]!.from}" and cannot also follow "${flow.from}"`);
@@ -253,6 +257,10 @@ function assignScopes(
         queue.push(edge.to);
       } else if (current !== scope && !conflicted.has(edge.to)) {
         conflicted.add(edge.to);
+        if (HANDLER_KINDS.has(edge.kind)) {
+          report(edge.at, `"${edge.to}" already recovers steps of ${describe(current)} and cannot also recover "${from}" in ${describe(scope)}; a recovery step serves steps of one scope`);
+          continue;
+        }
         report(edge.at, `"${edge.to}" belongs to ${describe(current)} but is reached from "${from}" in ${describe(scope)}; a branch or loop body cannot lead out of itself (use the container's own "next" to continue after it)`);
       }
     }
@@ -282,6 +290,60 @@ function reportUnreachable(
   for (const step of steps) {
     if (!reached.has(step.id) && !inCycle.has(step.id)) {
       report(['steps', step.index], `step "${step.id}" is unreachable: no entry step leads to it`);
+    }
+  }
+}
+
+const REFERENCE_NAMES: Record<EdgeKind, string> = {
+  next: 'a "next" step',
+  true: 'a "trueStep"',
+  false: 'a "falseStep"',
+  branch: 'a branch root',
+  body: 'a loop body',
+  alternative: 'an alternative',
+  rollback: 'a compensation',
+};
+
+/**
+ * Steps named by `onError` as an alternative or a compensation (recovery steps) run only when the
+ * step naming them fails, as one step instance in that step's place: so nothing else may lead to
+ * them, nothing may follow them, and they cannot open branches or iterations of their own.
+ */
+function reportRecoverySteps(steps: GraphStepView[], incoming: Map<string, Edge[]>, report: Report): void {
+  for (const step of steps) {
+    const refs = incoming.get(step.id)!;
+    const handlerRef = refs.find((e) => HANDLER_KINDS.has(e.kind));
+    if (!handlerRef) continue;
+    const role = `${handlerRef.kind === 'alternative' ? 'the alternative' : 'a compensation'} of "${handlerRef.from}"`;
+    for (const ref of refs) {
+      if (HANDLER_KINDS.has(ref.kind)) continue;
+      report(
+        ref.at,
+        `"${step.id}" is ${role} and cannot also be ${REFERENCE_NAMES[ref.kind]} of "${ref.from}": a step named in onError runs only when the step naming it fails`,
+      );
+    }
+    if (step.next.length > 0) {
+      report(
+        ['steps', step.index, 'next'],
+        `step "${step.id}" is ${role} and cannot have "next": after a recovery step, the workflow goes on from the step it recovers (an alternative's output stands in for it; compensations end in its failure)`,
+      );
+    }
+    const sides: [string | undefined, string][] = [
+      [step.trueStep, 'trueStep'],
+      [step.falseStep, 'falseStep'],
+    ];
+    for (const [target, field] of sides) {
+      if (target === undefined) continue;
+      report(
+        ['steps', step.index, 'config', field],
+        `step "${step.id}" is ${role} and cannot have a "${field}": after a recovery step, the workflow goes on from the step it recovers`,
+      );
+    }
+    if (step.type === 'parallel' || step.type === 'loop') {
+      report(
+        ['steps', step.index, 'type'],
+        `step "${step.id}" is ${role} and cannot be a ${step.type}: a recovery step runs as a single step instance in the failed step's place, while a ${step.type} opens ${step.type === 'parallel' ? 'branches' : 'iterations'} of its own`,
+      );
     }
   }
 }

@@ -29,12 +29,13 @@ export const EscalateStrategySchema = z.strictObject({
   escalationHandler: z.string().min(1).optional(),
 });
 
-export const RecoveryStrategySchema = z.discriminatedUnion('type', [
-  RetryStrategySchema,
-  SkipStrategySchema,
-  AlternativeStrategySchema,
-  RollbackStrategySchema,
-  EscalateStrategySchema,
-]);
+export const RecoveryStrategySchema = z.discriminatedUnion(
+  'type',
+  [RetryStrategySchema, SkipStrategySchema, AlternativeStrategySchema, RollbackStrategySchema, EscalateStrategySchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator' ? 'unknown strategy type (expected one of retry, skip, alternative, rollback, escalate)' : undefined,
+  },
+);
 
 export type RecoveryStrategy = z.infer<typeof RecoveryStrategySchema>;

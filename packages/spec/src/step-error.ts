@@ -21,6 +21,8 @@ export const STEP_ERROR_CODES = [
   'UNSUPPORTED_STEP_TYPE',
   'CANCELLED',
   'INTERNAL',
+  /** A step failed, its `rollback` strategy ran the compensation steps, and the failure went on. */
+  'ROLLED_BACK',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

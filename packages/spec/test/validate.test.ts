@@ -155,6 +155,74 @@ describe('validateDefinition', () => {
     expect(ok.graph.members.get('x')).toEqual(['x', 'x2']);
   });
 
+  it('accepts steps that only onError names as alternatives or compensations, in the scope of the step they recover', () => {
+    const result = validateDefinition(
+      wf([
+        { ...script('pay'), onError: { type: 'rollback', rollbackSteps: ['undo-1', 'undo-2'] }, next: ['p'] },
+        script('undo-1'),
+        script('undo-2'),
+        { id: 'p', type: 'parallel', config: { steps: ['fetch'] } },
+        { ...script('fetch'), onError: { type: 'alternative', alternativeStep: 'fetch-cache' } },
+        { id: 'fetch-cache', type: 'condition', config: { condition: 'true' } },
+      ]),
+    );
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    if (!result.ok) return;
+    expect([...result.graph.handlers].sort()).toEqual(['fetch-cache', 'undo-1', 'undo-2']);
+    expect(result.graph.entries.get('')).toEqual(['pay']);
+    expect(result.graph.scopeOf.get('fetch-cache')).toBe('fetch');
+  });
+
+  it('rejects misused alternatives and compensations, every problem with its path, all at once', () => {
+    const problems = problemsOf(
+      wf([
+        { ...script('a', ['b']), onError: { type: 'alternative', alternativeStep: 'b' } },
+        script('b'),
+        { ...script('c'), onError: { type: 'rollback', rollbackSteps: ['c', 'd', 'p', 'l'] } },
+        script('d', ['e']),
+        script('e'),
+        { id: 'p', type: 'parallel', config: { steps: [] } },
+        { id: 'l', type: 'loop', config: { loopStep: 'body' } },
+        script('body'),
+        { ...script('f'), onError: { type: 'alternative', alternativeStep: 'cond' } },
+        { id: 'cond', type: 'condition', config: { condition: 'true', trueStep: 'x' } },
+        script('x'),
+        { id: 'q', type: 'parallel', config: { steps: ['g'] } },
+        { ...script('g'), onError: { type: 'alternative', alternativeStep: 'g' } },
+        { ...script('h'), onError: { type: 'rollback', rollbackSteps: ['g2'] } },
+        { id: 'q2', type: 'parallel', config: { steps: ['g2'] } },
+        script('g2'),
+        { ...script('s1'), onError: { type: 'alternative', alternativeStep: 'shared' } },
+        { id: 'q3', type: 'parallel', config: { steps: ['s2'] } },
+        { ...script('s2'), onError: { type: 'alternative', alternativeStep: 'shared' } },
+        script('shared'),
+      ]),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        {
+          path: '$.steps[0].next[0]',
+          message: '"b" is the alternative of "a" and cannot also be a "next" step of "a": a step named in onError runs only when the step naming it fails',
+        },
+        { path: '$.steps[2].onError.rollbackSteps[0]', message: 'step "c" cannot be its own compensation: it runs when "c" has just failed' },
+        { path: '$.steps[12].onError.alternativeStep', message: 'step "g" cannot be its own alternative: it runs when "g" has just failed' },
+        { path: '$.steps[3].next', message: expect.stringMatching(/^step "d" is a compensation of "c" and cannot have "next": /) },
+        {
+          path: '$.steps[5].type',
+          message: 'step "p" is a compensation of "c" and cannot be a parallel: a recovery step runs as a single step instance in the failed step\'s place, while a parallel opens branches of its own',
+        },
+        { path: '$.steps[6].type', message: expect.stringContaining('cannot be a loop: a recovery step runs as a single step instance') },
+        { path: '$.steps[9].config.trueStep', message: expect.stringMatching(/^step "cond" is the alternative of "f" and cannot have a "trueStep"/) },
+        { path: '$.steps[14].config.steps[0]', message: expect.stringMatching(/^"g2" is a compensation of "h" and cannot also be a branch root of "q2"/) },
+        {
+          path: '$.steps[18].onError.alternativeStep',
+          message: '"shared" already recovers steps of the top level and cannot also recover "s2" in the branch of "q3" (root "s2"); a recovery step serves steps of one scope',
+        },
+      ]),
+    );
+    expect(problems).toHaveLength(9);
+  });
+
   it('checks template syntax wherever templates appear', () => {
     const problems = problemsOf(
       wf([{ id: 'h', type: 'http', config: { url: 'http://x/{{ variables.a', headers: { A: '{{ env.HOME }}' }, body: { list: ['{{ results["a" }}'] } } }]),
