@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { CircuitBreakerConfig } from '@agentic-flow/queue';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -39,6 +40,13 @@ export const ConfigSchema = z.object({
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /**
+   * This worker's circuit breaker defaults (5, 30000, 3 when unset). The shared Redis hash
+   * `<prefix>:circuit-breakers:config` overrides them for every worker at once.
+   */
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).optional(),
+  CIRCUIT_OPEN_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
+  CIRCUIT_HALF_OPEN_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
 });
 
 export type WorkerConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -48,6 +56,15 @@ export const DEFAULT_CONCURRENCY: Readonly<Record<string, number>> = { http: 50,
 
 export function concurrencyFor(config: WorkerConfig, stepType: string): number {
   return config.WORKER_CONCURRENCY?.byType[stepType] ?? config.WORKER_CONCURRENCY?.default ?? DEFAULT_CONCURRENCY[stepType] ?? 10;
+}
+
+/** The circuit breaker settings this worker's environment sets (the rest keep the package defaults). */
+export function circuitBreakerDefaults(config: WorkerConfig): Partial<CircuitBreakerConfig> {
+  return {
+    ...(config.CIRCUIT_FAILURE_THRESHOLD === undefined ? {} : { failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD }),
+    ...(config.CIRCUIT_OPEN_TIMEOUT_MS === undefined ? {} : { timeoutMs: config.CIRCUIT_OPEN_TIMEOUT_MS }),
+    ...(config.CIRCUIT_HALF_OPEN_MAX_ATTEMPTS === undefined ? {} : { halfOpenMaxAttempts: config.CIRCUIT_HALF_OPEN_MAX_ATTEMPTS }),
+  };
 }
 
 export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; message: string };

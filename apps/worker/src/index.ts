@@ -1,4 +1,10 @@
-export { ConfigSchema, loadConfig, concurrencyFor, secretsFrom, DEFAULT_CONCURRENCY } from './config.js';
+export { ConfigSchema, loadConfig, concurrencyFor, secretsFrom, circuitBreakerDefaults, DEFAULT_CONCURRENCY } from './config.js';
 export type { WorkerConfig } from './config.js';
 export { createStepProcessor } from './step-processor.js';
-export { StepConsumers } from './step-consumers.js';
+export type { StepProcessorOptions, StepCircuitBreaker } from './step-processor.js';
+export { StepConsumers, stepRetryBackoff } from './step-consumers.js';
+export type { StepConsumersOptions } from './step-consumers.js';
+export { retryBackoffDelay, MAX_DELAY_MS } from './retry-backoff.js';
+export type { RetryStrategy } from './retry-backoff.js';
+export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failure-classification.js';
+export { circuitKeyFor } from './circuit-key.js';

@@ -1,7 +1,7 @@
 import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
-import { ResultReporter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { CircuitBreaker, ResultReporter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
-import { concurrencyFor, loadConfig, secretsFrom } from './config.js';
+import { circuitBreakerDefaults, concurrencyFor, loadConfig, secretsFrom } from './config.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
 
@@ -29,10 +29,11 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: `af-worker-${config.WORKER_ID}` });
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-consumer` });
   const results = new ResultReporter(producer, config.BULLMQ_PREFIX);
+  const circuitBreaker = new CircuitBreaker({ connection: producer, prefix: config.BULLMQ_PREFIX, defaults: circuitBreakerDefaults(config) });
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
     concurrency: (type) => concurrencyFor(config, type),
-    processor: createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger }),
+    processor: createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, circuitBreaker }),
     connection: blocking,
     prefix: config.BULLMQ_PREFIX,
     lockDuration: config.LOCK_DURATION_MS,
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
   });
   consumers.start();
   await consumers.waitUntilReady();
-  logger.info({ stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])) }, 'worker ready');
+  logger.info(
+    { stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined) },
+    'worker ready',
+  );
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

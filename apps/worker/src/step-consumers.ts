@@ -1,7 +1,8 @@
-import { stepQueueName } from '@agentic-flow/queue';
-import { Worker, type Job } from 'bullmq';
+import { RETRY_BACKOFF, StepJobSchema, stepQueueName } from '@agentic-flow/queue';
+import { Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@agentic-flow/telemetry';
+import { retryBackoffDelay } from './retry-backoff.js';
 
 export interface StepConsumersOptions {
   stepTypes: readonly string[];
@@ -12,6 +13,8 @@ export interface StepConsumersOptions {
   lockDuration: number;
   stalledInterval: number;
   logger: Logger;
+  /** Jitter source of the retry backoff; `Math.random` unless a test fixes it. */
+  random?: () => number;
 }
 
 /** One BullMQ worker per consumed step type, each with its own concurrency. */
@@ -26,6 +29,8 @@ export class StepConsumers {
         concurrency: options.concurrency(type),
         lockDuration: options.lockDuration,
         stalledInterval: options.stalledInterval,
+        // Step jobs with a retry strategy ask for the RETRY_BACKOFF backoff type.
+        settings: { backoffStrategy: stepRetryBackoff(options.logger, options.random ?? Math.random) },
         autorun: false,
       });
       worker.on('error', (error) => options.logger.error({ err: error, stepType: type }, 'queue worker error'));
@@ -58,4 +63,26 @@ export class StepConsumers {
     // wait for the very jobs we are giving up on. The caller exits instead.
     return outcome;
   }
+}
+
+const RetrySchema = StepJobSchema.shape.retry.unwrap();
+
+/**
+ * BullMQ's custom backoff strategy for step jobs: `attemptsMade` counts the attempt that just
+ * failed, the delay follows the job's `retry` (`retryBackoffDelay`). It is called once per retry, so
+ * it also logs the retry. A job of another backoff type, or without a readable `retry`, is retried
+ * at once.
+ */
+export function stepRetryBackoff(logger: Logger, random: () => number): BackoffStrategy {
+  return (attemptsMade, type, error, job) => {
+    const data = (job?.data ?? {}) as Record<string, unknown>;
+    const retry = type === RETRY_BACKOFF ? RetrySchema.safeParse(data['retry']) : undefined;
+    const delayMs = retry?.success ? retryBackoffDelay(retry.data, attemptsMade, random) : 0;
+    const attempts = job?.opts.attempts ?? attemptsMade + 1;
+    logger.warn(
+      { executionId: data['executionId'], stepRunId: data['stepRunId'], stepId: data['stepId'], attempt: attemptsMade, attempts, delayMs, reason: error?.message },
+      `step attempt ${attemptsMade} of ${attempts} failed: retrying in ${delayMs} ms`,
+    );
+    return delayMs;
+  };
 }

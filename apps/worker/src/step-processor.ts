@@ -1,8 +1,13 @@
 import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
-import { StepJobSchema, type StepJob, type StepResult } from '@agentic-flow/queue';
-import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError } from '@agentic-flow/spec';
+import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type StepJob, type StepResult } from '@agentic-flow/queue';
+import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@agentic-flow/telemetry';
+import { circuitKeyFor } from './circuit-key.js';
+import { circuitVerdict, isRetryableFailure } from './failure-classification.js';
+
+/** The part of `CircuitBreaker` the processor uses. */
+export type StepCircuitBreaker = Pick<CircuitBreaker, 'acquire' | 'record'>;
 
 export interface StepProcessorOptions {
   executors: ReadonlyMap<string, StepExecutor>;
@@ -11,6 +16,8 @@ export interface StepProcessorOptions {
   workerId: string;
   secrets: Readonly<Record<string, string>>;
   logger: Logger;
+  /** Circuit breakers shared by the workers; without them no step goes through one. */
+  circuitBreaker?: StepCircuitBreaker;
 }
 
 const NEVER = new AbortController().signal;
@@ -20,11 +27,20 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Turns a step job into a reported result. A step that fails is reported as a failed result and its
- * job then fails too, so it lands in the queue's failed set (the dead letter queue). Only a result
- * that could not be reported makes BullMQ retry the job.
+ * job then fails too, so it lands in the queue's failed set (the dead letter queue).
+ *
+ * A job with a retry strategy has BullMQ `attempts`: while attempts remain, a retryable failure
+ * reports nothing and throws a plain error, so BullMQ runs the job again after the strategy's
+ * backoff (`RETRY_BACKOFF`, registered by `StepConsumers`); only the last attempt reports its
+ * failure. A failure no retry can mend (`NON_RETRYABLE_CODES`) is reported at once. A result that
+ * could not be reported also makes BullMQ retry the job, if attempts remain.
+ *
+ * Steps with a target (`circuitKeyFor`) go through its circuit breaker: one Redis call before the
+ * step and one after. A rejected step fails with `CIRCUIT_OPEN` without running, and that failure
+ * follows the rules above like any other.
  */
 export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
-  const { executors, report, workerId, secrets, logger } = options;
+  const { executors, report, workerId, secrets, logger, circuitBreaker } = options;
 
   return async (job: Job, _token?: string, signal: AbortSignal = NEVER): Promise<void> => {
     const parsed = StepJobSchema.safeParse(job.data);
@@ -36,17 +52,28 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
     const startedAt = now();
     const logs: StepLogEntry[] = [];
-    const outcome = storable(await run(data, executors.get(data.stepType), { secrets, signal, logs }));
+    // BullMQ's attempts of this job (its retry strategy), not the step run's `attempt`.
+    const attempts = Math.max(1, job.opts.attempts ?? 1);
+    const attempt = job.attemptsMade + 1;
+    if (attempt > 1) {
+      const previous = job.failedReason ? ` (attempt ${attempt - 1} failed: ${job.failedReason})` : '';
+      logs.push({ level: 'info', message: `attempt ${attempt} of ${attempts}${previous}`, at: Date.now() });
+    }
+    const outcome = storable(await run(data, executors.get(data.stepType), { secrets, signal, logs, circuitBreaker, log }));
     // A job cancelled through BullMQ (`worker.cancelJob`) reports nothing: whoever cancelled it owns the outcome.
     if (signal.aborted) throw new UnrecoverableError(`step cancelled: ${String(signal.reason ?? 'cancelled')}`);
+    if (!outcome.ok && attempt < attempts && isRetryableFailure(outcome.error)) {
+      // Not reported: BullMQ retries the job after the backoff, and the backoff strategy logs the retry.
+      throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    }
     const result = toResult(data, outcome, logs, startedAt, workerId);
     // A lost result would leave the step queued in Postgres; throwing here lets BullMQ retry the job.
     await report(result);
     if (!outcome.ok) {
-      log.warn({ code: outcome.error.code, durationMs: result.finishedAt - startedAt }, `step failed: ${outcome.error.message}`);
+      log.warn({ code: outcome.error.code, attempt, attempts, durationMs: result.finishedAt - startedAt }, `step failed: ${outcome.error.message}`);
       throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
     }
-    log.debug({ durationMs: result.finishedAt - startedAt }, 'step succeeded');
+    log.debug({ attempt, durationMs: result.finishedAt - startedAt }, 'step succeeded');
   };
 }
 
@@ -54,6 +81,8 @@ interface RunOptions {
   secrets: Readonly<Record<string, string>>;
   signal: AbortSignal;
   logs: StepLogEntry[];
+  circuitBreaker: StepCircuitBreaker | undefined;
+  log: Logger;
 }
 
 async function run(job: StepJob, executor: StepExecutor | undefined, options: RunOptions): Promise<StepOutcome> {
@@ -70,6 +99,35 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
     }
     throw error;
   }
+  // The target is known only now: a secret template may name the host.
+  const breaker = options.circuitBreaker;
+  const key = breaker ? circuitKeyFor(job.stepType, config) : undefined;
+  if (!breaker || key === undefined) return execute(job, executor, config, options);
+
+  let decision: CircuitDecision;
+  try {
+    decision = await breaker.acquire(key);
+  } catch (error) {
+    // The breaker protects targets; it must not stop steps when it cannot be consulted.
+    options.log.warn({ err: error, circuitBreaker: key }, 'circuit breaker unavailable: the step runs without it');
+    return execute(job, executor, config, options);
+  }
+  if (!decision.allowed) return { ok: false, error: circuitOpenError(decision) };
+
+  // Whatever happens, the permit goes back: a half-open trial slot must not stay taken.
+  let verdict: CircuitVerdict = 'ignore';
+  try {
+    const outcome = await execute(job, executor, config, options);
+    verdict = circuitVerdict(outcome, options.signal.aborted);
+    return outcome;
+  } finally {
+    await breaker.record(decision, verdict).catch((error: unknown) => {
+      options.log.warn({ err: error, circuitBreaker: key, verdict }, 'circuit breaker: could not record the outcome');
+    });
+  }
+}
+
+async function execute(job: StepJob, executor: StepExecutor, config: unknown, options: RunOptions): Promise<StepOutcome> {
   try {
     return await executor.execute(
       {
@@ -90,6 +148,21 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
     // An executor that throws has a bug; the step still gets a result instead of hanging.
     return { ok: false, error: stepError('INTERNAL', `executor "${job.stepType}" crashed: ${(error as Error).message}`) };
   }
+}
+
+function circuitOpenError(rejection: CircuitRejection): StepError {
+  const wait = `${Math.ceil(rejection.retryAfterMs / 100) / 10} s`;
+  const message =
+    rejection.state === 'open'
+      ? `circuit breaker ${rejection.key} is open (${rejection.failures} failures); retry after ${wait}`
+      : `circuit breaker ${rejection.key} is half-open with ${rejection.halfOpenInFlight} trial calls in flight; retry after at most ${wait}`;
+  return stepError('CIRCUIT_OPEN', message, {
+    breaker: rejection.key,
+    state: rejection.state,
+    failures: rejection.failures,
+    openedAt: rejection.openedAt,
+    retryAfterMs: rejection.retryAfterMs,
+  });
 }
 
 /**

@@ -6,8 +6,30 @@ export type { StepResult, StepLog } from './step-result.js';
 export { createRedisConnection, checkRedis, redisAddress } from './redis-connection.js';
 export type { RedisConnectionOptions } from './redis-connection.js';
 export { StepQueues, STEP_JOB_OPTIONS, RETRY_BACKOFF } from './step-queues.js';
+export { DeadLetterQueue } from './dead-letter-queue.js';
+export type { DeadLetter } from './dead-letter-queue.js';
 export type { StepQueuesOptions } from './step-queues.js';
 export { ResultReporter, resultStreamKeys } from './result-stream.js';
 export type { ResultStreamKeys, StreamEntry } from './result-stream.js';
 export { ResultStreamConsumer } from './result-stream-consumer.js';
 export type { ResultStreamConsumerOptions } from './result-stream-consumer.js';
+export {
+  CircuitBreaker,
+  DEFAULT_CIRCUIT_BREAKER_CONFIG,
+  circuitBreakerKeys,
+  readCircuitBreakerConfig,
+  writeCircuitBreakerConfig,
+  listCircuitBreakers,
+  resetCircuitBreaker,
+} from './circuit-breaker.js';
+export type {
+  CircuitBreakerConfig,
+  CircuitBreakerOptions,
+  CircuitBreakerKeys,
+  CircuitBreakerState,
+  CircuitDecision,
+  CircuitPermit,
+  CircuitRejection,
+  CircuitState,
+  CircuitVerdict,
+} from './circuit-breaker.js';

@@ -1,0 +1,44 @@
+import type { StepOutcome } from '@agentic-flow/executors';
+import type { CircuitVerdict } from '@agentic-flow/queue';
+import type { StepError, StepErrorCode } from '@agentic-flow/spec';
+
+/**
+ * Failures that cannot succeed on another attempt: the step's own configuration or output is at
+ * fault. They are reported at once and fail the job even when attempts remain.
+ */
+export const NON_RETRYABLE_CODES: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE']);
+
+export function isRetryableFailure(error: StepError): boolean {
+  return !NON_RETRYABLE_CODES.has(error.code);
+}
+
+/**
+ * Outcomes that never reached the target: they tell nothing about its health either way, and only
+ * free a half-open trial slot.
+ */
+const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'CANCELLED', 'CIRCUIT_OPEN']);
+
+/**
+ * What a step's outcome says about its target, for its circuit breaker: network errors, timeouts,
+ * 5xx and 429 responses and crashes are failures; a 4xx or a script error says nothing about the
+ * target's health and counts as a success (it answered). A cancelled step, or one that never got
+ * as far as calling the target, is ignored.
+ */
+export function circuitVerdict(outcome: StepOutcome, cancelled = false): CircuitVerdict {
+  if (cancelled) return 'ignore';
+  if (outcome.ok) return 'success';
+  const { code, details } = outcome.error;
+  if (NOT_SENT.has(code)) return 'ignore';
+  switch (code) {
+    case 'NETWORK':
+    case 'TIMEOUT':
+    case 'INTERNAL':
+      return 'failure';
+    case 'HTTP_STATUS': {
+      const status = Number(details?.['status']);
+      return Number.isInteger(status) && (status >= 500 || status === 429) ? 'failure' : 'success';
+    }
+    default:
+      return 'success';
+  }
+}

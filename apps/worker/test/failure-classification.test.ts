@@ -1,0 +1,68 @@
+import { STEP_ERROR_CODES, stepError, type StepErrorCode } from '@agentic-flow/spec';
+import { describe, expect, it } from 'vitest';
+import { circuitKeyFor } from '../src/circuit-key.js';
+import { circuitVerdict, isRetryableFailure } from '../src/failure-classification.js';
+
+const failed = (code: StepErrorCode, details?: Record<string, unknown>) => ({ ok: false as const, error: stepError(code, 'x', details) });
+
+describe('isRetryableFailure', () => {
+  it('retries every failure except those of the step itself', () => {
+    const never = ['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE'];
+    for (const code of STEP_ERROR_CODES) expect([code, isRetryableFailure(stepError(code, 'x'))]).toEqual([code, !never.includes(code)]);
+  });
+});
+
+describe('circuitVerdict', () => {
+  it('counts network errors, timeouts, crashes, 5xx and 429 as failures of the target', () => {
+    expect(circuitVerdict(failed('NETWORK'))).toBe('failure');
+    expect(circuitVerdict(failed('TIMEOUT'))).toBe('failure');
+    expect(circuitVerdict(failed('INTERNAL'))).toBe('failure');
+    expect(circuitVerdict(failed('HTTP_STATUS', { status: 500 }))).toBe('failure');
+    expect(circuitVerdict(failed('HTTP_STATUS', { status: 503 }))).toBe('failure');
+    expect(circuitVerdict(failed('HTTP_STATUS', { status: 429 }))).toBe('failure');
+  });
+
+  it('counts an answer that blames the request (4xx, script errors) as a success', () => {
+    expect(circuitVerdict({ ok: true, output: 1 })).toBe('success');
+    expect(circuitVerdict(failed('HTTP_STATUS', { status: 404 }))).toBe('success');
+    expect(circuitVerdict(failed('HTTP_STATUS', { status: 400 }))).toBe('success');
+    expect(circuitVerdict(failed('HTTP_STATUS'))).toBe('success');
+    expect(circuitVerdict(failed('SCRIPT_ERROR'))).toBe('success');
+    expect(circuitVerdict(failed('OUTPUT_NOT_SERIALIZABLE'))).toBe('success');
+  });
+
+  it('ignores outcomes that never reached the target, and cancelled steps', () => {
+    for (const code of ['INVALID_CONFIG', 'TEMPLATE', 'CANCELLED', 'CIRCUIT_OPEN', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED'] as const) {
+      expect([code, circuitVerdict(failed(code))]).toEqual([code, 'ignore']);
+    }
+    expect(circuitVerdict(failed('NETWORK'), true)).toBe('ignore');
+    expect(circuitVerdict({ ok: true, output: 1 }, true)).toBe('ignore');
+  });
+});
+
+describe('circuitKeyFor', () => {
+  it('keys http steps by host and port, with the scheme default port', () => {
+    expect(circuitKeyFor('http', { url: 'https://api.example.com/v1/x?token=secret' })).toBe('http:api.example.com:443');
+    expect(circuitKeyFor('http', { url: 'http://API.Example.com/x' })).toBe('http:api.example.com:80');
+    expect(circuitKeyFor('http', { url: 'http://user:pw@127.0.0.1:8080/x' })).toBe('http:127.0.0.1:8080');
+    expect(circuitKeyFor('http', { url: 'http://[::1]:3000/' })).toBe('http:[::1]:3000');
+  });
+
+  it('gives http steps without a usable URL no breaker', () => {
+    expect(circuitKeyFor('http', { url: 'not a url' })).toBeUndefined();
+    expect(circuitKeyFor('http', { url: 'ftp://example.com/' })).toBeUndefined();
+    expect(circuitKeyFor('http', { url: 42 })).toBeUndefined();
+    expect(circuitKeyFor('http', null)).toBeUndefined();
+  });
+
+  it('keys agent tasks by provider, "default" when none is named', () => {
+    expect(circuitKeyFor('agent-task', { goal: 'g', provider: 'openai' })).toBe('agent-task:openai');
+    expect(circuitKeyFor('agent-task', { goal: 'g' })).toBe('agent-task:default');
+    expect(circuitKeyFor('agent-task', { goal: 'g', provider: '' })).toBe('agent-task:default');
+  });
+
+  it('gives scripts and other step types none', () => {
+    expect(circuitKeyFor('script', { code: 'return 1' })).toBeUndefined();
+    expect(circuitKeyFor('something', { url: 'https://example.com' })).toBeUndefined();
+  });
+});
