@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
 import { snapshotSql } from './sql/snapshot.js';
-import { recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
+import { closeOpenErrorsSql, recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
 import {
   completeStepRunsSql,
   insertExecutionsSql,
@@ -38,6 +38,8 @@ export interface TransitionWrites {
   errors?: readonly NewError[];
   /** Errors an operator resolved in this transaction. */
   resolvedErrors?: readonly { id: string; resolution: unknown }[];
+  /** Executions cancelled in this transaction: their open errors close. */
+  closeOpenErrorsOf?: readonly string[];
 }
 
 function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number; updateIndex: number } {
@@ -49,6 +51,7 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   if (writes.logs.length > 0) statements.push(insertLogsSql(writes.logs));
   if (writes.errors && writes.errors.length > 0) statements.push(recordErrorsSql(writes.errors));
   if (writes.resolvedErrors && writes.resolvedErrors.length > 0) statements.push(resolveErrorsSql(writes.resolvedErrors));
+  if (writes.closeOpenErrorsOf && writes.closeOpenErrorsOf.length > 0) statements.push(closeOpenErrorsSql(writes.closeOpenErrorsOf));
   return { statements, upsertIndex, updateIndex };
 }
 

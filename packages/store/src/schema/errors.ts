@@ -24,6 +24,8 @@ export const errors = pgTable(
     message: text('message').notNull(),
     details: jsonb('details'),
     strategy: text('strategy', { enum: RECOVERY_STRATEGY_KINDS }).notNull(),
+    /** An escalation's `escalationHandler`: who is asked to decide. */
+    escalationHandler: text('escalation_handler'),
     status: text('status', { enum: ERROR_STATUSES }).notNull(),
     resolution: jsonb('resolution'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -12,6 +12,8 @@ export interface NewError {
   message: string;
   details?: Record<string, unknown> | undefined;
   strategy: RecoveryStrategyKind;
+  /** An escalation's handler, carried on its alert. */
+  escalationHandler?: string | undefined;
   at: Date;
 }
 
@@ -21,22 +23,22 @@ export interface NewError {
  */
 export function insertErrorsSql(errors: readonly NewError[] | string): string {
   const payload = typeof errors === 'string' ? errors : jsonLiteral(errors);
-  return `insert into errors (execution_id, step_run_id, step_id, instance_key, attempt, step_type, code, message, details, strategy, status, created_at)
+  return `insert into errors (execution_id, step_run_id, step_id, instance_key, attempt, step_type, code, message, details, strategy, escalation_handler, status, created_at)
           select v."executionId",
                  (select r.id from step_runs r where r.execution_id = v."executionId" and r.instance_key = v.key and r.attempt = v.attempt),
-                 v."stepId", v.key, v.attempt, v."stepType", v.code, v.message, v.details, v.strategy,
+                 v."stepId", v.key, v.attempt, v."stepType", v.code, v.message, v.details, v.strategy, v."escalationHandler",
                  case when v.strategy = 'escalate' then 'open' else 'closed' end, v.at
             from jsonb_to_recordset(${payload})
-              as v("executionId" uuid, key text, "stepId" text, "stepType" text, attempt int, code text, message text, details jsonb, strategy text, at timestamptz)
-          returning id, execution_id, step_id, code, message, strategy, created_at`;
+              as v("executionId" uuid, key text, "stepId" text, "stepType" text, attempt int, code text, message text, details jsonb, strategy text, "escalationHandler" text, at timestamptz)
+          returning id, execution_id, step_id, code, message, strategy, escalation_handler, created_at`;
 }
 
 /** Raises an `escalation` alert for every escalated failure among the rows of the CTE `source`. */
 export function escalationAlertsSql(source: string): string {
-  return `insert into alerts (type, severity, message, execution_id, error_id, created_at)
+  return `insert into alerts (type, severity, message, execution_id, error_id, data, created_at)
           select 'escalation', 'warning',
                  'step "' || step_id || '" failed (' || code || ': ' || message || ') and waits for a decision',
-                 execution_id, id, created_at
+                 execution_id, id, jsonb_strip_nulls(jsonb_build_object('escalationHandler', escalation_handler, 'stepId', step_id, 'code', code)), created_at
             from ${source} where strategy = 'escalate'`;
 }
 
@@ -50,4 +52,10 @@ export function resolveErrorsSql(resolved: readonly { id: string; resolution: un
   return `update errors as e set status = 'closed', resolution = v.resolution, resolved_at = clock_timestamp()
             from jsonb_to_recordset(${jsonLiteral(resolved)}) as v(id uuid, resolution jsonb)
            where e.id = v.id and e.status = 'open'`;
+}
+
+/** Closes the open (escalated) errors of cancelled executions: nobody is waiting on them any more. */
+export function closeOpenErrorsSql(executionIds: readonly string[]): string {
+  return `update errors set status = 'closed', resolution = '{"action":"cancel"}'::jsonb, resolved_at = clock_timestamp()
+           where execution_id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(executionIds)})) and status = 'open'`;
 }

@@ -47,7 +47,8 @@ export interface StepRunCompletion {
   /** When given, the run must have this instance key too (the one-statement path relies on it). */
   instanceKey?: string;
   attempt: number;
-  status: 'succeeded' | 'failed';
+  /** `skipped`: a failure the engine recovered with `skip` in the same transition (the fast path folds the two). */
+  status: 'succeeded' | 'failed' | 'skipped';
   output?: unknown;
   error?: StepError | null;
   /** Epoch milliseconds on the worker; fractions are kept (microsecond precision in PostgreSQL). */

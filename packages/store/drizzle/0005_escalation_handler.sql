@@ -1,0 +1,1 @@
+ALTER TABLE "errors" ADD COLUMN "escalation_handler" text;

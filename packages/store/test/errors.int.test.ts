@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import {
+  countErrors,
+  createDatabase,
+  deleteStrategy,
+  findError,
+  insertDefinition,
+  listAlerts,
+  listErrors,
+  listStepRuns,
+  listStrategies,
+  migrateDatabase,
+  runOptimisticTransition,
+  runTransition,
+  runWrites,
+  upsertStrategy,
+  type DatabaseHandle,
+  type NewError,
+  type NewExecution,
+  type TransitionWrites,
+} from '@agentic-flow/store';
+
+let database: TestDatabase;
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  database = await testDatabase();
+  await migrateDatabase(database.url);
+  handle = createDatabase(database.url, { max: 4 });
+  await insertDefinition(handle.db, { id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+});
+afterAll(async () => {
+  await handle?.close();
+  await database?.drop();
+});
+
+async function newExecution(): Promise<{ id: string; runId: string }> {
+  const e: NewExecution = { id: randomUUID(), workflowId: 'wf', workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: new Date(), startedAt: new Date(), finishedAt: null };
+  const runId = randomUUID();
+  await runWrites(handle.pool, {
+    newExecutions: [e],
+    stepRuns: [{ id: runId, executionId: e.id, stepId: 'a', instanceKey: 'a', stepType: 'http', attempt: 1, status: 'queued', queuedAt: new Date() }],
+    executions: [],
+    logs: [],
+  });
+  return { id: e.id, runId };
+}
+
+const failure = (executionId: string, extra: Partial<NewError> = {}): NewError => ({
+  executionId,
+  key: 'a',
+  stepId: 'a',
+  stepType: 'http',
+  attempt: 1,
+  code: 'HTTP_STATUS',
+  message: 'status 503',
+  details: { status: 503 },
+  strategy: 'escalate',
+  escalationHandler: 'admin-notification',
+  at: new Date(),
+  ...extra,
+});
+const stateUpdate = (id: string, version: number) => ({ id, version, status: 'running' as const, state: { moved: version + 1 }, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() });
+
+describe('errors written with a transition', () => {
+  it('one-statement path: the error links its failed run; an escalation is open and raises an alert for its handler', async () => {
+    const e = await newExecution();
+    const outcome = await runOptimisticTransition(handle.pool, {
+      completions: [{ id: e.runId, executionId: e.id, instanceKey: 'a', attempt: 1, status: 'failed', error: { code: 'HTTP_STATUS', message: 'status 503' }, startedAt: 1, finishedAt: 2, workerId: 'w' }],
+      executions: [stateUpdate(e.id, 0)],
+      stepRuns: [],
+      logs: [],
+      errors: [failure(e.id)],
+    });
+    expect(outcome).not.toBeNull();
+    const [error] = await listErrors(handle.db, { executionId: e.id, limit: 10 });
+    expect(error).toMatchObject({ stepRunId: e.runId, instanceKey: 'a', code: 'HTTP_STATUS', details: { status: 503 }, strategy: 'escalate', escalationHandler: 'admin-notification', status: 'open', resolution: null });
+    const alert = (await listAlerts(handle.db, 50)).find((a) => a.errorId === error!.id);
+    expect(alert).toMatchObject({ type: 'escalation', severity: 'warning', executionId: e.id, data: { escalationHandler: 'admin-notification', stepId: 'a', code: 'HTTP_STATUS' } });
+  });
+
+  it('writes no error when the transition is stale', async () => {
+    const e = await newExecution();
+    const outcome = await runOptimisticTransition(handle.pool, { completions: [], executions: [stateUpdate(e.id, 5)], stepRuns: [], logs: [], errors: [failure(e.id, { strategy: 'skip' })] });
+    expect(outcome).toBeNull();
+    expect(await listErrors(handle.db, { executionId: e.id, limit: 10 })).toEqual([]);
+  });
+
+  it('locking path: records errors (closed unless escalated), resolves an open one once, closes a cancelled execution’s', async () => {
+    const e = await newExecution();
+    const write = (writes: Partial<TransitionWrites>) =>
+      runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
+        writes: { stepRuns: [], executions: [stateUpdate(e.id, executions[0]!.version)], logs: [], ...writes },
+        value: undefined,
+      }));
+    await write({ errors: [failure(e.id, { strategy: 'skip', code: 'SCRIPT_ERROR' }), failure(e.id, { key: 'b', stepId: 'b' }), failure(e.id, { key: 'c', stepId: 'c' })] });
+    const rows = await listErrors(handle.db, { executionId: e.id, limit: 10 });
+    expect(rows.map((r) => [r.stepId, r.strategy, r.status]).sort()).toEqual([
+      ['a', 'skip', 'closed'],
+      ['b', 'escalate', 'open'],
+      ['c', 'escalate', 'open'],
+    ]);
+    const b = rows.find((r) => r.stepId === 'b')!;
+    await write({ resolvedErrors: [{ id: b.id, resolution: { action: 'output', output: null } }] });
+    const resolved = await findError(handle.db, b.id);
+    expect(resolved).toMatchObject({ status: 'closed', resolution: { action: 'output', output: null } });
+    // A second resolution finds it closed and changes nothing.
+    await write({ resolvedErrors: [{ id: b.id, resolution: { action: 'skip' } }] });
+    expect(await findError(handle.db, b.id)).toEqual(resolved);
+    await write({ closeOpenErrorsOf: [e.id] });
+    expect(await listErrors(handle.db, { executionId: e.id, status: 'open', limit: 10 })).toEqual([]);
+    expect((await listErrors(handle.db, { executionId: e.id, limit: 10 })).find((r) => r.stepId === 'c')).toMatchObject({ status: 'closed', resolution: { action: 'cancel' } });
+    expect((await findError(handle.db, b.id))!.resolution).toEqual({ action: 'output', output: null });
+    expect((await listStepRuns(handle.db, e.id)).map((r) => r.status)).toEqual(['queued']);
+  });
+
+  it('counts the errors of a window by step type, code and strategy', async () => {
+    const e = await newExecution();
+    const at = new Date('2030-01-01T00:00:00Z');
+    await runWrites(handle.pool, {
+      stepRuns: [],
+      executions: [],
+      logs: [],
+      errors: [
+        failure(e.id, { at, strategy: 'retry' }),
+        failure(e.id, { at, strategy: 'retry', key: 'b' }),
+        failure(e.id, { at, strategy: 'none', stepType: 'script', code: 'SCRIPT_ERROR' }),
+        failure(e.id, { at: new Date('2030-01-02T00:00:00Z'), strategy: 'skip' }),
+      ],
+    });
+    expect(await countErrors(handle.db, at, new Date('2030-01-01T00:00:01Z'))).toEqual([
+      { stepType: 'http', code: 'HTTP_STATUS', strategy: 'retry', count: 2 },
+      { stepType: 'script', code: 'SCRIPT_ERROR', strategy: 'none', count: 1 },
+    ]);
+  });
+});
+
+describe('recovery strategies', () => {
+  it('are upserted by target, listed in order, and deleted once', async () => {
+    await upsertStrategy(handle.db, 'http', { type: 'retry', maxAttempts: 3 });
+    await upsertStrategy(handle.db, 'a-step', { type: 'skip' });
+    await upsertStrategy(handle.db, 'http', { type: 'skip' });
+    expect((await listStrategies(handle.db)).map((s) => [s.target, s.strategy])).toEqual([
+      ['a-step', { type: 'skip' }],
+      ['http', { type: 'skip' }],
+    ]);
+    expect(await deleteStrategy(handle.db, 'http')).toBe(true);
+    expect(await deleteStrategy(handle.db, 'http')).toBe(false);
+    expect((await listStrategies(handle.db)).map((s) => s.target)).toEqual(['a-step']);
+  });
+});
