@@ -13,6 +13,9 @@ import type { TransitionDeps } from './executions/transition-deps.js';
 import { LeaderElection } from './maintenance/leader-election.js';
 import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
 import { registerLifecycleRoutes } from './http/lifecycle-routes.js';
+import { registerCircuitBreakerRoutes } from './http/circuit-breaker-routes.js';
+import { registerDeadLetterRoutes } from './http/dead-letter-routes.js';
+import { registerErrorRoutes } from './http/error-routes.js';
 import { ExecutionStateCache } from './executions/state-cache.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -20,6 +23,7 @@ import { createServer } from './http/server.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
 import { ResultConsumer } from './results/result-consumer.js';
+import { StrategyRegistry } from './workflows/strategy-registry.js';
 import { WorkflowRegistry } from './workflows/workflow-registry.js';
 
 export interface Coordinator {
@@ -43,10 +47,12 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   // One small pool of isolates serves every condition and loop expression of this coordinator.
   const evaluator = new ExpressionEvaluator();
   const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression: (expression) => evaluator.check(expression) });
+  const strategies = new StrategyRegistry(database.db, logger);
   const deps: TransitionDeps = {
     db: database.db,
     pool: database.pool,
     registry,
+    strategies,
     queues,
     logger,
     now,
@@ -65,6 +71,9 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   registerWorkflowRoutes(server, deps);
   registerExecutionRoutes(server, deps);
   registerLifecycleRoutes(server, deps);
+  registerErrorRoutes(server, deps);
+  registerDeadLetterRoutes(server, deps);
+  registerCircuitBreakerRoutes(server, { redis: producer, prefix: config.BULLMQ_PREFIX });
 
   const results = new ResultConsumer({
     blocking,
@@ -79,6 +88,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
 
   return {
     async start() {
+      // Strategies first: a result applied before they load would fail a step they would have recovered.
+      await strategies.start();
       await server.listen({ host: config.HOST, port: config.PORT });
       await results.start();
       maintenance.start();
@@ -88,6 +99,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     async stop() {
       await server.close();
       await maintenance.stop();
+      strategies.stop();
       await results.close();
       await queues.close();
       producer.disconnect();

@@ -1,5 +1,4 @@
 import type {
-  ApiErrorBody,
   CreateWorkflowResult,
   ExecuteWorkflowResult,
   ExecutionSummary,
@@ -14,7 +13,10 @@ import type {
   WorkflowDefinitionInput,
   WorkflowSummary,
 } from '@agentic-flow/spec';
-import { AgenticFlowError, WaitTimeoutError } from './errors.js';
+import { WaitTimeoutError } from './errors.js';
+import { WorkflowErrorHandler } from './error-handler.js';
+import { WorkflowMonitor } from './monitor.js';
+import { Transport, enc, query } from './transport.js';
 
 export interface AgenticFlowClientOptions {
   /** The coordinator's address, e.g. `http://localhost:3000`. */
@@ -49,12 +51,20 @@ const SETTLED_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
  * const execution = await client.waitForCompletion(executionId);
  */
 export class AgenticFlowClient {
-  private readonly baseUrl: string;
-  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly transport: Transport;
+  /** `WorkflowErrorHandler`: recovery strategies, errors, the dead letter queue, circuit breakers. */
+  readonly errorHandler: WorkflowErrorHandler;
+  /** `WorkflowMonitor`: alerts. */
+  readonly monitor: WorkflowMonitor;
 
-  constructor(private readonly options: AgenticFlowClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+  constructor(options: AgenticFlowClientOptions) {
+    this.transport = new Transport(options);
+    this.errorHandler = new WorkflowErrorHandler(this.transport);
+    this.monitor = new WorkflowMonitor(this.transport);
+  }
+
+  private request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return this.transport.request<T>(method, path, body, contentType);
   }
 
   /** Registers a definition (an object, or JSON/YAML text). Same id, version and content again is a no-op. */
@@ -156,47 +166,6 @@ export class AgenticFlowClient {
       interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
       await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), options.signal);
     }
-  }
-
-  private async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers };
-    let payload: string | undefined;
-    if (body !== undefined) {
-      headers['content-type'] = contentType;
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
-    }
-    const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      ...(payload === undefined ? {} : { body: payload }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-    });
-    const text = await response.text();
-    const json: unknown = text === '' ? undefined : safeJson(text);
-    if (!response.ok) {
-      const error = (json as ApiErrorBody | undefined)?.error;
-      throw new AgenticFlowError(error?.message ?? `${method} ${path} answered ${response.status}`, response.status, error?.code ?? 'HTTP_ERROR', error?.problems ?? []);
-    }
-    return json as T;
-  }
-}
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function query(params: Record<string, string | number | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
-  const text = search.toString();
-  return text === '' ? '' : `?${text}`;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { error: { code: 'BAD_RESPONSE', message: `not JSON: ${text.slice(0, 200)}` } };
   }
 }
 

@@ -1,7 +1,23 @@
 export { AgenticFlowClient } from './client.js';
 export type { AgenticFlowClientOptions, WaitOptions } from './client.js';
 export { AgenticFlowError, WaitTimeoutError } from './errors.js';
+export { WorkflowErrorHandler } from './error-handler.js';
+export type { RecoveryStrategyInput } from './error-handler.js';
+export { WorkflowMonitor } from './monitor.js';
 export type {
+  AlertView,
+  CircuitBreakerSettings,
+  CircuitBreakerView,
+  CircuitBreakersView,
+  DeadLetterEntry,
+  DeadLetterPage,
+  DeadLetterRetryResult,
+  DeadLetterSummary,
+  ErrorResolutionInput,
+  ErrorStatistics,
+  ErrorView,
+  RecoveryStrategy,
+  RegisteredStrategy,
   CreateWorkflowResult,
   ExecutionStatus,
   ExecutionSummary,

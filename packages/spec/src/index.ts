@@ -72,3 +72,19 @@ export type {
   StepRunView,
   WorkflowSummary,
 } from './api.js';
+export { RECOVERY_STRATEGY_KINDS } from './error-api.js';
+export type {
+  AlertView,
+  AppliedStrategy,
+  CircuitBreakerSettings,
+  CircuitBreakerView,
+  CircuitBreakersView,
+  DeadLetterEntry,
+  DeadLetterPage,
+  DeadLetterRetryResult,
+  DeadLetterSummary,
+  ErrorResolutionInput,
+  ErrorStatistics,
+  ErrorView,
+  RegisteredStrategy,
+} from './error-api.js';

@@ -22,7 +22,7 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
     async ({ executions }) => {
       for (const row of executions) {
         const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-        const decision = await driveEngine(workflow, row.state as ExecutionState, { type: 'start', at: now }, deps.evaluate);
+        const decision = await driveEngine(workflow, row.state as ExecutionState, { type: 'start', at: now }, deps.evaluate, { strategies: deps.strategies.strategies });
         if (decision.ignored) continue;
         effects.add({ id: row.id, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });

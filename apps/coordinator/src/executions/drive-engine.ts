@@ -1,4 +1,4 @@
-import { decide, type CompiledWorkflow, type Decision, type EngineCommand, type EngineEvent, type EvaluateCommand, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
+import { decide, type CompiledWorkflow, type Decision, type DecideOptions, type EngineCommand, type EngineEvent, type EvaluateCommand, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
 
 export type Evaluate = (command: EvaluateCommand) => Promise<ExpressionOutcome>;
 
@@ -7,8 +7,8 @@ export type Evaluate = (command: EvaluateCommand) => Promise<ExpressionOutcome>;
  * answered (in the sandbox) with an `expression.evaluated` event, in order, and whatever those
  * lead to is folded into one decision. Returns the final state and the commands to persist.
  */
-export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, evaluate: Evaluate): Promise<Decision> {
-  const first = decide(workflow, state, event);
+export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, evaluate: Evaluate, options: DecideOptions = {}): Promise<Decision> {
+  const first = decide(workflow, state, event, options);
   if (first.ignored !== undefined) return first;
   let current = first.state;
   const commands: EngineCommand[] = [];
@@ -20,7 +20,7 @@ export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionSt
       continue;
     }
     const outcome = await evaluate(command);
-    const next = decide(workflow, current, { type: 'expression.evaluated', key: command.key, purpose: command.purpose, outcome, at: event.at });
+    const next = decide(workflow, current, { type: 'expression.evaluated', key: command.key, purpose: command.purpose, outcome, at: event.at }, options);
     current = next.state;
     pending.push(...next.commands);
   }

@@ -52,6 +52,7 @@ export class Effects {
             attempt: command.attempt,
             config: command.config,
             ...(command.context ? { context: command.context } : {}),
+            ...(command.retry ? { retry: command.retry } : {}),
             enqueuedAt: command.at,
           });
           break;
@@ -79,6 +80,21 @@ export class Effects {
           if (!this.jobDrafts.delete(key)) this.withdrawals.set(key, stepType);
           break;
         }
+        case 'record-error':
+          this.errors.push({
+            executionId: execution.id,
+            key: command.key,
+            stepId: command.stepId,
+            stepType: command.stepType,
+            attempt: command.attempt,
+            code: command.error.code,
+            message: command.error.message,
+            details: command.error.details,
+            strategy: command.strategy,
+            escalationHandler: command.escalationHandler,
+            at,
+          });
+          break;
         case 'execution-settled':
           this.settled.push({ executionId: execution.id, status: command.status });
           break;

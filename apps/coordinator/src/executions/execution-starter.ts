@@ -29,7 +29,7 @@ export async function startExecution(
   });
   // With a concurrency limit, the execution is stored pending and admission starts it in turn.
   const limited = deps.maxConcurrentWorkflows > 0;
-  const { state, commands } = limited ? { state: initial, commands: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.evaluate);
+  const { state, commands } = limited ? { state: initial, commands: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.evaluate, { strategies: deps.strategies.strategies });
   const effects = new Effects();
   const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);

@@ -1,4 +1,4 @@
-import type { EngineCommand, EngineEvent, ExecutionState } from '@agentic-flow/engine';
+import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState } from '@agentic-flow/engine';
 import type { ExecutionStatus } from '@agentic-flow/spec';
 import { findSnapshot, runTransition } from '@agentic-flow/store';
 import { ApiError } from '../http/api-error.js';
@@ -10,9 +10,27 @@ import { executionUpdate, rememberWritten, type TransitionTarget } from './execu
 import { findRuns } from './run-lookup.js';
 import type { TransitionDeps } from './transition-deps.js';
 
-export type LifecycleChange = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' } | { type: 'restore'; snapshotId: string };
+export type LifecycleChange =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'cancel' }
+  | { type: 'restore'; snapshotId: string }
+  /** An operator's decision on an escalated step (`resolveError`). */
+  | { type: 'resolve-error'; errorId: string; key: string; attempt: number; resolution: ErrorResolution };
 
-const VERBS: Record<LifecycleChange['type'], string> = { pause: 'pause', resume: 'resume', cancel: 'cancel', restore: 'restore' };
+const VERBS: Record<LifecycleChange['type'], string> = { pause: 'pause', resume: 'resume', cancel: 'cancel', restore: 'restore', 'resolve-error': 'resolve an error of' };
+
+/** The engine event a change is, given the snapshot a restore goes back to. */
+function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, at: number): EngineEvent {
+  switch (change.type) {
+    case 'restore':
+      return { type: 'restore', snapshot: snapshot!, at };
+    case 'resolve-error':
+      return { type: 'error.resolved', key: change.key, attempt: change.attempt, resolution: change.resolution, at };
+    default:
+      return { type: change.type, at };
+  }
+}
 
 /**
  * Pauses, resumes (a paused or a failed execution), cancels, or restores an execution to one of
@@ -36,8 +54,8 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
     if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     const before = row.state as ExecutionState;
     workflowRef = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-    const event: EngineEvent = change.type === 'restore' ? { type: 'restore', snapshot: snapshot!.state as ExecutionState, at: now } : { type: change.type, at: now };
-    const decision = await driveEngine(workflowRef, before, event, deps.evaluate);
+    const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
+    const decision = await driveEngine(workflowRef, before, event, deps.evaluate, { strategies: deps.strategies.strategies });
     if (decision.ignored) throw new ApiError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
     const rest: EngineCommand[] = [];
     for (const command of decision.commands) {
@@ -56,6 +74,10 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
         stepRuns: effects.stepRunWrites(),
         executions: [executionUpdate(target, now)],
         logs: [],
+        errors: effects.errors,
+        ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
+        // An escalation of a cancelled execution waits for nobody: its error closes with it.
+        ...(change.type === 'cancel' ? { closeOpenErrorsOf: [executionId] } : {}),
       },
       value: undefined,
     };

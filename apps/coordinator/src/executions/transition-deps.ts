@@ -5,6 +5,7 @@ import type { Logger } from '@agentic-flow/telemetry';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { Evaluate } from './drive-engine.js';
 import type { ExecutionStateCache } from './state-cache.js';
+import type { StrategyRegistry } from '../workflows/strategy-registry.js';
 
 /** What starting an execution and applying results need: the coordinator's shared services. */
 export interface TransitionDeps {
@@ -16,6 +17,8 @@ export interface TransitionDeps {
   logger: Logger;
   now: () => number;
   evaluate: Evaluate;
+  /** Recovery strategies registered through the API, shared by all coordinators. */
+  strategies: StrategyRegistry;
   /** States of the executions this coordinator moved last (the one-round-trip path). */
   cache: ExecutionStateCache;
   /** Running and paused executions allowed at once; 0: no limit (`maxConcurrentWorkflows`). */

@@ -1,6 +1,6 @@
 import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
 import type { StepResult } from '@agentic-flow/queue';
-import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion } from '@agentic-flow/store';
+import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion, type StepRunWrite } from '@agentic-flow/store';
 import { driveEngine } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
@@ -32,11 +32,12 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
     if (cached.every((c) => c.entry !== undefined)) {
       const targets = new Map(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false }]));
       const applied = await applyInMemory(deps, results, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
+      const folded = foldRunWrites(completions, applied.effects.stepRunWrites());
       const outcome = await runOptimisticTransition(deps.pool, {
-        completions,
+        completions: folded.completions,
         // Every execution of the batch is written, changed or not, so each one's version is checked.
         executions: [...targets.values()].map((t) => executionUpdate(t, now)),
-        stepRuns: applied.effects.stepRunWrites(),
+        stepRuns: folded.writes,
         logs: applied.logs,
         errors: applied.effects.errors,
       });
@@ -77,6 +78,28 @@ function completion(r: StepResult): StepRunCompletion {
   };
 }
 
+/**
+ * One statement cannot both complete a run and upsert it (PostgreSQL refuses to touch a row twice),
+ * so an engine write about a run completed in the same batch (a failure recovered by `skip` is
+ * recorded `skipped`) is folded into its completion.
+ */
+function foldRunWrites(completions: StepRunCompletion[], writes: StepRunWrite[]): { completions: StepRunCompletion[]; writes: StepRunWrite[] } {
+  const key = (r: { executionId: string; instanceKey?: string; attempt: number }) => `${r.executionId}\u0000${r.instanceKey}\u0000${r.attempt}`;
+  const byKey = new Map(completions.map((c, index) => [key(c), index]));
+  const folded = [...completions];
+  const rest: StepRunWrite[] = [];
+  for (const write of writes) {
+    const index = byKey.get(key(write));
+    if (index === undefined || (write.status !== 'succeeded' && write.status !== 'failed' && write.status !== 'skipped')) {
+      rest.push(write);
+      continue;
+    }
+    const completion = folded[index]!;
+    folded[index] = { ...completion, status: write.status, ...(write.output !== undefined ? { output: write.output } : {}), ...(write.error ? { error: write.error } : {}) };
+  }
+  return { completions: folded, writes: rest };
+}
+
 /** Runs the engine for each result on the targets' states, in memory; collects what to write. */
 async function applyInMemory(
   deps: TransitionDeps,
@@ -100,7 +123,7 @@ async function applyInMemory(
       result.outcome === 'succeeded'
         ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), at: now }
         : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, at: now };
-    const decision = await driveEngine(workflow, state, event, deps.evaluate);
+    const decision = await driveEngine(workflow, state, event, deps.evaluate, { strategies: deps.strategies.strategies });
     outcomes[index] = 'applied';
     if (decision.ignored) ignored.push({ executionId: target.id, stepRunId: result.stepRunId, reason: decision.ignored });
     else {

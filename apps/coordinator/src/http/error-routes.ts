@@ -1,0 +1,72 @@
+import { countErrors, deleteStrategy, findError, listAlerts, listErrors, listStrategies, upsertStrategy } from '@agentic-flow/store';
+import type { FastifyInstance } from 'fastify';
+import { resolveError } from '../executions/resolve-error.js';
+import type { TransitionDeps } from '../executions/transition-deps.js';
+import { strategyProblems } from '../workflows/strategy-validation.js';
+import { ApiError, validationFailed } from './api-error.js';
+import { alertView, errorStatistics, errorView, strategyView } from './error-views.js';
+import {
+  AlertsQuerySchema,
+  ErrorParamsSchema,
+  ErrorStatisticsQuerySchema,
+  ListErrorsQuerySchema,
+  ResolutionBodySchema,
+  StrategyBodySchema,
+  StrategyParamsSchema,
+} from './error-schemas.js';
+import { parseRequest } from './request-schemas.js';
+
+/** `WorkflowErrorHandler` over HTTP: recovery strategies, recorded errors, their statistics, alerts. */
+export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps): void {
+  /** `registerRecoveryStrategy(stepType, strategy)`: for a step type or a step id; replaces an earlier one. */
+  app.put('/v1/recovery-strategies/:target', async (request) => {
+    const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
+    const strategy = parseRequest(StrategyBodySchema, request.body, 'body');
+    const problems = await strategyProblems(deps.db, target, strategy);
+    if (problems.length > 0) throw validationFailed(problems, 'recovery strategy');
+    await upsertStrategy(deps.db, target, strategy);
+    // This coordinator applies it at once; the others within their refresh interval.
+    await deps.strategies.refresh();
+    return { target, strategy };
+  });
+
+  app.get('/v1/recovery-strategies', async () => ({ items: (await listStrategies(deps.db)).map(strategyView) }));
+
+  app.delete('/v1/recovery-strategies/:target', async (request, reply) => {
+    const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
+    if (!(await deleteStrategy(deps.db, target))) throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for "${target}"`);
+    await deps.strategies.refresh();
+    return reply.code(204).send();
+  });
+
+  app.get('/v1/errors', async (request) => {
+    const query = parseRequest(ListErrorsQuerySchema, request.query, 'query');
+    return { items: (await listErrors(deps.db, query)).map(errorView) };
+  });
+
+  /** `getErrorStatistics()`: final step failures in [from, to) by step type, code and strategy. */
+  app.get('/v1/errors/statistics', async (request) => {
+    const { from, to } = parseRequest(ErrorStatisticsQuerySchema, request.query, 'query');
+    return errorStatistics(await countErrors(deps.db, from, to), from, to);
+  });
+
+  app.get('/v1/errors/:errorId', async (request) => {
+    const { errorId } = parseRequest(ErrorParamsSchema, request.params, 'params');
+    const row = await findError(deps.db, errorId);
+    if (!row) throw new ApiError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
+    return errorView(row);
+  });
+
+  /** `resolveError(errorId, resolution)`: continues an execution waiting on an escalated step. */
+  app.post('/v1/errors/:errorId/resolve', async (request) => {
+    const { errorId } = parseRequest(ErrorParamsSchema, request.params, 'params');
+    const resolution = parseRequest(ResolutionBodySchema, request.body, 'body');
+    return resolveError(deps, errorId, resolution);
+  });
+
+  /** `getAlerts(limit)`: newest first. */
+  app.get('/v1/alerts', async (request) => {
+    const { limit } = parseRequest(AlertsQuerySchema, request.query, 'query');
+    return { items: (await listAlerts(deps.db, limit)).map(alertView) };
+  });
+}

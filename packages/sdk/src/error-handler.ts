@@ -1,0 +1,96 @@
+import type {
+  CircuitBreakerSettings,
+  CircuitBreakersView,
+  DeadLetterEntry,
+  DeadLetterPage,
+  DeadLetterRetryResult,
+  ErrorResolutionInput,
+  ErrorStatistics,
+  ErrorView,
+  LifecycleResult,
+  RecoveryStrategy,
+  RegisteredStrategy,
+} from '@agentic-flow/spec';
+import { enc, query, type Transport } from './transport.js';
+
+/** A recovery strategy as written: the fields with defaults may be left out. */
+export type RecoveryStrategyInput =
+  | { type: 'retry'; maxAttempts?: number; retryDelay?: number; backoff?: 'exponential' | 'fixed'; maxDelay?: number; jitter?: boolean }
+  | { type: 'skip' }
+  | { type: 'alternative'; alternativeStep: string }
+  | { type: 'rollback'; rollbackSteps: string[] }
+  | { type: 'escalate'; escalationHandler?: string };
+
+/**
+ * The engine's `WorkflowErrorHandler` over HTTP. Strategies registered here are stored by the
+ * coordinators and apply to every execution; a step's own `onError` takes precedence.
+ */
+export class WorkflowErrorHandler {
+  constructor(private readonly transport: Transport) {}
+
+  /** For a step type (`http`, `script`, `agent-task`, …) or a step id; replaces an earlier one. */
+  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput): Promise<{ target: string; strategy: RecoveryStrategy }> {
+    return this.transport.request('PUT', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, strategy);
+  }
+
+  async listRecoveryStrategies(): Promise<RegisteredStrategy[]> {
+    return (await this.transport.request<{ items: RegisteredStrategy[] }>('GET', '/v1/recovery-strategies')).items;
+  }
+
+  async removeRecoveryStrategy(stepTypeOrStepId: string): Promise<void> {
+    await this.transport.request('DELETE', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`);
+  }
+
+  /** Final step failures in [from, to) (default: the last 24 hours) by step type, error code and strategy. */
+  getErrorStatistics(window: { from?: Date | string; to?: Date | string } = {}): Promise<ErrorStatistics> {
+    const iso = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString() : d);
+    return this.transport.request('GET', `/v1/errors/statistics${query({ from: iso(window.from), to: iso(window.to) })}`);
+  }
+
+  /** Recorded errors, newest first; `status: 'open'` lists the escalations waiting for `resolveError`. */
+  async listErrors(filter: { status?: 'open' | 'closed'; executionId?: string; limit?: number } = {}): Promise<ErrorView[]> {
+    return (await this.transport.request<{ items: ErrorView[] }>('GET', `/v1/errors${query(filter)}`)).items;
+  }
+
+  getError(errorId: string): Promise<ErrorView> {
+    return this.transport.request('GET', `/v1/errors/${enc(errorId)}`);
+  }
+
+  /** Continues an execution waiting on an escalated step: run it again, skip it, give its output, or fail. */
+  resolveError(errorId: string, resolution: ErrorResolutionInput): Promise<LifecycleResult & { errorId: string }> {
+    return this.transport.request('POST', `/v1/errors/${enc(errorId)}/resolve`, resolution);
+  }
+
+  /** Step jobs whose last attempt failed, newest first across step types. */
+  getDeadLetterQueue(page: { offset?: number; limit?: number } = {}): Promise<DeadLetterPage> {
+    return this.transport.request('GET', `/v1/dead-letter${query(page)}`);
+  }
+
+  getDeadLetterEntry(stepType: string, jobId: string): Promise<DeadLetterEntry> {
+    return this.transport.request('GET', `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`);
+  }
+
+  /** Runs the step again; its execution continues if it was waiting on it (escalated or failed). */
+  retryDeadLetter(stepType: string, jobId: string): Promise<DeadLetterRetryResult> {
+    return this.transport.request('POST', `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}/retry`);
+  }
+
+  async discardDeadLetter(stepType: string, jobId: string): Promise<void> {
+    await this.transport.request('DELETE', `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`);
+  }
+
+  /** Every breaker's state, and the settings all workers share. */
+  getCircuitBreakers(): Promise<CircuitBreakersView> {
+    return this.transport.request('GET', '/v1/circuit-breakers');
+  }
+
+  /** `circuitBreakerConfig = {...}`: the fields given replace the shared settings (`null`: back to each worker's default). */
+  setCircuitBreakerConfig(config: { [K in keyof CircuitBreakerSettings]?: number | null }): Promise<CircuitBreakerSettings> {
+    return this.transport.request('PUT', '/v1/circuit-breakers/config', config);
+  }
+
+  /** Closes a breaker at once, e.g. when its target is known to be back. */
+  async resetCircuitBreaker(key: string): Promise<void> {
+    await this.transport.request('DELETE', `/v1/circuit-breakers/${enc(key)}`);
+  }
+}
