@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowError } from '@agentic-flow/sdk';
 import { resultStreamKeys } from '@agentic-flow/queue';
 import { appEntryPoint } from '@agentic-flow/testing';
+import { rejection } from './rejection.js';
 import { startCluster, type Cluster } from './cluster.js';
 
 async function countRows(databaseUrl: string, table: string): Promise<number> {
@@ -18,11 +18,6 @@ async function countRows(databaseUrl: string, table: string): Promise<number> {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<AgenticFlowError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  if (!(error instanceof AgenticFlowError)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error;
-}
 
 describe('bad input gets a clear error and changes nothing', () => {
   let cluster: Cluster;

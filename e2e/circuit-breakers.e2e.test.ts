@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowError, type ExecutionView, type WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import type { ExecutionView, WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import { rejection } from './rejection.js';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
@@ -18,11 +19,6 @@ const call = (id: string, onError?: WorkflowDefinitionInput['steps'][number]['on
   steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/flaky', timeout: 5000 }, ...(onError ? { onError } : {}) }],
 });
 
-async function rejection(promise: Promise<unknown>): Promise<AgenticFlowError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  if (!(error instanceof AgenticFlowError)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error;
-}
 
 describe('circuit breakers shared by two worker processes', () => {
   let cluster: Cluster;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowError, type ErrorView, type WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import type { ErrorView, WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import { rejection } from './rejection.js';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
@@ -21,11 +22,6 @@ const boom = (id: string, next: string[] = [], extra: Partial<Step> = {}): Step 
   ({ id, type: 'script', config: { script: `throw new Error('${id} broke')` }, next, ...extra }) as Step;
 const ok = (id: string, script: string, next: string[] = []): Step => ({ id, type: 'script', config: { script }, next }) as Step;
 
-async function rejection(promise: Promise<unknown>): Promise<AgenticFlowError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  if (!(error instanceof AgenticFlowError)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error;
-}
 
 describe('error handling on a real cluster: strategies, escalation, dead letter queue, statistics', () => {
   let cluster: Cluster;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowError, type WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import type { WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import { rejection } from './rejection.js';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
@@ -10,11 +11,6 @@ const failing = new Set<string>();
 const wf = (id: string, steps: WorkflowDefinitionInput['steps']): WorkflowDefinitionInput => ({ id, name: id, version: '1', steps });
 const hold = (id: string, ms: number, next: string[] = []) => ({ id, type: 'http' as const, config: { url: `{{ variables.api }}/hold?ms=${ms}&key={{ execution.id }}-${id}` }, next });
 
-async function rejection(promise: Promise<unknown>): Promise<AgenticFlowError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  if (!(error instanceof AgenticFlowError)) throw new Error(`expected an API error, got ${String(error)}`);
-  return error;
-}
 
 describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume from failure', () => {
   let cluster: Cluster;
