@@ -182,7 +182,10 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
 
     it('waits for a decision with an open error and an alert for its handler', async () => {
       expect(error).toMatchObject({ stepId: 'manual-approval', code: 'HTTP_STATUS', strategy: 'escalate', escalationHandler: 'admin-notification', status: 'open', resolution: null });
-      expect((await cluster.client.getExecution(executionId)).status).toBe('running');
+      expect(await cluster.client.getExecution(executionId)).toMatchObject({
+        status: 'running',
+        escalations: [{ stepId: 'manual-approval', instanceKey: 'manual-approval', attempt: 1, error: { code: 'HTTP_STATUS' } }],
+      });
       const alerts = await cluster.client.monitor.getAlerts(10);
       expect(alerts.find((a) => a.errorId === error.id)).toMatchObject({
         type: 'escalation',
@@ -216,7 +219,7 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     it('resolveError with an output continues the execution with it; a second resolution is a 409', async () => {
       expect(await handler().resolveError(error.id, { action: 'output', output: { approved: true } })).toEqual({ errorId: error.id, executionId, status: 'running' });
       const execution = await finish(executionId);
-      expect(execution.status).toBe('completed');
+      expect(execution).toMatchObject({ status: 'completed', escalations: [] });
       expect(execution.results['after']).toEqual({ approval: { approved: true } });
       expect(await handler().getError(error.id)).toMatchObject({ status: 'closed', resolution: { action: 'output', output: { approved: true } }, resolvedAt: expect.any(String) });
       expect(await rejection(handler().resolveError(error.id, { action: 'skip' }))).toMatchObject({ status: 409, code: 'INVALID_STATE', message: expect.stringContaining('already resolved') });

@@ -54,6 +54,11 @@ export interface ExecutionView extends ExecutionSummary {
   results: Record<string, unknown>;
   /** Every step run, in the order they were queued. */
   steps: StepRunView[];
+  /**
+   * Steps that failed under an `escalate` strategy and wait for `resolveError` (the execution stays
+   * `running` meanwhile); the open errors are listed by `listErrors({ executionId, status: 'open' })`.
+   */
+  escalations: { stepId: string; instanceKey: string; attempt: number; error: StepError | null }[];
 }
 
 /** What pause, resume, cancel and restore answer: the execution's status afterwards. */

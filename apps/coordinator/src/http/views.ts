@@ -43,6 +43,9 @@ export function executionView(row: ExecutionRow, steps: StepRunRow[]): Execution
     variables: state.variables,
     results: visibleResults(state, ''),
     steps: steps.map(stepRunView),
+    escalations: Object.entries(state.nodes)
+      .filter(([, node]) => node.status === 'escalated')
+      .map(([instanceKey, node]) => ({ stepId: node.stepId, instanceKey, attempt: node.attempt, error: node.error ?? null })),
   };
 }
 
