@@ -1,4 +1,5 @@
 import type { Problem } from './problem.js';
+import type { TokenUsage, TranscriptEntry } from './agent.js';
 import type { StepError } from './step-error.js';
 
 /** The shapes the HTTP API returns, shared by the coordinator and the SDK. Timestamps are ISO 8601. */
@@ -32,6 +33,38 @@ export interface StepRunView {
   finishedAt: string | null;
   durationMs: number | null;
   workerId: string | null;
+  /** Agent steps: the provider and model that answered, and the tokens the run used. */
+  agent: AgentRunView | null;
+}
+
+export interface AgentRunView {
+  provider: string;
+  model: string;
+  usage: TokenUsage;
+}
+
+/** One agent step run's conversation. */
+export interface TranscriptView {
+  stepRunId: string;
+  stepId: string;
+  instanceKey: string;
+  attempt: number;
+  status: StepRunStatus;
+  provider: string | null;
+  model: string | null;
+  usage: TokenUsage | null;
+  messages: TranscriptEntry[];
+}
+
+/** Tokens an execution's agent steps used, in total. */
+export interface ExecutionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** US dollars, summed over the runs whose provider has prices configured. */
+  costUsd: number;
+  /** The execution's `tokenBudget`, or null when unlimited. */
+  tokenBudget: number | null;
 }
 
 export interface ExecutionSummary {
@@ -59,6 +92,8 @@ export interface ExecutionView extends ExecutionSummary {
    * `running` meanwhile); the open errors are listed by `listErrors({ executionId, status: 'open' })`.
    */
   escalations: { stepId: string; instanceKey: string; attempt: number; error: StepError | null }[];
+  /** Tokens its agent steps used (failed runs and subtasks included). */
+  usage: ExecutionUsage;
 }
 
 /** What pause, resume, cancel and restore answer: the execution's status afterwards. */

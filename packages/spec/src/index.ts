@@ -1,8 +1,8 @@
 export { ID_PATTERN, IdSchema, StepIdSchema, WorkflowIdSchema, VersionSchema, DurationMsSchema } from './ids.js';
 export { STEP_ERROR_CODES, StepErrorSchema, stepError } from './step-error.js';
 export type { StepError, StepErrorCode } from './step-error.js';
-export { AgentTaskConfigSchema } from './steps/agent-task.js';
-export type { AgentTaskConfig } from './steps/agent-task.js';
+export { AgentTaskConfigSchema, AgentJobConfigSchema } from './steps/agent-task.js';
+export type { AgentTaskConfig, AgentJobConfig } from './steps/agent-task.js';
 export { ParallelConfigSchema } from './steps/parallel.js';
 export type { ParallelConfig } from './steps/parallel.js';
 export { ConditionConfigSchema } from './steps/condition.js';
@@ -56,6 +56,9 @@ export type { DefinitionFormat, ParseTextResult } from './parse-text.js';
 export { workflowDefinitionJsonSchema } from './json-schema.js';
 export { EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
 export type {
+  AgentRunView,
+  ExecutionUsage,
+  TranscriptView,
   ApiErrorBody,
   CreateWorkflowResult,
   ExecuteWorkflowResult,
@@ -88,3 +91,5 @@ export type {
   ErrorView,
   RegisteredStrategy,
 } from './error-api.js';
+export { AGENT_PHASES, AgentPlanSchema, AgentRunRecordSchema, TokenUsageSchema, ToolCallSchema, TranscriptEntrySchema } from './agent.js';
+export type { AgentPhase, AgentPlan, AgentRunRecord, SubtaskOutcome, TokenUsage, ToolCall, TranscriptEntry } from './agent.js';

@@ -13,6 +13,11 @@ export const WorkflowDefinitionSchema = z.strictObject({
   /** Defaults, merged under the variables given to `executeWorkflow`. */
   variables: z.record(z.string(), z.unknown()).default({}),
   triggers: z.array(TriggerSchema).default([]),
+  /**
+   * Tokens (input + output) the execution's agent steps may use in total. An agent step that would
+   * cross it fails with AGENT_BUDGET; `executeWorkflow(…, { tokenBudget })` overrides it.
+   */
+  tokenBudget: z.number().int().min(1).optional(),
 });
 
 /** A definition after validation, defaults applied. */

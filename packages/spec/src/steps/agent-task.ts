@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGENT_PHASES } from '../agent.js';
 import { DurationMsSchema, StepIdSchema } from '../ids.js';
 
 export const AgentTaskConfigSchema = z.strictObject({
@@ -28,3 +29,17 @@ export const AgentTaskConfigSchema = z.strictObject({
 });
 
 export type AgentTaskConfig = z.infer<typeof AgentTaskConfigSchema>;
+
+/**
+ * An agent-task job's config: the step's config (templates resolved) plus what the engine adds for
+ * a coordinator agent's phases. A coordinator's subtask is an executor config with `parentGoal`.
+ */
+export const AgentJobConfigSchema = AgentTaskConfigSchema.extend({
+  phase: z.enum(AGENT_PHASES).optional(),
+  /** `synthesize`: every subtask's goal and output, in plan order. */
+  subtasks: z.array(z.strictObject({ goal: z.string(), output: z.unknown() })).optional(),
+  /** A subtask: the goal of the coordinator agent that planned it. */
+  parentGoal: z.string().optional(),
+});
+
+export type AgentJobConfig = z.infer<typeof AgentJobConfigSchema>;
