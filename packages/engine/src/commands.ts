@@ -32,6 +32,11 @@ export interface RunStepCommand {
    * the job, so a failure that reaches the engine is the last attempt's.
    */
   retry?: RetryPolicy;
+  /**
+   * Agent steps of an execution with a `tokenBudget`: the tokens it may still use (its budget minus
+   * what its agent runs used so far). The worker stops the agent when its run would go past it.
+   */
+  budget?: { remainingTokens: number };
   at: number;
 }
 
@@ -45,7 +50,12 @@ export interface RetryPolicy {
   jitter: boolean;
 }
 
-/** Record a step run that needs no worker: a skipped step, a template failure, a control step. */
+/**
+ * Record a step run that needs no worker (a skipped step, a template failure, a control step), or
+ * the outcome of one the engine decided (a recovered failure, a coordinator agent). Without
+ * `output`, the run keeps the output it has: a coordinator agent's run is its plan run, which keeps
+ * `{ plan }` when the step succeeds with its synthesis's answer.
+ */
 export interface RecordStepCommand {
   type: 'record-step';
   key: string;

@@ -1,3 +1,4 @@
+import { isPlanRun, planSucceeded } from './agent-step.js';
 import { conditionEvaluated } from './condition-step.js';
 import type { EngineCommand } from './commands.js';
 import type { CompiledWorkflow } from './compiled-workflow.js';
@@ -10,6 +11,7 @@ import { restore } from './restore.js';
 import { retry } from './retry.js';
 import { stepKinds } from './step-kinds.js';
 import { Transition, withoutProgress } from './transition.js';
+import { addUsage } from './usage.js';
 
 export type { DecideOptions } from './recovery.js';
 
@@ -74,8 +76,15 @@ function applyResult(t: Transition, event: StepResultEvent): string | undefined 
     return `no queued step run ${event.key} attempt ${event.attempt} (late or duplicate result)`;
   }
   if (t.state.status === 'completed' || t.state.status === 'cancelled') return `execution is ${t.state.status}`;
+  // Tokens of every run the engine applies count, failed or not; an ignored result's count nowhere.
+  if (event.usage) t.state.usage = addUsage(t.state.usage, event.usage);
   if (event.type === 'step.failed') {
     t.fail(event.key, event.error, false);
+    return undefined;
+  }
+  if (isPlanRun(t, event.key, node)) {
+    if (event.variableUpdates) t.applyVariableUpdates(event.key, event.variableUpdates);
+    planSucceeded(t, event.key, event.output);
     return undefined;
   }
   t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output });

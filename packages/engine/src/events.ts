@@ -1,4 +1,4 @@
-import type { StepError } from '@agentic-flow/spec';
+import type { StepError, TokenUsage } from '@agentic-flow/spec';
 import type { ExecutionState } from './execution-state.js';
 
 /** The value of an expression the engine asked for, as the coordinator's sandbox computed it. */
@@ -13,11 +13,15 @@ export type ExpressionPurpose = 'condition' | 'loop-condition' | 'loop-break';
  */
 export type ErrorResolution = { action: 'retry' } | { action: 'skip' } | { action: 'output'; output: unknown } | { action: 'fail' };
 
-/** What happened. Time comes in with the event: the engine has no clock. */
+/**
+ * What happened. Time comes in with the event: the engine has no clock. A step result's `usage` is
+ * what an agent step run reported (the result's `agent.usage`); the engine adds it to the
+ * execution's totals unless it ignores the result.
+ */
 export type EngineEvent =
   | { type: 'start'; at: number }
-  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; variableUpdates?: Record<string, unknown>; at: number }
-  | { type: 'step.failed'; key: string; attempt: number; error: StepError; at: number }
+  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
+  | { type: 'step.failed'; key: string; attempt: number; error: StepError; usage?: TokenUsage; at: number }
   | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; at: number }
   | { type: 'pause'; at: number }
   /** From `paused`: continue. From `failed`: retry what failed, keeping what succeeded. */

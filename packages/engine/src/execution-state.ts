@@ -1,4 +1,4 @@
-import type { ExecutionError, ExecutionStatus, StepError } from '@agentic-flow/spec';
+import type { AgentPlan, ExecutionError, ExecutionStatus, StepError } from '@agentic-flow/spec';
 
 /**
  * Where one step instance stands. An instance is a step within one loop iteration (its frame);
@@ -10,6 +10,8 @@ import type { ExecutionError, ExecutionStatus, StepError } from '@agentic-flow/s
  * - `recovering`: it failed and its recovery strategy is at work: its alternative runs in its place,
  *   or its compensations run (`recovery` says which).
  * - `escalated`: it failed and waits for a human (`error.resolved`).
+ * - `delegating`: a coordinator agent whose plan run succeeded: its subtasks, then its synthesis,
+ *   run as instances of their own (`subtaskKey`, `synthesisKey`); `plan` is what they do.
  */
 export type NodeStatus =
   | 'ready'
@@ -18,6 +20,7 @@ export type NodeStatus =
   | 'evaluating'
   | 'recovering'
   | 'escalated'
+  | 'delegating'
   | 'succeeded'
   | 'failed'
   | 'skipped'
@@ -57,6 +60,16 @@ export interface NodeState {
   recovered?: boolean;
   /** recovering: what it waits for. */
   recovery?: RecoveryProgress;
+  /** delegating: the plan its coordinator agent made (validated); subtask `i` runs `plan.subtasks[i]`. */
+  plan?: AgentPlan;
+}
+
+/** Tokens (and dollars) an execution's agent step runs used, as their results reported them. */
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  /** US dollars; runs whose provider has no prices configured add 0. */
+  costUsd: number;
 }
 
 /**
@@ -90,6 +103,13 @@ export interface ExecutionState {
    * and opens a new step run, and a late result of an old one can never match it.
    */
   usedAttempts?: Record<string, number>;
+  /**
+   * What every agent result applied so far reported (failed runs, plans, subtasks and syntheses
+   * included); absent until the first one. A restore keeps it: tokens spent stay spent.
+   */
+  usage?: UsageTotals;
+  /** Tokens (input + output) the execution's agent steps may use in total; absent when unlimited. */
+  tokenBudget?: number;
 }
 
 export interface CreateExecutionOptions {
@@ -98,6 +118,8 @@ export interface CreateExecutionOptions {
   workflowVersion: string;
   defaults: Record<string, unknown>;
   input: Record<string, unknown>;
+  /** The start option's `tokenBudget`, else the definition's; omit for no limit. */
+  tokenBudget?: number;
 }
 
 export function createExecutionState(options: CreateExecutionOptions): ExecutionState {
@@ -114,12 +136,16 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
     startedAt: null,
     finishedAt: null,
     error: null,
+    ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
   };
 }
 
 export const SETTLED_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
-/** Statuses that keep an execution from completing. `recovering` and `escalated` nodes failed but are not done with. */
-export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['ready', 'queued', 'running', 'evaluating', 'recovering', 'escalated']);
+/**
+ * Statuses that keep an execution from completing. `recovering` and `escalated` nodes failed but are
+ * not done with; `delegating` ones wait for their subtasks and synthesis.
+ */
+export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['ready', 'queued', 'running', 'evaluating', 'recovering', 'escalated', 'delegating']);
 
 export function isSettled(node: NodeState | undefined): boolean {
   return node !== undefined && SETTLED_NODE_STATUSES.has(node.status);
@@ -127,6 +153,6 @@ export function isSettled(node: NodeState | undefined): boolean {
 
 /** Settled nodes keep their output and error, not the bookkeeping of their progress. */
 export function withoutProgress(node: NodeState): NodeState {
-  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, ...rest } = node;
+  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, plan: _plan, ...rest } = node;
   return rest;
 }

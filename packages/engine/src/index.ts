@@ -1,7 +1,7 @@
 export { executionLifecycle, nextStatus, allowedEvents } from './lifecycle-machine.js';
 export type { LifecycleEvent } from './lifecycle-machine.js';
 export { createExecutionState, isSettled, SETTLED_NODE_STATUSES, ACTIVE_NODE_STATUSES } from './execution-state.js';
-export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus, RecoveryProgress } from './execution-state.js';
+export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus, RecoveryProgress, UsageTotals } from './execution-state.js';
 export type {
   EngineEvent,
   ErrorResolution,
@@ -29,9 +29,24 @@ export type {
 } from './commands.js';
 export { compileWorkflow, stepOf } from './compiled-workflow.js';
 export type { CompiledWorkflow, ScopeRegion } from './compiled-workflow.js';
-export { instanceKey, frameOf, iterationFrame, parseIterationFrame, alternativeKey, compensationKey, hostKeyOf } from './instance-key.js';
+export {
+  instanceKey,
+  frameOf,
+  iterationFrame,
+  parseIterationFrame,
+  alternativeKey,
+  compensationKey,
+  subtaskKey,
+  synthesisKey,
+  agentPartOf,
+  hostKeyOf,
+  baseKeyOf,
+} from './instance-key.js';
+export type { AgentPart } from './instance-key.js';
 export { visibleResults, loopInfo } from './scope.js';
 export { decide } from './decide.js';
 export type { Decision, DecideOptions } from './decide.js';
 export { effectiveStrategy, retryPolicyOf } from './recovery.js';
 export { stepScope } from './step-scope.js';
+export { usageOf, remainingTokens } from './usage.js';
+export { checkPlan, DEFAULT_MAX_SUBTASKS } from './agent-step.js';

@@ -45,6 +45,37 @@ export function compensationKey(failedKey: string, step: string): string {
   return `${failedKey}~rb/${step}`;
 }
 
+/*
+ * A coordinator agent's subtasks run as instances of its step in a pseudo-frame of their own,
+ * `${coordinatorKey}~sub/${index}`, and its synthesis as `${coordinatorKey}~syn`, a key whose last
+ * segment carries the `~` (it has no frame of its own: it reads the coordinator's scope, from the
+ * coordinator's frame). Together they are the coordinator's *agent parts*.
+ */
+
+const SUBTASKS = '~sub';
+const SYNTHESIS = '~syn';
+
+/** The key of subtask `index` (from 0, in plan order) of the coordinator agent instance `coordinatorKey`. */
+export function subtaskKey(coordinatorKey: string, index: number): string {
+  return `${coordinatorKey}${SUBTASKS}/${index}`;
+}
+
+/** The key of the synthesis run of the coordinator agent instance `coordinatorKey`. */
+export function synthesisKey(coordinatorKey: string): string {
+  return `${coordinatorKey}${SYNTHESIS}`;
+}
+
+/** What a coordinator agent's part is: one of its subtasks, or its synthesis. */
+export type AgentPart = { coordinatorKey: string; part: 'subtask'; index: number } | { coordinatorKey: string; part: 'synthesis' };
+
+/** For a subtask's or a synthesis's key, the coordinator it belongs to and which part it is; undefined for other keys. */
+export function agentPartOf(key: string): AgentPart | undefined {
+  if (key.endsWith(SYNTHESIS)) return { coordinatorKey: key.slice(0, -SYNTHESIS.length), part: 'synthesis' };
+  const slash = key.lastIndexOf('/');
+  if (slash === -1 || !key.startsWith(SUBTASKS, slash - SUBTASKS.length)) return undefined;
+  return { coordinatorKey: key.slice(0, slash - SUBTASKS.length), part: 'subtask', index: Number(key.slice(slash + 1)) };
+}
+
 /** For a recovery step's pseudo-frame, the failed instance it serves; undefined for real frames. */
 export function pseudoFrameHost(frame: string): string | undefined {
   const last = frame.slice(frame.lastIndexOf('/') + 1);
@@ -52,12 +83,16 @@ export function pseudoFrameHost(frame: string): string | undefined {
   return tilde === -1 ? undefined : frame.slice(0, frame.length - last.length + tilde);
 }
 
-/** For a recovery step's instance key, the failed instance it serves; undefined for other keys. */
+/**
+ * For a recovery step's instance key, the failed instance it serves; for a coordinator agent's
+ * subtask or synthesis, the coordinator; undefined for other keys.
+ */
 export function hostKeyOf(key: string): string | undefined {
+  if (key.endsWith(SYNTHESIS)) return key.slice(0, -SYNTHESIS.length);
   return pseudoFrameHost(frameOf(key));
 }
 
-/** The key itself, or for a recovery step's instance, the (outermost) failed instance it serves. */
+/** The key itself, or for a recovery step's or agent part's instance, the (outermost) instance it serves. */
 export function baseKeyOf(key: string): string {
   let base = key;
   for (let host = hostKeyOf(base); host !== undefined; host = hostKeyOf(base)) base = host;

@@ -2,7 +2,7 @@ import { TOP_SCOPE, stepError, type RecoveryStrategy, type Step, type StepError 
 import type { RecoveryAction, RetryPolicy } from './commands.js';
 import type { ErrorResolvedEvent } from './events.js';
 import { isSettled, withoutProgress, type NodeState } from './execution-state.js';
-import { alternativeKey, compensationKey, frameOf, hostKeyOf, instanceKey } from './instance-key.js';
+import { agentPartOf, alternativeKey, compensationKey, frameOf, hostKeyOf, instanceKey } from './instance-key.js';
 import type { Transition } from './transition.js';
 
 /** What `decide` needs beyond the workflow, the state and the event. */
@@ -56,10 +56,18 @@ function usable(t: Transition, step: Step, strategy: RecoveryStrategy): boolean 
  * - `rollback`: the rest of the scope the failure would fail is cancelled, the node waits as
  *   `recovering` while the compensations run one after the other, in reverse order;
  * - `escalate`: the node waits as `escalated` for an `error.resolved` event.
- * A recovery step's own failure uses no strategy: the failed instance it serves decides.
+ * A recovery step's own failure uses no strategy: the failed instance it serves decides. Nor does a
+ * coordinator agent's subtask or synthesis, which records no error either: the coordinator fails
+ * with it, and that final failure is the one recorded (once, with the strategy that acted).
  */
 export function stepFailed(t: Transition, key: string, error: StepError, record: boolean): void {
   const node = t.node(key)!;
+  if (agentPartOf(key) !== undefined) {
+    t.setNode(key, withoutProgress({ ...node, status: 'failed', error }));
+    if (record) t.record(key, 'failed', { error });
+    t.settled(key);
+    return;
+  }
   const step = t.step(node.stepId);
   const declared = effectiveStrategy(step, t.options);
   if (hostKeyOf(key) !== undefined) {

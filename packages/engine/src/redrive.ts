@@ -1,3 +1,4 @@
+import { driveCoordinator } from './agent-step.js';
 import { resumeLoop } from './loop-step.js';
 import { resumeParallel } from './parallel-step.js';
 import type { Transition } from './transition.js';
@@ -31,8 +32,9 @@ export function reenqueue(t: Transition, key: string): void {
 /**
  * Picks up `keys` that wait on the coordinator rather than on a worker: a condition still
  * `evaluating` asks for its expression again (its answer was ignored, e.g. because the execution
- * had failed meanwhile), a running parallel or loop drives on from its children. A node that asked
- * for an expression in this very transition is not asked twice.
+ * had failed meanwhile), a running parallel or loop drives on from its children, a delegating
+ * coordinator agent from its subtasks and synthesis. A node that asked for an expression in this
+ * very transition is not asked twice.
  */
 export function redrive(t: Transition, keys: Iterable<string>): void {
   for (const key of keys) {
@@ -43,5 +45,6 @@ export function redrive(t: Transition, keys: Iterable<string>): void {
     if (node.status === 'evaluating' && type === 'condition') t.launch(key, node.stepId, node.attempt);
     else if (node.status === 'running' && type === 'parallel') resumeParallel(t, key);
     else if (node.status === 'running' && type === 'loop') resumeLoop(t, key);
+    else if (node.status === 'delegating') driveCoordinator(t, key);
   }
 }

@@ -14,7 +14,9 @@ import type { Transition } from './transition.js';
  *   a retry starts them), running parallels and loops keep their progress and drive on from their
  *   children, a loop waiting for an expression asks for it again;
  * - an `escalated` step stays escalated under its attempt (a resolution names it), a `recovering`
- *   one stays recovering while its alternative or compensation runs again;
+ *   one stays recovering while its alternative or compensation runs again, a `delegating`
+ *   coordinator agent stays delegating under its attempt (its plan is kept) while its subtasks or
+ *   synthesis in progress run again;
  * - the status is the snapshot's. A snapshot of a completed or failed execution restores that
  *   status and starts nothing.
  *
@@ -32,10 +34,12 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
   const floors = attemptFloors([t.state, snapshot]);
   const nodes: Record<string, NodeState> = {};
   const containers: string[] = [];
+  const coordinators: string[] = [];
   for (const [key, node] of Object.entries(snapshot.nodes)) {
-    // Escalated steps wait for a human again, recovering ones for their recovery steps (which run again below).
-    if (!ACTIVE_NODE_STATUSES.has(node.status) || node.status === 'escalated' || node.status === 'recovering') {
+    // Escalated steps wait for a human again, recovering ones for their recovery steps, delegating ones for their parts (which run again below).
+    if (!ACTIVE_NODE_STATUSES.has(node.status) || node.status === 'escalated' || node.status === 'recovering' || node.status === 'delegating') {
       nodes[key] = node;
+      if (node.status === 'delegating') coordinators.push(key);
       continue;
     }
     const attempt = (floors.get(key) ?? 0) + 1;
@@ -69,7 +73,7 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
     return undefined;
   }
   launchReady(t);
-  redrive(t, containers);
+  redrive(t, [...containers, ...coordinators]);
   return undefined;
 }
 

@@ -14,10 +14,15 @@ import type { Transition } from './transition.js';
  * - steps skipped because of a failure (downstream of it in a branch that does not fail fast) are
  *   forgotten, so the scheduler considers them once their predecessors settle again; steps skipped
  *   on the untaken side of a condition stay skipped;
- * - succeeded steps are never touched, nor are escalated steps (they wait for their resolution) or
- *   recovering ones (their alternative or compensations drive them);
- * - failed or cancelled recovery steps (alternatives, compensations) are not run again on their
- *   own: the step they served does, and its strategy starts them afresh if it fails again.
+ * - succeeded steps are never touched, nor are escalated steps (they wait for their resolution),
+ *   recovering ones (their alternative or compensations drive them) or delegating coordinator
+ *   agents (their subtasks and synthesis drive them; one whose plan came while the execution was
+ *   failed starts its subtasks now);
+ * - a failed or cancelled coordinator agent plans again (its subtasks and synthesis are forgotten
+ *   when its plan starts);
+ * - failed or cancelled recovery steps (alternatives, compensations) and agent parts (subtasks,
+ *   syntheses) are not run again on their own: the step they served does, and its strategy (or
+ *   its next plan) starts them afresh.
  * Then it catches up with what happened while the execution was failed and did not move on:
  * results recorded then were not followed, expressions asked for then were not answered.
  */
@@ -25,8 +30,8 @@ export function retry(t: Transition): string | undefined {
   if (!t.lifecycle('RETRY')) return `cannot resume an execution that is ${t.state.status}`;
   t.state.error = null;
   t.state.finishedAt = null;
-  // Running parallels and loops and evaluating conditions, before this retry adds to them.
-  const waiting = Object.keys(t.state.nodes).filter((key) => ['running', 'evaluating'].includes(t.node(key)!.status));
+  // Running parallels and loops, evaluating conditions and delegating coordinators, before this retry adds to them.
+  const waiting = Object.keys(t.state.nodes).filter((key) => ['running', 'evaluating', 'delegating'].includes(t.node(key)!.status));
 
   // Jobs a pause withdrew before the execution failed: nothing else would ever run them.
   for (const [key, node] of Object.entries(t.state.nodes)) if (node.withdrawn) reenqueue(t, key);

@@ -1,7 +1,7 @@
 import type { TemplateScope } from '@agentic-flow/spec';
 import type { ExpressionScopePayload, StepContextPayload } from './commands.js';
 import type { ExecutionState } from './execution-state.js';
-import { frameOf, parseIterationFrame, scopeAnchor } from './instance-key.js';
+import { frameOf, hostKeyOf, parseIterationFrame, scopeAnchor } from './instance-key.js';
 
 /** True when `frame` is `ancestor` or lies inside it. */
 function within(frame: string, ancestor: string): boolean {
@@ -10,7 +10,9 @@ function within(frame: string, ancestor: string): boolean {
 
 /**
  * The outputs a step in `frame` can read, by step id: succeeded instances in its own frame and the
- * frames enclosing it. An inner frame's instance shadows an outer one of the same step.
+ * frames enclosing it. An inner frame's instance shadows an outer one of the same step. Recovery
+ * steps and a coordinator agent's subtasks and synthesis are never results of their own: the
+ * instance they serve holds the output that counts.
  */
 export function visibleResults(state: ExecutionState, stepFrame: string): Record<string, unknown> {
   // A recovery step's pseudo-frame reads what the failed instance reads.
@@ -20,7 +22,7 @@ export function visibleResults(state: ExecutionState, stepFrame: string): Record
   for (const [key, node] of Object.entries(state.nodes)) {
     if (node.status !== 'succeeded') continue;
     const nodeFrame = frameOf(key);
-    if (!within(frame, nodeFrame)) continue;
+    if (!within(frame, nodeFrame) || hostKeyOf(key) !== undefined) continue;
     const d = nodeFrame.length;
     if ((depth[node.stepId] ?? -1) <= d) {
       results[node.stepId] = node.output;

@@ -1,4 +1,5 @@
-import type { Step, StepError, WorkStepType } from '@agentic-flow/spec';
+import type { Step, StepError } from '@agentic-flow/spec';
+import { launchAgent } from './agent-step.js';
 import { launchCondition } from './condition-step.js';
 import { instanceKey } from './instance-key.js';
 import { iterationFailed, iterationProgress, launchLoop } from './loop-step.js';
@@ -12,8 +13,9 @@ export const stepKinds: StepKinds = {
     switch (step.type) {
       case 'http':
       case 'script':
+        return launchWork(t, key, step, attempt);
       case 'agent-task':
-        return launchWork(t, key, step as Step & { type: WorkStepType }, attempt);
+        return launchAgent(t, key, step, attempt);
       case 'condition':
         return launchCondition(t, key, step, attempt);
       case 'parallel':

@@ -2,7 +2,8 @@ import { TOP_SCOPE, type Step, type StepError } from '@agentic-flow/spec';
 import type { EngineCommand, ExpressionScopePayload } from './commands.js';
 import { stepOf, type CompiledWorkflow } from './compiled-workflow.js';
 import { ACTIVE_NODE_STATUSES, isSettled, withoutProgress, type ExecutionState, type NodeState } from './execution-state.js';
-import { baseKeyOf, frameOf, hostKeyOf, instanceKey, parseIterationFrame } from './instance-key.js';
+import { agentPartSettled } from './agent-step.js';
+import { agentPartOf, baseKeyOf, frameOf, hostKeyOf, instanceKey, parseIterationFrame } from './instance-key.js';
 import { nextStatus, type LifecycleEvent } from './lifecycle-machine.js';
 import { recoverySettled, stepFailed, type DecideOptions } from './recovery.js';
 import { loopInfo, scopeFor } from './scope.js';
@@ -134,8 +135,15 @@ export class Transition {
   /**
    * A node settled: its successors run or are skipped, and its container is told. A recovery step
    * (an alternative, a compensation) has neither: the failed instance it serves moves on instead.
+   * So does a coordinator agent's subtask or synthesis, even while the execution is failed: its
+   * failure fails the coordinator at once, so that a resume plans again (see `agent-step.ts`).
    */
   settled(key: string): void {
+    const part = agentPartOf(key);
+    if (part !== undefined) {
+      agentPartSettled(this, part);
+      return;
+    }
     if (!this.live) return;
     if (hostKeyOf(key) !== undefined) {
       recoverySettled(this, key);
@@ -207,7 +215,9 @@ export class Transition {
 
   /**
    * Withdraws every active instance `covers` selects: queued jobs are removed, control steps end.
-   * A `recovering` or `escalated` node's run was recorded when it failed, so it just ends here.
+   * A `recovering` or `escalated` node's run was recorded when it failed, a `delegating` one's (its
+   * plan) when it succeeded, so it just ends here; its subtasks and synthesis are instances of
+   * their own (covered with it: `scopeCovers` goes by `baseKeyOf`).
    */
   cancelWhere(covers: (key: string) => boolean): void {
     for (const [key, node] of Object.entries(this.state.nodes)) {
@@ -220,7 +230,7 @@ export class Transition {
 
   /**
    * Selects the instances a branch or loop body (rooted at `root`, in `frame`) covers: its steps,
-   * nested loops' iterations, and the recovery steps serving any of them.
+   * nested loops' iterations, and the recovery steps and agent parts serving any of them.
    */
   scopeCovers(frame: string, root: string): (key: string) => boolean {
     const region = this.workflow.regions.get(root)!;

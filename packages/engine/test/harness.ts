@@ -13,7 +13,7 @@ import {
   type RecordErrorCommand,
   type RunStepCommand,
 } from '@agentic-flow/engine';
-import { RecoveryStrategySchema, validateDefinition, type RecoveryStrategy, type WorkflowDefinitionInput } from '@agentic-flow/spec';
+import { RecoveryStrategySchema, validateDefinition, type RecoveryStrategy, type StepErrorCode, type TokenUsage, type WorkflowDefinitionInput } from '@agentic-flow/spec';
 
 export function compile(input: WorkflowDefinitionInput): CompiledWorkflow {
   const result = validateDefinition(input);
@@ -51,10 +51,11 @@ export function strategies(entries: Record<string, { type: RecoveryStrategy['typ
   return new Map(Object.entries(entries).map(([key, strategy]) => [key, RecoveryStrategySchema.parse(strategy)]));
 }
 
-/** Options of a {@link Run}: the evaluator of expressions and the registered recovery strategies. */
+/** Options of a {@link Run}: the evaluator of expressions, the registered recovery strategies, the execution's token budget. */
 export interface RunOptions {
   evaluate?: (command: EvaluateCommand) => ExpressionOutcome;
   strategies?: ReadonlyMap<string, RecoveryStrategy>;
+  tokenBudget?: number;
 }
 
 /**
@@ -86,6 +87,7 @@ export class Run {
         workflowVersion: workflow.definition.version,
         defaults: workflow.definition.variables,
         input,
+        ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
       }),
     );
   }
@@ -134,14 +136,20 @@ export class Run {
       : this.send({ type: 'step.failed', key, attempt, error: { code: 'SCRIPT_ERROR', message: 'late' } });
   }
 
-  succeed(key: string, output: unknown = null, variableUpdates?: Record<string, unknown>): EngineCommand[] {
+  succeed(key: string, output: unknown = null, variableUpdates?: Record<string, unknown>, usage?: TokenUsage): EngineCommand[] {
     const attempt = this.state.nodes[key]?.attempt ?? 1;
-    return this.send({ type: 'step.succeeded', key, attempt, output, ...(variableUpdates ? { variableUpdates } : {}) } as EngineEvent);
+    return this.send({ type: 'step.succeeded', key, attempt, output, ...(variableUpdates ? { variableUpdates } : {}), ...(usage ? { usage } : {}) } as EngineEvent);
   }
 
-  fail(key: string, message = 'boom'): EngineCommand[] {
+  /** Fails `key`'s current run with SCRIPT_ERROR (or `code`), reporting `usage` if given. */
+  fail(key: string, message = 'boom', options: { code?: StepErrorCode; usage?: TokenUsage } = {}): EngineCommand[] {
     const attempt = this.state.nodes[key]?.attempt ?? 1;
-    return this.send({ type: 'step.failed', key, attempt, error: { code: 'SCRIPT_ERROR', message } });
+    return this.send({ type: 'step.failed', key, attempt, error: { code: options.code ?? 'SCRIPT_ERROR', message }, ...(options.usage ? { usage: options.usage } : {}) });
+  }
+
+  /** Answers the plan run of coordinator agent `key` with a plan of these subtasks. */
+  plan(key: string, subtasks: { goal: string; capabilities?: string[] }[], usage?: TokenUsage): EngineCommand[] {
+    return this.succeed(key, { plan: { subtasks } }, undefined, usage);
   }
 
   /** Completes every queued step, in key order, with `output(key)`; returns how many. */
@@ -207,6 +215,11 @@ export const loop = (id: string, loopStep: string, config: { condition?: string;
   config: { loopStep, ...config },
   next,
 });
+
+/** An agent-task step; `agentType` defaults to executor, as in the schema. */
+export const agent = (id: string, config: Record<string, unknown>, next: string[] = []) => ({ id, type: 'agent-task' as const, config: { goal: `goal of ${id}`, ...config }, next });
+/** A coordinator agent-task step. */
+export const coordinator = (id: string, config: Record<string, unknown> = {}, next: string[] = []) => agent(id, { agentType: 'coordinator', ...config }, next);
 
 /** The run-step commands among `commands`. */
 export function runSteps(commands: readonly EngineCommand[]): RunStepCommand[] {
