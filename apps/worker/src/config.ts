@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { isAbsolute } from 'node:path';
 import type { CircuitBreakerConfig } from '@agentic-flow/queue';
 import { z } from 'zod';
 
@@ -47,6 +48,15 @@ export const ConfigSchema = z.object({
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).optional(),
   CIRCUIT_OPEN_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   CIRCUIT_HALF_OPEN_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Operators' agent tools: comma-separated absolute paths of ES modules, each default-exporting a
+   * tool or an array of tools. Loaded at startup by workers that consume `agent-task`.
+   */
+  AGENT_TOOL_MODULES: z
+    .string()
+    .default('')
+    .transform((text) => [...new Set(text.split(',').map((p) => p.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().refine(isAbsolute, { message: 'each tool module must be an absolute path' }))),
 });
 
 export type WorkerConfig = Readonly<z.infer<typeof ConfigSchema>>;

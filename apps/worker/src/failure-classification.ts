@@ -4,9 +4,17 @@ import type { StepError, StepErrorCode } from '@agentic-flow/spec';
 
 /**
  * Failures that cannot succeed on another attempt: the step's own configuration or output is at
- * fault. They are reported at once and fail the job even when attempts remain.
+ * fault, or (AGENT_BUDGET) the execution has no tokens left to spend on one. They are reported at
+ * once and fail the job even when attempts remain.
  */
-export const NON_RETRYABLE_CODES: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE']);
+export const NON_RETRYABLE_CODES: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>([
+  'INVALID_CONFIG',
+  'TEMPLATE',
+  'UNSUPPORTED_STEP_TYPE',
+  'MODULE_NOT_ALLOWED',
+  'OUTPUT_NOT_SERIALIZABLE',
+  'AGENT_BUDGET',
+]);
 
 export function isRetryableFailure(error: StepError): boolean {
   return !NON_RETRYABLE_CODES.has(error.code);
@@ -23,6 +31,11 @@ const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CO
  * 5xx and 429 responses and crashes are failures; a 4xx or a script error says nothing about the
  * target's health and counts as a success (it answered). A cancelled step, or one that never got
  * as far as calling the target, is ignored.
+ *
+ * Agent steps (target: their provider) alike: AGENT_PROVIDER is a failure when the provider
+ * answered 5xx or 429 or not at all (no status: a network error), a success for other statuses (a
+ * 400 or 401 is the request's or the key's fault). A bad answer, a run out of turns or out of
+ * budget means the provider answered: success (a budget spent before the first call: ignored).
  */
 export function circuitVerdict(outcome: StepOutcome, cancelled = false): CircuitVerdict {
   if (cancelled) return 'ignore';
@@ -38,6 +51,18 @@ export function circuitVerdict(outcome: StepOutcome, cancelled = false): Circuit
       const status = Number(details?.['status']);
       return Number.isInteger(status) && (status >= 500 || status === 429) ? 'failure' : 'success';
     }
+    case 'AGENT_PROVIDER': {
+      const raw = details?.['status'];
+      if (raw === undefined || raw === null) return 'failure';
+      const status = Number(raw);
+      return !Number.isInteger(status) || status >= 500 || status === 429 ? 'failure' : 'success';
+    }
+    case 'AGENT_BUDGET':
+      // Nothing used: the budget was gone before the first call, which never reached the provider.
+      return details?.['used'] === 0 ? 'ignore' : 'success';
+    case 'AGENT_OUTPUT':
+    case 'AGENT_MAX_TURNS':
+      return 'success';
     default:
       return 'success';
   }

@@ -8,3 +8,5 @@ export { retryBackoffDelay, MAX_DELAY_MS } from './retry-backoff.js';
 export type { RetryStrategy } from './retry-backoff.js';
 export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failure-classification.js';
 export { circuitKeyFor } from './circuit-key.js';
+export { createAgentSetup } from './agent-setup.js';
+export type { AgentSetupResult, AgentSummary } from './agent-setup.js';

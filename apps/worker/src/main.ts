@@ -1,6 +1,7 @@
 import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
 import { CircuitBreaker, ResultReporter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
+import { createAgentSetup, type AgentSummary } from './agent-setup.js';
 import { circuitBreakerDefaults, concurrencyFor, loadConfig, secretsFrom } from './config.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
@@ -17,10 +18,19 @@ async function main(): Promise<void> {
   const config = loaded.config;
   const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL }).child({ workerId: config.WORKER_ID });
 
+  const available: StepExecutor[] = [createHttpExecutor(), createScriptExecutor()];
+  // Agents are set up before any connection: a provider or tool module problem is a startup error.
+  let agent: AgentSummary | undefined;
+  if (config.STEP_TYPES.includes('agent-task')) {
+    const setup = await createAgentSetup(process.env, config);
+    if (!setup.ok) exitWith(setup.message);
+    available.push(setup.executor);
+    agent = setup.summary;
+  }
+
   await checkRedis(config.REDIS_URL).catch((error: Error) => exitWith(error.message));
   const telemetry = startTelemetry({ serviceName: 'agentic-flow-worker', ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
 
-  const available: StepExecutor[] = [createHttpExecutor(), createScriptExecutor()];
   const executors = new Map(available.filter((e) => config.STEP_TYPES.includes(e.type)).map((e) => [e.type, e]));
   for (const type of config.STEP_TYPES) {
     if (!executors.has(type)) logger.warn({ stepType: type }, `no executor for "${type}" steps in this build: its jobs fail with UNSUPPORTED_STEP_TYPE`);
@@ -43,7 +53,7 @@ async function main(): Promise<void> {
   consumers.start();
   await consumers.waitUntilReady();
   logger.info(
-    { stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined) },
+    { stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), ...(agent ? { agent } : {}) },
     'worker ready',
   );
 

@@ -1,6 +1,6 @@
 import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
 import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type StepJob, type StepResult } from '@agentic-flow/queue';
-import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type StepError } from '@agentic-flow/spec';
+import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type AgentRunRecord, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@agentic-flow/telemetry';
 import { circuitKeyFor } from './circuit-key.js';
@@ -138,6 +138,7 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
         attempt: job.attempt,
         config,
         context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },
+        ...(job.budget ? { budget: job.budget } : {}),
       },
       {
         signal: options.signal,
@@ -171,13 +172,35 @@ function circuitOpenError(rejection: CircuitRejection): StepError {
  */
 function storable(outcome: StepOutcome): StepOutcome {
   if (!outcome.ok || !JSON.stringify([outcome.output ?? null, outcome.variableUpdates ?? null]).includes('\\u0000')) return outcome;
-  return { ok: false, error: stepError('OUTPUT_NOT_SERIALIZABLE', 'the output or a variable update contains a NUL character (\\u0000), which cannot be stored') };
+  const error = stepError('OUTPUT_NOT_SERIALIZABLE', 'the output or a variable update contains a NUL character (\\u0000), which cannot be stored');
+  return outcome.agent ? { ok: false, error, agent: outcome.agent } : { ok: false, error };
+}
+
+/**
+ * An agent's transcript holds whatever tools and models returned; a NUL in it would fail the
+ * coordinator's insert like one in a log line, so it is shown as U+FFFD instead.
+ */
+function withoutNul(agent: AgentRunRecord): AgentRunRecord {
+  const json = JSON.stringify(agent);
+  if (!json.includes('\\u0000')) return agent;
+  return JSON.parse(json, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value)) as AgentRunRecord;
 }
 
 function toResult(job: StepJob, outcome: StepOutcome, logs: StepLogEntry[], startedAt: number, workerId: string): StepResult {
   // Log lines are text columns: a NUL is shown as U+FFFD rather than failing the result.
   const clean = logs.map((l) => (l.message.includes('\u0000') ? { ...l, message: l.message.replaceAll('\u0000', '\uFFFD') } : l));
-  const base = { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, instanceKey: job.instanceKey, attempt: job.attempt, logs: clean, startedAt, finishedAt: now(), workerId };
+  const base = {
+    v: 1 as const,
+    stepRunId: job.stepRunId,
+    executionId: job.executionId,
+    instanceKey: job.instanceKey,
+    attempt: job.attempt,
+    logs: clean,
+    startedAt,
+    finishedAt: now(),
+    workerId,
+    ...(outcome.agent ? { agent: withoutNul(outcome.agent) } : {}),
+  };
   return outcome.ok
     ? { ...base, outcome: 'succeeded', output: outcome.output, ...(outcome.variableUpdates ? { variableUpdates: outcome.variableUpdates } : {}) }
     : { ...base, outcome: 'failed', error: outcome.error };

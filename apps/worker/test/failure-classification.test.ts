@@ -7,7 +7,7 @@ const failed = (code: StepErrorCode, details?: Record<string, unknown>) => ({ ok
 
 describe('isRetryableFailure', () => {
   it('retries every failure except those of the step itself', () => {
-    const never = ['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE'];
+    const never = ['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE', 'AGENT_BUDGET'];
     for (const code of STEP_ERROR_CODES) expect([code, isRetryableFailure(stepError(code, 'x'))]).toEqual([code, !never.includes(code)]);
   });
 });
@@ -29,6 +29,25 @@ describe('circuitVerdict', () => {
     expect(circuitVerdict(failed('HTTP_STATUS'))).toBe('success');
     expect(circuitVerdict(failed('SCRIPT_ERROR'))).toBe('success');
     expect(circuitVerdict(failed('OUTPUT_NOT_SERIALIZABLE'))).toBe('success');
+  });
+
+  it('counts an agent provider that failed with 5xx, 429 or no answer as a failure, other statuses as a success', () => {
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', status: 500, attempts: 4 }))).toBe('failure');
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', status: 503, attempts: 4 }))).toBe('failure');
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', status: 429, attempts: 4 }))).toBe('failure');
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', attempts: 4, code: 'ECONNREFUSED' }))).toBe('failure');
+    expect(circuitVerdict(failed('AGENT_PROVIDER'))).toBe('failure');
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', status: 400, attempts: 1 }))).toBe('success');
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', status: 401, attempts: 1 }))).toBe('success');
+    expect(circuitVerdict(failed('AGENT_PROVIDER', { provider: 'openai', status: 404, attempts: 1 }))).toBe('success');
+  });
+
+  it('counts bad agent answers, used-up turns and budgets as successes of the provider', () => {
+    expect(circuitVerdict(failed('AGENT_OUTPUT', { reason: 'not_json' }))).toBe('success');
+    expect(circuitVerdict(failed('AGENT_MAX_TURNS', { maxTurns: 3 }))).toBe('success');
+    expect(circuitVerdict(failed('AGENT_BUDGET', { budget: 100, used: 120 }))).toBe('success');
+    // Out of budget before the first call: the provider was never asked.
+    expect(circuitVerdict(failed('AGENT_BUDGET', { budget: 0, used: 0 }))).toBe('ignore');
   });
 
   it('ignores outcomes that never reached the target, and cancelled steps', () => {

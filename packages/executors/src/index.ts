@@ -1,3 +1,18 @@
 export type { StepContext, StepExecutionInput, StepExecutor, StepLogEntry, StepOutcome, StepRuntime, LogLevel } from './step-executor.js';
 export { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from './http/http-executor.js';
 export { createScriptExecutor, type ScriptExecutorOptions } from './script/script-executor.js';
+
+// agent-task: the executor, its tools, and the LLM providers it calls.
+export { createAgentExecutor, type AgentExecutorOptions } from './agent/agent-executor.js';
+export type { AgentProviders } from './agent/agent-config.js';
+export { ToolRegistry, type RegisteredTool } from './agent/tools/tool-registry.js';
+export type { AgentTool, ToolRunContext } from './agent/tools/agent-tool.js';
+export { createHttpTool, type HttpToolOptions } from './agent/tools/http-tool.js';
+export { createScriptTool, type ScriptToolOptions } from './agent/tools/script-tool.js';
+export { loadToolModules, type LoadedTool, type ToolModuleExport } from './agent/tools/tool-module.js';
+export { compileJsonSchema, type CompileResult, type JsonValidator, type SchemaViolation } from './agent/json-schema.js';
+export { ProviderError, type ChatMessage, type ChatProvider, type ChatRequest, type ChatResponse, type ToolSpec } from './agent/provider.js';
+export { createOpenAiCompatibleProvider, type OpenAiCompatibleProviderOptions } from './agent/providers/openai-compatible.js';
+export { createAnthropicProvider, type AnthropicProviderOptions } from './agent/providers/anthropic.js';
+export { ProviderRegistry, providersFromEnv, type ProviderSummary } from './agent/providers/provider-registry.js';
+export type { ProviderOptions, TokenPrices } from './agent/providers/provider-options.js';

@@ -1,4 +1,4 @@
-import type { StepError } from '@agentic-flow/spec';
+import type { AgentRunRecord, StepError } from '@agentic-flow/spec';
 
 /** What a step can see of its execution. Templates in `config` are already resolved. */
 export interface StepContext {
@@ -19,6 +19,8 @@ export interface StepExecutionInput<C = unknown> {
   /** The step's `config`, templates resolved by the coordinator. Executors validate it themselves. */
   config: C;
   context: StepContext;
+  /** Agent steps: tokens the execution may still spend (its `tokenBudget` minus what it used); absent when unlimited. */
+  budget?: { remainingTokens: number };
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -37,9 +39,10 @@ export interface StepRuntime {
   log(level: LogLevel, message: string): void;
 }
 
+/** Agent steps also report their provider, model, token usage and transcript, whatever the outcome. */
 export type StepOutcome =
-  | { ok: true; output: unknown; variableUpdates?: Record<string, unknown> }
-  | { ok: false; error: StepError };
+  | { ok: true; output: unknown; variableUpdates?: Record<string, unknown>; agent?: AgentRunRecord }
+  | { ok: false; error: StepError; agent?: AgentRunRecord };
 
 /**
  * One implementation per step type. The worker owns the queue; an executor only turns an input into

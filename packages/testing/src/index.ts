@@ -9,3 +9,6 @@ export { startCoordinator, startWorker } from './cluster.js';
 export type { CoordinatorProcess, ServiceUrls } from './cluster.js';
 export { startDemoApi } from './demo-api.js';
 export type { DemoApi } from './demo-api.js';
+export { startFakeLlm, scripted, mentions, lastUserText } from './fake-llm.js';
+export type { FakeLlm, FakeLlmDirective, FakeLlmMessage, FakeLlmReply, FakeLlmReplyFn, FakeLlmRequest, FakeLlmToolCall, ScriptedRoute } from './fake-llm.js';
+export { demoModel } from './demo-model.js';

@@ -1,0 +1,59 @@
+import {
+  ToolRegistry,
+  createAgentExecutor,
+  createHttpTool,
+  createScriptTool,
+  loadToolModules,
+  providersFromEnv,
+  type ProviderSummary,
+  type StepExecutor,
+} from '@agentic-flow/executors';
+import type { WorkerConfig } from './config.js';
+
+/** What the worker's ready line says about its agents: never a key. */
+export interface AgentSummary {
+  providers: ProviderSummary[];
+  defaultProvider: string;
+  /** Capability → tool names. */
+  capabilities: Record<string, string[]>;
+  /** The operator's tool modules that were loaded. */
+  toolModules: string[];
+}
+
+export type AgentSetupResult = { ok: true; executor: StepExecutor; summary: AgentSummary } | { ok: false; message: string };
+
+/**
+ * Builds the `agent-task` executor from the environment: the LLM providers (`providersFromEnv`),
+ * the built-in tools (`http`, `script`) and the operator's tool modules (`AGENT_TOOL_MODULES`).
+ * Every problem is returned as one message for the startup error line, before the worker connects
+ * to anything: a worker that cannot run its agents must not start taking their jobs.
+ */
+export async function createAgentSetup(env: NodeJS.ProcessEnv, config: Pick<WorkerConfig, 'AGENT_TOOL_MODULES'>): Promise<AgentSetupResult> {
+  const providers = providersFromEnv(env);
+  if ('problems' in providers) return { ok: false, message: `invalid agent provider configuration: ${providers.problems.join('; ')}` };
+  const { registry } = providers;
+
+  const tools = new ToolRegistry();
+  const modules: string[] = [];
+  try {
+    tools.register('http', createHttpTool()).register('script', createScriptTool());
+    for (const loaded of await loadToolModules(config.AGENT_TOOL_MODULES)) {
+      tools.register(loaded.capability, loaded.tool);
+      if (!modules.includes(loaded.source)) modules.push(loaded.source);
+    }
+  } catch (error) {
+    await Promise.allSettled([tools.close(), registry.closeAll()]);
+    return { ok: false, message: `AGENT_TOOL_MODULES: ${(error as Error).message}` };
+  }
+
+  const capabilities: Record<string, string[]> = {};
+  for (const capability of tools.capabilities()) {
+    const resolved = tools.resolve([capability]);
+    capabilities[capability] = resolved.ok ? resolved.tools.map((t) => t.tool.spec.name) : [];
+  }
+  return {
+    ok: true,
+    executor: createAgentExecutor({ providers: registry, tools }),
+    summary: { providers: registry.list(), defaultProvider: registry.defaultProvider.name, capabilities, toolModules: modules },
+  };
+}
