@@ -31,7 +31,8 @@ export { insertDefinition, findDefinition, listDefinitions } from './repositorie
 export type { NewDefinition, InsertDefinitionOutcome, DefinitionPage } from './repositories/definitions-repository.js';
 export { findExecution, listExecutions } from './repositories/executions-repository.js';
 export type { ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
-export { listStepRuns } from './repositories/step-runs-repository.js';
+export { listStepRuns, listTranscripts } from './repositories/step-runs-repository.js';
+export type { TranscriptRow } from './repositories/step-runs-repository.js';
 export { listLogs } from './repositories/logs-repository.js';
 export { runTransition, runOptimisticTransition, runWrites } from './transition-batch.js';
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';

@@ -11,7 +11,8 @@ export type DefinitionRow = typeof workflowDefinitions.$inferSelect;
 export type NewDefinitionRow = typeof workflowDefinitions.$inferInsert;
 export type ExecutionRow = typeof workflowExecutions.$inferSelect;
 export type NewExecutionRow = typeof workflowExecutions.$inferInsert;
-export type StepRunRow = typeof stepRuns.$inferSelect;
+/** A step run as listed: everything but the transcript, which only the transcript API reads. */
+export type StepRunRow = Omit<typeof stepRuns.$inferSelect, 'transcript'>;
 export type NewStepRunRow = typeof stepRuns.$inferInsert;
 export type SnapshotRow = typeof workflowSnapshots.$inferSelect;
 export type NewSnapshotRow = typeof workflowSnapshots.$inferInsert;

@@ -28,6 +28,10 @@ export const stepRuns = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     workerId: text('worker_id'),
+    /** Agent steps: `{ provider, model, usage }` of the run. */
+    agent: jsonb('agent'),
+    /** Agent steps: every message, tool call and tool result. Read only by the transcript API. */
+    transcript: jsonb('transcript'),
   },
   (t) => [
     unique('step_runs_execution_instance_attempt_key').on(t.executionId, t.instanceKey, t.attempt),

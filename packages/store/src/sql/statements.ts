@@ -55,6 +55,10 @@ export interface StepRunCompletion {
   startedAt: number;
   finishedAt: number;
   workerId: string;
+  /** Agent steps: provider, model and token usage. */
+  agent?: { provider: string; model: string; usage: unknown };
+  /** Agent steps: the conversation. */
+  transcript?: unknown[];
 }
 
 /** `output` is wrapped so a JSON null output stays distinguishable from "no output" (SQL NULL). */
@@ -69,9 +73,11 @@ export function completeStepRunsSql(completions: readonly StepRunCompletion[] | 
   const payload = typeof completions === 'string' ? completions : jsonLiteral(completionsPayload(completions));
   return `update step_runs as s
              set status = v.status, output = v.output -> 'value', error = v.error,
-                 started_at = to_timestamp(v."startedAt" / 1000), finished_at = to_timestamp(v."finishedAt" / 1000), worker_id = v."workerId"
+                 started_at = to_timestamp(v."startedAt" / 1000), finished_at = to_timestamp(v."finishedAt" / 1000), worker_id = v."workerId",
+                 agent = v.agent, transcript = v.transcript
             from jsonb_to_recordset(${payload})
-              as v(id uuid, "executionId" uuid, "instanceKey" text, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text)
+              as v(id uuid, "executionId" uuid, "instanceKey" text, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text,
+                   agent jsonb, transcript jsonb)
            where s.id = v.id and s.execution_id = v."executionId" and s.attempt = v.attempt and s.status in ('queued', 'running')
              and (v."instanceKey" is null or s.instance_key = v."instanceKey")
           ${returning ? `returning s.id, s.execution_id as "executionId", s.instance_key as "instanceKey", s.attempt` : 'returning 1'}`;
