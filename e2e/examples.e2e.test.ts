@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionView } from '@agentic-flow/sdk';
-import { startDemoApi, type DemoApi } from '@agentic-flow/testing';
+import { demoModel, startDemoApi, startFakeLlm, type DemoApi, type FakeLlm } from '@agentic-flow/testing';
 import { DEMO_SCENARIOS } from '../apps/cli/src/demo-scenarios.js';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -55,18 +55,32 @@ const expectations: Record<string, (execution: ExecutionView, api: DemoApi) => v
   'quick-start.yaml': (e) => {
     expect(e.results['process-data']).toEqual({ count: 3, total: 75, average: 25 });
     expect(e.results['save-results']).toMatchObject({ saved: true, summary: { count: 3, total: 75, average: 25 } });
+    expect(e.steps.find((s) => s.stepId === 'process-data')?.agent).toMatchObject({ provider: 'openai', model: 'demo-model' });
+  },
+  'agents.yaml': (e) => {
+    expect(e.results['review']).toEqual({
+      reviews: [
+        { id: 1, value: 10, verdict: 'at or below average' },
+        { id: 2, value: 20, verdict: 'at or below average' },
+        { id: 3, value: 45, verdict: 'above average' },
+      ],
+    });
+    expect(e.results['publish']).toEqual({ reviewed: 3, above: [3] });
+    expect(e.steps.filter((s) => s.instanceKey.startsWith('review~sub/')).map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   },
 };
 
 describe('every example on a real cluster', () => {
   let cluster: Cluster;
   let api: DemoApi;
+  let llm: FakeLlm;
 
   beforeAll(async () => {
-    [cluster, api] = await Promise.all([startCluster([['http'], ['script']]), startDemoApi()]);
+    [api, llm] = await Promise.all([startDemoApi(), startFakeLlm(demoModel)]);
+    cluster = await startCluster([['http'], ['script'], ['agent-task']], { worker: { AGENT_BASE_URL: llm.url, AGENT_MODEL: 'demo-model' } });
   });
   afterAll(async () => {
-    await Promise.all([cluster?.stop(), api?.close()]);
+    await Promise.all([cluster?.stop(), api?.close(), llm?.close()]);
   });
 
   it('covers every example file, in the demo and here', async () => {

@@ -2,25 +2,28 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepRunView } from '@agentic-flow/sdk';
+import { demoModel, startFakeLlm, type FakeLlm } from '@agentic-flow/testing';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
 const quickStartYaml = await readFile(new URL('../examples/quick-start.yaml', import.meta.url), 'utf8');
 
-describe('Quick Start on a real cluster (coordinator + http worker + script worker)', () => {
+describe('Quick Start on a real cluster (coordinator + http, script and agent-task workers, a local model)', () => {
   let cluster: Cluster;
   let api: DataServer;
+  let llm: FakeLlm;
 
   beforeAll(async () => {
-    [cluster, api] = await Promise.all([startCluster([['http'], ['script']]), startDataServer()]);
+    [api, llm] = await Promise.all([startDataServer(), startFakeLlm(demoModel)]);
+    cluster = await startCluster([['http'], ['script'], ['agent-task']], { worker: { AGENT_BASE_URL: llm.url, AGENT_MODEL: 'demo-model' } });
   });
   afterAll(async () => {
-    await Promise.all([cluster?.stop(), api?.close()]);
+    await Promise.all([cluster?.stop(), api?.close(), llm?.close()]);
   });
 
   it('runs every step on the right worker and persists every output', async () => {
     const created = await cluster.client.createWorkflow(quickStartYaml);
-    expect(created).toEqual({ id: 'my-workflow', version: '1.0.0', created: true });
+    expect(created).toEqual({ id: 'my-workflow', version: '1.1.0', created: true });
 
     const executionId = await cluster.client.executeWorkflow('my-workflow', { apiUrl: api.url });
     const finished: string[] = [];
@@ -33,7 +36,10 @@ describe('Quick Start on a real cluster (coordinator + http worker + script work
     const [fetch, process, save] = execution.steps;
     expect(fetch).toMatchObject({ stepId: 'fetch-data', stepType: 'http', status: 'succeeded', attempt: 1, error: null, workerId: 'worker-0-http' });
     expect(fetch!.output).toMatchObject({ status: 200, attempts: 1, body: { items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] } });
-    expect(process).toMatchObject({ stepId: 'process-data', stepType: 'script', status: 'succeeded', workerId: 'worker-1-script', output: { count: 3, total: 75, average: 25 } });
+    expect(process).toMatchObject({ stepId: 'process-data', stepType: 'agent-task', status: 'succeeded', workerId: 'worker-2-agent-task', output: { count: 3, total: 75, average: 25 } });
+    expect(process!.agent).toMatchObject({ provider: 'openai', model: 'demo-model' });
+    // The agent computed with its sandboxed script tool, then answered.
+    expect(llm.requests.map((r) => r.messages.at(-1)?.role)).toEqual(['user', 'tool']);
     expect(save).toMatchObject({ stepId: 'save-results', status: 'succeeded', workerId: 'worker-1-script' });
     expect(save!.output).toEqual({ saved: true, timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), summary: { count: 3, total: 75, average: 25 } });
     for (const step of execution.steps) {
@@ -56,9 +62,11 @@ describe('Quick Start on a real cluster (coordinator + http worker + script work
     }
 
     const logs = await cluster.client.getExecutionLogs(executionId);
-    expect(logs.items.map((l) => [l.stepId, l.level, l.message])).toEqual([
-      ['process-data', 'info', 'Analyzed 3 items'],
-      ['save-results', 'info', 'Saving results...'],
+    expect(logs.items.filter((l) => l.stepId === 'save-results').map((l) => [l.level, l.message])).toEqual([['info', 'Saving results...']]);
+    expect(logs.items.filter((l) => l.stepId === 'process-data').map((l) => l.message)).toEqual([
+      'capabilities without a tool, described to the model as skills: data-analysis, transformation (tools here: http, script)',
+      expect.stringMatching(/^agent call 1/),
+      expect.stringMatching(/^agent call 2/),
     ]);
   });
 

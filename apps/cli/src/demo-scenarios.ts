@@ -18,4 +18,5 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   { name: 'script', file: 'script.yaml' },
   { name: 'complex multi-step', file: 'complex.yaml' },
   { name: 'data pipeline (Quick Start)', file: 'quick-start.yaml' },
+  { name: 'coordinator agent', file: 'agents.yaml' },
 ];

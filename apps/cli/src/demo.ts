@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgenticFlowClient, type StepRunView } from '@agentic-flow/sdk';
-import { startCoordinator, startDemoApi, startWorker, type AppProcess } from '@agentic-flow/testing';
+import { demoModel, startCoordinator, startDemoApi, startFakeLlm, startWorker, type AppProcess, type FakeLlm } from '@agentic-flow/testing';
 import { DEMO_SCENARIOS, EXAMPLES_DIR } from './demo-scenarios.js';
 import { brief, color, ms, table } from './format.js';
 
@@ -27,13 +27,25 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
 
   const processes: AppProcess[] = [];
   const api = await startDemoApi();
+  const model = await modelEndpoint(env);
   try {
     const coordinator = await startCoordinator(services, { env: quiet });
     processes.push(coordinator);
-    const workerTypes = ['http', 'script'];
-    processes.push(...(await Promise.all(workerTypes.map((type) => startWorker(services, [type], { name: `worker-${type}`, env: { ...quiet, WORKER_ID: `demo-${type}` } })))));
-    console.log(`  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workerTypes.map((t, i) => `${t} (pid ${processes[i + 1]!.pid})`).join(', ')}`);
-    console.log(`  local data API ${api.url}\n`);
+    // Two agent workers, so a coordinator agent's subtasks visibly spread over processes.
+    const workers = [
+      ['http', 'http'],
+      ['script', 'script'],
+      ['agent-task', 'agent-task-1'],
+      ['agent-task', 'agent-task-2'],
+    ] as const;
+    processes.push(
+      ...(await Promise.all(
+        workers.map(([type, name]) => startWorker(services, [type], { name: `worker-${name}`, env: { ...quiet, WORKER_ID: `demo-${name}`, ...(type === 'agent-task' ? model.env : {}) } })),
+      )),
+    );
+    console.log(`  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workers.map(([, name], i) => `${name} (pid ${processes[i + 1]!.pid})`).join(', ')}`);
+    console.log(`  local data API ${api.url}`);
+    console.log(`  model endpoint ${model.description}\n`);
 
     const client = new AgenticFlowClient({ baseUrl: coordinator.url });
     const summary: string[][] = [['scenario', 'status', 'steps run', 'duration']];
@@ -57,8 +69,29 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
     return failures === 0 ? 0 : 1;
   } finally {
     await Promise.all(processes.map((p) => p.stop(5_000)));
-    await api.close();
+    await Promise.all([api.close(), model.fake?.close()]);
   }
+}
+
+const MODEL_SETTINGS = /^(AGENT_|OPENAI_|ANTHROPIC_)/;
+
+/**
+ * The model the agent examples talk to: the endpoint the environment configures (AGENT_BASE_URL,
+ * OPENAI_API_KEY, ANTHROPIC_API_KEY, AGENT_PROVIDER_*), passed to the agent workers as it is; else a
+ * local scripted stand-in, so the demo runs on any machine.
+ */
+async function modelEndpoint(env: NodeJS.ProcessEnv): Promise<{ env: Record<string, string>; description: string; fake?: FakeLlm }> {
+  const configured = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => MODEL_SETTINGS.test(entry[0]) && entry[1] !== undefined && entry[1] !== ''));
+  if (configured['AGENT_BASE_URL'] || configured['OPENAI_API_KEY'] || configured['ANTHROPIC_API_KEY'] || Object.keys(configured).some((k) => k.startsWith('AGENT_PROVIDER_'))) {
+    const url = configured['AGENT_BASE_URL'] ?? configured['OPENAI_BASE_URL'] ?? 'https://api.openai.com/v1';
+    return { env: configured, description: `${url} (from the environment; model ${configured['AGENT_MODEL'] ?? configured['OPENAI_MODEL'] ?? 'gpt-4o-mini'})` };
+  }
+  const fake = await startFakeLlm(demoModel);
+  return {
+    env: { AGENT_BASE_URL: fake.url, AGENT_MODEL: 'demo-model' },
+    description: `${fake.url} — a local scripted stand-in (set AGENT_BASE_URL and OPENAI_API_KEY, or ANTHROPIC_API_KEY, to use a real model)`,
+    fake,
+  };
 }
 
 function printStep(step: StepRunView): void {

@@ -39,6 +39,8 @@ export const StepJobSchema = z.object({
       jitter: z.boolean(),
     })
     .optional(),
+  /** Agent steps of an execution with a `tokenBudget`: what is left of it when the job was enqueued. */
+  budget: z.object({ remainingTokens: z.number().int() }).optional(),
   /** W3C trace context of the coordinator's span, so the worker's span joins the trace. */
   traceparent: z.string().optional(),
   /** Epoch ms when the coordinator enqueued it: measures queue wait. */

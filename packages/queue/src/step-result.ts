@@ -1,4 +1,4 @@
-import { StepErrorSchema } from '@agentic-flow/spec';
+import { AgentRunRecordSchema, StepErrorSchema } from '@agentic-flow/spec';
 import { z } from 'zod';
 
 export const StepLogSchema = z.object({
@@ -19,6 +19,8 @@ const resultFields = {
   startedAt: z.number(),
   finishedAt: z.number(),
   workerId: z.string(),
+  /** Agent steps: provider, model, token usage and transcript. */
+  agent: AgentRunRecordSchema.optional(),
 };
 
 /**

@@ -1,4 +1,5 @@
 import type {
+  TranscriptView,
   CreateWorkflowResult,
   ExecuteWorkflowResult,
   ExecutionSummary,
@@ -85,8 +86,13 @@ export class AgenticFlowClient {
   }
 
   /** Starts an execution and returns its id. Variables are merged over the definition's defaults. */
-  async executeWorkflow(workflowId: string, variables: Record<string, unknown> = {}, options: { version?: string } = {}): Promise<string> {
-    const body = options.version === undefined ? { variables } : { variables, version: options.version };
+  async executeWorkflow(workflowId: string, variables: Record<string, unknown> = {}, options: { version?: string; tokenBudget?: number } = {}): Promise<string> {
+    const body = {
+      variables,
+      ...(options.version === undefined ? {} : { version: options.version }),
+      // Tokens the execution's agent steps may use in total; overrides the definition's `tokenBudget`.
+      ...(options.tokenBudget === undefined ? {} : { tokenBudget: options.tokenBudget }),
+    };
     const result = await this.request<ExecuteWorkflowResult>('POST', `/v1/workflows/${enc(workflowId)}/executions`, body);
     return result.executionId;
   }
@@ -136,6 +142,11 @@ export class AgenticFlowClient {
   /** Log lines of an execution's steps (`console.*` output of scripts, executor warnings), oldest first. */
   getExecutionLogs(executionId: string): Promise<{ items: LogEntryView[] }> {
     return this.request('GET', `/v1/executions/${enc(executionId)}/logs`);
+  }
+
+  /** Agent step runs' conversations (messages, tool calls and results, usage); one run's with `stepRunId`. */
+  async getTranscripts(executionId: string, options: { stepRunId?: string } = {}): Promise<TranscriptView[]> {
+    return (await this.request<{ items: TranscriptView[] }>('GET', `/v1/executions/${enc(executionId)}/transcripts${query(options)}`)).items;
   }
 
   listExecutions(filter: ListExecutionsFilter = {}): Promise<Page<ExecutionSummary>> {

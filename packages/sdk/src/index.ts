@@ -5,6 +5,11 @@ export { WorkflowErrorHandler } from './error-handler.js';
 export type { RecoveryStrategyInput } from './error-handler.js';
 export { WorkflowMonitor } from './monitor.js';
 export type {
+  AgentRunView,
+  ExecutionUsage,
+  TokenUsage,
+  TranscriptEntry,
+  TranscriptView,
   AlertView,
   CircuitBreakerSettings,
   CircuitBreakerView,

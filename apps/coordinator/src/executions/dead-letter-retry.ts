@@ -1,4 +1,4 @@
-import type { ExecutionState } from '@agentic-flow/engine';
+import { agentPartOf, type ExecutionState } from '@agentic-flow/engine';
 import { StepJobSchema, type DeadLetterQueue } from '@agentic-flow/queue';
 import type { DeadLetterRetryResult } from '@agentic-flow/spec';
 import { findExecution, listErrors } from '@agentic-flow/store';
@@ -24,15 +24,20 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
   const data = parsed.data;
   const execution = await findExecution(deps.db, data.executionId);
   if (!execution) throw new ApiError('INVALID_STATE', `execution ${data.executionId} of ${stepType} job ${jobId} no longer exists; discard the job`);
-  const node = (execution.state as ExecutionState).nodes[data.instanceKey];
+  const state = execution.state as ExecutionState;
+  const node = state.nodes[data.instanceKey];
   const sameRun = node?.attempt === data.attempt;
+  // A coordinator agent's subtask or synthesis fails its coordinator: that is the node that escalated.
+  const coordinatorKey = agentPartOf(data.instanceKey)?.coordinatorKey;
+  const escalated = coordinatorKey !== undefined ? state.nodes[coordinatorKey] : sameRun ? node : undefined;
+  const escalatedKey = coordinatorKey ?? data.instanceKey;
 
   let outcome: DeadLetterRetryResult['outcome'];
   let status: string;
-  if (sameRun && node.status === 'escalated') {
+  if (escalated?.status === 'escalated') {
     const open = await listErrors(deps.db, { status: 'open', executionId: data.executionId, limit: 500 });
-    const error = open.find((e) => e.instanceKey === data.instanceKey && e.attempt === data.attempt);
-    if (!error) throw new ApiError('INVALID_STATE', `step ${data.instanceKey} of execution ${data.executionId} is escalated but has no open error`);
+    const error = open.find((e) => e.instanceKey === escalatedKey && e.attempt === escalated.attempt);
+    if (!error) throw new ApiError('INVALID_STATE', `step ${escalatedKey} of execution ${data.executionId} is escalated but has no open error`);
     status = (await resolveError(deps, error.id, { action: 'retry' })).status;
     outcome = 'resolved';
   } else if (execution.status === 'failed') {

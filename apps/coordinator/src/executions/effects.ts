@@ -53,6 +53,7 @@ export class Effects {
             config: command.config,
             ...(command.context ? { context: command.context } : {}),
             ...(command.retry ? { retry: command.retry } : {}),
+            ...(command.budget ? { budget: command.budget } : {}),
             enqueuedAt: command.at,
           });
           break;

@@ -15,7 +15,7 @@ import type { TransitionDeps } from './transition-deps.js';
 export async function startExecution(
   deps: TransitionDeps,
   workflowId: string,
-  options: { variables: Record<string, unknown>; version?: string },
+  options: { variables: Record<string, unknown>; version?: string; tokenBudget?: number },
 ): Promise<ExecuteWorkflowResult> {
   const workflow = await deps.registry.compiled(workflowId, options.version);
   const now = deps.now();
@@ -26,6 +26,7 @@ export async function startExecution(
     workflowVersion: workflow.definition.version,
     defaults: workflow.definition.variables,
     input: options.variables,
+    ...((options.tokenBudget ?? workflow.definition.tokenBudget) !== undefined ? { tokenBudget: options.tokenBudget ?? workflow.definition.tokenBudget } : {}),
   });
   // With a concurrency limit, the execution is stored pending and admission starts it in turn.
   const limited = deps.maxConcurrentWorkflows > 0;

@@ -1,4 +1,4 @@
-import { stepScope, type CompiledWorkflow, type ExecutionState } from '@agentic-flow/engine';
+import { remainingTokens, retryPolicyOf, stepOf, stepScope, type CompiledWorkflow, type DecideOptions, type ExecutionState } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 
 export interface ExistingRun {
@@ -18,8 +18,12 @@ const NEEDS_CONTEXT = new Set(['script', 'agent-task']);
  * Jobs for runs PostgreSQL already holds as queued — jobs withdrawn at a pause, or lost with Redis —
  * under their existing ids, so enqueuing one that is still there is a no-op.
  */
-export function jobsForExistingRuns(workflow: CompiledWorkflow, state: ExecutionState, runs: readonly ExistingRun[], now: number): StepJob[] {
-  return runs.map((run) => ({
+export function jobsForExistingRuns(workflow: CompiledWorkflow, state: ExecutionState, runs: readonly ExistingRun[], now: number, options: DecideOptions): StepJob[] {
+  const remaining = remainingTokens(state);
+  return runs.map((run) => {
+    // The same job the engine's run-step made: its retry policy and, for agents, what is left of the budget.
+    const retry = retryPolicyOf(stepOf(workflow, run.stepId), options);
+    return {
     v: 1,
     stepRunId: run.id,
     executionId: state.executionId,
@@ -31,6 +35,9 @@ export function jobsForExistingRuns(workflow: CompiledWorkflow, state: Execution
     attempt: run.attempt,
     config: run.input,
     ...(NEEDS_CONTEXT.has(run.stepType) ? { context: stepScope(workflow, state, run.instanceKey, run.stepId) } : {}),
+    ...(retry ? { retry } : {}),
+    ...(run.stepType === 'agent-task' && remaining !== undefined ? { budget: { remainingTokens: remaining } } : {}),
     enqueuedAt: now,
-  }));
+  };
+  });
 }

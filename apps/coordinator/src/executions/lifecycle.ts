@@ -89,7 +89,7 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
   await enqueueAfterCommit(
     deps.queues,
     deps.logger,
-    [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now)],
+    [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategies })],
     [...withdrawals, ...away.map((run) => ({ stepType: run.stepType, stepRunId: run.id }))],
   );
   if (effects.settled.length > 0) deps.onSettled();

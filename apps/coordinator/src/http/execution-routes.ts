@@ -1,8 +1,11 @@
-import { findExecution, listExecutions, listLogs, listStepRuns, type Database } from '@agentic-flow/store';
+import { findExecution, listExecutions, listLogs, listStepRuns, listTranscripts, type Database } from '@agentic-flow/store';
+import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.js';
 import { ExecutionParamsSchema, ListExecutionsQuerySchema, parseRequest } from './request-schemas.js';
-import { executionSummaryView, executionView, logEntryView } from './views.js';
+import { executionSummaryView, executionView, logEntryView, transcriptView } from './views.js';
+
+const TranscriptQuerySchema = z.strictObject({ stepRunId: z.string().uuid('must be a step run id (a UUID)').optional() });
 
 export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Database }): void {
   /** Status, variables, results and every step run with its output, error and timings. */
@@ -24,6 +27,15 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
     const [row, logs] = await Promise.all([findExecution(deps.db, executionId), listLogs(deps.db, executionId)]);
     if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     return { items: logs.map(logEntryView) };
+  });
+
+  /** Agent step runs' conversations: messages, tool calls, tool results, usage; one run's with `stepRunId`. */
+  app.get('/v1/executions/:executionId/transcripts', async (request) => {
+    const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
+    const { stepRunId } = parseRequest(TranscriptQuerySchema, request.query, 'query');
+    const [row, transcripts] = await Promise.all([findExecution(deps.db, executionId), listTranscripts(deps.db, executionId, stepRunId)]);
+    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    return { items: transcripts.map(transcriptView) };
   });
 
   /** Newest first, filtered by workflow and status, keyset-paginated with `cursor`. */

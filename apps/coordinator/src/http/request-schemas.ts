@@ -5,6 +5,8 @@ import { validationFailed } from './api-error.js';
 export const ExecuteBodySchema = z.strictObject({
   variables: z.record(z.string(), z.unknown()).default({}),
   version: VersionSchema.optional(),
+  /** Overrides the definition's `tokenBudget` for this execution. */
+  tokenBudget: z.number().int().min(1).optional(),
 });
 
 const statusList = z

@@ -44,7 +44,11 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
   app.post('/v1/workflows/:workflowId/executions', async (request, reply) => {
     const { workflowId } = parseRequest(WorkflowParamsSchema, request.params, 'params');
     const body = parseRequest(ExecuteBodySchema, request.body, 'body');
-    const result = await startExecution(deps, workflowId, body.version === undefined ? { variables: body.variables } : { variables: body.variables, version: body.version });
+    const result = await startExecution(deps, workflowId, {
+      variables: body.variables,
+      ...(body.version === undefined ? {} : { version: body.version }),
+      ...(body.tokenBudget === undefined ? {} : { tokenBudget: body.tokenBudget }),
+    });
     return reply.code(201).header('location', `/v1/executions/${result.executionId}`).send(result);
   });
 }

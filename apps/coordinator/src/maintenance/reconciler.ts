@@ -36,7 +36,7 @@ export async function reconcile(deps: TransitionDeps, options: { graceMs: number
     const row = await findExecution(deps.db, executionId);
     if (!row) continue;
     const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-    const jobs = jobsForExistingRuns(workflow, row.state as ExecutionState, list, deps.now());
+    const jobs = jobsForExistingRuns(workflow, row.state as ExecutionState, list, deps.now(), { strategies: deps.strategies.strategies });
     await deps.queues.enqueueSteps(jobs);
     requeued += jobs.length;
   }

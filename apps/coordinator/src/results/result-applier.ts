@@ -75,6 +75,7 @@ function completion(r: StepResult): StepRunCompletion {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     workerId: r.workerId,
+    ...(r.agent ? { agent: { provider: r.agent.provider, model: r.agent.model, usage: r.agent.usage }, transcript: r.agent.transcript } : {}),
   };
 }
 
@@ -119,10 +120,11 @@ async function applyInMemory(
     if (!run || !target || run.executionId !== target.id) continue;
     const { state } = target;
     const workflow = await deps.registry.compiled(state.workflowId, state.workflowVersion);
+    const usage = result.agent ? { usage: result.agent.usage } : {};
     const event: EngineEvent =
       result.outcome === 'succeeded'
-        ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), at: now }
-        : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, at: now };
+        ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), ...usage, at: now }
+        : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, ...usage, at: now };
     const decision = await driveEngine(workflow, state, event, deps.evaluate, { strategies: deps.strategies.strategies });
     outcomes[index] = 'applied';
     if (decision.ignored) ignored.push({ executionId: target.id, stepRunId: result.stepRunId, reason: decision.ignored });
