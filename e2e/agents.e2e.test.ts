@@ -30,6 +30,7 @@ function model(request: FakeLlmRequest): FakeLlmDirective {
   if (all.includes('E2E-BADJSON')) return { text: 'I think the total is about seventy-five' };
   if (all.includes('E2E-BUDGET')) return { text: 'expensive', usage: { inputTokens: 40, outputTokens: 30 } };
   if (all.includes('E2E-ANTHROPIC')) return { text: 'from claude' };
+  if (all.includes('E2E-SLOW')) return { text: 'too late', delayMs: 10_000 };
   return { status: 500, body: `no route for: ${lastUserText(request)?.slice(0, 80)}` };
 }
 const calls429 = { first: -1 };
@@ -143,6 +144,14 @@ describe('agent tasks on a real cluster', () => {
     const none = await run(definition, { tokenBudget: 70 });
     expect(none.steps.find((s) => s.stepId === 'second')).toMatchObject({ status: 'failed', error: { code: 'AGENT_BUDGET' }, agent: null, workerId: null });
     expect(await rejection(cluster.client.executeWorkflow('agent-budget', {}, { tokenBudget: 0 }))).toMatchObject({ status: 400, problems: [{ path: '$.body.tokenBudget' }] });
+  });
+
+  it('fails a model that answers too slowly at the step timeout, with what it spent recorded', async () => {
+    const started = Date.now();
+    const execution = await run(wf('agent-slow', [agent('ask', { goal: 'E2E-SLOW think hard', timeout: 1000 })]));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(execution.status).toBe('failed');
+    expect(execution.steps[0]).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' }, agent: { provider: 'openai' } });
   });
 
   it('uses an Anthropic provider when the step names it', async () => {
