@@ -45,7 +45,7 @@ export type { InFlightRun } from './repositories/in-flight-runs.js';
 export { ADMISSION_LOCK_KEY, admissibleExecutionsSql } from './sql/statements.js';
 export type { NewError } from './sql/errors.js';
 export { errors, alerts, recoveryStrategies } from './schema/index.js';
-export { findError, listErrors, countErrors, listAlerts } from './repositories/errors-repository.js';
+export { findError, findOpenError, listErrors, countErrors, listAlerts } from './repositories/errors-repository.js';
 export type { ErrorRow, AlertRow, ErrorCount } from './repositories/errors-repository.js';
 export { upsertStrategy, listStrategies, deleteStrategy } from './repositories/recovery-strategies-repository.js';
 export type { StoredStrategy } from './repositories/recovery-strategies-repository.js';

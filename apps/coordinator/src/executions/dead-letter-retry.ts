@@ -1,7 +1,7 @@
 import { agentPartOf, type ExecutionState } from '@agentic-flow/engine';
 import { StepJobSchema, type DeadLetterQueue } from '@agentic-flow/queue';
 import type { DeadLetterRetryResult } from '@agentic-flow/spec';
-import { findExecution, listErrors } from '@agentic-flow/store';
+import { findExecution, findOpenError } from '@agentic-flow/store';
 import { ApiError } from '../http/api-error.js';
 import { changeExecution } from './lifecycle.js';
 import { resolveError } from './resolve-error.js';
@@ -35,8 +35,7 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
   let outcome: DeadLetterRetryResult['outcome'];
   let status: string;
   if (escalated?.status === 'escalated') {
-    const open = await listErrors(deps.db, { status: 'open', executionId: data.executionId, limit: 500 });
-    const error = open.find((e) => e.instanceKey === escalatedKey && e.attempt === escalated.attempt);
+    const error = await findOpenError(deps.db, { executionId: data.executionId, instanceKey: escalatedKey, attempt: escalated.attempt });
     if (!error) throw new ApiError('INVALID_STATE', `step ${escalatedKey} of execution ${data.executionId} is escalated but has no open error`);
     status = (await resolveError(deps, error.id, { action: 'retry' })).status;
     outcome = 'resolved';

@@ -28,7 +28,9 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: TransitionD
     const { stepType, jobId } = parseRequest(LetterParamsSchema, request.params, 'params');
     const letter = await dlq.find(stepType, jobId);
     if (!letter) throw notFound(stepType, jobId);
-    const execution = await findExecution(deps.db, letter.job.data.executionId).catch(() => undefined);
+    // A payload too broken to name an execution has none; a database failure stays a 503.
+    const executionId = z.uuid().safeParse(letter.job.data.executionId);
+    const execution = executionId.success ? await findExecution(deps.db, executionId.data) : undefined;
     const entry: DeadLetterEntry = {
       ...summaryView(letter),
       workflowId: letter.job.data.workflowId,

@@ -11,6 +11,16 @@ export async function findError(db: DbExecutor, id: string): Promise<ErrorRow | 
   return row;
 }
 
+/** The open (escalated) error of one step run, if it still waits for a resolution. */
+export async function findOpenError(db: DbExecutor, run: { executionId: string; instanceKey: string; attempt: number }): Promise<ErrorRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(errors)
+    .where(and(eq(errors.executionId, run.executionId), eq(errors.instanceKey, run.instanceKey), eq(errors.attempt, run.attempt), eq(errors.status, 'open')))
+    .limit(1);
+  return row;
+}
+
 /** Errors newest first, optionally only open ones or one execution's. */
 export async function listErrors(db: DbExecutor, options: { status?: ErrorStatus; executionId?: string; limit: number }): Promise<ErrorRow[]> {
   const conditions: SQL[] = [];
