@@ -10,7 +10,10 @@ export const SANDBOX_ERROR_CODES = [
   'MEMORY_LIMIT',
   'MODULE_NOT_ALLOWED',
   'OUTPUT_NOT_SERIALIZABLE',
+  'OUTPUT_TOO_LARGE',
   'CANCELLED',
+  /** The sandbox process running the code died (see `SandboxProcessPool`): the parent lives on. */
+  'SANDBOX_CRASHED',
 ] as const;
 
 export type SandboxErrorCode = (typeof SANDBOX_ERROR_CODES)[number];
@@ -22,7 +25,7 @@ export interface SandboxError {
   details?: Record<string, unknown>;
 }
 
-export type ExpressionErrorCode = 'EXPRESSION_ERROR' | 'TIMEOUT';
+export type ExpressionErrorCode = 'EXPRESSION_ERROR' | 'TIMEOUT' | 'SANDBOX_CRASHED';
 
 /** A failed expression evaluation, as data. */
 export interface ExpressionError {

@@ -1,9 +1,10 @@
 import type ivm from 'isolated-vm';
 import { SandboxClosedError, type ExpressionError } from './errors.js';
+import { EXPRESSION_FILENAME, checkExpression, checkExpressionBody, expressionSyntaxError, wrapExpression, type ExpressionSyntaxError } from './expression-syntax.js';
 import { IsolatePool, type IsolatePoolStats } from './isolate-pool.js';
+import { jsonNestsDeeperThan } from './json-text-depth.js';
 import { LOCKDOWN_SOURCE } from './lockdown-source.js';
-import { Realm, checkFunctionBody, randomSeeds, type RealmSpec } from './realm.js';
-import { splitCompileError } from './stack-trace.js';
+import { Realm, randomSeeds, type RealmSpec } from './realm.js';
 
 /** What an expression can read. Plain JSON; each evaluation gets its own copy. */
 export interface ExpressionScope {
@@ -18,12 +19,8 @@ export interface ExpressionScope {
 /** `value` is JSON-safe; `truthy` is JavaScript's truthiness of the value before it became JSON. */
 export type ExpressionResult = { ok: true; value: unknown; truthy: boolean } | { ok: false; error: ExpressionError };
 
-/** A syntax error in an expression, positioned in the expression's own lines (1-based). */
-export interface ExpressionSyntaxError {
-  message: string;
-  line?: number;
-  column?: number;
-}
+/** An evaluation's outcome with its value left as JSON text (what a sandbox process sends back). */
+export type RawExpressionResult = { ok: true; truthy: boolean; valueJson: string } | { ok: false; error: ExpressionError };
 
 /** Options of {@link ExpressionEvaluator}. */
 export interface ExpressionEvaluatorOptions {
@@ -33,10 +30,13 @@ export interface ExpressionEvaluatorOptions {
   memoryLimitMb?: number;
   /** Compiled expressions cached per isolate. Default 256. */
   maxCachedExpressions?: number;
+  /**
+   * Evaluate on the calling thread instead of isolated-vm's: for a sandbox process, which runs one
+   * evaluation at a time anyway and saves two thread hops (~0.1 ms) each. Default false.
+   */
+  blocking?: boolean;
 }
 
-const FILENAME = 'expression.js';
-const PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop'] as const;
 
 /**
  * The realm's bootstrap: `evaluate(f, scope, ...seeds)` parses the scope (so each evaluation gets its
@@ -71,18 +71,6 @@ return { evaluate };
 const REALM: RealmSpec = { source: BOOTSTRAP, filename: 'sandbox:expression-bootstrap', members: ['evaluate'] };
 
 /**
- * An expression is the operand of `return` in a sloppy function of the scope's names, so that a
- * leading `{` reads as an object literal; the opening line is line 0 (`lineOffset: -1`).
- */
-function wrap(expression: string): string {
-  return `(function (${PARAMETERS.join(', ')}) { return (\n${expression}\n); })`;
-}
-
-function checkBody(expression: string): void {
-  checkFunctionBody('sync', PARAMETERS, ` return (\n${expression}\n); `);
-}
-
-/**
  * Evaluates the JavaScript expressions of `condition`, `loop.condition` and `breakCondition` in
  * isolated-vm, over a small pool of reused isolates. Each isolate has one locked-down realm (see
  * `Realm`): an expression is compiled once per isolate into a function of the scope's names, and each
@@ -105,10 +93,12 @@ function checkBody(expression: string): void {
 export class ExpressionEvaluator {
   private readonly pool: IsolatePool;
   private readonly memoryLimitMb: number;
+  private readonly blocking: boolean;
   private closed = false;
 
   constructor(options: ExpressionEvaluatorOptions = {}) {
     this.memoryLimitMb = options.memoryLimitMb ?? 32;
+    this.blocking = options.blocking ?? false;
     this.pool = new IsolatePool({
       name: 'expression evaluator',
       maxIdlePerLimit: options.poolSize ?? 2,
@@ -118,19 +108,10 @@ export class ExpressionEvaluator {
     });
   }
 
-  /** Compiles `expression` without running it: `null` when it is a valid expression. */
+  /** Compiles `expression` without running it: `null` when it is a valid expression (see `checkExpression`). */
   check(expression: string): ExpressionSyntaxError | null {
-    if (expression.trim().length === 0) return { message: 'the expression is empty' };
-    const lease = this.pool.acquireNow(this.memoryLimitMb);
-    try {
-      lease.isolate.compileScriptSync(wrap(expression), { filename: FILENAME, lineOffset: -1 }).release();
-      checkBody(expression);
-      return null;
-    } catch (error) {
-      return syntaxError(error, expression);
-    } finally {
-      this.pool.release(lease, true);
-    }
+    if (this.closed) throw new SandboxClosedError('expression evaluator');
+    return checkExpression(expression);
   }
 
   /**
@@ -139,26 +120,35 @@ export class ExpressionEvaluator {
    * are reused: V8 terminated the expression cleanly, and it could change nothing shared on its way.
    */
   async evaluate(expression: string, scope: ExpressionScope, timeoutMs = 1000): Promise<ExpressionResult> {
+    return finishExpression(await this.evaluateRaw(expression, JSON.stringify(scope), timeoutMs));
+  }
+
+  /** {@link evaluate} with the scope as JSON text and the value left as JSON text (for a sandbox process). */
+  async evaluateRaw(expression: string, scopeJson: string, timeoutMs = 1000): Promise<RawExpressionResult> {
     if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
     if (expression.trim().length === 0) return failure('EXPRESSION_ERROR', 'the expression is empty');
     const lease = await this.pool.acquire(this.memoryLimitMb);
     let healthy = true;
     try {
-      const realm = lease.realm ?? (lease.realm = await Realm.open(lease, REALM, []));
+      const realm = lease.realm ?? (lease.realm = this.blocking ? Realm.openSync(lease, REALM, []) : await Realm.open(lease, REALM, []));
       let fn: ivm.Reference<unknown>;
       try {
-        fn = await realm.compile(expression, wrap(expression), { filename: FILENAME, lineOffset: -1 }, () => checkBody(expression));
+        const origin = { filename: EXPRESSION_FILENAME, lineOffset: -1 };
+        const check = (): void => checkExpressionBody(expression);
+        fn = this.blocking ? realm.compileSync(expression, wrapExpression(expression), origin, check) : await realm.compile(expression, wrapExpression(expression), origin, check);
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
-        const { message, line, column } = syntaxError(error, expression);
+        const { message, line, column } = expressionSyntaxError(error, expression);
         return failure('EXPRESSION_ERROR', line === undefined ? message : `${message} (line ${line}, column ${column})`);
       }
       // A string is a primitive: the scope crosses into the isolate without a copy step, and so does the outcome.
-      const outcome: unknown = await realm.member('evaluate').apply(undefined, [fn.derefInto(), JSON.stringify(scope), ...randomSeeds()], { timeout: timeoutMs });
+      const evaluate = realm.member('evaluate');
+      const args = [fn.derefInto(), scopeJson, ...randomSeeds()];
+      const outcome: unknown = this.blocking ? evaluate.applySync(undefined, args, { timeout: timeoutMs }) : await evaluate.apply(undefined, args, { timeout: timeoutMs });
       if (typeof outcome !== 'string' || outcome.length === 0) return failure('EXPRESSION_ERROR', 'the expression tampered with the evaluator');
       const tag = outcome[0];
       if (tag === 'E') return failure('EXPRESSION_ERROR', outcome.slice(1));
-      return { ok: true, value: JSON.parse(outcome.slice(1)), truthy: tag === 'T' };
+      return { ok: true, truthy: tag === 'T', valueJson: outcome.slice(1) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (message === 'Script execution timed out.') return failure('TIMEOUT', `expression exceeded its ${timeoutMs} ms timeout`);
@@ -187,12 +177,16 @@ export class ExpressionEvaluator {
   }
 }
 
-function failure(code: ExpressionError['code'], message: string): ExpressionResult {
+function failure(code: ExpressionError['code'], message: string): { ok: false; error: ExpressionError } {
   return { ok: false, error: { code, message } };
 }
 
-function syntaxError(error: unknown, expression: string): ExpressionSyntaxError {
-  const raw = error instanceof Error ? error.message : String(error);
-  const { message, position } = splitCompileError(raw, FILENAME, expression);
-  return position === undefined ? { message } : { message, ...position };
+/** Deeper values are not parsed: only an expression's truthiness decides anything. */
+const MAX_VALUE_DEPTH = 200;
+
+/** Parses the value of a raw outcome; a value nested too deeply to handle safely becomes `null`. */
+export function finishExpression(raw: RawExpressionResult): ExpressionResult {
+  if (!raw.ok) return raw;
+  const value: unknown = jsonNestsDeeperThan(raw.valueJson, MAX_VALUE_DEPTH) ? null : JSON.parse(raw.valueJson);
+  return { ok: true, truthy: raw.truthy, value };
 }

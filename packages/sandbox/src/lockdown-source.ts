@@ -17,8 +17,9 @@
  * Before freezing, `tame()` closes the ways a run's code could run again later, during another run
  * (isolated-vm has no timers, and a run's microtasks all run before it settles): a
  * `FinalizationRegistry` calls back only while the run that created it is `currentRun` (the engine
- * may skip cleanup callbacks anyway), `WebAssembly.compile`/`instantiate` settle within the run, and
- * `Atomics.waitAsync` is removed (its timeout aborts the host process under isolated-vm 5). It also
+ * may skip cleanup callbacks anyway), `WebAssembly` is removed (its memory is not counted against the
+ * isolate's limit), and `Atomics.waitAsync` is removed (its timeout aborts the host process under
+ * isolated-vm 5). It also
  * gives each run its own `Math.random`: V8 keeps one generator per context, whose state a later run
  * could recover from a few outputs and step back through to an earlier run's numbers, so the runner
  * seeds a generator per run (xoshiro128**, from host entropy) and `Math.random` draws from `currentRun`.
@@ -93,18 +94,9 @@ function tame() {
   Registry.prototype = Native.prototype;
   Native.prototype.constructor = Registry;
   globalThis.FinalizationRegistry = Registry;
-  const { Module, Instance } = WebAssembly;
-  WebAssembly.compile = { compile(bytes) { return new Promise((resolve) => resolve(new Module(bytes))); } }.compile;
-  WebAssembly.instantiate = {
-    instantiate(source, imports) {
-      return new Promise((resolve) => {
-        if (source instanceof Module) return resolve(new Instance(source, imports));
-        const module = new Module(source);
-        resolve({ module, instance: new Instance(module, imports) });
-      });
-    },
-  }.instantiate;
-  for (const name of ['compileStreaming', 'instantiateStreaming']) if (!delete WebAssembly[name]) throw new TypeError('lockdown: WebAssembly.' + name);
+  // WebAssembly memory lives outside the isolate's heap, so its limit does not bound it (a script
+  // grew one to 2 GB under a 128 MiB limit): scripts and expressions get no WebAssembly at all.
+  if (!delete globalThis.WebAssembly || 'WebAssembly' in globalThis) throw new TypeError('lockdown: WebAssembly cannot be removed');
 }
 
 function lockdown() {

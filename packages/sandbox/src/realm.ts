@@ -53,6 +53,26 @@ export class Realm {
     }
   }
 
+  /** {@link open} on the calling thread: for a sandbox process, where blocking costs nothing and a thread hop does. */
+  static openSync(pooled: PooledIsolate, spec: RealmSpec, args: unknown[]): Realm {
+    const bootstrap = pooled.isolate.compileScriptSync(spec.source, { filename: spec.filename });
+    const context = pooled.isolate.createContextSync();
+    try {
+      const factory = bootstrap.runSync(context, { reference: true }) as ivm.Reference<unknown>;
+      const api = factory.applySync(undefined, args, { result: { reference: true } }) as ivm.Reference<Record<string, unknown>>;
+      factory.release();
+      const members = new Map<string, ivm.Reference<unknown>>();
+      for (const name of spec.members) members.set(name, api.getSync(name, { reference: true }) as ivm.Reference<unknown>);
+      api.release();
+      return new Realm(pooled.isolate, context, members, pooled.maxCachedScripts);
+    } catch (error) {
+      if (!pooled.disposed) context.release();
+      throw error;
+    } finally {
+      if (!pooled.disposed) bootstrap.release();
+    }
+  }
+
   /** A function of the bootstrap's API. */
   member(name: string): ivm.Reference<unknown> {
     const member = this.api.get(name);
@@ -72,6 +92,13 @@ export class Realm {
     if (hit !== undefined) return hit;
     const script = await this.isolate.compileScript(wrapped, origin);
     return this.define(key, script, check);
+  }
+
+  /** {@link compile} on the calling thread. */
+  compileSync(key: string, wrapped: string, origin: ivm.ScriptOrigin, check: () => void): ivm.Reference<unknown> {
+    const hit = this.recall(key);
+    if (hit !== undefined) return hit;
+    return this.define(key, this.isolate.compileScriptSync(wrapped, origin), check);
   }
 
   private recall(key: string): ivm.Reference<unknown> | undefined {

@@ -50,8 +50,8 @@ export function wrapModule(source: string): string {
  */
 export const SCRIPT_BOOTSTRAP = String.raw`(function (hostLog, setup) {
 'use strict';
-const g = globalThis, stringify = JSON.stringify, parse = JSON.parse, now = Date.now, BuiltinError = Error;
-const DENIED = Symbol('moduleNotAllowed'), UNSERIALIZABLE = Symbol('notSerializable');
+const g = globalThis, stringify = JSON.stringify, parse = JSON.parse, now = Date.now, BuiltinError = Error, BuiltinRangeError = RangeError;
+const DENIED = Symbol('moduleNotAllowed'), UNSERIALIZABLE = Symbol('notSerializable'), TOO_LARGE = Symbol('tooLarge');
 const registered = new Set(setup.registered), factories = new Map();
 ${INSPECT_SOURCE}
 ${LOCKDOWN_SOURCE}
@@ -62,8 +62,10 @@ function toJson(value, what) {
   if (typeof json === 'string') return json;
   // V8 explains a cycle over several indented lines; one line reads better in a log.
   const why = json === undefined ? 'a ' + typeof value : String((json && json.message) || json).replace(/\s*\n\s*/g, ' ');
-  const error = new TypeError(what + ' is not JSON-serializable (' + why + ')');
-  error[UNSERIALIZABLE] = true;
+  // A RangeError is the stack (nesting too deep to serialize) or the string length running out.
+  const large = json instanceof BuiltinRangeError;
+  const error = new TypeError(what + (large ? ' is too large or nests too deeply to serialize (' : ' is not JSON-serializable (') + why + ')');
+  error[large ? TOO_LARGE : UNSERIALIZABLE] = true;
   throw error;
 }
 
@@ -116,6 +118,7 @@ function failure(error, dropped) {
     const tagged = error !== null && (typeof error === 'object' || typeof error === 'function');
     if (tagged && error[DENIED] === true) code = 'MODULE_NOT_ALLOWED';
     else if (tagged && error[UNSERIALIZABLE] === true) code = 'OUTPUT_NOT_SERIALIZABLE';
+    else if (tagged && error[TOO_LARGE] === true) code = 'OUTPUT_TOO_LARGE';
     const isError = error instanceof BuiltinError;
     message = isError ? String(error.message) : inspect(error);
     if (message.length > setup.maxLogLength) message = message.slice(0, setup.maxLogLength) + '...';
@@ -137,7 +140,7 @@ async function settle(fn, state, globals) {
   let size = json.length;
   for (const entry of variables) size += entry[1].length;
   if (size > setup.maxOutputChars) {
-    return { ok: false, code: 'OUTPUT_NOT_SERIALIZABLE', message: 'the output and variable updates are ' + size + ' characters of JSON, over the limit of ' + setup.maxOutputChars, dropped: state.dropped };
+    return { ok: false, code: 'OUTPUT_TOO_LARGE', message: 'the output and variable updates are ' + size + ' characters of JSON, over the limit of ' + setup.maxOutputChars, dropped: state.dropped };
   }
   return { ok: true, json, variables, dropped: state.dropped };
 }

@@ -15,7 +15,8 @@ import {
   type BootstrapSetup,
 } from './script-bootstrap.js';
 import { settleEnvelope } from './script-envelope.js';
-import type { ScriptLogEntry, ScriptLogLevel, ScriptRunInput, ScriptRunResult } from './script-types.js';
+import { finishRun } from './script-output.js';
+import type { RawScriptRunInput, RawScriptRunResult, ScriptLogEntry, ScriptLogLevel, ScriptRunInput, ScriptRunResult, ScriptRunner } from './script-types.js';
 import { splitCompileError } from './stack-trace.js';
 
 /** Options of {@link ScriptSandbox}. */
@@ -24,8 +25,10 @@ export interface ScriptSandboxOptions extends Omit<IsolatePoolOptions, 'name'> {
   registry?: ModuleRegistry;
   /** Extra modules (name → CommonJS source) when no `registry` is given. */
   modules?: Record<string, string>;
-  /** Largest output (return value plus variable updates) as UTF-8 JSON. Default 16 MiB. */
+  /** Largest output (return value plus variable updates) as UTF-8 JSON. Default 1 MiB. */
   maxOutputBytes?: number;
+  /** Deepest nesting of arrays and objects in the output and in each variable update. Default 200. */
+  maxOutputDepth?: number;
   /** `console.*` calls kept per run; later ones are counted and dropped. Default 1000. */
   maxLogEntries?: number;
   /** Longest kept log message, in characters. Default 8192. */
@@ -63,15 +66,16 @@ const REALM: RealmSpec = { source: SCRIPT_BOOTSTRAP, filename: BOOTSTRAP_FILENAM
  * await sandbox.close();
  * ```
  */
-export class ScriptSandbox {
+export class ScriptSandbox implements ScriptRunner {
   readonly registry: ModuleRegistry;
   private readonly pool: IsolatePool;
   private readonly maxOutputBytes: number;
+  private readonly maxOutputDepth: number;
   private readonly maxLogEntries: number;
   private readonly maxLogLength: number;
   /** V8 code caches of module sources, shared by isolates: compiling lodash drops from ~3 ms to ~0.1 ms. */
   private readonly codeCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
-  private readonly inFlight = new Map<Promise<ScriptRunResult>, (why: Ending) => void>();
+  private readonly inFlight = new Map<Promise<RawScriptRunResult>, (why: Ending) => void>();
   /** Logs of the runs in progress, by run id: a realm's log callback writes only into its run's. */
   private readonly sinks = new Map<number, ScriptLogEntry[]>();
   private lastRunId = 0;
@@ -80,13 +84,21 @@ export class ScriptSandbox {
   constructor(options: ScriptSandboxOptions = {}) {
     this.registry = options.registry ?? new ModuleRegistry(options.modules === undefined ? {} : { modules: options.modules });
     this.pool = new IsolatePool({ ...options, name: 'script sandbox' });
-    this.maxOutputBytes = options.maxOutputBytes ?? 16 * 1024 * 1024;
+    this.maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
+    this.maxOutputDepth = options.maxOutputDepth ?? 200;
     this.maxLogEntries = options.maxLogEntries ?? 1000;
     this.maxLogLength = options.maxLogMessageLength ?? 8192;
   }
 
   /** Runs one script. Never rejects for the script's own failures: see {@link ScriptRunResult}. */
-  run(input: ScriptRunInput): Promise<ScriptRunResult> {
+  async run(input: ScriptRunInput): Promise<ScriptRunResult> {
+    const { globals, ...rest } = input;
+    const raw = await this.runRaw({ ...rest, globalsJson: JSON.stringify(globals) });
+    return finishRun(raw, { maxOutputBytes: this.maxOutputBytes, maxOutputDepth: this.maxOutputDepth });
+  }
+
+  /** {@link run} with the globals as JSON text and the output left as JSON text (for a sandbox process). */
+  runRaw(input: RawScriptRunInput): Promise<RawScriptRunResult> {
     if (this.closed) return Promise.reject(new SandboxClosedError('script sandbox'));
     if (!(input.timeoutMs > 0) || !(input.memoryLimitMb >= 8)) {
       return Promise.reject(new RangeError('timeoutMs must be positive and memoryLimitMb at least 8'));
@@ -113,7 +125,7 @@ export class ScriptSandbox {
     this.codeCache.clear();
   }
 
-  private async execute(input: ScriptRunInput, onEnd: (end: (why: Ending) => void) => void): Promise<ScriptRunResult> {
+  private async execute(input: RawScriptRunInput, onEnd: (end: (why: Ending) => void) => void): Promise<RawScriptRunResult> {
     const logs: ScriptLogEntry[] = [];
     const modules = [...new Set(input.modules ?? [])];
     const unknown = modules.filter((name) => !this.registry.has(name));
@@ -121,7 +133,7 @@ export class ScriptSandbox {
       const message = `${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the operator's module registry`;
       return fail({ code: 'MODULE_NOT_ALLOWED', message, details: { modules: unknown, registered: this.registry.names() } }, logs);
     }
-    const globals = JSON.stringify(input.globals);
+    const globals = input.globalsJson;
     const cancelled = fail({ code: 'CANCELLED', message: 'the script was cancelled before it started' }, logs);
     if (input.signal?.aborted === true) return cancelled;
     let lease: PooledIsolate;
@@ -164,7 +176,7 @@ export class ScriptSandbox {
       timer = setTimeout(() => end('timeout'), timeoutMs);
       const args = [fn.derefInto(), id, globals, modules.length === 0 ? '' : JSON.stringify(modules), ...randomSeeds()];
       const envelope: unknown = await realm.member('run').apply(undefined, args, { timeout: timeoutMs, result: { promise: true, copy: true } });
-      return settleEnvelope(envelope, logs, { maxOutputBytes: this.maxOutputBytes, maxLogEntries: this.maxLogEntries, code: input.code });
+      return settleEnvelope(envelope, logs, { maxLogEntries: this.maxLogEntries, code: input.code });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (ending === undefined && message === 'Script execution timed out.') ending = 'timeout';
@@ -238,7 +250,7 @@ export class ScriptSandbox {
 
 const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
 
-function fail(error: SandboxError, logs: ScriptLogEntry[]): ScriptRunResult {
+function fail(error: SandboxError, logs: ScriptLogEntry[]): RawScriptRunResult {
   return { ok: false, error, logs };
 }
 

@@ -11,14 +11,23 @@ export interface ScriptGlobals {
 }
 
 /** One script run. */
-export interface ScriptRunInput {
+export interface ScriptRunInput extends ScriptRunOptions {
+  globals: ScriptGlobals;
+}
+
+/** A script run whose globals are already JSON text (what a sandbox process receives). */
+export interface RawScriptRunInput extends ScriptRunOptions {
+  globalsJson: string;
+}
+
+/** What a run needs besides its globals. */
+export interface ScriptRunOptions {
   /** The body of an async function: `return` gives the output, top-level `await` works. */
   code: string;
   /** Wall-clock budget for the script, from its first statement to its settled promise. */
   timeoutMs: number;
   /** Heap limit of the isolate, in MiB (at least 8). */
   memoryLimitMb: number;
-  globals: ScriptGlobals;
   /** Modules the step asks for; each must be in the sandbox's {@link ModuleRegistry}. */
   modules?: readonly string[];
   /** Aborting stops the script (its isolate is disposed) and the run ends with `CANCELLED`. */
@@ -42,3 +51,19 @@ export interface ScriptLogEntry {
 export type ScriptRunResult =
   | { ok: true; value: unknown; variableUpdates: Record<string, unknown>; logs: ScriptLogEntry[] }
   | { ok: false; error: SandboxError; logs: ScriptLogEntry[] };
+
+/**
+ * A run's outcome before its output is parsed: the output and each variable update as JSON text.
+ * A sandbox process sends this back, and its parent checks sizes and nesting before parsing (see
+ * `finishRun`), so no value too deep to serialize again is ever built on the worker's side.
+ */
+export type RawScriptRunResult =
+  | { ok: true; outputJson: string; variableJson: Array<[name: string, json: string]>; logs: ScriptLogEntry[] }
+  | { ok: false; error: SandboxError; logs: ScriptLogEntry[] };
+
+/** Runs scripts: in this process (`ScriptSandbox`) or in a pool of sandbox processes (`ProcessScriptSandbox`). */
+export interface ScriptRunner {
+  /** Never rejects for the script's own failures (nor for a crash of the process it ran in). */
+  run(input: ScriptRunInput): Promise<ScriptRunResult>;
+  close(): Promise<void>;
+}

@@ -40,7 +40,7 @@ describe('ScriptSandbox: script errors', () => {
     expect(await run('throw { reason: 42 };')).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: '{ reason: 42 }' } });
   });
 
-  it('rejects outputs that are not JSON: functions, cycles, BigInt, oversized', async () => {
+  it('rejects outputs that are not JSON (functions, cycles, BigInt) or over the size and nesting limits', async () => {
     expect(await run('return () => 1;')).toMatchObject({
       ok: false,
       error: { code: 'OUTPUT_NOT_SERIALIZABLE', message: 'the returned value is not JSON-serializable (a function)' },
@@ -52,13 +52,26 @@ describe('ScriptSandbox: script errors', () => {
     const small = new ScriptSandbox({ maxOutputBytes: 1000 });
     try {
       const big = await small.run({ code: 'return "x".repeat(2000);', timeoutMs: 500, memoryLimitMb: 16, globals });
-      expect(big).toMatchObject({ ok: false, error: { code: 'OUTPUT_NOT_SERIALIZABLE' } });
+      expect(big).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE' } });
       // Multi-byte characters pass the isolate's character count but not the host's byte count.
       const wide = await small.run({ code: 'return "é".repeat(600);', timeoutMs: 500, memoryLimitMb: 16, globals });
-      expect(wide).toMatchObject({ ok: false, error: { code: 'OUTPUT_NOT_SERIALIZABLE', message: expect.stringContaining('1202 bytes') } });
+      expect(wide).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE', message: expect.stringContaining('1202 bytes') } });
     } finally {
       await small.close();
     }
+    // Too deep to serialize again safely (the worker's report, the coordinator's write): refused by nesting.
+    const deep = await run('let o = {}; for (let i = 0; i < 201; i++) o = { a: o };\nreturn o;');
+    expect(deep).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE', message: 'the output nests deeper than 200 levels' } });
+    expect(await run('let o = [1]; for (let i = 0; i < 199; i++) o = [o];\nreturn o;')).toMatchObject({ ok: true });
+    // Deeper than the isolate's stack can serialize: refused inside the isolate, with the same code.
+    expect(await run('let o = {}; for (let i = 0; i < 100000; i++) o = { a: o };\nreturn o;', { memoryLimitMb: 64 })).toMatchObject({
+      ok: false,
+      error: { code: 'OUTPUT_TOO_LARGE', message: expect.stringMatching(/too large or nests too deeply/) },
+    });
+    expect(await run('let o = {}; for (let i = 0; i < 300; i++) o = { a: o };\nsetVariable("deep", o);\nreturn 1;')).toMatchObject({
+      ok: false,
+      error: { code: 'OUTPUT_TOO_LARGE', message: 'variable "deep" nests deeper than 200 levels' },
+    });
   });
 
   it('rejects a variable that is not JSON at the setVariable call, with its line', async () => {

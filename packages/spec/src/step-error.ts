@@ -27,6 +27,12 @@ export const STEP_ERROR_CODES = [
   'INTERNAL',
   /** A step failed, its `rollback` strategy ran the compensation steps, and the failure went on. */
   'ROLLED_BACK',
+  /** The output (or the execution state it would make) is over a size or nesting limit. */
+  'OUTPUT_TOO_LARGE',
+  /** The sandbox process running the step's code died (out of memory, a crash in isolated-vm or V8). */
+  'SANDBOX_CRASHED',
+  /** The step's job killed its host too often, or its result crashed coordinators too often: quarantined. */
+  'POISON',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];
