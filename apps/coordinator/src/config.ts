@@ -16,8 +16,16 @@ export const ConfigSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
-  /** Time limit of one condition or loop expression. */
+  /** Time limit of one condition or loop expression (an operator's cap: definitions cannot ask for more). */
   EXPRESSION_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
+  /**
+   * How long one transition may spend answering expressions before it commits and leaves the rest
+   * to be answered in the background: what one execution's slow expressions can hold up others.
+   */
+  EXPRESSION_INLINE_BUDGET_MS: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** Sandbox processes evaluating expressions: kept warm, and at most while slow ones pile up. */
+  EXPRESSION_PROCESSES: z.coerce.number().int().min(1).max(64).default(2),
+  EXPRESSION_MAX_PROCESSES: z.coerce.number().int().min(1).max(64).default(4),
   /** `maxConcurrentWorkflows`: running and paused executions at once; more wait pending, oldest first. 0: no limit. */
   MAX_CONCURRENT_WORKFLOWS: z.coerce.number().int().min(0).default(0),
   /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */

@@ -1,5 +1,5 @@
-import { StepQueues, createRedisConnection } from '@agentic-flow/queue';
-import { ExpressionEvaluator } from '@agentic-flow/sandbox';
+import { ResultReporter, StepQueues, createRedisConnection } from '@agentic-flow/queue';
+import { ProcessExpressionEvaluator, checkExpression } from '@agentic-flow/sandbox';
 import { createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import type { CoordinatorConfig } from './config.js';
 import { admitPending } from './executions/admission.js';
 import { AdmissionScheduler } from './executions/admission-scheduler.js';
-import { createExpressionRunner } from './executions/expression-runner.js';
+import { BackgroundEvaluations } from './expressions/background-evaluations.js';
+import { ExpressionRunner } from './expressions/expression-runner.js';
 import type { TransitionDeps } from './executions/transition-deps.js';
 import { LeaderElection } from './maintenance/leader-election.js';
 import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
@@ -44,9 +45,12 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: 'af-coordinator-results' });
   for (const connection of [producer, blocking]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
-  // One small pool of isolates serves every condition and loop expression of this coordinator.
-  const evaluator = new ExpressionEvaluator();
-  const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression: (expression) => evaluator.check(expression) });
+  // Expressions that are more than property reads and comparisons run in sandbox processes: one
+  // that makes V8 abort takes down its process, not the coordinator.
+  const sandbox = new ProcessExpressionEvaluator({ processes: config.EXPRESSION_PROCESSES, maxProcesses: Math.max(config.EXPRESSION_PROCESSES, config.EXPRESSION_MAX_PROCESSES) });
+  const expressions = new ExpressionRunner(sandbox, { timeoutMs: config.EXPRESSION_TIMEOUT_MS });
+  const answers = new ResultReporter(producer, config.BULLMQ_PREFIX);
+  const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression });
   const strategies = new StrategyRegistry(database.db, logger);
   const deps: TransitionDeps = {
     db: database.db,
@@ -56,7 +60,9 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     queues,
     logger,
     now,
-    evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS),
+    expressions,
+    background: new BackgroundEvaluations({ runner: expressions, publish: (answer) => answers.report(answer), logger }),
+    inlineBudgetMs: config.EXPRESSION_INLINE_BUDGET_MS,
     cache: new ExecutionStateCache(config.STATE_CACHE_SIZE),
     maxConcurrentWorkflows: config.MAX_CONCURRENT_WORKFLOWS,
     snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
@@ -105,7 +111,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       producer.disconnect();
       blocking.disconnect();
       await database.close();
-      evaluator.close();
+      await sandbox.close();
     },
   };
 }

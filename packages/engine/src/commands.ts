@@ -91,13 +91,18 @@ export interface WithdrawStepCommand {
 }
 
 /**
- * Evaluate a JavaScript expression (a condition, a loop's condition or break condition) in the
- * sandbox and answer with an `expression.evaluated` event in the same transaction.
+ * Evaluate a JavaScript expression (a condition, a loop's condition or break condition) and answer
+ * with an `expression.evaluated` event carrying the same key, purpose, attempt and iteration: in the
+ * same transaction, or in a later one (the node waits, persisted, in between).
  */
 export interface EvaluateCommand {
   type: 'evaluate';
   key: string;
   purpose: ExpressionPurpose;
+  /** The node's attempt: an answer for another attempt of the same key is ignored. */
+  attempt: number;
+  /** A loop's: the iteration the answer is for (its condition before it, its break condition after it). */
+  iteration?: number;
   expression: string;
   scope: ExpressionScopePayload;
   at: number;

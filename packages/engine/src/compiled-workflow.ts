@@ -1,4 +1,16 @@
-import type { EdgeKind, Step, WorkflowDefinition, WorkflowGraph } from '@agentic-flow/spec';
+import {
+  ALL_RESULTS,
+  NO_RESULTS,
+  expressionResultReads,
+  mergeReads,
+  scriptResultReads,
+  templateResultReads,
+  type EdgeKind,
+  type ResultReads,
+  type Step,
+  type WorkflowDefinition,
+  type WorkflowGraph,
+} from '@agentic-flow/spec';
 
 /** The steps a branch or loop body covers in its own frame, and the loops whose frames nest inside it. */
 export interface ScopeRegion {
@@ -25,6 +37,11 @@ export interface CompiledWorkflow {
   readonly sinks: ReadonlyMap<string, readonly string[]>;
   /** For each branch or loop-body root: what cancelling that scope must reach. */
   readonly regions: ReadonlyMap<string, ScopeRegion>;
+  /**
+   * The results a step's code, expressions and templates read (see `ResultReads`): its scope holds
+   * only those. Worked out on first use, so compiling a large definition stays quick.
+   */
+  readonly resultReads: (stepId: string) => ResultReads;
 }
 
 export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowGraph): CompiledWorkflow {
@@ -37,7 +54,36 @@ export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowG
   for (const [scope, ids] of members) sinks.set(scope, ids.filter((id) => (graph.successors.get(id) ?? []).length === 0));
   const regions = new Map<string, ScopeRegion>();
   for (const root of graph.containerOf.keys()) regions.set(root, regionOf(root, members, steps));
-  return { definition, graph, steps, flowEdges, members, sinks, regions };
+  const reads = new Map<string, ResultReads>();
+  const resultReads = (stepId: string): ResultReads => {
+    let found = reads.get(stepId);
+    if (found === undefined) {
+      found = readsOf(steps.get(stepId)!);
+      reads.set(stepId, found);
+    }
+    return found;
+  };
+  return { definition, graph, steps, flowEdges, members, sinks, regions, resultReads };
+}
+
+function readsOf(step: Step): ResultReads {
+  switch (step.type) {
+    case 'condition':
+      return expressionResultReads(step.config.condition);
+    case 'loop':
+      return mergeReads(...[step.config.condition, step.config.breakCondition].map((e) => (e === undefined ? NO_RESULTS : expressionResultReads(e))));
+    case 'script':
+      return mergeReads(scriptResultReads(step.config.script), templateResultReads(step.config));
+    case 'http':
+      return templateResultReads(step.config);
+    case 'agent-task': {
+      // The model sees the results its `context` lists, or all of them.
+      const listed = step.config.context?.results;
+      return listed === undefined ? ALL_RESULTS : mergeReads({ all: false, steps: new Set(listed) }, templateResultReads(step.config));
+    }
+    case 'parallel':
+      return NO_RESULTS;
+  }
 }
 
 /** A scope's members plus, recursively, the branches of parallels inside it (they share the frame). */

@@ -1,12 +1,23 @@
 import type { ConditionStep } from '@agentic-flow/spec';
+import type { EvaluateCommand } from './commands.js';
 import type { ExpressionOutcome } from './events.js';
 import { frameOf } from './instance-key.js';
 import type { Transition } from './transition.js';
 
-/** A condition asks the coordinator to evaluate its expression and waits as `evaluating`. */
+/**
+ * A condition asks the coordinator to evaluate its expression and waits as `evaluating`. Its run is
+ * recorded running (folded into its outcome when that comes in the same transaction), so one whose
+ * answer was lost with a coordinator can be found and asked again.
+ */
 export function launchCondition(t: Transition, key: string, step: ConditionStep, attempt: number): void {
   t.setNode(key, { stepId: step.id, status: 'evaluating', attempt });
-  t.emit({ type: 'evaluate', key, purpose: 'condition', expression: step.config.condition, scope: t.scopeOf(frameOf(key), step.id), at: t.at });
+  t.record(key, 'running');
+  t.emit(conditionEvaluation(t, key, step, attempt));
+}
+
+/** The `evaluate` command of condition `key`, waiting at `attempt`. */
+export function conditionEvaluation(t: Transition, key: string, step: ConditionStep, attempt: number): EvaluateCommand {
+  return { type: 'evaluate', key, purpose: 'condition', attempt, expression: step.config.condition, scope: t.scopeOf(frameOf(key), step.id), at: t.at };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { isPlanRun, planSucceeded } from './agent-step.js';
-import { conditionEvaluated } from './condition-step.js';
-import type { EngineCommand } from './commands.js';
+import { conditionEvaluated, conditionEvaluation } from './condition-step.js';
+import type { EngineCommand, EvaluateCommand } from './commands.js';
 import type { CompiledWorkflow } from './compiled-workflow.js';
 import type { EngineEvent, ExpressionEvent, StepResultEvent } from './events.js';
 import type { ExecutionState } from './execution-state.js';
-import { loopEvaluated } from './loop-step.js';
+import { loopEvaluated, loopEvaluation } from './loop-step.js';
 import { pause, resumePaused } from './pause.js';
 import { resolveError, type DecideOptions } from './recovery.js';
 import { restore } from './restore.js';
@@ -97,12 +97,62 @@ function applyResult(t: Transition, event: StepResultEvent): string | undefined 
 function applyExpression(t: Transition, event: ExpressionEvent): string | undefined {
   const node = t.node(event.key);
   if (!t.live) return `execution is ${t.state.status}`;
+  // An answer computed for an earlier attempt or iteration (a late or repeated evaluation) is stale.
+  if (node !== undefined && event.attempt !== undefined && node.attempt !== event.attempt) return `step ${event.key} is at attempt ${node.attempt}, not ${event.attempt}`;
   if (event.purpose === 'condition') {
     if (node?.status !== 'evaluating') return `step ${event.key} is not waiting for its condition`;
     conditionEvaluated(t, event.key, event.outcome);
     return undefined;
   }
   if (node?.status !== 'running' || node.awaiting !== event.purpose) return `loop ${event.key} is not waiting for its ${event.purpose}`;
+  if (event.iteration !== undefined && (node.iteration ?? 0) !== event.iteration) return `loop ${event.key} is at iteration ${node.iteration ?? 0}, not ${event.iteration}`;
   loopEvaluated(t, event.key, event.purpose, event.outcome);
   return undefined;
+}
+
+/**
+ * A transition that takes more than one event: the shell applies an event, answers the `evaluate`
+ * commands it emitted (as `expression.evaluated` events) as long as it likes, and then finishes. The
+ * state is copied once, however many events it takes, so a chain of thousands of conditions answered
+ * in one transition costs in proportion to its length.
+ */
+export interface DecisionSession {
+  /** Applies an event; returns why it was ignored, if it was. */
+  apply(event: EngineEvent): string | undefined;
+  /** Every command emitted so far, in order, `evaluate` commands included. */
+  readonly commands: readonly EngineCommand[];
+  /** Completes the execution if nothing is left active, and returns the new state. */
+  finish(): ExecutionState;
+}
+
+export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, at: number, options: DecideOptions = {}): DecisionSession {
+  const t = new Transition(workflow, state, at, stepKinds, options);
+  return {
+    apply: (event) => apply(t, event),
+    commands: t.commands,
+    finish: () => {
+      t.completeIfDone();
+      return t.state;
+    },
+  };
+}
+
+/**
+ * The `evaluate` commands of every node waiting for an expression's answer (a condition evaluating,
+ * a loop at its condition or break condition): what to ask again when the answer was lost (the
+ * coordinator evaluating it went down). Answering twice is harmless: the second answer is stale.
+ */
+export function pendingEvaluations(workflow: CompiledWorkflow, state: ExecutionState, at: number): EvaluateCommand[] {
+  const t = new Transition(workflow, state, at, stepKinds);
+  const commands: EvaluateCommand[] = [];
+  if (!t.live) return commands;
+  for (const [key, node] of Object.entries(state.nodes)) {
+    const step = t.step(node.stepId);
+    if (node.status === 'evaluating' && step.type === 'condition') commands.push(conditionEvaluation(t, key, step, node.attempt));
+    else if (node.status === 'running' && node.awaiting !== undefined && step.type === 'loop') {
+      const command = loopEvaluation(t, key, step, node.awaiting, node.attempt, node.iteration ?? 0);
+      if (command) commands.push(command);
+    }
+  }
+  return commands;
 }

@@ -22,7 +22,8 @@ export type EngineEvent =
   | { type: 'start'; at: number }
   | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; usage?: TokenUsage; at: number }
-  | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; at: number }
+  /** The answer to an `evaluate` command; `attempt` and `iteration` (when given) must match what the node waits for. */
+  | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; attempt?: number; iteration?: number; at: number }
   | { type: 'pause'; at: number }
   /** From `paused`: continue. From `failed`: retry what failed, keeping what succeeded. */
   | { type: 'resume'; at: number }

@@ -44,8 +44,8 @@ export {
 } from './instance-key.js';
 export type { AgentPart } from './instance-key.js';
 export { visibleResults, loopInfo } from './scope.js';
-export { decide } from './decide.js';
-export type { Decision, DecideOptions } from './decide.js';
+export { decide, openDecision, pendingEvaluations } from './decide.js';
+export type { Decision, DecideOptions, DecisionSession } from './decide.js';
 export { effectiveStrategy, retryPolicyOf } from './recovery.js';
 export { stepScope } from './step-scope.js';
 export { usageOf, remainingTokens } from './usage.js';

@@ -1,4 +1,5 @@
 import { stepError, type LoopStep, type StepError } from '@agentic-flow/spec';
+import type { EvaluateCommand } from './commands.js';
 import type { ExpressionOutcome, ExpressionPurpose } from './events.js';
 import type { NodeState } from './execution-state.js';
 import { frameOf, instanceKey, iterationFrame } from './instance-key.js';
@@ -23,11 +24,21 @@ function nextIteration(t: Transition, key: string, step: LoopStep): void {
     beginIteration(t, key, step);
     return;
   }
-  // Before iteration i, results are read from iteration i-1, so the condition can look at the last output.
-  const resultsFrame = iteration === 0 ? frameOf(key) : iterationFrame(key, iteration - 1);
-  const scope = { ...t.scopeOf(frameOf(key), step.id, resultsFrame), loop: { iteration } };
   t.setNode(key, { ...node, awaiting: 'loop-condition' });
-  t.emit({ type: 'evaluate', key, purpose: 'loop-condition', expression: step.config.condition, scope, at: t.at });
+  t.emit(loopEvaluation(t, key, step, 'loop-condition', node.attempt, iteration)!);
+}
+
+/**
+ * The `evaluate` command of loop `key` waiting for `purpose` at `iteration`: its condition before the
+ * iteration reads the results of the one before it, its break condition those of the iteration just
+ * finished. Undefined when the loop has no such expression.
+ */
+export function loopEvaluation(t: Transition, key: string, step: LoopStep, purpose: 'loop-condition' | 'loop-break', attempt: number, iteration: number): EvaluateCommand | undefined {
+  const expression = purpose === 'loop-condition' ? step.config.condition : step.config.breakCondition;
+  if (expression === undefined) return undefined;
+  const resultsFrame = purpose === 'loop-break' ? iterationFrame(key, iteration) : iteration === 0 ? frameOf(key) : iterationFrame(key, iteration - 1);
+  const scope = { ...t.scopeOf(frameOf(key), step.id, resultsFrame), loop: { iteration } };
+  return { type: 'evaluate', key, purpose, attempt, iteration, expression, scope, at: t.at };
 }
 
 function beginIteration(t: Transition, key: string, step: LoopStep): void {
@@ -82,8 +93,7 @@ function iterationDone(t: Transition, key: string, step: LoopStep, node: NodeSta
   const iteration = node.iteration ?? 0;
   if (step.config.breakCondition !== undefined) {
     t.setNode(key, { ...node, awaiting: 'loop-break' });
-    const scope = { ...t.scopeOf(frameOf(key), step.id, iterationFrame(key, iteration)), loop: { iteration } };
-    t.emit({ type: 'evaluate', key, purpose: 'loop-break', expression: step.config.breakCondition, scope, at: t.at });
+    t.emit(loopEvaluation(t, key, step, 'loop-break', node.attempt, iteration)!);
     return;
   }
   t.setNode(key, { ...node, iteration: iteration + 1 });

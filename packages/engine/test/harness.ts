@@ -193,7 +193,8 @@ export class Run {
   }
 }
 
-export const script = (id: string, next: string[] = [], body = 'return 1;') => ({ id, type: 'script' as const, config: { script: body }, next });
+/** A script step; the default body reads every result (`Object.keys(results)`), so its scope holds them all. */
+export const script = (id: string, next: string[] = [], body = 'return Object.keys(results).length;') => ({ id, type: 'script' as const, config: { script: body }, next });
 export const http = (id: string, url: string, next: string[] = []) => ({ id, type: 'http' as const, config: { url }, next });
 export const wf = (steps: WorkflowDefinitionInput['steps'], variables: Record<string, unknown> = {}): WorkflowDefinitionInput => ({
   id: 'wf',

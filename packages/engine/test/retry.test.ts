@@ -24,7 +24,7 @@ describe('resume from failure (retry)', () => {
 
     const retried = run.resume();
     expect(retried).toEqual([
-      { type: 'run-step', key: 'b', stepId: 'b', stepType: 'script', attempt: 2, config: expect.objectContaining({ script: 'return 1;' }), context: expect.objectContaining({ results: { a: 'A' } }), at: 1040 },
+      { type: 'run-step', key: 'b', stepId: 'b', stepType: 'script', attempt: 2, config: expect.objectContaining({ script: 'return Object.keys(results).length;' }), context: expect.objectContaining({ results: { a: 'A' } }), at: 1040 },
     ]);
     expect(run.state).toMatchObject({ status: 'running', error: null, finishedAt: null });
     expect(run.state.nodes['a']).toBe(a);
@@ -256,7 +256,8 @@ describe('resume from failure (retry)', () => {
     expect(run.state).toMatchObject({ status: 'failed', error: { stepId: 'c', code: 'EXPRESSION_ERROR' } });
     sandbox.fix();
     const retried = run.resume();
-    expect(run.runs('record-step', retried)).toEqual(['c@2', 'no@1']);
+    // The condition's run is recorded running, then with its outcome (one row for the shell).
+    expect(run.runs('record-step', retried)).toEqual(['c@2', 'c@2', 'no@1']);
     expect(run.runs('run-step', retried)).toEqual(['yes@1']);
     run.succeed('yes');
     expect(run.state.status).toBe('completed');

@@ -2,6 +2,8 @@ export { RESULTS_QUEUE, DEFAULT_PREFIX, stepQueueName } from './names.js';
 export { StepJobSchema } from './step-job.js';
 export type { StepJob } from './step-job.js';
 export { StepResultSchema, StepLogSchema } from './step-result.js';
+export { ExpressionAnswerSchema } from './expression-answer.js';
+export type { ExpressionAnswer } from './expression-answer.js';
 export type { StepResult, StepLog } from './step-result.js';
 export { createRedisConnection, checkRedis, redisAddress } from './redis-connection.js';
 export type { RedisConnectionOptions } from './redis-connection.js';

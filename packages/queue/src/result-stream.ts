@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, RESULTS_QUEUE } from './names.js';
+import type { ExpressionAnswer } from './expression-answer.js';
 import type { StepResult } from './step-result.js';
 
 export interface ResultStreamKeys {
@@ -31,7 +32,7 @@ export class ResultReporter {
     this.keys = resultStreamKeys(prefix);
   }
 
-  async report(result: StepResult): Promise<void> {
+  async report(result: StepResult | ExpressionAnswer): Promise<void> {
     await this.connection.xadd(this.keys.stream, '*', 'r', JSON.stringify(result));
   }
 }

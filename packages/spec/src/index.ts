@@ -44,6 +44,8 @@ export type { Problem } from './problem.js';
 export { TEMPLATE_ROOTS, TemplateSyntaxError, hasTemplate, parseTemplate, parsePath, collectTemplates } from './templates.js';
 export type { TemplatePath, TemplatePart, TemplateRoot, PathSegment } from './templates.js';
 export { TemplateResolutionError, resolveTemplates, lookup } from './template-resolver.js';
+export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptResultReads, templateResultReads } from './result-reads.js';
+export type { ResultReads } from './result-reads.js';
 export type { TemplateScope, ResolveOptions } from './template-resolver.js';
 export { TOP_SCOPE, analyzeGraph } from './graph.js';
 export type { Edge, EdgeKind, GraphAnalysis, WorkflowGraph } from './graph.js';

@@ -1,6 +1,7 @@
 import type { ExecutionState } from '@agentic-flow/engine';
 import { ADMISSION_LOCK_KEY, admissibleExecutionsSql, runTransition } from '@agentic-flow/store';
-import { driveEngine } from './drive-engine.js';
+import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
+import { driveEngine, driveOptions } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { executionUpdate, rememberWritten, type TransitionTarget } from './execution-update.js';
@@ -16,14 +17,17 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
   const now = deps.now();
   const effects = new Effects();
   const targets: TransitionTarget[] = [];
+  const deferred = new Map<string, DeferredEvaluation[]>();
   const { stepRuns, versions } = await runTransition(
     deps.pool,
     { lock: [], complete: [], preamble: [`select pg_advisory_xact_lock(${ADMISSION_LOCK_KEY})`], lockSql: admissibleExecutionsSql(maxActive) },
     async ({ executions }) => {
+      const deadline = performance.now() + deps.inlineBudgetMs;
       for (const row of executions) {
         const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-        const decision = await driveEngine(workflow, row.state as ExecutionState, { type: 'start', at: now }, deps.evaluate, { strategies: deps.strategies.strategies });
+        const decision = await driveEngine(workflow, row.state as ExecutionState, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, deadline));
         if (decision.ignored) continue;
+        deferred.set(row.id, decision.deferred);
         effects.add({ id: row.id, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
@@ -31,6 +35,7 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
     },
   );
   rememberWritten(deps.cache, targets, versions);
+  for (const [executionId, evaluations] of deferred) deps.background.continue(executionId, evaluations);
   const { jobs, withdrawals } = effects.afterCommit(stepRuns);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
   // Executions that ended at once (no work steps) free their slots again.

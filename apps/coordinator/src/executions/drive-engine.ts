@@ -1,28 +1,82 @@
-import { decide, type CompiledWorkflow, type Decision, type DecideOptions, type EngineCommand, type EngineEvent, type EvaluateCommand, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
+import { openDecision, type CompiledWorkflow, type DecideOptions, type Decision, type EngineCommand, type EngineEvent, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
+import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
+import type { ExpressionRunner } from '../expressions/expression-runner.js';
+import type { TransitionDeps } from './transition-deps.js';
 
-export type Evaluate = (command: EvaluateCommand) => Promise<ExpressionOutcome>;
+export interface DriveOptions extends DecideOptions {
+  /** The execution driven: its sandbox evaluations take turns with other executions'. */
+  executionId: string;
+  /** `performance.now()` past which no more expressions are answered in this transition. */
+  deadline: number;
+}
+
+/** A decision, and the evaluations it leaves to answer after its transaction commits. */
+export interface Drive extends Decision {
+  deferred: DeferredEvaluation[];
+}
+
+/** Options for driving `executionId` with the coordinator's strategies, until `deadline` (default: the inline budget from now). */
+export function driveOptions(deps: TransitionDeps, executionId: string, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
+  return { strategies: deps.strategies.strategies, executionId, deadline };
+}
+
+/** Synchronous work between two yields to the event loop, at most. */
+const SLICE_MS = 10;
+const DEADLINE = Symbol('deadline');
 
 /**
- * Runs the engine until it needs nothing more from this transaction: every `evaluate` command is
- * answered (in the sandbox) with an `expression.evaluated` event, in order, and whatever those
- * lead to is folded into one decision. Returns the final state and the commands to persist.
+ * Runs the engine on `event`, then answers the `evaluate` commands it emits, in order, feeding each
+ * answer back as an `expression.evaluated` event in the same transition — until `deadline`. What is
+ * not answered by then is deferred: the transition commits with those nodes waiting, and the caller
+ * hands `deferred` to `BackgroundEvaluations`, whose answers a later transaction applies. So one
+ * slow expression never holds a transaction (nor the other executions in its batch) past the
+ * deadline, and a chain of thousands of conditions proceeds a deadline's worth per transaction,
+ * yielding to the event loop every few milliseconds. The state is copied once per call
+ * (`openDecision`), however many answers it takes.
  */
-export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, evaluate: Evaluate, options: DecideOptions = {}): Promise<Decision> {
-  const first = decide(workflow, state, event, options);
-  if (first.ignored !== undefined) return first;
-  let current = first.state;
-  const commands: EngineCommand[] = [];
-  const pending = [...first.commands];
-  while (pending.length > 0) {
-    const command = pending.shift()!;
-    if (command.type !== 'evaluate') {
-      commands.push(command);
+export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, expressions: ExpressionRunner, options: DriveOptions): Promise<Drive> {
+  const session = openDecision(workflow, state, event.at, options);
+  const ignored = session.apply(event);
+  if (ignored !== undefined) return { state, commands: [], ignored, deferred: [] };
+  const deferred: DeferredEvaluation[] = [];
+  let sliceStart = performance.now();
+  // `session.commands` grows as answers are applied: the loop reaches what they emit too.
+  for (let i = 0; i < session.commands.length; i++) {
+    const command = session.commands[i]!;
+    if (command.type !== 'evaluate') continue;
+    if (performance.now() >= options.deadline) {
+      deferred.push({ command });
       continue;
     }
-    const outcome = await evaluate(command);
-    const next = decide(workflow, current, { type: 'expression.evaluated', key: command.key, purpose: command.purpose, outcome, at: event.at }, options);
-    current = next.state;
-    pending.push(...next.commands);
+    let outcome: ExpressionOutcome | undefined = expressions.answerNow(command);
+    if (outcome === undefined) {
+      const answer = expressions.evaluate(command, options.executionId);
+      const first = await beforeDeadline(answer, options.deadline);
+      sliceStart = performance.now();
+      if (first === DEADLINE) {
+        // Whoever continues it handles its failure; until then it must not count as unhandled.
+        answer.catch(() => undefined);
+        deferred.push({ command, answer });
+        continue;
+      }
+      outcome = first;
+    } else if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    session.apply({ type: 'expression.evaluated', key: command.key, purpose: command.purpose, attempt: command.attempt, ...(command.iteration === undefined ? {} : { iteration: command.iteration }), outcome, at: event.at });
   }
-  return { state: current, commands };
+  const final = session.finish();
+  const commands: EngineCommand[] = session.commands.filter((command) => command.type !== 'evaluate');
+  return { state: final, commands, deferred };
+}
+
+async function beforeDeadline<T>(answer: Promise<T>, deadline: number): Promise<T | typeof DEADLINE> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<typeof DEADLINE>((resolve) => (timer = setTimeout(() => resolve(DEADLINE), Math.max(0, deadline - performance.now()))));
+  try {
+    return await Promise.race([answer, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createExecutionState } from '@agentic-flow/engine';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
 import { runWrites } from '@agentic-flow/store';
-import { driveEngine } from './drive-engine.js';
+import { driveEngine, driveOptions, type Drive } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import type { TransitionDeps } from './transition-deps.js';
-
 
 /**
  * Creates an execution and its first step runs in one transaction, then enqueues the steps.
@@ -30,7 +29,8 @@ export async function startExecution(
   });
   // With a concurrency limit, the execution is stored pending and admission starts it in turn.
   const limited = deps.maxConcurrentWorkflows > 0;
-  const { state, commands } = limited ? { state: initial, commands: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.evaluate, { strategies: deps.strategies.strategies });
+  const drive: Drive = limited ? { state: initial, commands: [], deferred: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId));
+  const { state, commands } = drive;
   const effects = new Effects();
   const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
@@ -57,6 +57,7 @@ export async function startExecution(
     logs: [],
   });
   deps.cache.set(executionId, { state, version: 0 });
+  deps.background.continue(executionId, drive.deferred);
   const { jobs, withdrawals } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
   if (effects.settled.length > 0) deps.onSettled();

@@ -2,7 +2,8 @@ import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState } from
 import type { ExecutionStatus } from '@agentic-flow/spec';
 import { findSnapshot, runTransition } from '@agentic-flow/store';
 import { ApiError } from '../http/api-error.js';
-import { driveEngine } from './drive-engine.js';
+import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
+import { driveEngine, driveOptions } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { jobsForExistingRuns } from './existing-run-jobs.js';
@@ -47,6 +48,7 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
   const requeued: { key: string; attempt: number }[] = [];
   const withdrawn: { key: string; attempt: number }[] = [];
   let target!: TransitionTarget;
+  let deferred: DeferredEvaluation[] = [];
   let workflowRef!: Awaited<ReturnType<TransitionDeps['registry']['compiled']>>;
 
   const { stepRuns, versions } = await runTransition(deps.pool, { lock: [executionId], complete: [] }, async ({ executions }) => {
@@ -55,8 +57,9 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
     const before = row.state as ExecutionState;
     workflowRef = await deps.registry.compiled(row.workflowId, row.workflowVersion);
     const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
-    const decision = await driveEngine(workflowRef, before, event, deps.evaluate, { strategies: deps.strategies.strategies });
+    const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId));
     if (decision.ignored) throw new ApiError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
+    deferred = decision.deferred;
     const rest: EngineCommand[] = [];
     for (const command of decision.commands) {
       const prior = 'key' in command ? before.nodes[command.key] : undefined;
@@ -84,6 +87,7 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
   });
 
   rememberWritten(deps.cache, [target], versions);
+  deps.background.continue(executionId, deferred);
   const { jobs, withdrawals } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(

@@ -3,7 +3,8 @@ import type { Database } from '@agentic-flow/store';
 import type pg from 'pg';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
-import type { Evaluate } from './drive-engine.js';
+import type { BackgroundEvaluations } from '../expressions/background-evaluations.js';
+import type { ExpressionRunner } from '../expressions/expression-runner.js';
 import type { ExecutionStateCache } from './state-cache.js';
 import type { StrategyRegistry } from '../workflows/strategy-registry.js';
 
@@ -16,7 +17,12 @@ export interface TransitionDeps {
   queues: StepQueues;
   logger: Logger;
   now: () => number;
-  evaluate: Evaluate;
+  /** Answers the engine's expressions: at once when they are simple, else in a sandbox process. */
+  expressions: ExpressionRunner;
+  /** Answers what a transition left unanswered, after it committed. */
+  background: BackgroundEvaluations;
+  /** How long a transition (a batch of results, a start, a lifecycle change) may spend answering expressions. */
+  inlineBudgetMs: number;
   /** Recovery strategies registered through the API, shared by all coordinators. */
   strategies: StrategyRegistry;
   /** States of the executions this coordinator moved last (the one-round-trip path). */

@@ -1,37 +1,49 @@
-import type { EngineEvent, ExecutionState } from '@agentic-flow/engine';
-import type { StepResult } from '@agentic-flow/queue';
+import type { CompiledWorkflow, EngineEvent, ExecutionState } from '@agentic-flow/engine';
+import type { ExpressionAnswer, StepResult } from '@agentic-flow/queue';
 import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion, type StepRunWrite } from '@agentic-flow/store';
-import { driveEngine } from '../executions/drive-engine.js';
+import { driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import { executionUpdate, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 
 export type ApplyOutcome = 'applied' | 'ignored';
 
+/** What `step-results` carries: a worker's step result, or a coordinator's answer to an expression. */
+export type ResultEntry = StepResult | ExpressionAnswer;
+
 type Target = TransitionTarget;
+type RunKey = { executionId: string; instanceKey: string; attempt: number };
+
+const isAnswer = (entry: ResultEntry): entry is ExpressionAnswer => 'kind' in entry && entry.kind === 'expression';
 
 /**
- * Applies a batch of worker results as one transaction (ARCHITECTURE.md invariant 2), recording each
- * run's outcome only if it is still in flight (invariant 3), then enqueues what became ready.
+ * Applies a batch of worker results (and expression answers) as one transaction (ARCHITECTURE.md
+ * invariant 2), recording each run's outcome only if it is still in flight (invariant 3), then
+ * enqueues what became ready.
  *
  * Fast path, one round trip: when this coordinator holds every execution's state (it made their
  * last transition), the engine runs on those states and one statement writes everything over the
  * versions it read — or, if any execution moved on or any result was a duplicate, writes nothing.
  * Locking path, two round trips: lock the rows, record the results, run the engine on the stored
  * states, write, commit. The fast path falling back costs one wasted statement, never a wrong write.
+ *
+ * The batch's executions are driven side by side, each up to the same deadline: an execution whose
+ * expressions are slow commits with them unanswered (see `driveEngine`) instead of holding up the
+ * others' results.
  */
-export function createResultApplier(deps: TransitionDeps): (results: StepResult[]) => Promise<ApplyOutcome[]> {
+export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry[]) => Promise<ApplyOutcome[]> {
   const { cache } = deps;
-  return async (results) => {
+  return async (entries) => {
     const now = deps.now();
-    const ids = [...new Set(results.map((r) => r.executionId))];
-    const completions = results.map((r) => completion(r));
+    const ids = [...new Set(entries.map((r) => r.executionId))];
+    const completions = entries.filter((r): r is StepResult => !isAnswer(r)).map((r) => completion(r));
 
     const cached = ids.map((id) => ({ id, entry: cache.get(id) }));
     if (cached.every((c) => c.entry !== undefined)) {
       const targets = new Map(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false }]));
-      const applied = await applyInMemory(deps, results, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
+      const applied = await applyInMemory(deps, entries, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
       const folded = foldRunWrites(completions, applied.effects.stepRunWrites());
       const outcome = await runOptimisticTransition(deps.pool, {
         completions: folded.completions,
@@ -49,12 +61,12 @@ export function createResultApplier(deps: TransitionDeps): (results: StepResult[
       ids.forEach((id) => cache.delete(id));
     }
 
-    let applied!: Awaited<ReturnType<typeof applyInMemory>>;
+    let applied!: Applied;
     let targets!: Map<string, Target>;
     const { stepRuns, versions } = await runTransition(deps.pool, { lock: ids, complete: completions }, async ({ executions, completed }) => {
       targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false }]));
       const runs = new Map(completed.map((key) => [key.id, key]));
-      applied = await applyInMemory(deps, results, targets, (r) => runs.get(r.stepRunId), now);
+      applied = await applyInMemory(deps, entries, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       return { writes: { stepRuns: applied.effects.stepRunWrites(), executions: updates, logs: applied.logs, errors: applied.effects.errors }, value: undefined };
     });
@@ -101,48 +113,118 @@ function foldRunWrites(completions: StepRunCompletion[], writes: StepRunWrite[])
   return { completions: folded, writes: rest };
 }
 
-/** Runs the engine for each result on the targets' states, in memory; collects what to write. */
-async function applyInMemory(
-  deps: TransitionDeps,
-  results: StepResult[],
-  targets: Map<string, Target>,
-  runOf: (result: StepResult) => { executionId: string; instanceKey: string; attempt: number } | undefined,
-  now: number,
-): Promise<{ effects: Effects; logs: NewLog[]; outcomes: ApplyOutcome[]; ignored: Record<string, string>[] }> {
-  const effects = new Effects();
-  const ignored: Record<string, string>[] = [];
-  const logs: NewLog[] = [];
-  const outcomes: ApplyOutcome[] = results.map(() => 'ignored');
-  for (const [index, result] of results.entries()) {
-    const run = runOf(result);
-    const target = targets.get(result.executionId);
-    // A run completed under another execution's id is a forged or broken result: not applied.
-    if (!run || !target || run.executionId !== target.id) continue;
-    const { state } = target;
-    const workflow = await deps.registry.compiled(state.workflowId, state.workflowVersion);
-    const usage = result.agent ? { usage: result.agent.usage } : {};
-    const event: EngineEvent =
-      result.outcome === 'succeeded'
-        ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: result.output, ...(result.variableUpdates ? { variableUpdates: result.variableUpdates } : {}), ...usage, at: now }
-        : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: result.error, ...usage, at: now };
-    const decision = await driveEngine(workflow, state, event, deps.evaluate, { strategies: deps.strategies.strategies });
-    outcomes[index] = 'applied';
-    if (decision.ignored) ignored.push({ executionId: target.id, stepRunId: result.stepRunId, reason: decision.ignored });
-    else {
-      target.state = decision.state;
-      target.changed = true;
-      effects.add({ id: target.id, workflowId: state.workflowId, workflowVersion: state.workflowVersion }, workflow, decision.commands);
-    }
-    for (const log of result.logs) {
-      logs.push({ executionId: target.id, stepRunId: result.stepRunId, stepId: target.state.nodes[run.instanceKey]?.stepId ?? null, level: log.level, message: log.message, at: new Date(log.at) });
-    }
-  }
-  return { effects, logs, outcomes, ignored };
+interface Applied {
+  effects: Effects;
+  logs: NewLog[];
+  outcomes: ApplyOutcome[];
+  ignored: Record<string, string>[];
+  /** Evaluations each execution left unanswered, to continue once the transaction committed. */
+  deferred: Map<string, DeferredEvaluation[]>;
 }
 
-/** After commit: enqueue, and report what was recorded but not applied (only now is it final). */
-async function finish(deps: TransitionDeps, applied: Awaited<ReturnType<typeof applyInMemory>>, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
+/** What driving one execution through its entries of the batch produced, kept apart until merged in order. */
+interface ExecutionPass {
+  target?: Target;
+  workflow?: CompiledWorkflow;
+  commands: Parameters<Effects['add']>[2][];
+  logs: NewLog[];
+  ignored: Record<string, string>[];
+  applied: number[];
+  deferred: DeferredEvaluation[];
+}
+
+/**
+ * Runs the engine for each entry on the targets' states, in memory; collects what to write. The
+ * entries of one execution are applied in order; executions are driven concurrently, up to one
+ * shared deadline.
+ */
+async function applyInMemory(
+  deps: TransitionDeps,
+  entries: ResultEntry[],
+  targets: Map<string, Target>,
+  runOf: (result: StepResult) => RunKey | undefined,
+  now: number,
+): Promise<Applied> {
+  const byExecution = new Map<string, number[]>();
+  for (const [index, entry] of entries.entries()) {
+    const list = byExecution.get(entry.executionId);
+    if (list) list.push(index);
+    else byExecution.set(entry.executionId, [index]);
+  }
+  const deadline = performance.now() + deps.inlineBudgetMs;
+  const passes = await Promise.all([...byExecution].map(([executionId, indices]) => drive(deps, entries, indices, targets.get(executionId), runOf, now, deadline)));
+
+  const applied: Applied = { effects: new Effects(), logs: [], outcomes: entries.map(() => 'ignored'), ignored: [], deferred: new Map() };
+  for (const pass of passes) {
+    for (const index of pass.applied) applied.outcomes[index] = 'applied';
+    applied.logs.push(...pass.logs);
+    applied.ignored.push(...pass.ignored);
+    const { target } = pass;
+    if (target === undefined || pass.workflow === undefined) continue;
+    const ref = { id: target.id, workflowId: target.state.workflowId, workflowVersion: target.state.workflowVersion };
+    for (const commands of pass.commands) applied.effects.add(ref, pass.workflow, commands);
+    if (pass.deferred.length > 0) applied.deferred.set(target.id, pass.deferred);
+  }
+  return applied;
+}
+
+async function drive(
+  deps: TransitionDeps,
+  entries: ResultEntry[],
+  indices: number[],
+  target: Target | undefined,
+  runOf: (result: StepResult) => RunKey | undefined,
+  now: number,
+  deadline: number,
+): Promise<ExecutionPass> {
+  const pass: ExecutionPass = { commands: [], logs: [], ignored: [], applied: [], deferred: [] };
+  if (target === undefined) return pass;
+  pass.target = target;
+  for (const index of indices) {
+    const entry = entries[index]!;
+    const event = eventOf(entry, target, runOf, now);
+    // A run completed under another execution's id is a forged or broken result: not applied.
+    if (event === undefined) continue;
+    const { state } = target;
+    const workflow = pass.workflow ?? (await deps.registry.compiled(state.workflowId, state.workflowVersion));
+    pass.workflow = workflow;
+    const decision = await driveEngine(workflow, state, event, deps.expressions, driveOptions(deps, target.id, deadline));
+    pass.applied.push(index);
+    if (decision.ignored) {
+      // An answer nobody waits for any more (asked twice, or the node moved on) is routine, not news.
+      if (isAnswer(entry)) deps.logger.debug({ executionId: target.id, key: entry.key, reason: decision.ignored }, 'stale expression answer');
+      else pass.ignored.push({ executionId: target.id, stepRunId: entry.stepRunId, reason: decision.ignored });
+    } else {
+      target.state = decision.state;
+      target.changed = true;
+      pass.commands.push(decision.commands);
+      pass.deferred.push(...decision.deferred);
+    }
+    if (!isAnswer(entry)) {
+      const stepId = target.state.nodes[entry.instanceKey]?.stepId ?? null;
+      for (const log of entry.logs) pass.logs.push({ executionId: target.id, stepRunId: entry.stepRunId, stepId, level: log.level, message: log.message, at: new Date(log.at) });
+    }
+  }
+  return pass;
+}
+
+/** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
+function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult) => RunKey | undefined, now: number): EngineEvent | undefined {
+  if (isAnswer(entry)) {
+    return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome: entry.outcome.ok ? { ok: true, truthy: entry.outcome.truthy, value: null } : entry.outcome, at: now };
+  }
+  const run = runOf(entry);
+  if (!run || run.executionId !== target.id) return undefined;
+  const usage = entry.agent ? { usage: entry.agent.usage } : {};
+  return entry.outcome === 'succeeded'
+    ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: entry.output, ...(entry.variableUpdates ? { variableUpdates: entry.variableUpdates } : {}), ...usage, at: now }
+    : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: entry.error, ...usage, at: now };
+}
+
+/** After commit: continue deferred evaluations, enqueue, and report what was recorded but not applied (only now is it final). */
+async function finish(deps: TransitionDeps, applied: Applied, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
   const { effects } = applied;
+  for (const [executionId, deferred] of applied.deferred) deps.background.continue(executionId, deferred);
   for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');
   const { jobs, withdrawals } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);

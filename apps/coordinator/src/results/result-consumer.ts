@@ -1,6 +1,7 @@
-import { ResultStreamConsumer, StepResultSchema, type StepResult, type StreamEntry } from '@agentic-flow/queue';
+import { ExpressionAnswerSchema, ResultStreamConsumer, StepResultSchema, type StreamEntry } from '@agentic-flow/queue';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { Redis } from 'ioredis';
+import type { ResultEntry } from './result-applier.js';
 import { isTransient } from './transient-error.js';
 
 export interface ResultConsumerOptions {
@@ -13,7 +14,7 @@ export interface ResultConsumerOptions {
   batchSize: number;
   /** Results another coordinator held unacknowledged this long are taken over. */
   claimIdleMs: number;
-  apply: (results: StepResult[]) => Promise<unknown>;
+  apply: (results: ResultEntry[]) => Promise<unknown>;
   logger: Logger;
 }
 
@@ -54,9 +55,10 @@ export class ResultConsumer {
 
   private async handle(entries: StreamEntry[]): Promise<string[]> {
     const done: string[] = [];
-    const valid: { entry: StreamEntry; result: StepResult }[] = [];
+    const valid: { entry: StreamEntry; result: ResultEntry }[] = [];
     for (const entry of entries) {
-      const parsed = StepResultSchema.safeParse(entry.data);
+      const isAnswer = (entry.data as { kind?: unknown } | null)?.kind === 'expression';
+      const parsed = isAnswer ? ExpressionAnswerSchema.safeParse(entry.data) : StepResultSchema.safeParse(entry.data);
       if (parsed.success) {
         valid.push({ entry, result: parsed.data });
         continue;

@@ -1,0 +1,53 @@
+import type { EvaluateCommand, ExpressionOutcome } from '@agentic-flow/engine';
+import { compileSafeExpression, type ProcessExpressionEvaluator, type SafeExpression } from '@agentic-flow/sandbox';
+import { stepError } from '@agentic-flow/spec';
+
+export interface ExpressionRunnerOptions {
+  /** Time limit of one evaluation in the sandbox. */
+  timeoutMs: number;
+  /** Distinct expressions whose compiled safe form is kept. Default 10 000. */
+  cacheSize?: number;
+}
+
+/**
+ * Answers the engine's expressions. One in the safe subset (`compileSafeExpression`: property reads,
+ * comparisons, arithmetic, logic over the scope's data) is interpreted here, at once and without
+ * running code; any other goes to a sandbox process, with a time limit, taking turns with other
+ * executions' expressions (the execution id is its fairness key).
+ */
+export class ExpressionRunner {
+  private readonly safe = new Map<string, SafeExpression | null>();
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly sandbox: ProcessExpressionEvaluator,
+    private readonly options: ExpressionRunnerOptions,
+  ) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  /** The answer when the expression (and this scope) can be answered without the sandbox; else undefined. */
+  answerNow(command: EvaluateCommand): ExpressionOutcome | undefined {
+    const outcome = this.compiled(command.expression)?.(command.scope);
+    return outcome === undefined ? undefined : { ok: true, truthy: outcome.truthy, value: outcome.value };
+  }
+
+  /** The answer from a sandbox process. Rejects only when the sandbox is closing or broken (nothing is recorded then). */
+  async evaluate(command: EvaluateCommand, executionId: string): Promise<ExpressionOutcome> {
+    const { timeoutMs } = this.options;
+    const result = await this.sandbox.evaluate(command.expression, JSON.stringify(command.scope), timeoutMs, executionId);
+    if (result.ok) return { ok: true, truthy: result.truthy, value: result.value };
+    const message = result.error.code === 'TIMEOUT' ? `expression ran past ${timeoutMs} ms: ${command.expression}` : result.error.message;
+    return { ok: false, error: stepError(result.error.code, message) };
+  }
+
+  private compiled(expression: string): SafeExpression | null {
+    let compiled = this.safe.get(expression);
+    if (compiled === undefined) {
+      compiled = compileSafeExpression(expression);
+      if (this.safe.size >= this.cacheSize) this.safe.delete(this.safe.keys().next().value!);
+      this.safe.set(expression, compiled);
+    }
+    return compiled;
+  }
+}

@@ -1,0 +1,130 @@
+import { parse } from 'acorn';
+import { collectTemplates, parseTemplate, TemplateSyntaxError } from './templates.js';
+
+/**
+ * Which step results a piece of code or a config can read: all of them, or only those of the
+ * listed step ids. The engine hands a step (a condition, a script, an http template) only the
+ * results it reads, so the work of launching a step stays in proportion to what it uses instead of
+ * growing with everything the execution has produced.
+ */
+export type ResultReads = { readonly all: true } | { readonly all: false; readonly steps: ReadonlySet<string> };
+
+export const ALL_RESULTS: ResultReads = Object.freeze({ all: true });
+export const NO_RESULTS: ResultReads = Object.freeze({ all: false, steps: new Set<string>() });
+
+/** The results read by a JavaScript expression (a condition, a loop's condition or break condition). */
+export function expressionResultReads(expression: string): ResultReads {
+  return codeReads(`(${expression}\n)`);
+}
+
+/** The results read by a script step's code (the body of an async function). */
+export function scriptResultReads(script: string): ResultReads {
+  return codeReads(`(async function () {\n${script}\n})`);
+}
+
+/** The results that `{{ results… }}` templates anywhere in `config` read. */
+export function templateResultReads(config: unknown): ResultReads {
+  const steps = new Set<string>();
+  for (const { text } of collectTemplates(config)) {
+    let parts;
+    try {
+      parts = parseTemplate(text);
+    } catch (error) {
+      // Validation reports bad templates; resolving one fails its step whatever it reads.
+      if (error instanceof TemplateSyntaxError) continue;
+      throw error;
+    }
+    for (const part of parts) {
+      if (part.kind !== 'path' || part.path.root !== 'results') continue;
+      const [first] = part.path.segments;
+      if (typeof first !== 'string') return ALL_RESULTS;
+      steps.add(first);
+    }
+  }
+  return steps.size === 0 ? NO_RESULTS : { all: false, steps };
+}
+
+/** What several readers read together. */
+export function mergeReads(...reads: ResultReads[]): ResultReads {
+  const steps = new Set<string>();
+  for (const read of reads) {
+    if (read.all) return ALL_RESULTS;
+    for (const step of read.steps) steps.add(step);
+  }
+  return steps.size === 0 ? NO_RESULTS : { all: false, steps };
+}
+
+interface AstNode {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** Child fields that are names, never references to a variable. */
+const NAME_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
+  MemberExpression: new Set(['property']),
+  Property: new Set(['key']),
+  MethodDefinition: new Set(['key']),
+  PropertyDefinition: new Set(['key']),
+  LabeledStatement: new Set(['label']),
+  BreakStatement: new Set(['label']),
+  ContinueStatement: new Set(['label']),
+  MetaProperty: new Set(['meta', 'property']),
+};
+
+/**
+ * Reads the code's uses of `results`: `results.x`, `results["x"]` and ``results[`x`]`` read step
+ * `x`; any other use (`results[name]`, `Object.keys(results)`, `const r = results`, destructuring)
+ * reads everything, and so do `eval` and `arguments`, which reach the parameters without naming
+ * them. Code that does not parse, or nests too deeply to walk, reads everything: the answer may
+ * only ever be too large, never too small.
+ */
+function codeReads(source: string): ResultReads {
+  let program: AstNode;
+  try {
+    program = parse(source, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AstNode;
+  } catch {
+    return ALL_RESULTS;
+  }
+  const steps = new Set<string>();
+  // Iterative: a hostile text nested thousands deep must not overflow the stack here.
+  const stack: { node: AstNode; parent: AstNode | undefined; field: string }[] = [{ node: program, parent: undefined, field: '' }];
+  while (stack.length > 0) {
+    const { node, parent, field } = stack.pop()!;
+    if (node.type === 'Identifier') {
+      const computedKey = parent !== undefined && parent['computed'] === true;
+      const isName = parent !== undefined && NAME_FIELDS[parent.type]?.has(field) === true && !computedKey;
+      if (isName) continue;
+      const name = node['name'];
+      if (name === 'eval' || name === 'arguments') return ALL_RESULTS;
+      if (name !== 'results') continue;
+      const step = parent?.type === 'MemberExpression' && field === 'object' ? staticKey(parent) : undefined;
+      if (step === undefined) return ALL_RESULTS;
+      steps.add(step);
+      continue;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) stack.push({ node: item, parent: node, field: key });
+      } else if (isNode(value)) {
+        stack.push({ node: value, parent: node, field: key });
+      }
+    }
+  }
+  return steps.size === 0 ? NO_RESULTS : { all: false, steps };
+}
+
+/** The property a member expression names statically, if it does. */
+function staticKey(member: AstNode): string | undefined {
+  const property = member['property'] as AstNode;
+  if (member['computed'] !== true) return property.type === 'Identifier' ? (property['name'] as string) : undefined;
+  if (property.type === 'Literal' && (typeof property['value'] === 'string' || typeof property['value'] === 'number')) return String(property['value']);
+  if (property.type === 'TemplateLiteral' && (property['expressions'] as unknown[]).length === 0) {
+    const [quasi] = property['quasis'] as { value: { cooked: string | null } }[];
+    return quasi?.value.cooked ?? undefined;
+  }
+  return undefined;
+}
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
