@@ -1,4 +1,4 @@
-import { StepQueues, createRedisConnection } from '@agentic-flow/queue';
+import { StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
 import { ExpressionEvaluator } from '@agentic-flow/sandbox';
 import { createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
@@ -54,6 +54,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     registry,
     strategies,
     queues,
+    cancellations: new StepCancellationPublisher({ connection: producer, prefix: config.BULLMQ_PREFIX }),
     logger,
     now,
     evaluate: createExpressionRunner(evaluator, config.EXPRESSION_TIMEOUT_MS),

@@ -31,8 +31,7 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
     },
   );
   rememberWritten(deps.cache, targets, versions);
-  const { jobs, withdrawals } = effects.afterCommit(stepRuns);
-  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  await enqueueAfterCommit(deps, effects.afterCommit(stepRuns));
   // Executions that ended at once (no work steps) free their slots again.
   if (effects.settled.length > 0) deps.onSettled();
   return targets.map((t) => t.id);

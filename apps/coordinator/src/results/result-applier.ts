@@ -144,8 +144,7 @@ async function applyInMemory(
 async function finish(deps: TransitionDeps, applied: Awaited<ReturnType<typeof applyInMemory>>, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
   const { effects } = applied;
   for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');
-  const { jobs, withdrawals } = effects.afterCommit(keys);
-  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  await enqueueAfterCommit(deps, effects.afterCommit(keys));
   for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
   if (effects.settled.length > 0) deps.onSettled();
 }
