@@ -12,7 +12,7 @@ export const CANCELLED_MARKER_TTL_MS = 60 * 60 * 1000;
 
 /** Redis names of the cancellation signal, under the BullMQ prefix. */
 export interface StepCancellationKeys {
-  /** Pub/sub channel: one message per transition that cancelled runs. */
+  /** Pub/sub channel: one message per coordinator transaction that cancelled runs. */
   channel: string;
   /** The marker key of one cancelled run, set with a TTL in the same round trip as the message. */
   marker(stepRunId: string): string;
@@ -25,7 +25,7 @@ export function stepCancellationKeys(prefix: string = DEFAULT_PREFIX): StepCance
   };
 }
 
-/** The message: the ids of the step runs (= BullMQ job ids) one transition cancelled. */
+/** The message: the ids of the step runs (= BullMQ job ids) one coordinator transaction cancelled. */
 export const StepCancellationMessageSchema = z.object({
   v: z.literal(1),
   stepRunIds: z.array(z.string().min(1)).min(1),

@@ -21,7 +21,7 @@ export interface AfterCommitWork {
  * a job; that is logged, never thrown: the transition itself is durable and must not be retried.
  *
  * Removing a job cannot stop a worker that already runs it, so the cancelled runs are also
- * published, in one message for the whole transition (`StepCancellationPublisher`): the worker
+ * published, in one message for the whole transaction (`StepCancellationPublisher`): the worker
  * running one aborts it and completes its job without a result.
  */
 export async function enqueueAfterCommit(
