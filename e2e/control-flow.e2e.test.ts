@@ -55,7 +55,7 @@ describe('control flow on a real cluster', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(execution).toMatchObject({ status: 'failed', error: { stepId: 'fan', code: 'SCRIPT_ERROR', message: expect.stringContaining('branch "boom" failed') } });
     expect(execution.steps.find((s) => s.stepId === 'slow')?.status).toBe('cancelled');
-    // The slow step was already running on a worker: it finishes, and its result changes nothing.
+    // The slow step was already running on a worker: it is aborted (and a result that won that race changes nothing).
     await new Promise((resolve) => setTimeout(resolve, 1800));
     const later = await cluster.client.getExecution(execution.id);
     expect(later.steps.find((s) => s.stepId === 'slow')).toMatchObject({ status: 'cancelled', output: null });

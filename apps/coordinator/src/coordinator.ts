@@ -1,4 +1,4 @@
-import { ResultReporter, StepQueues, createRedisConnection } from '@agentic-flow/queue';
+import { ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
 import { ProcessExpressionEvaluator, checkExpression } from '@agentic-flow/sandbox';
 import { createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
@@ -58,6 +58,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     registry,
     strategies,
     queues,
+    cancellations: new StepCancellationPublisher({ connection: producer, prefix: config.BULLMQ_PREFIX }),
     logger,
     now,
     expressions,

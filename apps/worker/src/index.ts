@@ -10,3 +10,9 @@ export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failu
 export { circuitKeyFor } from './circuit-key.js';
 export { createAgentSetup } from './agent-setup.js';
 export type { AgentSetupResult, AgentSummary } from './agent-setup.js';
+export { RunningSteps, StepCancelledError } from './running-steps.js';
+export type { RunningStep, RunningStepsOptions } from './running-steps.js';
+export { cancellableProcessor } from './cancellable-processor.js';
+export type { CancellableProcessorOptions, JobProcessor } from './cancellable-processor.js';
+export { listenForCancellations } from './cancellation-listener.js';
+export type { CancellationListener, CancellationListenerOptions } from './cancellation-listener.js';

@@ -2,7 +2,10 @@ import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@ag
 import { CircuitBreaker, ResultReporter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
 import { createAgentSetup, type AgentSummary } from './agent-setup.js';
+import { cancellableProcessor } from './cancellable-processor.js';
+import { listenForCancellations } from './cancellation-listener.js';
 import { circuitBreakerDefaults, concurrencyFor, loadConfig, secretsFrom } from './config.js';
+import { RunningSteps } from './running-steps.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
 
@@ -40,10 +43,16 @@ async function main(): Promise<void> {
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-consumer` });
   const results = new ResultReporter(producer, config.BULLMQ_PREFIX);
   const circuitBreaker = new CircuitBreaker({ connection: producer, prefix: config.BULLMQ_PREFIX, defaults: circuitBreakerDefaults(config) });
+  // Subscriber mode takes a connection of its own. Subscribed before the first job is taken.
+  const subscription = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-cancellations` });
+  subscription.on('error', (error) => logger.warn({ err: error }, 'step cancellations: redis connection error'));
+  const running = new RunningSteps();
+  const cancellations = await listenForCancellations({ subscription, commands: producer, prefix: config.BULLMQ_PREFIX, running, logger });
+  const stepProcessor = createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, circuitBreaker });
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
     concurrency: (type) => concurrencyFor(config, type),
-    processor: createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, circuitBreaker }),
+    processor: cancellableProcessor(stepProcessor, { running, wasCancelled: (id) => cancellations.wasCancelled(id), logger }),
     connection: blocking,
     prefix: config.BULLMQ_PREFIX,
     lockDuration: config.LOCK_DURATION_MS,
@@ -69,6 +78,9 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     await Promise.all([...executors.values()].map((e) => e.close?.()));
+    // Only now: steps still finishing above could be cancelled until the last one ended.
+    await cancellations.close();
+    subscription.disconnect();
     producer.disconnect();
     blocking.disconnect();
     await telemetry.shutdown();

@@ -20,8 +20,6 @@ export interface StepProcessorOptions {
   circuitBreaker?: StepCircuitBreaker;
 }
 
-const NEVER = new AbortController().signal;
-
 /** Wall-clock time with sub-millisecond resolution: step timings feed the per-step overhead benchmark. */
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -38,11 +36,16 @@ const now = (): number => performance.timeOrigin + performance.now();
  * Steps with a target (`circuitKeyFor`) go through its circuit breaker: one Redis call before the
  * step and one after. A rejected step fails with `CIRCUIT_OPEN` without running, and that failure
  * follows the rules above like any other.
+ *
+ * A step whose `signal` aborts (it was cancelled: `cancellableProcessor` gives each job its signal)
+ * ends without a result and without an error, so BullMQ completes its job: no retry, no dead letter.
  */
 export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
   const { executors, report, workerId, secrets, logger, circuitBreaker } = options;
 
-  return async (job: Job, _token?: string, signal: AbortSignal = NEVER): Promise<void> => {
+  return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<void> => {
+    // Never a signal shared between jobs: every executor call adds abort listeners to it.
+    const signal = jobSignal ?? new AbortController().signal;
     const parsed = StepJobSchema.safeParse(job.data);
     if (!parsed.success) {
       logger.error({ jobId: job.id, queue: job.queueName, issues: parsed.error.issues }, 'malformed step job: dead-lettered');
@@ -60,8 +63,12 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       logs.push({ level: 'info', message: `attempt ${attempt} of ${attempts}${previous}`, at: Date.now() });
     }
     const outcome = storable(await run(data, executors.get(data.stepType), { secrets, signal, logs, circuitBreaker, log }));
-    // A job cancelled through BullMQ (`worker.cancelJob`) reports nothing: whoever cancelled it owns the outcome.
-    if (signal.aborted) throw new UnrecoverableError(`step cancelled: ${String(signal.reason ?? 'cancelled')}`);
+    // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
+    // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
+    if (signal.aborted) {
+      log.info({ attempt, durationMs: now() - startedAt }, 'step cancelled: ended without a result');
+      return;
+    }
     if (!outcome.ok && attempt < attempts && isRetryableFailure(outcome.error)) {
       // Not reported: BullMQ retries the job after the backoff, and the backoff strategy logs the retry.
       throw new Error(`${outcome.error.code}: ${outcome.error.message}`);

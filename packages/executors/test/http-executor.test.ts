@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpConfig } from '@agentic-flow/spec';
@@ -297,6 +298,14 @@ describe('http executor: failures', () => {
     const error = failure(await http.execute(input({ url: `${base}/always-503`, retries: 3, retryDelay: 5_000 }), runtime(controller.signal)));
     expect(error).toMatchObject({ code: 'CANCELLED', details: { attempts: 1 } });
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('leaves no listener on the step’s signal once it ends, retries and waits included', async () => {
+    const signal = new AbortController().signal;
+    expect((await http.execute(input({ url: `${base}/flaky`, retries: 3, retryDelay: 1 }), runtime(signal))).ok).toBe(true);
+    const error = failure(await http.execute(input({ url: `${base}/slow`, timeout: 50, retries: 1, retryDelay: 1 }), runtime(signal)));
+    expect(error.code).toBe('TIMEOUT');
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('is CANCELLED without a request when the signal is already aborted', async () => {

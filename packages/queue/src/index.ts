@@ -35,3 +35,9 @@ export type {
   CircuitState,
   CircuitVerdict,
 } from './circuit-breaker.js';
+export { CANCELLED_MARKER_TTL_MS, StepCancellationMessageSchema, stepCancellationKeys } from './step-cancellations.js';
+export type { StepCancellationKeys, StepCancellationMessage } from './step-cancellations.js';
+export { StepCancellationPublisher } from './step-cancellation-publisher.js';
+export type { StepCancellationPublisherOptions } from './step-cancellation-publisher.js';
+export { StepCancellationSubscriber } from './step-cancellation-subscriber.js';
+export type { StepCancellationSubscriberOptions, CancellationSource } from './step-cancellation-subscriber.js';

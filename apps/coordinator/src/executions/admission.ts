@@ -36,8 +36,7 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
   );
   rememberWritten(deps.cache, targets, versions);
   for (const [executionId, evaluations] of deferred) deps.background.continue(executionId, evaluations);
-  const { jobs, withdrawals } = effects.afterCommit(stepRuns);
-  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  await enqueueAfterCommit(deps, effects.afterCommit(stepRuns));
   // Executions that ended at once (no work steps) free their slots again.
   if (effects.settled.length > 0) deps.onSettled();
   return targets.map((t) => t.id);

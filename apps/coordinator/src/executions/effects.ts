@@ -3,6 +3,7 @@ import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
 import type { NewError, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { StepJobRef } from './enqueue-after-commit.js';
 
 interface ExecutionRef {
   id: string;
@@ -14,12 +15,13 @@ type JobDraft = Omit<StepJob, 'stepRunId'>;
 
 /**
  * The side effects of engine commands across one transaction: step-run rows to write now, jobs to
- * enqueue and jobs to withdraw once the transaction has committed.
+ * enqueue and runs to cancel (their jobs removed, their workers told) once the transaction has
+ * committed.
  */
 export class Effects {
   private readonly stepRuns = new Map<string, StepRunWrite>();
   private readonly jobDrafts = new Map<string, JobDraft>();
-  private readonly withdrawals = new Map<string, string>();
+  private readonly cancellations = new Map<string, string>();
   readonly settled: { executionId: string; status: string }[] = [];
   /** Final step failures to record (the engine's `record-error` commands). */
   readonly errors: NewError[] = [];
@@ -77,8 +79,8 @@ export class Effects {
         case 'cancel-step': {
           const stepType = stepOf(workflow, command.stepId).type;
           this.write(key, { id: randomUUID(), executionId: execution.id, stepId: command.stepId, instanceKey: command.key, stepType, attempt: command.attempt, status: 'cancelled', finishedAt: at });
-          // Queued and withdrawn in the same transaction: the job never needs to exist.
-          if (!this.jobDrafts.delete(key)) this.withdrawals.set(key, stepType);
+          // Queued and cancelled in the same transaction: the job never needs to exist.
+          if (!this.jobDrafts.delete(key)) this.cancellations.set(key, stepType);
           break;
         }
         case 'record-error':
@@ -126,19 +128,19 @@ export class Effects {
   }
 
   /**
-   * The jobs to enqueue and withdraw after commit, under the run ids PostgreSQL returned for the
-   * written rows (an existing run keeps its id).
+   * The jobs to enqueue and the runs cancelled, for after commit, under the run ids PostgreSQL
+   * returned for the written rows (an existing run keeps its id).
    */
-  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; withdrawals: { stepType: string; stepRunId: string }[] } {
+  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[] } {
     const jobs: StepJob[] = [];
-    const withdrawals: { stepType: string; stepRunId: string }[] = [];
+    const cancelled: StepJobRef[] = [];
     for (const row of keys) {
       const key = `${row.executionId}\u0000${row.instanceKey}\u0000${row.attempt}`;
       const draft = this.jobDrafts.get(key);
       if (draft) jobs.push({ ...draft, stepRunId: row.id });
-      const stepType = this.withdrawals.get(key);
-      if (stepType) withdrawals.push({ stepType, stepRunId: row.id });
+      const stepType = this.cancellations.get(key);
+      if (stepType) cancelled.push({ stepType, stepRunId: row.id });
     }
-    return { jobs, withdrawals };
+    return { jobs, cancelled };
   }
 }

@@ -58,8 +58,8 @@ export async function startExecution(
   });
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
-  const { jobs, withdrawals } = effects.afterCommit(keys);
-  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  const { jobs, cancelled } = effects.afterCommit(keys);
+  await enqueueAfterCommit(deps, { jobs, cancelled });
   if (effects.settled.length > 0) deps.onSettled();
   deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, limited ? 'execution queued for admission' : 'execution started');
   if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };

@@ -88,14 +88,14 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
 
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);
-  const { jobs, withdrawals } = effects.afterCommit(stepRuns);
+  const { jobs, cancelled } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
-  await enqueueAfterCommit(
-    deps.queues,
-    deps.logger,
-    [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategies })],
-    [...withdrawals, ...away.map((run) => ({ stepType: run.stepType, stepRunId: run.id }))],
-  );
+  await enqueueAfterCommit(deps, {
+    jobs: [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategies })],
+    // Cancel (and restore, and whatever a resolution cancels) stops running work; a pause only withdraws waiting jobs.
+    cancelled,
+    withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),
+  });
   if (effects.settled.length > 0) deps.onSettled();
   return { executionId, status: target.state.status };
 }

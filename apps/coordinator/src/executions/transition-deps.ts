@@ -1,4 +1,4 @@
-import type { StepQueues } from '@agentic-flow/queue';
+import type { StepCancellationPublisher, StepQueues } from '@agentic-flow/queue';
 import type { Database } from '@agentic-flow/store';
 import type pg from 'pg';
 import type { Logger } from '@agentic-flow/telemetry';
@@ -15,6 +15,8 @@ export interface TransitionDeps {
   pool: pg.Pool;
   registry: WorkflowRegistry;
   queues: StepQueues;
+  /** Tells workers which runs a transition cancelled, so the one running each aborts it. */
+  cancellations: StepCancellationPublisher;
   logger: Logger;
   now: () => number;
   /** Answers the engine's expressions: at once when they are simple, else in a sandbox process. */

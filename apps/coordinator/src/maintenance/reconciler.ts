@@ -2,6 +2,7 @@ import type { ExecutionState } from '@agentic-flow/engine';
 import { findExecution, inFlightRuns, type InFlightRun } from '@agentic-flow/store';
 import { jobsForExistingRuns } from '../executions/existing-run-jobs.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
+import { stillQueued } from './still-queued.js';
 
 export interface ReconcileOutcome {
   checked: number;
@@ -35,8 +36,12 @@ export async function reconcile(deps: TransitionDeps, options: { graceMs: number
   for (const [executionId, list] of missing) {
     const row = await findExecution(deps.db, executionId);
     if (!row) continue;
+    const state = row.state as ExecutionState;
+    // Read again after the job checks: a run cancelled meanwhile is never enqueued again.
+    const queued = list.filter((run) => stillQueued(state, run));
+    if (queued.length === 0) continue;
     const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-    const jobs = jobsForExistingRuns(workflow, row.state as ExecutionState, list, deps.now(), { strategies: deps.strategies.strategies });
+    const jobs = jobsForExistingRuns(workflow, state, queued, deps.now(), { strategies: deps.strategies.strategies });
     await deps.queues.enqueueSteps(jobs);
     requeued += jobs.length;
   }

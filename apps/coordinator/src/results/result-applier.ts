@@ -226,8 +226,7 @@ async function finish(deps: TransitionDeps, applied: Applied, keys: Parameters<E
   const { effects } = applied;
   for (const [executionId, deferred] of applied.deferred) deps.background.continue(executionId, deferred);
   for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');
-  const { jobs, withdrawals } = effects.afterCommit(keys);
-  await enqueueAfterCommit(deps.queues, deps.logger, jobs, withdrawals);
+  await enqueueAfterCommit(deps, effects.afterCommit(keys));
   for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
   if (effects.settled.length > 0) deps.onSettled();
 }
