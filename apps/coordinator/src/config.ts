@@ -19,6 +19,14 @@ export const ConfigSchema = z.object({
   /** Time limit of one condition or loop expression (an operator's cap: definitions cannot ask for more). */
   EXPRESSION_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1000),
   /**
+   * Largest execution state (JSON bytes: every output and variable it holds). A result that would
+   * make it larger fails its step with OUTPUT_TOO_LARGE instead.
+   */
+  MAX_EXECUTION_STATE_BYTES: z.coerce.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+  /** Caps a definition's script steps must stay within (`timeout`, `memoryLimit`): more is refused at registration. Workers apply the same caps. */
+  SCRIPT_MAX_TIMEOUT_MS: z.coerce.number().int().min(1).max(2_147_483_647).default(300_000),
+  SCRIPT_MAX_MEMORY_MB: z.coerce.number().int().min(8).max(4096).default(512),
+  /**
    * How long one transition may spend answering expressions before it commits and leaves the rest
    * to be answered in the background: what one execution's slow expressions can hold up others.
    */

@@ -1,5 +1,5 @@
 import { ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
-import { ProcessExpressionEvaluator, checkExpression } from '@agentic-flow/sandbox';
+import { ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
 import { createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +24,7 @@ import { createServer } from './http/server.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
 import { ResultConsumer } from './results/result-consumer.js';
+import { DefinitionChecker } from './workflows/definition-checker.js';
 import { StrategyRegistry } from './workflows/strategy-registry.js';
 import { WorkflowRegistry } from './workflows/workflow-registry.js';
 
@@ -50,7 +51,13 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const sandbox = new ProcessExpressionEvaluator({ processes: config.EXPRESSION_PROCESSES, maxProcesses: Math.max(config.EXPRESSION_PROCESSES, config.EXPRESSION_MAX_PROCESSES) });
   const expressions = new ExpressionRunner(sandbox, { timeoutMs: config.EXPRESSION_TIMEOUT_MS });
   const answers = new ResultReporter(producer, config.BULLMQ_PREFIX);
-  const registry = new WorkflowRegistry(database.db, { cacheSize: 1000, now, checkExpression });
+  const checker = new DefinitionChecker();
+  const registry = new WorkflowRegistry(database.db, {
+    cacheSize: 1000,
+    now,
+    checker,
+    caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB },
+  });
   const strategies = new StrategyRegistry(database.db, logger);
   const deps: TransitionDeps = {
     db: database.db,
@@ -64,6 +71,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     expressions,
     background: new BackgroundEvaluations({ runner: expressions, publish: (answer) => answers.report(answer), logger }),
     inlineBudgetMs: config.EXPRESSION_INLINE_BUDGET_MS,
+    maxStateBytes: config.MAX_EXECUTION_STATE_BYTES,
     cache: new ExecutionStateCache(config.STATE_CACHE_SIZE),
     maxConcurrentWorkflows: config.MAX_CONCURRENT_WORKFLOWS,
     snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
@@ -113,6 +121,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       blocking.disconnect();
       await database.close();
       await sandbox.close();
+      await checker.close();
     },
   };
 }

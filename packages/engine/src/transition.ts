@@ -290,7 +290,13 @@ export class Transition {
   /** Completes a running or paused execution once no step instance is active. */
   completeIfDone(): void {
     if (!this.live) return;
-    for (const node of Object.values(this.state.nodes)) if (ACTIVE_NODE_STATUSES.has(node.status)) return;
+    // Usually a node this transition started is still active: found among its commands without
+    // walking every node of a large execution.
+    for (const command of this.commands) {
+      if ('key' in command && ACTIVE_NODE_STATUSES.has(this.state.nodes[command.key]?.status ?? 'succeeded')) return;
+    }
+    const { nodes } = this.state;
+    for (const key in nodes) if (ACTIVE_NODE_STATUSES.has(nodes[key]!.status)) return;
     if (this.lifecycle('COMPLETE')) this.settle();
   }
 }

@@ -113,6 +113,7 @@ export function analyzeGraph(steps: readonly GraphStepView[]): GraphAnalysis {
   const inCycle = reportCycles(unique, outgoing, report);
   const { scopeOf, containerOf } = assignScopes(unique, incoming, outgoing, report);
   reportUnreachable(unique, incoming, outgoing, inCycle, report);
+  reportDeepNesting(unique, scopeOf, containerOf, report);
 
   const successors = new Map<string, Edge[]>();
   const predecessors = new Map<string, string[]>();
@@ -145,6 +146,36 @@ export function analyzeGraph(steps: readonly GraphStepView[]): GraphAnalysis {
 }
 
 type Report = (at: PropertyKey[], message: string) => void;
+
+/**
+ * Parallel and loop steps nested inside one another at most this deep. Each level wraps the outputs
+ * below it once more (a loop's list of iterations, a parallel's branches) and lengthens instance
+ * keys, so an unbounded nesting would make outputs too deep to store.
+ */
+export const MAX_SCOPE_DEPTH = 32;
+
+function reportDeepNesting(steps: GraphStepView[], scopeOf: Map<string, string>, containerOf: Map<string, string>, report: Report): void {
+  const depth = new Map<string, number>([[TOP_SCOPE, 0]]);
+  const depthOf = (scope: string): number => {
+    // Iterative: walk up to a scope whose depth is known, then fill in on the way back.
+    const chain: string[] = [];
+    let current = scope;
+    while (!depth.has(current) && chain.length <= steps.length) {
+      chain.push(current);
+      current = scopeOf.get(containerOf.get(current) ?? '') ?? TOP_SCOPE;
+    }
+    let known = depth.get(current) ?? 0;
+    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i]!, ++known);
+    return depth.get(scope)!;
+  };
+  const positions = new Map(steps.map((s) => [s.id, s.index]));
+  for (const [root, container] of containerOf) {
+    const levels = depthOf(root);
+    if (levels === MAX_SCOPE_DEPTH + 1 && positions.has(container)) {
+      report(['steps', positions.get(container)!], `step "${container}" nests parallel and loop steps ${levels} deep; at most ${MAX_SCOPE_DEPTH} are allowed`);
+    }
+  }
+}
 
 /** Tarjan's strongly connected components over every edge kind; each cycle is reported once. */
 function reportCycles(steps: GraphStepView[], outgoing: Map<string, Edge[]>, report: Report): Set<string> {

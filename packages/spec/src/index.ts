@@ -47,7 +47,7 @@ export { TemplateResolutionError, resolveTemplates, lookup } from './template-re
 export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptResultReads, templateResultReads } from './result-reads.js';
 export type { ResultReads } from './result-reads.js';
 export type { TemplateScope, ResolveOptions } from './template-resolver.js';
-export { TOP_SCOPE, analyzeGraph } from './graph.js';
+export { MAX_SCOPE_DEPTH, TOP_SCOPE, analyzeGraph } from './graph.js';
 export type { Edge, EdgeKind, GraphAnalysis, WorkflowGraph } from './graph.js';
 export { graphViewOf } from './graph-view.js';
 export type { GraphStepView } from './graph-view.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateDefinition, type WorkflowDefinitionInput } from '@agentic-flow/spec';
+import { MAX_SCOPE_DEPTH, validateDefinition, type WorkflowDefinitionInput } from '@agentic-flow/spec';
 import { linear, quickStart, script } from './fixtures.js';
 
 const wf = (steps: unknown[], extra: Record<string, unknown> = {}) => ({ id: 'w', name: 'W', version: '1', steps, ...extra });
@@ -241,5 +241,22 @@ describe('validateDefinition', () => {
   it('validates a long chain without deep recursion', () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => `s${i}`);
     expect(validateDefinition(linear(...ids)).ok).toBe(true);
+  });
+});
+
+describe('validateDefinition: nesting', () => {
+  it('refuses parallel and loop steps nested deeper than MAX_SCOPE_DEPTH, naming the step, in linear time', () => {
+    const nested = (levels: number) => {
+      const steps: unknown[] = [];
+      for (let i = 0; i < levels; i++) steps.push({ id: `p${i}`, type: 'parallel', config: { steps: [i + 1 < levels ? `p${i + 1}` : 'leaf'] } });
+      steps.push({ id: 'leaf', type: 'script', config: { script: 'return 1' } });
+      return { id: 'deep', name: 'deep', version: '1', steps };
+    };
+    expect(validateDefinition(nested(MAX_SCOPE_DEPTH)).ok).toBe(true);
+    const tooDeep = validateDefinition(nested(MAX_SCOPE_DEPTH + 1));
+    expect(tooDeep).toMatchObject({ ok: false, problems: [{ path: `$.steps[${MAX_SCOPE_DEPTH}]`, message: expect.stringContaining(`nests parallel and loop steps ${MAX_SCOPE_DEPTH + 1} deep`) }] });
+    const wayTooDeep = validateDefinition(nested(20_000));
+    expect(wayTooDeep.ok).toBe(false);
+    if (!wayTooDeep.ok) expect(wayTooDeep.problems).toHaveLength(1);
   });
 });

@@ -8,6 +8,8 @@ export interface TransitionTarget {
   state: ExecutionState;
   version: number;
   changed: boolean;
+  /** `state` serialized, when it was (to check its size): written as it is. */
+  stateJson?: string;
 }
 
 /** The row update writing a target's state over the version it was read at. */
@@ -18,6 +20,7 @@ export function executionUpdate(target: TransitionTarget, now: number): Executio
     version: target.version,
     status: state.status,
     state,
+    ...(target.stateJson === undefined ? {} : { stateJson: target.stateJson }),
     error: state.error,
     startedAt: state.startedAt === null ? null : new Date(state.startedAt),
     finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),

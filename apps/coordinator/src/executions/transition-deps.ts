@@ -25,6 +25,8 @@ export interface TransitionDeps {
   background: BackgroundEvaluations;
   /** How long a transition (a batch of results, a start, a lifecycle change) may spend answering expressions. */
   inlineBudgetMs: number;
+  /** `MAX_EXECUTION_STATE_BYTES`: results that would make a state larger fail instead. */
+  maxStateBytes: number;
   /** Recovery strategies registered through the API, shared by all coordinators. */
   strategies: StrategyRegistry;
   /** States of the executions this coordinator moved last (the one-round-trip path). */

@@ -1,5 +1,6 @@
 import type { CompiledWorkflow, EngineEvent, ExecutionState } from '@agentic-flow/engine';
 import type { ExpressionAnswer, StepResult } from '@agentic-flow/queue';
+import { stepError } from '@agentic-flow/spec';
 import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion, type StepRunWrite } from '@agentic-flow/store';
 import { driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
@@ -38,13 +39,16 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
   return async (entries) => {
     const now = deps.now();
     const ids = [...new Set(entries.map((r) => r.executionId))];
-    const completions = entries.filter((r): r is StepResult => !isAnswer(r)).map((r) => completion(r));
+    const completions = completionsOf(entries);
 
     const cached = ids.map((id) => ({ id, entry: cache.get(id) }));
     if (cached.every((c) => c.entry !== undefined)) {
       const targets = new Map(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false }]));
       const applied = await applyInMemory(deps, entries, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
-      const folded = foldRunWrites(completions, applied.effects.stepRunWrites());
+      // Building the statement of a large batch is synchronous work of its own: let requests in first.
+      await new Promise((resolve) => setImmediate(resolve));
+      // Completions again: a success whose output made its state too large was turned into a failure.
+      const folded = foldRunWrites(applied.converted.length > 0 ? completionsOf(applied.entries) : completions, applied.effects.stepRunWrites());
       const outcome = await runOptimisticTransition(deps.pool, {
         completions: folded.completions,
         // Every execution of the batch is written, changed or not, so each one's version is checked.
@@ -68,11 +72,36 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
       const runs = new Map(completed.map((key) => [key.id, key]));
       applied = await applyInMemory(deps, entries, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
-      return { writes: { stepRuns: applied.effects.stepRunWrites(), executions: updates, logs: applied.logs, errors: applied.effects.errors }, value: undefined };
+      // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
+      const overwritten = applied.converted.map((index) => failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!));
+      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: applied.logs, errors: applied.effects.errors }, value: undefined };
     });
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
     return applied.outcomes;
+  };
+}
+
+function completionsOf(entries: readonly ResultEntry[]): StepRunCompletion[] {
+  return entries.filter((r): r is StepResult => !isAnswer(r)).map((r) => completion(r));
+}
+
+/**
+ * The run of a result turned into a failure, written over its completion in the same transaction.
+ * The row exists (the completion matched it), so only the conflict's update applies: step id and
+ * type are not needed.
+ */
+function failedRunWrite(result: StepResult, run: { id: string; executionId: string; instanceKey: string; attempt: number }): StepRunWrite {
+  return {
+    id: run.id,
+    executionId: run.executionId,
+    stepId: '',
+    instanceKey: run.instanceKey,
+    stepType: '',
+    attempt: run.attempt,
+    status: 'failed',
+    output: null,
+    error: result.outcome === 'failed' ? result.error : null,
   };
 }
 
@@ -114,6 +143,10 @@ function foldRunWrites(completions: StepRunCompletion[], writes: StepRunWrite[])
 }
 
 interface Applied {
+  /** The batch's entries, with successes whose output made their state too large turned into failures. */
+  entries: ResultEntry[];
+  /** Indexes of the entries so turned. */
+  converted: number[];
   effects: Effects;
   logs: NewLog[];
   outcomes: ApplyOutcome[];
@@ -125,6 +158,8 @@ interface Applied {
 /** What driving one execution through its entries of the batch produced, kept apart until merged in order. */
 interface ExecutionPass {
   target?: Target;
+  /** Successes turned into OUTPUT_TOO_LARGE failures, by entry index. */
+  converted: [number, StepResult][];
   workflow?: CompiledWorkflow;
   commands: Parameters<Effects['add']>[2][];
   logs: NewLog[];
@@ -154,9 +189,13 @@ async function applyInMemory(
   const deadline = performance.now() + deps.inlineBudgetMs;
   const passes = await Promise.all([...byExecution].map(([executionId, indices]) => drive(deps, entries, indices, targets.get(executionId), runOf, now, deadline)));
 
-  const applied: Applied = { effects: new Effects(), logs: [], outcomes: entries.map(() => 'ignored'), ignored: [], deferred: new Map() };
+  const applied: Applied = { entries: [...entries], converted: [], effects: new Effects(), logs: [], outcomes: entries.map(() => 'ignored'), ignored: [], deferred: new Map() };
   for (const pass of passes) {
     for (const index of pass.applied) applied.outcomes[index] = 'applied';
+    for (const [index, failed] of pass.converted) {
+      applied.entries[index] = failed;
+      applied.converted.push(index);
+    }
     applied.logs.push(...pass.logs);
     applied.ignored.push(...pass.ignored);
     const { target } = pass;
@@ -177,11 +216,45 @@ async function drive(
   now: number,
   deadline: number,
 ): Promise<ExecutionPass> {
-  const pass: ExecutionPass = { commands: [], logs: [], ignored: [], applied: [], deferred: [] };
-  if (target === undefined) return pass;
-  pass.target = target;
+  if (target === undefined) return { converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [] };
+  const before = target.state;
+  const pass = await driveEntries(deps, entries, indices, target, runOf, now, deadline, false);
+  if (!target.changed) return pass;
+  const stateJson = JSON.stringify(target.state);
+  const bytes = stateBytes(stateJson, deps.maxStateBytes);
+  if (bytes <= deps.maxStateBytes) {
+    target.stateJson = stateJson;
+    return pass;
+  }
+  // The outputs would make the state too large: the same entries again, with every success failed instead.
+  target.state = before;
+  const retried = await driveEntries(deps, entries, indices, target, runOf, now, deadline, { bytes, limit: deps.maxStateBytes });
+  return retried;
+}
+
+/** What over-large outputs become: the size the state would have had, and the limit. */
+interface TooLarge {
+  bytes: number;
+  limit: number;
+}
+
+async function driveEntries(
+  deps: TransitionDeps,
+  entries: ResultEntry[],
+  indices: number[],
+  target: Target,
+  runOf: (result: StepResult) => RunKey | undefined,
+  now: number,
+  deadline: number,
+  tooLarge: TooLarge | false,
+): Promise<ExecutionPass> {
+  const pass: ExecutionPass = { target, converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [] };
   for (const index of indices) {
-    const entry = entries[index]!;
+    let entry = entries[index]!;
+    if (tooLarge && !isAnswer(entry) && entry.outcome === 'succeeded') {
+      entry = tooLargeFailure(entry, tooLarge);
+      pass.converted.push([index, entry]);
+    }
     const event = eventOf(entry, target, runOf, now);
     // A run completed under another execution's id is a forged or broken result: not applied.
     if (event === undefined) continue;
@@ -208,7 +281,21 @@ async function drive(
   return pass;
 }
 
+/** UTF-8 bytes of `json`, counted only when its length leaves any doubt about the limit. */
+function stateBytes(json: string, limit: number): number {
+  // A UTF-16 code unit is 1 to 3 UTF-8 bytes.
+  if (json.length * 3 <= limit) return json.length;
+  return Buffer.byteLength(json);
+}
+
 /** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
+/** A success whose output would make its execution's state too large, as the failure it becomes. */
+function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, tooLarge: TooLarge): StepResult {
+  const { output: _output, variableUpdates: _updates, outcome: _outcome, ...rest } = result;
+  const message = `the step's output would make the execution's state ${tooLarge.bytes} bytes of JSON, over MAX_EXECUTION_STATE_BYTES (${tooLarge.limit})`;
+  return { ...rest, outcome: 'failed', error: stepError('OUTPUT_TOO_LARGE', message, { bytes: tooLarge.bytes, limit: tooLarge.limit }) };
+}
+
 function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult) => RunKey | undefined, now: number): EngineEvent | undefined {
   if (isAnswer(entry)) {
     return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome: entry.outcome.ok ? { ok: true, truthy: entry.outcome.truthy, value: null } : entry.outcome, at: now };

@@ -1,8 +1,9 @@
 import { compileWorkflow, type CompiledWorkflow } from '@agentic-flow/engine';
-import { formatPath, validateDefinition, type Problem, type WorkflowDefinition } from '@agentic-flow/spec';
+import type { Problem } from '@agentic-flow/spec';
 import { findDefinition, insertDefinition, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
 import { ApiError, validationFailed } from '../http/api-error.js';
-import { contentHash } from './canonical-json.js';
+import type { DefinitionCaps } from './definition-check.js';
+import type { DefinitionChecker } from './definition-checker.js';
 
 export interface RegisterOutcome {
   id: string;
@@ -16,23 +17,25 @@ export interface RegisterOutcome {
  */
 export class WorkflowRegistry {
   private readonly cache = new Map<string, CompiledWorkflow>();
+  /** Compilations under way, so a batch of results of one uncached workflow checks it once. */
+  private readonly compiling = new Map<string, Promise<CompiledWorkflow>>();
 
   constructor(
     private readonly db: Database,
     private readonly options: {
       cacheSize: number;
       now: () => number;
-      /** Compiles an expression in the sandbox without running it; null when it is valid. */
-      checkExpression: (expression: string) => { message: string } | null;
+      /** Validates definitions off the event loop. */
+      checker: DefinitionChecker;
+      /** The operator's caps a new definition must stay within. */
+      caps: DefinitionCaps;
     },
   ) {}
 
   /** Validates and stores a definition. Throws 400 with every problem, or 409 on a content conflict. */
   async register(input: unknown): Promise<RegisterOutcome> {
-    const result = validateDefinition(input);
-    // Expressions are checked on the raw input too, so their problems come with the schema's, all at once.
-    const syntax = expressionProblems(input, this.options.checkExpression);
-    if (!result.ok || syntax.length > 0) throw validationFailed([...(result.ok ? [] : result.problems), ...syntax], 'workflow definition');
+    const result = await this.options.checker.check(input, this.options.caps);
+    if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
     const definition = result.definition;
     const outcome = await insertDefinition(this.db, {
       id: definition.id,
@@ -40,7 +43,7 @@ export class WorkflowRegistry {
       name: definition.name,
       description: definition.description ?? null,
       definition,
-      contentHash: contentHash(definition),
+      contentHash: result.contentHash,
       createdAt: new Date(this.options.now()),
     });
     if (outcome === 'conflict') {
@@ -75,7 +78,28 @@ export class WorkflowRegistry {
       }
     }
     const row = await this.find(id, version);
-    return this.cache.get(cacheKey(row.id, row.version)) ?? this.remember(compileStored(row));
+    const key = cacheKey(row.id, row.version);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    let compiling = this.compiling.get(key);
+    if (compiling === undefined) {
+      compiling = this.compileStored(row)
+        .then((workflow) => this.remember(workflow))
+        .finally(() => this.compiling.delete(key));
+      this.compiling.set(key, compiling);
+    }
+    return compiling;
+  }
+
+  /** A stored definition, checked again (off the event loop) and compiled; caps apply only to new ones. */
+  private async compileStored(row: DefinitionRow): Promise<CompiledWorkflow> {
+    const result = await this.options.checker.check(row.definition);
+    if (!result.ok) {
+      // Stored definitions were valid when written; this means the language changed incompatibly.
+      const problems = result.problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
+      throw new ApiError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" no longer validates: ${problems}`);
+    }
+    return compileWorkflow(result.definition, result.graph);
   }
 
   private remember(workflow: CompiledWorkflow): CompiledWorkflow {
@@ -87,35 +111,6 @@ export class WorkflowRegistry {
   }
 }
 
-const EXPRESSION_FIELDS: Readonly<Record<string, readonly string[]>> = { condition: ['condition'], loop: ['condition', 'breakCondition'] };
-
-/** Every condition and loop expression of a (raw) definition, compiled — not run — in the sandbox. */
-function expressionProblems(input: unknown, check: (expression: string) => { message: string } | null): Problem[] {
-  const steps = (input as { steps?: unknown } | null)?.steps;
-  if (!Array.isArray(steps)) return [];
-  const problems: Problem[] = [];
-  steps.forEach((step: unknown, index) => {
-    const { type, config } = (step ?? {}) as { type?: unknown; config?: Record<string, unknown> };
-    for (const field of EXPRESSION_FIELDS[String(type)] ?? []) {
-      const expression = config?.[field];
-      if (typeof expression !== 'string' || expression === '') continue;
-      const error = check(expression);
-      if (error) problems.push({ path: formatPath(['steps', index, 'config', field]), message: `invalid expression: ${error.message}` });
-    }
-  });
-  return problems;
-}
-
 function cacheKey(id: string, version: string): string {
   return `${id}@${version}`;
-}
-
-function compileStored(row: DefinitionRow): CompiledWorkflow {
-  const result = validateDefinition(row.definition);
-  if (!result.ok) {
-    // Stored definitions were valid when written; this means the language changed incompatibly.
-    const problems = result.problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
-    throw new ApiError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" no longer validates: ${problems}`);
-  }
-  return compileWorkflow(result.definition as WorkflowDefinition, result.graph);
 }

@@ -4,7 +4,11 @@
  * The tag is lengthened until the text cannot contain it, so no payload can end the quoting early.
  */
 export function jsonLiteral(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null';
+  return jsonTextLiteral(JSON.stringify(value) ?? 'null');
+}
+
+/** {@link jsonLiteral} of text that is already JSON. */
+export function jsonTextLiteral(text: string): string {
   let tag = 'af';
   while (text.includes(`$${tag}$`)) tag += '_';
   return `$${tag}$${text}$${tag}$::jsonb`;

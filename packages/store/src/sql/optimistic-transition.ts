@@ -3,6 +3,7 @@ import { escalationAlertsSql, insertErrorsSql, type NewError } from './errors.js
 import {
   completeStepRunsSql,
   completionsPayload,
+  executionsPayload,
   insertLogsSql,
   stepRunsPayload,
   updateExecutionsSql,
@@ -53,7 +54,7 @@ export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConf
     text: TEXT,
     values: [
       JSON.stringify(completionsPayload(t.completions)),
-      JSON.stringify(t.executions),
+      executionsPayload(t.executions),
       JSON.stringify(stepRunsPayload(t.stepRuns)),
       JSON.stringify(t.logs),
       JSON.stringify(t.errors),

@@ -1,6 +1,6 @@
 import type { ExecutionError, ExecutionStatus, StepError, StepRunStatus } from '@agentic-flow/spec';
 import type { LogLevel } from '../schema/statuses.js';
-import { jsonLiteral } from './literal.js';
+import { jsonLiteral, jsonTextLiteral } from './literal.js';
 
 /**
  * SQL text of the statements on the per-step path. Each takes one JSON payload (expanded with
@@ -124,6 +124,8 @@ export interface ExecutionUpdate {
   version: number;
   status: ExecutionStatus;
   state: unknown;
+  /** `state` already serialized (its size was checked against a limit): written as it is, not serialized again. */
+  stateJson?: string;
   error: ExecutionError | null;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -135,7 +137,7 @@ export interface ExecutionUpdate {
  * A row whose version moved on is left alone (and missing from the answer).
  */
 export function updateExecutionsSql(updates: readonly ExecutionUpdate[] | Payload): string {
-  const payload = typeof updates === 'string' ? updates : jsonLiteral(updates);
+  const payload = typeof updates === 'string' ? updates : jsonTextLiteral(executionsPayload(updates));
   return `update workflow_executions as e
              set status = v.status, state = v.state, error = v.error, version = e.version + 1,
                  started_at = v."startedAt", finished_at = v."finishedAt", updated_at = v."updatedAt"
@@ -143,6 +145,15 @@ export function updateExecutionsSql(updates: readonly ExecutionUpdate[] | Payloa
               as v(id uuid, version int, status text, state jsonb, error jsonb, "startedAt" timestamptz, "finishedAt" timestamptz, "updatedAt" timestamptz)
            where e.id = v.id and e.version = v.version
           returning e.id, e.version`;
+}
+
+/** The updates as JSON text, each state spliced in from its `stateJson` when it has one. */
+export function executionsPayload(updates: readonly ExecutionUpdate[]): string {
+  const rows = updates.map(({ state, stateJson, ...rest }) => {
+    const head = JSON.stringify(rest);
+    return `${head.slice(0, -1)},"state":${stateJson ?? JSON.stringify(state) ?? 'null'}}`;
+  });
+  return `[${rows.join(',')}]`;
 }
 
 export interface ExecutionVersion {
