@@ -43,6 +43,12 @@ export const ConfigSchema = z.object({
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** A run in flight this long without a live job is enqueued again. */
   RECONCILE_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * Quarantine: a job that killed its host this many times, or failed this many times beyond its
+   * attempts without a result, fails with POISON (or INTERNAL); a result whose application crashed
+   * this many coordinators is dead-lettered and fails its execution. Workers use the same setting.
+   */
+  POISON_THRESHOLD: z.coerce.number().int().min(1).max(100).default(3),
   /** A result a crashed coordinator held unacknowledged this long is taken over by another. */
   RESULT_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(15_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),

@@ -50,7 +50,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   // that makes V8 abort takes down its process, not the coordinator.
   const sandbox = new ProcessExpressionEvaluator({ processes: config.EXPRESSION_PROCESSES, maxProcesses: Math.max(config.EXPRESSION_PROCESSES, config.EXPRESSION_MAX_PROCESSES) });
   const expressions = new ExpressionRunner(sandbox, { timeoutMs: config.EXPRESSION_TIMEOUT_MS });
-  const answers = new ResultReporter(producer, config.BULLMQ_PREFIX);
+  const reporter = new ResultReporter(producer, config.BULLMQ_PREFIX);
+  const publish = (entry: Parameters<ResultReporter['report']>[0]): Promise<void> => reporter.report(entry);
   const checker = new DefinitionChecker();
   const registry = new WorkflowRegistry(database.db, {
     cacheSize: 1000,
@@ -69,7 +70,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     logger,
     now,
     expressions,
-    background: new BackgroundEvaluations({ runner: expressions, publish: (answer) => answers.report(answer), logger }),
+    background: new BackgroundEvaluations({ runner: expressions, publish, logger }),
+    publish,
     inlineBudgetMs: config.EXPRESSION_INLINE_BUDGET_MS,
     maxStateBytes: config.MAX_EXECUTION_STATE_BYTES,
     cache: new ExecutionStateCache(config.STATE_CACHE_SIZE),
@@ -79,7 +81,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
   };
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
-  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS }, logger);
+  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD }, logger);
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
   registerHealthRoutes(server, { db: database.db, redis: producer });
@@ -98,6 +100,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     batchSize: config.RESULT_BATCH_SIZE,
     claimIdleMs: config.RESULT_CLAIM_IDLE_MS,
     apply: createResultApplier(deps),
+    publish,
+    poisonThreshold: config.POISON_THRESHOLD,
     logger,
   });
 

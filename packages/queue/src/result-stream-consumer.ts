@@ -16,6 +16,13 @@ export interface ResultStreamConsumerOptions {
   /** Handles a batch; returns the ids that are done (acknowledged and deleted). Others are retried. */
   handle: (entries: StreamEntry[]) => Promise<string[]>;
   onError: (error: unknown) => void;
+  /**
+   * An entry taken over from consumers that died holding it this many times is not handed to
+   * `handle` again: applying it is what kills them. Default 3.
+   */
+  poisonThreshold?: number;
+  /** Quarantines such entries (dead-letter them, fail what they belong to); they are then done. */
+  onPoison?: (entries: StreamEntry[], crashes: number) => Promise<void>;
 }
 
 type RawEntry = [id: string, fields: string[]];
@@ -32,6 +39,8 @@ export class ResultStreamConsumer {
   private closing = false;
   private retryOwn = true;
   private nextClaim = 0;
+  /** Entries this consumer took over, whose takeover count is cleared once they are done. */
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly options: ResultStreamConsumerOptions) {
     this.keys = resultStreamKeys(options.prefix);
@@ -58,10 +67,10 @@ export class ResultStreamConsumer {
   private async loop(): Promise<void> {
     while (!this.closing) {
       try {
-        const entries = await this.next();
+        const entries = await this.quarantine(await this.next());
         if (entries.length === 0) continue;
         const done = await this.options.handle(entries);
-        if (done.length > 0) await this.options.commands.multi().xack(this.keys.stream, this.keys.group, ...done).xdel(this.keys.stream, ...done).exec();
+        if (done.length > 0) await this.acknowledge(done);
         // Anything not done stays pending on this consumer and is read again first.
         this.retryOwn = done.length < entries.length;
         if (this.retryOwn) await sleep(200);
@@ -75,6 +84,37 @@ export class ResultStreamConsumer {
     }
   }
 
+  private async acknowledge(done: string[]): Promise<void> {
+    const multi = this.options.commands.multi().xack(this.keys.stream, this.keys.group, ...done).xdel(this.keys.stream, ...done);
+    const cleared = done.filter((id) => this.claimed.delete(id));
+    if (cleared.length > 0) multi.hdel(this.keys.takeovers, ...cleared);
+    await multi.exec();
+  }
+
+  /**
+   * Counts every takeover of an entry (its consumer died, or hung past `claimIdleMs`, holding it)
+   * durably, in one hash; an entry taken over `poisonThreshold` times goes to `onPoison` instead of
+   * to `handle`. Only taken-over entries cost this round trip.
+   */
+  private async quarantine(entries: StreamEntry[]): Promise<StreamEntry[]> {
+    const taken = entries.filter((entry) => entry.takenOver === true);
+    if (taken.length === 0) return entries;
+    const pipeline = this.options.commands.pipeline();
+    for (const entry of taken) pipeline.hincrby(this.keys.takeovers, entry.id, 1);
+    const counts = ((await pipeline.exec()) ?? []).map(([, count]) => Number(count));
+    const threshold = this.options.poisonThreshold ?? 3;
+    const poisoned = new Map<string, number>();
+    taken.forEach((entry, i) => {
+      this.claimed.add(entry.id);
+      if ((counts[i] ?? 0) >= threshold) poisoned.set(entry.id, counts[i]!);
+    });
+    if (poisoned.size === 0 || this.options.onPoison === undefined) return entries;
+    const quarantined = entries.filter((entry) => poisoned.has(entry.id));
+    await this.options.onPoison(quarantined, Math.max(...poisoned.values()));
+    await this.acknowledge(quarantined.map((entry) => entry.id));
+    return entries.filter((entry) => !poisoned.has(entry.id));
+  }
+
   private async next(): Promise<StreamEntry[]> {
     const { batchSize, consumer } = this.options;
     const own = this.retryOwn;
@@ -86,7 +126,7 @@ export class ResultStreamConsumer {
       const idle = this.options.claimIdleMs ?? 30_000;
       this.nextClaim = Date.now() + idle / 2;
       const claimed = (await this.options.commands.xautoclaim(this.keys.stream, this.keys.group, consumer, idle, '0-0', 'COUNT', batchSize)) as [string, RawEntry[], string[]];
-      entries.push(...claimed[1].filter((raw) => raw[1] !== null).map((raw) => toEntry(raw, 2)));
+      entries.push(...claimed[1].filter((raw) => raw[1] !== null).map((raw) => ({ ...toEntry(raw, 2), takenOver: true })));
     }
     return entries;
   }

@@ -10,10 +10,12 @@ export interface ResultStreamKeys {
   dead: string;
   /** The consumer group every coordinator reads in. */
   group: string;
+  /** Hash: how many times each entry was taken over from a consumer that died holding it. */
+  takeovers: string;
 }
 
 export function resultStreamKeys(prefix: string = DEFAULT_PREFIX): ResultStreamKeys {
-  return { stream: `${prefix}:${RESULTS_QUEUE}`, dead: `${prefix}:${RESULTS_QUEUE}:dead`, group: 'coordinators' };
+  return { stream: `${prefix}:${RESULTS_QUEUE}`, dead: `${prefix}:${RESULTS_QUEUE}:dead`, group: 'coordinators', takeovers: `${prefix}:${RESULTS_QUEUE}:takeovers` };
 }
 
 /**
@@ -43,4 +45,6 @@ export interface StreamEntry {
   data: unknown;
   /** 1 on its first delivery; 2 when it is read again (a retry, or taken over from a dead consumer). */
   deliveries: number;
+  /** Taken over from another consumer (`XAUTOCLAIM`): that consumer died, or hung, holding it. */
+  takenOver?: boolean;
 }

@@ -71,6 +71,16 @@ export class StepQueues {
     return this.queue(stepQueueName(stepType)).getJobState(stepRunId);
   }
 
+  /**
+   * Why a failed job failed and how often it ran, for the reconciler to tell a job whose hosts kept
+   * dying (BullMQ failed it as stalled too often) from one that failed without reporting.
+   */
+  async jobFailure(stepType: string, stepRunId: string): Promise<{ failedReason: string; attemptsMade: number; attempts: number } | undefined> {
+    const job = await this.queue(stepQueueName(stepType)).getJob(stepRunId);
+    if (!job) return undefined;
+    return { failedReason: job.failedReason ?? '', attemptsMade: job.attemptsMade, attempts: Math.max(1, job.opts.attempts ?? 1) };
+  }
+
   /** Moves a failed job back to waiting, so a run whose result never arrived runs again. */
   async retryFailed(stepType: string, stepRunId: string): Promise<void> {
     const job = await this.queue(stepQueueName(stepType)).getJob(stepRunId);

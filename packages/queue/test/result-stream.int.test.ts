@@ -118,3 +118,78 @@ describe('the step-results stream', () => {
     await c.close();
   });
 });
+
+describe('the step-results stream: results that kill their coordinator', () => {
+  it('quarantines an entry taken over from consumers that died holding it, after the threshold, and counts only takeovers', async () => {
+    const prefix = `${redis.prefix}-poison`;
+    const keys = resultStreamKeys(prefix);
+    const commands = connect('producer');
+    const reporter = new ResultReporter(commands, prefix);
+    await reporter.report(result(1));
+    const innocent = result(2);
+    const quarantined: { ids: string[]; crashes: number }[] = [];
+    // A "coordinator" that dies while applying: its handler never returns, and it is abandoned.
+    const dying = (name: string) => {
+      const entered: string[] = [];
+      const c = new ResultStreamConsumer({
+        blocking: connect('blocking'),
+        commands: connect('producer'),
+        prefix,
+        consumer: name,
+        batchSize: 50,
+        blockMs: 100,
+        claimIdleMs: 300,
+        poisonThreshold: 3,
+        onPoison: async (entries, crashes) => {
+          quarantined.push({ ids: entries.map((e) => e.id), crashes });
+        },
+        handle: (entries) => {
+          entered.push(...entries.map((e) => e.id));
+          return new Promise<string[]>(() => undefined);
+        },
+        onError: () => undefined,
+      });
+      return { c, entered };
+    };
+    const first = dying('first');
+    await first.c.start();
+    await expect.poll(() => first.entered.length, { timeout: 5_000 }).toBe(1);
+    // Two more take it over from the dead one and die on it too; the entry is handed to each.
+    for (const name of ['second', 'third']) {
+      const next = dying(name);
+      await next.c.start();
+      await expect.poll(() => next.entered.length, { timeout: 5_000 }).toBe(1);
+    }
+    expect(Number(await commands.hget(keys.takeovers, first.entered[0]!))).toBe(2);
+    // The third takeover reaches the threshold: quarantined, not handed to the handler, and done.
+    await reporter.report(innocent);
+    const applied: StreamEntry[] = [];
+    const c = new ResultStreamConsumer({
+      blocking: connect('blocking'),
+      commands: connect('producer'),
+      prefix,
+      consumer: 'survivor',
+      batchSize: 50,
+      blockMs: 100,
+      claimIdleMs: 300,
+      poisonThreshold: 3,
+      onPoison: async (entries, crashes) => {
+        quarantined.push({ ids: entries.map((e) => e.id), crashes });
+      },
+      handle: async (entries) => {
+        applied.push(...entries);
+        return entries.map((e) => e.id);
+      },
+      onError: () => undefined,
+    });
+    await c.start();
+    await expect.poll(() => quarantined.length, { timeout: 5_000 }).toBe(1);
+    expect(quarantined[0]).toEqual({ ids: [first.entered[0]], crashes: 3 });
+    // The innocent result, read normally (never taken over), is applied and not counted.
+    await expect.poll(() => applied.some((e) => (e.data as { stepRunId: string }).stepRunId === innocent.stepRunId), { timeout: 5_000 }).toBe(true);
+    expect(applied.some((e) => e.id === first.entered[0])).toBe(false);
+    await expect.poll(async () => commands.xlen(keys.stream), { timeout: 5_000 }).toBe(0);
+    expect(await commands.hlen(keys.takeovers)).toBe(0);
+    await c.close();
+  });
+});

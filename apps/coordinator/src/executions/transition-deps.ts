@@ -1,4 +1,4 @@
-import type { StepCancellationPublisher, StepQueues } from '@agentic-flow/queue';
+import type { ExpressionAnswer, StepCancellationPublisher, StepQueues, StepResult } from '@agentic-flow/queue';
 import type { Database } from '@agentic-flow/store';
 import type pg from 'pg';
 import type { Logger } from '@agentic-flow/telemetry';
@@ -23,6 +23,8 @@ export interface TransitionDeps {
   expressions: ExpressionRunner;
   /** Answers what a transition left unanswered, after it committed. */
   background: BackgroundEvaluations;
+  /** Puts an entry on `step-results`, for whichever coordinator reads it to apply (a failure the reconciler decided, an answer). */
+  publish: (entry: StepResult | ExpressionAnswer) => Promise<void>;
   /** How long a transition (a batch of results, a start, a lifecycle change) may spend answering expressions. */
   inlineBudgetMs: number;
   /** `MAX_EXECUTION_STATE_BYTES`: results that would make a state larger fail instead. */

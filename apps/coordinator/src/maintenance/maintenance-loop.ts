@@ -7,6 +7,7 @@ import { reconcile } from './reconciler.js';
 export interface MaintenanceOptions {
   intervalMs: number;
   reconcileGraceMs: number;
+  poisonThreshold: number;
 }
 
 /**
@@ -34,7 +35,7 @@ export class MaintenanceLoop {
   async runOnce(): Promise<void> {
     if (!(await this.election.tick())) return;
     const tasks: [string, () => Promise<unknown>][] = [
-      ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000 })],
+      ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold })],
       ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
       ['admission', () => this.deps.admitNow()],
     ];

@@ -1,4 +1,6 @@
-import type { ExecutionState } from '@agentic-flow/engine';
+import { pendingEvaluations, type ExecutionState } from '@agentic-flow/engine';
+import type { StepResult } from '@agentic-flow/queue';
+import { isControlStepType, stepError, type StepError } from '@agentic-flow/spec';
 import { findExecution, inFlightRuns, type InFlightRun } from '@agentic-flow/store';
 import { jobsForExistingRuns } from '../executions/existing-run-jobs.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
@@ -8,31 +10,55 @@ export interface ReconcileOutcome {
   checked: number;
   requeued: number;
   retried: number;
+  /** Runs failed for good: POISON (their job killed its hosts too often), or INTERNAL (it kept failing without a result). */
+  quarantined: number;
+  /** Expressions asked again because their answer was lost with a coordinator. */
+  reevaluated: number;
 }
 
+export interface ReconcileOptions {
+  graceMs: number;
+  limit: number;
+  /** `POISON_THRESHOLD`: how often a job may fail without a result before its run fails for good. */
+  poisonThreshold: number;
+}
+
+/** BullMQ's failedReason for a job whose lock lapsed more than `maxStalledCount` times: its worker died each time. */
+const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
+
 /**
- * PostgreSQL is the truth, Redis may be lost (ARCHITECTURE.md invariant 1): every run PostgreSQL
- * holds as in flight for longer than `graceMs` must have a live job. A run whose job is gone (Redis
- * flushed, an enqueue after commit that failed, a job completed whose result was lost) is enqueued
- * again under its own id; one whose job failed without its result ever being applied (stalled too
- * often) is retried. Steps are therefore at least once; the result is applied once.
+ * PostgreSQL is the truth, Redis may be lost (ARCHITECTURE.md invariant 1): every work step run
+ * PostgreSQL holds as in flight for longer than `graceMs` must have a live job. A run whose job is
+ * gone (Redis flushed, an enqueue after commit that failed, a job completed whose result was lost)
+ * is enqueued again under its own id. One whose job failed without its result ever being applied is
+ * retried — unless BullMQ failed it because it stalled too often (the job killed the worker running
+ * it that many times: it is poison) or it already failed `poisonThreshold` times beyond its attempts:
+ * then the run fails for good with a result published like a worker's, and its job stays in the dead
+ * letter queue. Steps are therefore at least once, never forever; the result is applied once.
+ *
+ * Control steps have no job. A condition or loop waiting for an expression's answer in an execution
+ * no transition has touched for `graceMs` lost that answer with the coordinator evaluating it: it is
+ * asked again (answering twice is harmless).
  */
-export async function reconcile(deps: TransitionDeps, options: { graceMs: number; limit: number }): Promise<ReconcileOutcome> {
+export async function reconcile(deps: TransitionDeps, options: ReconcileOptions): Promise<ReconcileOutcome> {
   const runs = await inFlightRuns(deps.db, options.graceMs, options.limit);
+  const outcome: ReconcileOutcome = { checked: runs.length, requeued: 0, retried: 0, quarantined: 0, reevaluated: 0 };
   const missing = new Map<string, InFlightRun[]>();
-  let retried = 0;
+  const waiting = new Set<string>();
   for (const run of runs) {
+    if (isControlStepType(run.stepType)) {
+      if (run.stepType !== 'parallel') waiting.add(run.executionId);
+      continue;
+    }
     const state = await deps.queues.jobState(run.stepType, run.id);
     if (state === 'unknown' || state === 'completed') {
       const list = missing.get(run.executionId);
       if (list) list.push(run);
       else missing.set(run.executionId, [run]);
     } else if (state === 'failed') {
-      await deps.queues.retryFailed(run.stepType, run.id);
-      retried += 1;
+      await failedWithoutResult(deps, run, options.poisonThreshold, outcome);
     }
   }
-  let requeued = 0;
   for (const [executionId, list] of missing) {
     const row = await findExecution(deps.db, executionId);
     if (!row) continue;
@@ -43,8 +69,41 @@ export async function reconcile(deps: TransitionDeps, options: { graceMs: number
     const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
     const jobs = jobsForExistingRuns(workflow, state, queued, deps.now(), { strategies: deps.strategies.strategies });
     await deps.queues.enqueueSteps(jobs);
-    requeued += jobs.length;
+    outcome.requeued += jobs.length;
   }
-  if (requeued + retried > 0) deps.logger.warn({ requeued, retried, checked: runs.length }, 'reconciler re-enqueued step runs that had no live job');
-  return { checked: runs.length, requeued, retried };
+  for (const executionId of waiting) outcome.reevaluated += await askAgain(deps, executionId, options.graceMs);
+  const { requeued, retried, quarantined, reevaluated } = outcome;
+  if (requeued + retried + quarantined + reevaluated > 0) deps.logger.warn({ ...outcome }, 'reconciler re-enqueued, retried, quarantined or re-evaluated work that had gone missing');
+  return outcome;
+}
+
+/** A run whose job failed without its result being applied: retried, or failed for good. */
+async function failedWithoutResult(deps: TransitionDeps, run: InFlightRun, threshold: number, outcome: ReconcileOutcome): Promise<void> {
+  const failure = await deps.queues.jobFailure(run.stepType, run.id);
+  if (failure === undefined) return;
+  let error: StepError | undefined;
+  if (STALLED_TOO_OFTEN.test(failure.failedReason)) {
+    error = stepError('POISON', `the step's job killed the worker running it ${threshold} times; it is quarantined in the dead letter queue`, { crashes: threshold });
+  } else if (failure.attemptsMade >= failure.attempts + threshold) {
+    error = stepError('INTERNAL', `the step's job failed ${failure.attemptsMade} times without reporting a result (last: ${failure.failedReason || 'no reason given'})`);
+  }
+  if (error === undefined) {
+    await deps.queues.retryFailed(run.stepType, run.id);
+    outcome.retried += 1;
+    return;
+  }
+  const now = deps.now();
+  const result: StepResult = { v: 1, stepRunId: run.id, executionId: run.executionId, instanceKey: run.instanceKey, attempt: run.attempt, outcome: 'failed', error, logs: [], startedAt: now, finishedAt: now, workerId: 'reconciler' };
+  await deps.publish(result);
+  outcome.quarantined += 1;
+}
+
+/** Asks again for the expressions an execution waits on, if no transition has touched it for `graceMs`. */
+async function askAgain(deps: TransitionDeps, executionId: string, graceMs: number): Promise<number> {
+  const row = await findExecution(deps.db, executionId);
+  if (!row || row.status !== 'running' || deps.now() - row.updatedAt.getTime() < graceMs) return 0;
+  const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
+  const commands = pendingEvaluations(workflow, row.state as ExecutionState, deps.now());
+  deps.background.continue(executionId, commands.map((command) => ({ command })));
+  return commands.length;
 }

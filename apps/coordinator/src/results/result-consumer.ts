@@ -1,4 +1,5 @@
-import { ExpressionAnswerSchema, ResultStreamConsumer, StepResultSchema, type StreamEntry } from '@agentic-flow/queue';
+import { ExpressionAnswerSchema, ResultStreamConsumer, StepResultSchema, type StepResult, type StreamEntry } from '@agentic-flow/queue';
+import { stepError } from '@agentic-flow/spec';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { Redis } from 'ioredis';
 import type { ResultEntry } from './result-applier.js';
@@ -15,6 +16,10 @@ export interface ResultConsumerOptions {
   /** Results another coordinator held unacknowledged this long are taken over. */
   claimIdleMs: number;
   apply: (results: ResultEntry[]) => Promise<unknown>;
+  /** Puts an entry back on `step-results` (the failure a quarantined result becomes). */
+  publish: (entry: ResultEntry) => Promise<void>;
+  /** A result taken over from coordinators that died holding it this many times is quarantined. */
+  poisonThreshold: number;
   logger: Logger;
 }
 
@@ -42,7 +47,25 @@ export class ResultConsumer {
       claimIdleMs: options.claimIdleMs,
       handle: (entries) => this.handle(entries),
       onError: (error) => options.logger.error({ err: error }, 'reading step results failed'),
+      poisonThreshold: options.poisonThreshold,
+      onPoison: (entries, crashes) => this.quarantine(entries, crashes),
     });
+  }
+
+  /**
+   * Results whose application killed `crashes` coordinators: each goes to `step-results:dead` with
+   * that reason, and its step fails with POISON instead (a failure, published like a worker's, so
+   * the step's recovery strategy still acts and otherwise the execution fails saying why). A POISON
+   * failure that itself kills coordinators is only dead-lettered, so quarantine cannot loop.
+   */
+  private async quarantine(entries: StreamEntry[], crashes: number): Promise<void> {
+    for (const entry of entries) {
+      const reason = `applying it crashed ${crashes} coordinators: quarantined`;
+      this.options.logger.error({ entryId: entry.id, crashes }, `step result ${reason}`);
+      await this.stream.deadLetter(entry, reason);
+      const failure = poisonFailure(entry.data, crashes);
+      if (failure) await this.options.publish(failure);
+    }
   }
 
   start(): Promise<void> {
@@ -103,4 +126,16 @@ export class ResultConsumer {
     await this.stream.deadLetter(entry, `failed ${attempts} times: ${message}`);
     return [entry.id];
   }
+}
+
+/** The POISON failure a quarantined entry becomes; undefined for one that is malformed or a POISON failure already. */
+function poisonFailure(data: unknown, crashes: number): ResultEntry | undefined {
+  const message = `applying this step's result crashed ${crashes} coordinators; it is quarantined in step-results:dead`;
+  const error = stepError('POISON', message, { crashes });
+  const answer = ExpressionAnswerSchema.safeParse(data);
+  if (answer.success) return answer.data.outcome.ok || answer.data.outcome.error.code !== 'POISON' ? { ...answer.data, outcome: { ok: false, error } } : undefined;
+  const result = StepResultSchema.safeParse(data);
+  if (!result.success || (result.data.outcome === 'failed' && result.data.error.code === 'POISON')) return undefined;
+  const { output: _output, variableUpdates: _updates, agent: _agent, ...rest } = result.data as StepResult & { output?: unknown; variableUpdates?: unknown };
+  return { ...rest, outcome: 'failed', error, logs: [] };
 }
