@@ -19,7 +19,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
+          exclude: ['**/*.int.test.ts', 'test/hostile/**', '**/node_modules/**', '**/dist/**'],
         },
       },
       {
@@ -48,6 +48,20 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Hostile input against real clusters: runs after the e2e tests, so its time bounds are not
+          // measured on a machine busy with other projects.
+          name: 'hostile',
+          include: ['test/hostile/**/*.hostile.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Kills processes, flushes Redis and restarts PostgreSQL: it runs alone, after every other project.
           name: 'faults',
           include: ['faults/**/*.fault.test.ts'],
@@ -55,7 +69,7 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -77,7 +77,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     cache: new ExecutionStateCache(config.STATE_CACHE_SIZE),
     maxConcurrentWorkflows: config.MAX_CONCURRENT_WORKFLOWS,
     snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
-    onSettled: () => (config.MAX_CONCURRENT_WORKFLOWS > 0 ? admission.request() : undefined),
+    onSettled: (settled) => {
+      for (const { executionId } of settled) deps.background.forget(executionId);
+      if (config.MAX_CONCURRENT_WORKFLOWS > 0) admission.request();
+    },
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
   };
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);

@@ -41,3 +41,12 @@ export class SandboxClosedError extends Error {
     this.name = 'SandboxClosedError';
   }
 }
+
+/** Thrown for an evaluation dropped on purpose (its execution settled): nothing is to be recorded for it. */
+export class EvaluationCancelledError extends Error {
+  readonly code = 'EVALUATION_CANCELLED';
+  constructor() {
+    super('the evaluation was cancelled');
+    this.name = 'EvaluationCancelledError';
+  }
+}

@@ -1,4 +1,4 @@
-export { SANDBOX_ERROR_CODES, SandboxClosedError } from './errors.js';
+export { EvaluationCancelledError, SANDBOX_ERROR_CODES, SandboxClosedError } from './errors.js';
 export type { ExpressionError, ExpressionErrorCode, SandboxError, SandboxErrorCode } from './errors.js';
 export { ModuleRegistry } from './module-registry.js';
 export type { ModuleRegistryOptions } from './module-registry.js';

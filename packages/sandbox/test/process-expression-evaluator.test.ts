@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProcessExpressionEvaluator, SandboxClosedError } from '@agentic-flow/sandbox';
+import { EvaluationCancelledError, ProcessExpressionEvaluator, SandboxClosedError } from '@agentic-flow/sandbox';
 
 const scope = JSON.stringify({ results: { fetch: { status: 200 } }, variables: { n: 3 }, input: {}, execution: {} });
 const evaluator = new ProcessExpressionEvaluator({ processes: 2, maxProcesses: 3 });
@@ -33,6 +33,17 @@ describe('ProcessExpressionEvaluator', () => {
     await Promise.all(busy);
     // One slow evaluation at a time per key: the other execution took a free process, not a place behind the queue.
     expect(order.indexOf('other')).toBeLessThan(2);
+  });
+
+  it('drops the evaluations of a key on cancel: queued ones never run, the running one stops', async () => {
+    const spin = '(() => { const end = Date.now() + 5000; while (Date.now() < end) {} return true; })()';
+    const started = Date.now();
+    const runs = [1, 2, 3].map(() => expect(evaluator.evaluate(spin, '{}', 10_000, 'settled-execution')).rejects.toBeInstanceOf(EvaluationCancelledError));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    evaluator.cancel('settled-execution');
+    await Promise.all(runs);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await evaluator.evaluate('1 + 1', '{}', 1000)).toMatchObject({ ok: true, value: 2 });
   });
 
   it('checks syntax without a process', () => {

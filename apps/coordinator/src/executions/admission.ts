@@ -38,6 +38,6 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
   for (const [executionId, evaluations] of deferred) deps.background.continue(executionId, evaluations);
   await enqueueAfterCommit(deps, effects.afterCommit(stepRuns));
   // Executions that ended at once (no work steps) free their slots again.
-  if (effects.settled.length > 0) deps.onSettled();
+  if (effects.settled.length > 0) deps.onSettled(effects.settled);
   return targets.map((t) => t.id);
 }

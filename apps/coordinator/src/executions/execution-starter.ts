@@ -60,7 +60,7 @@ export async function startExecution(
   deps.background.continue(executionId, drive.deferred);
   const { jobs, cancelled } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps, { jobs, cancelled });
-  if (effects.settled.length > 0) deps.onSettled();
+  if (effects.settled.length > 0) deps.onSettled(effects.settled);
   deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, limited ? 'execution queued for admission' : 'execution started');
   if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };
   return { executionId, status: state.status };

@@ -96,6 +96,6 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),
   });
-  if (effects.settled.length > 0) deps.onSettled();
+  if (effects.settled.length > 0) deps.onSettled(effects.settled);
   return { executionId, status: target.state.status };
 }

@@ -37,8 +37,8 @@ export interface TransitionDeps {
   maxConcurrentWorkflows: number;
   /** Automatic snapshot interval given to new executions; null: none (`enableSnapshots`). */
   snapshotIntervalMs: number | null;
-  /** Called after a transition that settled executions: slots may have opened for pending ones. */
-  onSettled: () => void;
+  /** Called after a transition that settled executions: slots may have opened for pending ones, and their expressions need no answers. */
+  onSettled: (settled: readonly { executionId: string }[]) => void;
   /** Runs admission now; resolves with the ids it started. */
   admitNow: () => Promise<string[]>;
 }

@@ -1,5 +1,6 @@
 import type { EvaluateCommand, ExpressionOutcome } from '@agentic-flow/engine';
 import type { ExpressionAnswer } from '@agentic-flow/queue';
+import { EvaluationCancelledError } from '@agentic-flow/sandbox';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { ExpressionRunner } from './expression-runner.js';
 
@@ -38,6 +39,11 @@ export class BackgroundEvaluations {
     }
   }
 
+  /** Stops answering for an execution that settled: its queued and running sandbox evaluations are dropped. */
+  forget(executionId: string): void {
+    this.options.runner.cancel(executionId);
+  }
+
   /** Evaluations under way (tests, metrics). */
   get size(): number {
     return this.inFlight.size;
@@ -49,6 +55,8 @@ export class BackgroundEvaluations {
     try {
       outcome = await (pending ?? Promise.resolve(runner.answerNow(command) ?? runner.evaluate(command, executionId)));
     } catch (error) {
+      // Dropped because its execution settled: nobody waits for the answer.
+      if (error instanceof EvaluationCancelledError) return;
       // The sandbox is closing or broken: nothing is answered, and the reconciler asks again later.
       logger.warn({ err: error, executionId, key: command.key }, 'background evaluation failed; the reconciler will ask again');
       return;

@@ -41,6 +41,11 @@ export class ExpressionRunner {
     return { ok: false, error: stepError(result.error.code, message) };
   }
 
+  /** Drops the sandbox evaluations of an execution that settled: nobody waits for their answers. */
+  cancel(executionId: string): void {
+    this.sandbox.cancel(executionId);
+  }
+
   private compiled(expression: string): SafeExpression | null {
     let compiled = this.safe.get(expression);
     if (compiled === undefined) {

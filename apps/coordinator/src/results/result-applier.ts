@@ -315,5 +315,5 @@ async function finish(deps: TransitionDeps, applied: Applied, keys: Parameters<E
   for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');
   await enqueueAfterCommit(deps, effects.afterCommit(keys));
   for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
-  if (effects.settled.length > 0) deps.onSettled();
+  if (effects.settled.length > 0) deps.onSettled(effects.settled);
 }

@@ -1,4 +1,4 @@
-import { SandboxClosedError } from '../errors.js';
+import { EvaluationCancelledError, SandboxClosedError } from '../errors.js';
 import { finishExpression, type ExpressionResult } from '../expression-evaluator.js';
 import { checkExpression, type ExpressionSyntaxError } from '../expression-syntax.js';
 import { unansweredError } from './crash-message.js';
@@ -26,6 +26,7 @@ const ANSWER_GRACE_MS = 1000;
  */
 export class ProcessExpressionEvaluator {
   private readonly pool: SandboxProcessPool;
+  private closed = false;
 
   constructor(options: ProcessExpressionEvaluatorOptions = {}) {
     const memoryLimitMb = options.memoryLimitMb ?? 32;
@@ -48,8 +49,8 @@ export class ProcessExpressionEvaluator {
     if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
     const outcome = await this.pool.submit({ type: 'expression', expression, scopeJson, timeoutMs }, { deadlineMs: timeoutMs + ANSWER_GRACE_MS, ...(key === undefined ? {} : { key }) });
     if (outcome.type !== 'reply') {
-      // Only closing cancels an evaluation: that says nothing about the expression, so nothing is recorded.
-      if (outcome.type === 'cancelled') throw new SandboxClosedError('expression evaluator');
+      // Closing, or `cancel` of a settled execution: that says nothing about the expression, so nothing is recorded.
+      if (outcome.type === 'cancelled') throw this.closed ? new SandboxClosedError('expression evaluator') : new EvaluationCancelledError();
       const { code, message } = unansweredError(outcome, 'expression', timeoutMs);
       return { ok: false, error: { code: code === 'TIMEOUT' ? 'TIMEOUT' : 'SANDBOX_CRASHED', message } };
     }
@@ -57,11 +58,17 @@ export class ProcessExpressionEvaluator {
     throw new Error(outcome.reply.type === 'failed' ? `the expression sandbox failed: ${outcome.reply.message}` : 'the sandbox process answered out of turn');
   }
 
+  /** Drops the evaluations of `key` (an execution that settled): queued ones never run, running ones stop. */
+  cancel(key: string): void {
+    this.pool.cancelKey(key);
+  }
+
   stats(): SandboxProcessPoolStats {
     return this.pool.stats();
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.pool.close();
   }
 }

@@ -71,6 +71,7 @@ interface Running {
   host: SandboxProcess;
   timers: NodeJS.Timeout[];
   onAbort?: () => void;
+  cancelling?: boolean;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -155,6 +156,19 @@ export class SandboxProcessPool {
       }
       this.dispatch();
     });
+  }
+
+  /**
+   * Ends every run of fairness key `key`: queued ones never start, running ones are stopped (their
+   * process killed if it does not stop within `cancelGraceMs`). All end `cancelled`.
+   */
+  cancelKey(key: string): void {
+    for (const job of this.queues.get(key) ?? []) job.resolve({ type: 'cancelled', started: false });
+    if (this.queues.has(key)) {
+      this.queued -= this.queues.get(key)!.length;
+      this.dropKey(key);
+    }
+    for (const [id, run] of this.running) if (run.job.key === key) this.stop(id, run);
   }
 
   stats(): SandboxProcessPoolStats {
@@ -252,19 +266,23 @@ export class SandboxProcessPool {
     );
     const signal = job.options.signal;
     if (signal) {
-      run.onAbort = () => {
-        host.send({ type: 'cancel', id });
-        // A process too busy to stop the run in time is killed; the run ends cancelled either way.
-        run.timers.push(
-          setTimeout(() => {
-            host.kill();
-            this.settle(id, { type: 'cancelled', started: true }, run);
-          }, this.cancelGraceMs),
-        );
-      };
+      run.onAbort = () => this.stop(id, run);
       signal.addEventListener('abort', run.onAbort, { once: true });
     }
     host.send({ ...job.request, id } as HostRequest);
+  }
+
+  /** Asks run `id`'s process to stop it; a process too busy to stop it in time is killed. It ends cancelled either way. */
+  private stop(id: number, run: Running): void {
+    if (run.cancelling) return;
+    run.cancelling = true;
+    run.host.send({ type: 'cancel', id });
+    run.timers.push(
+      setTimeout(() => {
+        run.host.kill();
+        this.settle(id, { type: 'cancelled', started: true }, run);
+      }, this.cancelGraceMs),
+    );
   }
 
   /** Ends run `id` once, whatever reports first (its reply, its process's death, a timer). */
@@ -302,10 +320,12 @@ export class SandboxProcessPool {
     const id = host.current;
     const run = id === undefined ? undefined : this.running.get(id);
     if (run !== undefined && id !== undefined) {
-      this.crashed += 1;
-      this.recentCrashes.push(Date.now());
-      const cancelling = run.job.options.signal?.aborted === true;
-      this.settle(id, cancelling ? { type: 'cancelled', started: true } : { type: 'crashed', exit }, run);
+      // A process killed to stop a cancelled run did not crash.
+      if (run.cancelling !== true) {
+        this.crashed += 1;
+        this.recentCrashes.push(Date.now());
+      }
+      this.settle(id, run.cancelling === true ? { type: 'cancelled', started: true } : { type: 'crashed', exit }, run);
     }
     if (!wasReady && !retired && !this.closed) {
       this.failedStarts += 1;
