@@ -260,7 +260,7 @@ export class SandboxProcessPool {
     this.running.set(id, run);
     run.timers.push(
       setTimeout(() => {
-        host.kill();
+        this.discard(host);
         this.settle(id, { type: 'expired' }, run);
       }, job.options.deadlineMs),
     );
@@ -279,10 +279,17 @@ export class SandboxProcessPool {
     run.host.send({ type: 'cancel', id });
     run.timers.push(
       setTimeout(() => {
-        run.host.kill();
+        this.discard(run.host);
         this.settle(id, { type: 'cancelled', started: true }, run);
       }, this.cancelGraceMs),
     );
+  }
+
+  /** Kills a process on purpose (worn out, surplus, or not answering in time): it gets no more work, and a fresh one replaces it if needed. */
+  private discard(host: SandboxProcess): void {
+    this.retiring.add(host);
+    this.ready.delete(host);
+    host.kill();
   }
 
   /** Ends run `id` once, whatever reports first (its reply, its process's death, a timer). */
@@ -307,7 +314,8 @@ export class SandboxProcessPool {
     host.runs += 1;
     // A run cancelled in time answers CANCELLED itself: the reply is the outcome.
     this.settle(reply.id, { type: 'reply', reply }, run);
-    if (host.runs >= this.maxRuns) this.retire(host);
+    // A worn-out process is replaced; it is idle now (it just answered), so killing it loses nothing.
+    if (host.runs >= this.maxRuns) this.discard(host);
     this.dispatch();
   }
 
@@ -396,12 +404,6 @@ export class SandboxProcessPool {
     this.spawn();
   }
 
-  /** A worn-out process is replaced; it is killed when idle (it is idle now: it just answered). */
-  private retire(host: SandboxProcess): void {
-    this.retiring.add(host);
-    this.ready.delete(host);
-    host.kill();
-  }
 
   /** Processes beyond `size` stop after `idleTimeoutMs` without work. */
   private retireIdle(): void {
@@ -410,7 +412,7 @@ export class SandboxProcessPool {
     for (const host of this.ready) {
       if (surplus <= 0) return;
       if (host.current === undefined && now - host.idleSince >= this.idleTimeoutMs) {
-        this.retire(host);
+        this.discard(host);
         surplus -= 1;
       }
     }
