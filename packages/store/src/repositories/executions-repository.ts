@@ -3,7 +3,7 @@ import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { ExecutionRow } from '../rows.js';
 import { workflowExecutions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
-import { InvalidCursorError, decodeCursor, encodeCursor } from './keyset-cursor.js';
+import { InvalidCursorError, decodeCursor, encodeCursor, uuidKey } from './keyset-cursor.js';
 
 export async function findExecution(db: DbExecutor, id: string): Promise<ExecutionRow | undefined> {
   const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, id));
@@ -33,7 +33,7 @@ export async function listExecutions(db: DbExecutor, options: ListExecutionsOpti
     conditions.push(options.statuses.length === 1 ? eq(workflowExecutions.status, options.statuses[0]!) : inArray(workflowExecutions.status, [...options.statuses]));
   }
   if (options.cursor !== undefined) {
-    const position = decodeCursor(options.cursor, 1);
+    const position = decodeCursor(options.cursor, [uuidKey]);
     if (!position) throw new InvalidCursorError();
     conditions.push(sql`(${workflowExecutions.createdAt}, ${workflowExecutions.id}) < (${position.createdAt}, ${position.keys[0]}::uuid)`);
   }
