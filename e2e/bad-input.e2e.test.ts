@@ -88,7 +88,7 @@ describe('bad input gets a clear error and changes nothing', () => {
       { path: '$.body.extra', message: 'unknown field "extra"' },
     ]);
     expect(await rejection(cluster.client.listExecutions({ status: 'bogus' as 'failed' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.status[0]' }] });
-    expect(await rejection(cluster.client.listExecutions({ cursor: 'garbage' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.cursor' }] });
+    expect(await rejection(cluster.client.listExecutions({ cursor: 'garbage' }))).toMatchObject({ status: 400, code: 'INVALID_CURSOR', problems: [{ path: '$.query.cursor' }] });
     expect(await countRows(cluster.databaseUrl, 'workflow_executions')).toBe(0);
   });
 

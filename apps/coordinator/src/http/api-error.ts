@@ -7,9 +7,13 @@ import type { Problem } from '@agentic-flow/spec';
 export const API_ERROR_CODES = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  INVALID_TEXT: 400,
+  NESTING_TOO_DEEP: 400,
+  INVALID_CURSOR: 400,
   NOT_FOUND: 404,
   WORKFLOW_NOT_FOUND: 404,
   EXECUTION_NOT_FOUND: 404,
+  STEP_RUN_NOT_FOUND: 404,
   SNAPSHOT_NOT_FOUND: 404,
   ERROR_NOT_FOUND: 404,
   STRATEGY_NOT_FOUND: 404,
@@ -41,4 +45,9 @@ export class ApiError extends Error {
 export function validationFailed(problems: Problem[], what = 'request'): ApiError {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   return new ApiError('VALIDATION_FAILED', `invalid ${what}: ${count}`, problems);
+}
+
+/** The answer's body: `{ error: { code, message, problems? } }`. */
+export function errorBody(error: ApiError): { error: { code: ApiErrorCode; message: string; problems?: Problem[] } } {
+  return { error: error.problems ? { code: error.code, message: error.message, problems: error.problems } : { code: error.code, message: error.message } };
 }

@@ -1,8 +1,11 @@
 import { InvalidCursorError } from '@agentic-flow/store';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError } from './api-error.js';
+import { ApiError, errorBody } from './api-error.js';
+import { textError } from './text-problems.js';
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
+/** PostgreSQL refusing text: 22P05 "unsupported Unicode escape sequence" (jsonb), 22021 "invalid byte sequence" (text). */
+const INVALID_TEXT_CODES = new Set(['22P05', '22021']);
 
 /**
  * Every error answer has the same shape: `{ error: { code, message, problems? } }`. A client's
@@ -16,8 +19,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     const api = toApiError(error);
     if (api) {
-      const body = api.problems ? { code: api.code, message: api.message, problems: api.problems } : { code: api.code, message: api.message };
-      return reply.code(api.statusCode).send({ error: body });
+      if (api.code === 'INVALID_TEXT' && !(error instanceof ApiError)) request.log.warn({ err: error }, 'PostgreSQL refused text the input gate let through');
+      return reply.code(api.statusCode).send(errorBody(api));
     }
     request.log.error({ err: error }, 'request failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error; see the coordinator log' } });
@@ -26,7 +29,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
 
 function toApiError(error: Error): ApiError | null {
   if (error instanceof ApiError) return error;
-  if (error instanceof InvalidCursorError) return new ApiError('VALIDATION_FAILED', error.message, [{ path: '$.query.cursor', message: error.message }]);
+  if (error instanceof InvalidCursorError) return new ApiError('INVALID_CURSOR', error.message, [{ path: '$.query.cursor', message: error.message }]);
   const code = (error as FastifyError).code ?? '';
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -38,7 +41,11 @@ function toApiError(error: Error): ApiError | null {
       return new ApiError('INVALID_JSON', error.message);
   }
   if (error instanceof SyntaxError || (error as FastifyError).statusCode === 400) return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
-  if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CODES.has((error.cause as { code?: string } | undefined)?.code ?? '')) {
+  const causeCode = (error.cause as { code?: string } | undefined)?.code ?? '';
+  // The input gate refuses such text before any SQL; should some path still pass it on, the
+  // client's text is at fault, not the server.
+  if (INVALID_TEXT_CODES.has(code) || INVALID_TEXT_CODES.has(causeCode)) return textError('INVALID_TEXT', '$', 'contains text PostgreSQL cannot store (a NUL character or a lone surrogate)');
+  if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CODES.has(causeCode)) {
     return new ApiError('SERVICE_UNAVAILABLE', 'the database or Redis is unreachable; try again shortly');
   }
   return null;
