@@ -58,7 +58,7 @@ export { findYamlNestingExcess } from './yaml-nesting.js';
 export type { YamlNestingExcess } from './yaml-nesting.js';
 export type { DefinitionFormat, ParseTextResult } from './parse-text.js';
 export { workflowDefinitionJsonSchema } from './json-schema.js';
-export { EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
+export { EXECUTION_INCLUDES, EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
 export type {
   AgentRunView,
   ExecutionUsage,
@@ -67,6 +67,8 @@ export type {
   CreateWorkflowResult,
   ExecuteWorkflowResult,
   ExecutionError,
+  ExecutionInclude,
+  ExecutionOverview,
   ExecutionStatus,
   ExecutionSummary,
   ExecutionView,
@@ -76,6 +78,7 @@ export type {
   Page,
   SnapshotView,
   StepRunStatus,
+  StepRunSummary,
   StepRunView,
   WorkflowSummary,
 } from './api.js';

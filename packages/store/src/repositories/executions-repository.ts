@@ -1,4 +1,5 @@
-import type { ExecutionStatus } from '@agentic-flow/spec';
+import type { UsageTotals } from '@agentic-flow/engine';
+import type { ExecutionStatus, StepError } from '@agentic-flow/spec';
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { ExecutionRow } from '../rows.js';
 import { workflowExecutions } from '../schema/index.js';
@@ -10,10 +11,71 @@ export async function findExecution(db: DbExecutor, id: string): Promise<Executi
   return row;
 }
 
+/** Whether the execution exists, reading nothing of it (its state can be large). */
+export async function executionExists(db: DbExecutor, id: string): Promise<boolean> {
+  const rows = await db.select({ id: workflowExecutions.id }).from(workflowExecutions).where(eq(workflowExecutions.id, id));
+  return rows.length > 0;
+}
+
 export type ExecutionSummaryRow = Pick<
   ExecutionRow,
   'id' | 'workflowId' | 'workflowVersion' | 'status' | 'error' | 'createdAt' | 'startedAt' | 'finishedAt'
 >;
+
+const summaryColumns = {
+  id: workflowExecutions.id,
+  workflowId: workflowExecutions.workflowId,
+  workflowVersion: workflowExecutions.workflowVersion,
+  status: workflowExecutions.status,
+  error: workflowExecutions.error,
+  createdAt: workflowExecutions.createdAt,
+  startedAt: workflowExecutions.startedAt,
+  finishedAt: workflowExecutions.finishedAt,
+};
+
+/** A step instance that failed under an `escalate` strategy and waits for a decision. */
+export interface EscalationRow {
+  stepId: string;
+  instanceKey: string;
+  attempt: number;
+  error: StepError | null;
+}
+
+/** An execution without its outputs: what a poll needs, read without the engine state's bulk. */
+export interface ExecutionOverviewRow extends ExecutionSummaryRow {
+  /** The variables given at execution time (the `variables` column). */
+  input: Record<string, unknown>;
+  /** The current variables (the state's). */
+  variables: Record<string, unknown>;
+  usage: UsageTotals | null;
+  tokenBudget: number | null;
+  escalations: EscalationRow[];
+}
+
+/**
+ * The execution as {@link findExecution} has it, minus everything that holds outputs: PostgreSQL
+ * picks the variables, usage, budget and escalations out of the `state` column (whose nodes carry
+ * every step's output), so only those cross the wire and get parsed, however large the outputs.
+ */
+export async function findExecutionOverview(db: DbExecutor, id: string): Promise<ExecutionOverviewRow | undefined> {
+  const state = workflowExecutions.state;
+  const [row] = await db
+    .select({
+      ...summaryColumns,
+      input: workflowExecutions.variables,
+      variables: sql<Record<string, unknown>>`${state} -> 'variables'`,
+      usage: sql<UsageTotals | null>`${state} -> 'usage'`,
+      tokenBudget: sql<number | null>`${state} -> 'tokenBudget'`,
+      // In the nodes' order, as the full view lists them.
+      escalations: sql<EscalationRow[]>`coalesce((
+        select jsonb_agg(jsonb_build_object('stepId', n.value -> 'stepId', 'instanceKey', n.key, 'attempt', n.value -> 'attempt', 'error', coalesce(n.value -> 'error', 'null'::jsonb)) order by n.ordinality)
+          from jsonb_each(${state} -> 'nodes') with ordinality as n
+         where n.value ->> 'status' = 'escalated'), '[]'::jsonb)`,
+    })
+    .from(workflowExecutions)
+    .where(eq(workflowExecutions.id, id));
+  return row;
+}
 
 export interface ListExecutionsOptions {
   workflowId?: string;
@@ -38,16 +100,7 @@ export async function listExecutions(db: DbExecutor, options: ListExecutionsOpti
     conditions.push(sql`(${workflowExecutions.createdAt}, ${workflowExecutions.id}) < (${position.createdAt}, ${position.keys[0]}::uuid)`);
   }
   const rows = await db
-    .select({
-      id: workflowExecutions.id,
-      workflowId: workflowExecutions.workflowId,
-      workflowVersion: workflowExecutions.workflowVersion,
-      status: workflowExecutions.status,
-      error: workflowExecutions.error,
-      createdAt: workflowExecutions.createdAt,
-      startedAt: workflowExecutions.startedAt,
-      finishedAt: workflowExecutions.finishedAt,
-    })
+    .select(summaryColumns)
     .from(workflowExecutions)
     .where(conditions.length > 0 ? and(...conditions) : undefined)
     .orderBy(desc(workflowExecutions.createdAt), desc(workflowExecutions.id))
