@@ -87,7 +87,12 @@ export class WorkflowRegistry {
   }
 }
 
-const EXPRESSION_FIELDS: Readonly<Record<string, readonly string[]>> = { condition: ['condition'], loop: ['condition', 'breakCondition'] };
+// A Map, not an object literal: the type comes from the raw input, and a step of type
+// "__proto__" or "constructor" must find nothing here, not Object.prototype (found by api-fuzz).
+const EXPRESSION_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['condition', ['condition']],
+  ['loop', ['condition', 'breakCondition']],
+]);
 
 /** Every condition and loop expression of a (raw) definition, compiled — not run — in the sandbox. */
 function expressionProblems(input: unknown, check: (expression: string) => { message: string } | null): Problem[] {
@@ -96,7 +101,7 @@ function expressionProblems(input: unknown, check: (expression: string) => { mes
   const problems: Problem[] = [];
   steps.forEach((step: unknown, index) => {
     const { type, config } = (step ?? {}) as { type?: unknown; config?: Record<string, unknown> };
-    for (const field of EXPRESSION_FIELDS[String(type)] ?? []) {
+    for (const field of EXPRESSION_FIELDS.get(String(type)) ?? []) {
       const expression = config?.[field];
       if (typeof expression !== 'string' || expression === '') continue;
       const error = check(expression);
