@@ -1,4 +1,4 @@
-import { YAMLParseError, parseDocument, visit, type Document } from 'yaml';
+import { YAMLParseError, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { MAX_JSON_DEPTH } from './json-limits.js';
 import type { Problem } from './problem.js';
 import { findYamlNestingExcess } from './yaml-nesting.js';
@@ -26,9 +26,13 @@ export function parseDefinitionText(text: string, format?: DefinitionFormat): Pa
   }
   try {
     // YAML 1.2 is a superset of JSON: one parser gives both formats line/column errors and duplicate-key checks.
-    // logLevel 'error': warnings about a client's text (collection keys made strings) are not the server's to print.
-    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true, logLevel: 'error' });
+    // uniqueKeys off: the library compares each key with every earlier one of its map, quadratic
+    // (a 700 KB object took a minute); duplicateKey does it with a set. logLevel 'error': warnings
+    // about a client's text (collection keys made strings) are not the server's to print.
+    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: false, strict: true, logLevel: 'error' });
     if (document.errors.length > 0) throw document.errors[0];
+    const duplicate = duplicateKey(document);
+    if (duplicate !== undefined) return syntaxProblem(`invalid ${chosen.toUpperCase()} at ${lineAndColumn(text, duplicate.offset)}: Map keys must be unique (${JSON.stringify(duplicate.key)} again)`);
     const cycle = text.includes('*') ? cyclicAlias(document) : undefined;
     if (cycle !== undefined) return syntaxProblem(`invalid YAML: alias *${cycle} refers to a node that contains it`);
     const value: unknown = document.toJS({ maxAliasCount: 100 });
@@ -65,4 +69,35 @@ function cyclicAlias(document: Document): string | undefined {
     },
   });
   return found;
+}
+
+/** The first key that repeats within its map, and where; linear in the number of keys. */
+function duplicateKey(document: Document): { key: unknown; offset: number } | undefined {
+  let found: { key: unknown; offset: number } | undefined;
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        // Scalars compare by value, as the library's own check does; other keys (collections) by identity.
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) {
+          found = { key, offset: isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0 };
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line += 1;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`;
 }

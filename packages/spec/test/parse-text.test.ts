@@ -46,6 +46,20 @@ describe('parseDefinitionText', () => {
     const result = parseDefinitionText('{"id": "a", "id": "b"}');
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems[0]!.message).toContain('Map keys must be unique');
+    expect(parseDefinitionText('id: x\nsteps:\n  - a: 1\n    a: 2\n')).toEqual({
+      ok: false,
+      reason: 'syntax',
+      problems: [{ path: '$', message: 'invalid YAML at line 4, column 5: Map keys must be unique ("a" again)' }],
+    });
+    // Different scalars are different keys, even when they print alike.
+    expect(parseDefinitionText('1: a\n"1": b\n').ok).toBe(true);
+  });
+
+  it('checks duplicate keys in linear time (the library\'s own check is quadratic)', () => {
+    const many = JSON.stringify(Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [String(i), 'x'])));
+    const started = performance.now();
+    expect(parseDefinitionText(many).ok).toBe(true);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses nesting past MAX_JSON_DEPTH before the parser can overflow its stack', () => {

@@ -16,6 +16,12 @@ declare module 'fastify' {
 
 export const JSON_TYPE = 'application/json';
 export const YAML_TYPES = ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml'];
+/**
+ * YAML bodies are parsed by the `yaml` library at 2–3 s of CPU per MB, on the event loop: a
+ * smaller cap than JSON's keeps one request from stalling the coordinator for long. Definitions
+ * written by hand are a few KB; larger ones can be sent as JSON.
+ */
+export const YAML_BODY_LIMIT = 512 * 1024;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 /**
@@ -25,7 +31,7 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
  * surrogates and nesting past 200 levels, so no route, zod schema, hash or SQL parameter ever
  * sees them. Everything here happens before a handler runs, so a refused body writes nothing.
  */
-export function registerBodyGate(app: FastifyInstance): void {
+export function registerBodyGate(app: FastifyInstance, options: { bodyLimit: number }): void {
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
 
@@ -44,7 +50,7 @@ export function registerBodyGate(app: FastifyInstance): void {
     });
   });
 
-  app.addContentTypeParser(YAML_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'buffer', bodyLimit: Math.min(YAML_BODY_LIMIT, options.bodyLimit) }, (request, body, done) => {
     try {
       const parsed = parseDefinitionText(bodyText(request, body as Buffer));
       if (!parsed.ok) {

@@ -1,6 +1,7 @@
 import { InvalidCursorError } from '@agentic-flow/store';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError, errorBody } from './api-error.js';
+import { YAML_BODY_LIMIT } from './body-gate.js';
 import { textError } from './text-problems.js';
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
@@ -11,13 +12,14 @@ const INVALID_TEXT_CODES = new Set(['22P05', '22021']);
  * Every error answer has the same shape: `{ error: { code, message, problems? } }`. A client's
  * mistake is a 4xx naming what and where; only our own faults are 500s (and are logged).
  */
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(app: FastifyInstance, limits: { bodyLimit: number }): void {
+  const tooLarge = `the body is too large: at most ${limits.bodyLimit} bytes of JSON, ${Math.min(YAML_BODY_LIMIT, limits.bodyLimit)} of YAML`;
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
-    const api = toApiError(error);
+    const api = toApiError(error, tooLarge);
     if (api) {
       if (api.code === 'INVALID_TEXT' && !(error instanceof ApiError)) request.log.warn({ err: error }, 'PostgreSQL refused text the input gate let through');
       return reply.code(api.statusCode).send(errorBody(api));
@@ -27,7 +29,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 }
 
-function toApiError(error: Error): ApiError | null {
+function toApiError(error: Error, tooLarge: string): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof InvalidCursorError) return new ApiError('INVALID_CURSOR', error.message, [{ path: '$.query.cursor', message: error.message }]);
   const code = (error as FastifyError).code ?? '';
@@ -35,7 +37,7 @@ function toApiError(error: Error): ApiError | null {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', `${error.message}; send application/json or application/yaml`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', error.message);
+      return new ApiError('PAYLOAD_TOO_LARGE', tooLarge);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('INVALID_JSON', error.message);
