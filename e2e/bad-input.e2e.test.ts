@@ -55,6 +55,14 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(await countRows(cluster.databaseUrl, 'workflow_definitions')).toBe(0);
   });
 
+  it('rejects a step type named like a property of every object (found by api-fuzz)', async () => {
+    for (const type of ['__proto__', 'constructor', 'toString']) {
+      const error = await rejection(cluster.client.createWorkflow({ id: 'proto', name: 'P', version: '1', steps: [{ id: 's', type: type as 'script', config: { script: 'return 1' } }] }));
+      expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', problems: [{ path: '$.steps[0].type', message: expect.stringContaining('unknown step type') }] });
+    }
+    expect(await countRows(cluster.databaseUrl, 'workflow_definitions')).toBe(0);
+  });
+
   it('rejects broken YAML and JSON with where it broke', async () => {
     const yaml = await rejection(cluster.client.createWorkflow('id: x\nsteps: [\n'));
     expect(yaml).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', problems: [{ path: '$', message: expect.stringMatching(/invalid YAML at line 3/) }] });
@@ -88,7 +96,7 @@ describe('bad input gets a clear error and changes nothing', () => {
       { path: '$.body.extra', message: 'unknown field "extra"' },
     ]);
     expect(await rejection(cluster.client.listExecutions({ status: 'bogus' as 'failed' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.status[0]' }] });
-    expect(await rejection(cluster.client.listExecutions({ cursor: 'garbage' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.cursor' }] });
+    expect(await rejection(cluster.client.listExecutions({ cursor: 'garbage' }))).toMatchObject({ status: 400, code: 'INVALID_CURSOR', problems: [{ path: '$.query.cursor' }] });
     expect(await countRows(cluster.databaseUrl, 'workflow_executions')).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepRunView } from '@agentic-flow/sdk';
+import type { StepRunSummary } from '@agentic-flow/sdk';
 import { demoModel, startFakeLlm, type FakeLlm } from '@agentic-flow/testing';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
@@ -27,7 +27,7 @@ describe('Quick Start on a real cluster (coordinator + http, script and agent-ta
 
     const executionId = await cluster.client.executeWorkflow('my-workflow', { apiUrl: api.url });
     const finished: string[] = [];
-    const execution = await cluster.client.waitForCompletion(executionId, { timeoutMs: 60_000, onStep: (step: StepRunView) => finished.push(step.stepId) });
+    const execution = await cluster.client.waitForCompletion(executionId, { timeoutMs: 60_000, onStep: (step: StepRunSummary) => finished.push(step.stepId) });
 
     expect(execution.status).toBe('completed');
     expect(finished).toEqual(['fetch-data', 'process-data', 'save-results']);

@@ -57,7 +57,7 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
       console.log(color.bold(`▶ ${scenario.name}`) + color.dim(`  ${id}@${version}  (examples/${scenario.file})`));
       const started = Date.now();
       const executionId = await client.executeWorkflow(id, { apiUrl: api.url }, { version });
-      const execution = await client.waitForCompletion(executionId, { timeoutMs: 120_000, onStep: printStep });
+      const execution = await client.waitForCompletion(executionId, { timeoutMs: 120_000, stepOutputs: true, onStep: printStep });
       const duration = Date.now() - started;
       const ok = execution.status === 'completed';
       if (!ok) failures += 1;

@@ -2,6 +2,7 @@ import type {
   TranscriptView,
   CreateWorkflowResult,
   ExecuteWorkflowResult,
+  ExecutionOverview,
   ExecutionSummary,
   ExecutionView,
   LifecycleResult,
@@ -9,6 +10,7 @@ import type {
   LogEntryView,
   Page,
   SnapshotView,
+  StepRunSummary,
   StepRunView,
   WorkflowDefinition,
   WorkflowDefinitionInput,
@@ -29,14 +31,30 @@ export interface AgenticFlowClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-export interface WaitOptions {
+export interface WaitOptions<WithOutputs extends boolean = false> {
   /** Give up (with `WaitTimeoutError`) after this long; default 5 minutes. */
   timeoutMs?: number;
   /** First poll interval; it grows to 1 s while nothing changes. Default 50 ms. */
   pollIntervalMs?: number;
-  /** Called once for each step run as it settles (succeeds, fails, is skipped or cancelled). */
-  onStep?: (step: StepRunView) => void;
+  /**
+   * Called once for each step run as it settles (succeeds, fails, is skipped or cancelled), in the
+   * order they finished. It gets the run without its output unless `stepOutputs` is true.
+   */
+  onStep?: (step: WithOutputs extends true ? StepRunView : StepRunSummary) => void;
+  /**
+   * Give `onStep` each run with its output: one `getStepRun` per settled run. Off by default, so
+   * waiting costs polls of the execution's small overview only, however much the steps return.
+   */
+  stepOutputs?: WithOutputs;
   signal?: AbortSignal;
+}
+
+export interface GetExecutionOptions {
+  /**
+   * With each run's output and the `results` map (default). `false` reads the overview that
+   * polling uses: status, variables, usage, escalations and runs without outputs.
+   */
+  outputs?: boolean;
 }
 
 const SETTLED = new Set(['completed', 'failed', 'cancelled']);
@@ -97,8 +115,24 @@ export class AgenticFlowClient {
     return result.executionId;
   }
 
-  getExecution(executionId: string): Promise<ExecutionView> {
-    return this.request('GET', `/v1/executions/${enc(executionId)}`);
+  /**
+   * The execution with every step run; with outputs (`results`, each run's `output`) unless
+   * `{ outputs: false }`, which reads the small overview.
+   *
+   * @example
+   * const { status } = await client.getExecution(id, { outputs: false });
+   */
+  getExecution(executionId: string, options?: { outputs?: true }): Promise<ExecutionView>;
+  getExecution(executionId: string, options: { outputs: false }): Promise<ExecutionOverview>;
+  getExecution(executionId: string, options?: GetExecutionOptions): Promise<ExecutionView | ExecutionOverview>;
+  getExecution(executionId: string, options: GetExecutionOptions = {}): Promise<ExecutionView | ExecutionOverview> {
+    const include = options.outputs === false ? '' : '?include=outputs';
+    return this.request('GET', `/v1/executions/${enc(executionId)}${include}`);
+  }
+
+  /** One step run of the execution, with its output. 404 `STEP_RUN_NOT_FOUND` for a run of another execution. */
+  getStepRun(executionId: string, stepRunId: string): Promise<StepRunView> {
+    return this.request('GET', `/v1/executions/${enc(executionId)}/steps/${enc(stepRunId)}`);
   }
 
   /** Stops starting new steps; steps already running finish and are recorded. 409 unless running. */
@@ -154,25 +188,29 @@ export class AgenticFlowClient {
     return this.request('GET', `/v1/executions${query({ workflowId: filter.workflowId, status, limit: filter.limit, cursor: filter.cursor })}`);
   }
 
-  /** Resolves with the execution once it is completed, failed or cancelled. */
-  async waitForCompletion(executionId: string, options: WaitOptions = {}): Promise<ExecutionView> {
+  /**
+   * Resolves with the execution, outputs included, once it is completed, failed or cancelled. It
+   * polls the overview (no outputs), then reads the execution with outputs once.
+   */
+  async waitForCompletion<WithOutputs extends boolean = false>(executionId: string, options: WaitOptions<WithOutputs> = {}): Promise<ExecutionView> {
     const timeoutMs = options.timeoutMs ?? 300_000;
     const deadline = Date.now() + timeoutMs;
     const reported = new Set<string>();
     let interval = options.pollIntervalMs ?? 50;
     for (;;) {
       options.signal?.throwIfAborted();
-      const execution = await this.getExecution(executionId);
+      const execution = await this.getExecution(executionId, { outputs: false });
       // Newly settled steps are reported in the order they finished.
       const settled = execution.steps
         .filter((step) => SETTLED_STEP.has(step.status) && !reported.has(step.id))
         .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
-      for (const step of settled) {
+      const toReport: StepRunSummary[] = options.stepOutputs ? await Promise.all(settled.map((step) => this.getStepRun(executionId, step.id))) : settled;
+      for (const step of toReport) {
         reported.add(step.id);
-        options.onStep?.(step);
+        (options.onStep as ((step: StepRunSummary) => void) | undefined)?.(step);
       }
       const changed = settled.length > 0;
-      if (SETTLED.has(execution.status)) return execution;
+      if (SETTLED.has(execution.status)) return this.getExecution(executionId);
       if (Date.now() >= deadline) throw new WaitTimeoutError(executionId, execution.status, timeoutMs);
       interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
       await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), options.signal);

@@ -1,5 +1,5 @@
 export { AgenticFlowClient } from './client.js';
-export type { AgenticFlowClientOptions, WaitOptions } from './client.js';
+export type { AgenticFlowClientOptions, GetExecutionOptions, WaitOptions } from './client.js';
 export { AgenticFlowError, WaitTimeoutError } from './errors.js';
 export { WorkflowErrorHandler } from './error-handler.js';
 export type { RecoveryStrategyInput } from './error-handler.js';
@@ -25,6 +25,8 @@ export type {
   RegisteredStrategy,
   CreateWorkflowResult,
   ExecutionStatus,
+  ExecutionInclude,
+  ExecutionOverview,
   ExecutionSummary,
   ExecutionView,
   LifecycleResult,
@@ -33,6 +35,7 @@ export type {
   Page,
   SnapshotView,
   Problem,
+  StepRunSummary,
   StepRunView,
   WorkflowDefinition,
   WorkflowDefinitionInput,

@@ -18,7 +18,8 @@ export interface ExecutionError {
   stepId?: string;
 }
 
-export interface StepRunView {
+/** A step run as a poll sees it: everything but its output (`GET /v1/executions/:id`). */
+export interface StepRunSummary {
   id: string;
   stepId: string;
   /** The step's key within its loop iteration, e.g. `fetch` or `batches#2/process`. */
@@ -26,7 +27,6 @@ export interface StepRunView {
   stepType: string;
   attempt: number;
   status: StepRunStatus;
-  output: unknown;
   error: StepError | null;
   queuedAt: string | null;
   startedAt: string | null;
@@ -35,6 +35,12 @@ export interface StepRunView {
   workerId: string | null;
   /** Agent steps: the provider and model that answered, and the tokens the run used. */
   agent: AgentRunView | null;
+}
+
+/** A step run with its output (`?include=outputs`, `GET /v1/executions/:id/steps/:stepRunId`). */
+export interface StepRunView extends StepRunSummary {
+  /** What the step returned; null while it has not succeeded (and when it returned null). */
+  output: unknown;
 }
 
 export interface AgentRunView {
@@ -78,15 +84,21 @@ export interface ExecutionSummary {
   finishedAt: string | null;
 }
 
-export interface ExecutionView extends ExecutionSummary {
+/** Parts `GET /v1/executions/:id?include=…` can add to the overview. */
+export const EXECUTION_INCLUDES = ['outputs'] as const;
+export type ExecutionInclude = (typeof EXECUTION_INCLUDES)[number];
+
+/**
+ * An execution without outputs: what `GET /v1/executions/:id` answers by default, so polling stays
+ * small however much the steps returned. `?include=outputs` gives the {@link ExecutionView}.
+ */
+export interface ExecutionOverview extends ExecutionSummary {
   /** The variables given to `executeWorkflow`. */
   input: Record<string, unknown>;
   /** Current variables: the definition's defaults, the input, then every step's updates. */
   variables: Record<string, unknown>;
-  /** Output of each step that succeeded, by step id (latest loop iteration). */
-  results: Record<string, unknown>;
-  /** Every step run, in the order they were queued. */
-  steps: StepRunView[];
+  /** Every step run, in the order they were queued, without outputs. */
+  steps: StepRunSummary[];
   /**
    * Steps that failed under an `escalate` strategy and wait for `resolveError` (the execution stays
    * `running` meanwhile); the open errors are listed by `listErrors({ executionId, status: 'open' })`.
@@ -94,6 +106,14 @@ export interface ExecutionView extends ExecutionSummary {
   escalations: { stepId: string; instanceKey: string; attempt: number; error: StepError | null }[];
   /** Tokens its agent steps used (failed runs and subtasks included). */
   usage: ExecutionUsage;
+}
+
+/** An execution with its outputs (`?include=outputs`). */
+export interface ExecutionView extends ExecutionOverview {
+  /** Output of each step that succeeded, by step id (latest loop iteration). */
+  results: Record<string, unknown>;
+  /** Every step run, in the order they were queued, with its output. */
+  steps: StepRunView[];
 }
 
 /** What pause, resume, cancel and restore answer: the execution's status afterwards. */

@@ -54,9 +54,13 @@ export type { GraphStepView } from './graph-view.js';
 export { validateDefinition } from './validate.js';
 export type { ValidationResult } from './validate.js';
 export { parseDefinitionText } from './parse-text.js';
+export { MAX_JSON_DEPTH, findJsonProblem } from './json-limits.js';
+export type { JsonLimits, JsonProblem, JsonProblemKind } from './json-limits.js';
+export { findYamlNestingExcess } from './yaml-nesting.js';
+export type { YamlNestingExcess } from './yaml-nesting.js';
 export type { DefinitionFormat, ParseTextResult } from './parse-text.js';
 export { workflowDefinitionJsonSchema } from './json-schema.js';
-export { EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
+export { EXECUTION_INCLUDES, EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
 export type {
   AgentRunView,
   ExecutionUsage,
@@ -65,6 +69,8 @@ export type {
   CreateWorkflowResult,
   ExecuteWorkflowResult,
   ExecutionError,
+  ExecutionInclude,
+  ExecutionOverview,
   ExecutionStatus,
   ExecutionSummary,
   ExecutionView,
@@ -74,6 +80,7 @@ export type {
   Page,
   SnapshotView,
   StepRunStatus,
+  StepRunSummary,
   StepRunView,
   WorkflowSummary,
 } from './api.js';

@@ -13,6 +13,7 @@ export type {
   ExecutionRow,
   NewExecutionRow,
   StepRunRow,
+  StepRunSummaryRow,
   NewStepRunRow,
   SnapshotRow,
   NewSnapshotRow,
@@ -26,12 +27,13 @@ export type { MigrateOptions } from './migrate.js';
 export { StoreError, STORE_ERROR_CODES } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
 export type { DbExecutor, Transaction } from './repositories/db-executor.js';
-export { InvalidCursorError, encodeCursor, decodeCursor } from './repositories/keyset-cursor.js';
+export { InvalidCursorError, encodeCursor, decodeCursor, uuidKey } from './repositories/keyset-cursor.js';
+export type { CursorKey, KeysetPosition } from './repositories/keyset-cursor.js';
 export { insertDefinition, findDefinition, listDefinitions } from './repositories/definitions-repository.js';
 export type { NewDefinition, InsertDefinitionOutcome, DefinitionPage } from './repositories/definitions-repository.js';
-export { findExecution, listExecutions } from './repositories/executions-repository.js';
-export type { ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
-export { listStepRuns, listTranscripts } from './repositories/step-runs-repository.js';
+export { executionExists, findExecution, findExecutionOverview, listExecutions } from './repositories/executions-repository.js';
+export type { EscalationRow, ExecutionOverviewRow, ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
+export { findStepRun, listStepRuns, listStepRunSummaries, listTranscripts } from './repositories/step-runs-repository.js';
 export type { TranscriptRow } from './repositories/step-runs-repository.js';
 export { listLogs } from './repositories/logs-repository.js';
 export { runTransition, runOptimisticTransition, runWrites } from './transition-batch.js';

@@ -5,11 +5,15 @@ import {
   InvalidCursorError,
   createDatabase,
   findDefinition,
+  executionExists,
   findExecution,
+  findExecutionOverview,
+  findStepRun,
   insertDefinition,
   listDefinitions,
   listExecutions,
   listLogs,
+  listStepRunSummaries,
   listStepRuns,
   migrateDatabase,
   runOptimisticTransition,
@@ -229,5 +233,43 @@ describe('step runs', () => {
       ['succeeded', null, null, 'w1'],
       ['failed', null, { code: 'TIMEOUT', message: 't' }, 'w1'],
     ]);
+  });
+
+  it('reads an overview and run summaries without selecting outputs, and one run with its output', async () => {
+    const state = {
+      v: 1,
+      variables: { now: 2 },
+      usage: { inputTokens: 3, outputTokens: 4, costUsd: 0.5 },
+      tokenBudget: 100,
+      nodes: {
+        big: { stepId: 'big', status: 'succeeded', attempt: 1, output: 'x'.repeat(1000) },
+        'loop#1/wait': { stepId: 'wait', status: 'escalated', attempt: 2, error: { code: 'TIMEOUT', message: 't' } },
+        held: { stepId: 'held', status: 'escalated', attempt: 1 },
+      },
+    };
+    const e = execution({ state, variables: { given: 1 } });
+    const runs = [run(e, 'big', { input: { script: 'y' }, output: 'x'.repeat(1000), status: 'succeeded' }), run(e, 'wait', { queuedAt: new Date(2) })];
+    await insert([e], runs);
+    const overview = await findExecutionOverview(handle.db, e.id);
+    expect(overview).toEqual({
+      id: e.id, workflowId: 'wf', workflowVersion: '1', status: 'running', error: null, createdAt: e.createdAt, startedAt: e.startedAt, finishedAt: null,
+      input: { given: 1 },
+      variables: { now: 2 },
+      usage: { inputTokens: 3, outputTokens: 4, costUsd: 0.5 },
+      tokenBudget: 100,
+      escalations: [
+        { stepId: 'held', instanceKey: 'held', attempt: 1, error: null },
+        { stepId: 'wait', instanceKey: 'loop#1/wait', attempt: 2, error: { code: 'TIMEOUT', message: 't' } },
+      ],
+    });
+    const summaries = await listStepRunSummaries(handle.db, e.id);
+    expect(summaries.map((r) => r.id)).toEqual(runs.map((r) => r.id));
+    // Not selected at all: the rows have no such keys.
+    expect(summaries.some((row) => 'input' in row || 'output' in row || 'transcript' in row)).toBe(false);
+    expect(await findStepRun(handle.db, e.id, runs[0]!.id)).toMatchObject({ id: runs[0]!.id, output: 'x'.repeat(1000) });
+    expect(await findStepRun(handle.db, randomUUID(), runs[0]!.id)).toBeUndefined();
+    expect(await executionExists(handle.db, e.id)).toBe(true);
+    expect(await executionExists(handle.db, randomUUID())).toBe(false);
+    expect(await findExecutionOverview(handle.db, randomUUID())).toBeUndefined();
   });
 });

@@ -7,17 +7,24 @@ import type { Problem } from '@agentic-flow/spec';
 export const API_ERROR_CODES = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  INVALID_TEXT: 400,
+  NESTING_TOO_DEEP: 400,
+  INVALID_CURSOR: 400,
+  INVALID_REQUEST: 400,
   NOT_FOUND: 404,
   WORKFLOW_NOT_FOUND: 404,
   EXECUTION_NOT_FOUND: 404,
+  STEP_RUN_NOT_FOUND: 404,
   SNAPSHOT_NOT_FOUND: 404,
   ERROR_NOT_FOUND: 404,
   STRATEGY_NOT_FOUND: 404,
   DEAD_LETTER_NOT_FOUND: 404,
+  REQUEST_TIMEOUT: 408,
   VERSION_CONFLICT: 409,
   INVALID_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
@@ -41,4 +48,9 @@ export class ApiError extends Error {
 export function validationFailed(problems: Problem[], what = 'request'): ApiError {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   return new ApiError('VALIDATION_FAILED', `invalid ${what}: ${count}`, problems);
+}
+
+/** The answer's body: `{ error: { code, message, problems? } }`. */
+export function errorBody(error: ApiError): { error: { code: ApiErrorCode; message: string; problems?: Problem[] } } {
+  return { error: error.problems ? { code: error.code, message: error.message, problems: error.problems } : { code: error.code, message: error.message } };
 }

@@ -1,6 +1,5 @@
 import { RecoveryStrategySchema } from '@agentic-flow/spec';
 import { z } from 'zod';
-import { StorableJsonSchema } from './storable-json.js';
 
 export const StrategyParamsSchema = z.strictObject({
   target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a step type or a step id (letters, digits, "_", "-", ".")'),
@@ -36,8 +35,8 @@ export const ResolutionBodySchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('skip') }),
   z.strictObject({
     action: z.literal('output'),
-    /** Stands in for the step's output: any JSON value (null included). */
-    output: StorableJsonSchema.refine((value) => value !== undefined, 'is required for action "output"'),
+    /** Stands in for the step's output: any JSON value (null included); the body gate has checked its text. */
+    output: z.unknown().refine((value) => value !== undefined, 'is required for action "output"'),
   }),
   z.strictObject({ action: z.literal('fail'), message: z.string().min(1).max(2000).optional() }),
 ], { error: (issue) => (issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator' ? 'must be one of retry, skip, output, fail' : undefined) });

@@ -1,31 +1,49 @@
-import { findExecution, listExecutions, listLogs, listStepRuns, listTranscripts, type Database } from '@agentic-flow/store';
+import { executionExists, findExecution, findExecutionOverview, findStepRun, listExecutions, listLogs, listStepRunSummaries, listStepRuns, listTranscripts, type Database } from '@agentic-flow/store';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.js';
-import { ExecutionParamsSchema, ListExecutionsQuerySchema, parseRequest } from './request-schemas.js';
-import { executionSummaryView, executionView, logEntryView, transcriptView } from './views.js';
+import { ExecutionParamsSchema, ExecutionReadQuerySchema, ListExecutionsQuerySchema, StepRunParamsSchema, parseRequest } from './request-schemas.js';
+import { executionOverviewView, executionSummaryView, executionView, logEntryView, stepRunView, transcriptView } from './views.js';
 
 const TranscriptQuerySchema = z.strictObject({ stepRunId: z.string().uuid('must be a step run id (a UUID)').optional() });
+// One snapshot for an execution and its runs: a transition committing between the two reads must
+// not show a completed execution whose last step still looks queued.
+const SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
 
 export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Database }): void {
-  /** Status, variables, results and every step run with its output, error and timings. */
+  /**
+   * Status, variables, usage, escalations and every step run with its error and timings. Outputs
+   * (each run's, and `results`) only with `?include=outputs`: a poll stays small however much the
+   * steps returned, and its reads do not even select them.
+   */
   app.get('/v1/executions/:executionId', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    // One snapshot for both reads: a transition committing between them must not show a completed
-    // execution whose last step still looks queued.
-    const [row, steps] = await deps.db.transaction(async (tx) => [await findExecution(tx, executionId), await listStepRuns(tx, executionId)] as const, {
-      isolationLevel: 'repeatable read',
-      accessMode: 'read only',
-    });
-    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
-    return executionView(row, steps);
+    const { include } = parseRequest(ExecutionReadQuerySchema, request.query, 'query');
+    if (include.includes('outputs')) {
+      const [row, steps] = await deps.db.transaction(async (tx) => [await findExecution(tx, executionId), await listStepRuns(tx, executionId)] as const, SNAPSHOT);
+      if (!row) throw executionNotFound(executionId);
+      return executionView(row, steps);
+    }
+    const [row, steps] = await deps.db.transaction(async (tx) => [await findExecutionOverview(tx, executionId), await listStepRunSummaries(tx, executionId)] as const, SNAPSHOT);
+    if (!row) throw executionNotFound(executionId);
+    return executionOverviewView(row, steps);
+  });
+
+  /** One step run with its output. */
+  app.get('/v1/executions/:executionId/steps/:stepRunId', async (request) => {
+    const { executionId, stepRunId } = parseRequest(StepRunParamsSchema, request.params, 'params');
+    const run = await findStepRun(deps.db, executionId, stepRunId);
+    if (run) return stepRunView(run);
+    // Rare: only now tell a missing execution from a run of another one.
+    if (!(await executionExists(deps.db, executionId))) throw executionNotFound(executionId);
+    throw new ApiError('STEP_RUN_NOT_FOUND', `execution ${executionId} has no step run ${stepRunId}`);
   });
 
   /** Log lines of the execution's steps (`console.*` of scripts, executor warnings), oldest first. */
   app.get('/v1/executions/:executionId/logs', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const [row, logs] = await Promise.all([findExecution(deps.db, executionId), listLogs(deps.db, executionId)]);
-    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    const [exists, logs] = await Promise.all([executionExists(deps.db, executionId), listLogs(deps.db, executionId)]);
+    if (!exists) throw executionNotFound(executionId);
     return { items: logs.map(logEntryView) };
   });
 
@@ -33,8 +51,8 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
   app.get('/v1/executions/:executionId/transcripts', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { stepRunId } = parseRequest(TranscriptQuerySchema, request.query, 'query');
-    const [row, transcripts] = await Promise.all([findExecution(deps.db, executionId), listTranscripts(deps.db, executionId, stepRunId)]);
-    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    const [exists, transcripts] = await Promise.all([executionExists(deps.db, executionId), listTranscripts(deps.db, executionId, stepRunId)]);
+    if (!exists) throw executionNotFound(executionId);
     return { items: transcripts.map(transcriptView) };
   });
 
@@ -49,4 +67,8 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
     });
     return { items: page.rows.map(executionSummaryView), nextCursor: page.nextCursor };
   });
+}
+
+function executionNotFound(executionId: string): ApiError {
+  return new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
 }

@@ -1,4 +1,4 @@
-import { EXECUTION_STATUSES, VersionSchema, WorkflowIdSchema, formatPath, type Problem } from '@agentic-flow/spec';
+import { EXECUTION_INCLUDES, EXECUTION_STATUSES, VersionSchema, WorkflowIdSchema, formatPath, type Problem } from '@agentic-flow/spec';
 import { z } from 'zod';
 import { validationFailed } from './api-error.js';
 
@@ -30,6 +30,19 @@ export const ListWorkflowsQuerySchema = z.strictObject({
 export const WorkflowParamsSchema = z.strictObject({ workflowId: WorkflowIdSchema });
 export const WorkflowVersionParamsSchema = z.strictObject({ workflowId: WorkflowIdSchema, version: VersionSchema });
 export const ExecutionParamsSchema = z.strictObject({ executionId: z.string().uuid('must be an execution id (a UUID)') });
+export const StepRunParamsSchema = z.strictObject({
+  executionId: z.string().uuid('must be an execution id (a UUID)'),
+  stepRunId: z.string().uuid('must be a step run id (a UUID)'),
+});
+
+/** `include=outputs`: a comma list of the parts to add to an execution's overview. */
+export const ExecutionReadQuerySchema = z.strictObject({
+  include: z
+    .string()
+    .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(EXECUTION_INCLUDES, { error: `must be a comma list of ${EXECUTION_INCLUDES.join(', ')}` })))
+    .default([]),
+});
 
 /** Parses part of a request; every problem becomes a 400 naming where it is (`$.query.limit`). */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params'): z.infer<S> {

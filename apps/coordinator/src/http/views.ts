@@ -1,6 +1,20 @@
-import { usageOf, visibleResults, type ExecutionState } from '@agentic-flow/engine';
-import type { AgentRunView, ExecutionError, ExecutionUsage, ExecutionSummary, ExecutionView, LogEntryView, StepError, StepRunView, TranscriptEntry, TranscriptView, WorkflowSummary } from '@agentic-flow/spec';
-import type { DefinitionPage, ExecutionRow, ExecutionSummaryRow, LogRow, StepRunRow, TranscriptRow } from '@agentic-flow/store';
+import { visibleResults, type ExecutionState, type UsageTotals } from '@agentic-flow/engine';
+import type {
+  AgentRunView,
+  ExecutionError,
+  ExecutionOverview,
+  ExecutionUsage,
+  ExecutionSummary,
+  ExecutionView,
+  LogEntryView,
+  StepError,
+  StepRunSummary,
+  StepRunView,
+  TranscriptEntry,
+  TranscriptView,
+  WorkflowSummary,
+} from '@agentic-flow/spec';
+import type { DefinitionPage, ExecutionOverviewRow, ExecutionRow, ExecutionSummaryRow, LogRow, StepRunRow, StepRunSummaryRow, TranscriptRow } from '@agentic-flow/store';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
@@ -17,7 +31,7 @@ export function executionSummaryView(row: ExecutionSummaryRow): ExecutionSummary
   };
 }
 
-export function stepRunView(row: StepRunRow): StepRunView {
+export function stepRunSummaryView(row: StepRunSummaryRow): StepRunSummary {
   return {
     id: row.id,
     stepId: row.stepId,
@@ -25,7 +39,6 @@ export function stepRunView(row: StepRunRow): StepRunView {
     stepType: row.stepType,
     attempt: row.attempt,
     status: row.status,
-    output: row.output ?? null,
     error: (row.error as StepError | null) ?? null,
     queuedAt: iso(row.queuedAt),
     startedAt: iso(row.startedAt),
@@ -36,6 +49,23 @@ export function stepRunView(row: StepRunRow): StepRunView {
   };
 }
 
+export function stepRunView(row: StepRunRow): StepRunView {
+  return { ...stepRunSummaryView(row), output: row.output ?? null };
+}
+
+/** The poll's view: no outputs anywhere (see {@link findExecutionOverview}). */
+export function executionOverviewView(row: ExecutionOverviewRow, steps: StepRunSummaryRow[]): ExecutionOverview {
+  return {
+    ...executionSummaryView(row),
+    input: row.input,
+    variables: row.variables,
+    steps: steps.map(stepRunSummaryView),
+    usage: usageView(row.usage ?? undefined, row.tokenBudget),
+    escalations: row.escalations,
+  };
+}
+
+/** Everything, outputs included (`?include=outputs`). */
 export function executionView(row: ExecutionRow, steps: StepRunRow[]): ExecutionView {
   const state = row.state as ExecutionState;
   return {
@@ -44,16 +74,16 @@ export function executionView(row: ExecutionRow, steps: StepRunRow[]): Execution
     variables: state.variables,
     results: visibleResults(state, ''),
     steps: steps.map(stepRunView),
-    usage: executionUsage(state),
+    usage: usageView(state.usage, state.tokenBudget ?? null),
     escalations: Object.entries(state.nodes)
       .filter(([, node]) => node.status === 'escalated')
       .map(([instanceKey, node]) => ({ stepId: node.stepId, instanceKey, attempt: node.attempt, error: node.error ?? null })),
   };
 }
 
-function executionUsage(state: ExecutionState): ExecutionUsage {
-  const { inputTokens, outputTokens, costUsd } = usageOf(state);
-  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, costUsd, tokenBudget: state.tokenBudget ?? null };
+function usageView(totals: UsageTotals | undefined, tokenBudget: number | null): ExecutionUsage {
+  const { inputTokens, outputTokens, costUsd } = totals ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, costUsd, tokenBudget };
 }
 
 export function workflowSummaryView(row: DefinitionPage['rows'][number]): WorkflowSummary {

@@ -1,24 +1,19 @@
-import { parseDefinitionText } from '@agentic-flow/spec';
 import { listDefinitions } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { startExecution } from '../executions/execution-starter.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
-import { validationFailed } from './api-error.js';
 import { ExecuteBodySchema, ListWorkflowsQuerySchema, WorkflowParamsSchema, WorkflowVersionParamsSchema, parseRequest } from './request-schemas.js';
 import { workflowSummaryView } from './views.js';
 
 export type WorkflowRoutesDeps = TransitionDeps;
 
 export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoutesDeps): void {
-  /** Register a definition, as JSON or YAML. 201 new, 200 identical, 409 same version with other content. */
-  app.post('/v1/workflows', async (request, reply) => {
-    let input: unknown = request.body;
-    if (typeof input === 'string') {
-      const parsed = parseDefinitionText(input);
-      if (!parsed.ok) throw validationFailed(parsed.problems, 'workflow definition');
-      input = parsed.value;
-    }
-    const { id, version, outcome } = await deps.registry.register(input);
+  /**
+   * Register a definition, as JSON or YAML (the body gate has parsed either). 201 new, 200
+   * identical, 409 same version with other content.
+   */
+  app.post('/v1/workflows', { config: { bodyIsDocument: true } }, async (request, reply) => {
+    const { id, version, outcome } = await deps.registry.register(request.body);
     return reply.code(outcome === 'created' ? 201 : 200).send({ id, version, created: outcome === 'created' });
   });
 

@@ -40,7 +40,12 @@ export function checkDefinition(input: unknown, caps: DefinitionCaps | undefined
   return { ok: true, definition: result.definition, graph: result.graph, contentHash: contentHash(result.definition) };
 }
 
-const EXPRESSION_FIELDS: Readonly<Record<string, readonly string[]>> = { condition: ['condition'], loop: ['condition', 'breakCondition'] };
+// A Map, not an object literal: the type comes from the raw input, and a step of type
+// "__proto__" or "constructor" must find nothing here, not Object.prototype (found by api-fuzz).
+const EXPRESSION_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['condition', ['condition']],
+  ['loop', ['condition', 'breakCondition']],
+]);
 
 function rawSteps(input: unknown): unknown[] {
   const steps = (input as { steps?: unknown } | null)?.steps;
@@ -52,7 +57,7 @@ function expressionProblems(input: unknown): Problem[] {
   const problems: Problem[] = [];
   rawSteps(input).forEach((step: unknown, index) => {
     const { type, config } = (step ?? {}) as { type?: unknown; config?: Record<string, unknown> };
-    for (const field of EXPRESSION_FIELDS[String(type)] ?? []) {
+    for (const field of EXPRESSION_FIELDS.get(String(type)) ?? []) {
       const expression = config?.[field];
       if (typeof expression !== 'string' || expression === '') continue;
       const error = checkExpression(expression);

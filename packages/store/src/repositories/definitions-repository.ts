@@ -2,7 +2,8 @@ import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { DefinitionRow } from '../rows.js';
 import { workflowDefinitions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
-import { InvalidCursorError, decodeCursor, encodeCursor } from './keyset-cursor.js';
+import { ID_PATTERN, VersionSchema } from '@agentic-flow/spec';
+import { InvalidCursorError, decodeCursor, encodeCursor, type CursorKey } from './keyset-cursor.js';
 
 export interface NewDefinition {
   id: string;
@@ -43,12 +44,15 @@ export interface DefinitionPage {
   nextCursor: string | null;
 }
 
+/** A definitions cursor's keys: the workflow id and the version of the page's last row. */
+const DEFINITION_CURSOR_KEYS: readonly CursorKey[] = [(id) => ID_PATTERN.test(id), (version) => VersionSchema.safeParse(version).success];
+
 /** Every registered version, newest first, optionally of one workflow id. */
 export async function listDefinitions(db: DbExecutor, options: { id?: string; limit: number; cursor?: string }): Promise<DefinitionPage> {
   const conditions: SQL[] = [];
   if (options.id !== undefined) conditions.push(eq(workflowDefinitions.id, options.id));
   if (options.cursor !== undefined) {
-    const position = decodeCursor(options.cursor, 2);
+    const position = decodeCursor(options.cursor, DEFINITION_CURSOR_KEYS);
     if (!position) throw new InvalidCursorError();
     const [id, version] = position.keys;
     conditions.push(sql`(${workflowDefinitions.createdAt}, ${workflowDefinitions.id}, ${workflowDefinitions.version}) < (${position.createdAt}, ${id}, ${version})`);

@@ -1,19 +1,107 @@
-import type { ExecutionStatus } from '@agentic-flow/spec';
+import type { UsageTotals } from '@agentic-flow/engine';
+import type { ExecutionStatus, StepError } from '@agentic-flow/spec';
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { ExecutionRow } from '../rows.js';
 import { workflowExecutions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
-import { InvalidCursorError, decodeCursor, encodeCursor } from './keyset-cursor.js';
+import { InvalidCursorError, decodeCursor, encodeCursor, uuidKey } from './keyset-cursor.js';
 
 export async function findExecution(db: DbExecutor, id: string): Promise<ExecutionRow | undefined> {
   const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, id));
   return row;
 }
 
+/** Whether the execution exists, reading nothing of it (its state can be large). */
+export async function executionExists(db: DbExecutor, id: string): Promise<boolean> {
+  const rows = await db.select({ id: workflowExecutions.id }).from(workflowExecutions).where(eq(workflowExecutions.id, id));
+  return rows.length > 0;
+}
+
 export type ExecutionSummaryRow = Pick<
   ExecutionRow,
   'id' | 'workflowId' | 'workflowVersion' | 'status' | 'error' | 'createdAt' | 'startedAt' | 'finishedAt'
 >;
+
+const summaryColumns = {
+  id: workflowExecutions.id,
+  workflowId: workflowExecutions.workflowId,
+  workflowVersion: workflowExecutions.workflowVersion,
+  status: workflowExecutions.status,
+  error: workflowExecutions.error,
+  createdAt: workflowExecutions.createdAt,
+  startedAt: workflowExecutions.startedAt,
+  finishedAt: workflowExecutions.finishedAt,
+};
+
+/** A step instance that failed under an `escalate` strategy and waits for a decision. */
+export interface EscalationRow {
+  stepId: string;
+  instanceKey: string;
+  attempt: number;
+  error: StepError | null;
+}
+
+/** An execution without its outputs: what a poll needs, read without the engine state's bulk. */
+export interface ExecutionOverviewRow extends ExecutionSummaryRow {
+  /** The variables given at execution time (the `variables` column). */
+  input: Record<string, unknown>;
+  /** The current variables (the state's). */
+  variables: Record<string, unknown>;
+  usage: UsageTotals | null;
+  tokenBudget: number | null;
+  escalations: EscalationRow[];
+}
+
+/**
+ * The execution as {@link findExecution} has it, minus everything that holds outputs: the `state`
+ * column's nodes carry every step's output, so PostgreSQL picks the variables, usage, budget and
+ * escalated nodes out of it and only those cross the wire and get parsed.
+ *
+ * Every jsonb operator on a TOASTed value decompresses it whole, so the state is decompressed
+ * twice, not once per field: the subquery (kept apart by `offset 0`) computes `state - 'nodes'`,
+ * small, and the escalated nodes; the outer query picks fields from those. That is still linear in
+ * the state's size on the server (about 0.25 s per decompression of a 60 MB state), but nothing of
+ * the outputs is sent or parsed.
+ */
+export async function findExecutionOverview(db: DbExecutor, id: string): Promise<ExecutionOverviewRow | undefined> {
+  const state = workflowExecutions.state;
+  const e = db
+    .select({
+      ...summaryColumns,
+      input: workflowExecutions.variables,
+      head: sql<Record<string, unknown>>`${state} - 'nodes'`.as('head'),
+      // In the nodes' order, as the full view lists them. `keyvalue()` copies every node, outputs
+      // included, before the filter; the existence test walks them in place, and escalations are rare.
+      escalated: sql<{ key: string; value: { stepId: string; attempt: number; error?: StepError } }[]>`case
+        when jsonb_path_exists(${state}, 'strict $.nodes.* ? (@.status == "escalated")')
+        then jsonb_path_query_array(${state}, 'strict $.nodes.keyvalue() ? (@.value.status == "escalated")')
+        else '[]'::jsonb end`.as('escalated'),
+    })
+    .from(workflowExecutions)
+    .where(eq(workflowExecutions.id, id))
+    .offset(0)
+    .as('e');
+  const [row] = await db
+    .select({
+      id: e.id,
+      workflowId: e.workflowId,
+      workflowVersion: e.workflowVersion,
+      status: e.status,
+      error: e.error,
+      createdAt: e.createdAt,
+      startedAt: e.startedAt,
+      finishedAt: e.finishedAt,
+      input: e.input,
+      variables: sql<Record<string, unknown>>`${e.head} -> 'variables'`,
+      usage: sql<UsageTotals | null>`${e.head} -> 'usage'`,
+      tokenBudget: sql<number | null>`${e.head} -> 'tokenBudget'`,
+      escalated: e.escalated,
+    })
+    .from(e);
+  if (!row) return undefined;
+  const { escalated, ...rest } = row;
+  return { ...rest, escalations: escalated.map(({ key, value }) => ({ stepId: value.stepId, instanceKey: key, attempt: value.attempt, error: value.error ?? null })) };
+}
 
 export interface ListExecutionsOptions {
   workflowId?: string;
@@ -33,21 +121,12 @@ export async function listExecutions(db: DbExecutor, options: ListExecutionsOpti
     conditions.push(options.statuses.length === 1 ? eq(workflowExecutions.status, options.statuses[0]!) : inArray(workflowExecutions.status, [...options.statuses]));
   }
   if (options.cursor !== undefined) {
-    const position = decodeCursor(options.cursor, 1);
+    const position = decodeCursor(options.cursor, [uuidKey]);
     if (!position) throw new InvalidCursorError();
     conditions.push(sql`(${workflowExecutions.createdAt}, ${workflowExecutions.id}) < (${position.createdAt}, ${position.keys[0]}::uuid)`);
   }
   const rows = await db
-    .select({
-      id: workflowExecutions.id,
-      workflowId: workflowExecutions.workflowId,
-      workflowVersion: workflowExecutions.workflowVersion,
-      status: workflowExecutions.status,
-      error: workflowExecutions.error,
-      createdAt: workflowExecutions.createdAt,
-      startedAt: workflowExecutions.startedAt,
-      finishedAt: workflowExecutions.finishedAt,
-    })
+    .select(summaryColumns)
     .from(workflowExecutions)
     .where(conditions.length > 0 ? and(...conditions) : undefined)
     .orderBy(desc(workflowExecutions.createdAt), desc(workflowExecutions.id))

@@ -1,16 +1,41 @@
 import { and, asc, eq, getTableColumns, isNotNull, sql } from 'drizzle-orm';
-import type { StepRunRow } from '../rows.js';
+import type { StepRunRow, StepRunSummaryRow } from '../rows.js';
 import { stepRuns } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
 
+const { transcript: _transcript, ...listedColumns } = getTableColumns(stepRuns);
+// A summary leaves out the run's input (its resolved config) and output, the columns that grow.
+const { input: _input, output: _output, ...summaryColumns } = listedColumns;
+const queueOrder = [sql`${stepRuns.queuedAt} asc nulls last`, asc(stepRuns.finishedAt), asc(stepRuns.instanceKey), asc(stepRuns.attempt)];
+
 /** Every run of an execution in the order they were queued (runs recorded without a queue last). */
 export async function listStepRuns(db: DbExecutor, executionId: string): Promise<StepRunRow[]> {
-  const { transcript: _transcript, ...listed } = getTableColumns(stepRuns);
   return db
-    .select(listed)
+    .select(listedColumns)
     .from(stepRuns)
     .where(eq(stepRuns.executionId, executionId))
-    .orderBy(sql`${stepRuns.queuedAt} asc nulls last`, asc(stepRuns.finishedAt), asc(stepRuns.instanceKey), asc(stepRuns.attempt));
+    .orderBy(...queueOrder);
+}
+
+/**
+ * {@link listStepRuns} without the `input` and `output` columns: they are not even selected, so
+ * polling an execution costs the same whatever its steps returned.
+ */
+export async function listStepRunSummaries(db: DbExecutor, executionId: string): Promise<StepRunSummaryRow[]> {
+  return db
+    .select(summaryColumns)
+    .from(stepRuns)
+    .where(eq(stepRuns.executionId, executionId))
+    .orderBy(...queueOrder);
+}
+
+/** One run of the execution, with its output; undefined when the execution has no run with that id. */
+export async function findStepRun(db: DbExecutor, executionId: string, stepRunId: string): Promise<StepRunRow | undefined> {
+  const [row] = await db
+    .select(listedColumns)
+    .from(stepRuns)
+    .where(and(eq(stepRuns.id, stepRunId), eq(stepRuns.executionId, executionId)));
+  return row;
 }
 
 export interface TranscriptRow {
