@@ -13,7 +13,8 @@ describe('reading executions: a small overview to poll, outputs when asked for',
   const get = (path: string) => send(cluster.coordinator.url, 'GET', path);
 
   beforeAll(async () => {
-    cluster = await startCluster([['script']]);
+    // Outputs and states above the default limits (1 MiB per output, 16 MiB per state), on purpose.
+    cluster = await startCluster([['script']], { worker: { MAX_OUTPUT_BYTES: String(8 * MB) }, coordinator: { MAX_EXECUTION_STATE_BYTES: String(64 * MB) } });
     // Three steps of 3 MB each: 9 MB of step outputs, and the same again in the engine's state.
     await cluster.client.createWorkflow({
       id: 'big-outputs',
