@@ -75,7 +75,7 @@ describe('cancelling stops running work within 1 s, and it never runs again', ()
     ]);
     redis = createRedisConnection(cluster.redisUrl, { role: 'producer' });
     queues = new StepQueues({ connection: redis, prefix: cluster.prefix });
-    await cluster.client.createWorkflow({ id: 'spin', name: 'spin', version: '1', steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 2147483647 } }] });
+    await cluster.client.createWorkflow({ id: 'spin', name: 'spin', version: '1', steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 300_000 } }] });
     await cluster.client.createWorkflow({ id: 'quick', name: 'quick', version: '1', steps: [{ id: 'quick', type: 'script', config: { script: 'return 42;' } }] });
     await cluster.client.createWorkflow({
       id: 'hang',

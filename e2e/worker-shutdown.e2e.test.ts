@@ -3,7 +3,7 @@ import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
 /** A server whose /slow answers after `holdMs`: a step that is mid-flight when its worker is stopped. */
-const holdMs = 1500;
+const holdMs = 4000;
 
 describe('worker shutdown on SIGTERM', () => {
   let cluster: Cluster;
