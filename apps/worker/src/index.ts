@@ -10,6 +10,13 @@ export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failu
 export { circuitKeyFor } from './circuit-key.js';
 export { createAgentSetup } from './agent-setup.js';
 export type { AgentSetupResult, AgentSummary } from './agent-setup.js';
+export { guardOutput, nestsDeeperThan, DEFAULT_OUTPUT_LIMITS } from './output-guard.js';
+export type { GuardedOutput, OutputLimits } from './output-guard.js';
+export { quarantineCrashes } from './crash-quarantine.js';
+export type { CrashQuarantineOptions } from './crash-quarantine.js';
+export { internalError, redactSecrets } from './internal-error.js';
+export { resultJson, minimalFailureJson } from './result-json.js';
+export type { ResultStamp } from './result-json.js';
 export { RunningSteps, StepCancelledError } from './running-steps.js';
 export type { RunningStep, RunningStepsOptions } from './running-steps.js';
 export { cancellableProcessor } from './cancellable-processor.js';

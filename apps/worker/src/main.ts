@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   subscription.on('error', (error) => logger.warn({ err: error }, 'step cancellations: redis connection error'));
   const running = new RunningSteps();
   const cancellations = await listenForCancellations({ subscription, commands: producer, prefix: config.BULLMQ_PREFIX, running, logger });
-  const stepProcessor = createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, circuitBreaker });
+  const stepProcessor = createStepProcessor({ executors, reportJson: (json) => results.reportJson(json), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, circuitBreaker });
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
     concurrency: (type) => concurrencyFor(config, type),
