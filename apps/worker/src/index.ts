@@ -1,4 +1,4 @@
-export { ConfigSchema, loadConfig, concurrencyFor, secretsFrom, circuitBreakerDefaults, DEFAULT_CONCURRENCY } from './config.js';
+export { ConfigSchema, loadConfig, concurrencyFor, secretsFrom, credentialsIn, circuitBreakerDefaults, DEFAULT_CONCURRENCY } from './config.js';
 export type { WorkerConfig } from './config.js';
 export { createStepProcessor } from './step-processor.js';
 export type { StepProcessorOptions, StepCircuitBreaker } from './step-processor.js';
@@ -9,7 +9,7 @@ export type { RetryStrategy } from './retry-backoff.js';
 export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failure-classification.js';
 export { circuitKeyFor } from './circuit-key.js';
 export { createAgentSetup } from './agent-setup.js';
-export type { AgentSetupResult, AgentSummary } from './agent-setup.js';
+export type { AgentSetupConfig, AgentSetupResult, AgentSummary } from './agent-setup.js';
 export { guardOutput, nestsDeeperThan, DEFAULT_OUTPUT_LIMITS } from './output-guard.js';
 export type { GuardedOutput, OutputLimits } from './output-guard.js';
 export { quarantineCrashes } from './crash-quarantine.js';
