@@ -16,13 +16,16 @@ export interface CrashQuarantineOptions {
  * So crashes are counted per step run (durably: the next attempt may run on another worker), and
  * at `threshold` the step fails `POISON` — not retried, its job dead-lettered — instead of
  * `SANDBOX_CRASHED`, which a `retry` strategy retries. Any other outcome passes through untouched,
- * without a Redis call.
+ * without a Redis call, and so does a step no sandbox process could be started for.
  *
  * If the count cannot be kept (Redis unreachable), the crash is reported as it is: the step still
  * fails, and a later crash counts again.
  */
 export async function quarantineCrashes(outcome: StepOutcome, stepRunId: string, options: CrashQuarantineOptions, log: Logger): Promise<StepOutcome> {
   if (outcome.ok || outcome.error.code !== 'SANDBOX_CRASHED') return outcome;
+  // Only a process that died running this step blames it (its exit is in the details). When no
+  // process could be started at all, the host is broken, not the step.
+  if (outcome.error.details === undefined || !('exitCode' in outcome.error.details)) return outcome;
   let crashes: number;
   try {
     crashes = await options.counter.record(stepRunId);

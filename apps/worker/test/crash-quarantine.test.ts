@@ -43,6 +43,13 @@ describe('quarantineCrashes', () => {
     expect(c.calls).toEqual([]);
   });
 
+  it('blames no step for sandbox processes that cannot start at all', async () => {
+    const c = counter();
+    const unavailable: StepOutcome = { ok: false, error: { code: 'SANDBOX_CRASHED', message: 'no sandbox process could run the script: sandbox processes fail to start (last: exit code 1)' } };
+    expect(await quarantineCrashes(unavailable, 'run', { counter: c, threshold: 1 }, log)).toBe(unavailable);
+    expect(c.calls).toEqual([]);
+  });
+
   it('reports the crash as it is when it cannot be counted', async () => {
     expect(await quarantineCrashes(crashed, 'run', { counter: counter(true), threshold: 1 }, log)).toBe(crashed);
   });

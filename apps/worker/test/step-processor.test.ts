@@ -63,7 +63,7 @@ describe('createStepProcessor', () => {
   it('counts a sandbox crash towards POISON and touches no counter on the normal path', async () => {
     const counted: string[] = [];
     const crashQuarantine = { counter: { record: async (id: string) => counted.push(id) }, threshold: 2 };
-    const crash: StepOutcome = { ok: false, error: { code: 'SANDBOX_CRASHED', message: 'died', details: { signal: 'SIGABRT' } } };
+    const crash: StepOutcome = { ok: false, error: { code: 'SANDBOX_CRASHED', message: 'died', details: { signal: 'SIGABRT', exitCode: null } } };
     const crashing = processorWith(crash, { crashQuarantine });
     const bomb = job();
     await expect(crashing.processor(bomb)).rejects.toThrow('SANDBOX_CRASHED');
