@@ -2,12 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
-/** A server whose /slow answers after `holdMs`: a step that is mid-flight when its worker is stopped. */
-const holdMs = 4000;
+/**
+ * A server whose /slow answers after `holdMs`: a step that is mid-flight when its worker is stopped.
+ * Its /hang-once never answers the first call (that step stays mid-flight however long the test
+ * takes to start another worker) and answers every later call at once.
+ */
+const holdMs = 1500;
 
 describe('worker shutdown on SIGTERM', () => {
   let cluster: Cluster;
   let api: DataServer;
+  let hangOnceCalls = 0;
 
   beforeAll(async () => {
     [cluster, api] = await Promise.all([
@@ -15,6 +20,13 @@ describe('worker shutdown on SIGTERM', () => {
       // worker here gets the short interval (in production all workers share their settings).
       startCluster([], { worker: { STALLED_INTERVAL_MS: '1000' } }),
       startDataServer((req, res) => {
+        if (req.url === '/hang-once') {
+          hangOnceCalls += 1;
+          if (hangOnceCalls === 1) return true;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ slow: true }));
+          return true;
+        }
         if (req.url !== '/slow') return false;
         setTimeout(() => {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -24,6 +36,7 @@ describe('worker shutdown on SIGTERM', () => {
       }),
     ]);
     await cluster.client.createWorkflow({ id: 'slow', name: 'Slow', version: '1', steps: [{ id: 'wait', type: 'http', config: { url: '{{ variables.url }}/slow' } }] });
+    await cluster.client.createWorkflow({ id: 'hang-once', name: 'Hang once', version: '1', steps: [{ id: 'wait', type: 'http', config: { url: '{{ variables.url }}/hang-once' } }] });
   });
   afterAll(async () => {
     await Promise.all([cluster?.stop(), api?.close()]);
@@ -44,7 +57,8 @@ describe('worker shutdown on SIGTERM', () => {
   it('past its shutdown timeout, hands the running step back to the queue for another worker', async () => {
     api.requests.length = 0;
     const leaving = await cluster.addWorker(['http'], { WORKER_ID: 'leaving', SHUTDOWN_TIMEOUT_MS: '100', LOCK_DURATION_MS: '2000' });
-    const executionId = await cluster.client.executeWorkflow('slow', { url: api.url });
+    // Its call hangs until the worker is gone: the step is mid-flight however slowly the taker starts.
+    const executionId = await cluster.client.executeWorkflow('hang-once', { url: api.url });
     await expect.poll(() => api.requests.length, { timeout: 10_000 }).toBe(1);
     await cluster.addWorker(['http'], { WORKER_ID: 'taker' });
     expect(await leaving.stop(20_000)).toBe(0);

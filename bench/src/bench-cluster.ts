@@ -10,6 +10,8 @@ export interface BenchClusterOptions {
   coordinatorEnv?: Record<string, string>;
   /** Write a CPU profile of the first coordinator into this directory. */
   profileDir?: string;
+  /** More node arguments for every coordinator (e.g. `--import` of a measuring probe). */
+  coordinatorNodeArgs?: string[];
   /** Write a CPU profile of the first worker into this directory. */
   workerProfileDir?: string;
 }
@@ -35,7 +37,7 @@ export class BenchCluster {
         await startCoordinator(services, {
           name: `coordinator-${i}`,
           env: { ...quiet, ...options.coordinatorEnv },
-          ...(i === 0 && options.profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {}),
+          nodeArgs: [...(options.coordinatorNodeArgs ?? []), ...(i === 0 && options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])],
         }),
       );
     }

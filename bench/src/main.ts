@@ -7,6 +7,7 @@ import { resultsJson, resultsMarkdown, targets, type BenchReport, type Throughpu
 import { percentile, summarize } from './stats.js';
 import { runDbos } from './workloads/peer-dbos.js';
 import { rawBullmqRoundTrips } from './workloads/raw-bullmq.js';
+import { conditionChain } from './workloads/control-scale.js';
 import { coordinatorRss, listLatency } from './workloads/scale.js';
 import { stepOverhead } from './workloads/step-overhead.js';
 import { shapes, throughput } from './workloads/throughput.js';
@@ -24,11 +25,12 @@ interface Plan {
   listRequests: number;
   dbosWorkflows: number;
   dbosInFlight: number[];
+  chainSteps: number;
 }
 
-const FULL: Plan = { repetitions: 3, rawSamples: 300, overheadExecutions: 10, scale: 1, workerCounts: [1, 2, 4], rss: [1_000, 10_000], listStored: 100_000, listRequests: 30, dbosWorkflows: 200, dbosInFlight: [10, 50] };
+const FULL: Plan = { repetitions: 3, rawSamples: 300, overheadExecutions: 10, scale: 1, workerCounts: [1, 2, 4], rss: [1_000, 10_000], listStored: 100_000, listRequests: 30, dbosWorkflows: 200, dbosInFlight: [10, 50], chainSteps: 10_000 };
 /** Enough to prove the harness works end to end, in well under a minute. */
-const SMOKE: Plan = { repetitions: 1, rawSamples: 20, overheadExecutions: 2, scale: 0.02, workerCounts: [1], rss: [10, 20], listStored: 2_000, listRequests: 3, dbosWorkflows: 10, dbosInFlight: [5] };
+const SMOKE: Plan = { repetitions: 1, rawSamples: 20, overheadExecutions: 2, scale: 0.02, workerCounts: [1], rss: [10, 20], listStored: 2_000, listRequests: 3, dbosWorkflows: 10, dbosInFlight: [5], chainSteps: 200 };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -78,6 +80,18 @@ async function main(): Promise<void> {
   const lists = [];
   for (let r = 0; r < plan.repetitions; r++) lists.push(await listLatency(plan.listStored, plan.listRequests));
 
+  log(`a chain of ${plan.chainSteps} conditions`);
+  const chains = [];
+  for (let r = 0; r < plan.repetitions; r++) chains.push(await conditionChain(plan.chainSteps));
+  const controlScale: BenchReport['controlScale'] = {
+    steps: plan.chainSteps,
+    registerMs: summarize(chains.map((c) => c.registerMs)),
+    registerLoopLagMs: summarize(chains.map((c) => c.registerLoopLagMs)),
+    startMs: summarize(chains.map((c) => c.startMs)),
+    completeMs: summarize(chains.map((c) => c.completeMs)),
+    runLoopLagMs: summarize(chains.map((c) => c.runLoopLagMs)),
+  };
+
   const peer: BenchReport['peer'] = [];
   for (const inFlight of plan.dbosInFlight) {
     log(`DBOS Transact, ${inFlight} in flight`);
@@ -108,6 +122,7 @@ async function main(): Promise<void> {
       nextPage: summarize(lists.map((l) => percentile(l.nextPageMs, 50))),
     },
     peer,
+    controlScale,
     profile,
     analysis: await readFile(`${BENCH_DIR}analysis.md`, 'utf8').catch(() => '(no analysis written yet)'),
   };

@@ -24,6 +24,8 @@ export interface BenchReport {
   rss: { idleMb: number; smallMb: number; largeMb: number; small: number; large: number };
   list: { stored: number; byStatus: Summary; byWorkflowAndStatus: Summary; nextPage: Summary };
   peer: { inFlight: number; stepsPerSec: Summary; version: string }[];
+  /** A long chain of conditions: registering and running it, and the coordinator's event-loop delay meanwhile. */
+  controlScale: { steps: number; registerMs: Summary; registerLoopLagMs: Summary; startMs: Summary; completeMs: Summary; runLoopLagMs: Summary };
   profile: ProfileSummary | null;
   analysis: string;
 }
@@ -50,6 +52,17 @@ export function targets(report: BenchReport): Target[] {
     { name: 'workload (a) steps/s ≥ DBOS best', target: `≥ ${dbosBest.toFixed(0)} steps/s`, actual: `${linear.stepsPerSec.median.toFixed(0)} steps/s (${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×, ${linear.workers} worker processes)`, met: linear.stepsPerSec.median >= dbosBest },
     { name: `coordinator RSS at ${report.rss.large} in flight ≤ 2× at ${report.rss.small}`, target: '≤ 2.0×', actual: `${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}× (${report.rss.largeMb.toFixed(0)} MiB vs ${report.rss.smallMb.toFixed(0)} MiB)`, met: report.rss.largeMb <= 2 * report.rss.smallMb },
     { name: `list-executions ≤ 50 ms at ${report.list.stored} stored`, target: '≤ 50 ms', actual: `${list.toFixed(2)} ms`, met: list <= 50 },
+    ...controlTargets(report),
+  ];
+}
+
+function controlTargets(report: BenchReport): Target[] {
+  const c = report.controlScale;
+  const lag = Math.max(c.registerLoopLagMs.median, c.runLoopLagMs.median);
+  return [
+    { name: `registering a ${c.steps}-step definition ≤ 2 s`, target: '≤ 2000 ms', actual: `${c.registerMs.median.toFixed(0)} ms`, met: c.registerMs.median <= 2000 },
+    { name: `a chain of ${c.steps} conditions, start to completion, ≤ 2 s`, target: '≤ 2000 ms', actual: `${c.completeMs.median.toFixed(0)} ms (the start answered in ${c.startMs.median.toFixed(0)} ms)`, met: c.completeMs.median <= 2000 },
+    { name: 'coordinator event loop never blocked > 100 ms meanwhile', target: '≤ 100 ms', actual: `${lag.toFixed(0)} ms (registering ${c.registerLoopLagMs.median.toFixed(0)}, running ${c.runLoopLagMs.median.toFixed(0)})`, met: lag <= 100 },
   ];
 }
 
@@ -68,6 +81,10 @@ export function resultsJson(report: BenchReport): Record<string, unknown> {
     fanout1000StepsPerSec: round(best(report.throughput, 'fanout1000').stepsPerSec.median, 1),
     single1000ExecutionsPerSec: round(best(report.throughput, 'single1000').executionsPerSec.median, 1),
     dbosBestStepsPerSec: round(Math.max(...report.peer.map((p) => p.stepsPerSec.median)), 1),
+    conditionChainSteps: report.controlScale.steps,
+    conditionChainRegisterMs: round(report.controlScale.registerMs.median, 1),
+    conditionChainCompleteMs: round(report.controlScale.completeMs.median, 1),
+    conditionChainMaxLoopLagMs: round(Math.max(report.controlScale.registerLoopLagMs.median, report.controlScale.runLoopLagMs.median), 1),
     coordinatorRssMb1k: round(report.rss.smallMb, 1),
     coordinatorRssMb10k: round(report.rss.largeMb, 1),
     listExecutions100kMs: round(report.list.byStatus.median, 3),
@@ -107,6 +124,14 @@ export function resultsMarkdown(report: BenchReport): string {
     const total = components.reduce((sum, c) => sum + (r.cpuMsPerStep[c] ?? 0), 0);
     lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${components.map((c) => `${(r.cpuMsPerStep[c] ?? 0).toFixed(3)} ms`).join(' | ')} | ${total.toFixed(3)} ms |`);
   }
+  lines.push('', '## A long chain of conditions', '');
+  lines.push(`A definition of ${report.controlScale.steps} condition steps, each leading to the next (\`variables.n > k\`), registered and run on one coordinator with no worker. The event-loop delay is measured inside the coordinator (\`monitorEventLoopDelay\`, loaded with \`--import bench/dist/loop-lag-probe.js\`): the longest stretch it could not answer anything.`, '');
+  lines.push('| measure | ms |', '| --- | --- |');
+  lines.push(`| register the definition (POST until answered) | ${fmt(report.controlScale.registerMs, 0)} |`);
+  lines.push(`| longest event-loop delay while registering | ${fmt(report.controlScale.registerLoopLagMs, 0)} |`);
+  lines.push(`| start an execution (POST until answered) | ${fmt(report.controlScale.startMs, 0)} |`);
+  lines.push(`| start until the execution completed | ${fmt(report.controlScale.completeMs, 0)} |`);
+  lines.push(`| longest event-loop delay while it ran | ${fmt(report.controlScale.runLoopLagMs, 0)} |`);
   lines.push('', '## Peer: DBOS Transact, same PostgreSQL, same run', '');
   lines.push('The same 10-step workload (200 workflows of 10 no-op steps, every step checkpointed) on DBOS Transact.', '');
   lines.push('| engine | in flight | steps/s |', '| --- | --- | --- |');

@@ -8,6 +8,7 @@ import {
   type ProviderSummary,
   type StepExecutor,
 } from '@agentic-flow/executors';
+import type { ScriptRunner } from '@agentic-flow/sandbox';
 import type { WorkerConfig } from './config.js';
 
 /** What the worker's ready line says about its agents: never a key. */
@@ -22,13 +23,21 @@ export interface AgentSummary {
 
 export type AgentSetupResult = { ok: true; executor: StepExecutor; summary: AgentSummary } | { ok: false; message: string };
 
+/** The worker settings agents use; the script caps default to none (the tool's own limits). */
+export type AgentSetupConfig = Pick<WorkerConfig, 'AGENT_TOOL_MODULES'> & Partial<Pick<WorkerConfig, 'SCRIPT_MAX_TIMEOUT_MS' | 'SCRIPT_MAX_MEMORY_MB'>>;
+
 /**
  * Builds the `agent-task` executor from the environment: the LLM providers (`providersFromEnv`),
  * the built-in tools (`http`, `script`) and the operator's tool modules (`AGENT_TOOL_MODULES`).
  * Every problem is returned as one message for the startup error line, before the worker connects
  * to anything: a worker that cannot run its agents must not start taking their jobs.
+ *
+ * The `run_script` tool runs the model's code in `scriptSandbox` — sandbox processes of the
+ * agents' own (`AGENT_SCRIPT_PROCESSES`), apart from those of `script` steps, so a model's script
+ * that crashes one never costs a script step its slot — under the same caps as script steps. The
+ * caller owns the sandbox and closes it after the executor.
  */
-export async function createAgentSetup(env: NodeJS.ProcessEnv, config: Pick<WorkerConfig, 'AGENT_TOOL_MODULES'>): Promise<AgentSetupResult> {
+export async function createAgentSetup(env: NodeJS.ProcessEnv, config: AgentSetupConfig, scriptSandbox: ScriptRunner): Promise<AgentSetupResult> {
   const providers = providersFromEnv(env);
   if ('problems' in providers) return { ok: false, message: `invalid agent provider configuration: ${providers.problems.join('; ')}` };
   const { registry } = providers;
@@ -36,7 +45,12 @@ export async function createAgentSetup(env: NodeJS.ProcessEnv, config: Pick<Work
   const tools = new ToolRegistry();
   const modules: string[] = [];
   try {
-    tools.register('http', createHttpTool()).register('script', createScriptTool());
+    const executorOptions = {
+      sandbox: scriptSandbox,
+      ...(config.SCRIPT_MAX_TIMEOUT_MS === undefined ? {} : { maxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS }),
+      ...(config.SCRIPT_MAX_MEMORY_MB === undefined ? {} : { maxMemoryLimitMb: config.SCRIPT_MAX_MEMORY_MB }),
+    };
+    tools.register('http', createHttpTool()).register('script', createScriptTool({ executorOptions }));
     for (const loaded of await loadToolModules(config.AGENT_TOOL_MODULES)) {
       tools.register(loaded.capability, loaded.tool);
       if (!modules.includes(loaded.source)) modules.push(loaded.source);

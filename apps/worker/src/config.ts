@@ -48,6 +48,21 @@ export const ConfigSchema = z.object({
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).optional(),
   CIRCUIT_OPEN_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   CIRCUIT_HALF_OPEN_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
+  /** Sandbox processes of the agents' `run_script` tool, apart from those of `script` steps. */
+  AGENT_SCRIPT_PROCESSES: z.coerce.number().int().min(1).default(2),
+  /**
+   * Caps on what a script may ask for. A job asking more (definitions registered before the caps
+   * existed, forged jobs) runs with the cap, and its step's logs say so.
+   */
+  SCRIPT_MAX_TIMEOUT_MS: z.coerce.number().int().min(1).max(2_147_483_647).default(300_000),
+  SCRIPT_MAX_MEMORY_MB: z.coerce.number().int().min(8).default(512),
+  /** A step's output plus its variable updates, as UTF-8 JSON, at most; more fails OUTPUT_TOO_LARGE. */
+  MAX_OUTPUT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /**
+   * Crashes of its host after which a step's job is quarantined (POISON, dead-lettered): sandbox
+   * processes it crashed (counted in Redis), or workers it killed (BullMQ's stalled count).
+   */
+  POISON_THRESHOLD: z.coerce.number().int().min(1).default(3),
   /**
    * Operators' agent tools: comma-separated absolute paths of ES modules, each default-exporting a
    * tool or an array of tools. Loaded at startup by workers that consume `agent-task`.
@@ -96,4 +111,25 @@ export function secretsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, str
     if (key.startsWith('AF_SECRET_') && value !== undefined) secrets[key.slice('AF_SECRET_'.length)] = value;
   }
   return Object.freeze(secrets);
+}
+
+/** Names of variables that hold credentials by convention: `OPENAI_API_KEY`, `AGENT_PROVIDER_X_API_KEY`, `…_TOKEN`. */
+const CREDENTIAL_NAME = /(?:_API_KEY|_TOKEN|_PASSWORD|_SECRET)$/;
+
+/**
+ * The worker's own credentials, to be masked out of any message a result carries: API keys and
+ * tokens from the environment, and the password in `REDIS_URL`. (`{{ secrets.* }}` values come from
+ * {@link secretsFrom}.)
+ */
+export function credentialsIn(env: NodeJS.ProcessEnv): string[] {
+  const values = Object.entries(env)
+    .filter(([name, value]) => CREDENTIAL_NAME.test(name) && value !== undefined && value !== '')
+    .map(([, value]) => value!);
+  try {
+    const password = decodeURIComponent(new URL(env['REDIS_URL'] ?? '').password);
+    if (password !== '') values.push(password);
+  } catch {
+    // No REDIS_URL, or not a URL: loadConfig reports that.
+  }
+  return values;
 }

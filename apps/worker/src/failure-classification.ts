@@ -4,8 +4,10 @@ import type { StepError, StepErrorCode } from '@agentic-flow/spec';
 
 /**
  * Failures that cannot succeed on another attempt: the step's own configuration or output is at
- * fault, or (AGENT_BUDGET) the execution has no tokens left to spend on one. They are reported at
- * once and fail the job even when attempts remain.
+ * fault, or (AGENT_BUDGET) the execution has no tokens left to spend on one, or (POISON) the step
+ * crashed its sandbox too often to be run again. They are reported at once and fail the job even
+ * when attempts remain. SANDBOX_CRASHED is retried: a crash can be bad luck, and a step that keeps
+ * crashing becomes POISON.
  */
 export const NON_RETRYABLE_CODES: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>([
   'INVALID_CONFIG',
@@ -13,7 +15,9 @@ export const NON_RETRYABLE_CODES: ReadonlySet<StepErrorCode> = new Set<StepError
   'UNSUPPORTED_STEP_TYPE',
   'MODULE_NOT_ALLOWED',
   'OUTPUT_NOT_SERIALIZABLE',
+  'OUTPUT_TOO_LARGE',
   'AGENT_BUDGET',
+  'POISON',
 ]);
 
 export function isRetryableFailure(error: StepError): boolean {

@@ -1,13 +1,17 @@
 import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
-import { CircuitBreaker, ResultReporter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { CircuitBreaker, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { ProcessScriptSandbox } from '@agentic-flow/sandbox';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
 import { createAgentSetup, type AgentSummary } from './agent-setup.js';
 import { cancellableProcessor } from './cancellable-processor.js';
 import { listenForCancellations } from './cancellation-listener.js';
-import { circuitBreakerDefaults, concurrencyFor, loadConfig, secretsFrom } from './config.js';
+import { circuitBreakerDefaults, concurrencyFor, credentialsIn, loadConfig, secretsFrom } from './config.js';
 import { RunningSteps } from './running-steps.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
+
+/** Levels of arrays and objects any step's output may nest: deeper than this, serializing it gets risky. */
+const OUTPUT_DEPTH_LIMIT = 200;
 
 /** Fails startup with one plain line and a non-zero exit code: no stack trace for a known cause. */
 function exitWith(message: string): never {
@@ -21,20 +25,32 @@ async function main(): Promise<void> {
   const config = loaded.config;
   const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL }).child({ workerId: config.WORKER_ID });
 
-  const available: StepExecutor[] = [createHttpExecutor(), createScriptExecutor()];
+  const consumes = (type: string): boolean => config.STEP_TYPES.includes(type);
+  const executors = new Map<string, StepExecutor>();
+  // Closed after the executors that run scripts in them.
+  const sandboxes: ProcessScriptSandbox[] = [];
+  // Scripts run in sandbox processes, one per slot: a script that makes V8 abort kills its process,
+  // never the worker. The processes apply the output limit before the script's output is parsed here.
+  const scriptSandbox = (processes: number): ProcessScriptSandbox => {
+    const sandbox = new ProcessScriptSandbox({ processes, maxOutputBytes: config.MAX_OUTPUT_BYTES, maxOutputDepth: OUTPUT_DEPTH_LIMIT });
+    sandboxes.push(sandbox);
+    return sandbox;
+  };
+  const scriptCaps = { maxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, maxMemoryLimitMb: config.SCRIPT_MAX_MEMORY_MB };
+  if (consumes('http')) executors.set('http', createHttpExecutor());
+  if (consumes('script')) executors.set('script', createScriptExecutor({ sandbox: scriptSandbox(concurrencyFor(config, 'script')), ...scriptCaps }));
   // Agents are set up before any connection: a provider or tool module problem is a startup error.
   let agent: AgentSummary | undefined;
-  if (config.STEP_TYPES.includes('agent-task')) {
-    const setup = await createAgentSetup(process.env, config);
+  if (consumes('agent-task')) {
+    const setup = await createAgentSetup(process.env, config, scriptSandbox(config.AGENT_SCRIPT_PROCESSES));
     if (!setup.ok) exitWith(setup.message);
-    available.push(setup.executor);
+    executors.set(setup.executor.type, setup.executor);
     agent = setup.summary;
   }
 
   await checkRedis(config.REDIS_URL).catch((error: Error) => exitWith(error.message));
   const telemetry = startTelemetry({ serviceName: 'agentic-flow-worker', ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
 
-  const executors = new Map(available.filter((e) => config.STEP_TYPES.includes(e.type)).map((e) => [e.type, e]));
   for (const type of config.STEP_TYPES) {
     if (!executors.has(type)) logger.warn({ stepType: type }, `no executor for "${type}" steps in this build: its jobs fail with UNSUPPORTED_STEP_TYPE`);
   }
@@ -48,7 +64,17 @@ async function main(): Promise<void> {
   subscription.on('error', (error) => logger.warn({ err: error }, 'step cancellations: redis connection error'));
   const running = new RunningSteps();
   const cancellations = await listenForCancellations({ subscription, commands: producer, prefix: config.BULLMQ_PREFIX, running, logger });
-  const stepProcessor = createStepProcessor({ executors, report: (result) => results.report(result), workerId: config.WORKER_ID, secrets: secretsFrom(process.env), logger, circuitBreaker });
+  const stepProcessor = createStepProcessor({
+    executors,
+    reportJson: (json) => results.reportJson(json),
+    workerId: config.WORKER_ID,
+    secrets: secretsFrom(process.env),
+    redact: credentialsIn(process.env),
+    logger,
+    circuitBreaker,
+    outputLimits: { maxBytes: config.MAX_OUTPUT_BYTES, maxDepth: OUTPUT_DEPTH_LIMIT },
+    crashQuarantine: { counter: new SandboxCrashCounter({ connection: producer, prefix: config.BULLMQ_PREFIX }), threshold: config.POISON_THRESHOLD },
+  });
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
     concurrency: (type) => concurrencyFor(config, type),
@@ -57,6 +83,7 @@ async function main(): Promise<void> {
     prefix: config.BULLMQ_PREFIX,
     lockDuration: config.LOCK_DURATION_MS,
     stalledInterval: config.STALLED_INTERVAL_MS,
+    poisonThreshold: config.POISON_THRESHOLD,
     logger,
   });
   consumers.start();
@@ -78,6 +105,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     await Promise.all([...executors.values()].map((e) => e.close?.()));
+    await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
     // Only now: steps still finishing above could be cancelled until the last one ended.
     await cancellations.close();
     subscription.disconnect();

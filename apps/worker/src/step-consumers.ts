@@ -12,6 +12,12 @@ export interface StepConsumersOptions {
   prefix: string;
   lockDuration: number;
   stalledInterval: number;
+  /**
+   * Times a job may leave its worker dead (or gone silent past its lock) before it fails for good
+   * instead of going to another worker: a job that kills every worker taking it must not take the
+   * whole fleet down, one worker after another. Default 3.
+   */
+  poisonThreshold?: number;
   logger: Logger;
   /** Jitter source of the retry backoff; `Math.random` unless a test fixes it. */
   random?: () => number;
@@ -29,6 +35,10 @@ export class StepConsumers {
         concurrency: options.concurrency(type),
         lockDuration: options.lockDuration,
         stalledInterval: options.stalledInterval,
+        // BullMQ fails a job whose stall count goes *over* maxStalledCount — the next worker to take it
+        // fails it with "job stalled more than allowable limit" without running it — so a job that
+        // killed its host `poisonThreshold` times never runs again.
+        maxStalledCount: (options.poisonThreshold ?? 3) - 1,
         // Step jobs with a retry strategy ask for the RETRY_BACKOFF backoff type.
         settings: { backoffStrategy: stepRetryBackoff(options.logger, options.random ?? Math.random) },
         autorun: false,

@@ -1,24 +1,38 @@
 import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
-import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type StepJob, type StepResult } from '@agentic-flow/queue';
-import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type AgentRunRecord, type StepError } from '@agentic-flow/spec';
+import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type StepJob } from '@agentic-flow/queue';
+import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@agentic-flow/telemetry';
 import { circuitKeyFor } from './circuit-key.js';
+import { quarantineCrashes, type CrashQuarantineOptions } from './crash-quarantine.js';
 import { circuitVerdict, isRetryableFailure } from './failure-classification.js';
+import { internalError, redactSecrets } from './internal-error.js';
+import { DEFAULT_OUTPUT_LIMITS, guardOutput, type OutputLimits } from './output-guard.js';
+import { minimalFailureJson, resultJson } from './result-json.js';
 
 /** The part of `CircuitBreaker` the processor uses. */
 export type StepCircuitBreaker = Pick<CircuitBreaker, 'acquire' | 'record'>;
 
 export interface StepProcessorOptions {
   executors: ReadonlyMap<string, StepExecutor>;
-  /** Puts a result on `step-results`. */
-  report: (result: StepResult) => Promise<void>;
+  /** Puts a result, as JSON text (`stepResultJson`), on `step-results`: `ResultReporter.reportJson`. */
+  reportJson: (resultJson: string) => Promise<void>;
   workerId: string;
+  /** Values of `{{ secrets.NAME }}` templates; never in a reported message. */
   secrets: Readonly<Record<string, string>>;
+  /** More values no reported message may contain (API keys, passwords of the worker's own). */
+  redact?: readonly string[];
   logger: Logger;
   /** Circuit breakers shared by the workers; without them no step goes through one. */
   circuitBreaker?: StepCircuitBreaker;
+  /** What any step may hand back. Default 1 MiB of JSON, 200 levels. */
+  outputLimits?: OutputLimits;
+  /** Counting sandbox crashes per run, and quarantining at a threshold; without it crashes are not counted. */
+  crashQuarantine?: CrashQuarantineOptions;
 }
+
+/** What a result needs of its job: the run it is for. */
+const StepRunIdsSchema = StepJobSchema.pick({ stepRunId: true, executionId: true, instanceKey: true, attempt: true });
 
 /** Wall-clock time with sub-millisecond resolution: step timings feed the per-step overhead benchmark. */
 const now = (): number => performance.timeOrigin + performance.now();
@@ -30,8 +44,14 @@ const now = (): number => performance.timeOrigin + performance.now();
  * A job with a retry strategy has BullMQ `attempts`: while attempts remain, a retryable failure
  * reports nothing and throws a plain error, so BullMQ runs the job again after the strategy's
  * backoff (`RETRY_BACKOFF`, registered by `StepConsumers`); only the last attempt reports its
- * failure. A failure no retry can mend (`NON_RETRYABLE_CODES`) is reported at once. A result that
- * could not be reported also makes BullMQ retry the job, if attempts remain.
+ * failure. A failure no retry can mend (`NON_RETRYABLE_CODES`) is reported at once.
+ *
+ * Every job that runs ends with a result: an output over the limits fails `OUTPUT_TOO_LARGE`
+ * (`guardOutput`), a crashed sandbox counts towards `POISON` (`quarantineCrashes`), and whatever
+ * throws on the way — an executor, template resolution, serialization, the guard — is reported as
+ * an `INTERNAL` failure whose message holds no secret, falling back to a result that cannot fail to
+ * serialize. Only failing to *report* (Redis down) throws, so BullMQ retries the job (a lost result
+ * would leave the step queued in PostgreSQL until the reconciler's grace ran out).
  *
  * Steps with a target (`circuitKeyFor`) go through its circuit breaker: one Redis call before the
  * step and one after. A rejected step fails with `CIRCUIT_OPEN` without running, and that failure
@@ -41,15 +61,22 @@ const now = (): number => performance.timeOrigin + performance.now();
  * ends without a result and without an error, so BullMQ completes its job: no retry, no dead letter.
  */
 export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
-  const { executors, report, workerId, secrets, logger, circuitBreaker } = options;
+  const { executors, reportJson, workerId, secrets, logger, circuitBreaker, crashQuarantine } = options;
+  const outputLimits = options.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
+  const hidden = [...Object.values(secrets), ...(options.redact ?? [])];
 
   return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<void> => {
     // Never a signal shared between jobs: every executor call adds abort listeners to it.
     const signal = jobSignal ?? new AbortController().signal;
     const parsed = StepJobSchema.safeParse(job.data);
     if (!parsed.success) {
+      const problem = `malformed step job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       logger.error({ jobId: job.id, queue: job.queueName, issues: parsed.error.issues }, 'malformed step job: dead-lettered');
-      throw new UnrecoverableError(`malformed step job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      // A job that still names its run gets a failed result: left without one, its run would wait
+      // for the reconciler, which would find the failed job and enqueue it again.
+      const run = StepRunIdsSchema.safeParse(job.data);
+      if (run.success) await reportJson(minimalFailureJson(run.data, stepError('INTERNAL', problem.slice(0, 1000)), [], { startedAt: now(), finishedAt: now(), workerId }));
+      throw new UnrecoverableError(problem);
     }
     const data = parsed.data;
     const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
@@ -62,30 +89,65 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       const previous = job.failedReason ? ` (attempt ${attempt - 1} failed: ${job.failedReason})` : '';
       logs.push({ level: 'info', message: `attempt ${attempt} of ${attempts}${previous}`, at: Date.now() });
     }
-    const outcome = storable(await run(data, executors.get(data.stepType), { secrets, signal, logs, circuitBreaker, log }));
-    // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
-    // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
-    if (signal.aborted) {
-      log.info({ attempt, durationMs: now() - startedAt }, 'step cancelled: ended without a result');
-      return;
+
+    let json: string;
+    let failure: StepError | undefined;
+    try {
+      const ran = await run(data, executors.get(data.stepType), { secrets, hidden, signal, logs, circuitBreaker, log });
+      // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
+      // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
+      if (signal.aborted) {
+        log.info({ attempt, durationMs: now() - startedAt }, 'step cancelled: ended without a result');
+        return;
+      }
+      const outcome = crashQuarantine ? await quarantineCrashes(ran, data.stepRunId, crashQuarantine, log) : ran;
+      const guarded = outcome.ok ? guardOutput(outcome.output, outcome.variableUpdates, outputLimits) : undefined;
+      const final: StepOutcome = guarded && !guarded.ok ? withError(outcome, guarded.error) : outcome;
+      if (!final.ok && attempt < attempts && isRetryableFailure(final.error)) {
+        // Not reported: BullMQ retries the job after the backoff, and the backoff strategy logs the retry.
+        throw new RetryLater(`${final.error.code}: ${final.error.message}`);
+      }
+      failure = final.ok ? undefined : final.error;
+      const serialized = guarded?.ok ? guarded : { outputJson: undefined, variableUpdatesJson: undefined };
+      json = resultJson(data, final, serialized, logs, { startedAt, finishedAt: now(), workerId });
+    } catch (error) {
+      if (error instanceof RetryLater) throw error;
+      // A bug of ours: the step still gets a result, without its output, rather than none at all.
+      failure = internalError('the worker failed to handle the step', error, hidden);
+      log.error({ error: redactSecrets(errorStack(error), hidden) }, 'step failed inside the worker: reported as INTERNAL');
+      json = minimalFailureJson(data, failure, logs, { startedAt, finishedAt: now(), workerId });
     }
-    if (!outcome.ok && attempt < attempts && isRetryableFailure(outcome.error)) {
-      // Not reported: BullMQ retries the job after the backoff, and the backoff strategy logs the retry.
-      throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    // Throws when Redis cannot take it: BullMQ then retries the job (or fails it for the reconciler).
+    await reportJson(json);
+    if (failure) {
+      log.warn({ code: failure.code, attempt, attempts, durationMs: now() - startedAt }, `step failed: ${failure.message}`);
+      throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
     }
-    const result = toResult(data, outcome, logs, startedAt, workerId);
-    // A lost result would leave the step queued in Postgres; throwing here lets BullMQ retry the job.
-    await report(result);
-    if (!outcome.ok) {
-      log.warn({ code: outcome.error.code, attempt, attempts, durationMs: result.finishedAt - startedAt }, `step failed: ${outcome.error.message}`);
-      throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
-    }
-    log.debug({ attempt, durationMs: result.finishedAt - startedAt }, 'step succeeded');
+    log.debug({ attempt, durationMs: now() - startedAt }, 'step succeeded');
   };
+}
+
+/** Thrown for BullMQ to run the job again after its backoff; any other throw is reported instead. */
+class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+}
+
+function withError(outcome: StepOutcome, error: StepError): StepOutcome {
+  return outcome.agent ? { ok: false, error, agent: outcome.agent } : { ok: false, error };
+}
+
+function errorStack(error: unknown): string {
+  try {
+    return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  } catch {
+    return 'an error that cannot be described';
+  }
 }
 
 interface RunOptions {
   secrets: Readonly<Record<string, string>>;
+  /** Values masked out of reported messages. */
+  hidden: readonly string[];
   signal: AbortSignal;
   logs: StepLogEntry[];
   circuitBreaker: StepCircuitBreaker | undefined;
@@ -154,7 +216,7 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
     );
   } catch (error) {
     // An executor that throws has a bug; the step still gets a result instead of hanging.
-    return { ok: false, error: stepError('INTERNAL', `executor "${job.stepType}" crashed: ${(error as Error).message}`) };
+    return { ok: false, error: internalError(`executor "${job.stepType}" crashed`, error, options.hidden) };
   }
 }
 
@@ -171,44 +233,4 @@ function circuitOpenError(rejection: CircuitRejection): StepError {
     openedAt: rejection.openedAt,
     retryAfterMs: rejection.retryAfterMs,
   });
-}
-
-/**
- * PostgreSQL cannot store U+0000 in jsonb or text: an output holding one would fail the
- * coordinator's transaction on every retry, so it fails the step here instead.
- */
-function storable(outcome: StepOutcome): StepOutcome {
-  if (!outcome.ok || !JSON.stringify([outcome.output ?? null, outcome.variableUpdates ?? null]).includes('\\u0000')) return outcome;
-  const error = stepError('OUTPUT_NOT_SERIALIZABLE', 'the output or a variable update contains a NUL character (\\u0000), which cannot be stored');
-  return outcome.agent ? { ok: false, error, agent: outcome.agent } : { ok: false, error };
-}
-
-/**
- * An agent's transcript holds whatever tools and models returned; a NUL in it would fail the
- * coordinator's insert like one in a log line, so it is shown as U+FFFD instead.
- */
-function withoutNul(agent: AgentRunRecord): AgentRunRecord {
-  const json = JSON.stringify(agent);
-  if (!json.includes('\\u0000')) return agent;
-  return JSON.parse(json, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value)) as AgentRunRecord;
-}
-
-function toResult(job: StepJob, outcome: StepOutcome, logs: StepLogEntry[], startedAt: number, workerId: string): StepResult {
-  // Log lines are text columns: a NUL is shown as U+FFFD rather than failing the result.
-  const clean = logs.map((l) => (l.message.includes('\u0000') ? { ...l, message: l.message.replaceAll('\u0000', '\uFFFD') } : l));
-  const base = {
-    v: 1 as const,
-    stepRunId: job.stepRunId,
-    executionId: job.executionId,
-    instanceKey: job.instanceKey,
-    attempt: job.attempt,
-    logs: clean,
-    startedAt,
-    finishedAt: now(),
-    workerId,
-    ...(outcome.agent ? { agent: withoutNul(outcome.agent) } : {}),
-  };
-  return outcome.ok
-    ? { ...base, outcome: 'succeeded', output: outcome.output, ...(outcome.variableUpdates ? { variableUpdates: outcome.variableUpdates } : {}) }
-    : { ...base, outcome: 'failed', error: outcome.error };
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScriptRunner } from '@agentic-flow/sandbox';
 import { createAgentSetup } from '../src/agent-setup.js';
 import { loadConfig } from '../src/config.js';
 
@@ -12,6 +13,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The agents' script sandbox: these tests never run a script, and must not start processes. */
+const noScripts: ScriptRunner = {
+  run: () => Promise.reject(new Error('no script runs in these tests')),
+  close: () => Promise.resolve(),
+};
 
 async function toolModule(name: string, source: string): Promise<string> {
   const path = join(dir, name);
@@ -48,6 +55,7 @@ describe('createAgentSetup', () => {
         AGENT_DEFAULT_PROVIDER: 'ollama',
       },
       { AGENT_TOOL_MODULES: [weather] },
+      noScripts,
     );
     if (!setup.ok) throw new Error(setup.message);
     try {
@@ -71,6 +79,7 @@ describe('createAgentSetup', () => {
     const setup = await createAgentSetup(
       { OPENAI_API_KEY: 'sk-secret', AGENT_PROVIDER_OLLAMA_MODEL: 'llama3', AGENT_DEFAULT_PROVIDER: 'mistral', AGENT_BASE_URL: 'ftp://x' },
       { AGENT_TOOL_MODULES: [] },
+      noScripts,
     );
     expect(setup.ok).toBe(false);
     if (setup.ok) return;
@@ -87,11 +96,11 @@ describe('createAgentSetup', () => {
     const noTool = await toolModule('no-tool.mjs', 'export default { name: "x" };');
     const clash = await toolModule('clash.mjs', `export default { name: 'http_request', description: 'mine', parameters: { type: 'object' }, run: () => 1 };`);
 
-    const a = await createAgentSetup({}, { AGENT_TOOL_MODULES: [missing] });
+    const a = await createAgentSetup({}, { AGENT_TOOL_MODULES: [missing] }, noScripts);
     expect(!a.ok && a.message).toMatch(/^AGENT_TOOL_MODULES: tool module .*missing\.mjs: cannot be loaded: /);
-    const b = await createAgentSetup({}, { AGENT_TOOL_MODULES: [noTool] });
+    const b = await createAgentSetup({}, { AGENT_TOOL_MODULES: [noTool] }, noScripts);
     expect(!b.ok && b.message).toBe(`AGENT_TOOL_MODULES: tool module ${noTool}: "description" must be a non-empty string; "parameters" must be a JSON Schema object; "run" must be a function`);
-    const c = await createAgentSetup({}, { AGENT_TOOL_MODULES: [clash] });
+    const c = await createAgentSetup({}, { AGENT_TOOL_MODULES: [clash] }, noScripts);
     expect(!c.ok && c.message).toBe('AGENT_TOOL_MODULES: tool "http_request" is registered twice');
   });
 });

@@ -68,8 +68,8 @@ function processorWith(executor: StepExecutor, extra: Partial<CancellableProcess
   const logger = createLogger({ name: 'test', level: 'silent' });
   const inner = createStepProcessor({
     executors: new Map([[executor.type, executor]]),
-    report: async (result) => {
-      reported.push(result);
+    reportJson: async (json) => {
+      reported.push(JSON.parse(json) as StepResult);
     },
     workerId: 'w',
     secrets: {},

@@ -80,7 +80,7 @@ beforeAll(async () => {
   const logger = createLogger({ name: 'worker-test', level: 'silent' });
   listener = await listenForCancellations({ subscription, commands: producer, prefix: redis.prefix, running, logger });
   const results = new ResultReporter(producer, redis.prefix);
-  const processor = createStepProcessor({ executors: new Map([['script', executor]]), report: (r) => results.report(r), workerId: 'w', secrets: {}, logger });
+  const processor = createStepProcessor({ executors: new Map([['script', executor]]), reportJson: (json) => results.reportJson(json), workerId: 'w', secrets: {}, logger });
   consumers = new StepConsumers({
     stepTypes: ['script'],
     concurrency: () => 4,
@@ -187,7 +187,7 @@ describe('cancellations reaching running steps', () => {
 function restartConsumers(): void {
   const logger = createLogger({ name: 'worker-test', level: 'silent' });
   const results = new ResultReporter(producer, redis.prefix);
-  const processor = createStepProcessor({ executors: new Map([['script', executor]]), report: (r) => results.report(r), workerId: 'w', secrets: {}, logger });
+  const processor = createStepProcessor({ executors: new Map([['script', executor]]), reportJson: (json) => results.reportJson(json), workerId: 'w', secrets: {}, logger });
   consumers = new StepConsumers({
     stepTypes: ['script'],
     concurrency: () => 4,

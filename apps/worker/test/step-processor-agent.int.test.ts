@@ -80,7 +80,7 @@ beforeAll(async () => {
   consumers = new StepConsumers({
     stepTypes: ['agent-task'],
     concurrency: () => 4,
-    processor: createStepProcessor({ executors: new Map([['agent-task', noting]]), report: (result) => results.report(result), workerId: 'agent-worker', secrets: {}, logger, circuitBreaker: breaker }),
+    processor: createStepProcessor({ executors: new Map([['agent-task', noting]]), reportJson: (json) => results.reportJson(json), workerId: 'agent-worker', secrets: {}, logger, circuitBreaker: breaker }),
     connection: blocking,
     prefix: redis.prefix,
     lockDuration: 30_000,

@@ -27,7 +27,14 @@ import { createStepProcessor, type StepCircuitBreaker } from '../src/step-proces
  * breakers). Only the executors are fakes: each job's config says what its calls return, in order.
  */
 
-type Plan = (StepOutcome | 'throw')[];
+/**
+ * An outcome, or a misbehaving executor: `throw` throws (with a secret in the message), `deep`
+ * returns an output 100,000 levels deep (a hostile JSON body), `unserializable` one whose `toJSON`
+ * throws (a bug).
+ */
+type Plan = (StepOutcome | 'throw' | 'deep' | 'unserializable')[];
+
+const SECRET = 'sk-live-0123456789';
 
 class ScriptedExecutor implements StepExecutor {
   readonly calls = new Map<string, number>();
@@ -38,7 +45,18 @@ class ScriptedExecutor implements StepExecutor {
     this.calls.set(input.stepRunId, call + 1);
     const plan = (input.config as { plan: Plan }).plan;
     const next = plan[Math.min(call, plan.length - 1)]!;
-    if (next === 'throw') throw new Error('boom');
+    if (next === 'throw') throw new Error(`boom calling https://api.test/?key=${SECRET}`);
+    if (next === 'deep') return { ok: true, output: JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)) as unknown };
+    if (next === 'unserializable') {
+      return {
+        ok: true,
+        output: {
+          toJSON() {
+            throw new Error(`cannot serialize ${SECRET}`);
+          },
+        },
+      };
+    }
     return next;
   }
 
@@ -60,6 +78,8 @@ const http = new ScriptedExecutor('http');
 const script = new ScriptedExecutor('script');
 const logLines: Record<string, unknown>[] = [];
 const breakerCalls: { op: 'acquire' | 'record'; key: string; verdict?: string }[] = [];
+/** Step runs whose next report fails, as if Redis were down. */
+const failingReports = new Set<string>();
 
 beforeAll(async () => {
   redis = await testRedis();
@@ -95,9 +115,13 @@ beforeAll(async () => {
         ['http', http],
         ['script', script],
       ]),
-      report: (result) => results.report(result),
+      reportJson: async (json) => {
+        const { stepRunId } = JSON.parse(json) as { stepRunId: string };
+        if (failingReports.delete(stepRunId)) throw new Error('connection is closed');
+        await results.reportJson(json);
+      },
       workerId: 'test-worker',
-      secrets: {},
+      secrets: { API_KEY: SECRET },
       logger,
       circuitBreaker: counted,
     }),
@@ -320,5 +344,47 @@ describe('step processor with BullMQ retries and circuit breakers', () => {
     // The crash re-opened the breaker: the trial slot is free again, not held by a lost call.
     const decision = await elsewhere.acquire(key);
     expect(decision).toMatchObject({ allowed: false, state: 'open', failures: 6 });
+  });
+});
+
+describe('every job ends with a result', () => {
+  it('fails an output too deep to serialize with OUTPUT_TOO_LARGE at once, with a result, even with attempts left', async () => {
+    const job = stepJob('http', ['deep'], { retry: retry(3, 20) });
+    await queues.enqueueSteps([job]);
+    const { results, state, attemptsMade } = await settled(job);
+    expect(http.callsOf(job.stepRunId)).toBe(1);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'OUTPUT_TOO_LARGE', details: { maxDepth: 200 } } });
+    expect([state, attemptsMade]).toEqual(['failed', 1]);
+  });
+
+  it('reports an executor that throws as INTERNAL, without the secret its message held', async () => {
+    const job = stepJob('script', ['throw']);
+    await queues.enqueueSteps([job]);
+    const { results } = await settled(job);
+    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'executor "script" crashed: Error: boom calling https://api.test/?key=[secret]' } });
+    expect(JSON.stringify(results)).not.toContain(SECRET);
+  });
+
+  it('reports a failure of the worker’s own handling (an output that cannot be serialized) as INTERNAL at once, with attempts left', async () => {
+    const job = stepJob('script', ['unserializable', ok('never')], { retry: retry(3, 20) });
+    await queues.enqueueSteps([job]);
+    const { results, state, attemptsMade } = await settled(job);
+    expect(script.callsOf(job.stepRunId)).toBe(1);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'the worker failed to handle the step: Error: cannot serialize [secret]' } });
+    expect(JSON.stringify(results)).not.toContain(SECRET);
+    expect([state, attemptsMade]).toEqual(['failed', 1]);
+  });
+
+  it('throws when the result cannot be reported, so BullMQ runs the job again and the next attempt reports', async () => {
+    const job = stepJob('http', [ok({ n: 1 }), ok({ n: 2 })], { retry: retry(2, 20) });
+    failingReports.add(job.stepRunId);
+    await queues.enqueueSteps([job]);
+    const { results, state } = await settled(job);
+    expect(http.callsOf(job.stepRunId)).toBe(2);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ outcome: 'succeeded', output: { n: 2 } });
+    expect(state).not.toBe('failed');
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createScriptExecutor, type LogLevel, type StepExecutionInput, type StepRuntime } from '@agentic-flow/executors';
-import { ScriptSandbox } from '@agentic-flow/sandbox';
+import { ScriptSandbox, type ScriptRunInput, type ScriptRunResult, type ScriptRunner } from '@agentic-flow/sandbox';
 
 function job(config: unknown): StepExecutionInput<never> {
   return {
@@ -128,5 +128,29 @@ describe('script executor', () => {
     } finally {
       await shared.close();
     }
+  });
+
+  it('runs a script asking for more than the operator’s caps with the caps, and warns in the step’s logs', async () => {
+    const runs: ScriptRunInput[] = [];
+    const runner: ScriptRunner = {
+      run: async (input): Promise<ScriptRunResult> => {
+        runs.push(input);
+        return { ok: true, value: null, variableUpdates: {}, logs: [] };
+      },
+      close: async () => undefined,
+    };
+    const capped = createScriptExecutor({ sandbox: runner, maxTimeoutMs: 1000, maxMemoryLimitMb: 32 });
+    const rt = runtime();
+    await capped.execute(job({ script: 'return 1;', timeout: 2147483647, memoryLimit: 4096 }), rt);
+    expect(runs[0]).toMatchObject({ timeoutMs: 1000, memoryLimitMb: 32 });
+    expect(rt.logs).toEqual([
+      ['warn', 'the script asks for a timeout of 2147483647 ms; this worker allows at most 1000 ms, so it runs with 1000 ms'],
+      ['warn', 'the script asks for a memory limit of 4096 MiB; this worker allows at most 32 MiB, so it runs with 32 MiB'],
+    ]);
+
+    const within = runtime();
+    await capped.execute(job({ script: 'return 1;', timeout: 1000, memoryLimit: 16 }), within);
+    expect(runs[1]).toMatchObject({ timeoutMs: 1000, memoryLimitMb: 16 });
+    expect(within.logs).toEqual([]);
   });
 });

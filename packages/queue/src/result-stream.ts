@@ -35,7 +35,15 @@ export class ResultReporter {
   }
 
   async report(result: StepResult | ExpressionAnswer): Promise<void> {
-    await this.connection.xadd(this.keys.stream, '*', 'r', JSON.stringify(result));
+    await this.reportJson(JSON.stringify(result));
+  }
+
+  /**
+   * Sends a result that is JSON text already (`stepResultJson`): the worker serializes each result
+   * once, inside its own error handling, so that this call can only fail for Redis's reasons.
+   */
+  async reportJson(json: string): Promise<void> {
+    await this.connection.xadd(this.keys.stream, '*', 'r', json);
   }
 }
 

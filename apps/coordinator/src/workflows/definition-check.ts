@@ -21,9 +21,12 @@ export function encodeCheck(check: DefinitionCheck): EncodedCheck {
   return { ok: true, definitionJson: JSON.stringify(check.definition), graph: encodeGraph(check.graph), contentHash: check.contentHash };
 }
 
-export function decodeCheck(encoded: EncodedCheck): DefinitionCheck {
+/** Decodes in two ticks (the definition, then its graph): each is tens of milliseconds for 10,000 steps. */
+export async function decodeCheck(encoded: EncodedCheck): Promise<DefinitionCheck> {
   if (!encoded.ok) return encoded;
-  return { ok: true, definition: JSON.parse(encoded.definitionJson) as WorkflowDefinition, graph: decodeGraph(encoded.graph), contentHash: encoded.contentHash };
+  const definition = JSON.parse(encoded.definitionJson) as WorkflowDefinition;
+  await new Promise((resolve) => setImmediate(resolve));
+  return { ok: true, definition, graph: decodeGraph(encoded.graph), contentHash: encoded.contentHash };
 }
 
 /**

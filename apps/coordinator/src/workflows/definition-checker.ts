@@ -41,8 +41,10 @@ export class DefinitionChecker {
     this.maxHeapMb = options.maxHeapMb ?? 512;
   }
 
-  check(input: unknown, caps?: DefinitionCaps): Promise<DefinitionCheck> {
-    if (this.closed) return Promise.reject(new Error('the definition checker is closed'));
+  async check(input: unknown, caps?: DefinitionCaps): Promise<DefinitionCheck> {
+    if (this.closed) throw new Error('the definition checker is closed');
+    // Parsing the request body took a tick of its own; cloning a large one for the thread takes another.
+    await new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve, reject) => {
       this.queue.push({ request: { id: ++this.lastId, input, ...(caps ? { caps } : {}) }, resolve, reject });
       this.next();
@@ -76,7 +78,13 @@ export class DefinitionChecker {
     worker.on('message', (message: { id: number; check?: EncodedCheck; error?: string }) => {
       if (this.current?.pending.request.id !== message.id) return;
       const { check } = message;
-      this.settle((p) => (check ? p.resolve(decodeCheck(check)) : p.reject(new Error(message.error ?? 'the definition check failed'))));
+      if (!check) {
+        this.settle((p) => p.reject(new Error(message.error ?? 'the definition check failed')));
+        return;
+      }
+      // Decoding a large definition is tens of milliseconds of its own: in a later tick, so the one that
+      // received the message (and cloned it) ends first and requests get in between.
+      setImmediate(() => void decodeCheck(check).then((decoded) => this.settle((p) => p.resolve(decoded))));
     });
     worker.on('error', (error: Error & { code?: string }) => {
       if (this.worker !== worker) return;

@@ -37,6 +37,7 @@ export class WorkflowRegistry {
     const result = await this.options.checker.check(input, this.options.caps);
     if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
     const definition = result.definition;
+    await new Promise((resolve) => setImmediate(resolve));
     const outcome = await insertDefinition(this.db, {
       id: definition.id,
       version: definition.version,
@@ -52,6 +53,7 @@ export class WorkflowRegistry {
         `workflow "${definition.id}" version "${definition.version}" already exists with different content; definitions are immutable, register a new version`,
       );
     }
+    await new Promise((resolve) => setImmediate(resolve));
     this.remember(compileWorkflow(definition, result.graph));
     return { id: definition.id, version: definition.version, outcome };
   }

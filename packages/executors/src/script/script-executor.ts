@@ -1,4 +1,4 @@
-import { ScriptSandbox } from '@agentic-flow/sandbox';
+import { ScriptSandbox, type ScriptRunner } from '@agentic-flow/sandbox';
 import { ScriptConfigSchema, stepError, type ScriptConfig, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
 import { invalidConfig } from './invalid-config.js';
@@ -6,19 +6,30 @@ import { invalidConfig } from './invalid-config.js';
 /** Options of {@link createScriptExecutor}. */
 export interface ScriptExecutorOptions {
   /**
-   * A sandbox to run scripts in, owned by the caller (the executor's `close()` leaves it open).
-   * Default: a sandbox the executor creates and closes.
+   * Where scripts run, owned by the caller (the executor's `close()` leaves it open): a pool of
+   * sandbox processes (`ProcessScriptSandbox`), so a script that makes V8 abort cannot take the
+   * caller's process with it, or an in-process `ScriptSandbox`. Default: an in-process sandbox the
+   * executor creates and closes.
    */
-  sandbox?: ScriptSandbox;
+  sandbox?: ScriptRunner;
   /** Operator modules (name → CommonJS source) for the sandbox the executor creates, beside lodash. */
   modules?: Record<string, string>;
+  /**
+   * The operator's caps. A step asking for more — its config crossed the queue, so it may come from
+   * a definition registered before the caps existed, or be forged — runs with the cap instead, and
+   * a warning in the step's logs says so. Default: no cap beyond the step schema's own bounds.
+   */
+  maxTimeoutMs?: number;
+  /** Heap cap per script, MiB (see `maxTimeoutMs`). */
+  maxMemoryLimitMb?: number;
 }
 
 /**
- * The `script` step: runs `config.script` in isolated-vm with the step's context (`results`,
- * `variables`, `input`, `execution`) as globals. `console.*` output goes to `runtime.log`,
- * `setVariable` calls become the outcome's `variableUpdates`, and a failure of the script (throw,
- * timeout, memory, module, output) is an `ok: false` outcome with the sandbox's error code.
+ * The `script` step: runs `config.script` in the sandbox (isolated-vm) with the step's context
+ * (`results`, `variables`, `input`, `execution`) as globals. `console.*` output goes to
+ * `runtime.log`, `setVariable` calls become the outcome's `variableUpdates`, and a failure of the
+ * script (throw, timeout, memory, module, output, a crashed sandbox process) is an `ok: false`
+ * outcome with the sandbox's error code.
  *
  * @example
  * ```ts
@@ -33,7 +44,7 @@ export interface ScriptExecutorOptions {
 export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepExecutor<ScriptConfig> {
   if (options.sandbox !== undefined && options.modules !== undefined) {
     // Silently ignoring `modules` would surface later as MODULE_NOT_ALLOWED on every step that needs one.
-    throw new TypeError('createScriptExecutor: pass `modules` to the ScriptSandbox you provide, not to the executor');
+    throw new TypeError('createScriptExecutor: pass `modules` to the sandbox you provide, not to the executor');
   }
   const owned = options.sandbox === undefined;
   const sandbox = options.sandbox ?? new ScriptSandbox(options.modules === undefined ? {} : { modules: options.modules });
@@ -46,10 +57,12 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
       const parsed = ScriptConfigSchema.safeParse(input.config);
       if (!parsed.success) return { ok: false, error: invalidConfig(parsed.error.issues) };
       const config = parsed.data;
+      const timeoutMs = capped(config.timeout, options.maxTimeoutMs, 'ms', 'a timeout of', runtime);
+      const memoryLimitMb = capped(config.memoryLimit, options.maxMemoryLimitMb, 'MiB', 'a memory limit of', runtime);
       const result = await sandbox.run({
         code: config.script,
-        timeoutMs: config.timeout,
-        memoryLimitMb: config.memoryLimit,
+        timeoutMs,
+        memoryLimitMb,
         modules: config.allowedModules,
         globals: input.context,
         signal: runtime.signal,
@@ -64,4 +77,11 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
       if (owned) await sandbox.close();
     },
   };
+}
+
+/** The step's value, or the operator's cap when it asks for more (with a warning in the step's logs). */
+function capped(asked: number, cap: number | undefined, unit: string, what: string, runtime: StepRuntime): number {
+  if (cap === undefined || asked <= cap) return asked;
+  runtime.log('warn', `the script asks for ${what} ${asked} ${unit}; this worker allows at most ${cap} ${unit}, so it runs with ${cap} ${unit}`);
+  return cap;
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { describeThrown, internalError, redactSecrets } from '../src/internal-error.js';
+
+describe('internalError', () => {
+  it('is INTERNAL, names what broke and quotes the error without any secret', () => {
+    const error = new TypeError('GET https://api.test/x?key=s3cr3t-key failed with token tok-123456 and s3cr3t-key again');
+    expect(internalError('executor "http" crashed', error, ['s3cr3t-key', 'tok-123456'])).toEqual({
+      code: 'INTERNAL',
+      message: 'executor "http" crashed: TypeError: GET https://api.test/x?key=[secret] failed with token [secret] and [secret] again',
+    });
+  });
+
+  it('masks a secret that contains another whole, longest first', () => {
+    expect(redactSecrets('abc-long and abc', ['abc', 'abc-long', ''])).toBe('[secret] and [secret]');
+  });
+
+  it('bounds the message', () => {
+    expect(internalError('x', new Error('y'.repeat(5000)), []).message).toHaveLength(1000);
+  });
+
+  it('describes anything thrown without throwing itself', () => {
+    expect(describeThrown('a string')).toBe('a non-error value was thrown (string)');
+    const hostile = new Error('x');
+    Object.defineProperty(hostile, 'message', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    expect(describeThrown(hostile)).toBe('an error that cannot be described');
+  });
+});

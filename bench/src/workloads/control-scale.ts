@@ -1,0 +1,67 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BenchCluster } from '../bench-cluster.js';
+
+export interface ControlScaleRun {
+  /** Steps in the definition. */
+  steps: number;
+  /** POST /v1/workflows of the whole definition, until its answer. */
+  registerMs: number;
+  /** Longest event-loop delay in the coordinator while registering. */
+  registerLoopLagMs: number;
+  /** POST of an execution of the chain, until its answer. */
+  startMs: number;
+  /** POST of the execution until PostgreSQL says it completed. */
+  completeMs: number;
+  /** Longest event-loop delay in the coordinator from the start to completion. */
+  runLoopLagMs: number;
+}
+
+const PROBE = fileURLToPath(new URL('../loop-lag-probe.js', import.meta.url));
+
+/**
+ * A chain of `steps` conditions (each `variables.n > k`, leading to the next), registered and run on
+ * one coordinator with no worker: what a long chain of control steps costs to register and to run,
+ * and how long the coordinator's event loop is held meanwhile (measured inside it, see
+ * `loop-lag-probe.ts`).
+ */
+export async function conditionChain(steps: number): Promise<ControlScaleRun> {
+  const lagFile = join(tmpdir(), `af-bench-loop-lag-${process.pid}-${Date.now()}`);
+  await writeFile(lagFile, '');
+  const cluster = await BenchCluster.start({ workers: [], coordinatorEnv: { BENCH_LOOP_LAG_FILE: lagFile }, coordinatorNodeArgs: ['--import', PROBE] });
+  const window = async (): Promise<void> => {
+    await writeFile(lagFile, '');
+    // The probe writes every 50 ms: let it see the empty file before the measured work starts.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+  };
+  const lag = async (): Promise<number> => {
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    return Number((await readFile(lagFile, 'utf8')).trim() || 0);
+  };
+  try {
+    const client = cluster.client(0);
+    const chain = Array.from({ length: steps }, (_, i) => ({
+      id: `c${i}`,
+      type: 'condition' as const,
+      config: { condition: `variables.n > ${i % 7}`, ...(i + 1 < steps ? { trueStep: `c${i + 1}` } : {}) },
+    }));
+    await window();
+    let started = performance.now();
+    await client.createWorkflow({ id: 'chain', name: 'chain', version: '1', steps: chain });
+    const registerMs = performance.now() - started;
+    const registerLoopLagMs = await lag();
+    await window();
+    started = performance.now();
+    await client.executeWorkflow('chain', { n: 100 });
+    const startMs = performance.now() - started;
+    await cluster.waitSettled('chain', 1, 120_000);
+    const completeMs = performance.now() - started;
+    const runLoopLagMs = await lag();
+    return { steps, registerMs, registerLoopLagMs, startMs, completeMs, runLoopLagMs };
+  } finally {
+    await cluster.stop();
+    await rm(lagFile, { force: true });
+  }
+}
