@@ -112,6 +112,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     async start() {
       // Strategies first: a result applied before they load would fail a step they would have recovered.
       await strategies.start();
+      await sandbox.warm();
       await server.listen({ host: config.HOST, port: config.PORT });
       await results.start();
       maintenance.start();

@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     poisonThreshold: config.POISON_THRESHOLD,
     logger,
   });
+  // Jobs are taken only once the sandbox processes are warm: a ready worker runs its first script at once.
+  await Promise.all(sandboxes.map((sandbox) => sandbox.warm()));
   consumers.start();
   await consumers.waitUntilReady();
   logger.info(

@@ -155,12 +155,13 @@ function streamEntries(reply: unknown): RawEntry[] {
 function toEntry([id, fields]: RawEntry, deliveries: number): StreamEntry {
   const index = fields.indexOf('r');
   let data: unknown;
+  const text = index === -1 ? '' : (fields[index + 1] ?? '');
   try {
-    data = index === -1 ? undefined : JSON.parse(fields[index + 1] ?? '');
+    data = index === -1 ? undefined : JSON.parse(text);
   } catch {
     data = undefined;
   }
-  return { id, data, deliveries };
+  return { id, data, deliveries, length: text.length };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -53,6 +53,8 @@ export interface StreamEntry {
   data: unknown;
   /** 1 on its first delivery; 2 when it is read again (a retry, or taken over from a dead consumer). */
   deliveries: number;
+  /** Length of the payload's JSON text (UTF-16 code units): an upper bound on what it can add to a state. */
+  length: number;
   /** Taken over from another consumer (`XAUTOCLAIM`): that consumer died, or hung, holding it. */
   takenOver?: boolean;
 }

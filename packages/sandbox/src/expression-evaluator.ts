@@ -130,7 +130,7 @@ export class ExpressionEvaluator {
     const lease = await this.pool.acquire(this.memoryLimitMb);
     let healthy = true;
     try {
-      const realm = lease.realm ?? (lease.realm = this.blocking ? Realm.openSync(lease, REALM, []) : await Realm.open(lease, REALM, []));
+      const realm = lease.realm ?? (lease.realm = Realm.open(lease, REALM, []));
       let fn: ivm.Reference<unknown>;
       try {
         const origin = { filename: EXPRESSION_FILENAME, lineOffset: -1 };

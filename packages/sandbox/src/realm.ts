@@ -33,28 +33,12 @@ export class Realm {
     private readonly maxFunctions: number,
   ) {}
 
-  /** Creates the context and runs the bootstrap with `args` (transferable values) off the main thread. */
-  static async open(pooled: PooledIsolate, spec: RealmSpec, args: unknown[]): Promise<Realm> {
-    const bootstrap = await pooled.isolate.compileScript(spec.source, { filename: spec.filename });
-    const context = await pooled.isolate.createContext();
-    try {
-      const factory = (await bootstrap.run(context, { reference: true })) as ivm.Reference<unknown>;
-      const api = (await factory.apply(undefined, args, { result: { reference: true } })) as ivm.Reference<Record<string, unknown>>;
-      factory.release();
-      const members = new Map<string, ivm.Reference<unknown>>();
-      for (const name of spec.members) members.set(name, api.getSync(name, { reference: true }) as ivm.Reference<unknown>);
-      api.release();
-      return new Realm(pooled.isolate, context, members, pooled.maxCachedScripts);
-    } catch (error) {
-      if (!pooled.disposed) context.release();
-      throw error;
-    } finally {
-      if (!pooled.disposed) bootstrap.release();
-    }
-  }
-
-  /** {@link open} on the calling thread: for a sandbox process, where blocking costs nothing and a thread hop does. */
-  static openSync(pooled: PooledIsolate, spec: RealmSpec, args: unknown[]): Realm {
+  /**
+   * Creates the context and runs the bootstrap with `args` (transferable values), on the calling
+   * thread: realms are opened in sandbox processes, where blocking a few milliseconds costs nothing
+   * and the thread hops of isolated-vm's asynchronous calls do.
+   */
+  static open(pooled: PooledIsolate, spec: RealmSpec, args: unknown[]): Realm {
     const bootstrap = pooled.isolate.compileScriptSync(spec.source, { filename: spec.filename });
     const context = pooled.isolate.createContextSync();
     try {

@@ -161,10 +161,23 @@ async function run(fn, id, globals, modules, s0, s1, s2, s3) {
   }
 }
 
+// Blocking runs (a sandbox process): "start" runs a script inside one synchronous call, whose
+// microtask checkpoint settles every promise that can settle, and "take" hands its envelope over.
+let settled;
+function start(fn, id, globals, modules, s0, s1, s2, s3) {
+  settled = undefined;
+  run(fn, id, globals, modules, s0, s1, s2, s3).then((envelope) => { settled = envelope; });
+}
+function take() {
+  const envelope = settled;
+  settled = undefined;
+  return envelope;
+}
+
 function defineModule(name, factory) {
   factories.set(name, harden(factory));
 }
 
 lockdown();
-return { run, defineModule };
+return { run, start, take, defineModule };
 })`;

@@ -33,6 +33,15 @@ export interface ScriptSandboxOptions extends Omit<IsolatePoolOptions, 'name'> {
   maxLogEntries?: number;
   /** Longest kept log message, in characters. Default 8192. */
   maxLogMessageLength?: number;
+  /**
+   * Run each script inside one synchronous call on the calling thread instead of on isolated-vm's:
+   * for a sandbox process, which runs one script at a time and so saves two thread hops per run
+   * (~0.07 ms). The call's microtask checkpoint settles every promise that can settle (an isolate
+   * has no timers or I/O), so a promise still pending afterwards never settles: TIMEOUT at once.
+   * While a script runs, the thread cannot hear a cancellation: its owner stops it by killing the
+   * process. Default false.
+   */
+  blocking?: boolean;
 }
 
 type Ending = 'timeout' | 'cancelled' | 'closed' | 'memory';
@@ -40,7 +49,7 @@ type Ending = 'timeout' | 'cancelled' | 'closed' | 'memory';
 const LEVELS = new Set<string>(['debug', 'info', 'warn', 'error']);
 /** setTimeout fires at once beyond this; a longer budget is as good as this one. */
 const MAX_TIMER_MS = 2_147_483_647;
-const REALM: RealmSpec = { source: SCRIPT_BOOTSTRAP, filename: BOOTSTRAP_FILENAME, members: ['run', 'defineModule'] };
+const REALM: RealmSpec = { source: SCRIPT_BOOTSTRAP, filename: BOOTSTRAP_FILENAME, members: ['run', 'start', 'take', 'defineModule'] };
 
 /**
  * Runs untrusted JavaScript in isolated-vm, on pooled isolates that run on isolated-vm's threads, so
@@ -73,6 +82,7 @@ export class ScriptSandbox implements ScriptRunner {
   private readonly maxOutputDepth: number;
   private readonly maxLogEntries: number;
   private readonly maxLogLength: number;
+  private readonly blocking: boolean;
   /** V8 code caches of module sources, shared by isolates: compiling lodash drops from ~3 ms to ~0.1 ms. */
   private readonly codeCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
   private readonly inFlight = new Map<Promise<RawScriptRunResult>, (why: Ending) => void>();
@@ -88,6 +98,7 @@ export class ScriptSandbox implements ScriptRunner {
     this.maxOutputDepth = options.maxOutputDepth ?? 200;
     this.maxLogEntries = options.maxLogEntries ?? 1000;
     this.maxLogLength = options.maxLogMessageLength ?? 8192;
+    this.blocking = options.blocking ?? false;
   }
 
   /** Runs one script. Never rejects for the script's own failures: see {@link ScriptRunResult}. */
@@ -160,21 +171,28 @@ export class ScriptSandbox implements ScriptRunner {
     const id = ++this.lastRunId;
     this.sinks.set(id, logs);
     try {
-      const realm = lease.realm ?? (lease.realm = await this.openRealm(lease));
+      const realm = lease.realm ?? (lease.realm = this.openRealm(lease));
       let fn: ivm.Reference<unknown>;
       try {
         const check = (): void => checkFunctionBody('async', SCRIPT_PARAMETERS, ` 'use strict';\n${input.code}\n`);
-        fn = await realm.compile(`user:${input.code}`, wrapUserCode(input.code), { filename: SCRIPT_FILENAME, lineOffset: -1 }, check);
+        const origin = { filename: SCRIPT_FILENAME, lineOffset: -1 };
+        fn = this.blocking ? realm.compileSync(`user:${input.code}`, wrapUserCode(input.code), origin, check) : await realm.compile(`user:${input.code}`, wrapUserCode(input.code), origin, check);
       } catch (error) {
         if (ending !== undefined || !(error instanceof SyntaxError)) throw error;
         return fail(compileFailure(error, input.code), logs);
       }
       await this.defineModules(lease, realm, modules);
       const timeoutMs = Math.min(input.timeoutMs, MAX_TIMER_MS);
+      const args = [fn.derefInto(), id, globals, modules.length === 0 ? '' : JSON.stringify(modules), ...randomSeeds()];
+      if (this.blocking) {
+        realm.member('start').applySync(undefined, args, { timeout: timeoutMs });
+        const envelope: unknown = realm.member('take').applySync(undefined, [], { result: { copy: true } });
+        if (envelope === undefined) return fail({ code: 'TIMEOUT', message: 'the script awaits something that can never happen (its promise cannot settle)' }, logs);
+        return settleEnvelope(envelope, logs, { maxLogEntries: this.maxLogEntries, code: input.code });
+      }
       // Two clocks: isolated-vm's `timeout` stops synchronous code (and endless microtask chains);
       // the host timer ends a script whose promise never settles, which isolated-vm would wait on forever.
       timer = setTimeout(() => end('timeout'), timeoutMs);
-      const args = [fn.derefInto(), id, globals, modules.length === 0 ? '' : JSON.stringify(modules), ...randomSeeds()];
       const envelope: unknown = await realm.member('run').apply(undefined, args, { timeout: timeoutMs, result: { promise: true, copy: true } });
       return settleEnvelope(envelope, logs, { maxLogEntries: this.maxLogEntries, code: input.code });
     } catch (error) {
@@ -205,7 +223,7 @@ export class ScriptSandbox implements ScriptRunner {
   }
 
   /** Creates an isolate's realm: its log callback finds the run's logs by the id the runner passes. */
-  private openRealm(lease: PooledIsolate): Promise<Realm> {
+  private openRealm(lease: PooledIsolate): Realm {
     const setup: BootstrapSetup = {
       registered: this.registry.names(),
       maxLogEntries: this.maxLogEntries,
@@ -235,7 +253,8 @@ export class ScriptSandbox implements ScriptRunner {
       const options: ivm.ScriptInfo = { filename: moduleFilename(name), lineOffset: -1 };
       if (cachedData === undefined) options.produceCachedData = true;
       else options.cachedData = cachedData;
-      const script = await lease.isolate.compileScript(wrapModule(this.registry.source(name)), options);
+      const source = wrapModule(this.registry.source(name));
+      const script = this.blocking ? lease.isolate.compileScriptSync(source, options) : await lease.isolate.compileScript(source, options);
       const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
       if (cachedData === undefined && produced !== undefined) this.codeCache.set(name, produced);
       // Sync: the isolate is idle and leased to this run; evaluating the source only defines the factory.

@@ -10,6 +10,8 @@ export interface TransitionTarget {
   changed: boolean;
   /** `state` serialized, when it was (to check its size): written as it is. */
   stateJson?: string;
+  /** At least the state's size in UTF-8 JSON bytes, if known: what the cache remembers with it. */
+  bytes?: number;
 }
 
 /** The row update writing a target's state over the version it was read at. */
@@ -31,5 +33,7 @@ export function executionUpdate(target: TransitionTarget, now: number): Executio
 /** The states just written become the cache's, at the versions PostgreSQL returned. */
 export function rememberWritten(cache: ExecutionStateCache, targets: Iterable<TransitionTarget>, versions: readonly ExecutionVersion[]): void {
   const written = new Map(versions.map((v) => [v.id, v.version]));
-  for (const target of targets) cache.set(target.id, { state: target.state, version: written.get(target.id) ?? target.version });
+  for (const target of targets) {
+    cache.set(target.id, { state: target.state, version: written.get(target.id) ?? target.version, ...(target.bytes === undefined ? {} : { bytes: target.bytes }) });
+  }
 }

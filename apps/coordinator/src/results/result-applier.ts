@@ -34,17 +34,17 @@ const isAnswer = (entry: ResultEntry): entry is ExpressionAnswer => 'kind' in en
  * expressions are slow commits with them unanswered (see `driveEngine`) instead of holding up the
  * others' results.
  */
-export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry[]) => Promise<ApplyOutcome[]> {
+export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry[], lengths?: number[]) => Promise<ApplyOutcome[]> {
   const { cache } = deps;
-  return async (entries) => {
+  return async (entries, lengths = []) => {
     const now = deps.now();
     const ids = [...new Set(entries.map((r) => r.executionId))];
     const completions = completionsOf(entries);
 
     const cached = ids.map((id) => ({ id, entry: cache.get(id) }));
     if (cached.every((c) => c.entry !== undefined)) {
-      const targets = new Map(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false }]));
-      const applied = await applyInMemory(deps, entries, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
+      const targets = new Map<string, Target>(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false, ...(entry!.bytes === undefined ? {} : { bytes: entry!.bytes }) }]));
+      const applied = await applyInMemory(deps, entries, lengths, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
       // Building the statement of a large batch is synchronous work of its own: let requests in first.
       await new Promise((resolve) => setImmediate(resolve));
       // Completions again: a success whose output made its state too large was turned into a failure.
@@ -70,7 +70,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
     const { stepRuns, versions } = await runTransition(deps.pool, { lock: ids, complete: completions }, async ({ executions, completed }) => {
       targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false }]));
       const runs = new Map(completed.map((key) => [key.id, key]));
-      applied = await applyInMemory(deps, entries, targets, (r) => runs.get(r.stepRunId), now);
+      applied = await applyInMemory(deps, entries, lengths, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
       const overwritten = applied.converted.map((index) => failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!));
@@ -176,6 +176,7 @@ interface ExecutionPass {
 async function applyInMemory(
   deps: TransitionDeps,
   entries: ResultEntry[],
+  lengths: number[],
   targets: Map<string, Target>,
   runOf: (result: StepResult) => RunKey | undefined,
   now: number,
@@ -187,7 +188,7 @@ async function applyInMemory(
     else byExecution.set(entry.executionId, [index]);
   }
   const deadline = performance.now() + deps.inlineBudgetMs;
-  const passes = await Promise.all([...byExecution].map(([executionId, indices]) => drive(deps, entries, indices, targets.get(executionId), runOf, now, deadline)));
+  const passes = await Promise.all([...byExecution].map(([executionId, indices]) => drive(deps, entries, lengths, indices, targets.get(executionId), runOf, now, deadline)));
 
   const applied: Applied = { entries: [...entries], converted: [], effects: new Effects(), logs: [], outcomes: entries.map(() => 'ignored'), ignored: [], deferred: new Map() };
   for (const pass of passes) {
@@ -210,6 +211,7 @@ async function applyInMemory(
 async function drive(
   deps: TransitionDeps,
   entries: ResultEntry[],
+  lengths: number[],
   indices: number[],
   target: Target | undefined,
   runOf: (result: StepResult) => RunKey | undefined,
@@ -220,15 +222,24 @@ async function drive(
   const before = target.state;
   const pass = await driveEntries(deps, entries, indices, target, runOf, now, deadline, false);
   if (!target.changed) return pass;
+  // A bound without serializing: what the state measured before, plus all of each entry's payload
+  // (3 bytes per code unit at most) and some bookkeeping. Measured exactly only when that could be over.
+  const bound = target.bytes === undefined ? undefined : target.bytes + indices.reduce((sum, i) => sum + 3 * (lengths[i] ?? Number.POSITIVE_INFINITY) + 1024, 0);
+  if (bound !== undefined && bound <= deps.maxStateBytes) {
+    target.bytes = bound;
+    return pass;
+  }
   const stateJson = JSON.stringify(target.state);
-  const bytes = stateBytes(stateJson, deps.maxStateBytes);
+  const bytes = Buffer.byteLength(stateJson);
   if (bytes <= deps.maxStateBytes) {
     target.stateJson = stateJson;
+    target.bytes = bytes;
     return pass;
   }
   // The outputs would make the state too large: the same entries again, with every success failed instead.
   target.state = before;
   const retried = await driveEntries(deps, entries, indices, target, runOf, now, deadline, { bytes, limit: deps.maxStateBytes });
+  delete target.bytes;
   return retried;
 }
 
@@ -281,12 +292,6 @@ async function driveEntries(
   return pass;
 }
 
-/** UTF-8 bytes of `json`, counted only when its length leaves any doubt about the limit. */
-function stateBytes(json: string, limit: number): number {
-  // A UTF-16 code unit is 1 to 3 UTF-8 bytes.
-  if (json.length * 3 <= limit) return json.length;
-  return Buffer.byteLength(json);
-}
 
 /** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
 /** A success whose output would make its execution's state too large, as the failure it becomes. */

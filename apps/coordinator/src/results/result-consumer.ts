@@ -15,7 +15,8 @@ export interface ResultConsumerOptions {
   batchSize: number;
   /** Results another coordinator held unacknowledged this long are taken over. */
   claimIdleMs: number;
-  apply: (results: ResultEntry[]) => Promise<unknown>;
+  /** Applies entries; `lengths` are their payloads' JSON lengths (upper bounds of what they add to a state). */
+  apply: (results: ResultEntry[], lengths: number[]) => Promise<unknown>;
   /** Puts an entry back on `step-results` (the failure a quarantined result becomes). */
   publish: (entry: ResultEntry) => Promise<void>;
   /** A result taken over from coordinators that died holding it this many times is quarantined. */
@@ -93,7 +94,7 @@ export class ResultConsumer {
     }
     if (valid.length === 0) return done;
     try {
-      await this.options.apply(valid.map((v) => v.result));
+      await this.options.apply(valid.map((v) => v.result), valid.map((v) => v.entry.length));
       return [...done, ...valid.map((v) => v.entry.id)];
     } catch (error) {
       if (isTransient(error)) throw error;
@@ -101,7 +102,7 @@ export class ResultConsumer {
     }
     for (const { entry, result } of valid) {
       try {
-        await this.options.apply([result]);
+        await this.options.apply([result], [entry.length]);
         done.push(entry.id);
         this.attempts.delete(entry.id);
       } catch (error) {

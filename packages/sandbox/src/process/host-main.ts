@@ -21,6 +21,8 @@ async function setUp(setup: HostSetup): Promise<void> {
     modules: setup.modules,
     // One run at a time; a second isolate covers a run that starts while a cancelled one is disposed.
     maxIsolates: 2,
+    // Nothing else runs here: no thread hops. A run being cancelled is stopped by killing this process.
+    blocking: true,
     // The parent applies the output limits (`finishRun`); these only bound what crosses the pipe.
     maxOutputBytes: 512 * 1024 * 1024,
     ...(setup.maxLogEntries === undefined ? {} : { maxLogEntries: setup.maxLogEntries }),

@@ -63,6 +63,11 @@ export class ProcessExpressionEvaluator {
     this.pool.cancelKey(key);
   }
 
+  /** Resolves once its processes are warm (see `SandboxProcessPool.warm`). */
+  warm(): Promise<void> {
+    return this.pool.warm();
+  }
+
   stats(): SandboxProcessPoolStats {
     return this.pool.stats();
   }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { FairQueue } from './fair-queue.js';
 import type { HostReply, HostRequest, HostSetup } from './host-protocol.js';
 import { SandboxProcess, type ProcessExit } from './sandbox-process.js';
 
@@ -101,9 +102,7 @@ export class SandboxProcessPool {
   private readonly processes = new Set<SandboxProcess>();
   private readonly ready = new Set<SandboxProcess>();
   private readonly retiring = new Set<SandboxProcess>();
-  private readonly queues = new Map<string, Job[]>();
-  /** Keys with queued jobs, in the order they get their next turn. */
-  private readonly turns: string[] = [];
+  private readonly queue = new FairQueue<Job>();
   private readonly inFlightByKey = new Map<string, number>();
   private readonly running = new Map<number, Running>();
   private readonly size: number;
@@ -114,13 +113,14 @@ export class SandboxProcessPool {
   private readonly cancelGraceMs: number;
   private readonly idleTimer: NodeJS.Timeout;
   private lastId = 0;
-  private queued = 0;
   private starting = 0;
   private failedStarts = 0;
   private spawned = 0;
   private crashed = 0;
   private recentCrashes: number[] = [];
   private closed = false;
+  /** Callers of {@link warm} waiting for the pool to be warm. */
+  private warmWaiters: (() => void)[] = [];
 
   constructor(private readonly options: SandboxProcessPoolOptions) {
     if (!(options.size >= 1)) throw new RangeError('a sandbox process pool needs at least one process');
@@ -135,18 +135,36 @@ export class SandboxProcessPool {
     this.idleTimer.unref();
   }
 
+  /**
+   * Resolves once `size` processes are warm (or none can be started, or the pool closed): a process
+   * owner that reports ready should not make its first runs wait for processes to start.
+   */
+  warm(): Promise<void> {
+    if (this.isWarm()) return Promise.resolve();
+    return new Promise((resolve) => this.warmWaiters.push(resolve));
+  }
+
+  private isWarm(): boolean {
+    return this.closed || this.ready.size >= this.size || this.failedStarts >= MAX_FAILED_STARTS;
+  }
+
+  private wakeWarmWaiters(): void {
+    if (!this.isWarm()) return;
+    for (const resolve of this.warmWaiters.splice(0)) resolve();
+  }
+
   /** Runs `request` in a process when one is free and the key's turn has come. Never rejects. */
   submit(request: DistributiveOmit<HostRequest, 'id'>, options: SubmitOptions): Promise<PoolOutcome> {
     if (this.closed) return Promise.resolve({ type: 'cancelled', started: false });
     if (options.signal?.aborted === true) return Promise.resolve({ type: 'cancelled', started: false });
     return new Promise<PoolOutcome>((resolve) => {
       const job: Job = { request, key: options.key ?? '', options, resolve };
-      this.enqueue(job);
+      this.queue.push(job);
       const signal = options.signal;
       if (signal) {
         // Until it starts, aborting only takes it out of the queue.
         const onAbort = (): void => {
-          if (this.dequeue(job)) resolve({ type: 'cancelled', started: false });
+          if (this.queue.remove(job)) resolve({ type: 'cancelled', started: false });
         };
         signal.addEventListener('abort', onAbort, { once: true });
         job.resolve = (outcome) => {
@@ -163,16 +181,12 @@ export class SandboxProcessPool {
    * process killed if it does not stop within `cancelGraceMs`). All end `cancelled`.
    */
   cancelKey(key: string): void {
-    for (const job of this.queues.get(key) ?? []) job.resolve({ type: 'cancelled', started: false });
-    if (this.queues.has(key)) {
-      this.queued -= this.queues.get(key)!.length;
-      this.dropKey(key);
-    }
+    for (const job of this.queue.removeKey(key)) job.resolve({ type: 'cancelled', started: false });
     for (const [id, run] of this.running) if (run.job.key === key) this.stop(id, run);
   }
 
   stats(): SandboxProcessPoolStats {
-    return { processes: this.processes.size, busy: this.running.size, queued: this.queued, spawned: this.spawned, crashed: this.crashed };
+    return { processes: this.processes.size, busy: this.running.size, queued: this.queue.size, spawned: this.spawned, crashed: this.crashed };
   }
 
   /** Ends queued and running work as cancelled, and kills every process. */
@@ -180,72 +194,28 @@ export class SandboxProcessPool {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.idleTimer);
-    for (const jobs of this.queues.values()) for (const job of jobs) job.resolve({ type: 'cancelled', started: false });
-    this.queues.clear();
-    this.turns.length = 0;
-    this.queued = 0;
+    for (const job of this.queue.clear()) job.resolve({ type: 'cancelled', started: false });
+    this.wakeWarmWaiters();
     for (const [id, run] of this.running) this.settle(id, { type: 'cancelled', started: true }, run);
     const exits = [...this.processes].map((host) => new Promise<void>((resolve) => (host.exited ? resolve() : void host.ended.then(resolve))));
     for (const host of this.processes) host.kill();
     await Promise.all(exits);
   }
 
-  private enqueue(job: Job): void {
-    const queue = this.queues.get(job.key);
-    if (queue) queue.push(job);
-    else {
-      this.queues.set(job.key, [job]);
-      this.turns.push(job.key);
-    }
-    this.queued += 1;
-  }
-
-  private dequeue(job: Job): boolean {
-    const queue = this.queues.get(job.key);
-    const index = queue?.indexOf(job) ?? -1;
-    if (index === -1) return false;
-    queue!.splice(index, 1);
-    this.queued -= 1;
-    if (queue!.length === 0) this.dropKey(job.key);
-    return true;
-  }
-
-  private dropKey(key: string): void {
-    this.queues.delete(key);
-    const turn = this.turns.indexOf(key);
-    if (turn !== -1) this.turns.splice(turn, 1);
-  }
-
-  /** The next job whose key is under its in-flight limit, taking keys in turn. */
-  private nextJob(): Job | undefined {
-    for (let tries = this.turns.length; tries > 0; tries--) {
-      const key = this.turns.shift()!;
-      const queue = this.queues.get(key)!;
-      if ((this.inFlightByKey.get(key) ?? 0) >= this.maxPerKey) {
-        this.turns.push(key);
-        continue;
-      }
-      const job = queue.shift()!;
-      this.queued -= 1;
-      if (queue.length > 0) this.turns.push(key);
-      else this.queues.delete(key);
-      return job;
-    }
-    return undefined;
-  }
-
   private dispatch(): void {
-    while (!this.closed && this.queued > 0) {
+    while (!this.closed && this.queue.size > 0) {
       const host = this.idleProcess();
       if (host === undefined) {
         this.grow();
         return;
       }
-      const job = this.nextJob();
+      const job = this.queue.take(this.inFlightOf, this.maxPerKey);
       if (job === undefined) return;
       this.start(host, job);
     }
   }
+
+  private readonly inFlightOf = (key: string): number => this.inFlightByKey.get(key) ?? 0;
 
   private idleProcess(): SandboxProcess | undefined {
     for (const host of this.ready) if (host.current === undefined && !this.retiring.has(host)) return host;
@@ -337,17 +307,17 @@ export class SandboxProcessPool {
     }
     if (!wasReady && !retired && !this.closed) {
       this.failedStarts += 1;
-      if (this.failedStarts >= MAX_FAILED_STARTS) this.failQueued(`sandbox processes fail to start (last: ${exit.signal ?? `exit code ${exit.code}`})`);
+      if (this.failedStarts >= MAX_FAILED_STARTS) {
+        this.failQueued(`sandbox processes fail to start (last: ${exit.signal ?? `exit code ${exit.code}`})`);
+        this.wakeWarmWaiters();
+      }
     }
     if (!this.closed && this.processes.size < this.size) this.spawnAfter(this.restartDelay());
     else this.dispatch();
   }
 
   private failQueued(message: string): void {
-    for (const jobs of this.queues.values()) for (const job of jobs) job.resolve({ type: 'unavailable', message });
-    this.queues.clear();
-    this.turns.length = 0;
-    this.queued = 0;
+    for (const job of this.queue.clear()) job.resolve({ type: 'unavailable', message });
   }
 
   /** No delay for a crash now and then; exponentially more, up to 5 s, when they come in a storm. */
@@ -391,6 +361,7 @@ export class SandboxProcessPool {
         host.isReady = true;
         if (this.closed) return;
         this.ready.add(host);
+        this.wakeWarmWaiters();
         this.dispatch();
       },
       () => undefined,
@@ -400,7 +371,7 @@ export class SandboxProcessPool {
   /** Starts one more process when work waits, none is free and none is starting already. */
   private grow(): void {
     if (this.closed || this.starting > 0 || this.processes.size >= this.maxSize) return;
-    if (this.turns.every((key) => (this.inFlightByKey.get(key) ?? 0) >= this.maxPerKey)) return;
+    if (this.queue.blocked(this.inFlightOf, this.maxPerKey)) return;
     this.spawn();
   }
 

@@ -55,6 +55,8 @@ export class ProcessScriptSandbox implements ScriptRunner {
         ...(options.maxLogEntries === undefined ? {} : { maxLogEntries: options.maxLogEntries }),
         ...(options.maxLogMessageLength === undefined ? {} : { maxLogMessageLength: options.maxLogMessageLength }),
       },
+      // A process runs a script inside one blocking call and cannot hear a cancellation: it is killed instead.
+      cancelGraceMs: 250,
       ...(options.entry === undefined ? {} : { entry: options.entry }),
     });
   }
@@ -72,6 +74,11 @@ export class ProcessScriptSandbox implements ScriptRunner {
     if (outcome.reply.type === 'script') return finishRun(outcome.reply.result, this.limits);
     // The sandbox itself failed (a bug, not the script): the caller reports it as such.
     throw new Error(outcome.reply.type === 'failed' ? `the script sandbox failed: ${outcome.reply.message}` : 'the sandbox process answered out of turn');
+  }
+
+  /** Resolves once its processes are warm (see `SandboxProcessPool.warm`). */
+  warm(): Promise<void> {
+    return this.pool.warm();
   }
 
   stats(): SandboxProcessPoolStats {

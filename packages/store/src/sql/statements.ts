@@ -149,6 +149,7 @@ export function updateExecutionsSql(updates: readonly ExecutionUpdate[] | Payloa
 
 /** The updates as JSON text, each state spliced in from its `stateJson` when it has one. */
 export function executionsPayload(updates: readonly ExecutionUpdate[]): string {
+  if (updates.every((update) => update.stateJson === undefined)) return JSON.stringify(updates);
   const rows = updates.map(({ state, stateJson, ...rest }) => {
     const head = JSON.stringify(rest);
     return `${head.slice(0, -1)},"state":${stateJson ?? JSON.stringify(state) ?? 'null'}}`;
