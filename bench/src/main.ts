@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     startMs: summarize(chains.map((c) => c.startMs)),
     completeMs: summarize(chains.map((c) => c.completeMs)),
     runLoopLagMs: summarize(chains.map((c) => c.runLoopLagMs)),
+    slowestHealthMs: summarize(chains.map((c) => c.slowestHealthMs)),
   };
 
   const peer: BenchReport['peer'] = [];

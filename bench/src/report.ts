@@ -25,7 +25,7 @@ export interface BenchReport {
   list: { stored: number; byStatus: Summary; byWorkflowAndStatus: Summary; nextPage: Summary };
   peer: { inFlight: number; stepsPerSec: Summary; version: string }[];
   /** A long chain of conditions: registering and running it, and the coordinator's event-loop delay meanwhile. */
-  controlScale: { steps: number; registerMs: Summary; registerLoopLagMs: Summary; startMs: Summary; completeMs: Summary; runLoopLagMs: Summary };
+  controlScale: { steps: number; registerMs: Summary; registerLoopLagMs: Summary; startMs: Summary; completeMs: Summary; runLoopLagMs: Summary; slowestHealthMs: Summary };
   profile: ProfileSummary | null;
   analysis: string;
 }
@@ -132,6 +132,7 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push(`| start an execution (POST until answered) | ${fmt(report.controlScale.startMs, 0)} |`);
   lines.push(`| start until the execution completed | ${fmt(report.controlScale.completeMs, 0)} |`);
   lines.push(`| longest event-loop delay while it ran | ${fmt(report.controlScale.runLoopLagMs, 0)} |`);
+  lines.push(`| slowest \`GET /healthz\` (asked every 20 ms throughout) | ${fmt(report.controlScale.slowestHealthMs, 0)} |`);
   lines.push('', '## Peer: DBOS Transact, same PostgreSQL, same run', '');
   lines.push('The same 10-step workload (200 workflows of 10 no-op steps, every step checkpointed) on DBOS Transact.', '');
   lines.push('| engine | in flight | steps/s |', '| --- | --- | --- |');

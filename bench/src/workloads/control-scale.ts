@@ -17,6 +17,8 @@ export interface ControlScaleRun {
   completeMs: number;
   /** Longest event-loop delay in the coordinator from the start to completion. */
   runLoopLagMs: number;
+  /** Slowest answer to `GET /healthz`, asked every 20 ms while registering and while running: the same delay, seen from outside. */
+  slowestHealthMs: number;
 }
 
 const PROBE = fileURLToPath(new URL('../loop-lag-probe.js', import.meta.url));
@@ -31,13 +33,14 @@ export async function conditionChain(steps: number): Promise<ControlScaleRun> {
   const lagFile = join(tmpdir(), `af-bench-loop-lag-${process.pid}-${Date.now()}`);
   await writeFile(lagFile, '');
   const cluster = await BenchCluster.start({ workers: [], coordinatorEnv: { BENCH_LOOP_LAG_FILE: lagFile }, coordinatorNodeArgs: ['--import', PROBE] });
+  const coordinatorPid = cluster.coordinators[0]!.pid;
   const window = async (): Promise<void> => {
-    await writeFile(lagFile, '');
-    // The probe writes every 50 ms: let it see the empty file before the measured work starts.
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    process.kill(coordinatorPid, 'SIGUSR2');
+    // Let the probe's next write (every 100 ms) report the fresh window before the measured work starts.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   };
   const lag = async (): Promise<number> => {
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     return Number((await readFile(lagFile, 'utf8')).trim() || 0);
   };
   try {
@@ -47,6 +50,16 @@ export async function conditionChain(steps: number): Promise<ControlScaleRun> {
       type: 'condition' as const,
       config: { condition: `variables.n > ${i % 7}`, ...(i + 1 < steps ? { trueStep: `c${i + 1}` } : {}) },
     }));
+    let slowestHealthMs = 0;
+    let probing = true;
+    const health = (async () => {
+      while (probing) {
+        const asked = performance.now();
+        await fetch(`${cluster.coordinators[0]!.url}/healthz`);
+        slowestHealthMs = Math.max(slowestHealthMs, performance.now() - asked);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
     await window();
     let started = performance.now();
     await client.createWorkflow({ id: 'chain', name: 'chain', version: '1', steps: chain });
@@ -59,7 +72,9 @@ export async function conditionChain(steps: number): Promise<ControlScaleRun> {
     await cluster.waitSettled('chain', 1, 120_000);
     const completeMs = performance.now() - started;
     const runLoopLagMs = await lag();
-    return { steps, registerMs, registerLoopLagMs, startMs, completeMs, runLoopLagMs };
+    probing = false;
+    await health;
+    return { steps, registerMs, registerLoopLagMs, startMs, completeMs, runLoopLagMs, slowestHealthMs };
   } finally {
     await cluster.stop();
     await rm(lagFile, { force: true });
