@@ -117,8 +117,8 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push('All executions started at once through the API, timed until the last one completed. (a) 200 executions of a 10-step chain; (b) one execution of a parallel step with 1,000 branches; (c) 1,000 single-step executions. Worker processes consume `script` with concurrency 4 each.', '');
   lines.push('| workload | worker processes | coordinators | steps/s | executions/s |', '| --- | --- | --- | --- | --- |');
   for (const r of report.throughput) lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${fmt(r.stepsPerSec, 0)} | ${fmt(r.executionsPerSec, 1)} |`);
-  const components = ['coordinator', 'workers', 'postgres', 'redis', 'bench'];
-  lines.push('', 'CPU time per step, by process (from /proc; `bench` is this harness: API calls and polling; `postgres` sums the server processes alive at both ends of a run, so a connection opened and closed within it is missed):', '');
+  const components = ['coordinator', 'workers', 'sandboxes', 'postgres', 'redis', 'bench'];
+  lines.push('', 'CPU time per step, by process (from /proc; `sandboxes` are the processes the workers and coordinators run scripts and expressions in; `bench` is this harness: API calls and polling; `postgres` sums the server processes alive at both ends of a run, so a connection opened and closed within it is missed):', '');
   lines.push(`| workload | worker processes | coordinators | ${components.join(' | ')} | total |`, `| --- | --- | --- | ${components.map(() => '---').join(' | ')} | --- |`);
   for (const r of report.throughput) {
     const total = components.reduce((sum, c) => sum + (r.cpuMsPerStep[c] ?? 0), 0);
