@@ -27,7 +27,7 @@ export interface LoggerOptions {
 
 /**
  * Paths censored in every line. Secrets are resolved only on the worker and must never reach a
- * log (ARCHITECTURE.md, Templates), so credentials that commonly ride along in logged objects are
+ * log (docs/architecture.md, Engine: templates), so credentials that commonly ride along in logged objects are
  * masked here as a second line of defence.
  */
 export const DEFAULT_REDACT_PATHS: readonly string[] = [

@@ -27,7 +27,7 @@ export interface ReconcileOptions {
 const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
 
 /**
- * PostgreSQL is the truth, Redis may be lost (ARCHITECTURE.md invariant 1): every work step run
+ * PostgreSQL is the truth, Redis may be lost (docs/architecture.md, invariant 1): every work step run
  * PostgreSQL holds as in flight for longer than `graceMs` must have a live job. A run whose job is
  * gone (Redis flushed, an enqueue after commit that failed, a job completed whose result was lost)
  * is enqueued again under its own id. One whose job failed without its result ever being applied is

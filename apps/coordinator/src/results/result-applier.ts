@@ -20,7 +20,7 @@ type RunKey = { executionId: string; instanceKey: string; attempt: number };
 const isAnswer = (entry: ResultEntry): entry is ExpressionAnswer => 'kind' in entry && entry.kind === 'expression';
 
 /**
- * Applies a batch of worker results (and expression answers) as one transaction (ARCHITECTURE.md
+ * Applies a batch of worker results (and expression answers) as one transaction (docs/architecture.md,
  * invariant 2), recording each run's outcome only if it is still in flight (invariant 3), then
  * enqueues what became ready.
  *
