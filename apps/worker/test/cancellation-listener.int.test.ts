@@ -59,6 +59,7 @@ let listener: CancellationListener;
 let publisher: StepCancellationPublisher;
 const executor = new EndlessExecutor();
 const running = new RunningSteps();
+const logger = createLogger({ name: 'worker-test', level: 'silent' });
 /** Connections made inside tests, closed with the rest. */
 const extra: Redis[] = [];
 const connect = (): Redis => {
@@ -77,21 +78,8 @@ beforeAll(async () => {
   subscription.on('error', () => {});
   queues = new StepQueues({ connection: producer, prefix: redis.prefix });
   publisher = new StepCancellationPublisher({ connection: admin, prefix: redis.prefix });
-  const logger = createLogger({ name: 'worker-test', level: 'silent' });
   listener = await listenForCancellations({ subscription, commands: producer, prefix: redis.prefix, running, logger });
-  const results = new ResultReporter(producer, redis.prefix);
-  const processor = createStepProcessor({ executors: new Map([['script', executor]]), reportJson: (json) => results.reportJson(json), workerId: 'w', secrets: {}, logger });
-  consumers = new StepConsumers({
-    stepTypes: ['script'],
-    concurrency: () => 4,
-    processor: cancellableProcessor(processor, { running, wasCancelled: (id) => listener.wasCancelled(id), logger }),
-    connection: blocking,
-    prefix: redis.prefix,
-    lockDuration: 30_000,
-    stalledInterval: 30_000,
-    logger,
-  });
-  consumers.start();
+  startConsumers(blocking);
   await consumers.waitUntilReady();
 });
 
@@ -179,20 +167,20 @@ describe('cancellations reaching running steps', () => {
     await admin.set(stepCancellationKeys(redis.prefix).marker(job.stepRunId), '1', 'PX', 60_000);
     await taken.moveToWait('dying-token');
     await dying.close();
-    restartConsumers();
+    startConsumers(connect());
     await expectEndedQuietly(job.stepRunId, 0);
   });
 });
 
-function restartConsumers(): void {
-  const logger = createLogger({ name: 'worker-test', level: 'silent' });
+/** Consumers of `script` jobs whose processor stops on a cancellation, on `connection`. */
+function startConsumers(connection: Redis): void {
   const results = new ResultReporter(producer, redis.prefix);
   const processor = createStepProcessor({ executors: new Map([['script', executor]]), reportJson: (json) => results.reportJson(json), workerId: 'w', secrets: {}, logger });
   consumers = new StepConsumers({
     stepTypes: ['script'],
     concurrency: () => 4,
     processor: cancellableProcessor(processor, { running, wasCancelled: (id) => listener.wasCancelled(id), logger }),
-    connection: connect(),
+    connection,
     prefix: redis.prefix,
     lockDuration: 30_000,
     stalledInterval: 30_000,
