@@ -81,8 +81,8 @@ export async function listLatency(stored: number, requests: number): Promise<{ b
     await client.createWorkflow({ id: 'other', name: 'other', version: '1', steps: [{ id: 's', type: 'script', config: { script: 'return 1;' } }] });
     // Four in five completed, one in ten failed, one in ten running; two workflows; one a second apart.
     await cluster.sql.query(
-      `insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables, created_at, updated_at)
-       select gen_random_uuid(), case when i % 2 = 0 then 'listed' else 'other' end, '1',
+      `insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables, created_at, updated_at)
+       select gen_random_uuid(), 'default', case when i % 2 = 0 then 'listed' else 'other' end, '1',
               case when i % 10 = 0 then 'failed' when i % 10 = 5 then 'running' else 'completed' end,
               '{"v":1}'::jsonb, '{}'::jsonb,
               date_trunc('milliseconds', now()) - make_interval(secs => i), now()

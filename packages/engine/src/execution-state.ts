@@ -1,4 +1,4 @@
-import type { AgentPlan, ExecutionError, ExecutionStatus, StepError } from '@agentic-flow/spec';
+import { DEFAULT_NAMESPACE, type AgentPlan, type ExecutionError, type ExecutionStatus, type StepError } from '@agentic-flow/spec';
 
 /**
  * Where one step instance stands. An instance is a step within one loop iteration (its frame);
@@ -79,6 +79,13 @@ export interface UsageTotals {
 export interface ExecutionState {
   v: 1;
   executionId: string;
+  /**
+   * The namespace the execution (and its workflow) belongs to, as `workflow_executions.namespace`;
+   * absent in states persisted before namespaces existed, which are all `default`
+   * ({@link namespaceOfState}). The engine never reads it: the shell looks up the workflow and
+   * the recovery strategies of this namespace.
+   */
+  namespace?: string;
   workflowId: string;
   workflowVersion: string;
   status: ExecutionStatus;
@@ -114,6 +121,8 @@ export interface ExecutionState {
 
 export interface CreateExecutionOptions {
   executionId: string;
+  /** The execution's namespace; omitted: none recorded (read as `default`). */
+  namespace?: string;
   workflowId: string;
   workflowVersion: string;
   defaults: Record<string, unknown>;
@@ -126,6 +135,7 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
   return {
     v: 1,
     executionId: options.executionId,
+    ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
     workflowId: options.workflowId,
     workflowVersion: options.workflowVersion,
     status: 'pending',
@@ -138,6 +148,11 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
     error: null,
     ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
   };
+}
+
+/** The namespace of an execution's state: `default` for states persisted before namespaces existed. */
+export function namespaceOfState(state: Pick<ExecutionState, 'namespace'>): string {
+  return state.namespace ?? DEFAULT_NAMESPACE;
 }
 
 export const SETTLED_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);

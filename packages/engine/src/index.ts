@@ -1,6 +1,6 @@
 export { executionLifecycle, nextStatus, allowedEvents } from './lifecycle-machine.js';
 export type { LifecycleEvent } from './lifecycle-machine.js';
-export { createExecutionState, isSettled, SETTLED_NODE_STATUSES, ACTIVE_NODE_STATUSES } from './execution-state.js';
+export { createExecutionState, isSettled, namespaceOfState, SETTLED_NODE_STATUSES, ACTIVE_NODE_STATUSES } from './execution-state.js';
 export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus, RecoveryProgress, UsageTotals } from './execution-state.js';
 export type {
   EngineEvent,

@@ -9,7 +9,7 @@ export { createRedisConnection, checkRedis, redisAddress } from './redis-connect
 export type { RedisConnectionOptions } from './redis-connection.js';
 export { StepQueues, STEP_JOB_OPTIONS, RETRY_BACKOFF } from './step-queues.js';
 export { DeadLetterQueue } from './dead-letter-queue.js';
-export type { DeadLetter } from './dead-letter-queue.js';
+export type { DeadLetter, DeadLetterRef } from './dead-letter-queue.js';
 export type { StepQueuesOptions } from './step-queues.js';
 export { ResultReporter, resultStreamKeys } from './result-stream.js';
 export { stepResultJson } from './step-result-json.js';

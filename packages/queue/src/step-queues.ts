@@ -26,6 +26,11 @@ export class StepQueues {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
   }
 
+  /** The Redis connection the queues share (direct reads of their keys, e.g. the failed sets). */
+  get connection(): Redis {
+    return this.options.connection;
+  }
+
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {

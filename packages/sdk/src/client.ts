@@ -94,7 +94,7 @@ export class AgenticFlowClient {
   }
 
   /** The latest version of a workflow, or the given one. */
-  getWorkflow(workflowId: string, version?: string): Promise<WorkflowDefinition & { createdAt: string }> {
+  getWorkflow(workflowId: string, version?: string): Promise<WorkflowDefinition & { namespace: string; createdAt: string }> {
     const path = version === undefined ? `/v1/workflows/${enc(workflowId)}` : `/v1/workflows/${enc(workflowId)}/versions/${enc(version)}`;
     return this.request('GET', path);
   }

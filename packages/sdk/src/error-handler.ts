@@ -23,13 +23,14 @@ export type RecoveryStrategyInput =
 
 /**
  * The engine's `WorkflowErrorHandler` over HTTP. Strategies registered here are stored by the
- * coordinators and apply to every execution; a step's own `onError` takes precedence.
+ * coordinators and apply to every execution of the client's namespace; a step's own `onError`
+ * takes precedence.
  */
 export class WorkflowErrorHandler {
   constructor(private readonly transport: Transport) {}
 
   /** For a step type (`http`, `script`, `agent-task`, …) or a step id; replaces an earlier one. */
-  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput): Promise<{ target: string; strategy: RecoveryStrategy }> {
+  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput): Promise<{ namespace: string; target: string; strategy: RecoveryStrategy }> {
     return this.transport.request('PUT', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, strategy);
   }
 

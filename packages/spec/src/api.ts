@@ -75,6 +75,8 @@ export interface ExecutionUsage {
 
 export interface ExecutionSummary {
   id: string;
+  /** The namespace it belongs to: its workflow's. */
+  namespace: string;
   workflowId: string;
   workflowVersion: string;
   status: ExecutionStatus;
@@ -142,6 +144,8 @@ export interface LogEntryView {
 
 export interface WorkflowSummary {
   id: string;
+  /** The namespace it belongs to; the same id may name other workflows in other namespaces. */
+  namespace: string;
   version: string;
   name: string;
   description: string | null;

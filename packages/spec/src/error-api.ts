@@ -7,6 +7,8 @@ export const RECOVERY_STRATEGY_KINDS = ['retry', 'skip', 'alternative', 'rollbac
 export type AppliedStrategy = (typeof RECOVERY_STRATEGY_KINDS)[number];
 
 export interface RegisteredStrategy {
+  /** The namespace whose executions it applies to. */
+  namespace: string;
   /** A step type (`http`, …) or a step id. */
   target: string;
   strategy: RecoveryStrategy;

@@ -1,4 +1,5 @@
 export { ID_PATTERN, IdSchema, StepIdSchema, WorkflowIdSchema, VersionSchema, DurationMsSchema } from './ids.js';
+export { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NamespaceSchema } from './namespace.js';
 export { STEP_ERROR_CODES, StepErrorSchema, stepError } from './step-error.js';
 export type { StepError, StepErrorCode } from './step-error.js';
 export { AgentTaskConfigSchema, AgentJobConfigSchema } from './steps/agent-task.js';

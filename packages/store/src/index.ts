@@ -33,7 +33,7 @@ export { insertDefinition, findDefinition, listDefinitions } from './repositorie
 export type { NewDefinition, InsertDefinitionOutcome, DefinitionPage } from './repositories/definitions-repository.js';
 export { executionExists, findExecution, findExecutionOverview, listExecutions } from './repositories/executions-repository.js';
 export type { EscalationRow, ExecutionOverviewRow, ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
-export { findStepRun, listStepRuns, listStepRunSummaries, listTranscripts } from './repositories/step-runs-repository.js';
+export { findStepRun, listStepRuns, listStepRunSummaries, listTranscripts, namespacesOfRuns } from './repositories/step-runs-repository.js';
 export type { TranscriptRow } from './repositories/step-runs-repository.js';
 export { listLogs } from './repositories/logs-repository.js';
 export { runTransition, runOptimisticTransition, runWrites } from './transition-batch.js';
@@ -44,10 +44,13 @@ export { snapshotExecution, listSnapshots, findSnapshot, takeDueSnapshots, setSn
 export type { SnapshotSummary } from './repositories/snapshots-repository.js';
 export { inFlightRuns } from './repositories/in-flight-runs.js';
 export type { InFlightRun } from './repositories/in-flight-runs.js';
-export { ADMISSION_LOCK_KEY, admissibleExecutionsSql } from './sql/statements.js';
+export { ADMISSION_LOCK_KEY, admissibleExecutionsSql, lockExecutionsSql } from './sql/statements.js';
 export type { NewError } from './sql/errors.js';
 export { errors, alerts, recoveryStrategies } from './schema/index.js';
 export { findError, findOpenError, listErrors, countErrors, listAlerts } from './repositories/errors-repository.js';
 export type { ErrorRow, AlertRow, ErrorCount } from './repositories/errors-repository.js';
 export { upsertStrategy, listStrategies, deleteStrategy } from './repositories/recovery-strategies-repository.js';
 export type { StoredStrategy } from './repositories/recovery-strategies-repository.js';
+export { namespaces } from './schema/index.js';
+export { createNamespace, listNamespaces, namespaceExists } from './repositories/namespaces-repository.js';
+export type { NamespaceRow } from './repositories/namespaces-repository.js';

@@ -29,7 +29,7 @@ beforeAll(async () => {
   database = await testDatabase();
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, { id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+  await insertDefinition(handle.db, { namespace: 'default', id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
 });
 afterAll(async () => {
   await handle?.close();
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 async function newExecution(): Promise<{ id: string; runId: string }> {
-  const e: NewExecution = { id: randomUUID(), workflowId: 'wf', workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: new Date(), startedAt: new Date(), finishedAt: null };
+  const e: NewExecution = { id: randomUUID(), namespace: 'default', workflowId: 'wf', workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: new Date(), startedAt: new Date(), finishedAt: null };
   const runId = randomUUID();
   await runWrites(handle.pool, {
     newExecutions: [e],
@@ -50,6 +50,7 @@ async function newExecution(): Promise<{ id: string; runId: string }> {
 
 const failure = (executionId: string, extra: Partial<NewError> = {}): NewError => ({
   executionId,
+  namespace: 'default',
   key: 'a',
   stepId: 'a',
   stepType: 'http',
@@ -75,9 +76,9 @@ describe('errors written with a transition', () => {
       errors: [failure(e.id)],
     });
     expect(outcome).not.toBeNull();
-    const [error] = await listErrors(handle.db, { executionId: e.id, limit: 10 });
+    const [error] = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 });
     expect(error).toMatchObject({ stepRunId: e.runId, instanceKey: 'a', code: 'HTTP_STATUS', details: { status: 503 }, strategy: 'escalate', escalationHandler: 'admin-notification', status: 'open', resolution: null });
-    const alert = (await listAlerts(handle.db, 50)).find((a) => a.errorId === error!.id);
+    const alert = (await listAlerts(handle.db, 'default', 50)).find((a) => a.errorId === error!.id);
     expect(alert).toMatchObject({ type: 'escalation', severity: 'warning', executionId: e.id, data: { escalationHandler: 'admin-notification', stepId: 'a', code: 'HTTP_STATUS' } });
   });
 
@@ -85,7 +86,7 @@ describe('errors written with a transition', () => {
     const e = await newExecution();
     const outcome = await runOptimisticTransition(handle.pool, { completions: [], executions: [stateUpdate(e.id, 5)], stepRuns: [], logs: [], errors: [failure(e.id, { strategy: 'skip' })] });
     expect(outcome).toBeNull();
-    expect(await listErrors(handle.db, { executionId: e.id, limit: 10 })).toEqual([]);
+    expect(await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 })).toEqual([]);
   });
 
   it('locking path: records errors (closed unless escalated), resolves an open one once, closes a cancelled execution’s', async () => {
@@ -96,7 +97,7 @@ describe('errors written with a transition', () => {
         value: undefined,
       }));
     await write({ errors: [failure(e.id, { strategy: 'skip', code: 'SCRIPT_ERROR' }), failure(e.id, { key: 'b', stepId: 'b' }), failure(e.id, { key: 'c', stepId: 'c' })] });
-    const rows = await listErrors(handle.db, { executionId: e.id, limit: 10 });
+    const rows = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 });
     expect(rows.map((r) => [r.stepId, r.strategy, r.status]).sort()).toEqual([
       ['a', 'skip', 'closed'],
       ['b', 'escalate', 'open'],
@@ -104,15 +105,15 @@ describe('errors written with a transition', () => {
     ]);
     const b = rows.find((r) => r.stepId === 'b')!;
     await write({ resolvedErrors: [{ id: b.id, resolution: { action: 'output', output: null } }] });
-    const resolved = await findError(handle.db, b.id);
+    const resolved = await findError(handle.db, b.id, 'default');
     expect(resolved).toMatchObject({ status: 'closed', resolution: { action: 'output', output: null } });
     // A second resolution finds it closed and changes nothing.
     await write({ resolvedErrors: [{ id: b.id, resolution: { action: 'skip' } }] });
-    expect(await findError(handle.db, b.id)).toEqual(resolved);
+    expect(await findError(handle.db, b.id, 'default')).toEqual(resolved);
     await write({ closeOpenErrorsOf: [e.id] });
-    expect(await listErrors(handle.db, { executionId: e.id, status: 'open', limit: 10 })).toEqual([]);
-    expect((await listErrors(handle.db, { executionId: e.id, limit: 10 })).find((r) => r.stepId === 'c')).toMatchObject({ status: 'closed', resolution: { action: 'cancel' } });
-    expect((await findError(handle.db, b.id))!.resolution).toEqual({ action: 'output', output: null });
+    expect(await listErrors(handle.db, { namespace: 'default', executionId: e.id, status: 'open', limit: 10 })).toEqual([]);
+    expect((await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 })).find((r) => r.stepId === 'c')).toMatchObject({ status: 'closed', resolution: { action: 'cancel' } });
+    expect((await findError(handle.db, b.id, 'default'))!.resolution).toEqual({ action: 'output', output: null });
     expect((await listStepRuns(handle.db, e.id)).map((r) => r.status)).toEqual(['queued']);
   });
 
@@ -130,7 +131,7 @@ describe('errors written with a transition', () => {
         failure(e.id, { at: new Date('2030-01-02T00:00:00Z'), strategy: 'skip' }),
       ],
     });
-    expect(await countErrors(handle.db, at, new Date('2030-01-01T00:00:01Z'))).toEqual([
+    expect(await countErrors(handle.db, 'default', at, new Date('2030-01-01T00:00:01Z'))).toEqual([
       { stepType: 'http', code: 'HTTP_STATUS', strategy: 'retry', count: 2 },
       { stepType: 'script', code: 'SCRIPT_ERROR', strategy: 'none', count: 1 },
     ]);
@@ -139,15 +140,15 @@ describe('errors written with a transition', () => {
 
 describe('recovery strategies', () => {
   it('are upserted by target, listed in order, and deleted once', async () => {
-    await upsertStrategy(handle.db, 'http', { type: 'retry', maxAttempts: 3 });
-    await upsertStrategy(handle.db, 'a-step', { type: 'skip' });
-    await upsertStrategy(handle.db, 'http', { type: 'skip' });
+    await upsertStrategy(handle.db, 'default', 'http', { type: 'retry', maxAttempts: 3 });
+    await upsertStrategy(handle.db, 'default', 'a-step', { type: 'skip' });
+    await upsertStrategy(handle.db, 'default', 'http', { type: 'skip' });
     expect((await listStrategies(handle.db)).map((s) => [s.target, s.strategy])).toEqual([
       ['a-step', { type: 'skip' }],
       ['http', { type: 'skip' }],
     ]);
-    expect(await deleteStrategy(handle.db, 'http')).toBe(true);
-    expect(await deleteStrategy(handle.db, 'http')).toBe(false);
+    expect(await deleteStrategy(handle.db, 'default', 'http')).toBe(true);
+    expect(await deleteStrategy(handle.db, 'default', 'http')).toBe(false);
     expect((await listStrategies(handle.db)).map((s) => s.target)).toEqual(['a-step']);
   });
 });

@@ -66,6 +66,7 @@ describe('migrateDatabase on a fresh database', () => {
     expect(rows.map((row) => row.table_name)).toEqual([
       'alerts',
       'errors',
+      'namespaces',
       'recovery_strategies',
       'step_runs',
       'workflow_definitions',
@@ -100,7 +101,7 @@ describe('migrateDatabase on a fresh database', () => {
       `select column_name from information_schema.key_column_usage
        where constraint_name = 'workflow_definitions_pkey' order by ordinal_position`,
     );
-    expect(pkColumns.map((row) => row.column_name)).toEqual(['id', 'version']);
+    expect(pkColumns.map((row) => row.column_name)).toEqual(['namespace', 'id', 'version']);
 
     const uniqueColumns = await query<{ column_name: string }>(
       database.url,
@@ -117,7 +118,9 @@ describe('migrateDatabase on a fresh database', () => {
     );
     expect(cascades).toEqual([
       { table_name: 'errors', delete_rule: 'CASCADE' },
+      { table_name: 'recovery_strategies', delete_rule: 'NO ACTION' },
       { table_name: 'step_runs', delete_rule: 'CASCADE' },
+      { table_name: 'workflow_definitions', delete_rule: 'NO ACTION' },
       { table_name: 'workflow_executions', delete_rule: 'NO ACTION' },
       { table_name: 'workflow_logs', delete_rule: 'CASCADE' },
       { table_name: 'workflow_snapshots', delete_rule: 'CASCADE' },
@@ -139,12 +142,13 @@ describe('migrateDatabase on a fresh database', () => {
     // The column list (and predicate) of each index, as PostgreSQL prints it back.
     const indexes = Object.fromEntries(rows.map((row) => [row.indexname, row.indexdef.replace(/^.* USING btree /, '')]));
     expect(indexes).toMatchObject({
-      workflow_definitions_id_created_at_idx: '(id, created_at DESC)',
-      workflow_definitions_created_at_idx: '(created_at DESC)',
-      workflow_executions_workflow_status_created_idx: '(workflow_id, status, created_at DESC, id DESC)',
-      workflow_executions_workflow_created_idx: '(workflow_id, created_at DESC, id DESC)',
-      workflow_executions_status_created_idx: '(status, created_at DESC, id DESC)',
-      workflow_executions_created_idx: '(created_at DESC, id DESC)',
+      workflow_definitions_id_created_at_idx: '(namespace, id, created_at DESC)',
+      workflow_definitions_created_at_idx: '(namespace, created_at DESC)',
+      workflow_executions_workflow_status_created_idx: '(namespace, workflow_id, status, created_at DESC, id DESC)',
+      workflow_executions_workflow_created_idx: '(namespace, workflow_id, created_at DESC, id DESC)',
+      workflow_executions_status_created_idx: '(namespace, status, created_at DESC, id DESC)',
+      workflow_executions_created_idx: '(namespace, created_at DESC, id DESC)',
+      workflow_executions_active_idx: "(status, created_at, id) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text, 'paused'::text]))",
       step_runs_execution_instance_attempt_key: '(execution_id, instance_key, attempt)',
       workflow_snapshots_execution_created_idx: '(execution_id, created_at DESC)',
       workflow_logs_execution_id_idx: '(execution_id, id)',
@@ -169,6 +173,7 @@ describe('migrateDatabase on a fresh database', () => {
   it('rejects a second step run with the same execution, instance key and attempt', async () => {
     const { db } = handle;
     await db.insert(workflowDefinitions).values({
+      namespace: 'default',
       id: 'wf-unique',
       version: '1.0.0',
       name: 'Unique',
@@ -177,7 +182,7 @@ describe('migrateDatabase on a fresh database', () => {
     });
     const [execution] = await db
       .insert(workflowExecutions)
-      .values({ workflowId: 'wf-unique', workflowVersion: '1.0.0', status: 'running', state: {}, variables: {} })
+      .values({ namespace: 'default', workflowId: 'wf-unique', workflowVersion: '1.0.0', status: 'running', state: {}, variables: {} })
       .returning();
     const run = {
       executionId: execution!.id,
@@ -199,11 +204,11 @@ describe('migrateDatabase on a fresh database', () => {
 
   it('rejects a status outside the CHECK list', async () => {
     await handle.pool.query(
-      "insert into workflow_definitions (id, version, name, definition, content_hash) values ('wf-check', '1', 'Check', '{}', 'h')",
+      "insert into workflow_definitions (namespace, id, version, name, definition, content_hash) values ('default', 'wf-check', '1', 'Check', '{}', 'h')",
     );
     const executionError = await handle.pool
       .query(
-        "insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables) values ($1, 'wf-check', '1', 'exploded', '{}', '{}')",
+        "insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables) values ($1, 'default', 'wf-check', '1', 'exploded', '{}', '{}')",
         [randomUUID()],
       )
       .then(() => undefined, (caught: unknown) => caught);
@@ -211,7 +216,7 @@ describe('migrateDatabase on a fresh database', () => {
 
     const executionId = randomUUID();
     await handle.pool.query(
-      "insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables) values ($1, 'wf-check', '1', 'pending', '{}', '{}')",
+      "insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables) values ($1, 'default', 'wf-check', '1', 'pending', '{}', '{}')",
       [executionId],
     );
     const stepError = await handle.pool
@@ -226,6 +231,7 @@ describe('migrateDatabase on a fresh database', () => {
   it('reads timestamps as Dates and bigint ids as strings', async () => {
     const { db } = handle;
     await db.insert(workflowDefinitions).values({
+      namespace: 'default',
       id: 'wf-types',
       version: '1',
       name: 'Types',
@@ -234,7 +240,7 @@ describe('migrateDatabase on a fresh database', () => {
     });
     const [execution] = await db
       .insert(workflowExecutions)
-      .values({ workflowId: 'wf-types', workflowVersion: '1', status: 'pending', state: {}, variables: { a: 1 } })
+      .values({ namespace: 'default', workflowId: 'wf-types', workflowVersion: '1', status: 'pending', state: {}, variables: { a: 1 } })
       .returning();
     expect(execution!.createdAt).toBeInstanceOf(Date);
     expect(execution!.variables).toEqual({ a: 1 });

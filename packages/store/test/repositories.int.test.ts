@@ -31,7 +31,7 @@ beforeAll(async () => {
   database = await testDatabase();
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, { id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+  await insertDefinition(handle.db, { namespace: 'default', id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
 });
 afterAll(async () => {
   await handle?.close();
@@ -40,6 +40,7 @@ afterAll(async () => {
 
 const execution = (overrides: Partial<NewExecution> = {}): NewExecution => ({
   id: randomUUID(),
+  namespace: 'default',
   workflowId: 'wf',
   workflowVersion: '1',
   status: 'running',
@@ -67,30 +68,30 @@ const run = (e: NewExecution, key: string, extra: Partial<StepRunWrite> = {}): S
 
 describe('definitions', () => {
   it('are immutable: identical content is a no-op, other content a conflict', async () => {
-    const row = { id: 'imm', version: '1.0.0', name: 'I', description: 'd', definition: { x: 1 }, contentHash: 'abc', createdAt: new Date(2_000) };
+    const row = { namespace: 'default', id: 'imm', version: '1.0.0', name: 'I', description: 'd', definition: { x: 1 }, contentHash: 'abc', createdAt: new Date(2_000) };
     expect(await insertDefinition(handle.db, row)).toBe('created');
     expect(await insertDefinition(handle.db, row)).toBe('identical');
     expect(await insertDefinition(handle.db, { ...row, contentHash: 'other', definition: { x: 2 } })).toBe('conflict');
-    expect((await findDefinition(handle.db, 'imm', '1.0.0'))?.definition).toEqual({ x: 1 });
+    expect((await findDefinition(handle.db, 'default', 'imm', '1.0.0'))?.definition).toEqual({ x: 1 });
   });
 
   it('finds the latest registered version and pages through every version', async () => {
     for (const [i, version] of ['1', '2', '10'].entries()) {
-      await insertDefinition(handle.db, { id: 'multi', version, name: 'M', description: null, definition: { version }, contentHash: version, createdAt: new Date(10_000 + i) });
+      await insertDefinition(handle.db, { namespace: 'default', id: 'multi', version, name: 'M', description: null, definition: { version }, contentHash: version, createdAt: new Date(10_000 + i) });
     }
-    expect((await findDefinition(handle.db, 'multi'))?.version).toBe('10');
-    expect(await findDefinition(handle.db, 'nope')).toBeUndefined();
-    const first = await listDefinitions(handle.db, { id: 'multi', limit: 2 });
+    expect((await findDefinition(handle.db, 'default', 'multi'))?.version).toBe('10');
+    expect(await findDefinition(handle.db, 'default', 'nope')).toBeUndefined();
+    const first = await listDefinitions(handle.db, { namespace: 'default', id: 'multi', limit: 2 });
     expect(first.rows.map((r) => r.version)).toEqual(['10', '2']);
-    const second = await listDefinitions(handle.db, { id: 'multi', limit: 2, cursor: first.nextCursor! });
+    const second = await listDefinitions(handle.db, { namespace: 'default', id: 'multi', limit: 2, cursor: first.nextCursor! });
     expect(second).toEqual({ rows: [expect.objectContaining({ version: '1' })], nextCursor: null });
-    await expect(listDefinitions(handle.db, { limit: 2, cursor: 'junk' })).rejects.toThrow(InvalidCursorError);
+    await expect(listDefinitions(handle.db, { namespace: 'default', limit: 2, cursor: 'junk' })).rejects.toThrow(InvalidCursorError);
   });
 });
 
 describe('executions', () => {
   it('lists newest first by workflow and status, with cursors that neither skip nor repeat', async () => {
-    await insertDefinition(handle.db, { id: 'listed', version: '1', name: 'L', description: null, definition: {}, contentHash: 'l', createdAt: new Date(3_000) });
+    await insertDefinition(handle.db, { namespace: 'default', id: 'listed', version: '1', name: 'L', description: null, definition: {}, contentHash: 'l', createdAt: new Date(3_000) });
     const base = Date.now();
     const rows = Array.from({ length: 25 }, (_, i) =>
       // Pairs share a timestamp: the id must break the tie.
@@ -104,14 +105,14 @@ describe('executions', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listExecutions(handle.db, { workflowId: 'listed', statuses: ['completed'], limit: 4, ...(cursor ? { cursor } : {}) });
+      const page = await listExecutions(handle.db, { namespace: 'default', workflowId: 'listed', statuses: ['completed'], limit: 4, ...(cursor ? { cursor } : {}) });
       seen.push(...page.rows.map((r) => r.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(expected);
-    const both = await listExecutions(handle.db, { workflowId: 'listed', statuses: ['completed', 'failed'], limit: 100 });
+    const both = await listExecutions(handle.db, { namespace: 'default', workflowId: 'listed', statuses: ['completed', 'failed'], limit: 100 });
     expect(both.rows).toHaveLength(25);
-    await expect(listExecutions(handle.db, { limit: 1, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+    await expect(listExecutions(handle.db, { namespace: 'default', limit: 1, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
   });
 
   it('locks, completes runs and writes many executions in one transaction of two round trips', async () => {
@@ -141,8 +142,8 @@ describe('executions', () => {
     expect(value).toBe('decided');
     expect(versions.sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([{ id: a.id, version: 1 }, { id: b.id, version: 1 }].sort((x, y) => (x.id < y.id ? -1 : 1)));
     expect(stepRuns.map((k) => k.instanceKey)).toEqual(['step-b']);
-    expect(await findExecution(handle.db, a.id)).toMatchObject({ status: 'completed', state: { v: 1, done: true }, finishedAt: new Date(5_000) });
-    expect(await findExecution(handle.db, b.id)).toMatchObject({ status: 'failed', error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null });
+    expect(await findExecution(handle.db, a.id, 'default')).toMatchObject({ status: 'completed', state: { v: 1, done: true }, finishedAt: new Date(5_000) });
+    expect(await findExecution(handle.db, b.id, 'default')).toMatchObject({ status: 'failed', error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null });
     expect((await listLogs(handle.db, a.id)).map((l) => l.message)).toEqual(['it\'s "quoted" $af$ text']);
     const { rows: precise } = await handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [runA.id]);
     expect(Number(precise[0].s)).toBeCloseTo(10.25, 3);
@@ -159,7 +160,7 @@ describe('executions', () => {
       })),
     ).rejects.toThrow(/check constraint/);
     expect((await listStepRuns(handle.db, e.id))[0]!.status).toBe('queued');
-    expect((await findExecution(handle.db, e.id))!.status).toBe('running');
+    expect((await findExecution(handle.db, e.id, 'default'))!.status).toBe('running');
   });
 });
 
@@ -179,7 +180,7 @@ describe('one-statement transitions', () => {
       logs: [{ executionId: e.id, stepRunId: r.id, stepId: 'a', level: 'info', message: 'hi', at: new Date() }],
     });
     expect(outcome).toEqual({ versions: [{ id: e.id, version: 1 }], stepRuns: [{ id: next.id, executionId: e.id, instanceKey: 'b', attempt: 1 }] });
-    expect((await findExecution(handle.db, e.id))!.state).toEqual({ step: 'b' });
+    expect((await findExecution(handle.db, e.id, 'default'))!.state).toEqual({ step: 'b' });
     expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status, x.output])).toEqual([['a', 'succeeded', 'A'], ['b', 'queued', null]]);
   });
 
@@ -197,7 +198,7 @@ describe('one-statement transitions', () => {
     expect(await attempt(7)).toBeNull();
     expect(await attempt(0, 'not-a')).toBeNull();
     expect(await attempt(0, 'a', randomUUID())).toBeNull();
-    expect((await findExecution(handle.db, e.id))).toMatchObject({ state: { v: 1 }, version: 0 });
+    expect((await findExecution(handle.db, e.id, 'default'))).toMatchObject({ state: { v: 1 }, version: 0 });
     expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status])).toEqual([['a', 'queued']]);
     expect(await listLogs(handle.db, e.id)).toEqual([]);
   });
@@ -250,9 +251,9 @@ describe('step runs', () => {
     const e = execution({ state, variables: { given: 1 } });
     const runs = [run(e, 'big', { input: { script: 'y' }, output: 'x'.repeat(1000), status: 'succeeded' }), run(e, 'wait', { queuedAt: new Date(2) })];
     await insert([e], runs);
-    const overview = await findExecutionOverview(handle.db, e.id);
+    const overview = await findExecutionOverview(handle.db, e.id, 'default');
     expect(overview).toEqual({
-      id: e.id, workflowId: 'wf', workflowVersion: '1', status: 'running', error: null, createdAt: e.createdAt, startedAt: e.startedAt, finishedAt: null,
+      id: e.id, namespace: 'default', workflowId: 'wf', workflowVersion: '1', status: 'running', error: null, createdAt: e.createdAt, startedAt: e.startedAt, finishedAt: null,
       input: { given: 1 },
       variables: { now: 2 },
       usage: { inputTokens: 3, outputTokens: 4, costUsd: 0.5 },
@@ -266,10 +267,10 @@ describe('step runs', () => {
     expect(summaries.map((r) => r.id)).toEqual(runs.map((r) => r.id));
     // Not selected at all: the rows have no such keys.
     expect(summaries.some((row) => 'input' in row || 'output' in row || 'transcript' in row)).toBe(false);
-    expect(await findStepRun(handle.db, e.id, runs[0]!.id)).toMatchObject({ id: runs[0]!.id, output: 'x'.repeat(1000) });
-    expect(await findStepRun(handle.db, randomUUID(), runs[0]!.id)).toBeUndefined();
-    expect(await executionExists(handle.db, e.id)).toBe(true);
-    expect(await executionExists(handle.db, randomUUID())).toBe(false);
-    expect(await findExecutionOverview(handle.db, randomUUID())).toBeUndefined();
+    expect(await findStepRun(handle.db, e.id, runs[0]!.id, 'default')).toMatchObject({ id: runs[0]!.id, output: 'x'.repeat(1000) });
+    expect(await findStepRun(handle.db, randomUUID(), runs[0]!.id, 'default')).toBeUndefined();
+    expect(await executionExists(handle.db, e.id, 'default')).toBe(true);
+    expect(await executionExists(handle.db, randomUUID(), 'default')).toBe(false);
+    expect(await findExecutionOverview(handle.db, randomUUID(), 'default')).toBeUndefined();
   });
 });

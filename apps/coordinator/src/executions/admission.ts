@@ -24,11 +24,13 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
     async ({ executions }) => {
       const deadline = performance.now() + deps.inlineBudgetMs;
       for (const row of executions) {
-        const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-        const decision = await driveEngine(workflow, row.state as ExecutionState, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, deadline));
+        // The row's namespace: states written before namespaces existed do not name theirs.
+        const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
+        const state = row.state as ExecutionState;
+        const decision = await driveEngine(workflow, state, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, { namespace: row.namespace }, deadline));
         if (decision.ignored) continue;
         deferred.set(row.id, decision.deferred);
-        effects.add({ id: row.id, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
+        effects.add({ id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
       return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: [] }, value: undefined };

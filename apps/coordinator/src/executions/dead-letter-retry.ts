@@ -1,7 +1,7 @@
 import { agentPartOf, type ExecutionState } from '@agentic-flow/engine';
-import { StepJobSchema, type DeadLetterQueue } from '@agentic-flow/queue';
-import type { DeadLetterRetryResult } from '@agentic-flow/spec';
-import { findExecution, findOpenError } from '@agentic-flow/store';
+import { StepJobSchema, type DeadLetter, type DeadLetterQueue } from '@agentic-flow/queue';
+import { DEFAULT_NAMESPACE, type DeadLetterRetryResult } from '@agentic-flow/spec';
+import { findExecution, findOpenError, namespacesOfRuns } from '@agentic-flow/store';
 import { ApiError } from '../http/api-error.js';
 import { changeExecution } from './lifecycle.js';
 import { resolveError } from './resolve-error.js';
@@ -16,13 +16,13 @@ import type { TransitionDeps } from './transition-deps.js';
  * Anything else (the failure was skipped, replaced, rolled back, or the execution is over) is a 409:
  * running the step again could change nothing, so the entry can only be discarded.
  */
-export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue, stepType: string, jobId: string): Promise<DeadLetterRetryResult> {
-  const letter = await dlq.find(stepType, jobId);
-  if (!letter) throw new ApiError('DEAD_LETTER_NOT_FOUND', `the dead letter queue has no ${stepType} job ${jobId}`);
+export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string): Promise<DeadLetterRetryResult> {
+  const letter = await findDeadLetter(deps, dlq, namespace, stepType, jobId);
+  if (!letter) throw deadLetterNotFound(stepType, jobId);
   const parsed = StepJobSchema.safeParse(letter.job.data);
   if (!parsed.success) throw new ApiError('INVALID_STATE', `${stepType} job ${jobId} does not carry a step job this release can read; discard it`);
   const data = parsed.data;
-  const execution = await findExecution(deps.db, data.executionId);
+  const execution = await findExecution(deps.db, data.executionId, namespace);
   if (!execution) throw new ApiError('INVALID_STATE', `execution ${data.executionId} of ${stepType} job ${jobId} no longer exists; discard the job`);
   const state = execution.state as ExecutionState;
   const node = state.nodes[data.instanceKey];
@@ -37,10 +37,10 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
   if (escalated?.status === 'escalated') {
     const error = await findOpenError(deps.db, { executionId: data.executionId, instanceKey: escalatedKey, attempt: escalated.attempt });
     if (!error) throw new ApiError('INVALID_STATE', `step ${escalatedKey} of execution ${data.executionId} is escalated but has no open error`);
-    status = (await resolveError(deps, error.id, { action: 'retry' })).status;
+    status = (await resolveError(deps, namespace, error.id, { action: 'retry' })).status;
     outcome = 'resolved';
   } else if (execution.status === 'failed') {
-    status = (await changeExecution(deps, data.executionId, { type: 'resume' })).status;
+    status = (await changeExecution(deps, namespace, data.executionId, { type: 'resume' })).status;
     outcome = 'resumed';
   } else if (sameRun && (node.status === 'queued' || node.status === 'running')) {
     await letter.job.retry('failed');
@@ -55,4 +55,24 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
   // The step runs again as a new attempt with a job of its own: this entry is done with.
   await letter.job.remove().catch((error: unknown) => deps.logger.warn({ err: error, jobId }, 'removing a retried dead letter failed'));
   return { jobId, executionId: data.executionId, outcome, executionStatus: status };
+}
+
+/**
+ * The namespace each dead letter belongs to, by job id: its execution's (a job's id is its step
+ * run's). A job whose run is not in the database (a forged or broken job, or one whose execution
+ * is gone) belongs to `default`, so it can still be inspected and discarded.
+ */
+export async function deadLetterNamespaces(deps: Pick<TransitionDeps, 'db'>, jobIds: readonly string[]): Promise<(jobId: string) => string> {
+  const places = await namespacesOfRuns(deps.db, jobIds);
+  return (jobId) => places.get(jobId) ?? DEFAULT_NAMESPACE;
+}
+
+/** The dead letter if it exists and belongs to `namespace`; one of another namespace is as good as absent. */
+export async function findDeadLetter(deps: Pick<TransitionDeps, 'db'>, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string): Promise<DeadLetter | undefined> {
+  const [letter, namespaceOfJob] = await Promise.all([dlq.find(stepType, jobId), deadLetterNamespaces(deps, [jobId])]);
+  return letter && namespaceOfJob(jobId) === namespace ? letter : undefined;
+}
+
+export function deadLetterNotFound(stepType: string, jobId: string): ApiError {
+  return new ApiError('DEAD_LETTER_NOT_FOUND', `the dead letter queue has no ${stepType} job ${jobId}`);
 }

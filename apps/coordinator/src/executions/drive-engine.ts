@@ -1,4 +1,4 @@
-import { openDecision, type CompiledWorkflow, type DecideOptions, type Decision, type EngineCommand, type EngineEvent, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
+import { namespaceOfState, openDecision, type CompiledWorkflow, type DecideOptions, type Decision, type EngineCommand, type EngineEvent, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { ExpressionRunner } from '../expressions/expression-runner.js';
 import type { TransitionDeps } from './transition-deps.js';
@@ -15,9 +15,12 @@ export interface Drive extends Decision {
   deferred: DeferredEvaluation[];
 }
 
-/** Options for driving `executionId` with the coordinator's strategies, until `deadline` (default: the inline budget from now). */
-export function driveOptions(deps: TransitionDeps, executionId: string, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
-  return { strategies: deps.strategies.strategies, executionId, deadline };
+/**
+ * Options for driving `executionId` with the recovery strategies of its namespace (the state's),
+ * until `deadline` (default: the inline budget from now).
+ */
+export function driveOptions(deps: TransitionDeps, executionId: string, state: Pick<ExecutionState, 'namespace'>, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
+  return { strategies: deps.strategies.strategiesOf(namespaceOfState(state)), executionId, deadline };
 }
 
 /** Synchronous work between two yields to the event loop, at most. */

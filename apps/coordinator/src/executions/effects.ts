@@ -7,6 +7,8 @@ import type { StepJobRef } from './enqueue-after-commit.js';
 
 interface ExecutionRef {
   id: string;
+  /** Copied onto the errors the commands record. */
+  namespace: string;
   workflowId: string;
   workflowVersion: string;
 }
@@ -86,6 +88,7 @@ export class Effects {
         case 'record-error':
           this.errors.push({
             executionId: execution.id,
+            namespace: execution.namespace,
             key: command.key,
             stepId: command.stepId,
             stepType: command.stepType,

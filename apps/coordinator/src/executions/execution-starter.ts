@@ -8,19 +8,22 @@ import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import type { TransitionDeps } from './transition-deps.js';
 
 /**
- * Creates an execution and its first step runs in one transaction, then enqueues the steps.
- * Throws 404 (ApiError) for an unknown workflow or version.
+ * Creates an execution of a workflow of `namespace` (which it then belongs to) and its first step
+ * runs in one transaction, then enqueues the steps. Throws 404 (ApiError) for a workflow or version
+ * the namespace does not have.
  */
 export async function startExecution(
   deps: TransitionDeps,
+  namespace: string,
   workflowId: string,
   options: { variables: Record<string, unknown>; version?: string; tokenBudget?: number },
 ): Promise<ExecuteWorkflowResult> {
-  const workflow = await deps.registry.compiled(workflowId, options.version);
+  const workflow = await deps.registry.compiled(namespace, workflowId, options.version);
   const now = deps.now();
   const executionId = randomUUID();
   const initial = createExecutionState({
     executionId,
+    namespace,
     workflowId: workflow.definition.id,
     workflowVersion: workflow.definition.version,
     defaults: workflow.definition.variables,
@@ -29,10 +32,10 @@ export async function startExecution(
   });
   // With a concurrency limit, the execution is stored pending and admission starts it in turn.
   const limited = deps.maxConcurrentWorkflows > 0;
-  const drive: Drive = limited ? { state: initial, commands: [], deferred: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId));
+  const drive: Drive = limited ? { state: initial, commands: [], deferred: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId, initial));
   const { state, commands } = drive;
   const effects = new Effects();
-  const ref = { id: executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
+  const ref = { id: executionId, namespace, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
 
   // The execution and its first step runs in one round trip, one transaction.
@@ -40,6 +43,7 @@ export async function startExecution(
     newExecutions: [
       {
         id: executionId,
+        namespace,
         workflowId: state.workflowId,
         workflowVersion: state.workflowVersion,
         status: state.status,
@@ -61,7 +65,7 @@ export async function startExecution(
   const { jobs, cancelled } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps, { jobs, cancelled });
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
-  deps.logger.debug({ executionId, workflowId: state.workflowId, steps: jobs.length }, limited ? 'execution queued for admission' : 'execution started');
+  deps.logger.debug({ executionId, namespace, workflowId: state.workflowId, steps: jobs.length }, limited ? 'execution queued for admission' : 'execution started');
   if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };
   return { executionId, status: state.status };
 }

@@ -1,6 +1,6 @@
 import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState } from '@agentic-flow/engine';
 import type { ExecutionStatus } from '@agentic-flow/spec';
-import { findSnapshot, runTransition } from '@agentic-flow/store';
+import { findSnapshot, lockExecutionsSql, runTransition } from '@agentic-flow/store';
 import { ApiError } from '../http/api-error.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import { driveEngine, driveOptions } from './drive-engine.js';
@@ -34,11 +34,12 @@ function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, 
 }
 
 /**
- * Pauses, resumes (a paused or a failed execution), cancels, or restores an execution to one of
- * its snapshots: one locked transaction, then the jobs to enqueue and to withdraw. An operation
- * the current status does not allow is a 409 naming the status; nothing is written.
+ * Pauses, resumes (a paused or a failed execution), cancels, or restores an execution of
+ * `namespace` to one of its snapshots: one locked transaction, then the jobs to enqueue and to
+ * withdraw. An execution of another namespace is not found (the lock reads only this one's). An
+ * operation the current status does not allow is a 409 naming the status; nothing is written.
  */
-export async function changeExecution(deps: TransitionDeps, executionId: string, change: LifecycleChange): Promise<{ executionId: string; status: ExecutionStatus }> {
+export async function changeExecution(deps: TransitionDeps, namespace: string, executionId: string, change: LifecycleChange): Promise<{ executionId: string; status: ExecutionStatus }> {
   const snapshot = change.type === 'restore' ? await findSnapshot(deps.db, executionId, change.snapshotId) : undefined;
   if (change.type === 'restore' && !snapshot) {
     throw new ApiError('SNAPSHOT_NOT_FOUND', `execution ${executionId} has no snapshot ${change.snapshotId}`);
@@ -51,13 +52,14 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
   let deferred: DeferredEvaluation[] = [];
   let workflowRef!: Awaited<ReturnType<TransitionDeps['registry']['compiled']>>;
 
-  const { stepRuns, versions } = await runTransition(deps.pool, { lock: [executionId], complete: [] }, async ({ executions }) => {
+  const lockSql = lockExecutionsSql([executionId], namespace);
+  const { stepRuns, versions } = await runTransition(deps.pool, { lock: [executionId], lockSql, complete: [] }, async ({ executions }) => {
     const row = executions[0];
     if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     const before = row.state as ExecutionState;
-    workflowRef = await deps.registry.compiled(row.workflowId, row.workflowVersion);
+    workflowRef = await deps.registry.compiled(namespace, row.workflowId, row.workflowVersion);
     const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
-    const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId));
+    const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId, { namespace }));
     if (decision.ignored) throw new ApiError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
     deferred = decision.deferred;
     const rest: EngineCommand[] = [];
@@ -68,7 +70,7 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
       else if (command.type === 'withdraw-step') withdrawn.push({ key: command.key, attempt: command.attempt });
       else rest.push(command);
     }
-    effects.add({ id: executionId, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflowRef, rest);
+    effects.add({ id: executionId, namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflowRef, rest);
     target = { id: executionId, state: decision.state, version: row.version, changed: true };
     return {
       writes: {
@@ -91,7 +93,7 @@ export async function changeExecution(deps: TransitionDeps, executionId: string,
   const { jobs, cancelled } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(deps, {
-    jobs: [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategies })],
+    jobs: [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategiesOf(namespace) })],
     // Cancel (and restore, and whatever a resolution cancels) stops running work; a pause only withdraws waiting jobs.
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),

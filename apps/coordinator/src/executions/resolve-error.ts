@@ -5,12 +5,13 @@ import { changeExecution } from './lifecycle.js';
 import type { TransitionDeps } from './transition-deps.js';
 
 /**
- * Applies an operator's resolution to an escalated error. Only an open escalation can be resolved;
+ * Applies an operator's resolution to an escalated error of `namespace` (an error of another
+ * namespace is not found). Only an open escalation can be resolved;
  * the execution's lock serializes two resolutions of the same error, and the second finds the step
  * no longer escalated (a 409, nothing written).
  */
-export async function resolveError(deps: TransitionDeps, errorId: string, resolution: ErrorResolutionInput): Promise<LifecycleResult & { errorId: string }> {
-  const error = await findError(deps.db, errorId);
+export async function resolveError(deps: TransitionDeps, namespace: string, errorId: string, resolution: ErrorResolutionInput): Promise<LifecycleResult & { errorId: string }> {
+  const error = await findError(deps.db, errorId, namespace);
   if (!error) throw new ApiError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
   if (error.strategy !== 'escalate') {
     throw new ApiError('INVALID_STATE', `error ${errorId} was handled by the "${error.strategy}" strategy when it happened; only an escalated error waits for a resolution`);
@@ -18,6 +19,6 @@ export async function resolveError(deps: TransitionDeps, errorId: string, resolu
   if (error.status !== 'open') {
     throw new ApiError('INVALID_STATE', `error ${errorId} was already resolved at ${error.resolvedAt?.toISOString() ?? 'an earlier time'} (${JSON.stringify(error.resolution)})`);
   }
-  const result = await changeExecution(deps, error.executionId, { type: 'resolve-error', errorId, key: error.instanceKey, attempt: error.attempt, resolution });
+  const result = await changeExecution(deps, namespace, error.executionId, { type: 'resolve-error', errorId, key: error.instanceKey, attempt: error.attempt, resolution });
   return { errorId, ...result };
 }

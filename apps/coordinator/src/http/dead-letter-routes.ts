@@ -3,9 +3,9 @@ import { findExecution } from '@agentic-flow/store';
 import { DeadLetterQueue, type DeadLetter } from '@agentic-flow/queue';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { retryDeadLetter } from '../executions/dead-letter-retry.js';
+import { deadLetterNamespaces, deadLetterNotFound, findDeadLetter, retryDeadLetter } from '../executions/dead-letter-retry.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
-import { ApiError } from './api-error.js';
+import { namespaceOf } from './request-context.js';
 import { parseRequest } from './request-schemas.js';
 
 const PageQuerySchema = z.strictObject({
@@ -14,23 +14,32 @@ const PageQuerySchema = z.strictObject({
 });
 const LetterParamsSchema = z.strictObject({ stepType: z.enum(WORK_STEP_TYPES), jobId: z.string().min(1).max(200) });
 
-/** `getDeadLetterQueue()` and what can be done with an entry: inspect, retry, discard. */
+/**
+ * `getDeadLetterQueue()` and what can be done with an entry: inspect, retry, discard. A job
+ * belongs to its execution's namespace: a request sees and acts on its namespace's only.
+ */
 export function registerDeadLetterRoutes(app: FastifyInstance, deps: TransitionDeps): void {
   const dlq = new DeadLetterQueue(deps.queues, WORK_STEP_TYPES);
 
+  /** Placing every entry takes the failed sets' ids (one read per step type) and one query; only the page's jobs are loaded. */
   app.get('/v1/dead-letter', async (request) => {
+    const namespace = namespaceOf(request);
     const { limit, offset } = parseRequest(PageQuerySchema, request.query, 'query');
-    const { items, total } = await dlq.page(offset, limit);
-    return { items: items.map(summaryView), total, offset, limit };
+    const refs = await dlq.entries();
+    const namespaceOfJob = await deadLetterNamespaces(deps, refs.map((ref) => ref.jobId));
+    const mine = refs.filter((ref) => namespaceOfJob(ref.jobId) === namespace);
+    const items = await dlq.load(mine.slice(offset, offset + limit));
+    return { items: items.map(summaryView), total: mine.length, offset, limit };
   });
 
   app.get('/v1/dead-letter/:stepType/:jobId', async (request) => {
+    const namespace = namespaceOf(request);
     const { stepType, jobId } = parseRequest(LetterParamsSchema, request.params, 'params');
-    const letter = await dlq.find(stepType, jobId);
-    if (!letter) throw notFound(stepType, jobId);
+    const letter = await findDeadLetter(deps, dlq, namespace, stepType, jobId);
+    if (!letter) throw deadLetterNotFound(stepType, jobId);
     // A payload too broken to name an execution has none; a database failure stays a 503.
     const executionId = z.uuid().safeParse(letter.job.data.executionId);
-    const execution = executionId.success ? await findExecution(deps.db, executionId.data) : undefined;
+    const execution = executionId.success ? await findExecution(deps.db, executionId.data, namespace) : undefined;
     const entry: DeadLetterEntry = {
       ...summaryView(letter),
       workflowId: letter.job.data.workflowId,
@@ -44,18 +53,17 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: TransitionD
 
   app.post('/v1/dead-letter/:stepType/:jobId/retry', async (request) => {
     const { stepType, jobId } = parseRequest(LetterParamsSchema, request.params, 'params');
-    return retryDeadLetter(deps, dlq, stepType, jobId);
+    return retryDeadLetter(deps, dlq, namespaceOf(request), stepType, jobId);
   });
 
   app.delete('/v1/dead-letter/:stepType/:jobId', async (request, reply) => {
     const { stepType, jobId } = parseRequest(LetterParamsSchema, request.params, 'params');
-    if (!(await dlq.discard(stepType, jobId))) throw notFound(stepType, jobId);
+    const letter = await findDeadLetter(deps, dlq, namespaceOf(request), stepType, jobId);
+    if (!letter) throw deadLetterNotFound(stepType, jobId);
+    // Gone meanwhile (another discard, a retry): as absent as if it had never been there.
+    if (!(await dlq.discard(stepType, jobId))) throw deadLetterNotFound(stepType, jobId);
     return reply.code(204).send();
   });
-}
-
-function notFound(stepType: string, jobId: string): ApiError {
-  return new ApiError('DEAD_LETTER_NOT_FOUND', `the dead letter queue has no ${stepType} job ${jobId}`);
 }
 
 function summaryView({ stepType, job }: DeadLetter): DeadLetterSummary {

@@ -14,45 +14,51 @@ import {
   StrategyBodySchema,
   StrategyParamsSchema,
 } from './error-schemas.js';
+import { namespaceOf } from './request-context.js';
 import { parseRequest } from './request-schemas.js';
 
-/** `WorkflowErrorHandler` over HTTP: recovery strategies, recorded errors, their statistics, alerts. */
+/**
+ * `WorkflowErrorHandler` over HTTP: recovery strategies, recorded errors, their statistics, alerts,
+ * each of the request's namespace (`namespaceOf`): strategies registered in one namespace apply to
+ * its executions only, and an error of another namespace is not found.
+ */
 export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps): void {
   /** `registerRecoveryStrategy(stepType, strategy)`: for a step type or a step id; replaces an earlier one. */
   app.put('/v1/recovery-strategies/:target', async (request) => {
+    const namespace = namespaceOf(request);
     const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
     const strategy = parseRequest(StrategyBodySchema, request.body, 'body');
-    const problems = await strategyProblems(deps.db, target, strategy);
+    const problems = await strategyProblems(deps.db, namespace, target, strategy);
     if (problems.length > 0) throw validationFailed(problems, 'recovery strategy');
-    await upsertStrategy(deps.db, target, strategy);
+    await upsertStrategy(deps.db, namespace, target, strategy);
     // This coordinator applies it at once; the others within their refresh interval.
     await deps.strategies.refresh();
-    return { target, strategy };
+    return { namespace, target, strategy };
   });
 
-  app.get('/v1/recovery-strategies', async () => ({ items: (await listStrategies(deps.db)).map(strategyView) }));
+  app.get('/v1/recovery-strategies', async (request) => ({ items: (await listStrategies(deps.db, namespaceOf(request))).map(strategyView) }));
 
   app.delete('/v1/recovery-strategies/:target', async (request, reply) => {
     const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
-    if (!(await deleteStrategy(deps.db, target))) throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for "${target}"`);
+    if (!(await deleteStrategy(deps.db, namespaceOf(request), target))) throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for "${target}"`);
     await deps.strategies.refresh();
     return reply.code(204).send();
   });
 
   app.get('/v1/errors', async (request) => {
     const query = parseRequest(ListErrorsQuerySchema, request.query, 'query');
-    return { items: (await listErrors(deps.db, query)).map(errorView) };
+    return { items: (await listErrors(deps.db, { ...query, namespace: namespaceOf(request) })).map(errorView) };
   });
 
   /** `getErrorStatistics()`: final step failures in [from, to) by step type, code and strategy. */
   app.get('/v1/errors/statistics', async (request) => {
     const { from, to } = parseRequest(ErrorStatisticsQuerySchema, request.query, 'query');
-    return errorStatistics(await countErrors(deps.db, from, to), from, to);
+    return errorStatistics(await countErrors(deps.db, namespaceOf(request), from, to), from, to);
   });
 
   app.get('/v1/errors/:errorId', async (request) => {
     const { errorId } = parseRequest(ErrorParamsSchema, request.params, 'params');
-    const row = await findError(deps.db, errorId);
+    const row = await findError(deps.db, errorId, namespaceOf(request));
     if (!row) throw new ApiError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
     return errorView(row);
   });
@@ -61,12 +67,12 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
   app.post('/v1/errors/:errorId/resolve', async (request) => {
     const { errorId } = parseRequest(ErrorParamsSchema, request.params, 'params');
     const resolution = parseRequest(ResolutionBodySchema, request.body, 'body');
-    return resolveError(deps, errorId, resolution);
+    return resolveError(deps, namespaceOf(request), errorId, resolution);
   });
 
   /** `getAlerts(limit)`: newest first. */
   app.get('/v1/alerts', async (request) => {
     const { limit } = parseRequest(AlertsQuerySchema, request.query, 'query');
-    return { items: (await listAlerts(deps.db, limit)).map(alertView) };
+    return { items: (await listAlerts(deps.db, namespaceOf(request), limit)).map(alertView) };
   });
 }

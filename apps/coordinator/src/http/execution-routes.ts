@@ -2,6 +2,7 @@ import { executionExists, findExecution, findExecutionOverview, findStepRun, lis
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.js';
+import { namespaceOf } from './request-context.js';
 import { ExecutionParamsSchema, ExecutionReadQuerySchema, ListExecutionsQuerySchema, StepRunParamsSchema, parseRequest } from './request-schemas.js';
 import { executionOverviewView, executionSummaryView, executionView, logEntryView, stepRunView, transcriptView } from './views.js';
 
@@ -10,6 +11,10 @@ const TranscriptQuerySchema = z.strictObject({ stepRunId: z.string().uuid('must 
 // not show a completed execution whose last step still looks queued.
 const SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
 
+/**
+ * Reads of the request's namespace: an execution of another namespace, and everything under it, is
+ * answered exactly as one that does not exist. The namespace is part of each query already made.
+ */
 export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Database }): void {
   /**
    * Status, variables, usage, escalations and every step run with its error and timings. Outputs
@@ -17,14 +22,21 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
    * steps returned, and its reads do not even select them.
    */
   app.get('/v1/executions/:executionId', async (request) => {
+    const namespace = namespaceOf(request);
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { include } = parseRequest(ExecutionReadQuerySchema, request.query, 'query');
     if (include.includes('outputs')) {
-      const [row, steps] = await deps.db.transaction(async (tx) => [await findExecution(tx, executionId), await listStepRuns(tx, executionId)] as const, SNAPSHOT);
+      const [row, steps] = await deps.db.transaction(async (tx) => {
+        const found = await findExecution(tx, executionId, namespace);
+        return [found, found ? await listStepRuns(tx, executionId) : []] as const;
+      }, SNAPSHOT);
       if (!row) throw executionNotFound(executionId);
       return executionView(row, steps);
     }
-    const [row, steps] = await deps.db.transaction(async (tx) => [await findExecutionOverview(tx, executionId), await listStepRunSummaries(tx, executionId)] as const, SNAPSHOT);
+    const [row, steps] = await deps.db.transaction(async (tx) => {
+      const found = await findExecutionOverview(tx, executionId, namespace);
+      return [found, found ? await listStepRunSummaries(tx, executionId) : []] as const;
+    }, SNAPSHOT);
     if (!row) throw executionNotFound(executionId);
     return executionOverviewView(row, steps);
   });
@@ -32,17 +44,19 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
   /** One step run with its output. */
   app.get('/v1/executions/:executionId/steps/:stepRunId', async (request) => {
     const { executionId, stepRunId } = parseRequest(StepRunParamsSchema, request.params, 'params');
-    const run = await findStepRun(deps.db, executionId, stepRunId);
+    const namespace = namespaceOf(request);
+    const run = await findStepRun(deps.db, executionId, stepRunId, namespace);
     if (run) return stepRunView(run);
     // Rare: only now tell a missing execution from a run of another one.
-    if (!(await executionExists(deps.db, executionId))) throw executionNotFound(executionId);
+    if (!(await executionExists(deps.db, executionId, namespace))) throw executionNotFound(executionId);
     throw new ApiError('STEP_RUN_NOT_FOUND', `execution ${executionId} has no step run ${stepRunId}`);
   });
 
   /** Log lines of the execution's steps (`console.*` of scripts, executor warnings), oldest first. */
   app.get('/v1/executions/:executionId/logs', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const [exists, logs] = await Promise.all([executionExists(deps.db, executionId), listLogs(deps.db, executionId)]);
+    // Side by side: the lines of an execution found missing (or of another namespace) are dropped unseen.
+    const [exists, logs] = await Promise.all([executionExists(deps.db, executionId, namespaceOf(request)), listLogs(deps.db, executionId)]);
     if (!exists) throw executionNotFound(executionId);
     return { items: logs.map(logEntryView) };
   });
@@ -51,15 +65,16 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
   app.get('/v1/executions/:executionId/transcripts', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { stepRunId } = parseRequest(TranscriptQuerySchema, request.query, 'query');
-    const [exists, transcripts] = await Promise.all([executionExists(deps.db, executionId), listTranscripts(deps.db, executionId, stepRunId)]);
+    const [exists, transcripts] = await Promise.all([executionExists(deps.db, executionId, namespaceOf(request)), listTranscripts(deps.db, executionId, stepRunId)]);
     if (!exists) throw executionNotFound(executionId);
     return { items: transcripts.map(transcriptView) };
   });
 
-  /** Newest first, filtered by workflow and status, keyset-paginated with `cursor`. */
+  /** The namespace's executions, newest first, filtered by workflow and status, keyset-paginated with `cursor`. */
   app.get('/v1/executions', async (request) => {
     const query = parseRequest(ListExecutionsQuerySchema, request.query, 'query');
     const page = await listExecutions(deps.db, {
+      namespace: namespaceOf(request),
       limit: query.limit,
       ...(query.workflowId === undefined ? {} : { workflowId: query.workflowId }),
       ...(query.status === undefined ? {} : { statuses: query.status }),

@@ -1,9 +1,10 @@
-import { listSnapshots, setSnapshotInterval, snapshotExecution } from '@agentic-flow/store';
+import { executionExists, listSnapshots, setSnapshotInterval, snapshotExecution } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { changeExecution } from '../executions/lifecycle.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
 import { ApiError } from './api-error.js';
+import { namespaceOf } from './request-context.js';
 import { ExecutionParamsSchema, parseRequest } from './request-schemas.js';
 
 const SnapshotParamsSchema = z.strictObject({ executionId: z.string().uuid('must be an execution id (a UUID)'), snapshotId: z.string().uuid('must be a snapshot id (a UUID)') });
@@ -12,39 +13,41 @@ const AutoSnapshotBodySchema = z.strictObject({
   intervalMs: z.number().int().min(1000, 'must be at least 1000 ms').max(2_147_483_647).nullable(),
 });
 
+/** Lifecycle and snapshots of the request's namespace's executions; another namespace's are not found. */
 export function registerLifecycleRoutes(app: FastifyInstance, deps: TransitionDeps): void {
   for (const type of ['pause', 'resume', 'cancel'] as const) {
     app.post(`/v1/executions/:executionId/${type}`, async (request) => {
       const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-      return changeExecution(deps, executionId, { type });
+      return changeExecution(deps, namespaceOf(request), executionId, { type });
     });
   }
 
   /** A manual snapshot of the execution's current state. */
   app.post('/v1/executions/:executionId/snapshots', async (request, reply) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const snapshot = await snapshotExecution(deps.db, executionId, 'manual');
+    const snapshot = await snapshotExecution(deps.db, executionId, 'manual', namespaceOf(request));
     if (!snapshot) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     return reply.code(201).send(snapshotView(snapshot));
   });
 
   app.get('/v1/executions/:executionId/snapshots', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const snapshots = await listSnapshots(deps.db, executionId);
+    const [exists, snapshots] = await Promise.all([executionExists(deps.db, executionId, namespaceOf(request)), listSnapshots(deps.db, executionId)]);
+    if (!exists) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     return { items: snapshots.map(snapshotView) };
   });
 
   /** Puts the execution back to the snapshot's state and continues from there. */
   app.post('/v1/executions/:executionId/snapshots/:snapshotId/restore', async (request) => {
     const { executionId, snapshotId } = parseRequest(SnapshotParamsSchema, request.params, 'params');
-    return changeExecution(deps, executionId, { type: 'restore', snapshotId });
+    return changeExecution(deps, namespaceOf(request), executionId, { type: 'restore', snapshotId });
   });
 
   /** `enableAutoSnapshots(executionId, interval)`. */
   app.put('/v1/executions/:executionId/auto-snapshots', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { intervalMs } = parseRequest(AutoSnapshotBodySchema, request.body, 'body');
-    if (!(await setSnapshotInterval(deps.db, executionId, intervalMs))) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    if (!(await setSnapshotInterval(deps.db, executionId, intervalMs, namespaceOf(request)))) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     return { executionId, intervalMs };
   });
 }

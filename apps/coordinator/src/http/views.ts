@@ -21,6 +21,7 @@ const iso = (date: Date | null): string | null => (date === null ? null : date.t
 export function executionSummaryView(row: ExecutionSummaryRow): ExecutionSummary {
   return {
     id: row.id,
+    namespace: row.namespace,
     workflowId: row.workflowId,
     workflowVersion: row.workflowVersion,
     status: row.status,
@@ -87,7 +88,7 @@ function usageView(totals: UsageTotals | undefined, tokenBudget: number | null):
 }
 
 export function workflowSummaryView(row: DefinitionPage['rows'][number]): WorkflowSummary {
-  return { id: row.id, version: row.version, name: row.name, description: row.description, createdAt: row.createdAt.toISOString() };
+  return { id: row.id, namespace: row.namespace, version: row.version, name: row.name, description: row.description, createdAt: row.createdAt.toISOString() };
 }
 
 export function logEntryView(row: LogRow): LogEntryView {

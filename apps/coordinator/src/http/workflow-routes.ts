@@ -2,44 +2,46 @@ import { listDefinitions } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { startExecution } from '../executions/execution-starter.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
+import { namespaceOf } from './request-context.js';
 import { ExecuteBodySchema, ListWorkflowsQuerySchema, WorkflowParamsSchema, WorkflowVersionParamsSchema, parseRequest } from './request-schemas.js';
 import { workflowSummaryView } from './views.js';
 
 export type WorkflowRoutesDeps = TransitionDeps;
 
+/** Workflows of the request's namespace: registered into it, listed and found in it, executed there. */
 export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoutesDeps): void {
   /**
    * Register a definition, as JSON or YAML (the body gate has parsed either). 201 new, 200
    * identical, 409 same version with other content.
    */
   app.post('/v1/workflows', { config: { bodyIsDocument: true } }, async (request, reply) => {
-    const { id, version, outcome } = await deps.registry.register(request.body);
+    const { id, version, outcome } = await deps.registry.register(namespaceOf(request), request.body);
     return reply.code(outcome === 'created' ? 201 : 200).send({ id, version, created: outcome === 'created' });
   });
 
   app.get('/v1/workflows', async (request) => {
     const query = parseRequest(ListWorkflowsQuerySchema, request.query, 'query');
-    const page = await listDefinitions(deps.db, query);
+    const page = await listDefinitions(deps.db, { ...query, namespace: namespaceOf(request) });
     return { items: page.rows.map(workflowSummaryView), nextCursor: page.nextCursor };
   });
 
   app.get('/v1/workflows/:workflowId', async (request) => {
     const { workflowId } = parseRequest(WorkflowParamsSchema, request.params, 'params');
-    const row = await deps.registry.find(workflowId);
-    return { ...(row.definition as object), createdAt: row.createdAt.toISOString() };
+    const row = await deps.registry.find(namespaceOf(request), workflowId);
+    return { ...(row.definition as object), namespace: row.namespace, createdAt: row.createdAt.toISOString() };
   });
 
   app.get('/v1/workflows/:workflowId/versions/:version', async (request) => {
     const { workflowId, version } = parseRequest(WorkflowVersionParamsSchema, request.params, 'params');
-    const row = await deps.registry.find(workflowId, version);
-    return { ...(row.definition as object), createdAt: row.createdAt.toISOString() };
+    const row = await deps.registry.find(namespaceOf(request), workflowId, version);
+    return { ...(row.definition as object), namespace: row.namespace, createdAt: row.createdAt.toISOString() };
   });
 
   /** Start an execution of the latest (or the given) version with variables over the defaults. */
   app.post('/v1/workflows/:workflowId/executions', async (request, reply) => {
     const { workflowId } = parseRequest(WorkflowParamsSchema, request.params, 'params');
     const body = parseRequest(ExecuteBodySchema, request.body, 'body');
-    const result = await startExecution(deps, workflowId, {
+    const result = await startExecution(deps, namespaceOf(request), workflowId, {
       variables: body.variables,
       ...(body.version === undefined ? {} : { version: body.version }),
       ...(body.tokenBudget === undefined ? {} : { tokenBudget: body.tokenBudget }),

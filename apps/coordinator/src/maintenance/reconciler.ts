@@ -60,14 +60,15 @@ export async function reconcile(deps: TransitionDeps, options: ReconcileOptions)
     }
   }
   for (const [executionId, list] of missing) {
-    const row = await findExecution(deps.db, executionId);
+    // Cluster-wide: any namespace's execution, whose own workflow and strategies then apply.
+    const row = await findExecution(deps.db, executionId, undefined);
     if (!row) continue;
     const state = row.state as ExecutionState;
     // Read again after the job checks: a run cancelled meanwhile is never enqueued again.
     const queued = list.filter((run) => stillQueued(state, run));
     if (queued.length === 0) continue;
-    const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
-    const jobs = jobsForExistingRuns(workflow, state, queued, deps.now(), { strategies: deps.strategies.strategies });
+    const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
+    const jobs = jobsForExistingRuns(workflow, state, queued, deps.now(), { strategies: deps.strategies.strategiesOf(row.namespace) });
     await deps.queues.enqueueSteps(jobs);
     outcome.requeued += jobs.length;
   }
@@ -100,9 +101,9 @@ async function failedWithoutResult(deps: TransitionDeps, run: InFlightRun, thres
 
 /** Asks again for the expressions an execution waits on, if no transition has touched it for `graceMs`. */
 async function askAgain(deps: TransitionDeps, executionId: string, graceMs: number): Promise<number> {
-  const row = await findExecution(deps.db, executionId);
+  const row = await findExecution(deps.db, executionId, undefined);
   if (!row || row.status !== 'running' || deps.now() - row.updatedAt.getTime() < graceMs) return 0;
-  const workflow = await deps.registry.compiled(row.workflowId, row.workflowVersion);
+  const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
   const commands = pendingEvaluations(workflow, row.state as ExecutionState, deps.now());
   deps.background.continue(executionId, commands.map((command) => ({ command })));
   return commands.length;

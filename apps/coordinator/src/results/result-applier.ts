@@ -1,4 +1,4 @@
-import type { CompiledWorkflow, EngineEvent, ExecutionState } from '@agentic-flow/engine';
+import { namespaceOfState, type CompiledWorkflow, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
 import type { ExpressionAnswer, StepResult } from '@agentic-flow/queue';
 import { stepError } from '@agentic-flow/spec';
 import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion, type StepRunWrite } from '@agentic-flow/store';
@@ -202,7 +202,7 @@ async function applyInMemory(
     applied.ignored.push(...pass.ignored);
     const { target } = pass;
     if (target === undefined || pass.workflow === undefined) continue;
-    const ref = { id: target.id, workflowId: target.state.workflowId, workflowVersion: target.state.workflowVersion };
+    const ref = { id: target.id, namespace: namespaceOfState(target.state), workflowId: target.state.workflowId, workflowVersion: target.state.workflowVersion };
     for (const commands of pass.commands) applied.effects.add(ref, pass.workflow, commands);
     if (pass.deferred.length > 0) applied.deferred.set(target.id, pass.deferred);
   }
@@ -271,9 +271,10 @@ async function driveEntries(
     // A run completed under another execution's id is a forged or broken result: not applied.
     if (event === undefined) continue;
     const { state } = target;
-    const workflow = pass.workflow ?? (await deps.registry.compiled(state.workflowId, state.workflowVersion));
+    // The execution's own namespace: its workflow and strategies, whoever's the batch's other executions are.
+    const workflow = pass.workflow ?? (await deps.registry.compiled(namespaceOfState(state), state.workflowId, state.workflowVersion));
     pass.workflow = workflow;
-    const decision = await driveEngine(workflow, state, event, deps.expressions, driveOptions(deps, target.id, deadline));
+    const decision = await driveEngine(workflow, state, event, deps.expressions, driveOptions(deps, target.id, state, deadline));
     pass.applied.push(index);
     if (decision.ignored) {
       // An answer nobody waits for any more (asked twice, or the node moved on) is routine, not news.

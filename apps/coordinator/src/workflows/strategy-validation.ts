@@ -3,13 +3,13 @@ import type { Database } from '@agentic-flow/store';
 import { sql } from 'drizzle-orm';
 
 /**
- * Checks a strategy registered for `target` (a step type or a step id) against the registered
- * workflows: a step id must exist somewhere; an `alternative` or `rollback` names steps, so it must be
+ * Checks a strategy registered in `namespace` for `target` (a step type or a step id) against the
+ * workflows registered in that namespace: a step id must exist somewhere; an `alternative` or `rollback` names steps, so it must be
  * registered for a step id, and the steps it names must exist in every workflow that has that step,
  * be neither that step itself nor a parallel or a loop (recovery steps run alone). The engine skips a
  * strategy that cannot act in a workflow registered later; this catches the mistakes made now.
  */
-export async function strategyProblems(db: Database, target: string, strategy: RecoveryStrategy): Promise<Problem[]> {
+export async function strategyProblems(db: Database, namespace: string, target: string, strategy: RecoveryStrategy): Promise<Problem[]> {
   const isType = (STEP_TYPES as readonly string[]).includes(target);
   const named = strategy.type === 'alternative' ? [strategy.alternativeStep] : strategy.type === 'rollback' ? strategy.rollbackSteps : [];
   if (isType) {
@@ -20,9 +20,9 @@ export async function strategyProblems(db: Database, target: string, strategy: R
   const result = await db.execute<{ id: string; version: string; steps: Record<string, string> }>(sql`
     select id, version, (select jsonb_object_agg(s->>'id', s->>'type') from jsonb_array_elements(definition->'steps') s) as steps
       from workflow_definitions
-     where definition->'steps' @> ${JSON.stringify([{ id: target }])}::jsonb`);
+     where namespace = ${namespace} and definition->'steps' @> ${JSON.stringify([{ id: target }])}::jsonb`);
   if (result.rows.length === 0) {
-    return [{ path: '$.params.target', message: `"${target}" is neither a step type (${STEP_TYPES.join(', ')}) nor the id of a step in any registered workflow` }];
+    return [{ path: '$.params.target', message: `"${target}" is neither a step type (${STEP_TYPES.join(', ')}) nor the id of a step in any workflow registered in namespace "${namespace}"` }];
   }
   const problems: Problem[] = [];
   named.forEach((step, index) => {

@@ -12,8 +12,10 @@ export interface RegisterOutcome {
 }
 
 /**
- * Definitions are immutable per (id, version), so each compiled workflow is cached for good; the
- * cache is bounded (least recently used out) so a coordinator serving many versions stays small.
+ * Definitions are immutable per (namespace, id, version), so each compiled workflow is cached for
+ * good; the cache is bounded (least recently used out) so a coordinator serving many versions stays
+ * small. The same id may name different workflows in two namespaces: every lookup names the
+ * namespace (a request's, or an execution's).
  */
 export class WorkflowRegistry {
   private readonly cache = new Map<string, CompiledWorkflow>();
@@ -32,13 +34,14 @@ export class WorkflowRegistry {
     },
   ) {}
 
-  /** Validates and stores a definition. Throws 400 with every problem, or 409 on a content conflict. */
-  async register(input: unknown): Promise<RegisterOutcome> {
+  /** Validates and stores a definition in `namespace`. Throws 400 with every problem, or 409 on a content conflict. */
+  async register(namespace: string, input: unknown): Promise<RegisterOutcome> {
     const result = await this.options.checker.check(input, this.options.caps);
     if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
     const definition = result.definition;
     await new Promise((resolve) => setImmediate(resolve));
     const outcome = await insertDefinition(this.db, {
+      namespace,
       id: definition.id,
       version: definition.version,
       name: definition.name,
@@ -54,13 +57,13 @@ export class WorkflowRegistry {
       );
     }
     await new Promise((resolve) => setImmediate(resolve));
-    this.remember(compileWorkflow(definition, result.graph));
+    this.remember(namespace, compileWorkflow(definition, result.graph));
     return { id: definition.id, version: definition.version, outcome };
   }
 
-  /** The stored definition row, latest version when `version` is omitted; 404 when there is none. */
-  async find(id: string, version?: string): Promise<DefinitionRow> {
-    const row = await findDefinition(this.db, id, version);
+  /** The namespace's stored definition row, latest version when `version` is omitted; 404 when there is none. */
+  async find(namespace: string, id: string, version?: string): Promise<DefinitionRow> {
+    const row = await findDefinition(this.db, namespace, id, version);
     if (!row) {
       const what = version === undefined ? `workflow "${id}"` : `workflow "${id}" version "${version}"`;
       throw new ApiError('WORKFLOW_NOT_FOUND', `${what} does not exist`);
@@ -68,25 +71,26 @@ export class WorkflowRegistry {
     return row;
   }
 
-  /** The compiled workflow for an exact version (cached), or for the latest version. */
-  async compiled(id: string, version?: string): Promise<CompiledWorkflow> {
+  /** The namespace's compiled workflow for an exact version (cached), or for the latest version. */
+  async compiled(namespace: string, id: string, version?: string): Promise<CompiledWorkflow> {
     if (version !== undefined) {
-      const hit = this.cache.get(cacheKey(id, version));
+      const key = cacheKey(namespace, id, version);
+      const hit = this.cache.get(key);
       if (hit) {
         // Re-insert to mark it most recently used.
-        this.cache.delete(cacheKey(id, version));
-        this.cache.set(cacheKey(id, version), hit);
+        this.cache.delete(key);
+        this.cache.set(key, hit);
         return hit;
       }
     }
-    const row = await this.find(id, version);
-    const key = cacheKey(row.id, row.version);
+    const row = await this.find(namespace, id, version);
+    const key = cacheKey(namespace, row.id, row.version);
     const cached = this.cache.get(key);
     if (cached) return cached;
     let compiling = this.compiling.get(key);
     if (compiling === undefined) {
       compiling = this.compileStored(row)
-        .then((workflow) => this.remember(workflow))
+        .then((workflow) => this.remember(namespace, workflow))
         .finally(() => this.compiling.delete(key));
       this.compiling.set(key, compiling);
     }
@@ -99,13 +103,13 @@ export class WorkflowRegistry {
     if (!result.ok) {
       // Stored definitions were valid when written; this means the language changed incompatibly.
       const problems = result.problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
-      throw new ApiError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" no longer validates: ${problems}`);
+      throw new ApiError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" of namespace "${row.namespace}" no longer validates: ${problems}`);
     }
     return compileWorkflow(result.definition, result.graph);
   }
 
-  private remember(workflow: CompiledWorkflow): CompiledWorkflow {
-    const key = cacheKey(workflow.definition.id, workflow.definition.version);
+  private remember(namespace: string, workflow: CompiledWorkflow): CompiledWorkflow {
+    const key = cacheKey(namespace, workflow.definition.id, workflow.definition.version);
     this.cache.delete(key);
     this.cache.set(key, workflow);
     if (this.cache.size > this.options.cacheSize) this.cache.delete(this.cache.keys().next().value!);
@@ -113,6 +117,7 @@ export class WorkflowRegistry {
   }
 }
 
-function cacheKey(id: string, version: string): string {
-  return `${id}@${version}`;
+function cacheKey(namespace: string, id: string, version: string): string {
+  // A namespace name has no "/" and an id no "@": the key is unambiguous.
+  return `${namespace}/${id}@${version}`;
 }

@@ -6,8 +6,9 @@ import type { DbExecutor } from './db-executor.js';
 export type ErrorRow = typeof errors.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 
-export async function findError(db: DbExecutor, id: string): Promise<ErrorRow | undefined> {
-  const [row] = await db.select().from(errors).where(eq(errors.id, id));
+/** The error, when it is in `namespace` (its execution's): one of another namespace is as good as absent. */
+export async function findError(db: DbExecutor, id: string, namespace: string): Promise<ErrorRow | undefined> {
+  const [row] = await db.select().from(errors).where(and(eq(errors.id, id), eq(errors.namespace, namespace)));
   return row;
 }
 
@@ -21,15 +22,15 @@ export async function findOpenError(db: DbExecutor, run: { executionId: string; 
   return row;
 }
 
-/** Errors newest first, optionally only open ones or one execution's. */
-export async function listErrors(db: DbExecutor, options: { status?: ErrorStatus; executionId?: string; limit: number }): Promise<ErrorRow[]> {
-  const conditions: SQL[] = [];
+/** A namespace's errors newest first, optionally only open ones or one execution's. */
+export async function listErrors(db: DbExecutor, options: { namespace: string; status?: ErrorStatus; executionId?: string; limit: number }): Promise<ErrorRow[]> {
+  const conditions: SQL[] = [eq(errors.namespace, options.namespace)];
   if (options.status) conditions.push(eq(errors.status, options.status));
   if (options.executionId) conditions.push(eq(errors.executionId, options.executionId));
   return db
     .select()
     .from(errors)
-    .where(conditions.length > 0 ? and(...conditions) : undefined)
+    .where(and(...conditions))
     .orderBy(desc(errors.createdAt), desc(errors.id))
     .limit(options.limit);
 }
@@ -41,17 +42,18 @@ export interface ErrorCount {
   count: number;
 }
 
-/** Final step failures in [from, to), counted by step type, error code and the strategy applied. */
-export async function countErrors(db: DbExecutor, from: Date, to: Date): Promise<ErrorCount[]> {
+/** A namespace's final step failures in [from, to), counted by step type, error code and the strategy applied. */
+export async function countErrors(db: DbExecutor, namespace: string, from: Date, to: Date): Promise<ErrorCount[]> {
   const rows = await db
     .select({ stepType: errors.stepType, code: errors.code, strategy: errors.strategy, count: sql<string>`count(*)` })
     .from(errors)
-    .where(and(gte(errors.createdAt, from), lt(errors.createdAt, to)))
+    .where(and(eq(errors.namespace, namespace), gte(errors.createdAt, from), lt(errors.createdAt, to)))
     .groupBy(errors.stepType, errors.code, errors.strategy)
     .orderBy(desc(sql`count(*)`));
   return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
-export async function listAlerts(db: DbExecutor, limit: number): Promise<AlertRow[]> {
-  return db.select().from(alerts).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(limit);
+/** A namespace's alerts, newest first. */
+export async function listAlerts(db: DbExecutor, namespace: string, limit: number): Promise<AlertRow[]> {
+  return db.select().from(alerts).where(eq(alerts.namespace, namespace)).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(limit);
 }

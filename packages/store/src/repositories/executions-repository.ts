@@ -6,24 +6,33 @@ import { workflowExecutions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
 import { InvalidCursorError, decodeCursor, encodeCursor, uuidKey } from './keyset-cursor.js';
 
-export async function findExecution(db: DbExecutor, id: string): Promise<ExecutionRow | undefined> {
-  const [row] = await db.select().from(workflowExecutions).where(eq(workflowExecutions.id, id));
+/**
+ * The execution, when it is in `namespace`: one of another namespace is as good as absent. Only
+ * cluster-wide maintenance (the reconciler) passes `undefined`, for any namespace.
+ */
+export async function findExecution(db: DbExecutor, id: string, namespace: string | undefined): Promise<ExecutionRow | undefined> {
+  const [row] = await db.select().from(workflowExecutions).where(inNamespace(id, namespace));
   return row;
 }
 
-/** Whether the execution exists, reading nothing of it (its state can be large). */
-export async function executionExists(db: DbExecutor, id: string): Promise<boolean> {
-  const rows = await db.select({ id: workflowExecutions.id }).from(workflowExecutions).where(eq(workflowExecutions.id, id));
+/** Whether the execution exists in `namespace`, reading nothing of it (its state can be large). */
+export async function executionExists(db: DbExecutor, id: string, namespace: string): Promise<boolean> {
+  const rows = await db.select({ id: workflowExecutions.id }).from(workflowExecutions).where(inNamespace(id, namespace));
   return rows.length > 0;
+}
+
+function inNamespace(id: string, namespace: string | undefined): SQL | undefined {
+  return and(eq(workflowExecutions.id, id), namespace === undefined ? undefined : eq(workflowExecutions.namespace, namespace));
 }
 
 export type ExecutionSummaryRow = Pick<
   ExecutionRow,
-  'id' | 'workflowId' | 'workflowVersion' | 'status' | 'error' | 'createdAt' | 'startedAt' | 'finishedAt'
+  'id' | 'namespace' | 'workflowId' | 'workflowVersion' | 'status' | 'error' | 'createdAt' | 'startedAt' | 'finishedAt'
 >;
 
 const summaryColumns = {
   id: workflowExecutions.id,
+  namespace: workflowExecutions.namespace,
   workflowId: workflowExecutions.workflowId,
   workflowVersion: workflowExecutions.workflowVersion,
   status: workflowExecutions.status,
@@ -63,7 +72,7 @@ export interface ExecutionOverviewRow extends ExecutionSummaryRow {
  * the state's size on the server (about 0.25 s per decompression of a 60 MB state), but nothing of
  * the outputs is sent or parsed.
  */
-export async function findExecutionOverview(db: DbExecutor, id: string): Promise<ExecutionOverviewRow | undefined> {
+export async function findExecutionOverview(db: DbExecutor, id: string, namespace: string): Promise<ExecutionOverviewRow | undefined> {
   const state = workflowExecutions.state;
   const e = db
     .select({
@@ -78,12 +87,13 @@ export async function findExecutionOverview(db: DbExecutor, id: string): Promise
         else '[]'::jsonb end`.as('escalated'),
     })
     .from(workflowExecutions)
-    .where(eq(workflowExecutions.id, id))
+    .where(inNamespace(id, namespace))
     .offset(0)
     .as('e');
   const [row] = await db
     .select({
       id: e.id,
+      namespace: e.namespace,
       workflowId: e.workflowId,
       workflowVersion: e.workflowVersion,
       status: e.status,
@@ -104,6 +114,8 @@ export async function findExecutionOverview(db: DbExecutor, id: string): Promise
 }
 
 export interface ListExecutionsOptions {
+  /** Only this namespace's executions. */
+  namespace: string;
   workflowId?: string;
   statuses?: readonly ExecutionStatus[];
   limit: number;
@@ -115,7 +127,7 @@ export interface ListExecutionsOptions {
  * the page number. Throws {@link InvalidCursorError} for a cursor this API did not return.
  */
 export async function listExecutions(db: DbExecutor, options: ListExecutionsOptions): Promise<{ rows: ExecutionSummaryRow[]; nextCursor: string | null }> {
-  const conditions: SQL[] = [];
+  const conditions: SQL[] = [eq(workflowExecutions.namespace, options.namespace)];
   if (options.workflowId !== undefined) conditions.push(eq(workflowExecutions.workflowId, options.workflowId));
   if (options.statuses && options.statuses.length > 0) {
     conditions.push(options.statuses.length === 1 ? eq(workflowExecutions.status, options.statuses[0]!) : inArray(workflowExecutions.status, [...options.statuses]));
@@ -128,7 +140,7 @@ export async function listExecutions(db: DbExecutor, options: ListExecutionsOpti
   const rows = await db
     .select(summaryColumns)
     .from(workflowExecutions)
-    .where(conditions.length > 0 ? and(...conditions) : undefined)
+    .where(and(...conditions))
     .orderBy(desc(workflowExecutions.createdAt), desc(workflowExecutions.id))
     .limit(options.limit + 1);
   const more = rows.length > options.limit;

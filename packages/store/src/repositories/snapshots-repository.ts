@@ -6,11 +6,11 @@ import type { DbExecutor } from './db-executor.js';
 
 export type SnapshotSummary = Omit<SnapshotRow, 'state'>;
 
-/** Copies an execution's current state into a snapshot; undefined when the execution does not exist. */
-export async function snapshotExecution(db: DbExecutor, executionId: string, kind: SnapshotKind): Promise<SnapshotSummary | undefined> {
+/** Copies an execution's current state into a snapshot; undefined when the execution does not exist in `namespace`. */
+export async function snapshotExecution(db: DbExecutor, executionId: string, kind: SnapshotKind, namespace: string): Promise<SnapshotSummary | undefined> {
   const result = await db.execute<{ id: string; execution_id: string; kind: SnapshotKind; status: SnapshotRow['status']; created_at: string }>(sql`
     insert into workflow_snapshots (execution_id, kind, status, state, created_at)
-    select id, ${kind}, status, state, date_trunc('milliseconds', clock_timestamp()) from workflow_executions where id = ${executionId}
+    select id, ${kind}, status, state, date_trunc('milliseconds', clock_timestamp()) from workflow_executions where id = ${executionId} and namespace = ${namespace}
     returning id, execution_id, kind, status, created_at`);
   const row = result.rows[0];
   return row && { id: row.id, executionId: row.execution_id, kind: row.kind, status: row.status, createdAt: new Date(row.created_at) };
@@ -49,8 +49,8 @@ export async function takeDueSnapshots(db: DbExecutor): Promise<number> {
   return result.rowCount ?? 0;
 }
 
-/** Sets (or, with null, clears) an execution's automatic snapshot interval; false when it does not exist. */
-export async function setSnapshotInterval(db: DbExecutor, executionId: string, intervalMs: number | null): Promise<boolean> {
-  const result = await db.execute(sql`update workflow_executions set snapshot_interval_ms = ${intervalMs} where id = ${executionId}`);
+/** Sets (or, with null, clears) an execution's automatic snapshot interval; false when it does not exist in `namespace`. */
+export async function setSnapshotInterval(db: DbExecutor, executionId: string, intervalMs: number | null, namespace: string): Promise<boolean> {
+  const result = await db.execute(sql`update workflow_executions set snapshot_interval_ms = ${intervalMs} where id = ${executionId} and namespace = ${namespace}`);
   return (result.rowCount ?? 0) > 0;
 }

@@ -1,6 +1,6 @@
-import { and, asc, eq, getTableColumns, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, getTableColumns, isNotNull, sql } from 'drizzle-orm';
 import type { StepRunRow, StepRunSummaryRow } from '../rows.js';
-import { stepRuns } from '../schema/index.js';
+import { stepRuns, workflowExecutions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
 
 const { transcript: _transcript, ...listedColumns } = getTableColumns(stepRuns);
@@ -29,12 +29,21 @@ export async function listStepRunSummaries(db: DbExecutor, executionId: string):
     .orderBy(...queueOrder);
 }
 
-/** One run of the execution, with its output; undefined when the execution has no run with that id. */
-export async function findStepRun(db: DbExecutor, executionId: string, stepRunId: string): Promise<StepRunRow | undefined> {
+/**
+ * One run of the execution, with its output; undefined when the execution has no run with that id
+ * or is not in `namespace` (checked in the same query).
+ */
+export async function findStepRun(db: DbExecutor, executionId: string, stepRunId: string, namespace: string): Promise<StepRunRow | undefined> {
   const [row] = await db
     .select(listedColumns)
     .from(stepRuns)
-    .where(and(eq(stepRuns.id, stepRunId), eq(stepRuns.executionId, executionId)));
+    .where(
+      and(
+        eq(stepRuns.id, stepRunId),
+        eq(stepRuns.executionId, executionId),
+        exists(db.select({ one: sql`1` }).from(workflowExecutions).where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.namespace, namespace)))),
+      ),
+    );
   return row;
 }
 
@@ -63,4 +72,22 @@ export async function listTranscripts(db: DbExecutor, executionId: string, stepR
     .from(stepRuns)
     .where(and(eq(stepRuns.executionId, executionId), isNotNull(stepRuns.transcript), stepRunId === undefined ? undefined : eq(stepRuns.id, stepRunId)))
     .orderBy(sql`${stepRuns.queuedAt} asc nulls last`, asc(stepRuns.instanceKey), asc(stepRuns.attempt));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The namespace of each step run's execution, by run id, in one query (a step run's id is its job's
+ * id, so this places dead letters). Ids that name no run (not a uuid, or a run gone with its
+ * execution) are missing from the answer.
+ */
+export async function namespacesOfRuns(db: DbExecutor, runIds: readonly string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(runIds.filter((id) => UUID.test(id)))];
+  if (ids.length === 0) return new Map();
+  const result = await db.execute<{ id: string; namespace: string }>(sql`
+    select r.id, e.namespace
+      from step_runs r
+      join workflow_executions e on e.id = r.execution_id
+     where r.id = any(${`{${ids.join(',')}}`}::uuid[])`);
+  return new Map(result.rows.map((row) => [row.id, row.namespace]));
 }

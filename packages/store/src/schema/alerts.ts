@@ -10,10 +10,12 @@ export const alerts = pgTable(
     type: text('type').notNull(),
     severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
     message: text('message').notNull(),
+    /** The namespace it concerns (its execution's, copied when written). */
+    namespace: text('namespace').notNull(),
     executionId: uuid('execution_id'),
     errorId: uuid('error_id'),
     data: jsonb('data'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [check('alerts_severity_check', oneOf(t.severity, ALERT_SEVERITIES)), index('alerts_created_idx').on(t.createdAt.desc().nullsFirst())],
+  (t) => [check('alerts_severity_check', oneOf(t.severity, ALERT_SEVERITIES)), index('alerts_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst())],
 );

@@ -15,6 +15,8 @@ export const errors = pgTable(
     executionId: uuid('execution_id')
       .notNull()
       .references(() => workflowExecutions.id, { onDelete: 'cascade' }),
+    /** The execution's namespace, copied when the row is written, so lists and statistics filter without a join. */
+    namespace: text('namespace').notNull(),
     stepRunId: uuid('step_run_id'),
     stepId: text('step_id').notNull(),
     instanceKey: text('instance_key').notNull(),
@@ -34,8 +36,8 @@ export const errors = pgTable(
   (t) => [
     check('errors_strategy_check', oneOf(t.strategy, RECOVERY_STRATEGY_KINDS)),
     check('errors_status_check', oneOf(t.status, ERROR_STATUSES)),
-    index('errors_created_idx').on(t.createdAt),
+    index('errors_created_idx').on(t.namespace, t.createdAt),
     index('errors_execution_idx').on(t.executionId, t.createdAt),
-    index('errors_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst()),
+    index('errors_status_created_idx').on(t.namespace, t.status, t.createdAt.desc().nullsFirst()),
   ],
 );

@@ -1,3 +1,4 @@
+export { namespaces } from './namespaces.js';
 export { workflowDefinitions } from './workflow-definitions.js';
 export { workflowExecutions } from './workflow-executions.js';
 export { stepRuns } from './step-runs.js';

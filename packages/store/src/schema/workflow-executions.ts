@@ -3,11 +3,16 @@ import { oneOf } from './one-of.js';
 import { EXECUTION_STATUSES } from './statuses.js';
 import { workflowDefinitions } from './workflow-definitions.js';
 
+/** Statuses of executions under way: what cluster-wide maintenance looks at. */
+const ACTIVE_EXECUTION_STATUSES = ['pending', 'running', 'paused'] as const;
+
 /** One row per run of a workflow definition. `state` is the engine's persisted state. */
 export const workflowExecutions = pgTable(
   'workflow_executions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Its workflow's namespace (part of the foreign key), also in the engine state. */
+    namespace: text('namespace').notNull(),
     workflowId: text('workflow_id').notNull(),
     workflowVersion: text('workflow_version').notNull(),
     status: text('status', { enum: EXECUTION_STATUSES }).notNull(),
@@ -26,30 +31,38 @@ export const workflowExecutions = pgTable(
   (t) => [
     foreignKey({
       name: 'workflow_executions_definition_fk',
-      columns: [t.workflowId, t.workflowVersion],
-      foreignColumns: [workflowDefinitions.id, workflowDefinitions.version],
+      columns: [t.namespace, t.workflowId, t.workflowVersion],
+      foreignColumns: [workflowDefinitions.namespace, workflowDefinitions.id, workflowDefinitions.version],
     }),
     check('workflow_executions_status_check', oneOf(t.status, EXECUTION_STATUSES)),
-    // The list query filters by workflow and/or status, newest first, keyset-paginated on
-    // (created_at, id): one index per filter shape, so every page is one index range scan. The
-    // sort keys are DESC NULLS FIRST (Postgres' default for DESC, what `ORDER BY … DESC` asks
-    // for); drizzle's bare `.desc()` would emit NULLS LAST, which such a query cannot use.
+    // The list query shows one namespace, filtered by workflow and/or status, newest first,
+    // keyset-paginated on (created_at, id): one index per filter shape, so every page is one index
+    // range scan. The sort keys are DESC NULLS FIRST (Postgres' default for DESC, what `ORDER BY …
+    // DESC` asks for); drizzle's bare `.desc()` would emit NULLS LAST, which such a query cannot use.
     index('workflow_executions_workflow_status_created_idx').on(
+      t.namespace,
       t.workflowId,
       t.status,
       t.createdAt.desc().nullsFirst(),
       t.id.desc().nullsFirst(),
     ),
     index('workflow_executions_workflow_created_idx').on(
+      t.namespace,
       t.workflowId,
       t.createdAt.desc().nullsFirst(),
       t.id.desc().nullsFirst(),
     ),
     index('workflow_executions_status_created_idx').on(
+      t.namespace,
       t.status,
       t.createdAt.desc().nullsFirst(),
       t.id.desc().nullsFirst(),
     ),
-    index('workflow_executions_created_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('workflow_executions_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    // Cluster-wide maintenance (admission, the reconciler, automatic snapshots) looks at the
+    // executions under way in every namespace; partial, so settled executions cost it nothing.
+    index('workflow_executions_active_idx')
+      .on(t.status, t.createdAt, t.id)
+      .where(oneOf(t.status, ACTIVE_EXECUTION_STATUSES)),
   ],
 );

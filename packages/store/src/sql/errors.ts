@@ -4,6 +4,8 @@ import { jsonLiteral } from './literal.js';
 /** A final step failure, as the engine's `record-error` command reports it. */
 export interface NewError {
   executionId: string;
+  /** The execution's namespace, copied onto the error and its alert. */
+  namespace: string;
   key: string;
   stepId: string;
   stepType: string;
@@ -23,22 +25,22 @@ export interface NewError {
  */
 export function insertErrorsSql(errors: readonly NewError[] | string): string {
   const payload = typeof errors === 'string' ? errors : jsonLiteral(errors);
-  return `insert into errors (execution_id, step_run_id, step_id, instance_key, attempt, step_type, code, message, details, strategy, escalation_handler, status, created_at)
-          select v."executionId",
+  return `insert into errors (execution_id, namespace, step_run_id, step_id, instance_key, attempt, step_type, code, message, details, strategy, escalation_handler, status, created_at)
+          select v."executionId", v.namespace,
                  (select r.id from step_runs r where r.execution_id = v."executionId" and r.instance_key = v.key and r.attempt = v.attempt),
                  v."stepId", v.key, v.attempt, v."stepType", v.code, v.message, v.details, v.strategy, v."escalationHandler",
                  case when v.strategy = 'escalate' then 'open' else 'closed' end, v.at
             from jsonb_to_recordset(${payload})
-              as v("executionId" uuid, key text, "stepId" text, "stepType" text, attempt int, code text, message text, details jsonb, strategy text, "escalationHandler" text, at timestamptz)
-          returning id, execution_id, step_id, code, message, strategy, escalation_handler, created_at`;
+              as v("executionId" uuid, namespace text, key text, "stepId" text, "stepType" text, attempt int, code text, message text, details jsonb, strategy text, "escalationHandler" text, at timestamptz)
+          returning id, execution_id, namespace, step_id, code, message, strategy, escalation_handler, created_at`;
 }
 
 /** Raises an `escalation` alert for every escalated failure among the rows of the CTE `source`. */
 export function escalationAlertsSql(source: string): string {
-  return `insert into alerts (type, severity, message, execution_id, error_id, data, created_at)
+  return `insert into alerts (type, severity, message, namespace, execution_id, error_id, data, created_at)
           select 'escalation', 'warning',
                  'step "' || step_id || '" failed (' || code || ': ' || message || ') and waits for a decision',
-                 execution_id, id, jsonb_strip_nulls(jsonb_build_object('escalationHandler', escalation_handler, 'stepId', step_id, 'code', code)), created_at
+                 namespace, execution_id, id, jsonb_strip_nulls(jsonb_build_object('escalationHandler', escalation_handler, 'stepId', step_id, 'code', code)), created_at
             from ${source} where strategy = 'escalate'`;
 }
 

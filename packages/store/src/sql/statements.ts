@@ -10,6 +10,7 @@ import { jsonLiteral, jsonTextLiteral } from './literal.js';
 
 export interface LockedExecution {
   id: string;
+  namespace: string;
   workflowId: string;
   workflowVersion: string;
   status: ExecutionStatus;
@@ -23,11 +24,16 @@ export interface LockedExecution {
  */
 export type Payload = string;
 
-/** Locks rows in id order, so coordinators locking overlapping sets never deadlock. */
-export function lockExecutionsSql(ids: readonly string[]): string {
-  return `select id, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
+/**
+ * Locks rows in id order, so coordinators locking overlapping sets never deadlock. With
+ * `namespace`, only that namespace's rows: an execution of another one is neither locked nor
+ * returned, as if it did not exist.
+ */
+export function lockExecutionsSql(ids: readonly string[], namespace?: string): string {
+  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
             from workflow_executions
-           where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))
+           where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))${namespace === undefined ? '' : `
+             and namespace = ${jsonLiteral(namespace)} #>> '{}'`}
            order by id for update`;
 }
 
@@ -164,6 +170,7 @@ export interface ExecutionVersion {
 
 export interface NewExecution {
   id: string;
+  namespace: string;
   workflowId: string;
   workflowVersion: string;
   status: ExecutionStatus;
@@ -179,10 +186,10 @@ export interface NewExecution {
 }
 
 export function insertExecutionsSql(rows: readonly NewExecution[]): string {
-  return `insert into workflow_executions (id, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at, snapshot_interval_ms)
-          select v.id, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs"
+  return `insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at, snapshot_interval_ms)
+          select v.id, v.namespace, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs"
             from jsonb_to_recordset(${jsonLiteral(rows)})
-              as v(id uuid, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
+              as v(id uuid, namespace text, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
                    "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int)`;
 }
 
@@ -195,7 +202,7 @@ export const ADMISSION_LOCK_KEY = '7018401992827957858';
  * at once cannot both see the same free slots.
  */
 export function admissibleExecutionsSql(maxActive: number): string {
-  return `select id, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
+  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
             from workflow_executions
            where status = 'pending'
            order by created_at, id
