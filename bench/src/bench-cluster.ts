@@ -45,7 +45,8 @@ export class BenchCluster {
       options.workers.map((types, i) =>
         startWorker(services, types, {
           name: `worker-${i}`,
-          env: { ...quiet, WORKER_ID: `bench-${i}`, ...options.workerEnv },
+          // The workloads' HTTP servers listen on 127.0.0.1, which the egress policy denies by default.
+          env: { ...quiet, WORKER_ID: `bench-${i}`, EGRESS_ALLOW: '127.0.0.1', ...options.workerEnv },
           ...(i === 0 && options.workerProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.workerProfileDir}`] } : {}),
         }),
       ),

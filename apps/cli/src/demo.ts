@@ -31,6 +31,9 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
   try {
     const coordinator = await startCoordinator(services, { env: quiet });
     processes.push(coordinator);
+    // The local data API is on 127.0.0.1, which the workers' egress policy denies: the http steps and
+    // the agents' http tool may reach it, and only it (the model endpoint is configuration, exempt).
+    const apiEgress = new URL(api.url).host;
     // Two agent workers, so a coordinator agent's subtasks visibly spread over processes.
     const workers = [
       ['http', 'http'],
@@ -40,7 +43,7 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
     ] as const;
     processes.push(
       ...(await Promise.all(
-        workers.map(([type, name]) => startWorker(services, [type], { name: `worker-${name}`, env: { ...quiet, WORKER_ID: `demo-${name}`, ...(type === 'agent-task' ? model.env : {}) } })),
+        workers.map(([type, name]) => startWorker(services, [type], { name: `worker-${name}`, env: { ...quiet, WORKER_ID: `demo-${name}`, EGRESS_ALLOW: apiEgress, ...(type === 'agent-task' ? model.env : {}) } })),
       )),
     );
     console.log(`  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workers.map(([, name], i) => `${name} (pid ${processes[i + 1]!.pid})`).join(', ')}`);

@@ -1,10 +1,12 @@
 import {
   ToolRegistry,
   createAgentExecutor,
+  createEgressPolicy,
   createHttpTool,
   createScriptTool,
   loadToolModules,
   providersFromEnv,
+  type EgressPolicy,
   type ProviderSummary,
   type StepExecutor,
 } from '@agentic-flow/executors';
@@ -36,8 +38,17 @@ export type AgentSetupConfig = Pick<WorkerConfig, 'AGENT_TOOL_MODULES'> & Partia
  * agents' own (`AGENT_SCRIPT_PROCESSES`), apart from those of `script` steps, so a model's script
  * that crashes one never costs a script step its slot — under the same caps as script steps. The
  * caller owns the sandbox and closes it after the executor.
+ *
+ * The `http_request` tool goes through `egress`, the worker's egress policy (the same object its
+ * http steps use; default: public addresses only). The providers' base URLs do not: they are the
+ * operator's configuration, not a model's or a workflow's input.
  */
-export async function createAgentSetup(env: NodeJS.ProcessEnv, config: AgentSetupConfig, scriptSandbox: ScriptRunner): Promise<AgentSetupResult> {
+export async function createAgentSetup(
+  env: NodeJS.ProcessEnv,
+  config: AgentSetupConfig,
+  scriptSandbox: ScriptRunner,
+  egress: EgressPolicy = createEgressPolicy(),
+): Promise<AgentSetupResult> {
   const providers = providersFromEnv(env);
   if ('problems' in providers) return { ok: false, message: `invalid agent provider configuration: ${providers.problems.join('; ')}` };
   const { registry } = providers;
@@ -50,7 +61,7 @@ export async function createAgentSetup(env: NodeJS.ProcessEnv, config: AgentSetu
       ...(config.SCRIPT_MAX_TIMEOUT_MS === undefined ? {} : { maxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS }),
       ...(config.SCRIPT_MAX_MEMORY_MB === undefined ? {} : { maxMemoryLimitMb: config.SCRIPT_MAX_MEMORY_MB }),
     };
-    tools.register('http', createHttpTool()).register('script', createScriptTool({ executorOptions }));
+    tools.register('http', createHttpTool({ executorOptions: { egress } })).register('script', createScriptTool({ executorOptions }));
     for (const loaded of await loadToolModules(config.AGENT_TOOL_MODULES)) {
       tools.register(loaded.capability, loaded.tool);
       if (!modules.includes(loaded.source)) modules.push(loaded.source);

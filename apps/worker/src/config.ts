@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { isAbsolute } from 'node:path';
+import { parseEgressAllowList } from '@agentic-flow/executors';
 import type { CircuitBreakerConfig } from '@agentic-flow/queue';
 import { z } from 'zod';
 
@@ -72,7 +73,20 @@ export const ConfigSchema = z.object({
     .default('')
     .transform((text) => [...new Set(text.split(',').map((p) => p.trim()).filter(Boolean))])
     .pipe(z.array(z.string().refine(isAbsolute, { message: 'each tool module must be an absolute path' }))),
-});
+  /**
+   * Destinations that http steps and the agents' http tool may reach although their address is
+   * denied (loopback, private, link-local, carrier-grade NAT, reserved…): comma-separated host
+   * names, IP addresses and CIDR ranges, each with an optional port — `127.0.0.1:8080,10.0.0.0/8,
+   * internal.svc,[::1]:3000`. A name entry matches the URL's host as written, whatever it resolves
+   * to; an address or range matches the address connected to. A bad entry stops the worker.
+   */
+  EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseEgressAllowList(text);
+      if (parsed.ok) return parsed.entries;
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
 
 export type WorkerConfig = Readonly<z.infer<typeof ConfigSchema>>;
 

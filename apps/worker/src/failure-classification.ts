@@ -4,7 +4,7 @@ import type { StepError, StepErrorCode } from '@agentic-flow/spec';
 
 /**
  * Failures that cannot succeed on another attempt: the step's own configuration or output is at
- * fault, or (AGENT_BUDGET) the execution has no tokens left to spend on one, or (POISON) the step
+ * fault (EGRESS_DENIED: its destination is one the worker's egress policy refuses), or (AGENT_BUDGET) the execution has no tokens left to spend on one, or (POISON) the step
  * crashed its sandbox too often to be run again. They are reported at once and fail the job even
  * when attempts remain. SANDBOX_CRASHED is retried: a crash can be bad luck, and a step that keeps
  * crashing becomes POISON.
@@ -18,6 +18,7 @@ export const NON_RETRYABLE_CODES: ReadonlySet<StepErrorCode> = new Set<StepError
   'OUTPUT_TOO_LARGE',
   'AGENT_BUDGET',
   'POISON',
+  'EGRESS_DENIED',
 ]);
 
 export function isRetryableFailure(error: StepError): boolean {
@@ -26,9 +27,11 @@ export function isRetryableFailure(error: StepError): boolean {
 
 /**
  * Outcomes that never reached the target: they tell nothing about its health either way, and only
- * free a half-open trial slot.
+ * free a half-open trial slot. EGRESS_DENIED is among them: the policy refused before any
+ * connection, so it is the step's failure, and a workflow aiming at a denied address cannot open
+ * the breaker of that host:port for the steps the operator did allow there.
  */
-const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'CANCELLED', 'CIRCUIT_OPEN']);
+const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'CANCELLED', 'CIRCUIT_OPEN', 'EGRESS_DENIED']);
 
 /**
  * What a step's outcome says about its target, for its circuit breaker: network errors, timeouts,

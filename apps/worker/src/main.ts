@@ -1,4 +1,4 @@
-import { createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
+import { createEgressPolicy, createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
 import { CircuitBreaker, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { ProcessScriptSandbox } from '@agentic-flow/sandbox';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
@@ -37,12 +37,14 @@ async function main(): Promise<void> {
     return sandbox;
   };
   const scriptCaps = { maxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, maxMemoryLimitMb: config.SCRIPT_MAX_MEMORY_MB };
-  if (consumes('http')) executors.set('http', createHttpExecutor());
+  // One policy for http steps and the agents' http tool, parsed and precomputed once.
+  const egress = createEgressPolicy({ allow: config.EGRESS_ALLOW });
+  if (consumes('http')) executors.set('http', createHttpExecutor({ egress }));
   if (consumes('script')) executors.set('script', createScriptExecutor({ sandbox: scriptSandbox(concurrencyFor(config, 'script')), ...scriptCaps }));
   // Agents are set up before any connection: a provider or tool module problem is a startup error.
   let agent: AgentSummary | undefined;
   if (consumes('agent-task')) {
-    const setup = await createAgentSetup(process.env, config, scriptSandbox(config.AGENT_SCRIPT_PROCESSES));
+    const setup = await createAgentSetup(process.env, config, scriptSandbox(config.AGENT_SCRIPT_PROCESSES), egress);
     if (!setup.ok) exitWith(setup.message);
     executors.set(setup.executor.type, setup.executor);
     agent = setup.summary;
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   consumers.start();
   await consumers.waitUntilReady();
   logger.info(
-    { stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), ...(agent ? { agent } : {}) },
+    { stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), egressAllow: config.EGRESS_ALLOW.map((entry) => entry.text), ...(agent ? { agent } : {}) },
     'worker ready',
   );
 

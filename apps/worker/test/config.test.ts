@@ -32,6 +32,34 @@ describe('worker limits', () => {
   });
 });
 
+describe('EGRESS_ALLOW', () => {
+  it('is empty by default: http steps reach public addresses only', () => {
+    const loaded = loadConfig({});
+    if (!loaded.ok) throw new Error(loaded.message);
+    expect(loaded.config.EGRESS_ALLOW).toEqual([]);
+  });
+
+  it('parses host names, addresses, ranges and ports', () => {
+    const loaded = loadConfig({ EGRESS_ALLOW: '127.0.0.1:8080, 10.0.0.0/8,localhost,[::1]:3000' });
+    if (!loaded.ok) throw new Error(loaded.message);
+    expect(loaded.config.EGRESS_ALLOW.map((entry) => [entry.kind, entry.text, entry.port])).toEqual([
+      ['range', '127.0.0.1:8080', 8080],
+      ['range', '10.0.0.0/8', undefined],
+      ['host', 'localhost', undefined],
+      ['range', '[::1]:3000', 3000],
+    ]);
+  });
+
+  it('refuses to start on a bad entry, naming it', () => {
+    const loaded = loadConfig({ EGRESS_ALLOW: '127.0.0.1,10.0.0.1/8,http://x.example,db:99999' });
+    expect(loaded.ok).toBe(false);
+    const message = !loaded.ok ? loaded.message : '';
+    expect(message).toMatch(/^invalid configuration: EGRESS_ALLOW: entry "10\.0\.0\.1\/8": .*did you mean 10\.0\.0\.0\/8/);
+    expect(message).toContain('EGRESS_ALLOW: entry "http://x.example": is a URL');
+    expect(message).toContain('EGRESS_ALLOW: entry "db:99999": the port must be a number from 1 to 65535');
+  });
+});
+
 describe('credentialsIn', () => {
   it('finds API keys, tokens, passwords and the Redis password, and nothing else', () => {
     expect(

@@ -7,7 +7,7 @@ const failed = (code: StepErrorCode, details?: Record<string, unknown>) => ({ ok
 
 describe('isRetryableFailure', () => {
   it('retries every failure except those of the step itself, and a step quarantined as POISON', () => {
-    const never = ['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE', 'OUTPUT_TOO_LARGE', 'AGENT_BUDGET', 'POISON'];
+    const never = ['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE', 'OUTPUT_TOO_LARGE', 'AGENT_BUDGET', 'POISON', 'EGRESS_DENIED'];
     for (const code of STEP_ERROR_CODES) expect([code, isRetryableFailure(stepError(code, 'x'))]).toEqual([code, !never.includes(code)]);
     // A crashed sandbox process may be bad luck (a neighbour's memory, a kill): retried until quarantined.
     expect(isRetryableFailure(stepError('SANDBOX_CRASHED', 'x'))).toBe(true);
@@ -53,7 +53,7 @@ describe('circuitVerdict', () => {
   });
 
   it('ignores outcomes that never reached the target, and cancelled steps', () => {
-    for (const code of ['INVALID_CONFIG', 'TEMPLATE', 'CANCELLED', 'CIRCUIT_OPEN', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED'] as const) {
+    for (const code of ['INVALID_CONFIG', 'TEMPLATE', 'CANCELLED', 'CIRCUIT_OPEN', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'EGRESS_DENIED'] as const) {
       expect([code, circuitVerdict(failed(code))]).toEqual([code, 'ignore']);
     }
     expect(circuitVerdict(failed('NETWORK'), true)).toBe('ignore');

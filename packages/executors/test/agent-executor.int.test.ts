@@ -8,6 +8,7 @@ import {
   createHttpTool,
   createOpenAiCompatibleProvider,
   createScriptTool,
+  egressPolicyFrom,
   type ChatProvider,
   type StepExecutor,
 } from '@agentic-flow/executors';
@@ -25,7 +26,8 @@ import { agentJob, testRuntime } from './agent-scripted-provider.js';
 let shop: Server;
 let shopUrl: string;
 const shopHits: string[] = [];
-const tools = new ToolRegistry().register('http', createHttpTool()).register('script', createScriptTool());
+// The shop is a local server: the http tool's egress policy opens 127.0.0.1 for it explicitly.
+const tools = new ToolRegistry().register('http', createHttpTool({ executorOptions: { egress: egressPolicyFrom('127.0.0.1') } })).register('script', createScriptTool());
 
 beforeAll(async () => {
   shop = createServer((req, res) => {

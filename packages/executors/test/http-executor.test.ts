@@ -3,11 +3,14 @@ import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpConfig } from '@agentic-flow/spec';
-import { createHttpExecutor, type HttpOutput } from '../src/http/http-executor.js';
+import { egressPolicyFrom } from '../src/http/egress-policy.js';
+import { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from '../src/http/http-executor.js';
 import type { LogLevel, StepExecutionInput, StepExecutor, StepOutcome } from '../src/step-executor.js';
 
 // A real local server on an ephemeral port: the executor is exercised over real sockets, never
-// against outside hosts.
+// against outside hosts. The egress policy denies loopback by default, so these executors open
+// 127.0.0.1 explicitly (the policy itself is tested in egress-policy.test.ts and egress.int.test.ts).
+const local = (options: HttpExecutorOptions = {}) => createHttpExecutor({ egress: egressPolicyFrom('127.0.0.1'), ...options });
 
 interface Received {
   method: string;
@@ -88,7 +91,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  http = createHttpExecutor();
+  http = local();
 });
 
 afterAll(async () => {
@@ -344,7 +347,7 @@ describe('http executor: failures', () => {
 describe('http executor: response size cap', () => {
   let small: StepExecutor<HttpConfig>;
   beforeAll(() => {
-    small = createHttpExecutor({ maxResponseBytes: 1024 });
+    small = local({ maxResponseBytes: 1024 });
   });
   afterAll(async () => {
     await small.close?.();
@@ -374,7 +377,7 @@ describe('http executor: response size cap', () => {
 
 describe('http executor: lifecycle', () => {
   it('has type "http" and refuses work after close()', async () => {
-    const executor = createHttpExecutor();
+    const executor = local();
     expect(executor.type).toBe('http');
     await executor.close?.();
     await executor.close?.();

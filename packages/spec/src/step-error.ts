@@ -33,6 +33,8 @@ export const STEP_ERROR_CODES = [
   'SANDBOX_CRASHED',
   /** The step's job killed its host too often, or its result crashed coordinators too often: quarantined. */
   'POISON',
+  /** The worker's egress policy refused the destination (a loopback, private, link-local… address not in EGRESS_ALLOW). */
+  'EGRESS_DENIED',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

@@ -39,7 +39,8 @@ export async function startWorker(
   return spawnApp({
     name: options.name ?? `worker(${stepTypes.join(',')})`,
     app: 'worker',
-    env: { REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, STEP_TYPES: stepTypes.join(','), LOG_LEVEL: 'info', ...options.env },
+    // Tests' HTTP servers listen on 127.0.0.1, which the egress policy denies by default: opened here, explicitly (options.env may narrow it).
+    env: { REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, STEP_TYPES: stepTypes.join(','), LOG_LEVEL: 'info', EGRESS_ALLOW: '127.0.0.1', ...options.env },
     unsetEnv: ['DATABASE_URL'],
     ready: READY('worker ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),

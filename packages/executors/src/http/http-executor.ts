@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import { stepError, type HttpConfig, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
+import { createEgressConnector } from './egress-connector.js';
+import { createEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { describeUrl, resolveHttpConfig } from './http-config.js';
 import { encodeRequestBody } from './request-body.js';
 import { retryDelay } from './retry-policy.js';
@@ -21,6 +23,12 @@ export interface HttpExecutorOptions {
   connectionsPerOrigin?: number;
   /** How long an idle keep-alive socket stays open. Default 4 000 ms (undici's default). */
   keepAliveTimeoutMs?: number;
+  /**
+   * Which addresses requests may connect to, checked on every connection (redirect hops included)
+   * against the address actually connected to. Default: public addresses only (no loopback,
+   * private, link-local… destinations); a denied one fails the step with `EGRESS_DENIED`.
+   */
+  egress?: EgressPolicy;
   /** Jitter source, [0, 1). Default `Math.random`. */
   random?: () => number;
   /** Clock for `Retry-After` dates and `durationMs`, epoch ms. Default `Date.now`. */
@@ -68,6 +76,8 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
   const now = options.now ?? Date.now;
 
   const agent = new Agent({
+    // Every connection of the pool, whatever origin a redirect leads to, is opened through the policy.
+    connect: createEgressConnector(options.egress ?? createEgressPolicy()),
     keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
     ...(options.connectionsPerOrigin === undefined ? {} : { connections: options.connectionsPerOrigin }),
     // The step's `timeout` bounds each attempt end to end; undici's own 300 s header/body timers would

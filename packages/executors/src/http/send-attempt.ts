@@ -1,12 +1,16 @@
 import { STATUS_CODES } from 'node:http';
 import { request, type Dispatcher } from 'undici';
 import { stepError, type HttpConfig, type StepError } from '@agentic-flow/spec';
+import { EgressDeniedError } from './egress-policy.js';
 import { decodeBody, readCapped, readExcerpt } from './response-body.js';
 import { isRetryableStatus } from './retry-policy.js';
 import { INVALID_ARGUMENT_CODE, asTransportError } from './transport-error.js';
 
 /** Node fires longer timers at once (TimeoutOverflowWarning); `timeout` has no upper bound in the schema. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** undici's message for a URL whose scheme is not http(s) (`lib/core/util.js`, `parseURL`). */
+const REDIRECT_SCHEME = /Invalid URL protocol/;
 
 /** How much of an error response is kept in `details.body`. */
 export const ERROR_BODY_EXCERPT_BYTES = 2048;
@@ -109,8 +113,27 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
     if (timedOut) {
       return { kind: 'failure', error: stepError('TIMEOUT', `${req.label} timed out after ${req.timeoutMs} ms`), retryable: true };
     }
+    const denied = egressDenial(error);
+    if (denied !== undefined) {
+      // The policy, not the target, refused: another attempt would be refused the same way.
+      return {
+        kind: 'failure',
+        error: stepError('EGRESS_DENIED', `${req.label}: ${denied.message}`, { host: denied.host, port: denied.port, address: denied.address, reason: denied.reason }),
+        retryable: false,
+      };
+    }
     const transport = asTransportError(error);
     if (transport === undefined) throw error;
+    if (transport.code === INVALID_ARGUMENT_CODE && REDIRECT_SCHEME.test(transport.message)) {
+      // The step's own URL was checked to be http(s) before sending, so only a redirect's Location
+      // can have led here (undici's redirect handler refuses it): the server, not the config, chose
+      // a destination outside http(s), and nothing was opened there.
+      return {
+        kind: 'failure',
+        error: stepError('EGRESS_DENIED', `${req.label}: redirect to a URL that is not http or https denied`, { reason: 'scheme' }),
+        retryable: false,
+      };
+    }
     if (transport.code === INVALID_ARGUMENT_CODE) {
       // undici's messages name the header ("invalid x-foo header"); point at the config field too.
       const field = /header/i.test(transport.message) ? '$.config.headers: ' : '';
@@ -125,6 +148,13 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
     clearTimeout(timer);
     req.signal.removeEventListener('abort', onCancel);
   }
+}
+
+/** The policy's refusal, if that is what failed the request (undici passes the connector's error on, maybe as a cause). */
+function egressDenial(error: unknown, depth = 0): EgressDeniedError | undefined {
+  if (error instanceof EgressDeniedError) return error;
+  if (typeof error !== 'object' || error === null || depth > 3) return undefined;
+  return egressDenial((error as { cause?: unknown }).cause, depth + 1);
 }
 
 function normalizeHeaders(raw: Record<string, string | string[] | undefined>): ResponseHeaders {

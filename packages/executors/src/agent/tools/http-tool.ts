@@ -8,7 +8,10 @@ import type { AgentTool } from './agent-tool.js';
 export interface HttpToolOptions {
   /** The executor requests go through. Default: one the tool creates (1 MiB response cap) and closes. */
   executor?: StepExecutor<HttpConfig>;
-  /** Options of the executor the tool creates. */
+  /**
+   * Options of the executor the tool creates; `egress` is the worker's egress policy (default:
+   * public addresses only, as for http steps).
+   */
   executorOptions?: HttpExecutorOptions;
   /** Per-request timeout, further bounded by the time the step has left. Default 30 000 ms. */
   timeoutMs?: number;
@@ -25,8 +28,9 @@ const NON_2XX = Array.from({ length: 500 }, (_, i) => i + 100).filter((status) =
  * with no retries (the model decides whether to try again). Any status is returned to the model;
  * network errors and timeouts are error results.
  *
- * Like an `http` step, the tool can reach any host the worker can: grant it only to agents whose
- * goals you trust, or run agent workers in a network that limits egress.
+ * Like an `http` step, the tool goes through the worker's egress policy (`executorOptions.egress`):
+ * a denied destination is an `EGRESS_DENIED` error result for the model, and nothing is sent. The
+ * model endpoints themselves are the operator's configuration and are not subject to it.
  */
 export function createHttpTool(options: HttpToolOptions = {}): AgentTool {
   const owned = options.executor === undefined;
