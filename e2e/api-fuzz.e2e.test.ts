@@ -76,7 +76,7 @@ describe('API fuzzing: no 5xx, a documented error shape, and nothing written on 
    * connection while the client was still sending it (the client then sees a reset, not the answer).
    */
   async function exchange(request: FuzzRequest): Promise<Exchange | null> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { authorization: `Bearer ${cluster.coordinator.adminKey}` };
     if (request.contentType !== undefined) headers['content-type'] = request.contentType;
     sent += 1;
     if (TRACE) appendFileSync(TRACE, `${sent} ${describeRequest(request)}\n`);

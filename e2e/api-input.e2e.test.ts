@@ -173,7 +173,7 @@ describe('the input gate: every body, query and path parameter is checked before
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/json-patch+json', 'application/jsonx', 'application/json; charset=latin1']) {
         expectError(await call('POST', '/v1/workflows', yaml, type), 415, 'UNSUPPORTED_MEDIA_TYPE');
       }
-      const untyped = await fetch(`${cluster.coordinator.url}/v1/workflows`, { method: 'POST', body: new Blob([yaml]) });
+      const untyped = await fetch(`${cluster.coordinator.url}/v1/workflows`, { method: 'POST', headers: { authorization: `Bearer ${cluster.coordinator.adminKey}` }, body: new Blob([yaml]) });
       expect(untyped.status).toBe(415);
       expect(await untyped.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('application/json') } });
     });

@@ -66,7 +66,7 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('rejects broken YAML and JSON with where it broke', async () => {
     const yaml = await rejection(cluster.client.createWorkflow('id: x\nsteps: [\n'));
     expect(yaml).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', problems: [{ path: '$', message: expect.stringMatching(/invalid YAML at line 3/) }] });
-    const response = await fetch(`${cluster.coordinator.url}/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": ' });
+    const response = await fetch(`${cluster.coordinator.url}/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.coordinator.adminKey}` }, body: '{"id": ' });
     expect(response.status).toBe(400);
     expect((await response.json()).error.code).toBe('INVALID_JSON');
   });
@@ -89,7 +89,7 @@ describe('bad input gets a clear error and changes nothing', () => {
   });
 
   it('answers 400 for bad execution requests and list filters', async () => {
-    const response = await fetch(`${cluster.coordinator.url}/v1/workflows/versioned/executions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ variables: [1], extra: true }) });
+    const response = await fetch(`${cluster.coordinator.url}/v1/workflows/versioned/executions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.coordinator.adminKey}` }, body: JSON.stringify({ variables: [1], extra: true }) });
     expect(response.status).toBe(400);
     expect((await response.json()).error.problems).toEqual([
       { path: '$.body.variables', message: expect.stringContaining('expected record') },

@@ -39,7 +39,7 @@ export async function startCluster(
     const started = await Promise.all(workers.map((types, i) => startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `worker-${i}-${types.join('+')}`, ...env.worker } })));
     processes.push(...started);
     return {
-      client: new AgenticFlowClient({ baseUrl: coordinator.url }),
+      client: new AgenticFlowClient({ baseUrl: coordinator.url, apiKey: coordinator.adminKey }),
       coordinator,
       coordinators,
       workers: started,

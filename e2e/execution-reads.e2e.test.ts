@@ -46,7 +46,7 @@ describe('reading executions: a small overview to poll, outputs when asked for',
 
   it('GET /v1/executions/:id leaves every output out, so a poll stays small', async () => {
     const started = performance.now();
-    const response = await fetch(`${cluster.coordinator.url}/v1/executions/${big}`);
+    const response = await fetch(`${cluster.coordinator.url}/v1/executions/${big}`, { headers: { authorization: `Bearer ${cluster.coordinator.adminKey}` } });
     const text = await response.text();
     const lightMs = performance.now() - started;
     expect(response.status).toBe(200);

@@ -53,7 +53,7 @@ export class BenchCluster {
     );
     const sql = new pg.Pool({ connectionString: database.url, max: 2 });
     const all: AppProcess[] = [...coordinators, ...workers];
-    return new BenchCluster(coordinators, workers, coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url })), sql, async () => {
+    return new BenchCluster(coordinators, workers, coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url, apiKey: c.adminKey })), sql, async () => {
       await Promise.all(all.map((p) => p.stop(10_000)));
       await sql.end();
       await Promise.all([database.drop(), redis.cleanup()]);

@@ -38,7 +38,7 @@ describe('an expression whose coordinator died is asked again', () => {
     // The first coordinator started the execution, so its background evaluates the condition: kill it mid-way.
     await new Promise((resolve) => setTimeout(resolve, 300));
     hostile.cluster.coordinator.kill();
-    const survivor = new AgenticFlowClient({ baseUrl: hostile.cluster.coordinators[1]!.url });
+    const survivor = new AgenticFlowClient({ baseUrl: hostile.cluster.coordinators[1]!.url, apiKey: hostile.cluster.coordinators[1]!.adminKey });
     const done = await survivor.waitForCompletion(id, { timeoutMs: 60_000, pollIntervalMs: 100 });
     expect(done.status).toBe('completed');
     expect(done.results['after']).toBe('answered');

@@ -29,7 +29,8 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
   const api = await startDemoApi();
   const model = await modelEndpoint(env);
   try {
-    const coordinator = await startCoordinator(services, { env: quiet });
+    // A bootstrap admin key for this run only: it makes the key the demo works with, as an operator would.
+    const coordinator = await startCoordinator(services, { env: { ...quiet, AF_BOOTSTRAP_ADMIN_KEY: randomBytes(32).toString('base64url') } });
     processes.push(coordinator);
     // The local data API is on 127.0.0.1, which the workers' egress policy denies: the http steps and
     // the agents' http tool may reach it, and only it (the model endpoint is configuration, exempt).
@@ -48,9 +49,12 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
     );
     console.log(`  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workers.map(([, name], i) => `${name} (pid ${processes[i + 1]!.pid})`).join(', ')}`);
     console.log(`  local data API ${api.url}`);
-    console.log(`  model endpoint ${model.description}\n`);
+    console.log(`  model endpoint ${model.description}`);
 
-    const client = new AgenticFlowClient({ baseUrl: coordinator.url });
+    const admin = new AgenticFlowClient({ baseUrl: coordinator.url, apiKey: coordinator.adminKey });
+    const demoKey = await admin.access.createApiKey({ name: 'demo', role: 'editor', expiresInDays: 1 });
+    console.log(`  API key ${demoKey.prefix}_… (role ${demoKey.role}, namespace ${demoKey.namespaces.join(', ')}), made with the bootstrap admin key\n`);
+    const client = new AgenticFlowClient({ baseUrl: coordinator.url, apiKey: demoKey.key });
     const summary: string[][] = [['scenario', 'status', 'steps run', 'duration']];
     let failures = 0;
     for (const scenario of DEMO_SCENARIOS) {

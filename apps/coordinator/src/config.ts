@@ -5,7 +5,8 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 export const ConfigSchema = z.object({
   DATABASE_URL: z.string().url('must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/test'),
   REDIS_URL: z.string().url('must be a redis:// URL').default('redis://127.0.0.1:6379'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Loopback unless told otherwise: the container image sets 0.0.0.0, where a network policy stands in front. */
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   BULLMQ_PREFIX: z.string().min(1).default('af'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -53,6 +54,25 @@ export const ConfigSchema = z.object({
   RESULT_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(15_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** `keys`: every route but the probes needs an API key. `none`: no authentication at all (warned about at every start). */
+  AUTH_MODE: z.enum(['keys', 'none']).default('keys'),
+  /**
+   * An admin key for every namespace that the operator chooses, so the first real keys can be made
+   * through the API. Only its hash is kept in memory; unset it once other admin keys exist.
+   */
+  AF_BOOTSTRAP_ADMIN_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').max(512).optional()),
+  /** How long a verified key is trusted before its row is read again: how late a revocation reaches other coordinators. */
+  KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** Calls per key per window, shared by every coordinator through Redis. 0: no limit. */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(6_000),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Failed authentications per client address per minute before it is refused without checking. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(30),
+  /** Origins allowed to call from a browser (comma-separated). Unset: no CORS headers, browsers refuse. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((text) => (text === undefined ? [] : text.split(',').map((s) => s.trim()).filter(Boolean))),
 });
 
 export type CoordinatorConfig = Readonly<z.infer<typeof ConfigSchema>>;

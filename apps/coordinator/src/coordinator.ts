@@ -1,6 +1,6 @@
 import { ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
 import { ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
-import { createDatabase } from '@agentic-flow/store';
+import { appendAuditAlone, createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,14 @@ import { ExpressionRunner } from './expressions/expression-runner.js';
 import type { TransitionDeps } from './executions/transition-deps.js';
 import { LeaderElection } from './maintenance/leader-election.js';
 import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
+import { registerAccessControl } from './auth/access-control.js';
+import { Authenticator } from './auth/authenticator.js';
+import { FailedAttempts } from './auth/failed-attempts.js';
+import { NamespaceDirectory } from './auth/namespace-directory.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import { registerApiKeyRoutes } from './http/api-key-routes.js';
+import { registerAuditRoutes } from './http/audit-routes.js';
+import { registerNamespaceRoutes } from './http/namespace-routes.js';
 import { registerLifecycleRoutes } from './http/lifecycle-routes.js';
 import { registerCircuitBreakerRoutes } from './http/circuit-breaker-routes.js';
 import { registerDeadLetterRoutes } from './http/dead-letter-routes.js';
@@ -86,7 +94,22 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
   const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD }, logger);
 
-  const server = createServer({ logger, bodyLimit: config.BODY_LIMIT });
+  const server = createServer({ logger, bodyLimit: config.BODY_LIMIT, corsOrigins: config.CORS_ORIGINS });
+  const authenticator = new Authenticator({ db: database.db, logger, bootstrapKey: config.AF_BOOTSTRAP_ADMIN_KEY, cacheTtlMs: config.KEY_CACHE_TTL_MS, now });
+  const namespaces = new NamespaceDirectory(database.db);
+  // Before any route: a route registered without an access policy stops the start.
+  registerAccessControl(server, {
+    mode: config.AUTH_MODE,
+    authenticator,
+    namespaces,
+    failedAttempts: new FailedAttempts(config.AUTH_FAILURE_LIMIT),
+    rateLimiter: config.RATE_LIMIT_MAX === 0 ? undefined : new RateLimiter(producer, { prefix: config.BULLMQ_PREFIX, limit: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, logger }),
+    writeAudit: (entry) => appendAuditAlone(database.db, entry),
+    logger,
+  });
+  registerApiKeyRoutes(server, { db: database.db, authenticator, namespaces, now });
+  registerNamespaceRoutes(server, { db: database.db, namespaces });
+  registerAuditRoutes(server, { db: database.db });
   registerHealthRoutes(server, { db: database.db, redis: producer });
   registerWorkflowRoutes(server, deps);
   registerExecutionRoutes(server, deps);
@@ -112,6 +135,9 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     async start() {
       // Strategies first: a result applied before they load would fail a step they would have recovered.
       await strategies.start();
+      if (config.AUTH_MODE === 'none') logger.warn('AUTH_MODE=none: every caller is an admin of every namespace; do not expose this coordinator');
+      else if (config.AF_BOOTSTRAP_ADMIN_KEY !== undefined) logger.warn('AF_BOOTSTRAP_ADMIN_KEY is set: create admin keys with it, then unset it');
+      authenticator.start();
       await sandbox.warm();
       await server.listen({ host: config.HOST, port: config.PORT });
       await results.start();
@@ -121,6 +147,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     },
     async stop() {
       await server.close();
+      await authenticator.stop();
       await maintenance.stop();
       strategies.stop();
       await results.close();

@@ -18,13 +18,18 @@ import type {
 } from '@agentic-flow/spec';
 import { WaitTimeoutError } from './errors.js';
 import { WorkflowErrorHandler } from './error-handler.js';
+import { AccessAdmin } from './access.js';
 import { WorkflowMonitor } from './monitor.js';
 import { Transport, enc, query } from './transport.js';
 
 export interface AgenticFlowClientOptions {
   /** The coordinator's address, e.g. `http://localhost:3000`. */
   baseUrl: string;
-  /** Sent with every request (authentication, tracing). */
+  /** An API key (`afk_…`), sent as `Authorization: Bearer <key>`. */
+  apiKey?: string;
+  /** The namespace to act in; default: the key's first namespace (`default` for a key for every namespace). */
+  namespace?: string;
+  /** Sent with every request (tracing, a proxy's own credentials). */
   headers?: Record<string, string>;
   /** Per request; default 30 s. */
   timeoutMs?: number;
@@ -64,7 +69,7 @@ const SETTLED_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
  * The Agentic Flow API over HTTP, with the names of the engine's API reference.
  *
  * @example
- * const client = new AgenticFlowClient({ baseUrl: 'http://localhost:3000' });
+ * const client = new AgenticFlowClient({ baseUrl: 'http://localhost:3000', apiKey: process.env.AF_API_KEY });
  * await client.createWorkflow(workflow);
  * const executionId = await client.executeWorkflow(workflow.id, { apiUrl: 'https://api.example.com' });
  * const execution = await client.waitForCompletion(executionId);
@@ -75,9 +80,15 @@ export class AgenticFlowClient {
   readonly errorHandler: WorkflowErrorHandler;
   /** `WorkflowMonitor`: alerts. */
   readonly monitor: WorkflowMonitor;
+  /** API keys, namespaces and the audit log (admin keys). */
+  readonly access: AccessAdmin;
 
   constructor(options: AgenticFlowClientOptions) {
-    this.transport = new Transport(options);
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.apiKey !== undefined) headers['authorization'] = `Bearer ${options.apiKey}`;
+    if (options.namespace !== undefined) headers['af-namespace'] = options.namespace;
+    this.transport = new Transport({ ...options, headers });
+    this.access = new AccessAdmin(this.transport);
     this.errorHandler = new WorkflowErrorHandler(this.transport);
     this.monitor = new WorkflowMonitor(this.transport);
   }

@@ -4,6 +4,8 @@ export { AgenticFlowError, WaitTimeoutError } from './errors.js';
 export { WorkflowErrorHandler } from './error-handler.js';
 export type { RecoveryStrategyInput } from './error-handler.js';
 export { WorkflowMonitor } from './monitor.js';
+export { AccessAdmin } from './access.js';
+export type { ApiKeyRole, ApiKeyView, AuditEntryView, AuditVerification, CreateApiKeyInput } from './access.js';
 export type {
   AgentRunView,
   ExecutionUsage,

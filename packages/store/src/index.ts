@@ -54,3 +54,12 @@ export type { StoredStrategy } from './repositories/recovery-strategies-reposito
 export { namespaces } from './schema/index.js';
 export { createNamespace, listNamespaces, namespaceExists } from './repositories/namespaces-repository.js';
 export type { NamespaceRow } from './repositories/namespaces-repository.js';
+export { apiKeys, auditLog } from './schema/index.js';
+export { API_KEY_ROLES } from './schema/statuses.js';
+export type { ApiKeyRole } from './schema/statuses.js';
+export { insertApiKey, findApiKey, listApiKeys, revokeApiKey, touchApiKeys } from './repositories/api-keys-repository.js';
+export type { ApiKeyRow, NewApiKey } from './repositories/api-keys-repository.js';
+export { appendAudit, appendAuditAlone, listAudit, runInTransactionWithAudit, verifyAuditChain } from './repositories/audit-repository.js';
+export type { AuditRow, AuditVerification, ListAuditOptions } from './repositories/audit-repository.js';
+export { AUDIT_LOCK_KEY, auditRecord } from './sql/audit.js';
+export type { AuditEntry } from './sql/audit.js';

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
 import { snapshotSql } from './sql/snapshot.js';
+import { appendAuditSql, type AuditEntry } from './sql/audit.js';
 import { closeOpenErrorsSql, recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
 import {
   completeStepRunsSql,
@@ -40,6 +41,8 @@ export interface TransitionWrites {
   resolvedErrors?: readonly { id: string; resolution: unknown }[];
   /** Executions cancelled in this transaction: their open errors close. */
   closeOpenErrorsOf?: readonly string[];
+  /** The API calls this transaction carries out, recorded with it (last: the audit lock is held until commit). */
+  audit?: readonly AuditEntry[];
 }
 
 function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number; updateIndex: number } {
@@ -52,6 +55,7 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   if (writes.errors && writes.errors.length > 0) statements.push(recordErrorsSql(writes.errors));
   if (writes.resolvedErrors && writes.resolvedErrors.length > 0) statements.push(resolveErrorsSql(writes.resolvedErrors));
   if (writes.closeOpenErrorsOf && writes.closeOpenErrorsOf.length > 0) statements.push(closeOpenErrorsSql(writes.closeOpenErrorsOf));
+  if (writes.audit) statements.push(...appendAuditSql(writes.audit));
   return { statements, upsertIndex, updateIndex };
 }
 

@@ -10,7 +10,15 @@ export interface ServiceUrls {
 export interface CoordinatorProcess extends AppProcess {
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** An admin key for every namespace (the coordinator's AF_BOOTSTRAP_ADMIN_KEY). */
+  adminKey: string;
 }
+
+/**
+ * The bootstrap admin key test coordinators start with. Tests make the keys they test with through
+ * the API, with this one, as an operator would; it is a test fixture, not a secret.
+ */
+export const TEST_ADMIN_KEY = 'test-bootstrap-admin-key-0123456789abcdef';
 
 /** The launchers read readiness from the app's info-level ready line, so they run apps at `info` unless told otherwise. */
 const READY = (message: string) => (_line: string, json: Record<string, unknown> | null) => json?.['msg'] === message;
@@ -20,14 +28,14 @@ export async function startCoordinator(services: ServiceUrls, options: { name?: 
   const process = await spawnApp({
     name: options.name ?? 'coordinator',
     app: 'coordinator',
-    env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
+    env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', AF_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, ...options.env },
     ready: READY('coordinator ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
   const port = process.readyLine?.['port'];
   if (typeof port !== 'number') throw new Error(`coordinator did not report its port: ${JSON.stringify(process.readyLine)}`);
-  return { ...process, url: `http://127.0.0.1:${port}` };
+  return { ...process, url: `http://127.0.0.1:${port}`, adminKey: options.env?.['AF_BOOTSTRAP_ADMIN_KEY'] ?? TEST_ADMIN_KEY };
 }
 
 /** Starts a built worker consuming `stepTypes` and waits until its queue consumers are ready. */

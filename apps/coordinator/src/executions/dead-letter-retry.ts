@@ -2,6 +2,7 @@ import { agentPartOf, type ExecutionState } from '@agentic-flow/engine';
 import { StepJobSchema, type DeadLetter, type DeadLetterQueue } from '@agentic-flow/queue';
 import { DEFAULT_NAMESPACE, type DeadLetterRetryResult } from '@agentic-flow/spec';
 import { findExecution, findOpenError, namespacesOfRuns } from '@agentic-flow/store';
+import type { PendingAudit } from '../auth/pending-audit.js';
 import { ApiError } from '../http/api-error.js';
 import { changeExecution } from './lifecycle.js';
 import { resolveError } from './resolve-error.js';
@@ -16,7 +17,7 @@ import type { TransitionDeps } from './transition-deps.js';
  * Anything else (the failure was skipped, replaced, rolled back, or the execution is over) is a 409:
  * running the step again could change nothing, so the entry can only be discarded.
  */
-export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string): Promise<DeadLetterRetryResult> {
+export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string, audit?: PendingAudit): Promise<DeadLetterRetryResult> {
   const letter = await findDeadLetter(deps, dlq, namespace, stepType, jobId);
   if (!letter) throw deadLetterNotFound(stepType, jobId);
   const parsed = StepJobSchema.safeParse(letter.job.data);
@@ -37,10 +38,10 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
   if (escalated?.status === 'escalated') {
     const error = await findOpenError(deps.db, { executionId: data.executionId, instanceKey: escalatedKey, attempt: escalated.attempt });
     if (!error) throw new ApiError('INVALID_STATE', `step ${escalatedKey} of execution ${data.executionId} is escalated but has no open error`);
-    status = (await resolveError(deps, namespace, error.id, { action: 'retry' })).status;
+    status = (await resolveError(deps, namespace, error.id, { action: 'retry' }, audit)).status;
     outcome = 'resolved';
   } else if (execution.status === 'failed') {
-    status = (await changeExecution(deps, namespace, data.executionId, { type: 'resume' })).status;
+    status = (await changeExecution(deps, namespace, data.executionId, { type: 'resume' }, audit)).status;
     outcome = 'resumed';
   } else if (sameRun && (node.status === 'queued' || node.status === 'running')) {
     await letter.job.retry('failed');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createExecutionState } from '@agentic-flow/engine';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
 import { runWrites } from '@agentic-flow/store';
+import type { PendingAudit } from '../auth/pending-audit.js';
 import { driveEngine, driveOptions, type Drive } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
@@ -9,14 +10,14 @@ import type { TransitionDeps } from './transition-deps.js';
 
 /**
  * Creates an execution of a workflow of `namespace` (which it then belongs to) and its first step
- * runs in one transaction, then enqueues the steps. Throws 404 (ApiError) for a workflow or version
+ * runs in one transaction (with `audit`, the record of the call that asked), then enqueues the steps. Throws 404 (ApiError) for a workflow or version
  * the namespace does not have.
  */
 export async function startExecution(
   deps: TransitionDeps,
   namespace: string,
   workflowId: string,
-  options: { variables: Record<string, unknown>; version?: string; tokenBudget?: number },
+  options: { variables: Record<string, unknown>; version?: string; tokenBudget?: number; audit?: PendingAudit | undefined },
 ): Promise<ExecuteWorkflowResult> {
   const workflow = await deps.registry.compiled(namespace, workflowId, options.version);
   const now = deps.now();
@@ -59,7 +60,9 @@ export async function startExecution(
     stepRuns: effects.stepRunWrites(),
     executions: [],
     logs: [],
+    ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
+  options.audit?.confirm();
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
   const { jobs, cancelled } = effects.afterCommit(keys);

@@ -1,6 +1,7 @@
 import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState } from '@agentic-flow/engine';
 import type { ExecutionStatus } from '@agentic-flow/spec';
 import { findSnapshot, lockExecutionsSql, runTransition } from '@agentic-flow/store';
+import type { PendingAudit } from '../auth/pending-audit.js';
 import { ApiError } from '../http/api-error.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import { driveEngine, driveOptions } from './drive-engine.js';
@@ -36,10 +37,16 @@ function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, 
 /**
  * Pauses, resumes (a paused or a failed execution), cancels, or restores an execution of
  * `namespace` to one of its snapshots: one locked transaction, then the jobs to enqueue and to
- * withdraw. An execution of another namespace is not found (the lock reads only this one's). An
+ * withdraw; `audit`, the record of the call that asked, commits with it. An execution of another namespace is not found (the lock reads only this one's). An
  * operation the current status does not allow is a 409 naming the status; nothing is written.
  */
-export async function changeExecution(deps: TransitionDeps, namespace: string, executionId: string, change: LifecycleChange): Promise<{ executionId: string; status: ExecutionStatus }> {
+export async function changeExecution(
+  deps: TransitionDeps,
+  namespace: string,
+  executionId: string,
+  change: LifecycleChange,
+  audit?: PendingAudit,
+): Promise<{ executionId: string; status: ExecutionStatus }> {
   const snapshot = change.type === 'restore' ? await findSnapshot(deps.db, executionId, change.snapshotId) : undefined;
   if (change.type === 'restore' && !snapshot) {
     throw new ApiError('SNAPSHOT_NOT_FOUND', `execution ${executionId} has no snapshot ${change.snapshotId}`);
@@ -83,11 +90,13 @@ export async function changeExecution(deps: TransitionDeps, namespace: string, e
         ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
         // An escalation of a cancelled execution waits for nobody: its error closes with it.
         ...(change.type === 'cancel' ? { closeOpenErrorsOf: [executionId] } : {}),
+        ...(audit ? { audit: [audit.take()] } : {}),
       },
       value: undefined,
     };
   });
 
+  audit?.confirm();
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);
   const { jobs, cancelled } = effects.afterCommit(stepRuns);

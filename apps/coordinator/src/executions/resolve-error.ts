@@ -1,5 +1,6 @@
 import type { ErrorResolutionInput, LifecycleResult } from '@agentic-flow/spec';
 import { findError } from '@agentic-flow/store';
+import type { PendingAudit } from '../auth/pending-audit.js';
 import { ApiError } from '../http/api-error.js';
 import { changeExecution } from './lifecycle.js';
 import type { TransitionDeps } from './transition-deps.js';
@@ -10,7 +11,7 @@ import type { TransitionDeps } from './transition-deps.js';
  * the execution's lock serializes two resolutions of the same error, and the second finds the step
  * no longer escalated (a 409, nothing written).
  */
-export async function resolveError(deps: TransitionDeps, namespace: string, errorId: string, resolution: ErrorResolutionInput): Promise<LifecycleResult & { errorId: string }> {
+export async function resolveError(deps: TransitionDeps, namespace: string, errorId: string, resolution: ErrorResolutionInput, audit?: PendingAudit): Promise<LifecycleResult & { errorId: string }> {
   const error = await findError(deps.db, errorId, namespace);
   if (!error) throw new ApiError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
   if (error.strategy !== 'escalate') {
@@ -19,6 +20,6 @@ export async function resolveError(deps: TransitionDeps, namespace: string, erro
   if (error.status !== 'open') {
     throw new ApiError('INVALID_STATE', `error ${errorId} was already resolved at ${error.resolvedAt?.toISOString() ?? 'an earlier time'} (${JSON.stringify(error.resolution)})`);
   }
-  const result = await changeExecution(deps, namespace, error.executionId, { type: 'resolve-error', errorId, key: error.instanceKey, attempt: error.attempt, resolution });
+  const result = await changeExecution(deps, namespace, error.executionId, { type: 'resolve-error', errorId, key: error.instanceKey, attempt: error.attempt, resolution }, audit);
   return { errorId, ...result };
 }

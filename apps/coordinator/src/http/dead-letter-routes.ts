@@ -53,7 +53,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: TransitionD
 
   app.post('/v1/dead-letter/:stepType/:jobId/retry', async (request) => {
     const { stepType, jobId } = parseRequest(LetterParamsSchema, request.params, 'params');
-    return retryDeadLetter(deps, dlq, namespaceOf(request), stepType, jobId);
+    return retryDeadLetter(deps, dlq, namespaceOf(request), stepType, jobId, request.audit);
   });
 
   app.delete('/v1/dead-letter/:stepType/:jobId', async (request, reply) => {

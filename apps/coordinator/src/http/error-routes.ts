@@ -1,4 +1,4 @@
-import { countErrors, deleteStrategy, findError, listAlerts, listErrors, listStrategies, upsertStrategy } from '@agentic-flow/store';
+import { countErrors, deleteStrategy, runInTransactionWithAudit, findError, listAlerts, listErrors, listStrategies, upsertStrategy } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { resolveError } from '../executions/resolve-error.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
@@ -30,7 +30,8 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
     const strategy = parseRequest(StrategyBodySchema, request.body, 'body');
     const problems = await strategyProblems(deps.db, namespace, target, strategy);
     if (problems.length > 0) throw validationFailed(problems, 'recovery strategy');
-    await upsertStrategy(deps.db, namespace, target, strategy);
+    await runInTransactionWithAudit(deps.db, request.audit?.take(), (tx) => upsertStrategy(tx, namespace, target, strategy));
+    request.audit?.confirm();
     // This coordinator applies it at once; the others within their refresh interval.
     await deps.strategies.refresh();
     return { namespace, target, strategy };
@@ -40,7 +41,10 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
 
   app.delete('/v1/recovery-strategies/:target', async (request, reply) => {
     const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
-    if (!(await deleteStrategy(deps.db, namespaceOf(request), target))) throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for "${target}"`);
+    await runInTransactionWithAudit(deps.db, request.audit?.take(204), async (tx) => {
+      if (!(await deleteStrategy(tx, namespaceOf(request), target))) throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for "${target}"`);
+    });
+    request.audit?.confirm();
     await deps.strategies.refresh();
     return reply.code(204).send();
   });
@@ -67,7 +71,7 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
   app.post('/v1/errors/:errorId/resolve', async (request) => {
     const { errorId } = parseRequest(ErrorParamsSchema, request.params, 'params');
     const resolution = parseRequest(ResolutionBodySchema, request.body, 'body');
-    return resolveError(deps, namespaceOf(request), errorId, resolution);
+    return resolveError(deps, namespaceOf(request), errorId, resolution, request.audit);
   });
 
   /** `getAlerts(limit)`: newest first. */

@@ -1,4 +1,4 @@
-import { executionExists, listSnapshots, setSnapshotInterval, snapshotExecution } from '@agentic-flow/store';
+import { executionExists, listSnapshots, runInTransactionWithAudit, setSnapshotInterval, snapshotExecution } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { changeExecution } from '../executions/lifecycle.js';
@@ -18,15 +18,19 @@ export function registerLifecycleRoutes(app: FastifyInstance, deps: TransitionDe
   for (const type of ['pause', 'resume', 'cancel'] as const) {
     app.post(`/v1/executions/:executionId/${type}`, async (request) => {
       const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-      return changeExecution(deps, namespaceOf(request), executionId, { type });
+      return changeExecution(deps, namespaceOf(request), executionId, { type }, request.audit);
     });
   }
 
   /** A manual snapshot of the execution's current state. */
   app.post('/v1/executions/:executionId/snapshots', async (request, reply) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const snapshot = await snapshotExecution(deps.db, executionId, 'manual', namespaceOf(request));
-    if (!snapshot) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    const snapshot = await runInTransactionWithAudit(deps.db, request.audit?.take(201), async (tx) => {
+      const made = await snapshotExecution(tx, executionId, 'manual', namespaceOf(request));
+      if (!made) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+      return made;
+    });
+    request.audit?.confirm();
     return reply.code(201).send(snapshotView(snapshot));
   });
 
@@ -40,14 +44,17 @@ export function registerLifecycleRoutes(app: FastifyInstance, deps: TransitionDe
   /** Puts the execution back to the snapshot's state and continues from there. */
   app.post('/v1/executions/:executionId/snapshots/:snapshotId/restore', async (request) => {
     const { executionId, snapshotId } = parseRequest(SnapshotParamsSchema, request.params, 'params');
-    return changeExecution(deps, namespaceOf(request), executionId, { type: 'restore', snapshotId });
+    return changeExecution(deps, namespaceOf(request), executionId, { type: 'restore', snapshotId }, request.audit);
   });
 
   /** `enableAutoSnapshots(executionId, interval)`. */
   app.put('/v1/executions/:executionId/auto-snapshots', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { intervalMs } = parseRequest(AutoSnapshotBodySchema, request.body, 'body');
-    if (!(await setSnapshotInterval(deps.db, executionId, intervalMs, namespaceOf(request)))) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    await runInTransactionWithAudit(deps.db, request.audit?.take(), async (tx) => {
+      if (!(await setSnapshotInterval(tx, executionId, intervalMs, namespaceOf(request)))) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    });
+    request.audit?.confirm();
     return { executionId, intervalMs };
   });
 }

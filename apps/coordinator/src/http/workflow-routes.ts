@@ -15,7 +15,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
    * identical, 409 same version with other content.
    */
   app.post('/v1/workflows', { config: { bodyIsDocument: true } }, async (request, reply) => {
-    const { id, version, outcome } = await deps.registry.register(namespaceOf(request), request.body);
+    const { id, version, outcome } = await deps.registry.register(namespaceOf(request), request.body, request.audit);
     return reply.code(outcome === 'created' ? 201 : 200).send({ id, version, created: outcome === 'created' });
   });
 
@@ -45,6 +45,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
       variables: body.variables,
       ...(body.version === undefined ? {} : { version: body.version }),
       ...(body.tokenBudget === undefined ? {} : { tokenBudget: body.tokenBudget }),
+      audit: request.audit,
     });
     return reply.code(201).header('location', `/v1/executions/${result.executionId}`).send(result);
   });

@@ -1,6 +1,7 @@
 import { compileWorkflow, type CompiledWorkflow } from '@agentic-flow/engine';
 import type { Problem } from '@agentic-flow/spec';
-import { findDefinition, insertDefinition, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
+import type { PendingAudit } from '../auth/pending-audit.js';
+import { findDefinition, insertDefinition, runInTransactionWithAudit, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
 import { ApiError, validationFailed } from '../http/api-error.js';
 import type { DefinitionCaps } from './definition-check.js';
 import type { DefinitionChecker } from './definition-checker.js';
@@ -35,27 +36,32 @@ export class WorkflowRegistry {
   ) {}
 
   /** Validates and stores a definition in `namespace`. Throws 400 with every problem, or 409 on a content conflict. */
-  async register(namespace: string, input: unknown): Promise<RegisterOutcome> {
+  async register(namespace: string, input: unknown, audit?: PendingAudit): Promise<RegisterOutcome> {
     const result = await this.options.checker.check(input, this.options.caps);
     if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
     const definition = result.definition;
     await new Promise((resolve) => setImmediate(resolve));
-    const outcome = await insertDefinition(this.db, {
-      namespace,
-      id: definition.id,
-      version: definition.version,
-      name: definition.name,
-      description: definition.description ?? null,
-      definition,
-      contentHash: result.contentHash,
-      createdAt: new Date(this.options.now()),
+    // A conflict throws inside the transaction, so the call's audit record is not written as a success.
+    const outcome = await runInTransactionWithAudit(this.db, audit?.take(201), async (tx) => {
+      const inserted = await insertDefinition(tx, {
+        namespace,
+        id: definition.id,
+        version: definition.version,
+        name: definition.name,
+        description: definition.description ?? null,
+        definition,
+        contentHash: result.contentHash,
+        createdAt: new Date(this.options.now()),
+      });
+      if (inserted === 'conflict') {
+        throw new ApiError(
+          'VERSION_CONFLICT',
+          `workflow "${definition.id}" version "${definition.version}" already exists with different content; definitions are immutable, register a new version`,
+        );
+      }
+      return inserted;
     });
-    if (outcome === 'conflict') {
-      throw new ApiError(
-        'VERSION_CONFLICT',
-        `workflow "${definition.id}" version "${definition.version}" already exists with different content; definitions are immutable, register a new version`,
-      );
-    }
+    audit?.confirm();
     await new Promise((resolve) => setImmediate(resolve));
     this.remember(namespace, compileWorkflow(definition, result.graph));
     return { id: definition.id, version: definition.version, outcome };

@@ -7,3 +7,5 @@ export { workflowLogs } from './workflow-logs.js';
 export { errors } from './errors.js';
 export { alerts } from './alerts.js';
 export { recoveryStrategies } from './recovery-strategies.js';
+export { apiKeys } from './api-keys.js';
+export { auditLog } from './audit-log.js';

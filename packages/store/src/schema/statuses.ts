@@ -24,3 +24,7 @@ const executionStatusesMatchSpec: Same<(typeof EXECUTION_STATUSES)[number], Exec
 const stepRunStatusesMatchSpec: Same<(typeof STEP_RUN_STATUSES)[number], StepRunStatus> = true;
 void executionStatusesMatchSpec;
 void stepRunStatusesMatchSpec;
+
+/** Roles of API keys, each allowed what the one before it is and more (see the coordinator's `auth/roles.ts`). */
+export const API_KEY_ROLES = ['viewer', 'operator', 'editor', 'admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];

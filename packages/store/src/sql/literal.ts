@@ -13,3 +13,10 @@ export function jsonTextLiteral(text: string): string {
   while (text.includes(`$${tag}$`)) tag += '_';
   return `$${tag}$${text}$${tag}$::jsonb`;
 }
+
+/** Text as a dollar-quoted SQL literal, quoted like {@link jsonTextLiteral}. */
+export function textLiteral(text: string): string {
+  let tag = 'af';
+  while (text.includes(`$${tag}$`)) tag += '_';
+  return `$${tag}$${text}$${tag}$`;
+}
