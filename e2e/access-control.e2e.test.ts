@@ -160,6 +160,9 @@ describe('access control: every route × every role, from the route table', () =
     expect(foreign.body.error.code).toBe('NAMESPACE_NOT_FOUND');
     const missing = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { 'af-namespace': 'no-such-namespace' });
     expect(missing.body.error.code).toBe('NAMESPACE_NOT_FOUND');
+    const malformed = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { 'af-namespace': '../Default' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.problems).toEqual([{ path: '$.headers["af-namespace"]', message: expect.stringContaining('namespace name') }]);
   });
 
   it('keeps a key within the namespaces of the admin that makes it', async () => {

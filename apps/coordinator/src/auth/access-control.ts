@@ -3,7 +3,7 @@ import { NAMESPACE_PATTERN } from '@agentic-flow/spec';
 import type { AuditEntry } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorBody, type ApiErrorCode } from '../http/api-error.js';
+import { ApiError, errorBody, validationFailed, type ApiErrorCode } from '../http/api-error.js';
 import type { Authenticator } from './authenticator.js';
 import type { FailedAttempts } from './failed-attempts.js';
 import type { NamespaceDirectory } from './namespace-directory.js';
@@ -92,7 +92,9 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
       return refuse(reply, 'FORBIDDEN', `this call needs the "${guarded.permission}" permission, which role "${principal.role}" does not have`);
     }
     if (!NAMESPACE_PATTERN.test(namespace)) {
-      return refuse(reply, 'INVALID_REQUEST', `header ${NAMESPACE_HEADER}: "${namespace.slice(0, 80)}" is not a namespace name (lowercase letters, digits and "-", at most 63)`);
+      const problem = { path: `$.headers["${NAMESPACE_HEADER}"]`, message: 'must be a namespace name: 1-63 lowercase letters, digits or "-", starting with a letter or digit' };
+      const error = validationFailed([problem], 'header');
+      return reply.code(error.statusCode).send(errorBody(error));
     }
     // A namespace the key may not see answers as one that does not exist.
     if (!mayActIn(principal, namespace) || !(await options.namespaces.exists(namespace))) {

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+
+describe('coordinator config', () => {
+  it('listens on loopback, requires keys and limits calls unless told otherwise', () => {
+    const loaded = loadConfig({});
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.config).toMatchObject({ HOST: '127.0.0.1', AUTH_MODE: 'keys', RATE_LIMIT_MAX: 6000, CORS_ORIGINS: [] });
+    expect(loaded.config.AF_BOOTSTRAP_ADMIN_KEY).toBeUndefined();
+  });
+
+  it('refuses a bootstrap key shorter than 32 characters, and takes an empty one as unset', () => {
+    const short = loadConfig({ AF_BOOTSTRAP_ADMIN_KEY: 'too-short' });
+    expect(short).toMatchObject({ ok: false, message: expect.stringContaining('AF_BOOTSTRAP_ADMIN_KEY: must be at least 32 characters') });
+    const empty = loadConfig({ AF_BOOTSTRAP_ADMIN_KEY: '' });
+    expect(empty.ok && empty.config.AF_BOOTSTRAP_ADMIN_KEY).toBeUndefined();
+    expect(loadConfig({ AUTH_MODE: 'off' }).ok).toBe(false);
+    const cors = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(cors.ok && cors.config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+  });
+});
