@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { appEntryPoint } from '@agentic-flow/testing';
 import { AgenticFlowClient } from '@agentic-flow/sdk';
 import { ROUTE_POLICIES, type GuardedRoute } from '../apps/coordinator/src/auth/route-policy.js';
 import { ROLES, allows } from '../apps/coordinator/src/auth/roles.js';
@@ -26,6 +30,8 @@ const ROUTES = Object.entries(ROUTE_POLICIES)
     const [method, url] = key.split(' ') as [string, string];
     return { method, url, policy };
   });
+
+const run = promisify(execFile);
 
 const BODIES: Record<string, unknown> = {
   'POST /v1/workflows': WORKFLOW,
@@ -174,6 +180,20 @@ describe('access control: every route × every role, from the route table', () =
       await send(cluster.coordinator.url, 'POST', '/v1/namespaces', JSON.stringify({ name: 'mine' }), 'application/json', { authorization: `Bearer ${otherAdmin}` }),
     ];
     expect(refusals.map((r) => r.status)).toEqual([404, 403, 403]);
+  });
+
+  it('makes an admin key straight in the database with create-key.js, and refuses bad arguments', async () => {
+    const script = join(dirname(appEntryPoint('coordinator')), 'create-key.js');
+    const env = { ...process.env, DATABASE_URL: cluster.databaseUrl };
+    const made = await run(process.execPath, [script, '--name', 'ops', '--role', 'operator', '--namespace', 'default', '--expires-in-days', '30'], { env });
+    const key = made.stdout.trim();
+    expect(key).toMatch(/^afk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    const response = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${key}` });
+    expect(response.status).toBe(200);
+    const listed = (await cluster.client.access.listApiKeys()).items.find((k) => key.startsWith(k.prefix));
+    expect(listed).toMatchObject({ name: 'ops', role: 'operator', namespaces: ['default'], createdBy: 'cli' });
+    const refused = await run(process.execPath, [script, '--name', 'x', '--role', 'root'], { env }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('--role must be one of') });
   });
 
   it('shows a key once and stores only a salted hash of it', async () => {
