@@ -65,6 +65,8 @@ describe('migrateDatabase on a fresh database', () => {
     );
     expect(rows.map((row) => row.table_name)).toEqual([
       'alerts',
+      'api_keys',
+      'audit_log',
       'errors',
       'namespaces',
       'recovery_strategies',
