@@ -87,6 +87,9 @@ export const ConfigSchema = z.object({
       const parsed = parseEgressAllowList(text);
       if (parsed.ok) return parsed.entries;
       for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }),
+});
 
 export type WorkerConfig = Readonly<z.infer<typeof ConfigSchema>>;
 
