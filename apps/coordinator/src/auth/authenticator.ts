@@ -99,7 +99,8 @@ export class Authenticator {
       return { ok: false, reason: 'the key is not valid' };
     }
     const row = await findApiKey(this.options.db, parsed.id);
-    // One answer for an unknown id and a wrong secret: a caller learns nothing about which ids exist.
+    // One answer for an unknown id and a wrong secret. (Timing still tells them apart; an id is not a
+    // secret — it is shown in listings and the audit log — and knowing one does not help guess 256 bits.)
     if (row === undefined || !(await secretMatches(parsed.secret, row.secretSalt, row.secretHash))) return { ok: false, reason: 'the key is not valid' };
     if (row.revokedAt !== null) return { ok: false, reason: 'the key has been revoked' };
     if (row.expiresAt !== null && row.expiresAt.getTime() <= now) return { ok: false, reason: 'the key has expired' };
