@@ -64,7 +64,7 @@ export const ConfigSchema = z.object({
   /** How long a verified key is trusted before its row is read again: how late a revocation reaches other coordinators. */
   KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** Calls per key per window, shared by every coordinator through Redis. 0: no limit. */
-  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(6_000),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60_000),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Failed authentications per client address per minute before it is refused without checking. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(30),

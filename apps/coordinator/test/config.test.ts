@@ -6,7 +6,7 @@ describe('coordinator config', () => {
     const loaded = loadConfig({});
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
-    expect(loaded.config).toMatchObject({ HOST: '127.0.0.1', AUTH_MODE: 'keys', RATE_LIMIT_MAX: 6000, CORS_ORIGINS: [] });
+    expect(loaded.config).toMatchObject({ HOST: '127.0.0.1', AUTH_MODE: 'keys', RATE_LIMIT_MAX: 60000, CORS_ORIGINS: [] });
     expect(loaded.config.AF_BOOTSTRAP_ADMIN_KEY).toBeUndefined();
   });
 
