@@ -65,6 +65,12 @@ export const ConfigSchema = z.object({
    */
   POISON_THRESHOLD: z.coerce.number().int().min(1).default(3),
   /**
+   * A mounted secrets directory (a Kubernetes Secret volume): one file per secret, its name the
+   * secret's, its content the value (one trailing newline removed). Read at startup (a directory that
+   * cannot be read stops the worker) and again on change; it wins over `AF_SECRET_*` on a clash.
+   */
+  AF_SECRETS_DIR: z.string().min(1, 'must be a directory path').optional(),
+  /**
    * Operators' agent tools: comma-separated absolute paths of ES modules, each default-exporting a
    * tool or an array of tools. Loaded at startup by workers that consume `agent-task`.
    */
@@ -121,7 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   return { ok: true, config: Object.freeze(parsed.data) };
 }
 
-/** Secrets for `{{ secrets.NAME }}` templates come from `AF_SECRET_NAME` variables, and only reach workers. */
+/**
+ * Secrets from `AF_SECRET_NAME` variables, by NAME (with `AF_SECRETS_DIR`: `WorkerSecrets`). They
+ * exist only on workers, which put them where a definition's `{{ secrets.NAME }}` slots say.
+ */
 export function secretsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
   const secrets: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {

@@ -14,7 +14,11 @@ export { guardOutput, nestsDeeperThan, DEFAULT_OUTPUT_LIMITS } from './output-gu
 export type { GuardedOutput, OutputLimits } from './output-guard.js';
 export { quarantineCrashes } from './crash-quarantine.js';
 export type { CrashQuarantineOptions } from './crash-quarantine.js';
-export { internalError, redactSecrets } from './internal-error.js';
+export { internalError } from './internal-error.js';
+export { WorkerSecrets, SecretsDirError, readSecretsDir, SECRETS_REREAD_MS, MAX_SECRET_FILE_BYTES } from './worker-secrets.js';
+export type { WorkerSecretsOptions, SecretsDirContents } from './worker-secrets.js';
+export { fillSecretSlots } from './secret-slots.js';
+export type { FilledConfig } from './secret-slots.js';
 export { resultJson, minimalFailureJson } from './result-json.js';
 export type { ResultStamp } from './result-json.js';
 export { RunningSteps, StepCancelledError } from './running-steps.js';

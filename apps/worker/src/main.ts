@@ -9,6 +9,7 @@ import { circuitBreakerDefaults, concurrencyFor, credentialsIn, loadConfig, secr
 import { RunningSteps } from './running-steps.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
+import { SecretsDirError, WorkerSecrets } from './worker-secrets.js';
 
 /** Levels of arrays and objects any step's output may nest: deeper than this, serializing it gets risky. */
 const OUTPUT_DEPTH_LIMIT = 200;
@@ -23,7 +24,19 @@ async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
   if (!loaded.ok) exitWith(loaded.message);
   const config = loaded.config;
-  const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL }).child({ workerId: config.WORKER_ID });
+  // Before the logger: every line it writes is masked with every secret the worker holds.
+  let secrets: WorkerSecrets;
+  try {
+    secrets = new WorkerSecrets({ env: secretsFrom(process.env), ...(config.AF_SECRETS_DIR ? { dir: config.AF_SECRETS_DIR } : {}), credentials: credentialsIn(process.env) });
+  } catch (error) {
+    if (error instanceof SecretsDirError) exitWith(error.message);
+    throw error;
+  }
+  const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL, mask: (line) => secrets.mask.json(line) }).child({ workerId: config.WORKER_ID });
+  secrets.watch(logger);
+  logger.info({ names: secrets.names(), ...(config.AF_SECRETS_DIR ? { dir: config.AF_SECRETS_DIR } : {}) }, `secrets: ${secrets.names().length} held (values are masked in everything this worker reports and logs)`);
+  for (const { file, reason } of secrets.skipped) logger.warn({ file }, `secrets directory: "${file}" skipped: ${reason}`);
+  if (secrets.overridden().length > 0) logger.info({ names: secrets.overridden() }, 'secrets in both AF_SECRET_* and AF_SECRETS_DIR: the directory\'s values are used');
 
   const consumes = (type: string): boolean => config.STEP_TYPES.includes(type);
   const executors = new Map<string, StepExecutor>();
@@ -70,8 +83,7 @@ async function main(): Promise<void> {
     executors,
     reportJson: (json) => results.reportJson(json),
     workerId: config.WORKER_ID,
-    secrets: secretsFrom(process.env),
-    redact: credentialsIn(process.env),
+    secrets,
     logger,
     circuitBreaker,
     outputLimits: { maxBytes: config.MAX_OUTPUT_BYTES, maxDepth: OUTPUT_DEPTH_LIMIT },

@@ -1,14 +1,16 @@
 import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
 import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type StepJob } from '@agentic-flow/queue';
-import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type StepError } from '@agentic-flow/spec';
+import { stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@agentic-flow/telemetry';
 import { circuitKeyFor } from './circuit-key.js';
 import { quarantineCrashes, type CrashQuarantineOptions } from './crash-quarantine.js';
 import { circuitVerdict, isRetryableFailure } from './failure-classification.js';
-import { internalError, redactSecrets } from './internal-error.js';
+import { internalError } from './internal-error.js';
 import { DEFAULT_OUTPUT_LIMITS, guardOutput, type OutputLimits } from './output-guard.js';
 import { minimalFailureJson, resultJson } from './result-json.js';
+import { fillSecretSlots } from './secret-slots.js';
+import { WorkerSecrets } from './worker-secrets.js';
 
 /** The part of `CircuitBreaker` the processor uses. */
 export type StepCircuitBreaker = Pick<CircuitBreaker, 'acquire' | 'record'>;
@@ -18,9 +20,12 @@ export interface StepProcessorOptions {
   /** Puts a result, as JSON text (`stepResultJson`), on `step-results`: `ResultReporter.reportJson`. */
   reportJson: (resultJson: string) => Promise<void>;
   workerId: string;
-  /** Values of `{{ secrets.NAME }}` templates; never in a reported message. */
-  secrets: Readonly<Record<string, string>>;
-  /** More values no reported message may contain (API keys, passwords of the worker's own). */
+  /**
+   * The worker's secrets: the values its steps' secret slots and scripts' `secrets` get, and the mask
+   * applied to everything the worker reports. A plain record is a fixed set (with `redact`).
+   */
+  secrets: WorkerSecrets | Readonly<Record<string, string>>;
+  /** With a plain `secrets` record: more values to mask (API keys, passwords of the worker's own). */
   redact?: readonly string[];
   logger: Logger;
   /** Circuit breakers shared by the workers; without them no step goes through one. */
@@ -48,9 +53,16 @@ const now = (): number => performance.timeOrigin + performance.now();
  *
  * Every job that runs ends with a result: an output over the limits fails `OUTPUT_TOO_LARGE`
  * (`guardOutput`), a crashed sandbox counts towards `POISON` (`quarantineCrashes`), and whatever
- * throws on the way — an executor, template resolution, serialization, the guard — is reported as
- * an `INTERNAL` failure whose message holds no secret, falling back to a result that cannot fail to
- * serialize. Only failing to *report* (Redis down) throws, so BullMQ retries the job (a lost result
+ * throws on the way — an executor, serialization, the guard — is reported as an `INTERNAL` failure,
+ * falling back to a result that cannot fail to serialize.
+ *
+ * Secrets: the worker resolves no template. It fills the job's secret slots (`fillSecretSlots`),
+ * which the engine made from the definition's text, and nothing else; a script gets the secrets its
+ * config lists through `runtime.secret`. Everything that leaves the worker is masked with
+ * `secrets.mask` (every secret the worker holds, its credentials, and their encoded forms): the
+ * result's JSON as a whole (output, error message and details, logs, agent record) at the one place
+ * it is reported, the circuit breaker's key, and the error BullMQ keeps as the job's failedReason
+ * and stack trace. (The worker's own log is masked by its logger: see `main.ts`.) Only failing to *report* (Redis down) throws, so BullMQ retries the job (a lost result
  * would leave the step queued in PostgreSQL until the reconciler's grace ran out).
  *
  * Steps with a target (`circuitKeyFor`) go through its circuit breaker: one Redis call before the
@@ -61,9 +73,13 @@ const now = (): number => performance.timeOrigin + performance.now();
  * ends without a result and without an error, so BullMQ completes its job: no retry, no dead letter.
  */
 export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
-  const { executors, reportJson, workerId, secrets, logger, circuitBreaker, crashQuarantine } = options;
+  const { executors, workerId, logger, circuitBreaker, crashQuarantine } = options;
   const outputLimits = options.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
-  const hidden = [...Object.values(secrets), ...(options.redact ?? [])];
+  const secrets = options.secrets instanceof WorkerSecrets ? options.secrets : WorkerSecrets.of(options.secrets, options.redact);
+  // The one place results leave the worker: whatever a step handed back, no secret goes with it.
+  const reportJson = (json: string): Promise<void> => options.reportJson(secrets.mask.json(json));
+  // Kept by BullMQ as the job's failedReason and stack trace: masked before the error (and its stack) exists.
+  const jobError = (message: string): UnrecoverableError => new UnrecoverableError(secrets.mask.text(message));
 
   return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<void> => {
     // Never a signal shared between jobs: every executor call adds abort listeners to it.
@@ -76,7 +92,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       // for the reconciler, which would find the failed job and enqueue it again.
       const run = StepRunIdsSchema.safeParse(job.data);
       if (run.success) await reportJson(minimalFailureJson(run.data, stepError('INTERNAL', problem.slice(0, 1000)), [], { startedAt: now(), finishedAt: now(), workerId }));
-      throw new UnrecoverableError(problem);
+      throw jobError(problem);
     }
     const data = parsed.data;
     const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
@@ -93,7 +109,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     let json: string;
     let failure: StepError | undefined;
     try {
-      const ran = await run(data, executors.get(data.stepType), { secrets, hidden, signal, logs, circuitBreaker, log });
+      const ran = await run(data, executors.get(data.stepType), { secrets, signal, logs, circuitBreaker, log });
       // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
       // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
       if (signal.aborted) {
@@ -105,7 +121,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       const final: StepOutcome = guarded && !guarded.ok ? withError(outcome, guarded.error) : outcome;
       if (!final.ok && attempt < attempts && isRetryableFailure(final.error)) {
         // Not reported: BullMQ retries the job after the backoff, and the backoff strategy logs the retry.
-        throw new RetryLater(`${final.error.code}: ${final.error.message}`);
+        throw new RetryLater(secrets.mask.text(`${final.error.code}: ${final.error.message}`));
       }
       failure = final.ok ? undefined : final.error;
       const serialized = guarded?.ok ? guarded : { outputJson: undefined, variableUpdatesJson: undefined };
@@ -113,15 +129,15 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     } catch (error) {
       if (error instanceof RetryLater) throw error;
       // A bug of ours: the step still gets a result, without its output, rather than none at all.
-      failure = internalError('the worker failed to handle the step', error, hidden);
-      log.error({ error: redactSecrets(errorStack(error), hidden) }, 'step failed inside the worker: reported as INTERNAL');
+      failure = internalError('the worker failed to handle the step', error, secrets.mask);
+      log.error({ error: secrets.mask.text(errorStack(error)) }, 'step failed inside the worker: reported as INTERNAL');
       json = minimalFailureJson(data, failure, logs, { startedAt, finishedAt: now(), workerId });
     }
     // Throws when Redis cannot take it: BullMQ then retries the job (or fails it for the reconciler).
     await reportJson(json);
     if (failure) {
       log.warn({ code: failure.code, attempt, attempts, durationMs: now() - startedAt }, `step failed: ${failure.message}`);
-      throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
+      throw jobError(`${failure.code}: ${failure.message}`);
     }
     log.debug({ attempt, durationMs: now() - startedAt }, 'step succeeded');
   };
@@ -145,9 +161,7 @@ function errorStack(error: unknown): string {
 }
 
 interface RunOptions {
-  secrets: Readonly<Record<string, string>>;
-  /** Values masked out of reported messages. */
-  hidden: readonly string[];
+  secrets: WorkerSecrets;
   signal: AbortSignal;
   logs: StepLogEntry[];
   circuitBreaker: StepCircuitBreaker | undefined;
@@ -158,19 +172,14 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
   if (!executor) {
     return { ok: false, error: stepError('UNSUPPORTED_STEP_TYPE', `no executor for "${job.stepType}" steps is installed in this worker`) };
   }
-  let config: unknown;
-  try {
-    // Only `{{ secrets.* }}` templates are left by the coordinator; they resolve here and nowhere else.
-    config = resolveTemplates(job.config, { secrets: options.secrets });
-  } catch (error) {
-    if (error instanceof TemplateResolutionError || error instanceof TemplateSyntaxError) {
-      return { ok: false, error: stepError('TEMPLATE', error.message.replace(/^template/, 'secret template')) };
-    }
-    throw error;
-  }
-  // The target is known only now: a secret template may name the host.
+  // The engine resolved every other template; the slots are the only places secrets go.
+  const filled = fillSecretSlots(job.config, job.secretSlots, (name) => options.secrets.value(name));
+  if (!filled.ok) return { ok: false, error: filled.error };
+  const config = filled.config;
+  // The target is known only now: a secret may name the host. The key is stored and shown: masked.
   const breaker = options.circuitBreaker;
-  const key = breaker ? circuitKeyFor(job.stepType, config) : undefined;
+  const target = breaker ? circuitKeyFor(job.stepType, config) : undefined;
+  const key = target === undefined ? undefined : options.secrets.mask.text(target);
   if (!breaker || key === undefined) return execute(job, executor, config, options);
 
   let decision: CircuitDecision;
@@ -212,11 +221,12 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
       {
         signal: options.signal,
         log: (level, message) => options.logs.push({ level, message, at: Date.now() }),
+        secret: (name) => options.secrets.value(name),
       },
     );
   } catch (error) {
     // An executor that throws has a bug; the step still gets a result instead of hanging.
-    return { ok: false, error: internalError(`executor "${job.stepType}" crashed`, error, options.hidden) };
+    return { ok: false, error: internalError(`executor "${job.stepType}" crashed`, error, options.secrets.mask) };
   }
 }
 

@@ -1,21 +1,25 @@
+import { SecretMask } from '@agentic-flow/executors';
 import { describe, expect, it } from 'vitest';
-import { describeThrown, internalError, redactSecrets } from '../src/internal-error.js';
+import { describeThrown, internalError } from '../src/internal-error.js';
 
 describe('internalError', () => {
   it('is INTERNAL, names what broke and quotes the error without any secret', () => {
     const error = new TypeError('GET https://api.test/x?key=s3cr3t-key failed with token tok-123456 and s3cr3t-key again');
-    expect(internalError('executor "http" crashed', error, ['s3cr3t-key', 'tok-123456'])).toEqual({
+    expect(internalError('executor "http" crashed', error, SecretMask.of(['s3cr3t-key', 'tok-123456']))).toEqual({
       code: 'INTERNAL',
-      message: 'executor "http" crashed: TypeError: GET https://api.test/x?key=[secret] failed with token [secret] and [secret] again',
+      message: 'executor "http" crashed: TypeError: GET https://api.test/x?key=*** failed with token *** and *** again',
     });
   });
 
-  it('masks a secret that contains another whole, longest first', () => {
-    expect(redactSecrets('abc-long and abc', ['abc', 'abc-long', ''])).toBe('[secret] and [secret]');
+  it('masks before it truncates, so a secret at the limit is not cut in two and shown in part', () => {
+    const secret = 'tok-abcdefgh';
+    const message = internalError('x', new Error(`${'y'.repeat(980)}${secret}`), SecretMask.of([secret])).message;
+    expect(message).not.toContain('tok-abc');
+    expect(message.endsWith('***')).toBe(true);
   });
 
   it('bounds the message', () => {
-    expect(internalError('x', new Error('y'.repeat(5000)), []).message).toHaveLength(1000);
+    expect(internalError('x', new Error('y'.repeat(5000)), SecretMask.none).message).toHaveLength(1000);
   });
 
   it('describes anything thrown without throwing itself', () => {

@@ -362,7 +362,7 @@ describe('every job ends with a result', () => {
     const job = stepJob('script', ['throw']);
     await queues.enqueueSteps([job]);
     const { results } = await settled(job);
-    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'executor "script" crashed: Error: boom calling https://api.test/?key=[secret]' } });
+    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'executor "script" crashed: Error: boom calling https://api.test/?key=***' } });
     expect(JSON.stringify(results)).not.toContain(SECRET);
   });
 
@@ -372,7 +372,7 @@ describe('every job ends with a result', () => {
     const { results, state, attemptsMade } = await settled(job);
     expect(script.callsOf(job.stepRunId)).toBe(1);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'the worker failed to handle the step: Error: cannot serialize [secret]' } });
+    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'the worker failed to handle the step: Error: cannot serialize ***' } });
     expect(JSON.stringify(results)).not.toContain(SECRET);
     expect([state, attemptsMade]).toEqual(['failed', 1]);
   });

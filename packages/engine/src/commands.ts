@@ -1,5 +1,5 @@
 import type { ExpressionPurpose } from './events.js';
-import type { ExecutionError, ExecutionStatus, StepError, WorkStepType } from '@agentic-flow/spec';
+import type { ExecutionError, ExecutionStatus, SecretSlot, StepError, WorkStepType } from '@agentic-flow/spec';
 
 /** What a step's code and expressions can read: the same scope for scripts, agents and expressions. */
 export interface ScopePayload {
@@ -23,8 +23,13 @@ export interface RunStepCommand {
   stepId: string;
   stepType: WorkStepType;
   attempt: number;
-  /** The step's config, templates resolved (`secrets` left to the worker). */
+  /** The step's config, templates resolved; a string holding secrets reads as its slot describes it. */
   config: unknown;
+  /**
+   * Where the worker puts secret values: made from the definition's own text only (never from
+   * resolved data), the only places a worker fills. Absent when the config references no secret.
+   */
+  secretSlots?: SecretSlot[];
   /** Present for steps whose code reads the scope (scripts, agents). */
   context?: StepContextPayload;
   /**

@@ -1,4 +1,14 @@
-import { TemplateResolutionError, TemplateSyntaxError, resolveTemplates, stepError, type Step, type StepError, type WorkStepType } from '@agentic-flow/spec';
+import {
+  SECRET_POLICIES,
+  TemplateResolutionError,
+  TemplateSyntaxError,
+  resolveWithSecretSlots,
+  stepError,
+  type SecretSlot,
+  type Step,
+  type StepError,
+  type WorkStepType,
+} from '@agentic-flow/spec';
 import type { RunStepCommand, ScopePayload } from './commands.js';
 import { frameOf } from './instance-key.js';
 import { retryPolicyOf } from './recovery.js';
@@ -18,18 +28,21 @@ type WorkStep = Step & { type: WorkStepType };
 export function launchWork(t: Transition, key: string, step: WorkStep, attempt: number): void {
   const scope = t.scopeOf(frameOf(key), step.id);
   const resolved = resolveConfig(t, key, step, attempt, scope);
-  if (resolved) queueWork(t, key, step, attempt, resolved.config, scope);
+  if (resolved) queueWork(t, key, step, attempt, resolved.config, scope, undefined, resolved.secretSlots);
 }
 
 /**
- * The step's config with its templates resolved over `scope` (`secrets` left to the worker). A
+ * The step's config with its templates resolved over `scope`, once, and the slots where the
+ * definition's text puts secrets (`resolveWithSecretSlots`): the worker fills those and resolves
+ * nothing else, so a value from variables, results or input is never read as a template. A
  * template that does not resolve fails instance `key` with `TEMPLATE` (see `failAtLaunch`) and
  * gives undefined.
  */
-export function resolveConfig(t: Transition, key: string, step: WorkStep, attempt: number, scope: ScopePayload): { config: unknown } | undefined {
+export function resolveConfig(t: Transition, key: string, step: WorkStep, attempt: number, scope: ScopePayload): { config: unknown; secretSlots: SecretSlot[] } | undefined {
   try {
-    // `secrets` are resolved on the worker only, so they are never stored or logged here.
-    return { config: resolveTemplates(step.config, templateScope(scope, t.state), { deferRoots: ['secrets'] }) };
+    // Secret values exist only on workers: here a secret is a name in a slot, never stored or logged as a value.
+    const resolved = resolveWithSecretSlots(step.config, templateScope(scope, t.state), SECRET_POLICIES.get(step.type)?.fields ?? []);
+    return { config: resolved.value, secretSlots: resolved.secretSlots };
   } catch (error) {
     if (!(error instanceof TemplateResolutionError || error instanceof TemplateSyntaxError)) throw error;
     const path = error instanceof TemplateResolutionError ? error.templatePath : error.template;
@@ -44,8 +57,17 @@ export function failAtLaunch(t: Transition, key: string, stepId: string, attempt
   t.fail(key, error);
 }
 
-/** Queues instance `key`: the node waits as `queued` and a `run-step` sends `config` to a worker. */
-export function queueWork(t: Transition, key: string, step: WorkStep, attempt: number, config: unknown, scope: ScopePayload, budget?: RunStepCommand['budget']): void {
+/** Queues instance `key`: the node waits as `queued` and a `run-step` sends `config` (and its secret slots) to a worker. */
+export function queueWork(
+  t: Transition,
+  key: string,
+  step: WorkStep,
+  attempt: number,
+  config: unknown,
+  scope: ScopePayload,
+  budget?: RunStepCommand['budget'],
+  secretSlots: readonly SecretSlot[] = [],
+): void {
   t.setNode(key, { stepId: step.id, status: 'queued', attempt });
   const retry = retryPolicyOf(step, t.options);
   t.emit({
@@ -55,6 +77,7 @@ export function queueWork(t: Transition, key: string, step: WorkStep, attempt: n
     stepType: step.type,
     attempt,
     config,
+    ...(secretSlots.length > 0 ? { secretSlots: [...secretSlots] } : {}),
     ...(NEEDS_CONTEXT.has(step.type) ? { context: scope } : {}),
     ...(retry ? { retry } : {}),
     ...(budget ? { budget } : {}),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunStepCommand } from '@agentic-flow/engine';
+import { compileWorkflow, type RunStepCommand } from '@agentic-flow/engine';
+import { validateDefinition } from '@agentic-flow/spec';
 import { Run, compile, http, script, wf } from './harness.js';
 
 describe('decide: next graphs', () => {
@@ -94,10 +95,24 @@ describe('decide: next graphs', () => {
     expect(run.state).toMatchObject({ status: 'failed', error: { code: 'TEMPLATE', stepId: 'b' } });
   });
 
-  it('keeps secrets templates for the worker', () => {
-    const run = new Run(compile(wf([{ id: 'h', type: 'http', config: { url: 'http://x', headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } } }])));
+  it('leaves secrets to the worker as slots made from the definition’s text, and data as data', () => {
+    const run = new Run(
+      compile(wf([{ id: 'h', type: 'http', config: { url: 'http://x/{{ variables.path }}', query: { q: '{{ variables.q }}' }, headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } } }], { path: 'p', q: '{{ secrets.TOKEN }}' })),
+    );
     const [h] = run.start() as RunStepCommand[];
-    expect((h!.config as { headers: Record<string, string> }).headers).toEqual({ Authorization: 'Bearer {{ secrets.TOKEN }}' });
+    expect(h!.config).toMatchObject({ url: 'http://x/p', query: { q: '{{ secrets.TOKEN }}' }, headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } });
+    // Only the header: the variable's `{{ secrets.TOKEN }}` text is data and has no slot.
+    expect(h!.secretSlots).toEqual([{ path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'TOKEN' }] }]);
+  });
+
+  it('fails with TEMPLATE a secret in a field that cannot send it, in a definition stored before registration refused that', () => {
+    const result = validateDefinition(wf([script('s')]));
+    if (!result.ok) throw new Error('invalid');
+    const definition = structuredClone(result.definition);
+    (definition.steps[0]!.config as { script: string }).script = 'return "{{ secrets.TOKEN }}"';
+    const run = new Run(compileWorkflow(definition, result.graph));
+    expect(run.start()).toContainEqual(expect.objectContaining({ type: 'record-error', error: expect.objectContaining({ code: 'TEMPLATE' }) }));
+    expect(run.state.status).toBe('failed');
   });
 
   it('ignores duplicate, late and unknown results', () => {

@@ -3,7 +3,8 @@ export { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from '.
 // The egress policy of http steps and the agents' http tool (the worker parses EGRESS_ALLOW).
 export { createEgressPolicy, egressPolicyFrom, EgressDeniedError, type EgressPolicy, type EgressPolicyOptions, type EgressVerdict } from './http/egress-policy.js';
 export { parseEgressAllowList, type EgressAllowEntry, type EgressAllowListResult } from './http/egress-allow-list.js';
-export { createScriptExecutor, type ScriptExecutorOptions } from './script/script-executor.js';
+export { createScriptExecutor, missingSecret, type ScriptExecutorOptions } from './script/script-executor.js';
+export { MASK, MIN_MASKED_LENGTH, SecretMask, maskedForms } from './secret-mask.js';
 
 // agent-task: the executor, its tools, and the LLM providers it calls.
 export { createAgentExecutor, type AgentExecutorOptions } from './agent/agent-executor.js';

@@ -16,7 +16,10 @@ export interface StepExecutionInput<C = unknown> {
   stepType: string;
   executionId: string;
   attempt: number;
-  /** The step's `config`, templates resolved by the coordinator. Executors validate it themselves. */
+  /**
+   * The step's `config`: templates resolved by the coordinator, secret slots filled by the worker
+   * (nothing in it is a template any more). Executors validate it themselves.
+   */
   config: C;
   context: StepContext;
   /** Agent steps: tokens the execution may still spend (its `tokenBudget` minus what it used); absent when unlimited. */
@@ -37,6 +40,11 @@ export interface StepRuntime {
   signal: AbortSignal;
   /** Captured into `workflow_logs` with the step's result. */
   log(level: LogLevel, message: string): void;
+  /**
+   * The value of the worker's secret `name`, for a step whose config lists it (a script's
+   * `secrets`); undefined when the worker has no such secret. Absent: the worker gives none.
+   */
+  secret?(name: string): string | undefined;
 }
 
 /** Agent steps also report their provider, model, token usage and transcript, whatever the outcome. */

@@ -53,6 +53,24 @@ describe('script executor', () => {
     expect(await executor.execute(inLoop, runtime())).toMatchObject({ ok: true, output: 'none' });
   });
 
+  it('gives a script the secrets it lists, frozen, and no other', async () => {
+    const held: Record<string, string> = { TOKEN: 'tok-123', OTHER: 'other-456' };
+    const rt = { ...runtime(), secret: (name: string) => held[name] };
+    const outcome = await executor.execute(
+      job({ script: 'const frozen = Object.isFrozen(secrets); try { secrets.TOKEN = "x"; } catch (e) {} return { token: secrets.TOKEN, other: secrets.OTHER ?? null, keys: Object.keys(secrets), frozen };', secrets: ['TOKEN'] }),
+      rt,
+    );
+    expect(outcome).toMatchObject({ ok: true, output: { token: 'tok-123', other: null, keys: ['TOKEN'], frozen: true } });
+    // A step that lists none sees an empty, frozen object.
+    const none = await executor.execute(job({ script: 'return { keys: Object.keys(secrets), frozen: Object.isFrozen(secrets) };' }), rt);
+    expect(none).toMatchObject({ ok: true, output: { keys: [], frozen: true } });
+  });
+
+  it('fails with TEMPLATE, without running, a script listing a secret the worker does not hold', async () => {
+    const outcome = await executor.execute(job({ script: 'throw new Error("ran")', secrets: ['MISSING'] }), { ...runtime(), secret: () => undefined });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'TEMPLATE', details: { secret: 'MISSING' } } });
+  });
+
   it('requires allowed modules: lodash and operator modules', async () => {
     const outcome = await executor.execute(
       job({ script: 'const _ = require("lodash");\nreturn require("shout")(_.capitalize(input.name));', allowedModules: ['lodash', 'shout'] }),

@@ -1,3 +1,4 @@
+import { SecretSlotSchema } from '@agentic-flow/spec';
 import { z } from 'zod';
 
 /**
@@ -15,7 +16,13 @@ export const StepJobSchema = z.object({
   stepType: z.string().min(1),
   instanceKey: z.string().min(1),
   attempt: z.number().int().min(1),
+  /** The step's config, templates resolved by the engine; a worker resolves no template in it. */
   config: z.unknown(),
+  /**
+   * The only places a worker puts secret values: each names a string of `config` and its pieces
+   * (text, and secret names). Made by the engine from the definition's text, never from data.
+   */
+  secretSlots: z.array(SecretSlotSchema).max(1000).optional(),
   context: z
     .object({
       results: z.record(z.string(), z.unknown()),

@@ -7,7 +7,7 @@ export const BOOTSTRAP_FILENAME = 'sandbox:bootstrap';
 export const moduleFilename = (name: string): string => `module:${name}`;
 
 /** The names a script sees besides the (frozen) built-ins: the parameters of its function. */
-export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require'] as const;
+export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require', 'secrets'] as const;
 
 /** What the host hands the bootstrap once per realm, copied into the isolate. */
 export interface BootstrapSetup {
@@ -132,7 +132,8 @@ async function settle(fn, state, globals) {
   const scope = parse(globals), orEmpty = (v) => (v === undefined ? {} : v);
   let value;
   try {
-    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require);
+    // secrets: only those the step lists (the worker puts them in the globals), frozen; empty otherwise.
+    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)));
   } catch (error) { return failure(error, state.dropped); }
   let json;
   try { json = toJson(value, 'the returned value'); } catch (error) { return failure(error, state.dropped); }

@@ -8,6 +8,8 @@ export interface ScriptGlobals {
   execution: Record<string, unknown>;
   /** Inside a loop body: `{ iteration }`; absent (and `undefined` in the script) elsewhere. */
   loop?: Record<string, unknown>;
+  /** The secrets the step lists, by name; the script sees them frozen as `secrets` (`{}` when absent). */
+  secrets?: Record<string, string>;
 }
 
 /** One script run. */

@@ -23,6 +23,7 @@ export {
   CONTROL_STEP_TYPES,
   WORK_STEP_TYPES,
   isControlStepType,
+  SECRET_POLICIES,
   StepSchema,
 } from './step.js';
 export type {
@@ -44,7 +45,21 @@ export { formatPath } from './problem.js';
 export type { Problem } from './problem.js';
 export { TEMPLATE_ROOTS, TemplateSyntaxError, hasTemplate, parseTemplate, parsePath, collectTemplates } from './templates.js';
 export type { TemplatePath, TemplatePart, TemplateRoot, PathSegment } from './templates.js';
-export { TemplateResolutionError, resolveTemplates, lookup } from './template-resolver.js';
+export { TemplateResolutionError, resolveTemplates, resolveWithSecretSlots, lookup } from './template-resolver.js';
+export type { SlottedConfig } from './template-resolver.js';
+export {
+  SECRET_NAME_PATTERN,
+  SecretNameSchema,
+  SecretSlotPartSchema,
+  SecretSlotSchema,
+  allowsSecretAt,
+  describeSlot,
+  noSecrets,
+  secretNameOf,
+  secretPolicy,
+  secretReferenceProblems,
+} from './secrets.js';
+export type { SecretFields, SecretPolicy, SecretSlot, SecretSlotPart } from './secrets.js';
 export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptResultReads, templateResultReads } from './result-reads.js';
 export type { ResultReads } from './result-reads.js';
 export type { TemplateScope, ResolveOptions } from './template-resolver.js';

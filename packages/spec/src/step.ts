@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { StepIdSchema } from './ids.js';
 import { RecoveryStrategySchema } from './recovery-strategy.js';
-import { AgentTaskConfigSchema } from './steps/agent-task.js';
-import { ConditionConfigSchema } from './steps/condition.js';
-import { HttpConfigSchema } from './steps/http.js';
-import { LoopConfigSchema } from './steps/loop.js';
-import { ParallelConfigSchema } from './steps/parallel.js';
-import { ScriptConfigSchema } from './steps/script.js';
+import type { SecretPolicy } from './secrets.js';
+import { AGENT_TASK_SECRETS, AgentTaskConfigSchema } from './steps/agent-task.js';
+import { CONDITION_SECRETS, ConditionConfigSchema } from './steps/condition.js';
+import { HTTP_SECRETS, HttpConfigSchema } from './steps/http.js';
+import { LOOP_SECRETS, LoopConfigSchema } from './steps/loop.js';
+import { PARALLEL_SECRETS, ParallelConfigSchema } from './steps/parallel.js';
+import { SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
 
 export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
@@ -20,6 +21,19 @@ export type WorkStepType = (typeof WORK_STEP_TYPES)[number];
 export function isControlStepType(type: string): type is ControlStepType {
   return (CONTROL_STEP_TYPES as readonly string[]).includes(type);
 }
+
+/**
+ * Where each step type's config may reference `{{ secrets.NAME }}`: each policy is declared by its
+ * step type's module. A Map, so a raw type such as `__proto__` finds nothing.
+ */
+export const SECRET_POLICIES: ReadonlyMap<string, SecretPolicy> = new Map<StepType, SecretPolicy>([
+  ['agent-task', AGENT_TASK_SECRETS],
+  ['parallel', PARALLEL_SECRETS],
+  ['condition', CONDITION_SECRETS],
+  ['loop', LOOP_SECRETS],
+  ['http', HTTP_SECRETS],
+  ['script', SCRIPT_SECRETS],
+]);
 
 const stepFields = {
   id: StepIdSchema,

@@ -1,3 +1,4 @@
+import { allowsSecretAt, describeSlot, malformedSecretReference, secretNameOf, type SecretFields, type SecretSlot, type SecretSlotPart } from './secrets.js';
 import { hasTemplate, parseTemplate, type TemplatePath, type TemplateRoot } from './templates.js';
 
 export type TemplateScope = Partial<Record<TemplateRoot, unknown>>;
@@ -63,6 +64,85 @@ function resolveString(text: string, scope: TemplateScope, defer: readonly Templ
     else out += stringify(lookup(part.path, scope));
   }
   return out;
+}
+
+/** A config with every template resolved but its secrets, and where the worker puts those. */
+export interface SlottedConfig<T> {
+  /** The config; a string holding secrets reads as its slot describes it (`Bearer {{ secrets.TOKEN }}`). */
+  value: T;
+  /** In definition order; empty when the config references no secret. */
+  secretSlots: SecretSlot[];
+}
+
+/**
+ * Resolves every `{{ path }}` in a step's config against `scope`, once, except `{{ secrets.NAME }}`:
+ * a string whose *definition text* references secrets becomes a {@link SecretSlot} — its path and
+ * its pieces (literal text, resolved text, secret names) — for the worker to fill. Resolved values
+ * are data: whatever text they hold (`{{ secrets.X }}` included) is never read as a template, here
+ * or later, so only the definition's own text can ever place a secret.
+ *
+ * `secretFields` is the step type's policy (`SECRET_POLICIES`): a secret referenced anywhere else,
+ * or a `secrets` path that is not exactly one named secret, throws {@link TemplateResolutionError}
+ * (registration refuses such definitions; this guards those stored before it did). Like
+ * {@link resolveTemplates} it shares untemplated subtrees with the input.
+ */
+export function resolveWithSecretSlots<T>(value: T, scope: TemplateScope, secretFields: SecretFields): SlottedConfig<T> {
+  const secretSlots: SecretSlot[] = [];
+  const walk = (node: unknown, path: (string | number)[]): unknown => {
+    if (typeof node === 'string') return hasTemplate(node) ? resolveSlotted(node, scope, secretFields, path, secretSlots) : node;
+    if (Array.isArray(node)) {
+      let copy: unknown[] | undefined;
+      node.forEach((item, index) => {
+        const resolved = walk(item, [...path, index]);
+        if (resolved !== item) (copy ??= [...node])[index] = resolved;
+      });
+      return copy ?? node;
+    }
+    if (node !== null && typeof node === 'object') {
+      let copy: Record<string, unknown> | undefined;
+      for (const [key, item] of Object.entries(node)) {
+        const resolved = walk(item, [...path, key]);
+        if (resolved !== item) {
+          copy ??= { ...(node as Record<string, unknown>) };
+          // defineProperty: a key named "__proto__" is data, never the prototype.
+          Object.defineProperty(copy, key, { value: resolved, enumerable: true, writable: true, configurable: true });
+        }
+      }
+      return copy ?? node;
+    }
+    return node;
+  };
+  return { value: walk(value, []) as T, secretSlots };
+}
+
+function resolveSlotted(text: string, scope: TemplateScope, fields: SecretFields, path: (string | number)[], slots: SecretSlot[]): unknown {
+  const parts = parseTemplate(text);
+  if (!parts.some((part) => part.kind === 'path' && part.path.root === 'secrets')) return resolveString(text, scope, []);
+  const pieces: SecretSlotPart[] = [];
+  const add = (piece: SecretSlotPart): void => {
+    const last = pieces[pieces.length - 1];
+    if (typeof piece === 'string' && typeof last === 'string') pieces[pieces.length - 1] = last + piece;
+    else if (piece !== '') pieces.push(piece);
+  };
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      add(part.text);
+      continue;
+    }
+    if (part.path.root !== 'secrets') {
+      add(stringify(lookup(part.path, scope)));
+      continue;
+    }
+    const name = secretNameOf(part.path);
+    if (name === undefined) throw new TemplateResolutionError(malformedSecretReference(part.path), part.path.source);
+    if (!allowsSecretAt(fields, path)) {
+      throw new TemplateResolutionError(`template "{{ ${part.path.source} }}" references a secret where this step type allows none`, part.path.source);
+    }
+    add({ secret: name });
+  }
+  const slot: SecretSlot = { path, parts: pieces };
+  slots.push(slot);
+  return describeSlot(pieces);
 }
 
 /** Follows a path through own properties only, so `constructor` or `__proto__` never resolve. */

@@ -1,6 +1,8 @@
 import { analyzeGraph, type WorkflowGraph } from './graph.js';
 import { graphViewOf } from './graph-view.js';
 import { formatPath, type Problem } from './problem.js';
+import { secretReferenceProblems } from './secrets.js';
+import { SECRET_POLICIES } from './step.js';
 import { TemplateSyntaxError, collectTemplates, parseTemplate } from './templates.js';
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './workflow-definition.js';
 import { problemsFromZod } from './zod-problems.js';
@@ -10,8 +12,8 @@ export type ValidationResult =
   | { ok: false; problems: Problem[] };
 
 /**
- * Validates a workflow definition completely: the schema of every step, the graph rules and the
- * syntax of every template. Reports every problem found, not only the first, each with a JSON path.
+ * Validates a workflow definition completely: the schema of every step, the graph rules, the
+ * syntax of every template, and where secrets are referenced (`secretReferenceProblems`). Reports every problem found, not only the first, each with a JSON path.
  *
  * @example
  * const result = validateDefinition(JSON.parse(text));
@@ -33,7 +35,7 @@ function templateProblems(input: unknown): Problem[] {
   const problems: Problem[] = [];
   (input as { steps: unknown[] }).steps.forEach((step, index) => {
     if (step === null || typeof step !== 'object') return;
-    const config = (step as { config?: unknown }).config;
+    const { type, config } = step as { type?: unknown; config?: unknown };
     for (const { at, text } of collectTemplates(config, ['steps', index, 'config'])) {
       try {
         parseTemplate(text);
@@ -42,6 +44,8 @@ function templateProblems(input: unknown): Problem[] {
         problems.push({ path: formatPath(at), message: error.message });
       }
     }
+    const policy = SECRET_POLICIES.get(String(type));
+    if (policy) problems.push(...secretReferenceProblems(config, policy, ['steps', index, 'config']));
   });
   return problems;
 }

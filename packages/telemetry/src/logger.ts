@@ -23,6 +23,11 @@ export interface LoggerOptions {
    * @example ['body.password', 'config.headers["x-api-key"]']
    */
   redact?: readonly string[];
+  /**
+   * Applied to every serialized line (JSON text, with its newline) before it is written: the
+   * worker masks secret values out of its log with it, whatever object or message carried them.
+   */
+  mask?: (line: string) => string;
 }
 
 /**
@@ -65,6 +70,11 @@ export function createLogger(options: LoggerOptions): Logger {
     mixin: activeSpanIds,
     redact: { paths: [...DEFAULT_REDACT_PATHS, ...(options.redact ?? [])], censor: '[REDACTED]' },
   };
+  const mask = options.mask;
+  if (mask !== undefined) {
+    const destination = (options.destination ?? pino.destination(1)) as DestinationStream;
+    return pino(pinoOptions, { write: (line: string) => destination.write(mask(line)) });
+  }
   return options.destination === undefined
     ? pino(pinoOptions)
     : pino(pinoOptions, options.destination as DestinationStream);

@@ -38,6 +38,13 @@ describe('createLogger', () => {
     expect(lines.map((line) => line['msg'])).toEqual(['shown']);
   });
 
+  it('passes every line through `mask` before it is written', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ name: 'worker', destination: stream, mask: (line) => line.replaceAll('tok-123', '***') });
+    logger.warn({ url: 'https://x/tok-123', nested: { deep: ['tok-123'] } }, 'failed with tok-123');
+    expect(lines).toEqual([expect.objectContaining({ url: 'https://x/***', nested: { deep: ['***'] }, msg: 'failed with ***' })]);
+  });
+
   it('censors secrets and credentials', () => {
     const { stream, lines } = capture();
     const logger = createLogger({ name: 'worker', destination: stream, redact: ['body.token'] });

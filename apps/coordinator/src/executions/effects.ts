@@ -4,6 +4,7 @@ import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
 import type { NewError, StepRunKey, StepRunWrite } from '@agentic-flow/store';
 import type { StepJobRef } from './enqueue-after-commit.js';
+import { runInput } from './run-input.js';
 
 interface ExecutionRef {
   id: string;
@@ -42,7 +43,7 @@ export class Effects {
             stepType: command.stepType,
             attempt: command.attempt,
             status: 'queued',
-            input: command.config,
+            input: runInput(command.config, command.secretSlots),
             queuedAt: at,
           });
           this.jobDrafts.set(key, {
@@ -55,6 +56,7 @@ export class Effects {
             instanceKey: command.key,
             attempt: command.attempt,
             config: command.config,
+            ...(command.secretSlots ? { secretSlots: command.secretSlots } : {}),
             ...(command.context ? { context: command.context } : {}),
             ...(command.retry ? { retry: command.retry } : {}),
             ...(command.budget ? { budget: command.budget } : {}),

@@ -1,5 +1,6 @@
 import { remainingTokens, retryPolicyOf, stepOf, stepScope, type CompiledWorkflow, type DecideOptions, type ExecutionState } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
+import { jobConfigOf } from './run-input.js';
 
 export interface ExistingRun {
   id: string;
@@ -7,7 +8,7 @@ export interface ExistingRun {
   stepId: string;
   stepType: string;
   attempt: number;
-  /** The resolved config stored with the run when it was first queued. */
+  /** The resolved config (and secret slots: `runInput`) stored with the run when it was first queued. */
   input: unknown;
 }
 
@@ -33,7 +34,7 @@ export function jobsForExistingRuns(workflow: CompiledWorkflow, state: Execution
     stepType: run.stepType,
     instanceKey: run.instanceKey,
     attempt: run.attempt,
-    config: run.input,
+    ...jobConfigOf(run.input),
     ...(NEEDS_CONTEXT.has(run.stepType) ? { context: stepScope(workflow, state, run.instanceKey, run.stepId) } : {}),
     ...(retry ? { retry } : {}),
     ...(run.stepType === 'agent-task' && remaining !== undefined ? { budget: { remainingTokens: remaining } } : {}),

@@ -26,7 +26,8 @@ export interface ScriptExecutorOptions {
 
 /**
  * The `script` step: runs `config.script` in the sandbox (isolated-vm) with the step's context
- * (`results`, `variables`, `input`, `execution`) as globals. `console.*` output goes to
+ * (`results`, `variables`, `input`, `execution`) as globals, and the secrets its config lists (from
+ * `runtime.secret`) as the frozen object `secrets`. `console.*` output goes to
  * `runtime.log`, `setVariable` calls become the outcome's `variableUpdates`, and a failure of the
  * script (throw, timeout, memory, module, output, a crashed sandbox process) is an `ok: false`
  * outcome with the sandbox's error code.
@@ -57,6 +58,12 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
       const parsed = ScriptConfigSchema.safeParse(input.config);
       if (!parsed.success) return { ok: false, error: invalidConfig(parsed.error.issues) };
       const config = parsed.data;
+      const secrets: Record<string, string> = {};
+      for (const name of config.secrets ?? []) {
+        const value = runtime.secret?.(name);
+        if (value === undefined) return { ok: false, error: missingSecret(name) };
+        secrets[name] = value;
+      }
       const timeoutMs = capped(config.timeout, options.maxTimeoutMs, 'ms', 'a timeout of', runtime);
       const memoryLimitMb = capped(config.memoryLimit, options.maxMemoryLimitMb, 'MiB', 'a memory limit of', runtime);
       const result = await sandbox.run({
@@ -64,7 +71,8 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
         timeoutMs,
         memoryLimitMb,
         modules: config.allowedModules,
-        globals: input.context,
+        // The secrets the step lists, and no other: the script sees them as the frozen object `secrets`.
+        globals: config.secrets === undefined ? input.context : { ...input.context, secrets },
         signal: runtime.signal,
       });
       for (const entry of result.logs) runtime.log(entry.level, entry.message);
@@ -77,6 +85,11 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
       if (owned) await sandbox.close();
     },
   };
+}
+
+/** A secret the step lists that this worker does not hold: the step cannot run as written. */
+export function missingSecret(name: string): StepError {
+  return stepError('TEMPLATE', `secret "${name}" is not configured on this worker (AF_SECRET_${name}, or a file "${name}" in AF_SECRETS_DIR)`, { secret: name });
 }
 
 /** The step's value, or the operator's cap when it asks for more (with a warning in the step's logs). */

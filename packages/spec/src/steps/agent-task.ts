@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_PHASES } from '../agent.js';
 import { DurationMsSchema, StepIdSchema } from '../ids.js';
+import { noSecrets } from '../secrets.js';
 
 export const AgentTaskConfigSchema = z.strictObject({
   /** `coordinator` plans and delegates subtasks; `executor` does the work with its tools. */
@@ -29,6 +30,12 @@ export const AgentTaskConfigSchema = z.strictObject({
 });
 
 export type AgentTaskConfig = z.infer<typeof AgentTaskConfigSchema>;
+
+/**
+ * An agent's goal and prompts go to a model, and its provider's credentials are the operator's
+ * (`AGENT_PROVIDER_*`): no field of an agent step may reference a secret.
+ */
+export const AGENT_TASK_SECRETS = noSecrets('agent steps cannot use secrets: a provider\'s credentials are configured on the workers (AGENT_PROVIDER_*), and a goal or prompt goes to the model');
 
 /**
  * An agent-task job's config: the step's config (templates resolved) plus what the engine adds for

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StepIdSchema } from '../ids.js';
+import { noSecrets } from '../secrets.js';
 
 export const ConditionConfigSchema = z.strictObject({
   /** JavaScript expression over `results`, `variables`, `input` and `execution`. */
@@ -9,3 +10,6 @@ export const ConditionConfigSchema = z.strictObject({
 });
 
 export type ConditionConfig = z.infer<typeof ConditionConfigSchema>;
+
+/** Conditions run on coordinators, which never hold secrets. */
+export const CONDITION_SECRETS = noSecrets('conditions run on coordinators, which never hold secrets');

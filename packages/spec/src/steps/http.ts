@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMsSchema } from '../ids.js';
+import { secretPolicy } from '../secrets.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -25,3 +26,6 @@ export const HttpConfigSchema = z.strictObject({
 });
 
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
+
+/** An http step sends secrets: `{{ secrets.NAME }}` in its url, header values, query values and body. */
+export const HTTP_SECRETS = secretPolicy(['url', 'headers.*', 'query.*', 'body.**'], '{{ secrets.NAME }} is allowed only in an http step\'s url, header values, query values and body');

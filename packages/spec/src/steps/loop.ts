@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StepIdSchema } from '../ids.js';
+import { noSecrets } from '../secrets.js';
 
 export const LoopConfigSchema = z.strictObject({
   /** Checked before each iteration; the loop runs while it is truthy. Always true when omitted. */
@@ -15,3 +16,6 @@ export const LoopConfigSchema = z.strictObject({
 });
 
 export type LoopConfig = z.infer<typeof LoopConfigSchema>;
+
+/** Loop expressions run on coordinators, which never hold secrets. */
+export const LOOP_SECRETS = noSecrets('loop expressions run on coordinators, which never hold secrets');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StepIdSchema } from '../ids.js';
+import { noSecrets } from '../secrets.js';
 
 export const ParallelConfigSchema = z.strictObject({
   /** Branch roots. A branch is its root plus the chain the root reaches by `next`. */
@@ -11,3 +12,5 @@ export const ParallelConfigSchema = z.strictObject({
 });
 
 export type ParallelConfig = z.infer<typeof ParallelConfigSchema>;
+
+export const PARALLEL_SECRETS = noSecrets('a parallel step sends nothing anywhere');

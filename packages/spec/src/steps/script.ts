@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMsSchema } from '../ids.js';
+import { SecretNameSchema, noSecrets } from '../secrets.js';
 
 export const ScriptConfigSchema = z.strictObject({
   /** The body of an async function: `return` gives the output; top-level `await` works. */
@@ -10,6 +11,18 @@ export const ScriptConfigSchema = z.strictObject({
   memoryLimit: z.number().int().min(8).max(4096).default(128),
   /** Modules the script may `require`, from the operator's allowlist. */
   allowedModules: z.array(z.string().min(1)).default([]),
+  /**
+   * Secrets the script reads, by name: it sees them as the frozen object `secrets` (`secrets.TOKEN`),
+   * and nothing else of the worker's secrets. Never a template: a script's text holds no secret.
+   */
+  secrets: z
+    .array(SecretNameSchema)
+    .max(100)
+    .refine((names) => new Set(names).size === names.length, 'must not name a secret twice')
+    .optional(),
 });
 
 export type ScriptConfig = z.infer<typeof ScriptConfigSchema>;
+
+/** A script names the secrets it needs in `secrets` and reads them as values: its text never holds one. */
+export const SCRIPT_SECRETS = noSecrets('a script reads secrets as values, not templates: list the names in the step\'s "secrets" (e.g. secrets: ["TOKEN"]) and use secrets.TOKEN in the code');

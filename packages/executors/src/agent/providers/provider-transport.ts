@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { describeUrl } from '../../http/http-config.js';
 import { retryDelay, isRetryableStatus } from '../../http/retry-policy.js';
 import { ERROR_BODY_EXCERPT_BYTES, MAX_TIMER_MS } from '../../http/send-attempt.js';
+import { SecretMask } from '../../secret-mask.js';
 import { ProviderError } from '../provider.js';
 import { sendProviderAttempt, type ProviderAttemptResult } from './provider-attempt.js';
 import { endpointUrl, type ResolvedProviderOptions } from './provider-options.js';
@@ -37,12 +38,14 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
     keepAliveTimeout: 4_000,
     ...(options.connectionsPerOrigin === undefined ? {} : { connections: options.connectionsPerOrigin }),
   });
-  const secrets = options.apiKey === undefined ? [] : [options.apiKey];
+  // Error bodies can echo the API key (OpenAI's 401 quotes part of the key it received), and
+  // messages end up in PostgreSQL and in logs: it is masked out of both here, as well as by the worker.
+  const apiKey = options.apiKey === undefined ? SecretMask.none : SecretMask.of([options.apiKey]);
   let closed = false;
 
   const fail = (message: string, details: Omit<ProviderError['details'], 'provider'>): ProviderError => {
-    const body = details.body === undefined ? {} : { body: firstBytes(redact(details.body, secrets), ERROR_BODY_EXCERPT_BYTES) };
-    return new ProviderError(redact(message, secrets), { provider: options.name, ...details, ...body });
+    const body = details.body === undefined ? {} : { body: firstBytes(apiKey.text(details.body), ERROR_BODY_EXCERPT_BYTES) };
+    return new ProviderError(apiKey.text(message), { provider: options.name, ...details, ...body });
   };
 
   async function postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal): Promise<ProviderReply> {
@@ -150,16 +153,6 @@ async function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     throw error;
   }
-}
-
-/**
- * Removes the API key from text that leaves the provider. Error bodies can echo it (OpenAI's 401
- * quotes part of the key it received), and messages end up in Postgres and in logs.
- */
-function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length > 0) result = result.split(secret).join('[redacted]');
-  return result;
 }
 
 function truncate(text: string, maxChars: number): string {
