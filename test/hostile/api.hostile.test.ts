@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, send } from '../../e2e/http.js';
 import { rowCounter, type RowCounts } from '../../e2e/row-counts.js';
 import { startHostileCluster, type HostileCluster } from './hostile-cluster.js';
+import { TEST_ADMIN_KEY } from '@agentic-flow/testing';
 
 /** `depth` objects nested as `{ "a": { "a": … } }`, as JSON text (built without recursion). */
 const nestedJson = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -56,7 +57,7 @@ const ATTACKS: Attack[] = [
 function sendAnnounced(baseUrl: string, attack: Attack): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const length = typeof attack.body === 'string' ? Buffer.byteLength(attack.body) : (attack.body?.length ?? 0);
-    const req = request(`${baseUrl}${attack.path}`, { method: attack.method, headers: { 'content-type': attack.contentType ?? 'application/json', 'content-length': String(length) } }, (res) => {
+    const req = request(`${baseUrl}${attack.path}`, { method: attack.method, headers: { 'content-type': attack.contentType ?? 'application/json', 'content-length': String(length), authorization: `Bearer ${TEST_ADMIN_KEY}` } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
