@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionView, WorkflowDefinitionInput } from '@agentic-flow/sdk';
-import { databaseTexts, occurrences, redisTexts, type StoredText } from '@agentic-flow/testing';
+import { databaseTexts, occurrences, redisTexts, type AppProcess, type StoredText } from '@agentic-flow/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from './cluster.js';
 import { json, send } from './http.js';
@@ -53,6 +53,7 @@ describe('secrets never leak into storage, queues or logs', () => {
   let target: { url: string; received: Received[]; close(): Promise<void> };
   let closedPort: number;
   let secretsDir: string;
+  let httpWorker: AppProcess;
   const executions: Record<string, ExecutionView> = {};
 
   const run = async (workflowId: string, variables: Record<string, unknown> = {}): Promise<ExecutionView> => {
@@ -65,7 +66,8 @@ describe('secrets never leak into storage, queues or logs', () => {
     writeFileSync(join(secretsDir, 'DIR_SECRET'), `${DIR_SECRET}\n`);
     closedPort = await unusedPort();
     [cluster, target] = await Promise.all([
-      startCluster([['http', 'script']], {
+      // No http worker yet: the first http job waits in its queue (see 'resumed' below).
+      startCluster([['script']], {
         worker: { AF_SECRET_TOKEN: TOKEN, AF_SECRET_PATH_KEY: PATH_KEY, AF_SECRET_HOST: HOST, AF_SECRET_SCRIPT_KEY: SCRIPT_KEY, AF_SECRETS_DIR: secretsDir, LOG_LEVEL: 'debug' },
       }),
       startEchoServer(),
@@ -111,8 +113,16 @@ describe('secrets never leak into storage, queues or logs', () => {
           },
         ]),
       ),
+      // Queued, withdrawn by a pause and enqueued again by the resume from the run PostgreSQL stored
+      // (`jobsForExistingRuns`): the job built again carries the secret slot too.
+      workflow('resumed', steps([{ id: 'call', type: 'http', config: { url: '{{ variables.target }}/resumed', headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } } }])),
     ];
     for (const definition of definitions) await cluster.client.createWorkflow(definition);
+    const resumed = await cluster.client.executeWorkflow('resumed', { target: target.url });
+    await cluster.client.pauseWorkflow(resumed);
+    await cluster.client.resumeWorkflow(resumed);
+    httpWorker = await cluster.addWorker(['http']);
+    executions['resumed'] = await cluster.client.waitForCompletion(resumed, { timeoutMs: 30_000 });
     executions['echo'] = await run('echo', { q: '{{ secrets.TOKEN }}' });
     executions['fail500'] = await run('fail500');
     executions['closed-port'] = await run('closed-port');
@@ -140,6 +150,11 @@ describe('secrets never leak into storage, queues or logs', () => {
     const inCondition = await send(cluster.coordinator.url, 'POST', '/v1/workflows', json(workflow('cond', steps([{ id: 'c', type: 'condition', config: { condition: '"{{ secrets.TOKEN }}" === ""' } }]))), 'application/json');
     expect(inCondition.status).toBe(400);
     expect(inCondition.body.error.problems).toContainEqual({ path: '$.steps[0].config.condition', message: expect.stringContaining('coordinators') });
+  });
+
+  it('sent the real secret from a job built again from the stored run (pause, resume)', () => {
+    expect(executions['resumed']!.status).toBe('completed');
+    expect(target.received.find((r) => r.url === '/resumed')?.headers['authorization']).toBe(`Bearer ${TOKEN}`);
   });
 
   it('sent the real secrets to the target, and data holding `{{ secrets.TOKEN }}` as the text it is', () => {
@@ -184,7 +199,7 @@ describe('secrets never leak into storage, queues or logs', () => {
 
   it('leaves no secret, in any form, in PostgreSQL, Redis or any process’s output', async () => {
     const [rows, keys] = await Promise.all([databaseTexts(cluster.databaseUrl), redisTexts(cluster.redisUrl, cluster.prefix)]);
-    const lines: StoredText[] = [...cluster.workers, ...cluster.coordinators].flatMap((p) => p.lines.map((line) => ({ where: p.name, text: line })));
+    const lines: StoredText[] = [...cluster.workers, httpWorker, ...cluster.coordinators].flatMap((p) => p.lines.map((line) => ({ where: p.name, text: line })));
     // Enough was stored to make the scan mean something: runs, states, logs, errors, jobs, results.
     for (const table of ['public.step_runs', 'public.workflow_executions', 'public.workflow_logs', 'public.errors']) expect(rows.some((r) => r.where === table)).toBe(true);
     expect(keys.some((k) => k.where.startsWith('stream '))).toBe(true);

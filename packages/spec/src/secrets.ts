@@ -108,7 +108,8 @@ export type SecretSlotPart = z.infer<typeof SecretSlotPartSchema>;
  * definition's own text only, so data can never make one.
  */
 export const SecretSlotSchema = z.strictObject({
-  path: z.array(z.union([z.string(), z.number().int().min(0)])).max(64),
+  // A definition nests at most 200 levels (MAX_JSON_DEPTH): so does a slot's path.
+  path: z.array(z.union([z.string(), z.number().int().min(0)])).max(256),
   parts: z.array(SecretSlotPartSchema).min(1).max(1000),
 });
 export type SecretSlot = z.infer<typeof SecretSlotSchema>;

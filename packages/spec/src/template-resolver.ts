@@ -88,12 +88,16 @@ export interface SlottedConfig<T> {
  */
 export function resolveWithSecretSlots<T>(value: T, scope: TemplateScope, secretFields: SecretFields): SlottedConfig<T> {
   const secretSlots: SecretSlot[] = [];
-  const walk = (node: unknown, path: (string | number)[]): unknown => {
+  // One stack of keys for the whole walk: a slot copies it, nothing else allocates a path.
+  const path: (string | number)[] = [];
+  const walk = (node: unknown): unknown => {
     if (typeof node === 'string') return hasTemplate(node) ? resolveSlotted(node, scope, secretFields, path, secretSlots) : node;
     if (Array.isArray(node)) {
       let copy: unknown[] | undefined;
       node.forEach((item, index) => {
-        const resolved = walk(item, [...path, index]);
+        path.push(index);
+        const resolved = walk(item);
+        path.pop();
         if (resolved !== item) (copy ??= [...node])[index] = resolved;
       });
       return copy ?? node;
@@ -101,7 +105,9 @@ export function resolveWithSecretSlots<T>(value: T, scope: TemplateScope, secret
     if (node !== null && typeof node === 'object') {
       let copy: Record<string, unknown> | undefined;
       for (const [key, item] of Object.entries(node)) {
-        const resolved = walk(item, [...path, key]);
+        path.push(key);
+        const resolved = walk(item);
+        path.pop();
         if (resolved !== item) {
           copy ??= { ...(node as Record<string, unknown>) };
           // defineProperty: a key named "__proto__" is data, never the prototype.
@@ -112,10 +118,10 @@ export function resolveWithSecretSlots<T>(value: T, scope: TemplateScope, secret
     }
     return node;
   };
-  return { value: walk(value, []) as T, secretSlots };
+  return { value: walk(value) as T, secretSlots };
 }
 
-function resolveSlotted(text: string, scope: TemplateScope, fields: SecretFields, path: (string | number)[], slots: SecretSlot[]): unknown {
+function resolveSlotted(text: string, scope: TemplateScope, fields: SecretFields, path: readonly (string | number)[], slots: SecretSlot[]): unknown {
   const parts = parseTemplate(text);
   if (!parts.some((part) => part.kind === 'path' && part.path.root === 'secrets')) return resolveString(text, scope, []);
   const pieces: SecretSlotPart[] = [];
@@ -140,7 +146,7 @@ function resolveSlotted(text: string, scope: TemplateScope, fields: SecretFields
     }
     add({ secret: name });
   }
-  const slot: SecretSlot = { path, parts: pieces };
+  const slot: SecretSlot = { path: [...path], parts: pieces };
   slots.push(slot);
   return describeSlot(pieces);
 }
