@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from './names.js';
 import { ACQUIRE_SCRIPT, RECORD_SCRIPT } from './circuit-breaker-scripts.js';
+import { LuaScript } from './lua-script.js';
 
 /**
  * Circuit breakers shared by every worker through Redis, one per key (a step type and its target,
@@ -91,23 +91,6 @@ export interface CircuitBreakerOptions {
 const CONFIG_FIELDS = ['failureThreshold', 'timeoutMs', 'halfOpenMaxAttempts'] as const satisfies readonly (keyof CircuitBreakerConfig)[];
 const MINIMUM: Readonly<CircuitBreakerConfig> = { failureThreshold: 1, timeoutMs: 0, halfOpenMaxAttempts: 1 };
 const DAY_MS = 86_400_000;
-
-class LuaScript {
-  readonly sha: string;
-  constructor(readonly lua: string) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
-  }
-
-  /** EVALSHA; the script is sent in full only when the server does not know it yet (NOSCRIPT). */
-  async run(connection: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    try {
-      return await connection.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).includes('NOSCRIPT')) throw error;
-      return connection.eval(this.lua, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 const acquireScript = new LuaScript(ACQUIRE_SCRIPT);
 const recordScript = new LuaScript(RECORD_SCRIPT);

@@ -45,3 +45,4 @@ export { StepCancellationPublisher } from './step-cancellation-publisher.js';
 export type { StepCancellationPublisherOptions } from './step-cancellation-publisher.js';
 export { StepCancellationSubscriber } from './step-cancellation-subscriber.js';
 export type { StepCancellationSubscriberOptions, CancellationSource } from './step-cancellation-subscriber.js';
+export { LuaScript } from './lua-script.js';

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import { LuaScript } from '@agentic-flow/queue';
 import type { Logger } from '@agentic-flow/telemetry';
+import type { Redis } from 'ioredis';
 
 // One round trip: count the call in the current window and give the window's remaining time.
-const COUNT = `local n = redis.call('INCR', KEYS[1])
+const COUNT = new LuaScript(`local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
+return {n, redis.call('PTTL', KEYS[1])}`);
 
 export interface RateLimitVerdict {
   allowed: boolean;
@@ -27,7 +28,7 @@ export class RateLimiter {
   async check(caller: string): Promise<RateLimitVerdict> {
     const { limit, windowMs, prefix } = this.options;
     try {
-      const [count, ttl] = (await this.redis.eval(COUNT, 1, `${prefix}:rate-limit:${caller}`, windowMs)) as [number, number];
+      const [count, ttl] = (await COUNT.run(this.redis, [`${prefix}:rate-limit:${caller}`], [windowMs])) as [number, number];
       const resetMs = ttl > 0 ? ttl : windowMs;
       return { allowed: count <= limit, resetMs, remaining: Math.max(0, limit - count) };
     } catch (error) {
