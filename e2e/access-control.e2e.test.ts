@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import pg from 'pg';
 import { appEntryPoint } from '@agentic-flow/testing';
 import { AgenticFlowClient } from '@agentic-flow/sdk';
@@ -270,5 +273,40 @@ describe('API hardening: rate limits shared by coordinators, failed-authenticati
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
     const stranger = await fetch(`${cluster.coordinators[1]!.url}/v1/executions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('OIDC bearer tokens beside API keys', () => {
+  let cluster: Cluster;
+  let idp: Server;
+  let privateKey: CryptoKey;
+
+  const jwt = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setIssuer('https://idp.test').setAudience('agentic-flow').setExpirationTime('5m').sign(privateKey);
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'ES256' };
+    idp = createHttpServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
+    cluster = await startCluster([], { coordinator: { OIDC_JWKS_URL: jwksUrl, OIDC_ISSUER: 'https://idp.test', OIDC_AUDIENCE: 'agentic-flow', OIDC_ROLE_CLAIM: 'groups', OIDC_ROLE_MAP: 'flow-operators=operator' } });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await new Promise((resolve) => idp?.close(resolve));
+  });
+
+  it('lets a token act with the role its claims map to, audits it by subject, and refuses forged ones', async () => {
+    const operator = await jwt({ sub: 'alice', groups: ['flow-operators'] });
+    expect((await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${operator}` })).status).toBe(200);
+    const denied = await send(cluster.coordinator.url, 'PUT', '/v1/recovery-strategies/script', JSON.stringify({ type: 'skip' }), 'application/json', { authorization: `Bearer ${operator}` });
+    expect(denied.status).toBe(403);
+    const forged = `${operator.split('.').slice(0, 2).join('.')}.${Buffer.from('not the signature').toString('base64url')}`;
+    expect((await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${forged}` })).status).toBe(401);
+    const { items } = await cluster.client.access.getAuditLog({ actor: 'oidc:alice' });
+    expect(items.map((e) => [e.action, e.outcome])).toEqual([['strategy.put', 'denied']]);
   });
 });

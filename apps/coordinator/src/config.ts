@@ -1,3 +1,4 @@
+import { API_KEY_ROLES } from '@agentic-flow/store';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -68,11 +69,41 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Failed authentications per client address per minute before it is refused without checking. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(30),
+  /**
+   * OIDC: bearer JWTs signed by the provider whose keys are at OIDC_JWKS_URL are accepted beside API
+   * keys, for this issuer and audience. The role comes from OIDC_ROLE_CLAIM (values mapped by
+   * OIDC_ROLE_MAP, `group=role,…`, or role names themselves); namespaces from OIDC_NAMESPACES_CLAIM.
+   */
+  OIDC_JWKS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  OIDC_ISSUER: z.string().min(1).optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  OIDC_ROLE_MAP: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const map: Record<string, (typeof API_KEY_ROLES)[number]> = {};
+      for (const entry of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [value, role] = entry.split('=').map((s) => s.trim());
+        if (!value || !role || !(API_KEY_ROLES as readonly string[]).includes(role)) {
+          ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be <claim value>=<${API_KEY_ROLES.join('|')}>` });
+          return z.NEVER;
+        }
+        map[value] = role as (typeof API_KEY_ROLES)[number];
+      }
+      return map;
+    }),
+  OIDC_NAMESPACES_CLAIM: z.string().min(1).default('namespaces'),
   /** Origins allowed to call from a browser (comma-separated). Unset: no CORS headers, browsers refuse. */
   CORS_ORIGINS: z
     .string()
     .optional()
     .transform((text) => (text === undefined ? [] : text.split(',').map((s) => s.trim()).filter(Boolean))),
+}).superRefine((config, ctx) => {
+  if (config.OIDC_JWKS_URL === undefined) return;
+  for (const field of ['OIDC_ISSUER', 'OIDC_AUDIENCE'] as const) {
+    if (config[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is required with OIDC_JWKS_URL (tokens are checked for both)' });
+  }
 });
 
 export type CoordinatorConfig = Readonly<z.infer<typeof ConfigSchema>>;

@@ -17,6 +17,7 @@ import { registerAccessControl } from './auth/access-control.js';
 import { Authenticator } from './auth/authenticator.js';
 import { FailedAttempts } from './auth/failed-attempts.js';
 import { NamespaceDirectory } from './auth/namespace-directory.js';
+import { OidcVerifier } from './auth/oidc-verifier.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { registerApiKeyRoutes } from './http/api-key-routes.js';
 import { registerAuditRoutes } from './http/audit-routes.js';
@@ -95,7 +96,11 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD }, logger);
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT, corsOrigins: config.CORS_ORIGINS });
-  const authenticator = new Authenticator({ db: database.db, logger, bootstrapKey: config.AF_BOOTSTRAP_ADMIN_KEY, cacheTtlMs: config.KEY_CACHE_TTL_MS, now });
+  const oidc =
+    config.OIDC_JWKS_URL === undefined
+      ? undefined
+      : new OidcVerifier({ jwksUrl: config.OIDC_JWKS_URL, issuer: config.OIDC_ISSUER!, audience: config.OIDC_AUDIENCE!, roleClaim: config.OIDC_ROLE_CLAIM, roleMap: config.OIDC_ROLE_MAP, namespacesClaim: config.OIDC_NAMESPACES_CLAIM });
+  const authenticator = new Authenticator({ db: database.db, logger, bootstrapKey: config.AF_BOOTSTRAP_ADMIN_KEY, oidc, cacheTtlMs: config.KEY_CACHE_TTL_MS, now });
   const namespaces = new NamespaceDirectory(database.db);
   // Before any route: a route registered without an access policy stops the start.
   registerAccessControl(server, {

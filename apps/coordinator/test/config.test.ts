@@ -19,4 +19,13 @@ describe('coordinator config', () => {
     const cors = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' });
     expect(cors.ok && cors.config.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
+
+  it('needs an issuer and an audience with a JWKS URL, and a role for every OIDC_ROLE_MAP entry', () => {
+    const partial = loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks' });
+    expect(partial).toMatchObject({ ok: false, message: expect.stringMatching(/OIDC_ISSUER: is required.*OIDC_AUDIENCE: is required/) });
+    const badMap = loadConfig({ OIDC_ROLE_MAP: 'admins=root' });
+    expect(badMap).toMatchObject({ ok: false, message: expect.stringContaining('entry "admins=root"') });
+    const full = loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_ISSUER: 'https://idp.example', OIDC_AUDIENCE: 'af', OIDC_ROLE_MAP: 'admins=admin, ops=operator' });
+    expect(full.ok && full.config.OIDC_ROLE_MAP).toEqual({ admins: 'admin', ops: 'operator' });
+  });
 });

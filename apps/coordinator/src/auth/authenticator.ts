@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { findApiKey, touchApiKeys, type ApiKeyRow, type Database } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { hashSecret, parseKey, secretMatches } from './api-key-secret.js';
+import { looksLikeJwt, type OidcVerifier } from './oidc-verifier.js';
 import type { Principal } from './principal.js';
 
 export type Authentication = { ok: true; principal: Principal } | { ok: false; reason: string };
@@ -11,6 +12,8 @@ export interface AuthenticatorOptions {
   logger: Logger;
   /** AF_BOOTSTRAP_ADMIN_KEY: accepted as an admin key; only its hash is kept. */
   bootstrapKey?: string | undefined;
+  /** Verifies bearer JWTs from an OIDC provider, when one is configured. */
+  oidc?: OidcVerifier | undefined;
   /** How long a verified key is trusted without reading its row again. */
   cacheTtlMs?: number;
   now?: () => number;
@@ -28,7 +31,7 @@ const TOUCH_INTERVAL_MS = 30_000;
 const CACHE_LIMIT = 10_000;
 
 /**
- * Turns an `Authorization: Bearer <key>` header into a {@link Principal}. A verified key is cached
+ * Turns an `Authorization: Bearer <key or JWT>` header into a {@link Principal}. A verified key is cached
  * (under a hash of the whole key, never the key) for `cacheTtlMs`: verification costs one row read
  * and one scrypt, and a request should not. So a revoked key stops working at once on the
  * coordinator that revoked it ({@link forget}) and within `cacheTtlMs` on the others. Last-used
@@ -91,6 +94,7 @@ export class Authenticator {
 
   private async verify(key: string, now: number): Promise<(Authentication & { ok: false }) | { ok: true; principal: Principal; expiresAt: number }> {
     const parsed = parseKey(key);
+    if (parsed === undefined && this.options.oidc !== undefined && looksLikeJwt(key)) return this.options.oidc.verify(key);
     if (parsed === undefined) {
       const bootstrap = await this.bootstrap;
       if (bootstrap !== undefined && (await secretMatches(key, bootstrap.salt, bootstrap.hash))) {
@@ -108,7 +112,7 @@ export class Authenticator {
   }
 
   private recordUse(principal: Principal, now: number): void {
-    if (principal.actor !== 'bootstrap' && principal.actor !== 'auth-disabled') this.uses.set(principal.actor, new Date(now));
+    if (principal.actor !== 'bootstrap' && principal.actor !== 'auth-disabled' && !principal.actor.startsWith('oidc:')) this.uses.set(principal.actor, new Date(now));
   }
 
   private async flushUses(): Promise<void> {
