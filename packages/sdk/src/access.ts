@@ -1,52 +1,5 @@
+import type { ApiKeyView, AuditEntryView, AuditOutcome, AuditVerification, CreateApiKeyInput } from '@agentic-flow/spec';
 import { Transport, enc, query } from './transport.js';
-
-export type ApiKeyRole = 'viewer' | 'operator' | 'editor' | 'admin';
-
-export interface ApiKeyView {
-  id: string;
-  /** `afk_<id>`: how the key starts, to recognise it. */
-  prefix: string;
-  name: string;
-  role: ApiKeyRole;
-  /** Where it may act; `["*"]`: every namespace. */
-  namespaces: string[];
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface CreateApiKeyInput {
-  name: string;
-  role: ApiKeyRole;
-  /** Default: the client's namespace. `["*"]`: every namespace. */
-  namespaces?: string[];
-  expiresAt?: string;
-  expiresInDays?: number;
-}
-
-export interface AuditEntryView {
-  seq: number;
-  at: string;
-  actor: string;
-  role: string | null;
-  namespace: string | null;
-  action: string;
-  target: string;
-  requestId: string;
-  clientAddress: string | null;
-  outcome: 'ok' | 'failed' | 'denied' | 'unauthenticated';
-  status: number;
-  hash: string;
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  checked: number;
-  head: string;
-  broken?: { seq: number; reason: string };
-}
 
 /**
  * Access administration: API keys, namespaces, the audit log. Every call here needs an admin key
@@ -81,7 +34,7 @@ export class AccessAdmin {
   }
 
   /** Audit entries, newest first; pass the previous page's `nextBefore` as `before`. */
-  getAuditLog(options: { limit?: number; before?: number; actor?: string; action?: string; outcome?: AuditEntryView['outcome']; namespace?: string } = {}): Promise<{ items: AuditEntryView[]; nextBefore: number | null }> {
+  getAuditLog(options: { limit?: number; before?: number; actor?: string; action?: string; outcome?: AuditOutcome; namespace?: string } = {}): Promise<{ items: AuditEntryView[]; nextBefore: number | null }> {
     return this.transport.request('GET', `/v1/audit${query(options)}`);
   }
 

@@ -5,9 +5,14 @@ export { WorkflowErrorHandler } from './error-handler.js';
 export type { RecoveryStrategyInput } from './error-handler.js';
 export { WorkflowMonitor } from './monitor.js';
 export { AccessAdmin } from './access.js';
-export type { ApiKeyRole, ApiKeyView, AuditEntryView, AuditVerification, CreateApiKeyInput } from './access.js';
 export type {
   AgentRunView,
+  ApiKeyRole,
+  ApiKeyView,
+  AuditEntryView,
+  AuditOutcome,
+  AuditVerification,
+  CreateApiKeyInput,
   ExecutionUsage,
   TokenUsage,
   TranscriptEntry,

@@ -118,3 +118,5 @@ export type {
 } from './error-api.js';
 export { AGENT_PHASES, AgentPlanSchema, AgentRunRecordSchema, TokenUsageSchema, ToolCallSchema, TranscriptEntrySchema } from './agent.js';
 export type { AgentPhase, AgentPlan, AgentRunRecord, SubtaskOutcome, TokenUsage, ToolCall, TranscriptEntry } from './agent.js';
+export { API_KEY_ROLES } from './access-api.js';
+export type { ApiKeyRole, ApiKeyView, AuditEntryView, AuditOutcome, AuditVerification, CreateApiKeyInput } from './access-api.js';

@@ -1,4 +1,5 @@
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, runInTransactionWithAudit, type ApiKeyRow, type Database } from '@agentic-flow/store';
+import type { ApiKeyView } from '@agentic-flow/spec';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { issueKey } from '../auth/api-key-secret.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -64,7 +65,7 @@ async function checkGrantable(principal: Principal, namespace: string, directory
   if (!mayActIn(principal, namespace) || !(await directory.exists(namespace))) throw new ApiError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" not found`);
 }
 
-export function apiKeyView(row: ApiKeyRow): Record<string, unknown> {
+export function apiKeyView(row: ApiKeyRow): ApiKeyView {
   return {
     id: row.id,
     prefix: `afk_${row.id}`,

@@ -1,4 +1,5 @@
 import { listAudit, verifyAuditChain, type AuditRow, type Database } from '@agentic-flow/store';
+import type { AuditEntryView, AuditOutcome } from '@agentic-flow/spec';
 import type { FastifyInstance } from 'fastify';
 import { ListAuditQuerySchema } from './access-schemas.js';
 import { namespaceOf } from './request-context.js';
@@ -25,7 +26,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database }
   app.get('/v1/audit/verify', async () => verifyAuditChain(deps.db));
 }
 
-function auditView(row: AuditRow): Record<string, unknown> {
+function auditView(row: AuditRow): AuditEntryView {
   return {
     seq: row.seq,
     at: row.at.toISOString(),
@@ -36,7 +37,7 @@ function auditView(row: AuditRow): Record<string, unknown> {
     target: row.target,
     requestId: row.requestId,
     clientAddress: row.clientAddress,
-    outcome: row.outcome,
+    outcome: row.outcome as AuditOutcome,
     status: row.status,
     hash: row.hash,
   };

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { AuditVerification } from '@agentic-flow/spec';
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { auditLog } from '../schema/index.js';
 import { appendAuditSql, auditRecord, type AuditEntry } from '../sql/audit.js';
 import type { DbExecutor } from './db-executor.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
+export type { AuditVerification };
 
 /** Appends `entry` to the chain, in the caller's transaction when `db` is one. */
 export async function appendAudit(db: DbExecutor, entry: AuditEntry): Promise<void> {
@@ -41,16 +43,6 @@ export async function listAudit(db: DbExecutor, options: ListAuditOptions): Prom
     .where(filters.length > 0 ? and(...filters) : undefined)
     .orderBy(desc(auditLog.seq))
     .limit(options.limit);
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  /** Rows whose hash was recomputed. */
-  checked: number;
-  /** The hash of the last row: keep it somewhere else to detect a truncated tail later. */
-  head: string;
-  /** The first row that does not fit the chain, and why. */
-  broken?: { seq: number; reason: string };
 }
 
 const PAGE = 1000;

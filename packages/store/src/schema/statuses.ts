@@ -1,4 +1,4 @@
-import type { ExecutionStatus, StepRunStatus } from '@agentic-flow/spec';
+import type { ApiKeyRole as SpecApiKeyRole, ExecutionStatus, StepRunStatus } from '@agentic-flow/spec';
 
 /**
  * The status vocabularies the database enforces with CHECK constraints. They mirror the API types
@@ -28,3 +28,5 @@ void stepRunStatusesMatchSpec;
 /** Roles of API keys, each allowed what the one before it is and more (see the coordinator's `auth/roles.ts`). */
 export const API_KEY_ROLES = ['viewer', 'operator', 'editor', 'admin'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+const apiKeyRolesMatchSpec: Same<ApiKeyRole, SpecApiKeyRole> = true;
+void apiKeyRolesMatchSpec;
