@@ -48,6 +48,19 @@ describe('audit log: every mutating and every refused call, hash-chained, append
     expect(rows.some((r: { row: string }) => r.row.includes('"action":"execution.get"'))).toBe(false);
   });
 
+  it('records a change refused for its namespace, and never a malformed namespace header as it came', async () => {
+    const { key, id } = await cluster.client.access.createApiKey({ name: 'viewer with junk', role: 'viewer' });
+    const junk = `x${'!'.repeat(2000)}`;
+    const forbidden = await send(cluster.coordinator.url, 'POST', `/v1/workflows/${WORKFLOW.id}/executions`, '{}', 'application/json', { authorization: `Bearer ${key}`, 'af-namespace': junk });
+    expect(forbidden.status).toBe(403);
+    const elsewhere = await send(cluster.coordinator.url, 'POST', '/v1/workflows', JSON.stringify(WORKFLOW), 'application/json', { 'af-namespace': 'nowhere' });
+    expect(elsewhere.status).toBe(404);
+    const mine = await cluster.client.access.getAuditLog({ actor: id });
+    expect(mine.items.map((e) => [e.action, e.outcome, e.status, e.namespace])).toEqual([['execution.start', 'denied', 403, null]]);
+    const admin = await cluster.client.access.getAuditLog({ actor: 'bootstrap', outcome: 'denied' });
+    expect(admin.items[0]).toMatchObject({ action: 'workflow.register', status: 404, namespace: 'nowhere' });
+  });
+
   it('verifies the chain, and finds a changed column, a changed record and a removed row', async () => {
     const admin = cluster.client;
     for (let i = 0; i < 3; i++) await admin.access.createNamespace(`audit-${i}`);

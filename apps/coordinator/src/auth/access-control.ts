@@ -86,7 +86,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     }
 
     const namespace = namespaceAsked(request) ?? principal.defaultNamespace;
-    const base = auditBase(request, principal, namespace, guarded);
+    const base = auditBase(request, principal, recordedNamespace(namespace), guarded);
     if (!allows(principal.role, guarded.permission)) {
       await options.writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 403 }).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
       return refuse(reply, 'FORBIDDEN', `this call needs the "${guarded.permission}" permission, which role "${principal.role}" does not have`);
@@ -98,6 +98,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     }
     // A namespace the key may not see answers as one that does not exist.
     if (!mayActIn(principal, namespace) || !(await options.namespaces.exists(namespace))) {
+      if (isMutating(method)) await options.writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 404 }).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
       return refuse(reply, 'NAMESPACE_NOT_FOUND', `namespace "${namespace}" not found`);
     }
     request.namespace = namespace;
@@ -123,7 +124,7 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, policy
   if (result.ok) return result.principal;
   options.failedAttempts.record(request.ip, now);
   const entry: AuditEntry = {
-    ...auditBase(request, undefined, namespaceAsked(request) ?? null, policy),
+    ...auditBase(request, undefined, recordedNamespace(namespaceAsked(request)), policy),
     at: new Date().toISOString(),
     outcome: 'unauthenticated',
     status: 401,
@@ -137,6 +138,11 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, policy
 function namespaceAsked(request: FastifyRequest): string | undefined {
   const header = request.headers[NAMESPACE_HEADER];
   return typeof header === 'string' && header !== '' ? header : undefined;
+}
+
+/** What the audit log records as the namespace: only a well-formed name, never whatever a header held. */
+function recordedNamespace(namespace: string | undefined): string | null {
+  return namespace !== undefined && NAMESPACE_PATTERN.test(namespace) ? namespace : null;
 }
 
 function auditBase(request: FastifyRequest, principal: Principal | undefined, namespace: string | null, policy: GuardedRoute): Omit<AuditEntry, 'at' | 'outcome' | 'status'> {
