@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const cancellations = await listenForCancellations({ subscription, commands: producer, prefix: config.BULLMQ_PREFIX, running, logger });
   const stepProcessor = createStepProcessor({
     executors,
-    reportJson: (json) => results.reportJson(json),
+    reportJson: (json, run) => results.reportJson(json, run),
     workerId: config.WORKER_ID,
     secrets,
     logger,

@@ -1,5 +1,5 @@
 import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
-import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type StepJob } from '@agentic-flow/queue';
+import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type ReportedRun, type StepJob } from '@agentic-flow/queue';
 import { stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@agentic-flow/telemetry';
@@ -17,8 +17,11 @@ export type StepCircuitBreaker = Pick<CircuitBreaker, 'acquire' | 'record'>;
 
 export interface StepProcessorOptions {
   executors: ReadonlyMap<string, StepExecutor>;
-  /** Puts a result, as JSON text (`stepResultJson`), on `step-results`: `ResultReporter.reportJson`. */
-  reportJson: (resultJson: string) => Promise<void>;
+  /**
+   * Puts a result, as JSON text (`stepResultJson`), on `step-results`, with its run's reported-result
+   * marker: `ResultReporter.reportJson`.
+   */
+  reportJson: (resultJson: string, run: ReportedRun) => Promise<void>;
   workerId: string;
   /**
    * The worker's secrets: the values its steps' secret slots and scripts' `secrets` get, and the mask
@@ -77,7 +80,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
   const outputLimits = options.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
   const secrets = options.secrets instanceof WorkerSecrets ? options.secrets : WorkerSecrets.of(options.secrets, options.redact);
   // The one place results leave the worker: whatever a step handed back, no secret goes with it.
-  const reportJson = (json: string): Promise<void> => options.reportJson(secrets.mask.json(json));
+  const reportJson = (json: string, run: ReportedRun): Promise<void> => options.reportJson(secrets.mask.json(json), run);
   // Kept by BullMQ as the job's failedReason and stack trace: masked before the error (and its stack) exists.
   const jobError = (message: string): UnrecoverableError => new UnrecoverableError(secrets.mask.text(message));
 
@@ -91,7 +94,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       // A job that still names its run gets a failed result: left without one, its run would wait
       // for the reconciler, which would find the failed job and enqueue it again.
       const run = StepRunIdsSchema.safeParse(job.data);
-      if (run.success) await reportJson(minimalFailureJson(run.data, stepError('INTERNAL', problem.slice(0, 1000)), [], { startedAt: now(), finishedAt: now(), workerId }));
+      if (run.success) await reportJson(minimalFailureJson(run.data, stepError('INTERNAL', problem.slice(0, 1000)), [], { startedAt: now(), finishedAt: now(), workerId }), run.data);
       throw jobError(problem);
     }
     const data = parsed.data;
@@ -134,7 +137,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       json = minimalFailureJson(data, failure, logs, { startedAt, finishedAt: now(), workerId });
     }
     // Throws when Redis cannot take it: BullMQ then retries the job (or fails it for the reconciler).
-    await reportJson(json);
+    await reportJson(json, data);
     if (failure) {
       log.warn({ code: failure.code, attempt, attempts, durationMs: now() - startedAt }, `step failed: ${failure.message}`);
       throw jobError(`${failure.code}: ${failure.message}`);

@@ -46,3 +46,5 @@ export type { StepCancellationPublisherOptions } from './step-cancellation-publi
 export { StepCancellationSubscriber } from './step-cancellation-subscriber.js';
 export type { StepCancellationSubscriberOptions, CancellationSource } from './step-cancellation-subscriber.js';
 export { LuaScript } from './lua-script.js';
+export { REPORTED_MARKER_TTL_MS, reportedMarkerKey, reportedRuns, markerOfResult } from './reported-results.js';
+export type { ReportedRun } from './reported-results.js';

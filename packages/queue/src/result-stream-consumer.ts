@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { resultStreamKeys, type ResultStreamKeys, type StreamEntry } from './result-stream.js';
+import { markerOfResult } from './reported-results.js';
 
 export interface ResultStreamConsumerOptions {
   /** A connection of its own: it spends its time in `XREADGROUP … BLOCK`. */
@@ -70,7 +71,7 @@ export class ResultStreamConsumer {
         const entries = await this.quarantine(await this.next());
         if (entries.length === 0) continue;
         const done = await this.options.handle(entries);
-        if (done.length > 0) await this.acknowledge(done);
+        if (done.length > 0) await this.acknowledge(done, entries);
         // Anything not done stays pending on this consumer and is read again first.
         this.retryOwn = done.length < entries.length;
         if (this.retryOwn) await sleep(200);
@@ -84,8 +85,12 @@ export class ResultStreamConsumer {
     }
   }
 
-  private async acknowledge(done: string[]): Promise<void> {
+  private async acknowledge(done: string[], entries: readonly StreamEntry[]): Promise<void> {
     const multi = this.options.commands.multi().xack(this.keys.stream, this.keys.group, ...done).xdel(this.keys.stream, ...done);
+    // Applied (or dead-lettered): the reconciler no longer needs to know the result is on its way.
+    const finished = new Set(done);
+    const markers = entries.flatMap((entry) => (finished.has(entry.id) ? [markerOfResult(this.options.prefix, entry.data)].filter((key) => key !== undefined) : []));
+    if (markers.length > 0) multi.del(...markers);
     const cleared = done.filter((id) => this.claimed.delete(id));
     if (cleared.length > 0) multi.hdel(this.keys.takeovers, ...cleared);
     await multi.exec();
@@ -111,7 +116,7 @@ export class ResultStreamConsumer {
     if (poisoned.size === 0 || this.options.onPoison === undefined) return entries;
     const quarantined = entries.filter((entry) => poisoned.has(entry.id));
     await this.options.onPoison(quarantined, Math.max(...poisoned.values()));
-    await this.acknowledge(quarantined.map((entry) => entry.id));
+    await this.acknowledge(quarantined.map((entry) => entry.id), quarantined);
     return entries.filter((entry) => !poisoned.has(entry.id));
   }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, RESULTS_QUEUE } from './names.js';
 import type { ExpressionAnswer } from './expression-answer.js';
+import { REPORTED_MARKER_TTL_MS, reportedMarkerKey, type ReportedRun } from './reported-results.js';
 import type { StepResult } from './step-result.js';
 
 export interface ResultStreamKeys {
@@ -29,7 +30,7 @@ export class ResultReporter {
 
   constructor(
     private readonly connection: Redis,
-    prefix?: string,
+    private readonly prefix?: string,
   ) {
     this.keys = resultStreamKeys(prefix);
   }
@@ -41,9 +42,17 @@ export class ResultReporter {
   /**
    * Sends a result that is JSON text already (`stepResultJson`): the worker serializes each result
    * once, inside its own error handling, so that this call can only fail for Redis's reasons.
+   * With `run`, the run's reported-result marker is set with it (see `reported-results.ts`).
    */
-  async reportJson(json: string): Promise<void> {
-    await this.connection.xadd(this.keys.stream, '*', 'r', json);
+  async reportJson(json: string, run?: ReportedRun): Promise<void> {
+    if (run === undefined) {
+      await this.connection.xadd(this.keys.stream, '*', 'r', json);
+      return;
+    }
+    // With its marker, in one transaction: the reconciler must never see the job gone without one.
+    const results = await this.connection.multi().xadd(this.keys.stream, '*', 'r', json).set(reportedMarkerKey(this.prefix, run), '1', 'PX', REPORTED_MARKER_TTL_MS).exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (results === null || failed) throw failed?.[0] ?? new Error('step-results: the transaction reporting a result was aborted');
   }
 }
 

@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { reportedRuns, type ReportedRun } from './reported-results.js';
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, stepQueueName } from './names.js';
 import type { StepJob } from './step-job.js';
@@ -84,6 +85,11 @@ export class StepQueues {
     const job = await this.queue(stepQueueName(stepType)).getJob(stepRunId);
     if (!job) return undefined;
     return { failedReason: job.failedReason ?? '', attemptsMade: job.attemptsMade, attempts: Math.max(1, job.opts.attempts ?? 1) };
+  }
+
+  /** The runs whose result a worker has reported and no coordinator applied yet (see `reported-results.ts`). */
+  async reportedRuns(runs: readonly ReportedRun[]): Promise<Set<string>> {
+    return reportedRuns(this.connection, this.prefix, runs);
   }
 
   /** Moves a failed job back to waiting, so a run whose result never arrived runs again. */

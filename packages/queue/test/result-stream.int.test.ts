@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
-import { ResultReporter, ResultStreamConsumer, createRedisConnection, resultStreamKeys, type StepResult, type StreamEntry } from '@agentic-flow/queue';
+import { REPORTED_MARKER_TTL_MS, ResultReporter, ResultStreamConsumer, createRedisConnection, reportedMarkerKey, reportedRuns, resultStreamKeys, type StepResult, type StreamEntry } from '@agentic-flow/queue';
 import type { Redis } from 'ioredis';
 
 let redis: TestRedis;
@@ -55,6 +55,23 @@ describe('the step-results stream', () => {
     expect(batches.flat().map((e) => (e.data as StepResult & { output: number }).output)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     await c.close();
     expect(await connect('producer').xlen(resultStreamKeys(prefix).stream)).toBe(0);
+  });
+
+  it('marks a reported result until a coordinator acknowledges it, and only that one', async () => {
+    const prefix = `${redis.prefix}-marker`;
+    const producer = connect('producer');
+    const reporter = new ResultReporter(producer, prefix);
+    const [first, second] = [result(1), result(2)];
+    for (const r of [first, second]) await reporter.reportJson(JSON.stringify(r), r);
+    const runs = [first, second].map((r) => ({ stepRunId: r.stepRunId, attempt: r.attempt }));
+    expect(await reportedRuns(producer, prefix, runs)).toEqual(new Set([first.stepRunId, second.stepRunId]));
+    expect(await producer.pttl(reportedMarkerKey(prefix, runs[0]!))).toBeGreaterThan(REPORTED_MARKER_TTL_MS - 60_000);
+    // The handler finishes the first only: the second stays on its way, marked.
+    const { c, batches } = consumer(prefix, 'marker', (entries) => entries.filter((e) => (e.data as StepResult).stepRunId === first.stepRunId).map((e) => e.id));
+    await c.start();
+    await expect.poll(() => batches.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    await expect.poll(() => reportedRuns(producer, prefix, runs), { timeout: 5_000 }).toEqual(new Set([second.stepRunId]));
+    await c.close();
   });
 
   it('reads again what a batch did not finish, and nothing it did', async () => {

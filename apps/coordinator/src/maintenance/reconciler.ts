@@ -30,7 +30,7 @@ const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
  * PostgreSQL is the truth, Redis may be lost (docs/architecture.md, invariant 1): every work step run
  * PostgreSQL holds as in flight for longer than `graceMs` must have a live job. A run whose job is
  * gone (Redis flushed, an enqueue after commit that failed, a job completed whose result was lost)
- * is enqueued again under its own id. One whose job failed without its result ever being applied is
+ * and whose result is not on its way (no reported-result marker) is enqueued again under its own id. One whose job failed without its result ever being applied is
  * retried — unless BullMQ failed it because it stalled too often (the job killed the worker running
  * it that many times: it is poison) or it already failed `poisonThreshold` times beyond its attempts:
  * then the run fails for good with a result published like a worker's, and its job stays in the dead
@@ -59,12 +59,19 @@ export async function reconcile(deps: TransitionDeps, options: ReconcileOptions)
       await failedWithoutResult(deps, run, options.poisonThreshold, outcome);
     }
   }
-  for (const [executionId, list] of missing) {
+  // BullMQ removes a job once it completes, before its result is applied: a run without a job whose
+  // result a worker reported is not lost, its result is on its way. Asked after the job checks, so a
+  // job that completed meanwhile has set its marker by now.
+  const reported = await deps.queues.reportedRuns([...missing.values()].flat().map((run) => ({ stepRunId: run.id, attempt: run.attempt })));
+  for (const [executionId, candidates] of missing) {
+    const list = candidates.filter((run) => !reported.has(run.id));
+    if (list.length === 0) continue;
     // Cluster-wide: any namespace's execution, whose own workflow and strategies then apply.
     const row = await findExecution(deps.db, executionId, undefined);
     if (!row) continue;
     const state = row.state as ExecutionState;
-    // Read again after the job checks: a run cancelled meanwhile is never enqueued again.
+    // Read after the marker check: a result applied since then has its run settled here (its marker
+    // is deleted only after the commit), and a run cancelled meanwhile is never enqueued again.
     const queued = list.filter((run) => stillQueued(state, run));
     if (queued.length === 0) continue;
     const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
