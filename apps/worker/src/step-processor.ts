@@ -1,4 +1,4 @@
-import type { StepExecutor, StepLogEntry, StepOutcome } from '@agentic-flow/executors';
+import { idempotencyKeyOf, type StepExecutor, type StepLogEntry, type StepOutcome } from '@agentic-flow/executors';
 import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type ReportedRun, type StepJob } from '@agentic-flow/queue';
 import { stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -217,6 +217,7 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
         stepType: job.stepType,
         executionId: job.executionId,
         attempt: job.attempt,
+        idempotencyKey: idempotencyKeyOf(job),
         config,
         context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },
         ...(job.budget ? { budget: job.budget } : {}),

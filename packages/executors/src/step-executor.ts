@@ -16,6 +16,8 @@ export interface StepExecutionInput<C = unknown> {
   stepType: string;
   executionId: string;
   attempt: number;
+  /** What the step's requests send as `Idempotency-Key` (see `idempotency-key.ts`); the worker always sets it. */
+  idempotencyKey?: string;
   /**
    * The step's `config`: templates resolved by the coordinator, secret slots filled by the worker
    * (nothing in it is a template any more). Executors validate it themselves.

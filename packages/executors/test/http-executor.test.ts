@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpConfig } from '@agentic-flow/spec';
 import { egressPolicyFrom } from '../src/http/egress-policy.js';
+import { idempotencyKeyOf } from '../src/idempotency-key.js';
 import { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from '../src/http/http-executor.js';
 import type { LogLevel, StepExecutionInput, StepExecutor, StepOutcome } from '../src/step-executor.js';
 
@@ -238,6 +239,21 @@ describe('http executor: failures', () => {
     const body = error.details?.['body'] as string;
     expect(Buffer.byteLength(body)).toBe(2048);
     expect(body).toBe('é'.repeat(1024));
+  });
+
+  it('sends the step attempt\'s Idempotency-Key on every try; a string replaces it, false drops it, a header wins', async () => {
+    const key = idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'call', attempt: 1 });
+    const withKey = (config: Record<string, unknown>) => ({ ...input(config), idempotencyKey: key });
+    output(await http.execute(withKey({ url: `${base}/flaky`, retries: 3, retryDelay: 1 }), runtime()));
+    expect(received.map((r) => r.headers['idempotency-key'])).toEqual([key, key, key]);
+    received.length = 0;
+    output(await http.execute(withKey({ url: `${base}/json`, idempotencyKey: 'order-42' }), runtime()));
+    output(await http.execute(withKey({ url: `${base}/json`, idempotencyKey: false }), runtime()));
+    output(await http.execute(withKey({ url: `${base}/json`, headers: { 'Idempotency-Key': 'mine' } }), runtime()));
+    expect(received.map((r) => r.headers['idempotency-key'])).toEqual(['order-42', undefined, 'mine']);
+    expect(key).toMatch(/^af1_[A-Za-z0-9_-]{43}$/);
+    expect(idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'call', attempt: 2 })).not.toBe(key);
+    expect(idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'call', attempt: 1 })).toBe(key);
   });
 
   it('retries 503 and succeeds on the third attempt', async () => {

@@ -5,7 +5,7 @@ import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from 
 import { createEgressConnector } from './egress-connector.js';
 import { createEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { describeUrl, resolveHttpConfig } from './http-config.js';
-import { encodeRequestBody } from './request-body.js';
+import { encodeRequestBody, hasHeader } from './request-body.js';
 import { retryDelay } from './retry-policy.js';
 import { MAX_TIMER_MS, sendAttempt, type ResponseHeaders } from './send-attempt.js';
 
@@ -99,6 +99,8 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
     const encoded = encodeRequestBody(config);
     if (!encoded.ok) return { ok: false, error: stepError('INVALID_CONFIG', `invalid http config: ${encoded.message}`) };
     if (encoded.request.warning) runtime.log('warn', encoded.request.warning);
+    const idempotencyKey = config.idempotencyKey === false ? undefined : (config.idempotencyKey ?? input.idempotencyKey);
+    if (idempotencyKey !== undefined && !hasHeader(encoded.request.headers, 'idempotency-key')) encoded.request.headers['idempotency-key'] = idempotencyKey;
 
     const label = `${config.method} ${describeUrl(url)}`;
     const maxAttempts = config.retries + 1;

@@ -23,6 +23,13 @@ export const HttpConfigSchema = z.strictObject({
   acceptStatus: z.array(z.number().int().min(100).max(599)).default([]),
   /** How to read the response body: by its content type (default), as JSON, or as text. */
   responseType: z.enum(['auto', 'json', 'text']).default('auto'),
+  /**
+   * The `Idempotency-Key` header every request of the step carries. Default: one derived from the
+   * execution, the step instance and its attempt, the same across every retry and re-run of that
+   * attempt. A string (templates allowed) replaces it; `false` sends none. An `Idempotency-Key` in
+   * `headers` wins over both.
+   */
+  idempotencyKey: z.union([z.string().min(1).max(255), z.literal(false)]).optional(),
 });
 
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
