@@ -1,5 +1,5 @@
 import { parse } from 'acorn';
-import { collectTemplates, parseTemplate, TemplateSyntaxError } from './templates.js';
+import { templatePathsIn } from './templates.js';
 
 /**
  * Which step results a piece of code or a config can read: all of them, or only those of the
@@ -25,21 +25,11 @@ export function scriptResultReads(script: string): ResultReads {
 /** The results that `{{ results… }}` templates anywhere in `config` read. */
 export function templateResultReads(config: unknown): ResultReads {
   const steps = new Set<string>();
-  for (const { text } of collectTemplates(config)) {
-    let parts;
-    try {
-      parts = parseTemplate(text);
-    } catch (error) {
-      // Validation reports bad templates; resolving one fails its step whatever it reads.
-      if (error instanceof TemplateSyntaxError) continue;
-      throw error;
-    }
-    for (const part of parts) {
-      if (part.kind !== 'path' || part.path.root !== 'results') continue;
-      const [first] = part.path.segments;
-      if (typeof first !== 'string') return ALL_RESULTS;
-      steps.add(first);
-    }
+  for (const { path } of templatePathsIn(config)) {
+    if (path.root !== 'results') continue;
+    const [first] = path.segments;
+    if (typeof first !== 'string') return ALL_RESULTS;
+    steps.add(first);
   }
   return steps.size === 0 ? NO_RESULTS : { all: false, steps };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatPath, type Problem } from './problem.js';
-import { TemplateSyntaxError, collectTemplates, parseTemplate, type TemplatePath } from './templates.js';
+import { templatePathsIn, type TemplatePath } from './templates.js';
 
 /**
  * Secrets in definitions. A definition names a secret, never holds one: `{{ secrets.NAME }}` in the
@@ -78,21 +78,12 @@ export function malformedSecretReference(path: TemplatePath): string {
  */
 export function secretReferenceProblems(config: unknown, policy: SecretPolicy, at: readonly PropertyKey[]): Problem[] {
   const problems: Problem[] = [];
-  for (const { at: where, text } of collectTemplates(config, [...at])) {
-    let parts;
-    try {
-      parts = parseTemplate(text);
-    } catch (error) {
-      if (error instanceof TemplateSyntaxError) continue;
-      throw error;
-    }
-    for (const part of parts) {
-      if (part.kind !== 'path' || part.path.root !== 'secrets') continue;
-      if (secretNameOf(part.path) === undefined) {
-        problems.push({ path: formatPath(where), message: malformedSecretReference(part.path) });
-      } else if (!allowsSecretAt(policy.fields, where.slice(at.length))) {
-        problems.push({ path: formatPath(where), message: `"{{ ${part.path.source} }}" cannot be used here: ${policy.elsewhere}` });
-      }
+  for (const { at: where, path } of templatePathsIn(config, [...at])) {
+    if (path.root !== 'secrets') continue;
+    if (secretNameOf(path) === undefined) {
+      problems.push({ path: formatPath(where), message: malformedSecretReference(path) });
+    } else if (!allowsSecretAt(policy.fields, where.slice(at.length))) {
+      problems.push({ path: formatPath(where), message: `"{{ ${path.source} }}" cannot be used here: ${policy.elsewhere}` });
     }
   }
   return problems;

@@ -116,3 +116,20 @@ export function collectTemplates(value: unknown, at: PropertyKey[] = []): { at: 
   walk(value, at);
   return found;
 }
+
+/**
+ * Every `{{ path }}` in the strings of `value`, with where its string sits. Malformed templates are
+ * skipped: validation reports them, and resolving one fails its step whatever it reads.
+ */
+export function* templatePathsIn(value: unknown, at: PropertyKey[] = []): Generator<{ at: PropertyKey[]; path: TemplatePath }> {
+  for (const template of collectTemplates(value, at)) {
+    let parts;
+    try {
+      parts = parseTemplate(template.text);
+    } catch (error) {
+      if (error instanceof TemplateSyntaxError) continue;
+      throw error;
+    }
+    for (const part of parts) if (part.kind === 'path') yield { at: template.at, path: part.path };
+  }
+}

@@ -1,3 +1,4 @@
+import type { AuditOutcome } from '@agentic-flow/spec';
 import { textLiteral } from './literal.js';
 
 /** The fields of one audit entry, as hashed (`record` is their canonical JSON). */
@@ -14,7 +15,7 @@ export interface AuditEntry {
   target: string;
   requestId: string;
   clientAddress: string | null;
-  outcome: 'ok' | 'failed' | 'denied' | 'unauthenticated';
+  outcome: AuditOutcome;
   status: number;
 }
 
