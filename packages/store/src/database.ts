@@ -45,6 +45,11 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
   });
   pool.on('error', (error) => options.onError?.(error));
+  // The pool listens for errors only on idle clients. A client checked out for a transaction whose
+  // connection drops (PostgreSQL restarting) fails its pending and next queries, which the caller
+  // handles, and also emits 'error', which with no listener would crash the process. On release the
+  // pool sees it is no longer queryable and discards it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle({ client: pool, schema });
   let closing: Promise<void> | undefined;
   return {
