@@ -7,6 +7,7 @@ import { cancellableProcessor } from './cancellable-processor.js';
 import { listenForCancellations } from './cancellation-listener.js';
 import { circuitBreakerDefaults, concurrencyFor, credentialsIn, loadConfig, secretsFrom } from './config.js';
 import { RunningSteps } from './running-steps.js';
+import { WorkingMarkers } from './working-markers.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
 import { SecretsDirError, WorkerSecrets } from './worker-secrets.js';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   subscription.on('error', (error) => logger.warn({ err: error }, 'step cancellations: redis connection error'));
   const running = new RunningSteps();
   const cancellations = await listenForCancellations({ subscription, commands: producer, prefix: config.BULLMQ_PREFIX, running, logger });
+  const workingMarkers = new WorkingMarkers({ connection: producer, prefix: config.BULLMQ_PREFIX, workerId: config.WORKER_ID, running, logger });
   const stepProcessor = createStepProcessor({
     executors,
     reportJson: (json, run) => results.reportJson(json, run),
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
     // Only now: steps still finishing above could be cancelled until the last one ended.
     await cancellations.close();
+    workingMarkers.stop();
     subscription.disconnect();
     producer.disconnect();
     blocking.disconnect();

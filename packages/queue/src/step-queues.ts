@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { reportedRuns, type ReportedRun } from './reported-results.js';
+import { workingRuns } from './working-runs.js';
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, stepQueueName } from './names.js';
 import type { StepJob } from './step-job.js';
@@ -90,6 +91,11 @@ export class StepQueues {
   /** The runs whose result a worker has reported and no coordinator applied yet (see `reported-results.ts`). */
   async reportedRuns(runs: readonly ReportedRun[]): Promise<Set<string>> {
     return reportedRuns(this.connection, this.prefix, runs);
+  }
+
+  /** The runs a live worker marked as running (see `working-runs.ts`). */
+  async workingRuns(stepRunIds: readonly string[]): Promise<Set<string>> {
+    return workingRuns(this.connection, this.prefix, stepRunIds);
   }
 
   /** Moves a failed job back to waiting, so a run whose result never arrived runs again. */

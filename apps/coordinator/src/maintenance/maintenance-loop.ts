@@ -2,6 +2,8 @@ import { takeDueSnapshots } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { TransitionDeps } from '../executions/transition-deps.js';
 import type { LeaderElection } from './leader-election.js';
+import { LOST_CONFIRM_MS } from '@agentic-flow/queue';
+import { LostRunConfirmation } from './lost-run-confirmation.js';
 import { reconcile } from './reconciler.js';
 
 export interface MaintenanceOptions {
@@ -19,6 +21,7 @@ export class MaintenanceLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly lost = new LostRunConfirmation(LOST_CONFIRM_MS);
 
   constructor(
     private readonly deps: TransitionDeps,
@@ -33,9 +36,12 @@ export class MaintenanceLoop {
 
   /** One pass, if this coordinator is (or becomes) the leader. */
   async runOnce(): Promise<void> {
-    if (!(await this.election.tick())) return;
+    if (!(await this.election.tick())) {
+      this.lost.forget();
+      return;
+    }
     const tasks: [string, () => Promise<unknown>][] = [
-      ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold })],
+      ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold, lost: this.lost })],
       ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
       ['admission', () => this.deps.admitNow()],
     ];

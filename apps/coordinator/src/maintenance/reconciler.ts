@@ -4,6 +4,7 @@ import { isControlStepType, stepError, type StepError } from '@agentic-flow/spec
 import { findExecution, inFlightRuns, type InFlightRun } from '@agentic-flow/store';
 import { jobsForExistingRuns } from '../executions/existing-run-jobs.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { LostRunConfirmation } from './lost-run-confirmation.js';
 import { stillQueued } from './still-queued.js';
 
 export interface ReconcileOutcome {
@@ -21,6 +22,8 @@ export interface ReconcileOptions {
   limit: number;
   /** `POISON_THRESHOLD`: how often a job may fail without a result before its run fails for good. */
   poisonThreshold: number;
+  /** Runs seen lost on earlier passes: only those lost for long enough are enqueued again. */
+  lost: LostRunConfirmation;
 }
 
 /** BullMQ's failedReason for a job whose lock lapsed more than `maxStalledCount` times: its worker died each time. */
@@ -30,7 +33,8 @@ const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
  * PostgreSQL is the truth, Redis may be lost (docs/architecture.md, invariant 1): every work step run
  * PostgreSQL holds as in flight for longer than `graceMs` must have a live job. A run whose job is
  * gone (Redis flushed, an enqueue after commit that failed, a job completed whose result was lost)
- * and whose result is not on its way (no reported-result marker) is enqueued again under its own id. One whose job failed without its result ever being applied is
+ * whose result is not on its way (no reported-result marker) and that no live worker marks as
+ * running (working marker), on two passes `LOST_CONFIRM_MS` apart, is enqueued again under its own id. One whose job failed without its result ever being applied is
  * retried — unless BullMQ failed it because it stalled too often (the job killed the worker running
  * it that many times: it is poison) or it already failed `poisonThreshold` times beyond its attempts:
  * then the run fails for good with a result published like a worker's, and its job stays in the dead
@@ -62,9 +66,17 @@ export async function reconcile(deps: TransitionDeps, options: ReconcileOptions)
   // BullMQ removes a job once it completes, before its result is applied: a run without a job whose
   // result a worker reported is not lost, its result is on its way. Asked after the job checks, so a
   // job that completed meanwhile has set its marker by now.
-  const reported = await deps.queues.reportedRuns([...missing.values()].flat().map((run) => ({ stepRunId: run.id, attempt: run.attempt })));
+  const jobless = [...missing.values()].flat();
+  const reported = await deps.queues.reportedRuns(jobless.map((run) => ({ stepRunId: run.id, attempt: run.attempt })));
+  // A worker still running a step whose job Redis lost (a flush) marks it working; it may not have
+  // written its marker again yet, so a run must look lost on two passes far enough apart.
+  const working = await deps.queues.workingRuns(jobless.map((run) => run.id));
+  const lost = options.lost.confirm(
+    jobless.filter((run) => !reported.has(run.id) && !working.has(run.id)).map((run) => run.id),
+    deps.now(),
+  );
   for (const [executionId, candidates] of missing) {
-    const list = candidates.filter((run) => !reported.has(run.id));
+    const list = candidates.filter((run) => lost.has(run.id));
     if (list.length === 0) continue;
     // Cluster-wide: any namespace's execution, whose own workflow and strategies then apply.
     const row = await findExecution(deps.db, executionId, undefined);
