@@ -30,6 +30,8 @@ export interface SpawnAppOptions {
   nodeArgs?: readonly string[];
   /** Echo the process's lines to this process's stderr (e.g. the demo with LOG_LEVEL=debug). */
   echo?: boolean;
+  /** Sees every line as it comes, for callers that count more than `lines` keeps (a soak's whole run). */
+  onLine?: (line: string) => void;
 }
 
 const MAX_LINES = 2_000;
@@ -55,6 +57,7 @@ export async function spawnApp(options: SpawnAppOptions): Promise<AppProcess & {
       lines.push(line);
       if (lines.length > MAX_LINES) lines.shift();
       if (options.echo) process.stderr.write(`[${options.name}] ${line}\n`);
+      options.onLine?.(line);
       onLine?.(line);
     });
   }

@@ -20,11 +20,20 @@ export interface CoordinatorProcess extends AppProcess {
  */
 export const TEST_ADMIN_KEY = 'test-bootstrap-admin-key-0123456789abcdef';
 
+export interface LaunchOptions {
+  name?: string;
+  env?: Record<string, string>;
+  echo?: boolean;
+  nodeArgs?: string[];
+  /** Every line the process writes, as it comes. */
+  onLine?: (line: string) => void;
+}
+
 /** The launchers read readiness from the app's info-level ready line, so they run apps at `info` unless told otherwise. */
 const READY = (message: string) => (_line: string, json: Record<string, unknown> | null) => json?.['msg'] === message;
 
 /** Starts a built coordinator on a free port and waits until it serves requests. */
-export async function startCoordinator(services: ServiceUrls, options: { name?: string; env?: Record<string, string>; echo?: boolean; nodeArgs?: string[] } = {}): Promise<CoordinatorProcess> {
+export async function startCoordinator(services: ServiceUrls, options: LaunchOptions = {}): Promise<CoordinatorProcess> {
   const process = await spawnApp({
     name: options.name ?? 'coordinator',
     app: 'coordinator',
@@ -32,6 +41,7 @@ export async function startCoordinator(services: ServiceUrls, options: { name?: 
     ready: READY('coordinator ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    ...(options.onLine ? { onLine: options.onLine } : {}),
   });
   const port = process.readyLine?.['port'];
   if (typeof port !== 'number') throw new Error(`coordinator did not report its port: ${JSON.stringify(process.readyLine)}`);
@@ -42,7 +52,7 @@ export async function startCoordinator(services: ServiceUrls, options: { name?: 
 export async function startWorker(
   services: Omit<ServiceUrls, 'databaseUrl'>,
   stepTypes: readonly string[],
-  options: { name?: string; env?: Record<string, string>; echo?: boolean; nodeArgs?: string[] } = {},
+  options: LaunchOptions = {},
 ): Promise<AppProcess> {
   return spawnApp({
     name: options.name ?? `worker(${stepTypes.join(',')})`,
@@ -53,5 +63,6 @@ export async function startWorker(
     ready: READY('worker ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    ...(options.onLine ? { onLine: options.onLine } : {}),
   });
 }

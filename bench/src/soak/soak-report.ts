@@ -1,0 +1,204 @@
+import type { TargetCall } from './counter-target.js';
+import type { FaultEvent } from './fault-plan.js';
+import type { SoakResult } from './soak-run.js';
+import { percentile } from '../stats.js';
+
+/** Why a side effect happened again, judged from what the target and the fault log saw. */
+export const REPEAT_CAUSES = [
+  'worker died mid-call',
+  'worker died between the answer and its report',
+  'FLUSHALL erased the reported result',
+  'FLUSHALL while the call was in flight',
+  'coordinator SIGKILL',
+  'PostgreSQL restart',
+  'no fault (a defect)',
+] as const;
+export type RepeatCause = (typeof REPEAT_CAUSES)[number];
+/** Repeats a fault forces: the caller died, or Redis lost the result it had reported. */
+const FORCED: ReadonlySet<RepeatCause> = new Set(['worker died mid-call', 'worker died between the answer and its report', 'FLUSHALL erased the reported result']);
+/** A worker reports within milliseconds of the answer; a SIGKILL this soon after it may have come first. */
+const REPORT_WINDOW_MS = 1_000;
+
+export interface SoakVerdict {
+  statuses: Record<string, number>;
+  wrongOutputs: string[];
+  keys: number;
+  calls: number;
+  lostKeys: string[];
+  forbiddenCalls: string[];
+  callsPerKey: Record<string, number>;
+  repeats: Record<RepeatCause, number>;
+  /** Keys whose calls did not all carry one and the same Idempotency-Key. */
+  keysWithDifferingIdempotencyKeys: string[];
+  callsWithoutIdempotencyKey: number;
+  /** Side effects a target that honours Idempotency-Key applies: one per distinct (key, Idempotency-Key). */
+  effectiveSideEffects: number;
+  /** From a call cut off by a dying worker to the call that redid it. */
+  redoDelaysMs: number[];
+  stuck: string[];
+  passed: boolean;
+  failures: string[];
+}
+
+function causeOf(calls: TargetCall[], index: number, faults: FaultEvent[]): RepeatCause {
+  const earlier = calls.slice(0, index);
+  if (earlier.some((c) => c.interrupted)) return 'worker died mid-call';
+  const answered = earlier.flatMap((c) => (c.answeredAt === undefined ? [] : [c.answeredAt]));
+  if (faults.some((f) => f.kind === 'worker SIGKILL' && answered.some((t) => f.at >= t && f.at <= t + REPORT_WINDOW_MS))) return 'worker died between the answer and its report';
+  const from = calls[0]!.startedAt;
+  const to = calls[index]!.startedAt;
+  const between = (kind: FaultEvent['kind']) => faults.filter((f) => f.kind === kind && f.endedAt >= from && f.at <= to);
+  const flush = between('FLUSHALL')[0];
+  if (flush) return answered.some((t) => t < flush.at) ? 'FLUSHALL erased the reported result' : 'FLUSHALL while the call was in flight';
+  if (between('coordinator SIGKILL').length) return 'coordinator SIGKILL';
+  if (between('PostgreSQL restart').length) return 'PostgreSQL restart';
+  return 'no fault (a defect)';
+}
+
+export function judge(result: SoakResult): SoakVerdict {
+  const statuses: Record<string, number> = {};
+  const wrongOutputs: string[] = [];
+  const stuck: string[] = [];
+  const lostKeys: string[] = [];
+  const forbiddenCalls: string[] = [];
+  const callsPerKey: Record<string, number> = {};
+  const repeats = Object.fromEntries(REPEAT_CAUSES.map((c) => [c, 0])) as Record<RepeatCause, number>;
+  const keysWithDifferingIdempotencyKeys: string[] = [];
+  const redoDelaysMs: number[] = [];
+  let keys = 0;
+  let calls = 0;
+  let callsWithoutIdempotencyKey = 0;
+  let effectiveSideEffects = 0;
+
+  for (const { id, shape } of result.submitted) {
+    const view = result.views.get(id);
+    const status = view?.status ?? 'unreadable';
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (view && !['completed', 'failed', 'cancelled'].includes(view.status)) stuck.push(id);
+    if (view?.status === 'completed') {
+      const wrong = shape.wrongOutput(view);
+      if (wrong) wrongOutputs.push(`${shape.definition.id} ${id}: ${wrong}`);
+    }
+    for (const key of shape.forbiddenKeys(id)) if ((result.calls.get(key)?.length ?? 0) > 0) forbiddenCalls.push(key);
+    for (const key of shape.keys(id)) {
+      keys++;
+      const made = result.calls.get(key) ?? [];
+      calls += made.length;
+      const bucket = made.length >= 3 ? '3+' : String(made.length);
+      callsPerKey[bucket] = (callsPerKey[bucket] ?? 0) + 1;
+      if (made.length === 0) lostKeys.push(key);
+      for (let i = 1; i < made.length; i++) {
+        repeats[causeOf(made, i, result.faults)]++;
+        const cut = made.slice(0, i).findLast((c) => c.interrupted);
+        if (cut) redoDelaysMs.push(made[i]!.startedAt - cut.startedAt);
+      }
+      const idempotencyKeys = new Set(made.map((c) => c.idempotencyKey));
+      callsWithoutIdempotencyKey += made.filter((c) => c.idempotencyKey === undefined).length;
+      if (idempotencyKeys.size > 1) keysWithDifferingIdempotencyKeys.push(key);
+      effectiveSideEffects += idempotencyKeys.size;
+    }
+  }
+
+  const failures: string[] = [];
+  const completed = statuses['completed'] ?? 0;
+  if (completed !== result.submitted.length) failures.push(`${result.submitted.length - completed} of ${result.submitted.length} executions did not complete`);
+  if (wrongOutputs.length) failures.push(`${wrongOutputs.length} wrong outputs`);
+  if (lostKeys.length) failures.push(`${lostKeys.length} side effects never happened`);
+  if (forbiddenCalls.length) failures.push(`${forbiddenCalls.length} side effects that must not happen did`);
+  for (const cause of REPEAT_CAUSES) if (!FORCED.has(cause) && repeats[cause]) failures.push(`${repeats[cause]} repeats no fault forced (${cause})`);
+  if (keysWithDifferingIdempotencyKeys.length) failures.push(`${keysWithDifferingIdempotencyKeys.length} side effects repeated under a different Idempotency-Key`);
+  if (callsWithoutIdempotencyKey) failures.push(`${callsWithoutIdempotencyKey} calls without an Idempotency-Key`);
+  if (stuck.length) failures.push(`${stuck.length} executions stuck`);
+  if (Object.keys(result.leftoverJobs).length) failures.push(`jobs left on queues: ${JSON.stringify(result.leftoverJobs)}`);
+  if (result.strayQueueKeys.length) failures.push(`keys of queues nobody reads: ${result.strayQueueKeys.slice(0, 5).join(', ')}`);
+  return {
+    statuses,
+    wrongOutputs,
+    keys,
+    calls,
+    lostKeys,
+    forbiddenCalls,
+    callsPerKey,
+    repeats,
+    keysWithDifferingIdempotencyKeys,
+    callsWithoutIdempotencyKey,
+    effectiveSideEffects,
+    redoDelaysMs,
+    stuck,
+    passed: failures.length === 0,
+    failures,
+  };
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+const spreadOf = (values: number[]) => (values.length === 0 ? '–' : `median ${seconds(percentile(values, 50))}, max ${seconds(Math.max(...values))}`);
+const table = (header: string[], rows: (string | number)[][]) => [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: string): string {
+  const { options, machine } = result;
+  const faultKinds = [...new Set(result.faults.map((f) => f.kind))];
+  const restartsOf = (kind: 'coordinator' | 'worker') => result.restarts.filter((r) => r.kind === kind);
+  const crashed = result.restarts.filter((r) => !r.killed);
+  const flush = result.faults.find((f) => f.kind === 'FLUSHALL');
+  const logRows = [...result.logs.counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  return [
+    `# Soak: ${options.executions} executions under faults`,
+    '',
+    `**${verdict.passed ? 'PASSED' : 'FAILED'}**${verdict.failures.length ? `: ${verdict.failures.join('; ')}` : ': every execution completed with the right outputs, no side effect was lost, every repeat was forced by a fault (a dying worker, or a flush that erased a reported result) and carried the Idempotency-Key of the first call.'}`,
+    '',
+    `\`pnpm soak ${process.argv.slice(2).join(' ')}\` at ${commit}, ${new Date(result.startedAt).toISOString()}; ${Math.round((result.finishedAt - result.startedAt) / 1000)} s from the first submit to the last settle.`,
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}.`,
+    '',
+    '## Setup',
+    '',
+    `- 2 coordinators and 3 workers (each \`STEP_TYPES=http,script\`) under a supervisor that starts again whatever exits; a private PostgreSQL cluster and redis-server of the soak's own.`,
+    `- ${options.inFlight} executions in flight at a time, cycling four shapes: a linear http → script → http → script chain, a 20-branch parallel of http calls joined by a script, a 10-iteration loop of an http call and a counting script, and an http call whose answer a condition reads to choose one of two more calls.`,
+    `- Every http call is a side effect on a local counter target (\`/step?key=<execution>-<step>\`), which records its Idempotency-Key and whether the caller hung up, and answers after 50–400 ms.`,
+    `- Recovery settings: coordinators \`MAINTENANCE_INTERVAL_MS=500 RECONCILE_GRACE_MS=4000 RESULT_CLAIM_IDLE_MS=2000\`; workers \`LOCK_DURATION_MS=2000 STALLED_INTERVAL_MS=1000\`.`,
+    `- Faults, spread over the run by progress (seed ${options.seed}): ${options.workerKills} worker SIGKILLs, ${options.coordinatorKills} coordinator SIGKILLs (only while both run), ${options.flushAtJobs > 0 ? `a FLUSHALL as soon as ≥ ${options.flushAtJobs} step jobs are waiting or active (counted in the same MULTI as the flush)` : 'no FLUSHALL'}, ${options.pgRestart ? 'a PostgreSQL restart (`pg_ctl restart -m fast`)' : 'no PostgreSQL restart'}.`,
+    '',
+    '## Executions',
+    '',
+    table(['status', 'executions'], Object.entries(verdict.statuses)),
+    '',
+    `- Wrong outputs: ${verdict.wrongOutputs.length}${verdict.wrongOutputs.length ? ` (${verdict.wrongOutputs.slice(0, 5).join('; ')})` : ''}.`,
+    `- Stuck (not settled at the end): ${verdict.stuck.length}. Step instances the engine ran more than once: ${result.reattemptedInstances}.`,
+    `- Executions started by a submit whose answer was lost (the client retried): ${result.unsubmitted}.`,
+    `- Jobs left on the work queues after the last settle: ${JSON.stringify(result.leftoverJobs)}; keys of queues nobody reads: ${result.strayQueueKeys.length}.`,
+    '',
+    '## Side effects',
+    '',
+    `${verdict.keys} side-effect keys, ${verdict.calls} calls. Lost (never called): ${verdict.lostKeys.length}. Called though their branch was not taken: ${verdict.forbiddenCalls.length}.`,
+    '',
+    table(['calls per key', 'keys'], Object.entries(verdict.callsPerKey).sort()),
+    '',
+    table(['repeat call, by cause', 'calls'], Object.entries(verdict.repeats)),
+    '',
+    `- Idempotency-Key: ${verdict.callsWithoutIdempotencyKey} calls without one; ${verdict.keysWithDifferingIdempotencyKeys.length} keys whose calls carried different ones. A target that honours the header applies ${verdict.effectiveSideEffects} side effects for ${verdict.keys} keys.`,
+    `- From a call cut off by a dying worker to the call that redid it: ${spreadOf(verdict.redoDelaysMs)} (${verdict.redoDelaysMs.length} calls).`,
+    '',
+    '## Faults and recovery',
+    '',
+    table(
+      ['fault', 'count', 'in flight (median)', 'until the next execution settled'],
+      faultKinds.map((kind) => {
+        const of = result.faults.filter((f) => f.kind === kind);
+        return [kind, of.length, percentile(of.map((f) => f.inFlight), 50), spreadOf(of.flatMap((f) => (f.nextSettleMs === undefined ? [] : [f.nextSettleMs])))];
+      }),
+    ),
+    '',
+    flush?.jobs ? `- At the FLUSHALL: ${flush.jobs.waiting} step jobs waiting and ${flush.jobs.active} active, ${flush.inFlight} executions in flight.` : '- No FLUSHALL happened.',
+    ...result.skippedFaults.map((s) => `- Skipped: ${s}.`),
+    `- Process restarts: coordinators ${restartsOf('coordinator').length} (${spreadOf(restartsOf('coordinator').flatMap((r) => (r.readyAt ? [r.readyAt - r.exitedAt] : [])))} from exit to ready), workers ${restartsOf('worker').length} (${spreadOf(restartsOf('worker').flatMap((r) => (r.readyAt ? [r.readyAt - r.exitedAt] : [])))}); starts that failed and were tried again: ${result.restarts.reduce((n, r) => n + r.failedStarts, 0)}.`,
+    `- Processes that exited without being killed: ${crashed.length}${crashed.length ? ` (${crashed.map((r) => `${r.slot}: ${r.exit}`).join(', ')})` : ''}.`,
+    '',
+    '## Client errors (each call retried against the other coordinator)',
+    '',
+    result.clientErrors.size ? table(['error', 'count'], [...result.clientErrors.entries()].sort((a, b) => b[1] - a[1])) : 'None.',
+    '',
+    '## Warnings and errors the processes logged',
+    '',
+    logRows.length ? table(['line (ids and numbers as N)', 'count'], logRows.map(([line, n]) => [line.replace(/\|/g, '\\|'), n])) : 'None.',
+    '',
+  ].join('\n');
+}
