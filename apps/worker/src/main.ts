@@ -8,6 +8,7 @@ import { listenForCancellations } from './cancellation-listener.js';
 import { circuitBreakerDefaults, concurrencyFor, credentialsIn, loadConfig, secretsFrom } from './config.js';
 import { RunningSteps } from './running-steps.js';
 import { WorkingMarkers } from './working-markers.js';
+import { ResultReplay } from './result-replay.js';
 import { StepConsumers } from './step-consumers.js';
 import { createStepProcessor } from './step-processor.js';
 import { SecretsDirError, WorkerSecrets } from './worker-secrets.js';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   const producer = createRedisConnection(config.REDIS_URL, { role: 'producer', connectionName: `af-worker-${config.WORKER_ID}` });
   const blocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-consumer` });
   const results = new ResultReporter(producer, config.BULLMQ_PREFIX);
+  const replay = new ResultReplay({ connection: producer, prefix: config.BULLMQ_PREFIX, report: (json, run) => results.reportJson(json, run), logger });
   const circuitBreaker = new CircuitBreaker({ connection: producer, prefix: config.BULLMQ_PREFIX, defaults: circuitBreakerDefaults(config) });
   // Subscriber mode takes a connection of its own. Subscribed before the first job is taken.
   const subscription = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: `af-worker-${config.WORKER_ID}-cancellations` });
@@ -83,7 +85,10 @@ async function main(): Promise<void> {
   const workingMarkers = new WorkingMarkers({ connection: producer, prefix: config.BULLMQ_PREFIX, workerId: config.WORKER_ID, running, logger });
   const stepProcessor = createStepProcessor({
     executors,
-    reportJson: (json, run) => results.reportJson(json, run),
+    reportJson: async (json, run) => {
+      await results.reportJson(json, run);
+      replay.record(json, run);
+    },
     workerId: config.WORKER_ID,
     secrets,
     logger,
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
     // Only now: steps still finishing above could be cancelled until the last one ended.
     await cancellations.close();
     workingMarkers.stop();
+    replay.stop();
     subscription.disconnect();
     producer.disconnect();
     blocking.disconnect();

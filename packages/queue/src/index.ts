@@ -48,4 +48,7 @@ export type { StepCancellationSubscriberOptions, CancellationSource } from './st
 export { LuaScript } from './lua-script.js';
 export { REPORTED_MARKER_TTL_MS, reportedMarkerKey, reportedRuns, markerOfResult } from './reported-results.js';
 export type { ReportedRun } from './reported-results.js';
+export { RecentResults } from './recent-results.js';
+export type { RecentResult } from './recent-results.js';
+export { RedisLossDetector } from './redis-loss.js';
 export { LOST_CONFIRM_MS, WORKING_MARKER_TTL_MS, WORKING_REFRESH_MS, markWorking, workingMarkerKey, workingRuns } from './working-runs.js';
