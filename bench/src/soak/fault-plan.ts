@@ -13,6 +13,8 @@ export interface FaultEvent {
   /** When the fault itself was over (the restart returned); equals `at` for instant ones. */
   endedAt: number;
   target?: string;
+  /** The pid a SIGKILL ended. */
+  pid?: number;
   /** Executions submitted and not settled at that moment. */
   inFlight: number;
   /** Step jobs waiting and active at that moment (read for FLUSHALL). */

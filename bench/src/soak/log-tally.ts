@@ -1,5 +1,5 @@
-/** pino's numeric levels. */
-const LEVEL_NAMES: Record<number, string> = { 40: 'warn', 50: 'error', 60: 'fatal' };
+/** The apps log pino's level labels; numbers are pino's default, accepted too. */
+const COUNTED: Record<string, string> = { warn: 'warn', error: 'error', fatal: 'fatal', '40': 'warn', '50': 'error', '60': 'fatal' };
 
 /** Ids and numbers vary per line; without them, lines that mean the same thing count together. */
 function normalize(text: string): string {
@@ -23,10 +23,10 @@ export class LogTally {
       this.count(`${source} (text): ${normalize(line)}`);
       return;
     }
-    const level = typeof entry?.level === 'number' ? entry.level : 0;
-    if (level < 40) return;
+    const level = COUNTED[String(entry?.level)];
+    if (!level) return;
     const detail = typeof entry?.err?.message === 'string' ? `: ${entry.err.message}` : '';
-    this.count(`${source} ${LEVEL_NAMES[level] ?? level}: ${normalize(`${String(entry?.msg)}${detail}`)}`);
+    this.count(`${source} ${level}: ${normalize(`${String(entry?.msg)}${detail}`)}`);
   }
 
   private count(key: string): void {

@@ -10,6 +10,8 @@ export interface SoakOptions {
   /** Flush Redis once, as soon as at least this many step jobs are waiting or active; 0: no flush. */
   flushAtJobs: number;
   pgRestart: boolean;
+  /** Workers' LOCK_DURATION_MS (their STALLED_INTERVAL_MS is half): how soon a dead worker's jobs run elsewhere. */
+  workerLockMs: number;
   /** Give up waiting for the last executions after this long. */
   timeoutSeconds: number;
   /** Use these servers instead of private ones the soak starts (and then `pgRestartCommand` restarts PostgreSQL). */
@@ -28,6 +30,7 @@ const USAGE = `pnpm soak [options]
   --coordinator-kills N   coordinator SIGKILLs spread over the run (default 12)
   --flush-at-jobs N       FLUSHALL once, when at least N step jobs are waiting or active (default 50; 0 = no flush)
   --no-pg-restart         do not restart PostgreSQL
+  --worker-lock-ms N      workers' LOCK_DURATION_MS, STALLED_INTERVAL_MS is half (default 10000)
   --timeout-seconds N     give up on stragglers after N seconds (default 1800)
   --database-url URL      use this PostgreSQL database (default: a private cluster the soak creates)
   --redis-url URL         use this Redis (default: a private redis-server the soak starts); FLUSHALL flushes it
@@ -49,6 +52,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
         'coordinator-kills': { type: 'string' },
         'flush-at-jobs': { type: 'string' },
         'no-pg-restart': { type: 'boolean' },
+        'worker-lock-ms': { type: 'string' },
         'timeout-seconds': { type: 'string' },
         'database-url': { type: 'string' },
         'redis-url': { type: 'string' },
@@ -79,6 +83,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
     coordinatorKills: count('coordinator-kills', 12, 0),
     flushAtJobs: count('flush-at-jobs', 50, 0),
     pgRestart: !parsed['no-pg-restart'],
+    workerLockMs: count('worker-lock-ms', 10_000, 2_000),
     timeoutSeconds: count('timeout-seconds', 1800, 10),
     seed: count('seed', 1, 0),
     ...(parsed['database-url'] === undefined ? {} : { databaseUrl: parsed['database-url'] }),

@@ -36,23 +36,40 @@ export interface SoakVerdict {
   /** From a call cut off by a dying worker to the call that redid it. */
   redoDelaysMs: number[];
   stuck: string[];
+  /** Up to 10 repeats no fault forced, with the calls' timing and the faults near them, for a diagnosis. */
+  unforcedExamples: string[];
   passed: boolean;
   failures: string[];
 }
 
 function causeOf(calls: TargetCall[], index: number, faults: FaultEvent[]): RepeatCause {
   const earlier = calls.slice(0, index);
-  if (earlier.some((c) => c.interrupted)) return 'worker died mid-call';
-  const answered = earlier.flatMap((c) => (c.answeredAt === undefined ? [] : [c.answeredAt]));
+  const repeatAt = calls[index]!.startedAt;
+  // Exact when the target could tell who called: that process was killed after the call began.
+  for (const call of earlier) {
+    const death = faults.find((f) => f.kind === 'worker SIGKILL' && f.pid !== undefined && f.pid === call.caller && f.at >= call.startedAt && f.at <= repeatAt);
+    if (death) return call.interrupted || call.answeredAt === undefined || death.at <= call.answeredAt ? 'worker died mid-call' : 'worker died between the answer and its report';
+  }
+  if (earlier.some((c) => c.interrupted && c.caller === undefined)) return 'worker died mid-call';
+  const answered = earlier.flatMap((c) => (c.answeredAt === undefined || c.caller !== undefined ? [] : [c.answeredAt]));
   if (faults.some((f) => f.kind === 'worker SIGKILL' && answered.some((t) => f.at >= t && f.at <= t + REPORT_WINDOW_MS))) return 'worker died between the answer and its report';
   const from = calls[0]!.startedAt;
-  const to = calls[index]!.startedAt;
-  const between = (kind: FaultEvent['kind']) => faults.filter((f) => f.kind === kind && f.endedAt >= from && f.at <= to);
+  const between = (kind: FaultEvent['kind']) => faults.filter((f) => f.kind === kind && f.endedAt >= from && f.at <= repeatAt);
   const flush = between('FLUSHALL')[0];
-  if (flush) return answered.some((t) => t < flush.at) ? 'FLUSHALL erased the reported result' : 'FLUSHALL while the call was in flight';
+  if (flush) return earlier.some((c) => c.answeredAt !== undefined && c.answeredAt < flush.at) ? 'FLUSHALL erased the reported result' : 'FLUSHALL while the call was in flight';
   if (between('coordinator SIGKILL').length) return 'coordinator SIGKILL';
   if (between('PostgreSQL restart').length) return 'PostgreSQL restart';
   return 'no fault (a defect)';
+}
+
+/** A repeat's calls and the faults within 20 s of them, in seconds from the run's start. */
+function describeRepeat(key: string, cause: RepeatCause, calls: TargetCall[], result: SoakResult): string {
+  const t = (ms: number | undefined) => (ms === undefined ? '–' : ((ms - result.startedAt) / 1000).toFixed(2));
+  const from = calls[0]!.startedAt - 20_000;
+  const to = calls.at(-1)!.startedAt + 20_000;
+  const near = result.faults.filter((f) => f.at >= from && f.at <= to).map((f) => `${f.kind}${f.target ? ` ${f.target} (${f.pid})` : ''} @${t(f.at)}`);
+  const restarts = result.restarts.filter((r) => r.exitedAt >= from && r.exitedAt <= to).map((r) => `${r.slot} ready @${t(r.readyAt)}`);
+  return `${key} (${cause}): calls ${calls.map((c) => `${t(c.startedAt)}→${c.interrupted ? 'cut' : t(c.answeredAt)} by ${c.caller ?? '?'}`).join(', ')}; near: ${[...near, ...restarts].join(', ') || 'nothing'}`;
 }
 
 export function judge(result: SoakResult): SoakVerdict {
@@ -65,6 +82,7 @@ export function judge(result: SoakResult): SoakVerdict {
   const repeats = Object.fromEntries(REPEAT_CAUSES.map((c) => [c, 0])) as Record<RepeatCause, number>;
   const keysWithDifferingIdempotencyKeys: string[] = [];
   const redoDelaysMs: number[] = [];
+  const unforcedExamples: string[] = [];
   let keys = 0;
   let calls = 0;
   let callsWithoutIdempotencyKey = 0;
@@ -88,7 +106,9 @@ export function judge(result: SoakResult): SoakVerdict {
       callsPerKey[bucket] = (callsPerKey[bucket] ?? 0) + 1;
       if (made.length === 0) lostKeys.push(key);
       for (let i = 1; i < made.length; i++) {
-        repeats[causeOf(made, i, result.faults)]++;
+        const cause = causeOf(made, i, result.faults);
+        repeats[cause]++;
+        if (!FORCED.has(cause) && unforcedExamples.length < 10) unforcedExamples.push(describeRepeat(key, cause, made, result));
         const cut = made.slice(0, i).findLast((c) => c.interrupted);
         if (cut) redoDelaysMs.push(made[i]!.startedAt - cut.startedAt);
       }
@@ -125,6 +145,7 @@ export function judge(result: SoakResult): SoakVerdict {
     effectiveSideEffects,
     redoDelaysMs,
     stuck,
+    unforcedExamples,
     passed: failures.length === 0,
     failures,
   };
@@ -154,7 +175,7 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
     `- 2 coordinators and 3 workers (each \`STEP_TYPES=http,script\`) under a supervisor that starts again whatever exits; a private PostgreSQL cluster and redis-server of the soak's own.`,
     `- ${options.inFlight} executions in flight at a time, cycling four shapes: a linear http → script → http → script chain, a 20-branch parallel of http calls joined by a script, a 10-iteration loop of an http call and a counting script, and an http call whose answer a condition reads to choose one of two more calls.`,
     `- Every http call is a side effect on a local counter target (\`/step?key=<execution>-<step>\`), which records its Idempotency-Key and whether the caller hung up, and answers after 50–400 ms.`,
-    `- Recovery settings: coordinators \`MAINTENANCE_INTERVAL_MS=500 RECONCILE_GRACE_MS=4000 RESULT_CLAIM_IDLE_MS=2000\`; workers \`LOCK_DURATION_MS=2000 STALLED_INTERVAL_MS=1000\`.`,
+    `- Recovery settings: coordinators \`MAINTENANCE_INTERVAL_MS=500 RECONCILE_GRACE_MS=4000 RESULT_CLAIM_IDLE_MS=2000\`; workers \`LOCK_DURATION_MS=${options.workerLockMs} STALLED_INTERVAL_MS=${Math.max(1_000, options.workerLockMs / 2)}\`.`,
     `- Faults, spread over the run by progress (seed ${options.seed}): ${options.workerKills} worker SIGKILLs, ${options.coordinatorKills} coordinator SIGKILLs (only while both run), ${options.flushAtJobs > 0 ? `a FLUSHALL as soon as ≥ ${options.flushAtJobs} step jobs are waiting or active (counted in the same MULTI as the flush)` : 'no FLUSHALL'}, ${options.pgRestart ? 'a PostgreSQL restart (`pg_ctl restart -m fast`)' : 'no PostgreSQL restart'}.`,
     '',
     '## Executions',
@@ -176,6 +197,7 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
     '',
     `- Idempotency-Key: ${verdict.callsWithoutIdempotencyKey} calls without one; ${verdict.keysWithDifferingIdempotencyKeys.length} keys whose calls carried different ones. A target that honours the header applies ${verdict.effectiveSideEffects} side effects for ${verdict.keys} keys.`,
     `- From a call cut off by a dying worker to the call that redid it: ${spreadOf(verdict.redoDelaysMs)} (${verdict.redoDelaysMs.length} calls).`,
+    ...(verdict.unforcedExamples.length ? ['', 'Repeats no fault forced (calls as start→answer, seconds from the start):', '', ...verdict.unforcedExamples.map((e) => `- ${e}`)] : []),
     '',
     '## Faults and recovery',
     '',

@@ -8,6 +8,7 @@ import { machineInfo, type MachineInfo } from '../machine.js';
 import { LogTally } from './log-tally.js';
 import { freePort, startSoakServices } from './private-services.js';
 import { seededRandom } from './seeded-random.js';
+import { socketOwner } from './socket-owner.js';
 import type { SoakOptions } from './soak-options.js';
 import { SOAK_SHAPES, type SoakShape } from './soak-shapes.js';
 import { Supervisor, type ProcessSlot, type Restart } from './supervisor.js';
@@ -16,7 +17,7 @@ const PREFIX = 'soak';
 const WORK_QUEUES = ['step-http', 'step-script'];
 /** Recovery settings of a cluster that should heal within seconds, as the fault suite runs it. */
 const COORDINATOR_ENV = { MAINTENANCE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '4000', RESULT_CLAIM_IDLE_MS: '2000', SHUTDOWN_TIMEOUT_MS: '5000' };
-const WORKER_ENV = { LOCK_DURATION_MS: '2000', STALLED_INTERVAL_MS: '1000', SHUTDOWN_TIMEOUT_MS: '1000', EGRESS_ALLOW: '127.0.0.1' };
+const WORKER_ENV = { SHUTDOWN_TIMEOUT_MS: '1000', EGRESS_ALLOW: '127.0.0.1' };
 
 export interface SubmittedExecution {
   id: string;
@@ -63,7 +64,8 @@ function errorKind(error: unknown): string {
 export async function runSoak(options: SoakOptions, log: (message: string) => void): Promise<SoakResult> {
   const random = seededRandom(options.seed);
   const services = await startSoakServices(options);
-  const target = await startCounterTarget(seededRandom(options.seed + 1));
+  let supervisor: Supervisor | undefined;
+  const target = await startCounterTarget(seededRandom(options.seed + 1), (clientPort, serverPort) => socketOwner(clientPort, serverPort, supervisor?.pids('worker') ?? []));
   const logs = new LogTally();
   const serviceUrls = { databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, prefix: PREFIX };
   const ports = [await freePort(), await freePort()];
@@ -74,10 +76,10 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
     }),
     ...[0, 1, 2].map((i): ProcessSlot => {
       const name = `worker-${i}`;
-      return { name, kind: 'worker', start: () => startWorker(serviceUrls, ['http', 'script'], { name, env: { ...WORKER_ENV, WORKER_ID: name }, onLine: (line) => logs.add('worker', line) }) };
+      return { name, kind: 'worker', start: () => startWorker(serviceUrls, ['http', 'script'], { name, env: { ...WORKER_ENV, LOCK_DURATION_MS: String(options.workerLockMs), STALLED_INTERVAL_MS: String(Math.max(1_000, options.workerLockMs / 2)), WORKER_ID: name }, onLine: (line) => logs.add('worker', line) }) };
     }),
   ];
-  const supervisor = new Supervisor(slots);
+  supervisor = new Supervisor(slots);
   const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
   const sql = new pg.Pool({ connectionString: services.databaseUrl, max: 2 });
   sql.on('error', () => undefined);
@@ -147,8 +149,9 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
           const running = supervisor.running(role);
           if (running.length > 0 && (role === 'worker' || running.length === slots.filter((s) => s.kind === 'coordinator').length)) {
             const victim = running[Math.floor(random() * running.length)]!;
-            if (supervisor.kill(victim)) {
-              faults.push(event({ at: Date.now(), endedAt: Date.now(), target: victim }));
+            const pid = supervisor.kill(victim);
+            if (pid !== undefined) {
+              faults.push(event({ at: Date.now(), endedAt: Date.now(), target: victim, pid }));
               return;
             }
           }

@@ -43,13 +43,21 @@ export class Supervisor {
     for (const slot of this.slots) this.loops.push(this.keepAlive(slot));
   }
 
-  /** SIGKILLs the slot's process (a crash); the supervisor brings up another. False if none is running. */
-  kill(slotName: string): boolean {
+  /** SIGKILLs the slot's process (a crash); the supervisor brings up another. Its pid, or undefined if none is running. */
+  kill(slotName: string): number | undefined {
     const process = this.current.get(slotName);
-    if (!process) return false;
+    if (!process) return undefined;
     this.killing.add(slotName);
     process.kill();
-    return true;
+    return process.pid;
+  }
+
+  /** The pids of the processes of `kind` running now. */
+  pids(kind: ProcessSlot['kind']): number[] {
+    return this.slots.filter((s) => s.kind === kind).flatMap((s) => {
+      const process = this.current.get(s.name);
+      return process ? [process.pid] : [];
+    });
   }
 
   running(kind: ProcessSlot['kind']): string[] {
