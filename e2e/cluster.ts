@@ -23,10 +23,11 @@ export interface Cluster {
 export async function startCluster(
   workers: string[][],
   env: { coordinator?: Record<string, string>; worker?: Record<string, string> } = {},
-  options: { coordinators?: number } = {},
+  options: { coordinators?: number; redisUrl?: string } = {},
 ): Promise<Cluster> {
   const [database, redis] = await Promise.all([testDatabase(), testRedis()]);
-  const services = { databaseUrl: database.url, redisUrl: redis.url, prefix: redis.prefix };
+  // A Redis of the test's own (`startRedisServer`), for tests that flush it; only the prefix is taken from the shared one.
+  const services = { databaseUrl: database.url, redisUrl: options.redisUrl ?? redis.url, prefix: redis.prefix };
   const quiet = { SHUTDOWN_TIMEOUT_MS: '5000' };
   const processes: AppProcess[] = [];
   try {

@@ -3,6 +3,7 @@ import { Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@agentic-flow/telemetry';
 import { retryBackoffDelay } from './retry-backoff.js';
+import { workerErrorListener } from './worker-error-log.js';
 
 export interface StepConsumersOptions {
   stepTypes: readonly string[];
@@ -43,7 +44,7 @@ export class StepConsumers {
         settings: { backoffStrategy: stepRetryBackoff(options.logger, options.random ?? Math.random) },
         autorun: false,
       });
-      worker.on('error', (error) => options.logger.error({ err: error, stepType: type }, 'queue worker error'));
+      worker.on('error', workerErrorListener(options.logger, type));
       return worker;
     });
   }

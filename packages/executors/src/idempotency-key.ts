@@ -12,5 +12,21 @@ import { createHash } from 'node:crypto';
  * hold characters a header should not (`~`, `/`, loop frames), and a hash keeps it short and opaque.
  */
 export function idempotencyKeyOf(step: { executionId: string; instanceKey: string; attempt: number }): string {
-  return `af1_${createHash('sha256').update(`${step.executionId}\0${step.instanceKey}\0${step.attempt}`).digest('base64url')}`;
+  return `af1_${sha256(`${step.executionId}\0${step.instanceKey}\0${step.attempt}`)}`;
+}
+
+/**
+ * The `Idempotency-Key` of the `ordinal`-th call (from 1) of the agent tool `tool` in one run of an
+ * agent step whose own key is `stepKey`: distinct for every call of the run, and the same for the
+ * same call when the step runs again (a worker died mid-run, BullMQ retried, the reconciler
+ * re-enqueued) — provided the model makes its calls in the same order; see `ToolCallKeys`.
+ *
+ * Same shape as a step's key; the `tool-call` label keeps the two families apart.
+ */
+export function toolCallIdempotencyKeyOf(stepKey: string, tool: string, ordinal: number): string {
+  return `af1_${sha256(`tool-call\0${stepKey}\0${tool}\0${ordinal}`)}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }

@@ -20,4 +20,4 @@ export { createOpenAiCompatibleProvider, type OpenAiCompatibleProviderOptions } 
 export { createAnthropicProvider, type AnthropicProviderOptions } from './agent/providers/anthropic.js';
 export { ProviderRegistry, providersFromEnv, type ProviderSummary } from './agent/providers/provider-registry.js';
 export type { ProviderOptions, TokenPrices } from './agent/providers/provider-options.js';
-export { idempotencyKeyOf } from './idempotency-key.js';
+export { idempotencyKeyOf, toolCallIdempotencyKeyOf } from './idempotency-key.js';

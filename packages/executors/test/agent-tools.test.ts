@@ -118,6 +118,12 @@ describe('loadToolModules', () => {
     expect(await loaded[2]!.tool.run({ a: 6, b: 7 }, context)).toBe(42);
   });
 
+  it('hands an operator\'s tool its call\'s Idempotency-Key and nothing else of the context', async () => {
+    const keyed = await module('keyed.mjs', `export default { name: 'charge', description: 'Charges', parameters: { type: 'object' }, run: (args, context) => Object.keys(context).sort().join() + ' ' + context.idempotencyKey };`);
+    const [loaded] = await loadToolModules([keyed]);
+    expect(await loaded!.tool.run({}, toolContext({ idempotencyKey: 'af1_call' }))).toBe('idempotencyKey,log,signal af1_call');
+  });
+
   it('names the module and the problem of a bad one', async () => {
     await expect(loadToolModules(['relative/tool.mjs'])).rejects.toThrow('tool module "relative/tool.mjs": must be an absolute path');
     await expect(loadToolModules([join(dir, 'missing.mjs')])).rejects.toThrow(/^tool module .*missing\.mjs: cannot be loaded: /);

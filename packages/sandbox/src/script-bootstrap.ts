@@ -7,7 +7,7 @@ export const BOOTSTRAP_FILENAME = 'sandbox:bootstrap';
 export const moduleFilename = (name: string): string => `module:${name}`;
 
 /** The names a script sees besides the (frozen) built-ins: the parameters of its function. */
-export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require', 'secrets'] as const;
+export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require', 'secrets', 'idempotencyKey'] as const;
 
 /** What the host hands the bootstrap once per realm, copied into the isolate. */
 export interface BootstrapSetup {
@@ -133,7 +133,7 @@ async function settle(fn, state, globals) {
   let value;
   try {
     // secrets: only those the step lists (the worker puts them in the globals), frozen; empty otherwise.
-    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)));
+    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)), typeof scope.idempotencyKey === 'string' ? scope.idempotencyKey : undefined);
   } catch (error) { return failure(error, state.dropped); }
   let json;
   try { json = toJson(value, 'the returned value'); } catch (error) { return failure(error, state.dropped); }

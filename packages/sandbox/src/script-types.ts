@@ -10,6 +10,11 @@ export interface ScriptGlobals {
   loop?: Record<string, unknown>;
   /** The secrets the step lists, by name; the script sees them frozen as `secrets` (`{}` when absent). */
   secrets?: Record<string, string>;
+  /**
+   * The `Idempotency-Key` of the step attempt (or of the agent's tool call) the script runs for:
+   * what the script hands on for its side effects to carry. `undefined` in the script when absent.
+   */
+  idempotencyKey?: string;
 }
 
 /** One script run. */

@@ -98,7 +98,7 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
       step: { stepRunId: input.stepRunId, stepId: input.stepId, executionId: input.executionId, attempt: input.attempt },
       remainingMs: () => Math.max(0, startedAt + timeoutMs - Date.now()),
     };
-    const phaseInput: PhaseInput = { job, conversation, toolContext, prompt: { config: job.config, context, maxContextChars }, maxToolResultChars };
+    const phaseInput: PhaseInput = { job, conversation, toolContext, idempotencyKey: input.idempotencyKey, prompt: { config: job.config, context, maxContextChars }, maxToolResultChars };
 
     try {
       const run = job.config.phase === 'plan' ? runPlanPhase : job.config.phase === 'synthesize' ? runSynthesizePhase : runExecutorAgent;

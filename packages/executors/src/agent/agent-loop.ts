@@ -4,6 +4,7 @@ import type { AnswerCheck, AnswerChecker } from './output-validation.js';
 import { correctionPrompt } from './prompts.js';
 import type { ToolRunContext } from './tools/agent-tool.js';
 import { runToolCall } from './tools/run-tool-call.js';
+import { ToolCallKeys } from './tools/tool-call-keys.js';
 import type { RegisteredTool } from './tools/tool-registry.js';
 
 export interface AgentLoopOptions {
@@ -11,6 +12,8 @@ export interface AgentLoopOptions {
   /** The tools the model is offered; none for a coordinator's plan and synthesis. */
   tools: readonly RegisteredTool[];
   toolContext: ToolRunContext;
+  /** The agent step attempt's `Idempotency-Key`, from which each tool call's own is derived. */
+  idempotencyKey: string | undefined;
   /** Model calls allowed, corrective ones included. */
   maxTurns: number;
   /** Accepts or rejects a final answer (a reply without tool calls). */
@@ -39,6 +42,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<unknown> 
   const granted = new Map(tools.map((entry) => [entry.tool.spec.name, entry]));
   const specs = tools.map((entry) => entry.tool.spec);
   let rejected = 0;
+  const keys = new ToolCallKeys(options.idempotencyKey);
 
   for (let turn = 1; turn <= maxTurns; turn++) {
     const { message } = await conversation.ask({ tools: specs, json: options.json });
@@ -47,7 +51,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<unknown> 
       // No turn is left to read the results: don't run tools (an http POST) for nothing.
       if (turn === maxTurns) break;
       for (const call of message.toolCalls) {
-        const result = await runToolCall(call, granted, toolContext, options.maxToolResultChars);
+        // Counted as the model made the calls, in order: a re-run that makes the same calls sends the same keys.
+        const result = await runToolCall(call, granted, { ...toolContext, idempotencyKey: keys.next(call.name) }, options.maxToolResultChars);
         if (result.isError) toolContext.log('warn', `agent tool ${call.name}: ${firstLine(result.content)}`);
         conversation.toolResult(call, result.content, result.isError);
       }

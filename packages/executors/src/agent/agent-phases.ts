@@ -19,6 +19,8 @@ export interface PhaseInput {
   job: ResolvedAgentJob;
   conversation: AgentConversation;
   toolContext: ToolRunContext;
+  /** The step attempt's `Idempotency-Key`: tool calls get keys derived from it. */
+  idempotencyKey: string | undefined;
   prompt: PromptInput;
   maxToolResultChars: number;
 }
@@ -35,6 +37,7 @@ export function runExecutorAgent(input: PhaseInput): Promise<unknown> {
     conversation,
     tools: job.tools,
     toolContext: input.toolContext,
+    idempotencyKey: input.idempotencyKey,
     maxTurns: job.config.maxTurns ?? DEFAULT_MAX_TURNS,
     check: outputChecker(job.validateOutput),
     answerKind: 'answer',
@@ -55,6 +58,7 @@ export async function runPlanPhase(input: PhaseInput): Promise<unknown> {
     conversation,
     tools: [],
     toolContext: input.toolContext,
+    idempotencyKey: input.idempotencyKey,
     maxTurns: SINGLE_ANSWER_TURNS,
     check: planChecker({ maxSubtasks, capabilities: job.config.capabilities }),
     answerKind: 'plan',
@@ -73,6 +77,7 @@ export function runSynthesizePhase(input: PhaseInput): Promise<unknown> {
     conversation,
     tools: [],
     toolContext: input.toolContext,
+    idempotencyKey: input.idempotencyKey,
     maxTurns: SINGLE_ANSWER_TURNS,
     check: outputChecker(job.validateOutput),
     answerKind: 'answer',

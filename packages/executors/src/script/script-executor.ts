@@ -26,8 +26,9 @@ export interface ScriptExecutorOptions {
 
 /**
  * The `script` step: runs `config.script` in the sandbox (isolated-vm) with the step's context
- * (`results`, `variables`, `input`, `execution`) as globals, and the secrets its config lists (from
- * `runtime.secret`) as the frozen object `secrets`. `console.*` output goes to
+ * (`results`, `variables`, `input`, `execution`) as globals, the secrets its config lists (from
+ * `runtime.secret`) as the frozen object `secrets`, and the step attempt's `idempotencyKey` (the
+ * key http steps send as `Idempotency-Key`). `console.*` output goes to
  * `runtime.log`, `setVariable` calls become the outcome's `variableUpdates`, and a failure of the
  * script (throw, timeout, memory, module, output, a crashed sandbox process) is an `ok: false`
  * outcome with the sandbox's error code.
@@ -71,8 +72,13 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
         timeoutMs,
         memoryLimitMb,
         modules: config.allowedModules,
-        // The secrets the step lists, and no other: the script sees them as the frozen object `secrets`.
-        globals: config.secrets === undefined ? input.context : { ...input.context, secrets },
+        globals: {
+          ...input.context,
+          // The secrets the step lists, and no other: the script sees them as the frozen object `secrets`.
+          ...(config.secrets === undefined ? {} : { secrets }),
+          // Worked out by the worker from the job, not stored with the context: the same on every re-run of this attempt.
+          ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+        },
         signal: runtime.signal,
       });
       for (const entry of result.logs) runtime.log(entry.level, entry.message);

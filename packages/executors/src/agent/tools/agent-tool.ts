@@ -13,6 +13,12 @@ export interface ToolRunContext {
   step: { stepRunId: string; stepId: string; executionId: string; attempt: number };
   /** Milliseconds left before the step's `timeout`. */
   remainingMs(): number;
+  /**
+   * This call's `Idempotency-Key` (`ToolCallKeys`): distinct for each call of the run, the same for
+   * the same call when the step runs again. Tools with side effects send it (the http tool as the
+   * header, the script tool as the script's `idempotencyKey`). Undefined when the step has none.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 /**

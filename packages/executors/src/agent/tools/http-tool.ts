@@ -28,6 +28,9 @@ const NON_2XX = Array.from({ length: 500 }, (_, i) => i + 100).filter((status) =
  * with no retries (the model decides whether to try again). Any status is returned to the model;
  * network errors and timeouts are error results.
  *
+ * Every request carries the call's `Idempotency-Key` (`context.idempotencyKey`, see
+ * `ToolCallKeys`), unless the model passes an `Idempotency-Key` header of its own, which wins.
+ *
  * Like an `http` step, the tool goes through the worker's egress policy (`executorOptions.egress`):
  * a denied destination is an `EGRESS_DENIED` error result for the model, and nothing is sent. The
  * model endpoints themselves are the operator's configuration and are not subject to it.
@@ -69,7 +72,8 @@ export function createHttpTool(options: HttpToolOptions = {}): AgentTool {
         responseType: 'auto',
       };
       const outcome = await executor.execute(
-        { ...context.step, stepType: 'http', config, context: context.context },
+        // The call's own key, not the step's: each request of the run is a side effect of its own.
+        { ...context.step, stepType: 'http', config, context: context.context, idempotencyKey: context.idempotencyKey },
         { signal: context.signal, log: context.log },
       );
       if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);

@@ -20,7 +20,8 @@ export interface ScriptToolOptions {
 /**
  * The `script` capability: tool `run_script`. The model's JavaScript runs in the isolated-vm
  * sandbox through the `script` step executor, with the agent's context (`results`, `variables`,
- * `input`, `execution`) in scope. The result is `{ value }` (plus `console` lines when it logged);
+ * `input`, `execution`) in scope, and `idempotencyKey`: this call's key (as a script step sees its
+ * step's). The result is `{ value }` (plus `console` lines when it logged);
  * a throw, a timeout or a memory overrun is an error result. `setVariable` calls are dropped: an
  * agent changes variables through its step's output, not behind the engine's back.
  */
@@ -57,7 +58,7 @@ export function createScriptTool(options: ScriptToolOptions = {}): AgentTool {
         allowedModules,
       };
       const outcome = await executor.execute(
-        { ...context.step, stepType: 'script', config, context: context.context },
+        { ...context.step, stepType: 'script', config, context: context.context, idempotencyKey: context.idempotencyKey },
         {
           signal: context.signal,
           log: (level, message) => {

@@ -26,7 +26,11 @@ export interface ToolModuleExport {
   parameters: Record<string, unknown>;
   /** The capability steps name to get this tool. Default: `name`. */
   capability?: string;
-  run(args: Record<string, unknown>, context: { signal: AbortSignal; log(level: LogLevel, message: string): void }): unknown;
+  /**
+   * `idempotencyKey`: this call's key (see `ToolCallKeys`), the same when a re-run of the step makes
+   * the same calls; a tool with side effects sends it (e.g. as the `Idempotency-Key` header).
+   */
+  run(args: Record<string, unknown>, context: { signal: AbortSignal; log(level: LogLevel, message: string): void; idempotencyKey?: string | undefined }): unknown;
 }
 
 /** A tool loaded from a module, with the capability it is granted by. */
@@ -86,7 +90,7 @@ function toolFrom(value: unknown, where: string): { capability: string; tool: Ag
     tool: {
       spec: { name: tool.name, description: tool.description, parameters: tool.parameters },
       // Operators' tools get the documented context only; `this` stays their object.
-      run: (args, context) => tool.run(args, { signal: context.signal, log: context.log }),
+      run: (args, context) => tool.run(args, { signal: context.signal, log: context.log, idempotencyKey: context.idempotencyKey }),
     },
   };
 }
