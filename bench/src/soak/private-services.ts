@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, startRedisServer } from '@agentic-flow/testing';
 
 const run = promisify(execFile);
 
@@ -14,14 +14,6 @@ export interface SoakServices {
   redisUrl: string;
   restartPostgres(): Promise<void>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function postgresBin(): string {
@@ -63,26 +55,6 @@ async function startPostgres(): Promise<{ url: string; restart(): Promise<void>;
   };
 }
 
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`redis-server would not start (${error.message}): install redis-server, or pass --redis-url`))));
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const answers = await Promise.race([failed, run('redis-cli', ['-p', String(port), 'ping']).then((r) => r.stdout.includes('PONG'), () => false)]);
-    if (answers) break;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGKILL');
-    },
-  };
-}
-
 /** Private servers unless the caller names its own. */
 export async function startSoakServices(options: { databaseUrl?: string; redisUrl?: string; pgRestartCommand?: string }): Promise<SoakServices> {
   const postgres = options.databaseUrl
@@ -95,7 +67,7 @@ export async function startSoakServices(options: { databaseUrl?: string; redisUr
         stop: async () => undefined,
       }
     : await startPostgres();
-  const redis = options.redisUrl ? { url: options.redisUrl, stop: async () => undefined } : await startRedis();
+  const redis = options.redisUrl ? { url: options.redisUrl, stop: async () => undefined } : await startRedisServer();
   return {
     databaseUrl: postgres.url,
     redisUrl: redis.url,

@@ -18,6 +18,8 @@ export type RepeatCause = (typeof REPEAT_CAUSES)[number];
 const FORCED: ReadonlySet<RepeatCause> = new Set(['worker died mid-call', 'worker died between the answer and its report', 'FLUSHALL erased the reported result']);
 /** A worker reports within milliseconds of the answer; a SIGKILL this soon after it may have come first. */
 const REPORT_WINDOW_MS = 1_000;
+/** A request sent just before its sender died reaches the target this much later at most. */
+const IN_TRANSIT_MS = 1_000;
 
 export interface SoakVerdict {
   statuses: Record<string, number>;
@@ -31,6 +33,8 @@ export interface SoakVerdict {
   /** Keys whose calls did not all carry one and the same Idempotency-Key. */
   keysWithDifferingIdempotencyKeys: string[];
   callsWithoutIdempotencyKey: number;
+  /** Calls whose caller the target could not tell (it died before its socket was looked up). */
+  callsOfUnknownCaller: number;
   /** Side effects a target that honours Idempotency-Key applies: one per distinct (key, Idempotency-Key). */
   effectiveSideEffects: number;
   /** From a call cut off by a dying worker to the call that redid it. */
@@ -45,14 +49,19 @@ export interface SoakVerdict {
 function causeOf(calls: TargetCall[], index: number, faults: FaultEvent[]): RepeatCause {
   const earlier = calls.slice(0, index);
   const repeatAt = calls[index]!.startedAt;
-  // Exact when the target could tell who called: that process was killed after the call began.
+  // Exact when the target could tell who called: that process was killed before the repeat (a
+  // request can reach the target a few ms after its sender died, so not "after the call began").
   for (const call of earlier) {
-    const death = faults.find((f) => f.kind === 'worker SIGKILL' && f.pid !== undefined && f.pid === call.caller && f.at >= call.startedAt && f.at <= repeatAt);
+    const death = faults.find((f) => f.kind === 'worker SIGKILL' && f.pid !== undefined && f.pid === call.caller && f.at <= repeatAt);
     if (death) return call.interrupted || call.answeredAt === undefined || death.at <= call.answeredAt ? 'worker died mid-call' : 'worker died between the answer and its report';
   }
-  if (earlier.some((c) => c.interrupted && c.caller === undefined)) return 'worker died mid-call';
-  const answered = earlier.flatMap((c) => (c.answeredAt === undefined || c.caller !== undefined ? [] : [c.answeredAt]));
-  if (faults.some((f) => f.kind === 'worker SIGKILL' && answered.some((t) => f.at >= t && f.at <= t + REPORT_WINDOW_MS))) return 'worker died between the answer and its report';
+  // Who called could not be told (the caller died before its socket was looked up): a worker's
+  // death while the call ran, or just after its answer, is taken as the cause.
+  const unknown = earlier.filter((c) => c.caller === undefined);
+  if (unknown.some((c) => c.interrupted)) return 'worker died mid-call';
+  const kills = faults.filter((f) => f.kind === 'worker SIGKILL');
+  if (unknown.some((c) => kills.some((f) => f.at >= c.startedAt - IN_TRANSIT_MS && f.at <= (c.answeredAt ?? repeatAt)))) return 'worker died mid-call';
+  if (unknown.some((c) => c.answeredAt !== undefined && kills.some((f) => f.at >= c.answeredAt! && f.at <= c.answeredAt! + REPORT_WINDOW_MS))) return 'worker died between the answer and its report';
   const from = calls[0]!.startedAt;
   const between = (kind: FaultEvent['kind']) => faults.filter((f) => f.kind === kind && f.endedAt >= from && f.at <= repeatAt);
   const flush = between('FLUSHALL')[0];
@@ -86,6 +95,7 @@ export function judge(result: SoakResult): SoakVerdict {
   let keys = 0;
   let calls = 0;
   let callsWithoutIdempotencyKey = 0;
+  let callsOfUnknownCaller = 0;
   let effectiveSideEffects = 0;
 
   for (const { id, shape } of result.submitted) {
@@ -114,6 +124,7 @@ export function judge(result: SoakResult): SoakVerdict {
       }
       const idempotencyKeys = new Set(made.map((c) => c.idempotencyKey));
       callsWithoutIdempotencyKey += made.filter((c) => c.idempotencyKey === undefined).length;
+      callsOfUnknownCaller += made.filter((c) => c.caller === undefined).length;
       if (idempotencyKeys.size > 1) keysWithDifferingIdempotencyKeys.push(key);
       effectiveSideEffects += idempotencyKeys.size;
     }
@@ -142,6 +153,7 @@ export function judge(result: SoakResult): SoakVerdict {
     repeats,
     keysWithDifferingIdempotencyKeys,
     callsWithoutIdempotencyKey,
+    callsOfUnknownCaller,
     effectiveSideEffects,
     redoDelaysMs,
     stuck,
@@ -194,6 +206,8 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
     table(['calls per key', 'keys'], Object.entries(verdict.callsPerKey).sort()),
     '',
     table(['repeat call, by cause', 'calls'], Object.entries(verdict.repeats)),
+    '',
+    `Causes are judged per repeat: the target looks up which process holds the client end of each connection (Linux /proc), and a repeat is a dying worker's when the process that made an earlier call of the key was SIGKILLed before the repeat (${verdict.callsOfUnknownCaller} calls' caller could not be told — it died first —; for those a worker SIGKILL from 1 s before the call to 1 s after its answer counts).`,
     '',
     `- Idempotency-Key: ${verdict.callsWithoutIdempotencyKey} calls without one; ${verdict.keysWithDifferingIdempotencyKeys.length} keys whose calls carried different ones. A target that honours the header applies ${verdict.effectiveSideEffects} side effects for ${verdict.keys} keys.`,
     `- From a call cut off by a dying worker to the call that redid it: ${spreadOf(verdict.redoDelaysMs)} (${verdict.redoDelaysMs.length} calls).`,

@@ -1,12 +1,12 @@
 import { AgenticFlowClient, AgenticFlowError, type ExecutionView } from '@agentic-flow/sdk';
-import { startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
+import { freePort, startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startCounterTarget, type TargetCall } from './counter-target.js';
 import { planFaults, type FaultEvent, type FaultKind } from './fault-plan.js';
 import { machineInfo, type MachineInfo } from '../machine.js';
 import { LogTally } from './log-tally.js';
-import { freePort, startSoakServices } from './private-services.js';
+import { startSoakServices } from './private-services.js';
 import { seededRandom } from './seeded-random.js';
 import { socketOwner } from './socket-owner.js';
 import type { SoakOptions } from './soak-options.js';

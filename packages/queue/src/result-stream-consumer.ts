@@ -77,7 +77,9 @@ export class ResultStreamConsumer {
         if (this.retryOwn) await sleep(200);
       } catch (error) {
         if (this.closing) break;
-        if (String((error as Error).message).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
+        // Redis lost the stream (a flush): NOGROUP on the next read, or UNBLOCKED for a read that
+        // was waiting when the key went. Both are recovered by making the group again, not errors.
+        if (/NOGROUP|UNBLOCKED/.test(String((error as Error).message))) await this.ensureGroup().catch(() => undefined);
         else this.options.onError(error);
         this.retryOwn = true;
         await sleep(500);

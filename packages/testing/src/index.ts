@@ -3,6 +3,7 @@ export type { TestDatabase } from './database.js';
 export { testRedis, testRedisServerUrl } from './redis.js';
 export type { TestRedis } from './redis.js';
 export { startRedisServer } from './redis-server.js';
+export { freePort } from './free-port.js';
 export type { RedisServer } from './redis-server.js';
 export { dockerAvailable } from './docker.js';
 export { spawnApp, appEntryPoint } from './app-process.js';

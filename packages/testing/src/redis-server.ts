@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+import { freePort } from './free-port.js';
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */
@@ -51,13 +51,4 @@ export async function startRedisServer(): Promise<RedisServer> {
       clearTimeout(timer);
     },
   };
-}
-
-/** A port nothing listened on a moment ago (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
