@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseSoakOptions } from './soak-options.js';
 import { judge, renderReport } from './soak-report.js';
-import { runSoak } from './soak-run.js';
+import { abortSoak, runSoak } from './soak-run.js';
 
 const log = (message: string) => process.stderr.write(`[soak] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
@@ -25,6 +25,12 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exitCode = 2;
     return;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the soak's processes and servers`);
+      void abortSoak().finally(() => process.exit(130));
+    });
   }
   const result = await runSoak(options, log);
   const verdict = judge(result);

@@ -180,7 +180,7 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
     `**${verdict.passed ? 'PASSED' : 'FAILED'}**${verdict.failures.length ? `: ${verdict.failures.join('; ')}` : ': every execution completed with the right outputs, no side effect was lost, every repeat was forced by a fault (a dying worker, or a flush that erased a reported result) and carried the Idempotency-Key of the first call.'}`,
     '',
     `\`pnpm soak ${process.argv.slice(2).join(' ')}\` at ${commit}, ${new Date(result.startedAt).toISOString()}; ${Math.round((result.finishedAt - result.startedAt) / 1000)} s from the first submit to the last settle.`,
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}.`,
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, ${machine.os}, Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis ${machine.redis}; highest 1-minute load average during the run ${result.maxLoadAverage.toFixed(1)}.`,
     '',
     '## Setup',
     '',

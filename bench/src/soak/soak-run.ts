@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { AgenticFlowClient, AgenticFlowError, type ExecutionView } from '@agentic-flow/sdk';
 import { freePort, startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
 import { Redis } from 'ioredis';
@@ -17,6 +18,8 @@ const PREFIX = 'soak';
 const WORK_QUEUES = ['step-http', 'step-script'];
 /** Recovery settings of a cluster that should heal within seconds, as the fault suite runs it. */
 const COORDINATOR_ENV = { MAINTENANCE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '4000', RESULT_CLAIM_IDLE_MS: '2000', SHUTDOWN_TIMEOUT_MS: '5000' };
+/** A machine busy with the soak itself starts processes slowly; one killed as not ready is started again. */
+const READY_TIMEOUT_MS = 120_000;
 const WORKER_ENV = { SHUTDOWN_TIMEOUT_MS: '1000', EGRESS_ALLOW: '127.0.0.1' };
 
 export interface SubmittedExecution {
@@ -45,6 +48,8 @@ export interface SoakResult {
   /** Step jobs left on the work queues, and keys of queues nobody reads, after every execution settled. */
   leftoverJobs: Record<string, number>;
   strayQueueKeys: string[];
+  /** The highest 1-minute load average seen during the run: the machine's other work shows here. */
+  maxLoadAverage: number;
   /** Step instances with more than one run (the engine re-attempted; the soak has no retry strategy). */
   reattemptedInstances: number;
 }
@@ -61,9 +66,18 @@ function errorKind(error: unknown): string {
   return String(error);
 }
 
+/** What must go when the soak is interrupted (Ctrl-C): its processes and its private servers. */
+const cleanups: (() => Promise<void>)[] = [];
+
+/** Stops everything the soak started, for a signal handler; the run's promise never settles. */
+export async function abortSoak(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
 export async function runSoak(options: SoakOptions, log: (message: string) => void): Promise<SoakResult> {
   const random = seededRandom(options.seed);
   const services = await startSoakServices(options);
+  cleanups.push(() => services.stop());
   let supervisor: Supervisor | undefined;
   const target = await startCounterTarget(seededRandom(options.seed + 1), (clientPort, serverPort) => socketOwner(clientPort, serverPort, supervisor?.pids('worker') ?? []));
   const logs = new LogTally();
@@ -72,14 +86,15 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
   const slots: ProcessSlot[] = [
     ...ports.map((port, i): ProcessSlot => {
       const name = `coordinator-${i}`;
-      return { name, kind: 'coordinator', start: () => startCoordinator(serviceUrls, { name, env: { ...COORDINATOR_ENV, PORT: String(port) }, onLine: (line) => logs.add('coordinator', line) }) };
+      return { name, kind: 'coordinator', start: () => startCoordinator(serviceUrls, { name, env: { ...COORDINATOR_ENV, PORT: String(port) }, readyTimeoutMs: READY_TIMEOUT_MS, onLine: (line) => logs.add('coordinator', line) }) };
     }),
     ...[0, 1, 2].map((i): ProcessSlot => {
       const name = `worker-${i}`;
-      return { name, kind: 'worker', start: () => startWorker(serviceUrls, ['http', 'script'], { name, env: { ...WORKER_ENV, LOCK_DURATION_MS: String(options.workerLockMs), STALLED_INTERVAL_MS: String(Math.max(1_000, options.workerLockMs / 2)), WORKER_ID: name }, onLine: (line) => logs.add('worker', line) }) };
+      return { name, kind: 'worker', start: () => startWorker(serviceUrls, ['http', 'script'], { name, env: { ...WORKER_ENV, LOCK_DURATION_MS: String(options.workerLockMs), STALLED_INTERVAL_MS: String(Math.max(1_000, options.workerLockMs / 2)), WORKER_ID: name }, readyTimeoutMs: READY_TIMEOUT_MS, onLine: (line) => logs.add('worker', line) }) };
     }),
   ];
   supervisor = new Supervisor(slots);
+  cleanups.push(() => supervisor!.stop());
   const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
   const sql = new pg.Pool({ connectionString: services.databaseUrl, max: 2 });
   sql.on('error', () => undefined);
@@ -110,6 +125,7 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
     const submitted: SubmittedExecution[] = [];
     const settled = new Map<string, { status: string; finishedAt: number }>();
     let submitting = true;
+    let maxLoadAverage = loadavg()[0]!;
     const watch = (async () => {
       while (submitting || settled.size < submitted.length) {
         try {
@@ -120,6 +136,7 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
         } catch {
           // PostgreSQL restarting: look again.
         }
+        maxLoadAverage = Math.max(maxLoadAverage, loadavg()[0]!);
         if (Date.now() - startedAt > options.timeoutSeconds * 1000) break;
         await sleep(250);
       }
@@ -211,7 +228,15 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
       if (next !== undefined) fault.nextSettleMs = next - fault.endedAt;
     }
     const views = new Map<string, ExecutionView | undefined>();
-    for (const { id } of submitted) views.set(id, await call((c) => c.getExecution(id)).catch(() => undefined));
+    const queue = submitted.map((s) => s.id);
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+          const execution = id;
+          views.set(execution, await call((c) => c.getExecution(execution)).catch(() => undefined));
+        }
+      }),
+    );
     const { rows: known } = await sql.query<{ n: string }>(`select count(*) as n from workflow_executions`);
     const { rows: reattempted } = await sql.query<{ n: string }>(`select count(distinct (execution_id, instance_key)) as n from step_runs where attempt > 1`);
     const leftoverJobs: Record<string, number> = {};
@@ -241,6 +266,7 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
       leftoverJobs,
       strayQueueKeys,
       reattemptedInstances: Number(reattempted[0]!.n),
+      maxLoadAverage,
     };
   } finally {
     await supervisor.stop();

@@ -63,7 +63,11 @@ export async function spawnApp(options: SpawnAppOptions): Promise<AppProcess & {
   }
 
   const readyLine = await new Promise<Record<string, unknown> | null>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.name} not ready after ${options.readyTimeoutMs ?? 30_000} ms:\n${lines.slice(-30).join('\n')}`)), options.readyTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      // Not left running: a caller that starts another (a supervisor) would pile them up.
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} not ready after ${options.readyTimeoutMs ?? 30_000} ms:\n${lines.slice(-30).join('\n')}`));
+    }, options.readyTimeoutMs ?? 30_000);
     onLine = (line) => {
       let json: Record<string, unknown> | null = null;
       try {

@@ -27,6 +27,8 @@ export interface LaunchOptions {
   nodeArgs?: string[];
   /** Every line the process writes, as it comes. */
   onLine?: (line: string) => void;
+  /** How long it may take to be ready (default 30 s); it is killed after that. */
+  readyTimeoutMs?: number;
 }
 
 /** The launchers read readiness from the app's info-level ready line, so they run apps at `info` unless told otherwise. */
@@ -42,6 +44,7 @@ export async function startCoordinator(services: ServiceUrls, options: LaunchOpt
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     ...(options.onLine ? { onLine: options.onLine } : {}),
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
   });
   const port = process.readyLine?.['port'];
   if (typeof port !== 'number') throw new Error(`coordinator did not report its port: ${JSON.stringify(process.readyLine)}`);
@@ -64,5 +67,6 @@ export async function startWorker(
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     ...(options.onLine ? { onLine: options.onLine } : {}),
+    ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
   });
 }
