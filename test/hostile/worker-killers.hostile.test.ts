@@ -4,7 +4,7 @@ import { startHostileCluster, type HostileCluster } from './hostile-cluster.js';
 
 /**
  * A job whose worker dies every time it runs it (here: killed while the step's call hangs) is
- * failed by BullMQ once it stalled POISON_THRESHOLD (3) times, and the coordinator's reconciler
+ * failed by BullMQ once it stalled WORKER_DEATH_LIMIT (here 3) times, and the coordinator's reconciler
  * fails its step with POISON instead of retrying it for ever; the job stays in the dead letter queue.
  */
 describe('a job that kills every worker running it is quarantined', () => {
@@ -27,7 +27,7 @@ describe('a job that kills every worker running it is quarantined', () => {
   });
 
   it('fails its step with POISON after three dead workers, and the fourth worker lives', async () => {
-    const workerEnv = { LOCK_DURATION_MS: '1000', STALLED_INTERVAL_MS: '1000' };
+    const workerEnv = { LOCK_DURATION_MS: '1000', STALLED_INTERVAL_MS: '1000', WORKER_DEATH_LIMIT: '3' };
     const id = await hostile.start({ id: 'killer', name: 'killer', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/hang', timeout: 600_000 } }] }, { api: api.url });
     for (let death = 1; death <= 3; death++) {
       const worker = await hostile.cluster.addWorker(['http'], workerEnv);

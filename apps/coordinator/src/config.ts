@@ -46,9 +46,10 @@ export const ConfigSchema = z.object({
   /** A run in flight this long without a live job is enqueued again. */
   RECONCILE_GRACE_MS: z.coerce.number().int().min(100).default(30_000),
   /**
-   * Quarantine: a job that killed its host this many times, or failed this many times beyond its
-   * attempts without a result, fails with POISON (or INTERNAL); a result whose application crashed
-   * this many coordinators is dead-lettered and fails its execution. Workers use the same setting.
+   * Quarantine: a job that failed this many times beyond its attempts without a result fails with
+   * INTERNAL; a result whose application crashed this many coordinators is dead-lettered and fails
+   * its execution. Workers use the same setting for sandbox crashes (a job BullMQ failed for too
+   * many dead workers — their WORKER_DEATH_LIMIT — fails with POISON whatever this says).
    */
   POISON_THRESHOLD: z.coerce.number().int().min(1).max(100).default(3),
   /** A result a crashed coordinator held unacknowledged this long is taken over by another. */

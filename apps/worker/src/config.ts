@@ -60,10 +60,18 @@ export const ConfigSchema = z.object({
   /** A step's output plus its variable updates, as UTF-8 JSON, at most; more fails OUTPUT_TOO_LARGE. */
   MAX_OUTPUT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /**
-   * Crashes of its host after which a step's job is quarantined (POISON, dead-lettered): sandbox
-   * processes it crashed (counted in Redis), or workers it killed (BullMQ's stalled count).
+   * Sandbox processes a step's run may crash before it is quarantined (POISON, dead-lettered). A
+   * sandbox process runs one step at a time, so each crash has exactly one culprit.
    */
   POISON_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  /**
+   * Workers that may die while running a step's job before it is quarantined (POISON; BullMQ's
+   * stalled count). Higher than POISON_THRESHOLD: a worker runs many jobs at once and dies for many
+   * reasons (the OOM killer, a node drained, a deploy), so each death blames every job it held —
+   * at 3, a soak killing a worker every 15 s quarantined 15 of 300 healthy executions. Untrusted
+   * code runs in sandbox processes, so a job that really kills its host is rare; this bounds it.
+   */
+  WORKER_DEATH_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
   /**
    * A mounted secrets directory (a Kubernetes Secret volume): one file per secret, its name the
    * secret's, its content the value (one trailing newline removed). Read at startup (a directory that

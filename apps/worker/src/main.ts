@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     prefix: config.BULLMQ_PREFIX,
     lockDuration: config.LOCK_DURATION_MS,
     stalledInterval: config.STALLED_INTERVAL_MS,
-    poisonThreshold: config.POISON_THRESHOLD,
+    workerDeathLimit: config.WORKER_DEATH_LIMIT,
     logger,
   });
   // Jobs are taken only once the sandbox processes are warm: a ready worker runs its first script at once.

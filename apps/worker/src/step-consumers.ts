@@ -18,7 +18,8 @@ export interface StepConsumersOptions {
    * instead of going to another worker: a job that kills every worker taking it must not take the
    * whole fleet down, one worker after another. Default 3.
    */
-  poisonThreshold?: number;
+  /** Workers that may die running a job before BullMQ fails it as stalled too often (default 10). */
+  workerDeathLimit?: number;
   logger: Logger;
   /** Jitter source of the retry backoff; `Math.random` unless a test fixes it. */
   random?: () => number;
@@ -37,9 +38,9 @@ export class StepConsumers {
         lockDuration: options.lockDuration,
         stalledInterval: options.stalledInterval,
         // BullMQ fails a job whose stall count goes *over* maxStalledCount — the next worker to take it
-        // fails it with "job stalled more than allowable limit" without running it — so a job that
-        // killed its host `poisonThreshold` times never runs again.
-        maxStalledCount: (options.poisonThreshold ?? 3) - 1,
+        // fails it with "job stalled more than allowable limit" without running it — so a job
+        // running on `workerDeathLimit` workers that died never runs again.
+        maxStalledCount: (options.workerDeathLimit ?? 10) - 1,
         // Step jobs with a retry strategy ask for the RETRY_BACKOFF backoff type.
         settings: { backoffStrategy: stepRetryBackoff(options.logger, options.random ?? Math.random) },
         autorun: false,

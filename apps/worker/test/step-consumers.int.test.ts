@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * A job that kills the worker process running it, on real BullMQ and Redis: each host is a worker
  * process (the built StepConsumers, `fixtures/host-killing-worker.mjs`) that dies by SIGKILL as soon
  * as it takes the job. BullMQ's stalled check hands the job to the next host until it has killed
- * `poisonThreshold` of them; the next host then fails it for good without running it.
+ * `workerDeathLimit` of them; the next host then fails it for good without running it.
  */
 
 const FIXTURE = new URL('./fixtures/host-killing-worker.mjs', import.meta.url).pathname;
@@ -35,7 +35,7 @@ afterAll(async () => {
 /** Starts a host and resolves once it takes jobs. */
 async function startHost(): Promise<{ host: ChildProcess; exited: Promise<void> }> {
   // Plain Node: not vitest's flags, whose source condition would load TypeScript.
-  const host = fork(FIXTURE, [], { execArgv: [], env: { ...process.env, REDIS_URL: redis.url, PREFIX: redis.prefix, POISON_THRESHOLD: String(THRESHOLD) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const host = fork(FIXTURE, [], { execArgv: [], env: { ...process.env, REDIS_URL: redis.url, PREFIX: redis.prefix, WORKER_DEATH_LIMIT: String(THRESHOLD) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   hosts.push(host);
   const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {

@@ -40,6 +40,8 @@ export interface SoakVerdict {
   /** From a call cut off by a dying worker to the call that redid it. */
   redoDelaysMs: number[];
   stuck: string[];
+  /** Why each execution that did not complete ended as it did: its error and its failed runs'. */
+  unfinished: string[];
   /** Up to 10 repeats no fault forced, with the calls' timing and the faults near them, for a diagnosis. */
   unforcedExamples: string[];
   passed: boolean;
@@ -85,6 +87,7 @@ export function judge(result: SoakResult): SoakVerdict {
   const statuses: Record<string, number> = {};
   const wrongOutputs: string[] = [];
   const stuck: string[] = [];
+  const unfinished: string[] = [];
   const lostKeys: string[] = [];
   const forbiddenCalls: string[] = [];
   const callsPerKey: Record<string, number> = {};
@@ -103,6 +106,10 @@ export function judge(result: SoakResult): SoakVerdict {
     const status = view?.status ?? 'unreadable';
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (view && !['completed', 'failed', 'cancelled'].includes(view.status)) stuck.push(id);
+    if (view && view.status !== 'completed') {
+      const runs = view.steps.filter((r) => r.status === 'failed').map((r) => `${r.instanceKey}#${r.attempt}: ${r.error?.code ?? '?'} ${r.error?.message ?? ''}`);
+      unfinished.push(`${shape.definition.id} ${id} ${view.status}: ${view.error ? `${view.error.code} ${view.error.message}` : 'no error'}; failed runs: ${runs.join('; ') || 'none'}`);
+    }
     if (view?.status === 'completed') {
       const wrong = shape.wrongOutput(view);
       if (wrong) wrongOutputs.push(`${shape.definition.id} ${id}: ${wrong}`);
@@ -157,6 +164,7 @@ export function judge(result: SoakResult): SoakVerdict {
     effectiveSideEffects,
     redoDelaysMs,
     stuck,
+    unfinished,
     unforcedExamples,
     passed: failures.length === 0,
     failures,
@@ -194,6 +202,7 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
     '',
     table(['status', 'executions'], Object.entries(verdict.statuses)),
     '',
+    ...verdict.unfinished.slice(0, 10).map((u) => `- Not completed: ${u}`),
     `- Wrong outputs: ${verdict.wrongOutputs.length}${verdict.wrongOutputs.length ? ` (${verdict.wrongOutputs.slice(0, 5).join('; ')})` : ''}.`,
     `- Stuck (not settled at the end): ${verdict.stuck.length}. Step instances the engine ran more than once: ${result.reattemptedInstances}.`,
     `- Executions started by a submit whose answer was lost (the client retried): ${result.unsubmitted}.`,

@@ -82,10 +82,10 @@ export class StepQueues {
    * Why a failed job failed and how often it ran, for the reconciler to tell a job whose hosts kept
    * dying (BullMQ failed it as stalled too often) from one that failed without reporting.
    */
-  async jobFailure(stepType: string, stepRunId: string): Promise<{ failedReason: string; attemptsMade: number; attempts: number } | undefined> {
+  async jobFailure(stepType: string, stepRunId: string): Promise<{ failedReason: string; attemptsMade: number; attempts: number; stalls: number } | undefined> {
     const job = await this.queue(stepQueueName(stepType)).getJob(stepRunId);
     if (!job) return undefined;
-    return { failedReason: job.failedReason ?? '', attemptsMade: job.attemptsMade, attempts: Math.max(1, job.opts.attempts ?? 1) };
+    return { failedReason: job.failedReason ?? '', attemptsMade: job.attemptsMade, attempts: Math.max(1, job.opts.attempts ?? 1), stalls: job.stalledCounter };
   }
 
   /** The runs whose result a worker has reported and no coordinator applied yet (see `reported-results.ts`). */

@@ -35,8 +35,8 @@ const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
  * gone (Redis flushed, an enqueue after commit that failed, a job completed whose result was lost)
  * whose result is not on its way (no reported-result marker) and that no live worker marks as
  * running (working marker), on two passes `LOST_CONFIRM_MS` apart, is enqueued again under its own id. One whose job failed without its result ever being applied is
- * retried — unless BullMQ failed it because it stalled too often (the job killed the worker running
- * it that many times: it is poison) or it already failed `poisonThreshold` times beyond its attempts:
+ * retried — unless BullMQ failed it because it stalled too often (it was running on the workers'
+ * WORKER_DEATH_LIMIT workers that died: it is quarantined as poison) or it already failed `poisonThreshold` times beyond its attempts:
  * then the run fails for good with a result published like a worker's, and its job stays in the dead
  * letter queue. Steps are therefore at least once, never forever; the result is applied once.
  *
@@ -103,7 +103,9 @@ async function failedWithoutResult(deps: TransitionDeps, run: InFlightRun, thres
   if (failure === undefined) return;
   let error: StepError | undefined;
   if (STALLED_TOO_OFTEN.test(failure.failedReason)) {
-    error = stepError('POISON', `the step's job killed the worker running it ${threshold} times; it is quarantined in the dead letter queue`, { crashes: threshold });
+    // BullMQ's stall count: one per worker that died holding the job; failed at WORKER_DEATH_LIMIT.
+    const deaths = failure.stalls;
+    error = stepError('POISON', `the step's job was running on ${deaths} workers that died (the worker's WORKER_DEATH_LIMIT); it is quarantined in the dead letter queue`, { crashes: deaths });
   } else if (failure.attemptsMade >= failure.attempts + threshold) {
     error = stepError('INTERNAL', `the step's job failed ${failure.attemptsMade} times without reporting a result (last: ${failure.failedReason || 'no reason given'})`);
   }
