@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { AgenticFlowClient, AgenticFlowError, type ExecutionView } from '@agentic-flow/sdk';
-import { freePort, startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
+import { appEntryPoint, freePort, startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startCounterTarget, type TargetCall } from './counter-target.js';
@@ -78,8 +78,8 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
   const random = seededRandom(options.seed);
   const services = await startSoakServices(options);
   cleanups.push(() => services.stop());
-  let supervisor: Supervisor | undefined;
-  const target = await startCounterTarget(seededRandom(options.seed + 1), (clientPort, serverPort) => socketOwner(clientPort, serverPort, supervisor?.pids('worker') ?? []));
+  const workerEntry = appEntryPoint('worker');
+  const target = await startCounterTarget(seededRandom(options.seed + 1), (clientPort, serverPort) => socketOwner(clientPort, serverPort, workerEntry));
   const logs = new LogTally();
   const serviceUrls = { databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, prefix: PREFIX };
   const ports = [await freePort(), await freePort()];
@@ -93,8 +93,8 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
       return { name, kind: 'worker', start: () => startWorker(serviceUrls, ['http', 'script'], { name, env: { ...WORKER_ENV, LOCK_DURATION_MS: String(options.workerLockMs), STALLED_INTERVAL_MS: String(Math.max(1_000, options.workerLockMs / 2)), WORKER_ID: name }, readyTimeoutMs: READY_TIMEOUT_MS, onLine: (line) => logs.add('worker', line) }) };
     }),
   ];
-  supervisor = new Supervisor(slots);
-  cleanups.push(() => supervisor!.stop());
+  const supervisor = new Supervisor(slots);
+  cleanups.push(() => supervisor.stop());
   const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
   const sql = new pg.Pool({ connectionString: services.databaseUrl, max: 2 });
   sql.on('error', () => undefined);

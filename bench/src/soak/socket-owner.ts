@@ -15,16 +15,29 @@ async function socketInode(localPort: number, remotePort: number): Promise<strin
   return undefined;
 }
 
+/** The pids of running processes whose command line contains `marker` (e.g. the worker's entry point). */
+async function processesRunning(marker: string): Promise<number[]> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 /**
- * Which of `pids` holds the client end of a connection the soak's target accepted: the client's
- * port is the connection's remote port. Lets the report tell whose death made a step run again.
- * Undefined off Linux, or when the owner is not among `pids`.
+ * Which process whose command line contains `marker` holds the client end of a connection the
+ * soak's target accepted (the client's port is the connection's remote port). Looked up among all
+ * such processes, not only those the supervisor knows ready: a worker takes jobs a moment before it
+ * says it is ready. Lets the report tell whose death made a step run again. Undefined off Linux.
  */
-export async function socketOwner(clientPort: number, serverPort: number, pids: readonly number[]): Promise<number | undefined> {
+export async function socketOwner(clientPort: number, serverPort: number, marker: string): Promise<number | undefined> {
   const inode = await socketInode(clientPort, serverPort);
   if (inode === undefined) return undefined;
   const wanted = `socket:[${inode}]`;
-  for (const pid of pids) {
+  for (const pid of await processesRunning(marker)) {
     const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
     for (const fd of fds) {
       if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) === wanted) return pid;

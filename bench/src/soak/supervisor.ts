@@ -46,22 +46,16 @@ export class Supervisor {
   /** SIGKILLs the slot's process (a crash); the supervisor brings up another. Its pid, or undefined if none is running. */
   kill(slotName: string): number | undefined {
     const process = this.current.get(slotName);
-    if (!process) return undefined;
+    // One already killed and not yet gone is not killed twice.
+    if (!process || this.killing.has(slotName)) return undefined;
     this.killing.add(slotName);
     process.kill();
     return process.pid;
   }
 
-  /** The pids of the processes of `kind` running now. */
-  pids(kind: ProcessSlot['kind']): number[] {
-    return this.slots.filter((s) => s.kind === kind).flatMap((s) => {
-      const process = this.current.get(s.name);
-      return process ? [process.pid] : [];
-    });
-  }
-
+  /** The slots of `kind` with a process up and not being killed. */
   running(kind: ProcessSlot['kind']): string[] {
-    return this.slots.filter((s) => s.kind === kind && this.current.has(s.name)).map((s) => s.name);
+    return this.slots.filter((s) => s.kind === kind && this.current.has(s.name) && !this.killing.has(s.name)).map((s) => s.name);
   }
 
   async stop(): Promise<void> {
