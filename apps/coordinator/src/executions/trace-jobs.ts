@@ -1,6 +1,6 @@
 import type { StepJob } from '@agentic-flow/queue';
 import { executionContext, tracingActive } from '@agentic-flow/telemetry';
-import { trace, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('agentic-flow-coordinator');
 
@@ -27,7 +27,7 @@ export function traceJobs(jobs: readonly StepJob[]): { jobs: readonly StepJob[];
     jobs: traced,
     end: (error) => {
       for (const span of spans) {
-        if (error !== undefined) span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
+        if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
         span.end();
       }
     },
