@@ -7,6 +7,7 @@ const REQUIRED_NUMBERS = [
   'rawBullmqRoundTripMedianMs',
   'stepOverheadMedianMs',
   'stepOverheadP99Ms',
+  'stepOverheadTracedMedianMs',
   'linear10StepsPerSec',
   'fanout1000StepsPerSec',
   'single1000ExecutionsPerSec',

@@ -47,7 +47,12 @@ async function main(): Promise<void> {
 
   log('per-step overhead');
   const overheads = [];
-  for (let r = 0; r < plan.repetitions; r++) overheads.push(await stepOverhead(plan.overheadExecutions));
+  const tracedOverheads = [];
+  // Alternated, so a machine whose load drifts during the run weighs on both alike.
+  for (let r = 0; r < plan.repetitions; r++) {
+    overheads.push(await stepOverhead(plan.overheadExecutions));
+    tracedOverheads.push(await stepOverhead(plan.overheadExecutions, 20, { traced: true }));
+  }
 
   const rows: ThroughputRow[] = [];
   for (const shape of shapes(plan.scale)) {
@@ -113,6 +118,12 @@ async function main(): Promise<void> {
       p90: summarize(overheads.map((o) => o.p90Ms)),
       p99: summarize(overheads.map((o) => o.p99Ms)),
       samplesPerRun: overheads[0]!.samples,
+    },
+    overheadTraced: {
+      median: summarize(tracedOverheads.map((o) => o.medianMs)),
+      p90: summarize(tracedOverheads.map((o) => o.p90Ms)),
+      p99: summarize(tracedOverheads.map((o) => o.p99Ms)),
+      samplesPerRun: tracedOverheads[0]!.samples,
     },
     throughput: rows,
     rss: { ...rss, small: plan.rss[0], large: plan.rss[1] },

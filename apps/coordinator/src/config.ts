@@ -56,6 +56,8 @@ export const ConfigSchema = z.object({
   RESULT_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(15_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** With it, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; without, it is public like the probes. */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
   /** `keys`: every route but the probes needs an API key. `none`: no authentication at all (warned about at every start). */
   AUTH_MODE: z.enum(['keys', 'none']).default('keys'),
   /**

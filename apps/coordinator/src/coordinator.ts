@@ -29,6 +29,11 @@ import { registerErrorRoutes } from './http/error-routes.js';
 import { ExecutionStateCache } from './executions/state-cache.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
+import { registerClusterCollector } from './metrics/cluster-collector.js';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
+import { measuredApplier } from './metrics/measured-applier.js';
+import { WORK_STEP_TYPES } from '@agentic-flow/spec';
 import { createServer } from './http/server.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
@@ -61,6 +66,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const expressions = new ExpressionRunner(sandbox, { timeoutMs: config.EXPRESSION_TIMEOUT_MS });
   const reporter = new ResultReporter(producer, config.BULLMQ_PREFIX);
   const publish = (entry: Parameters<ResultReporter['report']>[0]): Promise<void> => reporter.report(entry);
+  const metrics = new CoordinatorMetrics();
+  registerClusterCollector({ registry: metrics.registry, queues, redis: producer, prefix: config.BULLMQ_PREFIX, stepTypes: WORK_STEP_TYPES, expressionPool: () => sandbox.stats() });
   const checker = new DefinitionChecker();
   const registry = new WorkflowRegistry(database.db, {
     cacheSize: 1000,
@@ -86,8 +93,12 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     cache: new ExecutionStateCache(config.STATE_CACHE_SIZE),
     maxConcurrentWorkflows: config.MAX_CONCURRENT_WORKFLOWS,
     snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
+    metrics,
     onSettled: (settled) => {
-      for (const { executionId } of settled) deps.background.forget(executionId);
+      for (const { executionId, workflowId, status } of settled) {
+        deps.background.forget(executionId);
+        metrics.executionsFinished.inc({ workflow: workflowId, status });
+      }
       if (config.MAX_CONCURRENT_WORKFLOWS > 0) admission.request();
     },
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
@@ -115,7 +126,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   registerApiKeyRoutes(server, { db: database.db, authenticator, namespaces, now });
   registerNamespaceRoutes(server, { db: database.db, namespaces });
   registerAuditRoutes(server, { db: database.db });
-  registerHealthRoutes(server, { db: database.db, redis: producer });
+  registerHealthRoutes(server, { pool: database.pool, redis: producer });
+  registerMetricsRoutes(server, { registry: metrics.registry, token: config.METRICS_TOKEN });
   registerWorkflowRoutes(server, deps);
   registerExecutionRoutes(server, deps);
   registerLifecycleRoutes(server, deps);
@@ -130,7 +142,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     batchSize: config.RESULT_BATCH_SIZE,
     claimIdleMs: config.RESULT_CLAIM_IDLE_MS,
-    apply: createResultApplier(deps),
+    apply: measuredApplier(createResultApplier(deps), metrics),
     publish,
     poisonThreshold: config.POISON_THRESHOLD,
     logger,

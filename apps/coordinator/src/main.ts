@@ -1,52 +1,20 @@
-import { checkRedis } from '@agentic-flow/queue';
-import { migrateDatabase } from '@agentic-flow/store';
-import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
-import { loadConfig } from './config.js';
-import { createCoordinator } from './coordinator.js';
+import { otlpTracesUrl, registerModuleHooks, startTelemetry, type Telemetry } from '@agentic-flow/telemetry';
 
-/** Fails startup with one plain line and a non-zero exit code: no stack trace for a known cause. */
-function exitWith(message: string): never {
-  process.stderr.write(`coordinator: ${message}\n`);
-  process.exit(1);
+// Tracing starts before the rest of the app is imported: the pg, ioredis and undici
+// instrumentations can only patch modules loaded after them. The endpoint is read here, ahead of
+// `loadConfig` (which checks it again with everything else), for that reason alone.
+const endpoint = process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] || undefined;
+let telemetry: Telemetry = { shutdown: async () => {} };
+if (endpoint !== undefined) {
+  try {
+    otlpTracesUrl(endpoint);
+  } catch (error) {
+    process.stderr.write(`coordinator: invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  registerModuleHooks();
+  telemetry = startTelemetry({ serviceName: 'agentic-flow-coordinator', otlpEndpoint: endpoint });
 }
 
-async function main(): Promise<void> {
-  const loaded = loadConfig(process.env);
-  if (!loaded.ok) exitWith(loaded.message);
-  const config = loaded.config;
-  const logger = createLogger({ name: 'coordinator', level: config.LOG_LEVEL });
-
-  // Both services are checked before anything starts, so the operator sees every cause at once.
-  const problems = (
-    await Promise.all([
-      migrateDatabase(config.DATABASE_URL).then(() => null, (error: Error) => error.message),
-      checkRedis(config.REDIS_URL).then(() => null, (error: Error) => error.message),
-    ])
-  ).filter((p): p is string => p !== null);
-  if (problems.length > 0) exitWith(problems.join('; '));
-
-  const telemetry = startTelemetry({ serviceName: 'agentic-flow-coordinator', ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) });
-  const coordinator = createCoordinator(config, logger);
-  const address = await coordinator.start();
-  logger.info({ ...address }, 'coordinator ready');
-
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    await coordinator.stop();
-    await telemetry.shutdown();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((error: unknown) => exitWith(error instanceof Error ? error.message : String(error)));
+const { run, exitWith } = await import('./run.js');
+run(telemetry).catch((error: unknown) => exitWith(error instanceof Error ? error.message : String(error)));

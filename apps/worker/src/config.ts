@@ -42,6 +42,10 @@ export const ConfigSchema = z.object({
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Port of the probe and metrics server (`/healthz`, `/readyz`, `/metrics`); unset: none. 0: any free port (logged). */
+  HEALTH_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65_535).optional()),
+  /** Address it listens on: loopback unless told otherwise (docker-compose.yml sets 0.0.0.0, as a pod would for the kubelet's probes). */
+  HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   /**
    * This worker's circuit breaker defaults (5, 30000, 3 when unset). The shared Redis hash
    * `<prefix>:circuit-breakers:config` overrides them for every worker at once.

@@ -11,6 +11,7 @@ import { DEFAULT_OUTPUT_LIMITS, guardOutput, type OutputLimits } from './output-
 import { minimalFailureJson, resultJson } from './result-json.js';
 import { fillSecretSlots } from './secret-slots.js';
 import { WorkerSecrets } from './worker-secrets.js';
+import type { WorkerMetrics } from './metrics/worker-metrics.js';
 
 /** The part of `CircuitBreaker` the processor uses. */
 export type StepCircuitBreaker = Pick<CircuitBreaker, 'acquire' | 'record'>;
@@ -37,6 +38,8 @@ export interface StepProcessorOptions {
   outputLimits?: OutputLimits;
   /** Counting sandbox crashes per run, and quarantining at a threshold; without it crashes are not counted. */
   crashQuarantine?: CrashQuarantineOptions;
+  /** In-memory step counters for `/metrics` (no I/O per step); absent: nothing counted. */
+  metrics?: WorkerMetrics;
 }
 
 /** What a result needs of its job: the run it is for. */
@@ -76,7 +79,7 @@ const now = (): number => performance.timeOrigin + performance.now();
  * ends without a result and without an error, so BullMQ completes its job: no retry, no dead letter.
  */
 export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
-  const { executors, workerId, logger, circuitBreaker, crashQuarantine } = options;
+  const { executors, workerId, logger, circuitBreaker, crashQuarantine, metrics } = options;
   const outputLimits = options.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
   const secrets = options.secrets instanceof WorkerSecrets ? options.secrets : WorkerSecrets.of(options.secrets, options.redact);
   // The one place results leave the worker: whatever a step handed back, no secret goes with it.
@@ -104,6 +107,8 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     // BullMQ's attempts of this job (its retry strategy), not the step run's `attempt`.
     const attempts = Math.max(1, job.opts.attempts ?? 1);
     const attempt = job.attemptsMade + 1;
+    // Enqueued at (coordinator clock) to taken here; a retry's wait would include its backoff.
+    const queueWaitMs = attempt === 1 ? startedAt - data.enqueuedAt : undefined;
     if (attempt > 1) {
       const previous = job.failedReason ? ` (attempt ${attempt - 1} failed: ${job.failedReason})` : '';
       logs.push({ level: 'info', message: `attempt ${attempt} of ${attempts}${previous}`, at: Date.now() });
@@ -116,6 +121,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
       // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
       if (signal.aborted) {
+        metrics?.stepFinished(data.stepType, 'cancelled', now() - startedAt, queueWaitMs);
         log.info({ attempt, durationMs: now() - startedAt }, 'step cancelled: ended without a result');
         return;
       }
@@ -124,16 +130,20 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       const final: StepOutcome = guarded && !guarded.ok ? withError(outcome, guarded.error) : outcome;
       if (!final.ok && attempt < attempts && isRetryableFailure(final.error)) {
         // Not reported: BullMQ retries the job after the backoff, and the backoff strategy logs the retry.
+        metrics?.stepFinished(data.stepType, 'retried', now() - startedAt, queueWaitMs, final.agent);
         throw new RetryLater(secrets.mask.text(`${final.error.code}: ${final.error.message}`));
       }
       failure = final.ok ? undefined : final.error;
       const serialized = guarded?.ok ? guarded : { outputJson: undefined, variableUpdatesJson: undefined };
-      json = resultJson(data, final, serialized, logs, { startedAt, finishedAt: now(), workerId });
+      const finishedAt = now();
+      json = resultJson(data, final, serialized, logs, { startedAt, finishedAt, workerId });
+      metrics?.stepFinished(data.stepType, failure ? 'failed' : 'succeeded', finishedAt - startedAt, queueWaitMs, final.agent);
     } catch (error) {
       if (error instanceof RetryLater) throw error;
       // A bug of ours: the step still gets a result, without its output, rather than none at all.
       failure = internalError('the worker failed to handle the step', error, secrets.mask);
       log.error({ error: secrets.mask.text(errorStack(error)) }, 'step failed inside the worker: reported as INTERNAL');
+      metrics?.stepFinished(data.stepType, 'failed', now() - startedAt, queueWaitMs);
       json = minimalFailureJson(data, failure, logs, { startedAt, finishedAt: now(), workerId });
     }
     // Throws when Redis cannot take it: BullMQ then retries the job (or fails it for the reconciler).

@@ -1,4 +1,5 @@
 import { BenchCluster } from '../bench-cluster.js';
+import { startOtlpSink } from '../otlp-sink.js';
 import { percentile } from '../stats.js';
 import { linear } from '../workflows.js';
 
@@ -12,10 +13,14 @@ export interface OverheadRun {
 /**
  * Per-step overhead: in a 20-step chain of no-op scripts, the time from one step finishing on a
  * worker to the next starting on a worker (both worker timestamps). Executions run one at a time,
- * so this is latency without load: result hop, transaction, enqueue hop.
+ * so this is latency without load: result hop, transaction, enqueue hop. `traced` runs the same with
+ * traces exported, to show what tracing costs per step.
  */
-export async function stepOverhead(executions: number, steps = 20): Promise<OverheadRun> {
-  const cluster = await BenchCluster.start({ workers: [['script']] });
+export async function stepOverhead(executions: number, steps = 20, options: { traced?: boolean } = {}): Promise<OverheadRun> {
+  // Traced: every process exports its spans (with the pg, ioredis and undici instrumentations) to a local sink.
+  const sink = options.traced ? await startOtlpSink() : undefined;
+  const otel: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {};
+  const cluster = await BenchCluster.start({ workers: [['script']], coordinatorEnv: otel, workerEnv: otel });
   try {
     const client = cluster.client(0);
     await client.createWorkflow(linear('overhead', steps));
@@ -41,5 +46,7 @@ export async function stepOverhead(executions: number, steps = 20): Promise<Over
     return { medianMs: percentile(gaps, 50), p90Ms: percentile(gaps, 90), p99Ms: percentile(gaps, 99), samples: gaps.length };
   } finally {
     await cluster.stop();
+    if (sink && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
+    await sink?.close();
   }
 }

@@ -23,6 +23,7 @@ export type {
 export { createDatabase } from './database.js';
 export type { CreateDatabaseOptions, Database, DatabaseHandle } from './database.js';
 export { migrateDatabase, MIGRATION_LOCK_KEY } from './migrate.js';
+export { migrationStatus } from './migration-status.js';
 export type { MigrateOptions } from './migrate.js';
 export { StoreError, STORE_ERROR_CODES } from './errors.js';
 export type { StoreErrorCode } from './errors.js';

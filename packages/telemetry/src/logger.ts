@@ -50,8 +50,8 @@ export const DEFAULT_REDACT_PATHS: readonly string[] = [
 
 /**
  * Creates the process logger: JSON lines with an ISO `time`, a textual `level`, `service`,
- * `pid` and `hostname`. A line written inside an active span also carries its `traceId` and
- * `spanId`, so logs and traces join up (see `withSpan`).
+ * `pid` and `hostname`. A line written inside an active span also carries its `trace_id` and
+ * `span_id`, so logs and traces join up (see `withSpan`).
  *
  * @example
  * ```ts
@@ -81,8 +81,9 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /** The ids of the active span, if there is a valid one (telemetry started and inside a span). */
-function activeSpanIds(): { traceId?: string; spanId?: string } {
+function activeSpanIds(): { trace_id?: string; span_id?: string } {
   const spanContext = trace.getSpanContext(context.active());
   if (spanContext === undefined || !isSpanContextValid(spanContext)) return {};
-  return { traceId: spanContext.traceId, spanId: spanContext.spanId };
+  // OpenTelemetry's log data model names (`trace_id`, `span_id`): collectors and Grafana join on them.
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }

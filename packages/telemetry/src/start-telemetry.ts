@@ -1,6 +1,11 @@
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { core, NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { idGenerator } from './forced-ids.js';
 import { createOtlpTraceExporter } from './otlp-trace-exporter.js';
+import { setTracingActive } from './tracing-state.js';
 
 type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
 
@@ -56,26 +61,37 @@ const discardingSpanProcessor: SpanProcessor = {
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (options.enabled === false) return { shutdown: async () => {} };
 
-  const tracing: Partial<NodeSDKConfiguration> =
-    options.otlpEndpoint === undefined
-      ? { spanProcessors: [discardingSpanProcessor] }
-      : { traceExporter: createOtlpTraceExporter(options.otlpEndpoint) };
+  const exporting = options.otlpEndpoint !== undefined;
+  const tracing: Partial<NodeSDKConfiguration> = exporting
+    ? { traceExporter: createOtlpTraceExporter(options.otlpEndpoint!) }
+    : { spanProcessors: [discardingSpanProcessor] };
 
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     ...tracing,
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [],
+    idGenerator,
+    // Only with an exporter: patching pg, ioredis and undici costs a little on every call. Each
+    // makes spans only under a parent (a step, a batch of results), never for background polling.
+    instrumentations: exporting
+      ? [
+          new PgInstrumentation({ requireParentSpan: true }),
+          new IORedisInstrumentation({ requireParentSpan: true }),
+          new UndiciInstrumentation({ requireParentforSpans: true }),
+        ]
+      : [],
     textMapPropagator: new core.CompositePropagator({
       propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
     }),
   });
   sdk.start();
+  setTracingActive(exporting);
 
   let stopped: Promise<void> | undefined;
   return {
     shutdown() {
+      setTracingActive(false);
       stopped ??= sdk.shutdown().finally(() => {
         trace.disable();
         context.disable();

@@ -59,7 +59,7 @@ describe('createLogger', () => {
 });
 
 describe('trace ids in log lines', () => {
-  it('adds traceId and spanId inside an active span, and nothing outside one', async () => {
+  it('adds trace_id and span_id inside an active span, and nothing outside one', async () => {
     const { stream, lines } = capture();
     const logger = createLogger({ name: 'worker', destination: stream });
     const telemetry = startTelemetry({ serviceName: 'worker' });
@@ -70,8 +70,8 @@ describe('trace ids in log lines', () => {
       });
       logger.info('outside');
 
-      expect(lines[0]).toMatchObject({ msg: 'inside', traceId: ids.traceId, spanId: ids.spanId });
-      expect(lines[1]).not.toHaveProperty('traceId');
+      expect(lines[0]).toMatchObject({ msg: 'inside', trace_id: ids.traceId, span_id: ids.spanId });
+      expect(lines[1]).not.toHaveProperty('trace_id');
     } finally {
       await telemetry.shutdown();
     }

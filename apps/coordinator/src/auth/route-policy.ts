@@ -24,6 +24,9 @@ const guard = (permission: Permission, action: string): GuardedRoute => ({ acces
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /healthz': { access: 'public' },
   'GET /readyz': { access: 'public' },
+  // Prometheus scrapes without an API key (keys are per namespace; metrics are the cluster's); set
+  // METRICS_TOKEN to require a bearer token of its own (checked by the route: metrics-routes.ts).
+  'GET /metrics': { access: 'public' },
   // CORS preflights (registered only when CORS_ORIGINS is set) carry no credential by design.
   'OPTIONS *': { access: 'public' },
 

@@ -25,7 +25,7 @@ export class Effects {
   private readonly stepRuns = new Map<string, StepRunWrite>();
   private readonly jobDrafts = new Map<string, JobDraft>();
   private readonly cancellations = new Map<string, string>();
-  readonly settled: { executionId: string; status: string }[] = [];
+  readonly settled: { executionId: string; workflowId: string; status: string }[] = [];
   /** Final step failures to record (the engine's `record-error` commands). */
   readonly errors: NewError[] = [];
 
@@ -104,7 +104,7 @@ export class Effects {
           });
           break;
         case 'execution-settled':
-          this.settled.push({ executionId: execution.id, status: command.status });
+          this.settled.push({ executionId: execution.id, workflowId: execution.workflowId, status: command.status });
           break;
         case 'withdraw-step':
         case 'evaluate':

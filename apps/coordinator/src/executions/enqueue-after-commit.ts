@@ -1,5 +1,6 @@
 import type { StepJob, StepQueues, StepCancellationPublisher } from '@agentic-flow/queue';
 import type { Logger } from '@agentic-flow/telemetry';
+import { traceJobs } from './trace-jobs.js';
 
 /** A step run's job: the queue is its step type's, the job id its run id. */
 export interface StepJobRef {
@@ -28,13 +29,17 @@ export async function enqueueAfterCommit(
   deps: { queues: StepQueues; cancellations: StepCancellationPublisher; logger: Logger },
   work: AfterCommitWork,
 ): Promise<void> {
-  const { jobs, cancelled, withdrawn = [] } = work;
+  const { cancelled, withdrawn = [] } = work;
+  // Each job carries its trace context (when traces are exported) so the worker's spans join the execution's trace.
+  const { jobs, end } = traceJobs(work.jobs);
   const removals = [...cancelled, ...withdrawn];
   await Promise.all([
     (async () => {
       try {
         await Promise.all([jobs.length > 0 ? deps.queues.enqueueSteps(jobs) : undefined, removals.length > 0 ? deps.queues.removeSteps(removals) : undefined]);
+        end();
       } catch (error) {
+        end(error);
         deps.logger.error({ err: error, stepRunIds: jobs.map((j) => j.stepRunId) }, 'enqueue after commit failed; step runs stay queued in Postgres');
       }
     })(),

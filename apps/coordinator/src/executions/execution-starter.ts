@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createExecutionState } from '@agentic-flow/engine';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
 import { runWrites } from '@agentic-flow/store';
+import { recordExecutionRoot, tracingActive } from '@agentic-flow/telemetry';
 import type { PendingAudit } from '../auth/pending-audit.js';
 import { driveEngine, driveOptions, type Drive } from './drive-engine.js';
 import { Effects } from './effects.js';
@@ -63,6 +64,9 @@ export async function startExecution(
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();
+  deps.metrics?.executionsStarted.inc({ workflow: state.workflowId });
+  // The trace's root, before its first jobs carry it to workers (ids derived from the execution id).
+  if (tracingActive()) recordExecutionRoot(executionId, `execution ${state.workflowId}`, { 'execution.id': executionId, 'workflow.id': state.workflowId, 'workflow.version': state.workflowVersion, namespace });
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
   const { jobs, cancelled } = effects.afterCommit(keys);

@@ -7,6 +7,7 @@ import type { BackgroundEvaluations } from '../expressions/background-evaluation
 import type { ExpressionRunner } from '../expressions/expression-runner.js';
 import type { ExecutionStateCache } from './state-cache.js';
 import type { StrategyRegistry } from '../workflows/strategy-registry.js';
+import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
 
 /** What starting an execution and applying results need: the coordinator's shared services. */
 export interface TransitionDeps {
@@ -38,7 +39,9 @@ export interface TransitionDeps {
   /** Automatic snapshot interval given to new executions; null: none (`enableSnapshots`). */
   snapshotIntervalMs: number | null;
   /** Called after a transition that settled executions: slots may have opened for pending ones, and their expressions need no answers. */
-  onSettled: (settled: readonly { executionId: string }[]) => void;
+  onSettled: (settled: readonly { executionId: string; workflowId: string; status: string }[]) => void;
+  /** In-memory counters for `/metrics`; absent in tests that need none. */
+  metrics?: CoordinatorMetrics;
   /** Runs admission now; resolves with the ids it started. */
   admitNow: () => Promise<string[]>;
 }

@@ -18,8 +18,8 @@ describe('ROUTE_POLICIES', () => {
     expect(new Set(actions).size).toBe(actions.length);
   });
 
-  it('leaves only probes and CORS preflights public', () => {
-    expect(entries.filter(([, p]) => p.access === 'public').map(([k]) => k)).toEqual(['GET /healthz', 'GET /readyz', 'OPTIONS *']);
+  it('leaves only probes, metrics and CORS preflights public', () => {
+    expect(entries.filter(([, p]) => p.access === 'public').map(([k]) => k)).toEqual(['GET /healthz', 'GET /readyz', 'GET /metrics', 'OPTIONS *']);
   });
 
   it('lets no viewer change anything', () => {

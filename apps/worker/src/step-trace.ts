@@ -1,0 +1,62 @@
+import { executionContext, tracingActive, withExtractedContext } from '@agentic-flow/telemetry';
+import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import type { Job } from 'bullmq';
+
+type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<void>;
+
+const tracer = trace.getTracer('agentic-flow-worker');
+
+/**
+ * Wraps the step processor in the step run's spans when traces are exported: `step <type>` (child
+ * of the coordinator's `enqueue` span, whose context the job carries as `traceparent`), with two
+ * children, `step.queue_wait` (from the enqueue to this worker taking the job) and `step.run` (the
+ * processing, active while it runs: the executor's undici calls, the Redis calls and every log line
+ * nest under it). A job without a `traceparent` (enqueued again by the reconciler) joins its
+ * execution's trace through the root span derived from its execution id.
+ *
+ * Without tracing the processor is returned as it is: no span, no context, nothing per step.
+ */
+export function tracedProcessor(processor: Processor): Processor {
+  if (!tracingActive()) return processor;
+  return async (job, token, signal) => {
+    const data = (job.data ?? {}) as Record<string, unknown>;
+    const takenAt = Date.now();
+    const parent = parentContext(data);
+    const stepType = String(data['stepType'] ?? 'unknown');
+    // A retry's wait would include its backoff: only a first attempt's span starts at the enqueue.
+    const enqueuedAt = job.attemptsMade === 0 && typeof data['enqueuedAt'] === 'number' ? Math.min(data['enqueuedAt'], takenAt) : takenAt;
+    const attributes = {
+      'execution.id': String(data['executionId'] ?? ''),
+      'step.run_id': String(data['stepRunId'] ?? job.id ?? ''),
+      'step.id': String(data['stepId'] ?? ''),
+      'step.type': stepType,
+      'step.attempt': job.attemptsMade + 1,
+    };
+    const step = tracer.startSpan(`step ${stepType}`, { startTime: enqueuedAt, attributes }, parent);
+    const inStep = trace.setSpan(parent, step);
+    tracer.startSpan('step.queue_wait', { startTime: enqueuedAt, attributes }, inStep).end(takenAt);
+    const run = tracer.startSpan('step.run', { startTime: takenAt, attributes }, inStep);
+    try {
+      await context.with(trace.setSpan(inStep, run), () => processor(job, token, signal));
+    } catch (error) {
+      // The processor throws for a failed step (its job must fail: the dead letter queue) and for a retry.
+      const message = error instanceof Error ? error.message : String(error);
+      run.setStatus({ code: SpanStatusCode.ERROR, message });
+      step.setStatus({ code: SpanStatusCode.ERROR, message });
+      throw error;
+    } finally {
+      run.end();
+      step.end();
+    }
+  };
+}
+
+/** The coordinator's span from `traceparent`, else the execution's root, else none. */
+function parentContext(data: Record<string, unknown>): Context {
+  const traceparent = data['traceparent'];
+  if (typeof traceparent === 'string' && traceparent !== '') {
+    const extracted = withExtractedContext(traceparent, () => context.active());
+    if (trace.getSpanContext(extracted) !== undefined) return extracted;
+  }
+  return typeof data['executionId'] === 'string' ? executionContext(data['executionId']) : ROOT_CONTEXT;
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { context, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { idGenerator } from './forced-ids.js';
+
+/**
+ * One trace per execution, without storing anything: the trace id is the execution id's 128 bits
+ * (a UUID without its dashes; any other id is hashed), and the root span id is derived from it too.
+ * Every process that works on the execution — any coordinator, any worker, after any restart —
+ * computes the same parent, so its spans land in the execution's trace.
+ */
+export function executionTraceIds(executionId: string): { traceId: string; spanId: string } {
+  const hex = executionId.replace(/-/g, '').toLowerCase();
+  const digest = createHash('sha256').update(executionId).digest('hex');
+  const traceId = /^[0-9a-f]{32}$/.test(hex) && hex !== '0'.repeat(32) ? hex : digest.slice(0, 32);
+  return { traceId, spanId: digest.slice(32, 48) };
+}
+
+/** A context whose (remote) parent is the execution's root span: spans started in it join the execution's trace. */
+export function executionContext(executionId: string): Context {
+  const { traceId, spanId } = executionTraceIds(executionId);
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+}
+
+/**
+ * Creates and ends the execution's root span, with the derived ids, when the execution starts: the
+ * spans of its steps, created later by any process, are its children. (A span may end before its
+ * children: trace viewers nest by ids, not by times.)
+ */
+export function recordExecutionRoot(executionId: string, name: string, attributes: Attributes): void {
+  const { traceId, spanId } = executionTraceIds(executionId);
+  idGenerator.forceNextIds(traceId, spanId);
+  const span: Span = trace.getTracer('agentic-flow').startSpan(name, { root: true, attributes }, context.active());
+  span.end();
+}
