@@ -3,7 +3,13 @@ import type { ExecutionError, ExecutionStatus, SecretSlot, StepError, WorkStepTy
 
 /** What a step's code and expressions can read: the same scope for scripts, agents and expressions. */
 export interface ScopePayload {
+  /** Each visible step's result (an http step's: its response body). */
   results: Record<string, unknown>;
+  /**
+   * What visible steps reported beside their results, by step id: an http step's response
+   * `{ status, headers }`. Absent in jobs made before it existed.
+   */
+  steps?: Record<string, unknown>;
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: { id: string; workflowId: string; workflowVersion: string };

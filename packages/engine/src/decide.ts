@@ -87,7 +87,7 @@ function applyResult(t: Transition, event: StepResultEvent): string | undefined 
     planSucceeded(t, event.key, event.output);
     return undefined;
   }
-  t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output });
+  t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output, ...(event.response ? { response: event.response } : {}) });
   if (event.variableUpdates) t.applyVariableUpdates(event.key, event.variableUpdates);
   // A failed execution still records what its in-flight steps did (so resuming reuses it) but starts nothing.
   t.settled(event.key);

@@ -1,4 +1,4 @@
-import type { StepError, TokenUsage } from '@agentic-flow/spec';
+import type { HttpResponse, StepError, TokenUsage } from '@agentic-flow/spec';
 import type { ExecutionState } from './execution-state.js';
 
 /** The value of an expression the engine asked for, as the coordinator's sandbox computed it. */
@@ -20,7 +20,8 @@ export type ErrorResolution = { action: 'retry' } | { action: 'skip' } | { actio
  */
 export type EngineEvent =
   | { type: 'start'; at: number }
-  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
+  /** `response`: an http step's status and headers, beside its `output` (the body). */
+  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; response?: HttpResponse; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; usage?: TokenUsage; at: number }
   /** The answer to an `evaluate` command; `attempt` and `iteration` (when given) must match what the node waits for. */
   | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; attempt?: number; iteration?: number; at: number }

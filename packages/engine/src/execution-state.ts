@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACE, type AgentPlan, type ExecutionError, type ExecutionStatus, type StepError } from '@agentic-flow/spec';
+import { DEFAULT_NAMESPACE, type AgentPlan, type ExecutionError, type ExecutionStatus, type HttpResponse, type StepError } from '@agentic-flow/spec';
 
 /**
  * Where one step instance stands. An instance is a step within one loop iteration (its frame);
@@ -38,6 +38,8 @@ export interface NodeState {
   status: NodeStatus;
   attempt: number;
   output?: unknown;
+  /** succeeded http step: its response's status and headers (`steps["id"]`); `output` is the body. */
+  response?: HttpResponse;
   error?: StepError;
   /** loop: iterations completed so far. */
   iteration?: number;

@@ -9,6 +9,8 @@ import { Realm, randomSeeds, type RealmSpec } from './realm.js';
 /** What an expression can read. Plain JSON; each evaluation gets its own copy. */
 export interface ExpressionScope {
   results?: Record<string, unknown>;
+  /** What steps reported beside their results (an http step's `{ status, headers }`), by step id. */
+  steps?: Record<string, unknown>;
   variables?: Record<string, unknown>;
   input?: Record<string, unknown>;
   execution?: Record<string, unknown>;
@@ -57,7 +59,7 @@ function evaluate(f, json, s0, s1, s2, s3) {
   try {
     harden(f);
     const scope = parse(json);
-    const v = f(scope.results, scope.variables, scope.input, scope.execution, scope.loop);
+    const v = f(scope.results, scope.variables, scope.input, scope.execution, scope.loop, scope.steps === undefined ? {} : scope.steps);
     if (v instanceof P) return 'Ethe expression returned a Promise: conditions are synchronous';
     let j;
     try { j = stringify(v === undefined ? null : v); } catch (e) { return 'Ethe value is not JSON-serializable (' + describe(e) + ')'; }

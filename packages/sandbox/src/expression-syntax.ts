@@ -10,7 +10,7 @@ export interface ExpressionSyntaxError {
 }
 
 export const EXPRESSION_FILENAME = 'expression.js';
-export const EXPRESSION_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop'] as const;
+export const EXPRESSION_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'steps'] as const;
 
 /**
  * An expression is the operand of `return` in a sloppy function of the scope's names, so that a

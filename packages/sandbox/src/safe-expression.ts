@@ -3,6 +3,7 @@ import { parse } from 'acorn';
 /** What a safe expression reads: the JSON data of an expression's scope. */
 export interface SafeScope {
   results?: unknown;
+  steps?: unknown;
   variables?: unknown;
   input?: unknown;
   execution?: unknown;
@@ -26,7 +27,7 @@ const MAX_DEPTH = 40;
 /** A string longer than this (built by `+` or a template) goes to the sandbox, whose heap is bounded. */
 const MAX_STRING = 64 * 1024;
 
-const SCOPE_NAMES = new Set(['results', 'variables', 'input', 'execution', 'loop']);
+const SCOPE_NAMES = new Set(['results', 'steps', 'variables', 'input', 'execution', 'loop']);
 const GLOBAL_VALUES: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ['undefined', undefined],
   ['NaN', Number.NaN],
@@ -110,6 +111,8 @@ function compile(node: AstNode, depth: number, budget: { nodes: number }): Evalu
     }
     case 'Identifier': {
       const name = node['name'] as string;
+      // `steps` is `{}` in the sandbox when a scope lacks it (an evaluation asked before it existed).
+      if (name === 'steps') return (scope) => scope.steps ?? {};
       if (SCOPE_NAMES.has(name)) return (scope) => scope[name as keyof SafeScope];
       if (GLOBAL_VALUES.has(name)) {
         const value = GLOBAL_VALUES.get(name);

@@ -9,6 +9,14 @@ export const moduleFilename = (name: string): string => `module:${name}`;
 /** The names a script sees besides the (frozen) built-ins: the parameters of its function. */
 export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require', 'secrets'] as const;
 
+/**
+ * More names a script sees, given later than the ones above: parameters of a function *around* the
+ * script's, so a script that declares a variable of one of these names (`const steps = …`) shadows
+ * it instead of failing to compile, as it would if they were its own parameters. Each is the
+ * globals' field of the same name.
+ */
+export const SCRIPT_OUTER_NAMES = ['steps'] as const;
+
 /** What the host hands the bootstrap once per realm, copied into the isolate. */
 export interface BootstrapSetup {
   registered: string[];
@@ -24,12 +32,13 @@ export type ScriptEnvelope =
 
 /**
  * The user's code becomes the body of a strict async function whose parameters are the per-run
- * names. The opening line holds the header and `'use strict'` and is compiled with `lineOffset: -1`,
- * so line N of the user's code is line N in stack traces. Before it is compiled into the shared
- * realm, the host checks that the code is one function body and cannot close the wrapper early.
+ * names, returned by a function of the {@link SCRIPT_OUTER_NAMES}. The opening line holds both
+ * headers and `'use strict'` and is compiled with `lineOffset: -1`, so line N of the user's code is
+ * line N in stack traces. Before it is compiled into the shared realm, the host checks that the code
+ * is one function body and cannot close the wrapper early.
  */
 export function wrapUserCode(code: string): string {
-  return `(async function (${SCRIPT_PARAMETERS.join(', ')}) { 'use strict';\n${code}\n})`;
+  return `(function (${SCRIPT_OUTER_NAMES.join(', ')}) { return async function (${SCRIPT_PARAMETERS.join(', ')}) { 'use strict';\n${code}\n}; })`;
 }
 
 /** A module's CommonJS factory, compiled once per isolate and called once per run that requires it. */
@@ -52,7 +61,7 @@ export const SCRIPT_BOOTSTRAP = String.raw`(function (hostLog, setup) {
 'use strict';
 const g = globalThis, stringify = JSON.stringify, parse = JSON.parse, now = Date.now, BuiltinError = Error, BuiltinRangeError = RangeError;
 const DENIED = Symbol('moduleNotAllowed'), UNSERIALIZABLE = Symbol('notSerializable'), TOO_LARGE = Symbol('tooLarge');
-const registered = new Set(setup.registered), factories = new Map();
+const registered = new Set(setup.registered), factories = new Map(), outerNames = ${JSON.stringify(SCRIPT_OUTER_NAMES)};
 ${INSPECT_SOURCE}
 ${LOCKDOWN_SOURCE}
 
@@ -130,10 +139,13 @@ function failure(error, dropped) {
 
 async function settle(fn, state, globals) {
   const scope = parse(globals), orEmpty = (v) => (v === undefined ? {} : v);
+  if (scope.steps === undefined) scope.steps = {};
   let value;
   try {
+    // fn is the compiled wrapper: called with the outer names, it gives the script's own function.
+    const script = fn.apply(g, outerNames.map((name) => scope[name]));
     // secrets: only those the step lists (the worker puts them in the globals), frozen; empty otherwise.
-    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)));
+    value = await script.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)));
   } catch (error) { return failure(error, state.dropped); }
   let json;
   try { json = toJson(value, 'the returned value'); } catch (error) { return failure(error, state.dropped); }

@@ -3,6 +3,8 @@ import type { SandboxError } from './errors.js';
 /** The data a script sees as globals. Plain JSON: each run gets its own deep copy. */
 export interface ScriptGlobals {
   results: Record<string, unknown>;
+  /** What steps reported beside their results (an http step's `{ status, headers }`), by step id; `{}` when absent. */
+  steps?: Record<string, unknown>;
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: Record<string, unknown>;

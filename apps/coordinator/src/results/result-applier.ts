@@ -113,7 +113,7 @@ function completion(r: StepResult): StepRunCompletion {
     instanceKey: r.instanceKey,
     attempt: r.attempt,
     status: r.outcome,
-    ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
+    ...(r.outcome === 'succeeded' ? { output: r.output, ...(r.response ? { response: r.response } : {}) } : { error: r.error }),
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     workerId: r.workerId,
@@ -298,7 +298,7 @@ async function driveEntries(
 /** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
 /** A success whose output would make its execution's state too large, as the failure it becomes. */
 function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, tooLarge: TooLarge): StepResult {
-  const { output: _output, variableUpdates: _updates, outcome: _outcome, ...rest } = result;
+  const { output: _output, variableUpdates: _updates, response: _response, outcome: _outcome, ...rest } = result;
   const message = `the step's output would make the execution's state ${tooLarge.bytes} bytes of JSON, over MAX_EXECUTION_STATE_BYTES (${tooLarge.limit})`;
   return { ...rest, outcome: 'failed', error: stepError('OUTPUT_TOO_LARGE', message, { bytes: tooLarge.bytes, limit: tooLarge.limit }) };
 }
@@ -311,7 +311,16 @@ function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult)
   if (!run || run.executionId !== target.id) return undefined;
   const usage = entry.agent ? { usage: entry.agent.usage } : {};
   return entry.outcome === 'succeeded'
-    ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: entry.output, ...(entry.variableUpdates ? { variableUpdates: entry.variableUpdates } : {}), ...usage, at: now }
+    ? {
+        type: 'step.succeeded',
+        key: run.instanceKey,
+        attempt: run.attempt,
+        output: entry.output,
+        ...(entry.response ? { response: entry.response } : {}),
+        ...(entry.variableUpdates ? { variableUpdates: entry.variableUpdates } : {}),
+        ...usage,
+        at: now,
+      }
     : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: entry.error, ...usage, at: now };
 }
 
