@@ -45,7 +45,8 @@ const expectations: Record<string, (execution: ExecutionView, api: DemoApi) => v
     expect(api.requests.filter((r) => r.path === `/flaky?id=${e.id}`)).toHaveLength(3);
   },
   'script.yaml': (e) => {
-    expect(e.results['data-transform']).toEqual({ data: { Ada: 320 }, count: 2 });
+    expect(e.results['data-transform']).toEqual({ data: { Ada: 320 }, count: 2, batchId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), processingTime: expect.any(Number) });
+    expect((e.results['data-transform'] as { processingTime: number }).processingTime).toBeGreaterThanOrEqual(0);
     expect(e.results['use-variable']).toEqual({ customers: ['Ada'], at: '1970-01-01T00:00:00.000Z' });
   },
   'complex.yaml': (e) => {

@@ -19,6 +19,8 @@ export interface StepExecutionInput<C = unknown> {
   stepType: string;
   executionId: string;
   attempt: number;
+  /** Epoch ms when the worker started the step (a script's `startTime`); absent: when the executor starts it. */
+  startTime?: number;
   /** What the step's requests send as `Idempotency-Key` (see `idempotency-key.ts`); the worker always sets it. */
   idempotencyKey?: string;
   /**

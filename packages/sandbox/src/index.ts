@@ -1,11 +1,12 @@
 export { EvaluationCancelledError, SANDBOX_ERROR_CODES, SandboxClosedError } from './errors.js';
 export type { ExpressionError, ExpressionErrorCode, SandboxError, SandboxErrorCode } from './errors.js';
-export { ModuleRegistry } from './module-registry.js';
+export { BUILTIN_MODULES, ModuleRegistry } from './module-registry.js';
 export type { ModuleRegistryOptions } from './module-registry.js';
 export { IsolatePool } from './isolate-pool.js';
 export type { IsolatePoolOptions, IsolatePoolStats } from './isolate-pool.js';
 export { ScriptSandbox } from './script-sandbox.js';
 export type { ScriptSandboxOptions } from './script-sandbox.js';
+export { SCRIPT_FACTS, type ScriptFact } from './script-bootstrap.js';
 export type { RawScriptRunInput, RawScriptRunResult, ScriptGlobals, ScriptLogEntry, ScriptLogLevel, ScriptRunInput, ScriptRunOptions, ScriptRunResult, ScriptRunner } from './script-types.js';
 export { finishRun, type OutputLimits } from './script-output.js';
 export { jsonNestsDeeperThan } from './json-text-depth.js';

@@ -1,7 +1,12 @@
 import type { SandboxError } from './errors.js';
+import type { ScriptFact } from './script-bootstrap.js';
 
-/** The data a script sees as globals. Plain JSON: each run gets its own deep copy. */
-export interface ScriptGlobals {
+/**
+ * The data a script sees as globals. Plain JSON: each run gets its own deep copy. The run's facts
+ * (`startTime`, `executionId`, …: `SCRIPT_FACTS`) are fields of their own; a fact left out is
+ * `undefined` in the script.
+ */
+export interface ScriptGlobals extends Partial<Record<ScriptFact, string | number>> {
   results: Record<string, unknown>;
   /** What steps reported beside their results (an http step's `{ status, headers }`), by step id; `{}` when absent. */
   steps?: Record<string, unknown>;
