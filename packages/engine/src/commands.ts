@@ -119,6 +119,20 @@ export interface EvaluateCommand {
   at: number;
 }
 
+/**
+ * Add a line to the execution's logs about step instance `key` (a decision that read `undefined`):
+ * the shell writes it in the transition's transaction.
+ */
+export interface LogCommand {
+  type: 'log';
+  key: string;
+  stepId: string;
+  attempt: number;
+  level: 'warn';
+  message: string;
+  at: number;
+}
+
 /** What the engine did with a step's final failure (`retry`: BullMQ's attempts are spent and it fails as without a strategy). */
 export type RecoveryAction = 'retry' | 'skip' | 'alternative' | 'rollback' | 'escalate' | 'none';
 
@@ -155,4 +169,5 @@ export type EngineCommand =
   | CancelStepCommand
   | WithdrawStepCommand
   | EvaluateCommand
+  | LogCommand
   | ExecutionSettledCommand;

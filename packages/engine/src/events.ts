@@ -1,8 +1,12 @@
 import type { HttpResponse, StepError, TokenUsage } from '@agentic-flow/spec';
 import type { ExecutionState } from './execution-state.js';
 
-/** The value of an expression the engine asked for, as the coordinator's sandbox computed it. */
-export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown } | { ok: false; error: StepError };
+/**
+ * The value of an expression the engine asked for, as the coordinator's sandbox computed it.
+ * `warning`: the expression compared or computed with `undefined` read from a property path; what
+ * was missing, and what was there (the engine logs it once per step instance and expression).
+ */
+export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown; warning?: string } | { ok: false; error: StepError };
 
 export type ExpressionPurpose = 'condition' | 'loop-condition' | 'loop-break';
 

@@ -110,7 +110,7 @@ describe('decide: next graphs', () => {
       status: 'failed',
       error: {
         code: 'TEMPLATE',
-        message: 'step "b": template "{{ results["a"].missing }}" does not resolve (resolved up to "results.a")',
+        message: 'step "b": template "{{ results["a"].missing }}" does not resolve (resolved up to "results.a", which has no "missing" (its keys: present))',
         details: { path: 'results["a"].missing' },
       },
       at: 1020,

@@ -13,6 +13,7 @@ export { jsonNestsDeeperThan } from './json-text-depth.js';
 export { ExpressionEvaluator, finishExpression } from './expression-evaluator.js';
 export type { ExpressionEvaluatorOptions, ExpressionResult, ExpressionScope, RawExpressionResult } from './expression-evaluator.js';
 export { checkExpression, type ExpressionSyntaxError } from './expression-syntax.js';
+export { describeUndefinedOperands, findDecisionOperands, instrumentExpression, type DecisionOperand } from './decision-operands.js';
 export { compileSafeExpression, type SafeExpression, type SafeOutcome, type SafeScope } from './safe-expression.js';
 export { SandboxProcessPool, type PoolOutcome, type SandboxProcessPoolOptions, type SandboxProcessPoolStats, type SubmitOptions } from './process/process-pool.js';
 export { ProcessScriptSandbox, type ProcessScriptSandboxOptions } from './process/process-script-sandbox.js';

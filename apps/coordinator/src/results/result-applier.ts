@@ -55,7 +55,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
         // Every execution of the batch is written, changed or not, so each one's version is checked.
         executions: [...targets.values()].map((t) => executionUpdate(t, now)),
         stepRuns: folded.writes,
-        logs: applied.logs,
+        logs: [...applied.logs, ...applied.effects.logs],
         errors: applied.effects.errors,
       });
       if (outcome) {
@@ -75,7 +75,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
       const overwritten = applied.converted.map((index) => failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!));
-      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: applied.logs, errors: applied.effects.errors }, value: undefined };
+      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: [...applied.logs, ...applied.effects.logs], errors: applied.effects.errors }, value: undefined };
     });
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
@@ -305,7 +305,8 @@ function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, 
 
 function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult) => RunKey | undefined, now: number): EngineEvent | undefined {
   if (isAnswer(entry)) {
-    return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome: entry.outcome.ok ? { ok: true, truthy: entry.outcome.truthy, value: null } : entry.outcome, at: now };
+    const outcome = entry.outcome.ok ? { ok: true as const, truthy: entry.outcome.truthy, value: null, ...(entry.outcome.warning === undefined ? {} : { warning: entry.outcome.warning }) } : entry.outcome;
+    return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome, at: now };
   }
   const run = runOf(entry);
   if (!run || run.executionId !== target.id) return undefined;
