@@ -17,7 +17,7 @@ function model(request: FakeLlmRequest): FakeLlmDirective {
   const all = text(request);
   if (all.includes('E2E-TOOL')) {
     const [result] = toolResults(request);
-    if (!result) return { toolCalls: [{ name: 'run_script', arguments: { code: 'return results.fetch.body.items.reduce((sum, item) => sum + item.value, 0)' } }] };
+    if (!result) return { toolCalls: [{ name: 'run_script', arguments: { code: 'return results.fetch.items.reduce((sum, item) => sum + item.value, 0)' } }] };
     return { json: { total: (JSON.parse(result.content) as { value: number }).value } };
   }
   if (all.includes('E2E-COORD')) {

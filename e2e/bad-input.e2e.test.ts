@@ -55,6 +55,17 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(await countRows(cluster.databaseUrl, 'workflow_definitions')).toBe(0);
   });
 
+  it('refuses a script listing a module the workers do not have, naming it and the registered ones, writing nothing', async () => {
+    const script = (allowedModules: string[]) => ({ id: 'modules', name: 'Modules', version: '1', steps: [{ id: 's', type: 'script' as const, config: { script: 'return 1', allowedModules } }] });
+    const error = await rejection(cluster.client.createWorkflow(script(['lodash', 'left-pad', 'uuid', 'fs'])));
+    expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(error.problems).toEqual([
+      { path: '$.steps[0].config.allowedModules[1]', message: 'module "left-pad" is not in this cluster\'s module registry (registered: lodash, uuid)' },
+      { path: '$.steps[0].config.allowedModules[3]', message: 'module "fs" is not in this cluster\'s module registry (registered: lodash, uuid)' },
+    ]);
+    expect(await countRows(cluster.databaseUrl, 'workflow_definitions')).toBe(0);
+  });
+
   it('rejects a step type named like a property of every object (found by api-fuzz)', async () => {
     for (const type of ['__proto__', 'constructor', 'toString']) {
       const error = await rejection(cluster.client.createWorkflow({ id: 'proto', name: 'P', version: '1', steps: [{ id: 's', type: type as 'script', config: { script: 'return 1' } }] }));

@@ -129,6 +129,29 @@ describe('control flow on a real cluster', () => {
     await expect(cluster.client.getWorkflow('bad-expr')).rejects.toMatchObject({ status: 404 });
   });
 
+  it('logs one warning when a decision compares undefined read from a path, by either evaluator, and fails a throwing one quoting it', async () => {
+    // Interpreted in the coordinator (a comparison), and in a sandbox process (a call makes it leave the safe subset).
+    const decisions = wf('undefined-reads', [
+      hold('fetch', 0, ['check']),
+      { id: 'check', type: 'condition', config: { condition: 'results.fetch.quality > 0.8', trueStep: 'good', falseStep: 'rounds' } },
+      script('good', 'return "good"'),
+      { id: 'rounds', type: 'loop', config: { condition: 'Math.max(variables.i, 0) < results.fetch.total', loopStep: 'tick', maxIterations: 3, onMaxIterations: 'complete', breakCondition: 'results.tick.error' } },
+      script('tick', 'setVariable("i", variables.i + 1); return { n: variables.i };'),
+    ], { i: 0 });
+    const execution = await run(decisions);
+    expect(execution.status).toBe('completed');
+    expect(execution.steps.find((s) => s.stepId === 'good')?.status).toBe('skipped');
+    const warnings = (await cluster.client.getExecutionLogs(execution.id)).items.filter((l) => l.level === 'warn').map((l) => [l.stepId, l.message]);
+    expect(warnings).toEqual([
+      ['check', 'step "check": condition `results.fetch.quality > 0.8` read undefined and went on with it: results.fetch.quality is undefined: results.fetch has no "quality" (its keys: step)'],
+      ['rounds', 'step "rounds": condition `Math.max(variables.i, 0) < results.fetch.total` read undefined and went on with it: results.fetch.total is undefined: results.fetch has no "total" (its keys: step)'],
+    ]);
+
+    const throwing = await run(wf('throwing-condition', [hold('fetch', 0, ['check']), { id: 'check', type: 'condition', config: { condition: 'results.fetch.data.quality > 0.8', trueStep: 't', falseStep: 'f' } }, script('t', 'return 1'), script('f', 'return 2')]));
+    expect(throwing).toMatchObject({ status: 'failed', error: { code: 'EXPRESSION_ERROR', stepId: 'check', message: expect.stringContaining('condition `results.fetch.data.quality > 0.8`: TypeError') } });
+    expect(throwing.steps.filter((s) => s.stepId === 't' || s.stepId === 'f')).toEqual([]);
+  });
+
   it('times out an expression that never ends and stays healthy', async () => {
     const execution = await run(wf('endless', [{ id: 'c', type: 'condition', config: { condition: '(() => { while (true) {} })()', trueStep: 't' } }, script('t', 'return 1')]));
     expect(execution).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT', stepId: 'c', message: expect.stringContaining('expression ran past') } });

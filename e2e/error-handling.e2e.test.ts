@@ -242,7 +242,7 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
 
     it('a dead letter retry completes an escalated execution: the step runs again and succeeds', async () => {
       failing.add('*/fetch');
-      const id = await start(wf('escalating-dlq', [rec('fetch', ['after'], { onError: { type: 'escalate' } }), ok('after', 'return results.fetch.status')]));
+      const id = await start(wf('escalating-dlq', [rec('fetch', ['after'], { onError: { type: 'escalate' } }), ok('after', 'return steps.fetch.status')]));
       const open = await openError(id);
       const letter = (await deadLetter(id, 'fetch'))!;
       expect(await handler().getDeadLetterEntry('http', letter.jobId)).toMatchObject({ executionStatus: 'running', attemptsMade: 1, stepId: 'fetch' });

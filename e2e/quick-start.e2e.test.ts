@@ -35,7 +35,8 @@ describe('Quick Start on a real cluster (coordinator + http, script and agent-ta
 
     const [fetch, process, save] = execution.steps;
     expect(fetch).toMatchObject({ stepId: 'fetch-data', stepType: 'http', status: 'succeeded', attempt: 1, error: null, workerId: 'worker-0-http' });
-    expect(fetch!.output).toMatchObject({ status: 200, attempts: 1, body: { items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] } });
+    expect(fetch!.output).toEqual({ items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] });
+    expect(fetch!.response).toMatchObject({ status: 200 });
     expect(process).toMatchObject({ stepId: 'process-data', stepType: 'agent-task', status: 'succeeded', workerId: 'worker-2-agent-task', output: { count: 3, total: 75, average: 25 } });
     expect(process!.agent).toMatchObject({ provider: 'openai', model: 'demo-model' });
     // The agent computed with its sandboxed script tool, then answered.

@@ -51,7 +51,7 @@ describe('worker shutdown on SIGTERM', () => {
     expect(Date.now() - started).toBeGreaterThan(500);
     const execution = await cluster.client.waitForCompletion(executionId, { timeoutMs: 10_000 });
     expect(execution.status).toBe('completed');
-    expect(execution.steps[0]).toMatchObject({ workerId: 'graceful', output: { status: 200, body: { slow: true } } });
+    expect(execution.steps[0]).toMatchObject({ workerId: 'graceful', output: { slow: true }, response: { status: 200 } });
   });
 
   it('past its shutdown timeout, hands the running step back to the queue for another worker', async () => {

@@ -15,11 +15,11 @@ export const SHAPES: Shape[] = [
     definition: {
       id: 'fault-linear',
       name: 'linear',
-      version: '1',
+      version: '2',
       steps: [
         call('s1', '{{ execution.id }}-s1', ['s2']),
         call('s2', '{{ execution.id }}-s2', ['s3']),
-        { id: 's3', type: 'script', config: { script: 'return [results.s1.body.key, results.s2.body.key].join("|");' } },
+        { id: 's3', type: 'script', config: { script: 'return [results.s1.key, results.s2.key].join("|");' } },
       ],
     },
     keys: (id) => [`${id}-s1`, `${id}-s2`],
@@ -31,13 +31,13 @@ export const SHAPES: Shape[] = [
     definition: {
       id: 'fault-parallel',
       name: 'parallel',
-      version: '1',
+      version: '2',
       steps: [
         { id: 'fan', type: 'parallel', config: { steps: ['a', 'b', 'c'] }, next: ['join'] },
         call('a', '{{ execution.id }}-a'),
         call('b', '{{ execution.id }}-b'),
         call('c', '{{ execution.id }}-c'),
-        { id: 'join', type: 'script', config: { script: 'return Object.values(results.fan).map((r) => r.body.key).sort().join("|");' } },
+        { id: 'join', type: 'script', config: { script: 'return Object.values(results.fan).map((r) => r.key).sort().join("|");' } },
       ],
     },
     keys: (id) => [`${id}-a`, `${id}-b`, `${id}-c`],
@@ -49,12 +49,12 @@ export const SHAPES: Shape[] = [
     definition: {
       id: 'fault-loop',
       name: 'loop',
-      version: '1',
+      version: '2',
       variables: { i: 0 },
       steps: [
         { id: 'rounds', type: 'loop', config: { condition: 'variables.i < 3', loopStep: 'tick', maxIterations: 10 } },
         call('tick', '{{ execution.id }}-tick-{{ loop.iteration }}', ['count']),
-        { id: 'count', type: 'script', config: { script: 'setVariable("i", variables.i + 1); return results.tick.body.key;' } },
+        { id: 'count', type: 'script', config: { script: 'setVariable("i", variables.i + 1); return results.tick.key;' } },
       ],
     },
     keys: (id) => [0, 1, 2].map((i) => `${id}-tick-${i}`),

@@ -1,5 +1,5 @@
 import { ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
-import { ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
+import { BUILTIN_MODULES, ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
 import { appendAuditAlone, createDatabase } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { randomBytes } from 'node:crypto';
@@ -73,7 +73,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     cacheSize: 1000,
     now,
     checker,
-    caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB },
+    caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB, scriptModules: BUILTIN_MODULES },
   });
   const strategies = new StrategyRegistry(database.db, logger);
   const deps: TransitionDeps = {

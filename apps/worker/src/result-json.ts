@@ -22,7 +22,7 @@ export function resultJson(job: StepJob, outcome: StepOutcome, serialized: { out
   if (!outcome.ok) return stepResultJson({ ...base, outcome: 'failed', error: outcome.error }, fields);
   if (serialized.outputJson !== undefined) fields.output = serialized.outputJson;
   if (serialized.variableUpdatesJson !== undefined) fields.variableUpdates = serialized.variableUpdatesJson;
-  return stepResultJson({ ...base, outcome: 'succeeded' }, fields);
+  return stepResultJson({ ...base, outcome: 'succeeded', ...(outcome.response ? { response: outcome.response } : {}) }, fields);
 }
 
 /** Log lines kept in a minimal failure, newest last, and the length of each. */

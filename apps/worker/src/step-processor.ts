@@ -117,7 +117,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     let json: string;
     let failure: StepError | undefined;
     try {
-      const ran = await run(data, executors.get(data.stepType), { secrets, signal, logs, circuitBreaker, log });
+      const ran = await run(data, executors.get(data.stepType), { startedAt, secrets, signal, logs, circuitBreaker, log });
       // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
       // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
       if (signal.aborted) {
@@ -174,6 +174,8 @@ function errorStack(error: unknown): string {
 }
 
 interface RunOptions {
+  /** When this worker started the step, epoch ms (the result's `startedAt`, a script's `startTime`). */
+  startedAt: number;
   secrets: WorkerSecrets;
   signal: AbortSignal;
   logs: StepLogEntry[];
@@ -227,6 +229,7 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
         stepType: job.stepType,
         executionId: job.executionId,
         attempt: job.attempt,
+        startTime: Math.floor(options.startedAt),
         idempotencyKey: idempotencyKeyOf(job),
         config,
         context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },

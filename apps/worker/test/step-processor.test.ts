@@ -40,6 +40,12 @@ describe('createStepProcessor', () => {
     expect(reported).toEqual([expect.objectContaining({ outcome: 'succeeded', output: 1 })]);
   });
 
+  it("reports an http step's response (status and headers) beside its output, masked like the rest", async () => {
+    const { processor, reported } = processorWith({ ok: true, output: { items: [1] }, response: { status: 201, headers: { 'x-echo': 'token tok-secret-1' } } }, { secrets: { TOKEN: 'tok-secret-1' } });
+    await processor(job());
+    expect(reported).toEqual([expect.objectContaining({ outcome: 'succeeded', output: { items: [1] }, response: { status: 201, headers: { 'x-echo': 'token ***' } } })]);
+  });
+
   it('measures every output against the limits it is given', async () => {
     const { processor, reported } = processorWith({ ok: true, output: 'x'.repeat(2000) }, { outputLimits: { maxBytes: 1024, maxDepth: 200 } });
     await expect(processor(job())).rejects.toThrow('OUTPUT_TOO_LARGE');

@@ -11,8 +11,8 @@ export interface SoakShape {
   wrongOutput(execution: ExecutionView): string | undefined;
 }
 
-/** The expression reading the key a call step's answer carries (the target answers `{ key, score }`). */
-const answerKey = (stepRef: string) => `${stepRef}.body.key`;
+/** The expression reading the key a call step's answer carries (the target answers `{ key, score }`; an http step's result is the body). */
+const answerKey = (stepRef: string) => `${stepRef}.key`;
 
 const call = (id: string, keySuffix: string, next: string[] = []) => ({
   id,
@@ -96,7 +96,7 @@ const branch: SoakShape = {
     version: '1',
     steps: [
       call('probe', 'c', ['decide']),
-      { id: 'decide', type: 'condition', config: { condition: 'results.probe.body.score >= 50', trueStep: 'high', falseStep: 'low' } },
+      { id: 'decide', type: 'condition', config: { condition: 'results.probe.score >= 50', trueStep: 'high', falseStep: 'low' } },
       call('high', 'high'),
       call('low', 'low'),
     ],
@@ -105,8 +105,8 @@ const branch: SoakShape = {
   forbiddenKeys: (id) => [scoreOf(`${id}-c`) >= 50 ? `${id}-low` : `${id}-high`],
   wrongOutput: (e) => {
     const taken = scoreOf(`${e.id}-c`) >= 50 ? 'high' : 'low';
-    const answer = e.results[taken] as { body?: { key?: unknown } } | undefined;
-    return mismatch(`${taken}.body.key`, answer?.body?.key, `${e.id}-${taken}`);
+    const answer = e.results[taken] as { key?: unknown } | undefined;
+    return mismatch(`${taken}.key`, answer?.key, `${e.id}-${taken}`);
   },
 };
 

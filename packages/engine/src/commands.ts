@@ -3,7 +3,13 @@ import type { ExecutionError, ExecutionStatus, SecretSlot, StepError, WorkStepTy
 
 /** What a step's code and expressions can read: the same scope for scripts, agents and expressions. */
 export interface ScopePayload {
+  /** Each visible step's result (an http step's: its response body). */
   results: Record<string, unknown>;
+  /**
+   * What visible steps reported beside their results, by step id: an http step's response
+   * `{ status, headers }`. Absent in jobs made before it existed.
+   */
+  steps?: Record<string, unknown>;
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: { id: string; workflowId: string; workflowVersion: string };
@@ -113,6 +119,20 @@ export interface EvaluateCommand {
   at: number;
 }
 
+/**
+ * Add a line to the execution's logs about step instance `key` (a decision that read `undefined`):
+ * the shell writes it in the transition's transaction.
+ */
+export interface LogCommand {
+  type: 'log';
+  key: string;
+  stepId: string;
+  attempt: number;
+  level: 'warn';
+  message: string;
+  at: number;
+}
+
 /** What the engine did with a step's final failure (`retry`: BullMQ's attempts are spent and it fails as without a strategy). */
 export type RecoveryAction = 'retry' | 'skip' | 'alternative' | 'rollback' | 'escalate' | 'none';
 
@@ -149,4 +169,5 @@ export type EngineCommand =
   | CancelStepCommand
   | WithdrawStepCommand
   | EvaluateCommand
+  | LogCommand
   | ExecutionSettledCommand;

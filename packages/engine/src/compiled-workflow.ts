@@ -6,6 +6,7 @@ import {
   scriptResultReads,
   templateResultReads,
   type EdgeKind,
+  type ReadRoot,
   type ResultReads,
   type Step,
   type WorkflowDefinition,
@@ -42,6 +43,8 @@ export interface CompiledWorkflow {
    * only those. Worked out on first use, so compiling a large definition stays quick.
    */
   readonly resultReads: (stepId: string) => ResultReads;
+  /** Likewise for `steps` (what steps reported beside their results: an http step's status and headers). */
+  readonly stepReads: (stepId: string) => ResultReads;
 }
 
 export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowGraph): CompiledWorkflow {
@@ -54,32 +57,35 @@ export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowG
   for (const [scope, ids] of members) sinks.set(scope, ids.filter((id) => (graph.successors.get(id) ?? []).length === 0));
   const regions = new Map<string, ScopeRegion>();
   for (const root of graph.containerOf.keys()) regions.set(root, regionOf(root, members, steps));
-  const reads = new Map<string, ResultReads>();
-  const resultReads = (stepId: string): ResultReads => {
-    let found = reads.get(stepId);
-    if (found === undefined) {
-      found = readsOf(steps.get(stepId)!);
-      reads.set(stepId, found);
-    }
-    return found;
+  const cached = (root: ReadRoot) => {
+    const reads = new Map<string, ResultReads>();
+    return (stepId: string): ResultReads => {
+      let found = reads.get(stepId);
+      if (found === undefined) {
+        found = readsOf(steps.get(stepId)!, root);
+        reads.set(stepId, found);
+      }
+      return found;
+    };
   };
-  return { definition, graph, steps, flowEdges, members, sinks, regions, resultReads };
+  return { definition, graph, steps, flowEdges, members, sinks, regions, resultReads: cached('results'), stepReads: cached('steps') };
 }
 
-function readsOf(step: Step): ResultReads {
+function readsOf(step: Step, root: ReadRoot): ResultReads {
   switch (step.type) {
     case 'condition':
-      return expressionResultReads(step.config.condition);
+      return expressionResultReads(step.config.condition, root);
     case 'loop':
-      return mergeReads(...[step.config.condition, step.config.breakCondition].map((e) => (e === undefined ? NO_RESULTS : expressionResultReads(e))));
+      return mergeReads(...[step.config.condition, step.config.breakCondition].map((e) => (e === undefined ? NO_RESULTS : expressionResultReads(e, root))));
     case 'script':
-      return mergeReads(scriptResultReads(step.config.script), templateResultReads(step.config));
+      return mergeReads(scriptResultReads(step.config.script, root), templateResultReads(step.config, root));
     case 'http':
-      return templateResultReads(step.config);
+      return templateResultReads(step.config, root);
     case 'agent-task': {
-      // The model sees the results its `context` lists, or all of them.
+      // The model sees the results its `context` lists, or all of them; `steps` only through templates.
       const listed = step.config.context?.results;
-      return listed === undefined ? ALL_RESULTS : mergeReads({ all: false, steps: new Set(listed) }, templateResultReads(step.config));
+      if (root === 'steps') return templateResultReads(step.config, root);
+      return listed === undefined ? ALL_RESULTS : mergeReads({ all: false, steps: new Set(listed) }, templateResultReads(step.config, root));
     }
     case 'parallel':
       return NO_RESULTS;

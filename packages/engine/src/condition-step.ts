@@ -1,5 +1,6 @@
 import type { ConditionStep } from '@agentic-flow/spec';
 import type { EvaluateCommand } from './commands.js';
+import { expressionFailure } from './decision-warnings.js';
 import type { ExpressionOutcome } from './events.js';
 import { frameOf } from './instance-key.js';
 import type { Transition } from './transition.js';
@@ -22,9 +23,10 @@ export function conditionEvaluation(t: Transition, key: string, step: ConditionS
 
 /**
  * The condition's output is its truthiness; `trueStep` or `falseStep` follows and the other side
- * is skipped by dead-path elimination. An expression that throws or times out fails the step.
+ * is skipped by dead-path elimination. An expression that throws or times out fails the step,
+ * quoting it: never a branch taken on a failure.
  */
 export function conditionEvaluated(t: Transition, key: string, outcome: ExpressionOutcome): void {
   if (outcome.ok) t.succeed(key, outcome.truthy);
-  else t.fail(key, outcome.error);
+  else t.fail(key, expressionFailure(t.step(t.node(key)!.stepId), 'condition', outcome.error));
 }

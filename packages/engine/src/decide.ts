@@ -1,5 +1,6 @@
 import { isPlanRun, planSucceeded } from './agent-step.js';
 import { conditionEvaluated, conditionEvaluation } from './condition-step.js';
+import { warnUndefined } from './decision-warnings.js';
 import type { EngineCommand, EvaluateCommand } from './commands.js';
 import type { CompiledWorkflow } from './compiled-workflow.js';
 import type { EngineEvent, ExpressionEvent, StepResultEvent } from './events.js';
@@ -87,7 +88,7 @@ function applyResult(t: Transition, event: StepResultEvent): string | undefined 
     planSucceeded(t, event.key, event.output);
     return undefined;
   }
-  t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output });
+  t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output, ...(event.response ? { response: event.response } : {}) });
   if (event.variableUpdates) t.applyVariableUpdates(event.key, event.variableUpdates);
   // A failed execution still records what its in-flight steps did (so resuming reuses it) but starts nothing.
   t.settled(event.key);
@@ -101,11 +102,13 @@ function applyExpression(t: Transition, event: ExpressionEvent): string | undefi
   if (node !== undefined && event.attempt !== undefined && node.attempt !== event.attempt) return `step ${event.key} is at attempt ${node.attempt}, not ${event.attempt}`;
   if (event.purpose === 'condition') {
     if (node?.status !== 'evaluating') return `step ${event.key} is not waiting for its condition`;
+    if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, event.key, event.purpose, event.outcome.warning);
     conditionEvaluated(t, event.key, event.outcome);
     return undefined;
   }
   if (node?.status !== 'running' || node.awaiting !== event.purpose) return `loop ${event.key} is not waiting for its ${event.purpose}`;
   if (event.iteration !== undefined && (node.iteration ?? 0) !== event.iteration) return `loop ${event.key} is at iteration ${node.iteration ?? 0}, not ${event.iteration}`;
+  if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, event.key, event.purpose, event.outcome.warning);
   loopEvaluated(t, event.key, event.purpose, event.outcome);
   return undefined;
 }

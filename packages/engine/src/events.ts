@@ -1,8 +1,12 @@
-import type { StepError, TokenUsage } from '@agentic-flow/spec';
+import type { HttpResponse, StepError, TokenUsage } from '@agentic-flow/spec';
 import type { ExecutionState } from './execution-state.js';
 
-/** The value of an expression the engine asked for, as the coordinator's sandbox computed it. */
-export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown } | { ok: false; error: StepError };
+/**
+ * The value of an expression the engine asked for, as the coordinator's sandbox computed it.
+ * `warning`: the expression compared or computed with `undefined` read from a property path; what
+ * was missing, and what was there (the engine logs it once per step instance and expression).
+ */
+export type ExpressionOutcome = { ok: true; truthy: boolean; value: unknown; warning?: string } | { ok: false; error: StepError };
 
 export type ExpressionPurpose = 'condition' | 'loop-condition' | 'loop-break';
 
@@ -20,7 +24,8 @@ export type ErrorResolution = { action: 'retry' } | { action: 'skip' } | { actio
  */
 export type EngineEvent =
   | { type: 'start'; at: number }
-  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
+  /** `response`: an http step's status and headers, beside its `output` (the body). */
+  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; response?: HttpResponse; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; usage?: TokenUsage; at: number }
   /** The answer to an `evaluate` command; `attempt` and `iteration` (when given) must match what the node waits for. */
   | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; attempt?: number; iteration?: number; at: number }

@@ -1,4 +1,4 @@
-import { DEFAULT_NAMESPACE, type AgentPlan, type ExecutionError, type ExecutionStatus, type StepError } from '@agentic-flow/spec';
+import { DEFAULT_NAMESPACE, type AgentPlan, type ExecutionError, type ExecutionStatus, type HttpResponse, type StepError } from '@agentic-flow/spec';
 
 /**
  * Where one step instance stands. An instance is a step within one loop iteration (its frame);
@@ -38,6 +38,8 @@ export interface NodeState {
   status: NodeStatus;
   attempt: number;
   output?: unknown;
+  /** succeeded http step: its response's status and headers (`steps["id"]`); `output` is the body. */
+  response?: HttpResponse;
   error?: StepError;
   /** loop: iterations completed so far. */
   iteration?: number;
@@ -45,6 +47,8 @@ export interface NodeState {
   outputs?: unknown[];
   /** loop: the expression it waits for. */
   awaiting?: 'loop-condition' | 'loop-break';
+  /** condition, loop: the expressions whose read of `undefined` was logged already (once per instance). */
+  warnedUndefined?: ('condition' | 'loop-condition' | 'loop-break')[];
   /** parallel with `failFast: false`: every branch failure so far. */
   failures?: { branch: string; error: StepError }[];
   /**
@@ -168,6 +172,6 @@ export function isSettled(node: NodeState | undefined): boolean {
 
 /** Settled nodes keep their output and error, not the bookkeeping of their progress. */
 export function withoutProgress(node: NodeState): NodeState {
-  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, plan: _plan, ...rest } = node;
+  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, plan: _plan, warnedUndefined: _warned, ...rest } = node;
   return rest;
 }

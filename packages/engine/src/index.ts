@@ -18,6 +18,7 @@ export type {
   EvaluateCommand,
   ExecutionSettledCommand,
   ExpressionScopePayload,
+  LogCommand,
   RecordErrorCommand,
   RecordStepCommand,
   RecoveryAction,

@@ -1,5 +1,6 @@
 import { stepError, type LoopStep, type StepError } from '@agentic-flow/spec';
 import type { EvaluateCommand } from './commands.js';
+import { expressionFailure } from './decision-warnings.js';
 import type { ExpressionOutcome, ExpressionPurpose } from './events.js';
 import type { NodeState } from './execution-state.js';
 import { frameOf, instanceKey, iterationFrame } from './instance-key.js';
@@ -59,8 +60,7 @@ export function loopEvaluated(t: Transition, key: string, purpose: ExpressionPur
   const node = t.node(key)!;
   const step = t.step(node.stepId) as LoopStep;
   if (!outcome.ok) {
-    const which = purpose === 'loop-condition' ? 'condition' : 'breakCondition';
-    t.fail(key, { ...outcome.error, message: `loop "${step.id}" ${which}: ${outcome.error.message}` });
+    t.fail(key, expressionFailure(step, purpose, outcome.error));
     return;
   }
   if (purpose === 'loop-condition') {

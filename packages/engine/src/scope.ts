@@ -1,6 +1,6 @@
-import { ALL_RESULTS, type ResultReads, type TemplateScope } from '@agentic-flow/spec';
+import { ALL_RESULTS, NO_RESULTS, type ResultReads, type TemplateScope } from '@agentic-flow/spec';
 import type { ExpressionScopePayload, StepContextPayload } from './commands.js';
-import type { ExecutionState } from './execution-state.js';
+import type { ExecutionState, NodeState } from './execution-state.js';
 import { frameOf, hostKeyOf, instanceKey, parseIterationFrame, scopeAnchor } from './instance-key.js';
 
 /** True when `frame` is `ancestor` or lies inside it. */
@@ -16,10 +16,23 @@ function within(frame: string, ancestor: string): boolean {
  * looked up (a few lookups per frame level, whatever the size of the execution).
  */
 export function visibleResults(state: ExecutionState, stepFrame: string, reads: ResultReads = ALL_RESULTS): Record<string, unknown> {
+  return visible(state, stepFrame, reads, (node) => node.output);
+}
+
+/**
+ * What the visible succeeded instances reported beside their results, by step id (`steps` in a
+ * scope): an http step's response status and headers. Steps that reported nothing are absent.
+ */
+export function visibleStepReports(state: ExecutionState, stepFrame: string, reads: ResultReads = ALL_RESULTS): Record<string, unknown> {
+  return visible(state, stepFrame, reads, (node) => node.response);
+}
+
+/** One value per visible succeeded instance (see {@link visibleResults}), `pick`ed from its node; undefined leaves the step out. */
+function visible(state: ExecutionState, stepFrame: string, reads: ResultReads, pick: (node: NodeState) => unknown): Record<string, unknown> {
   // A recovery step's pseudo-frame reads what the failed instance reads.
   const frame = scopeAnchor(stepFrame, '').frame;
-  if (!reads.all) return readResults(state, frame, reads.steps);
-  const results: Record<string, unknown> = {};
+  if (!reads.all) return readVisible(state, frame, reads.steps, pick);
+  const found: Record<string, unknown> = {};
   const depth: Record<string, number> = {};
   for (const [key, node] of Object.entries(state.nodes)) {
     if (node.status !== 'succeeded') continue;
@@ -27,28 +40,31 @@ export function visibleResults(state: ExecutionState, stepFrame: string, reads: 
     if (!within(frame, nodeFrame) || hostKeyOf(key) !== undefined) continue;
     const d = nodeFrame.length;
     if ((depth[node.stepId] ?? -1) <= d) {
-      results[node.stepId] = node.output;
       depth[node.stepId] = d;
+      const value = pick(node);
+      if (value === undefined) delete found[node.stepId];
+      else found[node.stepId] = value;
     }
   }
-  return results;
+  return found;
 }
 
-function readResults(state: ExecutionState, frame: string, steps: ReadonlySet<string>): Record<string, unknown> {
-  const results: Record<string, unknown> = {};
-  if (steps.size === 0) return results;
+function readVisible(state: ExecutionState, frame: string, steps: ReadonlySet<string>, pick: (node: NodeState) => unknown): Record<string, unknown> {
+  const found: Record<string, unknown> = {};
+  if (steps.size === 0) return found;
   const frames = [frame];
   for (let f = frame; f !== ''; ) frames.push((f = frameOf(f)));
   for (const stepId of steps) {
     for (const f of frames) {
       const node = state.nodes[instanceKey(f, stepId)];
       if (node?.status === 'succeeded' && node.stepId === stepId) {
-        results[stepId] = node.output;
+        const value = pick(node);
+        if (value !== undefined) found[stepId] = value;
         break;
       }
     }
   }
-  return results;
+  return found;
 }
 
 /**
@@ -70,10 +86,21 @@ export function executionInfo(state: ExecutionState): StepContextPayload['execut
 
 /**
  * What expressions, templates and scripts see. `resultsFrame` is where results are read from (a
- * loop's break condition reads the iteration just finished); `variables` is the instance's view.
+ * loop's break condition reads the iteration just finished); `variables` is the instance's view;
+ * `reads` and `stepReads` are the results and the `steps` entries the step's code reads.
  */
-export function scopeFor(state: ExecutionState, resultsFrame: string, variables: Record<string, unknown>, loop: { iteration: number } | undefined, reads: ResultReads = ALL_RESULTS): ExpressionScopePayload {
+export function scopeFor(
+  state: ExecutionState,
+  resultsFrame: string,
+  variables: Record<string, unknown>,
+  loop: { iteration: number } | undefined,
+  reads: ResultReads = ALL_RESULTS,
+  stepReads: ResultReads = NO_RESULTS,
+): ExpressionScopePayload {
   const scope: ExpressionScopePayload = { results: visibleResults(state, resultsFrame, reads), variables, input: state.input, execution: executionInfo(state) };
+  // Left out when empty (most steps read no `steps`): the sandbox and the interpreter read it as `{}`.
+  const steps = visibleStepReports(state, resultsFrame, stepReads);
+  if (Object.keys(steps).length > 0) scope.steps = steps;
   if (loop) scope.loop = loop;
   return scope;
 }

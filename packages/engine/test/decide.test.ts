@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileWorkflow, type RunStepCommand } from '@agentic-flow/engine';
 import { validateDefinition } from '@agentic-flow/spec';
-import { Run, compile, http, script, wf } from './harness.js';
+import { Run, compile, http, runSteps, script, wf } from './harness.js';
 
 describe('decide: next graphs', () => {
   it('starts the entry steps with templates resolved and runs a chain to completion', () => {
@@ -29,6 +29,29 @@ describe('decide: next graphs', () => {
       input: { b: 2 },
       execution: { id: 'exec-1', workflowId: 'wf', workflowVersion: '1' },
     });
+  });
+
+  it("keeps an http step's response beside its result: results are the body, steps[id] the status and headers, for the steps that read them", () => {
+    const steps = [
+      http('fetch', 'http://x', ['check']),
+      { id: 'check', type: 'condition' as const, config: { condition: 'steps.fetch.status === 200 && results.fetch.ok', trueStep: 'proc' } },
+      script('proc', ['send'], 'return [results.fetch, steps["fetch"].headers["x-n"]];'),
+      http('send', 'http://x/{{ steps.fetch.status }}?ok={{ results.fetch.ok }}', ['plain']),
+      script('plain', [], 'return results.fetch;'),
+    ];
+    const run = new Run(compile(wf(steps)));
+    run.start();
+    const response = { status: 200, headers: { 'x-n': '7' } };
+    run.send({ type: 'step.succeeded', key: 'fetch', attempt: 1, output: { ok: true }, response });
+    expect(run.state.nodes['fetch']).toMatchObject({ status: 'succeeded', output: { ok: true }, response });
+    expect(run.evaluations[0]!.scope).toMatchObject({ results: { fetch: { ok: true } }, steps: { fetch: response } });
+    const [proc] = runSteps(run.commands).filter((c) => c.key === 'proc');
+    expect(proc!.context).toMatchObject({ results: { fetch: { ok: true } }, steps: { fetch: response } });
+    const [send] = runSteps(run.succeed('proc', 'p'));
+    expect((send!.config as { url: string }).url).toBe('http://x/200?ok=true');
+    const [plain] = runSteps(run.succeed('send'));
+    // A step that reads no `steps` gets none.
+    expect(plain!.context).not.toHaveProperty('steps');
   });
 
   it('starts every entry step and joins before the step they lead to', () => {
@@ -87,7 +110,7 @@ describe('decide: next graphs', () => {
       status: 'failed',
       error: {
         code: 'TEMPLATE',
-        message: 'step "b": template "{{ results["a"].missing }}" does not resolve (resolved up to "results.a")',
+        message: 'step "b": template "{{ results["a"].missing }}" does not resolve (resolved up to "results.a", which has no "missing" (its keys: present))',
         details: { path: 'results["a"].missing' },
       },
       at: 1020,

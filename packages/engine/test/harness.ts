@@ -35,8 +35,8 @@ export function deepFreeze<T>(value: T): T {
  */
 export function evaluateInProcess(command: EvaluateCommand): ExpressionOutcome {
   try {
-    const { results, variables, input, execution, loop } = command.scope;
-    const value: unknown = new Function('results', 'variables', 'input', 'execution', 'loop', `return (${command.expression});`)(results, variables, input, execution, loop);
+    const { results, variables, input, execution, loop, steps = {} } = command.scope;
+    const value: unknown = new Function('results', 'variables', 'input', 'execution', 'loop', 'steps', `return (${command.expression});`)(results, variables, input, execution, loop, steps);
     return { ok: true, truthy: Boolean(value), value };
   } catch (error) {
     return { ok: false, error: { code: 'EXPRESSION_ERROR', message: (error as Error).message } };

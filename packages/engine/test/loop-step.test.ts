@@ -75,7 +75,7 @@ describe('loop steps', () => {
   it('fails the loop when its condition throws', () => {
     const run = new Run(compile(wf([loop('l', 'body', { condition: 'variables.nope.deeper' }), script('body')])));
     run.start();
-    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('loop "l" condition:') } });
+    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('loop "l" condition `variables.nope.deeper`: ') } });
   });
 
   it('nests: a parallel inside a loop, and a loop inside a branch', () => {

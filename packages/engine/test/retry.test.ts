@@ -224,7 +224,7 @@ describe('resume from failure (retry)', () => {
     );
     run.start();
     run.succeed('l#0/body', 'go on');
-    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', iteration: 0, outputs: ['go on'], error: { message: 'loop "l" breakCondition: not today' } });
+    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', iteration: 0, outputs: ['go on'], error: { message: 'loop "l" breakCondition `results.body === "stop"`: not today' } });
     fixed = true;
     const retried = run.resume();
     expect(run.evaluations.slice(2).map((e) => [e.purpose, e.scope.loop])).toEqual([

@@ -1,5 +1,5 @@
 export type { StepContext, StepExecutionInput, StepExecutor, StepLogEntry, StepOutcome, StepRuntime, LogLevel } from './step-executor.js';
-export { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from './http/http-executor.js';
+export { createHttpExecutor, type HttpExecutorOptions, type HttpSuccess } from './http/http-executor.js';
 // The egress policy of http steps and the agents' http tool (the worker parses EGRESS_ALLOW).
 export { createEgressPolicy, egressPolicyFrom, EgressDeniedError, type EgressPolicy, type EgressPolicyOptions, type EgressVerdict } from './http/egress-policy.js';
 export { parseEgressAllowList, type EgressAllowEntry, type EgressAllowListResult } from './http/egress-allow-list.js';

@@ -1,8 +1,11 @@
-import type { AgentRunRecord, StepError } from '@agentic-flow/spec';
+import type { AgentRunRecord, HttpResponse, StepError } from '@agentic-flow/spec';
 
 /** What a step can see of its execution. Templates in `config` are already resolved. */
 export interface StepContext {
+  /** Each visible step's result (an http step's: its response body). */
   results: Record<string, unknown>;
+  /** What visible steps reported beside their results: an http step's `{ status, headers }`, by step id. */
+  steps?: Record<string, unknown>;
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: { id: string; workflowId: string; workflowVersion: string };
@@ -16,6 +19,8 @@ export interface StepExecutionInput<C = unknown> {
   stepType: string;
   executionId: string;
   attempt: number;
+  /** Epoch ms when the worker started the step (a script's `startTime`); absent: when the executor starts it. */
+  startTime?: number;
   /** What the step's requests send as `Idempotency-Key` (see `idempotency-key.ts`); the worker always sets it. */
   idempotencyKey?: string;
   /**
@@ -49,9 +54,13 @@ export interface StepRuntime {
   secret?(name: string): string | undefined;
 }
 
-/** Agent steps also report their provider, model, token usage and transcript, whatever the outcome. */
+/**
+ * Agent steps also report their provider, model, token usage and transcript, whatever the outcome.
+ * A successful http step reports its response's status and headers as `response`, beside its
+ * `output` (the body): later steps read them as `steps["id"]`.
+ */
 export type StepOutcome =
-  | { ok: true; output: unknown; variableUpdates?: Record<string, unknown>; agent?: AgentRunRecord }
+  | { ok: true; output: unknown; variableUpdates?: Record<string, unknown>; agent?: AgentRunRecord; response?: HttpResponse }
   | { ok: false; error: StepError; agent?: AgentRunRecord };
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpConfig } from '@agentic-flow/spec';
 import { egressPolicyFrom } from '../src/http/egress-policy.js';
 import { idempotencyKeyOf } from '../src/idempotency-key.js';
-import { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from '../src/http/http-executor.js';
+import { createHttpExecutor, type HttpExecutorOptions } from '../src/http/http-executor.js';
 import type { LogLevel, StepExecutionInput, StepExecutor, StepOutcome } from '../src/step-executor.js';
 
 // A real local server on an ephemeral port: the executor is exercised over real sockets, never
@@ -124,9 +124,11 @@ function runtime(signal: AbortSignal = new AbortController().signal) {
   return { signal, logs, log: (level: LogLevel, message: string) => void logs.push({ level, message }) };
 }
 
-function output(outcome: StepOutcome): HttpOutput {
+/** A success as one value: the response's status and headers beside the body (the step's output). */
+function output(outcome: StepOutcome): { status: number; headers: Record<string, string | string[]>; body: unknown } {
   if (!outcome.ok) throw new Error(`expected success, got ${outcome.error.code}: ${outcome.error.message}`);
-  return outcome.output as HttpOutput;
+  if (outcome.response === undefined) throw new Error('expected a response beside the output');
+  return { ...outcome.response, body: outcome.output };
 }
 
 function failure(outcome: StepOutcome) {
@@ -144,10 +146,10 @@ async function closedPort(): Promise<number> {
 
 describe('http executor: success', () => {
   it('GETs and parses a JSON body', async () => {
-    const out = output(await http.execute(input({ url: `${base}/json` }), runtime()));
-    expect(out).toMatchObject({ status: 200, body: { hello: 'world', n: [1, 2] }, attempts: 1 });
-    expect(out.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(out.durationMs).toBeGreaterThanOrEqual(0);
+    const outcome = await http.execute(input({ url: `${base}/json` }), runtime());
+    // The step's output, what later steps read as its result, is the body alone; status and headers are beside it.
+    expect(outcome).toEqual({ ok: true, output: { hello: 'world', n: [1, 2] }, response: { status: 200, headers: expect.any(Object) } });
+    expect(output(outcome).headers['content-type']).toBe('application/json; charset=utf-8');
     expect(received[0]?.method).toBe('GET');
   });
 
@@ -216,7 +218,7 @@ describe('http executor: success', () => {
 
   it('accepts a listed non-2xx status', async () => {
     const out = output(await http.execute(input({ url: `${base}/missing`, acceptStatus: [404] }), runtime()));
-    expect(out).toMatchObject({ status: 404, body: { error: 'no such thing' }, attempts: 1 });
+    expect(out).toMatchObject({ status: 404, body: { error: 'no such thing' } });
   });
 
   it('follows redirects', async () => {
@@ -259,10 +261,11 @@ describe('http executor: failures', () => {
   it('retries 503 and succeeds on the third attempt', async () => {
     const rt = runtime();
     const out = output(await http.execute(input({ url: `${base}/flaky`, retries: 3, retryDelay: 5 }), rt));
-    expect(out).toMatchObject({ status: 200, body: { ok: true }, attempts: 3 });
+    expect(out).toMatchObject({ status: 200, body: { ok: true } });
     expect(hits.get('/flaky')).toBe(3);
     expect(rt.logs.filter((l) => l.level === 'warn')).toHaveLength(2);
     expect(rt.logs[0]?.message).toMatch(/responded 503 .*retry 1 of 3 in \d+ ms/);
+    expect(rt.logs.at(-1)).toEqual({ level: 'info', message: expect.stringMatching(/: 200 on attempt 3 of 4$/) });
   });
 
   it('gives up after the configured retries with the last error', async () => {
@@ -274,7 +277,7 @@ describe('http executor: failures', () => {
   it('honours Retry-After on 429', async () => {
     const rt = runtime();
     const out = output(await http.execute(input({ url: `${base}/limited`, retries: 1, retryDelay: 1 }), rt));
-    expect(out).toMatchObject({ status: 200, attempts: 2 });
+    expect(out).toMatchObject({ status: 200 });
     const [first, second] = received;
     // Loosely: 1 s asked for, retryDelay alone would have waited ~1 ms.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);

@@ -53,6 +53,20 @@ describe('script executor', () => {
     expect(await executor.execute(inLoop, runtime())).toMatchObject({ ok: true, output: 'none' });
   });
 
+  it('gives a script the facts of its run by name: startTime, executionId, stepId, attempt', async () => {
+    const started = Date.now() - 250;
+    const script = 'return { startTime, executionId, stepId, attempt, elapsed: Date.now() - startTime };';
+    const outcome = await executor.execute({ ...job({ script }), attempt: 3, startTime: started }, runtime());
+    expect(outcome).toMatchObject({ ok: true, output: { startTime: started, executionId: 'exec-1', stepId: 'transform', attempt: 3 } });
+    expect((outcome as { output: { elapsed: number } }).output.elapsed).toBeGreaterThanOrEqual(250);
+    // Without a start time from the worker, it is when the executor started the step.
+    const before = Date.now();
+    const own = await executor.execute(job({ script: 'return startTime;' }), runtime());
+    expect((own as { output: number }).output).toBeGreaterThanOrEqual(before);
+    // A script declaring its own variable of one of these names still compiles, and sees its own.
+    expect(await executor.execute(job({ script: 'const startTime = 5;\nlet attempt = 0;\nattempt++;\nreturn [startTime, attempt];' }), runtime())).toMatchObject({ ok: true, output: [5, 1] });
+  });
+
   it('gives a script the secrets it lists, frozen, and no other', async () => {
     const held: Record<string, string> = { TOKEN: 'tok-123', OTHER: 'other-456' };
     const rt = { ...runtime(), secret: (name: string) => held[name] };

@@ -16,7 +16,11 @@ export const ExpressionAnswerSchema = z.object({
   purpose: z.enum(['condition', 'loop-condition', 'loop-break']),
   attempt: z.number().int().min(1),
   iteration: z.number().int().min(0).optional(),
-  outcome: z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), truthy: z.boolean() }), z.object({ ok: z.literal(false), error: StepErrorSchema })]),
+  outcome: z.discriminatedUnion('ok', [
+    // warning: what the expression read as undefined (the engine logs it once per step instance).
+    z.object({ ok: z.literal(true), truthy: z.boolean(), warning: z.string().max(16_384).optional() }),
+    z.object({ ok: z.literal(false), error: StepErrorSchema }),
+  ]),
 });
 
 export type ExpressionAnswer = z.infer<typeof ExpressionAnswerSchema>;

@@ -26,6 +26,8 @@ export const StepJobSchema = z.object({
   context: z
     .object({
       results: z.record(z.string(), z.unknown()),
+      /** What steps reported beside their results (an http step's `{ status, headers }`), by step id. */
+      steps: z.record(z.string(), z.unknown()).optional(),
       variables: z.record(z.string(), z.unknown()),
       input: z.record(z.string(), z.unknown()),
       execution: z.object({ id: z.string(), workflowId: z.string(), workflowVersion: z.string() }),

@@ -1,4 +1,4 @@
-import { AgentRunRecordSchema, StepErrorSchema } from '@agentic-flow/spec';
+import { AgentRunRecordSchema, HttpResponseSchema, StepErrorSchema } from '@agentic-flow/spec';
 import { z } from 'zod';
 
 export const StepLogSchema = z.object({
@@ -33,6 +33,8 @@ export const StepResultSchema = z.discriminatedUnion('outcome', [
     outcome: z.literal('succeeded'),
     output: z.unknown(),
     variableUpdates: z.record(z.string(), z.unknown()).optional(),
+    /** http steps: the response's status and headers (`output` is its body). */
+    response: HttpResponseSchema.optional(),
   }),
   z.object({ ...resultFields, outcome: z.literal('failed'), error: StepErrorSchema }),
 ]);

@@ -1,6 +1,7 @@
 import type ivm from 'isolated-vm';
 import { SandboxClosedError, type ExpressionError } from './errors.js';
-import { EXPRESSION_FILENAME, checkExpression, checkExpressionBody, expressionSyntaxError, wrapExpression, type ExpressionSyntaxError } from './expression-syntax.js';
+import { findDecisionOperands, instrumentExpression } from './decision-operands.js';
+import { EXPRESSION_FILENAME, UNDEFINED_OPERAND_HOOK, checkExpression, checkExpressionBody, expressionSyntaxError, wrapExpression, type ExpressionSyntaxError } from './expression-syntax.js';
 import { IsolatePool, type IsolatePoolStats } from './isolate-pool.js';
 import { jsonNestsDeeperThan } from './json-text-depth.js';
 import { LOCKDOWN_SOURCE } from './lockdown-source.js';
@@ -9,6 +10,8 @@ import { Realm, randomSeeds, type RealmSpec } from './realm.js';
 /** What an expression can read. Plain JSON; each evaluation gets its own copy. */
 export interface ExpressionScope {
   results?: Record<string, unknown>;
+  /** What steps reported beside their results (an http step's `{ status, headers }`), by step id. */
+  steps?: Record<string, unknown>;
   variables?: Record<string, unknown>;
   input?: Record<string, unknown>;
   execution?: Record<string, unknown>;
@@ -16,11 +19,14 @@ export interface ExpressionScope {
   loop?: Record<string, unknown>;
 }
 
-/** `value` is JSON-safe; `truthy` is JavaScript's truthiness of the value before it became JSON. */
-export type ExpressionResult = { ok: true; value: unknown; truthy: boolean } | { ok: false; error: ExpressionError };
+/**
+ * `value` is JSON-safe; `truthy` is JavaScript's truthiness of the value before it became JSON;
+ * `undefinedOperands` the decision operands (`findDecisionOperands`) that were `undefined`, when any.
+ */
+export type ExpressionResult = { ok: true; value: unknown; truthy: boolean; undefinedOperands?: number[] } | { ok: false; error: ExpressionError };
 
 /** An evaluation's outcome with its value left as JSON text (what a sandbox process sends back). */
-export type RawExpressionResult = { ok: true; truthy: boolean; valueJson: string } | { ok: false; error: ExpressionError };
+export type RawExpressionResult = { ok: true; truthy: boolean; valueJson: string; undefinedOperands?: number[] } | { ok: false; error: ExpressionError };
 
 /** Options of {@link ExpressionEvaluator}. */
 export interface ExpressionEvaluatorOptions {
@@ -41,8 +47,9 @@ export interface ExpressionEvaluatorOptions {
 /**
  * The realm's bootstrap: `evaluate(f, scope, ...seeds)` parses the scope (so each evaluation gets its
  * own copy), seeds the evaluation's `Math.random`, calls the compiled expression (hardened on its
- * first call) and encodes the outcome as one string, a primitive that leaves the
- * isolate without a copy step: `T`/`F` (truthiness) + JSON, or `E` + message. All of it sits in one
+ * first call) with a hook that notes the decision operands found `undefined`, and encodes the
+ * outcome as one string, a primitive that leaves the isolate without a copy step: `T`/`F`
+ * (truthiness) + the noted operand ids (comma-separated) + a newline + JSON, or `E` + message. All of it sits in one
  * `try`: whatever the expression does, only the isolate itself failing (timeout, memory) reaches the
  * host as an exception. The realm is locked down (see `lockdown-source.ts`), so an expression can
  * neither replace what `evaluate` relies on nor leave anything for the next evaluation.
@@ -54,15 +61,18 @@ ${LOCKDOWN_SOURCE}
 const describe = (e) => { try { return e instanceof E ? e.name + ': ' + e.message : String(e); } catch (_) { return 'the expression threw'; } };
 function evaluate(f, json, s0, s1, s2, s3) {
   currentRun = { random: seededRandom(s0, s1, s2, s3) };
+  const misses = [];
+  // Returns the operand unchanged: the expression answers as it would without it.
+  const noteUndefined = (v, id) => { if (v === undefined && typeof id === 'number' && misses.length < 64 && misses.indexOf(id) === -1) misses.push(id); return v; };
   try {
     harden(f);
     const scope = parse(json);
-    const v = f(scope.results, scope.variables, scope.input, scope.execution, scope.loop);
+    const v = f(scope.results, scope.variables, scope.input, scope.execution, scope.loop, scope.steps === undefined ? {} : scope.steps, noteUndefined);
     if (v instanceof P) return 'Ethe expression returned a Promise: conditions are synchronous';
     let j;
     try { j = stringify(v === undefined ? null : v); } catch (e) { return 'Ethe value is not JSON-serializable (' + describe(e) + ')'; }
     if (j === undefined) return 'Ethe value is not JSON-serializable (a ' + typeof v + ')';
-    return (v ? 'T' : 'F') + j;
+    return (v ? 'T' : 'F') + misses.join(',') + '\n' + j;
   } catch (e) { return 'E' + describe(e); } finally { currentRun = null; }
 }
 lockdown();
@@ -94,11 +104,15 @@ export class ExpressionEvaluator {
   private readonly pool: IsolatePool;
   private readonly memoryLimitMb: number;
   private readonly blocking: boolean;
+  /** Expressions as they run: instrumented to note their undefined decision operands (see `instrumented`). */
+  private readonly instrumentedTexts = new Map<string, string>();
+  private readonly maxCachedExpressions: number;
   private closed = false;
 
   constructor(options: ExpressionEvaluatorOptions = {}) {
     this.memoryLimitMb = options.memoryLimitMb ?? 32;
     this.blocking = options.blocking ?? false;
+    this.maxCachedExpressions = options.maxCachedExpressions ?? 256;
     this.pool = new IsolatePool({
       name: 'expression evaluator',
       maxIdlePerLimit: options.poolSize ?? 2,
@@ -131,11 +145,12 @@ export class ExpressionEvaluator {
     let healthy = true;
     try {
       const realm = lease.realm ?? (lease.realm = Realm.open(lease, REALM, []));
+      const text = this.instrumented(expression);
       let fn: ivm.Reference<unknown>;
       try {
         const origin = { filename: EXPRESSION_FILENAME, lineOffset: -1 };
-        const check = (): void => checkExpressionBody(expression);
-        fn = this.blocking ? realm.compileSync(expression, wrapExpression(expression), origin, check) : await realm.compile(expression, wrapExpression(expression), origin, check);
+        const check = (): void => checkExpressionBody(text);
+        fn = this.blocking ? realm.compileSync(text, wrapExpression(text), origin, check) : await realm.compile(text, wrapExpression(text), origin, check);
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         const { message, line, column } = expressionSyntaxError(error, expression);
@@ -148,7 +163,10 @@ export class ExpressionEvaluator {
       if (typeof outcome !== 'string' || outcome.length === 0) return failure('EXPRESSION_ERROR', 'the expression tampered with the evaluator');
       const tag = outcome[0];
       if (tag === 'E') return failure('EXPRESSION_ERROR', outcome.slice(1));
-      return { ok: true, truthy: tag === 'T', valueJson: outcome.slice(1) };
+      const newline = outcome.indexOf('\n');
+      const ids = outcome.slice(1, newline);
+      const undefinedOperands = ids === '' ? {} : { undefinedOperands: ids.split(',').map(Number) };
+      return { ok: true, truthy: tag === 'T', valueJson: outcome.slice(newline + 1), ...undefinedOperands };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (message === 'Script execution timed out.') return failure('TIMEOUT', `expression exceeded its ${timeoutMs} ms timeout`);
@@ -163,6 +181,21 @@ export class ExpressionEvaluator {
     } finally {
       this.pool.release(lease, healthy);
     }
+  }
+
+  /**
+   * `expression` with each decision operand wrapped in the hook that notes an `undefined` one
+   * (`instrumentExpression`), worked out once per expression: parsing it on every evaluation would
+   * cost more than the evaluation.
+   */
+  private instrumented(expression: string): string {
+    let text = this.instrumentedTexts.get(expression);
+    if (text === undefined) {
+      text = instrumentExpression(expression, findDecisionOperands(expression), UNDEFINED_OPERAND_HOOK);
+      if (this.instrumentedTexts.size >= this.maxCachedExpressions) this.instrumentedTexts.delete(this.instrumentedTexts.keys().next().value!);
+      this.instrumentedTexts.set(expression, text);
+    }
+    return text;
   }
 
   /** Pool counters, for tests and metrics. */
@@ -188,5 +221,5 @@ const MAX_VALUE_DEPTH = 200;
 export function finishExpression(raw: RawExpressionResult): ExpressionResult {
   if (!raw.ok) return raw;
   const value: unknown = jsonNestsDeeperThan(raw.valueJson, MAX_VALUE_DEPTH) ? null : JSON.parse(raw.valueJson);
-  return { ok: true, truthy: raw.truthy, value };
+  return { ok: true, truthy: raw.truthy, value, ...(raw.undefinedOperands ? { undefinedOperands: raw.undefinedOperands } : {}) };
 }

@@ -10,7 +10,12 @@ export interface ExpressionSyntaxError {
 }
 
 export const EXPRESSION_FILENAME = 'expression.js';
-export const EXPRESSION_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop'] as const;
+/**
+ * The hook an instrumented expression calls around each decision operand (`instrumentExpression`):
+ * a parameter like the scope's names, so nothing is put on the realm's frozen global.
+ */
+export const UNDEFINED_OPERAND_HOOK = '__afUndefinedOperand';
+export const EXPRESSION_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'steps', UNDEFINED_OPERAND_HOOK] as const;
 
 /**
  * An expression is the operand of `return` in a sloppy function of the scope's names, so that a

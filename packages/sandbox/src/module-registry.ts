@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { bundleCommonJs } from './commonjs-bundle.js';
+import { wrapModule } from './script-bootstrap.js';
 
 /** Options of {@link ModuleRegistry}. */
 export interface ModuleRegistryOptions {
@@ -10,7 +13,7 @@ export interface ModuleRegistryOptions {
    * a built-in module of the same name.
    */
   modules?: Record<string, string>;
-  /** Ship the built-in modules (`lodash`). Default `true`. */
+  /** Ship the built-in modules ({@link BUILTIN_MODULES}). Default `true`. */
   builtins?: boolean;
 }
 
@@ -19,10 +22,17 @@ const requireFromHere = createRequire(import.meta.url);
 /**
  * Built-ins are read from disk on first use, not at import time, so a worker that never runs a script
  * never pays for them. `lodash.min.js` is a self-contained CommonJS/UMD bundle with no dependencies.
+ * `uuid` (v1 to v7, `validate`, `parse`…) is its browser build, whose files are bundled into one
+ * source; it draws random bytes from `crypto.getRandomValues`, which the sandbox gives every module
+ * over the host's CSPRNG (`wrapModule`), never from `Math.random`.
  */
 const BUILTINS: Record<string, () => string> = {
   lodash: () => readFileSync(requireFromHere.resolve('lodash/lodash.min.js'), 'utf8'),
+  uuid: () => bundleCommonJs(join(dirname(requireFromHere.resolve('uuid/package.json')), 'dist', 'commonjs-browser'), 'index.js'),
 };
+
+/** The modules every registry has unless told otherwise: what a script may list in `allowedModules`. */
+export const BUILTIN_MODULES: readonly string[] = Object.freeze(Object.keys(BUILTINS).sort());
 
 /**
  * The operator's allowlist of modules a script may `require`: name → CommonJS source evaluated inside
@@ -31,7 +41,7 @@ const BUILTINS: Record<string, () => string> = {
  * @example
  * ```ts
  * const registry = new ModuleRegistry({ modules: { slug: 'module.exports = (s) => s.toLowerCase().replace(/\\W+/g, "-");' } });
- * registry.names(); // ['lodash', 'slug']
+ * registry.names(); // ['lodash', 'slug', 'uuid']
  * ```
  */
 export class ModuleRegistry {
@@ -78,7 +88,7 @@ export class ModuleRegistry {
  */
 function checkSyntax(name: string, source: string): void {
   try {
-    new Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, { filename: `module:${name}` });
+    new Script(wrapModule(source), { filename: `module:${name}` });
   } catch (error) {
     throw new SyntaxError(`module "${name}" does not parse: ${error instanceof Error ? error.message : String(error)}`);
   }

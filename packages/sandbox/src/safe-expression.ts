@@ -1,16 +1,21 @@
 import { parse } from 'acorn';
+import { findDecisionOperands } from './decision-operands.js';
 
 /** What a safe expression reads: the JSON data of an expression's scope. */
 export interface SafeScope {
   results?: unknown;
+  steps?: unknown;
   variables?: unknown;
   input?: unknown;
   execution?: unknown;
   loop?: unknown;
 }
 
-/** The answer of a safe expression, or `undefined` when this evaluation needs the sandbox after all. */
-export type SafeOutcome = { truthy: boolean; value: unknown } | undefined;
+/**
+ * The answer of a safe expression, or `undefined` when this evaluation needs the sandbox after all.
+ * `undefinedOperands`: the decision operands (`findDecisionOperands`) that were `undefined`, when any.
+ */
+export type SafeOutcome = { truthy: boolean; value: unknown; undefinedOperands?: number[] } | undefined;
 
 /** A compiled safe expression. */
 export type SafeExpression = (scope: SafeScope) => SafeOutcome;
@@ -26,7 +31,7 @@ const MAX_DEPTH = 40;
 /** A string longer than this (built by `+` or a template) goes to the sandbox, whose heap is bounded. */
 const MAX_STRING = 64 * 1024;
 
-const SCOPE_NAMES = new Set(['results', 'variables', 'input', 'execution', 'loop']);
+const SCOPE_NAMES = new Set(['results', 'steps', 'variables', 'input', 'execution', 'loop']);
 const GLOBAL_VALUES: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ['undefined', undefined],
   ['NaN', Number.NaN],
@@ -39,6 +44,13 @@ const NEEDS_SANDBOX = Symbol('needsSandbox');
 const SHORT_CIRCUIT = Symbol('shortCircuit');
 
 type Evaluator = (scope: SafeScope) => unknown;
+
+/** One compilation's bookkeeping: its size so far, the decision operands to watch, and the ones an evaluation found undefined. */
+interface Compilation {
+  nodes: number;
+  operands: ReadonlySet<number>;
+  misses: number[];
+}
 
 /**
  * Compiles `expression` when it lies in a small subset of JavaScript that can be interpreted over
@@ -68,19 +80,22 @@ export function compileSafeExpression(expression: string): SafeExpression | null
   }
   const body = program['body'] as AstNode[];
   if (body.length !== 1 || body[0]!.type !== 'ExpressionStatement') return null;
-  const budget = { nodes: 0 };
+  const compilation: Compilation = { nodes: 0, operands: new Set(findDecisionOperands(expression).map((o) => o.id)), misses: [] };
   let evaluate: Evaluator;
   try {
-    evaluate = compile(body[0]!['expression'] as AstNode, 0, budget);
+    evaluate = compile(body[0]!['expression'] as AstNode, 0, compilation);
   } catch (error) {
     if (error === NEEDS_SANDBOX) return null;
     throw error;
   }
   return (scope) => {
+    // Evaluations are synchronous: one at a time uses the list.
+    compilation.misses = [];
     try {
       const value = evaluate(scope);
-      if (value === SHORT_CIRCUIT) return { truthy: false, value: null };
-      return { truthy: Boolean(value), value: jsonValue(value) };
+      const misses = compilation.misses.length === 0 ? {} : { undefinedOperands: [...new Set(compilation.misses)] };
+      if (value === SHORT_CIRCUIT) return { truthy: false, value: null, ...misses };
+      return { truthy: Boolean(value), value: jsonValue(value), ...misses };
     } catch (error) {
       if (error === NEEDS_SANDBOX) return undefined;
       throw error;
@@ -99,9 +114,20 @@ function decline(): never {
   throw NEEDS_SANDBOX;
 }
 
-function compile(node: AstNode, depth: number, budget: { nodes: number }): Evaluator {
-  if (++budget.nodes > MAX_NODES || depth > MAX_DEPTH) decline();
-  const sub = (child: unknown): Evaluator => compile(child as AstNode, depth + 1, budget);
+function compile(node: AstNode, depth: number, compilation: Compilation): Evaluator {
+  if (++compilation.nodes > MAX_NODES || depth > MAX_DEPTH) decline();
+  const sub = (child: unknown): Evaluator => compile(child as AstNode, depth + 1, compilation);
+  // A decision operand reports its `undefined`, as the sandbox's instrumented expression does.
+  const operand = (child: unknown): Evaluator => {
+    const evaluate = sub(child);
+    const id = ((child as AstNode)['start'] as number) - 1;
+    if (!compilation.operands.has(id)) return evaluate;
+    return (scope) => {
+      const value = evaluate(scope);
+      if (value === undefined) compilation.misses.push(id);
+      return value;
+    };
+  };
   switch (node.type) {
     case 'Literal': {
       const value = node['value'];
@@ -110,6 +136,8 @@ function compile(node: AstNode, depth: number, budget: { nodes: number }): Evalu
     }
     case 'Identifier': {
       const name = node['name'] as string;
+      // `steps` is `{}` in the sandbox when a scope lacks it (an evaluation asked before it existed).
+      if (name === 'steps') return (scope) => scope.steps ?? {};
       if (SCOPE_NAMES.has(name)) return (scope) => scope[name as keyof SafeScope];
       if (GLOBAL_VALUES.has(name)) {
         const value = GLOBAL_VALUES.get(name);
@@ -139,7 +167,7 @@ function compile(node: AstNode, depth: number, budget: { nodes: number }): Evalu
     case 'UnaryExpression':
       return unary(node['operator'] as string, sub(node['argument']));
     case 'BinaryExpression':
-      return binary(node['operator'] as string, sub(node['left']), sub(node['right']));
+      return binary(node['operator'] as string, operand(node['left']), operand(node['right']));
     case 'LogicalExpression': {
       const left = sub(node['left']);
       const right = sub(node['right']);

@@ -7,7 +7,24 @@ export const BOOTSTRAP_FILENAME = 'sandbox:bootstrap';
 export const moduleFilename = (name: string): string => `module:${name}`;
 
 /** The names a script sees besides the (frozen) built-ins: the parameters of its function. */
-export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require', 'secrets', 'idempotencyKey'] as const;
+export const SCRIPT_PARAMETERS = ['results', 'variables', 'input', 'execution', 'loop', 'console', 'setVariable', 'require', 'secrets'] as const;
+
+/**
+ * Facts of the run a script reads as names of its own (docs/steps.md has the table): when the step
+ * started (`startTime`, epoch ms), its execution, its step id, its attempt. Each is the globals'
+ * field of the same name, and the script executor fills each from the step's input field of the
+ * same name: one more fact is one more entry here.
+ */
+export const SCRIPT_FACTS = ['startTime', 'executionId', 'stepId', 'attempt', 'idempotencyKey'] as const;
+export type ScriptFact = (typeof SCRIPT_FACTS)[number];
+
+/**
+ * More names a script sees, given later than the ones above: parameters of a function *around* the
+ * script's, so a script that declares a variable of one of these names (`const startTime = …`)
+ * shadows it instead of failing to compile, as it would if they were its own parameters. Each is
+ * the globals' field of the same name.
+ */
+export const SCRIPT_OUTER_NAMES = ['steps', ...SCRIPT_FACTS] as const;
 
 /** What the host hands the bootstrap once per realm, copied into the isolate. */
 export interface BootstrapSetup {
@@ -24,23 +41,29 @@ export type ScriptEnvelope =
 
 /**
  * The user's code becomes the body of a strict async function whose parameters are the per-run
- * names. The opening line holds the header and `'use strict'` and is compiled with `lineOffset: -1`,
- * so line N of the user's code is line N in stack traces. Before it is compiled into the shared
- * realm, the host checks that the code is one function body and cannot close the wrapper early.
+ * names, returned by a function of the {@link SCRIPT_OUTER_NAMES}. The opening line holds both
+ * headers and `'use strict'` and is compiled with `lineOffset: -1`, so line N of the user's code is
+ * line N in stack traces. Before it is compiled into the shared realm, the host checks that the code
+ * is one function body and cannot close the wrapper early.
  */
 export function wrapUserCode(code: string): string {
-  return `(async function (${SCRIPT_PARAMETERS.join(', ')}) { 'use strict';\n${code}\n})`;
-}
-
-/** A module's CommonJS factory, compiled once per isolate and called once per run that requires it. */
-export function wrapModule(source: string): string {
-  return `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`;
+  return `(function (${SCRIPT_OUTER_NAMES.join(', ')}) { return async function (${SCRIPT_PARAMETERS.join(', ')}) { 'use strict';\n${code}\n}; })`;
 }
 
 /**
- * Evaluates, once per realm, to `function (hostLog, setup)`: the host calls it with its log callback
- * and the sandbox's limits, and gets `{ run, defineModule }`. Only these closures hold the hand-offs;
- * nothing is put on `globalThis`, which `lockdown()` then freezes with every built-in.
+ * A module's CommonJS factory, compiled once per isolate and called once per run that requires it.
+ * Besides CommonJS's names it gets `crypto`, the run's `{ getRandomValues }` (the isolate has no
+ * Web Crypto of its own): how `uuid` gets its random bytes.
+ */
+export function wrapModule(source: string): string {
+  return `(function (exports, require, module, __filename, __dirname, crypto) {\n${source}\n})`;
+}
+
+/**
+ * Evaluates, once per realm, to `function (hostLog, setup, hostRandom)`: the host calls it with its
+ * log callback, the sandbox's limits and its source of random bytes, and gets `{ run, defineModule }`.
+ * Only these closures hold the hand-offs; nothing is put on `globalThis`, which `lockdown()` then
+ * freezes with every built-in.
  *
  * `run(fn, id, globals, modules, ...seeds)` calls a compiled script once, with `globalThis` as `this`:
  * `globals` is the JSON of the run's data (parsed here, so the run gets its own deep copies), `seeds`
@@ -48,11 +71,11 @@ export function wrapModule(source: string): string {
  * Its `console` reports only while the run is `currentRun`, so nothing a run left behind can write
  * into the logs of a later one (the host also checks the run id).
  */
-export const SCRIPT_BOOTSTRAP = String.raw`(function (hostLog, setup) {
+export const SCRIPT_BOOTSTRAP = String.raw`(function (hostLog, setup, hostRandom) {
 'use strict';
 const g = globalThis, stringify = JSON.stringify, parse = JSON.parse, now = Date.now, BuiltinError = Error, BuiltinRangeError = RangeError;
 const DENIED = Symbol('moduleNotAllowed'), UNSERIALIZABLE = Symbol('notSerializable'), TOO_LARGE = Symbol('tooLarge');
-const registered = new Set(setup.registered), factories = new Map();
+const registered = new Set(setup.registered), factories = new Map(), outerNames = ${JSON.stringify(SCRIPT_OUTER_NAMES)};
 ${INSPECT_SOURCE}
 ${LOCKDOWN_SOURCE}
 
@@ -67,6 +90,20 @@ function toJson(value, what) {
   const error = new TypeError(what + (large ? ' is too large or nests too deeply to serialize (' : ' is not JSON-serializable (') + why + ')');
   error[large ? TOO_LARGE : UNSERIALIZABLE] = true;
   throw error;
+}
+
+// Web Crypto's getRandomValues over the host's CSPRNG (hostRandom: n random bytes as a latin1 string),
+// for modules: the isolate has no entropy of its own, and Math.random is not a CSPRNG.
+const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+const MAX_RANDOM_BYTES = 65536;
+function getRandomValues(array) {
+  if (!INTEGER_ARRAYS.some((type) => array instanceof type)) throw new TypeError('crypto.getRandomValues: the argument must be an integer typed array');
+  const view = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  if (view.length > MAX_RANDOM_BYTES) throw new RangeError('crypto.getRandomValues: ' + view.length + ' bytes asked for, at most ' + MAX_RANDOM_BYTES + ' at a time');
+  const bytes = hostRandom(view.length);
+  if (typeof bytes !== 'string' || bytes.length !== view.length) throw new Error('crypto.getRandomValues: no random bytes from the host');
+  for (let i = 0; i < view.length; i++) view[i] = bytes.charCodeAt(i);
+  return array;
 }
 
 function begin(id, modules) {
@@ -91,6 +128,8 @@ function begin(id, modules) {
     state.updates.set(name, toJson(value, 'variable "' + name + '"'));
   };
   const requested = new Set(modules === '' ? [] : parse(modules)), loaded = new Map();
+  // A fresh object per run, like every other hand-off: what one run's module does to it, no other run sees.
+  const crypto = { getRandomValues: (array) => getRandomValues(array) };
   state.require = function require(name) {
     if (typeof name !== 'string') throw new TypeError('require(name): name must be a string');
     const cached = loaded.get(name);
@@ -105,7 +144,7 @@ function begin(id, modules) {
     // A fresh module object per run: what one run does to an export, no other run sees.
     const module = { exports: {} };
     loaded.set(name, module);
-    factory.call(module.exports, module.exports, require, module, name, '/');
+    factory.call(module.exports, module.exports, require, module, name, '/', crypto);
     return module.exports;
   };
   return state;
@@ -130,10 +169,13 @@ function failure(error, dropped) {
 
 async function settle(fn, state, globals) {
   const scope = parse(globals), orEmpty = (v) => (v === undefined ? {} : v);
+  if (scope.steps === undefined) scope.steps = {};
   let value;
   try {
+    // fn is the compiled wrapper: called with the outer names, it gives the script's own function.
+    const script = fn.apply(g, outerNames.map((name) => scope[name]));
     // secrets: only those the step lists (the worker puts them in the globals), frozen; empty otherwise.
-    value = await fn.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)), typeof scope.idempotencyKey === 'string' ? scope.idempotencyKey : undefined);
+    value = await script.call(g, orEmpty(scope.results), orEmpty(scope.variables), orEmpty(scope.input), orEmpty(scope.execution), scope.loop, state.console, state.setVariable, state.require, harden(orEmpty(scope.secrets)));
   } catch (error) { return failure(error, state.dropped); }
   let json;
   try { json = toJson(value, 'the returned value'); } catch (error) { return failure(error, state.dropped); }

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { SandboxClosedError, type SandboxError } from './errors.js';
 import { IsolatePool, type IsolatePoolOptions } from './isolate-pool.js';
@@ -141,7 +142,7 @@ export class ScriptSandbox implements ScriptRunner {
     const modules = [...new Set(input.modules ?? [])];
     const unknown = modules.filter((name) => !this.registry.has(name));
     if (unknown.length > 0) {
-      const message = `${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the operator's module registry`;
+      const message = `${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the operator's module registry (registered: ${this.registry.names().join(', ')})`;
       return fail({ code: 'MODULE_NOT_ALLOWED', message, details: { modules: unknown, registered: this.registry.names() } }, logs);
     }
     const globals = input.globalsJson;
@@ -239,7 +240,7 @@ export class ScriptSandbox implements ScriptRunner {
         at: typeof at === 'number' ? at : Date.now(),
       });
     };
-    return Realm.open(lease, REALM, [new ivm.Callback(log), new ivm.ExternalCopy(setup).copyInto({ release: true })]);
+    return Realm.open(lease, REALM, [new ivm.Callback(log), new ivm.ExternalCopy(setup).copyInto({ release: true }), new ivm.Callback(randomBytes)]);
   }
 
   /**
@@ -268,6 +269,19 @@ export class ScriptSandbox implements ScriptRunner {
 }
 
 const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
+
+/** The most `crypto.getRandomValues` fills at once (Web Crypto's limit). */
+const MAX_RANDOM_BYTES = 65_536;
+
+/**
+ * `n` bytes from the host's CSPRNG, as a latin1 string (a primitive: it crosses into the isolate
+ * without a copy step), for the realm's `crypto.getRandomValues`. Anything but a count the realm
+ * could ask for gets nothing, which it reports as an error.
+ */
+function randomBytes(n: unknown): string {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_RANDOM_BYTES) return '';
+  return randomFillSync(Buffer.allocUnsafe(n)).toString('latin1');
+}
 
 function fail(error: SandboxError, logs: ScriptLogEntry[]): RawScriptRunResult {
   return { ok: false, error, logs };

@@ -1,8 +1,16 @@
 import type { SandboxError } from './errors.js';
+import type { ScriptFact } from './script-bootstrap.js';
 
-/** The data a script sees as globals. Plain JSON: each run gets its own deep copy. */
-export interface ScriptGlobals {
+/**
+ * The data a script sees as globals. Plain JSON: each run gets its own deep copy. The run's facts
+ * (`startTime`, `executionId`, …, and `idempotencyKey` — the Idempotency-Key of the step attempt
+ * or of the agent's tool call the script runs for: `SCRIPT_FACTS`) are fields of their own; a fact
+ * left out is `undefined` in the script.
+ */
+export interface ScriptGlobals extends Partial<Record<ScriptFact, string | number>> {
   results: Record<string, unknown>;
+  /** What steps reported beside their results (an http step's `{ status, headers }`), by step id; `{}` when absent. */
+  steps?: Record<string, unknown>;
   variables: Record<string, unknown>;
   input: Record<string, unknown>;
   execution: Record<string, unknown>;
@@ -10,11 +18,6 @@ export interface ScriptGlobals {
   loop?: Record<string, unknown>;
   /** The secrets the step lists, by name; the script sees them frozen as `secrets` (`{}` when absent). */
   secrets?: Record<string, string>;
-  /**
-   * The `Idempotency-Key` of the step attempt (or of the agent's tool call) the script runs for:
-   * what the script hands on for its side effects to carry. `undefined` in the script when absent.
-   */
-  idempotencyKey?: string;
 }
 
 /** One script run. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModuleRegistry, ScriptSandbox, type ScriptRunInput } from '@agentic-flow/sandbox';
+import { BUILTIN_MODULES, ModuleRegistry, ScriptSandbox, type ScriptRunInput } from '@agentic-flow/sandbox';
 
 const globals = { results: {}, variables: {}, input: { words: ['b', 'a', 'c', 'a'] }, execution: {} };
 const registry = new ModuleRegistry({
@@ -8,6 +8,8 @@ const registry = new ModuleRegistry({
     answer: 'module.exports = require("base") + 1;',
     base: 'exports = module.exports = 41;',
     broken: 'throw new Error("module init failed");',
+    entropy: 'module.exports = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)));',
+    'bad-random': 'module.exports = (a) => crypto.getRandomValues(a);',
   },
 });
 const sandbox = new ScriptSandbox({ registry });
@@ -18,8 +20,9 @@ function run(code: string, modules: string[], extra: Partial<ScriptRunInput> = {
 }
 
 describe('ModuleRegistry', () => {
-  it('ships lodash and adds operator modules', () => {
-    expect(registry.names()).toEqual(['answer', 'base', 'broken', 'greet', 'lodash']);
+  it('ships lodash and uuid and adds operator modules', () => {
+    expect(registry.names()).toEqual(['answer', 'bad-random', 'base', 'broken', 'entropy', 'greet', 'lodash', 'uuid']);
+    expect(BUILTIN_MODULES).toEqual(['lodash', 'uuid']);
     expect(registry.has('lodash')).toBe(true);
     expect(registry.has('fs')).toBe(false);
     expect(registry.source('lodash')).toContain('lodash');
@@ -55,11 +58,44 @@ describe('require in scripts', () => {
       ok: false,
       error: {
         code: 'MODULE_NOT_ALLOWED',
-        message: '"fs", "net" are not in the operator\'s module registry',
-        details: { modules: ['fs', 'net'], registered: ['answer', 'base', 'broken', 'greet', 'lodash'] },
+        message: '"fs", "net" are not in the operator\'s module registry (registered: answer, bad-random, base, broken, entropy, greet, lodash, uuid)',
+        details: { modules: ['fs', 'net'], registered: ['answer', 'bad-random', 'base', 'broken', 'entropy', 'greet', 'lodash', 'uuid'] },
       },
       logs: [],
     });
+  });
+
+  it('loads uuid: v4 and v7 UUIDs, from random bytes the host draws', async () => {
+    const code = [
+      'const { v4, v7, validate, version } = require("uuid");',
+      'const fours = Array.from({ length: 1000 }, () => v4());',
+      'const sevens = Array.from({ length: 3 }, () => v7());',
+      'return { fours, sevens, valid: [...fours, ...sevens].every(validate), versions: [version(fours[0]), version(sevens[0])], now: Date.now() };',
+    ].join('\n');
+    const result = await run(code, ['uuid']);
+    if (!result.ok) throw new Error(result.error.message);
+    const value = result.value as { fours: string[]; sevens: string[]; valid: boolean; versions: number[]; now: number };
+    expect(value).toMatchObject({ valid: true, versions: [4, 7] });
+    expect(value.fours[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(value.fours).size).toBe(1000);
+    // v7 starts with the time in ms and sorts in creation order.
+    expect(Math.abs(parseInt(value.sevens[0]!.replaceAll('-', '').slice(0, 12), 16) - value.now)).toBeLessThan(5000);
+    expect([...value.sevens].sort()).toEqual(value.sevens);
+    // Another run (a fresh module instance, fresh bytes) repeats none of them.
+    const again = await run('return require("uuid").v4();', ['uuid']);
+    expect(value.fours).not.toContain((again as { value: string }).value);
+  });
+
+  it('gives modules crypto.getRandomValues, filled by the host and bounded like Web Crypto', async () => {
+    const bytes = await run('const e = require("entropy");\nreturn [e(32), e(32)];', ['entropy']);
+    const [a, b] = (bytes as { value: number[][] }).value;
+    expect(a).toHaveLength(32);
+    expect(a).not.toEqual(b);
+    expect(new Set([...a!, ...b!]).size).toBeGreaterThan(16);
+    expect(await run('return require("bad-random")(new Float64Array(2));', ['bad-random'])).toMatchObject({ ok: false, error: { message: expect.stringContaining('integer typed array') } });
+    expect(await run('return require("bad-random")(new Uint8Array(65537));', ['bad-random'])).toMatchObject({ ok: false, error: { message: expect.stringContaining('at most 65536') } });
+    // Scripts themselves have no crypto: only modules are handed one.
+    expect(await run('return typeof crypto;', [])).toMatchObject({ ok: true, value: 'undefined' });
   });
 
   it('runs operator modules, whose own requires follow the same allowlist', async () => {

@@ -7,6 +7,7 @@ const scope: SafeScope = {
   input: { threshold: 2.5 },
   execution: { id: 'e1', workflowId: 'w' },
   loop: { iteration: 2 },
+  steps: { fetch: { status: 200, headers: { 'content-type': 'application/json' } } },
 };
 
 const evaluator = new ExpressionEvaluator();
@@ -22,6 +23,8 @@ describe('compileSafeExpression', () => {
   it('answers simple conditions exactly as the sandbox does', async () => {
     const cases = [
       'results.fetch.status === 200',
+      'steps.fetch.status === 200 && steps["fetch"].headers["content-type"] === "application/json"',
+      'steps.other?.status',
       'results["data-fetch"].quality > 0.8',
       'results.fetch.body.items.length >= 3 && variables.n < 5',
       'variables.s == 10',

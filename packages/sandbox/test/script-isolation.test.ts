@@ -161,9 +161,10 @@ describe('ScriptSandbox: runs sharing a realm', () => {
   });
 
   it('refuses code that closes its function early, which would run outside any run', async () => {
-    // Wrapped, this parses as `(async function () {}) && (() => { … })() || (function () {})`: without the
-    // check, evaluating it would return a function that keeps every run's secret in `store`.
-    const escape = '}) && (() => {\n  const store = [];\n  return async function (results, variables, input) { store.push(input.secret); return store; };\n})() || (function () {';
+    // Wrapped, this parses as `(function () { return async function () {}; }) && (() => { … })() || (function () { … })`:
+    // without the check, evaluating it would return a function that keeps every run's secret in `store`.
+    const escape =
+      '}; }) && (() => {\n  const store = [];\n  return function () { return async function (results, variables, input) { store.push(input.secret); return store; }; };\n})() || (function () { return async function () {';
     const [first, second] = await inOneRealm(escape, escape);
     for (const result of [first, second]) {
       expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: expect.stringContaining('does not fit in one function'), details: { name: 'SyntaxError' } } });

@@ -21,6 +21,13 @@ describe('ScriptSandbox: values', () => {
     expect(result).toEqual({ ok: true, value: { n: 3, token: 'abc', id: 'exec-1', sum: 6 }, variableUpdates: {}, logs: [] });
   });
 
+  it('gives steps[id] (an http step\'s status and headers) as `steps`, a name the script may declare itself', async () => {
+    const withSteps = { ...globals, steps: { fetch: { status: 201, headers: { etag: 'x' } } } };
+    expect(await run('return [steps.fetch.status, steps["fetch"].headers.etag];', { globals: withSteps })).toMatchObject({ ok: true, value: [201, 'x'] });
+    expect(await run('return steps;')).toMatchObject({ ok: true, value: {} });
+    expect(await run('const steps = ["a", "b"];\nreturn steps.length;', { globals: withSteps })).toMatchObject({ ok: true, value: 2 });
+  });
+
   it('supports top-level await', async () => {
     const result = await run('const a = await Promise.resolve(20);\nconst b = await new Promise((resolve) => resolve(22));\nreturn a + b;');
     expect(result).toMatchObject({ ok: true, value: 42 });

@@ -1,6 +1,7 @@
 import type { Problem } from './problem.js';
 import type { TokenUsage, TranscriptEntry } from './agent.js';
 import type { StepError } from './step-error.js';
+import type { HttpResponse } from './steps/http.js';
 
 /** The shapes the HTTP API returns, shared by the coordinator and the SDK. Timestamps are ISO 8601. */
 
@@ -35,6 +36,11 @@ export interface StepRunSummary {
   workerId: string | null;
   /** Agent steps: the provider and model that answered, and the tokens the run used. */
   agent: AgentRunView | null;
+  /**
+   * http steps that succeeded: the response's status and headers. The body is the run's `output`
+   * (and the step's result); later steps read these as `steps["id"].status` / `.headers`.
+   */
+  response: HttpResponse | null;
 }
 
 /** A step run with its output (`?include=outputs`, `GET /v1/executions/:id/steps/:stepRunId`). */

@@ -12,21 +12,28 @@ export type ResultReads = { readonly all: true } | { readonly all: false; readon
 export const ALL_RESULTS: ResultReads = Object.freeze({ all: true });
 export const NO_RESULTS: ResultReads = Object.freeze({ all: false, steps: new Set<string>() });
 
+/**
+ * The two names of a scope that are read step by step: `results` (each step's result) and `steps`
+ * (what each step reported beside it: an http step's response status and headers). Every function
+ * here answers for one of them, `results` unless told otherwise.
+ */
+export type ReadRoot = 'results' | 'steps';
+
 /** The results read by a JavaScript expression (a condition, a loop's condition or break condition). */
-export function expressionResultReads(expression: string): ResultReads {
-  return codeReads(`(${expression}\n)`);
+export function expressionResultReads(expression: string, root: ReadRoot = 'results'): ResultReads {
+  return codeReads(`(${expression}\n)`, root);
 }
 
 /** The results read by a script step's code (the body of an async function). */
-export function scriptResultReads(script: string): ResultReads {
-  return codeReads(`(async function () {\n${script}\n})`);
+export function scriptResultReads(script: string, root: ReadRoot = 'results'): ResultReads {
+  return codeReads(`(async function () {\n${script}\n})`, root);
 }
 
-/** The results that `{{ results… }}` templates anywhere in `config` read. */
-export function templateResultReads(config: unknown): ResultReads {
+/** The results that `{{ results… }}` templates anywhere in `config` read (or `{{ steps… }}` ones). */
+export function templateResultReads(config: unknown, root: ReadRoot = 'results'): ResultReads {
   const steps = new Set<string>();
   for (const { path } of templatePathsIn(config)) {
-    if (path.root !== 'results') continue;
+    if (path.root !== root) continue;
     const [first] = path.segments;
     if (typeof first !== 'string') return ALL_RESULTS;
     steps.add(first);
@@ -62,13 +69,13 @@ const NAME_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
 };
 
 /**
- * Reads the code's uses of `results`: `results.x`, `results["x"]` and ``results[`x`]`` read step
- * `x`; any other use (`results[name]`, `Object.keys(results)`, `const r = results`, destructuring)
- * reads everything, and so do `eval` and `arguments`, which reach the parameters without naming
- * them. Code that does not parse, or nests too deeply to walk, reads everything: the answer may
- * only ever be too large, never too small.
+ * Reads the code's uses of `results` (or `steps`): `results.x`, `results["x"]` and ``results[`x`]``
+ * read step `x`; any other use (`results[name]`, `Object.keys(results)`, `const r = results`,
+ * destructuring) reads everything, and so do `eval` and `arguments`, which reach the parameters
+ * without naming them. Code that does not parse, or nests too deeply to walk, reads everything:
+ * the answer may only ever be too large, never too small.
  */
-function codeReads(source: string): ResultReads {
+function codeReads(source: string, root: ReadRoot): ResultReads {
   let program: AstNode;
   try {
     program = parse(source, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AstNode;
@@ -86,7 +93,7 @@ function codeReads(source: string): ResultReads {
       if (isName) continue;
       const name = node['name'];
       if (name === 'eval' || name === 'arguments') return ALL_RESULTS;
-      if (name !== 'results') continue;
+      if (name !== root) continue;
       const step = parent?.type === 'MemberExpression' && field === 'object' ? staticKey(parent) : undefined;
       if (step === undefined) return ALL_RESULTS;
       steps.add(step);

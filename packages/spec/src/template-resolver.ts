@@ -151,14 +151,18 @@ function resolveSlotted(text: string, scope: TemplateScope, fields: SecretFields
   return describeSlot(pieces);
 }
 
-/** Follows a path through own properties only, so `constructor` or `__proto__` never resolve. */
+/**
+ * Follows a path through own properties only, so `constructor` or `__proto__` never resolve. A
+ * path that stops early says where, and what is there instead: the keys of the object it stopped
+ * in, or what the value is.
+ */
 export function lookup(path: TemplatePath, scope: TemplateScope): unknown {
   let current: unknown = scope;
   const keys: (string | number)[] = [path.root, ...path.segments];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) {
-      const reached = i === 0 ? '' : ` (resolved up to "${describe(keys.slice(0, i))}")`;
+      const reached = i === 0 ? '' : ` (resolved up to "${describe(keys.slice(0, i))}", ${whatIsThere(current, key)})`;
       throw new TemplateResolutionError(`template "{{ ${path.source} }}" does not resolve${reached}`, path.source);
     }
     current = (current as Record<string | number, unknown>)[key];
@@ -167,6 +171,20 @@ export function lookup(path: TemplatePath, scope: TemplateScope): unknown {
     throw new TemplateResolutionError(`template "{{ ${path.source} }}" does not resolve`, path.source);
   }
   return current;
+}
+
+/** Keys listed when a template stops in an object, at most. */
+const MAX_LISTED_KEYS = 20;
+
+/** What a path found where it stopped: `which has no "data" (its keys: items, count)`, `which is a string`. */
+function whatIsThere(value: unknown, key: string | number): string {
+  if (value === null) return 'which is null';
+  if (Array.isArray(value)) return `which is an array of ${value.length} items, with no [${JSON.stringify(key)}]`;
+  if (typeof value !== 'object') return `which is a ${typeof value}`;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return `which has no ${JSON.stringify(String(key))} (it is empty)`;
+  const more = keys.length > MAX_LISTED_KEYS ? `, … ${keys.length - MAX_LISTED_KEYS} more` : '';
+  return `which has no ${JSON.stringify(String(key))} (its keys: ${keys.slice(0, MAX_LISTED_KEYS).join(', ')}${more})`;
 }
 
 function describe(keys: (string | number)[]): string {

@@ -5,7 +5,7 @@
  * {@link TEMPLATE_ROOTS}. A string that is exactly one template resolves to the value itself
  * (keeping its type); otherwise every template is replaced by its value as text.
  */
-export const TEMPLATE_ROOTS = ['variables', 'results', 'input', 'execution', 'loop', 'secrets'] as const;
+export const TEMPLATE_ROOTS = ['variables', 'results', 'steps', 'input', 'execution', 'loop', 'secrets'] as const;
 export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
 
 export type PathSegment = string | number;

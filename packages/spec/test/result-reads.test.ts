@@ -44,6 +44,13 @@ describe('result reads', () => {
     expect(steps(templateResultReads({ url: '{{ variables.base }}' }))).toEqual([]);
   });
 
+  it('reads steps[id] (what steps reported beside their results) the same way, apart from results', () => {
+    expect(steps(expressionResultReads('steps["data-fetch"].status === 200 && results.a', 'steps'))).toEqual(['data-fetch']);
+    expect(steps(expressionResultReads('steps["data-fetch"].status === 200 && results.a'))).toEqual(['a']);
+    expect(steps(scriptResultReads('return Object.keys(steps);', 'steps'))).toBe('all');
+    expect(steps(templateResultReads({ url: 'http://x/{{ steps.a.status }}/{{ results.b.id }}' }, 'steps'))).toEqual(['a']);
+  });
+
   it('merges', () => {
     expect(steps(mergeReads(expressionResultReads('results.a'), expressionResultReads('results.b')))).toEqual(['a', 'b']);
     expect(steps(mergeReads(expressionResultReads('results.a'), expressionResultReads('results')))).toBe('all');

@@ -65,8 +65,11 @@ describe('resolveTemplates', () => {
   it('fails naming the path that does not resolve', () => {
     expect(() => resolveTemplates('{{ results["missing"].x }}', scope)).toThrow(TemplateResolutionError);
     expect(() => resolveTemplates('{{ results["fetch-data"].body.nope }}', scope)).toThrow(
-      'template "{{ results["fetch-data"].body.nope }}" does not resolve (resolved up to "results.fetch-data.body")',
+      'template "{{ results["fetch-data"].body.nope }}" does not resolve (resolved up to "results.fetch-data.body", which has no "nope" (its keys: items))',
     );
+    // What a path stops in is described, whatever it is.
+    expect(() => resolveTemplates('{{ results["fetch-data"].body.items.first }}', scope)).toThrow('which is an array of 2 items, with no ["first"]');
+    expect(() => resolveTemplates('{{ variables.n.x }}', scope)).toThrow('(resolved up to "variables.n", which is a number)');
     try {
       resolveTemplates('x {{ variables.missing }}', scope);
     } catch (error) {

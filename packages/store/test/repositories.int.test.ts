@@ -224,16 +224,19 @@ describe('step runs', () => {
       (await runTransition(handle.pool, { lock: [], complete: completions }, async ({ completed }) => ({ value: completed, writes: { stepRuns: [], executions: [], logs: [] } }))).value;
     expect(await complete([{ id: runs[0]!.id, executionId: e.id, attempt: 2, ...done, output: 1 }])).toEqual([]);
     expect(await complete([{ id: runs[0]!.id, executionId: randomUUID(), attempt: 1, ...done, output: 1 }])).toEqual([]);
+    const response = { status: 204, headers: { 'set-cookie': ['a=1', 'b=2'] } };
     const applied = await complete([
-      { id: runs[0]!.id, executionId: e.id, attempt: 1, ...done, output: null },
+      { id: runs[0]!.id, executionId: e.id, attempt: 1, ...done, output: null, response },
       { id: runs[1]!.id, executionId: e.id, attempt: 1, ...done, status: 'failed', error: { code: 'TIMEOUT', message: 't' } },
     ]);
     expect(applied.map((k) => k.id).sort()).toEqual(runs.map((r) => r.id).sort());
     expect(await complete([{ id: runs[0]!.id, executionId: e.id, attempt: 1, ...done, output: 'again' }])).toEqual([]);
-    expect((await listStepRuns(handle.db, e.id)).map((r) => [r.status, r.output, r.error, r.workerId])).toEqual([
-      ['succeeded', null, null, 'w1'],
-      ['failed', null, { code: 'TIMEOUT', message: 't' }, 'w1'],
+    expect((await listStepRuns(handle.db, e.id)).map((r) => [r.status, r.output, r.error, r.workerId, r.response])).toEqual([
+      ['succeeded', null, null, 'w1', response],
+      ['failed', null, { code: 'TIMEOUT', message: 't' }, 'w1', null],
     ]);
+    // An http step's status and headers are small: a summary has them.
+    expect((await listStepRunSummaries(handle.db, e.id))[0]).toMatchObject({ response });
   });
 
   it('reads an overview and run summaries without selecting outputs, and one run with its output', async () => {

@@ -16,7 +16,7 @@ export function demoModel(request: FakeLlmRequest): FakeLlmDirective {
   const toolResult = request.messages.find((m) => m.role === 'tool');
 
   if (system.includes('Plan now')) {
-    const items = contextOf(user)?.results?.['fetch-data']?.body?.items ?? [];
+    const items = contextOf(user)?.results?.['fetch-data']?.items ?? [];
     return { json: { subtasks: items.map((item) => ({ goal: `Review item ${item.id}`, capabilities: ['script'] })) } };
   }
   if (system.includes('Your subtasks are done')) {
@@ -28,15 +28,15 @@ export function demoModel(request: FakeLlmRequest): FakeLlmDirective {
     const item = /Goal: Review item (\d+)/.exec(user)?.[1];
     const code =
       item === undefined
-        ? 'const items = results["fetch-data"].body.items;\nconst total = items.reduce((sum, item) => sum + item.value, 0);\nreturn { count: items.length, total, average: total / items.length };'
-        : `const items = results["fetch-data"].body.items;\nconst average = items.reduce((sum, item) => sum + item.value, 0) / items.length;\nconst item = items.find((i) => i.id === ${item});\nreturn { id: item.id, value: item.value, verdict: item.value > average ? "above average" : "at or below average" };`;
+        ? 'const items = results["fetch-data"].items;\nconst total = items.reduce((sum, item) => sum + item.value, 0);\nreturn { count: items.length, total, average: total / items.length };'
+        : `const items = results["fetch-data"].items;\nconst average = items.reduce((sum, item) => sum + item.value, 0) / items.length;\nconst item = items.find((i) => i.id === ${item});\nreturn { id: item.id, value: item.value, verdict: item.value > average ? "above average" : "at or below average" };`;
     return { toolCalls: [{ name: 'run_script', arguments: { code } }] };
   }
   return { text: 'Done.' };
 }
 
 interface DemoContext {
-  results?: Record<string, { body?: { items?: { id: number; value: number }[] } } | undefined>;
+  results?: Record<string, { items?: { id: number; value: number }[] } | undefined>;
 }
 
 function contextOf(user: string): DemoContext | undefined {

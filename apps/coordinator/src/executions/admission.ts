@@ -33,7 +33,7 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
         effects.add({ id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
-      return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: [] }, value: undefined };
+      return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: effects.logs }, value: undefined };
     },
   );
   rememberWritten(deps.cache, targets, versions);

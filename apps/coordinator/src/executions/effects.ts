@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
-import type { NewError, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { NewError, NewLog, StepRunKey, StepRunWrite } from '@agentic-flow/store';
 import type { StepJobRef } from './enqueue-after-commit.js';
 import { runInput } from './run-input.js';
 
@@ -28,6 +28,8 @@ export class Effects {
   readonly settled: { executionId: string; workflowId: string; status: string }[] = [];
   /** Final step failures to record (the engine's `record-error` commands). */
   readonly errors: NewError[] = [];
+  /** Lines for the executions' logs (the engine's `log` commands), written in the same transaction. */
+  readonly logs: NewLog[] = [];
 
   add(execution: ExecutionRef, workflow: CompiledWorkflow, commands: readonly EngineCommand[]): void {
     for (const command of commands) {
@@ -105,6 +107,10 @@ export class Effects {
           break;
         case 'execution-settled':
           this.settled.push({ executionId: execution.id, workflowId: execution.workflowId, status: command.status });
+          break;
+        case 'log':
+          // The run's id is not known here (its row may be an earlier transaction's): the step id says whose it is.
+          this.logs.push({ executionId: execution.id, stepRunId: null, stepId: command.stepId, level: command.level, message: command.message, at });
           break;
         case 'withdraw-step':
         case 'evaluate':

@@ -60,7 +60,7 @@ export async function startExecution(
     ],
     stepRuns: effects.stepRunWrites(),
     executions: [],
-    logs: [],
+    logs: effects.logs,
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();

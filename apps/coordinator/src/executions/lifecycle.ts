@@ -85,7 +85,7 @@ export async function changeExecution(
         ...(change.type === 'restore' ? { snapshotsBefore: [{ executionId, kind: 'restore' as const }] } : {}),
         stepRuns: effects.stepRunWrites(),
         executions: [executionUpdate(target, now)],
-        logs: [],
+        logs: effects.logs,
         errors: effects.errors,
         ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
         // An escalation of a cancelled execution waits for nobody: its error closes with it.

@@ -6,6 +6,7 @@ import type {
   ExecutionUsage,
   ExecutionSummary,
   ExecutionView,
+  HttpResponse,
   LogEntryView,
   StepError,
   StepRunSummary,
@@ -47,6 +48,7 @@ export function stepRunSummaryView(row: StepRunSummaryRow): StepRunSummary {
     durationMs: row.startedAt && row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
     workerId: row.workerId,
     agent: (row.agent as AgentRunView | null) ?? null,
+    response: (row.response as HttpResponse | null) ?? null,
   };
 }
 

@@ -55,7 +55,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
         // Every execution of the batch is written, changed or not, so each one's version is checked.
         executions: [...targets.values()].map((t) => executionUpdate(t, now)),
         stepRuns: folded.writes,
-        logs: applied.logs,
+        logs: [...applied.logs, ...applied.effects.logs],
         errors: applied.effects.errors,
       });
       if (outcome) {
@@ -75,7 +75,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
       const overwritten = applied.converted.map((index) => failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!));
-      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: applied.logs, errors: applied.effects.errors }, value: undefined };
+      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: [...applied.logs, ...applied.effects.logs], errors: applied.effects.errors }, value: undefined };
     });
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
@@ -113,7 +113,7 @@ function completion(r: StepResult): StepRunCompletion {
     instanceKey: r.instanceKey,
     attempt: r.attempt,
     status: r.outcome,
-    ...(r.outcome === 'succeeded' ? { output: r.output } : { error: r.error }),
+    ...(r.outcome === 'succeeded' ? { output: r.output, ...(r.response ? { response: r.response } : {}) } : { error: r.error }),
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     workerId: r.workerId,
@@ -298,20 +298,30 @@ async function driveEntries(
 /** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
 /** A success whose output would make its execution's state too large, as the failure it becomes. */
 function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, tooLarge: TooLarge): StepResult {
-  const { output: _output, variableUpdates: _updates, outcome: _outcome, ...rest } = result;
+  const { output: _output, variableUpdates: _updates, response: _response, outcome: _outcome, ...rest } = result;
   const message = `the step's output would make the execution's state ${tooLarge.bytes} bytes of JSON, over MAX_EXECUTION_STATE_BYTES (${tooLarge.limit})`;
   return { ...rest, outcome: 'failed', error: stepError('OUTPUT_TOO_LARGE', message, { bytes: tooLarge.bytes, limit: tooLarge.limit }) };
 }
 
 function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult) => RunKey | undefined, now: number): EngineEvent | undefined {
   if (isAnswer(entry)) {
-    return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome: entry.outcome.ok ? { ok: true, truthy: entry.outcome.truthy, value: null } : entry.outcome, at: now };
+    const outcome = entry.outcome.ok ? { ok: true as const, truthy: entry.outcome.truthy, value: null, ...(entry.outcome.warning === undefined ? {} : { warning: entry.outcome.warning }) } : entry.outcome;
+    return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome, at: now };
   }
   const run = runOf(entry);
   if (!run || run.executionId !== target.id) return undefined;
   const usage = entry.agent ? { usage: entry.agent.usage } : {};
   return entry.outcome === 'succeeded'
-    ? { type: 'step.succeeded', key: run.instanceKey, attempt: run.attempt, output: entry.output, ...(entry.variableUpdates ? { variableUpdates: entry.variableUpdates } : {}), ...usage, at: now }
+    ? {
+        type: 'step.succeeded',
+        key: run.instanceKey,
+        attempt: run.attempt,
+        output: entry.output,
+        ...(entry.response ? { response: entry.response } : {}),
+        ...(entry.variableUpdates ? { variableUpdates: entry.variableUpdates } : {}),
+        ...usage,
+        at: now,
+      }
     : { type: 'step.failed', key: run.instanceKey, attempt: run.attempt, error: entry.error, ...usage, at: now };
 }
 

@@ -9,6 +9,12 @@ export interface DefinitionCaps {
   scriptMaxTimeoutMs: number;
   /** `SCRIPT_MAX_MEMORY_MB`: the largest script `memoryLimit`. */
   scriptMaxMemoryMb: number;
+  /**
+   * The modules scripts may `require`: the workers' module registry (`BUILTIN_MODULES`). A script
+   * listing another in `allowedModules` is refused here, naming it and these, rather than failing
+   * `MODULE_NOT_ALLOWED` on its first run.
+   */
+  scriptModules: readonly string[];
 }
 
 export type DefinitionCheck = { ok: true; definition: WorkflowDefinition; graph: WorkflowGraph; contentHash: string } | { ok: false; problems: Problem[] };
@@ -83,6 +89,13 @@ function capProblems(input: unknown, caps: DefinitionCaps): Problem[] {
     if (typeof memory === 'number' && memory > caps.scriptMaxMemoryMb) {
       problems.push({ path: formatPath(['steps', index, 'config', 'memoryLimit']), message: `${memory} MiB is over this cluster's SCRIPT_MAX_MEMORY_MB (${caps.scriptMaxMemoryMb} MiB)` });
     }
+    const modules = config?.['allowedModules'];
+    if (!Array.isArray(modules)) return;
+    modules.forEach((name: unknown, at) => {
+      if (typeof name !== 'string' || name === '' || caps.scriptModules.includes(name)) return;
+      const registered = caps.scriptModules.length === 0 ? 'none' : caps.scriptModules.join(', ');
+      problems.push({ path: formatPath(['steps', index, 'config', 'allowedModules', at]), message: `module "${name}" is not in this cluster's module registry (registered: ${registered})` });
+    });
   });
   return problems;
 }

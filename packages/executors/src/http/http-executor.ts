@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, type Dispatcher } from 'undici';
-import { stepError, type HttpConfig, type StepError } from '@agentic-flow/spec';
+import { stepError, type HttpConfig, type HttpResponse, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
 import { createEgressConnector } from './egress-connector.js';
 import { createEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { describeUrl, resolveHttpConfig } from './http-config.js';
 import { encodeRequestBody, hasHeader } from './request-body.js';
 import { retryDelay } from './retry-policy.js';
-import { MAX_TIMER_MS, sendAttempt, type ResponseHeaders } from './send-attempt.js';
+import { MAX_TIMER_MS, sendAttempt } from './send-attempt.js';
 
 /** Tuning for {@link createHttpExecutor}. Every field has a production default. */
 export interface HttpExecutorOptions {
@@ -31,22 +31,17 @@ export interface HttpExecutorOptions {
   egress?: EgressPolicy;
   /** Jitter source, [0, 1). Default `Math.random`. */
   random?: () => number;
-  /** Clock for `Retry-After` dates and `durationMs`, epoch ms. Default `Date.now`. */
+  /** Clock for `Retry-After` dates, epoch ms. Default `Date.now`. */
   now?: () => number;
 }
 
-/** `output` of a successful `http` step. */
-export interface HttpOutput {
-  status: number;
-  /** Lower-cased names; repeated headers joined with ", " except `set-cookie`, which is a list. */
-  headers: ResponseHeaders;
-  /** Parsed JSON, text, or `null` for an empty body. */
-  body: unknown;
-  /** Attempts made, 1 when the first one succeeded. */
-  attempts: number;
-  /** Wall time of the step, retries and waits included. */
-  durationMs: number;
-}
+/**
+ * A successful `http` step: its `output` (the step's result, what `results["id"]` reads) is the
+ * response body — parsed JSON, text, or `null` when empty — and its `response` the status and
+ * headers (`steps["id"]` in expressions, templates and scripts; `response` on the step run).
+ * Retries show in the step's logs; the run's timings give its duration.
+ */
+export type HttpSuccess = Extract<StepOutcome, { ok: true }> & { output: unknown; response: HttpResponse };
 
 const DEFAULTS = {
   maxResponseBytes: 10 * 1024 * 1024,
@@ -64,7 +59,7 @@ const DEFAULTS = {
  * @example
  * const http = createHttpExecutor({ maxResponseBytes: 1024 * 1024 });
  * const outcome = await http.execute(input, { signal, log: (level, message) => logs.push({ level, message }) });
- * if (outcome.ok) console.log((outcome.output as HttpOutput).status);
+ * if (outcome.ok) console.log(outcome.response?.status, outcome.output); // 200 { items: [...] }
  * await http.close();
  */
 export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecutor<HttpConfig> {
@@ -91,7 +86,6 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
   async function execute(input: StepExecutionInput<HttpConfig>, runtime: StepRuntime): Promise<StepOutcome> {
     // Using a closed executor is a worker bug, not a step failure: throw so the job is retried elsewhere.
     if (closed) throw new Error('http executor is closed');
-    const startedAt = now();
 
     const resolved = resolveHttpConfig(input.config);
     if (!resolved.ok) return { ok: false, error: resolved.error };
@@ -122,14 +116,9 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
       if (result.kind === 'cancelled') return cancelled(label, attempt);
       if (result.kind === 'response') {
         if (result.warning) runtime.log('warn', `${label}: ${result.warning}`);
-        const output: HttpOutput = {
-          status: result.status,
-          headers: result.headers,
-          body: result.body,
-          attempts: attempt,
-          durationMs: Math.max(0, now() - startedAt),
-        };
-        return { ok: true, output };
+        if (attempt > 1) runtime.log('info', `${label}: ${result.status} on attempt ${attempt} of ${maxAttempts}`);
+        const success: HttpSuccess = { ok: true, output: result.body, response: { status: result.status, headers: result.headers } };
+        return success;
       }
       if (!result.retryable || attempt >= maxAttempts) return { ok: false, error: withAttempts(result.error, attempt) };
 

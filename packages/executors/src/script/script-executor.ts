@@ -1,4 +1,4 @@
-import { ScriptSandbox, type ScriptRunner } from '@agentic-flow/sandbox';
+import { SCRIPT_FACTS, ScriptSandbox, type ScriptFact, type ScriptGlobals, type ScriptRunner } from '@agentic-flow/sandbox';
 import { ScriptConfigSchema, stepError, type ScriptConfig, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
 import { invalidConfig } from './invalid-config.js';
@@ -25,10 +25,29 @@ export interface ScriptExecutorOptions {
 }
 
 /**
+ * Every fact a script reads by name (`SCRIPT_FACTS`: `startTime`, `executionId`, `stepId`,
+ * `attempt`, `idempotencyKey`) is the step input's field of the same name: checked here, so a fact the sandbox adds
+ * without an input field to fill it does not compile.
+ */
+const FACT_FIELDS: readonly (ScriptFact & keyof StepExecutionInput)[] = SCRIPT_FACTS;
+
+/** The run's facts for the script, from its input; `startTime` is now when the worker gave none. */
+function factsOf(input: StepExecutionInput<ScriptConfig>): Pick<ScriptGlobals, ScriptFact> {
+  const run: StepExecutionInput<ScriptConfig> = { startTime: Date.now(), ...input };
+  const facts: Pick<ScriptGlobals, ScriptFact> = {};
+  for (const name of FACT_FIELDS) {
+    const value = run[name];
+    if (typeof value === 'string' || typeof value === 'number') facts[name] = value;
+  }
+  return facts;
+}
+
+/**
  * The `script` step: runs `config.script` in the sandbox (isolated-vm) with the step's context
- * (`results`, `variables`, `input`, `execution`) as globals, the secrets its config lists (from
- * `runtime.secret`) as the frozen object `secrets`, and the step attempt's `idempotencyKey` (the
- * key http steps send as `Idempotency-Key`). `console.*` output goes to
+ * (`results`, `steps`, `variables`, `input`, `execution`, `loop`) and the run's facts (`startTime`,
+ * `executionId`, `stepId`, `attempt`, `idempotencyKey` — the key http steps send as
+ * `Idempotency-Key`) as globals, and the secrets its config lists (from
+ * `runtime.secret`) as the frozen object `secrets`. `console.*` output goes to
  * `runtime.log`, `setVariable` calls become the outcome's `variableUpdates`, and a failure of the
  * script (throw, timeout, memory, module, output, a crashed sandbox process) is an `ok: false`
  * outcome with the sandbox's error code.
@@ -72,13 +91,8 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
         timeoutMs,
         memoryLimitMb,
         modules: config.allowedModules,
-        globals: {
-          ...input.context,
-          // The secrets the step lists, and no other: the script sees them as the frozen object `secrets`.
-          ...(config.secrets === undefined ? {} : { secrets }),
-          // Worked out by the worker from the job, not stored with the context: the same on every re-run of this attempt.
-          ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
-        },
+        // The secrets the step lists, and no other: the script sees them as the frozen object `secrets`.
+        globals: { ...input.context, ...factsOf(input), ...(config.secrets === undefined ? {} : { secrets }) },
         signal: runtime.signal,
       });
       for (const entry of result.logs) runtime.log(entry.level, entry.message);

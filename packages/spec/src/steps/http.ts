@@ -34,5 +34,19 @@ export const HttpConfigSchema = z.strictObject({
 
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
 
+/**
+ * What an http step's response said beside its body. The step's result (`results["id"]`, its run's
+ * `output`) is the body alone — parsed JSON, text, or `null` when empty — because that is what the
+ * steps after it read; the status and headers are here, as `steps["id"]` in expressions, templates
+ * and scripts and as `response` on the step run.
+ */
+export const HttpResponseSchema = z.object({
+  status: z.number().int().min(100).max(599),
+  /** Lower-cased names; repeated headers joined with ", " except `set-cookie`, which is a list. */
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+});
+
+export type HttpResponse = z.infer<typeof HttpResponseSchema>;
+
 /** An http step sends secrets: `{{ secrets.NAME }}` in its url, header values, query values and body. */
 export const HTTP_SECRETS = secretPolicy(['url', 'headers.*', 'query.*', 'body.**'], '{{ secrets.NAME }} is allowed only in an http step\'s url, header values, query values and body');

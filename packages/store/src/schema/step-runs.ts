@@ -32,6 +32,8 @@ export const stepRuns = pgTable(
     agent: jsonb('agent'),
     /** Agent steps: every message, tool call and tool result. Read only by the transcript API. */
     transcript: jsonb('transcript'),
+    /** http steps: `{ status, headers }` of the response; the body is `output`. */
+    response: jsonb('response'),
   },
   (t) => [
     unique('step_runs_execution_instance_attempt_key').on(t.executionId, t.instanceKey, t.attempt),

@@ -65,6 +65,8 @@ export interface StepRunCompletion {
   agent?: { provider: string; model: string; usage: unknown };
   /** Agent steps: the conversation. */
   transcript?: unknown[];
+  /** http steps: the response's status and headers (the body is `output`). */
+  response?: { status: number; headers: Record<string, string | string[]> };
 }
 
 /** `output` is wrapped so a JSON null output stays distinguishable from "no output" (SQL NULL). */
@@ -80,10 +82,10 @@ export function completeStepRunsSql(completions: readonly StepRunCompletion[] | 
   return `update step_runs as s
              set status = v.status, output = v.output -> 'value', error = v.error,
                  started_at = to_timestamp(v."startedAt" / 1000), finished_at = to_timestamp(v."finishedAt" / 1000), worker_id = v."workerId",
-                 agent = v.agent, transcript = v.transcript
+                 agent = v.agent, transcript = v.transcript, response = v.response
             from jsonb_to_recordset(${payload})
               as v(id uuid, "executionId" uuid, "instanceKey" text, attempt int, status text, output jsonb, error jsonb, "startedAt" float8, "finishedAt" float8, "workerId" text,
-                   agent jsonb, transcript jsonb)
+                   agent jsonb, transcript jsonb, response jsonb)
            where s.id = v.id and s.execution_id = v."executionId" and s.attempt = v.attempt and s.status in ('queued', 'running')
              and (v."instanceKey" is null or s.instance_key = v."instanceKey")
           ${returning ? `returning s.id, s.execution_id as "executionId", s.instance_key as "instanceKey", s.attempt` : 'returning 1'}`;

@@ -1,5 +1,5 @@
 import { HTTP_METHODS, type HttpConfig } from '@agentic-flow/spec';
-import { createHttpExecutor, type HttpExecutorOptions, type HttpOutput } from '../../http/http-executor.js';
+import { createHttpExecutor, type HttpExecutorOptions } from '../../http/http-executor.js';
 import type { StepExecutor } from '../../step-executor.js';
 import { toModelText, truncateText } from '../text-limits.js';
 import type { AgentTool } from './agent-tool.js';
@@ -77,7 +77,9 @@ export function createHttpTool(options: HttpToolOptions = {}): AgentTool {
         { signal: context.signal, log: context.log },
       );
       if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-      const { status, headers, body } = outcome.output as HttpOutput;
+      // The model is told the whole response: it may need the status or a header to decide.
+      const { status, headers } = outcome.response!;
+      const body = outcome.output;
       const bodyText = toModelText(body);
       if (bodyText.length <= maxBodyChars) return { status, headers, body };
       return { status, headers, body: truncateText(bodyText, maxBodyChars), truncated: true };
