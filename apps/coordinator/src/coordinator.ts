@@ -29,6 +29,8 @@ import { registerErrorRoutes } from './http/error-routes.js';
 import { ExecutionStateCache } from './executions/state-cache.js';
 import { registerExecutionRoutes } from './http/execution-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerEventRoutes } from './http/event-routes.js';
+import { EventHub } from './events/event-hub.js';
 import { createServer } from './http/server.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
@@ -69,6 +71,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB },
   });
   const strategies = new StrategyRegistry(database.db, logger);
+  const hub = new EventHub({ pool: database.pool, databaseUrl: config.DATABASE_URL, logger, pollMs: config.EVENT_POLL_MS });
   const deps: TransitionDeps = {
     db: database.db,
     pool: database.pool,
@@ -91,9 +94,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       if (config.MAX_CONCURRENT_WORKFLOWS > 0) admission.request();
     },
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
+    eventsWritten: () => hub.written(),
   };
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
-  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD }, logger);
+  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD, eventRetentionMs: config.EVENT_RETENTION_MS }, logger);
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT, corsOrigins: config.CORS_ORIGINS });
   const oidc =
@@ -120,6 +124,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   registerExecutionRoutes(server, deps);
   registerLifecycleRoutes(server, deps);
   registerErrorRoutes(server, deps);
+  registerEventRoutes(server, { pool: database.pool, hub, heartbeatMs: config.EVENT_HEARTBEAT_MS });
   registerDeadLetterRoutes(server, deps);
   registerCircuitBreakerRoutes(server, { redis: producer, prefix: config.BULLMQ_PREFIX });
 
@@ -151,6 +156,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       return { host: address.address, port: address.port };
     },
     async stop() {
+      // Open event streams never end on their own: end them, or the server would wait for them.
+      await hub.close();
       await server.close();
       await authenticator.stop();
       await maintenance.stop();

@@ -38,6 +38,7 @@ export async function startExecution(
   const effects = new Effects();
   const ref = { id: executionId, namespace, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
+  effects.status(ref, null, state.status, state.error);
 
   // The execution and its first step runs in one round trip, one transaction.
   const keys = await runWrites(deps.pool, {
@@ -60,9 +61,11 @@ export async function startExecution(
     stepRuns: effects.stepRunWrites(),
     executions: [],
     logs: [],
+    events: effects.eventRows(),
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();
+  deps.eventsWritten?.();
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
   const { jobs, cancelled } = effects.afterCommit(keys);

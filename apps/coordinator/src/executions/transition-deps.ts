@@ -39,6 +39,8 @@ export interface TransitionDeps {
   snapshotIntervalMs: number | null;
   /** Called after a transition that settled executions: slots may have opened for pending ones, and their expressions need no answers. */
   onSettled: (settled: readonly { executionId: string }[]) => void;
+  /** Called after a transaction that wrote stream events committed: the event hub positions them for open streams. */
+  eventsWritten?: () => void;
   /** Runs admission now; resolves with the ids it started. */
   admitNow: () => Promise<string[]>;
 }
