@@ -226,12 +226,12 @@ export class AgenticFlowClient {
    * const off = client.on('workflow:completed', (event) => console.log('Workflow completed:', event.executionId));
    * off();
    */
-  on(type: EventSubscription, handler: EventHandler, options: { filter?: Omit<EventFilter, 'types'>; onError?: (error: unknown) => void } = {}): () => void {
+  on(type: EventSubscription, handler: EventHandler, options: { filter?: Omit<EventFilter, 'types'>; onError?: (error: unknown) => void; onOpen?: () => void } = {}): () => void {
     const controller = new AbortController();
     const filter: EventFilter = type === '*' ? { ...options.filter } : { ...options.filter, types: [type] };
     void (async () => {
       try {
-        for await (const item of streamEvents(this.transport, filter, { signal: controller.signal })) {
+        for await (const item of streamEvents(this.transport, filter, { signal: controller.signal, ...(options.onOpen ? { onOpen: options.onOpen } : {}) })) {
           if (item.type === 'stream:gap') continue;
           try {
             await handler(item as FlowEvent);

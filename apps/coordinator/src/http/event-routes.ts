@@ -21,6 +21,8 @@ export const EventsQuerySchema = z.strictObject({
     .transform(commaList)
     .pipe(z.array(z.enum(EVENT_TYPES, { error: `must be a comma list of event types: ${EVENT_TYPES.join(', ')}` })).min(1, `must name at least one of: ${EVENT_TYPES.join(', ')}`))
     .optional(),
+  /** `false`: send what is there up to now, then end the stream (a catch-up read, e.g. for a batch job). Default `true`. */
+  follow: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true'),
   /** For clients that cannot set the `Last-Event-ID` header. */
   lastEventId: z.string().regex(POSITION, 'must be an event id (decimal digits)').optional(),
 });
@@ -46,11 +48,23 @@ const HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
+/** The `stream:gap` frame: no `id`, so a client reconnecting after it still names the last real event it had. */
+export function gapFrame(lastEventId: string, prunedThrough: string): string {
+  const gap: StreamGapEvent = {
+    type: STREAM_GAP,
+    lastEventId,
+    prunedThrough,
+    message: `events after ${lastEventId} up to ${prunedThrough} were older than the retention and are pruned; the stream continues with the oldest kept`,
+  };
+  return `event: ${STREAM_GAP}\ndata: ${JSON.stringify(gap)}\n\n`;
+}
+
 /**
  * `GET /v1/events`: the request namespace's events as Server-Sent Events, in stream order, from
  * after `Last-Event-ID` (header, or `?lastEventId=`) or from now. A `Last-Event-ID` whose
  * successors retention pruned gets a `stream:gap` event first (no `id`, so a reconnect still names
- * the last real event), then what is left. The stream never ends on its own.
+ * the last real event), then what is left. The stream never ends on its own, unless `follow=false`
+ * asked for what is there now only.
  */
 export function registerEventRoutes(app: FastifyInstance, options: EventRoutesOptions): void {
   const { pool, hub } = options;
@@ -83,7 +97,6 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRoutesOp
     };
     // The response's close, not the request's: a request's 'close' comes as soon as its (empty) body was read.
     raw.on('close', () => abort.abort());
-    const { subscriber, release } = await hub.subscribe(selection, Number(cursor), end);
     const write = async (text: string): Promise<void> => {
       if (signal.aborted) return;
       if (!raw.write(text)) await new Promise<void>((resolve) => {
@@ -96,18 +109,29 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRoutesOp
         signal.addEventListener('abort', done, { once: true });
       });
     };
+    if (!query.follow) {
+      try {
+        await write('retry: 1000\n\n');
+        if (lastEventId !== undefined && BigInt(lastEventId) < BigInt(tip.prunedThrough)) await write(gapFrame(lastEventId, tip.prunedThrough));
+        let after = cursor;
+        for (;;) {
+          const rows = await readEvents(pool, { ...selection, after, upTo: tip.last, limit: PAGE });
+          if (rows.length > 0) await write(rows.map((row) => sseFrame(eventView(row))).join(''));
+          if (rows.length < PAGE || signal.aborted) break;
+          after = rows.at(-1)!.position;
+        }
+      } catch (error) {
+        request.log.warn({ err: error }, 'event stream ended by an error');
+      } finally {
+        end();
+      }
+      return;
+    }
+    const { subscriber, release } = await hub.subscribe(selection, Number(cursor), end);
     try {
       // Reconnect quickly: a coordinator that went away is replaced by another behind the same address.
       await write('retry: 1000\n\n');
-      if (lastEventId !== undefined && BigInt(lastEventId) < BigInt(tip.prunedThrough)) {
-        const gap: StreamGapEvent = {
-          type: STREAM_GAP,
-          lastEventId,
-          prunedThrough: tip.prunedThrough,
-          message: `events after ${lastEventId} up to ${tip.prunedThrough} are older than the retention and were pruned; the stream continues with the oldest kept`,
-        };
-        await write(`event: ${STREAM_GAP}\ndata: ${JSON.stringify(gap)}\n\n`);
-      }
+      if (lastEventId !== undefined && BigInt(lastEventId) < BigInt(tip.prunedThrough)) await write(gapFrame(lastEventId, tip.prunedThrough));
       let lastWrite = Date.now();
       while (!signal.aborted) {
         if (subscriber.queue.length > 0) {
