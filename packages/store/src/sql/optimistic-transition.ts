@@ -23,7 +23,7 @@ export interface OptimisticTransition {
   logs: readonly NewLog[];
   errors: readonly NewError[];
   /** The stream's events about this transition, inserted by the same statement. */
-  events: readonly NewEvent[];
+  events?: readonly NewEvent[];
 }
 
 /** The message `af_assert` raises when the guard fails: the caller falls back to the locking path. */
@@ -63,7 +63,7 @@ export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConf
       JSON.stringify(stepRunsPayload(t.stepRuns)),
       JSON.stringify(t.logs),
       JSON.stringify(t.errors),
-      JSON.stringify(t.events),
+      JSON.stringify(t.events ?? []),
     ],
   };
 }
