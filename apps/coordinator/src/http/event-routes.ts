@@ -127,7 +127,16 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRoutesOp
       }
       return;
     }
-    const { subscriber, release } = await hub.subscribe(selection, Number(cursor), end);
+    let subscription: Awaited<ReturnType<EventHub['subscribe']>>;
+    try {
+      subscription = await hub.subscribe(selection, Number(cursor), end);
+    } catch (error) {
+      // Headers are out: end the stream, and the client reconnects with its Last-Event-ID.
+      request.log.warn({ err: error }, 'event stream could not start');
+      end();
+      return;
+    }
+    const { subscriber, release } = subscription;
     try {
       // Reconnect quickly: a coordinator that went away is replaced by another behind the same address.
       await write('retry: 1000\n\n');
