@@ -41,6 +41,12 @@ export const ConfigSchema = z.object({
   /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */
   ENABLE_SNAPSHOTS: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   SNAPSHOT_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How long the event stream keeps events; a `Last-Event-ID` older than that gets `stream:gap`. Pruned by the leader. Default 7 days. */
+  EVENT_RETENTION_MS: z.coerce.number().int().min(1000).default(7 * 24 * 3_600_000),
+  /** While an event stream is open on this coordinator: how often it looks for events without a notification. */
+  EVENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** An open event stream gets a comment line after this long without an event (proxies close idle connections). */
+  EVENT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** How often the leader reconciles, snapshots and admits. */
   MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** A run in flight this long without a live job is enqueued again. */

@@ -34,6 +34,8 @@ import { registerClusterCollector } from './metrics/cluster-collector.js';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
 import { measuredApplier } from './metrics/measured-applier.js';
 import { WORK_STEP_TYPES } from '@agentic-flow/spec';
+import { registerEventRoutes } from './http/event-routes.js';
+import { EventHub } from './events/event-hub.js';
 import { createServer } from './http/server.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
@@ -76,6 +78,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB, scriptModules: BUILTIN_MODULES },
   });
   const strategies = new StrategyRegistry(database.db, logger);
+  const hub = new EventHub({ pool: database.pool, databaseUrl: config.DATABASE_URL, logger, pollMs: config.EVENT_POLL_MS });
   const deps: TransitionDeps = {
     db: database.db,
     pool: database.pool,
@@ -102,9 +105,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       if (config.MAX_CONCURRENT_WORKFLOWS > 0) admission.request();
     },
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
+    eventsWritten: () => hub.written(),
   };
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
-  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD }, logger);
+  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD, eventRetentionMs: config.EVENT_RETENTION_MS }, logger);
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT, corsOrigins: config.CORS_ORIGINS });
   const oidc =
@@ -132,6 +136,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   registerExecutionRoutes(server, deps);
   registerLifecycleRoutes(server, deps);
   registerErrorRoutes(server, deps);
+  registerEventRoutes(server, { pool: database.pool, hub, heartbeatMs: config.EVENT_HEARTBEAT_MS });
   registerDeadLetterRoutes(server, deps);
   registerCircuitBreakerRoutes(server, { redis: producer, prefix: config.BULLMQ_PREFIX });
 
@@ -163,6 +168,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       return { host: address.address, port: address.port };
     },
     async stop() {
+      // Open event streams never end on their own: end them, or the server would wait for them.
+      await hub.close();
       await server.close();
       await authenticator.stop();
       await maintenance.stop();

@@ -1,4 +1,6 @@
 import type {
+  EventFilter,
+  FlowEvent,
   TranscriptView,
   CreateWorkflowResult,
   ExecuteWorkflowResult,
@@ -21,6 +23,7 @@ import { WorkflowErrorHandler } from './error-handler.js';
 import { AccessAdmin } from './access.js';
 import { WorkflowMonitor } from './monitor.js';
 import { Transport, enc, query } from './transport.js';
+import { streamEvents, type EventHandler, type EventStreamOptions, type EventSubscription, type StreamItem } from './event-stream.js';
 
 export interface AgenticFlowClientOptions {
   /** The coordinator's address, e.g. `http://localhost:3000`. */
@@ -200,41 +203,142 @@ export class AgenticFlowClient {
   }
 
   /**
+   * The namespace's events (`GET /v1/events`), filtered, as an async iterator that reconnects with
+   * the last id it delivered: every event once, in order, across dropped connections and
+   * coordinators. Yields a `stream:gap` first when `lastEventId` is older than the retention.
+   * Break out of the loop (or abort `signal`) to close it.
+   *
+   * @example
+   * for await (const event of client.events({ types: ['workflow:completed', 'workflow:failed'] })) {
+   *   console.log(event.type, event.type === 'stream:gap' ? event.message : event.executionId);
+   * }
+   */
+  events(filter: EventFilter = {}, options: EventStreamOptions = {}): AsyncGenerator<StreamItem, void, undefined> {
+    return streamEvents(this.transport, filter, options);
+  }
+
+  /**
+   * Calls `handler` for every event of `type` (`*`: all) from now on, as the seed's `engine.on`;
+   * returns the function that stops it. A handler that throws does not stop the others; `onError`
+   * hears about that and about a stream refused for good (a 4xx).
+   *
+   * @example
+   * const off = client.on('workflow:completed', (event) => console.log('Workflow completed:', event.executionId));
+   * off();
+   */
+  on(type: EventSubscription, handler: EventHandler, options: { filter?: Omit<EventFilter, 'types'>; onError?: (error: unknown) => void; onOpen?: () => void } = {}): () => void {
+    const controller = new AbortController();
+    const filter: EventFilter = type === '*' ? { ...options.filter } : { ...options.filter, types: [type] };
+    void (async () => {
+      try {
+        for await (const item of streamEvents(this.transport, filter, { signal: controller.signal, ...(options.onOpen ? { onOpen: options.onOpen } : {}) })) {
+          if (item.type === 'stream:gap') continue;
+          try {
+            await handler(item as FlowEvent);
+          } catch (error) {
+            options.onError?.(error);
+          }
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) options.onError?.(error);
+      }
+    })();
+    return () => controller.abort();
+  }
+
+  /**
    * Resolves with the execution, outputs included, once it is completed, failed or cancelled. It
-   * polls the overview (no outputs), then reads the execution with outputs once.
+   * follows the execution's events and reads its overview (no outputs) when one arrives, then the
+   * execution with outputs once; it polls the overview as before whenever the event stream is not
+   * connected (and every 5 s besides, as a safety net).
    */
   async waitForCompletion<WithOutputs extends boolean = false>(executionId: string, options: WaitOptions<WithOutputs> = {}): Promise<ExecutionView> {
     const timeoutMs = options.timeoutMs ?? 300_000;
     const deadline = Date.now() + timeoutMs;
     const reported = new Set<string>();
     let interval = options.pollIntervalMs ?? 50;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const execution = await this.getExecution(executionId, { outputs: false });
-      // Newly settled steps are reported in the order they finished.
-      const settled = execution.steps
-        .filter((step) => SETTLED_STEP.has(step.status) && !reported.has(step.id))
-        .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
-      const toReport: StepRunSummary[] = options.stepOutputs ? await Promise.all(settled.map((step) => this.getStepRun(executionId, step.id))) : settled;
-      for (const step of toReport) {
-        reported.add(step.id);
-        (options.onStep as ((step: StepRunSummary) => void) | undefined)?.(step);
+    const events = new EventWake();
+    const stream = new AbortController();
+    const stopStream = (): void => stream.abort();
+    options.signal?.addEventListener('abort', stopStream, { once: true });
+    void (async () => {
+      try {
+        for await (const _ of streamEvents(this.transport, { executionId }, { signal: stream.signal, onOpen: () => events.open() })) events.wake();
+      } catch {
+        // Refused (an older coordinator without the stream, a key without access): polling alone.
+      } finally {
+        events.close();
       }
-      const changed = settled.length > 0;
-      if (SETTLED.has(execution.status)) return this.getExecution(executionId);
-      if (Date.now() >= deadline) throw new WaitTimeoutError(executionId, execution.status, timeoutMs);
-      interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
-      await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), options.signal);
+    })();
+    try {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        const execution = await this.getExecution(executionId, { outputs: false });
+        // Newly settled steps are reported in the order they finished.
+        const settled = execution.steps
+          .filter((step) => SETTLED_STEP.has(step.status) && !reported.has(step.id))
+          .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+        const toReport: StepRunSummary[] = options.stepOutputs ? await Promise.all(settled.map((step) => this.getStepRun(executionId, step.id))) : settled;
+        for (const step of toReport) {
+          reported.add(step.id);
+          (options.onStep as ((step: StepRunSummary) => void) | undefined)?.(step);
+        }
+        const changed = settled.length > 0;
+        if (SETTLED.has(execution.status)) return this.getExecution(executionId);
+        if (Date.now() >= deadline) throw new WaitTimeoutError(executionId, execution.status, timeoutMs);
+        interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
+        // With the stream connected, an event (or a reconnection) is the signal to read again.
+        const wait = events.connected ? Math.max(interval, EVENT_SAFETY_POLL_MS) : interval;
+        await events.next(Math.min(wait, Math.max(0, deadline - Date.now())), options.signal);
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', stopStream);
+      stream.abort();
     }
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+/** With the event stream connected, `waitForCompletion` still reads the execution this often. */
+const EVENT_SAFETY_POLL_MS = 5000;
+
+/** Wake-ups for `waitForCompletion`: an event arrived, or the stream (re)connected (events before it may be missed: read again). */
+class EventWake {
+  connected = false;
+  private pending = false;
+  private resolve: (() => void) | undefined;
+
+  wake(): void {
+    this.pending = true;
+    this.resolve?.();
+  }
+
+  open(): void {
+    this.connected = true;
+    this.wake();
+  }
+
+  close(): void {
+    this.connected = false;
+    this.wake();
+  }
+
+  /** Resolves at the next wake-up (at once if one came since the last call), after `ms`, or throws when `signal` aborts. */
+  async next(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.resolve = resolve;
+        timer = setTimeout(resolve, ms);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+    } finally {
       clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
+      this.resolve = undefined;
+      this.pending = false;
+    }
+  }
 }

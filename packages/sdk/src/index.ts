@@ -1,6 +1,10 @@
 export { AgenticFlowClient } from './client.js';
 export type { AgenticFlowClientOptions, GetExecutionOptions, WaitOptions } from './client.js';
 export { AgenticFlowError, WaitTimeoutError } from './errors.js';
+export { SseParser } from './sse-parser.js';
+export type { SseMessage } from './sse-parser.js';
+export { eventsPath } from './event-stream.js';
+export type { EventHandler, EventStreamOptions, EventSubscription, StreamItem } from './event-stream.js';
 export { WorkflowErrorHandler } from './error-handler.js';
 export type { RecoveryStrategyInput } from './error-handler.js';
 export { WorkflowMonitor } from './monitor.js';
@@ -28,6 +32,10 @@ export type {
   ErrorResolutionInput,
   ErrorStatistics,
   ErrorView,
+  EventFilter,
+  EventType,
+  FlowEvent,
+  StreamGapEvent,
   RecoveryStrategy,
   RegisteredStrategy,
   CreateWorkflowResult,

@@ -33,12 +33,25 @@ export class Transport {
     });
     const text = await response.text();
     const json: unknown = text === '' ? undefined : safeJson(text);
-    if (!response.ok) {
-      const error = (json as ApiErrorBody | undefined)?.error;
-      throw new AgenticFlowError(error?.message ?? `${method} ${path} answered ${response.status}`, response.status, error?.code ?? 'HTTP_ERROR', error?.problems ?? []);
-    }
+    if (!response.ok) throw errorFrom(method, path, response.status, json);
     return json as T;
   }
+
+  /** Opens a long-lived GET (the event stream): no timeout, the caller reads the body. */
+  open(path: string, signal: AbortSignal): Promise<Response> {
+    return this.fetchImpl(`${this.baseUrl}${path}`, { method: 'GET', headers: { accept: 'text/event-stream', ...this.options.headers }, signal });
+  }
+
+  /** The `AgenticFlowError` of an error answer (reads its body). */
+  async errorOf(method: string, path: string, response: Response): Promise<AgenticFlowError> {
+    const text = await response.text().catch(() => '');
+    return errorFrom(method, path, response.status, text === '' ? undefined : safeJson(text));
+  }
+}
+
+function errorFrom(method: string, path: string, status: number, json: unknown): AgenticFlowError {
+  const error = (json as ApiErrorBody | undefined)?.error;
+  return new AgenticFlowError(error?.message ?? `${method} ${path} answered ${status}`, status, error?.code ?? 'HTTP_ERROR', error?.problems ?? []);
 }
 
 export function enc(segment: string): string {

@@ -120,3 +120,5 @@ export { AGENT_PHASES, AgentPlanSchema, AgentRunRecordSchema, TokenUsageSchema, 
 export type { AgentPhase, AgentPlan, AgentRunRecord, SubtaskOutcome, TokenUsage, ToolCall, TranscriptEntry } from './agent.js';
 export { API_KEY_ROLES } from './access-api.js';
 export type { ApiKeyRole, ApiKeyView, AuditEntryView, AuditOutcome, AuditVerification, CreateApiKeyInput } from './access-api.js';
+export { EVENT_TYPES, STREAM_GAP } from './event-api.js';
+export type { EventFilter, EventType, FlowEvent, StreamGapEvent } from './event-api.js';

@@ -64,3 +64,10 @@ export { appendAudit, appendAuditAlone, listAudit, runInTransactionWithAudit, ve
 export type { AuditRow, AuditVerification, ListAuditOptions } from './repositories/audit-repository.js';
 export { AUDIT_LOCK_KEY, auditRecord } from './sql/audit.js';
 export type { AuditEntry } from './sql/audit.js';
+export { events, eventStream } from './schema/index.js';
+export { EVENT_TYPES } from './schema/statuses.js';
+export type { EventType } from './schema/statuses.js';
+export { ALERT_EVENT_COLUMNS, EVENTS_CHANNEL, alertEventsSql, insertEventsSql } from './sql/events.js';
+export type { NewEvent } from './sql/events.js';
+export { assignEventPositions, eventStreamTip, pruneEvents, readEvents } from './repositories/events-repository.js';
+export type { EventRow, ReadEventsOptions } from './repositories/events-repository.js';

@@ -3,6 +3,7 @@ import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition 
 import { roundTrip } from './sql/round-trip.js';
 import { snapshotSql } from './sql/snapshot.js';
 import { appendAuditSql, type AuditEntry } from './sql/audit.js';
+import { insertEventsSql, type NewEvent } from './sql/events.js';
 import { closeOpenErrorsSql, recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
 import {
   completeStepRunsSql,
@@ -41,6 +42,12 @@ export interface TransitionWrites {
   resolvedErrors?: readonly { id: string; resolution: unknown }[];
   /** Executions cancelled in this transaction: their open errors close. */
   closeOpenErrorsOf?: readonly string[];
+  /**
+   * The stream's events about the changes this transaction writes: inserted by it, so an event
+   * exists exactly when its change committed (joined to the same round trip, no statement of its own
+   * on the one-statement path).
+   */
+  events?: readonly NewEvent[];
   /** The API calls this transaction carries out, recorded with it (last: the audit lock is held until commit). */
   audit?: readonly AuditEntry[];
 }
@@ -55,6 +62,7 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   if (writes.errors && writes.errors.length > 0) statements.push(recordErrorsSql(writes.errors));
   if (writes.resolvedErrors && writes.resolvedErrors.length > 0) statements.push(resolveErrorsSql(writes.resolvedErrors));
   if (writes.closeOpenErrorsOf && writes.closeOpenErrorsOf.length > 0) statements.push(closeOpenErrorsSql(writes.closeOpenErrorsOf));
+  if (writes.events && writes.events.length > 0) statements.push(insertEventsSql(writes.events));
   if (writes.audit) statements.push(...appendAuditSql(writes.audit));
   return { statements, upsertIndex, updateIndex };
 }

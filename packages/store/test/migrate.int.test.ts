@@ -68,6 +68,8 @@ describe('migrateDatabase on a fresh database', () => {
       'api_keys',
       'audit_log',
       'errors',
+      'event_stream',
+      'events',
       'namespaces',
       'recovery_strategies',
       'step_runs',

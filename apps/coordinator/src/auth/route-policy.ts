@@ -57,6 +57,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /v1/errors/:errorId': guard('read', 'error.get'),
   'POST /v1/errors/:errorId/resolve': guard('operate', 'error.resolve'),
   'GET /v1/alerts': guard('read', 'alert.list'),
+  'GET /v1/events': guard('read', 'event.stream'),
 
   'GET /v1/dead-letter': guard('read', 'dead-letter.list'),
   'GET /v1/dead-letter/:stepType/:jobId': guard('read', 'dead-letter.get'),

@@ -30,13 +30,16 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
         const decision = await driveEngine(workflow, state, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, { namespace: row.namespace }, deadline));
         if (decision.ignored) continue;
         deferred.set(row.id, decision.deferred);
-        effects.add({ id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflow, decision.commands);
+        const ref = { id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
+        effects.add(ref, workflow, decision.commands);
+        effects.status(ref, row.status, decision.state.status, decision.state.error);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
-      return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: effects.logs }, value: undefined };
+      return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: effects.logs, events: effects.eventRows() }, value: undefined };
     },
   );
   rememberWritten(deps.cache, targets, versions);
+  if (targets.length > 0) deps.eventsWritten?.();
   for (const [executionId, evaluations] of deferred) deps.background.continue(executionId, evaluations);
   await enqueueAfterCommit(deps, effects.afterCommit(stepRuns));
   // Executions that ended at once (no work steps) free their slots again.

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
-import type { NewError, NewLog, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { ExecutionError, ExecutionStatus } from '@agentic-flow/spec';
+import type { NewError, NewEvent, NewLog, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import { EventCollector, type StepDone } from '../events/event-collector.js';
 import type { StepJobRef } from './enqueue-after-commit.js';
 import { runInput } from './run-input.js';
 
@@ -30,8 +32,14 @@ export class Effects {
   readonly errors: NewError[] = [];
   /** Lines for the executions' logs (the engine's `log` commands), written in the same transaction. */
   readonly logs: NewLog[] = [];
+  private readonly events = new EventCollector();
 
-  add(execution: ExecutionRef, workflow: CompiledWorkflow, commands: readonly EngineCommand[]): void {
+  /**
+   * Takes in the commands of one decision; `done`, the worker's success that decision applied,
+   * comes first in the event stream (then the steps it set off).
+   */
+  add(execution: ExecutionRef, workflow: CompiledWorkflow, commands: readonly EngineCommand[], done?: StepDone): void {
+    if (done) this.events.completed(execution, done);
     for (const command of commands) {
       const at = new Date(command.at);
       const key = `${execution.id}\u0000${'key' in command ? command.key : ''}\u0000${'attempt' in command ? command.attempt : ''}`;
@@ -118,7 +126,18 @@ export class Effects {
           // by driveEngine before commands get here.
           break;
       }
+      this.events.command(execution, command, command.type === 'run-step' || command.type === 'record-step' ? this.stepRuns.get(key)?.id : undefined);
     }
+  }
+
+  /** An execution's status went from `from` (null: created in this transaction) to `to`: its workflow events. */
+  status(execution: ExecutionRef, from: ExecutionStatus | null, to: ExecutionStatus, error: ExecutionError | null): void {
+    this.events.status(execution, from, to, error);
+  }
+
+  /** The stream's events of the transaction, to write with it. */
+  eventRows(): NewEvent[] {
+    return this.events.rows();
   }
 
   /** Several commands about one run in a transaction become one row: later fields win, the first id stays. */

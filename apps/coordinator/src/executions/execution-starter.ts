@@ -39,6 +39,7 @@ export async function startExecution(
   const effects = new Effects();
   const ref = { id: executionId, namespace, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
+  effects.status(ref, null, state.status, state.error);
 
   // The execution and its first step runs in one round trip, one transaction.
   const keys = await runWrites(deps.pool, {
@@ -61,9 +62,11 @@ export async function startExecution(
     stepRuns: effects.stepRunWrites(),
     executions: [],
     logs: effects.logs,
+    events: effects.eventRows(),
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();
+  deps.eventsWritten?.();
   deps.metrics?.executionsStarted.inc({ workflow: state.workflowId });
   // The trace's root, before its first jobs carry it to workers (ids derived from the execution id).
   if (tracingActive()) recordExecutionRoot(executionId, `execution ${state.workflowId}`, { 'execution.id': executionId, 'workflow.id': state.workflowId, 'workflow.version': state.workflowVersion, namespace });

@@ -77,7 +77,9 @@ export async function changeExecution(
       else if (command.type === 'withdraw-step') withdrawn.push({ key: command.key, attempt: command.attempt });
       else rest.push(command);
     }
-    effects.add({ id: executionId, namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion }, workflowRef, rest);
+    const ref = { id: executionId, namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
+    effects.add(ref, workflowRef, rest);
+    effects.status(ref, before.status, decision.state.status, decision.state.error);
     target = { id: executionId, state: decision.state, version: row.version, changed: true };
     return {
       writes: {
@@ -87,6 +89,7 @@ export async function changeExecution(
         executions: [executionUpdate(target, now)],
         logs: effects.logs,
         errors: effects.errors,
+        events: effects.eventRows(),
         ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
         // An escalation of a cancelled execution waits for nobody: its error closes with it.
         ...(change.type === 'cancel' ? { closeOpenErrorsOf: [executionId] } : {}),
@@ -97,6 +100,7 @@ export async function changeExecution(
   });
 
   audit?.confirm();
+  deps.eventsWritten?.();
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);
   const { jobs, cancelled } = effects.afterCommit(stepRuns);

@@ -42,6 +42,8 @@ export interface TransitionDeps {
   onSettled: (settled: readonly { executionId: string; workflowId: string; status: string }[]) => void;
   /** In-memory counters for `/metrics`; absent in tests that need none. */
   metrics?: CoordinatorMetrics;
+  /** Called after a transaction that wrote stream events committed: the event hub positions them for open streams. */
+  eventsWritten?: () => void;
   /** Runs admission now; resolves with the ids it started. */
   admitNow: () => Promise<string[]>;
 }

@@ -1,4 +1,4 @@
-import { takeDueSnapshots } from '@agentic-flow/store';
+import { pruneEvents, takeDueSnapshots } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import type { TransitionDeps } from '../executions/transition-deps.js';
 import type { LeaderElection } from './leader-election.js';
@@ -10,18 +10,21 @@ export interface MaintenanceOptions {
   intervalMs: number;
   reconcileGraceMs: number;
   poisonThreshold: number;
+  /** Events older than this are pruned (`EVENT_RETENTION_MS`); undefined: never. */
+  eventRetentionMs?: number;
 }
 
 /**
  * Every `intervalMs`, on the leader only: reconcile in-flight runs with Redis, take due automatic
- * snapshots, and admit pending executions (the safety net behind the admission each settling
- * transition asks for).
+ * snapshots, admit pending executions (the safety net behind the admission each settling
+ * transition asks for), and prune events past their retention.
  */
 export class MaintenanceLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly lost = new LostRunConfirmation(LOST_CONFIRM_MS);
+  private lastPrune = 0;
 
   constructor(
     private readonly deps: TransitionDeps,
@@ -44,6 +47,7 @@ export class MaintenanceLoop {
       ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold, lost: this.lost })],
       ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
       ['admission', () => this.deps.admitNow()],
+      ['event retention', () => this.pruneEvents()],
     ];
     for (const [name, task] of tasks) {
       if (this.stopped) return;
@@ -53,6 +57,20 @@ export class MaintenanceLoop {
         this.logger.warn({ err: error, task: name }, 'maintenance task failed; it runs again next interval');
       }
     }
+  }
+
+  /**
+   * Deletes events past the retention, at most every minute (or every half retention when shorter):
+   * nothing is old enough in between.
+   */
+  private async pruneEvents(): Promise<void> {
+    const retention = this.options.eventRetentionMs;
+    if (retention === undefined) return;
+    const now = this.deps.now();
+    if (now - this.lastPrune < Math.min(60_000, retention / 2)) return;
+    this.lastPrune = now;
+    const deleted = await pruneEvents(this.deps.pool, new Date(now - retention));
+    if (deleted > 0) this.logger.debug({ deleted }, 'events past the retention pruned');
   }
 
   private schedule(): void {

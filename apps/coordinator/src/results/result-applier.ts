@@ -1,4 +1,4 @@
-import { namespaceOfState, type CompiledWorkflow, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
+import { namespaceOfState, stepOf, type CompiledWorkflow, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
 import type { ExpressionAnswer, StepResult } from '@agentic-flow/queue';
 import { stepError } from '@agentic-flow/spec';
 import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion, type StepRunWrite } from '@agentic-flow/store';
@@ -8,6 +8,7 @@ import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import { executionUpdate, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
+import type { StepDone } from '../events/event-collector.js';
 
 export type ApplyOutcome = 'applied' | 'ignored';
 
@@ -57,6 +58,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
         stepRuns: folded.writes,
         logs: [...applied.logs, ...applied.effects.logs],
         errors: applied.effects.errors,
+        events: applied.effects.eventRows(),
       });
       if (outcome) {
         rememberWritten(deps.cache, targets.values(), outcome.versions);
@@ -75,7 +77,7 @@ export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
       const overwritten = applied.converted.map((index) => failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!));
-      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: [...applied.logs, ...applied.effects.logs], errors: applied.effects.errors }, value: undefined };
+      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: [...applied.logs, ...applied.effects.logs], errors: applied.effects.errors, events: applied.effects.eventRows() }, value: undefined };
     });
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
@@ -162,7 +164,8 @@ interface ExecutionPass {
   /** Successes turned into OUTPUT_TOO_LARGE failures, by entry index. */
   converted: [number, StepResult][];
   workflow?: CompiledWorkflow;
-  commands: Parameters<Effects['add']>[2][];
+  /** Each applied decision's commands, with the worker's success it applied. */
+  commands: { commands: Parameters<Effects['add']>[2]; done?: StepDone }[];
   logs: NewLog[];
   ignored: Record<string, string>[];
   applied: number[];
@@ -189,6 +192,8 @@ async function applyInMemory(
     else byExecution.set(entry.executionId, [index]);
   }
   const deadline = performance.now() + deps.inlineBudgetMs;
+  // The statuses before this batch: a status change is a workflow event.
+  const before = new Map([...targets.values()].map((t) => [t.id, t.state.status]));
   const passes = await Promise.all([...byExecution].map(([executionId, indices]) => drive(deps, entries, lengths, indices, targets.get(executionId), runOf, now, deadline)));
 
   const applied: Applied = { entries: [...entries], converted: [], effects: new Effects(), logs: [], outcomes: entries.map(() => 'ignored'), ignored: [], deferred: new Map() };
@@ -203,7 +208,8 @@ async function applyInMemory(
     const { target } = pass;
     if (target === undefined || pass.workflow === undefined) continue;
     const ref = { id: target.id, namespace: namespaceOfState(target.state), workflowId: target.state.workflowId, workflowVersion: target.state.workflowVersion };
-    for (const commands of pass.commands) applied.effects.add(ref, pass.workflow, commands);
+    for (const { commands, done } of pass.commands) applied.effects.add(ref, pass.workflow, commands, done);
+    applied.effects.status(ref, before.get(target.id) ?? target.state.status, target.state.status, target.state.error);
     if (pass.deferred.length > 0) applied.deferred.set(target.id, pass.deferred);
   }
   return applied;
@@ -283,7 +289,7 @@ async function driveEntries(
     } else {
       target.state = decision.state;
       target.changed = true;
-      pass.commands.push(decision.commands);
+      pass.commands.push(isAnswer(entry) || entry.outcome !== 'succeeded' ? { commands: decision.commands } : { commands: decision.commands, done: stepDone(entry, event, workflow, state) });
       pass.deferred.push(...decision.deferred);
     }
     if (!isAnswer(entry)) {
@@ -295,7 +301,13 @@ async function driveEntries(
 }
 
 
-/** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
+/** A worker's success the engine applied, as its `step:completed` event names it (`state`: before the decision). */
+function stepDone(result: StepResult, event: EngineEvent, workflow: CompiledWorkflow, state: ExecutionState): StepDone {
+  const key = 'key' in event ? event.key : result.instanceKey;
+  const stepId = state.nodes[key]?.stepId ?? '';
+  return { key, stepId, stepType: stepId === '' ? '' : stepOf(workflow, stepId).type, attempt: result.attempt, stepRunId: result.stepRunId };
+}
+
 /** A success whose output would make its execution's state too large, as the failure it becomes. */
 function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, tooLarge: TooLarge): StepResult {
   const { output: _output, variableUpdates: _updates, response: _response, outcome: _outcome, ...rest } = result;
@@ -303,6 +315,7 @@ function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, 
   return { ...rest, outcome: 'failed', error: stepError('OUTPUT_TOO_LARGE', message, { bytes: tooLarge.bytes, limit: tooLarge.limit }) };
 }
 
+/** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
 function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult) => RunKey | undefined, now: number): EngineEvent | undefined {
   if (isAnswer(entry)) {
     const outcome = entry.outcome.ok ? { ok: true as const, truthy: entry.outcome.truthy, value: null, ...(entry.outcome.warning === undefined ? {} : { warning: entry.outcome.warning }) } : entry.outcome;
@@ -330,6 +343,7 @@ async function finish(deps: TransitionDeps, applied: Applied, keys: Parameters<E
   const { effects } = applied;
   for (const [executionId, deferred] of applied.deferred) deps.background.continue(executionId, deferred);
   for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');
+  deps.eventsWritten?.();
   await enqueueAfterCommit(deps, effects.afterCommit(keys));
   for (const settled of effects.settled) deps.logger.debug(settled, 'execution settled');
   if (effects.settled.length > 0) deps.onSettled(effects.settled);

@@ -9,3 +9,4 @@ export { alerts } from './alerts.js';
 export { recoveryStrategies } from './recovery-strategies.js';
 export { apiKeys } from './api-keys.js';
 export { auditLog } from './audit-log.js';
+export { events, eventStream } from './events.js';

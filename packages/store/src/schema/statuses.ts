@@ -1,4 +1,4 @@
-import type { ApiKeyRole as SpecApiKeyRole, ExecutionStatus, StepRunStatus } from '@agentic-flow/spec';
+import type { ApiKeyRole as SpecApiKeyRole, EventType as SpecEventType, ExecutionStatus, StepRunStatus } from '@agentic-flow/spec';
 
 /**
  * The status vocabularies the database enforces with CHECK constraints. They mirror the API types
@@ -30,3 +30,22 @@ export const API_KEY_ROLES = ['viewer', 'operator', 'editor', 'admin'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 const apiKeyRolesMatchSpec: Same<ApiKeyRole, SpecApiKeyRole> = true;
 void apiKeyRolesMatchSpec;
+
+/** The stream's event types (`@agentic-flow/spec` EVENT_TYPES; the events table's CHECK). */
+export const EVENT_TYPES = [
+  'workflow:started',
+  'workflow:completed',
+  'workflow:failed',
+  'workflow:paused',
+  'workflow:resumed',
+  'workflow:cancelled',
+  'step:started',
+  'step:completed',
+  'step:failed',
+  'step:retrying',
+  'alert:created',
+  'alert:resolved',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+const eventTypesMatchSpec: Same<EventType, SpecEventType> = true;
+void eventTypesMatchSpec;

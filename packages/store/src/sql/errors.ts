@@ -1,4 +1,5 @@
 import type { RecoveryStrategyKind } from '../schema/statuses.js';
+import { ALERT_EVENT_COLUMNS, alertEventsSql } from './events.js';
 import { jsonLiteral } from './literal.js';
 
 /** A final step failure, as the engine's `record-error` command reports it. */
@@ -35,18 +36,19 @@ export function insertErrorsSql(errors: readonly NewError[] | string): string {
           returning id, execution_id, namespace, step_id, code, message, strategy, escalation_handler, created_at`;
 }
 
-/** Raises an `escalation` alert for every escalated failure among the rows of the CTE `source`. */
+/** Raises an `escalation` alert for every escalated failure among the rows of the CTE `source`; returns {@link ALERT_EVENT_COLUMNS} for its event. */
 export function escalationAlertsSql(source: string): string {
   return `insert into alerts (type, severity, message, namespace, execution_id, error_id, data, created_at)
           select 'escalation', 'warning',
                  'step "' || step_id || '" failed (' || code || ': ' || message || ') and waits for a decision',
                  namespace, execution_id, id, jsonb_strip_nulls(jsonb_build_object('escalationHandler', escalation_handler, 'stepId', step_id, 'code', code)), created_at
-            from ${source} where strategy = 'escalate'`;
+            from ${source} where strategy = 'escalate'
+          returning ${ALERT_EVENT_COLUMNS}`;
 }
 
-/** Errors and their alerts as one statement, for a multi-statement round trip. */
+/** Errors, their alerts and the alerts' `alert:created` events as one statement, for a multi-statement round trip. */
 export function recordErrorsSql(errors: readonly NewError[]): string {
-  return `with errs as (${insertErrorsSql(errors)}) ${escalationAlertsSql('errs')}`;
+  return `with errs as (${insertErrorsSql(errors)}), alrt as (${escalationAlertsSql('errs')}) ${alertEventsSql('alrt', 'alert:created')}`;
 }
 
 /** Closes resolved errors, only while still open (a second resolution changes nothing). */

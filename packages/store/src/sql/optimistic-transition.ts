@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { escalationAlertsSql, insertErrorsSql, type NewError } from './errors.js';
+import { alertEventsSql, insertEventsSql, type NewEvent } from './events.js';
 import {
   completeStepRunsSql,
   completionsPayload,
@@ -21,6 +22,8 @@ export interface OptimisticTransition {
   stepRuns: readonly StepRunWrite[];
   logs: readonly NewLog[];
   errors: readonly NewError[];
+  /** The stream's events about this transition, inserted by the same statement. */
+  events?: readonly NewEvent[];
 }
 
 /** The message `af_assert` raises when the guard fails: the caller falls back to the locking path. */
@@ -32,7 +35,7 @@ export const STALE_TRANSITION = 'af: stale transition';
  * insert the new runs and the logs; the final `af_assert` aborts everything unless every result
  * matched an in-flight run and every execution was still at the version the states were computed
  * from. No `SELECT … FOR UPDATE` round trip: the version check is the lock. The text never changes
- * (the rows are four jsonb parameters, empty arrays included), so it is prepared once per
+ * (the rows are six jsonb parameters, empty arrays included), so it is prepared once per
  * connection and PostgreSQL skips parsing and planning afterwards.
  */
 // The execution rows are written first, as the locking path locks them first: the same lock order
@@ -42,7 +45,9 @@ const TEXT = `with exec as (${updateExecutionsSql('$2::jsonb')}),
      runs as (${upsertStepRunsSql('$3::jsonb')}),
      logs as (${insertLogsSql('$4::jsonb')}),
      errs as (${insertErrorsSql('$5::jsonb')}),
-     alrt as (${escalationAlertsSql('errs')})
+     alrt as (${escalationAlertsSql('errs')}),
+     aevt as (${alertEventsSql('alrt', 'alert:created')}),
+     evts as (${insertEventsSql('$6::jsonb')})
 select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
                  and (select count(*) from done) = jsonb_array_length($1::jsonb), '${STALE_TRANSITION}') as ok,
        (select coalesce(json_agg(exec), '[]'::json) from exec) as versions,
@@ -58,6 +63,7 @@ export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConf
       JSON.stringify(stepRunsPayload(t.stepRuns)),
       JSON.stringify(t.logs),
       JSON.stringify(t.errors),
+      JSON.stringify(t.events ?? []),
     ],
   };
 }
