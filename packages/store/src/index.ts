@@ -63,3 +63,22 @@ export { appendAudit, appendAuditAlone, listAudit, runInTransactionWithAudit, ve
 export type { AuditRow, AuditVerification, ListAuditOptions } from './repositories/audit-repository.js';
 export { AUDIT_LOCK_KEY, auditRecord } from './sql/audit.js';
 export type { AuditEntry } from './sql/audit.js';
+export { workflowMetrics, stepMetrics, foldMetricDeltas, pruneMetricRollups } from './metrics/metrics-repository.js';
+export type { MetricsWindow, WorkflowMetricsRow, StepMetricsRow } from './metrics/metrics-repository.js';
+export { histogramIndex, histogramQuantile, histogramValue } from './metrics/duration-histogram.js';
+export { readMonitorSettings, updateMonitorSettings, applyConditions, namespaceNames } from './metrics/monitor-repository.js';
+export type { MonitorSettingsRow, ObservedCondition, ConditionChanges } from './metrics/monitor-repository.js';
+export {
+  ALERT_SINK_FORMATS,
+  ALERT_DELIVERY_STATUSES,
+  upsertAlertSink,
+  listAlertSinks,
+  findAlertSink,
+  deleteAlertSink,
+  listAlertDeliveries,
+  loadDeliveryWork,
+  claimPendingDeliveries,
+  releaseDeliveries,
+  recordDeliveryAttempt,
+} from './metrics/alert-sinks-repository.js';
+export type { AlertSinkFormat, AlertDeliveryStatus, AlertSinkRow, AlertDeliveryRow, DeliveryWork } from './metrics/alert-sinks-repository.js';

@@ -1,0 +1,195 @@
+-- Monitoring (issue 14): metric rollups fed by triggers, thresholds, alert hysteresis, alert sinks.
+-- Written by hand: drizzle-kit models neither triggers nor transition tables.
+--
+-- Settled executions and step runs are recorded as deltas by statement-level triggers, so every
+-- write path (the two-round-trip transition, the one-statement optimistic transition, lifecycle
+-- changes) records them in its own transaction, with no extra round trip. The deltas are
+-- insert-only (no row lock shared between transactions); the leader folds them into per-minute
+-- rollups and histograms every maintenance interval.
+CREATE TABLE "metric_execution_deltas" (
+	"namespace" text NOT NULL,
+	"workflow_id" text NOT NULL,
+	"status" text NOT NULL,
+	"finished_at" timestamp with time zone NOT NULL,
+	"duration_ms" double precision NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "metric_execution_deltas_finished_idx" ON "metric_execution_deltas" ("namespace", "finished_at");
+--> statement-breakpoint
+CREATE TABLE "metric_step_deltas" (
+	"namespace" text NOT NULL,
+	"workflow_id" text NOT NULL,
+	"step_id" text NOT NULL,
+	"step_type" text NOT NULL,
+	"status" text NOT NULL,
+	"attempt" integer NOT NULL,
+	"finished_at" timestamp with time zone NOT NULL,
+	"duration_ms" double precision,
+	"wait_ms" double precision
+);
+--> statement-breakpoint
+CREATE INDEX "metric_step_deltas_finished_idx" ON "metric_step_deltas" ("namespace", "finished_at");
+--> statement-breakpoint
+CREATE TABLE "execution_rollups" (
+	"namespace" text NOT NULL,
+	"workflow_id" text NOT NULL,
+	"bucket" timestamp with time zone NOT NULL,
+	"completed" integer DEFAULT 0 NOT NULL,
+	"failed" integer DEFAULT 0 NOT NULL,
+	"cancelled" integer DEFAULT 0 NOT NULL,
+	"duration_sum_ms" double precision DEFAULT 0 NOT NULL,
+	CONSTRAINT "execution_rollups_pk" PRIMARY KEY ("namespace", "bucket", "workflow_id")
+);
+--> statement-breakpoint
+CREATE TABLE "step_rollups" (
+	"namespace" text NOT NULL,
+	"workflow_id" text NOT NULL,
+	"step_type" text NOT NULL,
+	"step_id" text NOT NULL,
+	"bucket" timestamp with time zone NOT NULL,
+	"runs" integer DEFAULT 0 NOT NULL,
+	"failed" integer DEFAULT 0 NOT NULL,
+	"retries" integer DEFAULT 0 NOT NULL,
+	"duration_sum_ms" double precision DEFAULT 0 NOT NULL,
+	CONSTRAINT "step_rollups_pk" PRIMARY KEY ("namespace", "bucket", "workflow_id", "step_type", "step_id")
+);
+--> statement-breakpoint
+-- Log-scale histograms: bucket `idx` holds durations d (ms) with floor(4 * log2(d + 1)) = idx (≈ 19 % wide).
+-- kind: 'execution' (step_type = step_id = ''), 'step-run', 'step-wait'.
+CREATE TABLE "metric_histograms" (
+	"namespace" text NOT NULL,
+	"kind" text NOT NULL,
+	"bucket" timestamp with time zone NOT NULL,
+	"workflow_id" text NOT NULL,
+	"step_type" text NOT NULL,
+	"step_id" text NOT NULL,
+	"idx" smallint NOT NULL,
+	"count" integer NOT NULL,
+	CONSTRAINT "metric_histograms_pk" PRIMARY KEY ("namespace", "kind", "bucket", "workflow_id", "step_type", "step_id", "idx")
+);
+--> statement-breakpoint
+CREATE FUNCTION "af_record_settled_executions"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO metric_execution_deltas (namespace, workflow_id, status, finished_at, duration_ms)
+	SELECT n.namespace, n.workflow_id, n.status, coalesce(n.finished_at, now()),
+	       greatest(0, extract(epoch FROM coalesce(n.finished_at, now()) - coalesce(n.started_at, n.created_at)) * 1000)
+	  FROM af_new_executions n JOIN af_old_executions o ON o.id = n.id
+	 WHERE n.status IN ('completed', 'failed', 'cancelled') AND o.status IS DISTINCT FROM n.status;
+	RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "workflow_executions_settled_metrics" AFTER UPDATE ON "workflow_executions"
+	REFERENCING OLD TABLE AS af_old_executions NEW TABLE AS af_new_executions
+	FOR EACH STATEMENT EXECUTE FUNCTION "af_record_settled_executions"();
+--> statement-breakpoint
+CREATE FUNCTION "af_record_settled_step_runs"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		INSERT INTO metric_step_deltas (namespace, workflow_id, step_id, step_type, status, attempt, finished_at, duration_ms, wait_ms)
+		SELECT e.namespace, e.workflow_id, n.step_id, n.step_type, n.status, n.attempt, n.finished_at,
+		       CASE WHEN n.started_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.finished_at - n.started_at) * 1000) END,
+		       CASE WHEN n.started_at IS NULL OR n.queued_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.started_at - n.queued_at) * 1000) END
+		  FROM af_new_runs n JOIN af_old_runs o ON o.id = n.id JOIN workflow_executions e ON e.id = n.execution_id
+		 WHERE n.status IN ('succeeded', 'failed') AND n.finished_at IS NOT NULL AND o.status NOT IN ('succeeded', 'failed');
+	ELSE
+		INSERT INTO metric_step_deltas (namespace, workflow_id, step_id, step_type, status, attempt, finished_at, duration_ms, wait_ms)
+		SELECT e.namespace, e.workflow_id, n.step_id, n.step_type, n.status, n.attempt, n.finished_at,
+		       CASE WHEN n.started_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.finished_at - n.started_at) * 1000) END,
+		       CASE WHEN n.started_at IS NULL OR n.queued_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.started_at - n.queued_at) * 1000) END
+		  FROM af_new_runs n JOIN workflow_executions e ON e.id = n.execution_id
+		 WHERE n.status IN ('succeeded', 'failed') AND n.finished_at IS NOT NULL;
+	END IF;
+	RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "step_runs_settled_metrics_update" AFTER UPDATE ON "step_runs"
+	REFERENCING OLD TABLE AS af_old_runs NEW TABLE AS af_new_runs
+	FOR EACH STATEMENT EXECUTE FUNCTION "af_record_settled_step_runs"();
+--> statement-breakpoint
+CREATE TRIGGER "step_runs_settled_metrics_insert" AFTER INSERT ON "step_runs"
+	REFERENCING NEW TABLE AS af_new_runs
+	FOR EACH STATEMENT EXECUTE FUNCTION "af_record_settled_step_runs"();
+--> statement-breakpoint
+-- Thresholds and the evaluation interval: one row for the cluster, read by every coordinator.
+CREATE TABLE "monitor_settings" (
+	"id" integer PRIMARY KEY DEFAULT 1 NOT NULL,
+	"thresholds" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"interval_ms" integer DEFAULT 30000 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "monitor_settings_single_row" CHECK ("id" = 1)
+);
+--> statement-breakpoint
+INSERT INTO "monitor_settings" ("id") VALUES (1);
+--> statement-breakpoint
+-- Alert hysteresis: the conditions that hold now, each with the alert that announced it. A
+-- condition that starts gets a row and one alert; one that ends loses its row and gets one
+-- `resolved` alert. Kept in PostgreSQL so a new leader neither repeats nor forgets them.
+CREATE TABLE "monitor_conditions" (
+	"namespace" text NOT NULL,
+	"key" text NOT NULL,
+	"alert_id" uuid NOT NULL,
+	"since" timestamp with time zone DEFAULT now() NOT NULL,
+	"data" jsonb,
+	CONSTRAINT "monitor_conditions_pk" PRIMARY KEY ("namespace", "key")
+);
+--> statement-breakpoint
+-- '*': a cluster alert (a queue without worker, a breaker, the DLQ), listed in every namespace.
+ALTER TABLE "alerts" ADD COLUMN "condition" text;
+--> statement-breakpoint
+ALTER TABLE "alerts" ADD COLUMN "state" text;
+--> statement-breakpoint
+CREATE TABLE "alert_sinks" (
+	"namespace" text NOT NULL,
+	"name" text NOT NULL,
+	"url" text NOT NULL,
+	"events" text[] NOT NULL,
+	"alert_types" text[],
+	"secret_name" text,
+	"format" text DEFAULT 'json' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "alert_sinks_pk" PRIMARY KEY ("namespace", "name"),
+	CONSTRAINT "alert_sinks_format_check" CHECK ("format" in ('json', 'slack'))
+);
+--> statement-breakpoint
+CREATE TABLE "alert_deliveries" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"namespace" text NOT NULL,
+	"sink_name" text NOT NULL,
+	"alert_id" uuid NOT NULL,
+	"event" text NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"response_status" integer,
+	"last_error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"delivered_at" timestamp with time zone,
+	CONSTRAINT "alert_deliveries_status_check" CHECK ("status" in ('pending', 'queued', 'delivered', 'failed'))
+);
+--> statement-breakpoint
+CREATE INDEX "alert_deliveries_sink_idx" ON "alert_deliveries" ("namespace", "sink_name", "created_at" DESC NULLS FIRST);
+--> statement-breakpoint
+CREATE INDEX "alert_deliveries_pending_idx" ON "alert_deliveries" ("created_at") WHERE "status" = 'pending';
+--> statement-breakpoint
+-- Every alert becomes a delivery to each sink that wants it, in the transaction that raised it:
+-- a sink of the alert's namespace (of any, for a cluster alert '*') whose events include the
+-- alert's event and whose alert types (if any) include its type; an escalation goes to the sink
+-- its escalationHandler names.
+CREATE FUNCTION "af_alert_deliveries"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO alert_deliveries (namespace, sink_name, alert_id, event)
+	SELECT s.namespace, s.name, a.id, CASE WHEN a.state = 'resolved' THEN 'alert:resolved' ELSE 'alert:created' END
+	  FROM af_new_alerts a JOIN alert_sinks s ON (s.namespace = a.namespace OR a.namespace = '*')
+	 WHERE (CASE WHEN a.state = 'resolved' THEN 'alert:resolved' ELSE 'alert:created' END = ANY (s.events)
+	        AND (s.alert_types IS NULL OR a.type = ANY (s.alert_types)))
+	    OR (a.type = 'escalation' AND a.data ->> 'escalationHandler' = s.name);
+	RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "alerts_deliveries" AFTER INSERT ON "alerts"
+	REFERENCING NEW TABLE AS af_new_alerts
+	FOR EACH STATEMENT EXECUTE FUNCTION "af_alert_deliveries"();
