@@ -30,19 +30,24 @@ CREATE TABLE "metric_step_deltas" (
 --> statement-breakpoint
 CREATE INDEX "metric_step_deltas_finished_idx" ON "metric_step_deltas" ("namespace", "finished_at");
 --> statement-breakpoint
+-- Rollups come in two grains: 'm' (per minute) and 'h' (per hour). A window reads whole hours
+-- at hour grain and its ragged ends at minute grain, so a 24-hour window reads about 24 + 120
+-- buckets per series whatever the number of executions.
 CREATE TABLE "execution_rollups" (
 	"namespace" text NOT NULL,
+	"grain" text NOT NULL,
 	"workflow_id" text NOT NULL,
 	"bucket" timestamp with time zone NOT NULL,
 	"completed" integer DEFAULT 0 NOT NULL,
 	"failed" integer DEFAULT 0 NOT NULL,
 	"cancelled" integer DEFAULT 0 NOT NULL,
 	"duration_sum_ms" double precision DEFAULT 0 NOT NULL,
-	CONSTRAINT "execution_rollups_pk" PRIMARY KEY ("namespace", "bucket", "workflow_id")
+	CONSTRAINT "execution_rollups_pk" PRIMARY KEY ("namespace", "grain", "bucket", "workflow_id")
 );
 --> statement-breakpoint
 CREATE TABLE "step_rollups" (
 	"namespace" text NOT NULL,
+	"grain" text NOT NULL,
 	"workflow_id" text NOT NULL,
 	"step_type" text NOT NULL,
 	"step_id" text NOT NULL,
@@ -51,13 +56,14 @@ CREATE TABLE "step_rollups" (
 	"failed" integer DEFAULT 0 NOT NULL,
 	"retries" integer DEFAULT 0 NOT NULL,
 	"duration_sum_ms" double precision DEFAULT 0 NOT NULL,
-	CONSTRAINT "step_rollups_pk" PRIMARY KEY ("namespace", "bucket", "workflow_id", "step_type", "step_id")
+	CONSTRAINT "step_rollups_pk" PRIMARY KEY ("namespace", "grain", "bucket", "workflow_id", "step_type", "step_id")
 );
 --> statement-breakpoint
 -- Log-scale histograms: bucket `idx` holds durations d (ms) with floor(4 * log2(d + 1)) = idx (≈ 19 % wide).
 -- kind: 'execution' (step_type = step_id = ''), 'step-run', 'step-wait'.
 CREATE TABLE "metric_histograms" (
 	"namespace" text NOT NULL,
+	"grain" text NOT NULL,
 	"kind" text NOT NULL,
 	"bucket" timestamp with time zone NOT NULL,
 	"workflow_id" text NOT NULL,
@@ -65,7 +71,7 @@ CREATE TABLE "metric_histograms" (
 	"step_id" text NOT NULL,
 	"idx" smallint NOT NULL,
 	"count" integer NOT NULL,
-	CONSTRAINT "metric_histograms_pk" PRIMARY KEY ("namespace", "kind", "bucket", "workflow_id", "step_type", "step_id", "idx")
+	CONSTRAINT "metric_histograms_pk" PRIMARY KEY ("namespace", "grain", "kind", "bucket", "workflow_id", "step_type", "step_id", "idx")
 );
 --> statement-breakpoint
 CREATE FUNCTION "af_record_settled_executions"() RETURNS trigger LANGUAGE plpgsql AS $$

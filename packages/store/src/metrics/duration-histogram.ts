@@ -8,7 +8,7 @@ export const HISTOGRAM_STEPS_PER_DOUBLING = 4;
 
 /** The SQL expression of a bucket index for the duration column `column`. */
 export function histogramIndexSql(column: string): string {
-  return `least(floor(${HISTOGRAM_STEPS_PER_DOUBLING} * log(2, (${column})::numeric + 1)), 32000)::smallint`;
+  return `least(floor(${HISTOGRAM_STEPS_PER_DOUBLING} * log(2, greatest(0, ${column})::numeric + 1)), 32000)::smallint`;
 }
 
 export function histogramIndex(durationMs: number): number {

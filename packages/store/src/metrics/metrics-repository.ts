@@ -42,10 +42,23 @@ export interface StepMetricsRow {
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-// Rollups are per minute: a window takes every minute it touches (from rounded down), and the
-// deltas the leader has not folded in yet exactly.
-const ROLLUP_RANGE = `bucket >= date_trunc('minute', $2::timestamptz) and bucket < $3::timestamptz`;
+// A window reads whole hours at hour grain and its ends at minute grain (from rounded down to its
+// minute): $2 from, $3 to, and $h1/$h2 the hours [h1, h2) read at hour grain (empty: h1 = h2 = to).
+// The deltas the leader has not folded in yet are read exactly.
+function rollupRange(h1: string, h2: string): string {
+  return `((grain = 'h' and bucket >= ${h1} and bucket < ${h2})
+          or (grain = 'm' and bucket >= date_trunc('minute', $2::timestamptz) and bucket < ${h1})
+          or (grain = 'm' and bucket >= ${h2} and bucket < $3::timestamptz))`;
+}
 const DELTA_RANGE = `finished_at >= date_trunc('minute', $2::timestamptz) and finished_at < $3::timestamptz`;
+
+/** The whole hours of [from, to), or an empty range at `to`. */
+export function wholeHours(from: Date, to: Date): [Date, Date] {
+  const hour = 3_600_000;
+  const h1 = Math.ceil(Math.floor(from.getTime() / 60_000) * 60_000 / hour) * hour;
+  const h2 = Math.floor(to.getTime() / hour) * hour;
+  return h1 < h2 ? [new Date(h1), new Date(h2)] : [to, to];
+}
 
 /**
  * `getWorkflowMetrics`: executions settled in the window by status, their average and p95 duration,
@@ -55,7 +68,8 @@ const DELTA_RANGE = `finished_at >= date_trunc('minute', $2::timestamptz) and fi
  */
 export async function workflowMetrics(db: Queryable, window: MetricsWindow): Promise<WorkflowMetricsRow> {
   const wf = `($4::text is null or workflow_id = $4::text)`;
-  const params = [window.namespace, window.from, window.to, window.workflowId ?? null];
+  const params = [window.namespace, window.from, window.to, window.workflowId ?? null, ...wholeHours(window.from, window.to)];
+  const ROLLUP_RANGE = rollupRange('$5::timestamptz', '$6::timestamptz');
   const { rows } = await db.query<{ completed: string; failed: string; cancelled: string; duration: number | null; running: string; hist: [number, string][] | null }>(
     `with sums as (
         select completed, failed, cancelled, duration_sum_ms from execution_rollups where namespace = $1 and ${ROLLUP_RANGE} and ${wf}
@@ -103,7 +117,8 @@ export async function workflowMetrics(db: Queryable, window: MetricsWindow): Pro
 export async function stepMetrics(db: Queryable, window: MetricsWindow & { stepType?: string | undefined; byStep?: boolean }): Promise<StepMetricsRow[]> {
   const filter = `($4::text is null or workflow_id = $4::text) and ($5::text is null or step_type = $5::text)`;
   const keys = window.byStep ? `step_type, workflow_id, step_id` : `step_type, '' as workflow_id, '' as step_id`;
-  const params = [window.namespace, window.from, window.to, window.workflowId ?? null, window.stepType ?? null];
+  const params = [window.namespace, window.from, window.to, window.workflowId ?? null, window.stepType ?? null, ...wholeHours(window.from, window.to)];
+  const ROLLUP_RANGE = rollupRange('$6::timestamptz', '$7::timestamptz');
   const [sums, hists] = await Promise.all([
     db.query<{ step_type: string; workflow_id: string; step_id: string; runs: string; failed: string; retries: string; duration: number }>(
       `select step_type, workflow_id, step_id, sum(runs) as runs, sum(failed) as failed, sum(retries) as retries, sum(duration_sum_ms)::float8 as duration from (
@@ -173,22 +188,26 @@ export async function foldMetricDeltas(db: Queryable, options: { batch?: number;
   return folded;
 }
 
+// Every delta goes into its minute and its hour.
+const GRAINS = `cross join (values ('m'), ('h')) as g(grain)`;
+const BUCKET = `date_trunc(case g.grain when 'h' then 'hour' else 'minute' end, finished_at)`;
+
 function foldExecutionsSql(batch: number): string {
   return `with moved as (
             delete from metric_execution_deltas where ctid in (select ctid from metric_execution_deltas limit ${batch}) returning *),
           sums as (
-            insert into execution_rollups as t (namespace, workflow_id, bucket, completed, failed, cancelled, duration_sum_ms)
-            select namespace, workflow_id, date_trunc('minute', finished_at), count(*) filter (where status = 'completed'), count(*) filter (where status = 'failed'),
+            insert into execution_rollups as t (namespace, grain, workflow_id, bucket, completed, failed, cancelled, duration_sum_ms)
+            select namespace, g.grain, workflow_id, ${BUCKET}, count(*) filter (where status = 'completed'), count(*) filter (where status = 'failed'),
                    count(*) filter (where status = 'cancelled'), sum(duration_ms)
-              from moved group by 1, 2, 3
-            on conflict (namespace, bucket, workflow_id) do update set completed = t.completed + excluded.completed, failed = t.failed + excluded.failed,
+              from moved ${GRAINS} group by 1, 2, 3, 4
+            on conflict (namespace, grain, bucket, workflow_id) do update set completed = t.completed + excluded.completed, failed = t.failed + excluded.failed,
                    cancelled = t.cancelled + excluded.cancelled, duration_sum_ms = t.duration_sum_ms + excluded.duration_sum_ms
             returning 1),
           hist as (
-            insert into metric_histograms as t (namespace, kind, bucket, workflow_id, step_type, step_id, idx, count)
-            select namespace, 'execution', date_trunc('minute', finished_at), workflow_id, '', '', ${histogramIndexSql('duration_ms')}, count(*)
-              from moved group by 1, 2, 3, 4, 5, 6, 7
-            on conflict (namespace, kind, bucket, workflow_id, step_type, step_id, idx) do update set count = t.count + excluded.count
+            insert into metric_histograms as t (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx, count)
+            select namespace, g.grain, 'execution', ${BUCKET}, workflow_id, '', '', ${histogramIndexSql('duration_ms')}, count(*)
+              from moved ${GRAINS} group by 1, 2, 3, 4, 5, 6, 7, 8
+            on conflict (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx) do update set count = t.count + excluded.count
             returning 1)
           select (select count(*) from moved) as n, (select count(*) from sums) + (select count(*) from hist) as written`;
 }
@@ -197,23 +216,23 @@ function foldStepsSql(batch: number): string {
   return `with moved as (
             delete from metric_step_deltas where ctid in (select ctid from metric_step_deltas limit ${batch}) returning *),
           sums as (
-            insert into step_rollups as t (namespace, workflow_id, step_type, step_id, bucket, runs, failed, retries, duration_sum_ms)
-            select namespace, workflow_id, step_type, step_id, date_trunc('minute', finished_at), count(*), count(*) filter (where status = 'failed'),
+            insert into step_rollups as t (namespace, grain, workflow_id, step_type, step_id, bucket, runs, failed, retries, duration_sum_ms)
+            select namespace, g.grain, workflow_id, step_type, step_id, ${BUCKET}, count(*), count(*) filter (where status = 'failed'),
                    count(*) filter (where attempt > 1), coalesce(sum(duration_ms), 0)
-              from moved group by 1, 2, 3, 4, 5
-            on conflict (namespace, bucket, workflow_id, step_type, step_id) do update set runs = t.runs + excluded.runs, failed = t.failed + excluded.failed,
+              from moved ${GRAINS} group by 1, 2, 3, 4, 5, 6
+            on conflict (namespace, grain, bucket, workflow_id, step_type, step_id) do update set runs = t.runs + excluded.runs, failed = t.failed + excluded.failed,
                    retries = t.retries + excluded.retries, duration_sum_ms = t.duration_sum_ms + excluded.duration_sum_ms
             returning 1),
           hist as (
-            insert into metric_histograms as t (namespace, kind, bucket, workflow_id, step_type, step_id, idx, count)
-            select namespace, kind, bucket, workflow_id, step_type, step_id, idx, count(*) from (
-              select namespace, 'step-run' as kind, date_trunc('minute', finished_at) as bucket, workflow_id, step_type, step_id, ${histogramIndexSql('duration_ms')} as idx
-                from moved where duration_ms is not null
+            insert into metric_histograms as t (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx, count)
+            select namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx, count(*) from (
+              select namespace, g.grain, 'step-run' as kind, ${BUCKET} as bucket, workflow_id, step_type, step_id, ${histogramIndexSql('duration_ms')} as idx
+                from moved ${GRAINS} where duration_ms is not null
               union all
-              select namespace, 'step-wait', date_trunc('minute', finished_at), workflow_id, step_type, step_id, ${histogramIndexSql('wait_ms')}
-                from moved where wait_ms is not null) d
-             group by 1, 2, 3, 4, 5, 6, 7
-            on conflict (namespace, kind, bucket, workflow_id, step_type, step_id, idx) do update set count = t.count + excluded.count
+              select namespace, g.grain, 'step-wait', ${BUCKET}, workflow_id, step_type, step_id, ${histogramIndexSql('wait_ms')}
+                from moved ${GRAINS} where wait_ms is not null) d
+             group by 1, 2, 3, 4, 5, 6, 7, 8
+            on conflict (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx) do update set count = t.count + excluded.count
             returning 1)
           select (select count(*) from moved) as n, (select count(*) from sums) + (select count(*) from hist) as written`;
 }
