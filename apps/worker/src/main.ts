@@ -1,5 +1,6 @@
 import { createEgressPolicy, createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
-import { CircuitBreaker, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { CircuitBreaker, Heartbeat, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { hostname } from 'node:os';
 import { ProcessScriptSandbox } from '@agentic-flow/sandbox';
 import { createLogger, startTelemetry } from '@agentic-flow/telemetry';
 import { createAgentSetup, type AgentSummary } from './agent-setup.js';
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
   await Promise.all(sandboxes.map((sandbox) => sandbox.warm()));
   consumers.start();
   await consumers.waitUntilReady();
+  // Live workers per step type, for the monitor's health status (a queue with jobs and nobody to take them).
+  const heartbeat = new Heartbeat({ connection: producer, prefix: config.BULLMQ_PREFIX, role: 'worker', id: config.WORKER_ID, describe: () => ({ stepTypes: [...config.STEP_TYPES], host: hostname(), pid: process.pid }) });
   logger.info(
     { stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), egressAllow: config.EGRESS_ALLOW.map((entry) => entry.text), ...(agent ? { agent } : {}) },
     'worker ready',
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: finishing running steps');
+    await heartbeat.stop();
     const outcome = await consumers.close(config.SHUTDOWN_TIMEOUT_MS);
     if (outcome === 'forced') {
       // Exit without reporting: the unfinished steps must not look failed, their jobs go back to the queue.

@@ -120,3 +120,19 @@ export { AGENT_PHASES, AgentPlanSchema, AgentRunRecordSchema, TokenUsageSchema, 
 export type { AgentPhase, AgentPlan, AgentRunRecord, SubtaskOutcome, TokenUsage, ToolCall, TranscriptEntry } from './agent.js';
 export { API_KEY_ROLES } from './access-api.js';
 export type { ApiKeyRole, ApiKeyView, AuditEntryView, AuditOutcome, AuditVerification, CreateApiKeyInput } from './access-api.js';
+export { ALERT_SINK_EVENTS } from './monitor-api.js';
+export type {
+  AlertDeliveryView,
+  AlertSinkEvent,
+  AlertSinkInput,
+  AlertSinkView,
+  HealthLevel,
+  HealthStatus,
+  MetricsQuery,
+  MonitorSettings,
+  MonitorThresholds,
+  StepMetrics,
+  StepMetricsEntry,
+  StepMetricsQuery,
+  WorkflowMetrics,
+} from './monitor-api.js';

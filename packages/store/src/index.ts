@@ -66,7 +66,7 @@ export type { AuditEntry } from './sql/audit.js';
 export { workflowMetrics, stepMetrics, foldMetricDeltas, pruneMetricRollups } from './metrics/metrics-repository.js';
 export type { MetricsWindow, WorkflowMetricsRow, StepMetricsRow } from './metrics/metrics-repository.js';
 export { histogramIndex, histogramQuantile, histogramValue } from './metrics/duration-histogram.js';
-export { readMonitorSettings, updateMonitorSettings, applyConditions, namespaceNames } from './metrics/monitor-repository.js';
+export { readMonitorSettings, updateMonitorSettings, applyConditions, namespaceNames, runPoolTransactionWithAudit } from './metrics/monitor-repository.js';
 export type { MonitorSettingsRow, ObservedCondition, ConditionChanges } from './metrics/monitor-repository.js';
 export {
   ALERT_SINK_FORMATS,

@@ -10,6 +10,8 @@ export interface MaintenanceOptions {
   intervalMs: number;
   reconcileGraceMs: number;
   poisonThreshold: number;
+  /** More tasks for the leader, run after the built-in ones (the monitor's: fold metric deltas, dispatch alert deliveries). */
+  tasks?: readonly [string, () => Promise<unknown>][];
 }
 
 /**
@@ -44,6 +46,7 @@ export class MaintenanceLoop {
       ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold, lost: this.lost })],
       ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
       ['admission', () => this.deps.admitNow()],
+      ...(this.options.tasks ?? []),
     ];
     for (const [name, task] of tasks) {
       if (this.stopped) return;

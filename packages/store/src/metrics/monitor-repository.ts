@@ -1,3 +1,4 @@
+import { appendAuditSql, type AuditEntry } from '../sql/audit.js';
 import type pg from 'pg';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -95,4 +96,24 @@ export async function applyConditions(pool: pg.Pool, observed: readonly Observed
 export async function namespaceNames(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(`select name from namespaces order by name`);
   return rows.map((row) => row.name);
+}
+
+/**
+ * Runs `change` in a transaction on one pooled connection and appends `audit` (if any) to the audit
+ * log in the same transaction, last (its lock is held until commit), like `runInTransactionWithAudit`.
+ */
+export async function runPoolTransactionWithAudit<T>(pool: pg.Pool, audit: AuditEntry | undefined, change: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const value = await change(client);
+    for (const statement of appendAuditSql(audit === undefined ? [] : [audit])) await client.query(statement);
+    await client.query('commit');
+    return value;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
