@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertView } from '@agentic-flow/sdk';
+import { AgenticFlowClient, type AlertView } from '@agentic-flow/sdk';
 import { startCluster, type Cluster } from './cluster.js';
 import { rejection } from './rejection.js';
 
@@ -74,9 +74,11 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     // A script worker only: http steps wait with no live worker.
-    cluster = await startCluster([['script']], {
-      coordinator: { MAINTENANCE_INTERVAL_MS: '200', EGRESS_ALLOW: '127.0.0.1', AF_SECRET_HOOK_SECRET: SECRET, ALERT_DELIVERY_BACKOFF_MS: '100', ALERT_DELIVERY_ATTEMPTS: '3' },
-    });
+    cluster = await startCluster(
+      [['script']],
+      { coordinator: { MAINTENANCE_INTERVAL_MS: '200', EGRESS_ALLOW: '127.0.0.1', AF_SECRET_HOOK_SECRET: SECRET, ALERT_DELIVERY_BACKOFF_MS: '100', ALERT_DELIVERY_ATTEMPTS: '3' } },
+      { coordinators: 2 },
+    );
     await cluster.client.createWorkflow({ id: 'calc', name: 'calc', version: '1', steps: [{ id: 'add', type: 'script', config: { script: 'return variables.n + 1;' } }] });
     await cluster.client.createWorkflow({ id: 'boom', name: 'boom', version: '1', steps: [{ id: 'explode', type: 'script', config: { script: 'throw new Error("boom");' } }] });
     await cluster.client.createWorkflow({ id: 'fetch', name: 'fetch', version: '1', steps: [{ id: 'get', type: 'http', config: { url: `${receiver.url}/data`, method: 'GET' } }] });
@@ -122,6 +124,9 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
 
     const updated = await cluster.client.monitor.updateThresholds({ maxQueueSize: 500, maxErrorRate: 0.5 });
     expect(updated.thresholds).toMatchObject({ maxQueueSize: 500, maxErrorRate: 0.5, maxExecutionTime: 300_000 });
+    // The other coordinator answers the same: one set for the cluster, in PostgreSQL.
+    const other = new AgenticFlowClient({ baseUrl: cluster.coordinators[1]!.url, apiKey: cluster.coordinators[1]!.adminKey });
+    expect((await other.monitor.getSettings()).thresholds).toEqual(updated.thresholds);
     expect((await cluster.client.monitor.updateThresholds({ maxQueueSize: null })).thresholds.maxQueueSize).toBe(1000);
     expect((await rejection(cluster.client.monitor.startMonitoring(5))).status).toBe(400);
     expect((await cluster.client.monitor.startMonitoring(200)).intervalMs).toBe(200);
@@ -161,8 +166,8 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     expect(health.components.queues.find((q) => q.stepType === 'http')).toMatchObject({ waiting: 1, liveWorkers: 0 });
     expect(health.components.queues.find((q) => q.stepType === 'http')!.oldestWaitingAgeMs).toBeGreaterThanOrEqual(0);
     expect(health.components.workers.byStepType).toMatchObject({ script: 1, http: 0 });
-    expect(health.components.coordinators.total).toBe(1);
-    expect(health.components.coordinators.leader).toBe(health.components.coordinators.live[0]!.id);
+    expect(health.components.coordinators.total).toBe(2);
+    expect(health.components.coordinators.live.filter((c) => c.leader).map((c) => c.id)).toEqual([health.components.coordinators.leader]);
 
     const noWorker = (alerts: AlertView[]) => alerts.filter((a) => a.condition === 'no-worker:http');
     await until('the no-worker alert', async () => noWorker(await cluster.client.monitor.getAlerts(100)).length > 0);
@@ -204,8 +209,26 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     expect(outside.every((d) => d.attempts === 1 && /egress to 127\.0\.0\.2:9 denied/.test(d.lastError ?? ''))).toBe(true);
   });
 
+  it('raises one alert when a threshold is breached and one resolved when it no longer is', async () => {
+    // 1 failed of 6 settled in the window (4 calc, 1 boom, 1 fetch): 16.7 %.
+    const errorRate = async () => (await cluster.client.monitor.getAlerts(200)).filter((a) => a.condition === 'error-rate');
+    await cluster.client.monitor.updateThresholds({ maxErrorRate: 0.1, minSamples: 3, evaluationWindow: 3_600_000 });
+    await until('the error-rate alert', async () => (await errorRate()).length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const [firing] = await errorRate();
+    expect(firing).toMatchObject({ state: 'firing', type: 'threshold', namespace: 'default' });
+    expect(firing!.message).toMatch(/^error rate 16.7% over the last 3600 s is above maxErrorRate 10%$/);
+    await cluster.client.monitor.updateThresholds({ maxErrorRate: 0.5 });
+    await until('the resolved alert', async () => (await errorRate()).length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect((await errorRate()).map((a) => a.state)).toEqual(['resolved', 'firing']);
+    await cluster.client.monitor.updateThresholds({ maxErrorRate: null, minSamples: null, evaluationWindow: null });
+  });
+
   it('delivers an escalation to the sink its escalationHandler names', async () => {
     await cluster.client.errorHandler.registerRecoveryStrategy('explode', { type: 'escalate', escalationHandler: 'pager' });
+    // The other coordinator loads strategies every 2 s; it may be the one applying the failure.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     await cluster.client.executeWorkflow('boom', {});
     const delivered = await until('the escalation at the pager sink', async () => receiver.received.find((r) => r.path === '/pager'));
     expect(delivered.signed).toBe(true);

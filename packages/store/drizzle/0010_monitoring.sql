@@ -42,6 +42,8 @@ CREATE TABLE "execution_rollups" (
 	"failed" integer DEFAULT 0 NOT NULL,
 	"cancelled" integer DEFAULT 0 NOT NULL,
 	"duration_sum_ms" double precision DEFAULT 0 NOT NULL,
+	-- Log-scale histogram of durations: {"<idx>": count}, idx = floor(4 * log2(ms + 1)) (buckets ≈ 19 % wide).
+	"duration_hist" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	CONSTRAINT "execution_rollups_pk" PRIMARY KEY ("namespace", "grain", "bucket", "workflow_id")
 );
 --> statement-breakpoint
@@ -56,23 +58,18 @@ CREATE TABLE "step_rollups" (
 	"failed" integer DEFAULT 0 NOT NULL,
 	"retries" integer DEFAULT 0 NOT NULL,
 	"duration_sum_ms" double precision DEFAULT 0 NOT NULL,
+	"duration_hist" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"wait_hist" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	CONSTRAINT "step_rollups_pk" PRIMARY KEY ("namespace", "grain", "bucket", "workflow_id", "step_type", "step_id")
 );
 --> statement-breakpoint
--- Log-scale histograms: bucket `idx` holds durations d (ms) with floor(4 * log2(d + 1)) = idx (≈ 19 % wide).
--- kind: 'execution' (step_type = step_id = ''), 'step-run', 'step-wait'.
-CREATE TABLE "metric_histograms" (
-	"namespace" text NOT NULL,
-	"grain" text NOT NULL,
-	"kind" text NOT NULL,
-	"bucket" timestamp with time zone NOT NULL,
-	"workflow_id" text NOT NULL,
-	"step_type" text NOT NULL,
-	"step_id" text NOT NULL,
-	"idx" smallint NOT NULL,
-	"count" integer NOT NULL,
-	CONSTRAINT "metric_histograms_pk" PRIMARY KEY ("namespace", "grain", "kind", "bucket", "workflow_id", "step_type", "step_id", "idx")
-);
+-- Adds two histograms ({"<idx>": count}) bucket by bucket.
+CREATE FUNCTION "af_hist_add"(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(jsonb_object_agg(k, n), '{}'::jsonb)
+	  FROM (SELECT k, sum(v::bigint) AS n
+	          FROM (SELECT * FROM jsonb_each_text(coalesce(a, '{}'::jsonb)) UNION ALL SELECT * FROM jsonb_each_text(coalesce(b, '{}'::jsonb))) AS e(k, v)
+	         GROUP BY k) AS s
+$$;
 --> statement-breakpoint
 CREATE FUNCTION "af_record_settled_executions"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -72,7 +72,6 @@ describe('migrateDatabase on a fresh database', () => {
       'errors',
       'execution_rollups',
       'metric_execution_deltas',
-      'metric_histograms',
       'metric_step_deltas',
       'monitor_conditions',
       'monitor_settings',

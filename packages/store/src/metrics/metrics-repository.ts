@@ -78,7 +78,7 @@ export async function workflowMetrics(db: Queryable, window: MetricsWindow): Pro
           from metric_execution_deltas where namespace = $1 and ${DELTA_RANGE} and ${wf}),
       hist as (
         select idx, sum(n) as n from (
-          select idx, count as n from metric_histograms where namespace = $1 and kind = 'execution' and ${ROLLUP_RANGE} and ${wf}
+          select h.key::int as idx, h.value::bigint as n from execution_rollups, jsonb_each_text(duration_hist) as h where namespace = $1 and ${ROLLUP_RANGE} and ${wf}
           union all
           select ${histogramIndexSql('duration_ms')}, 1 from metric_execution_deltas where namespace = $1 and ${DELTA_RANGE} and ${wf}) h
         group by idx)
@@ -130,7 +130,9 @@ export async function stepMetrics(db: Queryable, window: MetricsWindow & { stepT
     ),
     db.query<{ kind: string; step_type: string; workflow_id: string; step_id: string; idx: number; n: string }>(
       `select kind, step_type, workflow_id, step_id, idx, sum(n) as n from (
-          select kind, ${keys}, idx, count as n from metric_histograms where namespace = $1 and kind in ('step-run', 'step-wait') and ${ROLLUP_RANGE} and ${filter}
+          select 'step-run' as kind, ${keys}, h.key::int as idx, h.value::bigint as n from step_rollups, jsonb_each_text(duration_hist) as h where namespace = $1 and ${ROLLUP_RANGE} and ${filter}
+          union all
+          select 'step-wait', ${keys}, h.key::int, h.value::bigint from step_rollups, jsonb_each_text(wait_hist) as h where namespace = $1 and ${ROLLUP_RANGE} and ${filter}
           union all
           select 'step-run', ${keys}, ${histogramIndexSql('duration_ms')}, 1 from metric_step_deltas where namespace = $1 and ${DELTA_RANGE} and ${filter} and duration_ms is not null
           union all
@@ -195,51 +197,52 @@ const BUCKET = `date_trunc(case g.grain when 'h' then 'hour' else 'minute' end, 
 function foldExecutionsSql(batch: number): string {
   return `with moved as (
             delete from metric_execution_deltas where ctid in (select ctid from metric_execution_deltas limit ${batch}) returning *),
+          per_idx as (
+            select namespace, g.grain, workflow_id, ${BUCKET} as bucket, ${histogramIndexSql('duration_ms')} as idx,
+                   count(*) filter (where status = 'completed') as completed, count(*) filter (where status = 'failed') as failed,
+                   count(*) filter (where status = 'cancelled') as cancelled, sum(duration_ms) as duration, count(*) as n
+              from moved ${GRAINS} group by 1, 2, 3, 4, 5),
           sums as (
-            insert into execution_rollups as t (namespace, grain, workflow_id, bucket, completed, failed, cancelled, duration_sum_ms)
-            select namespace, g.grain, workflow_id, ${BUCKET}, count(*) filter (where status = 'completed'), count(*) filter (where status = 'failed'),
-                   count(*) filter (where status = 'cancelled'), sum(duration_ms)
-              from moved ${GRAINS} group by 1, 2, 3, 4
+            insert into execution_rollups as t (namespace, grain, workflow_id, bucket, completed, failed, cancelled, duration_sum_ms, duration_hist)
+            select namespace, grain, workflow_id, bucket, sum(completed), sum(failed), sum(cancelled), sum(duration), jsonb_object_agg(idx, n)
+              from per_idx group by 1, 2, 3, 4
             on conflict (namespace, grain, bucket, workflow_id) do update set completed = t.completed + excluded.completed, failed = t.failed + excluded.failed,
-                   cancelled = t.cancelled + excluded.cancelled, duration_sum_ms = t.duration_sum_ms + excluded.duration_sum_ms
-            returning 1),
-          hist as (
-            insert into metric_histograms as t (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx, count)
-            select namespace, g.grain, 'execution', ${BUCKET}, workflow_id, '', '', ${histogramIndexSql('duration_ms')}, count(*)
-              from moved ${GRAINS} group by 1, 2, 3, 4, 5, 6, 7, 8
-            on conflict (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx) do update set count = t.count + excluded.count
+                   cancelled = t.cancelled + excluded.cancelled, duration_sum_ms = t.duration_sum_ms + excluded.duration_sum_ms,
+                   duration_hist = af_hist_add(t.duration_hist, excluded.duration_hist)
             returning 1)
-          select (select count(*) from moved) as n, (select count(*) from sums) + (select count(*) from hist) as written`;
+          select (select count(*) from moved) as n, (select count(*) from sums) as written`;
 }
 
 function foldStepsSql(batch: number): string {
+  const keys = `namespace, g.grain, workflow_id, step_type, step_id, ${BUCKET} as bucket`;
   return `with moved as (
             delete from metric_step_deltas where ctid in (select ctid from metric_step_deltas limit ${batch}) returning *),
+          counts as (
+            select ${keys}, count(*) as runs, count(*) filter (where status = 'failed') as failed, count(*) filter (where attempt > 1) as retries,
+                   coalesce(sum(duration_ms), 0) as duration
+              from moved ${GRAINS} group by 1, 2, 3, 4, 5, 6),
+          per_idx as (
+            select ${keys}, 'run' as kind, ${histogramIndexSql('duration_ms')} as idx, count(*) as n from moved ${GRAINS} where duration_ms is not null group by 1, 2, 3, 4, 5, 6, 7, 8
+            union all
+            select ${keys}, 'wait', ${histogramIndexSql('wait_ms')}, count(*) from moved ${GRAINS} where wait_ms is not null group by 1, 2, 3, 4, 5, 6, 7, 8),
+          hists as (
+            select namespace, grain, workflow_id, step_type, step_id, bucket,
+                   jsonb_object_agg(idx, n) filter (where kind = 'run') as run_hist, jsonb_object_agg(idx, n) filter (where kind = 'wait') as wait_hist
+              from per_idx group by 1, 2, 3, 4, 5, 6),
           sums as (
-            insert into step_rollups as t (namespace, grain, workflow_id, step_type, step_id, bucket, runs, failed, retries, duration_sum_ms)
-            select namespace, g.grain, workflow_id, step_type, step_id, ${BUCKET}, count(*), count(*) filter (where status = 'failed'),
-                   count(*) filter (where attempt > 1), coalesce(sum(duration_ms), 0)
-              from moved ${GRAINS} group by 1, 2, 3, 4, 5, 6
+            insert into step_rollups as t (namespace, grain, workflow_id, step_type, step_id, bucket, runs, failed, retries, duration_sum_ms, duration_hist, wait_hist)
+            select c.namespace, c.grain, c.workflow_id, c.step_type, c.step_id, c.bucket, c.runs, c.failed, c.retries, c.duration,
+                   coalesce(h.run_hist, '{}'::jsonb), coalesce(h.wait_hist, '{}'::jsonb)
+              from counts c left join hists h using (namespace, grain, workflow_id, step_type, step_id, bucket)
             on conflict (namespace, grain, bucket, workflow_id, step_type, step_id) do update set runs = t.runs + excluded.runs, failed = t.failed + excluded.failed,
-                   retries = t.retries + excluded.retries, duration_sum_ms = t.duration_sum_ms + excluded.duration_sum_ms
-            returning 1),
-          hist as (
-            insert into metric_histograms as t (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx, count)
-            select namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx, count(*) from (
-              select namespace, g.grain, 'step-run' as kind, ${BUCKET} as bucket, workflow_id, step_type, step_id, ${histogramIndexSql('duration_ms')} as idx
-                from moved ${GRAINS} where duration_ms is not null
-              union all
-              select namespace, g.grain, 'step-wait', ${BUCKET}, workflow_id, step_type, step_id, ${histogramIndexSql('wait_ms')}
-                from moved ${GRAINS} where wait_ms is not null) d
-             group by 1, 2, 3, 4, 5, 6, 7, 8
-            on conflict (namespace, grain, kind, bucket, workflow_id, step_type, step_id, idx) do update set count = t.count + excluded.count
+                   retries = t.retries + excluded.retries, duration_sum_ms = t.duration_sum_ms + excluded.duration_sum_ms,
+                   duration_hist = af_hist_add(t.duration_hist, excluded.duration_hist), wait_hist = af_hist_add(t.wait_hist, excluded.wait_hist)
             returning 1)
-          select (select count(*) from moved) as n, (select count(*) from sums) + (select count(*) from hist) as written`;
+          select (select count(*) from moved) as n, (select count(*) from sums) as written`;
 }
 
 /** Drops rollups older than `before` (the leader, with the metrics retention). */
 export async function pruneMetricRollups(db: Queryable, before: Date): Promise<void> {
   await db.query(`delete from execution_rollups where bucket < $1`, [before]);
   await db.query(`delete from step_rollups where bucket < $1`, [before]);
-  await db.query(`delete from metric_histograms where bucket < $1`, [before]);
 }
