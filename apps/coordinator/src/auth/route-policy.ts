@@ -65,8 +65,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'PUT /v1/alert-sinks/:name': guard('admin', 'alert-sink.put'),
   'GET /v1/alert-sinks': guard('read', 'alert-sink.list'),
   'GET /v1/alert-sinks/:name': guard('read', 'alert-sink.get'),
-  'DELETE /v1/alert-sinks/:name': guard('admin', 'alert-sink.delete'),
   'GET /v1/alert-sinks/:name/deliveries': guard('read', 'alert-sink.deliveries'),
+  'DELETE /v1/alert-sinks/:name': guard('admin', 'alert-sink.delete'),
 
   'GET /v1/dead-letter': guard('read', 'dead-letter.list'),
   'GET /v1/dead-letter/:stepType/:jobId': guard('read', 'dead-letter.get'),
