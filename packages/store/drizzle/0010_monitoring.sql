@@ -1,7 +1,7 @@
 -- Monitoring (issue 14): metric rollups fed by triggers, thresholds, alert hysteresis, alert sinks.
 -- Written by hand: drizzle-kit models neither triggers nor transition tables.
 --
--- Settled executions and step runs are recorded as deltas by statement-level triggers, so every
+-- Settled executions and step runs are recorded as deltas by row-level triggers, so every
 -- write path (the two-round-trip transition, the one-statement optimistic transition, lifecycle
 -- changes) records them in its own transaction, with no extra round trip. The deltas are
 -- insert-only (no row lock shared between transactions); the leader folds them into per-minute
@@ -71,49 +71,40 @@ CREATE FUNCTION "af_hist_add"(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUT
 	         GROUP BY k) AS s
 $$;
 --> statement-breakpoint
-CREATE FUNCTION "af_record_settled_executions"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Row-level triggers whose WHEN clause (evaluated without calling the function) lets through only
+-- the rows that settle: nothing is queued for the other updates, and no transition table copies a
+-- row's state or output (an execution's state may weigh megabytes).
+CREATE FUNCTION "af_record_settled_execution"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO metric_execution_deltas (namespace, workflow_id, status, finished_at, duration_ms)
-	SELECT n.namespace, n.workflow_id, n.status, coalesce(n.finished_at, now()),
-	       greatest(0, extract(epoch FROM coalesce(n.finished_at, now()) - coalesce(n.started_at, n.created_at)) * 1000)
-	  FROM af_new_executions n JOIN af_old_executions o ON o.id = n.id
-	 WHERE n.status IN ('completed', 'failed', 'cancelled') AND o.status IS DISTINCT FROM n.status;
+	VALUES (NEW.namespace, NEW.workflow_id, NEW.status, coalesce(NEW.finished_at, now()),
+	        greatest(0, extract(epoch FROM coalesce(NEW.finished_at, now()) - coalesce(NEW.started_at, NEW.created_at)) * 1000));
 	RETURN NULL;
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER "workflow_executions_settled_metrics" AFTER UPDATE ON "workflow_executions"
-	REFERENCING OLD TABLE AS af_old_executions NEW TABLE AS af_new_executions
-	FOR EACH STATEMENT EXECUTE FUNCTION "af_record_settled_executions"();
+CREATE TRIGGER "workflow_executions_settled_metrics" AFTER UPDATE OF "status" ON "workflow_executions"
+	FOR EACH ROW WHEN (NEW.status IN ('completed', 'failed', 'cancelled') AND OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION "af_record_settled_execution"();
 --> statement-breakpoint
-CREATE FUNCTION "af_record_settled_step_runs"() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION "af_record_settled_step_run"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'UPDATE' THEN
-		INSERT INTO metric_step_deltas (namespace, workflow_id, step_id, step_type, status, attempt, finished_at, duration_ms, wait_ms)
-		SELECT e.namespace, e.workflow_id, n.step_id, n.step_type, n.status, n.attempt, n.finished_at,
-		       CASE WHEN n.started_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.finished_at - n.started_at) * 1000) END,
-		       CASE WHEN n.started_at IS NULL OR n.queued_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.started_at - n.queued_at) * 1000) END
-		  FROM af_new_runs n JOIN af_old_runs o ON o.id = n.id JOIN workflow_executions e ON e.id = n.execution_id
-		 WHERE n.status IN ('succeeded', 'failed') AND n.finished_at IS NOT NULL AND o.status NOT IN ('succeeded', 'failed');
-	ELSE
-		INSERT INTO metric_step_deltas (namespace, workflow_id, step_id, step_type, status, attempt, finished_at, duration_ms, wait_ms)
-		SELECT e.namespace, e.workflow_id, n.step_id, n.step_type, n.status, n.attempt, n.finished_at,
-		       CASE WHEN n.started_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.finished_at - n.started_at) * 1000) END,
-		       CASE WHEN n.started_at IS NULL OR n.queued_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM n.started_at - n.queued_at) * 1000) END
-		  FROM af_new_runs n JOIN workflow_executions e ON e.id = n.execution_id
-		 WHERE n.status IN ('succeeded', 'failed') AND n.finished_at IS NOT NULL;
-	END IF;
+	INSERT INTO metric_step_deltas (namespace, workflow_id, step_id, step_type, status, attempt, finished_at, duration_ms, wait_ms)
+	SELECT e.namespace, e.workflow_id, NEW.step_id, NEW.step_type, NEW.status, NEW.attempt, NEW.finished_at,
+	       CASE WHEN NEW.started_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM NEW.finished_at - NEW.started_at) * 1000) END,
+	       CASE WHEN NEW.started_at IS NULL OR NEW.queued_at IS NULL THEN NULL ELSE greatest(0, extract(epoch FROM NEW.started_at - NEW.queued_at) * 1000) END
+	  FROM workflow_executions e WHERE e.id = NEW.execution_id;
 	RETURN NULL;
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER "step_runs_settled_metrics_update" AFTER UPDATE ON "step_runs"
-	REFERENCING OLD TABLE AS af_old_runs NEW TABLE AS af_new_runs
-	FOR EACH STATEMENT EXECUTE FUNCTION "af_record_settled_step_runs"();
+CREATE TRIGGER "step_runs_settled_metrics_update" AFTER UPDATE OF "status" ON "step_runs"
+	FOR EACH ROW WHEN (NEW.status IN ('succeeded', 'failed') AND NEW.finished_at IS NOT NULL AND OLD.status NOT IN ('succeeded', 'failed'))
+	EXECUTE FUNCTION "af_record_settled_step_run"();
 --> statement-breakpoint
 CREATE TRIGGER "step_runs_settled_metrics_insert" AFTER INSERT ON "step_runs"
-	REFERENCING NEW TABLE AS af_new_runs
-	FOR EACH STATEMENT EXECUTE FUNCTION "af_record_settled_step_runs"();
+	FOR EACH ROW WHEN (NEW.status IN ('succeeded', 'failed') AND NEW.finished_at IS NOT NULL)
+	EXECUTE FUNCTION "af_record_settled_step_run"();
 --> statement-breakpoint
 -- Thresholds and the evaluation interval: one row for the cluster, read by every coordinator.
 CREATE TABLE "monitor_settings" (
