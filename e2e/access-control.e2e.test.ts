@@ -45,6 +45,9 @@ const BODIES: Record<string, unknown> = {
   'POST /v1/api-keys': { name: 'matrix', role: 'viewer' },
   'POST /v1/namespaces': { name: 'matrix-made' },
   'PUT /v1/circuit-breakers/config': {},
+  'PATCH /v1/monitor/thresholds': {},
+  'PUT /v1/monitor/interval': { intervalMs: 30_000 },
+  'PUT /v1/alert-sinks/:name': { url: 'http://127.0.0.1:9/hook' },
 };
 
 describe('access control: every route × every role, from the route table', () => {
@@ -67,6 +70,7 @@ describe('access control: every route × every role, from the route table', () =
       .replace(':jobId', '1')
       .replace(':keyId', 'aaaaaaaaaaaa')
       .replace(':key', 'http:nowhere.invalid:80')
+      .replace(':name', 'matrix-sink')
       // The event stream never ends on its own: ask for what is there now only.
       .replace(/^\/v1\/events$/, '/v1/events?follow=false');
   const call = (method: string, url: string, key: string | null, extra: Record<string, string | null> = {}): Promise<RawResponse> => {
@@ -84,6 +88,7 @@ describe('access control: every route × every role, from the route table', () =
     // The admin key covers every namespace: some admin routes (making namespaces) need that.
     for (const role of ROLES) keys[role] = (await admin.access.createApiKey({ name: `matrix ${role}`, role, ...(role === 'admin' ? { namespaces: ['*'] } : {}) })).key;
     await admin.createWorkflow(WORKFLOW);
+    await admin.monitor.putAlertSink('matrix-sink', { url: 'http://127.0.0.1:9/hook' });
     // No worker: the execution stays running, so every execution route has an object to act on.
     executionId = await admin.executeWorkflow(WORKFLOW.id, {});
     await admin.access.createNamespace('elsewhere');

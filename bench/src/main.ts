@@ -9,6 +9,7 @@ import { runDbos } from './workloads/peer-dbos.js';
 import { rawBullmqRoundTrips } from './workloads/raw-bullmq.js';
 import { conditionChain } from './workloads/control-scale.js';
 import { coordinatorRss, listLatency } from './workloads/scale.js';
+import { metricsLatency } from './workloads/metrics-query.js';
 import { stepOverhead } from './workloads/step-overhead.js';
 import { shapes, throughput } from './workloads/throughput.js';
 
@@ -26,17 +27,25 @@ interface Plan {
   dbosWorkflows: number;
   dbosInFlight: number[];
   chainSteps: number;
+  metricsStored: number;
+  metricsRequests: number;
 }
 
-const FULL: Plan = { repetitions: 3, rawSamples: 300, overheadExecutions: 10, scale: 1, workerCounts: [1, 2, 4], rss: [1_000, 10_000], listStored: 100_000, listRequests: 30, dbosWorkflows: 200, dbosInFlight: [10, 50], chainSteps: 10_000 };
+const FULL: Plan = { repetitions: 3, rawSamples: 300, overheadExecutions: 10, scale: 1, workerCounts: [1, 2, 4], rss: [1_000, 10_000], listStored: 100_000, listRequests: 30, dbosWorkflows: 200, dbosInFlight: [10, 50], chainSteps: 10_000, metricsStored: 1_000_000, metricsRequests: 30 };
 /** Enough to prove the harness works end to end, in well under a minute. */
-const SMOKE: Plan = { repetitions: 1, rawSamples: 20, overheadExecutions: 2, scale: 0.02, workerCounts: [1], rss: [10, 20], listStored: 2_000, listRequests: 3, dbosWorkflows: 10, dbosInFlight: [5], chainSteps: 200 };
+const SMOKE: Plan = { repetitions: 1, rawSamples: 20, overheadExecutions: 2, scale: 0.02, workerCounts: [1], rss: [10, 20], listStored: 2_000, listRequests: 3, dbosWorkflows: 10, dbosInFlight: [5], chainSteps: 200, metricsStored: 5_000, metricsRequests: 3 };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 async function main(): Promise<void> {
   const smoke = process.argv.includes('--smoke');
   const plan = smoke ? SMOKE : FULL;
+  if (process.argv.includes('--only=metrics')) {
+    // The metrics-query row alone (seeding 1,000,000 executions takes minutes): printed, no results written.
+    const m = await metricsLatency(plan.metricsStored, plan.metricsRequests, log);
+    log(`metrics with ${plan.metricsStored} stored: getWorkflowMetrics p50 ${percentile(m.workflowMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.workflowMetricsMs, 95).toFixed(1)} ms; getStepMetrics p50 ${percentile(m.stepMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.stepMetricsMs, 95).toFixed(1)} ms (seeded in ${(m.seedMs / 1000).toFixed(0)} s, folded in ${(m.foldMs / 1000).toFixed(0)} s)`);
+    return;
+  }
   const outDir = smoke ? `${BENCH_DIR}.runs/smoke/` : BENCH_DIR;
   await mkdir(outDir, { recursive: true });
   const [databaseUrl, redisUrl] = await Promise.all([testDatabaseServerUrl(), testRedisServerUrl()]);
@@ -85,6 +94,10 @@ async function main(): Promise<void> {
   const lists = [];
   for (let r = 0; r < plan.repetitions; r++) lists.push(await listLatency(plan.listStored, plan.listRequests));
 
+  log(`metrics queries with ${plan.metricsStored} executions stored`);
+  const metricRuns = [];
+  for (let r = 0; r < Math.min(plan.repetitions, 1); r++) metricRuns.push(await metricsLatency(plan.metricsStored, plan.metricsRequests, log));
+
   log(`a chain of ${plan.chainSteps} conditions`);
   const chains = [];
   for (let r = 0; r < plan.repetitions; r++) chains.push(await conditionChain(plan.chainSteps));
@@ -132,6 +145,11 @@ async function main(): Promise<void> {
       byStatus: summarize(lists.map((l) => percentile(l.byStatusMs, 50))),
       byWorkflowAndStatus: summarize(lists.map((l) => percentile(l.byWorkflowAndStatusMs, 50))),
       nextPage: summarize(lists.map((l) => percentile(l.nextPageMs, 50))),
+    },
+    metrics: {
+      stored: plan.metricsStored,
+      workflowMetrics: summarize(metricRuns.map((m) => percentile(m.workflowMetricsMs, 50))),
+      stepMetrics: summarize(metricRuns.map((m) => percentile(m.stepMetricsMs, 50))),
     },
     peer,
     controlScale,

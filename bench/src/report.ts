@@ -25,6 +25,8 @@ export interface BenchReport {
   throughput: ThroughputRow[];
   rss: { idleMb: number; smallMb: number; largeMb: number; small: number; large: number };
   list: { stored: number; byStatus: Summary; byWorkflowAndStatus: Summary; nextPage: Summary };
+  /** `getWorkflowMetrics` and `getStepMetrics` over the last 24 hours with `stored` executions settled in them. */
+  metrics: { stored: number; workflowMetrics: Summary; stepMetrics: Summary };
   peer: { inFlight: number; stepsPerSec: Summary; version: string }[];
   /** A long chain of conditions: registering and running it, and the coordinator's event-loop delay meanwhile. */
   controlScale: { steps: number; registerMs: Summary; registerLoopLagMs: Summary; startMs: Summary; completeMs: Summary; runLoopLagMs: Summary; slowestHealthMs: Summary };
@@ -55,6 +57,8 @@ export function targets(report: BenchReport): Target[] {
     { name: 'workload (a) steps/s ≥ DBOS best', target: `≥ ${dbosBest.toFixed(0)} steps/s`, actual: `${linear.stepsPerSec.median.toFixed(0)} steps/s (${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×, ${linear.workers} worker processes)`, met: linear.stepsPerSec.median >= dbosBest },
     { name: `coordinator RSS at ${report.rss.large} in flight ≤ 2× at ${report.rss.small}`, target: '≤ 2.0×', actual: `${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}× (${report.rss.largeMb.toFixed(0)} MiB vs ${report.rss.smallMb.toFixed(0)} MiB)`, met: report.rss.largeMb <= 2 * report.rss.smallMb },
     { name: `list-executions ≤ 50 ms at ${report.list.stored} stored`, target: '≤ 50 ms', actual: `${list.toFixed(2)} ms`, met: list <= 50 },
+    { name: `getWorkflowMetrics (24 h) ≤ 100 ms at ${report.metrics.stored} stored`, target: '≤ 100 ms', actual: `${report.metrics.workflowMetrics.median.toFixed(2)} ms`, met: report.metrics.workflowMetrics.median <= 100 },
+    { name: `getStepMetrics (24 h) ≤ 100 ms at ${report.metrics.stored} stored`, target: '≤ 100 ms', actual: `${report.metrics.stepMetrics.median.toFixed(2)} ms`, met: report.metrics.stepMetrics.median <= 100 },
     ...controlTargets(report),
   ];
 }
@@ -99,8 +103,10 @@ export function resultsJson(report: BenchReport): Record<string, unknown> {
     coordinatorRssMb1k: round(report.rss.smallMb, 1),
     coordinatorRssMb10k: round(report.rss.largeMb, 1),
     listExecutions100kMs: round(report.list.byStatus.median, 3),
+    workflowMetrics1mMs: round(report.metrics.workflowMetrics.median, 3),
+    stepMetrics1mMs: round(report.metrics.stepMetrics.median, 3),
     targets: targets(report),
-    detail: { throughput: report.throughput, overhead: report.overhead, overheadTraced: report.overheadTraced, rawBullmq: report.rawBullmq, peer: report.peer, list: report.list, rss: report.rss, profile: report.profile },
+    detail: { throughput: report.throughput, overhead: report.overhead, overheadTraced: report.overheadTraced, rawBullmq: report.rawBullmq, peer: report.peer, list: report.list, metrics: report.metrics, rss: report.rss, profile: report.profile },
   };
 }
 
@@ -160,6 +166,7 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push('## Scale', '');
   lines.push(`Coordinator RSS with executions in flight (each waiting on a local HTTP server that does not answer): idle ${report.rss.idleMb.toFixed(0)} MiB, ${report.rss.small} in flight ${report.rss.smallMb.toFixed(0)} MiB, ${report.rss.large} in flight ${report.rss.largeMb.toFixed(0)} MiB (${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}×).`, '');
   lines.push(`List-executions through the API with ${report.list.stored} executions stored (limit 50): by status ${fmt(report.list.byStatus, 2)} ms; by workflow and status ${fmt(report.list.byWorkflowAndStatus, 2)} ms; next page by cursor ${fmt(report.list.nextPage, 2)} ms.`, '');
+  lines.push(`Monitor metrics through the API over the last 24 hours with ${report.metrics.stored} executions (and as many step runs) settled in them: getWorkflowMetrics ${fmt(report.metrics.workflowMetrics, 2)} ms; getStepMetrics ${fmt(report.metrics.stepMetrics, 2)} ms (rollups per hour and minute, see docs/architecture.md, Monitoring).`, '');
   if (report.profile) {
     const p = report.profile;
     lines.push('## Where the coordinator\'s time goes', '');

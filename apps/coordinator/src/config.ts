@@ -1,3 +1,4 @@
+import { parseEgressAllowList } from '@agentic-flow/executors';
 import { API_KEY_ROLES } from '@agentic-flow/store';
 import { z } from 'zod';
 
@@ -103,6 +104,27 @@ export const ConfigSchema = z.object({
       return map;
     }),
   OIDC_NAMESPACES_CLAIM: z.string().min(1).default('namespaces'),
+  /**
+   * Alert sinks: where their webhooks may connect besides public addresses (the workers'
+   * `EGRESS_ALLOW` syntax: `127.0.0.1:8080,10.0.0.0/8,hooks.internal`). A bad entry stops the start.
+   */
+  EGRESS_ALLOW: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseEgressAllowList(text);
+      if (parsed.ok) return parsed.entries;
+      for (const problem of parsed.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }),
+  /** Alert sinks' signing secrets, one file per secret named after it (besides `AF_SECRET_<NAME>` variables, which lose on a clash). */
+  AF_SECRETS_DIR: z.string().min(1, 'must be a directory path').optional(),
+  /** Attempts of one alert delivery, and the first retry's delay (doubling each time). */
+  ALERT_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  ALERT_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+  ALERT_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Metric rollups older than this many days are dropped by the leader. */
+  METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Origins allowed to call from a browser (comma-separated). Unset: no CORS headers, browsers refuse. */
   CORS_ORIGINS: z
     .string()
@@ -115,7 +137,12 @@ export const ConfigSchema = z.object({
   }
 });
 
-export type CoordinatorConfig = Readonly<z.infer<typeof ConfigSchema>>;
+export type CoordinatorConfig = Readonly<
+  z.infer<typeof ConfigSchema> & {
+    /** `AF_SECRET_<NAME>` variables by NAME: alert sinks sign with the one they name. */
+    sinkSecrets: Readonly<Record<string, string>>;
+  }
+>;
 
 export type ConfigResult = { ok: true; config: CoordinatorConfig } | { ok: false; message: string };
 
@@ -126,5 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     return { ok: false, message: `invalid configuration: ${problems.join('; ')}` };
   }
-  return { ok: true, config: Object.freeze(parsed.data) };
+  const sinkSecrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('AF_SECRET_') && value !== undefined) sinkSecrets[key.slice('AF_SECRET_'.length)] = value;
+  }
+  return { ok: true, config: Object.freeze({ ...parsed.data, sinkSecrets: Object.freeze(sinkSecrets) }) };
 }

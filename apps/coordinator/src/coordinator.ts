@@ -1,6 +1,7 @@
-import { ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
+import { createEgressPolicy } from '@agentic-flow/executors';
+import { Heartbeat, ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
 import { BUILTIN_MODULES, ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
-import { appendAuditAlone, createDatabase } from '@agentic-flow/store';
+import { appendAuditAlone, createDatabase, foldMetricDeltas, pruneMetricRollups } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,13 @@ import { WORK_STEP_TYPES } from '@agentic-flow/spec';
 import { registerEventRoutes } from './http/event-routes.js';
 import { EventHub } from './events/event-hub.js';
 import { createServer } from './http/server.js';
+import { registerAlertSinkRoutes } from './http/alert-sink-routes.js';
+import { registerMonitorRoutes } from './http/monitor-routes.js';
+import { AlertDelivery } from './monitoring/alert-delivery.js';
+import { AlertSinks } from './monitoring/alert-sinks.js';
+import type { ClusterHealthDeps } from './monitoring/cluster-health.js';
+import { MonitorEvaluator } from './monitoring/monitor-evaluator.js';
+import { SinkSecrets } from './monitoring/sink-secrets.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
 import { ResultConsumer } from './results/result-consumer.js';
@@ -108,7 +116,53 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     eventsWritten: () => hub.written(),
   };
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
-  const maintenance = new MaintenanceLoop(deps, new LeaderElection(config.DATABASE_URL, logger), { intervalMs: config.MAINTENANCE_INTERVAL_MS, reconcileGraceMs: config.RECONCILE_GRACE_MS, poisonThreshold: config.POISON_THRESHOLD, eventRetentionMs: config.EVENT_RETENTION_MS }, logger);
+  const processId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const election = new LeaderElection(config.DATABASE_URL, logger);
+  // Monitoring: alert deliveries (every coordinator works them), the leader's evaluation, heartbeats.
+  const sinkSecrets = new SinkSecrets(config.sinkSecrets, config.AF_SECRETS_DIR);
+  const alertsBlocking = createRedisConnection(config.REDIS_URL, { role: 'blocking', connectionName: 'af-coordinator-alerts' });
+  alertsBlocking.on('error', (error) => logger.warn({ err: error }, 'redis connection error (alert deliveries)'));
+  const alertDelivery = new AlertDelivery({
+    pool: database.pool,
+    connection: producer,
+    blocking: alertsBlocking,
+    prefix: config.BULLMQ_PREFIX,
+    secrets: sinkSecrets,
+    egress: createEgressPolicy({ allow: config.EGRESS_ALLOW }),
+    attempts: config.ALERT_DELIVERY_ATTEMPTS,
+    backoffMs: config.ALERT_DELIVERY_BACKOFF_MS,
+    timeoutMs: config.ALERT_DELIVERY_TIMEOUT_MS,
+    logger,
+    now,
+  });
+  const dispatchAlerts = () => alertDelivery.dispatch().catch((error: unknown) => logger.warn({ err: error }, 'alert deliveries not dispatched; next interval'));
+  const health: ClusterHealthDeps = { pool: database.pool, redis: producer, queues, prefix: config.BULLMQ_PREFIX, stepTypes: WORK_STEP_TYPES, now };
+  const monitor = new MonitorEvaluator({ ...health, leading: () => election.leading, onAlerts: () => void dispatchAlerts(), logger });
+  let lastPrune = 0;
+  const maintenance = new MaintenanceLoop(
+    deps,
+    election,
+    {
+      intervalMs: config.MAINTENANCE_INTERVAL_MS,
+      reconcileGraceMs: config.RECONCILE_GRACE_MS,
+      poisonThreshold: config.POISON_THRESHOLD,
+      eventRetentionMs: config.EVENT_RETENTION_MS,
+      tasks: [
+        ['fold metric deltas', () => foldMetricDeltas(database.pool)],
+        [
+          'prune metric rollups',
+          async () => {
+            if (now() - lastPrune < 3_600_000) return;
+            lastPrune = now();
+            await pruneMetricRollups(database.pool, new Date(now() - config.METRICS_RETENTION_DAYS * 86_400_000));
+          },
+        ],
+        ['dispatch alert deliveries', () => alertDelivery.dispatch()],
+      ],
+    },
+    logger,
+  );
+  let heartbeat: Heartbeat | undefined;
 
   const server = createServer({ logger, bodyLimit: config.BODY_LIMIT, corsOrigins: config.CORS_ORIGINS });
   const oidc =
@@ -139,12 +193,14 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   registerEventRoutes(server, { pool: database.pool, hub, heartbeatMs: config.EVENT_HEARTBEAT_MS });
   registerDeadLetterRoutes(server, deps);
   registerCircuitBreakerRoutes(server, { redis: producer, prefix: config.BULLMQ_PREFIX });
+  registerMonitorRoutes(server, health);
+  registerAlertSinkRoutes(server, { pool: database.pool, sinks: new AlertSinks(database.pool, sinkSecrets) });
 
   const results = new ResultConsumer({
     blocking,
     commands: producer,
     prefix: config.BULLMQ_PREFIX,
-    consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    consumer: processId,
     batchSize: config.RESULT_BATCH_SIZE,
     claimIdleMs: config.RESULT_CLAIM_IDLE_MS,
     apply: measuredApplier(createResultApplier(deps), metrics),
@@ -164,6 +220,9 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       await server.listen({ host: config.HOST, port: config.PORT });
       await results.start();
       maintenance.start();
+      alertDelivery.start();
+      monitor.start();
+      heartbeat = new Heartbeat({ connection: producer, prefix: config.BULLMQ_PREFIX, role: 'coordinator', id: processId, describe: () => ({ leader: election.leading, host: hostname(), pid: process.pid }) });
       const address = server.server.address() as AddressInfo;
       return { host: address.address, port: address.port };
     },
@@ -172,7 +231,11 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       await hub.close();
       await server.close();
       await authenticator.stop();
+      await heartbeat?.stop();
+      await monitor.stop();
       await maintenance.stop();
+      await alertDelivery.close();
+      alertsBlocking.disconnect();
       strategies.stop();
       await results.close();
       await queues.close();

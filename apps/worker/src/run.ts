@@ -1,5 +1,6 @@
 import { createEgressPolicy, createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
-import { CircuitBreaker, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { CircuitBreaker, Heartbeat, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
+import { hostname } from 'node:os';
 import { ProcessScriptSandbox } from '@agentic-flow/sandbox';
 import { createLogger, registerSandboxPoolMetrics, type SandboxPoolStats, type Telemetry } from '@agentic-flow/telemetry';
 import { startHealthServer } from './health-server.js';
@@ -120,6 +121,8 @@ export async function run(telemetry: Telemetry): Promise<void> {
   await Promise.all(sandboxes.map((sandbox) => sandbox.warm()));
   consumers.start();
   await consumers.waitUntilReady();
+  // Live workers per step type, for the monitor's health status (a queue with jobs and nobody to take them).
+  const heartbeat = new Heartbeat({ connection: producer, prefix: config.BULLMQ_PREFIX, role: 'worker', id: config.WORKER_ID, describe: () => ({ stepTypes: [...config.STEP_TYPES], host: hostname(), pid: process.pid }) });
   let consuming = true;
   const health =
     config.HEALTH_PORT === undefined
@@ -144,6 +147,7 @@ export async function run(telemetry: Telemetry): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: finishing running steps');
+    await heartbeat.stop();
     consuming = false; // not ready: a load balancer or the kubelet stops counting on this worker
     const outcome = await consumers.close(config.SHUTDOWN_TIMEOUT_MS);
     if (outcome === 'forced') {

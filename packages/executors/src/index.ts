@@ -3,6 +3,7 @@ export { createHttpExecutor, type HttpExecutorOptions, type HttpSuccess } from '
 // The egress policy of http steps and the agents' http tool (the worker parses EGRESS_ALLOW).
 export { createEgressPolicy, egressPolicyFrom, EgressDeniedError, type EgressPolicy, type EgressPolicyOptions, type EgressVerdict } from './http/egress-policy.js';
 export { parseEgressAllowList, type EgressAllowEntry, type EgressAllowListResult } from './http/egress-allow-list.js';
+export { createEgressConnector } from './http/egress-connector.js';
 export { createScriptExecutor, missingSecret, type ScriptExecutorOptions } from './script/script-executor.js';
 export { MASK, MIN_MASKED_LENGTH, SecretMask, maskedForms } from './secret-mask.js';
 

@@ -52,3 +52,5 @@ export { RecentResults } from './recent-results.js';
 export type { RecentResult } from './recent-results.js';
 export { RedisLossDetector } from './redis-loss.js';
 export { LOST_CONFIRM_MS, WORKING_MARKER_TTL_MS, WORKING_REFRESH_MS, markWorking, workingMarkerKey, workingRuns } from './working-runs.js';
+export { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS, Heartbeat, heartbeatKeys, liveProcesses, removeHeartbeat, sendHeartbeat } from './heartbeats.js';
+export type { ProcessHeartbeat, ProcessRole } from './heartbeats.js';

@@ -61,6 +61,12 @@ export interface AlertView {
   executionId: string | null;
   errorId: string | null;
   data: unknown;
+  /** Monitor alerts: `firing` when a condition starts, `resolved` when it ends; null for escalations. */
+  state: 'firing' | 'resolved' | null;
+  /** Monitor alerts: the condition (`error-rate`, `no-worker:http`, …). */
+  condition: string | null;
+  /** `*` for a cluster alert (shown in every namespace). */
+  namespace: string;
   createdAt: string;
 }
 

@@ -122,3 +122,19 @@ export { API_KEY_ROLES } from './access-api.js';
 export type { ApiKeyRole, ApiKeyView, AuditEntryView, AuditOutcome, AuditVerification, CreateApiKeyInput } from './access-api.js';
 export { EVENT_TYPES, STREAM_GAP } from './event-api.js';
 export type { EventFilter, EventType, FlowEvent, StreamGapEvent } from './event-api.js';
+export { ALERT_SINK_EVENTS } from './monitor-api.js';
+export type {
+  AlertDeliveryView,
+  AlertSinkEvent,
+  AlertSinkInput,
+  AlertSinkView,
+  HealthLevel,
+  HealthStatus,
+  MetricsQuery,
+  MonitorSettings,
+  MonitorThresholds,
+  StepMetrics,
+  StepMetricsEntry,
+  StepMetricsQuery,
+  WorkflowMetrics,
+} from './monitor-api.js';

@@ -71,3 +71,22 @@ export { ALERT_EVENT_COLUMNS, EVENTS_CHANNEL, alertEventsSql, insertEventsSql } 
 export type { NewEvent } from './sql/events.js';
 export { assignEventPositions, eventStreamTip, pruneEvents, readEvents } from './repositories/events-repository.js';
 export type { EventRow, ReadEventsOptions } from './repositories/events-repository.js';
+export { workflowMetrics, stepMetrics, foldMetricDeltas, pruneMetricRollups } from './metrics/metrics-repository.js';
+export type { MetricsWindow, WorkflowMetricsRow, StepMetricsRow } from './metrics/metrics-repository.js';
+export { histogramIndex, histogramQuantile, histogramValue } from './metrics/duration-histogram.js';
+export { readMonitorSettings, updateMonitorSettings, applyConditions, namespaceNames, runPoolTransactionWithAudit } from './metrics/monitor-repository.js';
+export type { MonitorSettingsRow, ObservedCondition, ConditionChanges } from './metrics/monitor-repository.js';
+export {
+  ALERT_SINK_FORMATS,
+  ALERT_DELIVERY_STATUSES,
+  upsertAlertSink,
+  listAlertSinks,
+  findAlertSink,
+  deleteAlertSink,
+  listAlertDeliveries,
+  loadDeliveryWork,
+  claimPendingDeliveries,
+  releaseDeliveries,
+  recordDeliveryAttempt,
+} from './metrics/alert-sinks-repository.js';
+export type { AlertSinkFormat, AlertDeliveryStatus, AlertSinkRow, AlertDeliveryRow, DeliveryWork } from './metrics/alert-sinks-repository.js';

@@ -59,6 +59,19 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /v1/alerts': guard('read', 'alert.list'),
   'GET /v1/events': guard('read', 'event.stream'),
 
+  'GET /v1/monitor/workflow-metrics': guard('read', 'monitor.workflow-metrics'),
+  'GET /v1/monitor/step-metrics': guard('read', 'monitor.step-metrics'),
+  'GET /v1/monitor/health': guard('read', 'monitor.health'),
+  'GET /v1/monitor/settings': guard('read', 'monitor.settings'),
+  // The thresholds and interval are the cluster's: one set every coordinator evaluates.
+  'PATCH /v1/monitor/thresholds': guard('admin', 'monitor.thresholds'),
+  'PUT /v1/monitor/interval': guard('admin', 'monitor.interval'),
+  'PUT /v1/alert-sinks/:name': guard('admin', 'alert-sink.put'),
+  'GET /v1/alert-sinks': guard('read', 'alert-sink.list'),
+  'GET /v1/alert-sinks/:name': guard('read', 'alert-sink.get'),
+  'GET /v1/alert-sinks/:name/deliveries': guard('read', 'alert-sink.deliveries'),
+  'DELETE /v1/alert-sinks/:name': guard('admin', 'alert-sink.delete'),
+
   'GET /v1/dead-letter': guard('read', 'dead-letter.list'),
   'GET /v1/dead-letter/:stepType/:jobId': guard('read', 'dead-letter.get'),
   'POST /v1/dead-letter/:stepType/:jobId/retry': guard('operate', 'dead-letter.retry'),

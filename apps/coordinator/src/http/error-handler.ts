@@ -1,5 +1,6 @@
 import { InvalidCursorError } from '@agentic-flow/store';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { MonitorError } from '../monitoring/monitor-errors.js';
 import { ApiError, errorBody } from './api-error.js';
 import { YAML_BODY_LIMIT } from './body-gate.js';
 import { textError } from './text-problems.js';
@@ -31,6 +32,10 @@ export function registerErrorHandler(app: FastifyInstance, limits: { bodyLimit: 
 
 function toApiError(error: Error, tooLarge: string): ApiError | null {
   if (error instanceof ApiError) return error;
+  if (error instanceof MonitorError) {
+    if (error.code === 'ALERT_SINK_NOT_FOUND') return new ApiError('ALERT_SINK_NOT_FOUND', error.message);
+    return new ApiError('VALIDATION_FAILED', error.message, error.problems);
+  }
   if (error instanceof InvalidCursorError) return new ApiError('INVALID_CURSOR', error.message, [{ path: '$.query.cursor', message: error.message }]);
   const code = (error as FastifyError).code ?? '';
   switch (code) {

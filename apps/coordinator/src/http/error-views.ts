@@ -32,6 +32,9 @@ export function alertView(row: AlertRow): AlertView {
     executionId: row.executionId,
     errorId: row.errorId,
     data: row.data ?? null,
+    state: row.state === 'firing' || row.state === 'resolved' ? row.state : null,
+    condition: row.condition ?? null,
+    namespace: row.namespace,
     createdAt: row.createdAt.toISOString(),
   };
 }

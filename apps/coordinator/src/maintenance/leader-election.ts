@@ -18,6 +18,11 @@ export class LeaderElection {
     private readonly logger: Logger,
   ) {}
 
+  /** Whether this coordinator was the leader at its last tick. */
+  get leading(): boolean {
+    return this.leader;
+  }
+
   /** Tries to be (or checks it still is) the leader. */
   async tick(): Promise<boolean> {
     try {

@@ -12,6 +12,8 @@ export interface MaintenanceOptions {
   poisonThreshold: number;
   /** Events older than this are pruned (`EVENT_RETENTION_MS`); undefined: never. */
   eventRetentionMs?: number;
+  /** More tasks for the leader, run after the built-in ones (the monitor's: fold metric deltas, dispatch alert deliveries). */
+  tasks?: readonly [string, () => Promise<unknown>][];
 }
 
 /**
@@ -48,6 +50,7 @@ export class MaintenanceLoop {
       ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
       ['admission', () => this.deps.admitNow()],
       ['event retention', () => this.pruneEvents()],
+      ...(this.options.tasks ?? []),
     ];
     for (const [name, task] of tasks) {
       if (this.stopped) return;

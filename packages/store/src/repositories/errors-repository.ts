@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { alerts, errors } from '../schema/index.js';
 import type { ErrorStatus } from '../schema/statuses.js';
 import type { DbExecutor } from './db-executor.js';
@@ -53,7 +53,7 @@ export async function countErrors(db: DbExecutor, namespace: string, from: Date,
   return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
-/** A namespace's alerts, newest first. */
+/** A namespace's alerts and the cluster's ('*': a queue without worker, a breaker, the DLQ), newest first. */
 export async function listAlerts(db: DbExecutor, namespace: string, limit: number): Promise<AlertRow[]> {
-  return db.select().from(alerts).where(eq(alerts.namespace, namespace)).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(limit);
+  return db.select().from(alerts).where(inArray(alerts.namespace, [namespace, '*'])).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(limit);
 }

@@ -15,6 +15,9 @@ export const alerts = pgTable(
     executionId: uuid('execution_id'),
     errorId: uuid('error_id'),
     data: jsonb('data'),
+    /** Monitor alerts: the condition it announces (hysteresis key), and `firing` or `resolved`. */
+    condition: text('condition'),
+    state: text('state'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [check('alerts_severity_check', oneOf(t.severity, ALERT_SEVERITIES)), index('alerts_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst())],
