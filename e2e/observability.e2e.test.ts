@@ -13,7 +13,7 @@ const workflow = (api: string) => ({
   version: '1',
   steps: [
     { id: 'fetch', type: 'http', config: { url: `${api}/data` }, next: ['sum'] },
-    { id: 'sum', type: 'script', config: { script: 'return results.fetch.body.items.length' }, next: ['boom'] },
+    { id: 'sum', type: 'script', config: { script: 'return results.fetch.items.length' }, next: ['boom'] },
     { id: 'boom', type: 'script', config: { script: "throw new Error('expected')" } },
   ],
 });

@@ -33,7 +33,7 @@ describe('traces: one execution, one trace across the coordinator and two worker
       version: '1',
       steps: [
         { id: 'fetch', type: 'http', config: { url: `${api.url}/data` }, next: ['count'] },
-        { id: 'count', type: 'script', config: { script: 'return results.fetch.body.items.length' } },
+        { id: 'count', type: 'script', config: { script: 'return results.fetch.items.length' } },
       ],
     } as never);
     executionId = await cluster.client.executeWorkflow('traced', {});
