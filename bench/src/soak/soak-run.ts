@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import { AgenticFlowClient, AgenticFlowError, type ExecutionView } from '@agentic-flow/sdk';
+import { WORK_STEP_TYPES } from '@agentic-flow/spec';
 import { appEntryPoint, freePort, startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -248,7 +249,9 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
         if (n > 0) leftoverJobs[`${queue} ${state}`] = n;
       }
     }
-    const strayQueueKeys = (await redis.keys(`${PREFIX}:step-*`)).filter((key) => !WORK_QUEUES.some((q) => key.startsWith(`${PREFIX}:${q}:`)) && !key.startsWith(`${PREFIX}:step-results`));
+    // Work step types have queues (agent-task's exists for the monitor's counts though nobody here takes jobs); any other step-* queue is a control step's, which must never be.
+    const workQueues = WORK_STEP_TYPES.map((type) => `${PREFIX}:step-${type}:`);
+    const strayQueueKeys = (await redis.keys(`${PREFIX}:step-*`)).filter((key) => !workQueues.some((q) => key.startsWith(q)) && !key.startsWith(`${PREFIX}:step-results`));
     return {
       options,
       machine,
