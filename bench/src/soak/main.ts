@@ -7,10 +7,12 @@ import { abortSoak, runSoak } from './soak-run.js';
 
 const log = (message: string) => process.stderr.write(`[soak] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
-function commitOf(): string {
+/** The commit measured; the report file itself (the last run's, about to be replaced) does not make it dirty. */
+function commitOf(out: string | undefined): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no']).toString().trim() !== '';
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no']).toString().split('\n').filter((line) => line.trim() !== '');
+    const dirty = changed.some((line) => out === undefined || !resolve(line.slice(3)).endsWith(resolve(out)));
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return 'an unknown commit';
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   }
   const result = await runSoak(options, log);
   const verdict = judge(result);
-  const report = renderReport(result, verdict, commitOf());
+  const report = renderReport(result, verdict, commitOf(options.out));
   process.stdout.write(report);
   // pnpm runs scripts from the repository root; a relative --out is taken from where the user stood.
   if (options.out) await writeFile(resolve(process.env['INIT_CWD'] ?? process.cwd(), options.out), report);
