@@ -14,7 +14,7 @@ interface Received {
   body: string;
   /** The signature checked against SECRET (true), wrong (false), or absent (null). */
   signed: boolean | null;
-  json: { event?: string; alert?: { type: string; state: string; message: string; data?: Record<string, unknown> }; text?: string };
+  json: { event?: string; alert?: { id?: string; type: string; state: string; severity?: string; executionId?: string; message: string; data?: Record<string, unknown> }; text?: string };
 }
 
 /** A webhook receiver on 127.0.0.1 verifying X-AF-Signature; `/flaky` answers 500 to its first request. */
@@ -229,15 +229,23 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     await cluster.client.errorHandler.registerRecoveryStrategy('explode', { type: 'escalate', escalationHandler: 'pager' });
     // The other coordinator loads strategies every 2 s; it may be the one applying the failure.
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    await cluster.client.executeWorkflow('boom', {});
+    const executionId = await cluster.client.executeWorkflow('boom', {});
     const delivered = await until('the escalation at the pager sink', async () => receiver.received.find((r) => r.path === '/pager'));
     expect(delivered.signed).toBe(true);
-    expect(delivered.json.alert).toMatchObject({ type: 'escalation', state: 'firing' });
+    expect(delivered.json).toMatchObject({ event: 'alert:created', alert: { type: 'escalation', state: 'firing' } });
     expect(delivered.json.alert!.data).toMatchObject({ escalationHandler: 'pager', stepId: 'explode' });
     const deliveries = await until('its status', async () => {
       const items = await cluster.client.monitor.getAlertDeliveries('pager');
       return items[0]?.status === 'delivered' ? items : undefined;
     });
     expect(deliveries).toHaveLength(1);
+
+    // Deciding it ends the escalation: the same sink hears that it is resolved.
+    const [open] = await cluster.client.errorHandler.listErrors({ executionId, status: 'open' });
+    await cluster.client.errorHandler.resolveError(open!.id, { action: 'skip' });
+    const resolved = await until('the resolution at the pager sink', async () => receiver.received.find((r) => r.path === '/pager' && r.json.event === 'alert:resolved'));
+    expect(resolved.json.alert).toMatchObject({ type: 'escalation', state: 'resolved', severity: 'info', executionId });
+    expect(resolved.json.alert!.data).toMatchObject({ alertId: delivered.json.alert!.id, resolution: { action: 'skip' } });
+    expect((await cluster.client.monitor.getAlerts(200)).filter((a) => a.errorId === open!.id).map((a) => a.state)).toEqual(['resolved', 'firing']);
   });
 });

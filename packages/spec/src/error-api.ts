@@ -61,7 +61,7 @@ export interface AlertView {
   executionId: string | null;
   errorId: string | null;
   data: unknown;
-  /** Monitor alerts: `firing` when a condition starts, `resolved` when it ends; null for escalations. */
+  /** `firing` when a condition starts or a step escalates, `resolved` when it ends or the escalation is decided (null on alerts written before escalations had states). */
   state: 'firing' | 'resolved' | null;
   /** Monitor alerts: the condition (`error-rate`, `no-worker:http`, …). */
   condition: string | null;

@@ -104,6 +104,37 @@ describe('events written with their transition', () => {
     expect(alerts[0]!.data).toMatchObject({ alertType: 'escalation', severity: 'warning', details: { escalationHandler: 'ops', stepId: 'a', code: 'HTTP_STATUS' } });
     expect(String(alerts[1]!.data['message'])).toContain('step "b" failed');
   });
+
+  it('raise alert:resolved when an escalation is decided or its execution cancelled, once', async () => {
+    const e = await newExecution();
+    const failure: NewError = { executionId: e.id, namespace: 'default', key: 'a', stepId: 'a', stepType: 'http', attempt: 1, code: 'HTTP_STATUS', message: 'status 503', strategy: 'escalate', escalationHandler: 'ops', at: new Date() };
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], errors: [failure, { ...failure, key: 'b', stepId: 'b' }] });
+    const { rows: opened } = await handle.pool.query<{ id: string; step_id: string }>(`select id, step_id from errors where execution_id = $1 order by step_id`, [e.id]);
+    const resolve = { id: opened[0]!.id, resolution: { action: 'skip' } };
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
+    // A second decision on a closed error changes nothing, and raises nothing.
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], closeOpenErrorsOf: [e.id] });
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], closeOpenErrorsOf: [e.id] });
+
+    const streamed = (await eventsOf(e.id)).filter((row) => row.type.startsWith('alert:'));
+    expect(streamed.map((row) => [row.type, (row.data['details'] as { stepId: string }).stepId])).toEqual([
+      ['alert:created', 'a'],
+      ['alert:created', 'b'],
+      ['alert:resolved', 'a'],
+      ['alert:resolved', 'b'],
+    ]);
+    const { rows: alerts } = await handle.pool.query<{ id: string; state: string; message: string; data: Record<string, unknown> }>(
+      `select id, state, message, data from alerts where execution_id = $1 order by created_at, state`,
+      [e.id],
+    );
+    const firingA = alerts.find((a) => a.state === 'firing' && a.data['stepId'] === 'a')!;
+    const resolvedA = alerts.find((a) => a.state === 'resolved' && a.data['stepId'] === 'a')!;
+    expect(resolvedA.message).toBe(`resolved (skip): step "a" failed (HTTP_STATUS: status 503) and waits for a decision`);
+    expect(resolvedA.data).toMatchObject({ alertId: firingA.id, escalationHandler: 'ops', resolution: { action: 'skip' } });
+    expect(alerts.find((a) => a.state === 'resolved' && a.data['stepId'] === 'b')!.message).toMatch(/^resolved \(cancel\): /);
+    expect(streamed[2]!.data).toMatchObject({ alertId: resolvedA.id, severity: 'info' });
+  });
 });
 
 describe('stream positions', () => {

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
 import {
   applyConditions,
+  assignEventPositions,
   createDatabase,
   foldMetricDeltas,
   insertDefinition,
   listAlerts,
   migrateDatabase,
+  readEvents,
   readMonitorSettings,
   runOptimisticTransition,
   runTransition,
@@ -131,6 +133,14 @@ describe('monitor settings and hysteresis', () => {
     expect(alerts[0]!.message).toBe('resolved: error rate 50% over 20%');
     const { rows } = await handle.pool.query(`select event, status from alert_deliveries where sink_name = 'ops' order by created_at`);
     expect(rows).toEqual([{ event: 'alert:created', status: 'pending' }, { event: 'alert:resolved', status: 'pending' }]);
+    // The event stream carries the same two, each committed with its alert.
+    await assignEventPositions(handle.pool);
+    const streamed = (await readEvents(handle.pool, { namespace: 'default', after: '0', limit: 100 })).filter((e) => e.type.startsWith('alert:'));
+    expect(streamed.map((e) => [e.type, e.data['alertId']])).toEqual([
+      ['alert:created', alerts[1]!.id],
+      ['alert:resolved', alerts[0]!.id],
+    ]);
+    expect(streamed[1]!.data).toMatchObject({ alertType: 'threshold', severity: 'info', message: 'resolved: error rate 50% over 20%', details: { condition: 'error-rate', alertId: alerts[1]!.id } });
   });
 
   it('lists cluster alerts in every namespace', async () => {

@@ -16,6 +16,8 @@ export class LeaderElection {
   constructor(
     private readonly databaseUrl: string,
     private readonly logger: Logger,
+    /** Told when this coordinator becomes or stops being the leader (to announce it at once, not at its next heartbeat). */
+    private readonly onChange: (leading: boolean) => void = () => undefined,
   ) {}
 
   /** Whether this coordinator was the leader at its last tick. */
@@ -37,11 +39,10 @@ export class LeaderElection {
         await this.client.query('select 1');
       } else {
         const { rows } = await this.client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [LEADER_LOCK_KEY]);
-        this.leader = rows[0]?.ok === true;
-        if (this.leader) this.logger.info('became the leader: reconciler, automatic snapshots and admission sweeps run here');
+        this.setLeader(rows[0]?.ok === true);
       }
     } catch (error) {
-      if (this.leader) this.logger.warn({ err: error }, 'lost leadership');
+      if (this.leader) this.logger.warn({ err: error }, 'the leader connection failed');
       if (this.client) this.drop(this.client);
     }
     return this.leader;
@@ -50,8 +51,16 @@ export class LeaderElection {
   private drop(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = undefined;
-    this.leader = false;
+    this.setLeader(false);
     void client.end().catch(() => undefined);
+  }
+
+  private setLeader(leading: boolean): void {
+    if (leading === this.leader) return;
+    this.leader = leading;
+    if (leading) this.logger.info('became the leader: reconciler, automatic snapshots and admission sweeps run here');
+    else this.logger.warn('lost leadership');
+    this.onChange(leading);
   }
 
   async close(): Promise<void> {

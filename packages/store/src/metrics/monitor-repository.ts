@@ -1,4 +1,5 @@
 import { appendAuditSql, type AuditEntry } from '../sql/audit.js';
+import { ALERT_EVENT_COLUMNS, alertEventsSql } from '../sql/events.js';
 import type pg from 'pg';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -47,8 +48,9 @@ export interface ConditionChanges {
 
 /**
  * Hysteresis: compares what holds now with the conditions stored as holding, in one transaction.
- * A condition that starts gets a row and one alert (`state` 'firing'); one that ended loses its row
- * and gets one alert (`state` 'resolved', severity info); one that goes on writes nothing. Only the
+ * A condition that starts gets a row and one alert (`state` 'firing') with its `alert:created`
+ * event; one that ended loses its row and gets one alert (`state` 'resolved', severity info) with its
+ * `alert:resolved` event; one that goes on writes nothing. Only the
  * keys under `scopes` (namespace → key prefixes evaluated this pass) can end, so a pass that did not
  * look at something (Redis did not answer) does not resolve it.
  */
@@ -67,18 +69,21 @@ export async function applyConditions(pool: pg.Pool, observed: readonly Observed
       await client.query(
         `with v as (select * from jsonb_to_recordset($1::jsonb) as v(namespace text, key text, type text, severity text, message text, data jsonb)),
               a as (insert into alerts (type, severity, message, namespace, data, condition, state)
-                    select type, severity, message, namespace, data, key, 'firing' from v returning id, namespace, condition, data)
-         insert into monitor_conditions (namespace, key, alert_id, data) select namespace, condition, id, data from a`,
+                    select type, severity, message, namespace, data, key, 'firing' from v returning ${ALERT_EVENT_COLUMNS}, condition),
+              c as (insert into monitor_conditions (namespace, key, alert_id, data) select namespace, condition, id, data from a)
+         ${alertEventsSql('a', 'alert:created')}`,
         [JSON.stringify(started.map((c) => ({ ...c, data: { ...(c.data ?? {}), condition: c.key } })))],
       );
     }
     if (ended.length > 0) {
       await client.query(
         `with v as (select * from jsonb_to_recordset($1::jsonb) as v(namespace text, key text)),
-              d as (delete from monitor_conditions c using v where c.namespace = v.namespace and c.key = v.key returning c.namespace, c.key, c.alert_id, c.since, c.data)
-         insert into alerts (type, severity, message, namespace, data, condition, state)
-         select a.type, 'info', 'resolved: ' || a.message, d.namespace, coalesce(d.data, '{}'::jsonb) || jsonb_build_object('alertId', d.alert_id, 'since', d.since), d.key, 'resolved'
-           from d join alerts a on a.id = d.alert_id`,
+              d as (delete from monitor_conditions c using v where c.namespace = v.namespace and c.key = v.key returning c.namespace, c.key, c.alert_id, c.since, c.data),
+              r as (insert into alerts (type, severity, message, namespace, data, condition, state)
+                    select a.type, 'info', 'resolved: ' || a.message, d.namespace, coalesce(d.data, '{}'::jsonb) || jsonb_build_object('alertId', d.alert_id, 'since', d.since), d.key, 'resolved'
+                      from d join alerts a on a.id = d.alert_id
+                    returning ${ALERT_EVENT_COLUMNS})
+         ${alertEventsSql('r', 'alert:resolved')}`,
         [JSON.stringify(ended.map((row) => ({ namespace: row.namespace, key: row.key })))],
       );
     }

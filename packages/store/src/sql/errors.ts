@@ -36,14 +36,31 @@ export function insertErrorsSql(errors: readonly NewError[] | string): string {
           returning id, execution_id, namespace, step_id, code, message, strategy, escalation_handler, created_at`;
 }
 
-/** Raises an `escalation` alert for every escalated failure among the rows of the CTE `source`; returns {@link ALERT_EVENT_COLUMNS} for its event. */
+/**
+ * Raises a `firing` `escalation` alert for every escalated failure among the rows of the CTE
+ * `source`; returns {@link ALERT_EVENT_COLUMNS} for its event.
+ */
 export function escalationAlertsSql(source: string): string {
-  return `insert into alerts (type, severity, message, namespace, execution_id, error_id, data, created_at)
+  return `insert into alerts (type, severity, message, namespace, execution_id, error_id, data, state, created_at)
           select 'escalation', 'warning',
                  'step "' || step_id || '" failed (' || code || ': ' || message || ') and waits for a decision',
-                 namespace, execution_id, id, jsonb_strip_nulls(jsonb_build_object('escalationHandler', escalation_handler, 'stepId', step_id, 'code', code)), created_at
+                 namespace, execution_id, id, jsonb_strip_nulls(jsonb_build_object('escalationHandler', escalation_handler, 'stepId', step_id, 'code', code)), 'firing', created_at
             from ${source} where strategy = 'escalate'
           returning ${ALERT_EVENT_COLUMNS}`;
+}
+
+/**
+ * The end of an escalation: for every error closed in the CTE `source` (returning `id, resolution`),
+ * a `resolved` alert after its `firing` one (the same handler, so its sink hears both) and its
+ * `alert:resolved` event, in the statement that closes the error.
+ */
+function escalationsResolvedSql(source: string): string {
+  return `rslv as (insert into alerts (type, severity, message, namespace, execution_id, error_id, data, state)
+                   select a.type, 'info', 'resolved (' || coalesce(c.resolution ->> 'action', 'closed') || '): ' || a.message, a.namespace, a.execution_id, a.error_id,
+                          coalesce(a.data, '{}'::jsonb) || jsonb_build_object('alertId', a.id, 'resolution', c.resolution), 'resolved'
+                     from ${source} c join alerts a on a.error_id = c.id and a.type = 'escalation' and a.state is distinct from 'resolved'
+                   returning ${ALERT_EVENT_COLUMNS})
+          ${alertEventsSql('rslv', 'alert:resolved')}`;
 }
 
 /** Errors, their alerts and the alerts' `alert:created` events as one statement, for a multi-statement round trip. */
@@ -51,15 +68,19 @@ export function recordErrorsSql(errors: readonly NewError[]): string {
   return `with errs as (${insertErrorsSql(errors)}), alrt as (${escalationAlertsSql('errs')}) ${alertEventsSql('alrt', 'alert:created')}`;
 }
 
-/** Closes resolved errors, only while still open (a second resolution changes nothing). */
+/** Closes resolved errors, only while still open (a second resolution changes nothing), and resolves their escalation alerts. */
 export function resolveErrorsSql(resolved: readonly { id: string; resolution: unknown }[]): string {
-  return `update errors as e set status = 'closed', resolution = v.resolution, resolved_at = clock_timestamp()
-            from jsonb_to_recordset(${jsonLiteral(resolved)}) as v(id uuid, resolution jsonb)
-           where e.id = v.id and e.status = 'open'`;
+  return `with closed as (update errors as e set status = 'closed', resolution = v.resolution, resolved_at = clock_timestamp()
+                        from jsonb_to_recordset(${jsonLiteral(resolved)}) as v(id uuid, resolution jsonb)
+                       where e.id = v.id and e.status = 'open'
+                   returning e.id, e.resolution),
+          ${escalationsResolvedSql('closed')}`;
 }
 
-/** Closes the open (escalated) errors of cancelled executions: nobody is waiting on them any more. */
+/** Closes the open (escalated) errors of cancelled executions — nobody is waiting on them any more — and resolves their alerts. */
 export function closeOpenErrorsSql(executionIds: readonly string[]): string {
-  return `update errors set status = 'closed', resolution = '{"action":"cancel"}'::jsonb, resolved_at = clock_timestamp()
-           where execution_id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(executionIds)})) and status = 'open'`;
+  return `with closed as (update errors set status = 'closed', resolution = '{"action":"cancel"}'::jsonb, resolved_at = clock_timestamp()
+                       where execution_id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(executionIds)})) and status = 'open'
+                   returning id, resolution),
+          ${escalationsResolvedSql('closed')}`;
 }
