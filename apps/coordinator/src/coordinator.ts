@@ -13,6 +13,7 @@ import { BackgroundEvaluations } from './expressions/background-evaluations.js';
 import { ExpressionRunner } from './expressions/expression-runner.js';
 import type { TransitionDeps } from './executions/transition-deps.js';
 import { LeaderElection } from './maintenance/leader-election.js';
+import { idempotencyKeyPruning } from './maintenance/idempotency-key-pruning.js';
 import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
 import { registerAccessControl } from './auth/access-control.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -160,6 +161,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
           },
         ],
         ['dispatch alert deliveries', () => alertDelivery.dispatch()],
+        ['prune idempotency keys', idempotencyKeyPruning(database.pool, now, logger)],
       ],
     },
     logger,

@@ -38,6 +38,10 @@ export { findStepRun, listStepRuns, listStepRunSummaries, listTranscripts, names
 export type { TranscriptRow } from './repositories/step-runs-repository.js';
 export { listLogs } from './repositories/logs-repository.js';
 export { runTransition, runOptimisticTransition, runWrites } from './transition-batch.js';
+export { IDEMPOTENCY_KEY_TAKEN } from './sql/idempotency-keys.js';
+export type { NewIdempotencyKey } from './sql/idempotency-keys.js';
+export { findIdempotentStart, pruneIdempotencyKeys } from './repositories/idempotency-keys-repository.js';
+export type { IdempotentStart } from './repositories/idempotency-keys-repository.js';
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
 export type { ExecutionUpdate, ExecutionVersion, LockedExecution, NewExecution, NewLog, StepRunCompletion, StepRunKey, StepRunWrite } from './sql/statements.js';

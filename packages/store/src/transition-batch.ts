@@ -4,6 +4,7 @@ import { roundTrip } from './sql/round-trip.js';
 import { snapshotSql } from './sql/snapshot.js';
 import { appendAuditSql, type AuditEntry } from './sql/audit.js';
 import { insertEventsSql, type NewEvent } from './sql/events.js';
+import { claimIdempotencyKeysSql, type NewIdempotencyKey } from './sql/idempotency-keys.js';
 import { closeOpenErrorsSql, recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
 import {
   completeStepRunsSql,
@@ -33,6 +34,8 @@ export interface TransitionWrites {
   /** Snapshots of executions' stored state taken before anything else is written (e.g. before a restore). */
   snapshotsBefore?: readonly { executionId: string; kind: 'manual' | 'auto' | 'restore' }[];
   newExecutions?: readonly NewExecution[];
+  /** The `Idempotency-Key`s the new executions were started with: a key already taken aborts the whole transaction. */
+  idempotencyKeys?: readonly NewIdempotencyKey[];
   stepRuns: readonly StepRunWrite[];
   executions: readonly ExecutionUpdate[];
   logs: readonly NewLog[];
@@ -56,6 +59,8 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   const statements: string[] = [];
   for (const snapshot of writes.snapshotsBefore ?? []) statements.push(snapshotSql(snapshot.executionId, snapshot.kind));
   if (writes.newExecutions && writes.newExecutions.length > 0) statements.push(insertExecutionsSql(writes.newExecutions));
+  // Right after its execution (the foreign key), before anything else is written: a taken key aborts early.
+  if (writes.idempotencyKeys && writes.idempotencyKeys.length > 0) statements.push(claimIdempotencyKeysSql(writes.idempotencyKeys));
   const upsertIndex = writes.stepRuns.length > 0 ? statements.push(upsertStepRunsSql(writes.stepRuns)) - 1 : -1;
   const updateIndex = writes.executions.length > 0 ? statements.push(updateExecutionsSql(writes.executions)) - 1 : -1;
   if (writes.logs.length > 0) statements.push(insertLogsSql(writes.logs));

@@ -18,7 +18,14 @@ export async function startExecution(
   deps: TransitionDeps,
   namespace: string,
   workflowId: string,
-  options: { variables: Record<string, unknown>; version?: string; tokenBudget?: number; audit?: PendingAudit | undefined },
+  options: {
+    variables: Record<string, unknown>;
+    version?: string;
+    tokenBudget?: number;
+    audit?: PendingAudit | undefined;
+    /** The request's `Idempotency-Key`, claimed in the execution's transaction: taken already, the start aborts whole (`IDEMPOTENCY_KEY_TAKEN` from the store). */
+    idempotency?: { key: string; requestHash: string; ttlMs: number };
+  },
 ): Promise<ExecuteWorkflowResult> {
   const workflow = await deps.registry.compiled(namespace, workflowId, options.version);
   const now = deps.now();
@@ -59,6 +66,13 @@ export async function startExecution(
         snapshotIntervalMs: deps.snapshotIntervalMs,
       },
     ],
+    ...(options.idempotency
+      ? {
+          idempotencyKeys: [
+            { namespace, key: options.idempotency.key, requestHash: options.idempotency.requestHash, executionId, createdAt: new Date(now), expiresAt: new Date(now + options.idempotency.ttlMs) },
+          ],
+        }
+      : {}),
     stepRuns: effects.stepRunWrites(),
     executions: [],
     logs: effects.logs,

@@ -1,7 +1,8 @@
 import { listDefinitions } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
-import { startExecution } from '../executions/execution-starter.js';
+import { startIdempotently } from '../executions/idempotent-start.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
+import { idempotencyKeyOf } from './idempotency-key-header.js';
 import { namespaceOf } from './request-context.js';
 import { ExecuteBodySchema, ListWorkflowsQuerySchema, WorkflowParamsSchema, WorkflowVersionParamsSchema, parseRequest } from './request-schemas.js';
 import { workflowSummaryView } from './views.js';
@@ -37,16 +38,29 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
     return { ...(row.definition as object), namespace: row.namespace, createdAt: row.createdAt.toISOString() };
   });
 
-  /** Start an execution of the latest (or the given) version with variables over the defaults. */
+  /**
+   * Start an execution of the latest (or the given) version with variables over the defaults: 201.
+   * With an `Idempotency-Key` seen in the last 24 hours (in this namespace) for the same request:
+   * 200 with the first start's execution, `Idempotent-Replayed: true`, and nothing started; for a
+   * different request, 409 `IDEMPOTENCY_CONFLICT`.
+   */
   app.post('/v1/workflows/:workflowId/executions', async (request, reply) => {
     const { workflowId } = parseRequest(WorkflowParamsSchema, request.params, 'params');
+    const key = idempotencyKeyOf(request.headers);
     const body = parseRequest(ExecuteBodySchema, request.body, 'body');
-    const result = await startExecution(deps, namespaceOf(request), workflowId, {
-      variables: body.variables,
-      ...(body.version === undefined ? {} : { version: body.version }),
-      ...(body.tokenBudget === undefined ? {} : { tokenBudget: body.tokenBudget }),
-      audit: request.audit,
-    });
-    return reply.code(201).header('location', `/v1/executions/${result.executionId}`).send(result);
+    const { replayed, ...result } = await startIdempotently(
+      deps,
+      namespaceOf(request),
+      workflowId,
+      {
+        variables: body.variables,
+        ...(body.version === undefined ? {} : { version: body.version }),
+        ...(body.tokenBudget === undefined ? {} : { tokenBudget: body.tokenBudget }),
+      },
+      key,
+      request.audit,
+    );
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(replayed ? 200 : 201).header('location', `/v1/executions/${result.executionId}`).send(result);
   });
 }

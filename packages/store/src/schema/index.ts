@@ -10,3 +10,4 @@ export { recoveryStrategies } from './recovery-strategies.js';
 export { apiKeys } from './api-keys.js';
 export { auditLog } from './audit-log.js';
 export { events, eventStream } from './events.js';
+export { idempotencyKeys } from './idempotency-keys.js';
