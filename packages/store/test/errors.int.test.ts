@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
 import {
+  InvalidCursorError,
   countErrors,
   createDatabase,
+  encodeCursor,
   deleteStrategy,
   findError,
   insertDefinition,
@@ -150,5 +152,45 @@ describe('recovery strategies', () => {
     expect(await deleteStrategy(handle.db, 'default', 'http')).toBe(true);
     expect(await deleteStrategy(handle.db, 'default', 'http')).toBe(false);
     expect((await listStrategies(handle.db)).map((s) => s.target)).toEqual(['a-step']);
+  });
+});
+
+describe('errors and alerts page with keyset cursors', () => {
+  /** Reads a whole list page by page, as the API does: one row more than the page says whether another follows. */
+  async function readAll<Row extends { createdAt: Date; id: string }>(read: (limit: number, cursor?: string) => Promise<Row[]>, size: number): Promise<Row[]> {
+    const seen: Row[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const rows = await read(size + 1, cursor);
+      seen.push(...rows.slice(0, size));
+      if (rows.length <= size) return seen;
+      const last = rows[size - 1]!;
+      cursor = encodeCursor(last.createdAt, [last.id]);
+    }
+  }
+
+  it('every error and alert once, newest first, across rows of one millisecond and defaults written by PostgreSQL', async () => {
+    const e = await newExecution();
+    const at = new Date();
+    // Many in one millisecond (ties broken by id); escalations raise alerts; resolving some writes alerts with the column default.
+    const keys = Array.from({ length: 13 }, (_, i) => `k${i}`);
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], errors: keys.map((key) => failure(e.id, { key, stepId: key, at })) });
+    const open = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 100 });
+    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: open.slice(0, 5).map((row) => ({ id: row.id, resolution: { action: 'skip' } })) });
+    const all = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 100 });
+    const paged = await readAll((limit, cursor) => listErrors(handle.db, { namespace: 'default', executionId: e.id, limit, ...(cursor ? { cursor } : {}) }), 4);
+    expect(paged.map((r) => r.id)).toEqual(all.map((r) => r.id));
+    expect(new Set(paged.map((r) => r.id)).size).toBe(13);
+    const alerts = await listAlerts(handle.db, 'default', 500);
+    const pagedAlerts = await readAll((limit, cursor) => listAlerts(handle.db, 'default', limit, cursor), 3);
+    expect(pagedAlerts.map((a) => a.id)).toEqual(alerts.map((a) => a.id));
+    expect(alerts.every((a) => a.createdAt.getTime() === new Date(a.createdAt.toISOString()).getTime())).toBe(true);
+    const micros = await handle.pool.query<{ n: string }>(`select count(*) as n from alerts where created_at <> date_trunc('milliseconds', created_at)`);
+    expect(micros.rows[0]!.n).toBe('0');
+  });
+
+  it('refuses a cursor it did not make', async () => {
+    await expect(listErrors(handle.db, { namespace: 'default', limit: 5, cursor: 'forged' })).rejects.toThrow(InvalidCursorError);
+    await expect(listAlerts(handle.db, 'default', 5, 'forged')).rejects.toThrow(InvalidCursorError);
   });
 });

@@ -73,6 +73,7 @@ describe('migrateDatabase on a fresh database', () => {
       'event_stream',
       'events',
       'execution_rollups',
+      'idempotency_keys',
       'metric_execution_deltas',
       'metric_step_deltas',
       'monitor_conditions',
@@ -130,6 +131,7 @@ describe('migrateDatabase on a fresh database', () => {
     );
     expect(cascades).toEqual([
       { table_name: 'errors', delete_rule: 'CASCADE' },
+      { table_name: 'idempotency_keys', delete_rule: 'CASCADE' },
       { table_name: 'recovery_strategies', delete_rule: 'NO ACTION' },
       { table_name: 'step_runs', delete_rule: 'CASCADE' },
       { table_name: 'workflow_definitions', delete_rule: 'NO ACTION' },

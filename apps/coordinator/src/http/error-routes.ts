@@ -4,6 +4,7 @@ import { resolveError } from '../executions/resolve-error.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
 import { strategyProblems } from '../workflows/strategy-validation.js';
 import { ApiError, validationFailed } from './api-error.js';
+import { keysetPage } from './keyset-page.js';
 import { alertView, errorStatistics, errorView, strategyView } from './error-views.js';
 import {
   AlertsQuerySchema,
@@ -49,9 +50,10 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
     return reply.code(204).send();
   });
 
+  /** `listErrors(filter)`: newest first, keyset-paginated with `cursor`. */
   app.get('/v1/errors', async (request) => {
     const query = parseRequest(ListErrorsQuerySchema, request.query, 'query');
-    return { items: (await listErrors(deps.db, { ...query, namespace: namespaceOf(request) })).map(errorView) };
+    return keysetPage(await listErrors(deps.db, { ...query, limit: query.limit + 1, namespace: namespaceOf(request) }), query.limit, errorView);
   });
 
   /** `getErrorStatistics()`: final step failures in [from, to) by step type, code and strategy. */
@@ -74,9 +76,9 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
     return resolveError(deps, namespaceOf(request), errorId, resolution, request.audit);
   });
 
-  /** `getAlerts(limit)`: newest first. */
+  /** `getAlerts({ limit, cursor })`: newest first, keyset-paginated with `cursor`. */
   app.get('/v1/alerts', async (request) => {
-    const { limit } = parseRequest(AlertsQuerySchema, request.query, 'query');
-    return { items: (await listAlerts(deps.db, namespaceOf(request), limit)).map(alertView) };
+    const { limit, cursor } = parseRequest(AlertsQuerySchema, request.query, 'query');
+    return keysetPage(await listAlerts(deps.db, namespaceOf(request), limit + 1, cursor), limit, alertView);
   });
 }

@@ -13,6 +13,8 @@ export const ListErrorsQuerySchema = z.strictObject({
   status: z.enum(['open', 'closed']).optional(),
   executionId: z.string().uuid('must be an execution id (a UUID)').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().min(1).optional(),
 });
 
 const DAY_MS = 86_400_000;
@@ -41,4 +43,4 @@ export const ResolutionBodySchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('fail'), message: z.string().min(1).max(2000).optional() }),
 ], { error: (issue) => (issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator' ? 'must be one of retry, skip, output, fail' : undefined) });
 
-export const AlertsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const AlertsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().min(1).optional() });

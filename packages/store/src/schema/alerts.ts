@@ -1,4 +1,5 @@
 import { check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { oneOf } from './one-of.js';
 import { ALERT_SEVERITIES } from './statuses.js';
 
@@ -18,7 +19,8 @@ export const alerts = pgTable(
     /** Monitor alerts: the condition it announces (hysteresis key), and `firing` or `resolved`. */
     condition: text('condition'),
     state: text('state'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision, as the coordinator writes it: the list's keyset cursors compare exactly.
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`date_trunc('milliseconds', now())`),
   },
   (t) => [check('alerts_severity_check', oneOf(t.severity, ALERT_SEVERITIES)), index('alerts_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst())],
 );

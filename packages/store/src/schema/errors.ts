@@ -1,4 +1,5 @@
 import { check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { oneOf } from './one-of.js';
 import { ERROR_STATUSES, RECOVERY_STRATEGY_KINDS } from './statuses.js';
 import { workflowExecutions } from './workflow-executions.js';
@@ -30,7 +31,8 @@ export const errors = pgTable(
     escalationHandler: text('escalation_handler'),
     status: text('status', { enum: ERROR_STATUSES }).notNull(),
     resolution: jsonb('resolution'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision, as the coordinator writes it: the list's keyset cursors compare exactly.
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`date_trunc('milliseconds', now())`),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
   (t) => [
