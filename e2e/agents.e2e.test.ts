@@ -81,7 +81,7 @@ describe('agent tasks on a real cluster', () => {
     expect(step.agent!.usage.costUsd).toBeGreaterThan(0);
     expect(execution.usage).toMatchObject({ inputTokens: step.agent!.usage.inputTokens, outputTokens: step.agent!.usage.outputTokens, tokenBudget: null });
 
-    const [transcript] = await cluster.client.getTranscripts(execution.id, { stepRunId: step.id });
+    const [transcript] = (await cluster.client.getTranscripts(execution.id, { stepRunId: step.id })).items;
     expect(transcript!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
     expect(transcript!.messages[2]).toMatchObject({ toolCalls: [{ name: 'run_script' }] });
     expect(transcript!.messages[3]).toMatchObject({ role: 'tool', name: 'run_script', content: expect.stringContaining('75') });
@@ -109,7 +109,7 @@ describe('agent tasks on a real cluster', () => {
     expect(runs.find((s) => s.instanceKey === 'research~syn')).toMatchObject({ status: 'succeeded', output: { summary: 'done:a done:b done:c' } });
     const total = runs.reduce((sum, s) => sum + (s.agent?.usage.inputTokens ?? 0) + (s.agent?.usage.outputTokens ?? 0), 0);
     expect(execution.usage.totalTokens).toBe(total);
-    expect((await cluster.client.getTranscripts(execution.id)).map((t) => t.instanceKey).sort()).toEqual(['research', 'research~sub/0', 'research~sub/1', 'research~sub/2', 'research~syn']);
+    expect((await cluster.client.getTranscripts(execution.id)).items.map((t) => t.instanceKey).sort()).toEqual(['research', 'research~sub/0', 'research~sub/1', 'research~sub/2', 'research~syn']);
   });
 
   it('retries a 429 after its Retry-After and succeeds', async () => {
@@ -127,7 +127,7 @@ describe('agent tasks on a real cluster', () => {
     const step = execution.steps.find((s) => s.stepId === 'extract')!;
     expect(step.error).toMatchObject({ code: 'AGENT_OUTPUT', message: expect.stringMatching(/JSON/), details: { answer: 'I think the total is about seventy-five' } });
     expect(execution.error).toMatchObject({ code: 'AGENT_OUTPUT', stepId: 'extract' });
-    const [transcript] = await cluster.client.getTranscripts(execution.id);
+    const [transcript] = (await cluster.client.getTranscripts(execution.id)).items;
     // The rejected answer, the correction, the second rejected answer.
     expect(transcript!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user', 'assistant']);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowError, type WorkflowDefinitionInput } from '@agentic-flow/sdk';
+import { HttpError, type WorkflowDefinitionInput } from '@agentic-flow/sdk';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
 
@@ -121,8 +121,8 @@ describe('control flow on a real cluster', () => {
     const error = await cluster.client
       .createWorkflow(wf('bad-expr', [{ id: 'c', type: 'condition', config: { condition: 'results.a >', trueStep: 't' } }, script('t', 'return 1'), { id: 'l', type: 'loop', config: { loopStep: 'u', breakCondition: 'if (x) {}' } }, script('u', 'return 1')]))
       .then(() => null, (e: unknown) => e);
-    expect(error).toBeInstanceOf(AgenticFlowError);
-    expect((error as AgenticFlowError).problems).toEqual([
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).problems).toEqual([
       { path: '$.steps[0].config.condition', message: expect.stringMatching(/^invalid expression: /) },
       { path: '$.steps[2].config.breakCondition', message: expect.stringMatching(/^invalid expression: /) },
     ]);

@@ -32,11 +32,11 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     return cluster.client.executeWorkflow(definition.id, { api: api.url });
   };
   const finish = (executionId: string) => cluster.client.waitForCompletion(executionId, { timeoutMs: 20_000 });
-  const errorsOf = (executionId: string) => handler().listErrors({ executionId });
+  const errorsOf = async (executionId: string) => (await handler().listErrors({ executionId })).items;
   // A loop rather than expect.poll, which only works inside a test (this also runs in a beforeAll).
   const openError = async (executionId: string): Promise<ErrorView> => {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const [found] = await handler().listErrors({ executionId, status: 'open' });
+      const [found] = (await handler().listErrors({ executionId, status: 'open' })).items;
       if (found) return found;
     }
     throw new Error(`execution ${executionId} has no open error after 10 s`);
@@ -111,7 +111,7 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     const definition = wf('skipping', [boom('optional-step', ['after']), ok('after', 'return { sawOptional: "optional-step" in results }')]);
     await cluster.client.createWorkflow(definition);
     await handler().registerRecoveryStrategy('optional-step', { type: 'skip' });
-    expect((await handler().listRecoveryStrategies()).map((s) => s.target)).toContain('optional-step');
+    expect((await handler().listRecoveryStrategies()).items.map((s) => s.target)).toContain('optional-step');
     const id = await cluster.client.executeWorkflow(definition.id, { api: api.url });
     const execution = await finish(id);
     expect(execution.status).toBe('completed');
@@ -270,7 +270,7 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     });
 
     it('refuses a strategy naming a missing step, an unknown type or target, changing nothing', async () => {
-      const before = await handler().listRecoveryStrategies();
+      const before = (await handler().listRecoveryStrategies()).items;
       expect(await rejection(handler().registerRecoveryStrategy('primary-processor', { type: 'alternative', alternativeStep: 'no-such-step' }))).toMatchObject({
         status: 400,
         code: 'VALIDATION_FAILED',
@@ -290,7 +290,7 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
         problems: [{ path: '$.params.target', message: expect.stringContaining('register it for a step id') }],
       });
       expect(await rejection(handler().registerRecoveryStrategy('http', { type: 'retry', maxAttempts: 0 }))).toMatchObject({ status: 400, problems: [{ path: '$.body.maxAttempts' }] });
-      expect(await handler().listRecoveryStrategies()).toEqual(before);
+      expect((await handler().listRecoveryStrategies()).items).toEqual(before);
     });
   });
 

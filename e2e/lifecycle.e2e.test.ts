@@ -113,14 +113,14 @@ describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume 
     expect(again.status).toBe('completed');
     // "two" was in flight in the snapshot: it ran again under a new attempt; "one" was reused.
     expect([callsOf(id, 'one'), callsOf(id, 'two'), callsOf(id, 'three')]).toEqual([1, 2, 2]);
-    const kinds = (await cluster.client.listSnapshots(id)).map((s) => s.kind);
+    const kinds = (await cluster.client.listSnapshots(id)).items.map((s) => s.kind);
     expect(kinds.sort()).toEqual(['manual', 'restore']);
   });
 
   it('takes automatic snapshots while an execution runs', async () => {
     const id = await start(wf('watched', [hold('long', 3000)]));
     expect(await cluster.client.enableAutoSnapshots(id, 1000)).toEqual({ executionId: id, intervalMs: 1000 });
-    await expect.poll(async () => (await cluster.client.listSnapshots(id)).filter((s) => s.kind === 'auto').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => (await cluster.client.listSnapshots(id)).items.filter((s) => s.kind === 'auto').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await cluster.client.waitForCompletion(id, { timeoutMs: 20_000 });
   });
 

@@ -151,7 +151,7 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     await cluster.client.monitor.putAlertSink('pager', { url: `${receiver.url}/pager`, secretName: 'HOOK_SECRET', alertTypes: ['none'] });
     // 127.0.0.2 is not in EGRESS_ALLOW: refused before any connection.
     await cluster.client.monitor.putAlertSink('outside', { url: 'http://127.0.0.2:9/hook', alertTypes: ['no-worker'] });
-    expect((await cluster.client.monitor.listAlertSinks()).map((s) => s.name)).toEqual(['chat', 'ops', 'outside', 'pager']);
+    expect((await cluster.client.monitor.listAlertSinks()).items.map((s) => s.name)).toEqual(['chat', 'ops', 'outside', 'pager']);
   });
 
   it('raises one alert while a step type has waiting jobs and no live worker, one resolved when a worker comes, and delivers both signed', async () => {
@@ -185,7 +185,7 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
 
     // The signed sink: the first attempt answered 500, the retry delivered; both events, each once.
     const opsDeliveries = await until('both ops deliveries delivered', async () => {
-      const items = await cluster.client.monitor.getAlertDeliveries('ops');
+      const { items } = await cluster.client.monitor.getAlertDeliveries('ops');
       return items.length === 2 && items.every((d) => d.status === 'delivered') ? items : undefined;
     });
     expect(opsDeliveries.map((d) => d.event).sort()).toEqual(['alert:created', 'alert:resolved']);
@@ -203,7 +203,7 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     expect(slack.json).toEqual({ text: '[critical] queue step-http has 1 waiting and no live worker (cluster, no-worker)' });
     // The egress policy refused the outside sink at once: failed after one attempt, nothing sent.
     const outside = await until('the refused delivery', async () => {
-      const items = await cluster.client.monitor.getAlertDeliveries('outside');
+      const { items } = await cluster.client.monitor.getAlertDeliveries('outside');
       return items.length === 2 && items.every((d) => d.status === 'failed') ? items : undefined;
     });
     expect(outside.every((d) => d.attempts === 1 && /egress to 127\.0\.0\.2:9 denied/.test(d.lastError ?? ''))).toBe(true);
@@ -235,13 +235,13 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     expect(delivered.json).toMatchObject({ event: 'alert:created', alert: { type: 'escalation', state: 'firing' } });
     expect(delivered.json.alert!.data).toMatchObject({ escalationHandler: 'pager', stepId: 'explode' });
     const deliveries = await until('its status', async () => {
-      const items = await cluster.client.monitor.getAlertDeliveries('pager');
+      const { items } = await cluster.client.monitor.getAlertDeliveries('pager');
       return items[0]?.status === 'delivered' ? items : undefined;
     });
     expect(deliveries).toHaveLength(1);
 
     // Deciding it ends the escalation: the same sink hears that it is resolved.
-    const [open] = await cluster.client.errorHandler.listErrors({ executionId, status: 'open' });
+    const [open] = (await cluster.client.errorHandler.listErrors({ executionId, status: 'open' })).items;
     await cluster.client.errorHandler.resolveError(open!.id, { action: 'skip' });
     const resolved = await until('the resolution at the pager sink', async () => receiver.received.find((r) => r.path === '/pager' && r.json.event === 'alert:resolved'));
     expect(resolved.json.alert).toMatchObject({ type: 'escalation', state: 'resolved', severity: 'info', executionId });

@@ -109,7 +109,7 @@ describe('poison input cannot take the cluster down', () => {
     );
     const first = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('agent-bomb', {}), { timeoutMs: 60_000 });
     expect(first).toMatchObject({ status: 'completed', results: { ask: { toolFailed: true } } });
-    const [transcript] = await cluster.client.getTranscripts(first.id);
+    const [transcript] = (await cluster.client.getTranscripts(first.id)).items;
     expect(transcript!.messages.find((m) => m.role === 'tool')).toMatchObject({ name: 'run_script', content: expect.stringContaining('SANDBOX_CRASHED') });
     expect(await alive(agents)).toBe(true);
 

@@ -530,8 +530,8 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
     });
     const callsOf = (executionId: string) => seen.calls.get(executionId) ?? [];
     const openError = async (client: AgenticFlowClient, executionId: string) => {
-      await expect.poll(async () => (await client.errorHandler.listErrors({ executionId, status: 'open' })).length, { timeout: 20_000 }).toBe(1);
-      return (await client.errorHandler.listErrors({ executionId, status: 'open' }))[0]!;
+      await expect.poll(async () => (await client.errorHandler.listErrors({ executionId, status: 'open' })).items.length, { timeout: 20_000 }).toBe(1);
+      return (await client.errorHandler.listErrors({ executionId, status: 'open' })).items[0]!;
     };
 
     it('retry: an http step that fails is run again after the backoff, and succeeds', async () => {
@@ -546,7 +546,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
       // retryDelay 2000 with equal jitter: the first retry waits between 1 and 2 s.
       expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(950);
       expect(execution.steps).toEqual([expect.objectContaining({ stepId: 'call', status: 'succeeded', attempt: 1 })]);
-      expect(await client.errorHandler.listErrors({ executionId: execution.id })).toEqual([]);
+      expect((await client.errorHandler.listErrors({ executionId: execution.id })).items).toEqual([]);
     });
 
     it('skip: the workflow continues without the step', async () => {
@@ -583,7 +583,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
         ['primary-processor~alt/backup-processor', 'succeeded'],
         ['publish', 'succeeded'],
       ]);
-      expect(await client.errorHandler.listErrors({ executionId: execution.id })).toEqual([expect.objectContaining({ stepId: 'primary-processor', code: 'SCRIPT_ERROR', strategy: 'alternative' })]);
+      expect((await client.errorHandler.listErrors({ executionId: execution.id })).items).toEqual([expect.objectContaining({ stepId: 'primary-processor', code: 'SCRIPT_ERROR', strategy: 'alternative' })]);
     });
 
     it('rollback: when critical-step fails, step3, step2 and step1 run again as compensations, in reverse order, and the execution ends rolled back', async () => {

@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { AgenticFlowClient, AgenticFlowError, type ExecutionView } from '@agentic-flow/sdk';
+import { AgenticFlowClient, AgenticFlowError, HttpError, type ExecutionView } from '@agentic-flow/sdk';
 import { WORK_STEP_TYPES } from '@agentic-flow/spec';
 import { appEntryPoint, freePort, startCoordinator, startWorker, TEST_ADMIN_KEY } from '@agentic-flow/testing';
 import { Redis } from 'ioredis';
@@ -58,7 +58,8 @@ export interface SoakResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function errorKind(error: unknown): string {
-  if (error instanceof AgenticFlowError) return `${error.status} ${error.code}`;
+  if (error instanceof HttpError) return `${error.status} ${error.code}`;
+  if (error instanceof AgenticFlowError) return error.code;
   if (error instanceof Error) {
     if (error.name === 'TimeoutError') return 'client timeout';
     const code = (error.cause as { code?: unknown } | undefined)?.code;
@@ -109,7 +110,7 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
       } catch (error) {
         const kind = errorKind(error);
         clientErrors.set(kind, (clientErrors.get(kind) ?? 0) + 1);
-        if (Date.now() > deadline || (error instanceof AgenticFlowError && error.status < 500 && error.status !== 429)) throw error;
+        if (Date.now() > deadline || (error instanceof HttpError && error.status < 500 && error.status !== 429)) throw error;
         await sleep(Math.min(100 * 2 ** attempt, 1_000));
       }
     }

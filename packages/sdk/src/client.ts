@@ -1,32 +1,36 @@
 import type {
-  EventFilter,
-  FlowEvent,
-  TranscriptView,
   CreateWorkflowResult,
+  EventFilter,
   ExecuteWorkflowResult,
   ExecutionOverview,
   ExecutionSummary,
   ExecutionView,
+  FlowEvent,
   LifecycleResult,
   ListExecutionsFilter,
   LogEntryView,
   Page,
   SnapshotView,
-  StepRunSummary,
   StepRunView,
+  TranscriptView,
   WorkflowDefinition,
-  WorkflowDefinitionInput,
   WorkflowSummary,
 } from '@agentic-flow/spec';
-import { WaitTimeoutError } from './errors.js';
-import { WorkflowErrorHandler } from './error-handler.js';
 import { AccessAdmin } from './access.js';
-import { WorkflowMonitor } from './monitor.js';
-import { Transport, enc, query } from './transport.js';
+import { callOptionsOf, checkTimeout, withoutCallOptions, type CallOptions } from './call-options.js';
+import type { ResultsOf, WorkflowDefinitionLike } from './define-workflow.js';
+import { WorkflowErrorHandler } from './error-handler.js';
+import { ExecutionHandle } from './execution-handle.js';
+import { waitForExecution, type WaitOptions } from './execution-waiter.js';
 import { streamEvents, type EventHandler, type EventStreamOptions, type EventSubscription, type StreamItem } from './event-stream.js';
+import { pageOf } from './list-page.js';
+import { WorkflowMonitor } from './monitor.js';
+import { anObject, fields } from './response-shape.js';
+import { retryPolicy, type RetryOptions } from './retry-policy.js';
+import { Transport, enc, query } from './transport.js';
 
 export interface AgenticFlowClientOptions {
-  /** The coordinator's address, e.g. `http://localhost:3000`. */
+  /** The coordinator's address, e.g. `http://localhost:3000`: an http(s) URL, else a TypeError here. */
   baseUrl: string;
   /** An API key (`afk_…`), sent as `Authorization: Bearer <key>`. */
   apiKey?: string;
@@ -34,30 +38,18 @@ export interface AgenticFlowClientOptions {
   namespace?: string;
   /** Sent with every request (tracing, a proxy's own credentials). */
   headers?: Record<string, string>;
-  /** Per request; default 30 s. */
+  /** A call's time limit, its retries included, unless the call says otherwise; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Retries of calls that failed for a reason that may pass: connection errors and 502/503/504 for
+   * calls that are safe to repeat, 429 (after its `Retry-After`) for all; exponential backoff with
+   * jitter. Default `{ attempts: 5, initialDelayMs: 250, maxDelayMs: 8000 }`; `false`: never.
+   */
+  retry?: RetryOptions | false;
   fetch?: typeof globalThis.fetch;
 }
 
-export interface WaitOptions<WithOutputs extends boolean = false> {
-  /** Give up (with `WaitTimeoutError`) after this long; default 5 minutes. */
-  timeoutMs?: number;
-  /** First poll interval; it grows to 1 s while nothing changes. Default 50 ms. */
-  pollIntervalMs?: number;
-  /**
-   * Called once for each step run as it settles (succeeds, fails, is skipped or cancelled), in the
-   * order they finished. It gets the run without its output unless `stepOutputs` is true.
-   */
-  onStep?: (step: WithOutputs extends true ? StepRunView : StepRunSummary) => void;
-  /**
-   * Give `onStep` each run with its output: one `getStepRun` per settled run. Off by default, so
-   * waiting costs polls of the execution's small overview only, however much the steps return.
-   */
-  stepOutputs?: WithOutputs;
-  signal?: AbortSignal;
-}
-
-export interface GetExecutionOptions {
+export interface GetExecutionOptions extends CallOptions {
   /**
    * With each run's output and the `results` map (default). `false` reads the overview that
    * polling uses: status, variables, usage, escalations and runs without outputs.
@@ -65,68 +57,132 @@ export interface GetExecutionOptions {
   outputs?: boolean;
 }
 
-const SETTLED = new Set(['completed', 'failed', 'cancelled']);
-const SETTLED_STEP = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+export interface StartOptions extends CallOptions {
+  /** The version to run; default the latest registered (a definition passed to `start` runs its own version). */
+  version?: string;
+  /** Tokens the execution's agent steps may use in total; overrides the definition's `tokenBudget`. */
+  tokenBudget?: number;
+  /**
+   * The start's `Idempotency-Key`; default a fresh one per call, reused by the call's own retries.
+   * Give your own (≤ 200 printable ASCII characters) to make a start you may repeat — after a
+   * crash of your process, say — happen once: the same key within 24 hours answers the first
+   * start's execution. The same key with different variables is a 409 `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string;
+}
 
 /**
- * The Agentic Flow API over HTTP, with the names of the engine's API reference.
+ * The Agentic Flow API over HTTP, with the names of the engine's API reference. Every method takes
+ * an options object last with `signal` and `timeoutMs`; every list resolves with `{ items, nextCursor }`;
+ * every failure is an `AgenticFlowError`.
  *
  * @example
  * const client = new AgenticFlowClient({ baseUrl: 'http://localhost:3000', apiKey: process.env.AF_API_KEY });
  * await client.createWorkflow(workflow);
- * const executionId = await client.executeWorkflow(workflow.id, { apiUrl: 'https://api.example.com' });
- * const execution = await client.waitForCompletion(executionId);
+ * const run = await client.start(workflow.id, { apiUrl: 'https://api.example.com' });
+ * const results = await run.result();
  */
 export class AgenticFlowClient {
   private readonly transport: Transport;
   /** `WorkflowErrorHandler`: recovery strategies, errors, the dead letter queue, circuit breakers. */
   readonly errorHandler: WorkflowErrorHandler;
-  /** `WorkflowMonitor`: alerts. */
+  /** `WorkflowMonitor`: metrics, health, thresholds, alerts, alert sinks. */
   readonly monitor: WorkflowMonitor;
   /** API keys, namespaces and the audit log (admin keys). */
   readonly access: AccessAdmin;
 
   constructor(options: AgenticFlowClientOptions) {
+    checkBaseUrl(options.baseUrl);
+    checkTimeout(options.timeoutMs, 'timeoutMs');
     const headers: Record<string, string> = { ...options.headers };
     if (options.apiKey !== undefined) headers['authorization'] = `Bearer ${options.apiKey}`;
     if (options.namespace !== undefined) headers['af-namespace'] = options.namespace;
-    this.transport = new Transport({ ...options, headers });
+    this.transport = new Transport({
+      baseUrl: options.baseUrl,
+      headers,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retry: retryPolicy(options.retry),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
     this.access = new AccessAdmin(this.transport);
     this.errorHandler = new WorkflowErrorHandler(this.transport);
     this.monitor = new WorkflowMonitor(this.transport);
   }
 
-  private request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    return this.transport.request<T>(method, path, body, contentType);
+  /**
+   * Registers a definition (an object, one from `defineWorkflow`, or JSON/YAML text). The same id,
+   * version and content again is a no-op (`created: false`), so it is retried like a read.
+   */
+  createWorkflow(definition: WorkflowDefinitionLike | string, options?: CallOptions): Promise<CreateWorkflowResult> {
+    return this.transport.request({
+      method: 'POST',
+      path: '/v1/workflows',
+      body: definition,
+      ...(typeof definition === 'string' ? { contentType: 'application/yaml' } : {}),
+      idempotent: true,
+      expect: fields({ id: 'string', version: 'string', created: 'boolean' }),
+      call: callOptionsOf(options),
+    });
   }
 
-  /** Registers a definition (an object, or JSON/YAML text). Same id, version and content again is a no-op. */
-  createWorkflow(definition: WorkflowDefinitionInput | string): Promise<CreateWorkflowResult> {
-    return typeof definition === 'string'
-      ? this.request('POST', '/v1/workflows', definition, 'application/yaml')
-      : this.request('POST', '/v1/workflows', definition);
+  /** The latest version of a workflow, or `{ version }`. */
+  getWorkflow(workflowId: string, options?: { version?: string } & CallOptions): Promise<WorkflowDefinition & { namespace: string; createdAt: string }>;
+  /** @deprecated Pass `{ version }`: one options object per call. Kept for one release. */
+  getWorkflow(workflowId: string, version: string | undefined, options?: CallOptions): Promise<WorkflowDefinition & { namespace: string; createdAt: string }>;
+  getWorkflow(workflowId: string, versionOrOptions?: string | ({ version?: string } & CallOptions), legacyCall?: CallOptions): Promise<WorkflowDefinition & { namespace: string; createdAt: string }> {
+    const options = typeof versionOrOptions === 'object' ? versionOrOptions : { ...legacyCall, ...(versionOrOptions === undefined ? {} : { version: versionOrOptions }) };
+    const path = options.version === undefined ? `/v1/workflows/${enc(workflowId)}` : `/v1/workflows/${enc(workflowId)}/versions/${enc(options.version)}`;
+    return this.transport.request({ method: 'GET', path, expect: fields({ id: 'string', version: 'string', steps: 'array' }), call: callOptionsOf(options) });
   }
 
-  /** The latest version of a workflow, or the given one. */
-  getWorkflow(workflowId: string, version?: string): Promise<WorkflowDefinition & { namespace: string; createdAt: string }> {
-    const path = version === undefined ? `/v1/workflows/${enc(workflowId)}` : `/v1/workflows/${enc(workflowId)}/versions/${enc(version)}`;
-    return this.request('GET', path);
+  /** The namespace's workflows (latest version of each), newest first; pass `nextCursor` as `cursor` for the next page. */
+  listWorkflows(options: { limit?: number; cursor?: string } & CallOptions = {}): Promise<Page<WorkflowSummary>> {
+    return pageOf(this.transport, `/v1/workflows${query(withoutCallOptions(options))}`, options);
   }
 
-  listWorkflows(options: { limit?: number; cursor?: string } = {}): Promise<Page<WorkflowSummary>> {
-    return this.request('GET', `/v1/workflows${query(options)}`);
-  }
-
-  /** Starts an execution and returns its id. Variables are merged over the definition's defaults. */
-  async executeWorkflow(workflowId: string, variables: Record<string, unknown> = {}, options: { version?: string; tokenBudget?: number } = {}): Promise<string> {
+  /**
+   * Starts an execution and returns its id. Variables are merged over the definition's defaults.
+   * Safe to retry: the call carries an `Idempotency-Key` (fresh per call, the same across its own
+   * retries), so a start whose answer was lost is answered, not repeated.
+   */
+  async executeWorkflow(workflowId: string, variables: Record<string, unknown> = {}, options: StartOptions = {}): Promise<string> {
     const body = {
       variables,
       ...(options.version === undefined ? {} : { version: options.version }),
-      // Tokens the execution's agent steps may use in total; overrides the definition's `tokenBudget`.
       ...(options.tokenBudget === undefined ? {} : { tokenBudget: options.tokenBudget }),
     };
-    const result = await this.request<ExecuteWorkflowResult>('POST', `/v1/workflows/${enc(workflowId)}/executions`, body);
+    const result = await this.transport.request<ExecuteWorkflowResult>({
+      method: 'POST',
+      path: `/v1/workflows/${enc(workflowId)}/executions`,
+      body,
+      headers: { 'idempotency-key': options.idempotencyKey ?? newIdempotencyKey() },
+      idempotent: true,
+      expect: fields({ executionId: 'string', status: 'string' }),
+      call: callOptionsOf(options),
+    });
     return result.executionId;
+  }
+
+  /**
+   * Starts an execution (as `executeWorkflow`) and returns its handle. Given a definition (from
+   * `defineWorkflow`), it runs that definition's id and version, and `result()` is typed by its
+   * step ids; given an id, say the results' type with `start<{ … }>(id)`.
+   *
+   * @example
+   * const run = await client.start(pipeline, { day: '2026-01-31' });
+   * const { sum } = await run.result();
+   */
+  async start<R = Record<string, unknown>>(workflowId: string, variables?: Record<string, unknown>, options?: StartOptions): Promise<ExecutionHandle<R>>;
+  async start<const W extends WorkflowDefinitionLike>(workflow: W, variables?: Record<string, unknown>, options?: StartOptions): Promise<ExecutionHandle<ResultsOf<W>>>;
+  async start(workflow: string | WorkflowDefinitionLike, variables: Record<string, unknown> = {}, options: StartOptions = {}): Promise<ExecutionHandle<unknown>> {
+    const [workflowId, version] = typeof workflow === 'string' ? [workflow, options.version] : [workflow.id, options.version ?? workflow.version];
+    const executionId = await this.executeWorkflow(workflowId, variables, { ...options, ...(version === undefined ? {} : { version }) });
+    return new ExecutionHandle(this, executionId);
+  }
+
+  /** The handle of an execution started earlier (no call is made). */
+  getHandle<R = Record<string, unknown>>(executionId: string): ExecutionHandle<R> {
+    return new ExecutionHandle<R>(this, executionId);
   }
 
   /**
@@ -136,70 +192,80 @@ export class AgenticFlowClient {
    * @example
    * const { status } = await client.getExecution(id, { outputs: false });
    */
-  getExecution(executionId: string, options?: { outputs?: true }): Promise<ExecutionView>;
-  getExecution(executionId: string, options: { outputs: false }): Promise<ExecutionOverview>;
+  getExecution(executionId: string, options?: { outputs?: true } & CallOptions): Promise<ExecutionView>;
+  getExecution(executionId: string, options: { outputs: false } & CallOptions): Promise<ExecutionOverview>;
   getExecution(executionId: string, options?: GetExecutionOptions): Promise<ExecutionView | ExecutionOverview>;
   getExecution(executionId: string, options: GetExecutionOptions = {}): Promise<ExecutionView | ExecutionOverview> {
     const include = options.outputs === false ? '' : '?include=outputs';
-    return this.request('GET', `/v1/executions/${enc(executionId)}${include}`);
+    return this.transport.request({
+      method: 'GET',
+      path: `/v1/executions/${enc(executionId)}${include}`,
+      expect: fields({ id: 'string', status: 'string', steps: 'array', escalations: 'array', ...(include ? { results: 'object' as const } : {}) }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** One step run of the execution, with its output. 404 `STEP_RUN_NOT_FOUND` for a run of another execution. */
-  getStepRun(executionId: string, stepRunId: string): Promise<StepRunView> {
-    return this.request('GET', `/v1/executions/${enc(executionId)}/steps/${enc(stepRunId)}`);
+  getStepRun(executionId: string, stepRunId: string, options?: CallOptions): Promise<StepRunView> {
+    return this.transport.request({ method: 'GET', path: `/v1/executions/${enc(executionId)}/steps/${enc(stepRunId)}`, expect: fields({ id: 'string', status: 'string' }), call: callOptionsOf(options) });
   }
 
   /** Stops starting new steps; steps already running finish and are recorded. 409 unless running. */
-  pauseWorkflow(executionId: string): Promise<LifecycleResult> {
-    return this.request('POST', `/v1/executions/${enc(executionId)}/pause`);
+  pauseWorkflow(executionId: string, options?: CallOptions): Promise<LifecycleResult> {
+    return this.lifecycle(executionId, 'pause', options);
   }
 
   /**
    * Continues a paused execution, or resumes a failed one from the point of failure: the failed
    * steps run again, the steps that succeeded are not repeated. 409 for other statuses.
    */
-  resumeWorkflow(executionId: string): Promise<LifecycleResult> {
-    return this.request('POST', `/v1/executions/${enc(executionId)}/resume`);
+  resumeWorkflow(executionId: string, options?: CallOptions): Promise<LifecycleResult> {
+    return this.lifecycle(executionId, 'resume', options);
   }
 
   /** Withdraws queued steps and ends the execution as cancelled; late results are ignored. */
-  cancelExecution(executionId: string): Promise<LifecycleResult> {
-    return this.request('POST', `/v1/executions/${enc(executionId)}/cancel`);
+  cancelExecution(executionId: string, options?: CallOptions): Promise<LifecycleResult> {
+    return this.lifecycle(executionId, 'cancel', options);
+  }
+
+  private lifecycle(executionId: string, action: 'pause' | 'resume' | 'cancel', options: CallOptions | undefined): Promise<LifecycleResult> {
+    return this.transport.request({ method: 'POST', path: `/v1/executions/${enc(executionId)}/${action}`, expect: fields({ executionId: 'string', status: 'string' }), call: callOptionsOf(options) });
   }
 
   /** A snapshot of the execution's current state. */
-  createSnapshot(executionId: string): Promise<SnapshotView> {
-    return this.request('POST', `/v1/executions/${enc(executionId)}/snapshots`);
+  createSnapshot(executionId: string, options?: CallOptions): Promise<SnapshotView> {
+    return this.transport.request({ method: 'POST', path: `/v1/executions/${enc(executionId)}/snapshots`, expect: fields({ id: 'string' }), call: callOptionsOf(options) });
   }
 
-  /** The execution's snapshots, newest first. */
-  async listSnapshots(executionId: string): Promise<SnapshotView[]> {
-    return (await this.request<{ items: SnapshotView[] }>('GET', `/v1/executions/${enc(executionId)}/snapshots`)).items;
+  /** The execution's snapshots, newest first (all of them: `nextCursor` is null). */
+  listSnapshots(executionId: string, options?: CallOptions): Promise<Page<SnapshotView>> {
+    return pageOf(this.transport, `/v1/executions/${enc(executionId)}/snapshots`, options);
   }
 
   /** Puts the execution back to a snapshot's state and continues from there. */
-  restoreSnapshot(executionId: string, snapshotId: string): Promise<LifecycleResult> {
-    return this.request('POST', `/v1/executions/${enc(executionId)}/snapshots/${enc(snapshotId)}/restore`);
+  restoreSnapshot(executionId: string, snapshotId: string, options?: CallOptions): Promise<LifecycleResult> {
+    return this.transport.request({ method: 'POST', path: `/v1/executions/${enc(executionId)}/snapshots/${enc(snapshotId)}/restore`, expect: fields({ executionId: 'string', status: 'string' }), call: callOptionsOf(options) });
   }
 
   /** Snapshots the execution every `intervalMs` while it runs (`null` turns them off). */
-  enableAutoSnapshots(executionId: string, intervalMs: number | null): Promise<{ executionId: string; intervalMs: number | null }> {
-    return this.request('PUT', `/v1/executions/${enc(executionId)}/auto-snapshots`, { intervalMs });
+  enableAutoSnapshots(executionId: string, intervalMs: number | null, options?: CallOptions): Promise<{ executionId: string; intervalMs: number | null }> {
+    return this.transport.request({ method: 'PUT', path: `/v1/executions/${enc(executionId)}/auto-snapshots`, body: { intervalMs }, expect: anObject, call: callOptionsOf(options) });
   }
 
-  /** Log lines of an execution's steps (`console.*` output of scripts, executor warnings), oldest first. */
-  getExecutionLogs(executionId: string): Promise<{ items: LogEntryView[] }> {
-    return this.request('GET', `/v1/executions/${enc(executionId)}/logs`);
+  /** Log lines of an execution's steps (`console.*` output of scripts, executor warnings), oldest first (all of them: `nextCursor` is null). */
+  getExecutionLogs(executionId: string, options?: CallOptions): Promise<Page<LogEntryView>> {
+    return pageOf(this.transport, `/v1/executions/${enc(executionId)}/logs`, options);
   }
 
   /** Agent step runs' conversations (messages, tool calls and results, usage); one run's with `stepRunId`. */
-  async getTranscripts(executionId: string, options: { stepRunId?: string } = {}): Promise<TranscriptView[]> {
-    return (await this.request<{ items: TranscriptView[] }>('GET', `/v1/executions/${enc(executionId)}/transcripts${query(options)}`)).items;
+  getTranscripts(executionId: string, options: { stepRunId?: string } & CallOptions = {}): Promise<Page<TranscriptView>> {
+    return pageOf(this.transport, `/v1/executions/${enc(executionId)}/transcripts${query(withoutCallOptions(options))}`, options);
   }
 
-  listExecutions(filter: ListExecutionsFilter = {}): Promise<Page<ExecutionSummary>> {
+  /** The namespace's executions, newest first, by workflow and status; pass `nextCursor` as `cursor` for the next page. */
+  listExecutions(filter: ListExecutionsFilter & CallOptions = {}): Promise<Page<ExecutionSummary>> {
     const status = Array.isArray(filter.status) ? filter.status.join(',') : filter.status;
-    return this.request('GET', `/v1/executions${query({ workflowId: filter.workflowId, status, limit: filter.limit, cursor: filter.cursor })}`);
+    return pageOf(this.transport, `/v1/executions${query({ workflowId: filter.workflowId, status, limit: filter.limit, cursor: filter.cursor })}`, filter);
   }
 
   /**
@@ -247,98 +313,41 @@ export class AgenticFlowClient {
   }
 
   /**
-   * Resolves with the execution, outputs included, once it is completed, failed or cancelled. It
-   * follows the execution's events and reads its overview (no outputs) when one arrives, then the
-   * execution with outputs once; it polls the overview as before whenever the event stream is not
-   * connected (and every 5 s besides, as a safety net).
+   * Resolves with the execution, outputs included, once it is completed, failed or cancelled (it
+   * does not throw for a failed one: `start(…).result()` does). An escalated step goes to
+   * `onEscalation`, or ends the wait with `ExecutionEscalatedError`; past `timeoutMs` (default
+   * 5 minutes) it rejects with `WaitTimeoutError`. It follows the execution's events and reads its
+   * overview when one arrives, polling while the event stream is not connected.
    */
-  async waitForCompletion<WithOutputs extends boolean = false>(executionId: string, options: WaitOptions<WithOutputs> = {}): Promise<ExecutionView> {
-    const timeoutMs = options.timeoutMs ?? 300_000;
-    const deadline = Date.now() + timeoutMs;
-    const reported = new Set<string>();
-    let interval = options.pollIntervalMs ?? 50;
-    const events = new EventWake();
-    const stream = new AbortController();
-    const stopStream = (): void => stream.abort();
-    options.signal?.addEventListener('abort', stopStream, { once: true });
-    void (async () => {
-      try {
-        for await (const _ of streamEvents(this.transport, { executionId }, { signal: stream.signal, onOpen: () => events.open() })) events.wake();
-      } catch {
-        // Refused (an older coordinator without the stream, a key without access): polling alone.
-      } finally {
-        events.close();
-      }
-    })();
-    try {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const execution = await this.getExecution(executionId, { outputs: false });
-        // Newly settled steps are reported in the order they finished.
-        const settled = execution.steps
-          .filter((step) => SETTLED_STEP.has(step.status) && !reported.has(step.id))
-          .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
-        const toReport: StepRunSummary[] = options.stepOutputs ? await Promise.all(settled.map((step) => this.getStepRun(executionId, step.id))) : settled;
-        for (const step of toReport) {
-          reported.add(step.id);
-          (options.onStep as ((step: StepRunSummary) => void) | undefined)?.(step);
-        }
-        const changed = settled.length > 0;
-        if (SETTLED.has(execution.status)) return this.getExecution(executionId);
-        if (Date.now() >= deadline) throw new WaitTimeoutError(executionId, execution.status, timeoutMs);
-        interval = changed ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
-        // With the stream connected, an event (or a reconnection) is the signal to read again.
-        const wait = events.connected ? Math.max(interval, EVENT_SAFETY_POLL_MS) : interval;
-        await events.next(Math.min(wait, Math.max(0, deadline - Date.now())), options.signal);
-      }
-    } finally {
-      options.signal?.removeEventListener('abort', stopStream);
-      stream.abort();
-    }
+  waitForCompletion<WithOutputs extends boolean = false>(executionId: string, options: WaitOptions<WithOutputs> = {}): Promise<ExecutionView> {
+    return waitForExecution(
+      {
+        overview: (id, call) => this.getExecution(id, { ...call, outputs: false }),
+        full: (id, call) => this.getExecution(id, call),
+        stepRun: (id, runId, call) => this.getStepRun(id, runId, call),
+        openErrors: async (id, call) => (await this.errorHandler.listErrors({ executionId: id, status: 'open', limit: 500, ...call })).items,
+        events: (id, streamOptions) => streamEvents(this.transport, { executionId: id }, streamOptions),
+      },
+      executionId,
+      options,
+    );
   }
 }
 
-/** With the event stream connected, `waitForCompletion` still reads the execution this often. */
-const EVENT_SAFETY_POLL_MS = 5000;
+/** A fresh `Idempotency-Key` for one start (and its retries). */
+function newIdempotencyKey(): string {
+  return `af-sdk-${globalThis.crypto.randomUUID()}`;
+}
 
-/** Wake-ups for `waitForCompletion`: an event arrived, or the stream (re)connected (events before it may be missed: read again). */
-class EventWake {
-  connected = false;
-  private pending = false;
-  private resolve: (() => void) | undefined;
-
-  wake(): void {
-    this.pending = true;
-    this.resolve?.();
+/** The client talks HTTP only: anything else would fail at the first call with a less helpful message. */
+function checkBaseUrl(baseUrl: unknown): void {
+  let url: URL | undefined;
+  try {
+    url = typeof baseUrl === 'string' ? new URL(baseUrl) : undefined;
+  } catch {
+    url = undefined;
   }
-
-  open(): void {
-    this.connected = true;
-    this.wake();
-  }
-
-  close(): void {
-    this.connected = false;
-    this.wake();
-  }
-
-  /** Resolves at the next wake-up (at once if one came since the last call), after `ms`, or throws when `signal` aborts. */
-  async next(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.resolve = resolve;
-        timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-    } finally {
-      clearTimeout(timer);
-      this.resolve = undefined;
-      this.pending = false;
-    }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TypeError(`AgenticFlowClient: baseUrl must be an http:// or https:// URL (the coordinator's address, e.g. http://localhost:3000), got ${JSON.stringify(baseUrl)}`);
   }
 }

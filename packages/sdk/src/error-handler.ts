@@ -8,9 +8,13 @@ import type {
   ErrorStatistics,
   ErrorView,
   LifecycleResult,
+  Page,
   RecoveryStrategy,
   RegisteredStrategy,
 } from '@agentic-flow/spec';
+import { callOptionsOf, type CallOptions } from './call-options.js';
+import { pageOf } from './list-page.js';
+import { anObject, anything, fields } from './response-shape.js';
 import { enc, query, type Transport } from './transport.js';
 
 /** A recovery strategy as written: the fields with defaults may be left out. */
@@ -21,6 +25,19 @@ export type RecoveryStrategyInput =
   | { type: 'rollback'; rollbackSteps: string[] }
   | { type: 'escalate'; escalationHandler?: string };
 
+export interface ListErrorsOptions extends CallOptions {
+  /** `open`: the escalations waiting for `resolveError`. */
+  status?: 'open' | 'closed';
+  executionId?: string;
+  /** 1–500, default 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** The dead letter queue's page: its total besides `{ items, nextCursor }`. */
+export type DeadLetterList = DeadLetterPage & { nextCursor: string | null };
+
 /**
  * The engine's `WorkflowErrorHandler` over HTTP. Strategies registered here are stored by the
  * coordinators and apply to every execution of the client's namespace; a step's own `onError`
@@ -30,68 +47,82 @@ export class WorkflowErrorHandler {
   constructor(private readonly transport: Transport) {}
 
   /** For a step type (`http`, `script`, `agent-task`, …) or a step id; replaces an earlier one. */
-  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput): Promise<{ namespace: string; target: string; strategy: RecoveryStrategy }> {
-    return this.transport.request('PUT', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, strategy);
+  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput, options?: CallOptions): Promise<{ namespace: string; target: string; strategy: RecoveryStrategy }> {
+    return this.transport.request({ method: 'PUT', path: `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, body: strategy, expect: fields({ target: 'string', strategy: 'object' }), call: callOptionsOf(options) });
   }
 
-  async listRecoveryStrategies(): Promise<RegisteredStrategy[]> {
-    return (await this.transport.request<{ items: RegisteredStrategy[] }>('GET', '/v1/recovery-strategies')).items;
+  /** The namespace's strategies (all of them: `nextCursor` is null). */
+  listRecoveryStrategies(options?: CallOptions): Promise<Page<RegisteredStrategy>> {
+    return pageOf(this.transport, '/v1/recovery-strategies', options);
   }
 
-  async removeRecoveryStrategy(stepTypeOrStepId: string): Promise<void> {
-    await this.transport.request('DELETE', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`);
+  async removeRecoveryStrategy(stepTypeOrStepId: string, options?: CallOptions): Promise<void> {
+    await this.transport.request({ method: 'DELETE', path: `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, expect: anything, call: callOptionsOf(options) });
   }
 
   /** Final step failures in [from, to) (default: the last 24 hours) by step type, error code and strategy. */
-  getErrorStatistics(window: { from?: Date | string; to?: Date | string } = {}): Promise<ErrorStatistics> {
+  getErrorStatistics(window: { from?: Date | string; to?: Date | string } & CallOptions = {}): Promise<ErrorStatistics> {
     const iso = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString() : d);
-    return this.transport.request('GET', `/v1/errors/statistics${query({ from: iso(window.from), to: iso(window.to) })}`);
+    return this.transport.request({ method: 'GET', path: `/v1/errors/statistics${query({ from: iso(window.from), to: iso(window.to) })}`, expect: fields({ total: 'number' }), call: callOptionsOf(window) });
   }
 
-  /** Recorded errors, newest first; `status: 'open'` lists the escalations waiting for `resolveError`. */
-  async listErrors(filter: { status?: 'open' | 'closed'; executionId?: string; limit?: number } = {}): Promise<ErrorView[]> {
-    return (await this.transport.request<{ items: ErrorView[] }>('GET', `/v1/errors${query(filter)}`)).items;
+  /** Recorded errors, newest first; `status: 'open'` lists the escalations waiting for `resolveError`. Pass `nextCursor` as `cursor` for older ones. */
+  listErrors(options: ListErrorsOptions = {}): Promise<Page<ErrorView>> {
+    return pageOf(this.transport, `/v1/errors${query({ status: options.status, executionId: options.executionId, limit: options.limit, cursor: options.cursor })}`, options);
   }
 
-  getError(errorId: string): Promise<ErrorView> {
-    return this.transport.request('GET', `/v1/errors/${enc(errorId)}`);
+  getError(errorId: string, options?: CallOptions): Promise<ErrorView> {
+    return this.transport.request({ method: 'GET', path: `/v1/errors/${enc(errorId)}`, expect: fields({ id: 'string', status: 'string' }), call: callOptionsOf(options) });
   }
 
   /** Continues an execution waiting on an escalated step: run it again, skip it, give its output, or fail. */
-  resolveError(errorId: string, resolution: ErrorResolutionInput): Promise<LifecycleResult & { errorId: string }> {
-    return this.transport.request('POST', `/v1/errors/${enc(errorId)}/resolve`, resolution);
+  resolveError(errorId: string, resolution: ErrorResolutionInput, options?: CallOptions): Promise<LifecycleResult & { errorId: string }> {
+    return this.transport.request({ method: 'POST', path: `/v1/errors/${enc(errorId)}/resolve`, body: resolution, expect: fields({ executionId: 'string', status: 'string' }), call: callOptionsOf(options) });
   }
 
-  /** Step jobs whose last attempt failed, newest first across step types. */
-  getDeadLetterQueue(page: { offset?: number; limit?: number } = {}): Promise<DeadLetterPage> {
-    return this.transport.request('GET', `/v1/dead-letter${query(page)}`);
+  /**
+   * Step jobs whose last attempt failed, newest first across step types, with their `total`; pass
+   * `nextCursor` as `cursor` for the next page (`offset` still works).
+   */
+  async getDeadLetterQueue(page: { offset?: number; limit?: number; cursor?: string } & CallOptions = {}): Promise<DeadLetterList> {
+    // The queue pages by offset (it is read from Redis sorted sets): its cursor is the next offset, as text.
+    const offset = page.cursor !== undefined ? Number(page.cursor) : page.offset;
+    if (page.cursor !== undefined && !(Number.isInteger(offset) && offset! >= 0)) throw new TypeError(`cursor must be a nextCursor of getDeadLetterQueue, got ${JSON.stringify(page.cursor)}`);
+    const body = await this.transport.request<DeadLetterPage>({
+      method: 'GET',
+      path: `/v1/dead-letter${query({ offset, limit: page.limit })}`,
+      expect: fields({ items: 'array', total: 'number', offset: 'number', limit: 'number' }),
+      call: callOptionsOf(page),
+    });
+    const next = body.offset + body.items.length;
+    return { ...body, nextCursor: body.items.length > 0 && next < body.total ? String(next) : null };
   }
 
-  getDeadLetterEntry(stepType: string, jobId: string): Promise<DeadLetterEntry> {
-    return this.transport.request('GET', `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`);
+  getDeadLetterEntry(stepType: string, jobId: string, options?: CallOptions): Promise<DeadLetterEntry> {
+    return this.transport.request({ method: 'GET', path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`, expect: fields({ jobId: 'string' }), call: callOptionsOf(options) });
   }
 
   /** Runs the step again; its execution continues if it was waiting on it (escalated or failed). */
-  retryDeadLetter(stepType: string, jobId: string): Promise<DeadLetterRetryResult> {
-    return this.transport.request('POST', `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}/retry`);
+  retryDeadLetter(stepType: string, jobId: string, options?: CallOptions): Promise<DeadLetterRetryResult> {
+    return this.transport.request({ method: 'POST', path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}/retry`, expect: fields({ jobId: 'string', outcome: 'string' }), call: callOptionsOf(options) });
   }
 
-  async discardDeadLetter(stepType: string, jobId: string): Promise<void> {
-    await this.transport.request('DELETE', `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`);
+  async discardDeadLetter(stepType: string, jobId: string, options?: CallOptions): Promise<void> {
+    await this.transport.request({ method: 'DELETE', path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`, expect: anything, call: callOptionsOf(options) });
   }
 
   /** Every breaker's state, and the settings all workers share. */
-  getCircuitBreakers(): Promise<CircuitBreakersView> {
-    return this.transport.request('GET', '/v1/circuit-breakers');
+  getCircuitBreakers(options?: CallOptions): Promise<CircuitBreakersView> {
+    return this.transport.request({ method: 'GET', path: '/v1/circuit-breakers', expect: fields({ config: 'object', items: 'array' }), call: callOptionsOf(options) });
   }
 
   /** `circuitBreakerConfig = {...}`: the fields given replace the shared settings (`null`: back to each worker's default). */
-  setCircuitBreakerConfig(config: { [K in keyof CircuitBreakerSettings]?: number | null }): Promise<CircuitBreakerSettings> {
-    return this.transport.request('PUT', '/v1/circuit-breakers/config', config);
+  setCircuitBreakerConfig(config: { [K in keyof CircuitBreakerSettings]?: number | null }, options?: CallOptions): Promise<CircuitBreakerSettings> {
+    return this.transport.request({ method: 'PUT', path: '/v1/circuit-breakers/config', body: config, expect: anObject, call: callOptionsOf(options) });
   }
 
   /** Closes a breaker at once, e.g. when its target is known to be back. */
-  async resetCircuitBreaker(key: string): Promise<void> {
-    await this.transport.request('DELETE', `/v1/circuit-breakers/${enc(key)}`);
+  async resetCircuitBreaker(key: string, options?: CallOptions): Promise<void> {
+    await this.transport.request({ method: 'DELETE', path: `/v1/circuit-breakers/${enc(key)}`, expect: anything, call: callOptionsOf(options) });
   }
 }

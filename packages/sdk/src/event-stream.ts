@@ -49,7 +49,7 @@ const abortable = (signal: AbortSignal | undefined, ms: number): Promise<void> =
  * The event stream as an async iterator that reconnects on its own, sending the last id it
  * delivered, so it yields every event exactly once and in order across dropped connections and
  * coordinators going away. An error answer (bad filter 400, 401, 403, 404) ends it by throwing
- * `AgenticFlowError`; network errors and 5xx are retried.
+ * `HttpError` (an `AgenticFlowError`); network errors and 5xx are retried.
  */
 export async function* streamEvents(transport: Transport, filter: EventFilter, options: EventStreamOptions = {}): AsyncGenerator<StreamItem, void, undefined> {
   let lastEventId = options.lastEventId;
@@ -68,7 +68,7 @@ export async function* streamEvents(transport: Transport, filter: EventFilter, o
     try {
       touch();
       const response = await transport.open(eventsPath(filter, lastEventId), connection.signal);
-      if (response.status >= 400 && response.status < 500) throw await transport.errorOf('GET', '/v1/events', response);
+      if (response.status >= 400 && response.status < 500) throw await transport.errorOf(response);
       if (!response.ok || !response.body) throw new Error(`GET /v1/events answered ${response.status}`);
       delay = base;
       options.onOpen?.();
