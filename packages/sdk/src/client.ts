@@ -286,14 +286,17 @@ export class AgenticFlowClient {
   /**
    * Calls `handler` for every event of `type` (`*`: all) from now on, as the seed's `engine.on`;
    * returns the function that stops it. A handler that throws does not stop the others; `onError`
-   * hears about that and about a stream refused for good (a 4xx).
+   * hears about that and about a stream refused for good (a 4xx). A subscription has no time
+   * limit: `signal` (or the returned function) ends it.
    *
    * @example
    * const off = client.on('workflow:completed', (event) => console.log('Workflow completed:', event.executionId));
    * off();
    */
-  on(type: EventSubscription, handler: EventHandler, options: { filter?: Omit<EventFilter, 'types'>; onError?: (error: unknown) => void; onOpen?: () => void } = {}): () => void {
+  on(type: EventSubscription, handler: EventHandler, options: { filter?: Omit<EventFilter, 'types'>; onError?: (error: unknown) => void; onOpen?: () => void; /** Unsubscribes when it aborts, as the returned function does. */ signal?: AbortSignal } = {}): () => void {
     const controller = new AbortController();
+    options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    if (options.signal?.aborted) controller.abort();
     const filter: EventFilter = type === '*' ? { ...options.filter } : { ...options.filter, types: [type] };
     void (async () => {
       try {
