@@ -32,9 +32,9 @@ export class AccessAdmin {
     return this.transport.request({ method: 'POST', path: '/v1/api-keys', body: input, expect: fields({ id: 'string', key: 'string' }), call: callOptionsOf(options) });
   }
 
-  /** Keys, newest first: the newest `limit` (default 100; `nextCursor` is null). */
-  listApiKeys(options: { limit?: number } & CallOptions = {}): Promise<Page<ApiKeyView>> {
-    return pageOf(this.transport, `/v1/api-keys${query({ limit: options.limit })}`, options);
+  /** Keys, newest first (`limit` 1–500, default 100); pass `nextCursor` as `cursor` for older ones. */
+  listApiKeys(options: { limit?: number; cursor?: string } & CallOptions = {}): Promise<Page<ApiKeyView>> {
+    return pageOf(this.transport, `/v1/api-keys${query({ limit: options.limit, cursor: options.cursor })}`, options);
   }
 
   async revokeApiKey(keyId: string, options?: CallOptions): Promise<void> {

@@ -111,12 +111,12 @@ export class WorkflowMonitor {
     await this.transport.request({ method: 'DELETE', path: `/v1/alert-sinks/${enc(name)}`, expect: anything, call: callOptionsOf(options) });
   }
 
-  /** A sink's deliveries, newest first, with their status, attempts and last answer: the newest `limit` (default 50; `nextCursor` is null). */
-  getAlertDeliveries(name: string, options?: { limit?: number } & CallOptions): Promise<Page<AlertDeliveryView>>;
+  /** A sink's deliveries, newest first, with their status, attempts and last answer; pass `nextCursor` as `cursor` for older ones. */
+  getAlertDeliveries(name: string, options?: { limit?: number; cursor?: string } & CallOptions): Promise<Page<AlertDeliveryView>>;
   /** @deprecated Use `getAlertDeliveries(name, { limit })`, which answers `{ items, nextCursor }`. Kept for one release. */
   getAlertDeliveries(name: string, limit: number): Promise<AlertDeliveryView[]>;
-  async getAlertDeliveries(name: string, options: ({ limit?: number } & CallOptions) | number = {}): Promise<Page<AlertDeliveryView> | AlertDeliveryView[]> {
+  async getAlertDeliveries(name: string, options: ({ limit?: number; cursor?: string } & CallOptions) | number = {}): Promise<Page<AlertDeliveryView> | AlertDeliveryView[]> {
     if (typeof options === 'number') return (await this.getAlertDeliveries(name, { limit: options })).items;
-    return pageOf(this.transport, `/v1/alert-sinks/${enc(name)}/deliveries${query({ limit: options.limit })}`, options);
+    return pageOf(this.transport, `/v1/alert-sinks/${enc(name)}/deliveries${query({ limit: options.limit, cursor: options.cursor })}`, options);
   }
 }

@@ -17,7 +17,7 @@ export const CreateApiKeyBodySchema = z.strictObject({
 
 export const ApiKeyParamsSchema = z.strictObject({ keyId: z.string().regex(/^[a-z0-9]{12}$/, 'must be a key id (the 12 characters after "afk_")') });
 
-export const ListApiKeysQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const ListApiKeysQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().min(1).optional() });
 
 export const CreateNamespaceBodySchema = z.strictObject({ name: NamespaceSchema });
 

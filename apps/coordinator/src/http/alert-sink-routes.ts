@@ -30,10 +30,10 @@ export function registerAlertSinkRoutes(app: FastifyInstance, deps: { pool: pg.P
     return reply.code(204).send();
   });
 
-  /** Delivery status, newest first: pending, queued (being tried), delivered or failed, with attempts and the last answer. */
+  /** Delivery status, newest first (keyset-paginated with `cursor`): pending, queued (being tried), delivered or failed, with attempts and the last answer. */
   app.get('/v1/alert-sinks/:name/deliveries', async (request) => {
     const { name } = parseRequest(SinkParamsSchema, request.params, 'params');
-    const { limit } = parseRequest(DeliveriesQuerySchema, request.query, 'query');
-    return { items: await deps.sinks.deliveries(namespaceOf(request), name, limit) };
+    const { limit, cursor } = parseRequest(DeliveriesQuerySchema, request.query, 'query');
+    return deps.sinks.deliveries(namespaceOf(request), name, limit, cursor);
   });
 }

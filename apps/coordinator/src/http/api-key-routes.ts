@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { NamespaceDirectory } from '../auth/namespace-directory.js';
 import { mayActIn, type Principal } from '../auth/principal.js';
 import { ApiError } from './api-error.js';
+import { keysetPage } from './keyset-page.js';
 import { ApiKeyParamsSchema, CreateApiKeyBodySchema, ListApiKeysQuerySchema } from './access-schemas.js';
 import { namespaceOf } from './request-context.js';
 import { parseRequest } from './request-schemas.js';
@@ -35,9 +36,9 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiKeyRoutesDep
   });
 
   app.get('/v1/api-keys', async (request) => {
-    const { limit } = parseRequest(ListApiKeysQuerySchema, request.query, 'query');
-    const rows = await listApiKeys(deps.db, { limit, namespace: namespaceOf(request) });
-    return { items: rows.map(apiKeyView) };
+    const { limit, cursor } = parseRequest(ListApiKeysQuerySchema, request.query, 'query');
+    const rows = await listApiKeys(deps.db, { limit: limit + 1, namespace: namespaceOf(request), ...(cursor === undefined ? {} : { cursor }) });
+    return keysetPage(rows, limit, apiKeyView);
   });
 
   app.delete('/v1/api-keys/:keyId', async (request, reply) => {

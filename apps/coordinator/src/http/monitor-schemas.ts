@@ -52,6 +52,6 @@ export const SinkBodySchema = z.strictObject({
   format: z.enum(['json', 'slack']).default('json'),
 });
 
-export const DeliveriesQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const DeliveriesQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().min(1).optional() });
 
 export { WORK_STEP_TYPES };

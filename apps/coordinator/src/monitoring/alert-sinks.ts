@@ -3,6 +3,7 @@ import { deleteAlertSink, findAlertSink, listAlertDeliveries, runPoolTransaction
 import type pg from 'pg';
 import { MonitorError } from './monitor-errors.js';
 import type { SinkSecrets } from './sink-secrets.js';
+import { keysetPage } from '../http/keyset-page.js';
 
 export interface SinkConfig {
   url: string;
@@ -78,8 +79,9 @@ export class AlertSinks {
     void deleted;
   }
 
-  async deliveries(namespace: string, name: string, limit: number): Promise<AlertDeliveryView[]> {
+  /** A page of the sink's deliveries, newest first, after `cursor`. */
+  async deliveries(namespace: string, name: string, limit: number, cursor?: string): Promise<{ items: AlertDeliveryView[]; nextCursor: string | null }> {
     await this.get(namespace, name);
-    return (await listAlertDeliveries(this.pool, namespace, name, limit)).map(deliveryView);
+    return keysetPage(await listAlertDeliveries(this.pool, namespace, name, limit + 1, cursor), limit, deliveryView);
   }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { InvalidCursorError, decodeCursor, uuidKey } from '../repositories/keyset-cursor.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -63,14 +64,13 @@ export async function deleteAlertSink(db: Queryable, namespace: string, name: st
 }
 
 /** Deliveries of a sink, newest first. */
-export async function listAlertDeliveries(db: Queryable, namespace: string, sinkName: string, limit: number): Promise<AlertDeliveryRow[]> {
-  return (
-    await db.query<AlertDeliveryRow>(`select ${DELIVERY_COLUMNS} from alert_deliveries where namespace = $1 and sink_name = $2 order by created_at desc, id desc limit $3`, [
-      namespace,
-      sinkName,
-      limit,
-    ])
-  ).rows;
+/** A sink's deliveries, newest first; after `cursor` (`encodeCursor(createdAt, [id])` of the previous page's last row) when given. */
+export async function listAlertDeliveries(db: Queryable, namespace: string, sinkName: string, limit: number, cursor?: string): Promise<AlertDeliveryRow[]> {
+  const position = cursor === undefined ? undefined : decodeCursor(cursor, [uuidKey]);
+  if (position === null) throw new InvalidCursorError();
+  const after = position ? ' and (created_at, id) < ($4, $5::uuid)' : '';
+  const values: unknown[] = [namespace, sinkName, limit, ...(position ? [position.createdAt, position.keys[0]] : [])];
+  return (await db.query<AlertDeliveryRow>(`select ${DELIVERY_COLUMNS} from alert_deliveries where namespace = $1 and sink_name = $2${after} order by created_at desc, id desc limit $3`, values)).rows;
 }
 
 /** What one delivery sends: the delivery, its sink and its alert. */

@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { apiKeys } from '../schema/index.js';
 import type { ApiKeyRole } from '../schema/statuses.js';
 import type { DbExecutor } from './db-executor.js';
+import { InvalidCursorError, decodeCursor, type CursorKey } from './keyset-cursor.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -30,10 +31,20 @@ export async function findApiKey(db: DbExecutor, id: string): Promise<ApiKeyRow 
 }
 
 /** Keys, newest first. Hashes are selected too: callers build views without them. */
-export async function listApiKeys(db: DbExecutor, options: { limit: number; namespace?: string }): Promise<ApiKeyRow[]> {
-  const scope = options.namespace === undefined ? undefined : sql`(${options.namespace} = any(${apiKeys.namespaces}) or '*' = any(${apiKeys.namespaces}))`;
-  return db.select().from(apiKeys).where(scope).orderBy(desc(apiKeys.createdAt)).limit(options.limit);
+/** Keys newest first (those that may act in `namespace`, when given); after `cursor` (`encodeCursor(createdAt, [id])` of the previous page's last row). */
+export async function listApiKeys(db: DbExecutor, options: { limit: number; namespace?: string; cursor?: string }): Promise<ApiKeyRow[]> {
+  const conditions: SQL[] = [];
+  if (options.namespace !== undefined) conditions.push(sql`(${options.namespace} = any(${apiKeys.namespaces}) or '*' = any(${apiKeys.namespaces}))`);
+  if (options.cursor !== undefined) {
+    const position = decodeCursor(options.cursor, [apiKeyIdKey]);
+    if (!position) throw new InvalidCursorError();
+    conditions.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${position.createdAt}, ${position.keys[0]})`);
+  }
+  return db.select().from(apiKeys).where(and(...conditions)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(options.limit);
 }
+
+/** A key id as a cursor may carry it: the 12 characters after `afk_`. */
+const apiKeyIdKey: CursorKey = (key) => /^[a-z0-9]{12}$/.test(key);
 
 /** Revokes a key; false when there is no such key or it was already revoked. */
 export async function revokeApiKey(db: DbExecutor, id: string, at: Date): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { check, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { oneOf } from './one-of.js';
 import { API_KEY_ROLES } from './statuses.js';
 
@@ -19,7 +20,8 @@ export const apiKeys = pgTable(
     secretHash: text('secret_hash').notNull(),
     /** Who created it: another key's id, `bootstrap`, or `cli`. */
     createdBy: text('created_by').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision: the list's keyset cursors compare exactly.
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`date_trunc('milliseconds', now())`),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
