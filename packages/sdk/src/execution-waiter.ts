@@ -106,10 +106,11 @@ export async function waitForExecution<WithOutputs extends boolean>(reads: Execu
       }
       state = executionStateOf(execution);
       if (SETTLED.has(execution.status)) return await reads.full(executionId, call);
-      if (state === 'escalated' && (await escalations.report(execution, call))) interval = options.pollIntervalMs ?? 50;
+      const escalated = state === 'escalated' && (await escalations.report(execution, call));
       const end = ended();
       if (end) throw end;
-      interval = settled.length > 0 ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
+      // Something happened: look again soon. Nothing did: back off towards 1 s.
+      interval = settled.length > 0 || escalated ? (options.pollIntervalMs ?? 50) : Math.min(interval * 1.5, 1000);
       // With the stream connected, an event (or a reconnection) is the signal to read again.
       await wake.next(Math.min(wake.connected ? Math.max(interval, EVENT_SAFETY_POLL_MS) : interval, Math.max(0, deadline - Date.now())), signal);
     }
@@ -155,7 +156,14 @@ class EscalationReports {
     const fresh = execution.escalations.filter((e) => !this.reported.has(keyOf(e)));
     if (fresh.length === 0) return false;
     // The overview knows the escalated nodes; their open errors carry the ids a decision needs.
-    const open = await this.reads.openErrors(this.executionId, call);
+    let open: ErrorView[];
+    try {
+      open = await this.reads.openErrors(this.executionId, call);
+    } catch (error) {
+      // A read that may pass next time: the escalation is still there then.
+      if (isRetryable(error, true)) return false;
+      throw error;
+    }
     const found = fresh.flatMap((e) => {
       const error = open.find((o) => o.instanceKey === e.instanceKey && o.attempt === e.attempt);
       return error ? [escalationOf(error)] : [];

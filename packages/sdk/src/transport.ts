@@ -111,8 +111,7 @@ export class Transport {
   /** The error of an error answer (reads its body). */
   async errorOf(response: Response): Promise<AgenticFlowError> {
     const text = await response.text().catch(() => '');
-    const error = errorAnswerOf(response, text, withoutQuery(response.url || this.baseUrl));
-    return error;
+    return errorAnswerOf(response, text, withoutQuery(response.url || this.baseUrl));
   }
 }
 
