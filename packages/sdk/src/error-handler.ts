@@ -10,6 +10,7 @@ import type {
   LifecycleResult,
   RecoveryStrategy,
   RegisteredStrategy,
+  StepType,
 } from '@agentic-flow/spec';
 import { enc, query, type Transport } from './transport.js';
 
@@ -22,24 +23,41 @@ export type RecoveryStrategyInput =
   | { type: 'escalate'; escalationHandler?: string };
 
 /**
+ * What a registered strategy is for: a step type, in every workflow of the namespace; or one
+ * workflow's step, named by both ids. A step id alone is refused (400): it would apply to whatever
+ * workflow has, or later gets, a step of that id.
+ *
+ * @example
+ * await client.errorHandler.registerRecoveryStrategy('http', { type: 'retry', maxAttempts: 3 });
+ * await client.errorHandler.registerRecoveryStrategy({ workflowId: 'orders', stepId: 'optional-step' }, { type: 'skip' });
+ */
+export type StrategyTarget = StepType | { workflowId: string; stepId: string };
+
+/** The path and query naming `target` under `/v1/recovery-strategies`. */
+function strategyPath(target: StrategyTarget): string {
+  return typeof target === 'string' ? `/v1/recovery-strategies/${enc(target)}` : `/v1/recovery-strategies/${enc(target.stepId)}${query({ workflowId: target.workflowId })}`;
+}
+
+/**
  * The engine's `WorkflowErrorHandler` over HTTP. Strategies registered here are stored by the
- * coordinators and apply to every execution of the client's namespace; a step's own `onError`
- * takes precedence.
+ * coordinators and apply to the executions of the client's namespace (a step type's to every
+ * workflow, a step's to its workflow); a step's own `onError` takes precedence.
  */
 export class WorkflowErrorHandler {
   constructor(private readonly transport: Transport) {}
 
-  /** For a step type (`http`, `script`, `agent-task`, …) or a step id; replaces an earlier one. */
-  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput): Promise<{ namespace: string; target: string; strategy: RecoveryStrategy }> {
-    return this.transport.request('PUT', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, strategy);
+  /** For a step type (`http`, `script`, `agent-task`, …) or a workflow's step (`{ workflowId, stepId }`); replaces an earlier one. */
+  registerRecoveryStrategy(target: StrategyTarget, strategy: RecoveryStrategyInput): Promise<{ namespace: string; workflowId?: string; target: string; strategy: RecoveryStrategy }> {
+    return this.transport.request('PUT', strategyPath(target), strategy);
   }
 
   async listRecoveryStrategies(): Promise<RegisteredStrategy[]> {
     return (await this.transport.request<{ items: RegisteredStrategy[] }>('GET', '/v1/recovery-strategies')).items;
   }
 
-  async removeRecoveryStrategy(stepTypeOrStepId: string): Promise<void> {
-    await this.transport.request('DELETE', `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`);
+  /** Removes the strategy registered for `target` (as it was registered); 404 when there is none. */
+  async removeRecoveryStrategy(target: StrategyTarget): Promise<void> {
+    await this.transport.request('DELETE', strategyPath(target));
   }
 
   /** Final step failures in [from, to) (default: the last 24 hours) by step type, error code and strategy. */
