@@ -62,6 +62,10 @@ export {
 export type { SecretFields, SecretPolicy, SecretSlot, SecretSlotPart } from './secrets.js';
 export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptResultReads, templateResultReads } from './result-reads.js';
 export type { ReadRoot, ResultReads } from './result-reads.js';
+export { scriptVariableWrites } from './variable-writes.js';
+export type { VariableWrites } from './variable-writes.js';
+export { requiredVariables, missingVariables, missingVariableProblems } from './variable-requirements.js';
+export type { RequiredVariable, VariableUse } from './variable-requirements.js';
 export type { TemplateScope, ResolveOptions } from './template-resolver.js';
 export { MAX_SCOPE_DEPTH, TOP_SCOPE, analyzeGraph } from './graph.js';
 export type { Edge, EdgeKind, GraphAnalysis, WorkflowGraph } from './graph.js';
