@@ -1,38 +1,39 @@
-import { readFile } from 'node:fs/promises';
-import { parseDefinitionText, validateDefinition } from '@agentic-flow/spec';
-import { runDemo } from './demo.js';
+#!/usr/bin/env node
+import { UsageError } from './usage-error.js';
+import { validateCommand } from './validate-command.js';
 
 const USAGE = `usage: agentic-flow <command>
 
 commands:
-  demo             start a local coordinator and workers and run the examples
-  validate <file>  check a workflow definition (JSON or YAML) and list every problem`;
-
-async function validate(file: string | undefined): Promise<number> {
-  if (!file) {
-    console.error(USAGE);
-    return 2;
-  }
-  const parsed = parseDefinitionText(await readFile(file, 'utf8'), file.endsWith('.json') ? 'json' : undefined);
-  const result = parsed.ok ? validateDefinition(parsed.value) : parsed;
-  if (result.ok) {
-    console.log(`${file}: valid (${result.definition.id}@${result.definition.version}, ${result.definition.steps.length} steps)`);
-    return 0;
-  }
-  for (const problem of result.problems) console.error(`${file}: ${problem.path}: ${problem.message}`);
-  return 1;
-}
+  validate <file>… [--json]
+                   check definitions (JSON or YAML) offline, exactly as a coordinator with default
+                   caps checks them when they are registered, and list every problem
+                   exit code: 0 all valid, 1 a problem, 2 unreadable
+  demo             start a local coordinator and workers and run the examples`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'demo':
-      return runDemo(process.env);
-    case 'validate':
-      return validate(rest[0]);
-    default:
-      console.error(USAGE);
-      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  try {
+    switch (command) {
+      case 'validate':
+        return await validateCommand(rest);
+      case 'demo': {
+        // Loaded only here: the demo starts processes through @agentic-flow/testing, which validate never needs.
+        const { runDemo } = await import('./demo.js');
+        return await runDemo(process.env);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+        console.log(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`agentic-flow: ${error.message}\n\n${USAGE}`);
+    return 2;
   }
 }
 
