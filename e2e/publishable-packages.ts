@@ -66,7 +66,7 @@ export function run(command: string[], args: string[], cwd: string, options: { e
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
+    child.on('error', (error) => reject(new Error(`${file} could not be started (is it installed and on PATH?): ${error.message}`)));
     child.on('close', (code) => {
       if (code === 0 || options.allowFailure) resolve({ code, stdout, stderr });
       else reject(new Error(`${[...command, ...args].join(' ')} (in ${cwd}) exited with ${code}\n${stdout}\n${stderr}`));

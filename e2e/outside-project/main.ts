@@ -5,7 +5,10 @@ import { startTarget } from './target.js';
 /**
  * A program in a project of its own, using the SDK as installed from its tarball: runs the plan
  * against the coordinator at AF_URL with the admin key AF_API_KEY, printing `ok <step>` per step.
- * Exit code 0 when every step passed.
+ * Exit code 0 when every step passed. e2e/sdk-package.e2e.test.ts copies this directory into a
+ * project of its own and installs the SDK there; to iterate on it inside the repository,
+ * `node_modules/.bin/tsc -p e2e/outside-project/tsconfig.json --noEmit` checks it against the
+ * workspace's built SDK.
  */
 const baseUrl = process.env['AF_URL'];
 const apiKey = process.env['AF_API_KEY'];
