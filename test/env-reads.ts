@@ -18,6 +18,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Sources: the config schemas, reads of `env['X']`/`env.X` in the apps' code, and the families below. */
 export function variablesReadBy(app: App): Set<string> {
   const names = new Set(literalReads(`apps/${app}/src`));
+  // Both servers boot telemetry (bootTelemetry), which reads the tracing variables itself.
+  if (app === 'coordinator' || app === 'worker') for (const name of literalReads('packages/telemetry/src')) names.add(name);
   if (app === 'coordinator') for (const name of Object.keys(CoordinatorConfigSchema.shape)) names.add(name);
   if (app === 'worker') {
     for (const name of Object.keys(WorkerConfigSchema.shape)) names.add(name);
