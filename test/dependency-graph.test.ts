@@ -72,6 +72,16 @@ describe('the dependency graph', () => {
     }
   });
 
+  it('keeps the test fixtures (and their testcontainers, pg, ioredis) out of every app at run time', () => {
+    const closure = (name: string, seen = new Set<string>()): Set<string> => {
+      for (const dep of byName.get(name)!.runtime) if (!seen.has(dep)) closure(dep, seen.add(dep));
+      return seen;
+    };
+    for (const app of all.filter((p) => p.dir.startsWith('apps/'))) {
+      expect([app.name, closure(app.name).has('@agentic-flow/testing')]).toEqual([app.name, false]);
+    }
+  });
+
   it('keeps the engine pure: only spec and xstate, no node:*', () => {
     const offending = sourceFiles('packages/engine/src')
       .flatMap((file) => importsOf(file).map((i) => ({ file, ...i })))
