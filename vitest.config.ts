@@ -1,12 +1,26 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-// Tests import workspace packages through the `@agentic-flow/source` export condition, so they
-// run against `src/` without a build. End-to-end tests spawn the built apps (`dist/`).
+// Tests import workspace packages from `src/` without a build. End-to-end tests spawn the built
+// apps (`dist/`). Private packages point at their source with the `@agentic-flow/source` export
+// condition. The published ones (spec, sdk) carry no such condition — their exports map is what
+// users' tools read, and it names built files only — so they are aliased to their source here.
 const conditions = ['@agentic-flow/source'];
+
+/** `@agentic-flow/<dir>` → `packages/<dir>/src/index.ts` for every package that is not private. */
+function publishedSources(): { find: RegExp; replacement: string }[] {
+  const packages = new URL('./packages/', import.meta.url);
+  return readdirSync(packages).flatMap((dir) => {
+    const manifest = JSON.parse(readFileSync(new URL(`${dir}/package.json`, packages), 'utf8')) as { name: string; private?: boolean };
+    if (manifest.private === true) return [];
+    const escaped = manifest.name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    return [{ find: new RegExp(`^${escaped}$`), replacement: new URL(`${dir}/src/index.ts`, packages).pathname }];
+  });
+}
 const reportFile = process.env['VITEST_JSON_REPORT'];
 
 export default defineConfig({
-  resolve: { conditions },
+  resolve: { conditions, alias: publishedSources() },
   ssr: { resolve: { conditions } },
   test: {
     // isolated-vm asks for --no-node-snapshot on Node 20.

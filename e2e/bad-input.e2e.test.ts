@@ -111,6 +111,36 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect(await countRows(cluster.databaseUrl, 'workflow_executions')).toBe(0);
   });
 
+  it('refuses to start without a variable the templates read and nothing in the definition supplies, naming each and where it is read, writing nothing', async () => {
+    await cluster.client.createWorkflow({
+      id: 'needs-variables',
+      name: 'Needs variables',
+      version: '1',
+      // greeting has a default; place is set by a script before it is read: neither is required.
+      variables: { greeting: 'Hello' },
+      steps: [
+        { id: 'set', type: 'script', config: { script: 'setVariable("place", "Paris"); return 1;' }, next: ['say'] },
+        { id: 'say', type: 'script', config: { script: 'return "{{ variables.greeting }}, {{ input.name }} from {{ variables.place }} via {{ variables.apiUrl }}";' } },
+      ],
+    });
+    const error = await rejection(cluster.client.executeWorkflow('needs-variables', { greeting: 'Hi' }));
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'MISSING_VARIABLES',
+      message: 'workflow "needs-variables" version "1" needs variables it was not given: name, apiUrl. Its templates read them and the definition supplies none of them; pass them in variables',
+      problems: [
+        { path: '$.body.variables.name', message: 'is required: read by {{ input.name }} at $.steps[1].config.script (step "say"); input holds only the variables an execution is started with' },
+        {
+          path: '$.body.variables.apiUrl',
+          message: 'is required: read by {{ variables.apiUrl }} at $.steps[1].config.script (step "say"); the definition has no default for it in variables, and no script sets it',
+        },
+      ],
+    });
+    for (const table of ['workflow_executions', 'step_runs', 'workflow_logs', 'events']) expect(await countRows(cluster.databaseUrl, table), table).toBe(0);
+    const execution = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('needs-variables', { name: 'Ada', apiUrl: 'carrier pigeon' }), { timeoutMs: 20_000 });
+    expect(execution).toMatchObject({ status: 'completed', results: { say: 'Hello, Ada from Paris via carrier pigeon' } });
+  });
+
   it('dead-letters a malformed result and keeps running', async () => {
     const redis = new Redis(cluster.redisUrl);
     const keys = resultStreamKeys(cluster.prefix);

@@ -107,11 +107,11 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     });
   });
 
-  it('skip (registered for a step id): the workflow continues without the step', async () => {
+  it('skip (registered for a step of the workflow): the workflow continues without the step', async () => {
     const definition = wf('skipping', [boom('optional-step', ['after']), ok('after', 'return { sawOptional: "optional-step" in results }')]);
     await cluster.client.createWorkflow(definition);
-    await handler().registerRecoveryStrategy('optional-step', { type: 'skip' });
-    expect((await handler().listRecoveryStrategies()).items.map((s) => s.target)).toContain('optional-step');
+    await handler().registerRecoveryStrategy({ workflowId: 'skipping', stepId: 'optional-step' }, { type: 'skip' });
+    expect((await handler().listRecoveryStrategies()).items).toContainEqual(expect.objectContaining({ workflowId: 'skipping', target: 'optional-step', strategy: { type: 'skip' } }));
     const id = await cluster.client.executeWorkflow(definition.id, { api: api.url });
     const execution = await finish(id);
     expect(execution.status).toBe('completed');
@@ -126,8 +126,12 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     await handler().discardDeadLetter('script', letter.jobId);
     expect(await deadLetter(id, 'optional-step')).toBeUndefined();
     expect(await rejection(handler().getDeadLetterEntry('script', letter.jobId))).toMatchObject({ status: 404, code: 'DEAD_LETTER_NOT_FOUND' });
-    await handler().removeRecoveryStrategy('optional-step');
-    expect(await rejection(handler().removeRecoveryStrategy('optional-step'))).toMatchObject({ status: 404, code: 'STRATEGY_NOT_FOUND' });
+    await handler().removeRecoveryStrategy({ workflowId: 'skipping', stepId: 'optional-step' });
+    expect(await rejection(handler().removeRecoveryStrategy({ workflowId: 'skipping', stepId: 'optional-step' }))).toMatchObject({
+      status: 404,
+      code: 'STRATEGY_NOT_FOUND',
+      message: 'no recovery strategy is registered for step "optional-step" of workflow "skipping"',
+    });
   });
 
   it('alternative: alternativeStep runs in its place and its output stands in', async () => {
@@ -271,12 +275,13 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
 
     it('refuses a strategy naming a missing step, an unknown type or target, changing nothing', async () => {
       const before = (await handler().listRecoveryStrategies()).items;
-      expect(await rejection(handler().registerRecoveryStrategy('primary-processor', { type: 'alternative', alternativeStep: 'no-such-step' }))).toMatchObject({
+      const primary = { workflowId: 'alternative', stepId: 'primary-processor' };
+      expect(await rejection(handler().registerRecoveryStrategy(primary, { type: 'alternative', alternativeStep: 'no-such-step' }))).toMatchObject({
         status: 400,
         code: 'VALIDATION_FAILED',
         problems: [{ path: '$.body.alternativeStep', message: 'workflow "alternative" version "1" has a step "primary-processor" but no step "no-such-step"' }],
       });
-      expect(await rejection(handler().registerRecoveryStrategy('primary-processor', { type: 'alternative', alternativeStep: 'primary-processor' }))).toMatchObject({
+      expect(await rejection(handler().registerRecoveryStrategy(primary, { type: 'alternative', alternativeStep: 'primary-processor' }))).toMatchObject({
         status: 400,
         problems: [{ path: '$.body.alternativeStep', message: expect.stringContaining('cannot recover itself') }],
       });
@@ -284,10 +289,22 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
         status: 400,
         problems: [{ path: '$.body.type', message: 'unknown strategy type (expected one of retry, skip, alternative, rollback, escalate)' }],
       });
-      expect(await rejection(handler().registerRecoveryStrategy('htpp', { type: 'skip' }))).toMatchObject({ status: 400, problems: [{ path: '$.params.target', message: expect.stringContaining('neither a step type') }] });
+      // A typo of a type, or a step id without its workflow: either way the answer says what to pass.
+      expect(await rejection(handler().registerRecoveryStrategy('htpp' as never, { type: 'skip' }))).toMatchObject({
+        status: 400,
+        problems: [{ path: '$.query.workflowId', message: expect.stringMatching(/^is required: "htpp" is not a step type \(agent-task, .*\).*\?workflowId=<id>/) }],
+      });
+      expect(await rejection(handler().registerRecoveryStrategy({ workflowId: 'no-such-workflow', stepId: 'primary-processor' }, { type: 'skip' }))).toMatchObject({
+        status: 400,
+        problems: [{ path: '$.query.workflowId', message: 'workflow "no-such-workflow" does not exist in namespace "default"' }],
+      });
+      expect(await rejection(handler().registerRecoveryStrategy({ workflowId: 'alternative', stepId: 'no-such-step' }, { type: 'skip' }))).toMatchObject({
+        status: 400,
+        problems: [{ path: '$.params.target', message: 'workflow "alternative" has no step "no-such-step" in any of its versions' }],
+      });
       expect(await rejection(handler().registerRecoveryStrategy('http', { type: 'rollback', rollbackSteps: ['undo1'] }))).toMatchObject({
         status: 400,
-        problems: [{ path: '$.params.target', message: expect.stringContaining('register it for a step id') }],
+        problems: [{ path: '$.params.target', message: expect.stringContaining('register it for a step of one workflow ({ workflowId, stepId })') }],
       });
       expect(await rejection(handler().registerRecoveryStrategy('http', { type: 'retry', maxAttempts: 0 }))).toMatchObject({ status: 400, problems: [{ path: '$.body.maxAttempts' }] });
       expect((await handler().listRecoveryStrategies()).items).toEqual(before);
@@ -304,5 +321,27 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     expect(future).toMatchObject({ total: 0, byStepType: {}, byCode: {}, byStrategy: {} });
     expect(await rejection(handler().getErrorStatistics({ from: new Date(), to: new Date(Date.now() - 1000) }))).toMatchObject({ status: 400, problems: [{ path: '$.query.from', message: 'from must be before to' }] });
     expect(await rejection(handler().getErrorStatistics({ from: 'yesterday' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.from' }] });
+  });
+
+  // After the statistics: these failures would change its counts.
+  describe('strategies registered for a step of one workflow', () => {
+    it('apply to that workflow’s step only: a step of the same id in another workflow fails as without one', async () => {
+      await cluster.client.createWorkflow(wf('scoped-a', [boom('x', ['next']), ok('next', 'return "a"')]));
+      await cluster.client.createWorkflow(wf('scoped-b', [boom('x', ['next']), ok('next', 'return "b"')]));
+      await handler().registerRecoveryStrategy({ workflowId: 'scoped-a', stepId: 'x' }, { type: 'skip' });
+      const [a, b] = await Promise.all([finish(await cluster.client.executeWorkflow('scoped-a')), finish(await cluster.client.executeWorkflow('scoped-b'))]);
+      expect(a).toMatchObject({ status: 'completed', results: { next: 'a' } });
+      expect(b).toMatchObject({ status: 'failed', error: { stepId: 'x', code: 'SCRIPT_ERROR' } });
+      expect(await errorsOf(a.id)).toMatchObject([{ stepId: 'x', strategy: 'skip' }]);
+      expect(await errorsOf(b.id)).toMatchObject([{ stepId: 'x', strategy: 'none' }]);
+      // Nor does a workflow registered later that happens to have a step x.
+      await cluster.client.createWorkflow(wf('scoped-c', [boom('x')]));
+      expect((await finish(await cluster.client.executeWorkflow('scoped-c'))).status).toBe('failed');
+      // A new version of the same workflow is the same workflow: the strategy holds.
+      await cluster.client.createWorkflow({ ...wf('scoped-a', [boom('x', ['next']), ok('next', 'return "a2"')]), version: '2' });
+      expect(await finish(await cluster.client.executeWorkflow('scoped-a'))).toMatchObject({ status: 'completed', results: { next: 'a2' } });
+      await handler().removeRecoveryStrategy({ workflowId: 'scoped-a', stepId: 'x' });
+      expect((await finish(await cluster.client.executeWorkflow('scoped-a'))).status).toBe('failed');
+    });
   });
 });

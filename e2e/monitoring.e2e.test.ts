@@ -226,7 +226,7 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
   });
 
   it('delivers an escalation to the sink its escalationHandler names', async () => {
-    await cluster.client.errorHandler.registerRecoveryStrategy('explode', { type: 'escalate', escalationHandler: 'pager' });
+    await cluster.client.errorHandler.registerRecoveryStrategy({ workflowId: 'boom', stepId: 'explode' }, { type: 'escalate', escalationHandler: 'pager' });
     // The other coordinator loads strategies every 2 s; it may be the one applying the failure.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const executionId = await cluster.client.executeWorkflow('boom', {});

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowClient, type ExecutionView, type WorkflowDefinitionInput, type WorkflowErrorHandler } from '@agentic-flow/sdk';
+import { AgenticFlowClient, type ExecutionView, type RecoveryStrategyInput, type StrategyTarget, type WorkflowDefinitionInput, type WorkflowErrorHandler } from '@agentic-flow/sdk';
+import { STEP_TYPES, type StepType } from '@agentic-flow/spec';
 import { startFakeLlm, type FakeLlm, type FakeLlmDirective, type FakeLlmRequest } from '@agentic-flow/testing';
 import { startCluster, type Cluster } from './cluster.js';
 import { startDataServer, type DataServer } from './data-server.js';
@@ -236,14 +237,24 @@ errorHandler.registerRecoveryStrategy('manual-approval', {
 
 // ---- Running them ----
 
-/** The seed calls `registerRecoveryStrategy` without awaiting it: this handler keeps each call's promise for the test to await. */
+/**
+ * The seed's `registerRecoveryStrategy(stepTypeOrId, strategy)`, which it calls without awaiting:
+ * this handler keeps each call's promise for the test to await.
+ */
 interface SeedErrorHandler {
-  registerRecoveryStrategy(...args: Parameters<WorkflowErrorHandler['registerRecoveryStrategy']>): void;
+  registerRecoveryStrategy(stepTypeOrId: string, strategy: RecoveryStrategyInput): void;
 }
 
-async function register(handler: WorkflowErrorHandler, strategies: (errorHandler: SeedErrorHandler) => void): Promise<void> {
+/**
+ * Runs the seed's registrations in the workflow `workflowId` of its example. The seed names a step
+ * by its id alone, which would make its strategy apply to any workflow with a step of that id; a
+ * step id only means something inside its workflow, so the API takes `{ workflowId, stepId }` and
+ * refuses a bare step id (issue 15). A seed call naming a step type stays a type-level strategy.
+ */
+async function register(handler: WorkflowErrorHandler, strategies: (errorHandler: SeedErrorHandler) => void, workflowId: string): Promise<void> {
   const calls: Promise<unknown>[] = [];
-  strategies({ registerRecoveryStrategy: (target, strategy) => void calls.push(handler.registerRecoveryStrategy(target, strategy)) });
+  const targetOf = (stepTypeOrId: string): StrategyTarget => ((STEP_TYPES as readonly string[]).includes(stepTypeOrId) ? (stepTypeOrId as StepType) : { workflowId, stepId: stepTypeOrId });
+  strategies({ registerRecoveryStrategy: (target, strategy) => void calls.push(handler.registerRecoveryStrategy(targetOf(target), strategy)) });
   await Promise.all(calls);
 }
 
@@ -538,7 +549,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
       const client = inNamespace('seed-retry');
       const definition = compose('seed-retry', [step('call', 'http', { url: `${server.url}/flaky?key={{ execution.id }}` })]);
       await client.createWorkflow(definition);
-      await register(client.errorHandler, retryStrategy);
+      await register(client.errorHandler, retryStrategy, definition.id);
       const execution = await run(client, definition);
       expect(execution.status).toBe('completed');
       const calls = callsOf(execution.id);
@@ -556,7 +567,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
         step('after', 'script', { script: 'return { continued: true, optional: results["optional-step"] ?? null };' }),
       ]);
       await client.createWorkflow(definition);
-      await register(client.errorHandler, skipStrategy);
+      await register(client.errorHandler, skipStrategy, definition.id);
       const execution = await run(client, definition);
       expect(execution.status).toBe('completed');
       expect(execution.results['after']).toEqual({ continued: true, optional: null });
@@ -573,7 +584,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
         step('publish', 'script', { script: 'return { published: results["primary-processor"] };' }, [], { onError: { type: 'alternative', alternativeStep: 'backup-processor' } }),
       ]);
       await client.createWorkflow(definition);
-      await register(client.errorHandler, alternativeStrategy);
+      await register(client.errorHandler, alternativeStrategy, definition.id);
       const execution = await run(client, definition);
       expect(execution.status).toBe('completed');
       expect(execution.results['publish']).toEqual({ published: { processedBy: 'backup-processor' } });
@@ -591,7 +602,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
       const rec = (id: string, next: string[]) => step(id, 'http', { url: `${server.url}/rec?key={{ execution.id }}&name=${id}` }, next);
       const definition = compose('seed-rollback', [rec('step1', ['step2']), rec('step2', ['step3']), rec('step3', ['critical-step']), step('critical-step', 'script', { script: 'throw new Error("the critical step failed");' })]);
       await client.createWorkflow(definition);
-      await register(client.errorHandler, rollbackStrategy);
+      await register(client.errorHandler, rollbackStrategy, definition.id);
       const execution = await run(client, definition);
       expect(execution).toMatchObject({ status: 'failed', error: { code: 'ROLLED_BACK', stepId: 'critical-step' } });
       expect(callsOf(execution.id).map((c) => c.name)).toEqual(['step1', 'step2', 'step3', 'step3', 'step2', 'step1']);
@@ -609,7 +620,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
         step('after', 'script', { script: 'return { approval: results["manual-approval"] };' }),
       ]);
       await client.createWorkflow(definition);
-      await register(client.errorHandler, escalationStrategy);
+      await register(client.errorHandler, escalationStrategy, definition.id);
       const id = await client.executeWorkflow(definition.id);
       const error = await openError(client, id);
       expect(error).toMatchObject({ stepId: 'manual-approval', code: 'HTTP_STATUS', strategy: 'escalate', escalationHandler: 'admin-notification' });
@@ -629,7 +640,7 @@ describe('seed conformance: the seed README\'s examples, as written, do what it 
         step('report', 'script', { script: 'return results.summarize;' }),
       ]);
       await client.createWorkflow(definition);
-      await register(client.errorHandler, monitoringStrategies);
+      await register(client.errorHandler, monitoringStrategies, definition.id);
       const id = await client.executeWorkflow(definition.id);
       const error = await openError(client, id);
       expect(callsOf(id)).toHaveLength(2);

@@ -78,7 +78,16 @@ describe('traces: one execution, one trace across the coordinator and two worker
 
   it('traces the coordinator\'s PostgreSQL calls (pg instrumentation) under its results.apply spans', async () => {
     const apply = await until('a results.apply span', () => receiver.spans.find((s) => s.service === COORDINATOR && s.name === 'results.apply'));
-    await until('a pg span under results.apply', () => receiver.spans.find((s) => s.parentSpanId === apply.spanId && s.scope.includes('pg')));
+    const query = await until('a pg span under results.apply', () => receiver.spans.find((s) => s.parentSpanId === apply.spanId && s.scope.includes('pg')));
+    // The statement's text is cut (it is ~3 KB), and no connect spans are made.
+    expect(String(query.attributes['db.statement'] ?? query.attributes['db.query.text']).length).toBeLessThanOrEqual(1024);
+    expect(receiver.spans.filter((s) => s.name === 'pg-pool.connect')).toEqual([]);
+  });
+
+  it('names the Redis command on its spans, never its arguments (job data, step results)', async () => {
+    const redis = receiver.spans.filter((s) => s.scope.includes('ioredis'));
+    expect(redis.length).toBeGreaterThan(0);
+    for (const span of redis) expect(String(span.attributes['db.statement'] ?? span.attributes['db.query.text'])).toMatch(/^[a-z]+$/i);
   });
 
   it('writes trace_id, span_id, executionId and stepRunId on the worker\'s log lines about a step', async () => {
@@ -91,5 +100,44 @@ describe('traces: one execution, one trace across the coordinator and two worker
       expect(line).toMatchObject({ trace_id: traceId, executionId, stepRunId: expect.any(String) });
       expect(runSpans).toContain(line['span_id']);
     }
+  });
+});
+
+describe('traces sampled per execution: each trace is whole or absent', () => {
+  let cluster: Cluster;
+  let api: DataServer;
+  let receiver: OtlpReceiver;
+
+  beforeAll(async () => {
+    [api, receiver] = await Promise.all([startDataServer(), startOtlpReceiver()]);
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' };
+    cluster = await startCluster([['http'], ['script']], { coordinator: otel, worker: otel });
+    await cluster.client.createWorkflow({
+      id: 'sampled',
+      name: 'sampled',
+      version: '1',
+      steps: [
+        { id: 'fetch', type: 'http', config: { url: `${api.url}/data` }, next: ['count'] },
+        { id: 'count', type: 'script', config: { script: 'return results.fetch.items.length' } },
+      ],
+    } as never);
+  });
+  afterAll(async () => {
+    await Promise.all([cluster?.stop(), api?.close()]);
+    await receiver?.close();
+  });
+
+  it('records about half the executions, each with every span of both workers and the coordinator, and nothing of the others', async () => {
+    const ids = await Promise.all(Array.from({ length: 16 }, () => cluster.client.executeWorkflow('sampled', {})));
+    for (const id of ids) expect((await cluster.client.waitForCompletion(id, { timeoutMs: 60_000 })).status).toBe('completed');
+    // A whole trace: root, two enqueues, two steps each with a wait and a run.
+    const whole = (traceId: string) => ['execution sampled', 'enqueue http', 'enqueue script', 'step http', 'step script'].every((name) => receiver.spans.some((s) => s.traceId === traceId && s.name === name));
+    const traces = ids.map((id) => id.replace(/-/g, ''));
+    // Wait for the exports of the sampled ones to settle (a batch every 100 ms).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const recorded = traces.filter((t) => receiver.spans.some((s) => s.traceId === t));
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.length).toBeLessThan(traces.length);
+    for (const traceId of recorded) await until(`every span of trace ${traceId}`, () => (whole(traceId) ? true : undefined));
   });
 });

@@ -16,6 +16,8 @@ const dockerfileText = readFileSync(`${root}infra/docker/Dockerfile`, 'utf8');
 const dockerignoreText = readFileSync(`${root}.dockerignore`, 'utf8');
 
 const STEP_TYPES = ['http', 'script', 'agent-task'] as const;
+/** Where docker-compose.yml takes the workers' AF_SECRET_* values from; gitignored, with an example committed. */
+const SECRETS_FILE = '.env.secrets';
 
 // ---------------------------------------------------------------------------------------------
 // Compose: schema validation
@@ -46,6 +48,37 @@ function withoutDraft4Ids(schema: unknown): unknown {
   );
 }
 
+/**
+ * The vendored compose-spec.json predates the long form of `env_file` (`{ path, required }`, Compose
+ * 2.24, 2024), which docker-compose.yml uses so the cluster starts without a secrets file. Its
+ * definition is swapped for the current specification's (compose-spec.json, `definitions.env_file`).
+ */
+const ENV_FILE = {
+  oneOf: [
+    { type: 'string' },
+    {
+      type: 'array',
+      items: {
+        oneOf: [
+          { type: 'string' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            properties: { path: { type: 'string' }, format: { type: 'string' }, required: { type: ['boolean', 'string'], default: true } },
+            required: ['path'],
+          },
+        ],
+      },
+    },
+  ],
+};
+
+function withEnvFileLongForm(schema: unknown): unknown {
+  const copy = structuredClone(schema) as { definitions: { service: { properties: Record<string, unknown> } } };
+  copy.definitions.service.properties['env_file'] = ENV_FILE;
+  return copy;
+}
+
 function createComposeValidator() {
   const ajv = new Ajv2019({ allErrors: true, strict: true, strictTypes: false });
   ajv.addFormat('duration', DURATION);
@@ -55,7 +88,7 @@ function createComposeValidator() {
   ajv.addFormat('subnet_ip_address', SUBNET);
   // It also spells its meta-schema `http://json-schema.org/draft/2019-09/schema#`; ajv registers
   // draft 2019-09 under the canonical https URI without the empty fragment.
-  const schema = { ...(withoutDraft4Ids(composeSchema) as object), $schema: 'https://json-schema.org/draft/2019-09/schema' };
+  const schema = { ...(withEnvFileLongForm(withoutDraft4Ids(composeSchema)) as object), $schema: 'https://json-schema.org/draft/2019-09/schema' };
   return ajv.compile(schema);
 }
 const validateCompose = createComposeValidator();
@@ -84,6 +117,8 @@ type Service = {
   environment?: Record<string, string | number | boolean | null> | string[];
   env_file?: unknown;
   ports?: unknown[];
+  profiles?: string[];
+  stop_grace_period?: string;
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string };
 };
@@ -154,7 +189,7 @@ describe('docker-compose.yml: services', () => {
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
-    expect(coordinator?.ports).toContain('3000:3000');
+    expect(coordinator?.ports).toEqual(['127.0.0.1:3000:3000']);
     expect(environmentOf(coordinator ?? {})).toMatchObject({
       DATABASE_URL: 'postgres://agentic:agentic@postgres:5432/agentic_flow',
       REDIS_URL: 'redis://redis:6379',
@@ -183,7 +218,7 @@ describe('docker-compose.yml: services', () => {
       const environment = environmentOf(worker);
       expect(Object.keys(environment), name).not.toContain('DATABASE_URL');
       expect(Object.values(environment).join(' '), name).not.toMatch(/postgres/i);
-      expect(worker.env_file, name).toBeUndefined();
+      expect(worker.env_file, name).toEqual([{ path: SECRETS_FILE, required: false }]);
       expect(Object.keys(worker.depends_on ?? {}), name).not.toContain('postgres');
     }
   });
@@ -191,6 +226,75 @@ describe('docker-compose.yml: services', () => {
   it('declares the worker block once, as an x- extension merged into each worker', () => {
     expect(composeText).toMatch(/^x-worker: &worker$/m);
     expect(composeText.match(/<<: \*worker$/gm)).toHaveLength(STEP_TYPES.length);
+  });
+});
+
+/** A Go duration as Compose writes one (`40s`, `1m30s`, `500ms`), in milliseconds. */
+function durationMs(text: string): number {
+  if (!DURATION.test(text)) throw new Error(`"${text}" is not a duration such as 40s or 1m30s`);
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((total, [, n, u]) => total + Number(n) * unit[u!]!, 0);
+}
+
+/**
+ * Where a `ports` entry publishes: the host address (undefined: every interface) and host port
+ * (undefined: one Docker picks). Short syntax `[ip:][host:]container[/proto]` (IPv4) or long syntax.
+ */
+function published(port: unknown): { address: string | undefined; hostPort: string | undefined } {
+  if (typeof port === 'object' && port !== null) {
+    const long = port as { host_ip?: string; published?: string | number };
+    return { address: long.host_ip, hostPort: long.published === undefined ? undefined : String(long.published) };
+  }
+  const parts = String(port).replace(/\/\w+$/, '').split(':');
+  if (parts.length === 3) return { address: parts[0], hostPort: parts[1] };
+  return { address: undefined, hostPort: parts.length === 2 ? parts[0] : undefined };
+}
+
+describe('docker-compose.yml: what it publishes, how it stops, where secrets go', () => {
+  const services = compose.services;
+  const workers = Object.entries(services).filter(([, service]) => service.build?.target === 'worker');
+  const gitignore = readFileSync(`${root}.gitignore`, 'utf8').split('\n').map((line) => line.trim());
+  const secretsExample = readFileSync(`${root}${SECRETS_FILE}.example`, 'utf8');
+
+  it('publishes only the coordinator by default, and every published port on 127.0.0.1 only', () => {
+    const publishing = Object.entries(services).filter(([, service]) => (service.ports ?? []).length > 0);
+    expect(publishing.filter(([, service]) => service.profiles === undefined).map(([name]) => name)).toEqual(['coordinator']);
+    for (const [name, service] of publishing) {
+      for (const port of service.ports ?? []) expect([name, published(port).address]).toEqual([name, '127.0.0.1']);
+    }
+  });
+
+  it('publishes neither PostgreSQL nor Redis, so a local one on 5432 or 6379 keeps its port', () => {
+    expect(services['postgres']?.ports).toBeUndefined();
+    expect(services['redis']?.ports).toBeUndefined();
+    const hostPorts = Object.values(services).flatMap((service) => (service.ports ?? []).map((port) => published(port).hostPort));
+    expect(hostPorts.filter((port) => port === '5432' || port === '6379')).toEqual([]);
+  });
+
+  it('gives the coordinator and every worker longer to stop than their running steps get to finish', () => {
+    for (const [name, service] of [['coordinator', services['coordinator']!] as const, ...workers]) {
+      const shutdownMs = Number(environmentOf(service)['SHUTDOWN_TIMEOUT_MS']);
+      expect([name, Number.isInteger(shutdownMs)]).toEqual([name, true]);
+      // Docker's default is 10 s; a drain of SHUTDOWN_TIMEOUT_MS then needs a few seconds to close connections.
+      expect([name, durationMs(service.stop_grace_period ?? '10s') >= shutdownMs + 5_000]).toEqual([name, true]);
+    }
+  });
+
+  it('passes step secrets to the workers only, from an optional file that git never holds', () => {
+    for (const [name, worker] of workers) expect([name, worker.env_file]).toEqual([name, [{ path: SECRETS_FILE, required: false }]]);
+    for (const [name, service] of Object.entries(services).filter(([, s]) => s.build?.target !== 'worker')) {
+      expect([name, service.env_file, Object.keys(environmentOf(service)).filter((key) => key.startsWith('AF_SECRET_'))]).toEqual([name, undefined, []]);
+    }
+    expect(gitignore).toContain(SECRETS_FILE);
+    expect(gitignore).not.toContain(`${SECRETS_FILE}.example`);
+    // The example holds comments and AF_SECRET_<NAME>= lines only: nothing else would belong in it.
+    const settings = secretsExample.split('\n').filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+    expect(settings.filter((line) => !/^AF_SECRET_[A-Za-z_][A-Za-z0-9_-]*=/.test(line))).toEqual([]);
+  });
+
+  it('reads durations as Compose does, and refuses one it cannot read', () => {
+    expect([durationMs('40s'), durationMs('1m30s'), durationMs('500ms')]).toEqual([40_000, 90_000, 500]);
+    expect(() => durationMs('40 seconds')).toThrow('"40 seconds" is not a duration such as 40s or 1m30s');
   });
 });
 

@@ -4,15 +4,19 @@ import { percentile } from './stats.js';
 import { stepOverhead, type OverheadRun } from './workloads/step-overhead.js';
 
 /**
- * Per-step overhead of this tree against another checkout of the repository (built), alternating
- * runs so a machine whose load drifts weighs on both alike:
+ * Per-step overhead of this tree against other checkouts of the repository (built), alternating
+ * runs so a machine whose load drifts weighs on all alike:
  *
- *   node bench/dist/overhead-ab.js --before=../checkout-of-an-older-commit [--rounds=6] [--executions=10]
+ *   node bench/dist/overhead-ab.js --before=../older-checkout[,../another] [--rounds=6] [--executions=10] [--mode=both|untraced|traced]
  *
- * Each round runs the other tree's measurement, this tree's untraced, and this tree's with traces
- * exported (metrics and the event stream are always on). Prints each run and the median of medians.
+ * Each round runs every tree's measurement: untraced, and (mode `both`, this tree only; mode
+ * `traced`, every tree) with traces exported to a local sink. Metrics and the event stream are
+ * always on where the tree has them. Prints each run, the median of medians and the coordinator +
+ * worker CPU per step against the first variant.
  */
-type Variant = { name: string; run: () => Promise<OverheadRun> };
+/** What an older tree's measurement returns (CPU figures came later). */
+type Measured = Omit<OverheadRun, 'cpuMsPerStep'> & Partial<OverheadRun>;
+type Variant = { name: string; run: () => Promise<Measured> };
 
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
@@ -21,25 +25,41 @@ async function main(): Promise<void> {
   if (!before) throw new Error('--before=<path of another built checkout> is required');
   const rounds = Number(arg('rounds') ?? 6);
   const executions = Number(arg('executions') ?? 10);
-  const module = pathToFileURL(resolve(before, 'bench/dist/workloads/step-overhead.js')).href;
-  const other = (await import(module)) as { stepOverhead: (executions: number) => Promise<OverheadRun> };
-  const variants: Variant[] = [
-    { name: 'before', run: () => other.stepOverhead(executions) },
-    { name: 'after', run: () => stepOverhead(executions) },
-    { name: 'after, traced', run: () => stepOverhead(executions, 20, { traced: true }) },
-  ];
+  const mode = arg('mode') ?? 'both';
+  if (!['both', 'untraced', 'traced'].includes(mode)) throw new Error('--mode is both, untraced or traced');
+  type Measure = (executions: number, steps?: number, options?: { traced?: boolean }) => Promise<Measured>;
+  const trees: [string, Measure][] = [];
+  for (const tree of before.split(',')) {
+    const module = pathToFileURL(resolve(tree, 'bench/dist/workloads/step-overhead.js')).href;
+    trees.push([tree, ((await import(module)) as { stepOverhead: Measure }).stepOverhead]);
+  }
+  trees.push(['this tree', stepOverhead]);
+  const variants: Variant[] = [];
+  for (const [name, measure] of trees) {
+    if (mode !== 'traced') variants.push({ name, run: () => measure(executions) });
+    // A tree older than traced measurements ignores the option (and would run untraced): only this one is traced unless asked.
+    if (mode === 'traced' || (mode === 'both' && measure === stepOverhead)) variants.push({ name: `${name}, traced`, run: () => measure(executions, 20, { traced: true }) });
+  }
+  if (mode === 'both') variants.push({ name: 'this tree, traced, 10% sampled', run: () => stepOverhead(executions, 20, { traced: true, sampleRatio: 0.1 }) });
   const medians = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const cpus = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const variant of variants) {
       const run = await variant.run();
       medians.get(variant.name)!.push(run.medianMs);
-      process.stdout.write(`round ${round + 1} ${variant.name}: median ${run.medianMs.toFixed(3)} ms, p90 ${run.p90Ms.toFixed(3)} ms, p99 ${run.p99Ms.toFixed(3)} ms (${run.samples} gaps)\n`);
+      const cpu = run.cpuMsPerStep;
+      if (cpu) cpus.get(variant.name)!.push(cpu.coordinator + cpu.workers);
+      const cpuText = cpu ? `; CPU per step: coordinator ${cpu.coordinator.toFixed(3)} ms, worker ${cpu.workers.toFixed(3)} ms, sandboxes ${cpu.sandboxes.toFixed(3)} ms` : '';
+      process.stdout.write(`round ${round + 1} ${variant.name}: median ${run.medianMs.toFixed(3)} ms, p90 ${run.p90Ms.toFixed(3)} ms, p99 ${run.p99Ms.toFixed(3)} ms (${run.samples} gaps)${cpuText}\n`);
     }
   }
-  const base = percentile(medians.get('before')!, 50);
+  const base = percentile(medians.get(variants[0]!.name)!, 50);
+  const cpuBase = cpus.get(variants[0]!.name)!.length > 0 ? percentile(cpus.get(variants[0]!.name)!, 50) : undefined;
   for (const [name, values] of medians) {
     const median = percentile(values, 50);
-    process.stdout.write(`${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against before), runs ${values.map((v) => v.toFixed(2)).join(' ')}\n`);
+    const cpu = cpus.get(name)!;
+    const cpuText = cpu.length > 0 ? `; coordinator + worker CPU per step ${percentile(cpu, 50).toFixed(3)} ms${cpuBase ? ` (${((percentile(cpu, 50) / cpuBase - 1) * 100).toFixed(1)}%)` : ''}` : '';
+    process.stdout.write(`${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against ${variants[0]!.name}), runs ${values.map((v) => v.toFixed(2)).join(' ')}${cpuText}\n`);
   }
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgenticFlowClient, type StepRunView } from '@agentic-flow/sdk';
-import { demoModel, startCoordinator, startDemoApi, startFakeLlm, startWorker, type AppProcess, type FakeLlm } from '@agentic-flow/testing';
+import { demoModel, startCoordinator, startDemoApi, startFakeLlm, startWorker, type AppProcess, type FakeLlm } from '@agentic-flow/local-cluster';
 import { DEMO_SCENARIOS, EXAMPLES_DIR } from './demo-scenarios.js';
 import { brief, color, ms, table } from './format.js';
 

@@ -1,3 +1,4 @@
+import { DEFAULT_DEFINITION_CAPS } from '@agentic-flow/definition-check';
 import { parseEgressAllowList } from '@agentic-flow/executors';
 import { API_KEY_ROLES } from '@agentic-flow/store';
 import { z } from 'zod';
@@ -27,8 +28,9 @@ export const ConfigSchema = z.object({
    */
   MAX_EXECUTION_STATE_BYTES: z.coerce.number().int().min(64 * 1024).default(16 * 1024 * 1024),
   /** Caps a definition's script steps must stay within (`timeout`, `memoryLimit`): more is refused at registration. Workers apply the same caps. */
-  SCRIPT_MAX_TIMEOUT_MS: z.coerce.number().int().min(1).max(2_147_483_647).default(300_000),
-  SCRIPT_MAX_MEMORY_MB: z.coerce.number().int().min(8).max(4096).default(512),
+  // The defaults the CLI's offline `validate` checks against too.
+  SCRIPT_MAX_TIMEOUT_MS: z.coerce.number().int().min(1).max(2_147_483_647).default(DEFAULT_DEFINITION_CAPS.scriptMaxTimeoutMs),
+  SCRIPT_MAX_MEMORY_MB: z.coerce.number().int().min(8).max(4096).default(DEFAULT_DEFINITION_CAPS.scriptMaxMemoryMb),
   /**
    * How long one transition may spend answering expressions before it commits and leaves the rest
    * to be answered in the background: what one execution's slow expressions can hold up others.

@@ -1,6 +1,7 @@
 import { createEgressPolicy } from '@agentic-flow/executors';
 import { Heartbeat, ResultReporter, StepCancellationPublisher, StepQueues, createRedisConnection } from '@agentic-flow/queue';
-import { BUILTIN_MODULES, ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
+import { DEFAULT_DEFINITION_CAPS } from '@agentic-flow/definition-check';
+import { ProcessExpressionEvaluator } from '@agentic-flow/sandbox';
 import { appendAuditAlone, createDatabase, foldMetricDeltas, pruneMetricRollups } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import { randomBytes } from 'node:crypto';
@@ -84,7 +85,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     cacheSize: 1000,
     now,
     checker,
-    caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB, scriptModules: BUILTIN_MODULES },
+    caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB, scriptModules: DEFAULT_DEFINITION_CAPS.scriptModules },
   });
   const strategies = new StrategyRegistry(database.db, logger);
   const hub = new EventHub({ pool: database.pool, databaseUrl: config.DATABASE_URL, logger, pollMs: config.EVENT_POLL_MS });

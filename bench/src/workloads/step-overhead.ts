@@ -1,4 +1,5 @@
 import { BenchCluster } from '../bench-cluster.js';
+import { cpuDiff, cpuMeter } from '../cpu-usage.js';
 import { startOtlpSink } from '../otlp-sink.js';
 import { percentile } from '../stats.js';
 import { linear } from '../workflows.js';
@@ -8,6 +9,8 @@ export interface OverheadRun {
   p90Ms: number;
   p99Ms: number;
   samples: number;
+  /** CPU milliseconds per step of the coordinator, the worker and the worker's sandbox processes, over the measured executions. */
+  cpuMsPerStep: { coordinator: number; workers: number; sandboxes: number };
 }
 
 /**
@@ -16,10 +19,13 @@ export interface OverheadRun {
  * so this is latency without load: result hop, transaction, enqueue hop. `traced` runs the same with
  * traces exported, to show what tracing costs per step.
  */
-export async function stepOverhead(executions: number, steps = 20, options: { traced?: boolean } = {}): Promise<OverheadRun> {
-  // Traced: every process exports its spans (with the pg, ioredis and undici instrumentations) to a local sink.
+export async function stepOverhead(executions: number, steps = 20, options: { traced?: boolean; sampleRatio?: number } = {}): Promise<OverheadRun> {
+  // Traced: every process exports its spans (with the pg, ioredis and undici instrumentations) to a
+  // local sink — every execution's, or (sampleRatio) that share of executions', as operators sample.
   const sink = options.traced ? await startOtlpSink() : undefined;
-  const otel: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {};
+  const sampling: Record<string, string> =
+    options.sampleRatio === undefined ? {} : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(options.sampleRatio) };
+  const otel: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...sampling } : {};
   const cluster = await BenchCluster.start({ workers: [['script']], coordinatorEnv: otel, workerEnv: otel });
   try {
     const client = cluster.client(0);
@@ -27,11 +33,15 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
     // Warm-up: isolates, connections, compiled definition cache.
     await client.waitForCompletion(await client.executeWorkflow('overhead'), { pollIntervalMs: 5 });
     const ids: string[] = [];
+    const meter = cpuMeter({ coordinator: cluster.coordinators.map((c) => c.pid), workers: cluster.workers.map((w) => w.pid) });
+    const cpuBefore = await meter.take();
     for (let i = 0; i < executions; i++) {
       const id = await client.executeWorkflow('overhead');
       await cluster.waitSettled('overhead', i + 2);
       ids.push(id);
     }
+    const cpu = cpuDiff(cpuBefore, await meter.take());
+    const perStep = (seconds: number | undefined) => ((seconds ?? 0) * 1000) / (executions * steps);
     const { rows } = await cluster.sql.query<{ execution_id: string; instance_key: string; started: number; finished: number }>(
       `select execution_id, instance_key,
               extract(epoch from started_at) * 1000 as started, extract(epoch from finished_at) * 1000 as finished
@@ -43,10 +53,16 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
       const runs = rows.filter((r) => r.execution_id === id).sort((a, b) => Number(a.instance_key.slice(1)) - Number(b.instance_key.slice(1)));
       for (let i = 1; i < runs.length; i++) gaps.push(Number(runs[i]!.started) - Number(runs[i - 1]!.finished));
     }
-    return { medianMs: percentile(gaps, 50), p90Ms: percentile(gaps, 90), p99Ms: percentile(gaps, 99), samples: gaps.length };
+    return {
+      medianMs: percentile(gaps, 50),
+      p90Ms: percentile(gaps, 90),
+      p99Ms: percentile(gaps, 99),
+      samples: gaps.length,
+      cpuMsPerStep: { coordinator: perStep(cpu['coordinator']), workers: perStep(cpu['workers']), sandboxes: perStep(cpu['sandboxes']) },
+    };
   } finally {
     await cluster.stop();
-    if (sink && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
+    if (sink && options.sampleRatio === undefined && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
     await sink?.close();
   }
 }

@@ -28,7 +28,7 @@ export interface Decision {
  * randomness — and it never mutates `state`: the caller persists the new state and carries out the
  * commands (record step runs and errors, enqueue jobs after commit, evaluate expressions and answer
  * with an `expression.evaluated` event). `options.strategies` are the recovery strategies registered
- * by step id or type; a step's own `onError` wins over them.
+ * for this execution's workflow's step ids and for step types; a step's own `onError` wins over them.
  *
  * @example
  * const { state, commands } = decide(workflow, createExecutionState(options), { type: 'start', at: Date.now() });

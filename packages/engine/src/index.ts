@@ -47,6 +47,7 @@ export type { AgentPart } from './instance-key.js';
 export { visibleResults, loopInfo } from './scope.js';
 export { decide, openDecision, pendingEvaluations } from './decide.js';
 export type { Decision, DecideOptions, DecisionSession } from './decide.js';
+export type { RegisteredStrategies } from './recovery.js';
 export { effectiveStrategy, retryPolicyOf } from './recovery.js';
 export { stepScope } from './step-scope.js';
 export { usageOf, remainingTokens } from './usage.js';

@@ -5,18 +5,30 @@ import { isSettled, withoutProgress, type NodeState } from './execution-state.js
 import { agentPartOf, alternativeKey, compensationKey, frameOf, hostKeyOf, instanceKey } from './instance-key.js';
 import type { Transition } from './transition.js';
 
+/**
+ * The recovery strategies registered through the API that may act in one execution. Two maps, not
+ * one keyed by either: a step may be called `http`, and its strategy must not be taken for the
+ * `http` type's (or the reverse).
+ */
+export interface RegisteredStrategies {
+  /** By step id: those registered for this execution's workflow only (`{ workflowId, stepId }`). */
+  readonly byStep: ReadonlyMap<string, RecoveryStrategy>;
+  /** By step type: those of every workflow of the execution's namespace. */
+  readonly byType: ReadonlyMap<string, RecoveryStrategy>;
+}
+
 /** What `decide` needs beyond the workflow, the state and the event. */
 export interface DecideOptions {
   /**
-   * Recovery strategies registered through the API, keyed by step id or step type. A step's own
-   * `onError` wins over its id's, which wins over its type's.
+   * Recovery strategies registered through the API for this execution. A step's own `onError` wins
+   * over its id's, which wins over its type's.
    */
-  strategies?: ReadonlyMap<string, RecoveryStrategy>;
+  strategies?: RegisteredStrategies;
 }
 
-/** A step's strategy: its `onError`, else the one registered for its id, else for its type. */
+/** A step's strategy: its `onError`, else the one registered for its id in this workflow, else for its type. */
 export function effectiveStrategy(step: Step, options: DecideOptions): RecoveryStrategy | undefined {
-  return step.onError ?? options.strategies?.get(step.id) ?? options.strategies?.get(step.type);
+  return step.onError ?? options.strategies?.byStep.get(step.id) ?? options.strategies?.byType.get(step.type);
 }
 
 /** The queue's retry policy for a work step whose strategy is `retry`. */

@@ -11,9 +11,10 @@ import {
   type ExecutionState,
   type ExpressionOutcome,
   type RecordErrorCommand,
+  type RegisteredStrategies,
   type RunStepCommand,
 } from '@agentic-flow/engine';
-import { RecoveryStrategySchema, validateDefinition, type RecoveryStrategy, type StepErrorCode, type TokenUsage, type WorkflowDefinitionInput } from '@agentic-flow/spec';
+import { RecoveryStrategySchema, STEP_TYPES, validateDefinition, type RecoveryStrategy, type StepErrorCode, type TokenUsage, type WorkflowDefinitionInput } from '@agentic-flow/spec';
 
 export function compile(input: WorkflowDefinitionInput): CompiledWorkflow {
   const result = validateDefinition(input);
@@ -46,15 +47,26 @@ export function evaluateInProcess(command: EvaluateCommand): ExpressionOutcome {
 /** An engine event without its time: `Run.send` stamps it from its own clock. */
 export type EventInput = EngineEvent extends infer E ? (E extends { at: number } ? Omit<E, 'at'> & { at?: number } : never) : never;
 
-/** Registered recovery strategies (by step id or type), with the schema's defaults applied, as the coordinator would load them. */
-export function strategies(entries: Record<string, { type: RecoveryStrategy['type'] } & Record<string, unknown>>): ReadonlyMap<string, RecoveryStrategy> {
-  return new Map(Object.entries(entries).map(([key, strategy]) => [key, RecoveryStrategySchema.parse(strategy)]));
+type StrategyEntries = Record<string, { type: RecoveryStrategy['type'] } & Record<string, unknown>>;
+
+/**
+ * Registered recovery strategies, with the schema's defaults applied, as the coordinator would load
+ * them for the workflow under test: a key naming a step type is the type's, any other a step id's
+ * (`byStep` forces keys to be step ids, for a step named like a type).
+ */
+export function strategies(entries: StrategyEntries, byStep: StrategyEntries = {}): RegisteredStrategies {
+  const parsed = (list: [string, unknown][]) => new Map(list.map(([key, strategy]) => [key, RecoveryStrategySchema.parse(strategy)]));
+  const isType = ([key]: [string, unknown]) => (STEP_TYPES as readonly string[]).includes(key);
+  return {
+    byType: parsed(Object.entries(entries).filter(isType)),
+    byStep: parsed([...Object.entries(entries).filter((entry) => !isType(entry)), ...Object.entries(byStep)]),
+  };
 }
 
 /** Options of a {@link Run}: the evaluator of expressions, the registered recovery strategies, the execution's token budget. */
 export interface RunOptions {
   evaluate?: (command: EvaluateCommand) => ExpressionOutcome;
-  strategies?: ReadonlyMap<string, RecoveryStrategy>;
+  strategies?: RegisteredStrategies;
   tokenBudget?: number;
 }
 

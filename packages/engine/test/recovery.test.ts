@@ -65,6 +65,16 @@ describe('recovery: which strategy', () => {
     expect(runSteps(run.resume())[0]).toMatchObject({ key: 'a', attempt: 2, retry: { attempts: 3 } });
   });
 
+  it('keeps a step named like a type apart from the type: its id’s strategy is not the type’s, nor the reverse', () => {
+    const workflow = compile(wf([script('http', ['after']), http('after', 'http://x')]));
+    const byId = new Run(workflow, {}, { strategies: strategies({}, { http: { type: 'retry', maxAttempts: 6 } }) });
+    expect(Object.fromEntries(runSteps(byId.start()).map((c) => [c.key, c.retry?.attempts]))).toEqual({ http: 6 });
+    expect(runSteps(byId.succeed('http'))[0]!.retry).toBeUndefined();
+    const byType = new Run(workflow, {}, { strategies: strategies({ http: { type: 'retry', maxAttempts: 4 } }) });
+    expect(runSteps(byType.start())[0]!.retry).toBeUndefined();
+    expect(runSteps(byType.succeed('http'))[0]!.retry).toMatchObject({ attempts: 4 });
+  });
+
   it('ignores a registered strategy naming a step the workflow does not have', () => {
     const run = new Run(compile(wf([script('a')])), {}, { strategies: strategies({ a: { type: 'alternative', alternativeStep: 'elsewhere' } }) });
     run.start();

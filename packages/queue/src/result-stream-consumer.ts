@@ -12,8 +12,11 @@ export interface ResultStreamConsumerOptions {
   consumer: string;
   batchSize: number;
   blockMs?: number;
-  /** An entry another consumer has held unacknowledged this long is taken over (its owner died). */
-  claimIdleMs?: number;
+  /**
+   * An entry another consumer has held unacknowledged this long is taken over (its owner died).
+   * Required: the coordinator's RESULT_CLAIM_IDLE_MS is the one default, so docs cannot quote another.
+   */
+  claimIdleMs: number;
   /** Handles a batch; returns the ids that are done (acknowledged and deleted). Others are retried. */
   handle: (entries: StreamEntry[]) => Promise<string[]>;
   onError: (error: unknown) => void;
@@ -130,7 +133,7 @@ export class ResultStreamConsumer {
     const entries = streamEntries(await this.options.blocking.call('XREADGROUP', ...args)).map((raw) => toEntry(raw, own ? 2 : 1));
     if (own && entries.length === 0) this.retryOwn = false;
     if (Date.now() >= this.nextClaim) {
-      const idle = this.options.claimIdleMs ?? 30_000;
+      const idle = this.options.claimIdleMs;
       this.nextClaim = Date.now() + idle / 2;
       const claimed = (await this.options.commands.xautoclaim(this.keys.stream, this.keys.group, consumer, idle, '0-0', 'COUNT', batchSize)) as [string, RawEntry[], string[]];
       entries.push(...claimed[1].filter((raw) => raw[1] !== null).map((raw) => ({ ...toEntry(raw, 2), takenOver: true })));

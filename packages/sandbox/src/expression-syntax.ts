@@ -1,5 +1,5 @@
 import { Script } from 'node:vm';
-import { checkFunctionBody } from './realm.js';
+import { checkFunctionBody } from './function-body.js';
 import { splitCompileError } from './stack-trace.js';
 
 /** A syntax error in an expression, positioned in the expression's own lines (1-based). */

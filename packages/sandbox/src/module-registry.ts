@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { BUILTIN_MODULES, type BuiltinModule } from './builtin-modules.js';
 import { bundleCommonJs } from './commonjs-bundle.js';
 import { wrapModule } from './script-bootstrap.js';
 
@@ -26,13 +27,12 @@ const requireFromHere = createRequire(import.meta.url);
  * source; it draws random bytes from `crypto.getRandomValues`, which the sandbox gives every module
  * over the host's CSPRNG (`wrapModule`), never from `Math.random`.
  */
-const BUILTINS: Record<string, () => string> = {
+const BUILTINS: Readonly<Record<BuiltinModule, () => string>> = {
   lodash: () => readFileSync(requireFromHere.resolve('lodash/lodash.min.js'), 'utf8'),
   uuid: () => bundleCommonJs(join(dirname(requireFromHere.resolve('uuid/package.json')), 'dist', 'commonjs-browser'), 'index.js'),
 };
 
-/** The modules every registry has unless told otherwise: what a script may list in `allowedModules`. */
-export const BUILTIN_MODULES: readonly string[] = Object.freeze(Object.keys(BUILTINS).sort());
+export { BUILTIN_MODULES };
 
 /**
  * The operator's allowlist of modules a script may `require`: name → CommonJS source evaluated inside

@@ -4,7 +4,8 @@ import { SandboxClosedError, type SandboxError } from './errors.js';
 import { IsolatePool, type IsolatePoolOptions } from './isolate-pool.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { PooledIsolate } from './pooled-isolate.js';
-import { Realm, checkFunctionBody, randomSeeds, type RealmSpec } from './realm.js';
+import { checkFunctionBody } from './function-body.js';
+import { Realm, randomSeeds, type RealmSpec } from './realm.js';
 import {
   BOOTSTRAP_FILENAME,
   SCRIPT_BOOTSTRAP,

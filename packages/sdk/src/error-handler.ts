@@ -11,6 +11,7 @@ import type {
   Page,
   RecoveryStrategy,
   RegisteredStrategy,
+  StepType,
 } from '@agentic-flow/spec';
 import { callOptionsOf, type CallOptions } from './call-options.js';
 import { pageOf } from './list-page.js';
@@ -39,16 +40,32 @@ export interface ListErrorsOptions extends CallOptions {
 export type DeadLetterList = DeadLetterPage & { nextCursor: string | null };
 
 /**
+ * What a registered strategy is for: a step type, in every workflow of the namespace; or one
+ * workflow's step, named by both ids. A step id alone is refused (400): it would apply to whatever
+ * workflow has, or later gets, a step of that id.
+ *
+ * @example
+ * await client.errorHandler.registerRecoveryStrategy('http', { type: 'retry', maxAttempts: 3 });
+ * await client.errorHandler.registerRecoveryStrategy({ workflowId: 'orders', stepId: 'optional-step' }, { type: 'skip' });
+ */
+export type StrategyTarget = StepType | { workflowId: string; stepId: string };
+
+/** The path and query naming `target` under `/v1/recovery-strategies`. */
+function strategyPath(target: StrategyTarget): string {
+  return typeof target === 'string' ? `/v1/recovery-strategies/${enc(target)}` : `/v1/recovery-strategies/${enc(target.stepId)}${query({ workflowId: target.workflowId })}`;
+}
+
+/**
  * The engine's `WorkflowErrorHandler` over HTTP. Strategies registered here are stored by the
- * coordinators and apply to every execution of the client's namespace; a step's own `onError`
- * takes precedence.
+ * coordinators and apply to the executions of the client's namespace (a step type's to every
+ * workflow, a step's to its workflow); a step's own `onError` takes precedence.
  */
 export class WorkflowErrorHandler {
   constructor(private readonly transport: Transport) {}
 
-  /** For a step type (`http`, `script`, `agent-task`, …) or a step id; replaces an earlier one. */
-  registerRecoveryStrategy(stepTypeOrStepId: string, strategy: RecoveryStrategyInput, options?: CallOptions): Promise<{ namespace: string; target: string; strategy: RecoveryStrategy }> {
-    return this.transport.request({ method: 'PUT', path: `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, body: strategy, expect: fields({ target: 'string', strategy: 'object' }), call: callOptionsOf(options) });
+  /** For a step type (`http`, `script`, `agent-task`, …) or a workflow's step (`{ workflowId, stepId }`); replaces an earlier one. */
+  registerRecoveryStrategy(target: StrategyTarget, strategy: RecoveryStrategyInput, options?: CallOptions): Promise<{ namespace: string; workflowId?: string; target: string; strategy: RecoveryStrategy }> {
+    return this.transport.request({ method: 'PUT', path: strategyPath(target), body: strategy, expect: fields({ target: 'string', strategy: 'object' }), call: callOptionsOf(options) });
   }
 
   /** The namespace's strategies (all of them: `nextCursor` is null). */
@@ -56,8 +73,9 @@ export class WorkflowErrorHandler {
     return pageOf(this.transport, '/v1/recovery-strategies', options);
   }
 
-  async removeRecoveryStrategy(stepTypeOrStepId: string, options?: CallOptions): Promise<void> {
-    await this.transport.request({ method: 'DELETE', path: `/v1/recovery-strategies/${enc(stepTypeOrStepId)}`, expect: anything, call: callOptionsOf(options) });
+  /** Removes the strategy registered for `target` (as it was registered); 404 when there is none. */
+  async removeRecoveryStrategy(target: StrategyTarget, options?: CallOptions): Promise<void> {
+    await this.transport.request({ method: 'DELETE', path: strategyPath(target), expect: anything, call: callOptionsOf(options) });
   }
 
   /** Final step failures in [from, to) (default: the last 24 hours) by step type, error code and strategy. */

@@ -17,7 +17,7 @@ export type { SseMessage } from './sse-parser.js';
 export { eventsPath } from './event-stream.js';
 export type { EventHandler, EventStreamOptions, EventSubscription, StreamItem } from './event-stream.js';
 export { WorkflowErrorHandler } from './error-handler.js';
-export type { DeadLetterList, ListErrorsOptions, RecoveryStrategyInput } from './error-handler.js';
+export type { DeadLetterList, ListErrorsOptions, RecoveryStrategyInput, StrategyTarget } from './error-handler.js';
 export { WorkflowMonitor } from './monitor.js';
 export type { ListAlertsOptions } from './monitor.js';
 export { AccessAdmin } from './access.js';

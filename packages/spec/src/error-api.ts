@@ -9,7 +9,9 @@ export type AppliedStrategy = (typeof RECOVERY_STRATEGY_KINDS)[number];
 export interface RegisteredStrategy {
   /** The namespace whose executions it applies to. */
   namespace: string;
-  /** A step type (`http`, …) or a step id. */
+  /** The workflow whose step `target` is (in every version of it); absent: `target` is a step type, for every workflow. */
+  workflowId?: string;
+  /** A step type (`http`, …), or with `workflowId` a step id. */
   target: string;
   strategy: RecoveryStrategy;
   updatedAt: string;

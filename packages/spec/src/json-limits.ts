@@ -8,6 +8,13 @@
 /** The deepest nesting the API accepts: a top-level object or array is depth 1. */
 export const MAX_JSON_DEPTH = 200;
 
+/** Why a value with each kind of problem is refused, as the API and the CLI's `validate` say it after the path. */
+export const JSON_PROBLEM_REASONS: Readonly<Record<JsonProblemKind, string>> = {
+  nul: 'contains a NUL character (\\u0000), which cannot be stored',
+  'lone-surrogate': 'contains a lone UTF-16 surrogate (\\ud800-\\udfff without its pair), which is not text',
+  'too-deep': `is nested deeper than ${MAX_JSON_DEPTH} levels`,
+};
+
 export type JsonProblemKind = 'too-deep' | 'nul' | 'lone-surrogate';
 
 /** The first thing wrong with a value, and where: `path` is keys and indexes from the root (`[]` is the root). */

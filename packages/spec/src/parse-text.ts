@@ -6,6 +6,14 @@ import { findYamlNestingExcess } from './yaml-nesting.js';
 export type DefinitionFormat = 'json' | 'yaml';
 
 /**
+ * The most bytes of definition text (YAML, or JSON sent as text) a coordinator parses: the YAML
+ * parser takes 2–3 s of CPU per MB on the event loop, so a smaller cap than JSON bodies' keeps one
+ * request from stalling a coordinator for long. Definitions written by hand are a few KB; larger
+ * ones can be sent as JSON objects.
+ */
+export const YAML_BODY_LIMIT = 512 * 1024;
+
+/**
  * The value, or why there is none: `syntax` for text that is not JSON/YAML (broken syntax, duplicate
  * keys, unresolved, cyclic or too many aliases), `too-deep` for collections nested deeper than
  * {@link MAX_JSON_DEPTH}, refused before parsing.

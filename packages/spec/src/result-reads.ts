@@ -1,4 +1,5 @@
 import { parse } from 'acorn';
+import { NAME_FIELDS, isNode, staticKey, type AstNode } from './code-ast.js';
 import { templatePathsIn } from './templates.js';
 
 /**
@@ -51,23 +52,6 @@ export function mergeReads(...reads: ResultReads[]): ResultReads {
   return steps.size === 0 ? NO_RESULTS : { all: false, steps };
 }
 
-interface AstNode {
-  type: string;
-  [field: string]: unknown;
-}
-
-/** Child fields that are names, never references to a variable. */
-const NAME_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
-  MemberExpression: new Set(['property']),
-  Property: new Set(['key']),
-  MethodDefinition: new Set(['key']),
-  PropertyDefinition: new Set(['key']),
-  LabeledStatement: new Set(['label']),
-  BreakStatement: new Set(['label']),
-  ContinueStatement: new Set(['label']),
-  MetaProperty: new Set(['meta', 'property']),
-};
-
 /**
  * Reads the code's uses of `results` (or `steps`): `results.x`, `results["x"]` and ``results[`x`]``
  * read step `x`; any other use (`results[name]`, `Object.keys(results)`, `const r = results`,
@@ -108,20 +92,4 @@ function codeReads(source: string, root: ReadRoot): ResultReads {
     }
   }
   return steps.size === 0 ? NO_RESULTS : { all: false, steps };
-}
-
-/** The property a member expression names statically, if it does. */
-function staticKey(member: AstNode): string | undefined {
-  const property = member['property'] as AstNode;
-  if (member['computed'] !== true) return property.type === 'Identifier' ? (property['name'] as string) : undefined;
-  if (property.type === 'Literal' && (typeof property['value'] === 'string' || typeof property['value'] === 'number')) return String(property['value']);
-  if (property.type === 'TemplateLiteral' && (property['expressions'] as unknown[]).length === 0) {
-    const [quasi] = property['quasis'] as { value: { cooked: string | null } }[];
-    return quasi?.value.cooked ?? undefined;
-  }
-  return undefined;
-}
-
-function isNode(value: unknown): value is AstNode {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }

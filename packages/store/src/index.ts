@@ -55,7 +55,7 @@ export { errors, alerts, recoveryStrategies } from './schema/index.js';
 export { findError, findOpenError, listErrors, countErrors, listAlerts } from './repositories/errors-repository.js';
 export type { ErrorRow, AlertRow, ErrorCount } from './repositories/errors-repository.js';
 export { upsertStrategy, listStrategies, deleteStrategy } from './repositories/recovery-strategies-repository.js';
-export type { StoredStrategy } from './repositories/recovery-strategies-repository.js';
+export type { StoredStrategy, StrategyKey } from './repositories/recovery-strategies-repository.js';
 export { namespaces } from './schema/index.js';
 export { createNamespace, listNamespaces, namespaceExists } from './repositories/namespaces-repository.js';
 export type { NamespaceRow } from './repositories/namespaces-repository.js';

@@ -141,16 +141,18 @@ describe('errors written with a transition', () => {
 });
 
 describe('recovery strategies', () => {
-  it('are upserted by target, listed in order, and deleted once', async () => {
-    await upsertStrategy(handle.db, 'default', 'http', { type: 'retry', maxAttempts: 3 });
-    await upsertStrategy(handle.db, 'default', 'a-step', { type: 'skip' });
-    await upsertStrategy(handle.db, 'default', 'http', { type: 'skip' });
-    expect((await listStrategies(handle.db)).map((s) => [s.target, s.strategy])).toEqual([
-      ['a-step', { type: 'skip' }],
-      ['http', { type: 'skip' }],
+  it('are upserted by key, listed type-level first, and deleted once', async () => {
+    const http = { namespace: 'default', workflowId: null, target: 'http' };
+    const step = { namespace: 'default', workflowId: 'wf', target: 'a-step' };
+    await upsertStrategy(handle.db, http, { type: 'retry', maxAttempts: 3 });
+    await upsertStrategy(handle.db, step, { type: 'skip' });
+    await upsertStrategy(handle.db, http, { type: 'skip' });
+    expect((await listStrategies(handle.db)).map((s) => [s.workflowId, s.target, s.strategy])).toEqual([
+      [null, 'http', { type: 'skip' }],
+      ['wf', 'a-step', { type: 'skip' }],
     ]);
-    expect(await deleteStrategy(handle.db, 'default', 'http')).toBe(true);
-    expect(await deleteStrategy(handle.db, 'default', 'http')).toBe(false);
+    expect(await deleteStrategy(handle.db, http)).toBe(true);
+    expect(await deleteStrategy(handle.db, http)).toBe(false);
     expect((await listStrategies(handle.db)).map((s) => s.target)).toEqual(['a-step']);
   });
 });

@@ -174,7 +174,7 @@ describe('repositories with two namespaces', () => {
     }
     // Nothing can be registered in a namespace that does not exist.
     expect(await failureOf(insertDefinition(handle.db, definition('team-c', 'wf', {}, 'h')))).toMatchObject({ code: '23503', constraint: 'workflow_definitions_namespace_fk' });
-    expect(await failureOf(upsertStrategy(handle.db, 'team-c', 'http', { type: 'skip' }))).toMatchObject({ code: '23503', constraint: 'recovery_strategies_namespace_fk' });
+    expect(await failureOf(upsertStrategy(handle.db, { namespace: 'team-c', workflowId: null, target: 'http' }, { type: 'skip' }))).toMatchObject({ code: '23503', constraint: 'recovery_strategies_namespace_fk' });
   });
 
   it('keeps one workflow id apart per namespace: own content, own versions, own lists, conflicts only within a namespace', async () => {
@@ -255,16 +255,17 @@ describe('repositories with two namespaces', () => {
   });
 
   it('keys recovery strategies by namespace and target', async () => {
-    await upsertStrategy(handle.db, A, 'script', { type: 'retry', maxAttempts: 2 });
-    await upsertStrategy(handle.db, B, 'script', { type: 'skip' });
-    await upsertStrategy(handle.db, B, 'script', { type: 'skip' });
+    const script = (namespace: string) => ({ namespace, workflowId: null, target: 'script' });
+    await upsertStrategy(handle.db, script(A), { type: 'retry', maxAttempts: 2 });
+    await upsertStrategy(handle.db, script(B), { type: 'skip' });
+    await upsertStrategy(handle.db, script(B), { type: 'skip' });
     expect((await listStrategies(handle.db, A)).map((s) => [s.namespace, s.target, s.strategy])).toEqual([[A, 'script', { type: 'retry', maxAttempts: 2 }]]);
     expect((await listStrategies(handle.db)).map((s) => [s.namespace, s.target])).toEqual([
       [A, 'script'],
       [B, 'script'],
     ]);
-    expect(await deleteStrategy(handle.db, B, 'script')).toBe(true);
-    expect(await deleteStrategy(handle.db, B, 'script')).toBe(false);
+    expect(await deleteStrategy(handle.db, script(B))).toBe(true);
+    expect(await deleteStrategy(handle.db, script(B))).toBe(false);
     expect((await listStrategies(handle.db)).map((s) => [s.namespace, s.target])).toEqual([[A, 'script']]);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { context, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { tracing } from '@opentelemetry/sdk-node';
 import { idGenerator } from './forced-ids.js';
 
 /**
@@ -15,10 +16,27 @@ export function executionTraceIds(executionId: string): { traceId: string; spanI
   return { traceId, spanId: digest.slice(32, 48) };
 }
 
-/** A context whose (remote) parent is the execution's root span: spans started in it join the execution's trace. */
+let rootSampler: tracing.Sampler | undefined;
+
+/** The sampler that decides, from an execution's trace id, whether its trace is recorded (set by `startTelemetry`). */
+export function useExecutionSampler(sampler: tracing.Sampler | undefined): void {
+  rootSampler = sampler;
+}
+
+/**
+ * Whether the execution's trace is sampled: the sampler's decision for a root span with its trace
+ * id. Ratio samplers decide from the trace id alone, so every process — the coordinator that
+ * created the root span, any worker, after any restart — agrees without being told.
+ */
+function executionSampled(traceId: string): boolean {
+  if (rootSampler === undefined) return true;
+  return rootSampler.shouldSample(ROOT_CONTEXT, traceId, 'execution', SpanKind.INTERNAL, {}, []).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED;
+}
+
+/** A context whose (remote) parent is the execution's root span: spans started in it join the execution's trace (recorded if it is sampled). */
 export function executionContext(executionId: string): Context {
   const { traceId, spanId } = executionTraceIds(executionId);
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: executionSampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
 }
 
 /**

@@ -12,5 +12,7 @@ export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export { tracingActive } from './tracing-state.js';
 export { executionContext, executionTraceIds, recordExecutionRoot } from './execution-trace.js';
 export { registerModuleHooks } from './module-hooks.js';
+export { bootTelemetry } from './boot-telemetry.js';
+export { tracesSampler } from './traces-sampler.js';
 export { registerSandboxPoolMetrics } from './sandbox-pool-metrics.js';
 export type { SandboxPoolStats } from './sandbox-pool-metrics.js';

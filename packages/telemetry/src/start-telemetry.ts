@@ -3,8 +3,10 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { core, NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { useExecutionSampler } from './execution-trace.js';
 import { idGenerator } from './forced-ids.js';
 import { createOtlpTraceExporter } from './otlp-trace-exporter.js';
+import { tracesSampler } from './traces-sampler.js';
 import { setTracingActive } from './tracing-state.js';
 
 type SpanProcessor = NonNullable<NodeSDKConfiguration['spanProcessors']>[number];
@@ -20,6 +22,8 @@ export interface TelemetryOptions {
   otlpEndpoint?: string;
   /** `false` starts nothing at all: the OpenTelemetry API stays a no-op. Defaults to `true`. */
   enabled?: boolean;
+  /** Where `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` are read (default `process.env`); a bad value throws a TypeError naming it. */
+  env?: Record<string, string | undefined>;
 }
 
 /** A started telemetry setup. */
@@ -42,6 +46,19 @@ const discardingSpanProcessor: SpanProcessor = {
   shutdown: async () => {},
 };
 
+/** Attribute values longer than this are cut (unless `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` says otherwise). */
+const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 1024;
+
+/**
+ * The transition statement's text is ~3 KB and is every result batch's `db.statement`: exported
+ * whole, it was most of the ~15 KB of spans each step cost to serialize and send. The OpenTelemetry
+ * variable still rules when set.
+ */
+function spanLimits(): Partial<NodeSDKConfiguration> {
+  if (process.env['OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'] || process.env['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT']) return {};
+  return { spanLimits: { attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT } };
+}
+
 /**
  * Starts the OpenTelemetry Node SDK for this process: W3C trace context and baggage propagation,
  * an AsyncLocalStorage context manager and a tracer provider. Traces are exported over OTLP/HTTP
@@ -62,22 +79,27 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   if (options.enabled === false) return { shutdown: async () => {} };
 
   const exporting = options.otlpEndpoint !== undefined;
+  const sampler = tracesSampler(options.env ?? process.env);
   const tracing: Partial<NodeSDKConfiguration> = exporting
     ? { traceExporter: createOtlpTraceExporter(options.otlpEndpoint!) }
     : { spanProcessors: [discardingSpanProcessor] };
 
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
+    sampler,
     ...tracing,
     metricReaders: [],
     logRecordProcessors: [],
     idGenerator,
+    ...spanLimits(),
     // Only with an exporter: patching pg, ioredis and undici costs a little on every call. Each
     // makes spans only under a parent (a step, a batch of results), never for background polling.
     instrumentations: exporting
       ? [
-          new PgInstrumentation({ requireParentSpan: true }),
-          new IORedisInstrumentation({ requireParentSpan: true }),
+          // A pool checkout is not an operation worth a span: the query's span shows its wait.
+          new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+          // The command only: arguments carry job data and step results (user data, and bulk).
+          new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
           new UndiciInstrumentation({ requireParentforSpans: true }),
         ]
       : [],
@@ -86,12 +108,14 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     }),
   });
   sdk.start();
+  useExecutionSampler(sampler);
   setTracingActive(exporting);
 
   let stopped: Promise<void> | undefined;
   return {
     shutdown() {
       setTracingActive(false);
+      useExecutionSampler(undefined);
       stopped ??= sdk.shutdown().finally(() => {
         trace.disable();
         context.disable();

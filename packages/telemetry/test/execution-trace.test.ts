@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { executionContext, executionTraceIds, recordExecutionRoot, startTelemetry, tracingActive, type Telemetry } from '@agentic-flow/telemetry';
+import { executionContext, executionTraceIds, recordExecutionRoot, startTelemetry, tracesSampler, tracingActive, type Telemetry } from '@agentic-flow/telemetry';
 
 let telemetry: Telemetry | undefined;
 afterEach(async () => {
@@ -42,5 +43,40 @@ describe('one trace per execution, derived from its id', () => {
     expect(tracingActive()).toBe(false);
     telemetry = startTelemetry({ serviceName: 'test' }); // no endpoint: spans get ids, nothing exported
     expect(tracingActive()).toBe(false);
+  });
+});
+
+describe('sampling per execution', () => {
+  const ids = Array.from({ length: 400 }, () => randomUUID());
+  const sampledShare = () => ids.filter((id) => trace.getSpanContext(executionContext(id))!.traceFlags === 1).length / ids.length;
+
+  it('marks an execution sampled or not by the configured sampler, the same way every time, and children follow', () => {
+    telemetry = startTelemetry({ serviceName: 'test', env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' } });
+    const share = sampledShare();
+    expect(share).toBeGreaterThan(0.1);
+    expect(share).toBeLessThan(0.4);
+    expect(sampledShare()).toBe(share);
+    const tracer = trace.getTracer('test');
+    for (const id of ids.slice(0, 40)) {
+      const sampled = trace.getSpanContext(executionContext(id))!.traceFlags === 1;
+      const child = tracer.startSpan('child', {}, executionContext(id));
+      expect(child.isRecording()).toBe(sampled);
+      child.end();
+    }
+  });
+
+  it('samples every execution by default and none with always_off', async () => {
+    telemetry = startTelemetry({ serviceName: 'test', env: {} });
+    expect(sampledShare()).toBe(1);
+    await telemetry.shutdown();
+    telemetry = startTelemetry({ serviceName: 'test', env: { OTEL_TRACES_SAMPLER: 'always_off' } });
+    expect(sampledShare()).toBe(0);
+  });
+
+  it('refuses a sampler or ratio it does not know, naming the variable', () => {
+    expect(() => tracesSampler({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER: "sometimes" is not one of always_on/);
+    expect(() => tracesSampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG: "1.5" is not a ratio/);
+    expect(() => tracesSampler({ OTEL_TRACES_SAMPLER_ARG: 'half' })).toThrow(TypeError);
+    expect(tracesSampler({ OTEL_TRACES_SAMPLER: ' TraceIdRatio ', OTEL_TRACES_SAMPLER_ARG: '0' }).toString()).toMatch(/TraceIdRatioBased\{0\}/);
   });
 });

@@ -3,17 +3,39 @@ export type { TestDatabase } from './database.js';
 export { testRedis, testRedisServerUrl } from './redis.js';
 export type { TestRedis } from './redis.js';
 export { startRedisServer } from './redis-server.js';
-export { freePort } from './free-port.js';
 export type { RedisServer } from './redis-server.js';
 export { dockerAvailable } from './docker.js';
-export { spawnApp, appEntryPoint } from './app-process.js';
-export type { AppProcess, SpawnAppOptions } from './app-process.js';
-export { startCoordinator, startWorker, TEST_ADMIN_KEY } from './cluster.js';
-export type { CoordinatorProcess, LaunchOptions, ServiceUrls } from './cluster.js';
-export { startDemoApi } from './demo-api.js';
-export type { DemoApi } from './demo-api.js';
-export { startFakeLlm, scripted, mentions, lastUserText } from './fake-llm.js';
-export type { FakeLlm, FakeLlmDirective, FakeLlmMessage, FakeLlmReply, FakeLlmReplyFn, FakeLlmRequest, FakeLlmToolCall, ScriptedRoute } from './fake-llm.js';
-export { demoModel } from './demo-model.js';
 export { databaseTexts, occurrences, redisTexts } from './stored-text.js';
 export type { StoredText } from './stored-text.js';
+// The process launchers and stand-ins live in local-cluster (the demo uses them too, without this
+// package's database and container dependencies); tests keep importing them from here.
+export {
+  freePort,
+  spawnApp,
+  appEntryPoint,
+  startCoordinator,
+  startWorker,
+  TEST_ADMIN_KEY,
+  startDemoApi,
+  startFakeLlm,
+  scripted,
+  mentions,
+  lastUserText,
+  demoModel,
+} from '@agentic-flow/local-cluster';
+export type {
+  AppProcess,
+  SpawnAppOptions,
+  CoordinatorProcess,
+  LaunchOptions,
+  ServiceUrls,
+  DemoApi,
+  FakeLlm,
+  FakeLlmDirective,
+  FakeLlmMessage,
+  FakeLlmReply,
+  FakeLlmReplyFn,
+  FakeLlmRequest,
+  FakeLlmToolCall,
+  ScriptedRoute,
+} from '@agentic-flow/local-cluster';

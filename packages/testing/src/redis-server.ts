@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { freePort } from './free-port.js';
+import { freePort } from '@agentic-flow/local-cluster';
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */

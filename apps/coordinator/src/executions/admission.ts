@@ -27,7 +27,7 @@ export async function admitPending(deps: TransitionDeps, maxActive: number): Pro
         // The row's namespace: states written before namespaces existed do not name theirs.
         const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
         const state = row.state as ExecutionState;
-        const decision = await driveEngine(workflow, state, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, { namespace: row.namespace }, deadline));
+        const decision = await driveEngine(workflow, state, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, { namespace: row.namespace, workflowId: row.workflowId }, deadline));
         if (decision.ignored) continue;
         deferred.set(row.id, decision.deferred);
         const ref = { id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };

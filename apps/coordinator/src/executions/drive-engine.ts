@@ -16,11 +16,11 @@ export interface Drive extends Decision {
 }
 
 /**
- * Options for driving `executionId` with the recovery strategies of its namespace (the state's),
- * until `deadline` (default: the inline budget from now).
+ * Options for driving `executionId` with the recovery strategies of its namespace and workflow (the
+ * state's), until `deadline` (default: the inline budget from now).
  */
-export function driveOptions(deps: TransitionDeps, executionId: string, state: Pick<ExecutionState, 'namespace'>, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
-  return { strategies: deps.strategies.strategiesOf(namespaceOfState(state)), executionId, deadline };
+export function driveOptions(deps: TransitionDeps, executionId: string, state: Pick<ExecutionState, 'namespace' | 'workflowId'>, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
+  return { strategies: deps.strategies.strategiesFor(namespaceOfState(state), state.workflowId), executionId, deadline };
 }
 
 /** Synchronous work between two yields to the event loop, at most. */

@@ -7,12 +7,14 @@ import type { PendingAudit } from '../auth/pending-audit.js';
 import { driveEngine, driveOptions, type Drive } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
+import { assertRequiredVariables } from './required-variables.js';
 import type { TransitionDeps } from './transition-deps.js';
 
 /**
  * Creates an execution of a workflow of `namespace` (which it then belongs to) and its first step
  * runs in one transaction (with `audit`, the record of the call that asked), then enqueues the steps. Throws 404 (ApiError) for a workflow or version
- * the namespace does not have.
+ * the namespace does not have, and `MissingVariablesError` — before writing anything — when
+ * `variables` lacks one the workflow's templates need.
  */
 export async function startExecution(
   deps: TransitionDeps,
@@ -28,6 +30,7 @@ export async function startExecution(
   },
 ): Promise<ExecuteWorkflowResult> {
   const workflow = await deps.registry.compiled(namespace, workflowId, options.version);
+  assertRequiredVariables(workflow, options.variables);
   const now = deps.now();
   const executionId = randomUUID();
   const initial = createExecutionState({

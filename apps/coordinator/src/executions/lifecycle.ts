@@ -66,7 +66,7 @@ export async function changeExecution(
     const before = row.state as ExecutionState;
     workflowRef = await deps.registry.compiled(namespace, row.workflowId, row.workflowVersion);
     const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
-    const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId, { namespace }));
+    const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId, { namespace, workflowId: row.workflowId }));
     if (decision.ignored) throw new ApiError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
     deferred = decision.deferred;
     const rest: EngineCommand[] = [];
@@ -106,7 +106,7 @@ export async function changeExecution(
   const { jobs, cancelled } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(deps, {
-    jobs: [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategiesOf(namespace) })],
+    jobs: [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategiesFor(namespace, target.state.workflowId) })],
     // Cancel (and restore, and whatever a resolution cancels) stops running work; a pause only withdraws waiting jobs.
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),

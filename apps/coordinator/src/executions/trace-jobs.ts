@@ -1,6 +1,6 @@
 import type { StepJob } from '@agentic-flow/queue';
 import { executionContext, tracingActive } from '@agentic-flow/telemetry';
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('agentic-flow-coordinator');
 
@@ -20,8 +20,9 @@ export function traceJobs(jobs: readonly StepJob[]): { jobs: readonly StepJob[];
       executionContext(job.executionId),
     );
     spans.push(span);
-    const { traceId, spanId } = span.spanContext();
-    return { ...job, traceparent: `00-${traceId}-${spanId}-01` };
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    // The flags carry the execution's sampling decision: a worker records the step only if it is sampled.
+    return { ...job, traceparent: `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00'}` };
   });
   return {
     jobs: traced,

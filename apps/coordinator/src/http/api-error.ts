@@ -6,6 +6,7 @@ import type { Problem } from '@agentic-flow/spec';
  */
 export const API_ERROR_CODES = {
   VALIDATION_FAILED: 400,
+  MISSING_VARIABLES: 400,
   INVALID_JSON: 400,
   INVALID_TEXT: 400,
   NESTING_TOO_DEEP: 400,

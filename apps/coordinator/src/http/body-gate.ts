@@ -1,8 +1,7 @@
-import { findJsonProblem, formatPath, parseDefinitionText } from '@agentic-flow/spec';
+import { YAML_BODY_LIMIT, decodeUtf8, findJsonProblem, firstInvalidUtf8Byte, formatPath, parseDefinitionText } from '@agentic-flow/spec';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, validationFailed } from './api-error.js';
 import { jsonProblemError, textError } from './text-problems.js';
-import { decodeUtf8, firstInvalidUtf8Byte } from './utf8.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,12 +15,8 @@ declare module 'fastify' {
 
 export const JSON_TYPE = 'application/json';
 export const YAML_TYPES = ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml'];
-/**
- * YAML bodies are parsed by the `yaml` library at 2–3 s of CPU per MB, on the event loop: a
- * smaller cap than JSON's keeps one request from stalling the coordinator for long. Definitions
- * written by hand are a few KB; larger ones can be sent as JSON.
- */
-export const YAML_BODY_LIMIT = 512 * 1024;
+/** YAML bodies' cap (spec's `YAML_BODY_LIMIT`, which the CLI's `validate` applies too). */
+export { YAML_BODY_LIMIT };
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 /**

@@ -1,5 +1,6 @@
 import { InvalidCursorError } from '@agentic-flow/store';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { MissingVariablesError } from '../executions/required-variables.js';
 import { MonitorError } from '../monitoring/monitor-errors.js';
 import { ApiError, errorBody } from './api-error.js';
 import { YAML_BODY_LIMIT } from './body-gate.js';
@@ -36,6 +37,7 @@ function toApiError(error: Error, tooLarge: string): ApiError | null {
     if (error.code === 'ALERT_SINK_NOT_FOUND') return new ApiError('ALERT_SINK_NOT_FOUND', error.message);
     return new ApiError('VALIDATION_FAILED', error.message, error.problems);
   }
+  if (error instanceof MissingVariablesError) return new ApiError('MISSING_VARIABLES', error.message, error.problems);
   if (error instanceof InvalidCursorError) return new ApiError('INVALID_CURSOR', error.message, [{ path: '$.query.cursor', message: error.message }]);
   const code = (error as FastifyError).code ?? '';
   switch (code) {

@@ -1,8 +1,8 @@
-import { countErrors, deleteStrategy, runInTransactionWithAudit, findError, listAlerts, listErrors, listStrategies, upsertStrategy } from '@agentic-flow/store';
-import type { FastifyInstance } from 'fastify';
+import { countErrors, deleteStrategy, runInTransactionWithAudit, findError, listAlerts, listErrors, listStrategies, upsertStrategy, type StrategyKey } from '@agentic-flow/store';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveError } from '../executions/resolve-error.js';
 import type { TransitionDeps } from '../executions/transition-deps.js';
-import { strategyProblems } from '../workflows/strategy-validation.js';
+import { strategyKeyOf, strategyProblems } from '../workflows/strategy-validation.js';
 import { ApiError, validationFailed } from './api-error.js';
 import { keysetPage } from './keyset-page.js';
 import { alertView, errorStatistics, errorView, strategyView } from './error-views.js';
@@ -14,6 +14,7 @@ import {
   ResolutionBodySchema,
   StrategyBodySchema,
   StrategyParamsSchema,
+  StrategyQuerySchema,
 } from './error-schemas.js';
 import { namespaceOf } from './request-context.js';
 import { parseRequest } from './request-schemas.js';
@@ -24,26 +25,31 @@ import { parseRequest } from './request-schemas.js';
  * its executions only, and an error of another namespace is not found.
  */
 export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps): void {
-  /** `registerRecoveryStrategy(stepType, strategy)`: for a step type or a step id; replaces an earlier one. */
+  /**
+   * `registerRecoveryStrategy(stepType | { workflowId, stepId }, strategy)`: `/:stepType` for every
+   * workflow of the namespace, `/:stepId?workflowId=…` for one workflow's step; replaces an earlier one.
+   */
   app.put('/v1/recovery-strategies/:target', async (request) => {
-    const namespace = namespaceOf(request);
-    const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
+    const key = strategyKey(request);
     const strategy = parseRequest(StrategyBodySchema, request.body, 'body');
-    const problems = await strategyProblems(deps.db, namespace, target, strategy);
+    const problems = await strategyProblems(deps.db, key, strategy);
     if (problems.length > 0) throw validationFailed(problems, 'recovery strategy');
-    await runInTransactionWithAudit(deps.db, request.audit?.take(), (tx) => upsertStrategy(tx, namespace, target, strategy));
+    await runInTransactionWithAudit(deps.db, request.audit?.take(), (tx) => upsertStrategy(tx, key, strategy));
     request.audit?.confirm();
     // This coordinator applies it at once; the others within their refresh interval.
     await deps.strategies.refresh();
-    return { namespace, target, strategy };
+    return { namespace: key.namespace, ...(key.workflowId === null ? {} : { workflowId: key.workflowId }), target: key.target, strategy };
   });
 
   app.get('/v1/recovery-strategies', async (request) => ({ items: (await listStrategies(deps.db, namespaceOf(request))).map(strategyView) }));
 
   app.delete('/v1/recovery-strategies/:target', async (request, reply) => {
-    const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
+    const key = strategyKey(request);
     await runInTransactionWithAudit(deps.db, request.audit?.take(204), async (tx) => {
-      if (!(await deleteStrategy(tx, namespaceOf(request), target))) throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for "${target}"`);
+      if (!(await deleteStrategy(tx, key))) {
+        const what = key.workflowId === null ? `step type "${key.target}"` : `step "${key.target}" of workflow "${key.workflowId}"`;
+        throw new ApiError('STRATEGY_NOT_FOUND', `no recovery strategy is registered for ${what}`);
+      }
     });
     request.audit?.confirm();
     await deps.strategies.refresh();
@@ -81,4 +87,13 @@ export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps):
     const { limit, cursor } = parseRequest(AlertsQuerySchema, request.query, 'query');
     return keysetPage(await listAlerts(deps.db, namespaceOf(request), limit + 1, cursor), limit, alertView);
   });
+}
+
+/** The strategy a `/v1/recovery-strategies/:target[?workflowId=…]` request names; 400 for a bare step id. */
+function strategyKey(request: FastifyRequest): StrategyKey {
+  const { target } = parseRequest(StrategyParamsSchema, request.params, 'params');
+  const { workflowId } = parseRequest(StrategyQuerySchema, request.query, 'query');
+  const named = strategyKeyOf(namespaceOf(request), target, workflowId);
+  if ('problems' in named) throw validationFailed(named.problems, 'recovery strategy');
+  return named.key;
 }

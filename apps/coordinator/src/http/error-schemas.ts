@@ -1,9 +1,12 @@
-import { RecoveryStrategySchema } from '@agentic-flow/spec';
+import { RecoveryStrategySchema, WorkflowIdSchema } from '@agentic-flow/spec';
 import { z } from 'zod';
 
 export const StrategyParamsSchema = z.strictObject({
   target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a step type or a step id (letters, digits, "_", "-", ".")'),
 });
+
+/** `?workflowId=`: the workflow whose step `:target` is; absent when `:target` is a step type. */
+export const StrategyQuerySchema = z.strictObject({ workflowId: WorkflowIdSchema.optional() });
 
 export const StrategyBodySchema = RecoveryStrategySchema;
 

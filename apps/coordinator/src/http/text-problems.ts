@@ -1,11 +1,5 @@
-import { MAX_JSON_DEPTH, formatPath, type JsonProblem } from '@agentic-flow/spec';
+import { JSON_PROBLEM_REASONS, formatPath, type JsonProblem } from '@agentic-flow/spec';
 import { ApiError } from './api-error.js';
-
-const REASONS: Record<JsonProblem['kind'], string> = {
-  nul: 'contains a NUL character (\\u0000), which cannot be stored',
-  'lone-surrogate': 'contains a lone UTF-16 surrogate (\\ud800-\\udfff without its pair), which is not text',
-  'too-deep': `is nested deeper than ${MAX_JSON_DEPTH} levels`,
-};
 
 /**
  * The 400 for what {@link findJsonProblem} found in part of a request: `INVALID_TEXT` naming the
@@ -13,7 +7,7 @@ const REASONS: Record<JsonProblem['kind'], string> = {
  * the part sits in the request (`['query']`, `['body']`, or `[]` for a definition).
  */
 export function jsonProblemError(problem: JsonProblem, root: readonly (string | number)[]): ApiError {
-  return textError(problem.kind === 'too-deep' ? 'NESTING_TOO_DEEP' : 'INVALID_TEXT', formatPath([...root, ...problem.path]), REASONS[problem.kind]);
+  return textError(problem.kind === 'too-deep' ? 'NESTING_TOO_DEEP' : 'INVALID_TEXT', formatPath([...root, ...problem.path]), JSON_PROBLEM_REASONS[problem.kind]);
 }
 
 /** A 400 with one problem: `<path> <reason>` as the message, and the problem itself. */

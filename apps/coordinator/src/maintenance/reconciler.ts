@@ -87,7 +87,7 @@ export async function reconcile(deps: TransitionDeps, options: ReconcileOptions)
     const queued = list.filter((run) => stillQueued(state, run));
     if (queued.length === 0) continue;
     const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
-    const jobs = jobsForExistingRuns(workflow, state, queued, deps.now(), { strategies: deps.strategies.strategiesOf(row.namespace) });
+    const jobs = jobsForExistingRuns(workflow, state, queued, deps.now(), { strategies: deps.strategies.strategiesFor(row.namespace, row.workflowId) });
     await deps.queues.enqueueSteps(jobs);
     outcome.requeued += jobs.length;
   }

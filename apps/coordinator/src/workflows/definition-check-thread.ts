@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { checkDefinition, encodeCheck, type DefinitionCaps } from './definition-check.js';
+import { checkForRegistration, encodeCheck, type DefinitionCaps } from './definition-check.js';
 
 /** The worker thread of `DefinitionChecker`: checks one definition per message. */
 export interface CheckRequest {
@@ -10,7 +10,7 @@ export interface CheckRequest {
 
 parentPort?.on('message', (request: CheckRequest) => {
   try {
-    parentPort!.postMessage({ id: request.id, check: encodeCheck(checkDefinition(request.input, request.caps)) });
+    parentPort!.postMessage({ id: request.id, check: encodeCheck(checkForRegistration(request.input, request.caps)) });
   } catch (error) {
     parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
   }

@@ -23,7 +23,7 @@ interface Pending {
 }
 
 /**
- * Checks definitions (`checkDefinition`) on a worker thread, one at a time, so that validating a
+ * Checks definitions (`checkForRegistration`) on a worker thread, one at a time, so that validating a
  * definition of tens of thousands of steps never blocks the coordinator's event loop. A check that
  * runs too long or exhausts the thread's heap ends with a problem saying so; the thread is replaced.
  */

@@ -1,4 +1,4 @@
-import type { ApiKeyRole as SpecApiKeyRole, EventType as SpecEventType, ExecutionStatus, StepRunStatus } from '@agentic-flow/spec';
+import type { ApiKeyRole as SpecApiKeyRole, EventType as SpecEventType, ExecutionStatus, StepRunStatus, StepType } from '@agentic-flow/spec';
 
 /**
  * The status vocabularies the database enforces with CHECK constraints. They mirror the API types
@@ -24,6 +24,11 @@ const executionStatusesMatchSpec: Same<(typeof EXECUTION_STATUSES)[number], Exec
 const stepRunStatusesMatchSpec: Same<(typeof STEP_RUN_STATUSES)[number], StepRunStatus> = true;
 void executionStatusesMatchSpec;
 void stepRunStatusesMatchSpec;
+
+/** Step types (`@agentic-flow/spec` STEP_TYPES): a recovery strategy for every workflow names one (`recovery_strategies`' CHECK). */
+export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script'] as const;
+const stepTypesMatchSpec: Same<(typeof STEP_TYPES)[number], StepType> = true;
+void stepTypesMatchSpec;
 
 /** Roles of API keys, each allowed what the one before it is and more (see the coordinator's `auth/roles.ts`). */
 export const API_KEY_ROLES = ['viewer', 'operator', 'editor', 'admin'] as const;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, firstInvalidUtf8Byte } from '../src/http/utf8.js';
+import { decodeUtf8, firstInvalidUtf8Byte } from '@agentic-flow/spec';
 
 describe('decodeUtf8 and firstInvalidUtf8Byte', () => {
   it('decode UTF-8, dropping a byte order mark', () => {

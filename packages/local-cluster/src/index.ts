@@ -1,0 +1,10 @@
+export { freePort } from './free-port.js';
+export { spawnApp, appEntryPoint } from './app-process.js';
+export type { AppProcess, SpawnAppOptions } from './app-process.js';
+export { startCoordinator, startWorker, TEST_ADMIN_KEY } from './cluster.js';
+export type { CoordinatorProcess, LaunchOptions, ServiceUrls } from './cluster.js';
+export { startDemoApi } from './demo-api.js';
+export type { DemoApi } from './demo-api.js';
+export { startFakeLlm, scripted, mentions, lastUserText } from './fake-llm.js';
+export type { FakeLlm, FakeLlmDirective, FakeLlmMessage, FakeLlmReply, FakeLlmReplyFn, FakeLlmRequest, FakeLlmToolCall, ScriptedRoute } from './fake-llm.js';
+export { demoModel } from './demo-model.js';
