@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,4 +65,35 @@ describe('the README "Using it" example', () => {
     }
     expect((await cluster.client.listExecutions({ workflowId: 'my-workflow' })).items.map((e) => e.status)).toEqual(['completed', 'completed']);
   });
+});
+
+describe('the README "Using it" example against `demo --serve`', () => {
+  it('runs as written with the AF_URL and AF_API_KEY the demo prints', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'af-readme-demo-'));
+    await mkdir(join(dir, 'node_modules', '@agentic-flow'), { recursive: true });
+    await symlink(join(root, 'packages', 'sdk'), join(dir, 'node_modules', '@agentic-flow', 'sdk'));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    await writeFile(join(dir, 'example.mjs'), await usingItExample());
+    const demo = spawn(process.execPath, ['--no-node-snapshot', join(root, 'apps', 'cli', 'dist', 'main.js'), 'demo', '--serve'], { env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn' /* raised to info: the demo must still start */ }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    try {
+      let out = '';
+      const exports = await new Promise<Record<string, string>>((resolve, reject) => {
+        demo.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const url = /export AF_URL=(\S+)/.exec(out)?.[1];
+          const key = /export AF_API_KEY=(\S+)/.exec(out)?.[1];
+          if (url && key) resolve({ AF_URL: url, AF_API_KEY: key });
+        });
+        void exited.then((code) => reject(new Error(`the demo exited (${code}) before serving:\n${out}`)));
+      });
+      const { stdout } = await run(process.execPath, [join(dir, 'example.mjs')], { cwd: dir, env: { ...process.env, ...exports }, timeout: 60_000 });
+      expect(stdout).toContain('saved { count: 1 }');
+      demo.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      demo.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -14,14 +14,17 @@ const address = (url: string) => {
 /**
  * Starts a coordinator and one worker per step type as separate processes against the local
  * PostgreSQL and Redis, runs every demo scenario, prints each step as it finishes and a summary.
- * Returns the exit code: 0 when every scenario completed.
+ * Returns the exit code: 0 when every scenario completed. With `serve` the cluster stays up
+ * afterwards, its URL and the demo's API key printed as `export` lines, until SIGINT or SIGTERM:
+ * the README's "Using it" example runs against it as written.
  */
-export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
+export async function runDemo(env: NodeJS.ProcessEnv, options: { serve?: boolean } = {}): Promise<number> {
   const databaseUrl = env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const redisUrl = env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   // A prefix of its own, so the demo never shares queues with a coordinator already running here.
   const services = { databaseUrl, redisUrl, prefix: `af-demo-${randomBytes(3).toString('hex')}` };
-  const quiet = { LOG_LEVEL: env['LOG_LEVEL'] ?? 'info' };
+  // The launchers see a process is ready from its info-level ready line: a quieter level would hide it.
+  const quiet = { LOG_LEVEL: ['trace', 'debug'].includes(env['LOG_LEVEL'] ?? '') ? env['LOG_LEVEL']! : 'info' };
   console.log(color.bold('Agentic Flow demo'));
   console.log(`  PostgreSQL ${address(databaseUrl)}  Redis ${address(redisUrl)}`);
 
@@ -73,11 +76,24 @@ export async function runDemo(env: NodeJS.ProcessEnv): Promise<number> {
     }
     console.log(color.bold('Summary'));
     console.log(table(summary).replace(/^/gm, '  '));
+    if (options.serve) await serveUntilSignal(coordinator.url, demoKey.key);
     return failures === 0 ? 0 : 1;
   } finally {
     await Promise.all(processes.map((p) => p.stop(5_000)));
     await Promise.all([api.close(), model.fake?.close()]);
   }
+}
+
+/** Prints how to reach the running cluster and waits for SIGINT or SIGTERM (then the caller stops it). */
+async function serveUntilSignal(url: string, apiKey: string): Promise<void> {
+  console.log(`\n${color.bold('Serving')} until Ctrl-C. In another shell:`);
+  console.log(`  export AF_URL=${url}`);
+  console.log(`  export AF_API_KEY=${apiKey}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  console.log('stopping');
 }
 
 const MODEL_SETTINGS = /^(AGENT_|OPENAI_|ANTHROPIC_)/;

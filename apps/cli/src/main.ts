@@ -24,7 +24,8 @@ commands:
                    check definitions (JSON or YAML) offline, exactly as a coordinator with default
                    caps checks them when they are registered, and list every problem
                    exit code: 0 all valid, 1 a problem, 2 unreadable
-  demo             start a local coordinator and workers and run the examples`;
+  demo [--serve]   start a local coordinator and workers and run the examples;
+                   --serve keeps them running afterwards and prints AF_URL and AF_API_KEY`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,9 +36,11 @@ async function main(argv: string[]): Promise<number> {
       case 'validate':
         return await validateCommand(rest);
       case 'demo': {
-        // Loaded only here: the demo starts processes through @agentic-flow/testing, which run and validate never need.
+        // Loaded only here: the demo starts processes through @agentic-flow/local-cluster, which run and validate never need.
         const { runDemo } = await import('./demo.js');
-        return await runDemo(process.env);
+        const unknown = rest.filter((arg) => arg !== '--serve');
+        if (unknown.length > 0) throw new UsageError(`demo: unknown option ${unknown[0]}`);
+        return await runDemo(process.env, { serve: rest.includes('--serve') });
       }
       case undefined:
       case 'help':

@@ -1,5 +1,5 @@
 import { executionContext, tracingActive, withExtractedContext } from '@agentic-flow/telemetry';
-import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { Job } from 'bullmq';
 
 type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<void>;
@@ -22,6 +22,9 @@ export function tracedProcessor(processor: Processor): Processor {
     const data = (job.data ?? {}) as Record<string, unknown>;
     const takenAt = Date.now();
     const parent = parentContext(data);
+    // An execution not sampled records nothing: no span, no active context, so the instrumented
+    // calls under it find no parent and make no span either.
+    if (!sampled(parent)) return processor(job, token, signal);
     const stepType = String(data['stepType'] ?? 'unknown');
     // A retry's wait would include its backoff: only a first attempt's span starts at the enqueue.
     const enqueuedAt = job.attemptsMade === 0 && typeof data['enqueuedAt'] === 'number' ? Math.min(data['enqueuedAt'], takenAt) : takenAt;
@@ -49,6 +52,11 @@ export function tracedProcessor(processor: Processor): Processor {
       step.end();
     }
   };
+}
+
+function sampled(parent: Context): boolean {
+  const span = trace.getSpanContext(parent);
+  return span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
 
 /** The coordinator's span from `traceparent`, else the execution's root, else none. */

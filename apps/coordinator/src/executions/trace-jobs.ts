@@ -14,14 +14,17 @@ export function traceJobs(jobs: readonly StepJob[]): { jobs: readonly StepJob[];
   if (!tracingActive() || jobs.length === 0) return { jobs, end: noop };
   const spans: Span[] = [];
   const traced = jobs.map((job) => {
+    const parent = executionContext(job.executionId);
+    const root = trace.getSpanContext(parent)!;
+    // Not sampled: no span; the job still carries the decision, so its worker records nothing either.
+    if ((root.traceFlags & TraceFlags.SAMPLED) !== TraceFlags.SAMPLED) return { ...job, traceparent: `00-${root.traceId}-${root.spanId}-00` };
     const span = tracer.startSpan(
       `enqueue ${job.stepType}`,
       { attributes: { 'execution.id': job.executionId, 'step.run_id': job.stepRunId, 'step.id': job.stepId, 'step.type': job.stepType, 'workflow.id': job.workflowId } },
-      executionContext(job.executionId),
+      parent,
     );
     spans.push(span);
     const { traceId, spanId, traceFlags } = span.spanContext();
-    // The flags carry the execution's sampling decision: a worker records the step only if it is sampled.
     return { ...job, traceparent: `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00'}` };
   });
   return {
