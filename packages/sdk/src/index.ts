@@ -68,4 +68,18 @@ export type {
   WorkflowDefinition,
   WorkflowDefinitionInput,
   WorkflowSummary,
+  // What the monitor answers and takes.
+  AlertDeliveryView,
+  AlertSinkEvent,
+  AlertSinkInput,
+  AlertSinkView,
+  HealthLevel,
+  HealthStatus,
+  MetricsQuery,
+  MonitorSettings,
+  MonitorThresholds,
+  StepMetrics,
+  StepMetricsEntry,
+  StepMetricsQuery,
+  WorkflowMetrics,
 } from '@agentic-flow/spec';
