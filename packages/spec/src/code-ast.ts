@@ -1,7 +1,7 @@
 /**
  * What the static readings of a step's code (`result-reads.ts`, `variable-writes.ts`) share: the
  * shape of an acorn node, which identifiers are names rather than references, and the key a member
- * expression or a call argument spells out literally.
+ * expression or a call argument spells out literally, and the walk over the references.
  */
 export interface AstNode {
   type: string;
@@ -39,4 +39,30 @@ export function literalText(node: AstNode): string | undefined {
 
 export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/**
+ * Calls `visit` with each identifier of `program` that refers to a variable (property keys, labels
+ * and other names skipped), its parent and the parent's field holding it, until `visit` returns
+ * false. Returns whether the walk went through. Iterative: a hostile text nested thousands deep
+ * must not overflow the stack here.
+ */
+export function everyReference(program: AstNode, visit: (name: string, parent: AstNode | undefined, field: string) => boolean): boolean {
+  const stack: { node: AstNode; parent: AstNode | undefined; field: string }[] = [{ node: program, parent: undefined, field: '' }];
+  while (stack.length > 0) {
+    const { node, parent, field } = stack.pop()!;
+    if (node.type === 'Identifier') {
+      const isName = parent !== undefined && NAME_FIELDS[parent.type]?.has(field) === true && parent['computed'] !== true;
+      if (!isName && !visit(node['name'] as string, parent, field)) return false;
+      continue;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) stack.push({ node: item, parent: node, field: key });
+      } else if (isNode(value)) {
+        stack.push({ node: value, parent: node, field: key });
+      }
+    }
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 import { parse } from 'acorn';
-import { NAME_FIELDS, isNode, staticKey, type AstNode } from './code-ast.js';
+import { everyReference, staticKey, type AstNode } from './code-ast.js';
 import { templatePathsIn } from './templates.js';
 
 /**
@@ -67,29 +67,14 @@ function codeReads(source: string, root: ReadRoot): ResultReads {
     return ALL_RESULTS;
   }
   const steps = new Set<string>();
-  // Iterative: a hostile text nested thousands deep must not overflow the stack here.
-  const stack: { node: AstNode; parent: AstNode | undefined; field: string }[] = [{ node: program, parent: undefined, field: '' }];
-  while (stack.length > 0) {
-    const { node, parent, field } = stack.pop()!;
-    if (node.type === 'Identifier') {
-      const computedKey = parent !== undefined && parent['computed'] === true;
-      const isName = parent !== undefined && NAME_FIELDS[parent.type]?.has(field) === true && !computedKey;
-      if (isName) continue;
-      const name = node['name'];
-      if (name === 'eval' || name === 'arguments') return ALL_RESULTS;
-      if (name !== root) continue;
-      const step = parent?.type === 'MemberExpression' && field === 'object' ? staticKey(parent) : undefined;
-      if (step === undefined) return ALL_RESULTS;
-      steps.add(step);
-      continue;
-    }
-    for (const [key, value] of Object.entries(node)) {
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) stack.push({ node: item, parent: node, field: key });
-      } else if (isNode(value)) {
-        stack.push({ node: value, parent: node, field: key });
-      }
-    }
-  }
+  const complete = everyReference(program, (name, parent, field) => {
+    if (name === 'eval' || name === 'arguments') return false;
+    if (name !== root) return true;
+    const step = parent?.type === 'MemberExpression' && field === 'object' ? staticKey(parent) : undefined;
+    if (step === undefined) return false;
+    steps.add(step);
+    return true;
+  });
+  if (!complete) return ALL_RESULTS;
   return steps.size === 0 ? NO_RESULTS : { all: false, steps };
 }

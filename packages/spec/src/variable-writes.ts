@@ -1,5 +1,5 @@
 import { parse } from 'acorn';
-import { NAME_FIELDS, isNode, literalText, type AstNode } from './code-ast.js';
+import { everyReference, literalText, type AstNode } from './code-ast.js';
 
 /** The variables a script's `setVariable` calls may set: the names it spells out, or any at all. */
 export type VariableWrites = { readonly any: true } | { readonly any: false; readonly names: ReadonlySet<string> };
@@ -24,28 +24,14 @@ export function scriptVariableWrites(script: string): VariableWrites {
     return ANY;
   }
   const names = new Set<string>();
-  // Iterative: a hostile text nested thousands deep must not overflow the stack here.
-  const stack: { node: AstNode; parent: AstNode | undefined; field: string }[] = [{ node: program, parent: undefined, field: '' }];
-  while (stack.length > 0) {
-    const { node, parent, field } = stack.pop()!;
-    if (node.type === 'Identifier') {
-      const isName = parent !== undefined && NAME_FIELDS[parent.type]?.has(field) === true && parent['computed'] !== true;
-      if (isName) continue;
-      if (node['name'] === 'eval') return ANY;
-      if (node['name'] !== 'setVariable') continue;
-      const [first] = parent?.type === 'CallExpression' && field === 'callee' ? (parent['arguments'] as AstNode[]) : [];
-      const name = first === undefined ? undefined : literalText(first);
-      if (name === undefined) return ANY;
-      names.add(name);
-      continue;
-    }
-    for (const [key, value] of Object.entries(node)) {
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) stack.push({ node: item, parent: node, field: key });
-      } else if (isNode(value)) {
-        stack.push({ node: value, parent: node, field: key });
-      }
-    }
-  }
-  return { any: false, names };
+  const complete = everyReference(program, (name, parent, field) => {
+    if (name === 'eval') return false;
+    if (name !== 'setVariable') return true;
+    const [first] = parent?.type === 'CallExpression' && field === 'callee' ? (parent['arguments'] as AstNode[]) : [];
+    const written = first === undefined ? undefined : literalText(first);
+    if (written === undefined) return false;
+    names.add(written);
+    return true;
+  });
+  return complete ? { any: false, names } : ANY;
 }
