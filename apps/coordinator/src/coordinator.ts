@@ -49,6 +49,7 @@ import { MonitorEvaluator } from './monitoring/monitor-evaluator.js';
 import { SinkSecrets } from './monitoring/sink-secrets.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
+import { tracedApplier } from './results/traced-applier.js';
 import { ResultConsumer } from './results/result-consumer.js';
 import { DefinitionChecker } from './workflows/definition-checker.js';
 import { StrategyRegistry } from './workflows/strategy-registry.js';
@@ -207,7 +208,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     consumer: processId,
     batchSize: config.RESULT_BATCH_SIZE,
     claimIdleMs: config.RESULT_CLAIM_IDLE_MS,
-    apply: measuredApplier(createResultApplier(deps), metrics),
+    apply: measuredApplier(tracedApplier((pool) => createResultApplier({ ...deps, pool }), deps.pool), metrics),
     publish,
     poisonThreshold: config.POISON_THRESHOLD,
     logger,

@@ -1,9 +1,13 @@
 import type { Logger } from '@agentic-flow/telemetry';
 import type { Job } from 'bullmq';
 import type { RunningSteps } from './running-steps.js';
+import type { StepTrace } from './step-trace.js';
 
-/** What BullMQ calls per job; three declared parameters, so BullMQ hands over its per-job signal. */
-export type JobProcessor = (job: Job, token?: string, signal?: AbortSignal) => Promise<void>;
+/**
+ * What BullMQ calls per job: at least three declared parameters, so BullMQ hands over its per-job
+ * signal. The fourth is ours: the step's trace, when `tracedProcessor` traces it.
+ */
+export type JobProcessor = (job: Job, token?: string, signal?: AbortSignal, trace?: StepTrace) => Promise<void>;
 
 export interface CancellableProcessorOptions {
   /** The registry the cancellation subscriber aborts steps through. */
@@ -29,8 +33,8 @@ export interface CancellableProcessorOptions {
  */
 export function cancellableProcessor(processor: JobProcessor, options: CancellableProcessorOptions): JobProcessor {
   const { running, wasCancelled, logger } = options;
-  return async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
-    if (job.id === undefined) return processor(job, token, signal);
+  return async (job: Job, token?: string, signal?: AbortSignal, trace?: StepTrace): Promise<void> => {
+    if (job.id === undefined) return processor(job, token, signal, trace);
     const stepRunId = job.id;
     const step = running.begin(stepRunId, signal);
     try {
@@ -41,7 +45,7 @@ export function cancellableProcessor(processor: JobProcessor, options: Cancellab
         logger.info({ stepRunId, queue: job.queueName }, 'step cancelled before it started: ended without running');
         return;
       }
-      await processor(job, token, step.signal);
+      await processor(job, token, step.signal, trace);
     } finally {
       step.end();
     }

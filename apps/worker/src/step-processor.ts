@@ -2,7 +2,9 @@ import { idempotencyKeyOf, type StepExecutor, type StepLogEntry, type StepOutcom
 import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type ReportedRun, type StepJob } from '@agentic-flow/queue';
 import { stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Logger } from '@agentic-flow/telemetry';
+import type { Logger, TraceScope } from '@agentic-flow/telemetry';
+import type { JobProcessor } from './cancellable-processor.js';
+import type { StepTrace } from './step-trace.js';
 import { circuitKeyFor } from './circuit-key.js';
 import { quarantineCrashes, type CrashQuarantineOptions } from './crash-quarantine.js';
 import { circuitVerdict, isRetryableFailure } from './failure-classification.js';
@@ -78,7 +80,7 @@ const now = (): number => performance.timeOrigin + performance.now();
  * A step whose `signal` aborts (it was cancelled: `cancellableProcessor` gives each job its signal)
  * ends without a result and without an error, so BullMQ completes its job: no retry, no dead letter.
  */
-export function createStepProcessor(options: StepProcessorOptions): (job: Job, token?: string, signal?: AbortSignal) => Promise<void> {
+export function createStepProcessor(options: StepProcessorOptions): JobProcessor {
   const { executors, workerId, logger, circuitBreaker, crashQuarantine, metrics } = options;
   const outputLimits = options.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
   const secrets = options.secrets instanceof WorkerSecrets ? options.secrets : WorkerSecrets.of(options.secrets, options.redact);
@@ -87,7 +89,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
   // Kept by BullMQ as the job's failedReason and stack trace: masked before the error (and its stack) exists.
   const jobError = (message: string): UnrecoverableError => new UnrecoverableError(secrets.mask.text(message));
 
-  return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<void> => {
+  return async (job: Job, _token?: string, jobSignal?: AbortSignal, trace?: StepTrace): Promise<void> => {
     // Never a signal shared between jobs: every executor call adds abort listeners to it.
     const signal = jobSignal ?? new AbortController().signal;
     const parsed = StepJobSchema.safeParse(job.data);
@@ -101,7 +103,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       throw jobError(problem);
     }
     const data = parsed.data;
-    const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId });
+    const log = logger.child({ executionId: data.executionId, stepRunId: data.stepRunId, stepId: data.stepId, ...trace?.logFields });
     const startedAt = now();
     const logs: StepLogEntry[] = [];
     // BullMQ's attempts of this job (its retry strategy), not the step run's `attempt`.
@@ -117,7 +119,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
     let json: string;
     let failure: StepError | undefined;
     try {
-      const ran = await run(data, executors.get(data.stepType), { startedAt, secrets, signal, logs, circuitBreaker, log });
+      const ran = await run(data, executors.get(data.stepType), { startedAt, secrets, signal, logs, circuitBreaker, log, ...(trace ? { inTrace: trace.scope } : {}) });
       // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
       // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
       if (signal.aborted) {
@@ -147,7 +149,7 @@ export function createStepProcessor(options: StepProcessorOptions): (job: Job, t
       json = minimalFailureJson(data, failure, logs, { startedAt, finishedAt: now(), workerId });
     }
     // Throws when Redis cannot take it: BullMQ then retries the job (or fails it for the reconciler).
-    await reportJson(json, data);
+    await (trace ? trace.scope(() => reportJson(json, data)) : reportJson(json, data));
     if (failure) {
       log.warn({ code: failure.code, attempt, attempts, durationMs: now() - startedAt }, `step failed: ${failure.message}`);
       throw jobError(`${failure.code}: ${failure.message}`);
@@ -181,6 +183,8 @@ interface RunOptions {
   logs: StepLogEntry[];
   circuitBreaker: StepCircuitBreaker | undefined;
   log: Logger;
+  /** The step's trace scope, handed to the executor (`StepRuntime.inTrace`). */
+  inTrace?: TraceScope;
 }
 
 async function run(job: StepJob, executor: StepExecutor | undefined, options: RunOptions): Promise<StepOutcome> {
@@ -239,6 +243,7 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
         signal: options.signal,
         log: (level, message) => options.logs.push({ level, message, at: Date.now() }),
         secret: (name) => options.secrets.value(name),
+        ...(options.inTrace ? { inTrace: options.inTrace } : {}),
       },
     );
   } catch (error) {

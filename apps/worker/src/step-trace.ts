@@ -1,8 +1,17 @@
-import { executionContext, tracingActive, withExtractedContext } from '@agentic-flow/telemetry';
+import { executionContext, traceLogFields, traceScope, tracingActive, withExtractedContext, type TraceScope } from '@agentic-flow/telemetry';
 import { context, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import type { Job } from 'bullmq';
+import type { JobProcessor } from './cancellable-processor.js';
 
-type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<void>;
+/**
+ * A traced step's `step.run` span, handed down to the processor: no context follows an `await`
+ * (see `ScopeContextManager`), so the processor runs its instrumented calls — the result's Redis
+ * transaction, the executor's requests (`StepRuntime.inTrace`) — in `scope`, and binds `logFields`
+ * on the step's logger so its lines carry the span's ids.
+ */
+export interface StepTrace {
+  scope: TraceScope;
+  logFields: { trace_id?: string; span_id?: string };
+}
 
 const tracer = trace.getTracer('agentic-flow-worker');
 
@@ -10,20 +19,20 @@ const tracer = trace.getTracer('agentic-flow-worker');
  * Wraps the step processor in the step run's spans when traces are exported: `step <type>` (child
  * of the coordinator's `enqueue` span, whose context the job carries as `traceparent`), with two
  * children, `step.queue_wait` (from the enqueue to this worker taking the job) and `step.run` (the
- * processing, active while it runs: the executor's undici calls, the Redis calls and every log line
- * nest under it). A job without a `traceparent` (enqueued again by the reconciler) joins its
+ * processing: the executor's undici calls, the result's Redis calls and the step's log lines nest
+ * under it). A job without a `traceparent` (enqueued again by the reconciler) joins its
  * execution's trace through the root span derived from its execution id.
  *
  * Without tracing the processor is returned as it is: no span, no context, nothing per step.
  */
-export function tracedProcessor(processor: Processor): Processor {
+export function tracedProcessor(processor: JobProcessor): JobProcessor {
   if (!tracingActive()) return processor;
   return async (job, token, signal) => {
     const data = (job.data ?? {}) as Record<string, unknown>;
     const takenAt = Date.now();
     const parent = parentContext(data);
-    // An execution not sampled records nothing: no span, no active context, so the instrumented
-    // calls under it find no parent and make no span either.
+    // An execution not sampled records nothing: no span, no scope, so the instrumented calls find
+    // no parent and make no span either.
     if (!sampled(parent)) return processor(job, token, signal);
     const stepType = String(data['stepType'] ?? 'unknown');
     // A retry's wait would include its backoff: only a first attempt's span starts at the enqueue.
@@ -39,8 +48,9 @@ export function tracedProcessor(processor: Processor): Processor {
     const inStep = trace.setSpan(parent, step);
     tracer.startSpan('step.queue_wait', { startTime: enqueuedAt, attributes }, inStep).end(takenAt);
     const run = tracer.startSpan('step.run', { startTime: takenAt, attributes }, inStep);
+    const inRun = trace.setSpan(inStep, run);
     try {
-      await context.with(trace.setSpan(inStep, run), () => processor(job, token, signal));
+      await processor(job, token, signal, { scope: traceScope(inRun), logFields: traceLogFields(inRun) });
     } catch (error) {
       // The processor throws for a failed step (its job must fail: the dead letter queue) and for a retry.
       const message = error instanceof Error ? error.message : String(error);

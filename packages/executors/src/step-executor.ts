@@ -52,6 +52,12 @@ export interface StepRuntime {
    * `secrets`); undefined when the worker has no such secret. Absent: the worker gives none.
    */
   secret?(name: string): string | undefined;
+  /**
+   * Runs `fn` with the step's trace context active for its synchronous part, so that an instrumented
+   * call it makes (an undici request) becomes a child of the step's span. Trace context is handed
+   * down, not carried by async hooks: wrap the call itself, after any `await`. Absent: not traced.
+   */
+  inTrace?<T>(fn: () => T): T;
 }
 
 /**

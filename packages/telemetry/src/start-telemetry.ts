@@ -5,6 +5,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { core, NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { useExecutionSampler } from './execution-trace.js';
 import { idGenerator } from './forced-ids.js';
+import { ScopeContextManager } from './scope-context-manager.js';
 import { createOtlpTraceExporter } from './otlp-trace-exporter.js';
 import { tracesSampler } from './traces-sampler.js';
 import { setTracingActive } from './tracing-state.js';
@@ -61,7 +62,7 @@ function spanLimits(): Partial<NodeSDKConfiguration> {
 
 /**
  * Starts the OpenTelemetry Node SDK for this process: W3C trace context and baggage propagation,
- * an AsyncLocalStorage context manager and a tracer provider. Traces are exported over OTLP/HTTP
+ * a context manager without async hooks (`ScopeContextManager`) and a tracer provider. Traces are exported over OTLP/HTTP
  * only when `otlpEndpoint` is given.
  *
  * The SDK would otherwise configure itself from `OTEL_*` variables and default every signal to an
@@ -94,6 +95,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     ...spanLimits(),
     // Only with an exporter: patching pg, ioredis and undici costs a little on every call. Each
     // makes spans only under a parent (a step, a batch of results), never for background polling.
+    // Not OpenTelemetry's AsyncLocalStorage: its async hooks cost every promise (see ScopeContextManager).
+    contextManager: new ScopeContextManager(),
     instrumentations: exporting
       ? [
           // A pool checkout is not an operation worth a span: the query's span shows its wait.

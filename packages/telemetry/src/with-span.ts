@@ -1,18 +1,19 @@
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { traceScope, type TraceScope } from './trace-scope.js';
 
 /**
- * Runs `fn` inside a new active span named `spanName` from tracer `tracerName`. A thrown error (or
- * rejected promise) is recorded on the span as an exception event, sets the status to `ERROR` with
- * the error's message, and is rethrown. The span always ends.
+ * Runs `fn` in a new span named `spanName` from tracer `tracerName`, child of `parent` (default:
+ * the active context). A thrown error (or rejected promise) is recorded on the span as an exception
+ * event, sets the status to `ERROR` with the error's message, and is rethrown. The span always ends.
  *
- * On success the status is left `UNSET`, as the OpenTelemetry specification asks of instrumentation
- * (`OK` is reserved for an application overriding an error); `fn` receives the span to set it or
- * add attributes.
+ * The span is active during `fn`'s synchronous part; past its first `await`, only what `fn` hands
+ * the `scope` it receives runs under the span (no context follows an await: `ScopeContextManager`).
+ * On success the status is left `UNSET`, as the OpenTelemetry specification asks of instrumentation.
  *
  * @example
  * ```ts
- * const output = await withSpan('worker', 'step http', { 'step.id': stepId, 'execution.id': executionId },
- *   (span) => executor.execute(job, { signal }),
+ * await withSpan('agentic-flow-coordinator', 'results.apply', { 'results.count': n }, (span, scope) =>
+ *   apply(entries, poolInScope(pool, scope)),
  * );
  * ```
  */
@@ -20,22 +21,23 @@ export async function withSpan<T>(
   tracerName: string,
   spanName: string,
   attributes: Attributes,
-  fn: (span: Span) => T | Promise<T>,
+  fn: (span: Span, scope: TraceScope) => T | Promise<T>,
+  parent: Context = context.active(),
 ): Promise<T> {
-  return trace.getTracer(tracerName).startActiveSpan(spanName, { attributes }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      if (error instanceof Error) {
-        span.recordException(error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      } else {
-        span.recordException(String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-      }
-      throw error;
-    } finally {
-      span.end();
+  const span = trace.getTracer(tracerName).startSpan(spanName, { attributes }, parent);
+  const scope = traceScope(trace.setSpan(parent, span));
+  try {
+    return await scope(() => fn(span, scope));
+  } catch (error) {
+    if (error instanceof Error) {
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    } else {
+      span.recordException(String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
     }
-  });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { injectTraceContext, withExtractedContext, withSpan } from '@agentic-flow/telemetry';
+import { injectTraceContext, ScopeContextManager, withExtractedContext, withSpan } from '@agentic-flow/telemetry';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
@@ -11,12 +11,13 @@ async function finishedSpans(): Promise<tracing.ReadableSpan[]> {
   return exporter.getFinishedSpans();
 }
 
-// A tracer provider that keeps finished spans in memory, registered through the SDK so that the
-// AsyncLocalStorage context manager is in place too (context.with needs one).
+// A tracer provider that keeps finished spans in memory, registered through the SDK with the
+// context manager the apps use (context.with needs one).
 const exporter = new tracing.InMemorySpanExporter();
 const processor = new tracing.SimpleSpanProcessor(exporter);
 const sdk = new NodeSDK({
   serviceName: 'trace-context-test',
+  contextManager: new ScopeContextManager(),
   spanProcessors: [processor],
   metricReaders: [],
   logRecordProcessors: [],

@@ -111,6 +111,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
         maxResponseBytes,
         dispatcher,
         signal: runtime.signal,
+        ...(runtime.inTrace ? { inTrace: runtime.inTrace } : {}),
       });
 
       if (result.kind === 'cancelled') return cancelled(label, attempt);

@@ -29,6 +29,8 @@ export interface AttemptRequest {
   dispatcher: Dispatcher;
   /** The step's signal: cancellation ends the attempt at once, whatever stage it is in. */
   signal: AbortSignal;
+  /** The step's trace scope (`StepRuntime.inTrace`): the request's span is a child of the step's. */
+  inTrace?: <T>(fn: () => T) => T;
 }
 
 /** Lower-cased response headers; `set-cookie` stays a list because cookie values contain commas. */
@@ -64,13 +66,8 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
   req.signal.addEventListener('abort', onCancel, { once: true });
 
   try {
-    const response = await request(req.url, {
-      dispatcher: req.dispatcher,
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal: controller.signal,
-    });
+    const send = () => request(req.url, { dispatcher: req.dispatcher, method: req.method, headers: req.headers, body: req.body, signal: controller.signal });
+    const response = await (req.inTrace ? req.inTrace(send) : send());
     const status = response.statusCode;
     const headers = normalizeHeaders(response.headers);
     const accepted = (status >= 200 && status <= 299) || req.acceptStatus.includes(status);
