@@ -7,10 +7,10 @@ import { startCounterServer, type CounterServer } from './counter-server.js';
 import { SHAPES, type Shape } from './shapes.js';
 
 /**
- * Durability under faults (ARCHITECTURE.md invariants 1, 3, 5): 200+ executions of three shapes run
- * while workers are SIGKILLed mid-step, one of two coordinators is SIGKILLed, Redis is flushed and
- * PostgreSQL restarts. Every execution must complete with the right outputs, and every step's side
- * effect must have happened at least once and at most ALLOWED_ATTEMPTS times.
+ * Durability under faults (docs/architecture.md, invariants 1, 3, 5): 200+ executions of three
+ * shapes run while workers are SIGKILLed mid-step, one of two coordinators is SIGKILLed, Redis is
+ * flushed and PostgreSQL restarts. Every execution must complete with the right outputs, and every
+ * step's side effect must have happened at least once and at most ALLOWED_ATTEMPTS times.
  */
 const EXECUTIONS = 210;
 const ALLOWED_ATTEMPTS = 3;

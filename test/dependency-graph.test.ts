@@ -1,5 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -37,6 +37,11 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => ({ specifier: m[3]!, typeOnly: Boolean(m[2]) }));
+}
+
+/** Every module a file names: `from '…'`, `import '…'` and `import('…')`. */
+function specifiersOf(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
 describe('the dependency graph', () => {
@@ -93,6 +98,23 @@ describe('the dependency graph', () => {
     const offending = sourceFiles('packages/sdk/src')
       .flatMap((file) => importsOf(file).map((i) => ({ file, ...i })))
       .filter(({ specifier, typeOnly }) => !specifier.startsWith('.') && !(specifier === '@agentic-flow/spec' && typeOnly));
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps HTTP errors in the HTTP layer: no coordinator module outside http/ imports its error modules', () => {
+    const src = join(root, 'apps/coordinator/src');
+    // Services raise domain errors (errors/domain-error.ts); only these turn errors into statuses and bodies.
+    const errorModules = ['http/api-error.ts', 'http/domain-error-answer.ts', 'http/error-handler.ts', 'http/client-errors.ts', 'http/text-problems.ts'];
+    // A module renamed away would make the check below pass without checking anything.
+    expect(errorModules.filter((module) => !existsSync(join(src, module)))).toEqual([]);
+    const offending = sourceFiles('apps/coordinator/src')
+      .filter((file) => !relative(src, file).startsWith('http/'))
+      .flatMap((file) =>
+        specifiersOf(file)
+          .filter((specifier) => specifier.startsWith('.'))
+          .map((specifier) => ({ file: relative(src, file), imports: relative(src, resolve(dirname(file), specifier)).replace(/\.js$/, '.ts') })),
+      )
+      .filter(({ imports }) => errorModules.includes(imports));
     expect(offending).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { STEP_ERROR_CODES } from '@agentic-flow/spec';
 import { SANDBOX_ERROR_CODES } from '@agentic-flow/sandbox';
 import { STORE_ERROR_CODES } from '@agentic-flow/store';
 import { API_ERROR_CODES } from '../apps/coordinator/src/http/api-error.js';
+import { DOMAIN_ERROR_CODES } from '../apps/coordinator/src/errors/domain-error.js';
 import { SDK_ERROR_CODES } from '@agentic-flow/sdk';
 
 const documented = new Set([...readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8').matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
@@ -13,6 +14,7 @@ describe('docs/errors.md', () => {
   it.each([
     ['step', STEP_ERROR_CODES],
     ['API', Object.keys(API_ERROR_CODES)],
+    ['coordinator domain', DOMAIN_ERROR_CODES],
     ['store', STORE_ERROR_CODES],
     ['SDK', SDK_ERROR_CODES],
   ] as const)('documents every %s error code', (_kind, codes) => {

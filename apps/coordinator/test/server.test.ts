@@ -1,6 +1,10 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@agentic-flow/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimitedError, UnauthenticatedError } from '../src/auth/access-refusals.js';
+import { DOMAIN_ERROR_CODES, DomainError, type DomainErrorCode } from '../src/errors/domain-error.js';
+import { InvalidInputError } from '../src/errors/invalid-input-error.js';
+import { API_ERROR_CODES } from '../src/http/api-error.js';
 import { createServer } from '../src/http/server.js';
 
 /** The HTTP shell alone (no database, no Redis): the body gate and the error handler, through fastify's inject. */
@@ -18,6 +22,22 @@ describe('the coordinator HTTP server', () => {
     app.get('/pg/:code', async (request) => {
       throw new Error('Failed query', { cause: Object.assign(new Error('unsupported Unicode escape sequence'), { code: (request.params as { code: string }).code }) });
     });
+    // What services throw: domain errors, which know no status.
+    app.get('/domain/:code', async (request) => {
+      const code = (request.params as { code: DomainErrorCode }).code;
+      throw new DomainError(code, `refused with ${code}`);
+    });
+    app.get('/invalid', async () => {
+      throw new InvalidInputError([{ path: '$.body.a', message: 'is wrong' }], 'body');
+    });
+    app.get('/unauthenticated/:sent', async (request) => {
+      throw new UnauthenticatedError('no key', (request.params as { sent: string }).sent === 'sent');
+    });
+    // As access control refuses: from an onRequest hook, after headers of its own.
+    app.get('/limited', { onRequest: async (_request, reply) => {
+      void reply.header('ratelimit-remaining', 0);
+      throw new RateLimitedError('too many calls', 7);
+    } }, async () => 'unreached');
     await app.ready();
   });
   afterAll(() => app.close());
@@ -45,5 +65,29 @@ describe('the coordinator HTTP server', () => {
     expect(poisoned.json()).toEqual({ error: { code: 'INVALID_JSON', message: expect.stringContaining('__proto__') } });
     const broken = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
     expect(broken.json()).toEqual({ error: { code: 'INVALID_JSON', message: expect.stringMatching(/^request body is not valid JSON: .+/) } });
+  });
+
+  it('answers every domain error with its code\'s status and body, the status decided here alone', async () => {
+    for (const code of DOMAIN_ERROR_CODES) {
+      const response = await app.inject({ method: 'GET', url: `/domain/${code}` });
+      expect([code, response.statusCode, response.json()]).toEqual([code, API_ERROR_CODES[code], { error: { code, message: `refused with ${code}` } }]);
+    }
+    expect(lines.some((line) => line.includes('refused with INTERNAL'))).toBe(true);
+    const invalid = await app.inject({ method: 'GET', url: '/invalid' });
+    expect([invalid.statusCode, invalid.json()]).toEqual([400, { error: { code: 'VALIDATION_FAILED', message: 'invalid body: 1 problem', problems: [{ path: '$.body.a', message: 'is wrong' }] } }]);
+  });
+
+  it('adds the headers access refusals need, keeping those set before the refusal', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/unauthenticated/none' });
+    expect([missing.statusCode, missing.headers['www-authenticate']]).toEqual([401, 'Bearer realm="agentic-flow"']);
+    const rejected = await app.inject({ method: 'GET', url: '/unauthenticated/sent' });
+    expect([rejected.statusCode, rejected.headers['www-authenticate']]).toEqual([401, 'Bearer realm="agentic-flow", error="invalid_token"']);
+    const limited = await app.inject({ method: 'GET', url: '/limited' });
+    expect([limited.statusCode, limited.headers['retry-after'], limited.headers['ratelimit-remaining'], limited.json()]).toEqual([
+      429,
+      '7',
+      '0',
+      { error: { code: 'RATE_LIMITED', message: 'too many calls' } },
+    ]);
   });
 });

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { NAMESPACE_PATTERN } from '@agentic-flow/spec';
 import type { AuditEntry } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorBody, validationFailed, type ApiErrorCode } from '../http/api-error.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { RateLimitedError, UnauthenticatedError } from './access-refusals.js';
 import type { Authenticator } from './authenticator.js';
 import type { FailedAttempts } from './failed-attempts.js';
 import type { NamespaceDirectory } from './namespace-directory.js';
@@ -49,9 +51,11 @@ export function requestIdFrom(request: { headers: Record<string, string | string
 
 /**
  * Authentication, authorization and the audit trail, for every route. Order matters: who is
- * calling (401), whether they call too often (429), whether their role allows the route (403),
- * where they act (404 for a namespace they cannot see). A route without an entry in
- * `ROUTE_POLICIES` makes `onRoute` throw, so the coordinator does not start with an unguarded route.
+ * calling (`UNAUTHENTICATED`), whether they call too often (`RATE_LIMITED`), whether their role
+ * allows the route (`FORBIDDEN`), where they act (`NAMESPACE_NOT_FOUND` for a namespace they cannot
+ * see). A refusal is thrown as a domain error, which the HTTP layer's error handler answers. A route
+ * without an entry in `ROUTE_POLICIES` makes `onRoute` throw, so the coordinator does not start
+ * with an unguarded route.
  */
 export function registerAccessControl(app: FastifyInstance, options: AccessControlOptions): void {
   app.addHook('onRoute', (route) => {
@@ -72,8 +76,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     if (policy?.access === 'public') return;
     // An unknown route still needs a key: the API's shape is not shown to strangers.
     const guarded: GuardedRoute = policy ?? { access: 'guarded', permission: 'read', action: 'unknown-route' };
-    const principal = await authenticate(request, reply, guarded, options);
-    if (principal === undefined) return reply;
+    const principal = await authenticate(request, guarded, options);
     request.principal = principal;
 
     if (options.rateLimiter !== undefined) {
@@ -81,7 +84,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
       void reply.header('ratelimit-remaining', verdict.remaining);
       if (!verdict.allowed) {
         const seconds = Math.max(1, Math.ceil(verdict.resetMs / 1000));
-        return refuse(reply.header('retry-after', seconds), 'RATE_LIMITED', `too many calls with this key: try again in ${seconds} s`);
+        throw new RateLimitedError(`too many calls with this key: try again in ${seconds} s`, seconds);
       }
     }
 
@@ -89,17 +92,16 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     const base = auditBase(request, principal, recordedNamespace(namespace), guarded);
     if (!allows(principal.role, guarded.permission)) {
       await options.writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 403 }).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
-      return refuse(reply, 'FORBIDDEN', `this call needs the "${guarded.permission}" permission, which role "${principal.role}" does not have`);
+      throw new DomainError('FORBIDDEN', `this call needs the "${guarded.permission}" permission, which role "${principal.role}" does not have`);
     }
     if (!NAMESPACE_PATTERN.test(namespace)) {
       const problem = { path: `$.headers["${NAMESPACE_HEADER}"]`, message: 'must be a namespace name: 1-63 lowercase letters, digits or "-", starting with a letter or digit' };
-      const error = validationFailed([problem], 'header');
-      return reply.code(error.statusCode).send(errorBody(error));
+      throw new InvalidInputError([problem], 'header');
     }
     // A namespace the key may not see answers as one that does not exist.
     if (!mayActIn(principal, namespace) || !(await options.namespaces.exists(namespace))) {
       if (isMutating(method)) await options.writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 404 }).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
-      return refuse(reply, 'NAMESPACE_NOT_FOUND', `namespace "${namespace}" not found`);
+      throw new DomainError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" not found`);
     }
     request.namespace = namespace;
     if (isMutating(method)) request.audit = new PendingAudit(base);
@@ -112,14 +114,12 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
   });
 }
 
-async function authenticate(request: FastifyRequest, reply: FastifyReply, policy: GuardedRoute, options: AccessControlOptions): Promise<Principal | undefined> {
+/** The caller's principal; throws `UNAUTHENTICATED` (audited) or `RATE_LIMITED` for an address that failed too often. */
+async function authenticate(request: FastifyRequest, policy: GuardedRoute, options: AccessControlOptions): Promise<Principal> {
   if (options.mode === 'none') return DISABLED;
   const now = Date.now();
   const wait = options.failedAttempts.blockedFor(request.ip, now);
-  if (wait > 0) {
-    refuse(reply.header('retry-after', Math.ceil(wait / 1000)), 'RATE_LIMITED', 'too many failed authentications from this address: try again later');
-    return undefined;
-  }
+  if (wait > 0) throw new RateLimitedError('too many failed authentications from this address: try again later', Math.ceil(wait / 1000));
   const result = await options.authenticator.authenticate(request.headers.authorization);
   if (result.ok) return result.principal;
   options.failedAttempts.record(request.ip, now);
@@ -130,9 +130,7 @@ async function authenticate(request: FastifyRequest, reply: FastifyReply, policy
     status: 401,
   };
   await options.writeAudit(entry).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
-  const error = request.headers.authorization === undefined ? '' : ', error="invalid_token"';
-  refuse(reply.header('www-authenticate', `Bearer realm="agentic-flow"${error}`), 'UNAUTHENTICATED', result.reason);
-  return undefined;
+  throw new UnauthenticatedError(result.reason, request.headers.authorization !== undefined);
 }
 
 function namespaceAsked(request: FastifyRequest): string | undefined {
@@ -156,9 +154,4 @@ function auditBase(request: FastifyRequest, principal: Principal | undefined, na
     requestId: request.id,
     clientAddress: request.ip,
   };
-}
-
-function refuse(reply: FastifyReply, code: ApiErrorCode, message: string): FastifyReply {
-  const error = new ApiError(code, message);
-  return reply.code(error.statusCode).send(errorBody(error));
 }

@@ -3,7 +3,7 @@ import { StepJobSchema, type DeadLetter, type DeadLetterQueue } from '@agentic-f
 import { DEFAULT_NAMESPACE, type DeadLetterRetryResult } from '@agentic-flow/spec';
 import { findExecution, findOpenError, namespacesOfRuns } from '@agentic-flow/store';
 import type { PendingAudit } from '../auth/pending-audit.js';
-import { ApiError } from '../http/api-error.js';
+import { DomainError } from '../errors/domain-error.js';
 import { changeExecution } from './lifecycle.js';
 import { resolveError } from './resolve-error.js';
 import type { TransitionDeps } from './transition-deps.js';
@@ -14,17 +14,17 @@ import type { TransitionDeps } from './transition-deps.js';
  * - its execution failed → the execution resumes from the failure (failed steps run again);
  * - its run is still queued or running in the execution's state (the result never arrived) → the
  *   same job goes back to waiting.
- * Anything else (the failure was skipped, replaced, rolled back, or the execution is over) is a 409:
+ * Anything else (the failure was skipped, replaced, rolled back, or the execution is over) is `INVALID_STATE`:
  * running the step again could change nothing, so the entry can only be discarded.
  */
 export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string, audit?: PendingAudit): Promise<DeadLetterRetryResult> {
   const letter = await findDeadLetter(deps, dlq, namespace, stepType, jobId);
   if (!letter) throw deadLetterNotFound(stepType, jobId);
   const parsed = StepJobSchema.safeParse(letter.job.data);
-  if (!parsed.success) throw new ApiError('INVALID_STATE', `${stepType} job ${jobId} does not carry a step job this release can read; discard it`);
+  if (!parsed.success) throw new DomainError('INVALID_STATE', `${stepType} job ${jobId} does not carry a step job this release can read; discard it`);
   const data = parsed.data;
   const execution = await findExecution(deps.db, data.executionId, namespace);
-  if (!execution) throw new ApiError('INVALID_STATE', `execution ${data.executionId} of ${stepType} job ${jobId} no longer exists; discard the job`);
+  if (!execution) throw new DomainError('INVALID_STATE', `execution ${data.executionId} of ${stepType} job ${jobId} no longer exists; discard the job`);
   const state = execution.state as ExecutionState;
   const node = state.nodes[data.instanceKey];
   const sameRun = node?.attempt === data.attempt;
@@ -37,7 +37,7 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
   let status: string;
   if (escalated?.status === 'escalated') {
     const error = await findOpenError(deps.db, { executionId: data.executionId, instanceKey: escalatedKey, attempt: escalated.attempt });
-    if (!error) throw new ApiError('INVALID_STATE', `step ${escalatedKey} of execution ${data.executionId} is escalated but has no open error`);
+    if (!error) throw new DomainError('INVALID_STATE', `step ${escalatedKey} of execution ${data.executionId} is escalated but has no open error`);
     status = (await resolveError(deps, namespace, error.id, { action: 'retry' }, audit)).status;
     outcome = 'resolved';
   } else if (execution.status === 'failed') {
@@ -47,7 +47,7 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
     await letter.job.retry('failed');
     return { jobId, executionId: data.executionId, outcome: 'requeued', executionStatus: execution.status };
   } else {
-    throw new ApiError(
+    throw new DomainError(
       'INVALID_STATE',
       `cannot retry ${stepType} job ${jobId}: execution ${data.executionId} is ${execution.status} and its step ${data.instanceKey} is ${node?.status ?? 'gone'}; ` +
         'the failure was already handled, so only discarding the entry is left',
@@ -74,6 +74,6 @@ export async function findDeadLetter(deps: Pick<TransitionDeps, 'db'>, dlq: Dead
   return letter && namespaceOfJob(jobId) === namespace ? letter : undefined;
 }
 
-export function deadLetterNotFound(stepType: string, jobId: string): ApiError {
-  return new ApiError('DEAD_LETTER_NOT_FOUND', `the dead letter queue has no ${stepType} job ${jobId}`);
+export function deadLetterNotFound(stepType: string, jobId: string): DomainError<'DEAD_LETTER_NOT_FOUND'> {
+  return new DomainError('DEAD_LETTER_NOT_FOUND', `the dead letter queue has no ${stepType} job ${jobId}`);
 }

@@ -12,7 +12,7 @@ import type { TransitionDeps } from './transition-deps.js';
 
 /**
  * Creates an execution of a workflow of `namespace` (which it then belongs to) and its first step
- * runs in one transaction (with `audit`, the record of the call that asked), then enqueues the steps. Throws 404 (ApiError) for a workflow or version
+ * runs in one transaction (with `audit`, the record of the call that asked), then enqueues the steps. Throws `WORKFLOW_NOT_FOUND` for a workflow or version
  * the namespace does not have, and `MissingVariablesError` — before writing anything — when
  * `variables` lacks one the workflow's templates need.
  */

@@ -1,7 +1,7 @@
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
 import { IDEMPOTENCY_KEY_TAKEN, findIdempotentStart } from '@agentic-flow/store';
 import type { PendingAudit } from '../auth/pending-audit.js';
-import { ApiError } from '../http/api-error.js';
+import { DomainError } from '../errors/domain-error.js';
 import { contentHash } from '../workflows/canonical-json.js';
 import { startExecution } from './execution-starter.js';
 import type { TransitionDeps } from './transition-deps.js';
@@ -23,7 +23,7 @@ export interface IdempotentStartResult extends ExecuteWorkflowResult {
 /**
  * Starts an execution; with an `Idempotency-Key`, at most once per key and namespace for 24 hours.
  * The key is claimed in the execution's own transaction, so a start whose key is taken writes
- * nothing: the caller gets the first start's execution id (its status now), or 409
+ * nothing: the caller gets the first start's execution id (its status now), or
  * `IDEMPOTENCY_CONFLICT` when the key was used for a different request. Retrying a start whose
  * answer was lost (a timeout, a coordinator killed mid-answer) is therefore safe.
  */
@@ -48,7 +48,7 @@ export async function startIdempotently(
   // Taken at the claim, gone now: it expired in between (a day-old key in a race). Start afresh once.
   if (!earlier) return { ...(await startExecution(deps, namespace, workflowId, { ...options, idempotency: { key, requestHash, ttlMs: IDEMPOTENCY_KEY_TTL_MS } })), replayed: false };
   if (earlier.requestHash !== requestHash) {
-    throw new ApiError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was used for a different request (execution ${earlier.executionId}); use a new key for a new start`);
+    throw new DomainError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was used for a different request (execution ${earlier.executionId}); use a new key for a new start`);
   }
   return { executionId: earlier.executionId, status: earlier.status, replayed: true };
 }

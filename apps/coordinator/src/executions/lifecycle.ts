@@ -2,7 +2,7 @@ import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState } from
 import type { ExecutionStatus } from '@agentic-flow/spec';
 import { findSnapshot, lockExecutionsSql, runTransition } from '@agentic-flow/store';
 import type { PendingAudit } from '../auth/pending-audit.js';
-import { ApiError } from '../http/api-error.js';
+import { DomainError } from '../errors/domain-error.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import { driveEngine, driveOptions } from './drive-engine.js';
 import { Effects } from './effects.js';
@@ -38,7 +38,7 @@ function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, 
  * Pauses, resumes (a paused or a failed execution), cancels, or restores an execution of
  * `namespace` to one of its snapshots: one locked transaction, then the jobs to enqueue and to
  * withdraw; `audit`, the record of the call that asked, commits with it. An execution of another namespace is not found (the lock reads only this one's). An
- * operation the current status does not allow is a 409 naming the status; nothing is written.
+ * operation the current status does not allow is `INVALID_STATE`, naming the status; nothing is written.
  */
 export async function changeExecution(
   deps: TransitionDeps,
@@ -49,7 +49,7 @@ export async function changeExecution(
 ): Promise<{ executionId: string; status: ExecutionStatus }> {
   const snapshot = change.type === 'restore' ? await findSnapshot(deps.db, executionId, change.snapshotId) : undefined;
   if (change.type === 'restore' && !snapshot) {
-    throw new ApiError('SNAPSHOT_NOT_FOUND', `execution ${executionId} has no snapshot ${change.snapshotId}`);
+    throw new DomainError('SNAPSHOT_NOT_FOUND', `execution ${executionId} has no snapshot ${change.snapshotId}`);
   }
   const now = deps.now();
   const effects = new Effects();
@@ -62,12 +62,12 @@ export async function changeExecution(
   const lockSql = lockExecutionsSql([executionId], namespace);
   const { stepRuns, versions } = await runTransition(deps.pool, { lock: [executionId], lockSql, complete: [] }, async ({ executions }) => {
     const row = executions[0];
-    if (!row) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+    if (!row) throw new DomainError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     const before = row.state as ExecutionState;
     workflowRef = await deps.registry.compiled(namespace, row.workflowId, row.workflowVersion);
     const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
     const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId, { namespace, workflowId: row.workflowId }));
-    if (decision.ignored) throw new ApiError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
+    if (decision.ignored) throw new DomainError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
     deferred = decision.deferred;
     const rest: EngineCommand[] = [];
     for (const command of decision.commands) {

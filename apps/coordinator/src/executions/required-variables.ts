@@ -1,23 +1,24 @@
 import type { CompiledWorkflow } from '@agentic-flow/engine';
-import { missingVariableProblems, missingVariables, requiredVariables, type Problem, type RequiredVariable } from '@agentic-flow/spec';
+import { missingVariableProblems, missingVariables, requiredVariables, type RequiredVariable } from '@agentic-flow/spec';
+import { DomainError } from '../errors/domain-error.js';
 
 /**
  * An execution asked for without variables its workflow's templates need: started, it would fail
  * `TEMPLATE` mid-run, after the steps before the template had run. Refused before anything is
- * written; the HTTP layer answers 400 `MISSING_VARIABLES` with one problem per variable.
+ * written, with one problem per variable.
  */
-export class MissingVariablesError extends Error {
-  readonly code = 'MISSING_VARIABLES';
-  readonly problems: Problem[];
-
+export class MissingVariablesError extends DomainError<'MISSING_VARIABLES'> {
   constructor(
     readonly workflow: { id: string; version: string },
     readonly missing: readonly RequiredVariable[],
   ) {
     const names = missing.map((variable) => variable.name).join(', ');
-    super(`workflow "${workflow.id}" version "${workflow.version}" needs variables it was not given: ${names}. Its templates read them and the definition supplies none of them; pass them in variables`);
+    super(
+      'MISSING_VARIABLES',
+      `workflow "${workflow.id}" version "${workflow.version}" needs variables it was not given: ${names}. Its templates read them and the definition supplies none of them; pass them in variables`,
+      { problems: missingVariableProblems(missing) },
+    );
     this.name = 'MissingVariablesError';
-    this.problems = missingVariableProblems(missing);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ErrorResolutionInput, LifecycleResult } from '@agentic-flow/spec';
 import { findError } from '@agentic-flow/store';
 import type { PendingAudit } from '../auth/pending-audit.js';
-import { ApiError } from '../http/api-error.js';
+import { DomainError } from '../errors/domain-error.js';
 import { changeExecution } from './lifecycle.js';
 import type { TransitionDeps } from './transition-deps.js';
 
@@ -9,16 +9,16 @@ import type { TransitionDeps } from './transition-deps.js';
  * Applies an operator's resolution to an escalated error of `namespace` (an error of another
  * namespace is not found). Only an open escalation can be resolved;
  * the execution's lock serializes two resolutions of the same error, and the second finds the step
- * no longer escalated (a 409, nothing written).
+ * no longer escalated (`INVALID_STATE`, nothing written).
  */
 export async function resolveError(deps: TransitionDeps, namespace: string, errorId: string, resolution: ErrorResolutionInput, audit?: PendingAudit): Promise<LifecycleResult & { errorId: string }> {
   const error = await findError(deps.db, errorId, namespace);
-  if (!error) throw new ApiError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
+  if (!error) throw new DomainError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
   if (error.strategy !== 'escalate') {
-    throw new ApiError('INVALID_STATE', `error ${errorId} was handled by the "${error.strategy}" strategy when it happened; only an escalated error waits for a resolution`);
+    throw new DomainError('INVALID_STATE', `error ${errorId} was handled by the "${error.strategy}" strategy when it happened; only an escalated error waits for a resolution`);
   }
   if (error.status !== 'open') {
-    throw new ApiError('INVALID_STATE', `error ${errorId} was already resolved at ${error.resolvedAt?.toISOString() ?? 'an earlier time'} (${JSON.stringify(error.resolution)})`);
+    throw new DomainError('INVALID_STATE', `error ${errorId} was already resolved at ${error.resolvedAt?.toISOString() ?? 'an earlier time'} (${JSON.stringify(error.resolution)})`);
   }
   const result = await changeExecution(deps, namespace, error.executionId, { type: 'resolve-error', errorId, key: error.instanceKey, attempt: error.attempt, resolution }, audit);
   return { errorId, ...result };

@@ -1,4 +1,5 @@
 import type { Problem } from '@agentic-flow/spec';
+import { invalidInputMessage } from '../errors/invalid-input-error.js';
 
 /**
  * Codes of the API's error answers. Stable: clients switch on them. Each is documented in
@@ -54,8 +55,7 @@ export class ApiError extends Error {
 }
 
 export function validationFailed(problems: Problem[], what = 'request'): ApiError {
-  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return new ApiError('VALIDATION_FAILED', `invalid ${what}: ${count}`, problems);
+  return new ApiError('VALIDATION_FAILED', invalidInputMessage(problems, what), problems);
 }
 
 /** The answer's body: `{ error: { code, message, problems? } }`. */

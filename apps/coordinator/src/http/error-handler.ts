@@ -1,9 +1,9 @@
 import { InvalidCursorError } from '@agentic-flow/store';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { MissingVariablesError } from '../executions/required-variables.js';
-import { MonitorError } from '../monitoring/monitor-errors.js';
+import { DomainError } from '../errors/domain-error.js';
 import { ApiError, errorBody } from './api-error.js';
 import { YAML_BODY_LIMIT } from './body-gate.js';
+import { answerToDomainError } from './domain-error-answer.js';
 import { textError } from './text-problems.js';
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
@@ -20,7 +20,12 @@ export function registerErrorHandler(app: FastifyInstance, limits: { bodyLimit: 
     void reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
-  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
+  app.setErrorHandler((error: FastifyError | ApiError | DomainError | Error, request, reply) => {
+    if (error instanceof DomainError) {
+      const answer = answerToDomainError(error);
+      if (answer.error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.code(answer.error.statusCode).headers(answer.headers).send(errorBody(answer.error));
+    }
     const api = toApiError(error, tooLarge);
     if (api) {
       if (api.code === 'INVALID_TEXT' && !(error instanceof ApiError)) request.log.warn({ err: error }, 'PostgreSQL refused text the input gate let through');
@@ -33,11 +38,6 @@ export function registerErrorHandler(app: FastifyInstance, limits: { bodyLimit: 
 
 function toApiError(error: Error, tooLarge: string): ApiError | null {
   if (error instanceof ApiError) return error;
-  if (error instanceof MonitorError) {
-    if (error.code === 'ALERT_SINK_NOT_FOUND') return new ApiError('ALERT_SINK_NOT_FOUND', error.message);
-    return new ApiError('VALIDATION_FAILED', error.message, error.problems);
-  }
-  if (error instanceof MissingVariablesError) return new ApiError('MISSING_VARIABLES', error.message, error.problems);
   if (error instanceof InvalidCursorError) return new ApiError('INVALID_CURSOR', error.message, [{ path: '$.query.cursor', message: error.message }]);
   const code = (error as FastifyError).code ?? '';
   switch (code) {

@@ -1,7 +1,8 @@
 import type { AlertDeliveryView, AlertSinkView } from '@agentic-flow/spec';
 import { deleteAlertSink, findAlertSink, listAlertDeliveries, runPoolTransactionWithAudit, upsertAlertSink, type AlertDeliveryRow, type AlertSinkRow, type AuditEntry } from '@agentic-flow/store';
 import type pg from 'pg';
-import { MonitorError } from './monitor-errors.js';
+import { DomainError } from '../errors/domain-error.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { SinkSecrets } from './sink-secrets.js';
 import { keysetPage } from '../http/keyset-page.js';
 
@@ -56,9 +57,10 @@ export class AlertSinks {
    */
   async put(namespace: string, name: string, config: SinkConfig, audit: AuditEntry | undefined): Promise<AlertSinkView> {
     if (config.secretName !== null && (await this.secrets.get(config.secretName)) === undefined) {
-      throw new MonitorError('ALERT_SINK_INVALID', 'invalid alert sink: 1 problem', [
-        { path: '$.body.secretName', message: `no secret ${config.secretName} is set on the coordinator (AF_SECRET_${config.secretName} or a file in AF_SECRETS_DIR)` },
-      ]);
+      throw new InvalidInputError(
+        [{ path: '$.body.secretName', message: `no secret ${config.secretName} is set on the coordinator (AF_SECRET_${config.secretName} or a file in AF_SECRETS_DIR)` }],
+        'alert sink',
+      );
     }
     const row = await runPoolTransactionWithAudit(this.pool, audit, (tx) => upsertAlertSink(tx, { namespace, name, ...config }));
     return sinkView(row);
@@ -66,14 +68,14 @@ export class AlertSinks {
 
   async get(namespace: string, name: string): Promise<AlertSinkView> {
     const row = await findAlertSink(this.pool, namespace, name);
-    if (!row) throw new MonitorError('ALERT_SINK_NOT_FOUND', `no alert sink named "${name}"`);
+    if (!row) throw new DomainError('ALERT_SINK_NOT_FOUND', `no alert sink named "${name}"`);
     return sinkView(row);
   }
 
   async delete(namespace: string, name: string, audit: AuditEntry | undefined): Promise<void> {
     const deleted = await runPoolTransactionWithAudit(this.pool, audit, async (tx) => {
       const gone = await deleteAlertSink(tx, namespace, name);
-      if (!gone) throw new MonitorError('ALERT_SINK_NOT_FOUND', `no alert sink named "${name}"`);
+      if (!gone) throw new DomainError('ALERT_SINK_NOT_FOUND', `no alert sink named "${name}"`);
       return gone;
     });
     void deleted;

@@ -2,7 +2,8 @@ import { compileWorkflow, type CompiledWorkflow } from '@agentic-flow/engine';
 import type { Problem } from '@agentic-flow/spec';
 import type { PendingAudit } from '../auth/pending-audit.js';
 import { findDefinition, insertDefinition, runInTransactionWithAudit, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
-import { ApiError, validationFailed } from '../http/api-error.js';
+import { DomainError } from '../errors/domain-error.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { DefinitionCaps } from './definition-check.js';
 import type { DefinitionChecker } from './definition-checker.js';
 
@@ -35,10 +36,10 @@ export class WorkflowRegistry {
     },
   ) {}
 
-  /** Validates and stores a definition in `namespace`. Throws 400 with every problem, or 409 on a content conflict. */
+  /** Validates and stores a definition in `namespace`. Throws `VALIDATION_FAILED` with every problem, or `VERSION_CONFLICT` when the id and version exist with other content. */
   async register(namespace: string, input: unknown, audit?: PendingAudit): Promise<RegisterOutcome> {
     const result = await this.options.checker.check(input, this.options.caps);
-    if (!result.ok) throw validationFailed(result.problems, 'workflow definition');
+    if (!result.ok) throw new InvalidInputError(result.problems, 'workflow definition');
     const definition = result.definition;
     await new Promise((resolve) => setImmediate(resolve));
     // A conflict throws inside the transaction, so the call's audit record is not written as a success.
@@ -54,7 +55,7 @@ export class WorkflowRegistry {
         createdAt: new Date(this.options.now()),
       });
       if (inserted === 'conflict') {
-        throw new ApiError(
+        throw new DomainError(
           'VERSION_CONFLICT',
           `workflow "${definition.id}" version "${definition.version}" already exists with different content; definitions are immutable, register a new version`,
         );
@@ -67,12 +68,12 @@ export class WorkflowRegistry {
     return { id: definition.id, version: definition.version, outcome };
   }
 
-  /** The namespace's stored definition row, latest version when `version` is omitted; 404 when there is none. */
+  /** The namespace's stored definition row, latest version when `version` is omitted; `WORKFLOW_NOT_FOUND` when there is none. */
   async find(namespace: string, id: string, version?: string): Promise<DefinitionRow> {
     const row = await findDefinition(this.db, namespace, id, version);
     if (!row) {
       const what = version === undefined ? `workflow "${id}"` : `workflow "${id}" version "${version}"`;
-      throw new ApiError('WORKFLOW_NOT_FOUND', `${what} does not exist`);
+      throw new DomainError('WORKFLOW_NOT_FOUND', `${what} does not exist`);
     }
     return row;
   }
@@ -109,7 +110,7 @@ export class WorkflowRegistry {
     if (!result.ok) {
       // Stored definitions were valid when written; this means the language changed incompatibly.
       const problems = result.problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
-      throw new ApiError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" of namespace "${row.namespace}" no longer validates: ${problems}`);
+      throw new DomainError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" of namespace "${row.namespace}" no longer validates: ${problems}`);
     }
     return compileWorkflow(result.definition, result.graph);
   }
