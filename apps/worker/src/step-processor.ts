@@ -118,6 +118,8 @@ export function createStepProcessor(options: StepProcessorOptions): JobProcessor
 
     let json: string;
     let failure: StepError | undefined;
+    // Recorded once the result is on its way: the next step waits for the report, not for the metrics.
+    let finished: () => void;
     try {
       const ran = await run(data, executors.get(data.stepType), { startedAt, secrets, signal, logs, circuitBreaker, log, ...(trace ? { inTrace: trace.scope } : {}) });
       // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
@@ -139,17 +141,19 @@ export function createStepProcessor(options: StepProcessorOptions): JobProcessor
       const serialized = guarded?.ok ? guarded : { outputJson: undefined, variableUpdatesJson: undefined };
       const finishedAt = now();
       json = resultJson(data, final, serialized, logs, { startedAt, finishedAt, workerId });
-      metrics?.stepFinished(data.stepType, failure ? 'failed' : 'succeeded', finishedAt - startedAt, queueWaitMs, final.agent);
+      finished = () => metrics?.stepFinished(data.stepType, failure ? 'failed' : 'succeeded', finishedAt - startedAt, queueWaitMs, final.agent);
     } catch (error) {
       if (error instanceof RetryLater) throw error;
       // A bug of ours: the step still gets a result, without its output, rather than none at all.
       failure = internalError('the worker failed to handle the step', error, secrets.mask);
       log.error({ error: secrets.mask.text(errorStack(error)) }, 'step failed inside the worker: reported as INTERNAL');
-      metrics?.stepFinished(data.stepType, 'failed', now() - startedAt, queueWaitMs);
+      const failedAt = now();
+      finished = () => metrics?.stepFinished(data.stepType, 'failed', failedAt - startedAt, queueWaitMs);
       json = minimalFailureJson(data, failure, logs, { startedAt, finishedAt: now(), workerId });
     }
     // Throws when Redis cannot take it: BullMQ then retries the job (or fails it for the reconciler).
     await (trace ? trace.scope(() => reportJson(json, data)) : reportJson(json, data));
+    finished();
     if (failure) {
       log.warn({ code: failure.code, attempt, attempts, durationMs: now() - startedAt }, `step failed: ${failure.message}`);
       throw jobError(`${failure.code}: ${failure.message}`);
