@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
+import { hasAttemptsLeft } from '@agentic-flow/spec';
 import { describeUrl } from '../../http/http-config.js';
-import { retryDelay, isRetryableStatus } from '../../http/retry-policy.js';
+import { isRetryableStatus, ownRetryPolicy, retryDelay } from '../../http/http-retry.js';
 import { ERROR_BODY_EXCERPT_BYTES, MAX_TIMER_MS } from '../../http/send-attempt.js';
 import { SecretMask } from '../../secret-mask.js';
 import { ProviderError } from '../provider.js';
@@ -41,6 +42,8 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
   // Error bodies can echo the API key (OpenAI's 401 quotes part of the key it received), and
   // messages end up in PostgreSQL and in logs: it is masked out of both here, as well as by the worker.
   const apiKey = options.apiKey === undefined ? SecretMask.none : SecretMask.of([options.apiKey]);
+  // The provider's own budget (AGENT_MAX_RETRIES); a cap on growth that a longer first delay overrides.
+  const policy = ownRetryPolicy(options.maxRetries, options.retryDelayMs, options.maxRetryDelayMs);
   let closed = false;
 
   const fail = (message: string, details: Omit<ProviderError['details'], 'provider'>): ProviderError => {
@@ -67,12 +70,11 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
         });
       }
       const retryable = result.kind === 'network' || isRetryableProviderStatus(result.status);
-      if (!retryable || attempt > options.maxRetries) throw fail(`${describeFailure(label, result)} ${afterAttempts(attempt)}`, failureDetails(result, attempt));
+      if (!retryable || !hasAttemptsLeft(policy, attempt)) throw fail(`${describeFailure(label, result)} ${afterAttempts(attempt)}`, failureDetails(result, attempt));
 
       const { delayMs } = retryDelay({
+        policy,
         retry: attempt,
-        baseMs: options.retryDelayMs,
-        maxMs: options.maxRetryDelayMs,
         random: options.random,
         now: options.now(),
         maxRetryAfterMs: options.maxRetryAfterMs,
