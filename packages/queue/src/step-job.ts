@@ -37,7 +37,8 @@ export const StepJobSchema = z.object({
   /**
    * The step's retry strategy, carried out by BullMQ (`attempts` and a backoff computed by the
    * worker from these fields): only a step whose last attempt failed reports a result and lands in
-   * the failed set.
+   * the failed set. Present exactly when the step's strategy is `retry`, which makes the strategy
+   * the run's one retry owner (spec's `retryOwnerOf`): the executor tries each call once per attempt.
    */
   retry: RetryPolicySchema.optional(),
   /** Agent steps of an execution with a `tokenBudget`: what is left of it when the job was enqueued. */

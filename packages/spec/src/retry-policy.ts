@@ -5,8 +5,8 @@ import type { RetryStrategySchema } from './recovery-strategy.js';
  * How many times a piece of work is tried and how long to wait before each retry: the one retry
  * policy of Agentic Flow. A `retry` recovery strategy becomes one (carried on the step's job and
  * spent as BullMQ attempts), and so do an http step's own `retries`/`retryDelay` and an LLM
- * provider's per-call retries (spent inside one executor call). Pure: randomness is passed in,
- * there is no clock.
+ * provider's per-call retries (spent inside one executor call). Which of them applies to a step
+ * run is decided by `retry-owner.ts`. Pure: randomness is passed in, there is no clock.
  */
 export const RetryPolicySchema = z.object({
   /** Tries in all, the first included: 1 never retries. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, type Dispatcher } from 'undici';
-import { hasAttemptsLeft, stepError, type HttpConfig, type HttpResponse, type StepError } from '@agentic-flow/spec';
+import { hasAttemptsLeft, inProcessRetryPolicy, stepError, type HttpConfig, type HttpResponse, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
 import { createEgressConnector } from './egress-connector.js';
 import { createEgressPolicy, type EgressPolicy } from './egress-policy.js';
@@ -54,7 +54,9 @@ const DEFAULTS = {
 /**
  * Creates the executor for `http` steps: one undici request per attempt over a shared keep-alive
  * pool, retried with exponential backoff (equal jitter) on network errors, timeouts, 5xx and 429,
- * honouring `Retry-After` on 429/503. Every step-level problem is an outcome, never a throw.
+ * honouring `Retry-After` on 429/503 — unless the step's `retry` strategy owns retrying
+ * (`input.retryOwner`): then each call of `execute` sends one request, and the strategy's attempts
+ * are the retries. Every step-level problem is an outcome, never a throw.
  *
  * @example
  * const http = createHttpExecutor({ maxResponseBytes: 1024 * 1024 });
@@ -97,7 +99,9 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
     if (idempotencyKey !== undefined && !hasHeader(encoded.request.headers, 'idempotency-key')) encoded.request.headers['idempotency-key'] = idempotencyKey;
 
     const label = `${config.method} ${describeUrl(url)}`;
-    const policy = ownRetryPolicy(config.retries, config.retryDelay, maxRetryDelayMs);
+    // One retry owner per step run: under a `retry` strategy each of its attempts is a single request.
+    const policy = inProcessRetryPolicy(input.retryOwner, ownRetryPolicy(config.retries, config.retryDelay, maxRetryDelayMs));
+    if (input.retryOwner === 'strategy' && config.retries > 0) runtime.log('info', `${label}: the step's retry strategy retries it: its own retries (${config.retries}) are not applied`);
     const maxAttempts = policy.attempts;
     for (let attempt = 1; ; attempt++) {
       const result = await sendAttempt({
