@@ -4,8 +4,6 @@ export { createStepProcessor } from './step-processor.js';
 export type { StepProcessorOptions, StepCircuitBreaker } from './step-processor.js';
 export { StepConsumers, stepRetryBackoff } from './step-consumers.js';
 export type { StepConsumersOptions } from './step-consumers.js';
-export { retryBackoffDelay, MAX_DELAY_MS } from './retry-backoff.js';
-export type { RetryStrategy } from './retry-backoff.js';
 export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failure-classification.js';
 export { circuitKeyFor } from './circuit-key.js';
 export { createAgentSetup } from './agent-setup.js';

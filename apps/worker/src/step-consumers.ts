@@ -1,8 +1,8 @@
-import { RETRY_BACKOFF, StepJobSchema, stepQueueName } from '@agentic-flow/queue';
+import { RETRY_BACKOFF, stepQueueName } from '@agentic-flow/queue';
+import { RetryPolicySchema, backoffDelayMs } from '@agentic-flow/spec';
 import { Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@agentic-flow/telemetry';
-import { retryBackoffDelay } from './retry-backoff.js';
 import { workerErrorListener } from './worker-error-log.js';
 
 export interface StepConsumersOptions {
@@ -77,19 +77,18 @@ export class StepConsumers {
   }
 }
 
-const RetrySchema = StepJobSchema.shape.retry.unwrap();
-
 /**
  * BullMQ's custom backoff strategy for step jobs: `attemptsMade` counts the attempt that just
- * failed, the delay follows the job's `retry` (`retryBackoffDelay`). It is called once per retry, so
- * it also logs the retry. A job of another backoff type, or without a readable `retry`, is retried
- * at once.
+ * failed, which is the number of the retry to come, and the delay follows the job's `retry`
+ * (spec's `backoffDelayMs`, the same formula the executors' in-process retries use). It is called
+ * once per retry, so it also logs the retry. A job of another backoff type, or without a readable
+ * `retry`, is retried at once.
  */
 export function stepRetryBackoff(logger: Logger, random: () => number): BackoffStrategy {
   return (attemptsMade, type, error, job) => {
     const data = (job?.data ?? {}) as Record<string, unknown>;
-    const retry = type === RETRY_BACKOFF ? RetrySchema.safeParse(data['retry']) : undefined;
-    const delayMs = retry?.success ? retryBackoffDelay(retry.data, attemptsMade, random) : 0;
+    const retry = type === RETRY_BACKOFF ? RetryPolicySchema.safeParse(data['retry']) : undefined;
+    const delayMs = retry?.success ? backoffDelayMs(retry.data, attemptsMade, random) : 0;
     const attempts = job?.opts.attempts ?? attemptsMade + 1;
     logger.warn(
       { executionId: data['executionId'], stepRunId: data['stepRunId'], stepId: data['stepId'], attempt: attemptsMade, attempts, delayMs, reason: error?.message },

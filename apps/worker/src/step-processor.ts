@@ -1,6 +1,6 @@
 import { idempotencyKeyOf, type StepExecutor, type StepLogEntry, type StepOutcome } from '@agentic-flow/executors';
 import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type ReportedRun, type StepJob } from '@agentic-flow/queue';
-import { stepError, type StepError } from '@agentic-flow/spec';
+import { retryOwnerOf, stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger, TraceScope } from '@agentic-flow/telemetry';
 import type { JobProcessor } from './cancellable-processor.js';
@@ -57,7 +57,9 @@ const now = (): number => performance.timeOrigin + performance.now();
  * A job with a retry strategy has BullMQ `attempts`: while attempts remain, a retryable failure
  * reports nothing and throws a plain error, so BullMQ runs the job again after the strategy's
  * backoff (`RETRY_BACKOFF`, registered by `StepConsumers`); only the last attempt reports its
- * failure. A failure no retry can mend (`NON_RETRYABLE_CODES`) is reported at once.
+ * failure. A failure no retry can mend (`NON_RETRYABLE_CODES`) is reported at once. Such a job's
+ * strategy is the run's one retry owner: the executor is told so (`retryOwner`) and tries each of
+ * its calls once per attempt, instead of adding its own retries on top (spec's `retry-owner.ts`).
  *
  * Every job that runs ends with a result: an output over the limits fails `OUTPUT_TOO_LARGE`
  * (`guardOutput`), a crashed sandbox counts towards `POISON` (`quarantineCrashes`), and whatever
@@ -239,6 +241,8 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
         attempt: job.attempt,
         startTime: Math.floor(options.startedAt),
         idempotencyKey: idempotencyKeyOf(job),
+        // Whether BullMQ attempts retry this run, from the job alone: no rule per step type here.
+        retryOwner: retryOwnerOf(job.retry),
         config,
         context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },
         ...(job.budget ? { budget: job.budget } : {}),

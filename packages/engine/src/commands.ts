@@ -1,5 +1,5 @@
 import type { ExpressionPurpose } from './events.js';
-import type { ExecutionError, ExecutionStatus, SecretSlot, StepError, WorkStepType } from '@agentic-flow/spec';
+import type { ExecutionError, ExecutionStatus, RetryPolicy, SecretSlot, StepError, WorkStepType } from '@agentic-flow/spec';
 
 /** What a step's code and expressions can read: the same scope for scripts, agents and expressions. */
 export interface ScopePayload {
@@ -51,15 +51,8 @@ export interface RunStepCommand {
   at: number;
 }
 
-/** A `retry` strategy as the queue carries it out (the queue's `StepJobSchema.retry`). */
-export interface RetryPolicy {
-  attempts: number;
-  /** Delay before the first retry; grows exponentially unless `backoff` is `fixed`. */
-  delayMs: number;
-  backoff: 'exponential' | 'fixed';
-  maxDelayMs?: number;
-  jitter: boolean;
-}
+/** A `retry` strategy as the queue carries it out: spec's one `RetryPolicy` (also the queue's `StepJobSchema.retry`). */
+export type { RetryPolicy };
 
 /**
  * Record a step run that needs no worker (a skipped step, a template failure, a control step), or

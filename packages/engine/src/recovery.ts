@@ -1,4 +1,4 @@
-import { TOP_SCOPE, stepError, type RecoveryStrategy, type Step, type StepError } from '@agentic-flow/spec';
+import { TOP_SCOPE, retryPolicyOfStrategy, stepError, type RecoveryStrategy, type Step, type StepError } from '@agentic-flow/spec';
 import type { RecoveryAction, RetryPolicy } from './commands.js';
 import type { ErrorResolvedEvent } from './events.js';
 import { isSettled, withoutProgress, type NodeState } from './execution-state.js';
@@ -34,14 +34,7 @@ export function effectiveStrategy(step: Step, options: DecideOptions): RecoveryS
 /** The queue's retry policy for a work step whose strategy is `retry`. */
 export function retryPolicyOf(step: Step, options: DecideOptions): RetryPolicy | undefined {
   const strategy = effectiveStrategy(step, options);
-  if (strategy?.type !== 'retry') return undefined;
-  return {
-    attempts: strategy.maxAttempts,
-    delayMs: strategy.retryDelay,
-    backoff: strategy.backoff,
-    ...(strategy.maxDelay !== undefined ? { maxDelayMs: strategy.maxDelay } : {}),
-    jitter: strategy.jitter,
-  };
+  return strategy?.type === 'retry' ? retryPolicyOfStrategy(strategy) : undefined;
 }
 
 /**

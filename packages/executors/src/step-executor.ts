@@ -1,4 +1,4 @@
-import type { AgentRunRecord, HttpResponse, StepError } from '@agentic-flow/spec';
+import type { AgentRunRecord, HttpResponse, RetryOwner, StepError } from '@agentic-flow/spec';
 
 /** What a step can see of its execution. Templates in `config` are already resolved. */
 export interface StepContext {
@@ -23,6 +23,13 @@ export interface StepExecutionInput<C = unknown> {
   startTime?: number;
   /** What the step's requests send as `Idempotency-Key` (see `idempotency-key.ts`); the worker always sets it. */
   idempotencyKey?: string;
+  /**
+   * Who retries this step run (spec's `RetryOwner`). `strategy`: its `retry` strategy runs the job
+   * again, so the executor tries each call once (no http `retries`, no provider retries); `step`
+   * (or absent): the executor applies the step's own retry settings in process. The worker always
+   * sets it. Apply it with spec's `inProcessRetryPolicy`.
+   */
+  retryOwner?: RetryOwner;
   /**
    * The step's `config`: templates resolved by the coordinator, secret slots filled by the worker
    * (nothing in it is a template any more). Executors validate it themselves.

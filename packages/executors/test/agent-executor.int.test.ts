@@ -138,6 +138,14 @@ describe('agent executor over real providers and tools', () => {
     expect(JSON.stringify(outcome)).not.toContain('sk-int-test');
   });
 
+  it('makes each model call once when the step\'s retry strategy owns retrying', async () => {
+    const { llm, executor } = await agentOn([{ status: 503 }, { text: 'done' }]);
+    const outcome = await executor.execute(agentJob({ goal: 'Say done' }, { retryOwner: 'strategy' }), testRuntime());
+    // The strategy runs the step again; the provider's own retries (maxRetries: 2) are not added.
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'AGENT_PROVIDER', details: { status: 503, attempts: 1 } } });
+    expect(llm.requests).toHaveLength(1);
+  });
+
   it('times out a slow provider with TIMEOUT', async () => {
     const { executor } = await agentOn([{ text: 'late', delayMs: 5_000 }]);
     const started = Date.now();

@@ -280,6 +280,19 @@ describe('retries and failures', () => {
     expect(error.message).toBe(`openai: POST ${llm.url}/chat/completions responded 500 Internal Server Error: fake-llm: status 500 (after 4 attempts)`);
   });
 
+  it.each(['openai', 'anthropic'] as const)('%s: tries once when the step\'s retry strategy owns retrying, its own budget otherwise', async (kind) => {
+    const llm = await fake(Array.from({ length: 8 }, () => ({ status: 503 })));
+    const provider = kind === 'openai' ? openai(llm, { maxRetries: 3 }) : anthropic(llm, { maxRetries: 3 });
+
+    const once = await providerError(provider.chat({ messages: ask('x'), signal: signal(), retryOwner: 'strategy' }));
+    expect(once.details).toMatchObject({ status: 503, attempts: 1 });
+    expect(llm.requests).toHaveLength(1);
+
+    const own = await providerError(provider.chat({ messages: ask('x'), signal: signal(), retryOwner: 'step' }));
+    expect(own.details).toMatchObject({ status: 503, attempts: 4 });
+    expect(llm.requests).toHaveLength(5);
+  });
+
   it('fails at once on a 4xx other than 408 and 429', async () => {
     const llm = await fake([{ status: 400, body: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'model: not found' } }) }]);
     const error = await providerError(anthropic(llm).chat({ messages: ask('x'), signal: signal() }));

@@ -274,6 +274,20 @@ describe('http executor: failures', () => {
     expect(hits.get('/always-503')).toBe(3);
   });
 
+  it('sends one request when the step\'s retry strategy owns retrying, and says its own retries are not applied', async () => {
+    const rt = runtime();
+    const error = failure(await http.execute({ ...input({ url: `${base}/always-503`, retries: 3, retryDelay: 1 }), retryOwner: 'strategy' }, rt));
+    expect(error).toMatchObject({ code: 'HTTP_STATUS', details: { status: 503, attempts: 1 } });
+    expect(hits.get('/always-503')).toBe(1);
+    expect(rt.logs).toEqual([{ level: 'info', message: expect.stringMatching(/\/always-503: the step's retry strategy retries it: its own retries \(3\) are not applied$/) }]);
+  });
+
+  it('applies its own retries when the step owns retrying', async () => {
+    const error = failure(await http.execute({ ...input({ url: `${base}/always-503`, retries: 3, retryDelay: 1 }), retryOwner: 'step' }, runtime()));
+    expect(error).toMatchObject({ details: { attempts: 4 } });
+    expect(hits.get('/always-503')).toBe(4);
+  });
+
   it('honours Retry-After on 429', async () => {
     const rt = runtime();
     const out = output(await http.execute(input({ url: `${base}/limited`, retries: 1, retryDelay: 1 }), rt));

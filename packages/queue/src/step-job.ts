@@ -1,4 +1,4 @@
-import { SecretSlotSchema } from '@agentic-flow/spec';
+import { RetryPolicySchema, SecretSlotSchema } from '@agentic-flow/spec';
 import { z } from 'zod';
 
 /**
@@ -37,17 +37,10 @@ export const StepJobSchema = z.object({
   /**
    * The step's retry strategy, carried out by BullMQ (`attempts` and a backoff computed by the
    * worker from these fields): only a step whose last attempt failed reports a result and lands in
-   * the failed set.
+   * the failed set. Present exactly when the step's strategy is `retry`, which makes the strategy
+   * the run's one retry owner (spec's `retryOwnerOf`): the executor tries each call once per attempt.
    */
-  retry: z
-    .object({
-      attempts: z.number().int().min(1),
-      delayMs: z.number().int().min(0),
-      backoff: z.enum(['exponential', 'fixed']),
-      maxDelayMs: z.number().int().min(0).optional(),
-      jitter: z.boolean(),
-    })
-    .optional(),
+  retry: RetryPolicySchema.optional(),
   /** Agent steps of an execution with a `tokenBudget`: what is left of it when the job was enqueued. */
   budget: z.object({ remainingTokens: z.number().int() }).optional(),
   /** W3C trace context of the coordinator's span, so the worker's span joins the trace. */

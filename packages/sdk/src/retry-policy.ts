@@ -59,6 +59,8 @@ export function isRetryable(error: unknown, idempotent: boolean): boolean {
 /**
  * The wait before try `attempt + 1`: exponential with "equal jitter" (half fixed, half random), so
  * clients that failed together do not come back together, yet none comes back at once.
+ * The formula of spec's `backoffDelayMs`, kept as a copy on purpose: the SDK imports only spec's
+ * types, so nothing of spec (zod, ESM only) loads at run time.
  */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));

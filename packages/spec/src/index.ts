@@ -16,6 +16,10 @@ export { ScriptConfigSchema } from './steps/script.js';
 export type { ScriptConfig } from './steps/script.js';
 export { RecoveryStrategySchema } from './recovery-strategy.js';
 export type { RecoveryStrategy } from './recovery-strategy.js';
+export { MAX_RETRY_DELAY_MS, RetryPolicySchema, backoffDelayMs, hasAttemptsLeft, retryPolicyOfStrategy } from './retry-policy.js';
+export type { RetryPolicy } from './retry-policy.js';
+export { inProcessRetryPolicy, retryOwnerOf } from './retry-owner.js';
+export type { RetryOwner } from './retry-owner.js';
 export { TriggerSchema } from './trigger.js';
 export type { Trigger } from './trigger.js';
 export {

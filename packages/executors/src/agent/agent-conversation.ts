@@ -1,4 +1,4 @@
-import type { AgentRunRecord, TokenUsage, ToolCall, TranscriptEntry } from '@agentic-flow/spec';
+import type { AgentRunRecord, RetryOwner, TokenUsage, ToolCall, TranscriptEntry } from '@agentic-flow/spec';
 import type { LogLevel } from '../step-executor.js';
 import { abortable } from './abortable.js';
 import { AgentFailure } from './agent-failure.js';
@@ -17,6 +17,8 @@ export interface ConversationOptions {
   remainingTokens?: number | undefined;
   /** Cap on each tool result kept in the transcript, in characters. */
   maxStoredToolResultChars: number;
+  /** Who retries the step (its `retry` strategy, or the provider per call): passed on with every call. */
+  retryOwner?: RetryOwner | undefined;
 }
 
 /**
@@ -72,6 +74,7 @@ export class AgentConversation {
           messages: [...this.messages],
           ...(request.tools && request.tools.length > 0 ? { tools: [...request.tools] } : {}),
           ...(request.json ? { json: true } : {}),
+          ...(this.options.retryOwner === undefined ? {} : { retryOwner: this.options.retryOwner }),
           signal,
         }),
         signal,

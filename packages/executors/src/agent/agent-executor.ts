@@ -89,6 +89,7 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
       now,
       remainingTokens: input.budget?.remainingTokens,
       maxStoredToolResultChars,
+      retryOwner: input.retryOwner,
     });
     const context = selectContext(input.context, job.config.context);
     const toolContext: ToolRunContext = {

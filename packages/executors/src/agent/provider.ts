@@ -1,4 +1,4 @@
-import type { TokenUsage, ToolCall } from '@agentic-flow/spec';
+import type { RetryOwner, TokenUsage, ToolCall } from '@agentic-flow/spec';
 
 /**
  * One LLM provider behind one interface: OpenAI-compatible chat completions (OpenAI, Ollama,
@@ -29,6 +29,12 @@ export interface ChatRequest {
   maxTokens?: number;
   /** Aborts the call, its retries and their waits. */
   signal: AbortSignal;
+  /**
+   * Who retries the step making this call (spec's `RetryOwner`): `strategy` makes the call a single
+   * try, because the step's `retry` strategy runs the whole step again; `step` or absent: the
+   * provider's own retry budget applies.
+   */
+  retryOwner?: RetryOwner;
 }
 
 export interface ChatResponse {
@@ -51,7 +57,7 @@ export interface ChatProvider {
   readonly baseUrl: string;
   /**
    * One chat call. Retries 429 and 5xx (honouring `Retry-After`) and network errors within its
-   * retry budget; then throws a `ProviderError`.
+   * retry budget (none when `request.retryOwner` is `strategy`); then throws a `ProviderError`.
    */
   chat(request: ChatRequest): Promise<ChatResponse>;
   close?(): Promise<void>;

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, type Dispatcher } from 'undici';
-import { stepError, type HttpConfig, type HttpResponse, type StepError } from '@agentic-flow/spec';
+import { hasAttemptsLeft, inProcessRetryPolicy, stepError, type HttpConfig, type HttpResponse, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
 import { createEgressConnector } from './egress-connector.js';
 import { createEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { describeUrl, resolveHttpConfig } from './http-config.js';
 import { encodeRequestBody, hasHeader } from './request-body.js';
-import { retryDelay } from './retry-policy.js';
+import { ownRetryPolicy, retryDelay } from './http-retry.js';
 import { MAX_TIMER_MS, sendAttempt } from './send-attempt.js';
 
 /** Tuning for {@link createHttpExecutor}. Every field has a production default. */
@@ -54,7 +54,9 @@ const DEFAULTS = {
 /**
  * Creates the executor for `http` steps: one undici request per attempt over a shared keep-alive
  * pool, retried with exponential backoff (equal jitter) on network errors, timeouts, 5xx and 429,
- * honouring `Retry-After` on 429/503. Every step-level problem is an outcome, never a throw.
+ * honouring `Retry-After` on 429/503 — unless the step's `retry` strategy owns retrying
+ * (`input.retryOwner`): then each call of `execute` sends one request, and the strategy's attempts
+ * are the retries. Every step-level problem is an outcome, never a throw.
  *
  * @example
  * const http = createHttpExecutor({ maxResponseBytes: 1024 * 1024 });
@@ -97,7 +99,10 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
     if (idempotencyKey !== undefined && !hasHeader(encoded.request.headers, 'idempotency-key')) encoded.request.headers['idempotency-key'] = idempotencyKey;
 
     const label = `${config.method} ${describeUrl(url)}`;
-    const maxAttempts = config.retries + 1;
+    // One retry owner per step run: under a `retry` strategy each of its attempts is a single request.
+    const policy = inProcessRetryPolicy(input.retryOwner, ownRetryPolicy(config.retries, config.retryDelay, maxRetryDelayMs));
+    if (input.retryOwner === 'strategy' && config.retries > 0) runtime.log('info', `${label}: the step's retry strategy retries it: its own retries (${config.retries}) are not applied`);
+    const maxAttempts = policy.attempts;
     for (let attempt = 1; ; attempt++) {
       const result = await sendAttempt({
         url,
@@ -121,12 +126,11 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
         const success: HttpSuccess = { ok: true, output: result.body, response: { status: result.status, headers: result.headers } };
         return success;
       }
-      if (!result.retryable || attempt >= maxAttempts) return { ok: false, error: withAttempts(result.error, attempt) };
+      if (!result.retryable || !hasAttemptsLeft(policy, attempt)) return { ok: false, error: withAttempts(result.error, attempt) };
 
       const { delayMs, source } = retryDelay({
+        policy,
         retry: attempt,
-        baseMs: config.retryDelay,
-        maxMs: maxRetryDelayMs,
         random,
         now: now(),
         maxRetryAfterMs,
@@ -135,7 +139,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
       });
       runtime.log(
         'warn',
-        `${result.error.message}; retry ${attempt} of ${config.retries} in ${delayMs} ms${source === 'retry-after' ? ' (Retry-After)' : ''}`,
+        `${result.error.message}; retry ${attempt} of ${maxAttempts - 1} in ${delayMs} ms${source === 'retry-after' ? ' (Retry-After)' : ''}`,
       );
       if (!(await wait(delayMs, runtime.signal))) return cancelled(label, attempt);
     }

@@ -3,7 +3,7 @@ import { request, type Dispatcher } from 'undici';
 import { stepError, type HttpConfig, type StepError } from '@agentic-flow/spec';
 import { EgressDeniedError } from './egress-policy.js';
 import { decodeBody, readCapped, readExcerpt } from './response-body.js';
-import { isRetryableStatus } from './retry-policy.js';
+import { isRetryableStatus } from './http-retry.js';
 import { INVALID_ARGUMENT_CODE, asTransportError } from './transport-error.js';
 
 /** Node fires longer timers at once (TimeoutOverflowWarning); `timeout` has no upper bound in the schema. */

@@ -22,7 +22,10 @@ export interface ProviderOptions {
   model: string;
   /** When set, each response's `usage.costUsd` is computed from these prices. */
   prices?: TokenPrices;
-  /** Retries after the first attempt on 408, 429, 5xx and network errors. Default 3. */
+  /**
+   * Retries after the first attempt on 408, 429, 5xx and network errors. Default 3. A call made for
+   * a step whose `retry` strategy owns retrying is tried once (`ChatRequest.retryOwner`).
+   */
   maxRetries?: number;
   /** Nominal wait before the first retry; doubles each retry, with equal jitter. Default 500 ms. */
   retryDelayMs?: number;

@@ -20,7 +20,8 @@
  *   ones above when both are set; their `_KIND`, if given, must be their own.
  * - `AGENT_DEFAULT_PROVIDER` (default `openai`): the provider of steps that name none; it must be
  *   configured.
- * - `AGENT_MAX_RETRIES` (default 3): retries per call on 408, 429, 5xx and network errors.
+ * - `AGENT_MAX_RETRIES` (default 3): retries per call on 408, 429, 5xx and network errors, for
+ *   steps that own their retrying; a step whose `retry` strategy retries it tries each call once.
  *
  * Invalid values — a URL that is not http(s), a negative or non-numeric price, half a price, an
  * unknown kind, an unknown default, a named provider without URL or model, an

@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
+import { hasAttemptsLeft, inProcessRetryPolicy, type RetryOwner } from '@agentic-flow/spec';
 import { describeUrl } from '../../http/http-config.js';
-import { retryDelay, isRetryableStatus } from '../../http/retry-policy.js';
+import { isRetryableStatus, ownRetryPolicy, retryDelay } from '../../http/http-retry.js';
 import { ERROR_BODY_EXCERPT_BYTES, MAX_TIMER_MS } from '../../http/send-attempt.js';
 import { SecretMask } from '../../secret-mask.js';
 import { ProviderError } from '../provider.js';
@@ -21,10 +22,12 @@ export interface ProviderReply {
 export interface ProviderTransport {
   /**
    * POSTs `payload` as JSON to `path` under the base URL. Retries 408, 429, 5xx and network
-   * errors, honouring `Retry-After` on 429/503; throws a `ProviderError` when it gives up, and
-   * rejects with the signal's reason as soon as `signal` aborts (during an attempt or a wait).
+   * errors, honouring `Retry-After` on 429/503, within the provider's retry budget — or not at
+   * all when `retryOwner` is `strategy` (the step's `retry` strategy retries instead); throws a
+   * `ProviderError` when it gives up, and rejects with the signal's reason as soon as `signal`
+   * aborts (during an attempt or a wait).
    */
-  postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal): Promise<ProviderReply>;
+  postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, retryOwner?: RetryOwner): Promise<ProviderReply>;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
   // Error bodies can echo the API key (OpenAI's 401 quotes part of the key it received), and
   // messages end up in PostgreSQL and in logs: it is masked out of both here, as well as by the worker.
   const apiKey = options.apiKey === undefined ? SecretMask.none : SecretMask.of([options.apiKey]);
+  // The provider's own budget (AGENT_MAX_RETRIES); a cap on growth that a longer first delay overrides.
+  const ownPolicy = ownRetryPolicy(options.maxRetries, options.retryDelayMs, options.maxRetryDelayMs);
   let closed = false;
 
   const fail = (message: string, details: Omit<ProviderError['details'], 'provider'>): ProviderError => {
@@ -48,13 +53,14 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
     return new ProviderError(apiKey.text(message), { provider: options.name, ...details, ...body });
   };
 
-  async function postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal): Promise<ProviderReply> {
+  async function postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, retryOwner?: RetryOwner): Promise<ProviderReply> {
     // Calling a closed provider is a worker bug, not a provider failure.
     if (closed) throw new Error(`provider "${options.name}" is closed`);
     const url = endpointUrl(options.baseUrl, path);
     const label = `${options.name}: POST ${describeUrl(url)}`;
     const body = JSON.stringify(payload);
     const allHeaders = { 'content-type': 'application/json', accept: 'application/json', ...headers };
+    const policy = inProcessRetryPolicy(retryOwner, ownPolicy);
 
     for (let attempt = 1; ; attempt++) {
       const result = await sendProviderAttempt({ url, headers: allHeaders, body, dispatcher: agent, maxResponseBytes: options.maxResponseBytes, signal });
@@ -67,12 +73,11 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
         });
       }
       const retryable = result.kind === 'network' || isRetryableProviderStatus(result.status);
-      if (!retryable || attempt > options.maxRetries) throw fail(`${describeFailure(label, result)} ${afterAttempts(attempt)}`, failureDetails(result, attempt));
+      if (!retryable || !hasAttemptsLeft(policy, attempt)) throw fail(`${describeFailure(label, result)} ${afterAttempts(attempt)}`, failureDetails(result, attempt));
 
       const { delayMs } = retryDelay({
+        policy,
         retry: attempt,
-        baseMs: options.retryDelayMs,
-        maxMs: options.maxRetryDelayMs,
         random: options.random,
         now: options.now(),
         maxRetryAfterMs: options.maxRetryAfterMs,

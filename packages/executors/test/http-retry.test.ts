@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, honoursRetryAfter, isRetryableStatus, parseRetryAfter, retryDelay } from '../src/http/retry-policy.js';
+import { honoursRetryAfter, isRetryableStatus, ownRetryPolicy, parseRetryAfter, retryDelay } from '../src/http/http-retry.js';
 
 const fixed = (value: number) => () => value;
 
@@ -17,30 +17,20 @@ describe('isRetryableStatus', () => {
   });
 });
 
-describe('backoffDelay (exponential, equal jitter)', () => {
-  const options = { baseMs: 100, maxMs: 60_000 };
-
-  it('doubles the nominal delay each retry', () => {
-    // random = 1 → the full nominal delay.
-    expect([1, 2, 3, 4].map((n) => backoffDelay(n, { ...options, random: fixed(1) }))).toEqual([100, 200, 400, 800]);
+describe('ownRetryPolicy (a step\'s retries, exponential with equal jitter)', () => {
+  it('tries retries + 1 times and caps the growth, never the configured first delay', () => {
+    expect(ownRetryPolicy(3, 100, 60_000)).toEqual({ attempts: 4, delayMs: 100, backoff: 'exponential', maxDelayMs: 60_000, jitter: true });
+    expect(ownRetryPolicy(0, 100, 60_000).attempts).toBe(1);
+    // A user who asks for a 120 s first delay gets it, although the operator capped growth at 60 s.
+    expect(ownRetryPolicy(2, 120_000, 60_000).maxDelayMs).toBe(120_000);
   });
 
-  it('keeps at least half the nominal delay and spreads the other half', () => {
-    expect(backoffDelay(3, { ...options, random: fixed(0) })).toBe(200);
-    expect(backoffDelay(3, { ...options, random: fixed(0.5) })).toBe(300);
-    expect(backoffDelay(3, { ...options, random: fixed(0.999) })).toBe(400);
-  });
-
-  it('caps the exponential growth, but never below the configured first delay', () => {
-    expect(backoffDelay(10, { baseMs: 1000, maxMs: 5000, random: fixed(1) })).toBe(5000);
-    expect(backoffDelay(1, { baseMs: 120_000, maxMs: 60_000, random: fixed(1) })).toBe(120_000);
-    expect(backoffDelay(2000, { baseMs: 1000, maxMs: 5000, random: fixed(1) })).toBe(5000);
-  });
-
-  it('returns 0 for a zero retryDelay and tolerates a misbehaving random source', () => {
-    expect(backoffDelay(3, { baseMs: 0, maxMs: 60_000, random: fixed(0.5) })).toBe(0);
-    expect(backoffDelay(1, { ...options, random: fixed(Number.NaN) })).toBe(50);
-    expect(backoffDelay(1, { ...options, random: fixed(7) })).toBe(100);
+  it('waits through the one backoff formula: doubling, capped, at least half the nominal delay', () => {
+    const policy = ownRetryPolicy(10, 1000, 5000);
+    const wait = (retry: number, random: number) => retryDelay({ policy, retry, random: fixed(random), now: 0, maxRetryAfterMs: 60_000 }).delayMs;
+    expect([1, 2, 3, 4, 10].map((n) => wait(n, 1))).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect([wait(3, 0), wait(3, 0.5)]).toEqual([2000, 3000]);
+    expect(retryDelay({ policy: ownRetryPolicy(3, 0, 60_000), retry: 3, random: fixed(0.5), now: 0, maxRetryAfterMs: 60_000 }).delayMs).toBe(0);
   });
 });
 
@@ -72,7 +62,7 @@ describe('parseRetryAfter', () => {
 });
 
 describe('retryDelay', () => {
-  const base = { baseMs: 100, maxMs: 60_000, random: fixed(1), now: 0, maxRetryAfterMs: 60_000 };
+  const base = { policy: ownRetryPolicy(5, 100, 60_000), random: fixed(1), now: 0, maxRetryAfterMs: 60_000 };
 
   it('follows Retry-After on 429 and 503, without jitter', () => {
     expect(retryDelay({ ...base, retry: 1, status: 429, retryAfter: '1' })).toEqual({ delayMs: 1000, source: 'retry-after' });

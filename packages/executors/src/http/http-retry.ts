@@ -1,6 +1,10 @@
+import { backoffDelayMs, type RetryPolicy } from '@agentic-flow/spec';
+
 /**
- * When to retry an `http` step attempt and how long to wait first. Pure: randomness and the clock are
- * passed in, so every branch is testable without timers.
+ * What is HTTP-specific about retrying a call, for http steps and LLM providers: which statuses are
+ * worth another try, the server's `Retry-After`, and an executor's own retry settings as spec's
+ * `RetryPolicy` (whose one backoff formula gives the wait otherwise). Pure: randomness and the
+ * clock are passed in, so every branch is testable without timers.
  */
 
 /** Statuses worth another attempt: the server is overloaded or broken, not the request. */
@@ -13,37 +17,17 @@ export function honoursRetryAfter(status: number): boolean {
   return status === 429 || status === 503;
 }
 
-export interface BackoffOptions {
-  /** The step's `retryDelay`: the nominal wait before the first retry, in ms. */
-  baseMs: number;
-  /**
-   * Ceiling for the exponential growth, in ms. A `baseMs` above it wins, so a user who asks for a
-   * long first delay gets it; only the doubling is clipped.
-   */
-  maxMs: number;
-  /** Returns a number in [0, 1), like `Math.random`. */
-  random: () => number;
-}
-
 /**
- * Delay before retry number `retry` (1 for the first retry): `baseMs * 2^(retry-1)`, capped, with
- * **equal jitter** — half of the nominal delay is kept and the other half is random.
- *
- * Equal rather than full jitter: full jitter can draw a wait close to 0 ms, which hands a struggling
- * server an immediate retry; equal jitter still spreads simultaneous clients over half the window
- * while guaranteeing every retry backs off at least `nominal / 2`.
+ * An executor's own retries as a policy: `retries` after the first try, exponential from
+ * `delayMs`, equal jitter. `growthCapMs` is the operator's cap on the doubling (the executor's
+ * `maxRetryDelayMs`), not the user's: a `delayMs` above it wins, so a user who asks for a long
+ * first wait gets it, and only the growth is clipped.
  *
  * @example
- * backoffDelay(3, { baseMs: 100, maxMs: 60_000, random: () => 0.5 }); // 400 nominal → 300
+ * ownRetryPolicy(3, 100, 60_000); // { attempts: 4, delayMs: 100, backoff: 'exponential', maxDelayMs: 60000, jitter: true }
  */
-export function backoffDelay(retry: number, options: BackoffOptions): number {
-  const { baseMs, maxMs, random } = options;
-  if (baseMs <= 0) return 0;
-  const exponent = Math.max(0, retry - 1);
-  // 2 ** exponent overflows to Infinity long before it matters; Math.min handles that.
-  const nominal = Math.min(baseMs * 2 ** exponent, Math.max(maxMs, baseMs));
-  const half = nominal / 2;
-  return Math.round(half + clampUnit(random()) * half);
+export function ownRetryPolicy(retries: number, delayMs: number, growthCapMs: number): RetryPolicy {
+  return { attempts: retries + 1, delayMs, backoff: 'exponential', maxDelayMs: Math.max(growthCapMs, delayMs), jitter: true };
 }
 
 /**
@@ -73,9 +57,13 @@ export function parseRetryAfter(value: string | undefined, now: number, maxMs: n
   return Math.min(Math.max(0, waitMs), Math.max(0, maxMs));
 }
 
-export interface RetryDelayInput extends BackoffOptions {
+export interface RetryDelayInput {
+  /** The retries' policy (`ownRetryPolicy`): its backoff gives the wait when the server names none. */
+  policy: RetryPolicy;
   /** 1 for the first retry. */
   retry: number;
+  /** Returns a number in [0, 1), like `Math.random`. */
+  random: () => number;
   /** The status that caused the retry; absent for network errors and timeouts. */
   status?: number;
   /** The response's `Retry-After` header, if any. */
@@ -95,10 +83,5 @@ export function retryDelay(input: RetryDelayInput): { delayMs: number; source: '
     const asked = parseRetryAfter(input.retryAfter, input.now, input.maxRetryAfterMs);
     if (asked !== undefined) return { delayMs: asked, source: 'retry-after' };
   }
-  return { delayMs: backoffDelay(input.retry, input), source: 'backoff' };
-}
-
-function clampUnit(x: number): number {
-  if (!Number.isFinite(x) || x < 0) return 0;
-  return x >= 1 ? 1 : x;
+  return { delayMs: backoffDelayMs(input.policy, input.retry, input.random), source: 'backoff' };
 }
