@@ -16,6 +16,7 @@ import type { AgentJobConfig } from '@agentic-flow/spec';
 import { lastUserText, mentions, scripted, startFakeLlm, type FakeLlm, type FakeLlmDirective } from '@agentic-flow/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentJob, testRuntime } from './agent-scripted-provider.js';
+import { requestsCreatedInScope } from './request-scope.js';
 
 /**
  * The agent executor end to end on real sockets: the OpenAI-compatible (and Anthropic) provider
@@ -129,6 +130,14 @@ describe('agent executor over real providers and tools', () => {
     expect(outcome).toMatchObject({ ok: true, output: 'done', agent: { usage: { inputTokens: 100, outputTokens: 5 } } });
     expect(llm.requests).toHaveLength(2);
     expect(outcome.agent!.transcript.filter((e) => e.role === 'assistant')).toHaveLength(1);
+  });
+
+  it("sends every model request, retries included, inside the step's trace scope (runtime.inTrace)", async () => {
+    const { llm, executor } = await agentOn([{ status: 429, retryAfter: 0 }, { text: 'done' }]);
+    const { result, inScope } = await requestsCreatedInScope((inTrace) => executor.execute(agentJob({ goal: 'Say done' }), { ...testRuntime(), inTrace }));
+    expect(result).toMatchObject({ ok: true, output: 'done' });
+    expect(llm.requests).toHaveLength(2);
+    expect(inScope).toEqual([true, true]);
   });
 
   it('fails with AGENT_PROVIDER and the status when the provider keeps failing', async () => {

@@ -7,6 +7,7 @@ import { egressPolicyFrom } from '../src/http/egress-policy.js';
 import { idempotencyKeyOf } from '../src/idempotency-key.js';
 import { createHttpExecutor, type HttpExecutorOptions } from '../src/http/http-executor.js';
 import type { LogLevel, StepExecutionInput, StepExecutor, StepOutcome } from '../src/step-executor.js';
+import { requestsCreatedInScope } from './request-scope.js';
 
 // A real local server on an ephemeral port: the executor is exercised over real sockets, never
 // against outside hosts. The egress policy denies loopback by default, so these executors open
@@ -256,6 +257,13 @@ describe('http executor: failures', () => {
     expect(key).toMatch(/^af1_[A-Za-z0-9_-]{43}$/);
     expect(idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'call', attempt: 2 })).not.toBe(key);
     expect(idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'call', attempt: 1 })).toBe(key);
+  });
+
+  it("creates every request, retries included, inside the step's trace scope (runtime.inTrace)", async () => {
+    const { result, inScope } = await requestsCreatedInScope((inTrace) => http.execute(input({ url: `${base}/flaky`, retries: 3, retryDelay: 5 }), { ...runtime(), inTrace }));
+    expect(output(result)).toMatchObject({ status: 200 });
+    expect(hits.get('/flaky')).toBe(3);
+    expect(inScope).toEqual([true, true, true]);
   });
 
   it('retries 503 and succeeds on the third attempt', async () => {

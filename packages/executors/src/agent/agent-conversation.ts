@@ -19,6 +19,8 @@ export interface ConversationOptions {
   maxStoredToolResultChars: number;
   /** Who retries the step (its `retry` strategy, or the provider per call): passed on with every call. */
   retryOwner?: RetryOwner | undefined;
+  /** The step's trace scope: passed on with every call. */
+  inTrace?: (<T>(fn: () => T) => T) | undefined;
 }
 
 /**
@@ -75,6 +77,7 @@ export class AgentConversation {
           ...(request.tools && request.tools.length > 0 ? { tools: [...request.tools] } : {}),
           ...(request.json ? { json: true } : {}),
           ...(this.options.retryOwner === undefined ? {} : { retryOwner: this.options.retryOwner }),
+          ...(this.options.inTrace === undefined ? {} : { inTrace: this.options.inTrace }),
           signal,
         }),
         signal,

@@ -90,6 +90,7 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
       remainingTokens: input.budget?.remainingTokens,
       maxStoredToolResultChars,
       retryOwner: input.retryOwner,
+      inTrace: runtime.inTrace,
     });
     const context = selectContext(input.context, job.config.context);
     const toolContext: ToolRunContext = {

@@ -35,6 +35,8 @@ export interface ChatRequest {
    * provider's own retry budget applies.
    */
   retryOwner?: RetryOwner;
+  /** The step's trace scope (`StepRuntime.inTrace`): each request's span is a child of the step's. */
+  inTrace?: <T>(fn: () => T) => T;
 }
 
 export interface ChatResponse {

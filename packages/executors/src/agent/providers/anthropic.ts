@@ -44,7 +44,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Chat
     baseUrl: describeUrl(resolved.baseUrl).replace(/\/$/, ''),
     async chat(request: ChatRequest): Promise<ChatResponse> {
       const model = request.model ?? resolved.model;
-      const reply = await transport.postJson('/v1/messages', headers, anthropicRequestBody(request, model, maxTokens), request.signal, request.retryOwner);
+      const reply = await transport.postJson('/v1/messages', headers, anthropicRequestBody(request, model, maxTokens), request);
       return parseAnthropicReply(reply, model, resolved.prices);
     },
     close: () => transport.close(),

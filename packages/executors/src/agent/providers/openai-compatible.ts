@@ -32,7 +32,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleProvider
     baseUrl: describeUrl(resolved.baseUrl).replace(/\/$/, ''),
     async chat(request: ChatRequest): Promise<ChatResponse> {
       const model = request.model ?? resolved.model;
-      const reply = await transport.postJson('/chat/completions', headers, openAiRequestBody(request, model), request.signal, request.retryOwner);
+      const reply = await transport.postJson('/chat/completions', headers, openAiRequestBody(request, model), request);
       return parseOpenAiReply(reply, model, resolved.prices);
     },
     close: () => transport.close(),

@@ -11,6 +11,8 @@ export interface ProviderAttemptRequest {
   maxResponseBytes: number;
   /** Aborting it ends the attempt at once, whatever stage it is in. */
   signal: AbortSignal;
+  /** The step's trace scope (`StepRuntime.inTrace`): the request's span is a child of the step's. */
+  inTrace?: <T>(fn: () => T) => T;
 }
 
 /** One attempt's result, classified for the retry loop. */
@@ -30,13 +32,8 @@ export type ProviderAttemptResult =
 export async function sendProviderAttempt(req: ProviderAttemptRequest): Promise<ProviderAttemptResult> {
   req.signal.throwIfAborted();
   try {
-    const response = await request(req.url, {
-      dispatcher: req.dispatcher,
-      method: 'POST',
-      headers: req.headers,
-      body: req.body,
-      signal: req.signal,
-    });
+    const send = () => request(req.url, { dispatcher: req.dispatcher, method: 'POST', headers: req.headers, body: req.body, signal: req.signal });
+    const response = await (req.inTrace ? req.inTrace(send) : send());
     const status = response.statusCode;
     if (status < 200 || status > 299) {
       const excerpt = await readExcerpt(response.body, ERROR_BODY_EXCERPT_BYTES);

@@ -1,12 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { hasAttemptsLeft, inProcessRetryPolicy, type RetryOwner } from '@agentic-flow/spec';
+import { hasAttemptsLeft, inProcessRetryPolicy } from '@agentic-flow/spec';
 import { describeUrl } from '../../http/http-config.js';
 import { isRetryableStatus, ownRetryPolicy, retryDelay } from '../../http/http-retry.js';
 import { ERROR_BODY_EXCERPT_BYTES, MAX_TIMER_MS } from '../../http/send-attempt.js';
 import { SecretMask } from '../../secret-mask.js';
-import { ProviderError } from '../provider.js';
+import { ProviderError, type ChatRequest } from '../provider.js';
 import { sendProviderAttempt, type ProviderAttemptResult } from './provider-attempt.js';
 import { endpointUrl, type ResolvedProviderOptions } from './provider-options.js';
 
@@ -18,16 +18,19 @@ export interface ProviderReply {
   invalid(problem: string): ProviderError;
 }
 
+/** What the transport needs of the chat request it serves: its signal, its retry owner, its trace scope. */
+export type ProviderCall = Pick<ChatRequest, 'signal' | 'retryOwner' | 'inTrace'>;
+
 /** One provider's connection pool and retry loop; the wire format is the caller's business. */
 export interface ProviderTransport {
   /**
    * POSTs `payload` as JSON to `path` under the base URL. Retries 408, 429, 5xx and network
    * errors, honouring `Retry-After` on 429/503, within the provider's retry budget — or not at
-   * all when `retryOwner` is `strategy` (the step's `retry` strategy retries instead); throws a
-   * `ProviderError` when it gives up, and rejects with the signal's reason as soon as `signal`
-   * aborts (during an attempt or a wait).
+   * all when `call.retryOwner` is `strategy` (the step's `retry` strategy retries instead); throws a
+   * `ProviderError` when it gives up, and rejects with the signal's reason as soon as `call.signal`
+   * aborts (during an attempt or a wait). Each request is sent in `call.inTrace`, when given.
    */
-  postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, retryOwner?: RetryOwner): Promise<ProviderReply>;
+  postJson(path: string, headers: Record<string, string>, payload: unknown, call: ProviderCall): Promise<ProviderReply>;
   close(): Promise<void>;
 }
 
@@ -53,7 +56,8 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
     return new ProviderError(apiKey.text(message), { provider: options.name, ...details, ...body });
   };
 
-  async function postJson(path: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, retryOwner?: RetryOwner): Promise<ProviderReply> {
+  async function postJson(path: string, headers: Record<string, string>, payload: unknown, call: ProviderCall): Promise<ProviderReply> {
+    const { signal, retryOwner } = call;
     // Calling a closed provider is a worker bug, not a provider failure.
     if (closed) throw new Error(`provider "${options.name}" is closed`);
     const url = endpointUrl(options.baseUrl, path);
@@ -63,7 +67,7 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
     const policy = inProcessRetryPolicy(retryOwner, ownPolicy);
 
     for (let attempt = 1; ; attempt++) {
-      const result = await sendProviderAttempt({ url, headers: allHeaders, body, dispatcher: agent, maxResponseBytes: options.maxResponseBytes, signal });
+      const result = await sendProviderAttempt({ url, headers: allHeaders, body, dispatcher: agent, maxResponseBytes: options.maxResponseBytes, signal, ...(call.inTrace ? { inTrace: call.inTrace } : {}) });
       if (result.kind === 'ok') return parseReply(result.text, result.status, attempt, label, fail);
       if (result.kind === 'too-large') {
         // Not retried: the next attempt would return the same oversized body.
