@@ -21,6 +21,8 @@ let rootSampler: tracing.Sampler | undefined;
 /** The sampler that decides, from an execution's trace id, whether its trace is recorded (set by `startTelemetry`). */
 export function useExecutionSampler(sampler: tracing.Sampler | undefined): void {
   rootSampler = sampler;
+  // Decisions taken by another sampler do not hold any more.
+  recentContexts.clear();
 }
 
 /**
@@ -33,10 +35,35 @@ function executionSampled(traceId: string): boolean {
   return rootSampler.shouldSample(ROOT_CONTEXT, traceId, 'execution', SpanKind.INTERNAL, {}, []).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED;
 }
 
+/**
+ * Contexts of the executions seen last: a context never changes for an execution, and every job of
+ * an execution asks for it (a hash and a sampling decision each time otherwise). Bounded: the
+ * oldest entry goes first.
+ */
+const recentContexts = new Map<string, Context>();
+const RECENT_CONTEXTS = 4_096;
+
 /** A context whose (remote) parent is the execution's root span: spans started in it join the execution's trace (recorded if it is sampled). */
 export function executionContext(executionId: string): Context {
+  const known = recentContexts.get(executionId);
+  if (known !== undefined) return known;
   const { traceId, spanId } = executionTraceIds(executionId);
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: executionSampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
+  const derived = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: executionSampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
+  if (recentContexts.size >= RECENT_CONTEXTS) recentContexts.delete(recentContexts.keys().next().value!);
+  recentContexts.set(executionId, derived);
+  return derived;
+}
+
+/**
+ * Whether the next root span (one that is not about an execution, such as `results.apply`) will be
+ * sampled, decided now: its trace id is drawn here and forced on the next span, so a caller that
+ * learns it will not be sampled skips the span, its context and its scope altogether.
+ */
+export function nextRootSampled(): boolean {
+  const traceId = idGenerator.generateTraceId();
+  if (rootSampler !== undefined && rootSampler.shouldSample(ROOT_CONTEXT, traceId, 'root', SpanKind.INTERNAL, {}, []).decision !== tracing.SamplingDecision.RECORD_AND_SAMPLED) return false;
+  idGenerator.forceNextIds(traceId, idGenerator.generateSpanId());
+  return true;
 }
 
 /**

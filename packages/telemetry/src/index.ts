@@ -13,7 +13,7 @@ export { ScopeContextManager } from './scope-context-manager.js';
 export { createMetricsRegistry, METRIC_PREFIX } from './metrics-registry.js';
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export { tracingActive } from './tracing-state.js';
-export { executionContext, executionTraceIds, recordExecutionRoot } from './execution-trace.js';
+export { executionContext, executionTraceIds, nextRootSampled, recordExecutionRoot } from './execution-trace.js';
 export { registerModuleHooks } from './module-hooks.js';
 export { bootTelemetry } from './boot-telemetry.js';
 export { tracesSampler } from './traces-sampler.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { executionContext, executionTraceIds, recordExecutionRoot, startTelemetry, tracesSampler, tracingActive, type Telemetry } from '@agentic-flow/telemetry';
+import { executionContext, executionTraceIds, nextRootSampled, recordExecutionRoot, startTelemetry, tracesSampler, tracingActive, type Telemetry } from '@agentic-flow/telemetry';
 
 let telemetry: Telemetry | undefined;
 afterEach(async () => {
@@ -63,6 +63,36 @@ describe('sampling per execution', () => {
       expect(child.isRecording()).toBe(sampled);
       child.end();
     }
+  });
+
+  it('derives an execution\'s context once: every job of it gets the same one', () => {
+    telemetry = startTelemetry({ serviceName: 'test', env: {} });
+    expect(executionContext(ids[0]!)).toBe(executionContext(ids[0]!));
+    expect(executionContext(ids[1]!)).not.toBe(executionContext(ids[0]!));
+  });
+
+  it('decides a root span\'s sampling before it exists, and the next root span keeps that decision', () => {
+    telemetry = startTelemetry({ serviceName: 'test', env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' } });
+    const tracer = trace.getTracer('test');
+    let sampled = 0;
+    for (let i = 0; i < 400; i++) {
+      if (!nextRootSampled()) continue;
+      sampled++;
+      // The trace id drawn for the decision is the span's: a ratio sampler decides the same again.
+      const span = tracer.startSpan('results.apply', { root: true });
+      expect(span.isRecording()).toBe(true);
+      span.end();
+    }
+    expect(sampled).toBeGreaterThan(140);
+    expect(sampled).toBeLessThan(260);
+  });
+
+  it('never samples a root span with always_off, and leaves no forced id behind', () => {
+    telemetry = startTelemetry({ serviceName: 'test', env: { OTEL_TRACES_SAMPLER: 'always_off' } });
+    expect(Array.from({ length: 50 }, () => nextRootSampled()).some(Boolean)).toBe(false);
+    const a = trace.getTracer('test').startSpan('a', { root: true });
+    const b = trace.getTracer('test').startSpan('b', { root: true });
+    expect(a.spanContext().traceId).not.toBe(b.spanContext().traceId);
   });
 
   it('samples every execution by default and none with always_off', async () => {

@@ -1,4 +1,4 @@
-import { poolInScope, tracingActive, withSpan } from '@agentic-flow/telemetry';
+import { nextRootSampled, poolInScope, tracingActive, withSpan } from '@agentic-flow/telemetry';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type pg from 'pg';
 
@@ -15,8 +15,9 @@ type Apply<E, R> = (entries: E[], lengths: number[]) => Promise<R>;
 export function tracedApplier<E, R>(applierOn: (pool: pg.Pool) => Apply<E, R>, pool: pg.Pool): Apply<E, R> {
   const untraced = applierOn(pool);
   if (!tracingActive()) return untraced;
-  return (entries, lengths) =>
-    withSpan('agentic-flow-coordinator', 'results.apply', { 'results.count': entries.length }, (span, scope) =>
-      (span.isRecording() ? applierOn(poolInScope(pool, scope)) : untraced)(entries, lengths),
-    ROOT_CONTEXT);
+  return (entries, lengths) => {
+    // A batch the sampler drops costs no span, no context and no applier.
+    if (!nextRootSampled()) return untraced(entries, lengths);
+    return withSpan('agentic-flow-coordinator', 'results.apply', { 'results.count': entries.length }, (_span, scope) => applierOn(poolInScope(pool, scope))(entries, lengths), ROOT_CONTEXT);
+  };
 }
