@@ -1,13 +1,7 @@
 import type { Logger } from '@agentic-flow/telemetry';
 import type { Job } from 'bullmq';
 import type { RunningSteps } from './running-steps.js';
-import type { StepTrace } from './step-trace.js';
-
-/**
- * What BullMQ calls per job: at least three declared parameters, so BullMQ hands over its per-job
- * signal. The fourth is ours: the step's trace, when `tracedProcessor` traces it.
- */
-export type JobProcessor = (job: Job, token?: string, signal?: AbortSignal, trace?: StepTrace) => Promise<void>;
+import type { JobProcessor, StepTrace } from './job-processor.js';
 
 export interface CancellableProcessorOptions {
   /** The registry the cancellation subscriber aborts steps through. */

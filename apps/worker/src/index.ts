@@ -22,6 +22,7 @@ export type { ResultStamp } from './result-json.js';
 export { RunningSteps, StepCancelledError } from './running-steps.js';
 export type { RunningStep, RunningStepsOptions } from './running-steps.js';
 export { cancellableProcessor } from './cancellable-processor.js';
-export type { CancellableProcessorOptions, JobProcessor } from './cancellable-processor.js';
+export type { CancellableProcessorOptions } from './cancellable-processor.js';
+export type { JobProcessor, StepTrace } from './job-processor.js';
 export { listenForCancellations } from './cancellation-listener.js';
 export type { CancellationListener, CancellationListenerOptions } from './cancellation-listener.js';

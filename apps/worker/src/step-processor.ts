@@ -3,8 +3,7 @@ import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitR
 import { retryOwnerOf, stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger, TraceScope } from '@agentic-flow/telemetry';
-import type { JobProcessor } from './cancellable-processor.js';
-import type { StepTrace } from './step-trace.js';
+import type { JobProcessor, StepTrace } from './job-processor.js';
 import { circuitKeyFor } from './circuit-key.js';
 import { quarantineCrashes, type CrashQuarantineOptions } from './crash-quarantine.js';
 import { circuitVerdict, isRetryableFailure } from './failure-classification.js';

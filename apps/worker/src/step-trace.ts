@@ -1,17 +1,6 @@
-import { executionContext, traceLogFields, traceScope, tracingActive, withExtractedContext, type TraceScope } from '@agentic-flow/telemetry';
+import { executionContext, traceLogFields, traceScope, tracingActive, withExtractedContext } from '@agentic-flow/telemetry';
 import { context, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import type { JobProcessor } from './cancellable-processor.js';
-
-/**
- * A traced step's `step.run` span, handed down to the processor: no context follows an `await`
- * (see `ScopeContextManager`), so the processor runs its instrumented calls — the result's Redis
- * transaction, the executor's requests (`StepRuntime.inTrace`) — in `scope`, and binds `logFields`
- * on the step's logger so its lines carry the span's ids.
- */
-export interface StepTrace {
-  scope: TraceScope;
-  logFields: { trace_id?: string; span_id?: string };
-}
+import type { JobProcessor } from './job-processor.js';
 
 const tracer = trace.getTracer('agentic-flow-worker');
 

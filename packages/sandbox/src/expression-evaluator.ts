@@ -144,7 +144,7 @@ export class ExpressionEvaluator {
     const lease = await this.pool.acquire(this.memoryLimitMb);
     let healthy = true;
     try {
-      const realm = lease.realm ?? (lease.realm = Realm.open(lease, REALM, []));
+      const realm = lease.realmOr(() => Realm.open(lease, REALM, []));
       const text = this.instrumented(expression);
       let fn: ivm.Reference<unknown>;
       try {

@@ -20,7 +20,7 @@ export class PooledIsolate {
   /** Runs started on this isolate; the pool retires it after a configured number. */
   runs = 0;
   /** The long-lived, locked-down context the owner runs code in; `undefined` until its first run. */
-  realm: Realm | undefined;
+  private realm: Realm | undefined;
 
   constructor(options: PooledIsolateOptions) {
     this.memoryLimitMb = options.memoryLimitMb;
@@ -30,6 +30,11 @@ export class PooledIsolate {
 
   get disposed(): boolean {
     return this.isolate.isDisposed;
+  }
+
+  /** The isolate's realm, opened by `open` on its first run and kept for the isolate's life. */
+  realmOr(open: () => Realm): Realm {
+    return (this.realm ??= open());
   }
 
   /** A fresh context, separate from the realm, for callers that want one of their own. */

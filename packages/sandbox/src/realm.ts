@@ -1,6 +1,11 @@
 import { randomFillSync } from 'node:crypto';
 import ivm from 'isolated-vm';
-import type { PooledIsolate } from './pooled-isolate.js';
+
+/** What a realm is opened on: an isolate (a pooled one), and how many compiled functions it may keep. */
+export interface RealmHost {
+  readonly isolate: ivm.Isolate;
+  readonly maxCachedScripts: number;
+}
 
 /** How to build a realm: a bootstrap that evaluates to `function (...args) { …; lockdown(); return api; }`. */
 export interface RealmSpec {
@@ -38,7 +43,7 @@ export class Realm {
    * thread: realms are opened in sandbox processes, where blocking a few milliseconds costs nothing
    * and the thread hops of isolated-vm's asynchronous calls do.
    */
-  static open(pooled: PooledIsolate, spec: RealmSpec, args: unknown[]): Realm {
+  static open(pooled: RealmHost, spec: RealmSpec, args: unknown[]): Realm {
     const bootstrap = pooled.isolate.compileScriptSync(spec.source, { filename: spec.filename });
     const context = pooled.isolate.createContextSync();
     try {
@@ -50,10 +55,10 @@ export class Realm {
       api.release();
       return new Realm(pooled.isolate, context, members, pooled.maxCachedScripts);
     } catch (error) {
-      if (!pooled.disposed) context.release();
+      if (!pooled.isolate.isDisposed) context.release();
       throw error;
     } finally {
-      if (!pooled.disposed) bootstrap.release();
+      if (!pooled.isolate.isDisposed) bootstrap.release();
     }
   }
 

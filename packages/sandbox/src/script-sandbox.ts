@@ -173,7 +173,7 @@ export class ScriptSandbox implements ScriptRunner {
     const id = ++this.lastRunId;
     this.sinks.set(id, logs);
     try {
-      const realm = lease.realm ?? (lease.realm = this.openRealm(lease));
+      const realm = lease.realmOr(() => this.openRealm(lease));
       let fn: ivm.Reference<unknown>;
       try {
         const check = (): void => checkFunctionBody('async', SCRIPT_PARAMETERS, ` 'use strict';\n${input.code}\n`);

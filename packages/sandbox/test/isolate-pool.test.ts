@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IsolatePool, SandboxClosedError } from '@agentic-flow/sandbox';
+import { Realm } from '../src/realm.js';
 
 describe('IsolatePool', () => {
   it('reuses a released isolate for the same memory limit only', async () => {
@@ -73,11 +74,30 @@ describe('IsolatePool', () => {
     await expect(pool.acquire(16)).rejects.toThrow('isolate pool is closed');
   });
 
+  it("opens an isolate's realm on its first use and keeps it for the isolate's life", async () => {
+    const pool = new IsolatePool();
+    try {
+      const pooled = await pool.acquire(16);
+      let opened = 0;
+      const spec = { source: '(function () { return { answer() { return 42; } }; })', filename: 'test-realm.js', members: ['answer'] };
+      const open = (): Realm => {
+        opened++;
+        return Realm.open(pooled, spec, []);
+      };
+      const realm = pooled.realmOr(open);
+      expect(pooled.realmOr(open)).toBe(realm);
+      expect(opened).toBe(1);
+      expect(await realm.member('answer').apply(undefined, [])).toBe(42);
+      pool.release(pooled, true);
+    } finally {
+      pool.close();
+    }
+  });
+
   it('hands out fresh contexts beside the realm', async () => {
     const pool = new IsolatePool();
     try {
       const pooled = await pool.acquire(16);
-      expect(pooled.realm).toBeUndefined();
       const context = await pooled.context();
       await context.eval('globalThis.marker = 1');
       context.release();
