@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX, RESULTS_QUEUE } from './names.js';
 
 /**
- * "This run's result is on `step-results`": a key a worker sets in the same transaction as its
- * `XADD`, and a coordinator deletes in the same transaction as the `XACK`/`XDEL` that follows the
+ * "This run's result is on `step-results`": a key a worker sets atomically with its `XADD` (one
+ * script), and a coordinator deletes in the same transaction as the `XACK`/`XDEL` that follows the
  * commit applying it. BullMQ removes a completed job at once, before its result is applied; the
  * reconciler, seeing no job, asks for this key before deciding a run was lost — present: the result
  * is on its way (a consumer, or a takeover, applies it); absent: either it was never reported, or it

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
 import { DEFAULT_PREFIX, RESULTS_QUEUE } from './names.js';
 import type { ExpressionAnswer } from './expression-answer.js';
 import { REPORTED_MARKER_TTL_MS, reportedMarkerKey, type ReportedRun } from './reported-results.js';
@@ -18,6 +19,15 @@ export interface ResultStreamKeys {
 export function resultStreamKeys(prefix: string = DEFAULT_PREFIX): ResultStreamKeys {
   return { stream: `${prefix}:${RESULTS_QUEUE}`, dead: `${prefix}:${RESULTS_QUEUE}:dead`, group: 'coordinators', takeovers: `${prefix}:${RESULTS_QUEUE}:takeovers` };
 }
+
+/**
+ * A result and its run's reported-result marker, written atomically by one command: a `MULTI` of
+ * `XADD` and `SET` is four commands for Redis to run and four replies to parse (and, traced, four
+ * spans per step); an error in the `XADD` also leaves no marker behind, which `EXEC` would not undo.
+ */
+const REPORT_WITH_MARKER = new LuaScript(`redis.call('XADD', KEYS[1], '*', 'r', ARGV[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+return 1`);
 
 /**
  * The worker's side of `step-results`: one `XADD` per result. Results go on a Redis stream rather
@@ -49,10 +59,8 @@ export class ResultReporter {
       await this.connection.xadd(this.keys.stream, '*', 'r', json);
       return;
     }
-    // With its marker, in one transaction: the reconciler must never see the job gone without one.
-    const results = await this.connection.multi().xadd(this.keys.stream, '*', 'r', json).set(reportedMarkerKey(this.prefix, run), '1', 'PX', REPORTED_MARKER_TTL_MS).exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (results === null || failed) throw failed?.[0] ?? new Error('step-results: the transaction reporting a result was aborted');
+    // With its marker, atomically: the reconciler must never see the job gone without one.
+    await REPORT_WITH_MARKER.run(this.connection, [this.keys.stream, reportedMarkerKey(this.prefix, run)], [json, REPORTED_MARKER_TTL_MS]);
   }
 }
 

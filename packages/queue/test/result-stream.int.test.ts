@@ -74,6 +74,19 @@ describe('the step-results stream', () => {
     await c.close();
   });
 
+  it('reports a result with its marker after Redis forgot its scripts (a restart, SCRIPT FLUSH)', async () => {
+    const prefix = `${redis.prefix}-noscript`;
+    const producer = connect('producer');
+    const reporter = new ResultReporter(producer, prefix);
+    const [first, second] = [result(1), result(2)];
+    await reporter.reportJson(JSON.stringify(first), first);
+    await producer.script('FLUSH');
+    await reporter.reportJson(JSON.stringify(second), second);
+    expect(await producer.xlen(resultStreamKeys(prefix).stream)).toBe(2);
+    const runs = [first, second].map((r) => ({ stepRunId: r.stepRunId, attempt: r.attempt }));
+    expect(await reportedRuns(producer, prefix, runs)).toEqual(new Set([first.stepRunId, second.stepRunId]));
+  });
+
   it('reads again what a batch did not finish, and nothing it did', async () => {
     const prefix = `${redis.prefix}-b`;
     const reporter = new ResultReporter(connect('producer'), prefix);
