@@ -8,6 +8,7 @@ const REQUIRED_NUMBERS = [
   'stepOverheadMedianMs',
   'stepOverheadP99Ms',
   'stepOverheadTracedMedianMs',
+  'stepOverheadSampledMedianMs',
   'linear10StepsPerSec',
   'fanout1000StepsPerSec',
   'single1000ExecutionsPerSec',

@@ -57,10 +57,12 @@ async function main(): Promise<void> {
   log('per-step overhead');
   const overheads = [];
   const tracedOverheads = [];
-  // Alternated, so a machine whose load drifts during the run weighs on both alike.
+  const sampledOverheads = [];
+  // Alternated, so a machine whose load drifts during the run weighs on all alike.
   for (let r = 0; r < plan.repetitions; r++) {
     overheads.push(await stepOverhead(plan.overheadExecutions));
     tracedOverheads.push(await stepOverhead(plan.overheadExecutions, 20, { traced: true }));
+    sampledOverheads.push(await stepOverhead(plan.overheadExecutions, 20, { traced: true, sampleRatio: 0.1 }));
   }
 
   const rows: ThroughputRow[] = [];
@@ -137,6 +139,12 @@ async function main(): Promise<void> {
       p90: summarize(tracedOverheads.map((o) => o.p90Ms)),
       p99: summarize(tracedOverheads.map((o) => o.p99Ms)),
       samplesPerRun: tracedOverheads[0]!.samples,
+    },
+    overheadSampled: {
+      median: summarize(sampledOverheads.map((o) => o.medianMs)),
+      p90: summarize(sampledOverheads.map((o) => o.p90Ms)),
+      p99: summarize(sampledOverheads.map((o) => o.p99Ms)),
+      samplesPerRun: sampledOverheads[0]!.samples,
     },
     throughput: rows,
     rss: { ...rss, small: plan.rss[0], large: plan.rss[1] },
