@@ -1,21 +1,11 @@
 import type { ExpressionPurpose } from './events.js';
-import type { ExecutionError, ExecutionStatus, RetryPolicy, SecretSlot, StepError, WorkStepType } from '@agentic-flow/spec';
+import type { ExecutionError, ExecutionStatus, RetryPolicy, SecretSlot, StepContext, StepError, WorkStepType } from '@agentic-flow/spec';
 
-/** What a step's code and expressions can read: the same scope for scripts, agents and expressions. */
-export interface ScopePayload {
-  /** Each visible step's result (an http step's: its response body). */
-  results: Record<string, unknown>;
-  /**
-   * What visible steps reported beside their results, by step id: an http step's response
-   * `{ status, headers }`. Absent in jobs made before it existed.
-   */
-  steps?: Record<string, unknown>;
-  variables: Record<string, unknown>;
-  input: Record<string, unknown>;
-  execution: { id: string; workflowId: string; workflowVersion: string };
-  /** Inside a loop body: the innermost loop's iteration, from 0. */
-  loop?: { iteration: number };
-}
+/**
+ * What a step's code and expressions can read: the same scope for scripts, agents and expressions.
+ * Spec's `StepContext`, the shape the queue checks a job's `context` against and executors are handed.
+ */
+export type ScopePayload = StepContext;
 
 /** What the scope of a work step holds when it reaches a worker. */
 export type StepContextPayload = ScopePayload;

@@ -1,17 +1,7 @@
-import type { AgentRunRecord, HttpResponse, RetryOwner, StepError } from '@agentic-flow/spec';
+import type { AgentRunRecord, HttpResponse, RetryOwner, StepContext, StepError } from '@agentic-flow/spec';
 
-/** What a step can see of its execution. Templates in `config` are already resolved. */
-export interface StepContext {
-  /** Each visible step's result (an http step's: its response body). */
-  results: Record<string, unknown>;
-  /** What visible steps reported beside their results: an http step's `{ status, headers }`, by step id. */
-  steps?: Record<string, unknown>;
-  variables: Record<string, unknown>;
-  input: Record<string, unknown>;
-  execution: { id: string; workflowId: string; workflowVersion: string };
-  /** Inside a loop body: the innermost loop's iteration, from 0. */
-  loop?: { iteration: number };
-}
+/** What a step can see of its execution (spec's `StepContext`, the job's `context`). Templates in `config` are already resolved. */
+export type { StepContext };
 
 export interface StepExecutionInput<C = unknown> {
   stepRunId: string;

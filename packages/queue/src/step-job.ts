@@ -1,4 +1,4 @@
-import { RetryPolicySchema, SecretSlotSchema } from '@agentic-flow/spec';
+import { RetryPolicySchema, SecretSlotSchema, StepContextSchema } from '@agentic-flow/spec';
 import { z } from 'zod';
 
 /**
@@ -23,17 +23,8 @@ export const StepJobSchema = z.object({
    * (text, and secret names). Made by the engine from the definition's text, never from data.
    */
   secretSlots: z.array(SecretSlotSchema).max(1000).optional(),
-  context: z
-    .object({
-      results: z.record(z.string(), z.unknown()),
-      /** What steps reported beside their results (an http step's `{ status, headers }`), by step id. */
-      steps: z.record(z.string(), z.unknown()).optional(),
-      variables: z.record(z.string(), z.unknown()),
-      input: z.record(z.string(), z.unknown()),
-      execution: z.object({ id: z.string(), workflowId: z.string(), workflowVersion: z.string() }),
-      loop: z.object({ iteration: z.number().int().min(0) }).optional(),
-    })
-    .optional(),
+  /** The step's scope, for step types whose code reads it (scripts, agents). */
+  context: StepContextSchema.optional(),
   /**
    * The step's retry strategy, carried out by BullMQ (`attempts` and a backoff computed by the
    * worker from these fields): only a step whose last attempt failed reports a result and lands in

@@ -2,6 +2,8 @@ export { ID_PATTERN, IdSchema, StepIdSchema, WorkflowIdSchema, VersionSchema, Du
 export { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NamespaceSchema } from './namespace.js';
 export { STEP_ERROR_CODES, StepErrorSchema, stepError } from './step-error.js';
 export type { StepError, StepErrorCode } from './step-error.js';
+export { StepContextSchema } from './step-context.js';
+export type { StepContext } from './step-context.js';
 export { AgentTaskConfigSchema, AgentJobConfigSchema } from './steps/agent-task.js';
 export type { AgentTaskConfig, AgentJobConfig } from './steps/agent-task.js';
 export { ParallelConfigSchema } from './steps/parallel.js';
