@@ -2,6 +2,7 @@ import {
   AgentPlanSchema,
   formatPath,
   stepError,
+  type AgentBudgetDetails,
   type AgentJobConfig,
   type AgentPlan,
   type AgentTaskConfig,
@@ -72,8 +73,9 @@ export function launchAgent(t: Transition, key: string, step: AgentTaskStep, att
 function budgetExhausted(t: Transition, stepId: string): StepError {
   const tokenBudget = t.state.tokenBudget!;
   const { inputTokens, outputTokens } = usageOf(t.state);
-  const usedTokens = inputTokens + outputTokens;
-  return stepError('AGENT_BUDGET', `step "${stepId}": the execution's token budget of ${tokenBudget} tokens is used up (${usedTokens} used)`, { tokenBudget, usedTokens });
+  const used = inputTokens + outputTokens;
+  const details: AgentBudgetDetails = { budget: tokenBudget, used };
+  return stepError('AGENT_BUDGET', `step "${stepId}": the execution's token budget of ${tokenBudget} tokens is used up (${used} used)`, details);
 }
 
 /** The job config of a coordinator's subtask or synthesis; undefined when the coordinator no longer waits for it. */

@@ -581,7 +581,7 @@ describe('agent: token budget', () => {
   it('an agent step that becomes ready with nothing left fails at once with AGENT_BUDGET, and its strategy acts', () => {
     const run = new Run(compile(wf([agent('first', {}, ['second']), withOnError(agent('second', {}, ['third']), { type: 'skip' }), agent('third', {})])), {}, { tokenBudget: 100 });
     run.start();
-    const error = { code: 'AGENT_BUDGET', message: 'step "second": the execution\'s token budget of 100 tokens is used up (120 used)', details: { tokenBudget: 100, usedTokens: 120 } };
+    const error = { code: 'AGENT_BUDGET', message: 'step "second": the execution\'s token budget of 100 tokens is used up (120 used)', details: { budget: 100, used: 120 } };
     const skipped = run.succeed('first', 'x', undefined, usage(100, 20));
     expect(log(skipped)).toEqual(['record-error second@1', 'record-skipped second@1', 'record-failed third@1', 'record-error third@1', 'execution-settled']);
     expect(run.errors(skipped)[0]!.error).toEqual(error);

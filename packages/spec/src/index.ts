@@ -1,7 +1,7 @@
 export { ID_PATTERN, IdSchema, StepIdSchema, WorkflowIdSchema, VersionSchema, DurationMsSchema } from './ids.js';
 export { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NamespaceSchema } from './namespace.js';
 export { STEP_ERROR_CODES, StepErrorSchema, stepError } from './step-error.js';
-export type { StepError, StepErrorCode } from './step-error.js';
+export type { AgentBudgetDetails, StepError, StepErrorCode } from './step-error.js';
 export { StepContextSchema } from './step-context.js';
 export type { StepContext } from './step-context.js';
 export { AgentTaskConfigSchema, AgentJobConfigSchema } from './steps/agent-task.js';

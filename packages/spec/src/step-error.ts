@@ -51,3 +51,12 @@ export type StepError = z.infer<typeof StepErrorSchema>;
 export function stepError(code: StepErrorCode, message: string, details?: Record<string, unknown>): StepError {
   return details === undefined ? { code, message } : { code, message, details };
 }
+
+/**
+ * `AGENT_BUDGET`'s details, whoever fails the step: `budget` is the limit that was crossed and
+ * `used` the tokens counted against it. On a worker, the tokens the execution had left when the
+ * step's job was enqueued, and the step's own use (`used: 0`: nothing was left before its first
+ * model call); in the engine, which fails a step that becomes ready with nothing left, the
+ * execution's `tokenBudget` and its total use.
+ */
+export type AgentBudgetDetails = { budget: number; used: number };

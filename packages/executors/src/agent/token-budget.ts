@@ -1,4 +1,4 @@
-import type { TokenUsage } from '@agentic-flow/spec';
+import type { AgentBudgetDetails, TokenUsage } from '@agentic-flow/spec';
 import { AgentFailure } from './agent-failure.js';
 
 /**
@@ -26,8 +26,10 @@ export class TokenBudget {
     }
   }
 
+  /** Only called with a budget: `remainingTokens` is a number there. */
   private exceeded(used: number, message: string): AgentFailure {
-    return new AgentFailure('AGENT_BUDGET', message, { budget: this.remainingTokens, used });
+    const details: AgentBudgetDetails = { budget: this.remainingTokens!, used };
+    return new AgentFailure('AGENT_BUDGET', message, details);
   }
 }
 
