@@ -67,7 +67,7 @@ export function launchAgent(t: Transition, key: string, step: AgentTaskStep, att
     failAtLaunch(t, key, step.id, attempt, budgetExhausted(t, step.id));
     return;
   }
-  queueWork(t, key, step, attempt, job, scope, remaining === undefined ? undefined : { remainingTokens: remaining });
+  queueWork(t, key, step, attempt, job, scope);
 }
 
 function budgetExhausted(t: Transition, stepId: string): StepError {

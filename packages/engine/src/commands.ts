@@ -26,7 +26,7 @@ export interface RunStepCommand {
    * resolved data), the only places a worker fills. Absent when the config references no secret.
    */
   secretSlots?: SecretSlot[];
-  /** Present for steps whose code reads the scope (scripts, agents). */
+  /** Present for step types whose code reads the scope (spec's `WORK_JOB_CONTENTS`: scripts, agents). */
   context?: StepContextPayload;
   /**
    * Present when the step's recovery strategy is `retry`: BullMQ makes up to `attempts` attempts of
@@ -34,8 +34,9 @@ export interface RunStepCommand {
    */
   retry?: RetryPolicy;
   /**
-   * Agent steps of an execution with a `tokenBudget`: the tokens it may still use (its budget minus
-   * what its agent runs used so far). The worker stops the agent when its run would go past it.
+   * Steps that spend tokens (spec's `WORK_JOB_CONTENTS`: agents) of an execution with a
+   * `tokenBudget`: the tokens it may still use (its budget minus what its agent runs used so far).
+   * The worker stops the agent when its run would go past it.
    */
   budget?: { remainingTokens: number };
   at: number;

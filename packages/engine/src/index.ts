@@ -50,5 +50,7 @@ export type { Decision, DecideOptions, DecisionSession } from './decide.js';
 export type { RegisteredStrategies } from './recovery.js';
 export { effectiveStrategy, retryPolicyOf } from './recovery.js';
 export { stepScope } from './step-scope.js';
+export { workJobContents } from './work-job.js';
+export type { WorkJobContentFields } from './work-job.js';
 export { usageOf, remainingTokens } from './usage.js';
 export { checkPlan, DEFAULT_MAX_SUBTASKS } from './agent-step.js';

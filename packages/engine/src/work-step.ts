@@ -9,14 +9,12 @@ import {
   type StepError,
   type WorkStepType,
 } from '@agentic-flow/spec';
-import type { RunStepCommand, ScopePayload } from './commands.js';
+import type { ScopePayload } from './commands.js';
 import { frameOf } from './instance-key.js';
 import { retryPolicyOf } from './recovery.js';
 import { templateScope } from './scope.js';
 import type { Transition } from './transition.js';
-
-/** Step types whose code reads the whole scope and therefore needs it in the job. */
-const NEEDS_CONTEXT: ReadonlySet<string> = new Set<WorkStepType>(['script', 'agent-task']);
+import { workJobContents } from './work-job.js';
 
 type WorkStep = Step & { type: WorkStepType };
 
@@ -28,7 +26,7 @@ type WorkStep = Step & { type: WorkStepType };
 export function launchWork(t: Transition, key: string, step: WorkStep, attempt: number): void {
   const scope = t.scopeOf(frameOf(key), step.id);
   const resolved = resolveConfig(t, key, step, attempt, scope);
-  if (resolved) queueWork(t, key, step, attempt, resolved.config, scope, undefined, resolved.secretSlots);
+  if (resolved) queueWork(t, key, step, attempt, resolved.config, scope, resolved.secretSlots);
 }
 
 /**
@@ -57,7 +55,11 @@ export function failAtLaunch(t: Transition, key: string, stepId: string, attempt
   t.fail(key, error);
 }
 
-/** Queues instance `key`: the node waits as `queued` and a `run-step` sends `config` (and its secret slots) to a worker. */
+/**
+ * Queues instance `key`: the node waits as `queued` and a `run-step` sends `config` (and its secret
+ * slots) to a worker, with its retry policy and what its type's job carries beside it
+ * (`workJobContents`: its scope, what is left of the token budget).
+ */
 export function queueWork(
   t: Transition,
   key: string,
@@ -65,7 +67,6 @@ export function queueWork(
   attempt: number,
   config: unknown,
   scope: ScopePayload,
-  budget?: RunStepCommand['budget'],
   secretSlots: readonly SecretSlot[] = [],
 ): void {
   t.setNode(key, { stepId: step.id, status: 'queued', attempt });
@@ -78,9 +79,8 @@ export function queueWork(
     attempt,
     config,
     ...(secretSlots.length > 0 ? { secretSlots: [...secretSlots] } : {}),
-    ...(NEEDS_CONTEXT.has(step.type) ? { context: scope } : {}),
+    ...workJobContents(step.type, t.state, () => scope),
     ...(retry ? { retry } : {}),
-    ...(budget ? { budget } : {}),
     at: t.at,
   });
 }

@@ -23,7 +23,7 @@ export const StepJobSchema = z.object({
    * (text, and secret names). Made by the engine from the definition's text, never from data.
    */
   secretSlots: z.array(SecretSlotSchema).max(1000).optional(),
-  /** The step's scope, for step types whose code reads it (scripts, agents). */
+  /** The step's scope, for step types whose code reads it (spec's `WORK_JOB_CONTENTS`). */
   context: StepContextSchema.optional(),
   /**
    * The step's retry strategy, carried out by BullMQ (`attempts` and a backoff computed by the

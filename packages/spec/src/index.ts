@@ -4,6 +4,7 @@ export { STEP_ERROR_CODES, StepErrorSchema, stepError } from './step-error.js';
 export type { AgentBudgetDetails, StepError, StepErrorCode } from './step-error.js';
 export { StepContextSchema } from './step-context.js';
 export type { StepContext } from './step-context.js';
+export type { WorkJobContents } from './work-job-contents.js';
 export { AgentTaskConfigSchema, AgentJobConfigSchema } from './steps/agent-task.js';
 export type { AgentTaskConfig, AgentJobConfig } from './steps/agent-task.js';
 export { ParallelConfigSchema } from './steps/parallel.js';
@@ -30,6 +31,7 @@ export {
   WORK_STEP_TYPES,
   isControlStepType,
   SECRET_POLICIES,
+  WORK_JOB_CONTENTS,
   StepSchema,
 } from './step.js';
 export type {

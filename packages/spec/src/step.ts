@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { StepIdSchema } from './ids.js';
 import { RecoveryStrategySchema } from './recovery-strategy.js';
 import type { SecretPolicy } from './secrets.js';
-import { AGENT_TASK_SECRETS, AgentTaskConfigSchema } from './steps/agent-task.js';
+import type { WorkJobContents } from './work-job-contents.js';
+import { AGENT_TASK_JOB_CONTENTS, AGENT_TASK_SECRETS, AgentTaskConfigSchema } from './steps/agent-task.js';
 import { CONDITION_SECRETS, ConditionConfigSchema } from './steps/condition.js';
-import { HTTP_SECRETS, HttpConfigSchema } from './steps/http.js';
+import { HTTP_JOB_CONTENTS, HTTP_SECRETS, HttpConfigSchema } from './steps/http.js';
 import { LOOP_SECRETS, LoopConfigSchema } from './steps/loop.js';
 import { PARALLEL_SECRETS, ParallelConfigSchema } from './steps/parallel.js';
-import { SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
+import { SCRIPT_JOB_CONTENTS, SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
 
 export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
@@ -33,6 +34,17 @@ export const SECRET_POLICIES: ReadonlyMap<string, SecretPolicy> = new Map<StepTy
   ['loop', LOOP_SECRETS],
   ['http', HTTP_SECRETS],
   ['script', SCRIPT_SECRETS],
+]);
+
+/**
+ * What each work step type's job carries beside its config (its scope, what is left of the token
+ * budget): declared by the type's module, read by the engine when it queues a step and by the
+ * coordinator when it enqueues a stored run again. A Map, so a raw type such as `__proto__` finds nothing.
+ */
+export const WORK_JOB_CONTENTS: ReadonlyMap<string, WorkJobContents> = new Map<WorkStepType, WorkJobContents>([
+  ['agent-task', AGENT_TASK_JOB_CONTENTS],
+  ['http', HTTP_JOB_CONTENTS],
+  ['script', SCRIPT_JOB_CONTENTS],
 ]);
 
 const stepFields = {

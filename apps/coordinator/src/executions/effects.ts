@@ -7,6 +7,7 @@ import type { NewError, NewEvent, NewLog, StepRunKey, StepRunWrite } from '@agen
 import { EventCollector, type StepDone } from '../events/event-collector.js';
 import type { StepJobRef } from './enqueue-after-commit.js';
 import { runInput } from './run-input.js';
+import { stepJobDraft } from './step-job.js';
 
 interface ExecutionRef {
   id: string;
@@ -56,22 +57,7 @@ export class Effects {
             input: runInput(command.config, command.secretSlots),
             queuedAt: at,
           });
-          this.jobDrafts.set(key, {
-            v: 1,
-            executionId: execution.id,
-            workflowId: execution.workflowId,
-            workflowVersion: execution.workflowVersion,
-            stepId: command.stepId,
-            stepType: command.stepType,
-            instanceKey: command.key,
-            attempt: command.attempt,
-            config: command.config,
-            ...(command.secretSlots ? { secretSlots: command.secretSlots } : {}),
-            ...(command.context ? { context: command.context } : {}),
-            ...(command.retry ? { retry: command.retry } : {}),
-            ...(command.budget ? { budget: command.budget } : {}),
-            enqueuedAt: command.at,
-          });
+          this.jobDrafts.set(key, stepJobDraft(execution, command));
           break;
         case 'record-step':
           this.write(key, {

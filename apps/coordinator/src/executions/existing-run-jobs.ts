@@ -1,6 +1,7 @@
-import { remainingTokens, retryPolicyOf, stepOf, stepScope, type CompiledWorkflow, type DecideOptions, type ExecutionState } from '@agentic-flow/engine';
+import { retryPolicyOf, stepOf, stepScope, workJobContents, type CompiledWorkflow, type DecideOptions, type ExecutionState } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { jobConfigOf } from './run-input.js';
+import { stepJobDraft } from './step-job.js';
 
 export interface ExistingRun {
   id: string;
@@ -12,33 +13,19 @@ export interface ExistingRun {
   input: unknown;
 }
 
-/** Step types whose code reads the whole scope, as in the engine's run-step commands. */
-const NEEDS_CONTEXT = new Set(['script', 'agent-task']);
-
 /**
  * Jobs for runs PostgreSQL already holds as queued — jobs withdrawn at a pause, or lost with Redis —
- * under their existing ids, so enqueuing one that is still there is a no-op.
+ * under their existing ids, so enqueuing one that is still there is a no-op. Each is the job the
+ * engine's `run-step` made: the stored config and slots, the step's retry policy, and what its
+ * type's job carries from the engine's own `workJobContents` over the execution's current state (its
+ * scope, what is left of the token budget), put together by the same `stepJobDraft`.
  */
 export function jobsForExistingRuns(workflow: CompiledWorkflow, state: ExecutionState, runs: readonly ExistingRun[], now: number, options: DecideOptions): StepJob[] {
-  const remaining = remainingTokens(state);
+  const execution = { id: state.executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   return runs.map((run) => {
-    // The same job the engine's run-step made: its retry policy and, for agents, what is left of the budget.
     const retry = retryPolicyOf(stepOf(workflow, run.stepId), options);
-    return {
-    v: 1,
-    stepRunId: run.id,
-    executionId: state.executionId,
-    workflowId: state.workflowId,
-    workflowVersion: state.workflowVersion,
-    stepId: run.stepId,
-    stepType: run.stepType,
-    instanceKey: run.instanceKey,
-    attempt: run.attempt,
-    ...jobConfigOf(run.input),
-    ...(NEEDS_CONTEXT.has(run.stepType) ? { context: stepScope(workflow, state, run.instanceKey, run.stepId) } : {}),
-    ...(retry ? { retry } : {}),
-    ...(run.stepType === 'agent-task' && remaining !== undefined ? { budget: { remainingTokens: remaining } } : {}),
-    enqueuedAt: now,
-  };
+    const contents = workJobContents(run.stepType, state, () => stepScope(workflow, state, run.instanceKey, run.stepId));
+    const work = { key: run.instanceKey, stepId: run.stepId, stepType: run.stepType, attempt: run.attempt, ...jobConfigOf(run.input), ...contents, ...(retry ? { retry } : {}), at: now };
+    return { ...stepJobDraft(execution, work), stepRunId: run.id };
   });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AGENT_PHASES } from '../agent.js';
 import { DurationMsSchema, StepIdSchema } from '../ids.js';
 import { noSecrets } from '../secrets.js';
+import type { WorkJobContents } from '../work-job-contents.js';
 
 export const AgentTaskConfigSchema = z.strictObject({
   /** `coordinator` plans and delegates subtasks; `executor` does the work with its tools. */
@@ -36,6 +37,12 @@ export type AgentTaskConfig = z.infer<typeof AgentTaskConfigSchema>;
  * (`AGENT_PROVIDER_*`): no field of an agent step may reference a secret.
  */
 export const AGENT_TASK_SECRETS = noSecrets('agent steps cannot use secrets: a provider\'s credentials are configured on the workers (AGENT_PROVIDER_*), and a goal or prompt goes to the model');
+
+/**
+ * An agent's job carries the step's scope (its `context` picks the results the model is shown) and,
+ * under a `tokenBudget`, what is left of it: the worker stops a run that would cross it.
+ */
+export const AGENT_TASK_JOB_CONTENTS: WorkJobContents = { scope: true, tokenBudget: true };
 
 /**
  * An agent-task job's config: the step's config (templates resolved) plus what the engine adds for

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationMsSchema } from '../ids.js';
 import { secretPolicy } from '../secrets.js';
+import type { WorkJobContents } from '../work-job-contents.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -50,3 +51,6 @@ export type HttpResponse = z.infer<typeof HttpResponseSchema>;
 
 /** An http step sends secrets: `{{ secrets.NAME }}` in its url, header values, query values and body. */
 export const HTTP_SECRETS = secretPolicy(['url', 'headers.*', 'query.*', 'body.**'], '{{ secrets.NAME }} is allowed only in an http step\'s url, header values, query values and body');
+
+/** An http step's job carries its config alone: the engine resolved its templates, and it spends no tokens. */
+export const HTTP_JOB_CONTENTS: WorkJobContents = { scope: false, tokenBudget: false };
