@@ -111,11 +111,16 @@ export const ConfigSchema = z.object({
 
 export type WorkerConfig = Readonly<z.infer<typeof ConfigSchema>>;
 
-/** Default concurrency per step type: I/O-bound steps many at once, CPU-bound scripts about one per core. */
-export const DEFAULT_CONCURRENCY: Readonly<Record<string, number>> = { http: 50, script: 4, 'agent-task': 10 };
+/** The concurrency of a consumed type this worker has no executor for: its jobs fail at once (UNSUPPORTED_STEP_TYPE). */
+export const NO_EXECUTOR_CONCURRENCY = 10;
 
-export function concurrencyFor(config: WorkerConfig, stepType: string): number {
-  return config.WORKER_CONCURRENCY?.byType[stepType] ?? config.WORKER_CONCURRENCY?.default ?? DEFAULT_CONCURRENCY[stepType] ?? 10;
+/**
+ * How many steps of `stepType` this worker runs at once: `WORKER_CONCURRENCY` for the type, else its
+ * single number, else the type's own default — its executor's `defaultConcurrency`, passed as
+ * `typeDefault` (absent: the worker has no executor for the type).
+ */
+export function concurrencyFor(config: WorkerConfig, stepType: string, typeDefault: number = NO_EXECUTOR_CONCURRENCY): number {
+  return config.WORKER_CONCURRENCY?.byType[stepType] ?? config.WORKER_CONCURRENCY?.default ?? typeDefault;
 }
 
 /** The circuit breaker settings this worker's environment sets (the rest keep the package defaults). */

@@ -1,6 +1,5 @@
-import type { StepOutcome } from '@agentic-flow/executors';
-import type { CircuitVerdict } from '@agentic-flow/queue';
-import type { StepError, StepErrorCode } from '@agentic-flow/spec';
+import type { ExecutorTraits, StepOutcome } from '@agentic-flow/executors';
+import type { CircuitVerdict, StepError, StepErrorCode } from '@agentic-flow/spec';
 
 /**
  * Failures that cannot succeed on another attempt: the step's own configuration or output is at
@@ -33,44 +32,22 @@ export function isRetryableFailure(error: StepError): boolean {
  */
 const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'CANCELLED', 'CIRCUIT_OPEN', 'EGRESS_DENIED']);
 
+/** Failures that say the target did not answer in time, or at all, whatever the step's type. */
+const TARGET_FAILED: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['NETWORK', 'TIMEOUT', 'INTERNAL']);
+
 /**
- * What a step's outcome says about its target, for its circuit breaker: network errors, timeouts,
- * 5xx and 429 responses and crashes are failures; a 4xx or a script error says nothing about the
- * target's health and counts as a success (it answered). A cancelled step, or one that never got
- * as far as calling the target, is ignored.
- *
- * Agent steps (target: their provider) alike: AGENT_PROVIDER is a failure when the provider
- * answered 5xx or 429 or not at all (no status: a network error), a success for other statuses (a
- * 400 or 401 is the request's or the key's fault). A bad answer, a run out of turns or out of
- * budget means the provider answered: success (a budget spent before the first call: ignored).
+ * What a step's outcome says about its target, for its circuit breaker. The rules for every type:
+ * a cancelled step, or one that never got as far as calling the target, is ignored; network errors,
+ * timeouts and crashes (`INTERNAL`) are failures. A failure with a code of the step's own type is
+ * then its executor's to judge (`ExecutorTraits.circuitVerdict`: an http step's 5xx and 429, an
+ * agent's provider errors); anything else — a success, a script error — means the target answered,
+ * and counts as a success.
  */
-export function circuitVerdict(outcome: StepOutcome, cancelled = false): CircuitVerdict {
+export function circuitVerdict(outcome: StepOutcome, executor: Pick<ExecutorTraits, 'circuitVerdict'>, cancelled = false): CircuitVerdict {
   if (cancelled) return 'ignore';
   if (outcome.ok) return 'success';
-  const { code, details } = outcome.error;
+  const { code } = outcome.error;
   if (NOT_SENT.has(code)) return 'ignore';
-  switch (code) {
-    case 'NETWORK':
-    case 'TIMEOUT':
-    case 'INTERNAL':
-      return 'failure';
-    case 'HTTP_STATUS': {
-      const status = Number(details?.['status']);
-      return Number.isInteger(status) && (status >= 500 || status === 429) ? 'failure' : 'success';
-    }
-    case 'AGENT_PROVIDER': {
-      const raw = details?.['status'];
-      if (raw === undefined || raw === null) return 'failure';
-      const status = Number(raw);
-      return !Number.isInteger(status) || status >= 500 || status === 429 ? 'failure' : 'success';
-    }
-    case 'AGENT_BUDGET':
-      // Nothing used: the budget was gone before the first call, which never reached the provider.
-      return details?.['used'] === 0 ? 'ignore' : 'success';
-    case 'AGENT_OUTPUT':
-    case 'AGENT_MAX_TURNS':
-      return 'success';
-    default:
-      return 'success';
-  }
+  if (TARGET_FAILED.has(code)) return 'failure';
+  return executor.circuitVerdict?.(outcome.error) ?? 'success';
 }

@@ -1,11 +1,10 @@
-export { ConfigSchema, loadConfig, concurrencyFor, secretsFrom, credentialsIn, circuitBreakerDefaults, DEFAULT_CONCURRENCY } from './config.js';
+export { ConfigSchema, loadConfig, concurrencyFor, secretsFrom, credentialsIn, circuitBreakerDefaults, NO_EXECUTOR_CONCURRENCY } from './config.js';
 export type { WorkerConfig } from './config.js';
 export { createStepProcessor } from './step-processor.js';
 export type { StepProcessorOptions, StepCircuitBreaker } from './step-processor.js';
 export { StepConsumers, stepRetryBackoff } from './step-consumers.js';
 export type { StepConsumersOptions } from './step-consumers.js';
 export { isRetryableFailure, circuitVerdict, NON_RETRYABLE_CODES } from './failure-classification.js';
-export { circuitKeyFor } from './circuit-key.js';
 export { createAgentSetup } from './agent-setup.js';
 export type { AgentSetupConfig, AgentSetupResult, AgentSummary } from './agent-setup.js';
 export { guardOutput, nestsDeeperThan, DEFAULT_OUTPUT_LIMITS } from './output-guard.js';

@@ -1,4 +1,4 @@
-import { createEgressPolicy, createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
+import { AGENT_EXECUTOR_TRAITS, HTTP_EXECUTOR_TRAITS, SCRIPT_EXECUTOR_TRAITS, createEgressPolicy, createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
 import { CircuitBreaker, Heartbeat, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { hostname } from 'node:os';
 import { ProcessScriptSandbox } from '@agentic-flow/sandbox';
@@ -46,7 +46,12 @@ export async function run(telemetry: Telemetry): Promise<void> {
   if (secrets.overridden().length > 0) logger.info({ names: secrets.overridden() }, 'secrets in both AF_SECRET_* and AF_SECRETS_DIR: the directory\'s values are used');
 
   const consumes = (type: string): boolean => config.STEP_TYPES.includes(type);
+  // Each executor answers for its type (its name, concurrency, circuit breaker): registering it is all it takes.
   const executors = new Map<string, StepExecutor>();
+  const register = (executor: StepExecutor): void => {
+    executors.set(executor.type, executor);
+  };
+  const concurrencyOf = (type: string): number => concurrencyFor(config, type, executors.get(type)?.defaultConcurrency);
   // Closed after the executors that run scripts in them.
   const sandboxes: ProcessScriptSandbox[] = [];
   // Each pool's stats, read at scrape time by the metrics registry.
@@ -62,14 +67,18 @@ export async function run(telemetry: Telemetry): Promise<void> {
   const scriptCaps = { maxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, maxMemoryLimitMb: config.SCRIPT_MAX_MEMORY_MB };
   // One policy for http steps and the agents' http tool, parsed and precomputed once.
   const egress = createEgressPolicy({ allow: config.EGRESS_ALLOW });
-  if (consumes('http')) executors.set('http', createHttpExecutor({ egress }));
-  if (consumes('script')) executors.set('script', createScriptExecutor({ sandbox: scriptSandbox('scripts', concurrencyFor(config, 'script')), ...scriptCaps }));
+  if (consumes(HTTP_EXECUTOR_TRAITS.type)) register(createHttpExecutor({ egress }));
+  if (consumes(SCRIPT_EXECUTOR_TRAITS.type)) {
+    // One sandbox process per slot: sized by the type's concurrency before its executor exists.
+    const slots = concurrencyFor(config, SCRIPT_EXECUTOR_TRAITS.type, SCRIPT_EXECUTOR_TRAITS.defaultConcurrency);
+    register(createScriptExecutor({ sandbox: scriptSandbox('scripts', slots), ...scriptCaps }));
+  }
   // Agents are set up before any connection: a provider or tool module problem is a startup error.
   let agent: AgentSummary | undefined;
-  if (consumes('agent-task')) {
+  if (consumes(AGENT_EXECUTOR_TRAITS.type)) {
     const setup = await createAgentSetup(process.env, config, scriptSandbox('agent-scripts', config.AGENT_SCRIPT_PROCESSES), egress);
     if (!setup.ok) exitWith(setup.message);
-    executors.set(setup.executor.type, setup.executor);
+    register(setup.executor);
     agent = setup.summary;
   }
 
@@ -108,7 +117,7 @@ export async function run(telemetry: Telemetry): Promise<void> {
   });
   const consumers = new StepConsumers({
     stepTypes: config.STEP_TYPES,
-    concurrency: (type) => concurrencyFor(config, type),
+    concurrency: concurrencyOf,
     processor: tracedProcessor(cancellableProcessor(stepProcessor, { running, wasCancelled: (id) => cancellations.wasCancelled(id), logger })),
     connection: blocking,
     prefix: config.BULLMQ_PREFIX,
@@ -138,7 +147,7 @@ export async function run(telemetry: Telemetry): Promise<void> {
           },
         }).catch((error: Error) => exitWith(`HEALTH_PORT ${config.HEALTH_PORT}: ${error.message}`));
   logger.info(
-    { ...(health ? { healthPort: health.port } : {}), stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyFor(config, t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), egressAllow: config.EGRESS_ALLOW.map((entry) => entry.text), ...(agent ? { agent } : {}) },
+    { ...(health ? { healthPort: health.port } : {}), stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyOf(t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), egressAllow: config.EGRESS_ALLOW.map((entry) => entry.text), ...(agent ? { agent } : {}) },
     'worker ready',
   );
 

@@ -4,7 +4,6 @@ import { retryOwnerOf, stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger, TraceScope } from '@agentic-flow/telemetry';
 import type { JobProcessor, StepTrace } from './job-processor.js';
-import { circuitKeyFor } from './circuit-key.js';
 import { quarantineCrashes, type CrashQuarantineOptions } from './crash-quarantine.js';
 import { circuitVerdict, isRetryableFailure } from './failure-classification.js';
 import { internalError } from './internal-error.js';
@@ -74,8 +73,9 @@ const now = (): number => performance.timeOrigin + performance.now();
  * and stack trace. (The worker's own log is masked by its logger: see `main.ts`.) Only failing to *report* (Redis down) throws, so BullMQ retries the job (a lost result
  * would leave the step queued in PostgreSQL until the reconciler's grace ran out).
  *
- * Steps with a target (`circuitKeyFor`) go through its circuit breaker: one Redis call before the
- * step and one after. A rejected step fails with `CIRCUIT_OPEN` without running, and that failure
+ * Steps with a target (their executor's `circuitKey`) go through its circuit breaker: one Redis call
+ * before the step and one after; the outcome's verdict is `circuitVerdict`'s, with the executor's say
+ * on its own failure codes. A rejected step fails with `CIRCUIT_OPEN` without running, and that failure
  * follows the rules above like any other.
  *
  * A step whose `signal` aborts (it was cancelled: `cancellableProcessor` gives each job its signal)
@@ -202,7 +202,7 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
   const config = filled.config;
   // The target is known only now: a secret may name the host. The key is stored and shown: masked.
   const breaker = options.circuitBreaker;
-  const target = breaker ? circuitKeyFor(job.stepType, config) : undefined;
+  const target = breaker ? executor.circuitKey?.(config) : undefined;
   const key = target === undefined ? undefined : options.secrets.mask.text(target);
   if (!breaker || key === undefined) return execute(job, executor, config, options);
 
@@ -220,7 +220,7 @@ async function run(job: StepJob, executor: StepExecutor | undefined, options: Ru
   let verdict: CircuitVerdict = 'ignore';
   try {
     const outcome = await execute(job, executor, config, options);
-    verdict = circuitVerdict(outcome, options.signal.aborted);
+    verdict = circuitVerdict(outcome, executor, options.signal.aborted);
     return outcome;
   } finally {
     await breaker.record(decision, verdict).catch((error: unknown) => {

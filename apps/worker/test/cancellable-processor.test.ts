@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { StepExecutor, StepOutcome, StepRuntime } from '@agentic-flow/executors';
+import { HTTP_EXECUTOR_TRAITS, type StepExecutor, type StepOutcome, type StepRuntime } from '@agentic-flow/executors';
 import type { StepJob, StepResult } from '@agentic-flow/queue';
 import { stepError } from '@agentic-flow/spec';
 import { createLogger } from '@agentic-flow/telemetry';
@@ -38,7 +38,11 @@ const bullJob = (data: StepJob, fields: { attempts?: number; attemptsMade?: numb
 
 /** Runs until its signal aborts (then CANCELLED, or `onAbort`), or until released with an outcome. */
 class WaitingExecutor implements StepExecutor {
-  readonly type = 'http';
+  // The http type's own answers (breaker key, verdicts), as the real executor gives them.
+  readonly type = HTTP_EXECUTOR_TRAITS.type;
+  readonly defaultConcurrency = HTTP_EXECUTOR_TRAITS.defaultConcurrency;
+  readonly circuitKey = HTTP_EXECUTOR_TRAITS.circuitKey;
+  readonly circuitVerdict = HTTP_EXECUTOR_TRAITS.circuitVerdict;
   readonly signals = new Map<string, AbortSignal>();
   readonly started: string[] = [];
   private readonly releases = new Map<string, (outcome: StepOutcome) => void>();

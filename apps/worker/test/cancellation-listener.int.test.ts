@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StepExecutor, StepOutcome, StepRuntime } from '@agentic-flow/executors';
+import { SCRIPT_EXECUTOR_TRAITS, type StepExecutor, type StepOutcome, type StepRuntime } from '@agentic-flow/executors';
 import {
   ResultReporter,
   StepCancellationPublisher,
@@ -30,7 +30,8 @@ import { createStepProcessor } from '../src/step-processor.js';
  */
 
 class EndlessExecutor implements StepExecutor {
-  readonly type = 'script';
+  readonly type = SCRIPT_EXECUTOR_TRAITS.type;
+  readonly defaultConcurrency = SCRIPT_EXECUTOR_TRAITS.defaultConcurrency;
   readonly started: string[] = [];
   readonly aborted: string[] = [];
   execute(input: { stepRunId: string }, runtime: StepRuntime): Promise<StepOutcome> {

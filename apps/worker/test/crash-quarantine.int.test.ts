@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StepExecutor, StepOutcome } from '@agentic-flow/executors';
+import { SCRIPT_EXECUTOR_TRAITS, type StepExecutor, type StepOutcome } from '@agentic-flow/executors';
 import { ResultReporter, SandboxCrashCounter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, sandboxCrashKey, stepQueueName, type StepJob } from '@agentic-flow/queue';
 import { createLogger } from '@agentic-flow/telemetry';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
@@ -23,7 +23,7 @@ const runs = new Map<string, number>();
 
 /** Every run ends the way a script that makes V8 abort ends in a sandbox process. */
 const crashing: StepExecutor = {
-  type: 'script',
+  ...SCRIPT_EXECUTOR_TRAITS,
   async execute(input): Promise<StepOutcome> {
     runs.set(input.stepRunId, (runs.get(input.stepRunId) ?? 0) + 1);
     return { ok: false, error: { code: 'SANDBOX_CRASHED', message: 'the sandbox process running the script died (signal SIGABRT, out of memory)', details: { signal: 'SIGABRT', exitCode: null, reason: 'out of memory' } } };

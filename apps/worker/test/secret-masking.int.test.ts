@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { createScriptExecutor, type StepExecutionInput, type StepExecutor, type StepOutcome, type StepRuntime } from '@agentic-flow/executors';
+import { HTTP_EXECUTOR_TRAITS, createScriptExecutor, type StepExecutionInput, type StepExecutor, type StepOutcome, type StepRuntime } from '@agentic-flow/executors';
 import { CircuitBreaker, ResultReporter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, stepQueueName, type StepJob, type StepResult } from '@agentic-flow/queue';
 import { SECRET_POLICIES, resolveWithSecretSlots, stepError } from '@agentic-flow/spec';
 import { createLogger } from '@agentic-flow/telemetry';
@@ -35,7 +35,11 @@ const forms = (value: string): string[] => [
 const NEEDLES = [...forms(TOKEN), ...forms(HOST), ...forms(CREDENTIAL)];
 
 class EchoingHttp implements StepExecutor {
-  readonly type = 'http';
+  // The http type's own answers (breaker key, verdicts), as the real executor gives them.
+  readonly type = HTTP_EXECUTOR_TRAITS.type;
+  readonly defaultConcurrency = HTTP_EXECUTOR_TRAITS.defaultConcurrency;
+  readonly circuitKey = HTTP_EXECUTOR_TRAITS.circuitKey;
+  readonly circuitVerdict = HTTP_EXECUTOR_TRAITS.circuitVerdict;
   readonly received = new Map<string, Record<string, unknown>>();
 
   async execute(input: StepExecutionInput, runtime: StepRuntime): Promise<StepOutcome> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProviderError, ProviderRegistry, createAgentExecutor, type ChatProvider, type ChatRequest, type ChatResponse, type StepExecutionInput, type StepExecutor } from '@agentic-flow/executors';
+import { AGENT_EXECUTOR_TRAITS, ProviderError, ProviderRegistry, createAgentExecutor, type ChatProvider, type ChatRequest, type ChatResponse, type StepExecutionInput, type StepExecutor } from '@agentic-flow/executors';
 import { ResultReporter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, stepQueueName, type StepJob, type StepResult } from '@agentic-flow/queue';
 import { createLogger } from '@agentic-flow/telemetry';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   const agent = createAgentExecutor({ providers: new ProviderRegistry([provider], 'mem') });
   // Notes each input the executor receives, then runs the real one.
   const noting: StepExecutor = {
-    type: 'agent-task',
+    ...AGENT_EXECUTOR_TRAITS,
     execute: (input, runtime) => {
       inputs.push(input);
       return agent.execute(input as never, runtime);

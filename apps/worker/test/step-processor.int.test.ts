@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { StepExecutor, StepOutcome } from '@agentic-flow/executors';
+import { HTTP_EXECUTOR_TRAITS, SCRIPT_EXECUTOR_TRAITS, type ExecutorTraits, type StepExecutor, type StepOutcome } from '@agentic-flow/executors';
 import {
   CircuitBreaker,
   ResultReporter,
@@ -36,9 +36,20 @@ type Plan = (StepOutcome | 'throw' | 'deep' | 'unserializable')[];
 
 const SECRET = 'sk-live-0123456789';
 
+/** Stands in for a real executor: its type's own answers (circuit breaker key and verdicts), the job's plan for outcomes. */
 class ScriptedExecutor implements StepExecutor {
   readonly calls = new Map<string, number>();
-  constructor(readonly type: string) {}
+  readonly type: string;
+  readonly defaultConcurrency: number;
+  readonly circuitKey: ExecutorTraits['circuitKey'];
+  readonly circuitVerdict: ExecutorTraits['circuitVerdict'];
+
+  constructor(traits: ExecutorTraits) {
+    this.type = traits.type;
+    this.defaultConcurrency = traits.defaultConcurrency;
+    this.circuitKey = traits.circuitKey;
+    this.circuitVerdict = traits.circuitVerdict;
+  }
 
   async execute(input: { stepRunId: string; config: unknown }): Promise<StepOutcome> {
     const call = this.calls.get(input.stepRunId) ?? 0;
@@ -74,8 +85,8 @@ let blocking: Redis;
 let otherWorker: Redis;
 let queues: StepQueues;
 let consumers: StepConsumers;
-const http = new ScriptedExecutor('http');
-const script = new ScriptedExecutor('script');
+const http = new ScriptedExecutor(HTTP_EXECUTOR_TRAITS);
+const script = new ScriptedExecutor(SCRIPT_EXECUTOR_TRAITS);
 const logLines: Record<string, unknown>[] = [];
 const breakerCalls: { op: 'acquire' | 'record'; key: string; verdict?: string }[] = [];
 /** Step runs whose next report fails, as if Redis were down. */

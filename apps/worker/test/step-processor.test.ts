@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StepExecutor, StepOutcome } from '@agentic-flow/executors';
+import { HTTP_EXECUTOR_TRAITS, type StepExecutor, type StepOutcome } from '@agentic-flow/executors';
 import { StepResultSchema, type StepJob, type StepResult } from '@agentic-flow/queue';
 import { createLogger } from '@agentic-flow/telemetry';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -18,7 +18,7 @@ const job = (overrides: Partial<StepJob> = {}): Job => {
 
 function processorWith(outcome: StepOutcome, extra: Partial<StepProcessorOptions> = {}) {
   const reported: StepResult[] = [];
-  const executor: StepExecutor = { type: 'http', execute: async () => outcome };
+  const executor: StepExecutor = { ...HTTP_EXECUTOR_TRAITS, execute: async () => outcome };
   const processor = createStepProcessor({
     executors: new Map([['http', executor]]),
     reportJson: async (json) => {
@@ -54,7 +54,7 @@ describe('createStepProcessor', () => {
 
   it('masks the worker’s own credentials out of an INTERNAL message too', async () => {
     const executor: StepExecutor = {
-      type: 'http',
+      ...HTTP_EXECUTOR_TRAITS,
       execute: async () => {
         throw new Error('auth failed for redis-password-42');
       },

@@ -1,14 +1,17 @@
-export type { StepContext, StepExecutionInput, StepExecutor, StepLogEntry, StepOutcome, StepRuntime, LogLevel } from './step-executor.js';
+export type { ExecutorTraits, StepContext, StepExecutionInput, StepExecutor, StepLogEntry, StepOutcome, StepRuntime, LogLevel } from './step-executor.js';
 export { createHttpExecutor, type HttpExecutorOptions, type HttpSuccess } from './http/http-executor.js';
+export { HTTP_EXECUTOR_TRAITS } from './http/http-traits.js';
 // The egress policy of http steps and the agents' http tool (the worker parses EGRESS_ALLOW).
 export { createEgressPolicy, egressPolicyFrom, EgressDeniedError, type EgressPolicy, type EgressPolicyOptions, type EgressVerdict } from './http/egress-policy.js';
 export { parseEgressAllowList, type EgressAllowEntry, type EgressAllowListResult } from './http/egress-allow-list.js';
 export { createEgressConnector } from './http/egress-connector.js';
 export { createScriptExecutor, missingSecret, type ScriptExecutorOptions } from './script/script-executor.js';
+export { SCRIPT_EXECUTOR_TRAITS } from './script/script-traits.js';
 export { MASK, MIN_MASKED_LENGTH, SecretMask, maskedForms } from './secret-mask.js';
 
 // agent-task: the executor, its tools, and the LLM providers it calls.
 export { createAgentExecutor, type AgentExecutorOptions } from './agent/agent-executor.js';
+export { AGENT_EXECUTOR_TRAITS } from './agent/agent-traits.js';
 export type { AgentProviders } from './agent/agent-config.js';
 export { ToolRegistry, type RegisteredTool } from './agent/tools/tool-registry.js';
 export type { AgentTool, ToolRunContext } from './agent/tools/agent-tool.js';

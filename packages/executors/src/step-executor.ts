@@ -1,4 +1,4 @@
-import type { AgentRunRecord, HttpResponse, RetryOwner, StepContext, StepError } from '@agentic-flow/spec';
+import type { AgentRunRecord, CircuitVerdict, HttpResponse, RetryOwner, StepContext, StepError } from '@agentic-flow/spec';
 
 /** What a step can see of its execution (spec's `StepContext`, the job's `context`). Templates in `config` are already resolved. */
 export type { StepContext };
@@ -67,12 +67,43 @@ export type StepOutcome =
   | { ok: false; error: StepError; agent?: AgentRunRecord };
 
 /**
+ * What the worker asks of a step type besides running its steps. Each executor answers for its
+ * type, so the worker has no rule naming a step type: registering an executor is all it takes to
+ * add one. (What the coordinator must know of a type — what its job carries — is in spec's
+ * `WORK_JOB_CONTENTS`: the coordinator has no executors.) Each executor's answers are also exported
+ * on their own (`HTTP_EXECUTOR_TRAITS`…), for a worker that sizes resources before it creates the
+ * executor, and for tests that stand in for one.
+ */
+export interface ExecutorTraits {
+  readonly type: string;
+  /**
+   * How many steps of this type one worker runs at once unless `WORKER_CONCURRENCY` says
+   * otherwise: many for steps that wait on the network, about one per core for CPU-bound ones.
+   */
+  readonly defaultConcurrency: number;
+  /**
+   * The circuit breaker a step goes through, named by its type and target (`http:api.example.com:443`,
+   * `agent-task:openai`), from its config with every template resolved and every secret filled.
+   * Undefined: none — a config too broken to name a target has none either, and the executor then
+   * fails the step with `INVALID_CONFIG`. Absent: the type's steps have no target to guard (scripts).
+   */
+  circuitKey?(config: unknown): string | undefined;
+  /**
+   * What a failure with one of this type's own codes says about its target's health (an http
+   * status, a provider's answer). The worker asks only about failures its rules for every type leave
+   * open — one that never reached the target is ignored, a network error, a timeout or a crash is a
+   * failure — and counts undefined as a success: the target answered.
+   */
+  circuitVerdict?(error: StepError): CircuitVerdict | undefined;
+}
+
+/**
  * One implementation per step type. The worker owns the queue; an executor only turns an input into
  * an outcome. A step failure is an outcome (`ok: false`), not a thrown error: throwing means the
- * executor itself broke, and the job is retried by BullMQ.
+ * executor itself broke, and the worker reports the step failed with `INTERNAL` (a job under a
+ * `retry` strategy with attempts left is run again, as for any failure another attempt may mend).
  */
-export interface StepExecutor<C = unknown> {
-  readonly type: string;
+export interface StepExecutor<C = unknown> extends ExecutorTraits {
   execute(input: StepExecutionInput<C>, runtime: StepRuntime): Promise<StepOutcome>;
   /** Releases pooled resources (isolates, HTTP agents) on shutdown. */
   close?(): Promise<void>;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createScriptExecutor, type LogLevel, type StepExecutionInput, type StepRuntime } from '@agentic-flow/executors';
+import { SCRIPT_EXECUTOR_TRAITS, createScriptExecutor, type LogLevel, type StepExecutionInput, type StepRuntime } from '@agentic-flow/executors';
 import { ScriptSandbox, type ScriptRunInput, type ScriptRunResult, type ScriptRunner } from '@agentic-flow/sandbox';
 
 function job(config: unknown): StepExecutionInput<never> {
@@ -184,5 +184,14 @@ describe('script executor', () => {
     await capped.execute(job({ script: 'return 1;', timeout: 1000, memoryLimit: 16 }), within);
     expect(runs[1]).toMatchObject({ timeoutMs: 1000, memoryLimitMb: 16 });
     expect(within.logs).toEqual([]);
+  });
+});
+
+describe('the script type, as the worker sees it', () => {
+  it('runs about one script per core, and has no target for a circuit breaker', () => {
+    expect(SCRIPT_EXECUTOR_TRAITS).toEqual({ type: 'script', defaultConcurrency: 4 });
+    expect(executor).toMatchObject({ type: 'script', defaultConcurrency: 4 });
+    expect(executor.circuitKey).toBeUndefined();
+    expect(executor.circuitVerdict).toBeUndefined();
   });
 });

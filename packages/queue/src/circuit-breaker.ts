@@ -1,3 +1,4 @@
+import type { CircuitVerdict } from '@agentic-flow/spec';
 import type { Redis } from 'ioredis';
 import { DEFAULT_PREFIX } from './names.js';
 import { ACQUIRE_SCRIPT, RECORD_SCRIPT } from './circuit-breaker-scripts.js';
@@ -28,8 +29,8 @@ export const DEFAULT_CIRCUIT_BREAKER_CONFIG: Readonly<CircuitBreakerConfig> = Ob
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-/** What the caller learned from a call guarded by a breaker. `ignore` frees a trial slot and changes nothing else. */
-export type CircuitVerdict = 'success' | 'failure' | 'ignore';
+/** What the caller learned from a call guarded by a breaker (spec's type: executors classify their own failures). */
+export type { CircuitVerdict };
 
 /** A call may go ahead; hand the permit back to `record` when it is over. */
 export interface CircuitPermit {

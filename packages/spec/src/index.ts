@@ -5,6 +5,7 @@ export type { AgentBudgetDetails, StepError, StepErrorCode } from './step-error.
 export { StepContextSchema } from './step-context.js';
 export type { StepContext } from './step-context.js';
 export type { WorkJobContents } from './work-job-contents.js';
+export type { CircuitVerdict } from './circuit-verdict.js';
 export { AgentTaskConfigSchema, AgentJobConfigSchema } from './steps/agent-task.js';
 export type { AgentTaskConfig, AgentJobConfig } from './steps/agent-task.js';
 export { ParallelConfigSchema } from './steps/parallel.js';

@@ -3,6 +3,7 @@ import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from 
 import { selectContext } from './agent-context.js';
 import { AgentConversation } from './agent-conversation.js';
 import { AgentFailure } from './agent-failure.js';
+import { AGENT_EXECUTOR_TRAITS } from './agent-traits.js';
 import { resolveAgentJob, type AgentProviders } from './agent-config.js';
 import { runExecutorAgent, runPlanPhase, runSynthesizePhase, type PhaseInput } from './agent-phases.js';
 import type { ToolRunContext } from './tools/agent-tool.js';
@@ -118,7 +119,7 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
   }
 
   return {
-    type: 'agent-task',
+    ...AGENT_EXECUTOR_TRAITS,
     execute,
     async close() {
       await Promise.all([tools.close(), providers.closeAll?.()]);

@@ -5,6 +5,7 @@ import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from 
 import { createEgressConnector } from './egress-connector.js';
 import { createEgressPolicy, type EgressPolicy } from './egress-policy.js';
 import { describeUrl, resolveHttpConfig } from './http-config.js';
+import { HTTP_EXECUTOR_TRAITS } from './http-traits.js';
 import { encodeRequestBody, hasHeader } from './request-body.js';
 import { ownRetryPolicy, retryDelay } from './http-retry.js';
 import { MAX_TIMER_MS, sendAttempt } from './send-attempt.js';
@@ -86,7 +87,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
   let closed = false;
 
   async function execute(input: StepExecutionInput<HttpConfig>, runtime: StepRuntime): Promise<StepOutcome> {
-    // Using a closed executor is a worker bug, not a step failure: throw so the job is retried elsewhere.
+    // Using a closed executor is a worker bug, not a step failure: throw, and the worker reports it as INTERNAL.
     if (closed) throw new Error('http executor is closed');
 
     const resolved = resolveHttpConfig(input.config);
@@ -146,7 +147,7 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
   }
 
   return {
-    type: 'http',
+    ...HTTP_EXECUTOR_TRAITS,
     execute,
     async close() {
       if (closed) return;

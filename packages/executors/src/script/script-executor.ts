@@ -2,6 +2,7 @@ import { SCRIPT_FACTS, ScriptSandbox, type ScriptFact, type ScriptGlobals, type 
 import { ScriptConfigSchema, stepError, type ScriptConfig, type StepError } from '@agentic-flow/spec';
 import type { StepExecutionInput, StepExecutor, StepOutcome, StepRuntime } from '../step-executor.js';
 import { invalidConfig } from './invalid-config.js';
+import { SCRIPT_EXECUTOR_TRAITS } from './script-traits.js';
 
 /** Options of {@link createScriptExecutor}. */
 export interface ScriptExecutorOptions {
@@ -71,7 +72,7 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
   const sandbox = options.sandbox ?? new ScriptSandbox(options.modules === undefined ? {} : { modules: options.modules });
 
   return {
-    type: 'script',
+    ...SCRIPT_EXECUTOR_TRAITS,
 
     async execute(input: StepExecutionInput<ScriptConfig>, runtime: StepRuntime): Promise<StepOutcome> {
       // The config crossed the queue as JSON: validate it here, whatever the type parameter says.
