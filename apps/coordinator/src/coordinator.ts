@@ -12,7 +12,7 @@ import { admitPending } from './executions/admission.js';
 import { AdmissionScheduler } from './executions/admission-scheduler.js';
 import { BackgroundEvaluations } from './expressions/background-evaluations.js';
 import { ExpressionRunner } from './expressions/expression-runner.js';
-import type { TransitionDeps } from './executions/transition-deps.js';
+import type { CoordinatorServices } from './executions/coordinator-services.js';
 import { LeaderElection } from './maintenance/leader-election.js';
 import { idempotencyKeyPruning } from './maintenance/idempotency-key-pruning.js';
 import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
@@ -90,7 +90,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   });
   const strategies = new StrategyRegistry(database.db, logger);
   const hub = new EventHub({ pool: database.pool, databaseUrl: config.DATABASE_URL, logger, pollMs: config.EVENT_POLL_MS });
-  const deps: TransitionDeps = {
+  const deps: CoordinatorServices = {
     db: database.db,
     pool: database.pool,
     registry,

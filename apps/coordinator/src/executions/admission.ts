@@ -5,14 +5,14 @@ import { driveEngine, driveOptions } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { executionUpdate, rememberWritten, type TransitionTarget } from './execution-update.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 /**
  * `maxConcurrentWorkflows`: starts pending executions, oldest first, while fewer than the limit are
  * running or paused. Serialized across coordinators by a transaction-level advisory lock, so two of
  * them never hand out the same free slot. Returns the ids started.
  */
-export async function admitPending(deps: TransitionDeps, maxActive: number): Promise<string[]> {
+export async function admitPending(deps: CoordinatorServices, maxActive: number): Promise<string[]> {
   if (maxActive <= 0) return [];
   const now = deps.now();
   const effects = new Effects();

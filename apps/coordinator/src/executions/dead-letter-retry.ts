@@ -6,7 +6,7 @@ import type { PendingAudit } from '../auth/pending-audit.js';
 import { DomainError } from '../errors/domain-error.js';
 import { changeExecution } from './lifecycle.js';
 import { resolveError } from './resolve-error.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 /**
  * Runs a dead-lettered step again, in the way its execution can use:
@@ -17,7 +17,7 @@ import type { TransitionDeps } from './transition-deps.js';
  * Anything else (the failure was skipped, replaced, rolled back, or the execution is over) is `INVALID_STATE`:
  * running the step again could change nothing, so the entry can only be discarded.
  */
-export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string, audit?: PendingAudit): Promise<DeadLetterRetryResult> {
+export async function retryDeadLetter(deps: CoordinatorServices, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string, audit?: PendingAudit): Promise<DeadLetterRetryResult> {
   const letter = await findDeadLetter(deps, dlq, namespace, stepType, jobId);
   if (!letter) throw deadLetterNotFound(stepType, jobId);
   const parsed = StepJobSchema.safeParse(letter.job.data);
@@ -63,13 +63,13 @@ export async function retryDeadLetter(deps: TransitionDeps, dlq: DeadLetterQueue
  * run's). A job whose run is not in the database (a forged or broken job, or one whose execution
  * is gone) belongs to `default`, so it can still be inspected and discarded.
  */
-export async function deadLetterNamespaces(deps: Pick<TransitionDeps, 'db'>, jobIds: readonly string[]): Promise<(jobId: string) => string> {
+export async function deadLetterNamespaces(deps: Pick<CoordinatorServices, 'db'>, jobIds: readonly string[]): Promise<(jobId: string) => string> {
   const places = await namespacesOfRuns(deps.db, jobIds);
   return (jobId) => places.get(jobId) ?? DEFAULT_NAMESPACE;
 }
 
 /** The dead letter if it exists and belongs to `namespace`; one of another namespace is as good as absent. */
-export async function findDeadLetter(deps: Pick<TransitionDeps, 'db'>, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string): Promise<DeadLetter | undefined> {
+export async function findDeadLetter(deps: Pick<CoordinatorServices, 'db'>, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string): Promise<DeadLetter | undefined> {
   const [letter, namespaceOfJob] = await Promise.all([dlq.find(stepType, jobId), deadLetterNamespaces(deps, [jobId])]);
   return letter && namespaceOfJob(jobId) === namespace ? letter : undefined;
 }

@@ -1,7 +1,7 @@
 import { namespaceOfState, openDecision, type CompiledWorkflow, type DecideOptions, type Decision, type EngineCommand, type EngineEvent, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { ExpressionRunner } from '../expressions/expression-runner.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 export interface DriveOptions extends DecideOptions {
   /** The execution driven: its sandbox evaluations take turns with other executions'. */
@@ -19,7 +19,7 @@ export interface Drive extends Decision {
  * Options for driving `executionId` with the recovery strategies of its namespace and workflow (the
  * state's), until `deadline` (default: the inline budget from now).
  */
-export function driveOptions(deps: TransitionDeps, executionId: string, state: Pick<ExecutionState, 'namespace' | 'workflowId'>, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
+export function driveOptions(deps: CoordinatorServices, executionId: string, state: Pick<ExecutionState, 'namespace' | 'workflowId'>, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
   return { strategies: deps.strategies.strategiesFor(namespaceOfState(state), state.workflowId), executionId, deadline };
 }
 

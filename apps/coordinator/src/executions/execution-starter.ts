@@ -8,7 +8,7 @@ import { driveEngine, driveOptions, type Drive } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { assertRequiredVariables } from './required-variables.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 /**
  * Creates an execution of a workflow of `namespace` (which it then belongs to) and its first step
@@ -17,7 +17,7 @@ import type { TransitionDeps } from './transition-deps.js';
  * `variables` lacks one the workflow's templates need.
  */
 export async function startExecution(
-  deps: TransitionDeps,
+  deps: CoordinatorServices,
   namespace: string,
   workflowId: string,
   options: {

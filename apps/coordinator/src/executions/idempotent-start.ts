@@ -4,7 +4,7 @@ import type { PendingAudit } from '../auth/pending-audit.js';
 import { DomainError } from '../errors/domain-error.js';
 import { contentHash } from '../workflows/canonical-json.js';
 import { startExecution } from './execution-starter.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 /** How long a start's `Idempotency-Key` stays taken (per namespace). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -28,7 +28,7 @@ export interface IdempotentStartResult extends ExecuteWorkflowResult {
  * answer was lost (a timeout, a coordinator killed mid-answer) is therefore safe.
  */
 export async function startIdempotently(
-  deps: TransitionDeps,
+  deps: CoordinatorServices,
   namespace: string,
   workflowId: string,
   request: StartRequest,

@@ -10,7 +10,7 @@ import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { jobsForExistingRuns } from './existing-run-jobs.js';
 import { executionUpdate, rememberWritten, type TransitionTarget } from './execution-update.js';
 import { findRuns } from './run-lookup.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 export type LifecycleChange =
   | { type: 'pause' }
@@ -41,7 +41,7 @@ function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, 
  * operation the current status does not allow is `INVALID_STATE`, naming the status; nothing is written.
  */
 export async function changeExecution(
-  deps: TransitionDeps,
+  deps: CoordinatorServices,
   namespace: string,
   executionId: string,
   change: LifecycleChange,
@@ -57,7 +57,7 @@ export async function changeExecution(
   const withdrawn: { key: string; attempt: number }[] = [];
   let target!: TransitionTarget;
   let deferred: DeferredEvaluation[] = [];
-  let workflowRef!: Awaited<ReturnType<TransitionDeps['registry']['compiled']>>;
+  let workflowRef!: Awaited<ReturnType<CoordinatorServices['registry']['compiled']>>;
 
   const lockSql = lockExecutionsSql([executionId], namespace);
   const { stepRuns, versions } = await runTransition(deps.pool, { lock: [executionId], lockSql, complete: [] }, async ({ executions }) => {

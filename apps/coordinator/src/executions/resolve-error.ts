@@ -3,7 +3,7 @@ import { findError } from '@agentic-flow/store';
 import type { PendingAudit } from '../auth/pending-audit.js';
 import { DomainError } from '../errors/domain-error.js';
 import { changeExecution } from './lifecycle.js';
-import type { TransitionDeps } from './transition-deps.js';
+import type { CoordinatorServices } from './coordinator-services.js';
 
 /**
  * Applies an operator's resolution to an escalated error of `namespace` (an error of another
@@ -11,7 +11,7 @@ import type { TransitionDeps } from './transition-deps.js';
  * the execution's lock serializes two resolutions of the same error, and the second finds the step
  * no longer escalated (`INVALID_STATE`, nothing written).
  */
-export async function resolveError(deps: TransitionDeps, namespace: string, errorId: string, resolution: ErrorResolutionInput, audit?: PendingAudit): Promise<LifecycleResult & { errorId: string }> {
+export async function resolveError(deps: CoordinatorServices, namespace: string, errorId: string, resolution: ErrorResolutionInput, audit?: PendingAudit): Promise<LifecycleResult & { errorId: string }> {
   const error = await findError(deps.db, errorId, namespace);
   if (!error) throw new DomainError('ERROR_NOT_FOUND', `error ${errorId} does not exist`);
   if (error.strategy !== 'escalate') {

@@ -4,7 +4,7 @@ import { DeadLetterQueue, type DeadLetter } from '@agentic-flow/queue';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { deadLetterNamespaces, deadLetterNotFound, findDeadLetter, retryDeadLetter } from '../executions/dead-letter-retry.js';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import { namespaceOf } from './request-context.js';
 import { parseRequest } from './request-schemas.js';
 
@@ -18,7 +18,7 @@ const LetterParamsSchema = z.strictObject({ stepType: z.enum(WORK_STEP_TYPES), j
  * `getDeadLetterQueue()` and what can be done with an entry: inspect, retry, discard. A job
  * belongs to its execution's namespace: a request sees and acts on its namespace's only.
  */
-export function registerDeadLetterRoutes(app: FastifyInstance, deps: TransitionDeps): void {
+export function registerDeadLetterRoutes(app: FastifyInstance, deps: CoordinatorServices): void {
   const dlq = new DeadLetterQueue(deps.queues, WORK_STEP_TYPES);
 
   /** Placing every entry takes the failed sets' ids (one read per step type) and one query; only the page's jobs are loaded. */

@@ -1,7 +1,7 @@
 import { countErrors, deleteStrategy, runInTransactionWithAudit, findError, listAlerts, listErrors, listStrategies, upsertStrategy, type StrategyKey } from '@agentic-flow/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveError } from '../executions/resolve-error.js';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import { strategyKeyOf, strategyProblems } from '../workflows/strategy-validation.js';
 import { ApiError, validationFailed } from './api-error.js';
 import { keysetPage } from './keyset-page.js';
@@ -24,7 +24,7 @@ import { parseRequest } from './request-schemas.js';
  * each of the request's namespace (`namespaceOf`): strategies registered in one namespace apply to
  * its executions only, and an error of another namespace is not found.
  */
-export function registerErrorRoutes(app: FastifyInstance, deps: TransitionDeps): void {
+export function registerErrorRoutes(app: FastifyInstance, deps: CoordinatorServices): void {
   /**
    * `registerRecoveryStrategy(stepType | { workflowId, stepId }, strategy)`: `/:stepType` for every
    * workflow of the namespace, `/:stepId?workflowId=…` for one workflow's step; replaces an earlier one.

@@ -2,7 +2,7 @@ import { executionExists, listSnapshots, runInTransactionWithAudit, setSnapshotI
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { changeExecution } from '../executions/lifecycle.js';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import { ApiError } from './api-error.js';
 import { namespaceOf } from './request-context.js';
 import { ExecutionParamsSchema, parseRequest } from './request-schemas.js';
@@ -14,7 +14,7 @@ const AutoSnapshotBodySchema = z.strictObject({
 });
 
 /** Lifecycle and snapshots of the request's namespace's executions; another namespace's are not found. */
-export function registerLifecycleRoutes(app: FastifyInstance, deps: TransitionDeps): void {
+export function registerLifecycleRoutes(app: FastifyInstance, deps: CoordinatorServices): void {
   for (const type of ['pause', 'resume', 'cancel'] as const) {
     app.post(`/v1/executions/:executionId/${type}`, async (request) => {
       const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');

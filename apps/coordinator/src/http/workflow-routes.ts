@@ -1,13 +1,13 @@
 import { listDefinitions } from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { startIdempotently } from '../executions/idempotent-start.js';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import { idempotencyKeyOf } from './idempotency-key-header.js';
 import { namespaceOf } from './request-context.js';
 import { ExecuteBodySchema, ListWorkflowsQuerySchema, WorkflowParamsSchema, WorkflowVersionParamsSchema, parseRequest } from './request-schemas.js';
 import { workflowSummaryView } from './views.js';
 
-export type WorkflowRoutesDeps = TransitionDeps;
+export type WorkflowRoutesDeps = CoordinatorServices;
 
 /** Workflows of the request's namespace: registered into it, listed and found in it, executed there. */
 export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoutesDeps): void {

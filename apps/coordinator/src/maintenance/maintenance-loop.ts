@@ -1,6 +1,6 @@
 import { pruneEvents, takeDueSnapshots } from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import type { LeaderElection } from './leader-election.js';
 import { LOST_CONFIRM_MS } from '@agentic-flow/queue';
 import { LostRunConfirmation } from './lost-run-confirmation.js';
@@ -29,7 +29,7 @@ export class MaintenanceLoop {
   private lastPrune = 0;
 
   constructor(
-    private readonly deps: TransitionDeps,
+    private readonly deps: CoordinatorServices,
     private readonly election: LeaderElection,
     private readonly options: MaintenanceOptions,
     private readonly logger: Logger,

@@ -3,7 +3,7 @@ import type { StepResult } from '@agentic-flow/queue';
 import { isControlStepType, stepError, type StepError } from '@agentic-flow/spec';
 import { findExecution, inFlightRuns, type InFlightRun } from '@agentic-flow/store';
 import { jobsForExistingRuns } from '../executions/existing-run-jobs.js';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import type { LostRunConfirmation } from './lost-run-confirmation.js';
 import { stillQueued } from './still-queued.js';
 
@@ -44,7 +44,7 @@ const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
  * no transition has touched for `graceMs` lost that answer with the coordinator evaluating it: it is
  * asked again (answering twice is harmless).
  */
-export async function reconcile(deps: TransitionDeps, options: ReconcileOptions): Promise<ReconcileOutcome> {
+export async function reconcile(deps: CoordinatorServices, options: ReconcileOptions): Promise<ReconcileOutcome> {
   const runs = await inFlightRuns(deps.db, options.graceMs, options.limit);
   const outcome: ReconcileOutcome = { checked: runs.length, requeued: 0, retried: 0, quarantined: 0, reevaluated: 0 };
   const missing = new Map<string, InFlightRun[]>();
@@ -98,7 +98,7 @@ export async function reconcile(deps: TransitionDeps, options: ReconcileOptions)
 }
 
 /** A run whose job failed without its result being applied: retried, or failed for good. */
-async function failedWithoutResult(deps: TransitionDeps, run: InFlightRun, threshold: number, outcome: ReconcileOutcome): Promise<void> {
+async function failedWithoutResult(deps: CoordinatorServices, run: InFlightRun, threshold: number, outcome: ReconcileOutcome): Promise<void> {
   const failure = await deps.queues.jobFailure(run.stepType, run.id);
   if (failure === undefined) return;
   let error: StepError | undefined;
@@ -121,7 +121,7 @@ async function failedWithoutResult(deps: TransitionDeps, run: InFlightRun, thres
 }
 
 /** Asks again for the expressions an execution waits on, if no transition has touched it for `graceMs`. */
-async function askAgain(deps: TransitionDeps, executionId: string, graceMs: number): Promise<number> {
+async function askAgain(deps: CoordinatorServices, executionId: string, graceMs: number): Promise<number> {
   const row = await findExecution(deps.db, executionId, undefined);
   if (!row || row.status !== 'running' || deps.now() - row.updatedAt.getTime() < graceMs) return 0;
   const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);

@@ -6,7 +6,7 @@ import { driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import { executionUpdate, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
-import type { TransitionDeps } from '../executions/transition-deps.js';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { StepDone } from '../events/event-collector.js';
 
@@ -35,7 +35,7 @@ const isAnswer = (entry: ResultEntry): entry is ExpressionAnswer => 'kind' in en
  * expressions are slow commits with them unanswered (see `driveEngine`) instead of holding up the
  * others' results.
  */
-export function createResultApplier(deps: TransitionDeps): (entries: ResultEntry[], lengths?: number[]) => Promise<ApplyOutcome[]> {
+export function createResultApplier(deps: CoordinatorServices): (entries: ResultEntry[], lengths?: number[]) => Promise<ApplyOutcome[]> {
   const { cache } = deps;
   return async (entries, lengths = []) => {
     const now = deps.now();
@@ -178,7 +178,7 @@ interface ExecutionPass {
  * shared deadline.
  */
 async function applyInMemory(
-  deps: TransitionDeps,
+  deps: CoordinatorServices,
   entries: ResultEntry[],
   lengths: number[],
   targets: Map<string, Target>,
@@ -216,7 +216,7 @@ async function applyInMemory(
 }
 
 async function drive(
-  deps: TransitionDeps,
+  deps: CoordinatorServices,
   entries: ResultEntry[],
   lengths: number[],
   indices: number[],
@@ -257,7 +257,7 @@ interface TooLarge {
 }
 
 async function driveEntries(
-  deps: TransitionDeps,
+  deps: CoordinatorServices,
   entries: ResultEntry[],
   indices: number[],
   target: Target,
@@ -339,7 +339,7 @@ function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult)
 }
 
 /** After commit: continue deferred evaluations, enqueue, and report what was recorded but not applied (only now is it final). */
-async function finish(deps: TransitionDeps, applied: Applied, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
+async function finish(deps: CoordinatorServices, applied: Applied, keys: Parameters<Effects['afterCommit']>[0]): Promise<void> {
   const { effects } = applied;
   for (const [executionId, deferred] of applied.deferred) deps.background.continue(executionId, deferred);
   for (const entry of applied.ignored) deps.logger.warn(entry, 'result recorded but not applied');

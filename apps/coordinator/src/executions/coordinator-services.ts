@@ -10,7 +10,7 @@ import type { StrategyRegistry } from '../workflows/strategy-registry.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
 
 /** What starting an execution and applying results need: the coordinator's shared services. */
-export interface TransitionDeps {
+export interface CoordinatorServices {
   db: Database;
   /** The same pool as `db`'s, for the hot path's raw multi-statement round trips. */
   pool: pg.Pool;
