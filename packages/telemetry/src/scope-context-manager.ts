@@ -4,10 +4,11 @@ import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/
  * The active context is the one the innermost `context.with` set, for that call's synchronous
  * part only: nothing follows a promise or a timer. OpenTelemetry's Node context manager is an
  * `AsyncLocalStorage`, which on Node 20 turns on async hooks for every promise in the process —
- * BullMQ, ioredis and pg make dozens per step — and measured ~15% of a step's CPU with tracing on,
- * sampled or not. Here the hot paths hand their trace context down instead (`TraceScope`), and
- * the pg, ioredis and undici instrumentations, which read the active context when a call is made,
- * still parent their spans under it.
+ * BullMQ, ioredis and pg make dozens per step —, a cost paid with tracing on whether an execution
+ * is sampled or not (bench/analysis.md, "What observability costs per step"). Here the hot paths
+ * hand their trace context down instead (`TraceScope`), and the pg, ioredis and undici
+ * instrumentations, which read the active context when a call is made, still parent their spans
+ * under it.
  */
 export class ScopeContextManager implements ContextManager {
   private current: Context = ROOT_CONTEXT;
