@@ -75,10 +75,17 @@ describe('access control: every route × every role, from the route table', () =
       .replace(/^\/v1\/events$/, '/v1/events?follow=false');
   const call = (method: string, url: string, key: string | null, extra: Record<string, string | null> = {}): Promise<RawResponse> => {
     const body = BODIES[`${method} ${url}`];
-    return send(cluster.coordinator.url, method, path(url), body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json', {
-      authorization: key === null ? null : `Bearer ${key}`,
-      ...extra,
-    });
+    return send(
+      cluster.coordinator.url,
+      method,
+      path(url),
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? undefined : 'application/json',
+      {
+        authorization: key === null ? null : `Bearer ${key}`,
+        ...extra,
+      },
+    );
   };
 
   beforeAll(async () => {
@@ -86,7 +93,8 @@ describe('access control: every route × every role, from the route table', () =
     const admin = cluster.client;
     keys = {};
     // The admin key covers every namespace: some admin routes (making namespaces) need that.
-    for (const role of ROLES) keys[role] = (await admin.access.createApiKey({ name: `matrix ${role}`, role, ...(role === 'admin' ? { namespaces: ['*'] } : {}) })).key;
+    for (const role of ROLES)
+      keys[role] = (await admin.access.createApiKey({ name: `matrix ${role}`, role, ...(role === 'admin' ? { namespaces: ['*'] } : {}) })).key;
     await admin.createWorkflow(WORKFLOW);
     await admin.monitor.putAlertSink('matrix-sink', { url: 'http://127.0.0.1:9/hook' });
     // No worker: the execution stays running, so every execution route has an object to act on.
@@ -146,7 +154,7 @@ describe('access control: every route × every role, from the route table', () =
     const wrongSecret = `${revoked.key.slice(0, 17)}${'A'.repeat(43)}`;
     const attempts = [
       ['malformed header', { authorization: 'Basic dXNlcjpwYXNz' }],
-      ['unknown key', { authorization: 'Bearer afk_zzzzzzzzzzzz_' + 'B'.repeat(43) }],
+      ['unknown key', { authorization: `Bearer afk_zzzzzzzzzzzz_${'B'.repeat(43)}` }],
       ['not a key', { authorization: 'Bearer short' }],
       ['wrong secret', { authorization: `Bearer ${wrongSecret}` }],
       ['revoked', { authorization: `Bearer ${revoked.key}` }],
@@ -159,7 +167,12 @@ describe('access control: every route × every role, from the route table', () =
     }
     const audited = await admin.access.getAuditLog({ outcome: 'unauthenticated', limit: 1000 });
     expect(audited.items.length - auditedBefore).toBe(attempts.length);
-    expect(audited.items[0]).toMatchObject({ actor: 'anonymous', action: 'execution.start', status: 401, target: `POST /v1/workflows/${WORKFLOW.id}/executions` });
+    expect(audited.items[0]).toMatchObject({
+      actor: 'anonymous',
+      action: 'execution.start',
+      status: 401,
+      target: `POST /v1/workflows/${WORKFLOW.id}/executions`,
+    });
   });
 
   it('answers 404, not 403, for another namespace’s objects, and lists none of them', async () => {
@@ -174,7 +187,10 @@ describe('access control: every route × every role, from the route table', () =
     const mine = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${otherAdmin}` });
     expect(mine.body.items.map((e: { id: string }) => e.id)).toEqual([otherExecutionId]);
     // Naming a namespace the key may not act in is the same 404 as one that does not exist.
-    const foreign = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${otherAdmin}`, 'af-namespace': 'default' });
+    const foreign = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, {
+      authorization: `Bearer ${otherAdmin}`,
+      'af-namespace': 'default',
+    });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('NAMESPACE_NOT_FOUND');
     const missing = await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { 'af-namespace': 'no-such-namespace' });
@@ -188,9 +204,20 @@ describe('access control: every route × every role, from the route table', () =
     const scoped = new AgenticFlowClient({ baseUrl: cluster.coordinator.url, apiKey: otherAdmin });
     expect((await scoped.access.createApiKey({ name: 'ok', role: 'viewer' })).namespaces).toEqual(['elsewhere']);
     const refusals = [
-      await send(cluster.coordinator.url, 'POST', '/v1/api-keys', JSON.stringify({ name: 'escalate', role: 'admin', namespaces: ['default'] }), 'application/json', { authorization: `Bearer ${otherAdmin}` }),
-      await send(cluster.coordinator.url, 'POST', '/v1/api-keys', JSON.stringify({ name: 'escalate', role: 'admin', namespaces: ['*'] }), 'application/json', { authorization: `Bearer ${otherAdmin}` }),
-      await send(cluster.coordinator.url, 'POST', '/v1/namespaces', JSON.stringify({ name: 'mine' }), 'application/json', { authorization: `Bearer ${otherAdmin}` }),
+      await send(
+        cluster.coordinator.url,
+        'POST',
+        '/v1/api-keys',
+        JSON.stringify({ name: 'escalate', role: 'admin', namespaces: ['default'] }),
+        'application/json',
+        { authorization: `Bearer ${otherAdmin}` },
+      ),
+      await send(cluster.coordinator.url, 'POST', '/v1/api-keys', JSON.stringify({ name: 'escalate', role: 'admin', namespaces: ['*'] }), 'application/json', {
+        authorization: `Bearer ${otherAdmin}`,
+      }),
+      await send(cluster.coordinator.url, 'POST', '/v1/namespaces', JSON.stringify({ name: 'mine' }), 'application/json', {
+        authorization: `Bearer ${otherAdmin}`,
+      }),
     ];
     expect(refusals.map((r) => r.status)).toEqual([404, 403, 403]);
   });
@@ -228,7 +255,9 @@ describe('access control: every route × every role, from the route table', () =
   it('answers probes without a key, with security headers, and without CORS headers by default', async () => {
     const health = await fetch(`${cluster.coordinator.url}/healthz`);
     expect(health.status).toBe(200);
-    const response = await fetch(`${cluster.coordinator.url}/v1/executions`, { headers: { authorization: `Bearer ${keys['viewer']}`, origin: 'https://evil.example' } });
+    const response = await fetch(`${cluster.coordinator.url}/v1/executions`, {
+      headers: { authorization: `Bearer ${keys['viewer']}`, origin: 'https://evil.example' },
+    });
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -241,7 +270,11 @@ describe('API hardening: rate limits shared by coordinators, failed-authenticati
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await startCluster([], { coordinator: { RATE_LIMIT_MAX: '8', RATE_LIMIT_WINDOW_MS: '60000', AUTH_FAILURE_LIMIT: '3', CORS_ORIGINS: 'https://app.example' } }, { coordinators: 2 });
+    cluster = await startCluster(
+      [],
+      { coordinator: { RATE_LIMIT_MAX: '8', RATE_LIMIT_WINDOW_MS: '60000', AUTH_FAILURE_LIMIT: '3', CORS_ORIGINS: 'https://app.example' } },
+      { coordinators: 2 },
+    );
   });
 
   afterAll(async () => {
@@ -267,7 +300,10 @@ describe('API hardening: rate limits shared by coordinators, failed-authenticati
 
   it('refuses an address that keeps failing to authenticate before checking its keys', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await fetch(`${cluster.coordinator.url}/v1/executions`, { headers: { authorization: 'Bearer made-up-key-that-is-long-enough-000000' } })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (await fetch(`${cluster.coordinator.url}/v1/executions`, { headers: { authorization: 'Bearer made-up-key-that-is-long-enough-000000' } })).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
   });
 
@@ -278,7 +314,10 @@ describe('API hardening: rate limits shared by coordinators, failed-authenticati
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    const stranger = await fetch(`${cluster.coordinators[1]!.url}/v1/executions`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const stranger = await fetch(`${cluster.coordinators[1]!.url}/v1/executions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
@@ -289,7 +328,12 @@ describe('OIDC bearer tokens beside API keys', () => {
   let privateKey: CryptoKey;
 
   const jwt = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setIssuer('https://idp.test').setAudience('agentic-flow').setExpirationTime('5m').sign(privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+      .setIssuer('https://idp.test')
+      .setAudience('agentic-flow')
+      .setExpirationTime('5m')
+      .sign(privateKey);
 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256');
@@ -298,7 +342,15 @@ describe('OIDC bearer tokens beside API keys', () => {
     idp = createHttpServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
     const jwksUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
-    cluster = await startCluster([], { coordinator: { OIDC_JWKS_URL: jwksUrl, OIDC_ISSUER: 'https://idp.test', OIDC_AUDIENCE: 'agentic-flow', OIDC_ROLE_CLAIM: 'groups', OIDC_ROLE_MAP: 'flow-operators=operator' } });
+    cluster = await startCluster([], {
+      coordinator: {
+        OIDC_JWKS_URL: jwksUrl,
+        OIDC_ISSUER: 'https://idp.test',
+        OIDC_AUDIENCE: 'agentic-flow',
+        OIDC_ROLE_CLAIM: 'groups',
+        OIDC_ROLE_MAP: 'flow-operators=operator',
+      },
+    });
   });
 
   afterAll(async () => {
@@ -309,7 +361,9 @@ describe('OIDC bearer tokens beside API keys', () => {
   it('lets a token act with the role its claims map to, audits it by subject, and refuses forged ones', async () => {
     const operator = await jwt({ sub: 'alice', groups: ['flow-operators'] });
     expect((await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${operator}` })).status).toBe(200);
-    const denied = await send(cluster.coordinator.url, 'PUT', '/v1/recovery-strategies/script', JSON.stringify({ type: 'skip' }), 'application/json', { authorization: `Bearer ${operator}` });
+    const denied = await send(cluster.coordinator.url, 'PUT', '/v1/recovery-strategies/script', JSON.stringify({ type: 'skip' }), 'application/json', {
+      authorization: `Bearer ${operator}`,
+    });
     expect(denied.status).toBe(403);
     const forged = `${operator.split('.').slice(0, 2).join('.')}.${Buffer.from('not the signature').toString('base64url')}`;
     expect((await send(cluster.coordinator.url, 'GET', '/v1/executions', undefined, undefined, { authorization: `Bearer ${forged}` })).status).toBe(401);

@@ -35,8 +35,15 @@ function model(request: FakeLlmRequest): FakeLlmDirective {
 }
 const calls429 = { first: -1 };
 
-const wf = (id: string, steps: WorkflowDefinitionInput['steps'], extra: Partial<WorkflowDefinitionInput> = {}): WorkflowDefinitionInput => ({ id, name: id, version: '1', steps, ...extra });
-const agent = (id: string, config: Record<string, unknown>, next: string[] = []) => ({ id, type: 'agent-task' as const, config: { timeout: 20_000, ...config }, next }) as WorkflowDefinitionInput['steps'][number];
+const wf = (id: string, steps: WorkflowDefinitionInput['steps'], extra: Partial<WorkflowDefinitionInput> = {}): WorkflowDefinitionInput => ({
+  id,
+  name: id,
+  version: '1',
+  steps,
+  ...extra,
+});
+const agent = (id: string, config: Record<string, unknown>, next: string[] = []) =>
+  ({ id, type: 'agent-task' as const, config: { timeout: 20_000, ...config }, next }) as WorkflowDefinitionInput['steps'][number];
 
 describe('agent tasks on a real cluster', () => {
   let cluster: Cluster;
@@ -56,7 +63,16 @@ describe('agent tasks on a real cluster', () => {
       }),
       startDataServer(),
     ]);
-    const agentEnv = { AGENT_BASE_URL: llm.url, OPENAI_API_KEY: 'sk-test', AGENT_MODEL: 'fake-gpt', ANTHROPIC_BASE_URL: llm.anthropicUrl, ANTHROPIC_API_KEY: 'ant-test', AGENT_PROVIDER_OPENAI_PRICE_INPUT: '1', AGENT_PROVIDER_OPENAI_PRICE_OUTPUT: '2', WORKER_CONCURRENCY: '1' };
+    const agentEnv = {
+      AGENT_BASE_URL: llm.url,
+      OPENAI_API_KEY: 'sk-test',
+      AGENT_MODEL: 'fake-gpt',
+      ANTHROPIC_BASE_URL: llm.anthropicUrl,
+      ANTHROPIC_API_KEY: 'ant-test',
+      AGENT_PROVIDER_OPENAI_PRICE_INPUT: '1',
+      AGENT_PROVIDER_OPENAI_PRICE_OUTPUT: '2',
+      WORKER_CONCURRENCY: '1',
+    };
     cluster = await startCluster([['http', 'script']], { worker: agentEnv });
     await cluster.addWorker(['agent-task'], { WORKER_ID: 'agent-1' });
     await cluster.addWorker(['agent-task'], { WORKER_ID: 'agent-2' });
@@ -69,7 +85,15 @@ describe('agent tasks on a real cluster', () => {
     const execution = await run(
       wf('agent-tool', [
         { id: 'fetch', type: 'http', config: { url: '{{ variables.api }}/data' }, next: ['analyze'] },
-        agent('analyze', { goal: 'E2E-TOOL: total the item values', capabilities: ['script'], outputSchema: { type: 'object', required: ['total'], properties: { total: { type: 'number' } } } }, ['report']),
+        agent(
+          'analyze',
+          {
+            goal: 'E2E-TOOL: total the item values',
+            capabilities: ['script'],
+            outputSchema: { type: 'object', required: ['total'], properties: { total: { type: 'number' } } },
+          },
+          ['report'],
+        ),
         { id: 'report', type: 'script', config: { script: 'return `total ${results.analyze.total}`' } },
       ]),
     );
@@ -89,11 +113,16 @@ describe('agent tasks on a real cluster', () => {
     // The key went to the provider, never into what we store.
     expect(llm.requests.some((r) => r.headers.authorization === 'Bearer sk-test')).toBe(true);
     expect(JSON.stringify(transcript)).not.toContain('sk-test');
-    expect(await rejection(cluster.client.getTranscripts(execution.id, { stepRunId: 'nope' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.stepRunId' }] });
+    expect(await rejection(cluster.client.getTranscripts(execution.id, { stepRunId: 'nope' }))).toMatchObject({
+      status: 400,
+      problems: [{ path: '$.query.stepRunId' }],
+    });
   });
 
   it('a coordinator agent plans three subtasks that run on both agent workers, then synthesizes them', async () => {
-    const execution = await run(wf('agent-coordinator', [agent('research', { agentType: 'coordinator', goal: 'E2E-COORD: research three things', maxSubtasks: 3 })]));
+    const execution = await run(
+      wf('agent-coordinator', [agent('research', { agentType: 'coordinator', goal: 'E2E-COORD: research three things', maxSubtasks: 3 })]),
+    );
     expect(execution.status).toBe('completed');
     expect(execution.results['research']).toEqual({ summary: 'done:a done:b done:c' });
     const runs = execution.steps.filter((s) => s.stepId === 'research');
@@ -109,7 +138,13 @@ describe('agent tasks on a real cluster', () => {
     expect(runs.find((s) => s.instanceKey === 'research~syn')).toMatchObject({ status: 'succeeded', output: { summary: 'done:a done:b done:c' } });
     const total = runs.reduce((sum, s) => sum + (s.agent?.usage.inputTokens ?? 0) + (s.agent?.usage.outputTokens ?? 0), 0);
     expect(execution.usage.totalTokens).toBe(total);
-    expect((await cluster.client.getTranscripts(execution.id)).items.map((t) => t.instanceKey).sort()).toEqual(['research', 'research~sub/0', 'research~sub/1', 'research~sub/2', 'research~syn']);
+    expect((await cluster.client.getTranscripts(execution.id)).items.map((t) => t.instanceKey).sort()).toEqual([
+      'research',
+      'research~sub/0',
+      'research~sub/1',
+      'research~sub/2',
+      'research~syn',
+    ]);
   });
 
   it('retries a 429 after its Retry-After and succeeds', async () => {
@@ -122,10 +157,16 @@ describe('agent tasks on a real cluster', () => {
   });
 
   it('fails malformed model output with a clear AGENT_OUTPUT error after one correction', async () => {
-    const execution = await run(wf('agent-bad-output', [agent('extract', { goal: 'E2E-BADJSON extract the total', outputSchema: { type: 'object', required: ['total'] } })]));
+    const execution = await run(
+      wf('agent-bad-output', [agent('extract', { goal: 'E2E-BADJSON extract the total', outputSchema: { type: 'object', required: ['total'] } })]),
+    );
     expect(execution.status).toBe('failed');
     const step = execution.steps.find((s) => s.stepId === 'extract')!;
-    expect(step.error).toMatchObject({ code: 'AGENT_OUTPUT', message: expect.stringMatching(/JSON/), details: { answer: 'I think the total is about seventy-five' } });
+    expect(step.error).toMatchObject({
+      code: 'AGENT_OUTPUT',
+      message: expect.stringMatching(/JSON/),
+      details: { answer: 'I think the total is about seventy-five' },
+    });
     expect(execution.error).toMatchObject({ code: 'AGENT_OUTPUT', stepId: 'extract' });
     const [transcript] = (await cluster.client.getTranscripts(execution.id)).items;
     // The rejected answer, the correction, the second rejected answer.
@@ -133,17 +174,25 @@ describe('agent tasks on a real cluster', () => {
   });
 
   it('fails the step that crosses the execution’s token budget with AGENT_BUDGET, and the next one at once', async () => {
-    const definition = wf('agent-budget', [agent('first', { goal: 'E2E-BUDGET one' }, ['second']), agent('second', { goal: 'E2E-BUDGET two' })], { tokenBudget: 1000 });
+    const definition = wf('agent-budget', [agent('first', { goal: 'E2E-BUDGET one' }, ['second']), agent('second', { goal: 'E2E-BUDGET two' })], {
+      tokenBudget: 1000,
+    });
     const generous = await run(definition);
     expect(generous).toMatchObject({ status: 'completed', usage: { totalTokens: 140, tokenBudget: 1000 } });
     const execution = await run(definition, { tokenBudget: 100 });
     expect(execution.status).toBe('failed');
     expect(execution.usage).toMatchObject({ totalTokens: 140, tokenBudget: 100 });
     expect(execution.steps.find((s) => s.stepId === 'first')).toMatchObject({ status: 'succeeded' });
-    expect(execution.steps.find((s) => s.stepId === 'second')).toMatchObject({ status: 'failed', error: { code: 'AGENT_BUDGET', details: { budget: 30, used: 70 } } });
+    expect(execution.steps.find((s) => s.stepId === 'second')).toMatchObject({
+      status: 'failed',
+      error: { code: 'AGENT_BUDGET', details: { budget: 30, used: 70 } },
+    });
     const none = await run(definition, { tokenBudget: 70 });
     expect(none.steps.find((s) => s.stepId === 'second')).toMatchObject({ status: 'failed', error: { code: 'AGENT_BUDGET' }, agent: null, workerId: null });
-    expect(await rejection(cluster.client.executeWorkflow('agent-budget', {}, { tokenBudget: 0 }))).toMatchObject({ status: 400, problems: [{ path: '$.body.tokenBudget' }] });
+    expect(await rejection(cluster.client.executeWorkflow('agent-budget', {}, { tokenBudget: 0 }))).toMatchObject({
+      status: 400,
+      problems: [{ path: '$.body.tokenBudget' }],
+    });
   });
 
   it('fails a model that answers too slowly at the step timeout, with what it spent recorded', async () => {

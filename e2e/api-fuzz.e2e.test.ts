@@ -66,7 +66,8 @@ describe('API fuzzing: no 5xx, a documented error shape, and nothing written on 
     console.log(`api-fuzz: ${sent} requests`);
     // A coordinator that died or stalled says why in its last lines.
     const exited = await Promise.race([cluster?.coordinator.exited, new Promise((resolve) => setTimeout(() => resolve(null), 10))]);
-    if (exited !== null && exited !== undefined) console.log(`api-fuzz: the coordinator exited (${String(exited)}); its last lines:\n${cluster.coordinator.lines.slice(-30).join('\n')}`);
+    if (exited !== null && exited !== undefined)
+      console.log(`api-fuzz: the coordinator exited (${String(exited)}); its last lines:\n${cluster.coordinator.lines.slice(-30).join('\n')}`);
     await rows?.close();
     await cluster?.stop();
   });

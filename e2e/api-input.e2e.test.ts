@@ -29,7 +29,8 @@ describe('the input gate: every body, query and path parameter is checked before
   let rows: Awaited<ReturnType<typeof rowCounter>>;
   let before: RowCounts;
   let executionId: string;
-  const call = (method: string, path: string, body?: string | Uint8Array, contentType?: string) => send(cluster.coordinator.url, method, path, body, contentType);
+  const call = (method: string, path: string, body?: string | Uint8Array, contentType?: string) =>
+    send(cluster.coordinator.url, method, path, body, contentType);
 
   beforeAll(async () => {
     cluster = await startCluster([['script']]);
@@ -54,20 +55,38 @@ describe('the input gate: every body, query and path parameter is checked before
     it('in a workflow name, a script, a variable key or value', async () => {
       expectError(await call('POST', '/v1/workflows', json(definition({ name: 'a\u0000b' })), 'application/json'), 400, 'INVALID_TEXT', [{ path: '$.name' }]);
       const steps = definition().steps;
-      expectError(await call('POST', '/v1/workflows', json(definition({ steps: [steps[0], { ...steps[1], config: { script: 'return "\u0000"' } }] })), 'application/json'), 400, 'INVALID_TEXT', [
-        { path: '$.steps[1].config.script', message: expect.stringContaining('NUL') },
+      expectError(
+        await call(
+          'POST',
+          '/v1/workflows',
+          json(definition({ steps: [steps[0], { ...steps[1], config: { script: 'return "\u0000"' } }] })),
+          'application/json',
+        ),
+        400,
+        'INVALID_TEXT',
+        [{ path: '$.steps[1].config.script', message: expect.stringContaining('NUL') }],
+      );
+      expectError(await call('POST', '/v1/workflows/gate/executions', json({ variables: { 'a\u0000b': 1 } }), 'application/json'), 400, 'INVALID_TEXT', [
+        { path: '$.body.variables["a\\u0000b"]' },
       ]);
-      expectError(await call('POST', '/v1/workflows/gate/executions', json({ variables: { 'a\u0000b': 1 } }), 'application/json'), 400, 'INVALID_TEXT', [{ path: '$.body.variables["a\\u0000b"]' }]);
-      expectError(await call('POST', '/v1/workflows/gate/executions', json({ variables: { list: [1, 'x\u0000'] } }), 'application/json'), 400, 'INVALID_TEXT', [{ path: '$.body.variables.list[1]' }]);
+      expectError(await call('POST', '/v1/workflows/gate/executions', json({ variables: { list: [1, 'x\u0000'] } }), 'application/json'), 400, 'INVALID_TEXT', [
+        { path: '$.body.variables.list[1]' },
+      ]);
     });
 
     it('lone surrogates, escaped in JSON or in YAML', async () => {
       expectError(await call('POST', '/v1/workflows', '{"id":"s","name":"\\ud800","version":"1","steps":[]}', 'application/json'), 400, 'INVALID_TEXT', [
         { path: '$.name', message: expect.stringContaining('surrogate') },
       ]);
-      expectError(await call('POST', '/v1/workflows/gate/executions', '{"variables":{"\\udc00":1}}', 'application/json'), 400, 'INVALID_TEXT', [{ path: '$.body.variables["\\udc00"]' }]);
-      expectError(await call('POST', '/v1/workflows', 'id: y\nname: "x\\ud800"\nversion: "1"\nsteps: []\n', 'application/yaml'), 400, 'INVALID_TEXT', [{ path: '$.name' }]);
-      expectError(await call('POST', '/v1/workflows', 'id: y\nname: "x\\0"\nversion: "1"\nsteps: []\n', 'text/yaml'), 400, 'INVALID_TEXT', [{ path: '$.name' }]);
+      expectError(await call('POST', '/v1/workflows/gate/executions', '{"variables":{"\\udc00":1}}', 'application/json'), 400, 'INVALID_TEXT', [
+        { path: '$.body.variables["\\udc00"]' },
+      ]);
+      expectError(await call('POST', '/v1/workflows', 'id: y\nname: "x\\ud800"\nversion: "1"\nsteps: []\n', 'application/yaml'), 400, 'INVALID_TEXT', [
+        { path: '$.name' },
+      ]);
+      expectError(await call('POST', '/v1/workflows', 'id: y\nname: "x\\0"\nversion: "1"\nsteps: []\n', 'text/yaml'), 400, 'INVALID_TEXT', [
+        { path: '$.name' },
+      ]);
     });
 
     it('through every route that takes a body', async () => {
@@ -99,9 +118,17 @@ describe('the input gate: every body, query and path parameter is checked before
     });
 
     it('the resolution output of an escalated error', async () => {
-      expectError(await call('POST', '/v1/errors/00000000-0000-0000-0000-000000000000/resolve', json({ action: 'output', output: { note: 'a\u0000' } }), 'application/json'), 400, 'INVALID_TEXT', [
-        { path: '$.body.output.note' },
-      ]);
+      expectError(
+        await call(
+          'POST',
+          '/v1/errors/00000000-0000-0000-0000-000000000000/resolve',
+          json({ action: 'output', output: { note: 'a\u0000' } }),
+          'application/json',
+        ),
+        400,
+        'INVALID_TEXT',
+        [{ path: '$.body.output.note' }],
+      );
     });
   });
 
@@ -109,26 +136,45 @@ describe('the input gate: every body, query and path parameter is checked before
     const text = json(definition({ id: 'latin', name: 'caf' }));
     const at = text.indexOf('caf') + 3;
     const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xe9]), Buffer.from(text.slice(at))]);
-    expectError(await call('POST', '/v1/workflows', bytes, 'application/json'), 400, 'INVALID_TEXT', [{ path: '$', message: expect.stringContaining(`byte ${at}`) }]);
-    expectError(await call('POST', '/v1/workflows/gate/executions', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'application/json; charset=utf-8'), 400, 'INVALID_TEXT', [{ path: '$.body' }]);
+    expectError(await call('POST', '/v1/workflows', bytes, 'application/json'), 400, 'INVALID_TEXT', [
+      { path: '$', message: expect.stringContaining(`byte ${at}`) },
+    ]);
+    expectError(
+      await call('POST', '/v1/workflows/gate/executions', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'application/json; charset=utf-8'),
+      400,
+      'INVALID_TEXT',
+      [{ path: '$.body' }],
+    );
     // A UTF-8 encoded surrogate (ED A0 80) is not UTF-8 either.
     expectError(await call('POST', '/v1/workflows', Buffer.from('id: "\xed\xa0\x80"', 'latin1'), 'application/yaml'), 400, 'INVALID_TEXT', [{ path: '$' }]);
   });
 
   describe('nesting deeper than 200 levels is 400 NESTING_TOO_DEEP, however deep', () => {
     it('variables 5,000 deep and a definition 3,000 deep', async () => {
-      const deepVariables = await call('POST', '/v1/workflows/gate/executions', `{"variables":{"v":${'['.repeat(5000)}${']'.repeat(5000)}}}`, 'application/json');
+      const deepVariables = await call(
+        'POST',
+        '/v1/workflows/gate/executions',
+        `{"variables":{"v":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+        'application/json',
+      );
       expectError(deepVariables, 400, 'NESTING_TOO_DEEP', [{ path: `$.body.variables.v${'[0]'.repeat(198)}` }]);
       const deepDefinition = json(definition({ id: 'deep' })).replace(/}$/, `,"variables":${nestedJson(3000)}}`);
-      expectError(await call('POST', '/v1/workflows', deepDefinition, 'application/json'), 400, 'NESTING_TOO_DEEP', [{ path: `$.variables${'.a'.repeat(199)}` }]);
+      expectError(await call('POST', '/v1/workflows', deepDefinition, 'application/json'), 400, 'NESTING_TOO_DEEP', [
+        { path: `$.variables${'.a'.repeat(199)}` },
+      ]);
       // 200 levels are fine (the body itself is the first).
-      expect((await call('POST', '/v1/workflows/no-such-workflow/executions', `{"variables":{"v":${'['.repeat(198)}${']'.repeat(198)}}}`, 'application/json')).status).toBe(404);
+      expect(
+        (await call('POST', '/v1/workflows/no-such-workflow/executions', `{"variables":{"v":${'['.repeat(198)}${']'.repeat(198)}}}`, 'application/json'))
+          .status,
+      ).toBe(404);
     });
 
     it('YAML nested 250,000 deep is refused before it is parsed, and the coordinator lives', async () => {
       for (const yaml of [`id: deep\nvariables: ${'['.repeat(250_000)}${']'.repeat(250_000)}\n`, `${'- '.repeat(20_000)}x\n`]) {
         const started = Date.now();
-        expectError(await call('POST', '/v1/workflows', yaml, 'application/yaml'), 400, 'NESTING_TOO_DEEP', [{ path: '$', message: expect.stringMatching(/^nested deeper than 200 levels at line \d, column \d+$/) }]);
+        expectError(await call('POST', '/v1/workflows', yaml, 'application/yaml'), 400, 'NESTING_TOO_DEEP', [
+          { path: '$', message: expect.stringMatching(/^nested deeper than 200 levels at line \d, column \d+$/) },
+        ]);
         expect(Date.now() - started).toBeLessThan(5_000);
       }
       expect((await call('GET', '/healthz')).status).toBe(200);
@@ -148,7 +194,9 @@ describe('the input gate: every body, query and path parameter is checked before
 
     it('a YAML body over 512 KiB is 413; the same as JSON is read', async () => {
       const variables = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 'x']));
-      const yaml = `variables:\n${Object.keys(variables).map((k) => `  ${k}: x`).join('\n')}\n`;
+      const yaml = `variables:\n${Object.keys(variables)
+        .map((k) => `  ${k}: x`)
+        .join('\n')}\n`;
       expect(yaml.length).toBeGreaterThan(512 * 1024);
       expectError(await call('POST', '/v1/workflows/no-such-workflow/executions', yaml, 'application/yaml'), 413, 'PAYLOAD_TOO_LARGE');
       expectError(await call('POST', '/v1/workflows/no-such-workflow/executions', json({ variables }), 'application/json'), 404, 'WORKFLOW_NOT_FOUND');
@@ -163,25 +211,47 @@ describe('the input gate: every body, query and path parameter is checked before
         `${head}variables:\n  a: &a [x,x,x,x,x,x,x,x,x,x]\n  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n  d: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`,
         `${head}variables: *nowhere\n`,
       ];
-      for (const yaml of bombs) expectError(await call('POST', '/v1/workflows', yaml, 'application/yaml'), 400, 'VALIDATION_FAILED', [{ path: '$', message: expect.stringMatching(/^invalid YAML/) }]);
+      for (const yaml of bombs)
+        expectError(await call('POST', '/v1/workflows', yaml, 'application/yaml'), 400, 'VALIDATION_FAILED', [
+          { path: '$', message: expect.stringMatching(/^invalid YAML/) },
+        ]);
     });
   });
 
   describe('content types', () => {
     it('refuses text/plain, form data and bodies without a content type with 415', async () => {
       const yaml = 'id: plain\nname: x\nversion: "1"\nsteps: [{id: s, type: script, config: {script: return 1}}]\n';
-      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/json-patch+json', 'application/jsonx', 'application/json; charset=latin1']) {
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json-patch+json',
+        'application/jsonx',
+        'application/json; charset=latin1',
+      ]) {
         expectError(await call('POST', '/v1/workflows', yaml, type), 415, 'UNSUPPORTED_MEDIA_TYPE');
       }
-      const untyped = await fetch(`${cluster.coordinator.url}/v1/workflows`, { method: 'POST', headers: { authorization: `Bearer ${cluster.coordinator.adminKey}` }, body: new Blob([yaml]) });
+      const untyped = await fetch(`${cluster.coordinator.url}/v1/workflows`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cluster.coordinator.adminKey}` },
+        body: new Blob([yaml]),
+      });
       expect(untyped.status).toBe(415);
       expect(await untyped.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('application/json') } });
     });
 
     it('accepts JSON and every YAML type, with a charset', async () => {
-      const types = ['application/json; charset=utf-8', 'application/yaml', 'text/yaml; charset=UTF-8', 'application/x-yaml', 'text/x-yaml', 'APPLICATION/JSON'];
+      const types = [
+        'application/json; charset=utf-8',
+        'application/yaml',
+        'text/yaml; charset=UTF-8',
+        'application/x-yaml',
+        'text/x-yaml',
+        'APPLICATION/JSON',
+      ];
       for (const [i, type] of types.entries()) {
-        const body = type.toLowerCase().includes('json') ? json(definition({ id: `typed-${i}` })) : `id: typed-${i}\nname: x\nversion: "1"\nsteps: [{id: s, type: script, config: {script: return 1}}]\n`;
+        const body = type.toLowerCase().includes('json')
+          ? json(definition({ id: `typed-${i}` }))
+          : `id: typed-${i}\nname: x\nversion: "1"\nsteps: [{id: s, type: script, config: {script: return 1}}]\n`;
         const response = await call('POST', '/v1/workflows', body, type);
         expect(response.status, `${type}: ${JSON.stringify(response.body)}`).toBe(201);
       }
@@ -205,7 +275,7 @@ describe('the input gate: every body, query and path parameter is checked before
       expectError(await call('DELETE', '/v1/circuit-breakers/%ED%A0%80'), 400, 'INVALID_TEXT', [{ path: '$.params' }]);
     });
 
-    it('a URL over 16 KiB gets our error shape, not the HTTP parser\'s (found by api-fuzz)', async () => {
+    it("a URL over 16 KiB gets our error shape, not the HTTP parser's (found by api-fuzz)", async () => {
       expectError(await call('GET', `/v1/workflows?cursor=${'x'.repeat(20_000)}`), 431, 'HEADERS_TOO_LARGE');
       const raw = await new Promise<string>((resolve, reject) => {
         const url = new URL(cluster.coordinator.url);
@@ -243,11 +313,18 @@ describe('the input gate: every body, query and path parameter is checked before
 
     it('on the executions list', async () => {
       // Three strings would be a workflows cursor (a timestamp, a workflow id and a version), not an executions one.
-      for (const c of [...forged, cursor(['2026-01-01T00:00:00.000Z', '00000000-0000-0000-0000-000000000000', '1'])]) expectError(await call('GET', `/v1/executions?cursor=${c}`), 400, 'INVALID_CURSOR', [{ path: '$.query.cursor' }]);
+      for (const c of [...forged, cursor(['2026-01-01T00:00:00.000Z', '00000000-0000-0000-0000-000000000000', '1'])])
+        expectError(await call('GET', `/v1/executions?cursor=${c}`), 400, 'INVALID_CURSOR', [{ path: '$.query.cursor' }]);
     });
 
     it('on the workflows list, whose keys are a workflow id and a version', async () => {
-      const bad = [...forged, cursor(['2026-01-01T00:00:00.000Z', '1', '2', '3']), cursor(['2026-01-01T00:00:00.000Z', 'a\u0000', '1']), cursor(['2026-01-01T00:00:00.000Z', 'ok', '']), cursor(['2026-01-01T00:00:00.000Z', '\ud800', '1'])];
+      const bad = [
+        ...forged,
+        cursor(['2026-01-01T00:00:00.000Z', '1', '2', '3']),
+        cursor(['2026-01-01T00:00:00.000Z', 'a\u0000', '1']),
+        cursor(['2026-01-01T00:00:00.000Z', 'ok', '']),
+        cursor(['2026-01-01T00:00:00.000Z', '\ud800', '1']),
+      ];
       for (const c of bad) expectError(await call('GET', `/v1/workflows?cursor=${c}`), 400, 'INVALID_CURSOR', [{ path: '$.query.cursor' }]);
     });
 

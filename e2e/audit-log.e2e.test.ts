@@ -28,7 +28,14 @@ describe('audit log: every mutating and every refused call, hash-chained, append
     const editor = new AgenticFlowClient({ baseUrl: cluster.coordinator.url, apiKey: key });
     await editor.createWorkflow(WORKFLOW);
     const secretVariable = 'variable-value-that-must-not-be-audited';
-    const started = await send(cluster.coordinator.url, 'POST', `/v1/workflows/${WORKFLOW.id}/executions`, JSON.stringify({ variables: { secretVariable } }), 'application/json', { authorization: `Bearer ${key}`, 'x-request-id': 'client-req-1' });
+    const started = await send(
+      cluster.coordinator.url,
+      'POST',
+      `/v1/workflows/${WORKFLOW.id}/executions`,
+      JSON.stringify({ variables: { secretVariable } }),
+      'application/json',
+      { authorization: `Bearer ${key}`, 'x-request-id': 'client-req-1' },
+    );
     expect(started.status).toBe(201);
     await editor.waitForCompletion(started.body.executionId);
     expect((await rejection(editor.executeWorkflow('no-such-flow', {}))).status).toBe(404);
@@ -51,7 +58,10 @@ describe('audit log: every mutating and every refused call, hash-chained, append
   it('records a change refused for its namespace, and never a malformed namespace header as it came', async () => {
     const { key, id } = await cluster.client.access.createApiKey({ name: 'viewer with junk', role: 'viewer' });
     const junk = `x${'!'.repeat(2000)}`;
-    const forbidden = await send(cluster.coordinator.url, 'POST', `/v1/workflows/${WORKFLOW.id}/executions`, '{}', 'application/json', { authorization: `Bearer ${key}`, 'af-namespace': junk });
+    const forbidden = await send(cluster.coordinator.url, 'POST', `/v1/workflows/${WORKFLOW.id}/executions`, '{}', 'application/json', {
+      authorization: `Bearer ${key}`,
+      'af-namespace': junk,
+    });
     expect(forbidden.status).toBe(403);
     const elsewhere = await send(cluster.coordinator.url, 'POST', '/v1/workflows', JSON.stringify(WORKFLOW), 'application/json', { 'af-namespace': 'nowhere' });
     expect(elsewhere.status).toBe(404);

@@ -18,7 +18,6 @@ async function countRows(databaseUrl: string, table: string): Promise<number> {
   }
 }
 
-
 describe('bad input gets a clear error and changes nothing', () => {
   let cluster: Cluster;
 
@@ -56,7 +55,12 @@ describe('bad input gets a clear error and changes nothing', () => {
   });
 
   it('refuses a script listing a module the workers do not have, naming it and the registered ones, writing nothing', async () => {
-    const script = (allowedModules: string[]) => ({ id: 'modules', name: 'Modules', version: '1', steps: [{ id: 's', type: 'script' as const, config: { script: 'return 1', allowedModules } }] });
+    const script = (allowedModules: string[]) => ({
+      id: 'modules',
+      name: 'Modules',
+      version: '1',
+      steps: [{ id: 's', type: 'script' as const, config: { script: 'return 1', allowedModules } }],
+    });
     const error = await rejection(cluster.client.createWorkflow(script(['lodash', 'left-pad', 'uuid', 'fs'])));
     expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(error.problems).toEqual([
@@ -68,8 +72,14 @@ describe('bad input gets a clear error and changes nothing', () => {
 
   it('rejects a step type named like a property of every object (found by api-fuzz)', async () => {
     for (const type of ['__proto__', 'constructor', 'toString']) {
-      const error = await rejection(cluster.client.createWorkflow({ id: 'proto', name: 'P', version: '1', steps: [{ id: 's', type: type as 'script', config: { script: 'return 1' } }] }));
-      expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', problems: [{ path: '$.steps[0].type', message: expect.stringContaining('unknown step type') }] });
+      const error = await rejection(
+        cluster.client.createWorkflow({ id: 'proto', name: 'P', version: '1', steps: [{ id: 's', type: type as 'script', config: { script: 'return 1' } }] }),
+      );
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        problems: [{ path: '$.steps[0].type', message: expect.stringContaining('unknown step type') }],
+      });
     }
     expect(await countRows(cluster.databaseUrl, 'workflow_definitions')).toBe(0);
   });
@@ -77,7 +87,11 @@ describe('bad input gets a clear error and changes nothing', () => {
   it('rejects broken YAML and JSON with where it broke', async () => {
     const yaml = await rejection(cluster.client.createWorkflow('id: x\nsteps: [\n'));
     expect(yaml).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', problems: [{ path: '$', message: expect.stringMatching(/invalid YAML at line 3/) }] });
-    const response = await fetch(`${cluster.coordinator.url}/v1/workflows`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.coordinator.adminKey}` }, body: '{"id": ' });
+    const response = await fetch(`${cluster.coordinator.url}/v1/workflows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.coordinator.adminKey}` },
+      body: '{"id": ',
+    });
     expect(response.status).toBe(400);
     expect((await response.json()).error.code).toBe('INVALID_JSON');
   });
@@ -100,14 +114,25 @@ describe('bad input gets a clear error and changes nothing', () => {
   });
 
   it('answers 400 for bad execution requests and list filters', async () => {
-    const response = await fetch(`${cluster.coordinator.url}/v1/workflows/versioned/executions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.coordinator.adminKey}` }, body: JSON.stringify({ variables: [1], extra: true }) });
+    const response = await fetch(`${cluster.coordinator.url}/v1/workflows/versioned/executions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.coordinator.adminKey}` },
+      body: JSON.stringify({ variables: [1], extra: true }),
+    });
     expect(response.status).toBe(400);
     expect((await response.json()).error.problems).toEqual([
       { path: '$.body.variables', message: expect.stringContaining('expected record') },
       { path: '$.body.extra', message: 'unknown field "extra"' },
     ]);
-    expect(await rejection(cluster.client.listExecutions({ status: 'bogus' as 'failed' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.status[0]' }] });
-    expect(await rejection(cluster.client.listExecutions({ cursor: 'garbage' }))).toMatchObject({ status: 400, code: 'INVALID_CURSOR', problems: [{ path: '$.query.cursor' }] });
+    expect(await rejection(cluster.client.listExecutions({ status: 'bogus' as 'failed' }))).toMatchObject({
+      status: 400,
+      problems: [{ path: '$.query.status[0]' }],
+    });
+    expect(await rejection(cluster.client.listExecutions({ cursor: 'garbage' }))).toMatchObject({
+      status: 400,
+      code: 'INVALID_CURSOR',
+      problems: [{ path: '$.query.cursor' }],
+    });
     expect(await countRows(cluster.databaseUrl, 'workflow_executions')).toBe(0);
   });
 
@@ -120,24 +145,37 @@ describe('bad input gets a clear error and changes nothing', () => {
       variables: { greeting: 'Hello' },
       steps: [
         { id: 'set', type: 'script', config: { script: 'setVariable("place", "Paris"); return 1;' }, next: ['say'] },
-        { id: 'say', type: 'script', config: { script: 'return "{{ variables.greeting }}, {{ input.name }} from {{ variables.place }} via {{ variables.apiUrl }}";' } },
+        {
+          id: 'say',
+          type: 'script',
+          config: { script: 'return "{{ variables.greeting }}, {{ input.name }} from {{ variables.place }} via {{ variables.apiUrl }}";' },
+        },
       ],
     });
     const error = await rejection(cluster.client.executeWorkflow('needs-variables', { greeting: 'Hi' }));
     expect(error).toMatchObject({
       status: 400,
       code: 'MISSING_VARIABLES',
-      message: 'workflow "needs-variables" version "1" needs variables it was not given: name, apiUrl. Its templates read them and the definition supplies none of them; pass them in variables',
+      message:
+        'workflow "needs-variables" version "1" needs variables it was not given: name, apiUrl. Its templates read them and the definition supplies none of them; pass them in variables',
       problems: [
-        { path: '$.body.variables.name', message: 'is required: read by {{ input.name }} at $.steps[1].config.script (step "say"); input holds only the variables an execution is started with' },
+        {
+          path: '$.body.variables.name',
+          message:
+            'is required: read by {{ input.name }} at $.steps[1].config.script (step "say"); input holds only the variables an execution is started with',
+        },
         {
           path: '$.body.variables.apiUrl',
-          message: 'is required: read by {{ variables.apiUrl }} at $.steps[1].config.script (step "say"); the definition has no default for it in variables, and no script sets it',
+          message:
+            'is required: read by {{ variables.apiUrl }} at $.steps[1].config.script (step "say"); the definition has no default for it in variables, and no script sets it',
         },
       ],
     });
     for (const table of ['workflow_executions', 'step_runs', 'workflow_logs', 'events']) expect(await countRows(cluster.databaseUrl, table), table).toBe(0);
-    const execution = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('needs-variables', { name: 'Ada', apiUrl: 'carrier pigeon' }), { timeoutMs: 20_000 });
+    const execution = await cluster.client.waitForCompletion(
+      await cluster.client.executeWorkflow('needs-variables', { name: 'Ada', apiUrl: 'carrier pigeon' }),
+      { timeoutMs: 20_000 },
+    );
     expect(execution).toMatchObject({ status: 'completed', results: { say: 'Hello, Ada from Paris via carrier pigeon' } });
   });
 

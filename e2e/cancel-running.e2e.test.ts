@@ -29,7 +29,7 @@ async function cpuLoad(pid: number, ms: number): Promise<number> {
   const before = await cpuSeconds(pid);
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, ms));
-  return (await cpuSeconds(pid) - before) / ((performance.now() - started) / 1000);
+  return ((await cpuSeconds(pid)) - before) / ((performance.now() - started) / 1000);
 }
 
 /** `/never?key=K` never answers; the socket's opening and closing times are kept per key. */
@@ -63,11 +63,14 @@ describe('cancelling stops running work within 1 s, and it never runs again', ()
           return true;
         }
         if (url.pathname === '/fail-later') {
-          setTimeout(() => {
-            failedAt.set(key, Date.now());
-            res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end('no');
-          }, Number(url.searchParams.get('ms')));
+          setTimeout(
+            () => {
+              failedAt.set(key, Date.now());
+              res.writeHead(500, { 'content-type': 'text/plain' });
+              res.end('no');
+            },
+            Number(url.searchParams.get('ms')),
+          );
           return true;
         }
         return false;
@@ -75,8 +78,18 @@ describe('cancelling stops running work within 1 s, and it never runs again', ()
     ]);
     redis = createRedisConnection(cluster.redisUrl, { role: 'producer' });
     queues = new StepQueues({ connection: redis, prefix: cluster.prefix });
-    await cluster.client.createWorkflow({ id: 'spin', name: 'spin', version: '1', steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 300_000 } }] });
-    await cluster.client.createWorkflow({ id: 'quick', name: 'quick', version: '1', steps: [{ id: 'quick', type: 'script', config: { script: 'return 42;' } }] });
+    await cluster.client.createWorkflow({
+      id: 'spin',
+      name: 'spin',
+      version: '1',
+      steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 300_000 } }],
+    });
+    await cluster.client.createWorkflow({
+      id: 'quick',
+      name: 'quick',
+      version: '1',
+      steps: [{ id: 'quick', type: 'script', config: { script: 'return 42;' } }],
+    });
     await cluster.client.createWorkflow({
       id: 'hang',
       name: 'hang',
@@ -111,7 +124,9 @@ describe('cancelling stops running work within 1 s, and it never runs again', ()
     let worker: AppProcess = await cluster.addWorker(['script'], { WORKER_CONCURRENCY: '4', WORKER_ID: 'scripts-before' });
     const spinning = await Promise.all([1, 2, 3, 4].map(() => cluster.client.executeWorkflow('spin', {})));
     const runIds = await Promise.all(spinning.map(async (id) => (await runsOf(id))[0]!.id));
-    await expect.poll(async () => (await Promise.all(runIds.map((id) => jobState('script', id)))).every((s) => s === 'active'), { timeout: 10_000, interval: 50 }).toBe(true);
+    await expect
+      .poll(async () => (await Promise.all(runIds.map((id) => jobState('script', id)))).every((s) => s === 'active'), { timeout: 10_000, interval: 50 })
+      .toBe(true);
 
     // Every slot is taken: an unrelated execution waits.
     const quick = await cluster.client.executeWorkflow('quick', {});

@@ -19,7 +19,6 @@ const call = (id: string, onError?: WorkflowDefinitionInput['steps'][number]['on
   steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/flaky', timeout: 5000 }, ...(onError ? { onError } : {}) }],
 });
 
-
 describe('circuit breakers shared by two worker processes', () => {
   let cluster: Cluster;
   let target: DataServer;

@@ -22,7 +22,9 @@ describe('agentic-flow run against a real cluster', () => {
   /** Runs the built CLI as a user would (`node apps/cli/dist/main.js`), the key from AF_API_KEY. */
   const cli = (args: string[], env: Record<string, string> = {}, started?: (stderr: string) => void): Promise<Outcome> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [appEntryPoint('cli'), ...args], { env: { ...process.env, AF_URL: cluster.coordinator.url, AF_API_KEY: cluster.coordinator.adminKey, ...env } });
+      const child = spawn(process.execPath, [appEntryPoint('cli'), ...args], {
+        env: { ...process.env, AF_URL: cluster.coordinator.url, AF_API_KEY: cluster.coordinator.adminKey, ...env },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -74,11 +76,19 @@ describe('agentic-flow run against a real cluster', () => {
     expect((await cluster.client.listWorkflows()).items.filter((w) => w.id === 'cli-greet')).toHaveLength(1);
     const byId = await cli(['run', 'cli-greet', '--version', '1', '--var', 'name=Cy', '--var', 'count=2', '--json']);
     expect(byId.code).toBe(0);
-    expect(JSON.parse(byId.stdout)).toMatchObject({ status: 'completed', workflowId: 'cli-greet', input: { name: 'Cy', count: 2 }, results: { greet: 'Hello, Cy! x4' } });
+    expect(JSON.parse(byId.stdout)).toMatchObject({
+      status: 'completed',
+      workflowId: 'cli-greet',
+      input: { name: 'Cy', count: 2 },
+      results: { greet: 'Hello, Cy! x4' },
+    });
   });
 
   it('exits 1 with the failing step when the execution fails', async () => {
-    const path = file('boom.yaml', 'id: cli-boom\nname: Boom\nversion: "1"\nsteps:\n  - id: boom\n    type: script\n    config:\n      script: throw new Error("it broke")\n');
+    const path = file(
+      'boom.yaml',
+      'id: cli-boom\nname: Boom\nversion: "1"\nsteps:\n  - id: boom\n    type: script\n    config:\n      script: throw new Error("it broke")\n',
+    );
     const { code, stdout, stderr } = await cli(['run', path]);
     expect(code).toBe(1);
     expect(stdout).toMatch(new RegExp(`^failed: execution ${UUID} of cli-boom@1 in \\d+\\.\\d s: step "boom" failed with SCRIPT_ERROR: .*it broke`));
@@ -86,11 +96,17 @@ describe('agentic-flow run against a real cluster', () => {
   });
 
   it('exits 1 when the execution is cancelled while it waits', async () => {
-    const path = file('spin.json', { id: 'cli-spin', name: 'Spin', version: '1', steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 120_000 } }] });
+    const path = file('spin.json', {
+      id: 'cli-spin',
+      name: 'Spin',
+      version: '1',
+      steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 120_000 } }],
+    });
     let cancelled: Promise<unknown> | undefined;
     const outcome = await cli(['run', path], {}, (stderr) => {
       const id = new RegExp(`started execution (${UUID})`).exec(stderr)?.[1];
-      if (id !== undefined && cancelled === undefined) cancelled = new Promise((resolve) => setTimeout(resolve, 300)).then(() => cluster.client.cancelExecution(id));
+      if (id !== undefined && cancelled === undefined)
+        cancelled = new Promise((resolve) => setTimeout(resolve, 300)).then(() => cluster.client.cancelExecution(id));
     });
     await cancelled;
     expect(outcome.code).toBe(1);
@@ -112,24 +128,41 @@ describe('agentic-flow run against a real cluster', () => {
   });
 
   it('exits 3 with the problems of a definition the coordinator refuses, as validate prints them, registering nothing', async () => {
-    const bad = file('bad.json', { id: 'cli-bad', name: 'Bad', version: '1', steps: [{ id: 'c', type: 'condition', config: { condition: 'results.x >>> ))', trueStep: 'a' } }, { id: 'a', type: 'script', config: { script: 'return 1' } }] });
+    const bad = file('bad.json', {
+      id: 'cli-bad',
+      name: 'Bad',
+      version: '1',
+      steps: [
+        { id: 'c', type: 'condition', config: { condition: 'results.x >>> ))', trueStep: 'a' } },
+        { id: 'a', type: 'script', config: { script: 'return 1' } },
+      ],
+    });
     const run = await cli(['run', bad]);
     const validate = await cli(['validate', bad]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/bad\.json: \$\.steps\[0\]\.config\.condition: invalid expression: Unexpected token/);
     expect(run.stderr.trim()).toBe(validate.stderr.trim());
     const changed = file('greet-changed.json', { ...greet, name: 'Greet, changed' });
-    expect(await cli(['run', changed, '--var', 'name=x', '--var', 'count=1'])).toMatchObject({ code: 3, stderr: expect.stringContaining('already exists with different content') });
+    expect(await cli(['run', changed, '--var', 'name=x', '--var', 'count=1'])).toMatchObject({
+      code: 3,
+      stderr: expect.stringContaining('already exists with different content'),
+    });
     expect((await cluster.client.listWorkflows()).items.map((w) => w.id)).not.toContain('cli-bad');
   });
 
   it('exits 3 when the coordinator is out of reach or the execution outlasts --timeout, and 2 for a wrong command line', async () => {
-    expect(await cli(['run', 'cli-greet', '--url', 'http://127.0.0.1:1'])).toMatchObject({ code: 3, stderr: expect.stringContaining('cannot reach the coordinator at http://127.0.0.1:1') });
+    expect(await cli(['run', 'cli-greet', '--url', 'http://127.0.0.1:1'])).toMatchObject({
+      code: 3,
+      stderr: expect.stringContaining('cannot reach the coordinator at http://127.0.0.1:1'),
+    });
     const slow = await cli(['run', join(dir, 'spin.json'), '--timeout', '1']);
     expect(slow).toMatchObject({ code: 3, stderr: expect.stringMatching(new RegExp(`execution ${UUID} is still running after 1 s; it goes on`)) });
     const running = (await cluster.client.listExecutions({ workflowId: 'cli-spin', status: 'running' })).items;
     await Promise.all(running.map((e) => cluster.client.cancelExecution(e.id)));
-    expect(await cli(['run', 'cli-greet', '--var', 'oops'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--var expects name=value, got "oops"') });
+    expect(await cli(['run', 'cli-greet', '--var', 'oops'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--var expects name=value, got "oops"'),
+    });
     expect(await cli(['run', 'missing.yaml'])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such file: missing.yaml') });
   });
 });

@@ -35,9 +35,14 @@ export async function startCluster(
     processes.push(coordinator);
     const coordinators = [coordinator];
     // More coordinators share the work: every one reads results in the same consumer group.
-    for (let i = 1; i < (options.coordinators ?? 1); i++) coordinators.push(await startCoordinator(services, { name: `coordinator-${i}`, env: { ...quiet, ...env.coordinator } }));
+    for (let i = 1; i < (options.coordinators ?? 1); i++)
+      coordinators.push(await startCoordinator(services, { name: `coordinator-${i}`, env: { ...quiet, ...env.coordinator } }));
     processes.push(...coordinators.slice(1));
-    const started = await Promise.all(workers.map((types, i) => startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `worker-${i}-${types.join('+')}`, ...env.worker } })));
+    const started = await Promise.all(
+      workers.map((types, i) =>
+        startWorker(services, types, { name: `worker-${i}`, env: { ...quiet, WORKER_ID: `worker-${i}-${types.join('+')}`, ...env.worker } }),
+      ),
+    );
     processes.push(...started);
     return {
       client: new AgenticFlowClient({ baseUrl: coordinator.url, apiKey: coordinator.adminKey }),
@@ -46,7 +51,10 @@ export async function startCluster(
       workers: started,
       ...services,
       async addWorker(stepTypes, extra = {}) {
-        const worker = await startWorker(services, stepTypes, { name: `worker-${processes.length}`, env: { ...quiet, WORKER_ID: `worker-${processes.length - 1}-${stepTypes.join('+')}`, ...env.worker, ...extra } });
+        const worker = await startWorker(services, stepTypes, {
+          name: `worker-${processes.length}`,
+          env: { ...quiet, WORKER_ID: `worker-${processes.length - 1}-${stepTypes.join('+')}`, ...env.worker, ...extra },
+        });
         processes.push(worker);
         return worker;
       },

@@ -15,7 +15,15 @@ export async function startDataServer(handler?: (req: IncomingMessage, res: Serv
     if (handler?.(req, res)) return;
     if (req.url === '/data') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] }));
+      res.end(
+        JSON.stringify({
+          items: [
+            { id: 1, value: 10 },
+            { id: 2, value: 20 },
+            { id: 3, value: 45 },
+          ],
+        }),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

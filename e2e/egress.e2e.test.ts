@@ -13,7 +13,14 @@ const call: WorkflowDefinitionInput = {
   id: 'egress-call',
   name: 'egress call',
   version: '1',
-  steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.url }}', retries: 2, retryDelay: 500, timeout: 5000 }, onError: { type: 'retry', maxAttempts: 3, retryDelay: 500 } }],
+  steps: [
+    {
+      id: 'call',
+      type: 'http',
+      config: { url: '{{ variables.url }}', retries: 2, retryDelay: 500, timeout: 5000 },
+      onError: { type: 'retry', maxAttempts: 3, retryDelay: 500 },
+    },
+  ],
 };
 
 describe('egress policy of http steps', () => {
@@ -46,7 +53,11 @@ describe('egress policy of http steps', () => {
     expect(execution.error?.message).toContain(`egress to 127.0.0.1:${coordinatorPort} denied: loopback address (set EGRESS_ALLOW to open it)`);
     const step = execution.steps[0]!;
     // Neither the step's own retries nor its retry strategy tried again: the policy would refuse again.
-    expect(step).toMatchObject({ status: 'failed', attempt: 1, error: { code: 'EGRESS_DENIED', details: { address: '127.0.0.1', port: coordinatorPort, reason: 'loopback', attempts: 1 } } });
+    expect(step).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: { code: 'EGRESS_DENIED', details: { address: '127.0.0.1', port: coordinatorPort, reason: 'loopback', attempts: 1 } },
+    });
     expect(execution.steps).toHaveLength(1);
   });
 

@@ -22,7 +22,6 @@ const boom = (id: string, next: string[] = [], extra: Partial<Step> = {}): Step 
   ({ id, type: 'script', config: { script: `throw new Error('${id} broke')` }, next, ...extra }) as Step;
 const ok = (id: string, script: string, next: string[] = []): Step => ({ id, type: 'script', config: { script }, next }) as Step;
 
-
 describe('error handling on a real cluster: strategies, escalation, dead letter queue, statistics', () => {
   let cluster: Cluster;
   let api: DataServer;
@@ -41,7 +40,8 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     }
     throw new Error(`execution ${executionId} has no open error after 10 s`);
   };
-  const deadLetter = async (executionId: string, stepId: string) => (await handler().getDeadLetterQueue({ limit: 500 })).items.find((d) => d.executionId === executionId && d.stepId === stepId);
+  const deadLetter = async (executionId: string, stepId: string) =>
+    (await handler().getDeadLetterQueue({ limit: 500 })).items.find((d) => d.executionId === executionId && d.stepId === stepId);
 
   beforeAll(async () => {
     [cluster, api] = await Promise.all([
@@ -92,7 +92,11 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
       const letter = await deadLetter(id, 'doomed');
       expect(letter).toMatchObject({ stepType: 'http', attemptsMade: 3, instanceKey: 'doomed', attempt: 1 });
       const entry = await handler().getDeadLetterEntry('http', letter!.jobId);
-      expect(entry).toMatchObject({ executionStatus: 'failed', workflowId: 'retry-exhausted', payload: { config: { url: `${api.url}/rec?key=${id}&name=doomed` } } });
+      expect(entry).toMatchObject({
+        executionStatus: 'failed',
+        workflowId: 'retry-exhausted',
+        payload: { config: { url: `${api.url}/rec?key=${id}&name=doomed` } },
+      });
       expect(entry.failedReason).toContain('500');
     });
 
@@ -100,7 +104,11 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
       const [execution] = (await cluster.client.listExecutions({ workflowId: 'retry-exhausted' })).items;
       const letter = (await deadLetter(execution!.id, 'doomed'))!;
       failing.delete('*/doomed');
-      expect(await handler().retryDeadLetter('http', letter.jobId)).toMatchObject({ outcome: 'resumed', executionId: execution!.id, executionStatus: 'running' });
+      expect(await handler().retryDeadLetter('http', letter.jobId)).toMatchObject({
+        outcome: 'resumed',
+        executionId: execution!.id,
+        executionStatus: 'running',
+      });
       expect((await finish(execution!.id)).status).toBe('completed');
       expect(await deadLetter(execution!.id, 'doomed')).toBeUndefined();
       expect(await rejection(handler().retryDeadLetter('http', letter.jobId))).toMatchObject({ status: 404, code: 'DEAD_LETTER_NOT_FOUND' });
@@ -111,18 +119,30 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     const definition = wf('skipping', [boom('optional-step', ['after']), ok('after', 'return { sawOptional: "optional-step" in results }')]);
     await cluster.client.createWorkflow(definition);
     await handler().registerRecoveryStrategy({ workflowId: 'skipping', stepId: 'optional-step' }, { type: 'skip' });
-    expect((await handler().listRecoveryStrategies()).items).toContainEqual(expect.objectContaining({ workflowId: 'skipping', target: 'optional-step', strategy: { type: 'skip' } }));
+    expect((await handler().listRecoveryStrategies()).items).toContainEqual(
+      expect.objectContaining({ workflowId: 'skipping', target: 'optional-step', strategy: { type: 'skip' } }),
+    );
     const id = await cluster.client.executeWorkflow(definition.id, { api: api.url });
     const execution = await finish(id);
     expect(execution.status).toBe('completed');
     expect(execution.results).toEqual({ after: { sawOptional: false } });
-    expect(execution.steps.find((s) => s.stepId === 'optional-step')).toMatchObject({ status: 'skipped', error: { code: 'SCRIPT_ERROR', message: expect.stringContaining('optional-step broke') } });
+    expect(execution.steps.find((s) => s.stepId === 'optional-step')).toMatchObject({
+      status: 'skipped',
+      error: { code: 'SCRIPT_ERROR', message: expect.stringContaining('optional-step broke') },
+    });
     const [error] = await errorsOf(id);
     expect(error).toMatchObject({ strategy: 'skip', status: 'closed', code: 'SCRIPT_ERROR', stepType: 'script' });
     // Its dead letter cannot change anything any more: retry is refused, discard works.
     const letter = (await deadLetter(id, 'optional-step'))!;
-    expect(await rejection(handler().retryDeadLetter('script', letter.jobId))).toMatchObject({ status: 409, code: 'INVALID_STATE', message: expect.stringContaining('already handled') });
-    expect(await rejection(handler().resolveError(error!.id, { action: 'retry' }))).toMatchObject({ status: 409, message: expect.stringContaining('"skip" strategy') });
+    expect(await rejection(handler().retryDeadLetter('script', letter.jobId))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: expect.stringContaining('already handled'),
+    });
+    expect(await rejection(handler().resolveError(error!.id, { action: 'retry' }))).toMatchObject({
+      status: 409,
+      message: expect.stringContaining('"skip" strategy'),
+    });
     await handler().discardDeadLetter('script', letter.jobId);
     expect(await deadLetter(id, 'optional-step')).toBeUndefined();
     expect(await rejection(handler().getDeadLetterEntry('script', letter.jobId))).toMatchObject({ status: 404, code: 'DEAD_LETTER_NOT_FOUND' });
@@ -179,13 +199,23 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     beforeAll(async () => {
       failing.add('*/manual-approval');
       executionId = await start(
-        wf('escalating', [rec('manual-approval', ['after'], { onError: { type: 'escalate', escalationHandler: 'admin-notification' } }), ok('after', 'return { approval: results["manual-approval"] }')]),
+        wf('escalating', [
+          rec('manual-approval', ['after'], { onError: { type: 'escalate', escalationHandler: 'admin-notification' } }),
+          ok('after', 'return { approval: results["manual-approval"] }'),
+        ]),
       );
       error = await openError(executionId);
     });
 
     it('waits for a decision with an open error and an alert for its handler', async () => {
-      expect(error).toMatchObject({ stepId: 'manual-approval', code: 'HTTP_STATUS', strategy: 'escalate', escalationHandler: 'admin-notification', status: 'open', resolution: null });
+      expect(error).toMatchObject({
+        stepId: 'manual-approval',
+        code: 'HTTP_STATUS',
+        strategy: 'escalate',
+        escalationHandler: 'admin-notification',
+        status: 'open',
+        resolution: null,
+      });
       expect(await cluster.client.getExecution(executionId)).toMatchObject({
         status: 'running',
         escalations: [{ stepId: 'manual-approval', instanceKey: 'manual-approval', attempt: 1, error: { code: 'HTTP_STATUS' } }],
@@ -214,19 +244,34 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
         status: 400,
         problems: [{ path: '$.body.output.note', message: expect.stringContaining('NUL') }],
       });
-      expect(await rejection(handler().resolveError('00000000-0000-4000-8000-000000000000', { action: 'skip' }))).toMatchObject({ status: 404, code: 'ERROR_NOT_FOUND' });
+      expect(await rejection(handler().resolveError('00000000-0000-4000-8000-000000000000', { action: 'skip' }))).toMatchObject({
+        status: 404,
+        code: 'ERROR_NOT_FOUND',
+      });
       expect(await rejection(handler().resolveError('nope', { action: 'skip' }))).toMatchObject({ status: 400, problems: [{ path: '$.params.errorId' }] });
       expect(await handler().getError(error.id)).toMatchObject({ status: 'open', resolution: null });
       expect((await cluster.client.getExecution(executionId)).status).toBe('running');
     });
 
     it('resolveError with an output continues the execution with it; a second resolution is a 409', async () => {
-      expect(await handler().resolveError(error.id, { action: 'output', output: { approved: true } })).toEqual({ errorId: error.id, executionId, status: 'running' });
+      expect(await handler().resolveError(error.id, { action: 'output', output: { approved: true } })).toEqual({
+        errorId: error.id,
+        executionId,
+        status: 'running',
+      });
       const execution = await finish(executionId);
       expect(execution).toMatchObject({ status: 'completed', escalations: [] });
       expect(execution.results['after']).toEqual({ approval: { approved: true } });
-      expect(await handler().getError(error.id)).toMatchObject({ status: 'closed', resolution: { action: 'output', output: { approved: true } }, resolvedAt: expect.any(String) });
-      expect(await rejection(handler().resolveError(error.id, { action: 'skip' }))).toMatchObject({ status: 409, code: 'INVALID_STATE', message: expect.stringContaining('already resolved') });
+      expect(await handler().getError(error.id)).toMatchObject({
+        status: 'closed',
+        resolution: { action: 'output', output: { approved: true } },
+        resolvedAt: expect.any(String),
+      });
+      expect(await rejection(handler().resolveError(error.id, { action: 'skip' }))).toMatchObject({
+        status: 409,
+        code: 'INVALID_STATE',
+        message: expect.stringContaining('already resolved'),
+      });
     });
 
     it('resolveError with fail ends the execution failed with the step error', async () => {
@@ -241,7 +286,10 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
       const open = await openError(id);
       expect(await cluster.client.cancelExecution(id)).toEqual({ executionId: id, status: 'cancelled' });
       expect(await handler().getError(open.id)).toMatchObject({ status: 'closed', resolution: { action: 'cancel' } });
-      expect(await rejection(handler().resolveError(open.id, { action: 'retry' }))).toMatchObject({ status: 409, message: expect.stringContaining('already resolved') });
+      expect(await rejection(handler().resolveError(open.id, { action: 'retry' }))).toMatchObject({
+        status: 409,
+        message: expect.stringContaining('already resolved'),
+      });
     });
 
     it('a dead letter retry completes an escalated execution: the step runs again and succeeds', async () => {
@@ -251,7 +299,12 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
       const letter = (await deadLetter(id, 'fetch'))!;
       expect(await handler().getDeadLetterEntry('http', letter.jobId)).toMatchObject({ executionStatus: 'running', attemptsMade: 1, stepId: 'fetch' });
       failing.delete('*/fetch');
-      expect(await handler().retryDeadLetter('http', letter.jobId)).toEqual({ jobId: letter.jobId, executionId: id, outcome: 'resolved', executionStatus: 'running' });
+      expect(await handler().retryDeadLetter('http', letter.jobId)).toEqual({
+        jobId: letter.jobId,
+        executionId: id,
+        outcome: 'resolved',
+        executionStatus: 'running',
+      });
       const execution = await finish(id);
       expect(execution.status).toBe('completed');
       expect(execution.results['after']).toBe(200);
@@ -292,9 +345,13 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
       // A typo of a type, or a step id without its workflow: either way the answer says what to pass.
       expect(await rejection(handler().registerRecoveryStrategy('htpp' as never, { type: 'skip' }))).toMatchObject({
         status: 400,
-        problems: [{ path: '$.query.workflowId', message: expect.stringMatching(/^is required: "htpp" is not a step type \(agent-task, .*\).*\?workflowId=<id>/) }],
+        problems: [
+          { path: '$.query.workflowId', message: expect.stringMatching(/^is required: "htpp" is not a step type \(agent-task, .*\).*\?workflowId=<id>/) },
+        ],
       });
-      expect(await rejection(handler().registerRecoveryStrategy({ workflowId: 'no-such-workflow', stepId: 'primary-processor' }, { type: 'skip' }))).toMatchObject({
+      expect(
+        await rejection(handler().registerRecoveryStrategy({ workflowId: 'no-such-workflow', stepId: 'primary-processor' }, { type: 'skip' })),
+      ).toMatchObject({
         status: 400,
         problems: [{ path: '$.query.workflowId', message: 'workflow "no-such-workflow" does not exist in namespace "default"' }],
       });
@@ -306,7 +363,10 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
         status: 400,
         problems: [{ path: '$.params.target', message: expect.stringContaining('register it for a step of one workflow ({ workflowId, stepId })') }],
       });
-      expect(await rejection(handler().registerRecoveryStrategy('http', { type: 'retry', maxAttempts: 0 }))).toMatchObject({ status: 400, problems: [{ path: '$.body.maxAttempts' }] });
+      expect(await rejection(handler().registerRecoveryStrategy('http', { type: 'retry', maxAttempts: 0 }))).toMatchObject({
+        status: 400,
+        problems: [{ path: '$.body.maxAttempts' }],
+      });
       expect((await handler().listRecoveryStrategies()).items).toEqual(before);
     });
   });
@@ -319,7 +379,10 @@ describe('error handling on a real cluster: strategies, escalation, dead letter 
     expect(stats.total).toBe(Object.values(stats.byStrategy).reduce((a, b) => a + b, 0));
     const future = await handler().getErrorStatistics({ from: new Date(Date.now() + 60_000), to: new Date(Date.now() + 120_000) });
     expect(future).toMatchObject({ total: 0, byStepType: {}, byCode: {}, byStrategy: {} });
-    expect(await rejection(handler().getErrorStatistics({ from: new Date(), to: new Date(Date.now() - 1000) }))).toMatchObject({ status: 400, problems: [{ path: '$.query.from', message: 'from must be before to' }] });
+    expect(await rejection(handler().getErrorStatistics({ from: new Date(), to: new Date(Date.now() - 1000) }))).toMatchObject({
+      status: 400,
+      problems: [{ path: '$.query.from', message: 'from must be before to' }],
+    });
     expect(await rejection(handler().getErrorStatistics({ from: 'yesterday' }))).toMatchObject({ status: 400, problems: [{ path: '$.query.from' }] });
   });
 

@@ -7,7 +7,13 @@ const approval = defineWorkflow({
   name: 'Approval',
   version: '1',
   steps: [
-    { id: 'check', type: 'script', config: { script: 'throw new Error("needs a human")' }, onError: { type: 'escalate', escalationHandler: 'ops' }, next: ['after'] },
+    {
+      id: 'check',
+      type: 'script',
+      config: { script: 'throw new Error("needs a human")' },
+      onError: { type: 'escalate', escalationHandler: 'ops' },
+      next: ['after'],
+    },
     { id: 'after', type: 'script', config: { script: 'return `after ${results.check}`;' } },
   ],
 });
@@ -34,7 +40,11 @@ describe('waiting on an execution that escalates', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(error).toBeInstanceOf(ExecutionEscalatedError);
     const [open] = (await cluster.client.errorHandler.listErrors({ executionId: run.id, status: 'open' })).items;
-    expect(error).toMatchObject({ code: 'EXECUTION_ESCALATED', executionId: run.id, escalations: [{ errorId: open!.id, stepId: 'check', escalationHandler: 'ops', error: { code: 'SCRIPT_ERROR' } }] });
+    expect(error).toMatchObject({
+      code: 'EXECUTION_ESCALATED',
+      executionId: run.id,
+      escalations: [{ errorId: open!.id, stepId: 'check', escalationHandler: 'ops', error: { code: 'SCRIPT_ERROR' } }],
+    });
     expect(await run.describe()).toMatchObject({ status: 'running', state: 'escalated' });
     await run.cancel();
   });

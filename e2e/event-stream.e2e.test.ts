@@ -37,7 +37,11 @@ describe('event stream', () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
-    cluster = await startCluster([['script'], ['script']], { coordinator: { RESULT_CLAIM_IDLE_MS: '2000', MAINTENANCE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '5000' } }, { coordinators: 2 });
+    cluster = await startCluster(
+      [['script'], ['script']],
+      { coordinator: { RESULT_CLAIM_IDLE_MS: '2000', MAINTENANCE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '5000' } },
+      { coordinators: 2 },
+    );
     await cluster.client.createWorkflow(chain3);
   }, 120_000);
   afterAll(async () => {
@@ -57,10 +61,18 @@ describe('event stream', () => {
     const open = new Promise<void>((resolve) => (opened = resolve));
 
     const read = async (until: () => boolean, signal?: AbortSignal): Promise<void> => {
-      for await (const item of reader.events({ workflowId: 'chain3' }, { ...(lastEventId === undefined ? {} : { lastEventId }), ...(signal ? { signal } : {}), reconnectDelayMs: 200, onOpen: () => {
-        opens++;
-        opened();
-      } })) {
+      for await (const item of reader.events(
+        { workflowId: 'chain3' },
+        {
+          ...(lastEventId === undefined ? {} : { lastEventId }),
+          ...(signal ? { signal } : {}),
+          reconnectDelayMs: 200,
+          onOpen: () => {
+            opens++;
+            opened();
+          },
+        },
+      )) {
         expect(item.type).not.toBe('stream:gap');
         const event = item as FlowEvent;
         received.push(event);
@@ -104,7 +116,23 @@ describe('event stream', () => {
         const seen = new Set(received.map((e) => Number(e.id)));
         const missing: number[] = [];
         for (let p = 1; p <= total; p++) if (!seen.has(p)) missing.push(p);
-        console.log('opens', opens, 'sorted', received.every((e, i) => i === 0 || Number(e.id) > Number(received[i - 1]!.id)), 'disconnectedAt', disconnectedAt, 'ids', received.slice(0, 30).map((e) => e.id).join(','), 'first ids', received.slice(0, 3).map((e) => e.id), 'missing', JSON.stringify(missing.slice(0, 200)));
+        console.log(
+          'opens',
+          opens,
+          'sorted',
+          received.every((e, i) => i === 0 || Number(e.id) > Number(received[i - 1]!.id)),
+          'disconnectedAt',
+          disconnectedAt,
+          'ids',
+          received
+            .slice(0, 30)
+            .map((e) => e.id)
+            .join(','),
+          'first ids',
+          received.slice(0, 3).map((e) => e.id),
+          'missing',
+          JSON.stringify(missing.slice(0, 200)),
+        );
       }
       const { rows } = await db.query<{ status: string; n: string }>(`select status, count(*) as n from workflow_executions group by status`);
       expect(rows).toEqual([{ status: 'completed', n: '300' }]);
@@ -137,10 +165,11 @@ describe('event stream', () => {
     expect(unknownType.status).toBe(400);
     expect(unknownType.body.error.code).toBe('VALIDATION_FAILED');
     expect(unknownType.body.error.problems[0].path).toBe('$.query.types[1]');
-    for (const type of ['workflow:started', 'step:retrying', 'alert:created', 'alert:resolved']) expect(unknownType.body.error.problems[0].message).toContain(type);
+    for (const type of ['workflow:started', 'step:retrying', 'alert:created', 'alert:resolved'])
+      expect(unknownType.body.error.problems[0].message).toContain(type);
     const cases: [string, Record<string, string>, string][] = [
       ['/v1/events?executionId=not-a-uuid', {}, '$.query.executionId[0]'],
-      ['/v1/events?workflowId=' + encodeURIComponent('bad id!'), {}, '$.query.workflowId[0]'],
+      [`/v1/events?workflowId=${encodeURIComponent('bad id!')}`, {}, '$.query.workflowId[0]'],
       ['/v1/events?types=', {}, '$.query.types'],
       ['/v1/events?follow=maybe', {}, '$.query.follow'],
       ['/v1/events?since=1', {}, '$.query.since'],
@@ -152,11 +181,14 @@ describe('event stream', () => {
       const response = await send(url, 'GET', path, undefined, undefined, headers);
       expect(response.status, path).toBe(400);
       expect(response.body.error.code, path).toBe('VALIDATION_FAILED');
-      expect(response.body.error.problems.map((p: { path: string }) => p.path), path).toContain(problem);
+      expect(
+        response.body.error.problems.map((p: { path: string }) => p.path),
+        path,
+      ).toContain(problem);
     }
   });
 
-  it('shows a caller only its namespace\'s events', async () => {
+  it("shows a caller only its namespace's events", async () => {
     const admin = cluster.client;
     await admin.access.createNamespace('events-other');
     const otherKey = (await admin.access.createApiKey({ name: 'events other', role: 'viewer', namespaces: ['events-other'] })).key;
@@ -171,7 +203,10 @@ describe('event stream', () => {
       const response = await fetch(`${cluster.coordinator.url}/v1/events?follow=false&lastEventId=0`, { headers: { authorization: `Bearer ${key}` } });
       expect(response.headers.get('content-type')).toContain('text/event-stream');
       const text = await response.text();
-      return text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as FlowEvent);
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)) as FlowEvent);
     };
     const mine = await readAll(cluster.coordinator.adminKey);
     expect(mine.some((e) => e.executionId === ours)).toBe(true);
@@ -182,7 +217,9 @@ describe('event stream', () => {
     expect(seen.map(label)).toEqual(EXPECTED);
     expect(seen.every((e) => e.namespace === 'events-other' && e.workflowId === 'chain3-other')).toBe(true);
     // A filter naming another namespace's execution finds nothing, as if it did not exist.
-    const response = await fetch(`${cluster.coordinator.url}/v1/events?follow=false&lastEventId=0&executionId=${theirs}`, { headers: { authorization: `Bearer ${cluster.coordinator.adminKey}` } });
+    const response = await fetch(`${cluster.coordinator.url}/v1/events?follow=false&lastEventId=0&executionId=${theirs}`, {
+      headers: { authorization: `Bearer ${cluster.coordinator.adminKey}` },
+    });
     expect((await response.text()).includes('data: ')).toBe(false);
   });
 
@@ -230,7 +267,9 @@ describe('event stream retention', () => {
     const db = new pg.Client({ connectionString: cluster.databaseUrl });
     await db.connect();
     try {
-      await expect.poll(async () => Number((await db.query('select pruned_through from event_stream')).rows[0].pruned_through), { timeout: 15_000 }).toBeGreaterThanOrEqual(8);
+      await expect
+        .poll(async () => Number((await db.query('select pruned_through from event_stream')).rows[0].pruned_through), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(8);
     } finally {
       await db.end();
     }

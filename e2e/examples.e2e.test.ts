@@ -37,7 +37,11 @@ const expectations: Record<string, (execution: ExecutionView, api: DemoApi) => v
   },
   'http.yaml': (e, api) => {
     // An http step's result is its response body; its status and headers are on its run.
-    expect(e.results['api-call']).toEqual({ received: { data: { greeting: 'hello', items: [1, 2, 3] }, execution: e.id }, authorization: 'Bearer demo-token', contentType: 'application/json' });
+    expect(e.results['api-call']).toEqual({
+      received: { data: { greeting: 'hello', items: [1, 2, 3] }, execution: e.id },
+      authorization: 'Bearer demo-token',
+      contentType: 'application/json',
+    });
     expect(e.results['flaky-call']).toEqual({ ok: true, attempt: 3 });
     const flaky = e.steps.find((s) => s.stepId === 'flaky-call')!;
     expect(flaky.response).toEqual({ status: 200, headers: expect.objectContaining({ 'content-type': 'application/json' }) });
@@ -45,7 +49,12 @@ const expectations: Record<string, (execution: ExecutionView, api: DemoApi) => v
     expect(api.requests.filter((r) => r.path === `/flaky?id=${e.id}`)).toHaveLength(3);
   },
   'script.yaml': (e) => {
-    expect(e.results['data-transform']).toEqual({ data: { Ada: 320 }, count: 2, batchId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), processingTime: expect.any(Number) });
+    expect(e.results['data-transform']).toEqual({
+      data: { Ada: 320 },
+      count: 2,
+      batchId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      processingTime: expect.any(Number),
+    });
     expect((e.results['data-transform'] as { processingTime: number }).processingTime).toBeGreaterThanOrEqual(0);
     expect(e.results['use-variable']).toEqual({ customers: ['Ada'], at: '1970-01-01T00:00:00.000Z' });
   },

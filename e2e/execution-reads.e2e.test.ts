@@ -20,7 +20,12 @@ describe('reading executions: a small overview to poll, outputs when asked for',
       id: 'big-outputs',
       name: 'Big outputs',
       version: '1',
-      steps: [1, 2, 3].map((i) => ({ id: `s${i}`, type: 'script' as const, config: { script: `return { i: ${i}, blob: 'x'.repeat(${3 * MB}) };`, memoryLimit: 128 }, ...(i < 3 ? { next: [`s${i + 1}`] } : {}) })),
+      steps: [1, 2, 3].map((i) => ({
+        id: `s${i}`,
+        type: 'script' as const,
+        config: { script: `return { i: ${i}, blob: 'x'.repeat(${3 * MB}) };`, memoryLimit: 128 },
+        ...(i < 3 ? { next: [`s${i + 1}`] } : {}),
+      })),
     });
     await cluster.client.createWorkflow({
       id: 'escalating',
@@ -108,7 +113,10 @@ describe('reading executions: a small overview to poll, outputs when asked for',
     expect(run).toEqual({ ...steps[0], output: { i: 1, blob: 'x'.repeat(3 * MB) } });
     const other = (await cluster.client.getExecution(small, { outputs: false })).steps[0]!;
     expect(await rejection(cluster.client.getStepRun(big, other.id))).toMatchObject({ status: 404, code: 'STEP_RUN_NOT_FOUND' });
-    expect(await rejection(cluster.client.getStepRun('00000000-0000-0000-0000-000000000000', other.id))).toMatchObject({ status: 404, code: 'EXECUTION_NOT_FOUND' });
+    expect(await rejection(cluster.client.getStepRun('00000000-0000-0000-0000-000000000000', other.id))).toMatchObject({
+      status: 404,
+      code: 'EXECUTION_NOT_FOUND',
+    });
     expect(await rejection(cluster.client.getStepRun(big, 'nope'))).toMatchObject({ status: 400, problems: [{ path: '$.params.stepRunId' }] });
   });
 

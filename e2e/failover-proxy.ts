@@ -51,14 +51,22 @@ export async function startFailoverProxy(upstream: string): Promise<FailoverProx
       const method = incoming.method ?? 'GET';
       const path = incoming.url ?? '/';
       const target = new URL(path, proxy.upstream);
-      const caught = trap && trap.match(method, path) ? trap : undefined;
+      const caught = trap?.match(method, path) ? trap : undefined;
       if (caught) trap = undefined;
       const forward = httpRequest(target, { method, headers: { ...incoming.headers, host: target.host } }, (answer) => {
         const body: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => body.push(chunk));
         answer.on('end', async () => {
           const text = Buffer.concat(body).toString('utf8');
-          exchanges.push({ method, path, upstream: target.origin, status: answer.statusCode ?? 0, headers: answer.headers, body: text, lost: caught !== undefined });
+          exchanges.push({
+            method,
+            path,
+            upstream: target.origin,
+            status: answer.statusCode ?? 0,
+            headers: answer.headers,
+            body: text,
+            lost: caught !== undefined,
+          });
           if (caught) {
             await caught.beforeCut();
             incoming.socket.destroy();

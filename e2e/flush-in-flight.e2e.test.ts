@@ -27,7 +27,12 @@ describe('a flush while steps are in flight', () => {
       return true;
     });
     cluster = await startCluster([['http']], { coordinator: { RECONCILE_GRACE_MS: '200', MAINTENANCE_INTERVAL_MS: '100', RESULT_CLAIM_IDLE_MS: '1000' } });
-    await cluster.client.createWorkflow({ id: 'slow-call', name: 'slow call', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/slow?k={{ variables.k }}', timeout: 30_000 } }] });
+    await cluster.client.createWorkflow({
+      id: 'slow-call',
+      name: 'slow call',
+      version: '1',
+      steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/slow?k={{ variables.k }}', timeout: 30_000 } }],
+    });
   });
 
   afterAll(async () => {

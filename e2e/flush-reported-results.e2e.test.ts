@@ -42,7 +42,12 @@ describe('a flush that erases reported results', () => {
       return true;
     });
     cluster = await startCluster([['http']], { coordinator: { RECONCILE_GRACE_MS: '200', MAINTENANCE_INTERVAL_MS: '100' } });
-    await cluster.client.createWorkflow({ id: 'once', name: 'once', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/once?k={{ variables.k }}' } }] });
+    await cluster.client.createWorkflow({
+      id: 'once',
+      name: 'once',
+      version: '1',
+      steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/once?k={{ variables.k }}' } }],
+    });
   });
 
   afterAll(async () => {

@@ -36,7 +36,13 @@ const VERSIONS = ['1', '1.0.0', '2.0.0-rc.1'] as const;
 export const oddString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 20 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
-  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom('\u0000', '\ud800', '\udfff', '\ud83d\ude00', '\u202e', '\ufeff', '\\', '"', '\n', '{{', '}}', '%', 'é', '\u0085'), maxLength: 12 }) },
+  {
+    weight: 2,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('\u0000', '\ud800', '\udfff', '\ud83d\ude00', '\u202e', '\ufeff', '\\', '"', '\n', '{{', '}}', '%', 'é', '\u0085'),
+      maxLength: 12,
+    }),
+  },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', '__proto__', 'constructor', 'prototype', '{{ variables.x }}', '{{ nope', '$.x', '..', '/', '#') },
   // Big: a JSON string of 300 KB, and one over the 5 MiB body limit (413).
   { weight: 1, arbitrary: fc.constantFrom(70_000, 300_000, 6_000_000).map((n) => 'x'.repeat(n)) },
@@ -50,7 +56,9 @@ const oddJson: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 4, stringUnit: '
  * `JSON.stringify` and `structuredClone` of this test's own process overflow their stacks a few
  * thousand levels down, so the deep value exists only as text.
  */
-const deepValue = fc.tuple(fc.constantFrom(150, 198, 199, 200, 201, 250, 5_000, 100_000), fc.constantFrom('a', 'o')).map(([depth, kind]) => `\u0001deep:${depth}:${kind}\u0001`);
+const deepValue = fc
+  .tuple(fc.constantFrom(150, 198, 199, 200, 201, 250, 5_000, 100_000), fc.constantFrom('a', 'o'))
+  .map(([depth, kind]) => `\u0001deep:${depth}:${kind}\u0001`);
 const DEEP_MARKER = /"\\u0001deep:(\d+):([ao])\\u0001"/g;
 const expandDeep = (json: string): string =>
   json.replace(DEEP_MARKER, (_match, depth: string, kind: string) => {
@@ -63,30 +71,42 @@ const expandDeep = (json: string): string =>
 const stepId = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/);
 
 const stepOfType = (id: string, next: string | undefined) =>
-  fc.oneof(
-    fc.record({ id: fc.constant(id), type: fc.constant('script'), config: fc.record({ script: fc.constantFrom('return 1', 'return { ok: true, v: variables }', 'return results') }) }),
-    fc.record({ id: fc.constant(id), type: fc.constant('http'), config: fc.record({ url: fc.constantFrom('http://127.0.0.1:9/x', '{{ variables.api }}/y'), method: fc.constantFrom('GET', 'POST') }) }),
-    fc.record({ id: fc.constant(id), type: fc.constant('condition'), config: fc.record({ condition: fc.constantFrom('true', 'variables.n > 1'), ...(next ? { trueStep: fc.constant(next) } : {}) }) }),
-  ).map((step) => ({ ...step, ...(next && step.type !== 'condition' ? { next: [next] } : {}) }));
+  fc
+    .oneof(
+      fc.record({
+        id: fc.constant(id),
+        type: fc.constant('script'),
+        config: fc.record({ script: fc.constantFrom('return 1', 'return { ok: true, v: variables }', 'return results') }),
+      }),
+      fc.record({
+        id: fc.constant(id),
+        type: fc.constant('http'),
+        config: fc.record({ url: fc.constantFrom('http://127.0.0.1:9/x', '{{ variables.api }}/y'), method: fc.constantFrom('GET', 'POST') }),
+      }),
+      fc.record({
+        id: fc.constant(id),
+        type: fc.constant('condition'),
+        config: fc.record({ condition: fc.constantFrom('true', 'variables.n > 1'), ...(next ? { trueStep: fc.constant(next) } : {}) }),
+      }),
+    )
+    .map((step) => ({ ...step, ...(next && step.type !== 'condition' ? { next: [next] } : {}) }));
 
 /** A definition the API accepts: a chain of script, http and condition steps. */
-export const validDefinition: fc.Arbitrary<Record<string, unknown>> = fc
-  .uniqueArray(stepId, { minLength: 1, maxLength: 5 })
-  .chain((ids) =>
-    fc.record(
-      {
-        // Shared ids collide (200 identical, 409 other content); fresh ones register (201).
-        id: fc.oneof(fc.constantFrom(...WORKFLOW_IDS), fc.stringMatching(/^fuzz-[a-z0-9]{1,8}$/)),
-        name: fc.string({ minLength: 1, maxLength: 30 }),
-        version: fc.constantFrom(...VERSIONS),
-        description: fc.string({ maxLength: 40 }),
-        variables: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
-        tokenBudget: fc.integer({ min: 1, max: 1_000_000 }),
-        steps: fc.tuple(...ids.map((id, i) => stepOfType(id, ids[i + 1]))),
-      },
-      { requiredKeys: ['id', 'name', 'version', 'steps'] },
-    ),
-  );
+export const validDefinition: fc.Arbitrary<Record<string, unknown>> = fc.uniqueArray(stepId, { minLength: 1, maxLength: 5 }).chain((ids) =>
+  fc.record(
+    {
+      // Shared ids collide (200 identical, 409 other content); fresh ones register (201).
+      id: fc.oneof(fc.constantFrom(...WORKFLOW_IDS), fc.stringMatching(/^fuzz-[a-z0-9]{1,8}$/)),
+      name: fc.string({ minLength: 1, maxLength: 30 }),
+      version: fc.constantFrom(...VERSIONS),
+      description: fc.string({ maxLength: 40 }),
+      variables: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+      tokenBudget: fc.integer({ min: 1, max: 1_000_000 }),
+      steps: fc.tuple(...ids.map((id, i) => stepOfType(id, ids[i + 1]))),
+    },
+    { requiredKeys: ['id', 'name', 'version', 'steps'] },
+  ),
+);
 
 // ---- mutations ----------------------------------------------------------------------------------
 
@@ -124,12 +144,23 @@ type Mutation = (value: unknown, pick: number) => unknown;
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   // A value of another type anywhere.
-  oddJson.map((replacement): Mutation => (value, pick) => setAt(value, choose(pathsOf(value), pick), () => replacement)),
+  oddJson.map(
+    (replacement): Mutation =>
+      (value, pick) =>
+        setAt(value, choose(pathsOf(value), pick), () => replacement),
+  ),
   // A field nobody knows.
-  fc.tuple(oddString, oddJson).map(([key, extra]): Mutation => (value, pick) => setAt(value, choose(objectPaths(value), pick), (old) => ({ ...(old as object), [key]: extra }))),
+  fc.tuple(oddString, oddJson).map(
+    ([key, extra]): Mutation =>
+      (value, pick) =>
+        setAt(value, choose(objectPaths(value), pick), (old) => ({ ...(old as object), [key]: extra })),
+  ),
   // A field removed.
   fc.constant<Mutation>((value, pick) => {
-    const path = choose(pathsOf(value).filter((p) => p.length > 0 && typeof p[p.length - 1] === 'string'), pick);
+    const path = choose(
+      pathsOf(value).filter((p) => p.length > 0 && typeof p[p.length - 1] === 'string'),
+      pick,
+    );
     if (path.length === 0) return value;
     const copy = structuredClone(value) as Record<string, unknown>;
     let parent = copy;
@@ -138,18 +169,29 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return copy;
   }),
   // An odd string: NUL, surrogates, huge; in a value or a key.
-  fc.tuple(oddString, fc.boolean()).map(([text, asKey]): Mutation => (value, pick) =>
-    asKey ? setAt(value, choose(objectPaths(value), pick), (old) => ({ ...(old as object), [text]: 1 })) : setAt(value, choose(pathsOf(value), pick), () => text),
+  fc.tuple(oddString, fc.boolean()).map(
+    ([text, asKey]): Mutation =>
+      (value, pick) =>
+        asKey
+          ? setAt(value, choose(objectPaths(value), pick), (old) => ({ ...(old as object), [text]: 1 }))
+          : setAt(value, choose(pathsOf(value), pick), () => text),
   ),
   // A reference to a step that is not there, or back to the first step (a cycle).
-  fc.tuple(oddString, fc.boolean()).map(([ref, cycle]): Mutation => (value) => {
-    const steps = (value as { steps?: unknown } | null)?.steps;
-    if (!Array.isArray(steps) || steps.length === 0) return value;
-    const first = steps[0] as { id?: unknown } | null;
-    return setAt(value, ['steps', steps.length - 1, 'next'], () => [cycle ? first?.id : ref]);
-  }),
+  fc.tuple(oddString, fc.boolean()).map(
+    ([ref, cycle]): Mutation =>
+      (value) => {
+        const steps = (value as { steps?: unknown } | null)?.steps;
+        if (!Array.isArray(steps) || steps.length === 0) return value;
+        const first = steps[0] as { id?: unknown } | null;
+        return setAt(value, ['steps', steps.length - 1, 'next'], () => [cycle ? first?.id : ref]);
+      },
+  ),
   // Nesting deep enough to hurt.
-  deepValue.map((deep): Mutation => (value, pick) => setAt(value, choose(pathsOf(value), pick), () => deep)),
+  deepValue.map(
+    (deep): Mutation =>
+      (value, pick) =>
+        setAt(value, choose(pathsOf(value), pick), () => deep),
+  ),
 );
 
 function objectPaths(value: unknown): Path[] {
@@ -164,24 +206,51 @@ const choose = (paths: Path[], pick: number): Path => paths[pick % Math.max(1, p
 
 /** A value from `model`, with up to three random mutations. */
 const mutated = (model: fc.Arbitrary<unknown>) =>
-  fc.tuple(model, fc.array(fc.tuple(mutation, fc.nat()), { maxLength: 3 })).map(([value, mutations]) => mutations.reduce((v, [mutate, pick]) => mutate(v, pick), value));
+  fc
+    .tuple(model, fc.array(fc.tuple(mutation, fc.nat()), { maxLength: 3 }))
+    .map(([value, mutations]) => mutations.reduce((v, [mutate, pick]) => mutate(v, pick), value));
 
 // ---- bodies and content types ---------------------------------------------------------------------
 
 const contentType = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
   { weight: 3, arbitrary: fc.constantFrom('application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml') },
-  { weight: 2, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json; charset=latin1', 'application/json;charset="UTF-8"') },
-  { weight: 2, arbitrary: fc.constantFrom('text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/json-patch+json', 'json', ';', 'application/', '') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json; charset=latin1', 'application/json;charset="UTF-8"'),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'text/plain',
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonx',
+      'application/json-patch+json',
+      'json',
+      ';',
+      'application/',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
 /** A JSON value sent as a body: as JSON or YAML text (YAML types get YAML half the time), or as raw bytes. */
 const body = (value: fc.Arbitrary<unknown>): fc.Arbitrary<{ body: Uint8Array; contentType: string | undefined }> =>
   fc.oneof(
-    { weight: 12, arbitrary: fc.tuple(value, contentType, fc.boolean()).map(([v, type, yaml]) => ({ body: encode(v, yaml && (type ?? '').includes('yaml')), contentType: type })) },
+    {
+      weight: 12,
+      arbitrary: fc
+        .tuple(value, contentType, fc.boolean())
+        .map(([v, type, yaml]) => ({ body: encode(v, yaml && (type ?? '').includes('yaml')), contentType: type })),
+    },
     { weight: 1, arbitrary: fc.tuple(fc.uint8Array({ maxLength: 200 }), contentType).map(([bytes, type]) => ({ body: bytes, contentType: type })) },
-    { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 200 }), contentType).map(([text, type]) => ({ body: Buffer.from(text), contentType: type })) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.string({ unit: 'binary', maxLength: 200 }), contentType).map(([text, type]) => ({ body: Buffer.from(text), contentType: type })),
+    },
   );
 
 /** JSON text, or YAML text; with deep markers, always JSON (which is YAML too) with the markers expanded. */
@@ -197,7 +266,8 @@ function encode(value: unknown, asYaml: boolean): Uint8Array {
 /** Percent-encodes every byte of the UTF-8 text but the unreserved ones (encodeURIComponent throws on lone surrogates). */
 export function percentEncode(text: string): string {
   let out = '';
-  for (const byte of Buffer.from(text)) out += /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const byte of Buffer.from(text))
+    out += /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return out;
 }
 
@@ -223,10 +293,21 @@ const queryString = (params: Record<string, fc.Arbitrary<string>>): fc.Arbitrary
   fc
     .tuple(
       fc.subarray(Object.entries(params)),
-      fc.array(fc.tuple(fc.oneof(oddString.map((s) => percentEncode(s.slice(0, 50))), brokenEncoding), queryValue(fc.string())), { maxLength: 2 }),
+      fc.array(
+        fc.tuple(
+          fc.oneof(
+            oddString.map((s) => percentEncode(s.slice(0, 50))),
+            brokenEncoding,
+          ),
+          queryValue(fc.string()),
+        ),
+        { maxLength: 2 },
+      ),
     )
     .chain(([chosen, unknown]) =>
-      fc.tuple(...chosen.map(([key, value]) => queryValue(value).map((v) => `${key}=${v}`))).map((pairs) => [...pairs, ...unknown.map(([k, v]) => `${k}=${v}`)]),
+      fc
+        .tuple(...chosen.map(([key, value]) => queryValue(value).map((v) => `${key}=${v}`)))
+        .map((pairs) => [...pairs, ...unknown.map(([k, v]) => `${k}=${v}`)]),
     )
     .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.join('&')}`));
 
@@ -243,7 +324,15 @@ export const cursor = (known: () => string[]): fc.Arbitrary<string> =>
       const p = at % Math.max(1, real.length);
       return real.slice(0, p) + char + real.slice(p + 1);
     }),
-    fc.tuple(fc.oneof(fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())), oddString), fc.array(fc.oneof(fc.uuid(), oddString, oddJson), { maxLength: 3 })).map(([at, keys]) => b64(JSON.stringify([at, ...keys]))),
+    fc
+      .tuple(
+        fc.oneof(
+          fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())),
+          oddString,
+        ),
+        fc.array(fc.oneof(fc.uuid(), oddString, oddJson), { maxLength: 3 }),
+      )
+      .map(([at, keys]) => b64(JSON.stringify([at, ...keys]))),
     oddJson.map((v) => b64(JSON.stringify(v) ?? '')),
     oddString,
   );
@@ -257,7 +346,12 @@ export const definitionRequest: fc.Arbitrary<FuzzRequest> = fc
 
 const executeBody = fc.record(
   {
-    variables: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), fc.dictionary(oddString, oddJson, { maxKeys: 4 }), oddJson, deepValue),
+    variables: fc.oneof(
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+      fc.dictionary(oddString, oddJson, { maxKeys: 4 }),
+      oddJson,
+      deepValue,
+    ),
     version: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...VERSIONS) }, { weight: 1, arbitrary: oddString }, { weight: 1, arbitrary: oddJson }),
     tokenBudget: fc.oneof(
       { weight: 3, arbitrary: fc.integer({ min: 1, max: 1_000_000 }) },
@@ -268,22 +362,54 @@ const executeBody = fc.record(
 );
 
 export const executionRequest: fc.Arbitrary<FuzzRequest> = fc
-  .tuple(segment(fc.constantFrom(...WORKFLOW_IDS)), fc.oneof({ weight: 4, arbitrary: executeBody }, { weight: 2, arbitrary: mutated(executeBody) }, { weight: 1, arbitrary: oddJson }))
-  .chain(([id, value]) => body(fc.constant(value)).map(({ body, contentType }) => request({ method: 'POST', path: `/v1/workflows/${id}/executions`, body, contentType })));
+  .tuple(
+    segment(fc.constantFrom(...WORKFLOW_IDS)),
+    fc.oneof({ weight: 4, arbitrary: executeBody }, { weight: 2, arbitrary: mutated(executeBody) }, { weight: 1, arbitrary: oddJson }),
+  )
+  .chain(([id, value]) =>
+    body(fc.constant(value)).map(({ body, contentType }) => request({ method: 'POST', path: `/v1/workflows/${id}/executions`, body, contentType })),
+  );
 
 export const readRequest = (known: { executionIds: () => string[]; stepRunIds: () => string[]; cursors: () => string[] }): fc.Arbitrary<FuzzRequest> => {
   const executionId = segment(fc.nat().map((i) => known.executionIds()[i % Math.max(1, known.executionIds().length)] ?? 'none'));
   const stepRunId = segment(fc.nat().map((i) => known.stepRunIds()[i % Math.max(1, known.stepRunIds().length)] ?? 'none'));
   const workflowId = segment(fc.constantFrom(...WORKFLOW_IDS));
   const limit = fc.oneof(fc.integer({ min: -5, max: 600 }).map(String), fc.constantFrom('1e2', '0x10', '', 'NaN', '1.5', ' 5', '99999999999999999999'));
-  const status = fc.array(fc.constantFrom('pending', 'running', 'paused', 'completed', 'failed', 'cancelled', 'bogus', '', ' '), { maxLength: 4 }).map((s) => s.join(','));
+  const status = fc
+    .array(fc.constantFrom('pending', 'running', 'paused', 'completed', 'failed', 'cancelled', 'bogus', '', ' '), { maxLength: 4 })
+    .map((s) => s.join(','));
   return fc.oneof(
-    { weight: 4, arbitrary: queryString({ workflowId: fc.constantFrom(...WORKFLOW_IDS), status, limit, cursor: cursor(known.cursors) }).map((q) => request({ method: 'GET', path: `/v1/executions${q}` })) },
-    { weight: 3, arbitrary: queryString({ id: fc.constantFrom(...WORKFLOW_IDS), limit, cursor: cursor(known.cursors) }).map((q) => request({ method: 'GET', path: `/v1/workflows${q}` })) },
+    {
+      weight: 4,
+      arbitrary: queryString({ workflowId: fc.constantFrom(...WORKFLOW_IDS), status, limit, cursor: cursor(known.cursors) }).map((q) =>
+        request({ method: 'GET', path: `/v1/executions${q}` }),
+      ),
+    },
+    {
+      weight: 3,
+      arbitrary: queryString({ id: fc.constantFrom(...WORKFLOW_IDS), limit, cursor: cursor(known.cursors) }).map((q) =>
+        request({ method: 'GET', path: `/v1/workflows${q}` }),
+      ),
+    },
     { weight: 1, arbitrary: workflowId.map((id) => request({ method: 'GET', path: `/v1/workflows/${id}` })) },
-    { weight: 1, arbitrary: fc.tuple(workflowId, segment(fc.constantFrom(...VERSIONS))).map(([id, v]) => request({ method: 'GET', path: `/v1/workflows/${id}/versions/${v}` })) },
-    { weight: 2, arbitrary: fc.tuple(executionId, queryString({ include: fc.constantFrom('outputs', 'outputs,outputs', 'output', '') })).map(([id, q]) => request({ method: 'GET', path: `/v1/executions/${id}${q}` })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(workflowId, segment(fc.constantFrom(...VERSIONS)))
+        .map(([id, v]) => request({ method: 'GET', path: `/v1/workflows/${id}/versions/${v}` })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(executionId, queryString({ include: fc.constantFrom('outputs', 'outputs,outputs', 'output', '') }))
+        .map(([id, q]) => request({ method: 'GET', path: `/v1/executions/${id}${q}` })),
+    },
     { weight: 1, arbitrary: fc.tuple(executionId, stepRunId).map(([id, run]) => request({ method: 'GET', path: `/v1/executions/${id}/steps/${run}` })) },
-    { weight: 1, arbitrary: fc.tuple(executionId, fc.constantFrom('logs', 'transcripts', 'snapshots')).map(([id, part]) => request({ method: 'GET', path: `/v1/executions/${id}/${part}` })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(executionId, fc.constantFrom('logs', 'transcripts', 'snapshots'))
+        .map(([id, part]) => request({ method: 'GET', path: `/v1/executions/${id}/${part}` })),
+    },
   );
 };

@@ -23,7 +23,12 @@ describe('Idempotency-Key across a worker killed mid-call', () => {
       return true;
     });
     cluster = await startCluster([['http']], { worker: fast });
-    await cluster.client.createWorkflow({ id: 'charge', name: 'charge', version: '1', steps: [{ id: 'charge', type: 'http', config: { method: 'POST', url: '{{ variables.api }}/charge', body: { amount: 42 }, timeout: 60_000 } }] });
+    await cluster.client.createWorkflow({
+      id: 'charge',
+      name: 'charge',
+      version: '1',
+      steps: [{ id: 'charge', type: 'http', config: { method: 'POST', url: '{{ variables.api }}/charge', body: { amount: 42 }, timeout: 60_000 } }],
+    });
   });
 
   afterAll(async () => {

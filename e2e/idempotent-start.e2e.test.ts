@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgenticFlowClient, HttpError } from '@agentic-flow/sdk';
+import { AgenticFlowClient } from '@agentic-flow/sdk';
 import { TEST_ADMIN_KEY } from '@agentic-flow/testing';
 import { startCluster, type Cluster } from './cluster.js';
 import { startFailoverProxy, type FailoverProxy } from './failover-proxy.js';
@@ -30,7 +30,12 @@ describe('idempotent execution starts', () => {
   const start = (key: string | undefined, body: unknown, namespace?: string) =>
     fetch(`${cluster.coordinators[1]!.url}/v1/workflows/once/executions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }), ...(namespace ? { 'af-namespace': namespace } : {}) },
+      headers: {
+        authorization: `Bearer ${TEST_ADMIN_KEY}`,
+        'content-type': 'application/json',
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+        ...(namespace ? { 'af-namespace': namespace } : {}),
+      },
       body: JSON.stringify(body),
     });
 
@@ -61,7 +66,10 @@ describe('idempotent execution starts', () => {
     for (const key of ['k'.repeat(201), ' ', 'clé']) {
       const refused = await start(key, { variables: { n: 1 } });
       expect(refused.status).toBe(400);
-      expect(((await refused.json()) as { error: { code: string; problems: { path: string }[] } }).error).toMatchObject({ code: 'VALIDATION_FAILED', problems: [{ path: '$.headers.idempotency-key' }] });
+      expect(((await refused.json()) as { error: { code: string; problems: { path: string }[] } }).error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        problems: [{ path: '$.headers.idempotency-key' }],
+      });
     }
     expect((await start('k'.repeat(200), { variables: { n: 1 } })).status).toBe(201);
     expect((await executionsOf('once')).length).toBe(before + 1);

@@ -9,8 +9,12 @@ const calls = new Map<string, number>();
 const failing = new Set<string>();
 
 const wf = (id: string, steps: WorkflowDefinitionInput['steps']): WorkflowDefinitionInput => ({ id, name: id, version: '1', steps });
-const hold = (id: string, ms: number, next: string[] = []) => ({ id, type: 'http' as const, config: { url: `{{ variables.api }}/hold?ms=${ms}&key={{ execution.id }}-${id}` }, next });
-
+const hold = (id: string, ms: number, next: string[] = []) => ({
+  id,
+  type: 'http' as const,
+  config: { url: `{{ variables.api }}/hold?ms=${ms}&key={{ execution.id }}-${id}` },
+  next,
+});
 
 describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume from failure', () => {
   let cluster: Cluster;
@@ -29,10 +33,13 @@ describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume 
         const key = url.searchParams.get('key') ?? '';
         if (url.pathname === '/hold') {
           calls.set(key, (calls.get(key) ?? 0) + 1);
-          setTimeout(() => {
-            res.writeHead(200, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ key }));
-          }, Number(url.searchParams.get('ms')));
+          setTimeout(
+            () => {
+              res.writeHead(200, { 'content-type': 'application/json' });
+              res.end(JSON.stringify({ key }));
+            },
+            Number(url.searchParams.get('ms')),
+          );
           return true;
         }
         if (url.pathname === '/fail') {
@@ -58,7 +65,11 @@ describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume 
     expect(paused.status).toBe('paused');
     expect(paused.steps.find((s) => s.stepId === 'a')?.status).toBe('succeeded');
     expect(callsOf(id, 'b')).toBe(0);
-    expect(await rejection(cluster.client.pauseWorkflow(id))).toMatchObject({ status: 409, code: 'INVALID_STATE', message: expect.stringContaining('it is paused') });
+    expect(await rejection(cluster.client.pauseWorkflow(id))).toMatchObject({
+      status: 409,
+      code: 'INVALID_STATE',
+      message: expect.stringContaining('it is paused'),
+    });
     expect(await cluster.client.resumeWorkflow(id)).toEqual({ executionId: id, status: 'running' });
     expect((await cluster.client.waitForCompletion(id, { timeoutMs: 20_000 })).status).toBe('completed');
     expect(callsOf(id, 'b')).toBe(1);
@@ -120,7 +131,9 @@ describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume 
   it('takes automatic snapshots while an execution runs', async () => {
     const id = await start(wf('watched', [hold('long', 3000)]));
     expect(await cluster.client.enableAutoSnapshots(id, 1000)).toEqual({ executionId: id, intervalMs: 1000 });
-    await expect.poll(async () => (await cluster.client.listSnapshots(id)).items.filter((s) => s.kind === 'auto').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await cluster.client.listSnapshots(id)).items.filter((s) => s.kind === 'auto').length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(1);
     await cluster.client.waitForCompletion(id, { timeoutMs: 20_000 });
   });
 
@@ -130,7 +143,10 @@ describe('lifecycle on a real cluster: pause, resume, cancel, snapshots, resume 
     await Promise.all([cluster.client.waitForCompletion(id), cluster.client.waitForCompletion(otherId)]);
     const foreign = await cluster.client.createSnapshot(otherId);
     expect(await rejection(cluster.client.restoreSnapshot(id, foreign.id))).toMatchObject({ status: 404, code: 'SNAPSHOT_NOT_FOUND' });
-    expect(await rejection(cluster.client.restoreSnapshot(id, '00000000-0000-0000-0000-000000000000'))).toMatchObject({ status: 404, code: 'SNAPSHOT_NOT_FOUND' });
+    expect(await rejection(cluster.client.restoreSnapshot(id, '00000000-0000-0000-0000-000000000000'))).toMatchObject({
+      status: 404,
+      code: 'SNAPSHOT_NOT_FOUND',
+    });
     expect(await rejection(cluster.client.restoreSnapshot(id, 'nope'))).toMatchObject({ status: 400, problems: [{ path: '$.params.snapshotId' }] });
     expect(await rejection(cluster.client.pauseWorkflow('00000000-0000-0000-0000-000000000000'))).toMatchObject({ status: 404, code: 'EXECUTION_NOT_FOUND' });
     expect(await rejection(cluster.client.enableAutoSnapshots(id, 5))).toMatchObject({ status: 400, problems: [{ path: '$.body.intervalMs' }] });

@@ -14,7 +14,11 @@ interface Received {
   body: string;
   /** The signature checked against SECRET (true), wrong (false), or absent (null). */
   signed: boolean | null;
-  json: { event?: string; alert?: { id?: string; type: string; state: string; severity?: string; executionId?: string; message: string; data?: Record<string, unknown> }; text?: string };
+  json: {
+    event?: string;
+    alert?: { id?: string; type: string; state: string; severity?: string; executionId?: string; message: string; data?: Record<string, unknown> };
+    text?: string;
+  };
 }
 
 /** A webhook receiver on 127.0.0.1 verifying X-AF-Signature; `/flaky` answers 500 to its first request. */
@@ -35,7 +39,8 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
       let signed: boolean | null = null;
       if (typeof signature === 'string') {
         const expected = Buffer.from(`v1=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}`);
-        signed = expected.length === signature.length && timingSafeEqual(expected, Buffer.from(signature)) && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
+        signed =
+          expected.length === signature.length && timingSafeEqual(expected, Buffer.from(signature)) && Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
       }
       received.push({ path: req.url ?? '', headers: req.headers, body, signed, json: JSON.parse(body) as Received['json'] });
       if (req.url === '/flaky' && flakyCalls++ === 0) {
@@ -76,12 +81,35 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     // A script worker only: http steps wait with no live worker.
     cluster = await startCluster(
       [['script']],
-      { coordinator: { MAINTENANCE_INTERVAL_MS: '200', EGRESS_ALLOW: '127.0.0.1', AF_SECRET_HOOK_SECRET: SECRET, ALERT_DELIVERY_BACKOFF_MS: '100', ALERT_DELIVERY_ATTEMPTS: '3' } },
+      {
+        coordinator: {
+          MAINTENANCE_INTERVAL_MS: '200',
+          EGRESS_ALLOW: '127.0.0.1',
+          AF_SECRET_HOOK_SECRET: SECRET,
+          ALERT_DELIVERY_BACKOFF_MS: '100',
+          ALERT_DELIVERY_ATTEMPTS: '3',
+        },
+      },
       { coordinators: 2 },
     );
-    await cluster.client.createWorkflow({ id: 'calc', name: 'calc', version: '1', steps: [{ id: 'add', type: 'script', config: { script: 'return variables.n + 1;' } }] });
-    await cluster.client.createWorkflow({ id: 'boom', name: 'boom', version: '1', steps: [{ id: 'explode', type: 'script', config: { script: 'throw new Error("boom");' } }] });
-    await cluster.client.createWorkflow({ id: 'fetch', name: 'fetch', version: '1', steps: [{ id: 'get', type: 'http', config: { url: `${receiver.url}/data`, method: 'GET' } }] });
+    await cluster.client.createWorkflow({
+      id: 'calc',
+      name: 'calc',
+      version: '1',
+      steps: [{ id: 'add', type: 'script', config: { script: 'return variables.n + 1;' } }],
+    });
+    await cluster.client.createWorkflow({
+      id: 'boom',
+      name: 'boom',
+      version: '1',
+      steps: [{ id: 'explode', type: 'script', config: { script: 'throw new Error("boom");' } }],
+    });
+    await cluster.client.createWorkflow({
+      id: 'fetch',
+      name: 'fetch',
+      version: '1',
+      steps: [{ id: 'get', type: 'http', config: { url: `${receiver.url}/data`, method: 'GET' } }],
+    });
   });
   afterAll(async () => {
     await Promise.all([cluster?.stop(), receiver?.close()]);
@@ -243,7 +271,9 @@ describe('WorkflowMonitor and alert sinks on a real cluster', () => {
     // Deciding it ends the escalation: the same sink hears that it is resolved.
     const [open] = (await cluster.client.errorHandler.listErrors({ executionId, status: 'open' })).items;
     await cluster.client.errorHandler.resolveError(open!.id, { action: 'skip' });
-    const resolved = await until('the resolution at the pager sink', async () => receiver.received.find((r) => r.path === '/pager' && r.json.event === 'alert:resolved'));
+    const resolved = await until('the resolution at the pager sink', async () =>
+      receiver.received.find((r) => r.path === '/pager' && r.json.event === 'alert:resolved'),
+    );
     expect(resolved.json.alert).toMatchObject({ type: 'escalation', state: 'resolved', severity: 'info', executionId });
     expect(resolved.json.alert!.data).toMatchObject({ alertId: delivered.json.alert!.id, resolution: { action: 'skip' } });
     expect((await cluster.client.monitor.getAlerts(200)).filter((a) => a.errorId === open!.id).map((a) => a.state)).toEqual(['resolved', 'firing']);

@@ -35,7 +35,8 @@ describe('namespaces: every object belongs to one, and a request sees only its o
     return {
       get: (path: string) => send(url(), 'GET', path, undefined, undefined, headers),
       delete: (path: string) => send(url(), 'DELETE', path, undefined, undefined, headers),
-      post: (path: string, body?: unknown) => send(url(), 'POST', path, body === undefined ? undefined : json(body), body === undefined ? undefined : 'application/json', headers),
+      post: (path: string, body?: unknown) =>
+        send(url(), 'POST', path, body === undefined ? undefined : json(body), body === undefined ? undefined : 'application/json', headers),
       put: (path: string, body: unknown) => send(url(), 'PUT', path, json(body), 'application/json', headers),
     };
   };
@@ -90,7 +91,8 @@ describe('namespaces: every object belongs to one, and a request sees only its o
     expect((await as(B).get('/v1/workflows/same-id/versions/1.0.0')).body).toMatchObject({ name: 'Same id in team-b', namespace: B });
     // Without the header a request acts in `default`.
     expect((await send(url(), 'GET', '/v1/workflows/same-id')).body).toMatchObject({ namespace: A });
-    const listed = async (namespace: string) => (await as(namespace).get('/v1/workflows')).body.items.map((w: { id: string; namespace: string; name: string }) => [w.namespace, w.id, w.name]);
+    const listed = async (namespace: string) =>
+      (await as(namespace).get('/v1/workflows')).body.items.map((w: { id: string; namespace: string; name: string }) => [w.namespace, w.id, w.name]);
     expect(await listed(A)).toEqual(expect.arrayContaining([[A, 'same-id', 'Same id in default']]));
     expect((await listed(A)).every(([namespace]: string[]) => namespace === A)).toBe(true);
     expect((await listed(B)).every(([namespace]: string[]) => namespace === B)).toBe(true);
@@ -107,13 +109,23 @@ describe('namespaces: every object belongs to one, and a request sees only its o
   });
 
   it('lists executions of the request’s namespace only', async () => {
-    const ids = async (namespace: string, query = '') => (await as(namespace).get(`/v1/executions${query}`)).body.items.map((e: { id: string; namespace: string }) => [e.namespace, e.id]);
+    const ids = async (namespace: string, query = '') =>
+      (await as(namespace).get(`/v1/executions${query}`)).body.items.map((e: { id: string; namespace: string }) => [e.namespace, e.id]);
     expect(await ids(A)).toContainEqual([A, inA]);
     expect(await ids(B)).toContainEqual([B, inB]);
     for (const query of ['', '?workflowId=same-id', '?status=completed', '?workflowId=same-id&status=completed']) {
-      expect((await ids(A, query)).map(([namespace]: string[]) => namespace), query).not.toContain(B);
-      expect((await ids(B, query)).map(([namespace]: string[]) => namespace), query).not.toContain(A);
-      expect((await ids(A, query)).map(([, id]: string[]) => id), query).not.toContain(inB);
+      expect(
+        (await ids(A, query)).map(([namespace]: string[]) => namespace),
+        query,
+      ).not.toContain(B);
+      expect(
+        (await ids(B, query)).map(([namespace]: string[]) => namespace),
+        query,
+      ).not.toContain(A);
+      expect(
+        (await ids(A, query)).map(([, id]: string[]) => id),
+        query,
+      ).not.toContain(inB);
     }
   });
 
@@ -183,7 +195,8 @@ describe('namespaces: every object belongs to one, and a request sees only its o
     expect((await as(B).get('/v1/alerts')).body.items).toEqual([]);
 
     // Both failed jobs are dead letters, each in its execution's namespace.
-    const letters = async (namespace: string) => (await as(namespace).get('/v1/dead-letter?limit=500')).body as { items: { jobId: string; executionId: string }[]; total: number };
+    const letters = async (namespace: string) =>
+      (await as(namespace).get('/v1/dead-letter?limit=500')).body as { items: { jobId: string; executionId: string }[]; total: number };
     for (const deadline = Date.now() + 30_000; (await letters(A)).total === 0 || (await letters(B)).total === 0; ) {
       if (Date.now() > deadline) throw new Error('the failed jobs never reached the dead letter queue');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -195,7 +208,10 @@ describe('namespaces: every object belongs to one, and a request sees only its o
     expect((await letters(B)).total).toBe(1);
     const letterPath = `/v1/dead-letter/script/${letterA!.jobId}`;
     for (const response of [await as(B).get(letterPath), await as(B).post(`${letterPath}/retry`), await as(B).delete(letterPath)]) {
-      expect(response).toEqual({ status: 404, body: { error: { code: 'DEAD_LETTER_NOT_FOUND', message: `the dead letter queue has no script job ${letterA!.jobId}` } } });
+      expect(response).toEqual({
+        status: 404,
+        body: { error: { code: 'DEAD_LETTER_NOT_FOUND', message: `the dead letter queue has no script job ${letterA!.jobId}` } },
+      });
     }
     expect(await as(A).get(letterPath)).toMatchObject({ status: 200, body: { jobId: letterA!.jobId, executionId: failA, executionStatus: 'failed' } });
   });

@@ -117,7 +117,10 @@ describe('metrics and probes of a real coordinator and real workers', () => {
     const redis = await testRedis();
     let guarded: CoordinatorProcess | undefined;
     try {
-      guarded = await startCoordinator({ databaseUrl: cluster.databaseUrl, redisUrl: cluster.redisUrl, prefix: redis.prefix }, { name: 'guarded', env: { METRICS_TOKEN: 'metrics-token-0123456789' } });
+      guarded = await startCoordinator(
+        { databaseUrl: cluster.databaseUrl, redisUrl: cluster.redisUrl, prefix: redis.prefix },
+        { name: 'guarded', env: { METRICS_TOKEN: 'metrics-token-0123456789' } },
+      );
       expect((await get(`${guarded.url}/metrics`)).status).toBe(401);
       expect((await get(`${guarded.url}/metrics`, { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
       expect((await get(`${guarded.url}/metrics`, { authorization: 'Bearer metrics-token-0123456789' })).status).toBe(200);

@@ -32,11 +32,14 @@ interface KeyValue {
   value: AnyValue;
 }
 interface ExportRequest {
-  resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { scope?: { name?: string }; spans?: (Omit<ReceivedSpan, 'service' | 'scope' | 'attributes'> & { attributes?: KeyValue[] })[] }[] }[];
+  resourceSpans?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeSpans?: { scope?: { name?: string }; spans?: (Omit<ReceivedSpan, 'service' | 'scope' | 'attributes'> & { attributes?: KeyValue[] })[] }[];
+  }[];
 }
 
-const valueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : undefined) ?? v.doubleValue ?? v.boolValue;
-const attributesOf = (list: KeyValue[] = []): Record<string, unknown> => Object.fromEntries(list.map((kv) => [kv.key, valueOf(kv.value)]));
+const anyValueOf = (v: AnyValue): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : undefined) ?? v.doubleValue ?? v.boolValue;
+const attributesOf = (list: KeyValue[] = []): Record<string, unknown> => Object.fromEntries(list.map((kv) => [kv.key, anyValueOf(kv.value)]));
 
 /**
  * A real OTLP/HTTP trace receiver on 127.0.0.1: it decodes the JSON export requests
@@ -58,7 +61,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
         for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
           for (const span of scopeSpans.spans ?? []) {
-            spans.push({ ...span, parentSpanId: span.parentSpanId ?? '', service, scope: scopeSpans.scope?.name ?? '', attributes: attributesOf(span.attributes) });
+            spans.push({
+              ...span,
+              parentSpanId: span.parentSpanId ?? '',
+              service,
+              scope: scopeSpans.scope?.name ?? '',
+              attributes: attributesOf(span.attributes),
+            });
           }
         }
       }

@@ -30,7 +30,9 @@ export async function createOutsideProject(dir: string): Promise<void> {
 
 /** `npm install` of the tarballs (and registry packages such as @types/node) into the project. */
 export function npmInstall(dir: string, specs: string[], cacheDir: string): Promise<RunResult> {
-  return run(['npm'], ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--cache', cacheDir, ...specs], dir, { env: npmEnvironment() });
+  return run(['npm'], ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--cache', cacheDir, ...specs], dir, {
+    env: npmEnvironment(),
+  });
 }
 
 /** The workspace's TypeScript compiler on the project's tsconfig.json (strict, no skipLibCheck). */

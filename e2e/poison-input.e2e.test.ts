@@ -50,7 +50,14 @@ describe('poison input cannot take the cluster down', () => {
     await cluster.client.createWorkflow(wf('bomb', [{ id: 'bomb', type: 'script', config: { script: MEMORY_BOMB, memoryLimit: 16, timeout: 60_000 } }]));
     await cluster.client.createWorkflow(wf('quick', [{ id: 'quick', type: 'script', config: { script: 'return 42;' } }]));
     await cluster.client.createWorkflow(
-      wf('poison', [{ id: 'bomb', type: 'script', config: { script: MEMORY_BOMB, memoryLimit: 16, timeout: 60_000 }, onError: { type: 'retry', maxAttempts: 5, retryDelay: 10 } }]),
+      wf('poison', [
+        {
+          id: 'bomb',
+          type: 'script',
+          config: { script: MEMORY_BOMB, memoryLimit: 16, timeout: 60_000 },
+          onError: { type: 'retry', maxAttempts: 5, retryDelay: 10 },
+        },
+      ]),
     );
   });
   afterAll(async () => {
@@ -94,7 +101,12 @@ describe('poison input cannot take the cluster down', () => {
     expect(await job?.getState()).toBe('failed');
 
     const letters = await cluster.client.errorHandler.getDeadLetterQueue({ limit: 100 });
-    expect(letters.items.find((l) => l.jobId === run!.id)).toMatchObject({ executionId: id, stepId: 'bomb', stepType: 'script', failedReason: expect.stringMatching(/^POISON: /) });
+    expect(letters.items.find((l) => l.jobId === run!.id)).toMatchObject({
+      executionId: id,
+      stepId: 'bomb',
+      stepType: 'script',
+      failedReason: expect.stringMatching(/^POISON: /),
+    });
 
     expect(await alive(scripts)).toBe(true);
     expect(exited).toBeUndefined();
@@ -103,9 +115,20 @@ describe('poison input cannot take the cluster down', () => {
   });
 
   it('contains the same script run by an agent’s run_script tool: the tool fails, the agent worker lives', async () => {
-    const agents = await cluster.addWorker(['agent-task'], { WORKER_ID: 'agents', AGENT_BASE_URL: llm.url, OPENAI_API_KEY: 'sk-test', AGENT_MODEL: 'fake-gpt' });
+    const agents = await cluster.addWorker(['agent-task'], {
+      WORKER_ID: 'agents',
+      AGENT_BASE_URL: llm.url,
+      OPENAI_API_KEY: 'sk-test',
+      AGENT_MODEL: 'fake-gpt',
+    });
     await cluster.client.createWorkflow(
-      wf('agent-bomb', [{ id: 'ask', type: 'agent-task', config: { goal: 'E2E-BOMB: run the script', capabilities: ['script'], timeout: 60_000, outputSchema: { type: 'object', required: ['toolFailed'] } } }]),
+      wf('agent-bomb', [
+        {
+          id: 'ask',
+          type: 'agent-task',
+          config: { goal: 'E2E-BOMB: run the script', capabilities: ['script'], timeout: 60_000, outputSchema: { type: 'object', required: ['toolFailed'] } },
+        },
+      ]),
     );
     const first = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('agent-bomb', {}), { timeoutMs: 60_000 });
     expect(first).toMatchObject({ status: 'completed', results: { ask: { toolFailed: true } } });

@@ -35,9 +35,21 @@ describe('Quick Start on a real cluster (coordinator + http, script and agent-ta
 
     const [fetch, process, save] = execution.steps;
     expect(fetch).toMatchObject({ stepId: 'fetch-data', stepType: 'http', status: 'succeeded', attempt: 1, error: null, workerId: 'worker-0-http' });
-    expect(fetch!.output).toEqual({ items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] });
+    expect(fetch!.output).toEqual({
+      items: [
+        { id: 1, value: 10 },
+        { id: 2, value: 20 },
+        { id: 3, value: 45 },
+      ],
+    });
     expect(fetch!.response).toMatchObject({ status: 200 });
-    expect(process).toMatchObject({ stepId: 'process-data', stepType: 'agent-task', status: 'succeeded', workerId: 'worker-2-agent-task', output: { count: 3, total: 75, average: 25 } });
+    expect(process).toMatchObject({
+      stepId: 'process-data',
+      stepType: 'agent-task',
+      status: 'succeeded',
+      workerId: 'worker-2-agent-task',
+      output: { count: 3, total: 75, average: 25 },
+    });
     expect(process!.agent).toMatchObject({ provider: 'openai', model: 'demo-model' });
     // The agent computed with its sandboxed script tool, then answered.
     expect(llm.requests.map((r) => r.messages.at(-1)?.role)).toEqual(['user', 'tool']);
@@ -56,7 +68,9 @@ describe('Quick Start on a real cluster (coordinator + http, script and agent-ta
     try {
       const { rows } = await db.query('select step_id, status, output from step_runs where execution_id = $1 order by queued_at', [executionId]);
       expect(rows).toEqual(execution.steps.map((s) => ({ step_id: s.stepId, status: 'succeeded', output: s.output })));
-      const { rows: [row] } = await db.query('select status, finished_at from workflow_executions where id = $1', [executionId]);
+      const {
+        rows: [row],
+      } = await db.query('select status, finished_at from workflow_executions where id = $1', [executionId]);
       expect(row).toMatchObject({ status: 'completed', finished_at: expect.any(Date) });
     } finally {
       await db.end();
@@ -100,14 +114,24 @@ describe('Quick Start on a real cluster (coordinator + http, script and agent-ta
   });
 
   it('fails a step whose output PostgreSQL cannot store, and keeps its logs', async () => {
-    await cluster.client.createWorkflow({ id: 'nul', name: 'NUL', version: '1', steps: [{ id: 'n', type: 'script', config: { script: 'console.log("a\\u0000b"); return "x\\u0000y";' } }] });
+    await cluster.client.createWorkflow({
+      id: 'nul',
+      name: 'NUL',
+      version: '1',
+      steps: [{ id: 'n', type: 'script', config: { script: 'console.log("a\\u0000b"); return "x\\u0000y";' } }],
+    });
     const execution = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('nul'), { timeoutMs: 30_000 });
     expect(execution).toMatchObject({ status: 'failed', error: { code: 'OUTPUT_NOT_SERIALIZABLE', stepId: 'n' } });
     expect((await cluster.client.getExecutionLogs(execution.id)).items.map((l) => l.message)).toEqual(['a\uFFFDb']);
   });
 
   it('stops an infinite loop at the step timeout', async () => {
-    await cluster.client.createWorkflow({ id: 'spinner', name: 'Spinner', version: '1', steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 300 } }] });
+    await cluster.client.createWorkflow({
+      id: 'spinner',
+      name: 'Spinner',
+      version: '1',
+      steps: [{ id: 'spin', type: 'script', config: { script: 'while (true) {}', timeout: 300 } }],
+    });
     const execution = await cluster.client.waitForCompletion(await cluster.client.executeWorkflow('spinner'), { timeoutMs: 30_000 });
     expect(execution.status).toBe('failed');
     expect(execution.steps[0]!.error).toMatchObject({ code: 'TIMEOUT' });

@@ -38,7 +38,18 @@ describe('the README "Using it" example', () => {
     await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     await writeFile(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: true }, files: ['example.mts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          types: ['node'],
+          skipLibCheck: true,
+        },
+        files: ['example.mts'],
+      }),
     );
     const example = await usingItExample();
     await writeFile(join(dir, 'example.mts'), example);
@@ -50,7 +61,9 @@ describe('the README "Using it" example', () => {
   });
 
   it('type-checks under strict', async () => {
-    const tsc = await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir]).catch((error: { stdout?: string; stderr?: string }) => error);
+    const tsc = await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir]).catch(
+      (error: { stdout?: string; stderr?: string }) => error,
+    );
     expect(`${tsc.stdout ?? ''}${tsc.stderr ?? ''}`).toBe('');
   });
 
@@ -74,7 +87,10 @@ describe('the README "Using it" example against `demo --serve`', () => {
     await symlink(join(root, 'packages', 'sdk'), join(dir, 'node_modules', '@agentic-flow', 'sdk'));
     await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     await writeFile(join(dir, 'example.mjs'), await usingItExample());
-    const demo = spawn(process.execPath, ['--no-node-snapshot', join(root, 'apps', 'cli', 'dist', 'main.js'), 'demo', '--serve'], { env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn' /* raised to info: the demo must still start */ }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const demo = spawn(process.execPath, ['--no-node-snapshot', join(root, 'apps', 'cli', 'dist', 'main.js'), 'demo', '--serve'], {
+      env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'warn' /* raised to info: the demo must still start */ },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     try {
       let out = '';

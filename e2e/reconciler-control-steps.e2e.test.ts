@@ -14,7 +14,21 @@ import { startDataServer, type DataServer } from './data-server.js';
  */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'paused', 'waiting-children'] as const;
 /** Keys every BullMQ queue has some of: `<prefix>:<queue>:<suffix>`. */
-const QUEUE_KEY_SUFFIXES = new Set(['meta', 'id', 'events', 'wait', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'paused', 'marker', 'stalled-check', 'waiting-children']);
+const QUEUE_KEY_SUFFIXES = new Set([
+  'meta',
+  'id',
+  'events',
+  'wait',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+  'prioritized',
+  'paused',
+  'marker',
+  'stalled-check',
+  'waiting-children',
+]);
 
 const hold = (id: string, ms: number) => ({ id, type: 'http' as const, config: { url: `{{ variables.api }}/hold?ms=${ms}&step=${id}` } });
 const wf = (id: string, steps: WorkflowDefinitionInput['steps']): WorkflowDefinitionInput => ({ id, name: id, version: '1', steps });
@@ -29,7 +43,10 @@ describe('long control steps leave no job on any queue', () => {
       startDataServer((req, res) => {
         const url = new URL(req.url ?? '/', 'http://x');
         if (url.pathname !== '/hold') return false;
-        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ step: url.searchParams.get('step') })), Number(url.searchParams.get('ms')));
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ step: url.searchParams.get('step') })),
+          Number(url.searchParams.get('ms')),
+        );
         return true;
       }),
     ]);

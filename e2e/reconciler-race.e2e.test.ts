@@ -27,7 +27,12 @@ describe('the reconciler never re-runs a step whose result is on its way', () =>
       return true;
     });
     cluster = await startCluster([['http']], { coordinator: { RECONCILE_GRACE_MS: '200', MAINTENANCE_INTERVAL_MS: '100' } });
-    await cluster.client.createWorkflow({ id: 'slow-call', name: 'slow call', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/slow?k={{ variables.k }}', timeout: 10_000 } }] });
+    await cluster.client.createWorkflow({
+      id: 'slow-call',
+      name: 'slow call',
+      version: '1',
+      steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/slow?k={{ variables.k }}', timeout: 10_000 } }],
+    });
   });
 
   afterAll(async () => {

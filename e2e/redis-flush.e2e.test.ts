@@ -27,7 +27,12 @@ describe('a Redis flushed under running steps', () => {
       return true;
     });
     cluster = await startCluster([['http']], {}, { redisUrl: redis.url });
-    await cluster.client.createWorkflow({ id: 'held', name: 'held', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/held?k={{ variables.k }}', timeout: 30_000 } }] });
+    await cluster.client.createWorkflow({
+      id: 'held',
+      name: 'held',
+      version: '1',
+      steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/held?k={{ variables.k }}', timeout: 30_000 } }],
+    });
   });
 
   afterAll(async () => {

@@ -14,7 +14,8 @@ import { startDataServer, type DataServer } from './data-server.js';
 type Step = WorkflowDefinitionInput['steps'][number];
 const wf = (id: string, steps: Step[]): WorkflowDefinitionInput => ({ id, name: id, version: '1', steps });
 /** An http step with retries of its own, aimed at a path of the test's own. */
-const down = (path: string, extra: Partial<Step> = {}): Step => ({ id: 'call', type: 'http', config: { url: `{{ variables.api }}/down/${path}`, retries: 3, retryDelay: 10 }, ...extra }) as Step;
+const down = (path: string, extra: Partial<Step> = {}): Step =>
+  ({ id: 'call', type: 'http', config: { url: `{{ variables.api }}/down/${path}`, retries: 3, retryDelay: 10 }, ...extra }) as Step;
 const agent = (goal: string, extra: Partial<Step> = {}): Step => ({ id: 'ask', type: 'agent-task', config: { goal, timeout: 30_000 }, ...extra }) as Step;
 const retryStrategy = (maxAttempts: number) => ({ type: 'retry' as const, maxAttempts, retryDelay: 10, jitter: false });
 

@@ -59,7 +59,11 @@ describe('SDK lists page with nextCursor', () => {
   });
 
   it('a forged cursor is a 400 INVALID_CURSOR', async () => {
-    expect(await rejection(cluster.client.errorHandler.listErrors({ cursor: 'forged' }))).toMatchObject({ status: 400, code: 'INVALID_CURSOR', problems: [{ path: '$.query.cursor' }] });
+    expect(await rejection(cluster.client.errorHandler.listErrors({ cursor: 'forged' }))).toMatchObject({
+      status: 400,
+      code: 'INVALID_CURSOR',
+      problems: [{ path: '$.query.cursor' }],
+    });
     expect(await rejection(cluster.client.monitor.getAlerts({ cursor: 'forged' }))).toMatchObject({ status: 400, code: 'INVALID_CURSOR' });
   });
 });

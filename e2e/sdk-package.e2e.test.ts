@@ -37,20 +37,31 @@ describe('the SDK installed outside the workspace from its tarballs', () => {
   });
 
   it('packs spec and the SDK, each fit to publish', async () => {
-    expect(publishablePackages().map((p) => p.manifest.name).sort()).toEqual(['@agentic-flow/sdk', '@agentic-flow/spec']);
+    expect(
+      publishablePackages()
+        .map((p) => p.manifest.name)
+        .sort(),
+    ).toEqual(['@agentic-flow/sdk', '@agentic-flow/spec']);
     packed = await packPublishable(workDir);
     for (const { name, files } of packed) {
       expect(files, name).toContain('README.md');
       expect(files, name).toContain('dist/index.js');
       expect(files, name).toContain('dist/index.d.ts');
-      expect(files.filter((file) => /tsbuildinfo|(^|\/)test\//.test(file)), name).toEqual([]);
+      expect(
+        files.filter((file) => /tsbuildinfo|(^|\/)test\//.test(file)),
+        name,
+      ).toEqual([]);
     }
-    expect(packed.find((p) => p.name === '@agentic-flow/sdk')?.files).toEqual(expect.arrayContaining(['cjs/package.json', 'cjs/dist/index.js', 'cjs/dist/index.d.ts']));
+    expect(packed.find((p) => p.name === '@agentic-flow/sdk')?.files).toEqual(
+      expect.arrayContaining(['cjs/package.json', 'cjs/dist/index.js', 'cjs/dist/index.d.ts']),
+    );
   });
 
   it('installs them with npm from the tarballs alone', { timeout: 180_000 }, async () => {
     await createOutsideProject(project);
-    const typesNode = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@types/node'];
+    const typesNode = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies[
+      '@types/node'
+    ];
     await npmInstall(project, [...packed.map((p) => p.tarball), `@types/node@${typesNode}`], join(tmpdir(), NPM_CACHE_DIR));
 
     for (const { name } of packed) {
@@ -58,8 +69,14 @@ describe('the SDK installed outside the workspace from its tarballs', () => {
       expect(manifest.private, name).toBeUndefined();
       expect(manifest.files, name).toEqual(expect.any(Array));
       expect(manifest.engines?.['node'], name).toEqual(expect.any(String));
-      expect(conditionsOf(manifest.exports).filter((condition) => !STANDARD_CONDITIONS.has(condition)), name).toEqual([]);
-      expect(Object.values(manifest.dependencies ?? {}).filter((range) => range.startsWith('workspace:')), name).toEqual([]);
+      expect(
+        conditionsOf(manifest.exports).filter((condition) => !STANDARD_CONDITIONS.has(condition)),
+        name,
+      ).toEqual([]);
+      expect(
+        Object.values(manifest.dependencies ?? {}).filter((range) => range.startsWith('workspace:')),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -76,11 +93,18 @@ describe('the SDK installed outside the workspace from its tarballs', () => {
     const result = await run([process.execPath], [join(project, 'dist', 'main.js')], project, { env, allowFailure: true });
     console.log(result.stdout);
     const lines = result.stdout.trim().split('\n');
-    expect(lines.filter((line) => line.startsWith('FAILED')), result.stderr).toEqual([]);
+    expect(
+      lines.filter((line) => line.startsWith('FAILED')),
+      result.stderr,
+    ).toEqual([]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const { called } = JSON.parse(lines.at(-1) ?? '{}') as { called: string[] };
     // The compiler made `called` every public method; here each of them ran and passed.
-    for (const method of called) expect(lines.some((line) => line.startsWith(`ok ${method} (`)), method).toBe(true);
+    for (const method of called)
+      expect(
+        lines.some((line) => line.startsWith(`ok ${method} (`)),
+        method,
+      ).toBe(true);
     expect(called.length).toBeGreaterThanOrEqual(50);
   });
 

@@ -68,7 +68,14 @@ describe('secrets never leak into storage, queues or logs', () => {
     [cluster, target] = await Promise.all([
       // No http worker yet: the first http job waits in its queue (see 'resumed' below).
       startCluster([['script']], {
-        worker: { AF_SECRET_TOKEN: TOKEN, AF_SECRET_PATH_KEY: PATH_KEY, AF_SECRET_HOST: HOST, AF_SECRET_SCRIPT_KEY: SCRIPT_KEY, AF_SECRETS_DIR: secretsDir, LOG_LEVEL: 'debug' },
+        worker: {
+          AF_SECRET_TOKEN: TOKEN,
+          AF_SECRET_PATH_KEY: PATH_KEY,
+          AF_SECRET_HOST: HOST,
+          AF_SECRET_SCRIPT_KEY: SCRIPT_KEY,
+          AF_SECRETS_DIR: secretsDir,
+          LOG_LEVEL: 'debug',
+        },
       }),
       startEchoServer(),
     ]);
@@ -93,8 +100,25 @@ describe('secrets never leak into storage, queues or logs', () => {
           { id: 'forward', type: 'http', config: { method: 'POST', url: '{{ variables.target }}/echo', body: { previous: '{{ results.call }}' } } },
         ]),
       ),
-      workflow('fail500', steps([{ id: 'call', type: 'http', config: { method: 'POST', url: '{{ variables.target }}/fail', headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' }, body: { token: '{{ secrets.TOKEN }}' } } }])),
-      workflow('closed-port', steps([{ id: 'call', type: 'http', config: { url: `http://127.0.0.1:${closedPort}/v1/{{ secrets.PATH_KEY }}/items`, timeout: 5000 } }])),
+      workflow(
+        'fail500',
+        steps([
+          {
+            id: 'call',
+            type: 'http',
+            config: {
+              method: 'POST',
+              url: '{{ variables.target }}/fail',
+              headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' },
+              body: { token: '{{ secrets.TOKEN }}' },
+            },
+          },
+        ]),
+      ),
+      workflow(
+        'closed-port',
+        steps([{ id: 'call', type: 'http', config: { url: `http://127.0.0.1:${closedPort}/v1/{{ secrets.PATH_KEY }}/items`, timeout: 5000 } }]),
+      ),
       workflow('secret-host', steps([{ id: 'call', type: 'http', config: { url: 'http://{{ secrets.HOST }}.invalid/', timeout: 5000 } }])),
       workflow(
         'script',
@@ -115,7 +139,10 @@ describe('secrets never leak into storage, queues or logs', () => {
       ),
       // Queued, withdrawn by a pause and enqueued again by the resume from the run PostgreSQL stored
       // (`jobsForExistingRuns`): the job built again carries the secret slot too.
-      workflow('resumed', steps([{ id: 'call', type: 'http', config: { url: '{{ variables.target }}/resumed', headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } } }])),
+      workflow(
+        'resumed',
+        steps([{ id: 'call', type: 'http', config: { url: '{{ variables.target }}/resumed', headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } } }]),
+      ),
     ];
     for (const definition of definitions) await cluster.client.createWorkflow(definition);
     const resumed = await cluster.client.executeWorkflow('resumed', { target: target.url });
@@ -136,18 +163,33 @@ describe('secrets never leak into storage, queues or logs', () => {
   });
 
   it('refuses definitions that would expose secrets, with the path of the offending field', async () => {
-    const bare = workflow('bare', steps([
-      { id: 'a', type: 'script', config: { script: 'return 1' }, next: ['b'] },
-      { id: 'b', type: 'script', config: { script: 'return 2' }, next: ['c'] },
-      { id: 'c', type: 'script', config: { script: 'return {{ secrets }}' } },
-    ]));
+    const bare = workflow(
+      'bare',
+      steps([
+        { id: 'a', type: 'script', config: { script: 'return 1' }, next: ['b'] },
+        { id: 'b', type: 'script', config: { script: 'return 2' }, next: ['c'] },
+        { id: 'c', type: 'script', config: { script: 'return {{ secrets }}' } },
+      ]),
+    );
     const refused = await send(cluster.coordinator.url, 'POST', '/v1/workflows', json(bare), 'application/json');
     expect(refused.status).toBe(400);
     expect(refused.body.error.problems).toEqual([{ path: '$.steps[2].config.script', message: expect.stringContaining('not a secret reference') }]);
-    const inScript = await send(cluster.coordinator.url, 'POST', '/v1/workflows', json(workflow('named', steps([{ id: 's', type: 'script', config: { script: 'return "{{ secrets.TOKEN }}"' } }]))), 'application/json');
+    const inScript = await send(
+      cluster.coordinator.url,
+      'POST',
+      '/v1/workflows',
+      json(workflow('named', steps([{ id: 's', type: 'script', config: { script: 'return "{{ secrets.TOKEN }}"' } }]))),
+      'application/json',
+    );
     expect(inScript.status).toBe(400);
     expect(inScript.body.error.problems).toEqual([{ path: '$.steps[0].config.script', message: expect.stringContaining('secrets: ["TOKEN"]') }]);
-    const inCondition = await send(cluster.coordinator.url, 'POST', '/v1/workflows', json(workflow('cond', steps([{ id: 'c', type: 'condition', config: { condition: '"{{ secrets.TOKEN }}" === ""' } }]))), 'application/json');
+    const inCondition = await send(
+      cluster.coordinator.url,
+      'POST',
+      '/v1/workflows',
+      json(workflow('cond', steps([{ id: 'c', type: 'condition', config: { condition: '"{{ secrets.TOKEN }}" === ""' } }]))),
+      'application/json',
+    );
     expect(inCondition.status).toBe(400);
     expect(inCondition.body.error.problems).toContainEqual({ path: '$.steps[0].config.condition', message: expect.stringContaining('coordinators') });
   });
@@ -200,9 +242,12 @@ describe('secrets never leak into storage, queues or logs', () => {
 
   it('leaves no secret, in any form, in PostgreSQL, Redis or any process’s output', async () => {
     const [rows, keys] = await Promise.all([databaseTexts(cluster.databaseUrl), redisTexts(cluster.redisUrl, cluster.prefix)]);
-    const lines: StoredText[] = [...cluster.workers, httpWorker, ...cluster.coordinators].flatMap((p) => p.lines.map((line) => ({ where: p.name, text: line })));
+    const lines: StoredText[] = [...cluster.workers, httpWorker, ...cluster.coordinators].flatMap((p) =>
+      p.lines.map((line) => ({ where: p.name, text: line })),
+    );
     // Enough was stored to make the scan mean something: runs, states, logs, errors, jobs, results.
-    for (const table of ['public.step_runs', 'public.workflow_executions', 'public.workflow_logs', 'public.errors']) expect(rows.some((r) => r.where === table)).toBe(true);
+    for (const table of ['public.step_runs', 'public.workflow_executions', 'public.workflow_logs', 'public.errors'])
+      expect(rows.some((r) => r.where === table)).toBe(true);
     expect(keys.some((k) => k.where.startsWith('stream '))).toBe(true);
     expect(keys.some((k) => k.text.includes('***'))).toBe(true);
     expect(lines.some((l) => l.text.includes('***'))).toBe(true);

@@ -45,7 +45,7 @@ describe('traces: one execution, one trace across the coordinator and two worker
     await receiver?.close();
   });
 
-  it('nests coordinator → job → worker → executor spans under the execution\'s trace id', async () => {
+  it("nests coordinator → job → worker → executor spans under the execution's trace id", async () => {
     const traceId = executionId.replace(/-/g, '');
     const ofTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
     const find = (service: string, name: string): ReceivedSpan | undefined => ofTrace().find((s) => s.service === service && s.name === name);
@@ -68,15 +68,22 @@ describe('traces: one execution, one trace across the coordinator and two worker
 
     // The http step's request (undici instrumentation) is a child of the http run.
     const httpRun = ofTrace().find((s) => s.name === 'step.run' && s.attributes['step.type'] === 'http')!;
-    const request = await until('the undici span of the http step', () => ofTrace().find((s) => s.scope.includes('undici') && s.parentSpanId === httpRun.spanId));
+    const request = await until('the undici span of the http step', () =>
+      ofTrace().find((s) => s.scope.includes('undici') && s.parentSpanId === httpRun.spanId),
+    );
     expect(String(request.attributes['url.full'])).toBe(`${api.url}/data`);
 
     // Both workers and the coordinator took part in this one trace.
-    const workersInTrace = new Set(ofTrace().filter((s) => s.service === WORKER).map((s) => s.attributes['step.type']).filter(Boolean));
+    const workersInTrace = new Set(
+      ofTrace()
+        .filter((s) => s.service === WORKER)
+        .map((s) => s.attributes['step.type'])
+        .filter(Boolean),
+    );
     expect([...workersInTrace].sort()).toEqual(['http', 'script']);
   });
 
-  it('traces the coordinator\'s PostgreSQL calls (pg instrumentation) under its results.apply spans', async () => {
+  it("traces the coordinator's PostgreSQL calls (pg instrumentation) under its results.apply spans", async () => {
     const apply = await until('a results.apply span', () => receiver.spans.find((s) => s.service === COORDINATOR && s.name === 'results.apply'));
     const query = await until('a pg span under results.apply', () => receiver.spans.find((s) => s.parentSpanId === apply.spanId && s.scope.includes('pg')));
     // The statement's text is cut (it is ~3 KB), and no connect spans are made.
@@ -90,9 +97,17 @@ describe('traces: one execution, one trace across the coordinator and two worker
     for (const span of redis) expect(String(span.attributes['db.statement'] ?? span.attributes['db.query.text'])).toMatch(/^[a-z]+$/i);
   });
 
-  it('writes trace_id, span_id, executionId and stepRunId on the worker\'s log lines about a step', async () => {
+  it("writes trace_id, span_id, executionId and stepRunId on the worker's log lines about a step", async () => {
     const traceId = executionId.replace(/-/g, '');
-    const lines = cluster.workers.flatMap((w) => w.lines).map((line) => { try { return JSON.parse(line) as Record<string, unknown>; } catch { return {}; } });
+    const lines = cluster.workers
+      .flatMap((w) => w.lines)
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      });
     const stepLines = lines.filter((l) => l['msg'] === 'step succeeded');
     expect(stepLines).toHaveLength(2);
     const runSpans = receiver.spans.filter((s) => s.traceId === traceId && s.name === 'step.run').map((s) => s.spanId);
@@ -110,7 +125,12 @@ describe('traces sampled per execution: each trace is whole or absent', () => {
 
   beforeAll(async () => {
     [api, receiver] = await Promise.all([startDataServer(), startOtlpReceiver()]);
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' };
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.5',
+    };
     cluster = await startCluster([['http'], ['script']], { coordinator: otel, worker: otel });
     await cluster.client.createWorkflow({
       id: 'sampled',
@@ -131,7 +151,10 @@ describe('traces sampled per execution: each trace is whole or absent', () => {
     const ids = await Promise.all(Array.from({ length: 16 }, () => cluster.client.executeWorkflow('sampled', {})));
     for (const id of ids) expect((await cluster.client.waitForCompletion(id, { timeoutMs: 60_000 })).status).toBe('completed');
     // A whole trace: root, two enqueues, two steps each with a wait and a run.
-    const whole = (traceId: string) => ['execution sampled', 'enqueue http', 'enqueue script', 'step http', 'step script'].every((name) => receiver.spans.some((s) => s.traceId === traceId && s.name === name));
+    const whole = (traceId: string) =>
+      ['execution sampled', 'enqueue http', 'enqueue script', 'step http', 'step script'].every((name) =>
+        receiver.spans.some((s) => s.traceId === traceId && s.name === name),
+      );
     const traces = ids.map((id) => id.replace(/-/g, ''));
     // Wait for the exports of the sampled ones to settle (a batch every 100 ms).
     await new Promise((resolve) => setTimeout(resolve, 1500));

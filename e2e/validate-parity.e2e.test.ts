@@ -19,7 +19,12 @@ interface Verdict {
 const examples = new URL('../examples/', import.meta.url);
 const json = (value: unknown) => JSON.stringify(value);
 const wf = (id: string, steps: unknown[], extra: Record<string, unknown> = {}) => ({ id, name: id, version: '1', steps, ...extra });
-const script = (id: string, config: Record<string, unknown> = {}, next: string[] = []) => ({ id, type: 'script', config: { script: 'return 1;', ...config }, next });
+const script = (id: string, config: Record<string, unknown> = {}, next: string[] = []) => ({
+  id,
+  type: 'script',
+  config: { script: 'return 1;', ...config },
+  next,
+});
 
 /**
  * One corpus, valid and invalid, from the expression compile to the bytes of the file. `text` is
@@ -31,16 +36,34 @@ const corpus: { name: string; text: string | Uint8Array; valid: boolean; transpo
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => ({ name: `example-${file}`, text: readFileSync(new URL(file, examples), 'utf8'), valid: true })),
   { name: 'json', text: json(wf('json-ok', [script('a')])), valid: true },
-  { name: 'expression-outside-the-safe-subset', text: json(wf('unsafe', [{ id: 'c', type: 'condition', config: { condition: 'Object.keys(results).length > 0', trueStep: 'a' } }, script('a')])), valid: true },
-  { name: 'expression-syntax', text: json(wf('bad-expression', [{ id: 'c', type: 'condition', config: { condition: 'results.x >>> ))', trueStep: 'a' } }, script('a')])), valid: false },
   {
-    name: 'expression-escaping-its-wrapper',
-    text: json(wf('escape', [{ id: 'l', type: 'loop', config: { loopStep: 'b', condition: 'true', breakCondition: '1); }); (function () { (1' } }, script('b')])),
+    name: 'expression-outside-the-safe-subset',
+    text: json(wf('unsafe', [{ id: 'c', type: 'condition', config: { condition: 'Object.keys(results).length > 0', trueStep: 'a' } }, script('a')])),
+    valid: true,
+  },
+  {
+    name: 'expression-syntax',
+    text: json(wf('bad-expression', [{ id: 'c', type: 'condition', config: { condition: 'results.x >>> ))', trueStep: 'a' } }, script('a')])),
     valid: false,
   },
-  { name: 'schema', text: json({ id: 'schema', version: '1', steps: [{ id: 'a', type: 'script', config: { script: 'return 1', colour: 'red' } }] }), valid: false },
+  {
+    name: 'expression-escaping-its-wrapper',
+    text: json(
+      wf('escape', [{ id: 'l', type: 'loop', config: { loopStep: 'b', condition: 'true', breakCondition: '1); }); (function () { (1' } }, script('b')]),
+    ),
+    valid: false,
+  },
+  {
+    name: 'schema',
+    text: json({ id: 'schema', version: '1', steps: [{ id: 'a', type: 'script', config: { script: 'return 1', colour: 'red' } }] }),
+    valid: false,
+  },
   { name: 'graph', text: json(wf('graph', [script('a', {}, ['b']), script('b', {}, ['a']), script('c', {}, ['ghost'])])), valid: false },
-  { name: 'templates', text: json(wf('templates', [{ id: 'h', type: 'http', config: { url: '{{ nope }}/x', headers: { a: '{{ variables.x' } } }])), valid: false },
+  {
+    name: 'templates',
+    text: json(wf('templates', [{ id: 'h', type: 'http', config: { url: '{{ nope }}/x', headers: { a: '{{ variables.x' } } }])),
+    valid: false,
+  },
   { name: 'secret-in-a-script-template', text: json(wf('secret-script', [script('a', { script: 'return "{{ secrets.TOKEN }}";' })])), valid: false },
   { name: 'caps', text: json(wf('caps', [script('a', { timeout: 400_000, memoryLimit: 1024, allowedModules: ['lodash', 'left-pad'] })])), valid: false },
   { name: 'step-type-like-a-prototype-property', text: json(wf('proto-type', [{ id: 'a', type: '__proto__', config: {} }])), valid: false },
@@ -106,7 +129,11 @@ describe('validate offline and registration online give the same verdict', () =>
   it('for every definition of the corpus, with the same problems at the same paths', async () => {
     const [cli, server] = [await offline(), await online()];
     const named = (verdicts: Verdict[]) =>
-      verdicts.map((verdict, index) => ({ name: corpus[index]!.name, valid: verdict.valid, ...(corpus[index]!.transport ? {} : { problems: verdict.problems }) }));
+      verdicts.map((verdict, index) => ({
+        name: corpus[index]!.name,
+        valid: verdict.valid,
+        ...(corpus[index]!.transport ? {} : { problems: verdict.problems }),
+      }));
     expect(named(cli)).toEqual(named(server));
     // And the verdicts are the ones the corpus means: both sides cannot be wrong together.
     expect(named(cli).map(({ name, valid }) => ({ name, valid }))).toEqual(corpus.map(({ name, valid }) => ({ name, valid })));

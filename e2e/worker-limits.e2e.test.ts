@@ -18,7 +18,8 @@ const alive = (worker: AppProcess): Promise<boolean> =>
   );
 
 const wf = (id: string, steps: WorkflowDefinitionInput['steps']): WorkflowDefinitionInput => ({ id, name: id, version: '1', steps });
-const script = (id: string, config: Record<string, unknown>) => wf(id, [{ id: 'run', type: 'script', config: { script: 'return 1', ...config } } as WorkflowDefinitionInput['steps'][number]]);
+const script = (id: string, config: Record<string, unknown>) =>
+  wf(id, [{ id: 'run', type: 'script', config: { script: 'return 1', ...config } } as WorkflowDefinitionInput['steps'][number]]);
 
 describe('worker limits', () => {
   let cluster: Cluster;
@@ -52,7 +53,12 @@ describe('worker limits', () => {
     ]);
     worker = await cluster.addWorker(['http', 'script'], { WORKER_ID: 'limited', SCRIPT_MAX_TIMEOUT_MS: '1000', SCRIPT_MAX_MEMORY_MB: '32' });
     await cluster.client.createWorkflow(script('endless', { script: 'while (true) {}', timeout: 2147483647 }));
-    await cluster.client.createWorkflow(script('hungry', { script: 'const chunks = [];\nfor (let i = 0; i < 64; i++) chunks.push(new Array(1024 * 1024).fill(i));\nreturn chunks.length;', memoryLimit: 4096 }));
+    await cluster.client.createWorkflow(
+      script('hungry', {
+        script: 'const chunks = [];\nfor (let i = 0; i < 64; i++) chunks.push(new Array(1024 * 1024).fill(i));\nreturn chunks.length;',
+        memoryLimit: 4096,
+      }),
+    );
     await cluster.client.createWorkflow(script('huge', { script: "return 'x'.repeat(15 * 1024 * 1024);" }));
     await cluster.client.createWorkflow(script('deep', { script: 'let o = {};\nfor (let i = 0; i < 5000; i++) o = { a: o };\nreturn o;' }));
     await cluster.client.createWorkflow(script('quick', { script: 'return 42;' }));

@@ -35,8 +35,18 @@ describe('worker shutdown on SIGTERM', () => {
         return true;
       }),
     ]);
-    await cluster.client.createWorkflow({ id: 'slow', name: 'Slow', version: '1', steps: [{ id: 'wait', type: 'http', config: { url: '{{ variables.url }}/slow' } }] });
-    await cluster.client.createWorkflow({ id: 'hang-once', name: 'Hang once', version: '1', steps: [{ id: 'wait', type: 'http', config: { url: '{{ variables.url }}/hang-once' } }] });
+    await cluster.client.createWorkflow({
+      id: 'slow',
+      name: 'Slow',
+      version: '1',
+      steps: [{ id: 'wait', type: 'http', config: { url: '{{ variables.url }}/slow' } }],
+    });
+    await cluster.client.createWorkflow({
+      id: 'hang-once',
+      name: 'Hang once',
+      version: '1',
+      steps: [{ id: 'wait', type: 'http', config: { url: '{{ variables.url }}/hang-once' } }],
+    });
   });
   afterAll(async () => {
     await Promise.all([cluster?.stop(), api?.close()]);

@@ -14,8 +14,7 @@ import { SHAPES, type Shape } from './shapes.js';
  */
 const EXECUTIONS = 210;
 const ALLOWED_ATTEMPTS = 3;
-const PG_RESTART =
-  process.env['PG_RESTART_COMMAND'] ?? 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main restart';
+const PG_RESTART = process.env['PG_RESTART_COMMAND'] ?? 'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main restart';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -15,10 +15,13 @@ export async function startCounterServer(): Promise<CounterServer> {
     const url = new URL(req.url ?? '/', 'http://x');
     const key = url.searchParams.get('key') ?? '';
     calls.set(key, (calls.get(key) ?? 0) + 1);
-    setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ key }));
-    }, 50 + Math.floor(Math.random() * 350));
+    setTimeout(
+      () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ key }));
+      },
+      50 + Math.floor(Math.random() * 350),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -1,6 +1,11 @@
 import type { ExecutionView, WorkflowDefinitionInput } from '@agentic-flow/sdk';
 
-const call = (id: string, key: string, next: string[] = []) => ({ id, type: 'http' as const, config: { url: `{{ variables.api }}/step?key=${key}`, timeout: 10_000 }, next });
+const call = (id: string, key: string, next: string[] = []) => ({
+  id,
+  type: 'http' as const,
+  config: { url: `{{ variables.api }}/step?key=${key}`, timeout: 10_000 },
+  next,
+});
 
 /** The three shapes the fault run mixes, each with the side-effect keys and the outputs it must produce. */
 export interface Shape {
@@ -42,7 +47,8 @@ export const SHAPES: Shape[] = [
     },
     keys: (id) => [`${id}-a`, `${id}-b`, `${id}-c`],
     check: (e) => {
-      if (e.results['join'] !== [`${e.id}-a`, `${e.id}-b`, `${e.id}-c`].join('|')) throw new Error(`parallel ${e.id}: join = ${JSON.stringify(e.results['join'])}`);
+      if (e.results['join'] !== [`${e.id}-a`, `${e.id}-b`, `${e.id}-c`].join('|'))
+        throw new Error(`parallel ${e.id}: join = ${JSON.stringify(e.results['join'])}`);
     },
   },
   {
@@ -60,7 +66,8 @@ export const SHAPES: Shape[] = [
     keys: (id) => [0, 1, 2].map((i) => `${id}-tick-${i}`),
     check: (e) => {
       const expected = [0, 1, 2].map((i) => `${e.id}-tick-${i}`);
-      if (JSON.stringify(e.results['rounds']) !== JSON.stringify(expected) || e.variables['i'] !== 3) throw new Error(`loop ${e.id}: ${JSON.stringify(e.results['rounds'])}, i = ${String(e.variables['i'])}`);
+      if (JSON.stringify(e.results['rounds']) !== JSON.stringify(expected) || e.variables['i'] !== 3)
+        throw new Error(`loop ${e.id}: ${JSON.stringify(e.results['rounds'])}, i = ${String(e.variables['i'])}`);
     },
   },
 ];

@@ -122,7 +122,11 @@ describe('the dependency graph', () => {
     for (const project of all) {
       const declared = new Set([...project.runtime, ...project.dev, project.name]);
       // A subpath (`@agentic-flow/sandbox/syntax`) is its package's.
-      const used = new Set(sourceFiles(`${project.dir}/src`).flatMap((f) => importsOf(f).map((i) => i.specifier.split('/').slice(0, 2).join('/'))).filter((s) => s.startsWith('@agentic-flow/')));
+      const used = new Set(
+        sourceFiles(`${project.dir}/src`)
+          .flatMap((f) => importsOf(f).map((i) => i.specifier.split('/').slice(0, 2).join('/')))
+          .filter((s) => s.startsWith('@agentic-flow/')),
+      );
       const undeclared = [...used].filter((u) => !declared.has(u));
       expect([project.name, undeclared]).toEqual([project.name, []]);
     }

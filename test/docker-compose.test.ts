@@ -96,9 +96,7 @@ const validateCompose = createComposeValidator();
 /** Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$`, with no variable set. */
 function interpolate(value: unknown): unknown {
   if (typeof value === 'string') {
-    return value
-      .replace(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_match, _name, fallback?: string) => fallback ?? '')
-      .replaceAll('$$', '$');
+    return value.replace(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_match, _name, fallback?: string) => fallback ?? '').replaceAll('$$', '$');
   }
   if (Array.isArray(value)) return value.map(interpolate);
   if (value !== null && typeof value === 'object') {
@@ -129,9 +127,7 @@ function loadCompose(text: string): ComposeFile {
 }
 
 function errorsOf(compose: unknown): string[] {
-  return validateCompose(compose)
-    ? []
-    : (validateCompose.errors ?? []).map((error: ErrorObject) => `${error.instancePath} ${error.message ?? ''}`);
+  return validateCompose(compose) ? [] : (validateCompose.errors ?? []).map((error: ErrorObject) => `${error.instancePath} ${error.message ?? ''}`);
 }
 
 function environmentOf(service: Service): Record<string, string> {
@@ -245,7 +241,9 @@ function published(port: unknown): { address: string | undefined; hostPort: stri
     const long = port as { host_ip?: string; published?: string | number };
     return { address: long.host_ip, hostPort: long.published === undefined ? undefined : String(long.published) };
   }
-  const parts = String(port).replace(/\/\w+$/, '').split(':');
+  const parts = String(port)
+    .replace(/\/\w+$/, '')
+    .split(':');
   if (parts.length === 3) return { address: parts[0], hostPort: parts[1] };
   return { address: undefined, hostPort: parts.length === 2 ? parts[0] : undefined };
 }
@@ -253,7 +251,9 @@ function published(port: unknown): { address: string | undefined; hostPort: stri
 describe('docker-compose.yml: what it publishes, how it stops, where secrets go', () => {
   const services = compose.services;
   const workers = Object.entries(services).filter(([, service]) => service.build?.target === 'worker');
-  const gitignore = readFileSync(`${root}.gitignore`, 'utf8').split('\n').map((line) => line.trim());
+  const gitignore = readFileSync(`${root}.gitignore`, 'utf8')
+    .split('\n')
+    .map((line) => line.trim());
   const secretsExample = readFileSync(`${root}${SECRETS_FILE}.example`, 'utf8');
 
   it('publishes only the coordinator by default, and every published port on 127.0.0.1 only', () => {
@@ -406,7 +406,10 @@ describe('infra/docker/Dockerfile', () => {
 });
 
 describe('.dockerignore', () => {
-  const patterns = dockerignoreText.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const patterns = dockerignoreText
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
 
   it('keeps host build state out of the context', () => {
     expect(patterns).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.git', '**/coverage', 'bench/.runs']));
@@ -414,7 +417,10 @@ describe('.dockerignore', () => {
 
   it('keeps what the build needs in it', () => {
     for (const needed of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'package.json', 'packages', 'drizzle']) {
-      expect(patterns.some((pattern) => pattern.includes(needed) && !pattern.startsWith('!')), needed).toBe(false);
+      expect(
+        patterns.some((pattern) => pattern.includes(needed) && !pattern.startsWith('!')),
+        needed,
+      ).toBe(false);
     }
   });
 });

@@ -43,14 +43,18 @@ export const FAMILIES: { app: App; name: string; file: string; code: string }[] 
 ];
 
 export function familiesStillRead(): string[] {
-  return FAMILIES.filter((family) => !readFileSync(join(root, family.file), 'utf8').includes(family.code)).map((f) => `${f.app} ${f.name}: ${f.file} no longer has ${f.code}`);
+  return FAMILIES.filter((family) => !readFileSync(join(root, family.file), 'utf8').includes(family.code)).map(
+    (f) => `${f.app} ${f.name}: ${f.file} no longer has ${f.code}`,
+  );
 }
 
 /** `env['X']`, `env["X"]`, `env.X`, `process.env…` in the TypeScript files under `dir`. */
 export function literalReads(dir: string): string[] {
   const files = readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
   const names = files.flatMap((file) =>
-    [...readFileSync(join(root, dir, file), 'utf8').matchAll(/\benv(?:\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]|\.([A-Z][A-Z0-9_]*)\b)/g)].map((m) => m[1] ?? m[2] ?? ''),
+    [...readFileSync(join(root, dir, file), 'utf8').matchAll(/\benv(?:\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]|\.([A-Z][A-Z0-9_]*)\b)/g)].map(
+      (m) => m[1] ?? m[2] ?? '',
+    ),
   );
   return [...new Set(names)];
 }

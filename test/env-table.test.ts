@@ -34,7 +34,9 @@ describe('the README configuration table', () => {
 
   it('refuses a table it cannot read, naming the row', () => {
     const table = '| Variable | App | Default | Meaning |\n| --- | --- | --- | --- |\n';
-    expect(() => documentedVariables(`${table}| \`X\` | scheduler | 1 | x |\n`)).toThrow('README.md line 3: app "scheduler" is not coordinator, worker, cli or both');
+    expect(() => documentedVariables(`${table}| \`X\` | scheduler | 1 | x |\n`)).toThrow(
+      'README.md line 3: app "scheduler" is not coordinator, worker, cli or both',
+    );
     expect(() => documentedVariables(`${table}| X | worker | 1 | x |\n`)).toThrow('README.md line 3: no `VARIABLE` in the first column');
     expect(() => documentedVariables(`${table}| \`A\`, \`_B\` | worker | 1 | x |\n`)).toThrow('continues no <NAME> family');
     expect(() => documentedVariables('no table')).toThrow('has no "| Variable | App | … |" table');

@@ -44,12 +44,15 @@ function codesInSource(): Set<string> {
       const dir = join(root, group, name, 'src');
       let files: string[];
       try {
-        files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+        files = readdirSync(dir, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.ts'));
       } catch {
         continue;
       }
       for (const file of files) {
-        for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/(?:code: |code === |Error\(|stepError\(|code \?\? )'([A-Z][A-Z_]{2,})'/g)) codes.add(m[1]!);
+        for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/(?:code: |code === |Error\(|stepError\(|code \?\? )'([A-Z][A-Z_]{2,})'/g))
+          codes.add(m[1]!);
       }
     }
   }

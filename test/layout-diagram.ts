@@ -24,7 +24,12 @@ export function layoutDiagram(projects: readonly WorkspaceProject[]): string {
   const order = (a: WorkspaceProject, b: WorkspaceProject) => depthOf(b.name) - depthOf(a.name) || a.dir.localeCompare(b.dir);
   const short = (name: string) => byName.get(name)!.dir.replace(/^(packages|apps)\//, '');
   const sorted = [...projects].sort(order);
-  const names = (deps: readonly string[]) => deps.map((dep) => byName.get(dep)!).sort(order).map((p) => short(p.name)).join(' ');
+  const names = (deps: readonly string[]) =>
+    deps
+      .map((dep) => byName.get(dep)!)
+      .sort(order)
+      .map((p) => short(p.name))
+      .join(' ');
   const withDependencies = sorted.filter((p) => p.runtime.length > 0 || p.dev.length > 0);
   const width = Math.max(...withDependencies.map((p) => p.dir.length));
 

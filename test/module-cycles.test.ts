@@ -65,7 +65,9 @@ function mkdirIn(dir: string, name: string): string {
   return path;
 }
 
-const sourceDirs = ['packages', 'apps'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => `${dir}/${name}/src`)).filter((dir) => existsSync(join(root, dir)));
+const sourceDirs = ['packages', 'apps']
+  .flatMap((dir) => readdirSync(join(root, dir)).map((name) => `${dir}/${name}/src`))
+  .filter((dir) => existsSync(join(root, dir)));
 
 describe('import cycles inside a package', () => {
   it('finds a cycle through type-only and nested imports, and nothing else (so an empty answer means something)', () => {

@@ -11,7 +11,10 @@ const read = (path: string): string => readFileSync(`${root}${path}`, 'utf8');
 
 describe('infra/observability', () => {
   it('scrapes the coordinators on their API port and the workers on HEALTH_PORT, with the rules loaded', () => {
-    const config = parse(read('infra/observability/prometheus.yml')) as { rule_files: string[]; scrape_configs: { job_name: string; metrics_path: string; dns_sd_configs: { names: string[]; port: number }[] }[] };
+    const config = parse(read('infra/observability/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; metrics_path: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
     expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     const jobs = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job]));
     expect(jobs['agentic-flow-coordinator']?.dns_sd_configs[0]).toMatchObject({ names: ['coordinator'], port: 3000 });
@@ -30,10 +33,14 @@ describe('infra/observability', () => {
   });
 
   it('has a dashboard with throughput, p95 step latency by type, error rate, queue depths, breakers and DLQ', () => {
-    const dashboard = JSON.parse(read('infra/observability/grafana/dashboards/agentic-flow.json')) as { uid: string; panels: { title: string; targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(read('infra/observability/grafana/dashboards/agentic-flow.json')) as {
+      uid: string;
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
     expect(dashboard.uid).toBe('agentic-flow');
     const titles = dashboard.panels.map((p) => p.title).join('\n');
-    for (const topic of [/Throughput/, /p95 step latency by type/, /error rate/, /Queue depths/, /Circuit breakers/, /Dead letter/]) expect(titles).toMatch(topic);
+    for (const topic of [/Throughput/, /p95 step latency by type/, /error rate/, /Queue depths/, /Circuit breakers/, /Dead letter/])
+      expect(titles).toMatch(topic);
     expect(new Set(dashboard.panels.map((p) => (p as unknown as { id: number }).id)).size).toBe(dashboard.panels.length);
   });
 
@@ -47,14 +54,22 @@ describe('infra/observability', () => {
       }
     }
     // Everything else runs without the profile.
-    expect(Object.entries(services).filter(([, s]) => s['profiles'] !== undefined).map(([n]) => n).sort()).toEqual(['grafana', 'prometheus']);
-    for (const type of ['http', 'script', 'agent-task']) expect(services[`worker-${type}`]?.['environment']).toMatchObject({ HEALTH_PORT: '9464', HEALTH_HOST: '0.0.0.0' });
+    expect(
+      Object.entries(services)
+        .filter(([, s]) => s['profiles'] !== undefined)
+        .map(([n]) => n)
+        .sort(),
+    ).toEqual(['grafana', 'prometheus']);
+    for (const type of ['http', 'script', 'agent-task'])
+      expect(services[`worker-${type}`]?.['environment']).toMatchObject({ HEALTH_PORT: '9464', HEALTH_HOST: '0.0.0.0' });
   });
 });
 
 describe('metric name extraction', () => {
   it('finds the metrics of a PromQL expression, not its functions, labels or keywords', () => {
-    expect(promqlMetricNames('histogram_quantile(0.95, sum by (le, step_type) (rate(agentic_flow_step_duration_seconds_bucket{outcome="failed"}[5m]))) > 30')).toEqual(['agentic_flow_step_duration_seconds_bucket']);
+    expect(
+      promqlMetricNames('histogram_quantile(0.95, sum by (le, step_type) (rate(agentic_flow_step_duration_seconds_bucket{outcome="failed"}[5m]))) > 30'),
+    ).toEqual(['agentic_flow_step_duration_seconds_bucket']);
     expect(promqlMetricNames('max(a_b) + max(c_d) and up{job=~"x.*"} == 0')).toEqual(['a_b', 'c_d', 'up']);
     expect(promqlMetricNames('x / clamp_min(y, 1e-9) * 1e9 > 0.5')).toEqual(['x', 'y']);
     expect(infraExpressions().length).toBeGreaterThan(15);

@@ -20,7 +20,10 @@ export function documentedVariables(readme: string): Map<App, string[]> {
   for (const [offset, line] of lines.slice(header + 2).entries()) {
     if (!line.startsWith('|')) break;
     const where = `README.md line ${header + 3 + offset}`;
-    const [variables = '', apps = ''] = line.split('|').slice(1).map((cell) => cell.trim());
+    const [variables = '', apps = ''] = line
+      .split('|')
+      .slice(1)
+      .map((cell) => cell.trim());
     for (const app of appsOf(apps, where)) byApp.get(app)!.push(...variablesOf(variables, where));
   }
   return byApp;

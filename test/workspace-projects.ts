@@ -18,7 +18,11 @@ export function workspaceProjects(): WorkspaceProject[] {
   return ['packages', 'apps'].flatMap((group) =>
     readdirSync(join(root, group)).map((name) => {
       const dir = `${group}/${name}`;
-      const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+      const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
       const internal = (deps: Record<string, string> = {}) => Object.keys(deps).filter((dep) => dep.startsWith('@agentic-flow/'));
       return { dir, name: manifest.name, runtime: internal(manifest.dependencies), dev: internal(manifest.devDependencies) };
     }),

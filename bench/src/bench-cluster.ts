@@ -53,11 +53,17 @@ export class BenchCluster {
     );
     const sql = new pg.Pool({ connectionString: database.url, max: 2 });
     const all: AppProcess[] = [...coordinators, ...workers];
-    return new BenchCluster(coordinators, workers, coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url, apiKey: c.adminKey })), sql, async () => {
-      await Promise.all(all.map((p) => p.stop(10_000)));
-      await sql.end();
-      await Promise.all([database.drop(), redis.cleanup()]);
-    });
+    return new BenchCluster(
+      coordinators,
+      workers,
+      coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url, apiKey: c.adminKey })),
+      sql,
+      async () => {
+        await Promise.all(all.map((p) => p.stop(10_000)));
+        await sql.end();
+        await Promise.all([database.drop(), redis.cleanup()]);
+      },
+    );
   }
 
   /** Round-robins API calls across coordinators. */
@@ -99,7 +105,13 @@ export class BenchCluster {
 }
 
 /** Starts `count` executions, at most `parallel` API calls at a time; returns when all are started. */
-export async function startExecutions(cluster: BenchCluster, workflowId: string, count: number, parallel = 64, variables: Record<string, unknown> = {}): Promise<void> {
+export async function startExecutions(
+  cluster: BenchCluster,
+  workflowId: string,
+  count: number,
+  parallel = 64,
+  variables: Record<string, unknown> = {},
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(parallel, count) }, async () => {

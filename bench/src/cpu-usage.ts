@@ -56,7 +56,13 @@ export function cpuMeter(processes: Record<string, number[]>): CpuSnapshot {
       const out: Record<string, number> = {};
       for (const [name, pids] of Object.entries(processes)) out[name] = (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
       // The harness's own children are the coordinators and workers, counted above.
-      const children = await childrenOf(new Set(Object.values(processes).flat().filter((pid) => pid !== process.pid)));
+      const children = await childrenOf(
+        new Set(
+          Object.values(processes)
+            .flat()
+            .filter((pid) => pid !== process.pid),
+        ),
+      );
       out['sandboxes'] = (await Promise.all(children.map(cpuSeconds))).reduce((a, b) => a + b, 0);
       out['postgres'] = (await Promise.all((await pidsNamed('postgres')).map(cpuSeconds))).reduce((a, b) => a + b, 0);
       out['redis'] = (await Promise.all((await pidsNamed('redis-server')).map(cpuSeconds))).reduce((a, b) => a + b, 0);

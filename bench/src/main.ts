@@ -31,9 +31,37 @@ interface Plan {
   metricsRequests: number;
 }
 
-const FULL: Plan = { repetitions: 3, rawSamples: 300, overheadExecutions: 10, scale: 1, workerCounts: [1, 2, 4], rss: [1_000, 10_000], listStored: 100_000, listRequests: 30, dbosWorkflows: 200, dbosInFlight: [10, 50], chainSteps: 10_000, metricsStored: 1_000_000, metricsRequests: 30 };
+const FULL: Plan = {
+  repetitions: 3,
+  rawSamples: 300,
+  overheadExecutions: 10,
+  scale: 1,
+  workerCounts: [1, 2, 4],
+  rss: [1_000, 10_000],
+  listStored: 100_000,
+  listRequests: 30,
+  dbosWorkflows: 200,
+  dbosInFlight: [10, 50],
+  chainSteps: 10_000,
+  metricsStored: 1_000_000,
+  metricsRequests: 30,
+};
 /** Enough to prove the harness works end to end, in well under a minute. */
-const SMOKE: Plan = { repetitions: 1, rawSamples: 20, overheadExecutions: 2, scale: 0.02, workerCounts: [1], rss: [10, 20], listStored: 2_000, listRequests: 3, dbosWorkflows: 10, dbosInFlight: [5], chainSteps: 200, metricsStored: 5_000, metricsRequests: 3 };
+const SMOKE: Plan = {
+  repetitions: 1,
+  rawSamples: 20,
+  overheadExecutions: 2,
+  scale: 0.02,
+  workerCounts: [1],
+  rss: [10, 20],
+  listStored: 2_000,
+  listRequests: 3,
+  dbosWorkflows: 10,
+  dbosInFlight: [5],
+  chainSteps: 200,
+  metricsStored: 5_000,
+  metricsRequests: 3,
+};
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -43,7 +71,9 @@ async function main(): Promise<void> {
   if (process.argv.includes('--only=metrics')) {
     // The metrics-query row alone (seeding 1,000,000 executions takes minutes): printed, no results written.
     const m = await metricsLatency(plan.metricsStored, plan.metricsRequests, log);
-    log(`metrics with ${plan.metricsStored} stored: getWorkflowMetrics p50 ${percentile(m.workflowMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.workflowMetricsMs, 95).toFixed(1)} ms; getStepMetrics p50 ${percentile(m.stepMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.stepMetricsMs, 95).toFixed(1)} ms (seeded in ${(m.seedMs / 1000).toFixed(0)} s, folded in ${(m.foldMs / 1000).toFixed(0)} s)`);
+    log(
+      `metrics with ${plan.metricsStored} stored: getWorkflowMetrics p50 ${percentile(m.workflowMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.workflowMetricsMs, 95).toFixed(1)} ms; getStepMetrics p50 ${percentile(m.stepMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.stepMetricsMs, 95).toFixed(1)} ms (seeded in ${(m.seedMs / 1000).toFixed(0)} s, folded in ${(m.foldMs / 1000).toFixed(0)} s)`,
+    );
     return;
   }
   const outDir = smoke ? `${BENCH_DIR}.runs/smoke/` : BENCH_DIR;
@@ -73,8 +103,22 @@ async function main(): Promise<void> {
       log(`throughput ${shape.name}: ${config.workers} worker(s), ${config.coordinators} coordinator(s)`);
       const runs = await throughput(shape, { ...config, repetitions: plan.repetitions });
       const components = Object.keys(runs[0]!.cpuMsPerStep);
-      const cpuMsPerStep = Object.fromEntries(components.map((c) => [c, percentile(runs.map((r) => r.cpuMsPerStep[c] ?? 0), 50)]));
-      rows.push({ shape: shape.name, ...config, stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)), executionsPerSec: summarize(runs.map((r) => r.executionsPerSec)), cpuMsPerStep });
+      const cpuMsPerStep = Object.fromEntries(
+        components.map((c) => [
+          c,
+          percentile(
+            runs.map((r) => r.cpuMsPerStep[c] ?? 0),
+            50,
+          ),
+        ]),
+      );
+      rows.push({
+        shape: shape.name,
+        ...config,
+        stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)),
+        executionsPerSec: summarize(runs.map((r) => r.executionsPerSec)),
+        cpuMsPerStep,
+      });
     }
   }
 
@@ -117,7 +161,8 @@ async function main(): Promise<void> {
   for (const inFlight of plan.dbosInFlight) {
     log(`DBOS Transact, ${inFlight} in flight`);
     const runs = [];
-    for (let r = 0; r < plan.repetitions; r++) runs.push(await runDbos({ databaseUrl, workflows: plan.dbosWorkflows, steps: 10, inFlight, warmup: Math.ceil(plan.dbosWorkflows / 10) }));
+    for (let r = 0; r < plan.repetitions; r++)
+      runs.push(await runDbos({ databaseUrl, workflows: plan.dbosWorkflows, steps: 10, inFlight, warmup: Math.ceil(plan.dbosWorkflows / 10) }));
     peer.push({ inFlight, version: runs[0]!.version, stepsPerSec: summarize(runs.map((r) => r.stepsPerSec)) });
   }
 

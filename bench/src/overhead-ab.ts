@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   for (const [name, measure] of trees) {
     if (mode !== 'traced') variants.push({ name, run: () => measure(executions) });
     // A tree older than traced measurements ignores the option (and would run untraced): only this one is traced unless asked.
-    if (mode === 'traced' || (mode === 'both' && measure === stepOverhead)) variants.push({ name: `${name}, traced`, run: () => measure(executions, 20, { traced: true }) });
+    if (mode === 'traced' || (mode === 'both' && measure === stepOverhead))
+      variants.push({ name: `${name}, traced`, run: () => measure(executions, 20, { traced: true }) });
   }
   if (mode === 'both') variants.push({ name: 'this tree, traced, 10% sampled', run: () => stepOverhead(executions, 20, { traced: true, sampleRatio: 0.1 }) });
   const medians = new Map<string, number[]>(variants.map((v) => [v.name, []]));
@@ -49,8 +50,12 @@ async function main(): Promise<void> {
       medians.get(variant.name)!.push(run.medianMs);
       const cpu = run.cpuMsPerStep;
       if (cpu) cpus.get(variant.name)!.push(cpu.coordinator + cpu.workers);
-      const cpuText = cpu ? `; CPU per step: coordinator ${cpu.coordinator.toFixed(3)} ms, worker ${cpu.workers.toFixed(3)} ms, sandboxes ${cpu.sandboxes.toFixed(3)} ms` : '';
-      process.stdout.write(`round ${round + 1} ${variant.name}: median ${run.medianMs.toFixed(3)} ms, p90 ${run.p90Ms.toFixed(3)} ms, p99 ${run.p99Ms.toFixed(3)} ms (${run.samples} gaps)${cpuText}\n`);
+      const cpuText = cpu
+        ? `; CPU per step: coordinator ${cpu.coordinator.toFixed(3)} ms, worker ${cpu.workers.toFixed(3)} ms, sandboxes ${cpu.sandboxes.toFixed(3)} ms`
+        : '';
+      process.stdout.write(
+        `round ${round + 1} ${variant.name}: median ${run.medianMs.toFixed(3)} ms, p90 ${run.p90Ms.toFixed(3)} ms, p99 ${run.p99Ms.toFixed(3)} ms (${run.samples} gaps)${cpuText}\n`,
+      );
     }
   }
   const base = percentile(medians.get(variants[0]!.name)!, 50);
@@ -58,8 +63,13 @@ async function main(): Promise<void> {
   for (const [name, values] of medians) {
     const median = percentile(values, 50);
     const cpu = cpus.get(name)!;
-    const cpuText = cpu.length > 0 ? `; coordinator + worker CPU per step ${percentile(cpu, 50).toFixed(3)} ms${cpuBase ? ` (${((percentile(cpu, 50) / cpuBase - 1) * 100).toFixed(1)}%)` : ''}` : '';
-    process.stdout.write(`${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against ${variants[0]!.name}), runs ${values.map((v) => v.toFixed(2)).join(' ')}${cpuText}\n`);
+    const cpuText =
+      cpu.length > 0
+        ? `; coordinator + worker CPU per step ${percentile(cpu, 50).toFixed(3)} ms${cpuBase ? ` (${((percentile(cpu, 50) / cpuBase - 1) * 100).toFixed(1)}%)` : ''}`
+        : '';
+    process.stdout.write(
+      `${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against ${variants[0]!.name}), runs ${values.map((v) => v.toFixed(2)).join(' ')}${cpuText}\n`,
+    );
   }
 }
 

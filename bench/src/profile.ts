@@ -81,6 +81,9 @@ export async function summarizeProfile(dir: string): Promise<ProfileSummary> {
     busyMs,
     totalMs,
     categories: [...byCategory].map(([name, ms]) => ({ name, ms, share: ms / busyMs })).sort((a, b) => b.ms - a.ms),
-    functions: [...byFunction.values()].map((f) => ({ ...f, share: f.ms / busyMs })).sort((a, b) => b.ms - a.ms).slice(0, 15),
+    functions: [...byFunction.values()]
+      .map((f) => ({ ...f, share: f.ms / busyMs }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 15),
   };
 }

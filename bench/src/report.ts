@@ -31,7 +31,15 @@ export interface BenchReport {
   metrics: { stored: number; workflowMetrics: Summary; stepMetrics: Summary };
   peer: { inFlight: number; stepsPerSec: Summary; version: string }[];
   /** A long chain of conditions: registering and running it, and the coordinator's event-loop delay meanwhile. */
-  controlScale: { steps: number; registerMs: Summary; registerLoopLagMs: Summary; startMs: Summary; completeMs: Summary; runLoopLagMs: Summary; slowestHealthMs: Summary };
+  controlScale: {
+    steps: number;
+    registerMs: Summary;
+    registerLoopLagMs: Summary;
+    startMs: Summary;
+    completeMs: Summary;
+    runLoopLagMs: Summary;
+    slowestHealthMs: Summary;
+  };
   profile: ProfileSummary | null;
   analysis: string;
 }
@@ -53,14 +61,39 @@ export function targets(report: BenchReport): Target[] {
   const dbosBest = Math.max(...report.peer.map((p) => p.stepsPerSec.median));
   const list = report.list.byStatus.median;
   return [
-    { name: 'per-step overhead median ≤ 4× raw BullMQ round trip', target: '≤ 4.0×', actual: `${ratio.toFixed(2)}× (${report.overhead.median.median.toFixed(2)} ms vs ${report.rawBullmq.median.toFixed(2)} ms)`, met: ratio <= 4 },
+    {
+      name: 'per-step overhead median ≤ 4× raw BullMQ round trip',
+      target: '≤ 4.0×',
+      actual: `${ratio.toFixed(2)}× (${report.overhead.median.median.toFixed(2)} ms vs ${report.rawBullmq.median.toFixed(2)} ms)`,
+      met: ratio <= 4,
+    },
     { name: 'per-step overhead p99 ≤ 15 ms', target: '≤ 15 ms', actual: `${report.overhead.p99.median.toFixed(2)} ms`, met: report.overhead.p99.median <= 15 },
     ...tracingTargets(report),
-    { name: 'workload (a) steps/s ≥ DBOS best', target: `≥ ${dbosBest.toFixed(0)} steps/s`, actual: `${linear.stepsPerSec.median.toFixed(0)} steps/s (${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×, ${linear.workers} worker processes)`, met: linear.stepsPerSec.median >= dbosBest },
-    { name: `coordinator RSS at ${report.rss.large} in flight ≤ 2× at ${report.rss.small}`, target: '≤ 2.0×', actual: `${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}× (${report.rss.largeMb.toFixed(0)} MiB vs ${report.rss.smallMb.toFixed(0)} MiB)`, met: report.rss.largeMb <= 2 * report.rss.smallMb },
+    {
+      name: 'workload (a) steps/s ≥ DBOS best',
+      target: `≥ ${dbosBest.toFixed(0)} steps/s`,
+      actual: `${linear.stepsPerSec.median.toFixed(0)} steps/s (${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×, ${linear.workers} worker processes)`,
+      met: linear.stepsPerSec.median >= dbosBest,
+    },
+    {
+      name: `coordinator RSS at ${report.rss.large} in flight ≤ 2× at ${report.rss.small}`,
+      target: '≤ 2.0×',
+      actual: `${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}× (${report.rss.largeMb.toFixed(0)} MiB vs ${report.rss.smallMb.toFixed(0)} MiB)`,
+      met: report.rss.largeMb <= 2 * report.rss.smallMb,
+    },
     { name: `list-executions ≤ 50 ms at ${report.list.stored} stored`, target: '≤ 50 ms', actual: `${list.toFixed(2)} ms`, met: list <= 50 },
-    { name: `getWorkflowMetrics (24 h) ≤ 100 ms at ${report.metrics.stored} stored`, target: '≤ 100 ms', actual: `${report.metrics.workflowMetrics.median.toFixed(2)} ms`, met: report.metrics.workflowMetrics.median <= 100 },
-    { name: `getStepMetrics (24 h) ≤ 100 ms at ${report.metrics.stored} stored`, target: '≤ 100 ms', actual: `${report.metrics.stepMetrics.median.toFixed(2)} ms`, met: report.metrics.stepMetrics.median <= 100 },
+    {
+      name: `getWorkflowMetrics (24 h) ≤ 100 ms at ${report.metrics.stored} stored`,
+      target: '≤ 100 ms',
+      actual: `${report.metrics.workflowMetrics.median.toFixed(2)} ms`,
+      met: report.metrics.workflowMetrics.median <= 100,
+    },
+    {
+      name: `getStepMetrics (24 h) ≤ 100 ms at ${report.metrics.stored} stored`,
+      target: '≤ 100 ms',
+      actual: `${report.metrics.stepMetrics.median.toFixed(2)} ms`,
+      met: report.metrics.stepMetrics.median <= 100,
+    },
     ...controlTargets(report),
   ];
 }
@@ -69,10 +102,22 @@ export function targets(report: BenchReport): Target[] {
 function tracingTargets(report: BenchReport): Target[] {
   if (!report.overheadTraced) return [];
   const ratio = report.overheadTraced.median.median / report.overhead.median.median;
-  const targets: Target[] = [{ name: 'per-step overhead median with tracing on ≤ 1.05× without', target: '≤ 1.05×', actual: `${ratio.toFixed(2)}× (${report.overheadTraced.median.median.toFixed(2)} ms vs ${report.overhead.median.median.toFixed(2)} ms)`, met: ratio <= 1.05 }];
+  const targets: Target[] = [
+    {
+      name: 'per-step overhead median with tracing on ≤ 1.05× without',
+      target: '≤ 1.05×',
+      actual: `${ratio.toFixed(2)}× (${report.overheadTraced.median.median.toFixed(2)} ms vs ${report.overhead.median.median.toFixed(2)} ms)`,
+      met: ratio <= 1.05,
+    },
+  ];
   if (report.overheadSampled) {
     const sampled = report.overheadSampled.median.median / report.overhead.median.median;
-    targets.push({ name: 'per-step overhead median with tracing on, 10% sampled, ≤ 1.05× without', target: '≤ 1.05×', actual: `${sampled.toFixed(2)}× (${report.overheadSampled.median.median.toFixed(2)} ms vs ${report.overhead.median.median.toFixed(2)} ms)`, met: sampled <= 1.05 });
+    targets.push({
+      name: 'per-step overhead median with tracing on, 10% sampled, ≤ 1.05× without',
+      target: '≤ 1.05×',
+      actual: `${sampled.toFixed(2)}× (${report.overheadSampled.median.median.toFixed(2)} ms vs ${report.overhead.median.median.toFixed(2)} ms)`,
+      met: sampled <= 1.05,
+    });
   }
   return targets;
 }
@@ -81,9 +126,24 @@ function controlTargets(report: BenchReport): Target[] {
   const c = report.controlScale;
   const lag = Math.max(c.registerLoopLagMs.median, c.runLoopLagMs.median);
   return [
-    { name: `registering a ${c.steps}-step definition ≤ 2 s`, target: '≤ 2000 ms', actual: `${c.registerMs.median.toFixed(0)} ms`, met: c.registerMs.median <= 2000 },
-    { name: `a chain of ${c.steps} conditions, start to completion, ≤ 2 s`, target: '≤ 2000 ms', actual: `${c.completeMs.median.toFixed(0)} ms (the start answered in ${c.startMs.median.toFixed(0)} ms)`, met: c.completeMs.median <= 2000 },
-    { name: 'coordinator event loop never blocked > 100 ms meanwhile', target: '≤ 100 ms', actual: `${lag.toFixed(0)} ms (registering ${c.registerLoopLagMs.median.toFixed(0)}, running ${c.runLoopLagMs.median.toFixed(0)})`, met: lag <= 100 },
+    {
+      name: `registering a ${c.steps}-step definition ≤ 2 s`,
+      target: '≤ 2000 ms',
+      actual: `${c.registerMs.median.toFixed(0)} ms`,
+      met: c.registerMs.median <= 2000,
+    },
+    {
+      name: `a chain of ${c.steps} conditions, start to completion, ≤ 2 s`,
+      target: '≤ 2000 ms',
+      actual: `${c.completeMs.median.toFixed(0)} ms (the start answered in ${c.startMs.median.toFixed(0)} ms)`,
+      met: c.completeMs.median <= 2000,
+    },
+    {
+      name: 'coordinator event loop never blocked > 100 ms meanwhile',
+      target: '≤ 100 ms',
+      actual: `${lag.toFixed(0)} ms (registering ${c.registerLoopLagMs.median.toFixed(0)}, running ${c.runLoopLagMs.median.toFixed(0)})`,
+      met: lag <= 100,
+    },
   ];
 }
 
@@ -114,7 +174,18 @@ export function resultsJson(report: BenchReport): Record<string, unknown> {
     workflowMetrics1mMs: round(report.metrics.workflowMetrics.median, 3),
     stepMetrics1mMs: round(report.metrics.stepMetrics.median, 3),
     targets: targets(report),
-    detail: { throughput: report.throughput, overhead: report.overhead, overheadTraced: report.overheadTraced, overheadSampled: report.overheadSampled, rawBullmq: report.rawBullmq, peer: report.peer, list: report.list, metrics: report.metrics, rss: report.rss, profile: report.profile },
+    detail: {
+      throughput: report.throughput,
+      overhead: report.overhead,
+      overheadTraced: report.overheadTraced,
+      overheadSampled: report.overheadSampled,
+      rawBullmq: report.rawBullmq,
+      peer: report.peer,
+      list: report.list,
+      metrics: report.metrics,
+      rss: report.rss,
+      profile: report.profile,
+    },
   };
 }
 
@@ -122,15 +193,26 @@ export function resultsMarkdown(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [];
   lines.push('# Benchmark results', '');
-  lines.push(`Run ${report.date} (${report.mode}) with \`${report.command}\`. Every figure is the median over repeated runs, with [min–max] across runs; ratios compare numbers measured in the same run. PostgreSQL, Redis, the coordinator(s) and the workers all share this one machine.`, '');
+  lines.push(
+    `Run ${report.date} (${report.mode}) with \`${report.command}\`. Every figure is the median over repeated runs, with [min–max] across runs; ratios compare numbers measured in the same run. PostgreSQL, Redis, the coordinator(s) and the workers all share this one machine.`,
+    '',
+  );
   lines.push('## Machine', '');
   lines.push(`- ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GiB; ${m.os}`);
   lines.push(`- Node.js ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}`);
-  lines.push(`- ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
+  lines.push(
+    `- ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    '',
+  );
   lines.push('## Targets', '', '| target | wanted | measured | met |', '| --- | --- | --- | --- |');
   for (const t of targets(report)) lines.push(`| ${t.name} | ${t.target} | ${t.actual} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('', '## Per-step overhead', '');
-  lines.push('A 20-step chain of no-op script steps, one execution at a time: from a step finishing on a worker to the next starting on a worker (worker timestamps).', '');
+  lines.push(
+    'A 20-step chain of no-op script steps, one execution at a time: from a step finishing on a worker to the next starting on a worker (worker timestamps).',
+    '',
+  );
   lines.push('| measure | ms |', '| --- | --- |');
   lines.push(`| raw BullMQ round trip (add → completed, worker in another process) | ${fmt(report.rawBullmq, 3)} |`);
   lines.push(`| per-step overhead, median | ${fmt(report.overhead.median, 3)} |`);
@@ -148,18 +230,33 @@ export function resultsMarkdown(report: BenchReport): string {
   }
   lines.push('', `(${report.overhead.samplesPerRun} step gaps per run.)`, '');
   lines.push('## Throughput', '');
-  lines.push('All executions started at once through the API, timed until the last one completed. (a) 200 executions of a 10-step chain; (b) one execution of a parallel step with 1,000 branches; (c) 1,000 single-step executions. Worker processes consume `script` with concurrency 4 each.', '');
+  lines.push(
+    'All executions started at once through the API, timed until the last one completed. (a) 200 executions of a 10-step chain; (b) one execution of a parallel step with 1,000 branches; (c) 1,000 single-step executions. Worker processes consume `script` with concurrency 4 each.',
+    '',
+  );
   lines.push('| workload | worker processes | coordinators | steps/s | executions/s |', '| --- | --- | --- | --- | --- |');
   for (const r of report.throughput) lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${fmt(r.stepsPerSec, 0)} | ${fmt(r.executionsPerSec, 1)} |`);
   const components = ['coordinator', 'workers', 'sandboxes', 'postgres', 'redis', 'bench'];
-  lines.push('', 'CPU time per step, by process (from /proc; `sandboxes` are the processes the workers and coordinators run scripts and expressions in; `bench` is this harness: API calls and polling; `postgres` sums the server processes alive at both ends of a run, so a connection opened and closed within it is missed):', '');
-  lines.push(`| workload | worker processes | coordinators | ${components.join(' | ')} | total |`, `| --- | --- | --- | ${components.map(() => '---').join(' | ')} | --- |`);
+  lines.push(
+    '',
+    'CPU time per step, by process (from /proc; `sandboxes` are the processes the workers and coordinators run scripts and expressions in; `bench` is this harness: API calls and polling; `postgres` sums the server processes alive at both ends of a run, so a connection opened and closed within it is missed):',
+    '',
+  );
+  lines.push(
+    `| workload | worker processes | coordinators | ${components.join(' | ')} | total |`,
+    `| --- | --- | --- | ${components.map(() => '---').join(' | ')} | --- |`,
+  );
   for (const r of report.throughput) {
     const total = components.reduce((sum, c) => sum + (r.cpuMsPerStep[c] ?? 0), 0);
-    lines.push(`| ${r.shape} | ${r.workers} | ${r.coordinators} | ${components.map((c) => `${(r.cpuMsPerStep[c] ?? 0).toFixed(3)} ms`).join(' | ')} | ${total.toFixed(3)} ms |`);
+    lines.push(
+      `| ${r.shape} | ${r.workers} | ${r.coordinators} | ${components.map((c) => `${(r.cpuMsPerStep[c] ?? 0).toFixed(3)} ms`).join(' | ')} | ${total.toFixed(3)} ms |`,
+    );
   }
   lines.push('', '## A long chain of conditions', '');
-  lines.push(`A definition of ${report.controlScale.steps} condition steps, each leading to the next (\`variables.n > k\`), registered and run on one coordinator with no worker. The event-loop delay is measured inside the coordinator (\`monitorEventLoopDelay\`, loaded with \`--import bench/dist/loop-lag-probe.js\`): the longest stretch it could not answer anything.`, '');
+  lines.push(
+    `A definition of ${report.controlScale.steps} condition steps, each leading to the next (\`variables.n > k\`), registered and run on one coordinator with no worker. The event-loop delay is measured inside the coordinator (\`monitorEventLoopDelay\`, loaded with \`--import bench/dist/loop-lag-probe.js\`): the longest stretch it could not answer anything.`,
+    '',
+  );
   lines.push('| measure | ms |', '| --- | --- |');
   lines.push(`| register the definition (POST until answered) | ${fmt(report.controlScale.registerMs, 0)} |`);
   lines.push(`| longest event-loop delay while registering | ${fmt(report.controlScale.registerLoopLagMs, 0)} |`);
@@ -176,13 +273,25 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push(`| Agentic Flow, workload (a), ${linear.workers} worker processes | 200 | ${fmt(linear.stepsPerSec, 0)} |`);
   lines.push('', `Agentic Flow ÷ DBOS best: **${(linear.stepsPerSec.median / dbosBest).toFixed(2)}×**.`, '');
   lines.push('## Scale', '');
-  lines.push(`Coordinator RSS with executions in flight (each waiting on a local HTTP server that does not answer): idle ${report.rss.idleMb.toFixed(0)} MiB, ${report.rss.small} in flight ${report.rss.smallMb.toFixed(0)} MiB, ${report.rss.large} in flight ${report.rss.largeMb.toFixed(0)} MiB (${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}×).`, '');
-  lines.push(`List-executions through the API with ${report.list.stored} executions stored (limit 50): by status ${fmt(report.list.byStatus, 2)} ms; by workflow and status ${fmt(report.list.byWorkflowAndStatus, 2)} ms; next page by cursor ${fmt(report.list.nextPage, 2)} ms.`, '');
-  lines.push(`Monitor metrics through the API over the last 24 hours with ${report.metrics.stored} executions (and as many step runs) settled in them: getWorkflowMetrics ${fmt(report.metrics.workflowMetrics, 2)} ms; getStepMetrics ${fmt(report.metrics.stepMetrics, 2)} ms (rollups per hour and minute, see docs/architecture.md, Monitoring).`, '');
+  lines.push(
+    `Coordinator RSS with executions in flight (each waiting on a local HTTP server that does not answer): idle ${report.rss.idleMb.toFixed(0)} MiB, ${report.rss.small} in flight ${report.rss.smallMb.toFixed(0)} MiB, ${report.rss.large} in flight ${report.rss.largeMb.toFixed(0)} MiB (${(report.rss.largeMb / report.rss.smallMb).toFixed(2)}×).`,
+    '',
+  );
+  lines.push(
+    `List-executions through the API with ${report.list.stored} executions stored (limit 50): by status ${fmt(report.list.byStatus, 2)} ms; by workflow and status ${fmt(report.list.byWorkflowAndStatus, 2)} ms; next page by cursor ${fmt(report.list.nextPage, 2)} ms.`,
+    '',
+  );
+  lines.push(
+    `Monitor metrics through the API over the last 24 hours with ${report.metrics.stored} executions (and as many step runs) settled in them: getWorkflowMetrics ${fmt(report.metrics.workflowMetrics, 2)} ms; getStepMetrics ${fmt(report.metrics.stepMetrics, 2)} ms (rollups per hour and minute, see docs/architecture.md, Monitoring).`,
+    '',
+  );
   if (report.profile) {
     const p = report.profile;
-    lines.push('## Where the coordinator\'s time goes', '');
-    lines.push(`CPU profile of the coordinator during workload (a) (\`--cpu-prof\`): busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.totalMs / 1000).toFixed(1)} s sampled.`, '');
+    lines.push("## Where the coordinator's time goes", '');
+    lines.push(
+      `CPU profile of the coordinator during workload (a) (\`--cpu-prof\`): busy ${(p.busyMs / 1000).toFixed(1)} s of ${(p.totalMs / 1000).toFixed(1)} s sampled.`,
+      '',
+    );
     lines.push('| component | share of busy time |', '| --- | --- |');
     for (const c of p.categories.slice(0, 14)) lines.push(`| ${c.name} | ${(c.share * 100).toFixed(1)}% |`);
     lines.push('', '| function (self time) | where | share |', '| --- | --- | --- |');

@@ -26,5 +26,7 @@ export function round(value: number, digits = 2): number {
 
 /** `12.3 [11.9–13.0]` */
 export function fmt(summary: Summary, digits = 1): string {
-  return summary.runs > 1 ? `${summary.median.toFixed(digits)} [${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)}]` : summary.median.toFixed(digits);
+  return summary.runs > 1
+    ? `${summary.median.toFixed(digits)} [${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)}]`
+    : summary.median.toFixed(digits);
 }

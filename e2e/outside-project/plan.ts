@@ -1,4 +1,13 @@
-import { AgenticFlowClient, AgenticFlowError, ExecutionEscalatedError, HttpError, type DeadLetterSummary, type ErrorView, type FlowEvent, type StreamItem } from '@agentic-flow/sdk';
+import {
+  AgenticFlowClient,
+  AgenticFlowError,
+  ExecutionEscalatedError,
+  HttpError,
+  type DeadLetterSummary,
+  type ErrorView,
+  type FlowEvent,
+  type StreamItem,
+} from '@agentic-flow/sdk';
 import type { AccessAdmin, ExecutionHandle, WorkflowErrorHandler, WorkflowMonitor } from '@agentic-flow/sdk';
 import { check, need, poll, within } from './checks.js';
 import type { AnyInResults, Surface } from './surface.js';
@@ -31,7 +40,9 @@ const wait = (c: Context, id: string) => c.client.waitForCompletion(id, { timeou
 const openError = (c: Context, executionId: string): Promise<ErrorView> =>
   poll(`an open error of ${executionId}`, async () => (await c.client.errorHandler.listErrors({ executionId, status: 'open' })).items[0]);
 const deadLetterOf = (c: Context, executionId: string): Promise<DeadLetterSummary> =>
-  poll(`a dead letter of ${executionId}`, async () => (await c.client.errorHandler.getDeadLetterQueue({ limit: 500 })).items.find((d) => d.executionId === executionId));
+  poll(`a dead letter of ${executionId}`, async () =>
+    (await c.client.errorHandler.getDeadLetterQueue({ limit: 500 })).items.find((d) => d.executionId === executionId),
+  );
 async function rejected(promise: Promise<unknown>): Promise<HttpError> {
   try {
     await promise;
@@ -133,7 +144,10 @@ export const plan = [
     async (c) => {
       const id = need(c.basicId, 'basicId');
       const full = await c.client.getExecution(id);
-      check(full.steps.every((step) => step.output !== undefined), 'runs with outputs');
+      check(
+        full.steps.every((step) => step.output !== undefined),
+        'runs with outputs',
+      );
       const overview = await c.client.getExecution(id, { outputs: false });
       check(overview.status === 'completed' && !('results' in overview), 'the overview, without results');
     },
@@ -151,7 +165,10 @@ export const plan = [
     'client.getExecutionLogs',
     async (c) => {
       const { items } = await c.client.getExecutionLogs(need(c.basicId, 'basicId'));
-      check(items.some((line) => line.stepId === 'sum' && line.message.includes('summing')), 'the script logged');
+      check(
+        items.some((line) => line.stepId === 'sum' && line.message.includes('summing')),
+        'the script logged',
+      );
     },
   ],
   [
@@ -290,8 +307,14 @@ export const plan = [
       const held = need(c.held, 'held');
       check((await held.cancel()).status === 'cancelled', 'cancelled');
       c.target.release();
-      const error = await held.result({ timeoutMs: 30_000 }).then(() => undefined, (e: unknown) => e);
-      check(error instanceof AgenticFlowError && error.code === 'EXECUTION_CANCELLED', `result() of a cancelled execution throws EXECUTION_CANCELLED, got ${String(error)}`);
+      const error = await held.result({ timeoutMs: 30_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      check(
+        error instanceof AgenticFlowError && error.code === 'EXECUTION_CANCELLED',
+        `result() of a cancelled execution throws EXECUTION_CANCELLED, got ${String(error)}`,
+      );
     },
   ],
 
@@ -299,14 +322,20 @@ export const plan = [
   [
     'errorHandler.registerRecoveryStrategy',
     async (c) => {
-      const registered = await c.client.errorHandler.registerRecoveryStrategy({ workflowId: escalating.id, stepId: 'approve' }, { type: 'escalate', escalationHandler: 'outside' });
+      const registered = await c.client.errorHandler.registerRecoveryStrategy(
+        { workflowId: escalating.id, stepId: 'approve' },
+        { type: 'escalate', escalationHandler: 'outside' },
+      );
       check(registered.strategy.type === 'escalate', 'registered');
     },
   ],
   [
     'errorHandler.listRecoveryStrategies',
     async (c) => {
-      check((await c.client.errorHandler.listRecoveryStrategies()).items.some((s) => s.workflowId === escalating.id && s.target === 'approve'), 'listed');
+      check(
+        (await c.client.errorHandler.listRecoveryStrategies()).items.some((s) => s.workflowId === escalating.id && s.target === 'approve'),
+        'listed',
+      );
     },
   ],
   [
@@ -335,10 +364,18 @@ export const plan = [
   [
     'monitor.getAlerts',
     async (c) => {
-      await poll('the escalation alert', async () => (await c.client.monitor.getAlerts({ limit: 100 })).items.find((a) => a.type === 'escalation' && a.executionId === c.escalatedId));
+      await poll('the escalation alert', async () =>
+        (await c.client.monitor.getAlerts({ limit: 100 })).items.find((a) => a.type === 'escalation' && a.executionId === c.escalatedId),
+      );
       // Waiting on it without onEscalation ends at once, naming the open error.
-      const waited = await c.client.waitForCompletion(need(c.escalatedId, 'escalatedId'), { timeoutMs: 30_000 }).then(() => undefined, (e: unknown) => e);
-      check(waited instanceof ExecutionEscalatedError && waited.escalations[0]?.errorId === c.errorId, `ExecutionEscalatedError with the open error, got ${String(waited)}`);
+      const waited = await c.client.waitForCompletion(need(c.escalatedId, 'escalatedId'), { timeoutMs: 30_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      check(
+        waited instanceof ExecutionEscalatedError && waited.escalations[0]?.errorId === c.errorId,
+        `ExecutionEscalatedError with the open error, got ${String(waited)}`,
+      );
     },
   ],
   [
@@ -431,7 +468,10 @@ export const plan = [
     'monitor.getHealthStatus',
     async (c) => {
       const health = await c.client.monitor.getHealthStatus();
-      check(health.components.postgres.reachable && health.components.redis.reachable, `PostgreSQL and Redis reachable, got ${JSON.stringify(health.components)}`);
+      check(
+        health.components.postgres.reachable && health.components.redis.reachable,
+        `PostgreSQL and Redis reachable, got ${JSON.stringify(health.components)}`,
+      );
     },
   ],
   [
@@ -462,7 +502,10 @@ export const plan = [
   [
     'monitor.listAlertSinks',
     async (c) => {
-      check((await c.client.monitor.listAlertSinks()).items.some((s) => s.name === 'outside'), 'listed');
+      check(
+        (await c.client.monitor.listAlertSinks()).items.some((s) => s.name === 'outside'),
+        'listed',
+      );
     },
   ],
   [
@@ -495,7 +538,10 @@ export const plan = [
   [
     'access.listNamespaces',
     async (c) => {
-      check((await c.client.access.listNamespaces()).items.some((n) => n.name === 'outside-project'), 'listed');
+      check(
+        (await c.client.access.listNamespaces()).items.some((n) => n.name === 'outside-project'),
+        'listed',
+      );
     },
   ],
   [
@@ -511,7 +557,10 @@ export const plan = [
   [
     'access.listApiKeys',
     async (c) => {
-      check((await c.client.access.listApiKeys()).items.some((k) => k.id === c.key?.id), 'listed');
+      check(
+        (await c.client.access.listApiKeys()).items.some((k) => k.id === c.key?.id),
+        'listed',
+      );
     },
   ],
   [

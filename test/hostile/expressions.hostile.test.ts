@@ -5,12 +5,17 @@ import { startHostileCluster, type HostileCluster } from './hostile-cluster.js';
 
 let n = 0;
 const wf = (steps: WorkflowDefinitionInput['steps']): WorkflowDefinitionInput => ({ id: `hostile-${++n}`, name: 'hostile', version: '1', steps });
-const condition = (id: string, expression: string, trueStep?: string) => ({ id, type: 'condition' as const, config: { condition: expression, ...(trueStep ? { trueStep } : {}) } });
+const condition = (id: string, expression: string, trueStep?: string) => ({
+  id,
+  type: 'condition' as const,
+  config: { condition: expression, ...(trueStep ? { trueStep } : {}) },
+});
 const script = (id: string, body: string, next: string[] = []) => ({ id, type: 'script' as const, config: { script: body }, next });
 const spin = (ms: number) => `(() => { const end = Date.now() + ${ms}; while (Date.now() < end) {} return true; })()`;
 
 /** The error of the first failed step run of an execution. */
-const failure = (execution: { steps: { status: string; error?: { code: string; message: string } | null }[] }) => execution.steps.find((s) => s.status === 'failed')?.error;
+const failure = (execution: { steps: { status: string; error?: { code: string; message: string } | null }[] }) =>
+  execution.steps.find((s) => s.status === 'failed')?.error;
 
 describe('hostile expressions cannot take the coordinator down or hold up other executions', () => {
   let hostile: HostileCluster;
@@ -23,7 +28,9 @@ describe('hostile expressions cannot take the coordinator down or hold up other 
   });
 
   it('a condition that grows an object until V8 aborts fails SANDBOX_CRASHED; the coordinator serves on', async () => {
-    const execution = await hostile.run(wf([script('first', 'return 1;', ['bomb']), condition('bomb', "(() => { const o = {}; for (let i = 0; ; i++) o['k' + i] = i; })()")]));
+    const execution = await hostile.run(
+      wf([script('first', 'return 1;', ['bomb']), condition('bomb', "(() => { const o = {}; for (let i = 0; ; i++) o['k' + i] = i; })()")]),
+    );
     expect(execution.status).toBe('failed');
     expect(failure(execution)).toMatchObject({ code: 'SANDBOX_CRASHED' });
     await hostile.expectServing();
@@ -72,14 +79,20 @@ describe('hostile expressions cannot take the coordinator down or hold up other 
       ]),
     );
     expect(failure(execution)).toMatchObject({ code: 'EXPRESSION_ERROR', message: expect.stringContaining('not extensible') });
-    const clean = await hostile.run(wf([condition('check', '({}).polluted === undefined && typeof [].map === "function"', 'yes'), script('yes', 'return "clean";')]));
+    const clean = await hostile.run(
+      wf([condition('check', '({}).polluted === undefined && typeof [].map === "function"', 'yes'), script('yes', 'return "clean";')]),
+    );
     expect(clean.results['yes']).toBe('clean');
   });
 
   it('a loop whose break condition exhausts its memory fails SANDBOX_CRASHED', async () => {
     const execution = await hostile.run(
       wf([
-        { id: 'loop', type: 'loop', config: { loopStep: 'body', maxIterations: 5, breakCondition: "(() => { let s = []; for (;;) s.push(new Array(1e6).fill('x')); })()" } },
+        {
+          id: 'loop',
+          type: 'loop',
+          config: { loopStep: 'body', maxIterations: 5, breakCondition: "(() => { let s = []; for (;;) s.push(new Array(1e6).fill('x')); })()" },
+        },
         script('body', 'return loop.iteration;'),
       ]),
     );
@@ -122,16 +135,24 @@ describe('hostile expressions cannot take the coordinator down or hold up other 
   });
 
   it('refuses, with a 400 and the path, an expression nested too deeply to parse', async () => {
-    const error = await rejection(hostile.cluster.client.createWorkflow(wf([condition('deep', '!'.repeat(200_000) + 'true')])));
+    const error = await rejection(hostile.cluster.client.createWorkflow(wf([condition('deep', `${'!'.repeat(200_000)}true`)])));
     expect(error).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', problems: [expect.objectContaining({ path: '$.steps[0].config.condition' })] });
     await hostile.expectServing();
   });
 
   it('refuses definitions asking more than the operator caps, naming the cap', async () => {
-    const timeout = await rejection(hostile.cluster.client.createWorkflow(wf([{ id: 's', type: 'script', config: { script: 'while(true){}', timeout: 2_147_483_647 } }])));
-    expect(timeout).toMatchObject({ status: 400, problems: [{ path: '$.steps[0].config.timeout', message: expect.stringContaining('SCRIPT_MAX_TIMEOUT_MS') }] });
+    const timeout = await rejection(
+      hostile.cluster.client.createWorkflow(wf([{ id: 's', type: 'script', config: { script: 'while(true){}', timeout: 2_147_483_647 } }])),
+    );
+    expect(timeout).toMatchObject({
+      status: 400,
+      problems: [{ path: '$.steps[0].config.timeout', message: expect.stringContaining('SCRIPT_MAX_TIMEOUT_MS') }],
+    });
     const memory = await rejection(hostile.cluster.client.createWorkflow(wf([{ id: 's', type: 'script', config: { script: 'return 1', memoryLimit: 4096 } }])));
-    expect(memory).toMatchObject({ status: 400, problems: [{ path: '$.steps[0].config.memoryLimit', message: expect.stringContaining('SCRIPT_MAX_MEMORY_MB') }] });
+    expect(memory).toMatchObject({
+      status: 400,
+      problems: [{ path: '$.steps[0].config.memoryLimit', message: expect.stringContaining('SCRIPT_MAX_MEMORY_MB') }],
+    });
   });
 
   it('refuses parallel steps nested deeper than 32 levels', async () => {

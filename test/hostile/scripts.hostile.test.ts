@@ -10,7 +10,12 @@ const script = (code: string, config: Record<string, unknown> = {}): WorkflowDef
   version: '1',
   steps: [{ id: 'run', type: 'script', config: { script: code, timeout: 3000, memoryLimit: 64, ...config } } as WorkflowDefinitionInput['steps'][number]],
 });
-const http = (path: string): WorkflowDefinitionInput => ({ id: `http-${++n}`, name: 'hostile server', version: '1', steps: [{ id: 'run', type: 'http', config: { url: `{{ variables.api }}${path}` } }] });
+const http = (path: string): WorkflowDefinitionInput => ({
+  id: `http-${++n}`,
+  name: 'hostile server',
+  version: '1',
+  steps: [{ id: 'run', type: 'http', config: { url: `{{ variables.api }}${path}` } }],
+});
 
 interface Case {
   name: string;
@@ -21,27 +26,88 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'a script that grows an object until V8 aborts', definition: () => script("const o = {}; for (let i = 0; ; i++) o['k' + i] = i;", { timeout: 60_000 }), expect: 'SANDBOX_CRASHED' },
-  { name: 'WebAssembly memory grown far past the isolate limit', definition: () => script('const m = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); m.grow(30000); return 1;'), expect: 'SCRIPT_ERROR', message: /WebAssembly is not defined/ },
+  {
+    name: 'a script that grows an object until V8 aborts',
+    definition: () => script("const o = {}; for (let i = 0; ; i++) o['k' + i] = i;", { timeout: 60_000 }),
+    expect: 'SANDBOX_CRASHED',
+  },
+  {
+    name: 'WebAssembly memory grown far past the isolate limit',
+    definition: () => script('const m = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); m.grow(30000); return 1;'),
+    expect: 'SCRIPT_ERROR',
+    message: /WebAssembly is not defined/,
+  },
   { name: 'an endless loop', definition: () => script('while (true) {}'), expect: 'TIMEOUT' },
   { name: 'an endless loop after an await', definition: () => script('await null;\nwhile (true) {}'), expect: 'TIMEOUT' },
   { name: 'a promise that never settles', definition: () => script('await new Promise(() => {});'), expect: 'TIMEOUT' },
-  { name: 'an endless microtask chain', definition: () => script('const f = () => Promise.resolve().then(f);\nf();\nawait new Promise(() => {});'), expect: /^(TIMEOUT|MEMORY_LIMIT)$/ },
-  { name: 'Atomics.wait on a buffer nobody notifies', definition: () => script('Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\nreturn 1;'), expect: 'TIMEOUT' },
-  { name: 'a string doubled until it cannot grow', definition: () => script('let s = "x";\nfor (;;) s += s;'), expect: 'SCRIPT_ERROR', message: /Invalid string length/ },
-  { name: 'array buffers past the memory limit', definition: () => script('const a = [];\nfor (;;) a.push(new ArrayBuffer(64 * 1024 * 1024));'), expect: /^(SCRIPT_ERROR|MEMORY_LIMIT)$/ },
-  { name: 'arrays filling the heap', definition: () => script('const a = [];\nfor (;;) a.push(new Array(1e6).fill(1));'), expect: /^(MEMORY_LIMIT|SANDBOX_CRASHED)$/ },
-  { name: 'unbounded recursion', definition: () => script('function f() { return f() + 1; }\nreturn f();'), expect: 'SCRIPT_ERROR', message: /Maximum call stack/ },
-  { name: 'a sandbox escape through the Function constructor', definition: () => script('return this.constructor.constructor("return process")().env;'), expect: 'SCRIPT_ERROR', message: /process is not defined/ },
-  { name: 'a sandbox escape through an async function constructor', definition: () => script('return (async function () {}).constructor("return process.env")();'), expect: 'SCRIPT_ERROR', message: /process is not defined/ },
+  {
+    name: 'an endless microtask chain',
+    definition: () => script('const f = () => Promise.resolve().then(f);\nf();\nawait new Promise(() => {});'),
+    expect: /^(TIMEOUT|MEMORY_LIMIT)$/,
+  },
+  {
+    name: 'Atomics.wait on a buffer nobody notifies',
+    definition: () => script('Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\nreturn 1;'),
+    expect: 'TIMEOUT',
+  },
+  {
+    name: 'a string doubled until it cannot grow',
+    definition: () => script('let s = "x";\nfor (;;) s += s;'),
+    expect: 'SCRIPT_ERROR',
+    message: /Invalid string length/,
+  },
+  {
+    name: 'array buffers past the memory limit',
+    definition: () => script('const a = [];\nfor (;;) a.push(new ArrayBuffer(64 * 1024 * 1024));'),
+    expect: /^(SCRIPT_ERROR|MEMORY_LIMIT)$/,
+  },
+  {
+    name: 'arrays filling the heap',
+    definition: () => script('const a = [];\nfor (;;) a.push(new Array(1e6).fill(1));'),
+    expect: /^(MEMORY_LIMIT|SANDBOX_CRASHED)$/,
+  },
+  {
+    name: 'unbounded recursion',
+    definition: () => script('function f() { return f() + 1; }\nreturn f();'),
+    expect: 'SCRIPT_ERROR',
+    message: /Maximum call stack/,
+  },
+  {
+    name: 'a sandbox escape through the Function constructor',
+    definition: () => script('return this.constructor.constructor("return process")().env;'),
+    expect: 'SCRIPT_ERROR',
+    message: /process is not defined/,
+  },
+  {
+    name: 'a sandbox escape through an async function constructor',
+    definition: () => script('return (async function () {}).constructor("return process.env")();'),
+    expect: 'SCRIPT_ERROR',
+    message: /process is not defined/,
+  },
   { name: 'require of a Node built-in', definition: () => script('return require("child_process").execSync("id").toString();'), expect: 'MODULE_NOT_ALLOWED' },
-  { name: 'a dynamic import', definition: () => script('const fs = await import("fs");\nreturn fs.readFileSync("/etc/passwd", "utf8");'), expect: 'SCRIPT_ERROR' },
-  { name: 'an output nested 5,000 deep', definition: () => script('let o = {};\nfor (let i = 0; i < 5000; i++) o = { a: o };\nreturn o;'), expect: 'OUTPUT_TOO_LARGE' },
+  {
+    name: 'a dynamic import',
+    definition: () => script('const fs = await import("fs");\nreturn fs.readFileSync("/etc/passwd", "utf8");'),
+    expect: 'SCRIPT_ERROR',
+  },
+  {
+    name: 'an output nested 5,000 deep',
+    definition: () => script('let o = {};\nfor (let i = 0; i < 5000; i++) o = { a: o };\nreturn o;'),
+    expect: 'OUTPUT_TOO_LARGE',
+  },
   { name: 'an output of 15 MB', definition: () => script("return 'x'.repeat(15 * 1024 * 1024);", { memoryLimit: 256 }), expect: 'OUTPUT_TOO_LARGE' },
-  { name: 'a variable nested 300 deep', definition: () => script('let o = {};\nfor (let i = 0; i < 300; i++) o = { a: o };\nsetVariable("deep", o);\nreturn 1;'), expect: 'OUTPUT_TOO_LARGE' },
+  {
+    name: 'a variable nested 300 deep',
+    definition: () => script('let o = {};\nfor (let i = 0; i < 300; i++) o = { a: o };\nsetVariable("deep", o);\nreturn 1;'),
+    expect: 'OUTPUT_TOO_LARGE',
+  },
   { name: 'a server answering JSON nested 100,000 deep', definition: () => http('/deep'), expect: 'OUTPUT_TOO_LARGE' },
   { name: 'a server answering 50 MB', definition: () => http('/huge'), expect: /^(NETWORK|OUTPUT_TOO_LARGE)$/ },
-  { name: 'a million console lines (kept: 1,000 and a count of the rest)', definition: () => script('for (let i = 0; i < 1e6; i++) console.log("x".repeat(100));\nreturn 1;', { timeout: 20_000 }), expect: 'ok' },
+  {
+    name: 'a million console lines (kept: 1,000 and a count of the rest)',
+    definition: () => script('for (let i = 0; i < 1e6; i++) console.log("x".repeat(100));\nreturn 1;', { timeout: 20_000 }),
+    expect: 'ok',
+  },
 ];
 
 describe('hostile scripts and servers fail their own step with a clear code; workers and coordinator serve on', () => {

@@ -28,7 +28,10 @@ describe('a job that kills every worker running it is quarantined', () => {
 
   it('fails its step with POISON after three dead workers, and the fourth worker lives', async () => {
     const workerEnv = { LOCK_DURATION_MS: '1000', STALLED_INTERVAL_MS: '1000', WORKER_DEATH_LIMIT: '3' };
-    const id = await hostile.start({ id: 'killer', name: 'killer', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/hang', timeout: 600_000 } }] }, { api: api.url });
+    const id = await hostile.start(
+      { id: 'killer', name: 'killer', version: '1', steps: [{ id: 'call', type: 'http', config: { url: '{{ variables.api }}/hang', timeout: 600_000 } }] },
+      { api: api.url },
+    );
     for (let death = 1; death <= 3; death++) {
       const worker = await hostile.cluster.addWorker(['http'], workerEnv);
       await expect.poll(() => hanging, { timeout: 30_000 }).toBe(death);

@@ -47,10 +47,17 @@ export async function runDemo(env: NodeJS.ProcessEnv, options: { serve?: boolean
     ] as const;
     processes.push(
       ...(await Promise.all(
-        workers.map(([type, name]) => startWorker(services, [type], { name: `worker-${name}`, env: { ...quiet, WORKER_ID: `demo-${name}`, EGRESS_ALLOW: apiEgress, ...(type === 'agent-task' ? model.env : {}) } })),
+        workers.map(([type, name]) =>
+          startWorker(services, [type], {
+            name: `worker-${name}`,
+            env: { ...quiet, WORKER_ID: `demo-${name}`, EGRESS_ALLOW: apiEgress, ...(type === 'agent-task' ? model.env : {}) },
+          }),
+        ),
       )),
     );
-    console.log(`  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workers.map(([, name], i) => `${name} (pid ${processes[i + 1]!.pid})`).join(', ')}`);
+    console.log(
+      `  coordinator ${coordinator.url} (pid ${coordinator.pid}); workers: ${workers.map(([, name], i) => `${name} (pid ${processes[i + 1]!.pid})`).join(', ')}`,
+    );
     console.log(`  local data API ${api.url}`);
     console.log(`  model endpoint ${model.description}`);
 
@@ -71,7 +78,9 @@ export async function runDemo(env: NodeJS.ProcessEnv, options: { serve?: boolean
       const duration = Date.now() - started;
       const ok = execution.status === 'completed';
       if (!ok) failures += 1;
-      console.log(`  ${ok ? color.green(execution.status) : color.red(execution.status)} in ${ms(duration)}${execution.error ? `: ${execution.error.message}` : ''}\n`);
+      console.log(
+        `  ${ok ? color.green(execution.status) : color.red(execution.status)} in ${ms(duration)}${execution.error ? `: ${execution.error.message}` : ''}\n`,
+      );
       summary.push([scenario.name, execution.status, String(execution.steps.filter((s) => s.status !== 'skipped').length), ms(duration)]);
     }
     console.log(color.bold('Summary'));
@@ -104,8 +113,15 @@ const MODEL_SETTINGS = /^(AGENT_|OPENAI_|ANTHROPIC_)/;
  * local scripted stand-in, so the demo runs on any machine.
  */
 async function modelEndpoint(env: NodeJS.ProcessEnv): Promise<{ env: Record<string, string>; description: string; fake?: FakeLlm }> {
-  const configured = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => MODEL_SETTINGS.test(entry[0]) && entry[1] !== undefined && entry[1] !== ''));
-  if (configured['AGENT_BASE_URL'] || configured['OPENAI_API_KEY'] || configured['ANTHROPIC_API_KEY'] || Object.keys(configured).some((k) => k.startsWith('AGENT_PROVIDER_'))) {
+  const configured = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => MODEL_SETTINGS.test(entry[0]) && entry[1] !== undefined && entry[1] !== ''),
+  );
+  if (
+    configured['AGENT_BASE_URL'] ||
+    configured['OPENAI_API_KEY'] ||
+    configured['ANTHROPIC_API_KEY'] ||
+    Object.keys(configured).some((k) => k.startsWith('AGENT_PROVIDER_'))
+  ) {
     const url = configured['AGENT_BASE_URL'] ?? configured['OPENAI_BASE_URL'] ?? 'https://api.openai.com/v1';
     return { env: configured, description: `${url} (from the environment; model ${configured['AGENT_MODEL'] ?? configured['OPENAI_MODEL'] ?? 'gpt-4o-mini'})` };
   }
@@ -119,6 +135,10 @@ async function modelEndpoint(env: NodeJS.ProcessEnv): Promise<{ env: Record<stri
 
 function printStep(step: StepRunView): void {
   const mark = step.status === 'succeeded' ? color.green('✓') : step.status === 'skipped' ? color.dim('-') : color.red('✗');
-  const detail = step.error ? color.red(`${step.error.code}: ${step.error.message}`) : step.status === 'skipped' ? color.dim('skipped') : color.dim(brief(step.output, 60));
+  const detail = step.error
+    ? color.red(`${step.error.code}: ${step.error.message}`)
+    : step.status === 'skipped'
+      ? color.dim('skipped')
+      : color.dim(brief(step.output, 60));
   console.log(`  ${mark} ${step.instanceKey.padEnd(40)} ${step.stepType.padEnd(9)} ${ms(step.durationMs).padStart(6)}  ${detail}`);
 }

@@ -56,7 +56,12 @@ export function parseRunArgs(argv: readonly string[], env: Readonly<Record<strin
     if (values.has(name)) throw new UsageError(`${name} is given twice`);
     values.set(name, value);
   }
-  if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'run needs a definition file or a workflow id' : `run takes one file or workflow id, got ${positional.length}: ${positional.join(' ')}`);
+  if (positional.length !== 1)
+    throw new UsageError(
+      positional.length === 0
+        ? 'run needs a definition file or a workflow id'
+        : `run takes one file or workflow id, got ${positional.length}: ${positional.join(' ')}`,
+    );
   const target = targetOf(positional[0]!, exists);
   const version = values.get('--version');
   if (version !== undefined && target.kind === 'file') throw new UsageError('--version goes with a workflow id: a definition file names its own version');

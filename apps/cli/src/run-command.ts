@@ -59,7 +59,9 @@ async function register(client: AgenticFlowClient, path: string): Promise<{ id: 
 /** Says why there is no outcome: the API's refusal with its problems, or the coordinator out of reach, or still running. */
 function reportFailure(error: unknown, options: RunOptions): void {
   if (error instanceof WaitTimeoutError) {
-    console.error(`agentic-flow: execution ${error.executionId} is still ${error.lastStatus} after ${options.timeoutMs / 1000} s; it goes on (stopped waiting)`);
+    console.error(
+      `agentic-flow: execution ${error.executionId} is still ${error.lastStatus} after ${options.timeoutMs / 1000} s; it goes on (stopped waiting)`,
+    );
     return;
   }
   // No answer (refused, reset, DNS, the call's time limit), after the SDK's own retries.
@@ -71,7 +73,9 @@ function reportFailure(error: unknown, options: RunOptions): void {
     // An API refusal, an answer that is not the API's, an execution waiting for a decision on an escalated step.
     console.error(`agentic-flow: ${error.code}: ${error.message}`);
     // A missing variable's problem is at $.body.variables.<name>: say it as the option that gives it.
-    if (error instanceof HttpError) for (const problem of error.problems) console.error(`  ${problem.path.replace(/^\$\.body\.variables(?:\.|\[")([^"\]]+)"?\]?$/, '--var $1')}: ${problem.message}`);
+    if (error instanceof HttpError)
+      for (const problem of error.problems)
+        console.error(`  ${problem.path.replace(/^\$\.body\.variables(?:\.|\[")([^"\]]+)"?\]?$/, '--var $1')}: ${problem.message}`);
     return;
   }
   const { message, cause } = (error ?? {}) as { message?: string; cause?: { message?: string } };

@@ -16,15 +16,38 @@ describe('parseRunArgs', () => {
   });
 
   it('collects --var name=value, as JSON when it is JSON and as text otherwise, in both option spellings', () => {
-    const { variables } = parse(['wf.yaml', '--var', 'n=3', '--var=name=Ada', '--var', 'ok=true', '--var', 's="3"', '--var', 'url=https://x/?a=b', '--var', 'tags=["a"]', '--var', 'empty=']);
+    const { variables } = parse([
+      'wf.yaml',
+      '--var',
+      'n=3',
+      '--var=name=Ada',
+      '--var',
+      'ok=true',
+      '--var',
+      's="3"',
+      '--var',
+      'url=https://x/?a=b',
+      '--var',
+      'tags=["a"]',
+      '--var',
+      'empty=',
+    ]);
     expect(variables).toEqual({ n: 3, name: 'Ada', ok: true, s: '3', url: 'https://x/?a=b', tags: ['a'], empty: '' });
   });
 
   it('defaults the coordinator, key and namespace from the environment; options win', () => {
-    expect(parse(['orders'])).toEqual({ target: { kind: 'workflow', id: 'orders' }, variables: {}, url: 'http://127.0.0.1:3000', timeoutMs: 3_600_000, json: false });
+    expect(parse(['orders'])).toEqual({
+      target: { kind: 'workflow', id: 'orders' },
+      variables: {},
+      url: 'http://127.0.0.1:3000',
+      timeoutMs: 3_600_000,
+      json: false,
+    });
     const env = { AF_URL: 'http://cluster:3000', AF_API_KEY: 'afk_env', AF_NAMESPACE: 'team' };
     expect(parse(['orders'], env)).toMatchObject({ url: 'http://cluster:3000', apiKey: 'afk_env', namespace: 'team' });
-    expect(parse(['orders', '--url', 'https://other', '--api-key', 'afk_flag', '--namespace', 'b', '--version', '2', '--timeout', '1.5', '--json'], env)).toMatchObject({
+    expect(
+      parse(['orders', '--url', 'https://other', '--api-key', 'afk_flag', '--namespace', 'b', '--version', '2', '--timeout', '1.5', '--json'], env),
+    ).toMatchObject({
       url: 'https://other',
       apiKey: 'afk_flag',
       namespace: 'b',

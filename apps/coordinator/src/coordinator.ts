@@ -75,18 +75,32 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const queues = new StepQueues({ connection: producer, prefix: config.BULLMQ_PREFIX });
   // Expressions that are more than property reads and comparisons run in sandbox processes: one
   // that makes V8 abort takes down its process, not the coordinator.
-  const sandbox = new ProcessExpressionEvaluator({ processes: config.EXPRESSION_PROCESSES, maxProcesses: Math.max(config.EXPRESSION_PROCESSES, config.EXPRESSION_MAX_PROCESSES) });
+  const sandbox = new ProcessExpressionEvaluator({
+    processes: config.EXPRESSION_PROCESSES,
+    maxProcesses: Math.max(config.EXPRESSION_PROCESSES, config.EXPRESSION_MAX_PROCESSES),
+  });
   const expressions = new ExpressionRunner(sandbox, { timeoutMs: config.EXPRESSION_TIMEOUT_MS });
   const reporter = new ResultReporter(producer, config.BULLMQ_PREFIX);
   const publish = (entry: Parameters<ResultReporter['report']>[0]): Promise<void> => reporter.report(entry);
   const metrics = new CoordinatorMetrics();
-  registerClusterCollector({ registry: metrics.registry, queues, redis: producer, prefix: config.BULLMQ_PREFIX, stepTypes: WORK_STEP_TYPES, expressionPool: () => sandbox.stats() });
+  registerClusterCollector({
+    registry: metrics.registry,
+    queues,
+    redis: producer,
+    prefix: config.BULLMQ_PREFIX,
+    stepTypes: WORK_STEP_TYPES,
+    expressionPool: () => sandbox.stats(),
+  });
   const checker = new DefinitionChecker();
   const registry = new WorkflowRegistry(database.db, {
     cacheSize: 1000,
     now,
     checker,
-    caps: { scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS, scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB, scriptModules: DEFAULT_DEFINITION_CAPS.scriptModules },
+    caps: {
+      scriptMaxTimeoutMs: config.SCRIPT_MAX_TIMEOUT_MS,
+      scriptMaxMemoryMb: config.SCRIPT_MAX_MEMORY_MB,
+      scriptModules: DEFAULT_DEFINITION_CAPS.scriptModules,
+    },
   });
   const strategies = new StrategyRegistry(database.db, logger);
   const hub = new EventHub({ pool: database.pool, databaseUrl: config.DATABASE_URL, logger, pollMs: config.EVENT_POLL_MS });
@@ -140,7 +154,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     logger,
     now,
   });
-  const dispatchAlerts = () => alertDelivery.dispatch().catch((error: unknown) => logger.warn({ err: error }, 'alert deliveries not dispatched; next interval'));
+  const dispatchAlerts = () =>
+    alertDelivery.dispatch().catch((error: unknown) => logger.warn({ err: error }, 'alert deliveries not dispatched; next interval'));
   const health: ClusterHealthDeps = { pool: database.pool, redis: producer, queues, prefix: config.BULLMQ_PREFIX, stepTypes: WORK_STEP_TYPES, now };
   const monitor = new MonitorEvaluator({ ...health, leading: () => election.leading, onAlerts: () => void dispatchAlerts(), logger });
   let lastPrune = 0;
@@ -173,8 +188,22 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
   const oidc =
     config.OIDC_JWKS_URL === undefined
       ? undefined
-      : new OidcVerifier({ jwksUrl: config.OIDC_JWKS_URL, issuer: config.OIDC_ISSUER!, audience: config.OIDC_AUDIENCE!, roleClaim: config.OIDC_ROLE_CLAIM, roleMap: config.OIDC_ROLE_MAP, namespacesClaim: config.OIDC_NAMESPACES_CLAIM });
-  const authenticator = new Authenticator({ db: database.db, logger, bootstrapKey: config.AF_BOOTSTRAP_ADMIN_KEY, oidc, cacheTtlMs: config.KEY_CACHE_TTL_MS, now });
+      : new OidcVerifier({
+          jwksUrl: config.OIDC_JWKS_URL,
+          issuer: config.OIDC_ISSUER!,
+          audience: config.OIDC_AUDIENCE!,
+          roleClaim: config.OIDC_ROLE_CLAIM,
+          roleMap: config.OIDC_ROLE_MAP,
+          namespacesClaim: config.OIDC_NAMESPACES_CLAIM,
+        });
+  const authenticator = new Authenticator({
+    db: database.db,
+    logger,
+    bootstrapKey: config.AF_BOOTSTRAP_ADMIN_KEY,
+    oidc,
+    cacheTtlMs: config.KEY_CACHE_TTL_MS,
+    now,
+  });
   const namespaces = new NamespaceDirectory(database.db);
   // Before any route: a route registered without an access policy stops the start.
   registerAccessControl(server, {
@@ -182,7 +211,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     authenticator,
     namespaces,
     failedAttempts: new FailedAttempts(config.AUTH_FAILURE_LIMIT),
-    rateLimiter: config.RATE_LIMIT_MAX === 0 ? undefined : new RateLimiter(producer, { prefix: config.BULLMQ_PREFIX, limit: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, logger }),
+    rateLimiter:
+      config.RATE_LIMIT_MAX === 0
+        ? undefined
+        : new RateLimiter(producer, { prefix: config.BULLMQ_PREFIX, limit: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, logger }),
     writeAudit: (entry) => appendAuditAlone(database.db, entry),
     logger,
   });
@@ -208,7 +240,10 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     consumer: processId,
     batchSize: config.RESULT_BATCH_SIZE,
     claimIdleMs: config.RESULT_CLAIM_IDLE_MS,
-    apply: measuredApplier(tracedApplier((pool) => createResultApplier({ ...deps, pool }), deps.pool), metrics),
+    apply: measuredApplier(
+      tracedApplier((pool) => createResultApplier({ ...deps, pool }), deps.pool),
+      metrics,
+    ),
     publish,
     poisonThreshold: config.POISON_THRESHOLD,
     logger,
@@ -227,7 +262,13 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       maintenance.start();
       alertDelivery.start();
       monitor.start();
-      heartbeat = new Heartbeat({ connection: producer, prefix: config.BULLMQ_PREFIX, role: 'coordinator', id: processId, describe: () => ({ leader: election.leading, host: hostname(), pid: process.pid }) });
+      heartbeat = new Heartbeat({
+        connection: producer,
+        prefix: config.BULLMQ_PREFIX,
+        role: 'coordinator',
+        id: processId,
+        describe: () => ({ leader: election.leading, host: hostname(), pid: process.pid }),
+      });
       const address = server.server.address() as AddressInfo;
       return { host: address.address, port: address.port };
     },

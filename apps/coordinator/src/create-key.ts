@@ -15,7 +15,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { name: { type: 'string' }, role: { type: 'string', default: 'admin' }, namespace: { type: 'string', multiple: true }, 'expires-in-days': { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        name: { type: 'string' },
+        role: { type: 'string', default: 'admin' },
+        namespace: { type: 'string', multiple: true },
+        'expires-in-days': { type: 'string' },
+        help: { type: 'boolean' },
+      },
     }));
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
@@ -52,9 +58,29 @@ async function main(argv: string[]): Promise<number> {
     const at = new Date();
     await runInTransactionWithAudit(
       database.db,
-      { at: at.toISOString(), actor: 'cli', role: null, namespace: null, action: 'api-key.create', target: `cli create-key ${issued.id}`, requestId: `cli-${issued.id}`, clientAddress: null, outcome: 'ok', status: 201 },
+      {
+        at: at.toISOString(),
+        actor: 'cli',
+        role: null,
+        namespace: null,
+        action: 'api-key.create',
+        target: `cli create-key ${issued.id}`,
+        requestId: `cli-${issued.id}`,
+        clientAddress: null,
+        outcome: 'ok',
+        status: 201,
+      },
       (tx) =>
-        insertApiKey(tx, { id: issued.id, name: values.name!.trim(), role, namespaces: [...new Set(namespaces)], secretSalt: issued.salt, secretHash: issued.hash, createdBy: 'cli', expiresAt: days === undefined ? null : new Date(at.getTime() + days * 86_400_000) }),
+        insertApiKey(tx, {
+          id: issued.id,
+          name: values.name!.trim(),
+          role,
+          namespaces: [...new Set(namespaces)],
+          secretSalt: issued.salt,
+          secretHash: issued.hash,
+          createdBy: 'cli',
+          expiresAt: days === undefined ? null : new Date(at.getTime() + days * 86_400_000),
+        }),
     );
     console.error(`created ${role} key afk_${issued.id} for ${namespaces.join(', ')}; it is shown once:`);
     console.log(issued.key);

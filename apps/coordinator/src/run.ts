@@ -20,8 +20,14 @@ export async function run(telemetry: Telemetry): Promise<void> {
   // Both services are checked before anything starts, so the operator sees every cause at once.
   const problems = (
     await Promise.all([
-      migrateDatabase(config.DATABASE_URL).then(() => null, (error: Error) => error.message),
-      checkRedis(config.REDIS_URL).then(() => null, (error: Error) => error.message),
+      migrateDatabase(config.DATABASE_URL).then(
+        () => null,
+        (error: Error) => error.message,
+      ),
+      checkRedis(config.REDIS_URL).then(
+        () => null,
+        (error: Error) => error.message,
+      ),
     ])
   ).filter((p): p is string => p !== null);
   if (problems.length > 0) exitWith(problems.join('; '));

@@ -25,7 +25,12 @@ describe('coordinator config', () => {
     expect(partial).toMatchObject({ ok: false, message: expect.stringMatching(/OIDC_ISSUER: is required.*OIDC_AUDIENCE: is required/) });
     const badMap = loadConfig({ OIDC_ROLE_MAP: 'admins=root' });
     expect(badMap).toMatchObject({ ok: false, message: expect.stringContaining('entry "admins=root"') });
-    const full = loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_ISSUER: 'https://idp.example', OIDC_AUDIENCE: 'af', OIDC_ROLE_MAP: 'admins=admin, ops=operator' });
+    const full = loadConfig({
+      OIDC_JWKS_URL: 'https://idp.example/jwks',
+      OIDC_ISSUER: 'https://idp.example',
+      OIDC_AUDIENCE: 'af',
+      OIDC_ROLE_MAP: 'admins=admin, ops=operator',
+    });
     expect(full.ok && full.config.OIDC_ROLE_MAP).toEqual({ admins: 'admin', ops: 'operator' });
   });
 });

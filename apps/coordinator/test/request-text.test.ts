@@ -17,7 +17,10 @@ describe('parseQueryString', () => {
     for (const text of ['workflowId=%ZZ', 'a=%ED%A0%80', '%E0=1', 'a=%', 'ok=1&bad=%C3']) {
       const query = parseQueryString(text);
       expect(Object.getOwnPropertySymbols(query), text).toHaveLength(1);
-      expect(Object.values(query).some((v) => String(v).includes('%')), text).toBe(false);
+      expect(
+        Object.values(query).some((v) => String(v).includes('%')),
+        text,
+      ).toBe(false);
     }
   });
 });

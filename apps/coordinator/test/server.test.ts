@@ -20,7 +20,9 @@ describe('the coordinator HTTP server', () => {
     app.post('/echo-definition', { config: { bodyIsDocument: true } }, async (request) => request.body ?? null);
     // What a route would throw if text PostgreSQL refuses still reached it.
     app.get('/pg/:code', async (request) => {
-      throw new Error('Failed query', { cause: Object.assign(new Error('unsupported Unicode escape sequence'), { code: (request.params as { code: string }).code }) });
+      throw new Error('Failed query', {
+        cause: Object.assign(new Error('unsupported Unicode escape sequence'), { code: (request.params as { code: string }).code }),
+      });
     });
     // What services throw: domain errors, which know no status.
     app.get('/domain/:code', async (request) => {
@@ -34,30 +36,46 @@ describe('the coordinator HTTP server', () => {
       throw new UnauthenticatedError('no key', (request.params as { sent: string }).sent === 'sent');
     });
     // As access control refuses: from an onRequest hook, after headers of its own.
-    app.get('/limited', { onRequest: async (_request, reply) => {
-      void reply.header('ratelimit-remaining', 0);
-      throw new RateLimitedError('too many calls', 7);
-    } }, async () => 'unreached');
+    app.get(
+      '/limited',
+      {
+        onRequest: async (_request, reply) => {
+          void reply.header('ratelimit-remaining', 0);
+          throw new RateLimitedError('too many calls', 7);
+        },
+      },
+      async () => 'unreached',
+    );
     await app.ready();
   });
   afterAll(() => app.close());
 
-  it('answers PostgreSQL\'s invalid-text errors with 400 INVALID_TEXT as a last line of defence, and warns', async () => {
+  it("answers PostgreSQL's invalid-text errors with 400 INVALID_TEXT as a last line of defence, and warns", async () => {
     for (const code of ['22P05', '22021']) {
       const response = await app.inject({ method: 'GET', url: `/pg/${code}` });
       expect(response.statusCode).toBe(400);
-      expect(response.json()).toEqual({ error: { code: 'INVALID_TEXT', message: expect.any(String), problems: [{ path: '$', message: expect.stringContaining('cannot store') }] } });
+      expect(response.json()).toEqual({
+        error: { code: 'INVALID_TEXT', message: expect.any(String), problems: [{ path: '$', message: expect.stringContaining('cannot store') }] },
+      });
     }
     expect(lines.some((line) => line.includes('PostgreSQL refused text the input gate let through'))).toBe(true);
     expect((await app.inject({ method: 'GET', url: '/pg/42P01' })).statusCode).toBe(500);
   });
 
   it('hands routes the parsed JSON or YAML value, and roots problems where the route does', async () => {
-    expect((await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":[1,"😀"]}' })).json()).toEqual({ a: [1, '😀'] });
-    expect((await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'text/yaml' }, payload: 'a: [1, x]' })).json()).toEqual({ a: [1, 'x'] });
+    expect((await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":[1,"😀"]}' })).json()).toEqual({
+      a: [1, '😀'],
+    });
+    expect((await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'text/yaml' }, payload: 'a: [1, x]' })).json()).toEqual({
+      a: [1, 'x'],
+    });
     const nul = '{"a":{"b c":"\\u0000"}}';
-    expect((await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: nul })).json().error.problems).toEqual([{ path: '$.body.a["b c"]', message: expect.stringContaining('NUL') }]);
-    expect((await app.inject({ method: 'POST', url: '/echo-definition', headers: { 'content-type': 'application/json' }, payload: nul })).json().error.problems).toEqual([{ path: '$.a["b c"]', message: expect.stringContaining('NUL') }]);
+    expect((await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: nul })).json().error.problems).toEqual([
+      { path: '$.body.a["b c"]', message: expect.stringContaining('NUL') },
+    ]);
+    expect(
+      (await app.inject({ method: 'POST', url: '/echo-definition', headers: { 'content-type': 'application/json' }, payload: nul })).json().error.problems,
+    ).toEqual([{ path: '$.a["b c"]', message: expect.stringContaining('NUL') }]);
   });
 
   it('refuses prototype poisoning and says where JSON broke', async () => {
@@ -67,14 +85,17 @@ describe('the coordinator HTTP server', () => {
     expect(broken.json()).toEqual({ error: { code: 'INVALID_JSON', message: expect.stringMatching(/^request body is not valid JSON: .+/) } });
   });
 
-  it('answers every domain error with its code\'s status and body, the status decided here alone', async () => {
+  it("answers every domain error with its code's status and body, the status decided here alone", async () => {
     for (const code of DOMAIN_ERROR_CODES) {
       const response = await app.inject({ method: 'GET', url: `/domain/${code}` });
       expect([code, response.statusCode, response.json()]).toEqual([code, API_ERROR_CODES[code], { error: { code, message: `refused with ${code}` } }]);
     }
     expect(lines.some((line) => line.includes('refused with INTERNAL'))).toBe(true);
     const invalid = await app.inject({ method: 'GET', url: '/invalid' });
-    expect([invalid.statusCode, invalid.json()]).toEqual([400, { error: { code: 'VALIDATION_FAILED', message: 'invalid body: 1 problem', problems: [{ path: '$.body.a', message: 'is wrong' }] } }]);
+    expect([invalid.statusCode, invalid.json()]).toEqual([
+      400,
+      { error: { code: 'VALIDATION_FAILED', message: 'invalid body: 1 problem', problems: [{ path: '$.body.a', message: 'is wrong' }] } },
+    ]);
   });
 
   it('adds the headers access refusals need, keeping those set before the refusal', async () => {

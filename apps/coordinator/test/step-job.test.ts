@@ -25,7 +25,13 @@ const workflow = compile({
   version: '1',
   steps: [
     // A secret slot, and a retry strategy: both must survive the round trip through the stored run.
-    { id: 'fetch', type: 'http', config: { url: 'https://api.example.com/{{ input.path }}?key={{ secrets.KEY }}' }, onError: { type: 'retry', maxAttempts: 3 }, next: ['shape', 'think'] },
+    {
+      id: 'fetch',
+      type: 'http',
+      config: { url: 'https://api.example.com/{{ input.path }}?key={{ secrets.KEY }}' },
+      onError: { type: 'retry', maxAttempts: 3 },
+      next: ['shape', 'think'],
+    },
     { id: 'shape', type: 'script', config: { script: 'return results.fetch.items.length;' } },
     { id: 'think', type: 'agent-task', config: { goal: 'Summarise {{ results.fetch.title }}' } },
   ],
@@ -39,25 +45,51 @@ function bothWays(state: ExecutionState, commands: readonly EngineCommand[]): { 
   const keys = rows.map((row, i) => ({ id: `run-${i}`, executionId: row.executionId, instanceKey: row.instanceKey, attempt: row.attempt }));
   const fromCommands = effects.afterCommit(keys).jobs;
   const at = commands.find((c) => c.type === 'run-step')!.at;
-  const runs = rows.map((row, i) => ({ id: `run-${i}`, instanceKey: row.instanceKey, stepId: row.stepId, stepType: row.stepType, attempt: row.attempt, input: row.input }));
+  const runs = rows.map((row, i) => ({
+    id: `run-${i}`,
+    instanceKey: row.instanceKey,
+    stepId: row.stepId,
+    stepType: row.stepType,
+    attempt: row.attempt,
+    input: row.input,
+  }));
   const fromRuns = jobsForExistingRuns(workflow, state, runs, at, {});
   return { fromCommands, fromRuns };
 }
 
 describe('a step job, from the engine and from a stored run', () => {
   it('is the same job for an http step with secret slots and a retry policy', () => {
-    const initial = createExecutionState({ executionId: execution.id, workflowId: 'jobs', workflowVersion: '1', defaults: {}, input: { path: 'items' }, tokenBudget: 1_000 });
+    const initial = createExecutionState({
+      executionId: execution.id,
+      workflowId: 'jobs',
+      workflowVersion: '1',
+      defaults: {},
+      input: { path: 'items' },
+      tokenBudget: 1_000,
+    });
     const started = decide(workflow, initial, { type: 'start', at: 10 });
     const { fromCommands, fromRuns } = bothWays(started.state, started.commands);
     expect(fromCommands).toHaveLength(1);
-    expect(fromCommands[0]).toMatchObject({ stepType: 'http', secretSlots: [expect.anything()], retry: expect.objectContaining({ attempts: 3 }), enqueuedAt: 10 });
+    expect(fromCommands[0]).toMatchObject({
+      stepType: 'http',
+      secretSlots: [expect.anything()],
+      retry: expect.objectContaining({ attempts: 3 }),
+      enqueuedAt: 10,
+    });
     expect(fromCommands[0]).not.toHaveProperty('context');
     expect(fromCommands[0]).not.toHaveProperty('budget');
     expect(fromRuns).toEqual(fromCommands);
   });
 
   it('is the same job for a script (its scope) and an agent (its scope and what is left of the budget)', () => {
-    const initial = createExecutionState({ executionId: execution.id, workflowId: 'jobs', workflowVersion: '1', defaults: {}, input: { path: 'items' }, tokenBudget: 1_000 });
+    const initial = createExecutionState({
+      executionId: execution.id,
+      workflowId: 'jobs',
+      workflowVersion: '1',
+      defaults: {},
+      input: { path: 'items' },
+      tokenBudget: 1_000,
+    });
     const started = decide(workflow, initial, { type: 'start', at: 10 });
     const fetched = decide(workflow, started.state, { type: 'step.succeeded', key: 'fetch', attempt: 1, output: { items: [1, 2], title: 'Q3' }, at: 20 });
     const { fromCommands, fromRuns } = bothWays(fetched.state, fetched.commands);
@@ -65,7 +97,11 @@ describe('a step job, from the engine and from a stored run', () => {
     const byType = Object.fromEntries(fromCommands.map((job) => [job.stepType, job]));
     expect(byType['script']).toMatchObject({ context: { results: { fetch: { items: [1, 2], title: 'Q3' } } } });
     expect(byType['script']).not.toHaveProperty('budget');
-    expect(byType['agent-task']).toMatchObject({ config: { goal: 'Summarise Q3' }, context: { results: { fetch: { items: [1, 2], title: 'Q3' } } }, budget: { remainingTokens: 1_000 } });
+    expect(byType['agent-task']).toMatchObject({
+      config: { goal: 'Summarise Q3' },
+      context: { results: { fetch: { items: [1, 2], title: 'Q3' } } },
+      budget: { remainingTokens: 1_000 },
+    });
     expect(fromRuns).toEqual(fromCommands);
   });
 });

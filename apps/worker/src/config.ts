@@ -7,22 +7,23 @@ import { z } from 'zod';
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** `http=50,script=4` or a single number for every type. */
-const concurrencySchema = z
-  .string()
-  .transform((text, ctx) => {
-    const trimmed = text.trim();
-    if (/^\d+$/.test(trimmed)) return { default: Number(trimmed), byType: {} as Record<string, number> };
-    const byType: Record<string, number> = {};
-    for (const pair of trimmed.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(pair);
-      if (!match || Number(match[2]) < 1) {
-        ctx.addIssue({ code: 'custom', message: `"${pair}" is not <step-type>=<positive number>` });
-        return z.NEVER;
-      }
-      byType[match[1]!] = Number(match[2]);
+const concurrencySchema = z.string().transform((text, ctx) => {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return { default: Number(trimmed), byType: {} as Record<string, number> };
+  const byType: Record<string, number> = {};
+  for (const pair of trimmed
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(pair);
+    if (!match || Number(match[2]) < 1) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not <step-type>=<positive number>` });
+      return z.NEVER;
     }
-    return { default: undefined, byType };
-  });
+    byType[match[1]!] = Number(match[2]);
+  }
+  return { default: undefined, byType };
+});
 
 export const ConfigSchema = z.object({
   REDIS_URL: z.string().url('must be a redis:// URL').default('redis://127.0.0.1:6379'),
@@ -30,7 +31,14 @@ export const ConfigSchema = z.object({
   STEP_TYPES: z
     .string()
     .default('http,script,agent-task')
-    .transform((text) => [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))])
+    .transform((text) => [
+      ...new Set(
+        text
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'step types are lower-case names like http')).min(1, 'name at least one step type')),
   WORKER_CONCURRENCY: concurrencySchema.optional(),
   WORKER_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
@@ -89,7 +97,14 @@ export const ConfigSchema = z.object({
   AGENT_TOOL_MODULES: z
     .string()
     .default('')
-    .transform((text) => [...new Set(text.split(',').map((p) => p.trim()).filter(Boolean))])
+    .transform((text) => [
+      ...new Set(
+        text
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(z.string().refine(isAbsolute, { message: 'each tool module must be an absolute path' }))),
   /**
    * Destinations that http steps and the agents' http tool may reach although their address is

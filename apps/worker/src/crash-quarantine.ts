@@ -35,9 +35,18 @@ export async function quarantineCrashes(outcome: StepOutcome, stepRunId: string,
   }
   const crash = outcome.error.details ?? {};
   if (crashes < options.threshold) {
-    return { ...outcome, error: stepError('SANDBOX_CRASHED', `${outcome.error.message} (crash ${crashes}; the step is quarantined at ${options.threshold})`, { ...crash, crashes }) };
+    return {
+      ...outcome,
+      error: stepError('SANDBOX_CRASHED', `${outcome.error.message} (crash ${crashes}; the step is quarantined at ${options.threshold})`, {
+        ...crash,
+        crashes,
+      }),
+    };
   }
   log.error({ crashes, threshold: options.threshold, crash }, 'step quarantined: it crashed its sandbox process too often');
-  const error = stepError('POISON', `quarantined: the step crashed its sandbox process ${crashes} times (last: ${outcome.error.message})`, { crashes, ...crash });
+  const error = stepError('POISON', `quarantined: the step crashed its sandbox process ${crashes} times (last: ${outcome.error.message})`, {
+    crashes,
+    ...crash,
+  });
   return outcome.agent ? { ok: false, error, agent: outcome.agent } : { ok: false, error };
 }

@@ -30,7 +30,15 @@ export function isRetryableFailure(error: StepError): boolean {
  * connection, so it is the step's failure, and a workflow aiming at a denied address cannot open
  * the breaker of that host:port for the steps the operator did allow there.
  */
-const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'CANCELLED', 'CIRCUIT_OPEN', 'EGRESS_DENIED']);
+const NOT_SENT: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>([
+  'INVALID_CONFIG',
+  'TEMPLATE',
+  'UNSUPPORTED_STEP_TYPE',
+  'MODULE_NOT_ALLOWED',
+  'CANCELLED',
+  'CIRCUIT_OPEN',
+  'EGRESS_DENIED',
+]);
 
 /** Failures that say the target did not answer in time, or at all, whatever the step's type. */
 const TARGET_FAILED: ReadonlySet<StepErrorCode> = new Set<StepErrorCode>(['NETWORK', 'TIMEOUT', 'INTERNAL']);

@@ -35,7 +35,10 @@ export type GuardedOutput = { ok: true; outputJson: string | undefined; variable
  */
 export function guardOutput(output: unknown, variableUpdates: Record<string, unknown> | undefined, limits: OutputLimits): GuardedOutput {
   // Each variable update may nest as deep as an output.
-  if (nestsDeeperThan(output, limits.maxDepth) || (variableUpdates !== undefined && Object.values(variableUpdates).some((value) => nestsDeeperThan(value, limits.maxDepth)))) {
+  if (
+    nestsDeeperThan(output, limits.maxDepth) ||
+    (variableUpdates !== undefined && Object.values(variableUpdates).some((value) => nestsDeeperThan(value, limits.maxDepth)))
+  ) {
     return tooDeep(limits);
   }
   let outputJson: string | undefined;
@@ -48,11 +51,20 @@ export function guardOutput(output: unknown, variableUpdates: Record<string, unk
   }
   const bytes = utf8BytesBeyond(limits.maxBytes, outputJson, variableUpdatesJson);
   if (bytes > limits.maxBytes) {
-    return { ok: false, error: stepError('OUTPUT_TOO_LARGE', `the output and variable updates are ${bytes} bytes of JSON, over this worker's limit of ${limits.maxBytes}`, { bytes, limit: limits.maxBytes }) };
+    return {
+      ok: false,
+      error: stepError('OUTPUT_TOO_LARGE', `the output and variable updates are ${bytes} bytes of JSON, over this worker's limit of ${limits.maxBytes}`, {
+        bytes,
+        limit: limits.maxBytes,
+      }),
+    };
   }
   if (hasNul(outputJson) || hasNul(variableUpdatesJson)) {
     // PostgreSQL cannot store U+0000 in jsonb: the coordinator's transaction would fail on every retry.
-    return { ok: false, error: stepError('OUTPUT_NOT_SERIALIZABLE', 'the output or a variable update contains a NUL character (\\u0000), which cannot be stored') };
+    return {
+      ok: false,
+      error: stepError('OUTPUT_NOT_SERIALIZABLE', 'the output or a variable update contains a NUL character (\\u0000), which cannot be stored'),
+    };
   }
   return { ok: true, outputJson, variableUpdatesJson };
 }
@@ -81,7 +93,12 @@ function unserializable(error: unknown, limits: OutputLimits): GuardedOutput {
     // "Maximum call stack size exceeded": nested too deep to walk. Otherwise "Invalid string length":
     // more text than a JavaScript string can hold.
     if (/call stack/i.test(error.message)) return tooDeep(limits);
-    return { ok: false, error: stepError('OUTPUT_TOO_LARGE', `the output is too large to serialize at all (over this worker's limit of ${limits.maxBytes} bytes)`, { limit: limits.maxBytes }) };
+    return {
+      ok: false,
+      error: stepError('OUTPUT_TOO_LARGE', `the output is too large to serialize at all (over this worker's limit of ${limits.maxBytes} bytes)`, {
+        limit: limits.maxBytes,
+      }),
+    };
   }
   if (error instanceof TypeError) {
     // A cycle or a BigInt: no executor of ours produces one, but the output is not JSON either way.
@@ -92,7 +109,10 @@ function unserializable(error: unknown, limits: OutputLimits): GuardedOutput {
 }
 
 function tooDeep(limits: OutputLimits): GuardedOutput {
-  return { ok: false, error: stepError('OUTPUT_TOO_LARGE', `the output or a variable update nests deeper than ${limits.maxDepth} levels`, { maxDepth: limits.maxDepth }) };
+  return {
+    ok: false,
+    error: stepError('OUTPUT_TOO_LARGE', `the output or a variable update nests deeper than ${limits.maxDepth} levels`, { maxDepth: limits.maxDepth }),
+  };
 }
 
 /**
@@ -112,5 +132,6 @@ function utf8BytesBeyond(limit: number, ...texts: (string | undefined)[]): numbe
 const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
 
 function hasNul(json: string | undefined): boolean {
-  return json !== undefined && json.includes('\\u0000') && NUL_ESCAPE.test(json);
+  if (json === undefined) return false;
+  return json.includes('\\u0000') && NUL_ESCAPE.test(json);
 }

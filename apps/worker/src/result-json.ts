@@ -15,7 +15,13 @@ export interface ResultStamp {
  * is serialized here, once. May throw (an agent record that cannot be serialized): the processor
  * then reports {@link minimalFailureJson} instead.
  */
-export function resultJson(job: StepJob, outcome: StepOutcome, serialized: { outputJson: string | undefined; variableUpdatesJson: string | undefined }, logs: readonly StepLogEntry[], stamp: ResultStamp): string {
+export function resultJson(
+  job: StepJob,
+  outcome: StepOutcome,
+  serialized: { outputJson: string | undefined; variableUpdatesJson: string | undefined },
+  logs: readonly StepLogEntry[],
+  stamp: ResultStamp,
+): string {
   const fields: PreSerializedFields = {};
   if (outcome.agent) fields.agent = withoutNulEscapes(JSON.stringify(outcome.agent));
   const base = { ...envelope(job, stamp), logs: logs.map(cleanLog) };
@@ -35,7 +41,12 @@ const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
  * numbers taken apart here, so serializing it cannot throw, whatever the step handed back. The
  * step's own log lines are kept (bounded), its output and agent record are not.
  */
-export function minimalFailureJson(job: Pick<StepJob, 'stepRunId' | 'executionId' | 'instanceKey' | 'attempt'>, error: StepError, logs: readonly StepLogEntry[], stamp: ResultStamp): string {
+export function minimalFailureJson(
+  job: Pick<StepJob, 'stepRunId' | 'executionId' | 'instanceKey' | 'attempt'>,
+  error: StepError,
+  logs: readonly StepLogEntry[],
+  stamp: ResultStamp,
+): string {
   const safeLogs = logs.slice(-MINIMAL_LOGS).map((l) => ({
     level: typeof l.level === 'string' && LEVELS.has(l.level) ? l.level : 'info',
     message: typeof l.message === 'string' ? clean(l.message.slice(0, MINIMAL_LOG_LENGTH)) : '',
@@ -59,7 +70,16 @@ export function minimalFailureJson(job: Pick<StepJob, 'stepRunId' | 'executionId
 }
 
 function envelope(job: StepJob, stamp: ResultStamp) {
-  return { v: 1 as const, stepRunId: job.stepRunId, executionId: job.executionId, instanceKey: job.instanceKey, attempt: job.attempt, startedAt: stamp.startedAt, finishedAt: stamp.finishedAt, workerId: stamp.workerId };
+  return {
+    v: 1 as const,
+    stepRunId: job.stepRunId,
+    executionId: job.executionId,
+    instanceKey: job.instanceKey,
+    attempt: job.attempt,
+    startedAt: stamp.startedAt,
+    finishedAt: stamp.finishedAt,
+    workerId: stamp.workerId,
+  };
 }
 
 /** Log lines are text columns: a NUL is shown as U+FFFD rather than failing the coordinator's insert. */

@@ -1,4 +1,12 @@
-import { AGENT_EXECUTOR_TRAITS, HTTP_EXECUTOR_TRAITS, SCRIPT_EXECUTOR_TRAITS, createEgressPolicy, createHttpExecutor, createScriptExecutor, type StepExecutor } from '@agentic-flow/executors';
+import {
+  AGENT_EXECUTOR_TRAITS,
+  HTTP_EXECUTOR_TRAITS,
+  SCRIPT_EXECUTOR_TRAITS,
+  createEgressPolicy,
+  createHttpExecutor,
+  createScriptExecutor,
+  type StepExecutor,
+} from '@agentic-flow/executors';
 import { CircuitBreaker, Heartbeat, ResultReporter, SandboxCrashCounter, checkRedis, createRedisConnection } from '@agentic-flow/queue';
 import { hostname } from 'node:os';
 import { ProcessScriptSandbox } from '@agentic-flow/sandbox';
@@ -34,16 +42,24 @@ export async function run(telemetry: Telemetry): Promise<void> {
   // Before the logger: every line it writes is masked with every secret the worker holds.
   let secrets: WorkerSecrets;
   try {
-    secrets = new WorkerSecrets({ env: secretsFrom(process.env), ...(config.AF_SECRETS_DIR ? { dir: config.AF_SECRETS_DIR } : {}), credentials: credentialsIn(process.env) });
+    secrets = new WorkerSecrets({
+      env: secretsFrom(process.env),
+      ...(config.AF_SECRETS_DIR ? { dir: config.AF_SECRETS_DIR } : {}),
+      credentials: credentialsIn(process.env),
+    });
   } catch (error) {
     if (error instanceof SecretsDirError) exitWith(error.message);
     throw error;
   }
   const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL, mask: (line) => secrets.mask.json(line) }).child({ workerId: config.WORKER_ID });
   secrets.watch(logger);
-  logger.info({ names: secrets.names(), ...(config.AF_SECRETS_DIR ? { dir: config.AF_SECRETS_DIR } : {}) }, `secrets: ${secrets.names().length} held (values are masked in everything this worker reports and logs)`);
+  logger.info(
+    { names: secrets.names(), ...(config.AF_SECRETS_DIR ? { dir: config.AF_SECRETS_DIR } : {}) },
+    `secrets: ${secrets.names().length} held (values are masked in everything this worker reports and logs)`,
+  );
   for (const { file, reason } of secrets.skipped) logger.warn({ file }, `secrets directory: "${file}" skipped: ${reason}`);
-  if (secrets.overridden().length > 0) logger.info({ names: secrets.overridden() }, 'secrets in both AF_SECRET_* and AF_SECRETS_DIR: the directory\'s values are used');
+  if (secrets.overridden().length > 0)
+    logger.info({ names: secrets.overridden() }, "secrets in both AF_SECRET_* and AF_SECRETS_DIR: the directory's values are used");
 
   const consumes = (type: string): boolean => config.STEP_TYPES.includes(type);
   // Each executor answers for its type (its name, concurrency, circuit breaker): registering it is all it takes.
@@ -131,7 +147,13 @@ export async function run(telemetry: Telemetry): Promise<void> {
   consumers.start();
   await consumers.waitUntilReady();
   // Live workers per step type, for the monitor's health status (a queue with jobs and nobody to take them).
-  const heartbeat = new Heartbeat({ connection: producer, prefix: config.BULLMQ_PREFIX, role: 'worker', id: config.WORKER_ID, describe: () => ({ stepTypes: [...config.STEP_TYPES], host: hostname(), pid: process.pid }) });
+  const heartbeat = new Heartbeat({
+    connection: producer,
+    prefix: config.BULLMQ_PREFIX,
+    role: 'worker',
+    id: config.WORKER_ID,
+    describe: () => ({ stepTypes: [...config.STEP_TYPES], host: hostname(), pid: process.pid }),
+  });
   let consuming = true;
   const health =
     config.HEALTH_PORT === undefined
@@ -141,13 +163,23 @@ export async function run(telemetry: Telemetry): Promise<void> {
           port: config.HEALTH_PORT,
           registry: metrics.registry,
           ready: async () => {
-            const redis = await producer.ping().then(() => 'ok', (error: Error) => error.message);
+            const redis = await producer.ping().then(
+              () => 'ok',
+              (error: Error) => error.message,
+            );
             const consumersState = consuming ? 'ok' : 'stopping';
             return { ok: redis === 'ok' && consuming, checks: { redis, consumers: consumersState } };
           },
         }).catch((error: Error) => exitWith(`HEALTH_PORT ${config.HEALTH_PORT}: ${error.message}`));
   logger.info(
-    { ...(health ? { healthPort: health.port } : {}), stepTypes: config.STEP_TYPES, concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyOf(t)])), circuitBreakers: await circuitBreaker.config().catch(() => undefined), egressAllow: config.EGRESS_ALLOW.map((entry) => entry.text), ...(agent ? { agent } : {}) },
+    {
+      ...(health ? { healthPort: health.port } : {}),
+      stepTypes: config.STEP_TYPES,
+      concurrency: Object.fromEntries(config.STEP_TYPES.map((t) => [t, concurrencyOf(t)])),
+      circuitBreakers: await circuitBreaker.config().catch(() => undefined),
+      egressAllow: config.EGRESS_ALLOW.map((entry) => entry.text),
+      ...(agent ? { agent } : {}),
+    },
     'worker ready',
   );
 

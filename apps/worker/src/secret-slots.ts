@@ -60,5 +60,8 @@ function isContainer(value: unknown): value is object {
 }
 
 function badSlot(path: readonly (string | number)[]): StepError {
-  return stepError('INVALID_CONFIG', `the job's secret slot at config path [${path.map((p) => JSON.stringify(p)).join(', ')}] does not name a string of its config`);
+  return stepError(
+    'INVALID_CONFIG',
+    `the job's secret slot at config path [${path.map((p) => JSON.stringify(p)).join(', ')}] does not name a string of its config`,
+  );
 }

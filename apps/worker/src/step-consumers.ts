@@ -91,7 +91,15 @@ export function stepRetryBackoff(logger: Logger, random: () => number): BackoffS
     const delayMs = retry?.success ? backoffDelayMs(retry.data, attemptsMade, random) : 0;
     const attempts = job?.opts.attempts ?? attemptsMade + 1;
     logger.warn(
-      { executionId: data['executionId'], stepRunId: data['stepRunId'], stepId: data['stepId'], attempt: attemptsMade, attempts, delayMs, reason: error?.message },
+      {
+        executionId: data['executionId'],
+        stepRunId: data['stepRunId'],
+        stepId: data['stepId'],
+        attempt: attemptsMade,
+        attempts,
+        delayMs,
+        reason: error?.message,
+      },
       `step attempt ${attemptsMade} of ${attempts} failed: retrying in ${delayMs} ms`,
     );
     return delayMs;

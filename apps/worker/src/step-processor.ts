@@ -1,5 +1,13 @@
 import { idempotencyKeyOf, type StepExecutor, type StepLogEntry, type StepOutcome } from '@agentic-flow/executors';
-import { StepJobSchema, type CircuitBreaker, type CircuitDecision, type CircuitRejection, type CircuitVerdict, type ReportedRun, type StepJob } from '@agentic-flow/queue';
+import {
+  StepJobSchema,
+  type CircuitBreaker,
+  type CircuitDecision,
+  type CircuitRejection,
+  type CircuitVerdict,
+  type ReportedRun,
+  type StepJob,
+} from '@agentic-flow/queue';
 import { retryOwnerOf, stepError, type StepError } from '@agentic-flow/spec';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger, TraceScope } from '@agentic-flow/telemetry';
@@ -100,7 +108,11 @@ export function createStepProcessor(options: StepProcessorOptions): JobProcessor
       // A job that still names its run gets a failed result: left without one, its run would wait
       // for the reconciler, which would find the failed job and enqueue it again.
       const run = StepRunIdsSchema.safeParse(job.data);
-      if (run.success) await reportJson(minimalFailureJson(run.data, stepError('INTERNAL', problem.slice(0, 1000)), [], { startedAt: now(), finishedAt: now(), workerId }), run.data);
+      if (run.success)
+        await reportJson(
+          minimalFailureJson(run.data, stepError('INTERNAL', problem.slice(0, 1000)), [], { startedAt: now(), finishedAt: now(), workerId }),
+          run.data,
+        );
       throw jobError(problem);
     }
     const data = parsed.data;
@@ -122,7 +134,15 @@ export function createStepProcessor(options: StepProcessorOptions): JobProcessor
     // Recorded once the result is on its way: the next step waits for the report, not for the metrics.
     let finished: () => void;
     try {
-      const ran = await run(data, executors.get(data.stepType), { startedAt, secrets, signal, logs, circuitBreaker, log, ...(trace ? { inTrace: trace.scope } : {}) });
+      const ran = await run(data, executors.get(data.stepType), {
+        startedAt,
+        secrets,
+        signal,
+        logs,
+        circuitBreaker,
+        log,
+        ...(trace ? { inTrace: trace.scope } : {}),
+      });
       // A cancelled step's run is already settled in PostgreSQL: it reports nothing, and its job completes
       // (a cancellation is not a failure, and must neither be retried nor land in the dead letter queue).
       if (signal.aborted) {
@@ -243,7 +263,12 @@ async function execute(job: StepJob, executor: StepExecutor, config: unknown, op
         // Whether BullMQ attempts retry this run, from the job alone: no rule per step type here.
         retryOwner: retryOwnerOf(job.retry),
         config,
-        context: job.context ?? { results: {}, variables: {}, input: {}, execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion } },
+        context: job.context ?? {
+          results: {},
+          variables: {},
+          input: {},
+          execution: { id: job.executionId, workflowId: job.workflowId, workflowVersion: job.workflowVersion },
+        },
         ...(job.budget ? { budget: job.budget } : {}),
       },
       {

@@ -99,7 +99,9 @@ describe('createAgentSetup', () => {
     const a = await createAgentSetup({}, { AGENT_TOOL_MODULES: [missing] }, noScripts);
     expect(!a.ok && a.message).toMatch(/^AGENT_TOOL_MODULES: tool module .*missing\.mjs: cannot be loaded: /);
     const b = await createAgentSetup({}, { AGENT_TOOL_MODULES: [noTool] }, noScripts);
-    expect(!b.ok && b.message).toBe(`AGENT_TOOL_MODULES: tool module ${noTool}: "description" must be a non-empty string; "parameters" must be a JSON Schema object; "run" must be a function`);
+    expect(!b.ok && b.message).toBe(
+      `AGENT_TOOL_MODULES: tool module ${noTool}: "description" must be a non-empty string; "parameters" must be a JSON Schema object; "run" must be a function`,
+    );
     const c = await createAgentSetup({}, { AGENT_TOOL_MODULES: [clash] }, noScripts);
     expect(!c.ok && c.message).toBe('AGENT_TOOL_MODULES: tool "http_request" is registered twice');
   });

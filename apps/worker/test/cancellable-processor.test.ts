@@ -34,7 +34,14 @@ function stepJob(overrides: Partial<StepJob> = {}): StepJob {
 }
 
 const bullJob = (data: StepJob, fields: { attempts?: number; attemptsMade?: number; attemptsStarted?: number } = {}): Job =>
-  ({ id: data.stepRunId, queueName: `step-${data.stepType}`, data, opts: { attempts: fields.attempts ?? 1 }, attemptsMade: fields.attemptsMade ?? 0, attemptsStarted: fields.attemptsStarted ?? 1 }) as unknown as Job;
+  ({
+    id: data.stepRunId,
+    queueName: `step-${data.stepType}`,
+    data,
+    opts: { attempts: fields.attempts ?? 1 },
+    attemptsMade: fields.attemptsMade ?? 0,
+    attemptsStarted: fields.attemptsStarted ?? 1,
+  }) as unknown as Job;
 
 /** Runs until its signal aborts (then CANCELLED, or `onAbort`), or until released with an outcome. */
 class WaitingExecutor implements StepExecutor {

@@ -108,7 +108,7 @@ const stepJob = (): StepJob => ({
 });
 
 const jobState = (id: string) => queues.queue(stepQueueName('script')).getJobState(id);
-const resultCount = async () => (await producer.xlen(resultStreamKeys(redis.prefix).stream));
+const resultCount = async () => await producer.xlen(resultStreamKeys(redis.prefix).stream);
 
 /** The job ended quietly: gone from Redis (completed and removed), never failed, no result, run once. */
 async function expectEndedQuietly(id: string, runs = 1): Promise<void> {
@@ -176,7 +176,13 @@ describe('cancellations reaching running steps', () => {
 /** Consumers of `script` jobs whose processor stops on a cancellation, on `connection`. */
 function startConsumers(connection: Redis): void {
   const results = new ResultReporter(producer, redis.prefix);
-  const processor = createStepProcessor({ executors: new Map([['script', executor]]), reportJson: (json) => results.reportJson(json), workerId: 'w', secrets: {}, logger });
+  const processor = createStepProcessor({
+    executors: new Map([['script', executor]]),
+    reportJson: (json) => results.reportJson(json),
+    workerId: 'w',
+    secrets: {},
+    logger,
+  });
   consumers = new StepConsumers({
     stepTypes: ['script'],
     concurrency: () => 4,

@@ -22,13 +22,35 @@ describe('worker limits', () => {
   it('default to a 5-minute, 512 MiB script cap, 1 MiB outputs, quarantine at 3 crashes and 2 agent script processes', () => {
     const loaded = loadConfig({});
     if (!loaded.ok) throw new Error(loaded.message);
-    expect(loaded.config).toMatchObject({ SCRIPT_MAX_TIMEOUT_MS: 300_000, SCRIPT_MAX_MEMORY_MB: 512, MAX_OUTPUT_BYTES: 1_048_576, POISON_THRESHOLD: 3, WORKER_DEATH_LIMIT: 10, AGENT_SCRIPT_PROCESSES: 2 });
+    expect(loaded.config).toMatchObject({
+      SCRIPT_MAX_TIMEOUT_MS: 300_000,
+      SCRIPT_MAX_MEMORY_MB: 512,
+      MAX_OUTPUT_BYTES: 1_048_576,
+      POISON_THRESHOLD: 3,
+      WORKER_DEATH_LIMIT: 10,
+      AGENT_SCRIPT_PROCESSES: 2,
+    });
   });
 
   it('names values that make no sense', () => {
-    const loaded = loadConfig({ SCRIPT_MAX_TIMEOUT_MS: '0', SCRIPT_MAX_MEMORY_MB: '4', MAX_OUTPUT_BYTES: 'lots', POISON_THRESHOLD: '0', WORKER_DEATH_LIMIT: '0', AGENT_SCRIPT_PROCESSES: '0' });
+    const loaded = loadConfig({
+      SCRIPT_MAX_TIMEOUT_MS: '0',
+      SCRIPT_MAX_MEMORY_MB: '4',
+      MAX_OUTPUT_BYTES: 'lots',
+      POISON_THRESHOLD: '0',
+      WORKER_DEATH_LIMIT: '0',
+      AGENT_SCRIPT_PROCESSES: '0',
+    });
     expect(loaded.ok).toBe(false);
-    for (const name of ['SCRIPT_MAX_TIMEOUT_MS', 'SCRIPT_MAX_MEMORY_MB', 'MAX_OUTPUT_BYTES', 'POISON_THRESHOLD', 'WORKER_DEATH_LIMIT', 'AGENT_SCRIPT_PROCESSES']) expect(!loaded.ok && loaded.message).toContain(`${name}: `);
+    for (const name of [
+      'SCRIPT_MAX_TIMEOUT_MS',
+      'SCRIPT_MAX_MEMORY_MB',
+      'MAX_OUTPUT_BYTES',
+      'POISON_THRESHOLD',
+      'WORKER_DEATH_LIMIT',
+      'AGENT_SCRIPT_PROCESSES',
+    ])
+      expect(!loaded.ok && loaded.message).toContain(`${name}: `);
   });
 });
 

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { SCRIPT_EXECUTOR_TRAITS, type StepExecutor, type StepOutcome } from '@agentic-flow/executors';
-import { ResultReporter, SandboxCrashCounter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, sandboxCrashKey, stepQueueName, type StepJob } from '@agentic-flow/queue';
+import {
+  ResultReporter,
+  SandboxCrashCounter,
+  StepQueues,
+  StepResultSchema,
+  createRedisConnection,
+  resultStreamKeys,
+  sandboxCrashKey,
+  stepQueueName,
+  type StepJob,
+} from '@agentic-flow/queue';
 import { createLogger } from '@agentic-flow/telemetry';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
 import type { Redis } from 'ioredis';
@@ -26,7 +36,14 @@ const crashing: StepExecutor = {
   ...SCRIPT_EXECUTOR_TRAITS,
   async execute(input): Promise<StepOutcome> {
     runs.set(input.stepRunId, (runs.get(input.stepRunId) ?? 0) + 1);
-    return { ok: false, error: { code: 'SANDBOX_CRASHED', message: 'the sandbox process running the script died (signal SIGABRT, out of memory)', details: { signal: 'SIGABRT', exitCode: null, reason: 'out of memory' } } };
+    return {
+      ok: false,
+      error: {
+        code: 'SANDBOX_CRASHED',
+        message: 'the sandbox process running the script died (signal SIGABRT, out of memory)',
+        details: { signal: 'SIGABRT', exitCode: null, reason: 'out of memory' },
+      },
+    };
   },
 };
 
@@ -67,7 +84,20 @@ afterAll(async () => {
 });
 
 function stepJob(retry?: StepJob['retry']): StepJob {
-  return { v: 1, stepRunId: randomUUID(), executionId: randomUUID(), workflowId: 'wf', workflowVersion: '1', stepId: 'bomb', stepType: 'script', instanceKey: 'bomb', attempt: 1, config: {}, enqueuedAt: Date.now(), ...(retry ? { retry } : {}) };
+  return {
+    v: 1,
+    stepRunId: randomUUID(),
+    executionId: randomUUID(),
+    workflowId: 'wf',
+    workflowVersion: '1',
+    stepId: 'bomb',
+    stepType: 'script',
+    instanceKey: 'bomb',
+    attempt: 1,
+    config: {},
+    enqueuedAt: Date.now(),
+    ...(retry ? { retry } : {}),
+  };
 }
 
 async function resultsOf(stepRunId: string) {
@@ -97,6 +127,11 @@ describe('quarantining a step that crashes its sandbox on every attempt', () => 
     await queues.enqueueSteps([job]);
     const queue = queues.queue(stepQueueName('script'));
     await expect.poll(() => queue.getJobState(job.stepRunId), { timeout: 15_000, interval: 50 }).toBe('failed');
-    expect(await resultsOf(job.stepRunId)).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ code: 'SANDBOX_CRASHED', details: expect.objectContaining({ crashes: 1 }) }) })]);
+    expect(await resultsOf(job.stepRunId)).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        error: expect.objectContaining({ code: 'SANDBOX_CRASHED', details: expect.objectContaining({ crashes: 1 }) }),
+      }),
+    ]);
   });
 });

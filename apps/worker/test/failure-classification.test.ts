@@ -7,7 +7,17 @@ const failed = (code: StepErrorCode, details?: Record<string, unknown>) => ({ ok
 
 describe('isRetryableFailure', () => {
   it('retries every failure except those of the step itself, and a step quarantined as POISON', () => {
-    const never = ['INVALID_CONFIG', 'TEMPLATE', 'UNSUPPORTED_STEP_TYPE', 'MODULE_NOT_ALLOWED', 'OUTPUT_NOT_SERIALIZABLE', 'OUTPUT_TOO_LARGE', 'AGENT_BUDGET', 'POISON', 'EGRESS_DENIED'];
+    const never = [
+      'INVALID_CONFIG',
+      'TEMPLATE',
+      'UNSUPPORTED_STEP_TYPE',
+      'MODULE_NOT_ALLOWED',
+      'OUTPUT_NOT_SERIALIZABLE',
+      'OUTPUT_TOO_LARGE',
+      'AGENT_BUDGET',
+      'POISON',
+      'EGRESS_DENIED',
+    ];
     for (const code of STEP_ERROR_CODES) expect([code, isRetryableFailure(stepError(code, 'x'))]).toEqual([code, !never.includes(code)]);
     // A crashed sandbox process may be bad luck (a neighbour's memory, a kill): retried until quarantined.
     expect(isRetryableFailure(stepError('SANDBOX_CRASHED', 'x'))).toBe(true);

@@ -12,7 +12,12 @@ describe('the worker health server (HEALTH_PORT)', () => {
   it('serves liveness, readiness from its checks, and the metrics registry', async () => {
     const metrics = new WorkerMetrics();
     let ready = true;
-    server = await startHealthServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, ready: async () => ({ ok: ready, checks: { redis: ready ? 'ok' : 'connection refused' } }) });
+    server = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: metrics.registry,
+      ready: async () => ({ ok: ready, checks: { redis: ready ? 'ok' : 'connection refused' } }),
+    });
     const url = `http://127.0.0.1:${server.port}`;
 
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -25,7 +30,12 @@ describe('the worker health server (HEALTH_PORT)', () => {
     expect((await fetch(`${url}/healthz`, { method: 'POST' })).status).toBe(405);
 
     metrics.stepFinished('http', 'succeeded', 120, 30);
-    metrics.stepFinished('agent-task', 'failed', 2_000, undefined, { provider: 'openai', model: 'm', usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.25 }, transcript: [] });
+    metrics.stepFinished('agent-task', 'failed', 2_000, undefined, {
+      provider: 'openai',
+      model: 'm',
+      usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.25 },
+      transcript: [],
+    });
     const response = await fetch(`${url}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -46,6 +56,8 @@ describe('the worker health server (HEALTH_PORT)', () => {
 
   it('fails to start on a port already taken', async () => {
     server = await startHealthServer({ host: '127.0.0.1', port: 0, registry: new WorkerMetrics().registry, ready: async () => ({ ok: true, checks: {} }) });
-    await expect(startHealthServer({ host: '127.0.0.1', port: server.port, registry: new WorkerMetrics().registry, ready: async () => ({ ok: true, checks: {} }) })).rejects.toThrow(/EADDRINUSE/);
+    await expect(
+      startHealthServer({ host: '127.0.0.1', port: server.port, registry: new WorkerMetrics().registry, ready: async () => ({ ok: true, checks: {} }) }),
+    ).rejects.toThrow(/EADDRINUSE/);
   });
 });

@@ -30,7 +30,10 @@ describe('guardOutput', () => {
 
   it('fails OUTPUT_TOO_LARGE nested deeper than the limit, in the output or in a variable update', () => {
     expect(guardOutput(nested(5), undefined, limits).ok).toBe(true);
-    expect(guardOutput(nested(6), undefined, limits)).toEqual({ ok: false, error: { code: 'OUTPUT_TOO_LARGE', message: expect.stringContaining('5 levels'), details: { maxDepth: 5 } } });
+    expect(guardOutput(nested(6), undefined, limits)).toEqual({
+      ok: false,
+      error: { code: 'OUTPUT_TOO_LARGE', message: expect.stringContaining('5 levels'), details: { maxDepth: 5 } },
+    });
     expect(guardOutput(1, { fine: nested(5) }, limits).ok).toBe(true);
     expect(guardOutput(1, { deep: nested(6) }, limits)).toMatchObject({ ok: false, error: { code: 'OUTPUT_TOO_LARGE', details: { maxDepth: 5 } } });
     // Brackets inside strings are text, not levels.
@@ -47,7 +50,10 @@ describe('guardOutput', () => {
   });
 
   it('fails OUTPUT_NOT_SERIALIZABLE on a NUL character (PostgreSQL cannot store it) or a BigInt', () => {
-    expect(guardOutput({ text: 'a\u0000b' }, undefined, limits)).toMatchObject({ ok: false, error: { code: 'OUTPUT_NOT_SERIALIZABLE', message: expect.stringContaining('NUL') } });
+    expect(guardOutput({ text: 'a\u0000b' }, undefined, limits)).toMatchObject({
+      ok: false,
+      error: { code: 'OUTPUT_NOT_SERIALIZABLE', message: expect.stringContaining('NUL') },
+    });
     expect(guardOutput(1, { v: '\u0000' }, limits)).toMatchObject({ ok: false, error: { code: 'OUTPUT_NOT_SERIALIZABLE' } });
     // A backslash followed by the text "u0000" is not a NUL.
     expect(guardOutput('\\u0000', undefined, limits)).toEqual({ ok: true, outputJson: '"\\\\u0000"', variableUpdatesJson: undefined });

@@ -22,13 +22,37 @@ const parse = (json: string) => StepResultSchema.parse(JSON.parse(json));
 describe('resultJson', () => {
   it('carries the output and variable updates as the text the guard made of them', () => {
     const result = parse(resultJson(job, { ok: true, output: 'ignored: the text wins' }, { outputJson: '{"n":1}', variableUpdatesJson: '{"v":2}' }, [], stamp));
-    expect(result).toEqual({ v: 1, stepRunId: job.stepRunId, executionId: job.executionId, instanceKey: 'fetch', attempt: 2, logs: [], ...stamp, outcome: 'succeeded', output: { n: 1 }, variableUpdates: { v: 2 } });
+    expect(result).toEqual({
+      v: 1,
+      stepRunId: job.stepRunId,
+      executionId: job.executionId,
+      instanceKey: 'fetch',
+      attempt: 2,
+      logs: [],
+      ...stamp,
+      outcome: 'succeeded',
+      output: { n: 1 },
+      variableUpdates: { v: 2 },
+    });
   });
 
   it('shows a NUL in a log line or an agent transcript as U+FFFD, leaving an escaped backslash alone', () => {
     const logs: StepLogEntry[] = [{ level: 'warn', message: 'a\u0000b', at: 1 }];
-    const agent = { provider: 'p', model: 'm', usage: { inputTokens: 1, outputTokens: 1 }, transcript: [{ role: 'tool', toolCallId: 'c1', name: 'run_script', content: 'x\u0000y \\u0000', at: 1 }] };
-    const result = parse(resultJson(job, { ok: false, error: { code: 'AGENT_OUTPUT', message: 'bad' }, agent: agent as never }, { outputJson: undefined, variableUpdatesJson: undefined }, logs, stamp));
+    const agent = {
+      provider: 'p',
+      model: 'm',
+      usage: { inputTokens: 1, outputTokens: 1 },
+      transcript: [{ role: 'tool', toolCallId: 'c1', name: 'run_script', content: 'x\u0000y \\u0000', at: 1 }],
+    };
+    const result = parse(
+      resultJson(
+        job,
+        { ok: false, error: { code: 'AGENT_OUTPUT', message: 'bad' }, agent: agent as never },
+        { outputJson: undefined, variableUpdatesJson: undefined },
+        logs,
+        stamp,
+      ),
+    );
     expect(result.logs[0]!.message).toBe('a\uFFFDb');
     expect(result.agent?.transcript).toEqual([{ role: 'tool', toolCallId: 'c1', name: 'run_script', content: 'x\uFFFDy \\u0000', at: 1 }]);
     expect(result).toMatchObject({ outcome: 'failed', error: { code: 'AGENT_OUTPUT' } });

@@ -1,8 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProviderRegistry, createAgentExecutor, createHttpExecutor, createOpenAiCompatibleProvider, egressPolicyFrom, type ChatProvider, type StepExecutor } from '@agentic-flow/executors';
-import { ResultReporter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, stepQueueName, type StepJob, type StepResult } from '@agentic-flow/queue';
+import {
+  ProviderRegistry,
+  createAgentExecutor,
+  createHttpExecutor,
+  createOpenAiCompatibleProvider,
+  egressPolicyFrom,
+  type ChatProvider,
+  type StepExecutor,
+} from '@agentic-flow/executors';
+import {
+  ResultReporter,
+  StepQueues,
+  StepResultSchema,
+  createRedisConnection,
+  resultStreamKeys,
+  stepQueueName,
+  type StepJob,
+  type StepResult,
+} from '@agentic-flow/queue';
 import { createLogger } from '@agentic-flow/telemetry';
 import { startFakeLlm, testRedis, type FakeLlm, type TestRedis } from '@agentic-flow/testing';
 import { Queue } from 'bullmq';
@@ -112,12 +129,18 @@ function job(stepType: 'http' | 'agent-task', config: unknown, retry?: StepJob['
 async function failedForGood(stepJob: StepJob): Promise<{ attemptsMade: number | undefined; results: StepResult[] }> {
   const queue = new Queue(stepQueueName(stepJob.stepType), { connection: producer, prefix: redis.prefix });
   try {
-    for (const deadline = Date.now() + 20_000; (await queue.getJobState(stepJob.stepRunId)) !== 'failed'; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    for (
+      const deadline = Date.now() + 20_000;
+      (await queue.getJobState(stepJob.stepRunId)) !== 'failed';
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    ) {
       if (Date.now() > deadline) throw new Error(`job ${stepJob.stepRunId} did not fail`);
     }
     const attemptsMade = (await queue.getJob(stepJob.stepRunId))?.attemptsMade;
     const entries = (await producer.xrange(resultStreamKeys(redis.prefix).stream, '-', '+')) as [string, string[]][];
-    const results = entries.map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!))).filter((r) => r.stepRunId === stepJob.stepRunId);
+    const results = entries
+      .map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!)))
+      .filter((r) => r.stepRunId === stepJob.stepRunId);
     return { attemptsMade, results };
   } finally {
     await queue.close();
@@ -135,7 +158,9 @@ describe('an http step with retries: 3 against a target that always answers 503'
     expect(attemptsMade).toBe(3);
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'HTTP_STATUS', details: { status: 503, attempts: 1 } } });
-    expect(results[0]!.logs.map((l) => l.message)).toContainEqual(expect.stringContaining("the step's retry strategy retries it: its own retries (3) are not applied"));
+    expect(results[0]!.logs.map((l) => l.message)).toContainEqual(
+      expect.stringContaining("the step's retry strategy retries it: its own retries (3) are not applied"),
+    );
   });
 
   it('without a strategy: its own 3 retries, 4 requests in one attempt', async () => {

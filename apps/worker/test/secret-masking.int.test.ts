@@ -1,7 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { HTTP_EXECUTOR_TRAITS, createScriptExecutor, type StepExecutionInput, type StepExecutor, type StepOutcome, type StepRuntime } from '@agentic-flow/executors';
-import { CircuitBreaker, ResultReporter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, stepQueueName, type StepJob, type StepResult } from '@agentic-flow/queue';
+import {
+  HTTP_EXECUTOR_TRAITS,
+  createScriptExecutor,
+  type StepExecutionInput,
+  type StepExecutor,
+  type StepOutcome,
+  type StepRuntime,
+} from '@agentic-flow/executors';
+import {
+  CircuitBreaker,
+  ResultReporter,
+  StepQueues,
+  StepResultSchema,
+  createRedisConnection,
+  resultStreamKeys,
+  stepQueueName,
+  type StepJob,
+  type StepResult,
+} from '@agentic-flow/queue';
 import { SECRET_POLICIES, resolveWithSecretSlots, stepError } from '@agentic-flow/spec';
 import { createLogger } from '@agentic-flow/telemetry';
 import { occurrences, redisTexts, testRedis, type TestRedis } from '@agentic-flow/testing';
@@ -52,7 +69,10 @@ class EchoingHttp implements StepExecutor {
       case '500':
         return { ok: false, error: stepError('HTTP_STATUS', `POST ${config.url} responded 500`, { status: 500, body: JSON.stringify(config) }) };
       case 'network':
-        return { ok: false, error: stepError('NETWORK', `GET ${config.url} failed: getaddrinfo ENOTFOUND ${new URL(config.url).hostname}`, { code: 'ENOTFOUND' }) };
+        return {
+          ok: false,
+          error: stepError('NETWORK', `GET ${config.url} failed: getaddrinfo ENOTFOUND ${new URL(config.url).hostname}`, { code: 'ENOTFOUND' }),
+        };
       default:
         throw new Error(`crashed calling ${config.url} with ${encodeURIComponent(TOKEN)}`);
     }
@@ -138,7 +158,9 @@ async function run(job: StepJob): Promise<{ result: StepResult; failedReason: st
   try {
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
       const entries = (await producer.xrange(resultStreamKeys(redis.prefix).stream, '-', '+')) as [string, string[]][];
-      const result = entries.map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!))).find((r) => r.stepRunId === job.stepRunId);
+      const result = entries
+        .map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!)))
+        .find((r) => r.stepRunId === job.stepRunId);
       const state = await queue.getJobState(job.stepRunId);
       if (result && state !== 'active' && state !== 'waiting') {
         const stored = await queue.getJob(job.stepRunId);
@@ -155,13 +177,20 @@ const BEARER = 'Bearer {{ secrets.TOKEN }}';
 
 describe('secrets on a worker', () => {
   it('sends the real secret, and echoes of it come back masked in the output and the logs', async () => {
-    const job = jobOf('http', { mode: 'echo', url: 'https://api.test/x', headers: { Authorization: BEARER }, query: { q: '{{ variables.q }}' } }, { q: '{{ secrets.TOKEN }}' });
+    const job = jobOf(
+      'http',
+      { mode: 'echo', url: 'https://api.test/x', headers: { Authorization: BEARER }, query: { q: '{{ variables.q }}' } },
+      { q: '{{ secrets.TOKEN }}' },
+    );
     const { result } = await run(job);
     const sent = http.received.get(job.stepRunId)!;
     // The call got the token; the variable's `{{ secrets.TOKEN }}` text went as the text it is.
     expect(sent['headers']).toEqual({ Authorization: `Bearer ${TOKEN}` });
     expect(sent['query']).toEqual({ q: '{{ secrets.TOKEN }}' });
-    expect(result).toMatchObject({ outcome: 'succeeded', output: { body: { echoed: { headers: { Authorization: 'Bearer ***' }, query: { q: '{{ secrets.TOKEN }}' } } } } });
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      output: { body: { echoed: { headers: { Authorization: 'Bearer ***' }, query: { q: '{{ secrets.TOKEN }}' } } } },
+    });
     // `Basic base64(user:TOKEN)`: the token's part of the base64 is masked too.
     const basic = (result as { output: { body: { basic: string } } }).output.body.basic;
     expect(basic).toMatch(/^dXNlcj.{0,4}\*\*\*.{0,4}$/);
@@ -181,7 +210,10 @@ describe('secrets on a worker', () => {
     const job = jobOf('http', { mode: 'network', url: 'https://{{ secrets.HOST }}.invalid/' });
     const { result } = await run(job);
     expect(http.received.get(job.stepRunId)!['url']).toBe(`https://${HOST}.invalid/`);
-    expect(result).toMatchObject({ outcome: 'failed', error: { code: 'NETWORK', message: 'GET https://***.invalid/ failed: getaddrinfo ENOTFOUND ***.invalid' } });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'NETWORK', message: 'GET https://***.invalid/ failed: getaddrinfo ENOTFOUND ***.invalid' },
+    });
     const keys = (await redisTexts(redis.url, redis.prefix)).filter((t) => t.where.startsWith('key ') && t.text.includes('circuit'));
     expect(keys.map((k) => k.text)).toContainEqual(expect.stringContaining('http:***.invalid:443'));
   });
@@ -189,7 +221,10 @@ describe('secrets on a worker', () => {
   it('masks an executor’s thrown message (INTERNAL), URL-encoded secret included', async () => {
     const job = jobOf('http', { mode: 'throw', url: 'https://api.test/?k={{ secrets.TOKEN }}' });
     const { result, failedReason } = await run(job);
-    expect(result).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'executor "http" crashed: Error: crashed calling https://api.test/?k=*** with ***' } });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'INTERNAL', message: 'executor "http" crashed: Error: crashed calling https://api.test/?k=*** with ***' },
+    });
     expect(failedReason).toContain('***');
   });
 
@@ -207,7 +242,11 @@ describe('secrets on a worker', () => {
     });
     const { result } = await run(job);
     if (result.outcome === 'failed') throw new Error(JSON.stringify(result.error));
-    expect(result).toMatchObject({ outcome: 'succeeded', output: { plain: '***', base64: '***', length: TOKEN.length, others: ['TOKEN'] }, variableUpdates: { leak: '***' } });
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      output: { plain: '***', base64: '***', length: TOKEN.length, others: ['TOKEN'] },
+      variableUpdates: { leak: '***' },
+    });
     expect(result.logs.map((l) => l.message)).toEqual(['token *** ***']);
   });
 

@@ -6,14 +6,25 @@ const secret = (name: string): string | undefined => secrets[name];
 
 describe('fillSecretSlots', () => {
   it('fills exactly the slots, without modifying the job’s config', () => {
-    const config = { url: 'https://{{ secrets.HOST }}.test/', headers: { Authorization: 'Bearer {{ secrets.TOKEN }}', Other: 'x' }, body: { list: ['{{ secrets.TOKEN }}', 'keep'] } };
+    const config = {
+      url: 'https://{{ secrets.HOST }}.test/',
+      headers: { Authorization: 'Bearer {{ secrets.TOKEN }}', Other: 'x' },
+      body: { list: ['{{ secrets.TOKEN }}', 'keep'] },
+    };
     const before = structuredClone(config);
-    const filled = fillSecretSlots(config, [
-      { path: ['url'], parts: ['https://', { secret: 'HOST' }, '.test/'] },
-      { path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'TOKEN' }] },
-      { path: ['body', 'list', 0], parts: [{ secret: 'TOKEN' }] },
-    ], secret);
-    expect(filled).toEqual({ ok: true, config: { url: 'https://hostsecret.test/', headers: { Authorization: 'Bearer tok-12345', Other: 'x' }, body: { list: ['tok-12345', 'keep'] } } });
+    const filled = fillSecretSlots(
+      config,
+      [
+        { path: ['url'], parts: ['https://', { secret: 'HOST' }, '.test/'] },
+        { path: ['headers', 'Authorization'], parts: ['Bearer ', { secret: 'TOKEN' }] },
+        { path: ['body', 'list', 0], parts: [{ secret: 'TOKEN' }] },
+      ],
+      secret,
+    );
+    expect(filled).toEqual({
+      ok: true,
+      config: { url: 'https://hostsecret.test/', headers: { Authorization: 'Bearer tok-12345', Other: 'x' }, body: { list: ['tok-12345', 'keep'] } },
+    });
     expect(config).toEqual(before);
   });
 
@@ -27,7 +38,10 @@ describe('fillSecretSlots', () => {
 
   it('fails with TEMPLATE for a secret this worker does not hold', () => {
     const filled = fillSecretSlots({ url: 'x' }, [{ path: ['url'], parts: [{ secret: 'MISSING' }] }], secret);
-    expect(filled).toMatchObject({ ok: false, error: { code: 'TEMPLATE', message: expect.stringContaining('secret "MISSING" is not configured'), details: { secret: 'MISSING' } } });
+    expect(filled).toMatchObject({
+      ok: false,
+      error: { code: 'TEMPLATE', message: expect.stringContaining('secret "MISSING" is not configured'), details: { secret: 'MISSING' } },
+    });
   });
 
   it('fails with INVALID_CONFIG a slot that names no string of the config', () => {

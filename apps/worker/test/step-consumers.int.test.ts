@@ -35,7 +35,11 @@ afterAll(async () => {
 /** Starts a host and resolves once it takes jobs. */
 async function startHost(): Promise<{ host: ChildProcess; exited: Promise<void> }> {
   // Plain Node: not vitest's flags, whose source condition would load TypeScript.
-  const host = fork(FIXTURE, [], { execArgv: [], env: { ...process.env, REDIS_URL: redis.url, PREFIX: redis.prefix, WORKER_DEATH_LIMIT: String(THRESHOLD) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const host = fork(FIXTURE, [], {
+    execArgv: [],
+    env: { ...process.env, REDIS_URL: redis.url, PREFIX: redis.prefix, WORKER_DEATH_LIMIT: String(THRESHOLD) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   hosts.push(host);
   const exited = new Promise<void>((resolve) => host.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -47,7 +51,19 @@ async function startHost(): Promise<{ host: ChildProcess; exited: Promise<void> 
 
 describe('a job that kills its worker', () => {
   it(`fails for good after it killed ${THRESHOLD} workers, with BullMQ's "job stalled more than allowable limit"`, async () => {
-    const job: StepJob = { v: 1, stepRunId: randomUUID(), executionId: randomUUID(), workflowId: 'wf', workflowVersion: '1', stepId: 'killer', stepType: 'script', instanceKey: 'killer', attempt: 1, config: {}, enqueuedAt: Date.now() };
+    const job: StepJob = {
+      v: 1,
+      stepRunId: randomUUID(),
+      executionId: randomUUID(),
+      workflowId: 'wf',
+      workflowVersion: '1',
+      stepId: 'killer',
+      stepType: 'script',
+      instanceKey: 'killer',
+      attempt: 1,
+      config: {},
+      enqueuedAt: Date.now(),
+    };
     await queues.enqueueSteps([job]);
     const queue = queues.queue(stepQueueName('script'));
 

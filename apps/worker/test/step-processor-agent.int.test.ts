@@ -1,6 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { AGENT_EXECUTOR_TRAITS, ProviderError, ProviderRegistry, createAgentExecutor, type ChatProvider, type ChatRequest, type ChatResponse, type StepExecutionInput, type StepExecutor } from '@agentic-flow/executors';
-import { ResultReporter, StepQueues, StepResultSchema, createRedisConnection, resultStreamKeys, stepQueueName, type StepJob, type StepResult } from '@agentic-flow/queue';
+import {
+  AGENT_EXECUTOR_TRAITS,
+  ProviderError,
+  ProviderRegistry,
+  createAgentExecutor,
+  type ChatProvider,
+  type ChatRequest,
+  type ChatResponse,
+  type StepExecutionInput,
+  type StepExecutor,
+} from '@agentic-flow/executors';
+import {
+  ResultReporter,
+  StepQueues,
+  StepResultSchema,
+  createRedisConnection,
+  resultStreamKeys,
+  stepQueueName,
+  type StepJob,
+  type StepResult,
+} from '@agentic-flow/queue';
 import { createLogger } from '@agentic-flow/telemetry';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
 import { Queue } from 'bullmq';
@@ -80,7 +99,14 @@ beforeAll(async () => {
   consumers = new StepConsumers({
     stepTypes: ['agent-task'],
     concurrency: () => 4,
-    processor: createStepProcessor({ executors: new Map([['agent-task', noting]]), reportJson: (json) => results.reportJson(json), workerId: 'agent-worker', secrets: {}, logger, circuitBreaker: breaker }),
+    processor: createStepProcessor({
+      executors: new Map([['agent-task', noting]]),
+      reportJson: (json) => results.reportJson(json),
+      workerId: 'agent-worker',
+      secrets: {},
+      logger,
+      circuitBreaker: breaker,
+    }),
     connection: blocking,
     prefix: redis.prefix,
     lockDuration: 30_000,
@@ -130,7 +156,9 @@ async function settled(job: StepJob): Promise<{ results: StepResult[]; attemptsM
     }
     const attemptsMade = (await queue.getJob(job.stepRunId))?.attemptsMade;
     const entries = (await producer.xrange(resultStreamKeys(redis.prefix).stream, '-', '+')) as [string, string[]][];
-    const results = entries.map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!))).filter((r) => r.stepRunId === job.stepRunId);
+    const results = entries
+      .map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!)))
+      .filter((r) => r.stepRunId === job.stepRunId);
     return { results, attemptsMade };
   } finally {
     await queue.close();
@@ -146,7 +174,11 @@ describe('agent steps in the worker', () => {
     expect(inputs.find((i) => i.stepRunId === job.stepRunId)?.budget).toEqual({ remainingTokens: 5_000 });
     expect(results).toHaveLength(1);
     const [result] = results;
-    expect(result).toMatchObject({ outcome: 'succeeded', output: { ok: true }, agent: { provider: 'mem', model: 'mem-model-2024', usage: { inputTokens: 60, outputTokens: 40 } } });
+    expect(result).toMatchObject({
+      outcome: 'succeeded',
+      output: { ok: true },
+      agent: { provider: 'mem', model: 'mem-model-2024', usage: { inputTokens: 60, outputTokens: 40 } },
+    });
     expect(result!.agent!.transcript.map((e) => e.role)).toEqual(['system', 'user', 'assistant']);
     // The per-call log line is in the step's logs.
     expect(result!.logs.some((l) => l.level === 'info' && l.message.startsWith('agent call 1: mem/mem-model-2024'))).toBe(true);
@@ -162,7 +194,10 @@ describe('agent steps in the worker', () => {
   });
 
   it('reports AGENT_BUDGET at once with its agent record, although attempts remain', async () => {
-    const job = agentJob('expensive', [answer('too long', 900, 200)], { budget: { remainingTokens: 1_000 }, retry: { attempts: 3, delayMs: 20, backoff: 'fixed', jitter: false } });
+    const job = agentJob('expensive', [answer('too long', 900, 200)], {
+      budget: { remainingTokens: 1_000 },
+      retry: { attempts: 3, delayMs: 20, backoff: 'fixed', jitter: false },
+    });
     await queues.enqueueSteps([job]);
     const { results, attemptsMade } = await settled(job);
     expect(attemptsMade).toBe(1);

@@ -30,7 +30,17 @@ const processor = createStepProcessor({
 });
 
 function scriptJob(script: string, step: { executionId: string; instanceKey: string; attempt: number }): Job {
-  const data: StepJob = { v: 1, stepRunId: randomUUID(), workflowId: 'wf', workflowVersion: '1', stepId: 'charge', stepType: 'script', config: { script }, enqueuedAt: 0, ...step };
+  const data: StepJob = {
+    v: 1,
+    stepRunId: randomUUID(),
+    workflowId: 'wf',
+    workflowVersion: '1',
+    stepId: 'charge',
+    stepType: 'script',
+    config: { script },
+    enqueuedAt: 0,
+    ...step,
+  };
   return { id: data.stepRunId, queueName: 'step-script', data, opts: { attempts: 1 }, attemptsMade: 0, attemptsStarted: 1 } as unknown as Job;
 }
 

@@ -77,7 +77,10 @@ class ScriptedExecutor implements StepExecutor {
 }
 
 const ok = (output: unknown): StepOutcome => ({ ok: true, output });
-const failure = (code: Parameters<typeof stepError>[0], details?: Record<string, unknown>): StepOutcome => ({ ok: false, error: stepError(code, `${code.toLowerCase()} happened`, details) });
+const failure = (code: Parameters<typeof stepError>[0], details?: Record<string, unknown>): StepOutcome => ({
+  ok: false,
+  error: stepError(code, `${code.toLowerCase()} happened`, details),
+});
 
 let redis: TestRedis;
 let producer: Redis;
@@ -183,9 +186,7 @@ const retry = (attempts: number, delayMs = 50): NonNullable<StepJob['retry']> =>
 
 async function resultsOf(stepRunId: string): Promise<StepResult[]> {
   const entries = (await producer.xrange(resultStreamKeys(redis.prefix).stream, '-', '+')) as [string, string[]][];
-  return entries
-    .map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!)))
-    .filter((result) => result.stepRunId === stepRunId);
+  return entries.map(([, fields]) => StepResultSchema.parse(JSON.parse(fields[fields.indexOf('r') + 1]!))).filter((result) => result.stepRunId === stepRunId);
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -215,7 +216,8 @@ async function settled(job: StepJob): Promise<{ results: StepResult[]; state: st
   }
 }
 
-const retryLogs = (stepRunId: string) => logLines.filter((line) => line['stepRunId'] === stepRunId && line['level'] === 'warn' && String(line['msg']).includes('retrying'));
+const retryLogs = (stepRunId: string) =>
+  logLines.filter((line) => line['stepRunId'] === stepRunId && line['level'] === 'warn' && String(line['msg']).includes('retrying'));
 
 describe('step processor with BullMQ retries and circuit breakers', () => {
   it('retries a failing step after its backoff and reports only the success of the third attempt', async () => {
@@ -373,7 +375,10 @@ describe('every job ends with a result', () => {
     const job = stepJob('script', ['throw']);
     await queues.enqueueSteps([job]);
     const { results } = await settled(job);
-    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'executor "script" crashed: Error: boom calling https://api.test/?key=***' } });
+    expect(results[0]).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'INTERNAL', message: 'executor "script" crashed: Error: boom calling https://api.test/?key=***' },
+    });
     expect(JSON.stringify(results)).not.toContain(SECRET);
   });
 
@@ -383,7 +388,10 @@ describe('every job ends with a result', () => {
     const { results, state, attemptsMade } = await settled(job);
     expect(script.callsOf(job.stepRunId)).toBe(1);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ outcome: 'failed', error: { code: 'INTERNAL', message: 'the worker failed to handle the step: Error: cannot serialize ***' } });
+    expect(results[0]).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'INTERNAL', message: 'the worker failed to handle the step: Error: cannot serialize ***' },
+    });
     expect(JSON.stringify(results)).not.toContain(SECRET);
     expect([state, attemptsMade]).toEqual(['failed', 1]);
   });

@@ -12,7 +12,20 @@ import { createStepProcessor, type StepProcessorOptions } from '../src/step-proc
  */
 
 const job = (overrides: Partial<StepJob> = {}): Job => {
-  const data: StepJob = { v: 1, stepRunId: randomUUID(), executionId: randomUUID(), workflowId: 'wf', workflowVersion: '1', stepId: 's', stepType: 'http', instanceKey: 's', attempt: 1, config: {}, enqueuedAt: 0, ...overrides };
+  const data: StepJob = {
+    v: 1,
+    stepRunId: randomUUID(),
+    executionId: randomUUID(),
+    workflowId: 'wf',
+    workflowVersion: '1',
+    stepId: 's',
+    stepType: 'http',
+    instanceKey: 's',
+    attempt: 1,
+    config: {},
+    enqueuedAt: 0,
+    ...overrides,
+  };
   return { id: data.stepRunId, queueName: 'step-http', data, opts: { attempts: 1 }, attemptsMade: 0, attemptsStarted: 1 } as unknown as Job;
 };
 
@@ -35,15 +48,20 @@ function processorWith(outcome: StepOutcome, extra: Partial<StepProcessorOptions
 describe('createStepProcessor', () => {
   it('never walks a config beyond its secret slots (a forged 100,000-deep config runs as it is)', async () => {
     const { processor, reported } = processorWith({ ok: true, output: 1 });
-    const config: unknown = JSON.parse('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000));
+    const config: unknown = JSON.parse(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
     await processor(job({ config }));
     expect(reported).toEqual([expect.objectContaining({ outcome: 'succeeded', output: 1 })]);
   });
 
   it("reports an http step's response (status and headers) beside its output, masked like the rest", async () => {
-    const { processor, reported } = processorWith({ ok: true, output: { items: [1] }, response: { status: 201, headers: { 'x-echo': 'token tok-secret-1' } } }, { secrets: { TOKEN: 'tok-secret-1' } });
+    const { processor, reported } = processorWith(
+      { ok: true, output: { items: [1] }, response: { status: 201, headers: { 'x-echo': 'token tok-secret-1' } } },
+      { secrets: { TOKEN: 'tok-secret-1' } },
+    );
     await processor(job());
-    expect(reported).toEqual([expect.objectContaining({ outcome: 'succeeded', output: { items: [1] }, response: { status: 201, headers: { 'x-echo': 'token ***' } } })]);
+    expect(reported).toEqual([
+      expect.objectContaining({ outcome: 'succeeded', output: { items: [1] }, response: { status: 201, headers: { 'x-echo': 'token ***' } } }),
+    ]);
   });
 
   it('measures every output against the limits it is given', async () => {
@@ -60,7 +78,14 @@ describe('createStepProcessor', () => {
       },
     };
     const reported: string[] = [];
-    const processor = createStepProcessor({ executors: new Map([['http', executor]]), reportJson: async (json) => void reported.push(json), workerId: 'w', secrets: {}, redact: ['redis-password-42'], logger: createLogger({ name: 'test', level: 'silent' }) });
+    const processor = createStepProcessor({
+      executors: new Map([['http', executor]]),
+      reportJson: async (json) => void reported.push(json),
+      workerId: 'w',
+      secrets: {},
+      redact: ['redis-password-42'],
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
     await expect(processor(job())).rejects.toThrow(UnrecoverableError);
     expect(reported[0]).toContain('auth failed for ***');
     expect(reported[0]).not.toContain('redis-password-42');
@@ -89,7 +114,13 @@ describe('createStepProcessor', () => {
     const named = job();
     (named.data as Record<string, unknown>)['v'] = 2;
     await expect(processor(named)).rejects.toThrow(UnrecoverableError);
-    expect(reported).toEqual([expect.objectContaining({ stepRunId: named.id, outcome: 'failed', error: { code: 'INTERNAL', message: expect.stringMatching(/^malformed step job: v: /) } })]);
+    expect(reported).toEqual([
+      expect.objectContaining({
+        stepRunId: named.id,
+        outcome: 'failed',
+        error: { code: 'INTERNAL', message: expect.stringMatching(/^malformed step job: v: /) },
+      }),
+    ]);
 
     const anonymous = { ...job(), data: { hello: 'world' } } as unknown as Job;
     await expect(processor(anonymous)).rejects.toThrow('malformed step job');

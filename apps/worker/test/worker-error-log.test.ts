@@ -12,7 +12,13 @@ function missingKey(jobId: string, command = 'moveToFinished'): Error {
 function capture(now: () => number) {
   const lines: Record<string, unknown>[] = [];
   const destination = new PassThrough();
-  destination.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => lines.push(JSON.parse(line) as Record<string, unknown>)));
+  destination.on('data', (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+  );
   const listener = workerErrorListener(createLogger({ name: 'worker-test', destination }), 'http', now);
   const flushed = async () => {
     await new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,7 @@
-import pg from "pg";
+import pg from 'pg';
 
 /** Name of the database holding DBOS's system tables, kept apart from the engine under test. */
-export const SYSTEM_DATABASE_NAME = "af_bench_dbos";
+export const SYSTEM_DATABASE_NAME = 'af_bench_dbos';
 
 /** Same server and credentials as `databaseUrl`, but pointing at {@link SYSTEM_DATABASE_NAME}. */
 export function systemDatabaseUrl(databaseUrl: string): string {
@@ -21,13 +21,13 @@ export async function ensureDatabase(databaseUrl: string, name: string): Promise
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
       try {
         await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
       } catch (err) {
         // 42P04 duplicate_database: a concurrent runner created it first, which is fine.
-        if ((err as { code?: unknown }).code !== "42P04") throw err;
+        if ((err as { code?: unknown }).code !== '42P04') throw err;
       }
     }
   } finally {

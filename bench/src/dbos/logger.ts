@@ -1,4 +1,4 @@
-import type { DLogger } from "@dbos-inc/dbos-sdk";
+import type { DLogger } from '@dbos-inc/dbos-sdk';
 
 /**
  * DBOS logger that keeps stdout clean for the single result line: info/debug are
@@ -17,5 +17,5 @@ export const stderrLogger: DLogger = {
 
 function describe(entry: unknown): string {
   if (entry instanceof Error) return entry.stack ?? entry.message;
-  return typeof entry === "string" ? entry : JSON.stringify(entry);
+  return typeof entry === 'string' ? entry : JSON.stringify(entry);
 }

@@ -3,19 +3,19 @@
  * `node bench/dist/dbos/main.js '<json options>'` (see {@link DbosRunOptions}).
  * Prints one JSON result line on stdout and exits 0, or one line on stderr and exits 1.
  */
-import { randomUUID } from "node:crypto";
-import { DBOS } from "@dbos-inc/dbos-sdk";
-import { ensureDatabase, SYSTEM_DATABASE_NAME, systemDatabaseUrl } from "./database.js";
-import { stderrLogger } from "./logger.js";
-import { parseOptions, type DbosRunOptions } from "./options.js";
-import { runClosedLoop } from "./pool.js";
-import { reserveStdout } from "./stdout.js";
-import { dbosSdkVersion } from "./version.js";
-import { runOne } from "./workflow.js";
+import { randomUUID } from 'node:crypto';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { ensureDatabase, SYSTEM_DATABASE_NAME, systemDatabaseUrl } from './database.js';
+import { stderrLogger } from './logger.js';
+import { parseOptions, type DbosRunOptions } from './options.js';
+import { runClosedLoop } from './pool.js';
+import { reserveStdout } from './stdout.js';
+import { dbosSdkVersion } from './version.js';
+import { runOne } from './workflow.js';
 
 /** Shape of the result line the harness reads. */
 export interface DbosRunResult {
-  engine: "dbos";
+  engine: 'dbos';
   version: string;
   workflows: number;
   steps: number;
@@ -29,7 +29,7 @@ async function run(options: DbosRunOptions): Promise<DbosRunResult> {
   const version = dbosSdkVersion();
   await ensureDatabase(options.databaseUrl, SYSTEM_DATABASE_NAME);
   DBOS.setConfig({
-    name: "af-bench",
+    name: 'af-bench',
     systemDatabaseUrl: systemDatabaseUrl(options.databaseUrl),
     logger: stderrLogger,
     // A fresh executor id per run: launch() recovers PENDING workflows of its own
@@ -44,7 +44,7 @@ async function run(options: DbosRunOptions): Promise<DbosRunResult> {
     const durationMs = await runClosedLoop(options.workflows, options.inFlight, task);
     const seconds = durationMs / 1000;
     return {
-      engine: "dbos",
+      engine: 'dbos',
       version,
       workflows: options.workflows,
       steps: options.steps,
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     print(JSON.stringify(result));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`dbos runner failed: ${message.replace(/\s+/g, " ")}\n`);
+    process.stderr.write(`dbos runner failed: ${message.replace(/\s+/g, ' ')}\n`);
     // Failure may leave handles (pools, timers) open; do not hang the harness.
     process.exit(1);
   }

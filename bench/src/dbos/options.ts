@@ -24,26 +24,26 @@ export function parseOptions(raw: string | undefined): DbosRunOptions {
   } catch (err) {
     throw new Error(`options are not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error("options must be a JSON object");
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('options must be a JSON object');
   }
   const o = value as Record<string, unknown>;
-  const databaseUrl = o["databaseUrl"];
-  if (typeof databaseUrl !== "string" || databaseUrl === "") {
-    throw new Error("options.databaseUrl must be a non-empty string");
+  const databaseUrl = o['databaseUrl'];
+  if (typeof databaseUrl !== 'string' || databaseUrl === '') {
+    throw new Error('options.databaseUrl must be a non-empty string');
   }
   return {
     databaseUrl,
-    workflows: integer(o, "workflows", 1),
-    steps: integer(o, "steps", 0),
-    inFlight: integer(o, "inFlight", 1),
-    warmup: integer(o, "warmup", 0, 0),
+    workflows: integer(o, 'workflows', 1),
+    steps: integer(o, 'steps', 0),
+    inFlight: integer(o, 'inFlight', 1),
+    warmup: integer(o, 'warmup', 0, 0),
   };
 }
 
 function integer(o: Record<string, unknown>, key: string, min: number, fallback?: number): number {
   const v = o[key] ?? fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new Error(`options.${key} must be an integer >= ${min}`);
   }
   return v;

@@ -1,4 +1,4 @@
-import { DBOS } from "@dbos-inc/dbos-sdk";
+import { DBOS } from '@dbos-inc/dbos-sdk';
 
 /**
  * One no-op step. Registered (rather than inlined) so every call is a real DBOS
@@ -6,7 +6,7 @@ import { DBOS } from "@dbos-inc/dbos-sdk";
  * the comparison measures. Returns a small value so there is something to record.
  */
 const noopStep = DBOS.registerStep(async (index: number): Promise<number> => index, {
-  name: "afBenchNoopStep",
+  name: 'afBenchNoopStep',
 });
 
 /** The benchmarked workflow: `steps` sequential checkpointed steps. */
@@ -20,7 +20,7 @@ async function sequentialSteps(steps: number): Promise<number> {
  * Registered at import time because DBOS only accepts registrations before `launch()`.
  * The fixed name keeps the computed application version stable across runs.
  */
-export const benchWorkflow = DBOS.registerWorkflow(sequentialSteps, { name: "afBenchSequentialSteps" });
+export const benchWorkflow = DBOS.registerWorkflow(sequentialSteps, { name: 'afBenchSequentialSteps' });
 
 /** Starts one workflow (DBOS generates a fresh id) and waits for it to finish. */
 export async function runOne(steps: number): Promise<void> {

@@ -32,7 +32,10 @@ export function scoreOf(key: string): number {
  * recorded with its Idempotency-Key and whether its caller hung up, and answered `{ key, score }`
  * after a random 50–400 ms, so faults land on calls in flight.
  */
-export async function startCounterTarget(random: () => number, identify: (clientPort: number, serverPort: number) => Promise<number | undefined>): Promise<CounterTarget> {
+export async function startCounterTarget(
+  random: () => number,
+  identify: (clientPort: number, serverPort: number) => Promise<number | undefined>,
+): Promise<CounterTarget> {
   const calls = new Map<string, TargetCall[]>();
   const callers = new WeakMap<object, Promise<number | undefined>>();
   const server: Server = createServer((req, res) => {
@@ -43,22 +46,36 @@ export async function startCounterTarget(random: () => number, identify: (client
       return;
     }
     const header = req.headers['idempotency-key'];
-    const call: TargetCall = { key, idempotencyKey: Array.isArray(header) ? header.join(',') : header, startedAt: Date.now(), answeredAt: undefined, caller: undefined, interrupted: false };
+    const call: TargetCall = {
+      key,
+      idempotencyKey: Array.isArray(header) ? header.join(',') : header,
+      startedAt: Date.now(),
+      answeredAt: undefined,
+      caller: undefined,
+      interrupted: false,
+    };
     void callers.get(req.socket)?.then((pid) => (call.caller = pid));
     calls.set(key, [...(calls.get(key) ?? []), call]);
     res.once('close', () => {
       if (!res.writableFinished) call.interrupted = true;
     });
-    setTimeout(() => {
-      if (res.destroyed) return;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key, score: scoreOf(key) }));
-      call.answeredAt = Date.now();
-    }, 50 + Math.floor(random() * 350));
+    setTimeout(
+      () => {
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key, score: scoreOf(key) }));
+        call.answeredAt = Date.now();
+      },
+      50 + Math.floor(random() * 350),
+    );
   });
   server.keepAliveTimeout = 30_000;
   // Looked up once per connection, while its client still holds it (keep-alive: few connections).
   server.on('connection', (socket) => {
-    if (socket.remotePort !== undefined && socket.localPort !== undefined) callers.set(socket, identify(socket.remotePort, socket.localPort).catch(() => undefined));
+    if (socket.remotePort !== undefined && socket.localPort !== undefined)
+      callers.set(
+        socket,
+        identify(socket.remotePort, socket.localPort).catch(() => undefined),
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -33,7 +33,10 @@ function spread(count: number, from: number, to: number, random: () => number): 
  * When each fault happens, by progress rather than by clock, so the same plan covers the whole run
  * on a fast machine and a slow one. The flush and the restart come mid-run, away from each other.
  */
-export function planFaults(options: { workerKills: number; coordinatorKills: number; flush: boolean; pgRestart: boolean }, random: () => number): PlannedFault[] {
+export function planFaults(
+  options: { workerKills: number; coordinatorKills: number; flush: boolean; pgRestart: boolean },
+  random: () => number,
+): PlannedFault[] {
   const plan: PlannedFault[] = [
     ...spread(options.workerKills, 0.03, 0.92, random).map((atProgress) => ({ kind: 'worker SIGKILL' as const, atProgress })),
     ...spread(options.coordinatorKills, 0.05, 0.9, random).map((atProgress) => ({ kind: 'coordinator SIGKILL' as const, atProgress })),

@@ -11,7 +11,10 @@ const log = (message: string) => process.stderr.write(`[soak] ${new Date().toISO
 function commitOf(out: string | undefined): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
-    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no']).toString().split('\n').filter((line) => line.trim() !== '');
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'])
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const dirty = changed.some((line) => out === undefined || !resolve(line.slice(3)).endsWith(resolve(out)));
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {

@@ -70,11 +70,14 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
     const raw = parsed[name];
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (typeof raw !== 'string' || !Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}\n\n${USAGE}`);
+    if (typeof raw !== 'string' || !Number.isInteger(value) || value < min)
+      throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}\n\n${USAGE}`);
     return value;
   };
   if (parsed['database-url'] !== undefined && parsed['pg-restart-command'] === undefined && !parsed['no-pg-restart']) {
-    throw new Error(`--database-url needs --pg-restart-command (or --no-pg-restart): the soak cannot guess how to restart someone else's PostgreSQL\n\n${USAGE}`);
+    throw new Error(
+      `--database-url needs --pg-restart-command (or --no-pg-restart): the soak cannot guess how to restart someone else's PostgreSQL\n\n${USAGE}`,
+    );
   }
   return {
     executions: count('executions', 1000, 1),

@@ -15,7 +15,11 @@ export const REPEAT_CAUSES = [
 ] as const;
 export type RepeatCause = (typeof REPEAT_CAUSES)[number];
 /** Repeats a fault forces: the caller died, or Redis lost the result it had reported. */
-const FORCED: ReadonlySet<RepeatCause> = new Set(['worker died mid-call', 'worker died between the answer and its report', 'FLUSHALL erased the reported result']);
+const FORCED: ReadonlySet<RepeatCause> = new Set([
+  'worker died mid-call',
+  'worker died between the answer and its report',
+  'FLUSHALL erased the reported result',
+]);
 /** A worker reports within milliseconds of the answer; a SIGKILL this soon after it may have come first. */
 const REPORT_WINDOW_MS = 1_000;
 /** A request sent just before its sender died reaches the target this much later at most. */
@@ -55,7 +59,10 @@ function causeOf(calls: TargetCall[], index: number, faults: FaultEvent[]): Repe
   // request can reach the target a few ms after its sender died, so not "after the call began").
   for (const call of earlier) {
     const death = faults.find((f) => f.kind === 'worker SIGKILL' && f.pid !== undefined && f.pid === call.caller && f.at <= repeatAt);
-    if (death) return call.interrupted || call.answeredAt === undefined || death.at <= call.answeredAt ? 'worker died mid-call' : 'worker died between the answer and its report';
+    if (death)
+      return call.interrupted || call.answeredAt === undefined || death.at <= call.answeredAt
+        ? 'worker died mid-call'
+        : 'worker died between the answer and its report';
   }
   // Who called could not be told (the caller died before its socket was looked up): a worker's
   // death while the call ran, or just after its answer, is taken as the cause.
@@ -63,11 +70,15 @@ function causeOf(calls: TargetCall[], index: number, faults: FaultEvent[]): Repe
   if (unknown.some((c) => c.interrupted)) return 'worker died mid-call';
   const kills = faults.filter((f) => f.kind === 'worker SIGKILL');
   if (unknown.some((c) => kills.some((f) => f.at >= c.startedAt - IN_TRANSIT_MS && f.at <= (c.answeredAt ?? repeatAt)))) return 'worker died mid-call';
-  if (unknown.some((c) => c.answeredAt !== undefined && kills.some((f) => f.at >= c.answeredAt! && f.at <= c.answeredAt! + REPORT_WINDOW_MS))) return 'worker died between the answer and its report';
+  if (unknown.some((c) => c.answeredAt !== undefined && kills.some((f) => f.at >= c.answeredAt! && f.at <= c.answeredAt! + REPORT_WINDOW_MS)))
+    return 'worker died between the answer and its report';
   const from = calls[0]!.startedAt;
   const between = (kind: FaultEvent['kind']) => faults.filter((f) => f.kind === kind && f.endedAt >= from && f.at <= repeatAt);
   const flush = between('FLUSHALL')[0];
-  if (flush) return earlier.some((c) => c.answeredAt !== undefined && c.answeredAt < flush.at) ? 'FLUSHALL erased the reported result' : 'FLUSHALL while the call was in flight';
+  if (flush)
+    return earlier.some((c) => c.answeredAt !== undefined && c.answeredAt < flush.at)
+      ? 'FLUSHALL erased the reported result'
+      : 'FLUSHALL while the call was in flight';
   if (between('coordinator SIGKILL').length) return 'coordinator SIGKILL';
   if (between('PostgreSQL restart').length) return 'PostgreSQL restart';
   return 'no fault (a defect)';
@@ -107,8 +118,12 @@ export function judge(result: SoakResult): SoakVerdict {
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (view && !['completed', 'failed', 'cancelled'].includes(view.status)) stuck.push(id);
     if (view && view.status !== 'completed') {
-      const runs = view.steps.filter((r) => r.status === 'failed').map((r) => `${r.instanceKey}#${r.attempt}: ${r.error?.code ?? '?'} ${r.error?.message ?? ''}`);
-      unfinished.push(`${shape.definition.id} ${id} ${view.status}: ${view.error ? `${view.error.code} ${view.error.message}` : 'no error'}; failed runs: ${runs.join('; ') || 'none'}`);
+      const runs = view.steps
+        .filter((r) => r.status === 'failed')
+        .map((r) => `${r.instanceKey}#${r.attempt}: ${r.error?.code ?? '?'} ${r.error?.message ?? ''}`);
+      unfinished.push(
+        `${shape.definition.id} ${id} ${view.status}: ${view.error ? `${view.error.code} ${view.error.message}` : 'no error'}; failed runs: ${runs.join('; ') || 'none'}`,
+      );
     }
     if (view?.status === 'completed') {
       const wrong = shape.wrongOutput(view);
@@ -144,7 +159,8 @@ export function judge(result: SoakResult): SoakVerdict {
   if (lostKeys.length) failures.push(`${lostKeys.length} side effects never happened`);
   if (forbiddenCalls.length) failures.push(`${forbiddenCalls.length} side effects that must not happen did`);
   for (const cause of REPEAT_CAUSES) if (!FORCED.has(cause) && repeats[cause]) failures.push(`${repeats[cause]} repeats no fault forced (${cause})`);
-  if (keysWithDifferingIdempotencyKeys.length) failures.push(`${keysWithDifferingIdempotencyKeys.length} side effects repeated under a different Idempotency-Key`);
+  if (keysWithDifferingIdempotencyKeys.length)
+    failures.push(`${keysWithDifferingIdempotencyKeys.length} side effects repeated under a different Idempotency-Key`);
   if (callsWithoutIdempotencyKey) failures.push(`${callsWithoutIdempotencyKey} calls without an Idempotency-Key`);
   if (stuck.length) failures.push(`${stuck.length} executions stuck`);
   if (Object.keys(result.leftoverJobs).length) failures.push(`jobs left on queues: ${JSON.stringify(result.leftoverJobs)}`);
@@ -173,7 +189,8 @@ export function judge(result: SoakResult): SoakVerdict {
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
 const spreadOf = (values: number[]) => (values.length === 0 ? '–' : `median ${seconds(percentile(values, 50))}, max ${seconds(Math.max(...values))}`);
-const table = (header: string[], rows: (string | number)[][]) => [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (header: string[], rows: (string | number)[][]) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: string): string {
   const { options, machine } = result;
@@ -220,7 +237,9 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
     '',
     `- Idempotency-Key: ${verdict.callsWithoutIdempotencyKey} calls without one; ${verdict.keysWithDifferingIdempotencyKeys.length} keys whose calls carried different ones. A target that honours the header applies ${verdict.effectiveSideEffects} side effects for ${verdict.keys} keys.`,
     `- From a call cut off by a dying worker to the call that redid it: ${spreadOf(verdict.redoDelaysMs)} (${verdict.redoDelaysMs.length} calls).`,
-    ...(verdict.unforcedExamples.length ? ['', 'Repeats no fault forced (calls as start→answer, seconds from the start):', '', ...verdict.unforcedExamples.map((e) => `- ${e}`)] : []),
+    ...(verdict.unforcedExamples.length
+      ? ['', 'Repeats no fault forced (calls as start→answer, seconds from the start):', '', ...verdict.unforcedExamples.map((e) => `- ${e}`)]
+      : []),
     '',
     '## Faults and recovery',
     '',
@@ -228,22 +247,42 @@ export function renderReport(result: SoakResult, verdict: SoakVerdict, commit: s
       ['fault', 'count', 'in flight (median)', 'until the next execution settled'],
       faultKinds.map((kind) => {
         const of = result.faults.filter((f) => f.kind === kind);
-        return [kind, of.length, percentile(of.map((f) => f.inFlight), 50), spreadOf(of.flatMap((f) => (f.nextSettleMs === undefined ? [] : [f.nextSettleMs])))];
+        return [
+          kind,
+          of.length,
+          percentile(
+            of.map((f) => f.inFlight),
+            50,
+          ),
+          spreadOf(of.flatMap((f) => (f.nextSettleMs === undefined ? [] : [f.nextSettleMs]))),
+        ];
       }),
     ),
     '',
-    flush?.jobs ? `- At the FLUSHALL: ${flush.jobs.waiting} step jobs waiting and ${flush.jobs.active} active, ${flush.inFlight} executions in flight.` : '- No FLUSHALL happened.',
+    flush?.jobs
+      ? `- At the FLUSHALL: ${flush.jobs.waiting} step jobs waiting and ${flush.jobs.active} active, ${flush.inFlight} executions in flight.`
+      : '- No FLUSHALL happened.',
     ...result.skippedFaults.map((s) => `- Skipped: ${s}.`),
     `- Process restarts: coordinators ${restartsOf('coordinator').length} (${spreadOf(restartsOf('coordinator').flatMap((r) => (r.readyAt ? [r.readyAt - r.exitedAt] : [])))} from exit to ready), workers ${restartsOf('worker').length} (${spreadOf(restartsOf('worker').flatMap((r) => (r.readyAt ? [r.readyAt - r.exitedAt] : [])))}); starts that failed and were tried again: ${result.restarts.reduce((n, r) => n + r.failedStarts, 0)}.`,
     `- Processes that exited without being killed: ${crashed.length}${crashed.length ? ` (${crashed.map((r) => `${r.slot}: ${r.exit}`).join(', ')})` : ''}.`,
     '',
     '## Client errors (each call retried against the other coordinator)',
     '',
-    result.clientErrors.size ? table(['error', 'count'], [...result.clientErrors.entries()].sort((a, b) => b[1] - a[1])) : 'None.',
+    result.clientErrors.size
+      ? table(
+          ['error', 'count'],
+          [...result.clientErrors.entries()].sort((a, b) => b[1] - a[1]),
+        )
+      : 'None.',
     '',
     '## Warnings and errors the processes logged',
     '',
-    logRows.length ? table(['line (ids and numbers as N)', 'count'], logRows.map(([line, n]) => [line.replace(/\|/g, '\\|'), n])) : 'None.',
+    logRows.length
+      ? table(
+          ['line (ids and numbers as N)', 'count'],
+          logRows.map(([line, n]) => [line.replace(/\|/g, '\\|'), n]),
+        )
+      : 'None.',
     '',
   ].join('\n');
 }

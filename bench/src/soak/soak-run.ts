@@ -88,11 +88,36 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
   const slots: ProcessSlot[] = [
     ...ports.map((port, i): ProcessSlot => {
       const name = `coordinator-${i}`;
-      return { name, kind: 'coordinator', start: () => startCoordinator(serviceUrls, { name, env: { ...COORDINATOR_ENV, PORT: String(port) }, readyTimeoutMs: READY_TIMEOUT_MS, onLine: (line) => logs.add('coordinator', line) }) };
+      return {
+        name,
+        kind: 'coordinator',
+        start: () =>
+          startCoordinator(serviceUrls, {
+            name,
+            env: { ...COORDINATOR_ENV, PORT: String(port) },
+            readyTimeoutMs: READY_TIMEOUT_MS,
+            onLine: (line) => logs.add('coordinator', line),
+          }),
+      };
     }),
     ...[0, 1, 2].map((i): ProcessSlot => {
       const name = `worker-${i}`;
-      return { name, kind: 'worker', start: () => startWorker(serviceUrls, ['http', 'script'], { name, env: { ...WORKER_ENV, LOCK_DURATION_MS: String(options.workerLockMs), STALLED_INTERVAL_MS: String(Math.max(1_000, options.workerLockMs / 2)), WORKER_ID: name }, readyTimeoutMs: READY_TIMEOUT_MS, onLine: (line) => logs.add('worker', line) }) };
+      return {
+        name,
+        kind: 'worker',
+        start: () =>
+          startWorker(serviceUrls, ['http', 'script'], {
+            name,
+            env: {
+              ...WORKER_ENV,
+              LOCK_DURATION_MS: String(options.workerLockMs),
+              STALLED_INTERVAL_MS: String(Math.max(1_000, options.workerLockMs / 2)),
+              WORKER_ID: name,
+            },
+            readyTimeoutMs: READY_TIMEOUT_MS,
+            onLine: (line) => logs.add('worker', line),
+          }),
+      };
     }),
   ];
   const supervisor = new Supervisor(slots);
@@ -205,7 +230,10 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
       faults.push(event());
     };
     const chaos = (async () => {
-      for (const planned of planFaults({ workerKills: options.workerKills, coordinatorKills: options.coordinatorKills, flush: options.flushAtJobs > 0, pgRestart: options.pgRestart }, random)) {
+      for (const planned of planFaults(
+        { workerKills: options.workerKills, coordinatorKills: options.coordinatorKills, flush: options.flushAtJobs > 0, pgRestart: options.pgRestart },
+        random,
+      )) {
         while (settled.size < planned.atProgress * options.executions) {
           if (!submitting && settled.size >= submitted.length) break;
           await sleep(50);
@@ -252,7 +280,9 @@ export async function runSoak(options: SoakOptions, log: (message: string) => vo
     }
     // Work step types have queues (agent-task's exists for the monitor's counts though nobody here takes jobs); any other step-* queue is a control step's, which must never be.
     const workQueues = WORK_STEP_TYPES.map((type) => `${PREFIX}:step-${type}:`);
-    const strayQueueKeys = (await redis.keys(`${PREFIX}:step-*`)).filter((key) => !workQueues.some((q) => key.startsWith(q)) && !key.startsWith(`${PREFIX}:step-results`));
+    const strayQueueKeys = (await redis.keys(`${PREFIX}:step-*`)).filter(
+      (key) => !workQueues.some((q) => key.startsWith(q)) && !key.startsWith(`${PREFIX}:step-results`),
+    );
     return {
       options,
       machine,

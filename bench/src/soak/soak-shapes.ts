@@ -85,7 +85,11 @@ const loop: SoakShape = {
   keys: (id) => Array.from({ length: ITERATIONS }, (_, i) => `${id}-t${i}`),
   forbiddenKeys: (id) => [`${id}-t${ITERATIONS}`],
   wrongOutput: (e) =>
-    mismatch('rounds', e.results['rounds'], Array.from({ length: ITERATIONS }, (_, i) => `${e.id}-t${i}`)) ?? mismatch('variables.rounds', e.variables['rounds'], ITERATIONS),
+    mismatch(
+      'rounds',
+      e.results['rounds'],
+      Array.from({ length: ITERATIONS }, (_, i) => `${e.id}-t${i}`),
+    ) ?? mismatch('variables.rounds', e.variables['rounds'], ITERATIONS),
 };
 
 /** A call whose answer decides, through a condition, which of two other calls happens. */

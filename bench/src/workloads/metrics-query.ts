@@ -7,11 +7,16 @@ import { BenchCluster } from '../bench-cluster.js';
  * settled by an UPDATE, step runs inserted settled, so the metric triggers record them exactly as
  * they do for real transitions; the leader folds the deltas into rollups before the timing starts.
  */
-export async function metricsLatency(stored: number, requests: number, log: (message: string) => void = () => undefined): Promise<{ workflowMetricsMs: number[]; stepMetricsMs: number[]; seedMs: number; foldMs: number }> {
+export async function metricsLatency(
+  stored: number,
+  requests: number,
+  log: (message: string) => void = () => undefined,
+): Promise<{ workflowMetricsMs: number[]; stepMetricsMs: number[]; seedMs: number; foldMs: number }> {
   const cluster = await BenchCluster.start({ workers: [], coordinatorEnv: { MAINTENANCE_INTERVAL_MS: '500' } });
   try {
     const client = cluster.client(0);
-    for (const id of ['a', 'b']) await client.createWorkflow({ id, name: id, version: '1', steps: [{ id: 's', type: 'script', config: { script: 'return 1;' } }] });
+    for (const id of ['a', 'b'])
+      await client.createWorkflow({ id, name: id, version: '1', steps: [{ id: 's', type: 'script', config: { script: 'return 1;' } }] });
     const seedStarted = performance.now();
     const chunk = 100_000;
     for (let offset = 0; offset < stored; offset += chunk) {
@@ -38,7 +43,9 @@ export async function metricsLatency(stored: number, requests: number, log: (mes
     const seedMs = performance.now() - seedStarted;
     const foldStarted = performance.now();
     for (;;) {
-      const { rows } = await cluster.sql.query<{ left: boolean }>(`select exists (select 1 from metric_execution_deltas) or exists (select 1 from metric_step_deltas) as left`);
+      const { rows } = await cluster.sql.query<{ left: boolean }>(
+        `select exists (select 1 from metric_execution_deltas) or exists (select 1 from metric_step_deltas) as left`,
+      );
       if (!rows[0]!.left) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -55,7 +62,8 @@ export async function metricsLatency(stored: number, requests: number, log: (mes
       return out;
     };
     const check = await client.monitor.getWorkflowMetrics();
-    if (check.completedExecutions + check.failedExecutions < stored * 0.99) throw new Error(`metrics bench: only ${check.completedExecutions + check.failedExecutions} of ${stored} executions counted`);
+    if (check.completedExecutions + check.failedExecutions < stored * 0.99)
+      throw new Error(`metrics bench: only ${check.completedExecutions + check.failedExecutions} of ${stored} executions counted`);
     return {
       workflowMetricsMs: await time(() => client.monitor.getWorkflowMetrics()),
       stepMetricsMs: await time(() => client.monitor.getStepMetrics()),

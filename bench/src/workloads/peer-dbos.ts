@@ -12,7 +12,9 @@ export interface PeerRun {
 /** Runs the DBOS Transact runner (bench/src/dbos) in its own process against the same PostgreSQL. */
 export function runDbos(options: { databaseUrl: string; workflows: number; steps: number; inFlight: number; warmup: number }): Promise<PeerRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../dbos/main.js', import.meta.url)), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../dbos/main.js', import.meta.url)), JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -12,7 +12,9 @@ import { Redis } from 'ioredis';
 export async function rawBullmqRoundTrips(samples: number, warmup: number): Promise<number[]> {
   const redis = await testRedis();
   const queueName = 'raw-round-trip';
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../raw-bullmq-worker.js', import.meta.url)), redis.url, redis.prefix, queueName], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../raw-bullmq-worker.js', import.meta.url)), redis.url, redis.prefix, queueName], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const events = new QueueEvents(queueName, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix: redis.prefix });
   const queue = new Queue(queueName, { connection, prefix: redis.prefix });

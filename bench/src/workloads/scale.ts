@@ -20,10 +20,11 @@ async function holdingServer(): Promise<{ url: string; release(): void; close():
       released = true;
       held.splice(0).forEach(answer);
     },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -53,6 +53,8 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
       const runs = rows.filter((r) => r.execution_id === id).sort((a, b) => Number(a.instance_key.slice(1)) - Number(b.instance_key.slice(1)));
       for (let i = 1; i < runs.length; i++) gaps.push(Number(runs[i]!.started) - Number(runs[i - 1]!.finished));
     }
+    // Every execution traced: a run that exported nothing measured no tracing at all.
+    if (sink && options.sampleRatio === undefined && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
     return {
       medianMs: percentile(gaps, 50),
       p90Ms: percentile(gaps, 90),
@@ -62,7 +64,6 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
     };
   } finally {
     await cluster.stop();
-    if (sink && options.sampleRatio === undefined && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
     await sink?.close();
   }
 }

@@ -33,7 +33,10 @@ export interface ThroughputRun {
  * Starts all executions at once (through every coordinator), waits for all to complete, and
  * divides. One cluster per configuration; each repetition uses a workflow id of its own.
  */
-export async function throughput(shape: ThroughputShape, options: { workers: number; coordinators: number; repetitions: number; profileDir?: string; workerProfileDir?: string }): Promise<ThroughputRun[]> {
+export async function throughput(
+  shape: ThroughputShape,
+  options: { workers: number; coordinators: number; repetitions: number; profileDir?: string; workerProfileDir?: string },
+): Promise<ThroughputRun[]> {
   const cluster = await BenchCluster.start({
     coordinators: options.coordinators,
     workers: Array.from({ length: options.workers }, () => ['script']),

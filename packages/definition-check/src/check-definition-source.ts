@@ -12,10 +12,19 @@ import { DEFAULT_DEFINITION_CAPS, type DefinitionCaps } from './definition-caps.
  */
 export function checkDefinitionSource(bytes: Uint8Array, caps: DefinitionCaps = DEFAULT_DEFINITION_CAPS): DefinitionVerdict {
   if (bytes.length > YAML_BODY_LIMIT) {
-    return { ok: false, problems: [{ path: '$', message: `is ${bytes.length} bytes; a coordinator parses at most ${YAML_BODY_LIMIT} bytes of definition text (send a larger definition as a JSON object)` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '$',
+          message: `is ${bytes.length} bytes; a coordinator parses at most ${YAML_BODY_LIMIT} bytes of definition text (send a larger definition as a JSON object)`,
+        },
+      ],
+    };
   }
   const text = decodeUtf8(bytes);
-  if (text === undefined) return { ok: false, problems: [{ path: '$', message: `is not UTF-8: byte ${firstInvalidUtf8Byte(bytes)} starts no valid sequence` }] };
+  if (text === undefined)
+    return { ok: false, problems: [{ path: '$', message: `is not UTF-8: byte ${firstInvalidUtf8Byte(bytes)} starts no valid sequence` }] };
   const parsed = parseDefinitionText(text);
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
   const problem = findJsonProblem(parsed.value);

@@ -31,18 +31,27 @@ export function capProblems(input: unknown, caps: DefinitionCaps): Problem[] {
     if (type !== 'script') return;
     const timeout = config?.['timeout'];
     if (typeof timeout === 'number' && timeout > caps.scriptMaxTimeoutMs) {
-      problems.push({ path: formatPath(['steps', index, 'config', 'timeout']), message: `${timeout} ms is over this cluster's SCRIPT_MAX_TIMEOUT_MS (${caps.scriptMaxTimeoutMs} ms)` });
+      problems.push({
+        path: formatPath(['steps', index, 'config', 'timeout']),
+        message: `${timeout} ms is over this cluster's SCRIPT_MAX_TIMEOUT_MS (${caps.scriptMaxTimeoutMs} ms)`,
+      });
     }
     const memory = config?.['memoryLimit'];
     if (typeof memory === 'number' && memory > caps.scriptMaxMemoryMb) {
-      problems.push({ path: formatPath(['steps', index, 'config', 'memoryLimit']), message: `${memory} MiB is over this cluster's SCRIPT_MAX_MEMORY_MB (${caps.scriptMaxMemoryMb} MiB)` });
+      problems.push({
+        path: formatPath(['steps', index, 'config', 'memoryLimit']),
+        message: `${memory} MiB is over this cluster's SCRIPT_MAX_MEMORY_MB (${caps.scriptMaxMemoryMb} MiB)`,
+      });
     }
     const modules = config?.['allowedModules'];
     if (!Array.isArray(modules)) return;
     modules.forEach((name: unknown, at) => {
       if (typeof name !== 'string' || name === '' || caps.scriptModules.includes(name)) return;
       const registered = caps.scriptModules.length === 0 ? 'none' : caps.scriptModules.join(', ');
-      problems.push({ path: formatPath(['steps', index, 'config', 'allowedModules', at]), message: `module "${name}" is not in this cluster's module registry (registered: ${registered})` });
+      problems.push({
+        path: formatPath(['steps', index, 'config', 'allowedModules', at]),
+        message: `module "${name}" is not in this cluster's module registry (registered: ${registered})`,
+      });
     });
   });
   return problems;

@@ -35,7 +35,12 @@ describe('checkDefinition', () => {
   it('reports schema, graph, template and expression problems at once', () => {
     const verdict = checkDefinition(wf([condition('a b'), { ...script({ url: '{{ nope }}' }), next: ['ghost'] }]), undefined);
     // config.url twice: an unknown field of a script config, and a template that does not parse.
-    expect(verdict.ok ? [] : verdict.problems.map((p) => p.path).sort()).toEqual(['$.steps[0].config.condition', '$.steps[1].config.url', '$.steps[1].config.url', '$.steps[1].next[0]']);
+    expect(verdict.ok ? [] : verdict.problems.map((p) => p.path).sort()).toEqual([
+      '$.steps[0].config.condition',
+      '$.steps[1].config.url',
+      '$.steps[1].config.url',
+      '$.steps[1].next[0]',
+    ]);
   });
 
   it('holds script steps to the caps, and only when given caps (definitions stored before them are not)', () => {
@@ -54,19 +59,33 @@ describe('checkDefinition', () => {
 
 describe('checkDefinitionSource: a file as a coordinator checks the same text sent to it', () => {
   it('parses YAML, and JSON when the text starts with {', () => {
-    expect(checkDefinitionSource(bytes('id: wf\nname: wf\nversion: "1"\nsteps:\n  - id: a\n    type: script\n    config: { script: "return 1" }\n')).ok).toBe(true);
+    expect(checkDefinitionSource(bytes('id: wf\nname: wf\nversion: "1"\nsteps:\n  - id: a\n    type: script\n    config: { script: "return 1" }\n')).ok).toBe(
+      true,
+    );
     expect(checkDefinitionSource(bytes(JSON.stringify(wf([script({})])))).ok).toBe(true);
   });
 
   it('refuses text a coordinator refuses before validating, with the API’s paths and messages', () => {
-    expect(checkDefinitionSource(new Uint8Array([0x69, 0x64, 0x3a, 0x20, 0xe9]))).toEqual({ ok: false, problems: [{ path: '$', message: 'is not UTF-8: byte 4 starts no valid sequence' }] });
-    expect(checkDefinitionSource(bytes('{"id": "a", "id": "b"}'))).toEqual({ ok: false, problems: [{ path: '$', message: expect.stringContaining('Map keys must be unique ("id" again)') }] });
+    expect(checkDefinitionSource(new Uint8Array([0x69, 0x64, 0x3a, 0x20, 0xe9]))).toEqual({
+      ok: false,
+      problems: [{ path: '$', message: 'is not UTF-8: byte 4 starts no valid sequence' }],
+    });
+    expect(checkDefinitionSource(bytes('{"id": "a", "id": "b"}'))).toEqual({
+      ok: false,
+      problems: [{ path: '$', message: expect.stringContaining('Map keys must be unique ("id" again)') }],
+    });
     expect(checkDefinitionSource(bytes(JSON.stringify(wf([script({ script: 'return "\u0000";' })]))))).toEqual({
       ok: false,
       problems: [{ path: '$.steps[0].config.script', message: 'contains a NUL character (\\u0000), which cannot be stored' }],
     });
-    expect(checkDefinitionSource(bytes(`{"id":${'['.repeat(250)}${']'.repeat(250)}}`))).toMatchObject({ ok: false, problems: [{ path: '$', message: expect.stringContaining('nested deeper than 200 levels') }] });
-    expect(checkDefinitionSource(new Uint8Array(512 * 1024 + 1).fill(0x20))).toMatchObject({ ok: false, problems: [{ path: '$', message: expect.stringContaining('at most 524288 bytes') }] });
+    expect(checkDefinitionSource(bytes(`{"id":${'['.repeat(250)}${']'.repeat(250)}}`))).toMatchObject({
+      ok: false,
+      problems: [{ path: '$', message: expect.stringContaining('nested deeper than 200 levels') }],
+    });
+    expect(checkDefinitionSource(new Uint8Array(512 * 1024 + 1).fill(0x20))).toMatchObject({
+      ok: false,
+      problems: [{ path: '$', message: expect.stringContaining('at most 524288 bytes') }],
+    });
   });
 
   it('checks against a coordinator’s default caps unless given others', () => {

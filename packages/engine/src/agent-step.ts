@@ -138,7 +138,10 @@ export function planSucceeded(t: Transition, key: string, output: unknown): void
 }
 
 /** A plan answer checked against `AgentPlanSchema`, the step's `maxSubtasks` and its capabilities. */
-export function checkPlan(output: unknown, config: Pick<AgentTaskConfig, 'capabilities' | 'maxSubtasks'>): { ok: true; plan: AgentPlan } | { ok: false; problems: Problem[] } {
+export function checkPlan(
+  output: unknown,
+  config: Pick<AgentTaskConfig, 'capabilities' | 'maxSubtasks'>,
+): { ok: true; plan: AgentPlan } | { ok: false; problems: Problem[] } {
   if (output === null || typeof output !== 'object') return { ok: false, problems: [{ path: '$', message: 'must be an object with a "plan"' }] };
   const parsed = AgentPlanSchema.safeParse((output as { plan: unknown }).plan);
   if (!parsed.success) {
@@ -147,14 +150,18 @@ export function checkPlan(output: unknown, config: Pick<AgentTaskConfig, 'capabi
   const plan = parsed.data;
   const problems: Problem[] = [];
   const maxSubtasks = config.maxSubtasks ?? DEFAULT_MAX_SUBTASKS;
-  if (plan.subtasks.length > maxSubtasks) problems.push({ path: '$.plan.subtasks', message: `has ${plan.subtasks.length} subtasks; at most ${maxSubtasks} are allowed` });
+  if (plan.subtasks.length > maxSubtasks)
+    problems.push({ path: '$.plan.subtasks', message: `has ${plan.subtasks.length} subtasks; at most ${maxSubtasks} are allowed` });
   // Subtasks run as executors with these tools: one outside the step's grant would escalate privileges.
   const granted = new Set(config.capabilities);
   plan.subtasks.forEach((subtask, index) => {
     const outside = (subtask.capabilities ?? []).filter((capability) => !granted.has(capability));
     if (outside.length === 0) return;
     const allowed = config.capabilities.length > 0 ? config.capabilities.map((c) => `"${c}"`).join(', ') : 'none';
-    problems.push({ path: formatPath(['plan', 'subtasks', index, 'capabilities']), message: `${outside.map((c) => `"${c}"`).join(', ')} not granted (allowed: ${allowed})` });
+    problems.push({
+      path: formatPath(['plan', 'subtasks', index, 'capabilities']),
+      message: `${outside.map((c) => `"${c}"`).join(', ')} not granted (allowed: ${allowed})`,
+    });
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, plan };
 }

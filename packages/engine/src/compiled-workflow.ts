@@ -52,9 +52,17 @@ export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowG
   const flowEdges = new Map<string, EdgeKind>();
   for (const edges of graph.successors.values()) for (const edge of edges) flowEdges.set(`${edge.from}\u0000${edge.to}`, edge.kind);
   const members = new Map<string, string[]>();
-  for (const [scope, ids] of graph.members) members.set(scope, ids.filter((id) => !graph.handlers.has(id)));
+  for (const [scope, ids] of graph.members)
+    members.set(
+      scope,
+      ids.filter((id) => !graph.handlers.has(id)),
+    );
   const sinks = new Map<string, string[]>();
-  for (const [scope, ids] of members) sinks.set(scope, ids.filter((id) => (graph.successors.get(id) ?? []).length === 0));
+  for (const [scope, ids] of members)
+    sinks.set(
+      scope,
+      ids.filter((id) => (graph.successors.get(id) ?? []).length === 0),
+    );
   const regions = new Map<string, ScopeRegion>();
   for (const root of graph.containerOf.keys()) regions.set(root, regionOf(root, members, steps));
   const cached = (root: ReadRoot) => {

@@ -73,7 +73,7 @@ function apply(t: Transition, event: EngineEvent): string | undefined {
 
 function applyResult(t: Transition, event: StepResultEvent): string | undefined {
   const node = t.node(event.key);
-  if (!node || node.status !== 'queued' || node.attempt !== event.attempt) {
+  if (node?.status !== 'queued' || node.attempt !== event.attempt) {
     return `no queued step run ${event.key} attempt ${event.attempt} (late or duplicate result)`;
   }
   if (t.state.status === 'completed' || t.state.status === 'cancelled') return `execution is ${t.state.status}`;
@@ -99,7 +99,8 @@ function applyExpression(t: Transition, event: ExpressionEvent): string | undefi
   const node = t.node(event.key);
   if (!t.live) return `execution is ${t.state.status}`;
   // An answer computed for an earlier attempt or iteration (a late or repeated evaluation) is stale.
-  if (node !== undefined && event.attempt !== undefined && node.attempt !== event.attempt) return `step ${event.key} is at attempt ${node.attempt}, not ${event.attempt}`;
+  if (node !== undefined && event.attempt !== undefined && node.attempt !== event.attempt)
+    return `step ${event.key} is at attempt ${node.attempt}, not ${event.attempt}`;
   if (event.purpose === 'condition') {
     if (node?.status !== 'evaluating') return `step ${event.key} is not waiting for its condition`;
     if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, event.key, event.purpose, event.outcome.warning);
@@ -107,7 +108,8 @@ function applyExpression(t: Transition, event: ExpressionEvent): string | undefi
     return undefined;
   }
   if (node?.status !== 'running' || node.awaiting !== event.purpose) return `loop ${event.key} is not waiting for its ${event.purpose}`;
-  if (event.iteration !== undefined && (node.iteration ?? 0) !== event.iteration) return `loop ${event.key} is at iteration ${node.iteration ?? 0}, not ${event.iteration}`;
+  if (event.iteration !== undefined && (node.iteration ?? 0) !== event.iteration)
+    return `loop ${event.key} is at iteration ${node.iteration ?? 0}, not ${event.iteration}`;
   if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, event.key, event.purpose, event.outcome.warning);
   loopEvaluated(t, event.key, event.purpose, event.outcome);
   return undefined;

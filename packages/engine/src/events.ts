@@ -25,7 +25,16 @@ export type ErrorResolution = { action: 'retry' } | { action: 'skip' } | { actio
 export type EngineEvent =
   | { type: 'start'; at: number }
   /** `response`: an http step's status and headers, beside its `output` (the body). */
-  | { type: 'step.succeeded'; key: string; attempt: number; output: unknown; response?: HttpResponse; variableUpdates?: Record<string, unknown>; usage?: TokenUsage; at: number }
+  | {
+      type: 'step.succeeded';
+      key: string;
+      attempt: number;
+      output: unknown;
+      response?: HttpResponse;
+      variableUpdates?: Record<string, unknown>;
+      usage?: TokenUsage;
+      at: number;
+    }
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; usage?: TokenUsage; at: number }
   /** The answer to an `evaluate` command; `attempt` and `iteration` (when given) must match what the node waits for. */
   | { type: 'expression.evaluated'; key: string; purpose: ExpressionPurpose; outcome: ExpressionOutcome; attempt?: number; iteration?: number; at: number }

@@ -34,7 +34,14 @@ function nextIteration(t: Transition, key: string, step: LoopStep): void {
  * iteration reads the results of the one before it, its break condition those of the iteration just
  * finished. Undefined when the loop has no such expression.
  */
-export function loopEvaluation(t: Transition, key: string, step: LoopStep, purpose: 'loop-condition' | 'loop-break', attempt: number, iteration: number): EvaluateCommand | undefined {
+export function loopEvaluation(
+  t: Transition,
+  key: string,
+  step: LoopStep,
+  purpose: 'loop-condition' | 'loop-break',
+  attempt: number,
+  iteration: number,
+): EvaluateCommand | undefined {
   const expression = purpose === 'loop-condition' ? step.config.condition : step.config.breakCondition;
   if (expression === undefined) return undefined;
   const resultsFrame = purpose === 'loop-break' ? iterationFrame(key, iteration) : iteration === 0 ? frameOf(key) : iterationFrame(key, iteration - 1);
@@ -47,7 +54,13 @@ function beginIteration(t: Transition, key: string, step: LoopStep): void {
   const iteration = node.iteration ?? 0;
   if (iteration >= step.config.maxIterations) {
     if (step.config.onMaxIterations === 'complete') t.succeed(key, node.outputs ?? []);
-    else t.fail(key, stepError('LOOP_LIMIT', `loop "${step.id}" reached maxIterations (${step.config.maxIterations}) and its condition still holds`, { maxIterations: step.config.maxIterations }));
+    else
+      t.fail(
+        key,
+        stepError('LOOP_LIMIT', `loop "${step.id}" reached maxIterations (${step.config.maxIterations}) and its condition still holds`, {
+          maxIterations: step.config.maxIterations,
+        }),
+      );
     return;
   }
   const { awaiting: _awaiting, ...running } = node;

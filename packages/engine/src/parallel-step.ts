@@ -56,7 +56,10 @@ export function branchFailed(t: Transition, frame: string, root: string, paralle
   if (step.config.failFast) {
     for (const branch of step.config.steps) t.cancelScope(frame, branch);
     // The branches' overlays stay: a retry reuses the steps that succeeded, and so their updates.
-    t.fail(parallelKey, stepError(error.code, `branch "${root}" failed at step "${t.node(failedKey)!.stepId}": ${error.message}`, { branch: root, ...(error.details ?? {}) }));
+    t.fail(
+      parallelKey,
+      stepError(error.code, `branch "${root}" failed at step "${t.node(failedKey)!.stepId}": ${error.message}`, { branch: root, ...(error.details ?? {}) }),
+    );
     return;
   }
   t.setNode(parallelKey, { ...parallel, failures: [...(parallel.failures ?? []), { branch: root, error }] });

@@ -85,7 +85,13 @@ export function stepFailed(t: Transition, key: string, error: StepError, record:
   // A failure of an execution that already failed (or is cancelled) is recorded, not recovered: a retry runs the step again.
   const strategy = t.live && declared !== undefined && declared.type !== 'retry' && usable(t, step, declared) ? declared : undefined;
   if (record && strategy?.type !== 'skip') t.record(key, 'failed', { error });
-  recordError(t, key, error, declared?.type === 'retry' ? 'retry' : (strategy?.type ?? 'none'), strategy?.type === 'escalate' ? strategy.escalationHandler : undefined);
+  recordError(
+    t,
+    key,
+    error,
+    declared?.type === 'retry' ? 'retry' : (strategy?.type ?? 'none'),
+    strategy?.type === 'escalate' ? strategy.escalationHandler : undefined,
+  );
   switch (strategy?.type) {
     case 'skip':
       skipRecovered(t, key, error);
@@ -113,7 +119,17 @@ export function stepFailed(t: Transition, key: string, error: StepError, record:
 
 function recordError(t: Transition, key: string, error: StepError, strategy: RecoveryAction, escalationHandler?: string): void {
   const node = t.node(key)!;
-  t.emit({ type: 'record-error', key, stepId: node.stepId, stepType: t.step(node.stepId).type, attempt: node.attempt, error, strategy, ...(escalationHandler ? { escalationHandler } : {}), at: t.at });
+  t.emit({
+    type: 'record-error',
+    key,
+    stepId: node.stepId,
+    stepType: t.step(node.stepId).type,
+    attempt: node.attempt,
+    error,
+    strategy,
+    ...(escalationHandler ? { escalationHandler } : {}),
+    at: t.at,
+  });
 }
 
 /** The failed step counts as done without output: its successors run, without it in `results`. */

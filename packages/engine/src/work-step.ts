@@ -36,7 +36,13 @@ export function launchWork(t: Transition, key: string, step: WorkStep, attempt: 
  * template that does not resolve fails instance `key` with `TEMPLATE` (see `failAtLaunch`) and
  * gives undefined.
  */
-export function resolveConfig(t: Transition, key: string, step: WorkStep, attempt: number, scope: ScopePayload): { config: unknown; secretSlots: SecretSlot[] } | undefined {
+export function resolveConfig(
+  t: Transition,
+  key: string,
+  step: WorkStep,
+  attempt: number,
+  scope: ScopePayload,
+): { config: unknown; secretSlots: SecretSlot[] } | undefined {
   try {
     // Secret values exist only on workers: here a secret is a name in a slot, never stored or logged as a value.
     const resolved = resolveWithSecretSlots(step.config, templateScope(scope, t.state), SECRET_POLICIES.get(step.type)?.fields ?? []);

@@ -87,14 +87,28 @@ describe('agent: coordinator', () => {
       stepType: 'agent-task',
       attempt: 1,
       config: { ...resolved, phase: 'plan' },
-      context: { results: { prep: { topic: 'tides' } }, variables: { lang: 'en' }, input: { lang: 'en' }, execution: { id: 'exec-1', workflowId: 'wf', workflowVersion: '1' } },
+      context: {
+        results: { prep: { topic: 'tides' } },
+        variables: { lang: 'en' },
+        input: { lang: 'en' },
+        execution: { id: 'exec-1', workflowId: 'wf', workflowVersion: '1' },
+      },
       at: expect.any(Number),
     });
 
     const fanned = run.plan('research', THREE);
     // No record-step: the plan run was recorded by its result; the step waits for its parts.
     expect(log(fanned)).toEqual(['run-step research~sub/0@1', 'run-step research~sub/1@1', 'run-step research~sub/2@1']);
-    const executor = { agentType: 'executor', timeout: 300_000, provider: 'openai', model: 'gpt-x', systemPrompt: 'Be brief.', maxTurns: 7, context: { results: ['prep'] }, parentGoal: 'Research tides' };
+    const executor = {
+      agentType: 'executor',
+      timeout: 300_000,
+      provider: 'openai',
+      model: 'gpt-x',
+      systemPrompt: 'Be brief.',
+      maxTurns: 7,
+      context: { results: ['prep'] },
+      parentGoal: 'Research tides',
+    };
     expect(runSteps(fanned).map((c) => c.config)).toEqual([
       { ...executor, goal: 'find sources', capabilities: ['web'] },
       { ...executor, goal: 'read them', capabilities: ['web', 'files'] },
@@ -138,7 +152,11 @@ describe('agent: coordinator', () => {
   it('an executor agent is a work step like any other: its config goes as it is, without a phase', () => {
     const run = new Run(compile(wf([agent('solo', { goal: 'Do {{ variables.what }}', capabilities: ['web'] })])), { what: 'it' });
     const [solo] = runSteps(run.start());
-    expect(solo).toMatchObject({ key: 'solo', stepType: 'agent-task', config: { agentType: 'executor', goal: 'Do it', capabilities: ['web'], timeout: 300_000 } });
+    expect(solo).toMatchObject({
+      key: 'solo',
+      stepType: 'agent-task',
+      config: { agentType: 'executor', goal: 'Do it', capabilities: ['web'], timeout: 300_000 },
+    });
     expect(solo!.config).not.toHaveProperty('phase');
     run.succeed('solo', { done: true });
     expect(run.state).toMatchObject({ status: 'completed' });
@@ -174,12 +192,22 @@ describe('agent: invalid plans fail the step with AGENT_OUTPUT', () => {
       { type: 'execution-settled', status: 'failed', error: { code: 'AGENT_OUTPUT', message, stepId: 'research' }, at: expect.any(Number) },
     ]);
     expect(run.state.nodes['research']).toEqual({ stepId: 'research', status: 'failed', attempt: 1, error });
-    expect(planned({ plan: { subtasks: six.slice(0, 3) } }, { maxSubtasks: 2 }).run.state.nodes['research']).toMatchObject({ status: 'failed', error: { code: 'AGENT_OUTPUT' } });
+    expect(planned({ plan: { subtasks: six.slice(0, 3) } }, { maxSubtasks: 2 }).run.state.nodes['research']).toMatchObject({
+      status: 'failed',
+      error: { code: 'AGENT_OUTPUT' },
+    });
     expect(planned({ plan: { subtasks: six.slice(0, 5) } }).run.status('research')).toBe('delegating');
   });
 
   it('a subtask asking for a capability the step was not granted', () => {
-    const { run } = planned({ plan: { subtasks: [{ goal: 'a', capabilities: ['web'] }, { goal: 'b', capabilities: ['web', 'shell', 'email'] }] } });
+    const { run } = planned({
+      plan: {
+        subtasks: [
+          { goal: 'a', capabilities: ['web'] },
+          { goal: 'b', capabilities: ['web', 'shell', 'email'] },
+        ],
+      },
+    });
     expect(run.state.nodes['research']!.error).toEqual({
       code: 'AGENT_OUTPUT',
       message: 'step "research": the coordinator\'s plan is invalid: $.plan.subtasks[1].capabilities: "shell", "email" not granted (allowed: "web", "files")',
@@ -189,7 +217,8 @@ describe('agent: invalid plans fail the step with AGENT_OUTPUT', () => {
   });
 
   it('an answer that does not match the plan schema', () => {
-    const problemsOf = (output: unknown) => (planned(output).run.state.nodes['research']!.error!.details as { problems: { path: string }[] }).problems.map((p) => p.path);
+    const problemsOf = (output: unknown) =>
+      (planned(output).run.state.nodes['research']!.error!.details as { problems: { path: string }[] }).problems.map((p) => p.path);
     expect(problemsOf({ plan: { subtasks: [] } })).toEqual(['$.plan.subtasks']);
     expect(problemsOf({ plan: { subtasks: [{ goal: '' }] } })).toEqual(['$.plan.subtasks[0].goal']);
     expect(problemsOf({ plan: { subtasks: [{ goal: 'a', extra: 1 }] } })).toEqual(['$.plan.subtasks[0]']);
@@ -220,7 +249,12 @@ describe('agent: a failing part fails the coordinator', () => {
       { type: 'execution-settled', status: 'failed', error: { ...error, details: undefined, stepId: 'research' }, at: expect.any(Number) },
     ]);
     expect(run.state.nodes['research']).toEqual({ stepId: 'research', status: 'failed', attempt: 1, error });
-    expect(run.state.nodes['research~sub/1']).toEqual({ stepId: 'research', status: 'failed', attempt: 1, error: { code: 'AGENT_PROVIDER', message: 'no access' } });
+    expect(run.state.nodes['research~sub/1']).toEqual({
+      stepId: 'research',
+      status: 'failed',
+      attempt: 1,
+      error: { code: 'AGENT_PROVIDER', message: 'no access' },
+    });
     expect(run.status('research~sub/2')).toBe('cancelled');
     // A late result of the cancelled subtask is ignored.
     expect(run.result('research~sub/2', 1, 'succeeded')).toEqual([]);
@@ -238,7 +272,13 @@ describe('agent: a failing part fails the coordinator', () => {
   it('onError skip: the coordinator counts as done without output and its successors run', () => {
     const run = delegating({}, { type: 'skip' });
     const skipped = run.fail('research~sub/0');
-    expect(log(skipped)).toEqual(['cancel-step research~sub/1@1', 'cancel-step research~sub/2@1', 'record-error research@1', 'record-skipped research@1', 'run-step report@1']);
+    expect(log(skipped)).toEqual([
+      'cancel-step research~sub/1@1',
+      'cancel-step research~sub/2@1',
+      'record-error research@1',
+      'record-skipped research@1',
+      'run-step report@1',
+    ]);
     expect(run.state.nodes['research']).toMatchObject({ status: 'skipped', recovered: true, error: { message: 'subtask 0 failed: boom' } });
     expect(runSteps(skipped)[0]!.context!.results).toEqual({ prep: { topic: 'tides' } });
     run.succeed('report');
@@ -285,7 +325,12 @@ describe('agent: a failing part fails the coordinator', () => {
       },
     ]);
     expect(run.runs('cancel-step', escalated)).toEqual(['research~sub/0@1', 'research~sub/1@1']);
-    expect(run.state.nodes['research']).toEqual({ stepId: 'research', status: 'escalated', attempt: 1, error: expect.objectContaining({ message: 'subtask 2 failed: stuck' }) });
+    expect(run.state.nodes['research']).toEqual({
+      stepId: 'research',
+      status: 'escalated',
+      attempt: 1,
+      error: expect.objectContaining({ message: 'subtask 2 failed: stuck' }),
+    });
     expect(run.state.status).toBe('running');
 
     expect(run.runs('run-step', run.resolve('research', { action: 'retry' }))).toEqual(['research@2']);
@@ -300,7 +345,9 @@ describe('agent: a failing part fails the coordinator', () => {
   });
 
   it('onError alternative: the alternative runs in the coordinator’s place', () => {
-    const run = new Run(compile(wf([script('prep', ['research']), withOnError(research({}, []), { type: 'alternative', alternativeStep: 'fallback' }), script('fallback')])));
+    const run = new Run(
+      compile(wf([script('prep', ['research']), withOnError(research({}, []), { type: 'alternative', alternativeStep: 'fallback' }), script('fallback')])),
+    );
     run.start();
     run.succeed('prep', { topic: 'tides' });
     run.plan('research', THREE);
@@ -317,7 +364,9 @@ describe('agent: a failing part fails the coordinator', () => {
   });
 
   it('a coordinator as an alternative plans and fans out under the failed step’s pseudo-frame', () => {
-    const run = new Run(compile(wf([withOnError(script('a'), { type: 'alternative', alternativeStep: 'research' }), coord('research', { capabilities: ['web'] })])));
+    const run = new Run(
+      compile(wf([withOnError(script('a'), { type: 'alternative', alternativeStep: 'research' }), coord('research', { capabilities: ['web'] })])),
+    );
     run.start();
     const [plan] = runSteps(run.fail('a'));
     expect(plan).toMatchObject({ key: 'a~alt/research', config: { phase: 'plan' } });
@@ -344,7 +393,11 @@ describe('agent: pause, resume, cancel, restore', () => {
     expect(run.succeed('research~sub/2', 'S2')).toEqual([]);
     expect(run.state.nodes['research~syn']).toEqual({ stepId: 'research', status: 'ready', attempt: 1 });
     const [synthesis] = runSteps(run.resume());
-    expect(synthesis).toMatchObject({ key: 'research~syn', attempt: 1, config: { phase: 'synthesize', subtasks: [{ output: 'S0' }, { output: 'S1' }, { output: 'S2' }] } });
+    expect(synthesis).toMatchObject({
+      key: 'research~syn',
+      attempt: 1,
+      config: { phase: 'synthesize', subtasks: [{ output: 'S0' }, { output: 'S1' }, { output: 'S2' }] },
+    });
   });
 
   it('a plan that arrives while paused holds its subtasks as ready; resume starts them all', () => {
@@ -385,7 +438,11 @@ describe('agent: pause, resume, cancel, restore', () => {
     run.succeed('research~sub/1', 'S1 second');
     const [synthesis] = runSteps(run.succeed('research~sub/2', 'S2 second'));
     // The synthesis that ran after the snapshot took attempt 1: this one is a new step run.
-    expect(synthesis).toMatchObject({ key: 'research~syn', attempt: 2, config: { subtasks: [{ output: 'S0' }, { output: 'S1 second' }, { output: 'S2 second' }] } });
+    expect(synthesis).toMatchObject({
+      key: 'research~syn',
+      attempt: 2,
+      config: { subtasks: [{ output: 'S0' }, { output: 'S1 second' }, { output: 'S2 second' }] },
+    });
     run.succeed('research~syn', 'second answer');
     expect(run.runs('run-step', run.commands.slice(-1))).toEqual(['report@2']);
     run.succeed('report');
@@ -475,7 +532,9 @@ describe('agent: resume from failure', () => {
 
 describe('agent: inside loops and parallels', () => {
   it('each iteration plans, fans out and synthesizes on its own, reading its iteration', () => {
-    const run = new Run(compile(wf([loop('l', 'research', { maxIterations: 2, onMaxIterations: 'complete' }), coord('research', { goal: 'Round {{ execution.id }}' })])));
+    const run = new Run(
+      compile(wf([loop('l', 'research', { maxIterations: 2, onMaxIterations: 'complete' }), coord('research', { goal: 'Round {{ execution.id }}' })])),
+    );
     const [plan0] = runSteps(run.start());
     expect(plan0).toMatchObject({ key: 'l#0/research', context: { loop: { iteration: 0 } }, config: { phase: 'plan' } });
     const fanned = runSteps(run.plan('l#0/research', THREE.slice(0, 2)));
@@ -570,7 +629,11 @@ describe('agent: token budget', () => {
     expect(run.state.tokenBudget).toBe(1_000);
     expect(runSteps(run.start())[0]).not.toHaveProperty('budget');
     expect(runSteps(run.succeed('prep', { topic: 't' }))[0]!.budget).toEqual({ remainingTokens: 1_000 });
-    expect(runSteps(run.plan('research', THREE, usage(200, 100))).map((c) => c.budget)).toEqual([{ remainingTokens: 700 }, { remainingTokens: 700 }, { remainingTokens: 700 }]);
+    expect(runSteps(run.plan('research', THREE, usage(200, 100))).map((c) => c.budget)).toEqual([
+      { remainingTokens: 700 },
+      { remainingTokens: 700 },
+      { remainingTokens: 700 },
+    ]);
     run.succeed('research~sub/0', 'a', undefined, usage(100, 0));
     run.succeed('research~sub/1', 'b', undefined, usage(100, 0));
     expect(runSteps(run.succeed('research~sub/2', 'c', undefined, usage(50, 50)))[0]).toMatchObject({ key: 'research~syn', budget: { remainingTokens: 400 } });
@@ -579,9 +642,17 @@ describe('agent: token budget', () => {
   });
 
   it('an agent step that becomes ready with nothing left fails at once with AGENT_BUDGET, and its strategy acts', () => {
-    const run = new Run(compile(wf([agent('first', {}, ['second']), withOnError(agent('second', {}, ['third']), { type: 'skip' }), agent('third', {})])), {}, { tokenBudget: 100 });
+    const run = new Run(
+      compile(wf([agent('first', {}, ['second']), withOnError(agent('second', {}, ['third']), { type: 'skip' }), agent('third', {})])),
+      {},
+      { tokenBudget: 100 },
+    );
     run.start();
-    const error = { code: 'AGENT_BUDGET', message: 'step "second": the execution\'s token budget of 100 tokens is used up (120 used)', details: { budget: 100, used: 120 } };
+    const error = {
+      code: 'AGENT_BUDGET',
+      message: 'step "second": the execution\'s token budget of 100 tokens is used up (120 used)',
+      details: { budget: 100, used: 120 },
+    };
     const skipped = run.succeed('first', 'x', undefined, usage(100, 20));
     expect(log(skipped)).toEqual(['record-error second@1', 'record-skipped second@1', 'record-failed third@1', 'record-error third@1', 'execution-settled']);
     expect(run.errors(skipped)[0]!.error).toEqual(error);
@@ -595,7 +666,10 @@ describe('agent: token budget', () => {
     run.succeed('prep', { topic: 't' });
     const failed = run.plan('research', THREE, usage(400, 100));
     expect(log(failed)).toEqual(['record-failed research~sub/0@1', 'record-failed research@1', 'record-error research@1', 'execution-settled']);
-    expect(run.state.nodes['research']!.error).toMatchObject({ code: 'AGENT_BUDGET', message: expect.stringContaining('subtask 0 failed: step "research": the execution\'s token budget of 500 tokens is used up (500 used)') });
+    expect(run.state.nodes['research']!.error).toMatchObject({
+      code: 'AGENT_BUDGET',
+      message: expect.stringContaining('subtask 0 failed: step "research": the execution\'s token budget of 500 tokens is used up (500 used)'),
+    });
     expect(run.state.nodes['research~sub/1']).toBeUndefined();
   });
 

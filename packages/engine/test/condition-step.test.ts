@@ -35,7 +35,16 @@ describe('condition steps', () => {
 
   it('sees results, variables, input and execution', () => {
     const run = new Run(
-      compile(wf([script('a', ['c']), condition('c', 'results.a === 1 && variables.v === "x" && input.i === 2 && execution.workflowId === "wf"', 'yes'), script('yes')], { v: 'x' })),
+      compile(
+        wf(
+          [
+            script('a', ['c']),
+            condition('c', 'results.a === 1 && variables.v === "x" && input.i === 2 && execution.workflowId === "wf"', 'yes'),
+            script('yes'),
+          ],
+          { v: 'x' },
+        ),
+      ),
       { i: 2 },
     );
     run.start();
@@ -51,9 +60,7 @@ describe('condition steps', () => {
   });
 
   it('propagates skips through a chain and a diamond, and skips a join whose inputs were all skipped', () => {
-    const run = new Run(
-      compile(wf([condition('c', 'false', 't'), script('t', ['l', 'r']), script('l', ['j']), script('r', ['j']), script('j')])),
-    );
+    const run = new Run(compile(wf([condition('c', 'false', 't'), script('t', ['l', 'r']), script('l', ['j']), script('r', ['j']), script('j')])));
     run.start();
     expect(run.recorded('skipped')).toEqual(['t', 'l', 'r', 'j']);
     expect(run.state.status).toBe('completed');

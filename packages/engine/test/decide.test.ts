@@ -5,11 +5,22 @@ import { Run, compile, http, runSteps, script, wf } from './harness.js';
 
 describe('decide: next graphs', () => {
   it('starts the entry steps with templates resolved and runs a chain to completion', () => {
-    const run = new Run(compile(wf([http('fetch', '{{ variables.base }}/items?n={{ input.n }}', ['proc']), script('proc', ['save']), script('save')], { base: 'http://api' })), { n: 2 });
+    const run = new Run(
+      compile(wf([http('fetch', '{{ variables.base }}/items?n={{ input.n }}', ['proc']), script('proc', ['save']), script('save')], { base: 'http://api' })),
+      { n: 2 },
+    );
     const first = run.start();
     expect(run.state.status).toBe('running');
     expect(first).toEqual([
-      { type: 'run-step', key: 'fetch', stepId: 'fetch', stepType: 'http', attempt: 1, config: expect.objectContaining({ url: 'http://api/items?n=2', method: 'GET' }), at: 1010 },
+      {
+        type: 'run-step',
+        key: 'fetch',
+        stepId: 'fetch',
+        stepType: 'http',
+        attempt: 1,
+        config: expect.objectContaining({ url: 'http://api/items?n=2', method: 'GET' }),
+        at: 1010,
+      },
     ]);
     expect(run.ran(run.succeed('fetch', { status: 200 }))).toEqual(['proc']);
     expect(run.ran(run.succeed('proc', 42))).toEqual(['save']);
@@ -89,7 +100,16 @@ describe('decide: next graphs', () => {
     run.start();
     const failed = run.fail('a', 'bad thing at line 3');
     expect(failed).toEqual([
-      { type: 'record-error', key: 'a', stepId: 'a', stepType: 'script', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'bad thing at line 3' }, strategy: 'none', at: 1020 },
+      {
+        type: 'record-error',
+        key: 'a',
+        stepId: 'a',
+        stepType: 'script',
+        attempt: 1,
+        error: { code: 'SCRIPT_ERROR', message: 'bad thing at line 3' },
+        strategy: 'none',
+        at: 1020,
+      },
       { type: 'execution-settled', status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'bad thing at line 3', stepId: 'a' }, at: 1020 },
     ]);
     expect(run.ran(run.succeed('b', 'late'))).toEqual([]);
@@ -120,7 +140,18 @@ describe('decide: next graphs', () => {
 
   it('leaves secrets to the worker as slots made from the definition’s text, and data as data', () => {
     const run = new Run(
-      compile(wf([{ id: 'h', type: 'http', config: { url: 'http://x/{{ variables.path }}', query: { q: '{{ variables.q }}' }, headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } } }], { path: 'p', q: '{{ secrets.TOKEN }}' })),
+      compile(
+        wf(
+          [
+            {
+              id: 'h',
+              type: 'http',
+              config: { url: 'http://x/{{ variables.path }}', query: { q: '{{ variables.q }}' }, headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } },
+            },
+          ],
+          { path: 'p', q: '{{ secrets.TOKEN }}' },
+        ),
+      ),
     );
     const [h] = run.start() as RunStepCommand[];
     expect(h!.config).toMatchObject({ url: 'http://x/p', query: { q: '{{ secrets.TOKEN }}' }, headers: { Authorization: 'Bearer {{ secrets.TOKEN }}' } });

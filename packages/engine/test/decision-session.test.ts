@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createExecutionState, decide, openDecision, pendingEvaluations, type EvaluateCommand, type ExecutionState, type RunStepCommand } from '@agentic-flow/engine';
+import {
+  createExecutionState,
+  decide,
+  openDecision,
+  pendingEvaluations,
+  type EvaluateCommand,
+  type ExecutionState,
+  type RunStepCommand,
+} from '@agentic-flow/engine';
 import { compile, condition, deepFreeze, evaluateInProcess, loop, script, wf } from './harness.js';
 
 function fresh(workflow: ReturnType<typeof compile>, input: Record<string, unknown> = {}): ExecutionState {
-  return deepFreeze(createExecutionState({ executionId: 'exec-1', workflowId: workflow.definition.id, workflowVersion: workflow.definition.version, defaults: {}, input }));
+  return deepFreeze(
+    createExecutionState({ executionId: 'exec-1', workflowId: workflow.definition.id, workflowVersion: workflow.definition.version, defaults: {}, input }),
+  );
 }
 
 /** Answers every evaluate command in one session, as the coordinator does within one transition. */
@@ -13,7 +23,14 @@ function driveAll(workflow: ReturnType<typeof compile>, state: ExecutionState) {
   for (let i = 0; i < session.commands.length; i++) {
     const command = session.commands[i]!;
     if (command.type !== 'evaluate') continue;
-    session.apply({ type: 'expression.evaluated', key: command.key, purpose: command.purpose, attempt: command.attempt, outcome: evaluateInProcess(command), at: 100 });
+    session.apply({
+      type: 'expression.evaluated',
+      key: command.key,
+      purpose: command.purpose,
+      attempt: command.attempt,
+      outcome: evaluateInProcess(command),
+      at: 100,
+    });
   }
   return { state: session.finish(), commands: session.commands };
 }
@@ -53,7 +70,13 @@ describe('expression answers arriving later', () => {
     state = started.state;
     const ask = started.commands.find((c): c is EvaluateCommand => c.type === 'evaluate')!;
     expect(ask).toMatchObject({ key: 'l', purpose: 'loop-condition', attempt: 1, iteration: 0 });
-    const answer = { type: 'expression.evaluated' as const, key: 'l', purpose: 'loop-condition' as const, outcome: { ok: true as const, truthy: true, value: true }, at: 2 };
+    const answer = {
+      type: 'expression.evaluated' as const,
+      key: 'l',
+      purpose: 'loop-condition' as const,
+      outcome: { ok: true as const, truthy: true, value: true },
+      at: 2,
+    };
     expect(decide(workflow, state, { ...answer, attempt: 2, iteration: 0 }).ignored).toMatch(/attempt 1, not 2/);
     expect(decide(workflow, state, { ...answer, attempt: 1, iteration: 3 }).ignored).toMatch(/iteration 0, not 3/);
     const applied = decide(workflow, state, { ...answer, attempt: 1, iteration: 0 });
@@ -64,7 +87,9 @@ describe('expression answers arriving later', () => {
   });
 
   it('lists the evaluations an execution waits on, to ask again when their answers were lost', () => {
-    const workflow = compile(wf([condition('c', 'variables.n > 1', 'yes'), script('yes'), loop('l', 'body', { breakCondition: 'results.body === 2' }), script('body')]));
+    const workflow = compile(
+      wf([condition('c', 'variables.n > 1', 'yes'), script('yes'), loop('l', 'body', { breakCondition: 'results.body === 2' }), script('body')]),
+    );
     let state = fresh(workflow, { n: 2 });
     state = decide(workflow, state, { type: 'start', at: 1 }).state;
     const pending = pendingEvaluations(workflow, state, 5);

@@ -14,7 +14,11 @@ const logs = (commands: readonly EngineCommand[]) => commands.filter((c) => c.ty
 
 describe('decisions that read undefined', () => {
   it('log one warning naming the step and the expression, and still follow JavaScript', () => {
-    const run = new Run(compile(wf([script('fetch', ['check']), condition('check', 'results.fetch.quality > 0.8', 'good', 'clean'), script('good'), script('clean')])), {}, warning('results.fetch.quality is undefined'));
+    const run = new Run(
+      compile(wf([script('fetch', ['check']), condition('check', 'results.fetch.quality > 0.8', 'good', 'clean'), script('good'), script('clean')])),
+      {},
+      warning('results.fetch.quality is undefined'),
+    );
     run.start();
     run.succeed('fetch', { items: [] });
     expect(logs(run.commands)).toEqual([
@@ -34,7 +38,20 @@ describe('decisions that read undefined', () => {
 
   it('warn once per expression of a loop instance, however many times it is asked', () => {
     const run = new Run(
-      compile(wf([loop('batches', 'body', { condition: 'variables.i < variables.total', breakCondition: 'results.body.n > 5', maxIterations: 3, onMaxIterations: 'complete' }), script('body')], { i: 0, total: 10 })),
+      compile(
+        wf(
+          [
+            loop('batches', 'body', {
+              condition: 'variables.i < variables.total',
+              breakCondition: 'results.body.n > 5',
+              maxIterations: 3,
+              onMaxIterations: 'complete',
+            }),
+            script('body'),
+          ],
+          { i: 0, total: 10 },
+        ),
+      ),
       {},
       warning('something is undefined'),
     );
@@ -51,7 +68,9 @@ describe('decisions that read undefined', () => {
   });
 
   it('fail the step, quoting the expression, when it throws: no branch is taken', () => {
-    const run = new Run(compile(wf([script('fetch', ['check']), condition('check', 'results.fetch.data.quality > 0.8', 'good', 'clean'), script('good'), script('clean')])));
+    const run = new Run(
+      compile(wf([script('fetch', ['check']), condition('check', 'results.fetch.data.quality > 0.8', 'good', 'clean'), script('good'), script('clean')])),
+    );
     run.start();
     run.succeed('fetch', { items: [] });
     expect(run.state.nodes['check']).toMatchObject({

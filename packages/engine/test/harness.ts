@@ -14,7 +14,15 @@ import {
   type RegisteredStrategies,
   type RunStepCommand,
 } from '@agentic-flow/engine';
-import { RecoveryStrategySchema, STEP_TYPES, validateDefinition, type RecoveryStrategy, type StepErrorCode, type TokenUsage, type WorkflowDefinitionInput } from '@agentic-flow/spec';
+import {
+  RecoveryStrategySchema,
+  STEP_TYPES,
+  validateDefinition,
+  type RecoveryStrategy,
+  type StepErrorCode,
+  type TokenUsage,
+  type WorkflowDefinitionInput,
+} from '@agentic-flow/spec';
 
 export function compile(input: WorkflowDefinitionInput): CompiledWorkflow {
   const result = validateDefinition(input);
@@ -37,7 +45,14 @@ export function deepFreeze<T>(value: T): T {
 export function evaluateInProcess(command: EvaluateCommand): ExpressionOutcome {
   try {
     const { results, variables, input, execution, loop, steps = {} } = command.scope;
-    const value: unknown = new Function('results', 'variables', 'input', 'execution', 'loop', 'steps', `return (${command.expression});`)(results, variables, input, execution, loop, steps);
+    const value: unknown = new Function('results', 'variables', 'input', 'execution', 'loop', 'steps', `return (${command.expression});`)(
+      results,
+      variables,
+      input,
+      execution,
+      loop,
+      steps,
+    );
     return { ok: true, truthy: Boolean(value), value };
   } catch (error) {
     return { ok: false, error: { code: 'EXPRESSION_ERROR', message: (error as Error).message } };
@@ -150,13 +165,26 @@ export class Run {
 
   succeed(key: string, output: unknown = null, variableUpdates?: Record<string, unknown>, usage?: TokenUsage): EngineCommand[] {
     const attempt = this.state.nodes[key]?.attempt ?? 1;
-    return this.send({ type: 'step.succeeded', key, attempt, output, ...(variableUpdates ? { variableUpdates } : {}), ...(usage ? { usage } : {}) } as EngineEvent);
+    return this.send({
+      type: 'step.succeeded',
+      key,
+      attempt,
+      output,
+      ...(variableUpdates ? { variableUpdates } : {}),
+      ...(usage ? { usage } : {}),
+    } as EngineEvent);
   }
 
   /** Fails `key`'s current run with SCRIPT_ERROR (or `code`), reporting `usage` if given. */
   fail(key: string, message = 'boom', options: { code?: StepErrorCode; usage?: TokenUsage } = {}): EngineCommand[] {
     const attempt = this.state.nodes[key]?.attempt ?? 1;
-    return this.send({ type: 'step.failed', key, attempt, error: { code: options.code ?? 'SCRIPT_ERROR', message }, ...(options.usage ? { usage: options.usage } : {}) });
+    return this.send({
+      type: 'step.failed',
+      key,
+      attempt,
+      error: { code: options.code ?? 'SCRIPT_ERROR', message },
+      ...(options.usage ? { usage: options.usage } : {}),
+    });
   }
 
   /** Answers the plan run of coordinator agent `key` with a plan of these subtasks. */
@@ -166,13 +194,19 @@ export class Run {
 
   /** Completes every queued step, in key order, with `output(key)`; returns how many. */
   succeedAllQueued(output: (key: string) => unknown = (key) => key): number {
-    const queued = Object.entries(this.state.nodes).filter(([, n]) => n.status === 'queued').map(([k]) => k).sort();
+    const queued = Object.entries(this.state.nodes)
+      .filter(([, n]) => n.status === 'queued')
+      .map(([k]) => k)
+      .sort();
     for (const key of queued) this.succeed(key, output(key));
     return queued.length;
   }
 
   queued(): string[] {
-    return Object.entries(this.state.nodes).filter(([, n]) => n.status === 'queued').map(([k]) => k).sort();
+    return Object.entries(this.state.nodes)
+      .filter(([, n]) => n.status === 'queued')
+      .map(([k]) => k)
+      .sort();
   }
 
   /** Keys of record-step commands with this status, in order. */
@@ -206,7 +240,12 @@ export class Run {
 }
 
 /** A script step; the default body reads every result (`Object.keys(results)`), so its scope holds them all. */
-export const script = (id: string, next: string[] = [], body = 'return Object.keys(results).length;') => ({ id, type: 'script' as const, config: { script: body }, next });
+export const script = (id: string, next: string[] = [], body = 'return Object.keys(results).length;') => ({
+  id,
+  type: 'script' as const,
+  config: { script: body },
+  next,
+});
 export const http = (id: string, url: string, next: string[] = []) => ({ id, type: 'http' as const, config: { url }, next });
 export const wf = (steps: WorkflowDefinitionInput['steps'], variables: Record<string, unknown> = {}): WorkflowDefinitionInput => ({
   id: 'wf',
@@ -215,14 +254,24 @@ export const wf = (steps: WorkflowDefinitionInput['steps'], variables: Record<st
   steps,
   variables,
 });
-export const parallel = (id: string, steps: string[], config: { maxConcurrency?: number; failFast?: boolean } = {}, next: string[] = []) => ({ id, type: 'parallel' as const, config: { steps, ...config }, next });
+export const parallel = (id: string, steps: string[], config: { maxConcurrency?: number; failFast?: boolean } = {}, next: string[] = []) => ({
+  id,
+  type: 'parallel' as const,
+  config: { steps, ...config },
+  next,
+});
 export const condition = (id: string, expression: string, trueStep?: string, falseStep?: string, next: string[] = []) => ({
   id,
   type: 'condition' as const,
   config: { condition: expression, ...(trueStep ? { trueStep } : {}), ...(falseStep ? { falseStep } : {}) },
   next,
 });
-export const loop = (id: string, loopStep: string, config: { condition?: string; breakCondition?: string; maxIterations?: number; onMaxIterations?: 'fail' | 'complete' } = {}, next: string[] = []) => ({
+export const loop = (
+  id: string,
+  loopStep: string,
+  config: { condition?: string; breakCondition?: string; maxIterations?: number; onMaxIterations?: 'fail' | 'complete' } = {},
+  next: string[] = [],
+) => ({
   id,
   type: 'loop' as const,
   config: { loopStep, ...config },
@@ -230,7 +279,12 @@ export const loop = (id: string, loopStep: string, config: { condition?: string;
 });
 
 /** An agent-task step; `agentType` defaults to executor, as in the schema. */
-export const agent = (id: string, config: Record<string, unknown>, next: string[] = []) => ({ id, type: 'agent-task' as const, config: { goal: `goal of ${id}`, ...config }, next });
+export const agent = (id: string, config: Record<string, unknown>, next: string[] = []) => ({
+  id,
+  type: 'agent-task' as const,
+  config: { goal: `goal of ${id}`, ...config },
+  next,
+});
 /** A coordinator agent-task step. */
 export const coordinator = (id: string, config: Record<string, unknown> = {}, next: string[] = []) => agent(id, { agentType: 'coordinator', ...config }, next);
 

@@ -32,7 +32,10 @@ describe('loop steps', () => {
     failing.start();
     failing.succeedAllQueued();
     failing.succeedAllQueued();
-    expect(failing.state.nodes['l']).toMatchObject({ status: 'failed', error: { code: 'LOOP_LIMIT', message: 'loop "l" reached maxIterations (2) and its condition still holds' } });
+    expect(failing.state.nodes['l']).toMatchObject({
+      status: 'failed',
+      error: { code: 'LOOP_LIMIT', message: 'loop "l" reached maxIterations (2) and its condition still holds' },
+    });
     expect(failing.state.status).toBe('failed');
 
     const completing = new Run(compile(wf([loop('l', 'body', { maxIterations: 2, onMaxIterations: 'complete' }), script('body')])));
@@ -51,7 +54,15 @@ describe('loop steps', () => {
   });
 
   it('runs a chain as the body and gives templates loop.iteration', () => {
-    const run = new Run(compile(wf([loop('l', 'get', { maxIterations: 2, onMaxIterations: 'complete' }), http('get', 'http://api/page/{{ loop.iteration }}', ['save']), script('save')])));
+    const run = new Run(
+      compile(
+        wf([
+          loop('l', 'get', { maxIterations: 2, onMaxIterations: 'complete' }),
+          http('get', 'http://api/page/{{ loop.iteration }}', ['save']),
+          script('save'),
+        ]),
+      ),
+    );
     const [first] = runSteps(run.start());
     expect((first!.config as { url: string }).url).toBe('http://api/page/0');
     const [save] = runSteps(run.succeed('l#0/get', 'page0'));
@@ -75,7 +86,10 @@ describe('loop steps', () => {
   it('fails the loop when its condition throws', () => {
     const run = new Run(compile(wf([loop('l', 'body', { condition: 'variables.nope.deeper' }), script('body')])));
     run.start();
-    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('loop "l" condition `variables.nope.deeper`: ') } });
+    expect(run.state.nodes['l']).toMatchObject({
+      status: 'failed',
+      error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('loop "l" condition `variables.nope.deeper`: ') },
+    });
   });
 
   it('nests: a parallel inside a loop, and a loop inside a branch', () => {

@@ -3,7 +3,9 @@ import { Run, compile, runSteps, parallel, script, wf } from './harness.js';
 
 describe('parallel steps', () => {
   it('runs every branch, joins, and outputs each branch by root', () => {
-    const run = new Run(compile(wf([parallel('p', ['a', 'b', 'c'], {}, ['after']), script('a'), script('b', ['b2']), script('b2'), script('c'), script('after')])));
+    const run = new Run(
+      compile(wf([parallel('p', ['a', 'b', 'c'], {}, ['after']), script('a'), script('b', ['b2']), script('b2'), script('c'), script('after')])),
+    );
     const started = run.start();
     expect(run.ran(started)).toEqual(['a', 'b', 'c']);
     expect(run.recorded('running', started)).toEqual(['p']);
@@ -50,11 +52,16 @@ describe('parallel steps', () => {
   });
 
   it('fails fast: cancels running and unstarted branches and ignores their late results', () => {
-    const run = new Run(compile(wf([parallel('p', ['a', 'b', 'c', 'd'], { maxConcurrency: 3 }, ['after']), script('a'), script('b'), script('c'), script('d'), script('after')])));
+    const run = new Run(
+      compile(wf([parallel('p', ['a', 'b', 'c', 'd'], { maxConcurrency: 3 }, ['after']), script('a'), script('b'), script('c'), script('d'), script('after')])),
+    );
     run.start();
     const failed = run.fail('b', 'b broke');
     expect(failed.filter((c) => c.type === 'cancel-step').map((c) => (c as { key: string }).key)).toEqual(['a', 'c']);
-    expect(run.state.nodes['p']).toMatchObject({ status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'branch "b" failed at step "b": b broke', details: { branch: 'b' } } });
+    expect(run.state.nodes['p']).toMatchObject({
+      status: 'failed',
+      error: { code: 'SCRIPT_ERROR', message: 'branch "b" failed at step "b": b broke', details: { branch: 'b' } },
+    });
     expect(run.state).toMatchObject({ status: 'failed', error: { stepId: 'p' } });
     expect(run.succeed('a')).toEqual([]);
     expect(run.state.nodes['a']!.status).toBe('cancelled');
@@ -88,7 +95,9 @@ describe('parallel steps', () => {
   });
 
   it('merges variables set in branches in branch order, whatever finished first', () => {
-    const run = new Run(compile(wf([parallel('p', ['a', 'b'], {}, ['after']), script('a', ['a2']), script('a2'), script('b'), script('after')], { shared: 0 })));
+    const run = new Run(
+      compile(wf([parallel('p', ['a', 'b'], {}, ['after']), script('a', ['a2']), script('a2'), script('b'), script('after')], { shared: 0 })),
+    );
     run.start();
     run.succeed('b', null, { shared: 'from b', onlyB: true });
     const [a2] = runSteps(run.succeed('a', null, { shared: 'from a' }));

@@ -13,7 +13,11 @@ const errorLog = (commands: readonly EngineCommand[]) =>
 
 describe('recovery: which strategy', () => {
   it('puts a type-level retry strategy on every run-step of that type, and on no other', () => {
-    const run = new Run(compile(wf([http('h', 'http://x', ['s']), script('s')])), {}, { strategies: strategies({ http: { type: 'retry', maxAttempts: 4, retryDelay: 500 } }) });
+    const run = new Run(
+      compile(wf([http('h', 'http://x', ['s']), script('s')])),
+      {},
+      { strategies: strategies({ http: { type: 'retry', maxAttempts: 4, retryDelay: 500 } }) },
+    );
     const [h] = runSteps(run.start());
     expect(h!.retry).toEqual({ attempts: 4, delayMs: 500, backoff: 'exponential', jitter: true });
     const [s] = runSteps(run.succeed('h'));
@@ -57,7 +61,16 @@ describe('recovery: which strategy', () => {
     expect(a!.retry).toEqual({ attempts: 3, delayMs: 1000, backoff: 'exponential', jitter: true });
     const failed = run.fail('a', 'third time');
     expect(failed).toEqual([
-      { type: 'record-error', key: 'a', stepId: 'a', stepType: 'script', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'third time' }, strategy: 'retry', at: 1020 },
+      {
+        type: 'record-error',
+        key: 'a',
+        stepId: 'a',
+        stepType: 'script',
+        attempt: 1,
+        error: { code: 'SCRIPT_ERROR', message: 'third time' },
+        strategy: 'retry',
+        at: 1020,
+      },
       { type: 'execution-settled', status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'third time', stepId: 'a' }, at: 1020 },
     ]);
     expect(run.state.nodes['a']).toEqual({ stepId: 'a', status: 'failed', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'third time' } });
@@ -85,16 +98,42 @@ describe('recovery: which strategy', () => {
 
 describe('recovery: skip', () => {
   it('counts the failed step as done without output: its successors and a join after it run, without it in results', () => {
-    const run = new Run(compile(wf([script('a', ['b']), withOnError(script('b', ['c', 'join']), { type: 'skip' }), script('c'), script('d', ['join']), script('join')])));
+    const run = new Run(
+      compile(wf([script('a', ['b']), withOnError(script('b', ['c', 'join']), { type: 'skip' }), script('c'), script('d', ['join']), script('join')])),
+    );
     run.start();
     run.succeed('a', 'A');
     run.succeed('d', 'D');
     const skipped = run.fail('b', 'optional thing broke');
     expect(skipped.slice(0, 2)).toEqual([
-      { type: 'record-error', key: 'b', stepId: 'b', stepType: 'script', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'optional thing broke' }, strategy: 'skip', at: 1040 },
-      { type: 'record-step', key: 'b', stepId: 'b', stepType: 'script', attempt: 1, status: 'skipped', error: { code: 'SCRIPT_ERROR', message: 'optional thing broke' }, at: 1040 },
+      {
+        type: 'record-error',
+        key: 'b',
+        stepId: 'b',
+        stepType: 'script',
+        attempt: 1,
+        error: { code: 'SCRIPT_ERROR', message: 'optional thing broke' },
+        strategy: 'skip',
+        at: 1040,
+      },
+      {
+        type: 'record-step',
+        key: 'b',
+        stepId: 'b',
+        stepType: 'script',
+        attempt: 1,
+        status: 'skipped',
+        error: { code: 'SCRIPT_ERROR', message: 'optional thing broke' },
+        at: 1040,
+      },
     ]);
-    expect(run.state.nodes['b']).toEqual({ stepId: 'b', status: 'skipped', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'optional thing broke' }, recovered: true });
+    expect(run.state.nodes['b']).toEqual({
+      stepId: 'b',
+      status: 'skipped',
+      attempt: 1,
+      error: { code: 'SCRIPT_ERROR', message: 'optional thing broke' },
+      recovered: true,
+    });
     const started = runSteps(skipped);
     expect(started.map((c) => c.key)).toEqual(['c', 'join']);
     expect(started[0]!.context!.results).toEqual({ a: 'A', d: 'D' });
@@ -126,7 +165,9 @@ describe('recovery: skip', () => {
 
   it('a skipped condition takes neither side: its true and false steps are skipped, its next steps run', () => {
     const run = new Run(
-      compile(wf([withOnError(condition('c', 'results.nope.deeper', 'yes', 'no', ['always']), { type: 'skip' }), script('yes'), script('no'), script('always')])),
+      compile(
+        wf([withOnError(condition('c', 'results.nope.deeper', 'yes', 'no', ['always']), { type: 'skip' }), script('yes'), script('no'), script('always')]),
+      ),
     );
     const started = run.start();
     expect(run.recorded('skipped', started)).toEqual(['c', 'yes', 'no']);
@@ -151,7 +192,11 @@ describe('recovery: alternative', () => {
     expect(errorLog(recovering)).toEqual(['primary:alternative']);
     const [backup] = runSteps(recovering);
     expect(backup).toMatchObject({ key: 'primary~alt/backup', stepId: 'backup', attempt: 1, context: { results: { prepare: 'P' }, variables: { tries: 1 } } });
-    expect(run.state.nodes['primary']).toMatchObject({ status: 'recovering', error: { message: 'primary down' }, recovery: { strategy: 'alternative', step: 'backup' } });
+    expect(run.state.nodes['primary']).toMatchObject({
+      status: 'recovering',
+      error: { message: 'primary down' },
+      recovery: { strategy: 'alternative', step: 'backup' },
+    });
     expect(run.state.status).toBe('running');
 
     const [use] = runSteps(run.succeed('primary~alt/backup', 'from backup'));
@@ -175,12 +220,7 @@ describe('recovery: alternative', () => {
   });
 
   it('in a fail-fast parallel, an alternative that fails fails the parallel; one that succeeds lets it succeed', () => {
-    const steps = () => [
-      parallel('p', ['a', 'b']),
-      withOnError(script('a'), { type: 'alternative', alternativeStep: 'a-alt' }),
-      script('a-alt'),
-      script('b'),
-    ];
+    const steps = () => [parallel('p', ['a', 'b']), withOnError(script('a'), { type: 'alternative', alternativeStep: 'a-alt' }), script('a-alt'), script('b')];
     const failing = new Run(compile(wf(steps())));
     failing.start();
     failing.fail('a');
@@ -244,7 +284,10 @@ describe('recovery: alternative', () => {
     expect(alt).toMatchObject({ key: 'l#1/save~alt/save-elsewhere', context: { results: { get: 'got1' }, loop: { iteration: 1 } } });
     expect(loopInfo('l#1/save~alt')).toEqual({ iteration: 1 });
     expect(loopInfo('outer#0/inner#3/x~rb')).toEqual({ iteration: 3 });
-    expect(stepScope(run.workflow, run.state, 'l#1/save~alt/save-elsewhere', 'save-elsewhere')).toMatchObject({ results: { get: 'got1' }, loop: { iteration: 1 } });
+    expect(stepScope(run.workflow, run.state, 'l#1/save~alt/save-elsewhere', 'save-elsewhere')).toMatchObject({
+      results: { get: 'got1' },
+      loop: { iteration: 1 },
+    });
     run.succeed('l#1/save~alt/save-elsewhere', 'saved1 elsewhere', { where: 'elsewhere' });
     expect(run.state.nodes['l']).toMatchObject({ status: 'succeeded', output: ['saved0', 'saved1 elsewhere'] });
     expect(run.state.variables).toEqual({ where: 'elsewhere' });
@@ -289,7 +332,11 @@ describe('recovery: rollback', () => {
     expect(last).toEqual([{ type: 'execution-settled', status: 'failed', error: { code: 'ROLLED_BACK', message, stepId: 'charge' }, at: expect.any(Number) }]);
     expect(run.state.nodes['charge']).toMatchObject({
       status: 'failed',
-      error: { code: 'ROLLED_BACK', message, details: { error: { code: 'SCRIPT_ERROR', message: 'card declined' }, compensations: ['undo-3', 'undo-2', 'undo-1'], failed: [] } },
+      error: {
+        code: 'ROLLED_BACK',
+        message,
+        details: { error: { code: 'SCRIPT_ERROR', message: 'card declined' }, compensations: ['undo-3', 'undo-2', 'undo-1'], failed: [] },
+      },
     });
     // Each compensation ran exactly once; nothing after the failed step ran.
     expect(run.ran().filter((k) => k.includes('~rb/'))).toEqual(['charge~rb/undo-3', 'charge~rb/undo-2', 'charge~rb/undo-1']);
@@ -308,9 +355,14 @@ describe('recovery: rollback', () => {
     fresh.succeed('charge~rb/undo-1');
     expect(fresh.state).toMatchObject({
       status: 'failed',
-      error: { code: 'ROLLED_BACK', message: 'step "charge" failed (SCRIPT_ERROR: declined); rolled back with "undo-2", "undo-1"; compensation "undo-2" failed (SCRIPT_ERROR: undo broke)' },
+      error: {
+        code: 'ROLLED_BACK',
+        message: 'step "charge" failed (SCRIPT_ERROR: declined); rolled back with "undo-2", "undo-1"; compensation "undo-2" failed (SCRIPT_ERROR: undo broke)',
+      },
     });
-    expect((fresh.state.nodes['charge']!.error!.details as { failed: unknown[] }).failed).toEqual([{ step: 'undo-2', error: { code: 'SCRIPT_ERROR', message: 'undo broke' } }]);
+    expect((fresh.state.nodes['charge']!.error!.details as { failed: unknown[] }).failed).toEqual([
+      { step: 'undo-2', error: { code: 'SCRIPT_ERROR', message: 'undo broke' } },
+    ]);
     expect(errorLog(fresh.commands)).toEqual(['charge:rollback', 'charge~rb/undo-2:none']);
   });
 
@@ -335,7 +387,13 @@ describe('recovery: rollback', () => {
     expect(run.status('p')).toBe('running');
     const failed = run.succeed('a~rb/undo-a');
     expect(errorLog(failed)).toEqual(['p:none']);
-    expect(run.state.nodes['p']).toMatchObject({ status: 'failed', error: { code: 'ROLLED_BACK', message: expect.stringContaining('branch "a" failed at step "a": step "a" failed (SCRIPT_ERROR: a broke); rolled back with "undo-a"') } });
+    expect(run.state.nodes['p']).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'ROLLED_BACK',
+        message: expect.stringContaining('branch "a" failed at step "a": step "a" failed (SCRIPT_ERROR: a broke); rolled back with "undo-a"'),
+      },
+    });
     expect(run.state).toMatchObject({ status: 'failed', error: { code: 'ROLLED_BACK', stepId: 'p' } });
     expect(run.ran()).not.toContain('after');
   });
@@ -411,14 +469,29 @@ describe('recovery: escalate', () => {
     run.start();
     const commands = run.fail('approve', 'needs a human');
     expect(commands).toEqual([
-      { type: 'record-error', key: 'approve', stepId: 'approve', stepType: 'script', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'needs a human' }, strategy: 'escalate', escalationHandler: 'admin', at: 1020 },
+      {
+        type: 'record-error',
+        key: 'approve',
+        stepId: 'approve',
+        stepType: 'script',
+        attempt: 1,
+        error: { code: 'SCRIPT_ERROR', message: 'needs a human' },
+        strategy: 'escalate',
+        escalationHandler: 'admin',
+        at: 1020,
+      },
     ]);
     return run;
   }
 
   it('waits as escalated, cancels nothing, and keeps the execution running', () => {
     const run = escalated();
-    expect(run.state.nodes['approve']).toEqual({ stepId: 'approve', status: 'escalated', attempt: 1, error: { code: 'SCRIPT_ERROR', message: 'needs a human' } });
+    expect(run.state.nodes['approve']).toEqual({
+      stepId: 'approve',
+      status: 'escalated',
+      attempt: 1,
+      error: { code: 'SCRIPT_ERROR', message: 'needs a human' },
+    });
     expect(run.status('other')).toBe('queued');
     run.succeed('other');
     expect(run.state.status).toBe('running');
@@ -458,7 +531,9 @@ describe('recovery: escalate', () => {
   it('resolution fail lets the failure go on to its scope', () => {
     const run = escalated();
     const failed = run.resolve('approve', { action: 'fail' });
-    expect(failed).toEqual([{ type: 'execution-settled', status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'needs a human', stepId: 'approve' }, at: expect.any(Number) }]);
+    expect(failed).toEqual([
+      { type: 'execution-settled', status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'needs a human', stepId: 'approve' }, at: expect.any(Number) },
+    ]);
     expect(run.errors()).toHaveLength(1);
   });
 

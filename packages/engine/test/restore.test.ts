@@ -50,7 +50,9 @@ describe('restore to a snapshot', () => {
   });
 
   it('a running parallel keeps its finished branches and drives on from the restarted ones', () => {
-    const run = new Run(compile(wf([parallel('p', ['a', 'b', 'c'], { maxConcurrency: 2 }, ['after']), script('a'), script('b'), script('c'), script('after')])));
+    const run = new Run(
+      compile(wf([parallel('p', ['a', 'b', 'c'], { maxConcurrency: 2 }, ['after']), script('a'), script('b'), script('c'), script('after')])),
+    );
     run.start();
     run.succeed('a', 'A', { x: 'a' });
     const snapshot = run.state;
@@ -97,7 +99,10 @@ describe('restore to a snapshot', () => {
     run.succeed('l#0/body', 'go on');
     // A snapshot taken between the iteration's end and its break condition's answer.
     const { 'l#1/body': _next, ...nodes } = run.state.nodes;
-    const snapshot: ExecutionState = deepFreeze({ ...run.state, nodes: { ...nodes, l: { stepId: 'l', status: 'running', attempt: 1, iteration: 0, outputs: ['go on'], awaiting: 'loop-break' } } });
+    const snapshot: ExecutionState = deepFreeze({
+      ...run.state,
+      nodes: { ...nodes, l: { stepId: 'l', status: 'running', attempt: 1, iteration: 0, outputs: ['go on'], awaiting: 'loop-break' } },
+    });
 
     const restored = run.restore(snapshot);
     expect(run.evaluations.at(-1)).toMatchObject({ key: 'l', purpose: 'loop-break', scope: { results: { body: 'go on' }, loop: { iteration: 0 } } });

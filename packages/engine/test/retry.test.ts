@@ -24,7 +24,16 @@ describe('resume from failure (retry)', () => {
 
     const retried = run.resume();
     expect(retried).toEqual([
-      { type: 'run-step', key: 'b', stepId: 'b', stepType: 'script', attempt: 2, config: expect.objectContaining({ script: 'return Object.keys(results).length;' }), context: expect.objectContaining({ results: { a: 'A' } }), at: 1040 },
+      {
+        type: 'run-step',
+        key: 'b',
+        stepId: 'b',
+        stepType: 'script',
+        attempt: 2,
+        config: expect.objectContaining({ script: 'return Object.keys(results).length;' }),
+        context: expect.objectContaining({ results: { a: 'A' } }),
+        at: 1040,
+      },
     ]);
     expect(run.state).toMatchObject({ status: 'running', error: null, finishedAt: null });
     expect(run.state.nodes['a']).toBe(a);
@@ -63,7 +72,15 @@ describe('resume from failure (retry)', () => {
   it('after a fail-fast parallel, re-runs the failed and the cancelled branches only, and keeps what the others did', () => {
     const run = new Run(
       compile(
-        wf([parallel('p', ['a', 'b', 'c', 'd', 'e'], { maxConcurrency: 3 }, ['after']), script('a'), script('b'), script('c'), script('d'), script('e'), script('after')]),
+        wf([
+          parallel('p', ['a', 'b', 'c', 'd', 'e'], { maxConcurrency: 3 }, ['after']),
+          script('a'),
+          script('b'),
+          script('c'),
+          script('d'),
+          script('e'),
+          script('after'),
+        ]),
       ),
     );
     run.start();
@@ -116,7 +133,17 @@ describe('resume from failure (retry)', () => {
 
   it('keeps the skips of a condition’s untaken side, and un-skips a join the failure skipped', () => {
     const run = new Run(
-      compile(wf([parallel('p', ['c', 'other'], { failFast: false }), condition('c', 'false', 't', 'f'), script('t', ['j']), script('f', ['j']), script('j', ['k']), script('k'), script('other')])),
+      compile(
+        wf([
+          parallel('p', ['c', 'other'], { failFast: false }),
+          condition('c', 'false', 't', 'f'),
+          script('t', ['j']),
+          script('f', ['j']),
+          script('j', ['k']),
+          script('k'),
+          script('other'),
+        ]),
+      ),
     );
     run.start();
     run.fail('f');
@@ -219,12 +246,19 @@ describe('resume from failure (retry)', () => {
     let calls = 0;
     let fixed = false;
     // The condition before iteration 0 passes; the break condition after it throws until fixed.
-    const run = new Run(compile(wf([loop('l', 'body', { condition: 'true', breakCondition: 'results.body === "stop"', maxIterations: 5 }), script('body')])), {}, (command) =>
-      ++calls === 2 && !fixed ? { ok: false, error: { code: 'EXPRESSION_ERROR', message: 'not today' } } : evaluateInProcess(command),
+    const run = new Run(
+      compile(wf([loop('l', 'body', { condition: 'true', breakCondition: 'results.body === "stop"', maxIterations: 5 }), script('body')])),
+      {},
+      (command) => (++calls === 2 && !fixed ? { ok: false, error: { code: 'EXPRESSION_ERROR', message: 'not today' } } : evaluateInProcess(command)),
     );
     run.start();
     run.succeed('l#0/body', 'go on');
-    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', iteration: 0, outputs: ['go on'], error: { message: 'loop "l" breakCondition `results.body === "stop"`: not today' } });
+    expect(run.state.nodes['l']).toMatchObject({
+      status: 'failed',
+      iteration: 0,
+      outputs: ['go on'],
+      error: { message: 'loop "l" breakCondition `results.body === "stop"`: not today' },
+    });
     fixed = true;
     const retried = run.resume();
     expect(run.evaluations.slice(2).map((e) => [e.purpose, e.scope.loop])).toEqual([
@@ -264,7 +298,9 @@ describe('resume from failure (retry)', () => {
   });
 
   it('asks again for a condition whose answer came after the execution failed', () => {
-    const run = new Run(compile(wf([condition('c', 'true', 'yes'), script('yes'), script('s'), { id: 'bad', type: 'http', config: { url: 'http://x/{{ results.s }}' } }])));
+    const run = new Run(
+      compile(wf([condition('c', 'true', 'yes'), script('yes'), script('s'), { id: 'bad', type: 'http', config: { url: 'http://x/{{ results.s }}' } }])),
+    );
     run.start();
     // The condition was asked, but a template failure failed the execution before its answer came.
     expect(run.state.status).toBe('failed');

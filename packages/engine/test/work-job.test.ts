@@ -5,10 +5,16 @@ import { Run, agent, compile, http, runSteps, script, wf } from './harness.js';
 /** A scope the test can recognise, and how often it was asked for. */
 function scopeProbe() {
   const probe = { calls: 0, scope: { results: { marker: 1 }, variables: {}, input: {}, execution: { id: 'exec-1', workflowId: 'wf', workflowVersion: '1' } } };
-  return { probe, scope: () => (probe.calls++, probe.scope) };
+  return {
+    probe,
+    scope: () => {
+      probe.calls++;
+      return probe.scope;
+    },
+  };
 }
 
-describe('workJobContents (what a work step\'s job carries beside its config, by its type)', () => {
+describe("workJobContents (what a work step's job carries beside its config, by its type)", () => {
   const workflow = compile(wf([http('fetch', 'https://api.example.com/'), script('shape'), agent('think', {})]));
 
   it('gives an http job neither scope nor budget, and does not work its scope out', () => {
@@ -26,7 +32,10 @@ describe('workJobContents (what a work step\'s job carries beside its config, by
 
   it('gives an agent job its scope and, under a token budget, what is left of it', () => {
     const { probe, scope } = scopeProbe();
-    expect(workJobContents('agent-task', new Run(workflow, {}, { tokenBudget: 900 }).state, scope)).toEqual({ context: probe.scope, budget: { remainingTokens: 900 } });
+    expect(workJobContents('agent-task', new Run(workflow, {}, { tokenBudget: 900 }).state, scope)).toEqual({
+      context: probe.scope,
+      budget: { remainingTokens: 900 },
+    });
     expect(workJobContents('agent-task', new Run(workflow).state, scope)).toEqual({ context: probe.scope });
   });
 
@@ -36,7 +45,7 @@ describe('workJobContents (what a work step\'s job carries beside its config, by
     expect(probe.calls).toBe(0);
   });
 
-  it('is what the engine\'s run-step carries', () => {
+  it("is what the engine's run-step carries", () => {
     const run = new Run(workflow, {}, { tokenBudget: 900 });
     const started = runSteps(run.start());
     expect(started.map((c) => c.stepId).sort()).toEqual(['fetch', 'shape', 'think']);

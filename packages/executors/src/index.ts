@@ -2,7 +2,14 @@ export type { ExecutorTraits, StepContext, StepExecutionInput, StepExecutor, Ste
 export { createHttpExecutor, type HttpExecutorOptions, type HttpSuccess } from './http/http-executor.js';
 export { HTTP_EXECUTOR_TRAITS } from './http/http-traits.js';
 // The egress policy of http steps and the agents' http tool (the worker parses EGRESS_ALLOW).
-export { createEgressPolicy, egressPolicyFrom, EgressDeniedError, type EgressPolicy, type EgressPolicyOptions, type EgressVerdict } from './http/egress-policy.js';
+export {
+  createEgressPolicy,
+  egressPolicyFrom,
+  EgressDeniedError,
+  type EgressPolicy,
+  type EgressPolicyOptions,
+  type EgressVerdict,
+} from './http/egress-policy.js';
 export { parseEgressAllowList, type EgressAllowEntry, type EgressAllowListResult } from './http/egress-allow-list.js';
 export { createEgressConnector } from './http/egress-connector.js';
 export { createScriptExecutor, missingSecret, type ScriptExecutorOptions } from './script/script-executor.js';

@@ -89,7 +89,15 @@ export class SecretMask {
       json.add(pattern);
       json.add(JSON.stringify(pattern).slice(1, -1));
     }
-    this.detector = json.size === 0 ? undefined : new RegExp([...json].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'));
+    this.detector =
+      json.size === 0
+        ? undefined
+        : new RegExp(
+            [...json]
+              .sort((a, b) => b.length - a.length)
+              .map(escapeRegExp)
+              .join('|'),
+          );
     this.shortest = patterns.length === 0 ? Infinity : Math.min(...patterns.map((p) => p.length));
   }
 

@@ -9,7 +9,10 @@ const tools = () => new ToolRegistry().register('http', tool('http_request')).re
 function run(replies: ScriptedReply[], config: Record<string, unknown>) {
   const provider = scriptedProvider(replies);
   const executor = createAgentExecutor({ providers: registryOf(provider), tools: tools() });
-  const outcome = executor.execute(agentJob({ agentType: 'coordinator', goal: 'Research three competitors', capabilities: ['http', 'script'], ...config }), testRuntime());
+  const outcome = executor.execute(
+    agentJob({ agentType: 'coordinator', goal: 'Research three competitors', capabilities: ['http', 'script'], ...config }),
+    testRuntime(),
+  );
   return { provider, outcome };
 }
 
@@ -44,7 +47,10 @@ describe('coordinator agent: plan phase', () => {
   });
 
   it('asks for a correction of too many subtasks, and accepts the fixed plan', async () => {
-    const { provider, outcome } = run([{ text: plan([{ goal: 'a' }, { goal: 'b' }, { goal: 'c' }]) }, { text: plan([{ goal: 'a' }, { goal: 'b' }]) }], { phase: 'plan', maxSubtasks: 2 });
+    const { provider, outcome } = run([{ text: plan([{ goal: 'a' }, { goal: 'b' }, { goal: 'c' }]) }, { text: plan([{ goal: 'a' }, { goal: 'b' }]) }], {
+      phase: 'plan',
+      maxSubtasks: 2,
+    });
     expect(await outcome).toMatchObject({ ok: true, output: { plan: { subtasks: [{ goal: 'a' }, { goal: 'b' }] } } });
     expect(provider.requests[1]!.messages.at(-1)!.content).toBe(
       'Your plan was rejected: the plan is invalid.\n- $.subtasks: has 3 subtasks; at most 2 are allowed\nAnswer again with only the corrected plan as one JSON object.',
@@ -57,9 +63,15 @@ describe('coordinator agent: plan phase', () => {
     const result = failed(await outcome);
     expect(result.error).toMatchObject({
       code: 'AGENT_OUTPUT',
-      details: { reason: 'invalid_plan', violations: [{ path: '$.subtasks[0].capabilities', message: '"mail" not granted (allowed: http, script)' }], answer: bad },
+      details: {
+        reason: 'invalid_plan',
+        violations: [{ path: '$.subtasks[0].capabilities', message: '"mail" not granted (allowed: http, script)' }],
+        answer: bad,
+      },
     });
-    expect(result.error.message).toMatch(/^the agent's plan was rejected after a correction: the plan is invalid: \$\.subtasks\[0\]\.capabilities: "mail" not granted/);
+    expect(result.error.message).toMatch(
+      /^the agent's plan was rejected after a correction: the plan is invalid: \$\.subtasks\[0\]\.capabilities: "mail" not granted/,
+    );
   });
 
   it('fails with AGENT_OUTPUT when the plan is not JSON twice', async () => {
@@ -72,7 +84,9 @@ describe('coordinator agent: plan phase', () => {
     expect(planViolations({ subtasks: [] }, limits)).toEqual([{ path: '$.subtasks', message: 'a plan needs at least one subtask' }]);
     expect(planViolations({ subtasks: [{ goal: '' }], extra: 1 }, limits).map((v) => v.path)).toEqual(expect.arrayContaining(['$', '$.subtasks[0].goal']));
     expect(planViolations([{ goal: 'x' }], limits)).toHaveLength(1);
-    expect(planViolations({ subtasks: [{ goal: 'x', capabilities: ['ftp'] }] }, limits)).toEqual([{ path: '$.subtasks[0].capabilities', message: '"ftp" not granted (allowed: http)' }]);
+    expect(planViolations({ subtasks: [{ goal: 'x', capabilities: ['ftp'] }] }, limits)).toEqual([
+      { path: '$.subtasks[0].capabilities', message: '"ftp" not granted (allowed: http)' },
+    ]);
   });
 
   it('offers capabilities no tool provides as skills a subtask can be given', async () => {
@@ -116,6 +130,9 @@ describe('coordinator agent: synthesize phase', () => {
 
   it('needs config.subtasks', async () => {
     const { outcome } = run([], { phase: 'synthesize' });
-    expect(failed(await outcome).error).toMatchObject({ code: 'INVALID_CONFIG', message: 'invalid agent-task config: $.config.subtasks: required in the synthesize phase' });
+    expect(failed(await outcome).error).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'invalid agent-task config: $.config.subtasks: required in the synthesize phase',
+    });
   });
 });

@@ -28,14 +28,23 @@ let shop: Server;
 let shopUrl: string;
 const shopHits: string[] = [];
 // The shop is a local server: the http tool's egress policy opens 127.0.0.1 for it explicitly.
-const tools = new ToolRegistry().register('http', createHttpTool({ executorOptions: { egress: egressPolicyFrom('127.0.0.1') } })).register('script', createScriptTool());
+const tools = new ToolRegistry()
+  .register('http', createHttpTool({ executorOptions: { egress: egressPolicyFrom('127.0.0.1') } }))
+  .register('script', createScriptTool());
 
 beforeAll(async () => {
   shop = createServer((req, res) => {
     shopHits.push(`${req.method} ${req.url}`);
     if (req.url === '/orders') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ orders: [{ id: 1, total: 30 }, { id: 2, total: 12 }] }));
+      res.end(
+        JSON.stringify({
+          orders: [
+            { id: 1, total: 30 },
+            { id: 2, total: 12 },
+          ],
+        }),
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
@@ -59,12 +68,23 @@ afterEach(async () => {
   providers = [];
 });
 
-async function agentOn(replies: FakeLlmDirective[], kind: 'openai' | 'anthropic' = 'openai'): Promise<{ llm: FakeLlm; executor: StepExecutor<AgentJobConfig> }> {
+async function agentOn(
+  replies: FakeLlmDirective[],
+  kind: 'openai' | 'anthropic' = 'openai',
+): Promise<{ llm: FakeLlm; executor: StepExecutor<AgentJobConfig> }> {
   const llm = await startFakeLlm(scripted([{ when: () => true, replies }]));
   llms.push(llm);
   const provider =
     kind === 'openai'
-      ? createOpenAiCompatibleProvider({ name: 'local', baseUrl: llm.url, apiKey: 'sk-int-test', model: 'fake-gpt', retryDelayMs: 5, maxRetries: 2, prices: { inputPerMTok: 1, outputPerMTok: 2 } })
+      ? createOpenAiCompatibleProvider({
+          name: 'local',
+          baseUrl: llm.url,
+          apiKey: 'sk-int-test',
+          model: 'fake-gpt',
+          retryDelayMs: 5,
+          maxRetries: 2,
+          prices: { inputPerMTok: 1, outputPerMTok: 2 },
+        })
       : createAnthropicProvider({ name: 'local', baseUrl: llm.anthropicUrl, apiKey: 'sk-int-test', model: 'fake-claude', retryDelayMs: 5, maxRetries: 2 });
   providers.push(provider);
   return { llm, executor: createAgentExecutor({ providers: new ProviderRegistry([provider], 'local'), tools }) };
@@ -81,12 +101,18 @@ describe('agent executor over real providers and tools', () => {
   it('fetches over http, computes in the sandbox, fixes its answer after a schema violation, and records it all', async () => {
     const { llm, executor } = await agentOn([
       { toolCalls: [{ name: 'http_request', arguments: { url: `${shopUrl}/orders` } }], usage: { inputTokens: 400, outputTokens: 30 } },
-      { toolCalls: [{ name: 'run_script', arguments: { code: 'return { total: [30, 12].reduce((a, b) => a + b, 0), currency: variables.currency };' } }], usage: { inputTokens: 500, outputTokens: 40 } },
+      {
+        toolCalls: [{ name: 'run_script', arguments: { code: 'return { total: [30, 12].reduce((a, b) => a + b, 0), currency: variables.currency };' } }],
+        usage: { inputTokens: 500, outputTokens: 40 },
+      },
       { json: { orders: 2, total: 42 }, usage: { inputTokens: 600, outputTokens: 10 } },
       { json: { orders: 2, total: 42, currency: 'EUR' }, usage: { inputTokens: 700, outputTokens: 12 } },
     ]);
     const rt = testRuntime();
-    const outcome = await executor.execute(agentJob({ goal: 'Report the order count and total', capabilities: ['http', 'script'], outputSchema: REPORT_SCHEMA }), rt);
+    const outcome = await executor.execute(
+      agentJob({ goal: 'Report the order count and total', capabilities: ['http', 'script'], outputSchema: REPORT_SCHEMA }),
+      rt,
+    );
 
     expect(outcome).toMatchObject({ ok: true, output: { orders: 2, total: 42, currency: 'EUR' } });
     expect(llm.problems).toEqual([]);
@@ -99,7 +125,15 @@ describe('agent executor over real providers and tools', () => {
     expect(first!.json).toBe(false);
     // The http tool's result (status and parsed body) went back on the wire.
     const httpResult = second!.messages.find((m) => m.role === 'tool');
-    expect(JSON.parse(httpResult!.content)).toMatchObject({ status: 200, body: { orders: [{ id: 1, total: 30 }, { id: 2, total: 12 }] } });
+    expect(JSON.parse(httpResult!.content)).toMatchObject({
+      status: 200,
+      body: {
+        orders: [
+          { id: 1, total: 30 },
+          { id: 2, total: 12 },
+        ],
+      },
+    });
     const scriptResult = third!.messages.filter((m) => m.role === 'tool').at(-1);
     expect(JSON.parse(scriptResult!.content)).toEqual({ value: { total: 42, currency: 'EUR' } });
     expect(lastUserText(fourth!)).toContain("- $: must have required property 'currency'");
@@ -114,7 +148,12 @@ describe('agent executor over real providers and tools', () => {
 
   it('gives the model a 404 as a result and malformed tool arguments as an error it can recover from', async () => {
     const { llm, executor } = await agentOn([
-      { toolCalls: [{ name: 'http_request', arguments: { url: `${shopUrl}/missing` } }, { name: 'run_script', arguments: '{"code": "return 1' }] },
+      {
+        toolCalls: [
+          { name: 'http_request', arguments: { url: `${shopUrl}/missing` } },
+          { name: 'run_script', arguments: '{"code": "return 1' },
+        ],
+      },
       { text: 'The page does not exist.' },
     ]);
     const outcome = await executor.execute(agentJob({ goal: 'Look it up', capabilities: ['http', 'script'] }), testRuntime());
@@ -125,7 +164,10 @@ describe('agent executor over real providers and tools', () => {
   });
 
   it('rides out a 429 inside the provider and counts only the answered call', async () => {
-    const { llm, executor } = await agentOn([{ status: 429, retryAfter: 0 }, { text: 'done', usage: { inputTokens: 100, outputTokens: 5 } }]);
+    const { llm, executor } = await agentOn([
+      { status: 429, retryAfter: 0 },
+      { text: 'done', usage: { inputTokens: 100, outputTokens: 5 } },
+    ]);
     const outcome = await executor.execute(agentJob({ goal: 'Say done' }), testRuntime());
     expect(outcome).toMatchObject({ ok: true, output: 'done', agent: { usage: { inputTokens: 100, outputTokens: 5 } } });
     expect(llm.requests).toHaveLength(2);
@@ -143,11 +185,15 @@ describe('agent executor over real providers and tools', () => {
   it('fails with AGENT_PROVIDER and the status when the provider keeps failing', async () => {
     const { executor } = await agentOn([{ status: 503 }, { status: 503 }, { status: 503 }]);
     const outcome = await executor.execute(agentJob({ goal: 'Say done' }), testRuntime());
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'AGENT_PROVIDER', details: { provider: 'local', status: 503, attempts: 3 } }, agent: { provider: 'local' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'AGENT_PROVIDER', details: { provider: 'local', status: 503, attempts: 3 } },
+      agent: { provider: 'local' },
+    });
     expect(JSON.stringify(outcome)).not.toContain('sk-int-test');
   });
 
-  it('makes each model call once when the step\'s retry strategy owns retrying', async () => {
+  it("makes each model call once when the step's retry strategy owns retrying", async () => {
     const { llm, executor } = await agentOn([{ status: 503 }, { text: 'done' }]);
     const outcome = await executor.execute(agentJob({ goal: 'Say done' }, { retryOwner: 'strategy' }), testRuntime());
     // The strategy runs the step again; the provider's own retries (maxRetries: 2) are not added.

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { agentJob, call, registryOf, scriptedProvider, testRuntime, tickingClock, type ScriptedReply } from './agent-scripted-provider.js';
 
 /** A tool that records its calls and answers from a function. */
-function fakeTool(name: string, answer: (args: Record<string, unknown>) => unknown = (args) => ({ echoed: args })): AgentTool & { calls: Record<string, unknown>[] } {
+function fakeTool(
+  name: string,
+  answer: (args: Record<string, unknown>) => unknown = (args) => ({ echoed: args }),
+): AgentTool & { calls: Record<string, unknown>[] } {
   const calls: Record<string, unknown>[] = [];
   return {
     calls,
@@ -32,7 +35,10 @@ describe('agent executor: the tool-use loop', () => {
   it('runs a tool call, sends its result back, and returns the final answer with the run record', async () => {
     const lookup = fakeTool('lookup', () => ({ total: 42 }));
     const { provider, executor } = setup(
-      [{ toolCalls: [call('lookup', { q: 'orders' })], usage: { inputTokens: 100, outputTokens: 20, costUsd: 0.001 } }, { text: 'The total is 42.', usage: { inputTokens: 150, outputTokens: 10, costUsd: 0.002 } }],
+      [
+        { toolCalls: [call('lookup', { q: 'orders' })], usage: { inputTokens: 100, outputTokens: 20, costUsd: 0.001 } },
+        { text: 'The total is 42.', usage: { inputTokens: 150, outputTokens: 10, costUsd: 0.002 } },
+      ],
       new ToolRegistry().register('search', lookup),
     );
     const rt = testRuntime();
@@ -48,7 +54,13 @@ describe('agent executor: the tool-use loop', () => {
     expect(AgentRunRecordSchema.parse(agent)).toEqual(agent);
     expect(agent).toMatchObject({ provider: 'fake', model: 'fake-model', usage: { inputTokens: 250, outputTokens: 30, costUsd: 0.003 } });
     expect(agent.transcript.map((e) => e.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
-    expect(agent.transcript[2]).toMatchObject({ role: 'assistant', content: null, toolCalls: [call('lookup', { q: 'orders' })], usage: { inputTokens: 100 }, model: 'fake-model' });
+    expect(agent.transcript[2]).toMatchObject({
+      role: 'assistant',
+      content: null,
+      toolCalls: [call('lookup', { q: 'orders' })],
+      usage: { inputTokens: 100 },
+      model: 'fake-model',
+    });
     expect(agent.transcript[4]).toMatchObject({ role: 'assistant', content: 'The total is 42.' });
     // Timestamps come from the injected clock, in order.
     const times = agent.transcript.map((e) => e.at);
@@ -65,7 +77,10 @@ describe('agent executor: the tool-use loop', () => {
 
   it('puts the role, goal and context in the first messages, filtered by config.context', async () => {
     const { provider, executor } = setup([{ text: 'done' }]);
-    await executor.execute(agentJob({ goal: 'Report the totals', context: { results: ['fetch'], variables: ['currency'] }, parentGoal: 'Audit the shop' }), testRuntime());
+    await executor.execute(
+      agentJob({ goal: 'Report the totals', context: { results: ['fetch'], variables: ['currency'] }, parentGoal: 'Audit the shop' }),
+      testRuntime(),
+    );
     const [system, user] = provider.requests[0]!.messages;
     expect(system).toMatchObject({ role: 'system' });
     expect(system!.content).toContain('executor agent');
@@ -94,7 +109,14 @@ describe('agent executor: the tool-use loop', () => {
     });
     const { provider, executor } = setup(
       [
-        { toolCalls: [call('lookup', '{"q": "orders"', 'c1'), call('delete_everything', {}, 'c2'), call('lookup', { q: 7 }, 'c3'), call('lookup', { q: 'boom' }, 'c4')] },
+        {
+          toolCalls: [
+            call('lookup', '{"q": "orders"', 'c1'),
+            call('delete_everything', {}, 'c2'),
+            call('lookup', { q: 7 }, 'c3'),
+            call('lookup', { q: 'boom' }, 'c4'),
+          ],
+        },
         { toolCalls: [call('lookup', { q: 'orders' }, 'c5')] },
         { text: 'recovered' },
       ],
@@ -105,8 +127,16 @@ describe('agent executor: the tool-use loop', () => {
     expect(outcome).toMatchObject({ ok: true, output: 'recovered' });
     const results = provider.requests[1]!.messages.filter((m) => m.role === 'tool');
     expect(results).toEqual([
-      expect.objectContaining({ toolCallId: 'c1', isError: true, content: expect.stringMatching(/^the arguments of "lookup" are not valid JSON: \{"q": "orders"\. Call the tool again/) }),
-      expect.objectContaining({ toolCallId: 'c2', isError: true, content: 'tool "delete_everything" is not available to this agent (available tools: lookup)' }),
+      expect.objectContaining({
+        toolCallId: 'c1',
+        isError: true,
+        content: expect.stringMatching(/^the arguments of "lookup" are not valid JSON: \{"q": "orders"\. Call the tool again/),
+      }),
+      expect.objectContaining({
+        toolCallId: 'c2',
+        isError: true,
+        content: 'tool "delete_everything" is not available to this agent (available tools: lookup)',
+      }),
       expect.objectContaining({ toolCallId: 'c3', isError: true, content: 'invalid arguments for "lookup": $.q: must be string' }),
       expect.objectContaining({ toolCallId: 'c4', isError: true, content: 'tool "lookup" failed: backend unavailable' }),
     ]);
@@ -119,7 +149,12 @@ describe('agent executor: the tool-use loop', () => {
   it('caps tool results sent to the model and, more tightly, those kept in the transcript', async () => {
     const big = fakeTool('big', () => 'x'.repeat(50_000));
     const provider = scriptedProvider([{ toolCalls: [call('big', { q: 'a' })] }, { text: 'ok' }]);
-    const executor = createAgentExecutor({ providers: registryOf(provider), tools: new ToolRegistry().register('big', big), maxToolResultChars: 1000, maxStoredToolResultChars: 100 });
+    const executor = createAgentExecutor({
+      providers: registryOf(provider),
+      tools: new ToolRegistry().register('big', big),
+      maxToolResultChars: 1000,
+      maxStoredToolResultChars: 100,
+    });
     const outcome = await executor.execute(agentJob({ goal: 'g', capabilities: ['big'] }), testRuntime());
     const sent = provider.requests[1]!.messages.at(-1)!;
     expect(sent.content!.length).toBeLessThan(1100);
@@ -199,9 +234,7 @@ describe('agent executor: provider and model', () => {
   });
 
   it('turns a ProviderError into AGENT_PROVIDER with its status and details, keeping the record', async () => {
-    const { executor } = setup([
-      { error: new ProviderError('upstream said 503', { provider: 'fake', status: 503, attempts: 4, body: 'x'.repeat(5000) }) },
-    ]);
+    const { executor } = setup([{ error: new ProviderError('upstream said 503', { provider: 'fake', status: 503, attempts: 4, body: 'x'.repeat(5000) }) }]);
     const outcome = failure(await executor.execute(agentJob({ goal: 'g' }), testRuntime()));
     expect(outcome.error).toMatchObject({
       code: 'AGENT_PROVIDER',
@@ -232,7 +265,10 @@ describe('agent executor: token budget', () => {
 
   it('fails before a call once the budget is used up exactly', async () => {
     const lookup = fakeTool('lookup', () => 'x');
-    const { provider, executor } = setup([{ toolCalls: [call('lookup', { q: 'a' })], usage: { inputTokens: 80, outputTokens: 20 } }, { text: 'never' }], new ToolRegistry().register('s', lookup));
+    const { provider, executor } = setup(
+      [{ toolCalls: [call('lookup', { q: 'a' })], usage: { inputTokens: 80, outputTokens: 20 } }, { text: 'never' }],
+      new ToolRegistry().register('s', lookup),
+    );
     const outcome = failure(await executor.execute(agentJob({ goal: 'g', capabilities: ['s'] }, { budget: { remainingTokens: 100 } }), testRuntime()));
     expect(outcome.error).toMatchObject({ code: 'AGENT_BUDGET', details: { budget: 100, used: 100 } });
     expect(outcome.error.message).toMatch(/exhausted/);

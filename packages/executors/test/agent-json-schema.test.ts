@@ -22,6 +22,7 @@ describe('compileJsonSchema', () => {
 
   it('checks formats, conditionals and the 2020-12 draft', () => {
     expect(validator({ type: 'string', format: 'email' })('not-an-email')).toEqual([{ path: '$', message: 'must match format "email"' }]);
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here
     const conditional = validator({ if: { required: ['a'] }, then: { required: ['b'] } });
     expect(conditional({ a: 1 })).toContainEqual({ path: '$', message: "must have required property 'b'" });
     const tuple = validator({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', prefixItems: [{ type: 'string' }], items: false });

@@ -45,7 +45,10 @@ describe('final answer with an output schema', () => {
     expect(parseJsonAnswer('7')).toEqual({ ok: true, value: 7 });
     expect(parseJsonAnswer('Sure! Here it is:\n```json\n{"a": 1}\n```\nAnything else?')).toEqual({ ok: true, value: { a: 1 } });
     expect(parseJsonAnswer('')).toEqual({ ok: false, problem: 'the answer is empty' });
-    expect(parseJsonAnswer('```json\n{"a": }\n```')).toMatchObject({ ok: false, problem: expect.stringMatching(/^the JSON in the fenced block does not parse/) });
+    expect(parseJsonAnswer('```json\n{"a": }\n```')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^the JSON in the fenced block does not parse/),
+    });
     expect(parseJsonAnswer('total: 3')).toMatchObject({ ok: false, problem: expect.stringMatching(/^the answer is not valid JSON/) });
   });
 
@@ -72,7 +75,9 @@ describe('final answer with an output schema', () => {
   });
 
   it('tells the model what was wrong and accepts the corrected answer', async () => {
-    const { provider, outcome } = run([{ text: '{"total": -1, "currency": "GBP", "note": "x"}' }, { text: '{"total": 1, "currency": "USD"}' }], { outputSchema: SUMMARY_SCHEMA });
+    const { provider, outcome } = run([{ text: '{"total": -1, "currency": "GBP", "note": "x"}' }, { text: '{"total": 1, "currency": "USD"}' }], {
+      outputSchema: SUMMARY_SCHEMA,
+    });
     const result = await outcome;
     expect(result).toMatchObject({ ok: true, output: { total: 1, currency: 'USD' } });
     const correction = provider.requests[1]!.messages.at(-1)!;

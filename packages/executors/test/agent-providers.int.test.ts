@@ -133,19 +133,27 @@ describe('OpenAI-compatible provider', () => {
     expect(first.message.toolCalls[0]?.arguments).toBe('{"city": Oslo');
 
     await provider.chat({ messages: [...ask('x'), { role: 'assistant', content: null, toolCalls: first.message.toolCalls }], signal: signal() });
-    const sent = (llm.requests[1]?.body as { messages: { tool_calls?: { function: { arguments: string } }[] }[] }).messages[1];
+    const sent = (llm.requests[1]!.body as { messages: { tool_calls?: { function: { arguments: string } }[] }[] }).messages[1];
     expect(sent?.tool_calls?.[0]?.function.arguments).toBe('{"city": Oslo');
   });
 
   it('reports usage from the response and its cost when prices are set', async () => {
-    const llm = await fake([{ text: 'a', usage: { inputTokens: 1_000, outputTokens: 500 } }, { status: 200, body: '{"choices":[{"message":{"content":"b"}}]}' }]);
+    const llm = await fake([
+      { text: 'a', usage: { inputTokens: 1_000, outputTokens: 500 } },
+      { status: 200, body: '{"choices":[{"message":{"content":"b"}}]}' },
+    ]);
     const provider = openai(llm, { prices: { inputPerMTok: 0.15, outputPerMTok: 0.6 } });
     const priced = await provider.chat({ messages: ask('x'), signal: signal() });
     expect(priced.usage).toEqual({ inputTokens: 1_000, outputTokens: 500, costUsd: 0.00045 });
 
     // No usage, no model, no finish_reason: zeros, the requested model, `stop`.
     const bare = await provider.chat({ messages: ask('x'), signal: signal() });
-    expect(bare).toEqual({ message: { content: 'b', toolCalls: [] }, finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, model: 'gpt-test' });
+    expect(bare).toEqual({
+      message: { content: 'b', toolCalls: [] },
+      finishReason: 'stop',
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      model: 'gpt-test',
+    });
   });
 });
 
@@ -155,7 +163,12 @@ describe('Anthropic provider', () => {
     const provider = anthropic(llm, { prices: { inputPerMTok: 3, outputPerMTok: 15 } });
     const answer = await provider.chat({ messages: ask('Hi'), signal: signal() });
 
-    expect(answer).toEqual({ message: { content: 'Bonjour', toolCalls: [] }, finishReason: 'stop', usage: { inputTokens: 2_000_000, outputTokens: 1_000_000, costUsd: 21 }, model: 'claude-test' });
+    expect(answer).toEqual({
+      message: { content: 'Bonjour', toolCalls: [] },
+      finishReason: 'stop',
+      usage: { inputTokens: 2_000_000, outputTokens: 1_000_000, costUsd: 21 },
+      model: 'claude-test',
+    });
     const [call] = llm.requests;
     expect(call?.path).toBe('/v1/messages');
     expect(call?.headers['x-api-key']).toBe(API_KEY);
@@ -165,10 +178,7 @@ describe('Anthropic provider', () => {
   });
 
   it('round-trips a tool call: tool_use from the assistant, tool_result in a user turn', async () => {
-    const llm = await fake([
-      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }], text: 'Let me check.' },
-      { text: 'Sunny in Oslo' },
-    ]);
+    const llm = await fake([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }], text: 'Let me check.' }, { text: 'Sunny in Oslo' }]);
     const provider = anthropic(llm);
     const messages: ChatMessage[] = ask('Weather in Oslo?');
     const first = await provider.chat({ messages, tools: [WEATHER], maxTokens: 256, signal: signal() });
@@ -227,7 +237,13 @@ describe('Anthropic provider', () => {
     const body = llm.requests[0]?.body as { system: string; messages: unknown[] };
     expect(body.system).toBe(`You are careful.\n\nMind the format.\n\n${ANTHROPIC_JSON_INSTRUCTION}`);
     expect(body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'First.' }, { type: 'text', text: 'Second.' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'First.' },
+          { type: 'text', text: 'Second.' },
+        ],
+      },
       {
         role: 'assistant',
         content: [
@@ -280,7 +296,7 @@ describe('retries and failures', () => {
     expect(error.message).toBe(`openai: POST ${llm.url}/chat/completions responded 500 Internal Server Error: fake-llm: status 500 (after 4 attempts)`);
   });
 
-  it.each(['openai', 'anthropic'] as const)('%s: tries once when the step\'s retry strategy owns retrying, its own budget otherwise', async (kind) => {
+  it.each(['openai', 'anthropic'] as const)("%s: tries once when the step's retry strategy owns retrying, its own budget otherwise", async (kind) => {
     const llm = await fake(Array.from({ length: 8 }, () => ({ status: 503 })));
     const provider = kind === 'openai' ? openai(llm, { maxRetries: 3 }) : anthropic(llm, { maxRetries: 3 });
 

@@ -47,7 +47,9 @@ export function scriptedProvider(replies: ScriptedReply[], options: { name?: str
       if ('error' in reply) throw reply.error;
       if ('hang' in reply) {
         return new Promise((_, reject) => {
-          request.signal.addEventListener('abort', () => reject(new ProviderError('aborted', { provider: name, attempts: 1, code: 'ABORTED' })), { once: true });
+          request.signal.addEventListener('abort', () => reject(new ProviderError('aborted', { provider: name, attempts: 1, code: 'ABORTED' })), {
+            once: true,
+          });
         });
       }
       const usage = { inputTokens: 10, outputTokens: 5, ...reply.usage };
@@ -77,7 +79,15 @@ export function agentJob(config: Record<string, unknown>, overrides: Partial<Ste
     attempt: 1,
     config: config as never,
     context: {
-      results: { fetch: { orders: [{ id: 1, total: 30 }, { id: 2, total: 12 }] }, other: { secret: 'hidden' } },
+      results: {
+        fetch: {
+          orders: [
+            { id: 1, total: 30 },
+            { id: 2, total: 12 },
+          ],
+        },
+        other: { secret: 'hidden' },
+      },
       variables: { currency: 'EUR', region: 'eu' },
       input: { customer: 'ada' },
       execution: { id: 'exec-1', workflowId: 'wf', workflowVersion: '1' },

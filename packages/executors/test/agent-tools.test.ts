@@ -1,12 +1,23 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolRegistry, createScriptTool, createHttpTool, loadToolModules, type AgentTool, type RegisteredTool, type ToolRunContext } from '@agentic-flow/executors';
+import {
+  ToolRegistry,
+  createScriptTool,
+  createHttpTool,
+  loadToolModules,
+  type AgentTool,
+  type RegisteredTool,
+  type ToolRunContext,
+} from '@agentic-flow/executors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToolCall } from '../src/agent/tools/run-tool-call.js';
 import { call } from './agent-scripted-provider.js';
 
-const tool = (name: string, parameters: Record<string, unknown> = { type: 'object' }): AgentTool => ({ spec: { name, description: `does ${name}`, parameters }, run: () => name });
+const tool = (name: string, parameters: Record<string, unknown> = { type: 'object' }): AgentTool => ({
+  spec: { name, description: `does ${name}`, parameters },
+  run: () => name,
+});
 
 function toolContext(overrides: Partial<ToolRunContext> = {}): ToolRunContext & { logs: string[] } {
   const logs: string[] = [];
@@ -64,13 +75,22 @@ describe('runToolCall', () => {
   });
 
   it('explains arguments that are not an object or break the schema', async () => {
-    expect(await runToolCall(call('echo', [1]), granted, toolContext(), 1000)).toEqual({ content: 'the arguments of "echo" must be a JSON object, not an array', isError: true });
-    expect(await runToolCall(call('echo', { text: 'a', extra: 1 }), granted, toolContext(), 1000)).toEqual({ content: 'invalid arguments for "echo": $: unexpected property "extra"', isError: true });
+    expect(await runToolCall(call('echo', [1]), granted, toolContext(), 1000)).toEqual({
+      content: 'the arguments of "echo" must be a JSON object, not an array',
+      isError: true,
+    });
+    expect(await runToolCall(call('echo', { text: 'a', extra: 1 }), granted, toolContext(), 1000)).toEqual({
+      content: 'invalid arguments for "echo": $: unexpected property "extra"',
+      isError: true,
+    });
   });
 
   it('propagates an abort instead of reporting it to the model', async () => {
     const controller = new AbortController();
-    const slow = new ToolRegistry().register('s', { spec: { name: 'slow', description: 'slow', parameters: { type: 'object' } }, run: () => new Promise(() => undefined) });
+    const slow = new ToolRegistry().register('s', {
+      spec: { name: 'slow', description: 'slow', parameters: { type: 'object' } },
+      run: () => new Promise(() => undefined),
+    });
     const entries = grantedOf(slow, 's');
     const pending = runToolCall(call('slow', {}), entries, toolContext({ signal: controller.signal }), 1000);
     controller.abort(new Error('stop'));
@@ -118,8 +138,11 @@ describe('loadToolModules', () => {
     expect(await loaded[2]!.tool.run({ a: 6, b: 7 }, context)).toBe(42);
   });
 
-  it('hands an operator\'s tool its call\'s Idempotency-Key and nothing else of the context', async () => {
-    const keyed = await module('keyed.mjs', `export default { name: 'charge', description: 'Charges', parameters: { type: 'object' }, run: (args, context) => Object.keys(context).sort().join() + ' ' + context.idempotencyKey };`);
+  it("hands an operator's tool its call's Idempotency-Key and nothing else of the context", async () => {
+    const keyed = await module(
+      'keyed.mjs',
+      `export default { name: 'charge', description: 'Charges', parameters: { type: 'object' }, run: (args, context) => Object.keys(context).sort().join() + ' ' + context.idempotencyKey };`,
+    );
     const [loaded] = await loadToolModules([keyed]);
     expect(await loaded!.tool.run({}, toolContext({ idempotencyKey: 'af1_call' }))).toBe('idempotencyKey,log,signal af1_call');
   });
@@ -129,7 +152,10 @@ describe('loadToolModules', () => {
     await expect(loadToolModules([join(dir, 'missing.mjs')])).rejects.toThrow(/^tool module .*missing\.mjs: cannot be loaded: /);
     const noDefault = await module('named.mjs', 'export const tool = {};');
     await expect(loadToolModules([noDefault])).rejects.toThrow(`tool module ${noDefault}: has no default export`);
-    const incomplete = await module('incomplete.mjs', `export default [{ name: 'ok', description: 'd', parameters: { type: 'object' }, run() {} }, { name: 'x' }];`);
+    const incomplete = await module(
+      'incomplete.mjs',
+      `export default [{ name: 'ok', description: 'd', parameters: { type: 'object' }, run() {} }, { name: 'x' }];`,
+    );
     await expect(loadToolModules([incomplete])).rejects.toThrow(
       `tool module ${incomplete} [1]: "description" must be a non-empty string; "parameters" must be a JSON Schema object; "run" must be a function`,
     );
@@ -137,7 +163,10 @@ describe('loadToolModules', () => {
     await expect(loadToolModules([syntax])).rejects.toThrow(/cannot be loaded/);
     const badSchema = await module('schema.mjs', `export default { name: 'a', description: 'd', parameters: { type: 'array' }, run() {} };`);
     await expect(loadToolModules([badSchema])).rejects.toThrow(`tool module ${badSchema}: tool "a": parameters must be a JSON Schema with "type": "object"`);
-    const twice = await module('twice.mjs', `const t = { name: 'dup', description: 'd', parameters: { type: 'object' }, run() {} }; export default [t, { ...t, capability: 'other' }];`);
+    const twice = await module(
+      'twice.mjs',
+      `const t = { name: 'dup', description: 'd', parameters: { type: 'object' }, run() {} }; export default [t, { ...t, capability: 'other' }];`,
+    );
     await expect(loadToolModules([twice])).rejects.toThrow(`tool module ${twice}: tool "dup" is registered twice`);
   });
 });
@@ -148,7 +177,10 @@ describe('script tool', () => {
 
   it('runs JavaScript in the sandbox with the agent context in scope', async () => {
     const context = toolContext();
-    const result = await scriptTool.run({ code: 'console.log("n is", results.fetch.n);\nreturn results.fetch.n * variables.factor + input.who.length;' }, context);
+    const result = await scriptTool.run(
+      { code: 'console.log("n is", results.fetch.n);\nreturn results.fetch.n * variables.factor + input.who.length;' },
+      context,
+    );
     expect(result).toEqual({ value: 45, console: ['info: n is 2'] });
     expect(context.logs).toEqual(['info: run_script: n is 2']);
     expect(await scriptTool.run({ code: 'return [1, 2].map((x) => x * 2)' }, toolContext())).toEqual({ value: [2, 4] });

@@ -15,10 +15,12 @@ describe('the agent-task type, as the worker sees it', () => {
   });
 
   it('counts a provider that failed with 5xx, 429 or no answer as a failure, other statuses as an answer', () => {
-    for (const status of [500, 503, 429]) expect([status, circuitVerdict(failure('AGENT_PROVIDER', { provider: 'openai', status, attempts: 4 }))]).toEqual([status, 'failure']);
+    for (const status of [500, 503, 429])
+      expect([status, circuitVerdict(failure('AGENT_PROVIDER', { provider: 'openai', status, attempts: 4 }))]).toEqual([status, 'failure']);
     expect(circuitVerdict(failure('AGENT_PROVIDER', { provider: 'openai', attempts: 4, code: 'ECONNREFUSED' }))).toBe('failure');
     expect(circuitVerdict(failure('AGENT_PROVIDER'))).toBe('failure');
-    for (const status of [400, 401, 404]) expect([status, circuitVerdict(failure('AGENT_PROVIDER', { provider: 'openai', status, attempts: 1 }))]).toEqual([status, 'success']);
+    for (const status of [400, 401, 404])
+      expect([status, circuitVerdict(failure('AGENT_PROVIDER', { provider: 'openai', status, attempts: 1 }))]).toEqual([status, 'success']);
   });
 
   it('counts bad answers, used-up turns and budgets as answers of the provider', () => {
@@ -30,7 +32,8 @@ describe('the agent-task type, as the worker sees it', () => {
   });
 
   it('leaves codes that are not its own to the worker', () => {
-    for (const code of ['NETWORK', 'TIMEOUT', 'HTTP_STATUS', 'INVALID_CONFIG'] as const) expect([code, circuitVerdict(failure(code))]).toEqual([code, undefined]);
+    for (const code of ['NETWORK', 'TIMEOUT', 'HTTP_STATUS', 'INVALID_CONFIG'] as const)
+      expect([code, circuitVerdict(failure(code))]).toEqual([code, undefined]);
   });
 
   it('runs ten steps at once by default, and the executor gives the same answers', () => {

@@ -41,7 +41,19 @@ describe('ip addresses', () => {
   });
 
   it('refuses malformed IPv6 text, agreeing with node:net', () => {
-    for (const text of [':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '12345::', 'g::1', '::1%', '::ffff:1.2.3', '1:2:3:4:5:6:7::8:9', ':1::', '1::2:']) {
+    for (const text of [
+      ':::',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7',
+      '12345::',
+      'g::1',
+      '::1%',
+      '::ffff:1.2.3',
+      '1:2:3:4:5:6:7::8:9',
+      ':1::',
+      '1::2:',
+    ]) {
       expect([text, parseIp(text)]).toEqual([text, undefined]);
       expect([text, isIPv6(text)]).toEqual([text, false]);
     }
@@ -111,12 +123,23 @@ describe('classifyAddress', () => {
     expect(kindOf(address)).toBe(kind);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.15.255.255', '172.32.0.0', '100.63.255.255', '100.128.0.0', '169.253.255.255', '223.255.255.255', '11.0.0.0', '2606:4700::1111', '2001:4860:4860::8888', '64:ff9b::808:808'])(
-    'allows the public address %s',
-    (address) => {
-      expect(kindOf(address)).toBe('public');
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '172.15.255.255',
+    '172.32.0.0',
+    '100.63.255.255',
+    '100.128.0.0',
+    '169.253.255.255',
+    '223.255.255.255',
+    '11.0.0.0',
+    '2606:4700::1111',
+    '2001:4860:4860::8888',
+    '64:ff9b::808:808',
+  ])('allows the public address %s', (address) => {
+    expect(kindOf(address)).toBe('public');
+  });
 
   it('judges IPv4-mapped, NAT64 and 6to4 addresses by the IPv4 address they lead to', () => {
     expect(kindOf('::ffff:127.0.0.1')).toBe('loopback');
@@ -236,9 +259,13 @@ describe('EgressDeniedError', () => {
     expect(new EgressDeniedError('127.0.0.1', 5432, '127.0.0.1', 'loopback', 'loopback address').message).toBe(
       'egress to 127.0.0.1:5432 denied: loopback address (set EGRESS_ALLOW to open it)',
     );
-    expect(new EgressDeniedError('::1', 80, '::1', 'loopback', 'loopback address').message).toBe('egress to [::1]:80 denied: loopback address (set EGRESS_ALLOW to open it)');
+    expect(new EgressDeniedError('::1', 80, '::1', 'loopback', 'loopback address').message).toBe(
+      'egress to [::1]:80 denied: loopback address (set EGRESS_ALLOW to open it)',
+    );
     const named = new EgressDeniedError('localhost', 8080, '127.0.0.1', 'loopback', 'loopback address', 1);
-    expect(named.message).toBe('egress to localhost:8080 denied: localhost resolves to 127.0.0.1, a loopback address (and 1 more denied address) (set EGRESS_ALLOW to open it)');
+    expect(named.message).toBe(
+      'egress to localhost:8080 denied: localhost resolves to 127.0.0.1, a loopback address (and 1 more denied address) (set EGRESS_ALLOW to open it)',
+    );
     expect(named.code).toBe('EGRESS_DENIED');
   });
 });

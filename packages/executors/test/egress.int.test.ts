@@ -106,7 +106,9 @@ describe('egress policy: denied by default', () => {
     const started = Date.now();
     const error = await denied(http, `http://127.0.0.1:${target.port}/secret?token=x`, { retries: 3, retryDelay: 1000 });
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(error.message).toBe(`GET http://127.0.0.1:${target.port}/secret: egress to 127.0.0.1:${target.port} denied: loopback address (set EGRESS_ALLOW to open it)`);
+    expect(error.message).toBe(
+      `GET http://127.0.0.1:${target.port}/secret: egress to 127.0.0.1:${target.port} denied: loopback address (set EGRESS_ALLOW to open it)`,
+    );
     expect(error.details).toEqual({ host: '127.0.0.1', port: target.port, address: '127.0.0.1', reason: 'loopback', attempts: 1 });
     expect(target.hits).toEqual([]);
     // An IP literal is refused before a socket exists: a closed port and an open one look the same.

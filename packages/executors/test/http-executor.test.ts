@@ -160,7 +160,10 @@ describe('http executor: success', () => {
 
   it('POSTs an object as JSON with the configured headers', async () => {
     const out = output(
-      await http.execute(input({ method: 'POST', url: `${base}/echo`, headers: { 'X-Trace': 'abc', Authorization: 'Bearer t' }, body: { a: 1, list: ['x'] } }), runtime()),
+      await http.execute(
+        input({ method: 'POST', url: `${base}/echo`, headers: { 'X-Trace': 'abc', Authorization: 'Bearer t' }, body: { a: 1, list: ['x'] } }),
+        runtime(),
+      ),
     );
     expect(out.status).toBe(200);
     const seen = received[0]!;
@@ -203,7 +206,9 @@ describe('http executor: success', () => {
 
   it('honours responseType over the content type', async () => {
     expect(output(await http.execute(input({ url: `${base}/json`, responseType: 'text' }), runtime())).body).toBe('{"hello":"world","n":[1,2]}');
-    expect(output(await http.execute(input({ url: `${base}/echo`, method: 'POST', body: 'x', responseType: 'json' }), runtime())).body).toMatchObject({ body: 'x' });
+    expect(output(await http.execute(input({ url: `${base}/echo`, method: 'POST', body: 'x', responseType: 'json' }), runtime())).body).toMatchObject({
+      body: 'x',
+    });
   });
 
   it('returns malformed JSON as text with a warning', async () => {
@@ -244,7 +249,7 @@ describe('http executor: failures', () => {
     expect(body).toBe('é'.repeat(1024));
   });
 
-  it('sends the step attempt\'s Idempotency-Key on every try; a string replaces it, false drops it, a header wins', async () => {
+  it("sends the step attempt's Idempotency-Key on every try; a string replaces it, false drops it, a header wins", async () => {
     const key = idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'call', attempt: 1 });
     const withKey = (config: Record<string, unknown>) => ({ ...input(config), idempotencyKey: key });
     output(await http.execute(withKey({ url: `${base}/flaky`, retries: 3, retryDelay: 1 }), runtime()));
@@ -260,7 +265,9 @@ describe('http executor: failures', () => {
   });
 
   it("creates every request, retries included, inside the step's trace scope (runtime.inTrace)", async () => {
-    const { result, inScope } = await requestsCreatedInScope((inTrace) => http.execute(input({ url: `${base}/flaky`, retries: 3, retryDelay: 5 }), { ...runtime(), inTrace }));
+    const { result, inScope } = await requestsCreatedInScope((inTrace) =>
+      http.execute(input({ url: `${base}/flaky`, retries: 3, retryDelay: 5 }), { ...runtime(), inTrace }),
+    );
     expect(output(result)).toMatchObject({ status: 200 });
     expect(hits.get('/flaky')).toBe(3);
     expect(inScope).toEqual([true, true, true]);
@@ -282,12 +289,14 @@ describe('http executor: failures', () => {
     expect(hits.get('/always-503')).toBe(3);
   });
 
-  it('sends one request when the step\'s retry strategy owns retrying, and says its own retries are not applied', async () => {
+  it("sends one request when the step's retry strategy owns retrying, and says its own retries are not applied", async () => {
     const rt = runtime();
     const error = failure(await http.execute({ ...input({ url: `${base}/always-503`, retries: 3, retryDelay: 1 }), retryOwner: 'strategy' }, rt));
     expect(error).toMatchObject({ code: 'HTTP_STATUS', details: { status: 503, attempts: 1 } });
     expect(hits.get('/always-503')).toBe(1);
-    expect(rt.logs).toEqual([{ level: 'info', message: expect.stringMatching(/\/always-503: the step's retry strategy retries it: its own retries \(3\) are not applied$/) }]);
+    expect(rt.logs).toEqual([
+      { level: 'info', message: expect.stringMatching(/\/always-503: the step's retry strategy retries it: its own retries \(3\) are not applied$/) },
+    ]);
   });
 
   it('applies its own retries when the step owns retrying', async () => {

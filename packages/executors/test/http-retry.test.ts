@@ -17,7 +17,7 @@ describe('isRetryableStatus', () => {
   });
 });
 
-describe('ownRetryPolicy (a step\'s retries, exponential with equal jitter)', () => {
+describe("ownRetryPolicy (a step's retries, exponential with equal jitter)", () => {
   it('tries retries + 1 times and caps the growth, never the configured first delay', () => {
     expect(ownRetryPolicy(3, 100, 60_000)).toEqual({ attempts: 4, delayMs: 100, backoff: 'exponential', maxDelayMs: 60_000, jitter: true });
     expect(ownRetryPolicy(0, 100, 60_000).attempts).toBe(1);

@@ -7,7 +7,7 @@ const { circuitKey, circuitVerdict } = HTTP_EXECUTOR_TRAITS;
 const failure = (code: StepErrorCode, details?: Record<string, unknown>) => stepError(code, 'x', details);
 
 describe('the http type, as the worker sees it', () => {
-  it('keys a step\'s breaker by its URL\'s host and port, with the scheme\'s default port', () => {
+  it("keys a step's breaker by its URL's host and port, with the scheme's default port", () => {
     expect(circuitKey({ url: 'https://api.example.com/v1/x?token=secret' })).toBe('http:api.example.com:443');
     expect(circuitKey({ url: 'http://API.Example.com/x' })).toBe('http:api.example.com:80');
     expect(circuitKey({ url: 'http://user:pw@127.0.0.1:8080/x' })).toBe('http:127.0.0.1:8080');
@@ -29,7 +29,8 @@ describe('the http type, as the worker sees it', () => {
   });
 
   it('leaves codes that are not its own to the worker', () => {
-    for (const code of ['NETWORK', 'TIMEOUT', 'EGRESS_DENIED', 'AGENT_PROVIDER'] as const) expect([code, circuitVerdict(failure(code))]).toEqual([code, undefined]);
+    for (const code of ['NETWORK', 'TIMEOUT', 'EGRESS_DENIED', 'AGENT_PROVIDER'] as const)
+      expect([code, circuitVerdict(failure(code))]).toEqual([code, undefined]);
   });
 
   it('runs many steps at once (they wait on the network), and the executor gives the same answers', async () => {

@@ -42,7 +42,13 @@ describe('providersFromEnv', () => {
   });
 
   it('prefers AGENT_BASE_URL and AGENT_MODEL over the OPENAI_* variables, and the named ones over both', () => {
-    const env = { AGENT_BASE_URL: 'http://agent:1/v1', OPENAI_BASE_URL: 'http://openai:2/v1', AGENT_MODEL: 'agent-model', OPENAI_MODEL: 'openai-model', OPENAI_API_KEY: 'sk-1' };
+    const env = {
+      AGENT_BASE_URL: 'http://agent:1/v1',
+      OPENAI_BASE_URL: 'http://openai:2/v1',
+      AGENT_MODEL: 'agent-model',
+      OPENAI_MODEL: 'openai-model',
+      OPENAI_API_KEY: 'sk-1',
+    };
     expect(configFrom(env).providers[0]).toEqual({ name: 'openai', kind: 'openai', baseUrl: 'http://agent:1/v1', apiKey: 'sk-1', model: 'agent-model' });
     expect(configFrom({ OPENAI_BASE_URL: 'http://openai:2/v1', OPENAI_MODEL: 'm' }).providers[0]).toMatchObject({ baseUrl: 'http://openai:2/v1', model: 'm' });
     expect(configFrom({ ...env, AGENT_PROVIDER_OPENAI_MODEL: 'named' }).providers[0]?.model).toBe('named');

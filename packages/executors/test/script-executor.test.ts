@@ -36,7 +36,8 @@ describe('script executor', () => {
     const rt = runtime();
     const outcome = await executor.execute(
       job({
-        script: 'const sorted = [...results.fetch.items].sort();\nconsole.log("sorted", sorted);\nconsole.warn("careful");\nsetVariable("total", sorted.length * variables.factor);\nreturn { sorted, who: input.name, execution: execution.id };',
+        script:
+          'const sorted = [...results.fetch.items].sort();\nconsole.log("sorted", sorted);\nconsole.warn("careful");\nsetVariable("total", sorted.length * variables.factor);\nreturn { sorted, who: input.name, execution: execution.id };',
       }),
       rt,
     );
@@ -64,14 +65,20 @@ describe('script executor', () => {
     const own = await executor.execute(job({ script: 'return startTime;' }), runtime());
     expect((own as { output: number }).output).toBeGreaterThanOrEqual(before);
     // A script declaring its own variable of one of these names still compiles, and sees its own.
-    expect(await executor.execute(job({ script: 'const startTime = 5;\nlet attempt = 0;\nattempt++;\nreturn [startTime, attempt];' }), runtime())).toMatchObject({ ok: true, output: [5, 1] });
+    expect(
+      await executor.execute(job({ script: 'const startTime = 5;\nlet attempt = 0;\nattempt++;\nreturn [startTime, attempt];' }), runtime()),
+    ).toMatchObject({ ok: true, output: [5, 1] });
   });
 
   it('gives a script the secrets it lists, frozen, and no other', async () => {
     const held: Record<string, string> = { TOKEN: 'tok-123', OTHER: 'other-456' };
     const rt = { ...runtime(), secret: (name: string) => held[name] };
     const outcome = await executor.execute(
-      job({ script: 'const frozen = Object.isFrozen(secrets); try { secrets.TOKEN = "x"; } catch (e) {} return { token: secrets.TOKEN, other: secrets.OTHER ?? null, keys: Object.keys(secrets), frozen };', secrets: ['TOKEN'] }),
+      job({
+        script:
+          'const frozen = Object.isFrozen(secrets); try { secrets.TOKEN = "x"; } catch (e) {} return { token: secrets.TOKEN, other: secrets.OTHER ?? null, keys: Object.keys(secrets), frozen };',
+        secrets: ['TOKEN'],
+      }),
       rt,
     );
     expect(outcome).toMatchObject({ ok: true, output: { token: 'tok-123', other: null, keys: ['TOKEN'], frozen: true } });
@@ -110,7 +117,10 @@ describe('script executor', () => {
       ok: false,
       error: { code: 'INVALID_CONFIG', message: expect.stringContaining('unknownOption') },
     });
-    expect(await executor.execute(job(undefined), rt)).toMatchObject({ ok: false, error: { code: 'INVALID_CONFIG', message: expect.stringContaining('config:') } });
+    expect(await executor.execute(job(undefined), rt)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_CONFIG', message: expect.stringContaining('config:') },
+    });
   });
 
   it('turns script failures into step errors with their codes and details', async () => {

@@ -22,7 +22,9 @@ let server: Server;
 let base: string;
 /** Each request the server saw: its path and the Idempotency-Key it carried. */
 const received: { path: string; key: string | undefined }[] = [];
-const tools = new ToolRegistry().register('http', createHttpTool({ executorOptions: { egress: egressPolicyFrom('127.0.0.1') } })).register('script', createScriptTool());
+const tools = new ToolRegistry()
+  .register('http', createHttpTool({ executorOptions: { egress: egressPolicyFrom('127.0.0.1') } }))
+  .register('script', createScriptTool());
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -43,7 +45,12 @@ beforeEach(() => {
 /** One agent run: two requests, then a script, a request with the model's own key and one more; then the answer. Tool call ids carry `tag`. */
 function plan(tag: string): ScriptedReply[] {
   return [
-    { toolCalls: [call('http_request', { method: 'POST', url: `${base}/charge/1` }, `${tag}-a`), call('http_request', { method: 'POST', url: `${base}/charge/2` }, `${tag}-b`)] },
+    {
+      toolCalls: [
+        call('http_request', { method: 'POST', url: `${base}/charge/1` }, `${tag}-a`),
+        call('http_request', { method: 'POST', url: `${base}/charge/2` }, `${tag}-b`),
+      ],
+    },
     {
       toolCalls: [
         call('run_script', { code: 'return idempotencyKey;' }, `${tag}-c`),
@@ -68,7 +75,7 @@ describe('agent tool calls carry an Idempotency-Key', () => {
   const stepKey = idempotencyKeyOf({ executionId: 'exec-1', instanceKey: 'agent', attempt: 1 });
   const httpKey = (n: number) => toolCallIdempotencyKeyOf(stepKey, 'http_request', n);
 
-  it('one per call, from the step attempt\'s key and the call\'s ordinal; a header the model passes wins', async () => {
+  it("one per call, from the step attempt's key and the call's ordinal; a header the model passes wins", async () => {
     const { keys, scriptValue } = await runAgent('first', { idempotencyKey: stepKey });
     expect(keys).toEqual([`/charge/1 ${httpKey(1)}`, `/charge/2 ${httpKey(2)}`, '/charge/3 the-models-own', `/charge/4 ${httpKey(4)}`]);
     expect(new Set([stepKey, httpKey(1), httpKey(2), httpKey(4)]).size).toBe(4);

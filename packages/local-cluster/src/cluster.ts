@@ -39,7 +39,16 @@ export async function startCoordinator(services: ServiceUrls, options: LaunchOpt
   const process = await spawnApp({
     name: options.name ?? 'coordinator',
     app: 'coordinator',
-    env: { DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', AF_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, ...options.env },
+    env: {
+      DATABASE_URL: services.databaseUrl,
+      REDIS_URL: services.redisUrl,
+      BULLMQ_PREFIX: services.prefix,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      AF_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
+      ...options.env,
+    },
     ready: READY('coordinator ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
@@ -52,16 +61,19 @@ export async function startCoordinator(services: ServiceUrls, options: LaunchOpt
 }
 
 /** Starts a built worker consuming `stepTypes` and waits until its queue consumers are ready. */
-export async function startWorker(
-  services: Omit<ServiceUrls, 'databaseUrl'>,
-  stepTypes: readonly string[],
-  options: LaunchOptions = {},
-): Promise<AppProcess> {
+export async function startWorker(services: Omit<ServiceUrls, 'databaseUrl'>, stepTypes: readonly string[], options: LaunchOptions = {}): Promise<AppProcess> {
   return spawnApp({
     name: options.name ?? `worker(${stepTypes.join(',')})`,
     app: 'worker',
     // Tests' HTTP servers listen on 127.0.0.1, which the egress policy denies by default: opened here, explicitly (options.env may narrow it).
-    env: { REDIS_URL: services.redisUrl, BULLMQ_PREFIX: services.prefix, STEP_TYPES: stepTypes.join(','), LOG_LEVEL: 'info', EGRESS_ALLOW: '127.0.0.1', ...options.env },
+    env: {
+      REDIS_URL: services.redisUrl,
+      BULLMQ_PREFIX: services.prefix,
+      STEP_TYPES: stepTypes.join(','),
+      LOG_LEVEL: 'info',
+      EGRESS_ALLOW: '127.0.0.1',
+      ...options.env,
+    },
     unsetEnv: ['DATABASE_URL'],
     ready: READY('worker ready'),
     ...(options.echo === undefined ? {} : { echo: options.echo }),

@@ -19,7 +19,11 @@ const ORDERS = [
   { id: 'o3', customerId: 1, amount: 200 },
   { id: 'o4', customerId: 3, amount: 55 },
 ];
-const BATCHES = [[1, 2, 3], [10, 20], [5, 5, 5, 5]];
+const BATCHES = [
+  [1, 2, 3],
+  [10, 20],
+  [5, 5, 5, 5],
+];
 
 /**
  * The stand-in for the external services the examples call, so the demo and the tests never leave
@@ -55,7 +59,14 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, body: unknow
     res.end(JSON.stringify(value));
   };
   const batch = /^\/batches\/(\d+)$/.exec(url.pathname);
-  if (req.method === 'GET' && url.pathname === '/data') return json(200, { items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] });
+  if (req.method === 'GET' && url.pathname === '/data')
+    return json(200, {
+      items: [
+        { id: 1, value: 10 },
+        { id: 2, value: 20 },
+        { id: 3, value: 45 },
+      ],
+    });
   if (req.method === 'GET' && url.pathname === '/users') return json(200, USERS);
   if (req.method === 'GET' && url.pathname === '/orders') return json(200, ORDERS);
   if (req.method === 'GET' && url.pathname === '/quality') return json(200, { quality: 0.92, rows: 1200 });

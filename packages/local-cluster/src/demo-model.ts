@@ -49,7 +49,11 @@ function contextOf(user: string): DemoContext | undefined {
 function jsonAfter(text: string, label: string): unknown {
   const at = text.indexOf(label);
   if (at === -1) return undefined;
-  const line = text.slice(at + label.length).trimStart().split('\n')[0] ?? '';
+  const line =
+    text
+      .slice(at + label.length)
+      .trimStart()
+      .split('\n')[0] ?? '';
   try {
     return JSON.parse(line);
   } catch {

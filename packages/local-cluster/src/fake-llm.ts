@@ -126,7 +126,14 @@ export async function startFakeLlm(reply: FakeLlmReplyFn): Promise<FakeLlm> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const api = req.method !== 'POST' ? undefined : path === '/v1/messages' ? 'anthropic' : path === '/v1/chat/completions' || path === '/chat/completions' ? 'openai' : undefined;
+    const api =
+      req.method !== 'POST'
+        ? undefined
+        : path === '/v1/messages'
+          ? 'anthropic'
+          : path === '/v1/chat/completions' || path === '/chat/completions'
+            ? 'openai'
+            : undefined;
     if (api === undefined) {
       problems.push(`fake-llm: no endpoint ${req.method} ${path}`);
       return sendJson(res, 404, { error: { message: `fake-llm: no endpoint ${req.method} ${path}` } });
@@ -196,7 +203,9 @@ export function scripted(routes: readonly ScriptedRoute[]): FakeLlmReplyFn {
     const position = routes.findIndex((route) => route.when(request));
     const route = routes[position];
     if (route === undefined) {
-      throw new Error(`fake-llm: no scripted route matches call #${request.index} (${request.api}); last user message: ${JSON.stringify(lastUserText(request))}`);
+      throw new Error(
+        `fake-llm: no scripted route matches call #${request.index} (${request.api}); last user message: ${JSON.stringify(lastUserText(request))}`,
+      );
     }
     const count = served[position] ?? 0;
     const directive = route.replies[count];
@@ -257,7 +266,11 @@ function decodeOpenAiMessages(raw: Json): FakeLlmMessage[] {
           const fn = isRecord(call['function']) ? call['function'] : {};
           return { id: String(call['id'] ?? ''), name: String(fn['name'] ?? ''), arguments: parseArguments(fn['arguments']) };
         });
-        return { role: 'assistant', content: m['content'] === null || m['content'] === undefined ? null : content, ...(calls.length > 0 ? { toolCalls: calls } : {}) };
+        return {
+          role: 'assistant',
+          content: m['content'] === null || m['content'] === undefined ? null : content,
+          ...(calls.length > 0 ? { toolCalls: calls } : {}),
+        };
       }
       case 'tool':
         return { role: 'tool', toolCallId: String(m['tool_call_id'] ?? ''), ...(typeof m['name'] === 'string' ? { name: m['name'] } : {}), content };
@@ -288,7 +301,13 @@ function decodeAnthropicMessages(raw: Json): FakeLlmMessage[] {
       if (block['type'] === 'tool_result') {
         const id = String(block['tool_use_id'] ?? '');
         const name = toolNames.get(id);
-        messages.push({ role: 'tool', toolCallId: id, ...(name === undefined ? {} : { name }), content: textOf(block['content']), ...(block['is_error'] === true ? { isError: true } : {}) });
+        messages.push({
+          role: 'tool',
+          toolCallId: id,
+          ...(name === undefined ? {} : { name }),
+          content: textOf(block['content']),
+          ...(block['is_error'] === true ? { isError: true } : {}),
+        });
       } else if (block['type'] === 'text') {
         texts.push(String(block['text'] ?? ''));
       }
@@ -324,7 +343,10 @@ function respond(res: ServerResponse, request: FakeLlmRequest, directive: FakeLl
     outputTokens: Math.ceil(((text ?? '').length + (calls.length > 0 ? JSON.stringify(calls).length : 0)) / 4),
   };
   const finishReason = directive.finishReason ?? (calls.length > 0 ? 'tool_calls' : 'stop');
-  const body = request.api === 'openai' ? openAiAnswer(request.index, model, text, calls, finishReason, usage) : anthropicAnswer(request.index, model, text, calls, finishReason, usage);
+  const body =
+    request.api === 'openai'
+      ? openAiAnswer(request.index, model, text, calls, finishReason, usage)
+      : anthropicAnswer(request.index, model, text, calls, finishReason, usage);
   sendJson(res, 200, body);
 }
 
@@ -342,7 +364,13 @@ function openAiAnswer(index: number, model: string, text: string | undefined, ca
     object: 'chat.completion',
     created: 1_700_000_000,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: text ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+        finish_reason: finishReason,
+      },
+    ],
     usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens },
   };
 }

@@ -195,7 +195,10 @@ export async function writeCircuitBreakerConfig(
   options: { prefix?: string } = {},
 ): Promise<void> {
   const key = circuitBreakerKeys(options.prefix).config;
-  const set: Partial<CircuitBreakerConfig> = validConfigFields(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null)), 'circuit breaker config');
+  const set: Partial<CircuitBreakerConfig> = validConfigFields(
+    Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null)),
+    'circuit breaker config',
+  );
   const unset = CONFIG_FIELDS.filter((field) => patch[field] === null);
   const multi = connection.multi();
   if (Object.keys(set).length > 0) multi.hset(key, set);

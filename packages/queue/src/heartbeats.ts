@@ -45,7 +45,12 @@ export async function removeHeartbeat(connection: Redis, prefix: string | undefi
 export async function liveProcesses(connection: Redis, prefix: string | undefined, role: ProcessRole, now: number): Promise<ProcessHeartbeat[]> {
   const keys = heartbeatKeys(prefix, role);
   const stale = await connection.zrangebyscore(keys.seen, '-inf', `(${now - HEARTBEAT_TTL_MS}`);
-  if (stale.length > 0) await connection.pipeline().zrem(keys.seen, ...stale).hdel(keys.info, ...stale).exec();
+  if (stale.length > 0)
+    await connection
+      .pipeline()
+      .zrem(keys.seen, ...stale)
+      .hdel(keys.info, ...stale)
+      .exec();
   const ids = await connection.zrangebyscore(keys.seen, now - HEARTBEAT_TTL_MS, '+inf');
   if (ids.length === 0) return [];
   const infos = await connection.hmget(keys.info, ...ids);
@@ -70,7 +75,14 @@ export class Heartbeat {
   private stopped = false;
 
   constructor(
-    private readonly options: { connection: Redis; prefix?: string | undefined; role: ProcessRole; id: string; describe: () => Omit<ProcessHeartbeat, 'id' | 'role' | 'at'>; now?: () => number },
+    private readonly options: {
+      connection: Redis;
+      prefix?: string | undefined;
+      role: ProcessRole;
+      id: string;
+      describe: () => Omit<ProcessHeartbeat, 'id' | 'role' | 'at'>;
+      now?: () => number;
+    },
   ) {
     this.beat();
     this.timer = setInterval(() => this.beat(), HEARTBEAT_INTERVAL_MS);

@@ -33,7 +33,13 @@ export function redisAddress(url: string): string {
  * address. Used at startup so an unreachable Redis is reported plainly instead of retried forever.
  */
 export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => {
     // Reported through the rejected connect() below; without a listener ioredis would log it.
   });

@@ -91,10 +91,15 @@ export class ResultStreamConsumer {
   }
 
   private async acknowledge(done: string[], entries: readonly StreamEntry[]): Promise<void> {
-    const multi = this.options.commands.multi().xack(this.keys.stream, this.keys.group, ...done).xdel(this.keys.stream, ...done);
+    const multi = this.options.commands
+      .multi()
+      .xack(this.keys.stream, this.keys.group, ...done)
+      .xdel(this.keys.stream, ...done);
     // Applied (or dead-lettered): the reconciler no longer needs to know the result is on its way.
     const finished = new Set(done);
-    const markers = entries.flatMap((entry) => (finished.has(entry.id) ? [markerOfResult(this.options.prefix, entry.data)].filter((key) => key !== undefined) : []));
+    const markers = entries.flatMap((entry) =>
+      finished.has(entry.id) ? [markerOfResult(this.options.prefix, entry.data)].filter((key) => key !== undefined) : [],
+    );
     if (markers.length > 0) multi.del(...markers);
     const cleared = done.filter((id) => this.claimed.delete(id));
     if (cleared.length > 0) multi.hdel(this.keys.takeovers, ...cleared);
@@ -121,7 +126,10 @@ export class ResultStreamConsumer {
     if (poisoned.size === 0 || this.options.onPoison === undefined) return entries;
     const quarantined = entries.filter((entry) => poisoned.has(entry.id));
     await this.options.onPoison(quarantined, Math.max(...poisoned.values()));
-    await this.acknowledge(quarantined.map((entry) => entry.id), quarantined);
+    await this.acknowledge(
+      quarantined.map((entry) => entry.id),
+      quarantined,
+    );
     return entries.filter((entry) => !poisoned.has(entry.id));
   }
 
@@ -129,13 +137,27 @@ export class ResultStreamConsumer {
     const { batchSize, consumer } = this.options;
     const own = this.retryOwn;
     // Own pending entries first (a failed batch, or a restart); then new ones, blocking until some arrive.
-    const args = ['GROUP', this.keys.group, consumer, 'COUNT', batchSize, ...(own ? [] : ['BLOCK', this.options.blockMs ?? 1000]), 'STREAMS', this.keys.stream, own ? '0' : '>'];
+    const args = [
+      'GROUP',
+      this.keys.group,
+      consumer,
+      'COUNT',
+      batchSize,
+      ...(own ? [] : ['BLOCK', this.options.blockMs ?? 1000]),
+      'STREAMS',
+      this.keys.stream,
+      own ? '0' : '>',
+    ];
     const entries = streamEntries(await this.options.blocking.call('XREADGROUP', ...args)).map((raw) => toEntry(raw, own ? 2 : 1));
     if (own && entries.length === 0) this.retryOwn = false;
     if (Date.now() >= this.nextClaim) {
       const idle = this.options.claimIdleMs;
       this.nextClaim = Date.now() + idle / 2;
-      const claimed = (await this.options.commands.xautoclaim(this.keys.stream, this.keys.group, consumer, idle, '0-0', 'COUNT', batchSize)) as [string, RawEntry[], string[]];
+      const claimed = (await this.options.commands.xautoclaim(this.keys.stream, this.keys.group, consumer, idle, '0-0', 'COUNT', batchSize)) as [
+        string,
+        RawEntry[],
+        string[],
+      ];
       entries.push(...claimed[1].filter((raw) => raw[1] !== null).map((raw) => ({ ...toEntry(raw, 2), takenOver: true })));
     }
     return entries;

@@ -17,7 +17,12 @@ export interface ResultStreamKeys {
 }
 
 export function resultStreamKeys(prefix: string = DEFAULT_PREFIX): ResultStreamKeys {
-  return { stream: `${prefix}:${RESULTS_QUEUE}`, dead: `${prefix}:${RESULTS_QUEUE}:dead`, group: 'coordinators', takeovers: `${prefix}:${RESULTS_QUEUE}:takeovers` };
+  return {
+    stream: `${prefix}:${RESULTS_QUEUE}`,
+    dead: `${prefix}:${RESULTS_QUEUE}:dead`,
+    group: 'coordinators',
+    takeovers: `${prefix}:${RESULTS_QUEUE}:takeovers`,
+  };
 }
 
 /**

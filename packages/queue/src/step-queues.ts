@@ -70,7 +70,13 @@ export class StepQueues {
 
   /** Removes waiting jobs of withdrawn step runs; jobs already running finish and their results are ignored. */
   async removeSteps(jobs: readonly { stepType: string; stepRunId: string }[]): Promise<void> {
-    await Promise.all(jobs.map((job) => this.queue(stepQueueName(job.stepType)).remove(job.stepRunId).catch(() => 0)));
+    await Promise.all(
+      jobs.map((job) =>
+        this.queue(stepQueueName(job.stepType))
+          .remove(job.stepRunId)
+          .catch(() => 0),
+      ),
+    );
   }
 
   /** Where a step run's job is: `waiting`, `active`, `delayed`, `failed`, … or `unknown` when Redis has none. */

@@ -34,8 +34,11 @@ let counter = 0;
 const uniqueKey = (): string => `http:host-${++counter}.example.com:443`;
 
 /** A breaker under a prefix of its own (the config hash is per prefix). */
-const breaker = (connection: Redis, prefix: string = redis.prefix, defaults = { failureThreshold: 3, timeoutMs: 10_000, halfOpenMaxAttempts: 2 }): CircuitBreaker =>
-  new CircuitBreaker({ connection, prefix, defaults });
+const breaker = (
+  connection: Redis,
+  prefix: string = redis.prefix,
+  defaults = { failureThreshold: 3, timeoutMs: 10_000, halfOpenMaxAttempts: 2 },
+): CircuitBreaker => new CircuitBreaker({ connection, prefix, defaults });
 
 function permit(decision: CircuitDecision): CircuitPermit {
   if (!decision.allowed) throw new Error(`expected a permit, got ${JSON.stringify(decision)}`);

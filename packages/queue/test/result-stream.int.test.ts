@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
-import { REPORTED_MARKER_TTL_MS, ResultReporter, ResultStreamConsumer, createRedisConnection, reportedMarkerKey, reportedRuns, resultStreamKeys, type StepResult, type StreamEntry } from '@agentic-flow/queue';
+import {
+  REPORTED_MARKER_TTL_MS,
+  ResultReporter,
+  ResultStreamConsumer,
+  createRedisConnection,
+  reportedMarkerKey,
+  reportedRuns,
+  resultStreamKeys,
+  type StepResult,
+  type StreamEntry,
+} from '@agentic-flow/queue';
 import type { Redis } from 'ioredis';
 
 let redis: TestRedis;
@@ -20,7 +30,19 @@ afterAll(async () => {
   await redis?.cleanup();
 });
 
-const result = (i: number): StepResult => ({ v: 1, outcome: 'succeeded', stepRunId: randomUUID(), executionId: randomUUID(), instanceKey: 's', attempt: 1, output: i, logs: [], startedAt: 1, finishedAt: 2, workerId: 'w' });
+const result = (i: number): StepResult => ({
+  v: 1,
+  outcome: 'succeeded',
+  stepRunId: randomUUID(),
+  executionId: randomUUID(),
+  instanceKey: 's',
+  attempt: 1,
+  output: i,
+  logs: [],
+  startedAt: 1,
+  finishedAt: 2,
+  workerId: 'w',
+});
 
 /** A consumer whose handler records batches and decides which ids are done. */
 function consumer(prefix: string, name: string, decide: (entries: StreamEntry[]) => string[] = (e) => e.map((x) => x.id), claimIdleMs = 30_000) {
@@ -67,7 +89,9 @@ describe('the step-results stream', () => {
     expect(await reportedRuns(producer, prefix, runs)).toEqual(new Set([first.stepRunId, second.stepRunId]));
     expect(await producer.pttl(reportedMarkerKey(prefix, runs[0]!))).toBeGreaterThan(REPORTED_MARKER_TTL_MS - 60_000);
     // The handler finishes the first only: the second stays on its way, marked.
-    const { c, batches } = consumer(prefix, 'marker', (entries) => entries.filter((e) => (e.data as StepResult).stepRunId === first.stepRunId).map((e) => e.id));
+    const { c, batches } = consumer(prefix, 'marker', (entries) =>
+      entries.filter((e) => (e.data as StepResult).stepRunId === first.stepRunId).map((e) => e.id),
+    );
     await c.start();
     await expect.poll(() => batches.length, { timeout: 5_000 }).toBeGreaterThan(0);
     await expect.poll(() => reportedRuns(producer, prefix, runs), { timeout: 5_000 }).toEqual(new Set([second.stepRunId]));

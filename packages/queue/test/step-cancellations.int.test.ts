@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedis, type TestRedis } from '@agentic-flow/testing';
-import { StepCancellationPublisher, StepCancellationSubscriber, createRedisConnection, stepCancellationKeys, type CancellationSource } from '@agentic-flow/queue';
+import {
+  StepCancellationPublisher,
+  StepCancellationSubscriber,
+  createRedisConnection,
+  stepCancellationKeys,
+  type CancellationSource,
+} from '@agentic-flow/queue';
 import { Redis } from 'ioredis';
 
 let redis: TestRedis;

@@ -40,7 +40,11 @@ const job = (stepType: string, overrides: Partial<StepJob> = {}): StepJob => ({
 
 describe('StepQueues against real Redis', () => {
   it('enqueues one job per step run on its type queue, under the run id', async () => {
-    const jobs = [job('http'), job('http'), job('script', { context: { results: { a: 1 }, variables: {}, input: {}, execution: { id: 'e', workflowId: 'wf', workflowVersion: '1' } } })];
+    const jobs = [
+      job('http'),
+      job('http'),
+      job('script', { context: { results: { a: 1 }, variables: {}, input: {}, execution: { id: 'e', workflowId: 'wf', workflowVersion: '1' } } }),
+    ];
     await queues.enqueueSteps(jobs);
     await queues.enqueueSteps([jobs[0]!]); // a re-enqueue of the same run is a no-op
     const http = new Queue(stepQueueName('http'), { connection: producer, prefix: redis.prefix });
@@ -60,7 +64,19 @@ describe('StepQueues against real Redis', () => {
 
   it('rejects malformed results at the contract', () => {
     expect(StepResultSchema.safeParse({ v: 1, outcome: 'exploded' }).success).toBe(false);
-    expect(StepResultSchema.safeParse({ v: 1, outcome: 'failed', stepRunId: 'r', executionId: 'e', attempt: 1, error: { code: 'NOPE', message: 'x' }, startedAt: 1, finishedAt: 2, workerId: 'w' }).success).toBe(false);
+    expect(
+      StepResultSchema.safeParse({
+        v: 1,
+        outcome: 'failed',
+        stepRunId: 'r',
+        executionId: 'e',
+        attempt: 1,
+        error: { code: 'NOPE', message: 'x' },
+        startedAt: 1,
+        finishedAt: 2,
+        workerId: 'w',
+      }).success,
+    ).toBe(false);
   });
 
   it('reports an unreachable Redis in one line naming the address', async () => {

@@ -18,7 +18,10 @@ describe('stepResultJson', () => {
     const output = { items: [1, 'two', { three: null }], text: 'a "quoted" \\ line\n' };
     const variableUpdates = { total: 3 };
     const agent = { provider: 'openai', model: 'm', usage: { inputTokens: 1, outputTokens: 2 }, transcript: { messages: [] } };
-    const json = stepResultJson({ ...envelope, outcome: 'succeeded' }, { output: JSON.stringify(output), variableUpdates: JSON.stringify(variableUpdates), agent: JSON.stringify(agent) });
+    const json = stepResultJson(
+      { ...envelope, outcome: 'succeeded' },
+      { output: JSON.stringify(output), variableUpdates: JSON.stringify(variableUpdates), agent: JSON.stringify(agent) },
+    );
     expect(JSON.parse(json)).toEqual({ ...envelope, outcome: 'succeeded', output, variableUpdates, agent });
   });
 

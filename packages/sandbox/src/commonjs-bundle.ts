@@ -13,7 +13,9 @@ export function bundleCommonJs(dir: string, entry: string): string {
     .filter((name) => name.endsWith('.js'))
     .sort();
   if (!files.includes(entry)) throw new RangeError(`bundleCommonJs: ${entry} is not in ${dir}`);
-  const table = files.map((name) => `${JSON.stringify(`./${name}`)}: function (exports, require, module) {\n${readFileSync(join(dir, name), 'utf8')}\n}`).join(',\n');
+  const table = files
+    .map((name) => `${JSON.stringify(`./${name}`)}: function (exports, require, module) {\n${readFileSync(join(dir, name), 'utf8')}\n}`)
+    .join(',\n');
   return `var files = {\n${table}\n}, loaded = {}, own = Object.prototype.hasOwnProperty;
 function load(name) {
   if (own.call(loaded, name)) return loaded[name].exports;

@@ -70,7 +70,13 @@ export function findDecisionOperands(expression: string): DecisionOperand[] {
       ] as const) {
         if (EQUALITY.has(operator) && isNullish(other)) continue;
         const operandFound = propertyPath(operand, inner);
-        if (operandFound) found.set(operand.start - 1, { id: operand.start - 1, end: operand.end - 1, source: expression.slice(operand.start - 1, operand.end - 1), ...operandFound });
+        if (operandFound)
+          found.set(operand.start - 1, {
+            id: operand.start - 1,
+            end: operand.end - 1,
+            source: expression.slice(operand.start - 1, operand.end - 1),
+            ...operandFound,
+          });
       }
     }
     for (const value of Object.values(node)) {
@@ -124,7 +130,8 @@ function propertyPath(operand: AstNode, hidden: ReadonlySet<string>): { path?: (
 function literalKey(member: AstNode): string | number | undefined {
   const property = member['property'] as AstNode;
   if (member['computed'] !== true) return property.type === 'Identifier' ? (property['name'] as string) : undefined;
-  if (property.type === 'Literal' && (typeof property['value'] === 'string' || typeof property['value'] === 'number')) return property['value'] as string | number;
+  if (property.type === 'Literal' && (typeof property['value'] === 'string' || typeof property['value'] === 'number'))
+    return property['value'] as string | number;
   return undefined;
 }
 
@@ -146,7 +153,8 @@ function parameterNames(fn: AstNode): string[] {
     const node = pending.pop();
     if (!isNode(node)) continue;
     if (node.type === 'Identifier') names.push(node['name'] as string);
-    else if (node.type === 'ObjectPattern') pending.push(...(node['properties'] as AstNode[]).map((p) => (p.type === 'RestElement' ? p['argument'] : p['value'])));
+    else if (node.type === 'ObjectPattern')
+      pending.push(...(node['properties'] as AstNode[]).map((p) => (p.type === 'RestElement' ? p['argument'] : p['value'])));
     else if (node.type === 'ArrayPattern') pending.push(...(node['elements'] as unknown[]));
     else if (node.type === 'RestElement') pending.push(node['argument']);
     else if (node.type === 'AssignmentPattern') pending.push(node['left']);
@@ -201,5 +209,7 @@ function keysOf(value: object): string {
 
 /** `results["data-fetch"].quality`, `variables.list[0]`. */
 function formatPath(path: readonly (string | number)[]): string {
-  return path.map((key, i) => (i === 0 ? String(key) : typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`)).join('');
+  return path
+    .map((key, i) => (i === 0 ? String(key) : typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
+    .join('');
 }

@@ -1,7 +1,15 @@
 import type ivm from 'isolated-vm';
 import { SandboxClosedError, type ExpressionError } from './errors.js';
 import { findDecisionOperands, instrumentExpression } from './decision-operands.js';
-import { EXPRESSION_FILENAME, UNDEFINED_OPERAND_HOOK, checkExpression, checkExpressionBody, expressionSyntaxError, wrapExpression, type ExpressionSyntaxError } from './expression-syntax.js';
+import {
+  EXPRESSION_FILENAME,
+  UNDEFINED_OPERAND_HOOK,
+  checkExpression,
+  checkExpressionBody,
+  expressionSyntaxError,
+  wrapExpression,
+  type ExpressionSyntaxError,
+} from './expression-syntax.js';
 import { IsolatePool, type IsolatePoolStats } from './isolate-pool.js';
 import { jsonNestsDeeperThan } from './json-text-depth.js';
 import { LOCKDOWN_SOURCE } from './lockdown-source.js';
@@ -42,7 +50,6 @@ export interface ExpressionEvaluatorOptions {
    */
   blocking?: boolean;
 }
-
 
 /**
  * The realm's bootstrap: `evaluate(f, scope, ...seeds)` parses the scope (so each evaluation gets its
@@ -159,7 +166,9 @@ export class ExpressionEvaluator {
       // A string is a primitive: the scope crosses into the isolate without a copy step, and so does the outcome.
       const evaluate = realm.member('evaluate');
       const args = [fn.derefInto(), scopeJson, ...randomSeeds()];
-      const outcome: unknown = this.blocking ? evaluate.applySync(undefined, args, { timeout: timeoutMs }) : await evaluate.apply(undefined, args, { timeout: timeoutMs });
+      const outcome: unknown = this.blocking
+        ? evaluate.applySync(undefined, args, { timeout: timeoutMs })
+        : await evaluate.apply(undefined, args, { timeout: timeoutMs });
       if (typeof outcome !== 'string' || outcome.length === 0) return failure('EXPRESSION_ERROR', 'the expression tampered with the evaluator');
       const tag = outcome[0];
       if (tag === 'E') return failure('EXPRESSION_ERROR', outcome.slice(1));

@@ -28,7 +28,7 @@
  * `new Map(iterable)`/`new Set(iterable)` require the untouched initial prototype, so in a frozen
  * realm those calls take the generic path (measured: replace/split ~10× slower per call, ~1 µs).
  */
-export const LOCKDOWN_SOURCE = String.raw`
+export const LOCKDOWN_SOURCE = `
 const hardened = new WeakSet();
 /** The state of the run in progress, with its own random generator; the runner sets it around each run. */
 let currentRun = null;

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 
 /** What a realm is opened on: an isolate (a pooled one), and how many compiled functions it may keep. */
 export interface RealmHost {

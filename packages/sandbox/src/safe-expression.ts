@@ -273,11 +273,13 @@ function binary(operator: string, left: Evaluator, right: Evaluator): Evaluator 
     case '==':
       return (scope) => {
         const [a, b] = both(scope);
+        // biome-ignore lint/suspicious/noDoubleEquals: the expression language's `==` is JavaScript's loose equality
         return a == b;
       };
     case '!=':
       return (scope) => {
         const [a, b] = both(scope);
+        // biome-ignore lint/suspicious/noDoubleEquals: the expression language's `!=` is JavaScript's loose inequality
         return a != b;
       };
     case '<':

@@ -19,7 +19,11 @@ export function finishRun(raw: RawScriptRunResult, limits: OutputLimits): Script
   let bytes = Buffer.byteLength(raw.outputJson);
   for (const [, json] of raw.variableJson) bytes += Buffer.byteLength(json);
   if (bytes > limits.maxOutputBytes) {
-    return tooLarge(`the output and variable updates are ${bytes} bytes of JSON, over the limit of ${limits.maxOutputBytes}`, { bytes, limit: limits.maxOutputBytes }, raw.logs);
+    return tooLarge(
+      `the output and variable updates are ${bytes} bytes of JSON, over the limit of ${limits.maxOutputBytes}`,
+      { bytes, limit: limits.maxOutputBytes },
+      raw.logs,
+    );
   }
   const deep = [['the output', raw.outputJson] as const, ...raw.variableJson.map(([name, json]) => [`variable "${name}"`, json] as const)].find(([, json]) =>
     jsonNestsDeeperThan(json, limits.maxOutputDepth),

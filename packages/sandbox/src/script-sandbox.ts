@@ -178,7 +178,9 @@ export class ScriptSandbox implements ScriptRunner {
       try {
         const check = (): void => checkFunctionBody('async', SCRIPT_PARAMETERS, ` 'use strict';\n${input.code}\n`);
         const origin = { filename: SCRIPT_FILENAME, lineOffset: -1 };
-        fn = this.blocking ? realm.compileSync(`user:${input.code}`, wrapUserCode(input.code), origin, check) : await realm.compile(`user:${input.code}`, wrapUserCode(input.code), origin, check);
+        fn = this.blocking
+          ? realm.compileSync(`user:${input.code}`, wrapUserCode(input.code), origin, check)
+          : await realm.compile(`user:${input.code}`, wrapUserCode(input.code), origin, check);
       } catch (error) {
         if (ending !== undefined || !(error instanceof SyntaxError)) throw error;
         return fail(compileFailure(error, input.code), logs);
@@ -189,7 +191,8 @@ export class ScriptSandbox implements ScriptRunner {
       if (this.blocking) {
         realm.member('start').applySync(undefined, args, { timeout: timeoutMs });
         const envelope: unknown = realm.member('take').applySync(undefined, [], { result: { copy: true } });
-        if (envelope === undefined) return fail({ code: 'TIMEOUT', message: 'the script awaits something that can never happen (its promise cannot settle)' }, logs);
+        if (envelope === undefined)
+          return fail({ code: 'TIMEOUT', message: 'the script awaits something that can never happen (its promise cannot settle)' }, logs);
         return settleEnvelope(envelope, logs, { maxLogEntries: this.maxLogEntries, code: input.code });
       }
       // Two clocks: isolated-vm's `timeout` stops synchronous code (and endless microtask chains);

@@ -4,7 +4,7 @@ export interface SourcePosition {
   column: number;
 }
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The first frame of `stack` inside `filename`: where the user's code threw, or called into the
@@ -12,7 +12,7 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\
  */
 export function positionInStack(stack: string | undefined, filename: string): SourcePosition | undefined {
   if (stack === undefined) return undefined;
-  const match = new RegExp(`${escape(filename)}:(\\d+):(\\d+)`).exec(stack);
+  const match = new RegExp(`${escapeRegExp(filename)}:(\\d+):(\\d+)`).exec(stack);
   if (match === null) return undefined;
   return { line: Number(match[1]), column: Number(match[2]) };
 }
@@ -27,10 +27,7 @@ export function userStack(stack: string | undefined, internalFilenames: readonly
   const kept = stack
     .split('\n')
     .filter(
-      (line) =>
-        !internalFilenames.some((name) => line.includes(name)) &&
-        !line.includes('<isolated-vm boundary>') &&
-        line.trim() !== `at ${wrapperFilename}`,
+      (line) => !internalFilenames.some((name) => line.includes(name)) && !line.includes('<isolated-vm boundary>') && line.trim() !== `at ${wrapperFilename}`,
     );
   return kept.join('\n');
 }
@@ -42,7 +39,7 @@ export function userStack(stack: string | undefined, internalFilenames: readonly
  * the closing line means the user's text ended too early (an unclosed bracket, block or string).
  */
 export function splitCompileError(message: string, filename: string, source: string): { message: string; position?: SourcePosition } {
-  const match = new RegExp(`\\s*\\[${escape(filename)}:(-?\\d+):(\\d+)\\]$`).exec(message);
+  const match = new RegExp(`\\s*\\[${escapeRegExp(filename)}:(-?\\d+):(\\d+)\\]$`).exec(message);
   if (match === null) return { message };
   const text = message.slice(0, match.index);
   const lines = source.split('\n');

@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExpressionEvaluator, compileSafeExpression, describeUndefinedOperands, findDecisionOperands, instrumentExpression, type SafeScope } from '@agentic-flow/sandbox';
+import {
+  ExpressionEvaluator,
+  compileSafeExpression,
+  describeUndefinedOperands,
+  findDecisionOperands,
+  instrumentExpression,
+  type SafeScope,
+} from '@agentic-flow/sandbox';
 
 const scope = {
   results: { 'data-fetch': { items: [1, 2], count: 2 }, 'process-single-batch': { sum: 3 }, text: 'abc' },
@@ -16,7 +23,9 @@ const ids = (expression: string) => findDecisionOperands(expression).map((o) => 
 
 describe('findDecisionOperands', () => {
   it('finds property paths of the scope that comparisons and arithmetic read', () => {
-    expect(findDecisionOperands('results["data-fetch"].quality > 0.8')).toEqual([{ id: 0, end: 29, source: 'results["data-fetch"].quality', path: ['results', 'data-fetch', 'quality'] }]);
+    expect(findDecisionOperands('results["data-fetch"].quality > 0.8')).toEqual([
+      { id: 0, end: 29, source: 'results["data-fetch"].quality', path: ['results', 'data-fetch', 'quality'] },
+    ]);
     expect(ids('variables.batchIndex < variables.totalBatches')).toEqual(['variables.batchIndex', 'variables.totalBatches']);
     expect(ids('steps.x?.status === 200 || results.a.n * 2 >= input.limit')).toEqual(['steps.x?.status', 'results.a.n', 'input.limit']);
     expect(findDecisionOperands('results[variables.name].q > 1')).toEqual([{ id: 0, end: 25, source: 'results[variables.name].q' }]);
@@ -39,7 +48,10 @@ describe('instrumentExpression', () => {
     const text = instrumentExpression(expression, findDecisionOperands(expression), 'h');
     expect(text).toBe('h(results[h(results.a.k, 8) > 1 ? "x" : "y"].q, 0) > 2');
     const seen: number[] = [];
-    const hook = (v: unknown, id: number) => (v === undefined && seen.push(id), v);
+    const hook = (v: unknown, id: number) => {
+      if (v === undefined) seen.push(id);
+      return v;
+    };
     const run = (code: string) => new Function('results', 'h', `return (${code});`)({ a: { k: 2 }, x: { q: 3 } }, hook) as unknown;
     expect(run(text)).toBe(run(expression));
     expect(seen).toEqual([]);
@@ -83,10 +95,21 @@ describe('undefined operands: the interpreter and the sandbox agree', () => {
 
 describe('describeUndefinedOperands', () => {
   it('says where each path stops and what is there', () => {
-    const describe = (expression: string) => describeUndefinedOperands(expression, findDecisionOperands(expression).map((o) => o.id), scope);
-    expect(describe('results["data-fetch"].quality > 0.8')).toBe('results["data-fetch"].quality is undefined: results["data-fetch"] has no "quality" (its keys: items, count)');
-    expect(describe('results.fetch.quality > 0.8')).toBe('results.fetch.quality is undefined: results has no "fetch" (its keys: data-fetch, process-single-batch, text)');
-    expect(describe('results["data-fetch"].items.size > 1')).toBe('results["data-fetch"].items.size is undefined: results["data-fetch"].items is an array of 2 items, which has no "size"');
+    const describe = (expression: string) =>
+      describeUndefinedOperands(
+        expression,
+        findDecisionOperands(expression).map((o) => o.id),
+        scope,
+      );
+    expect(describe('results["data-fetch"].quality > 0.8')).toBe(
+      'results["data-fetch"].quality is undefined: results["data-fetch"] has no "quality" (its keys: items, count)',
+    );
+    expect(describe('results.fetch.quality > 0.8')).toBe(
+      'results.fetch.quality is undefined: results has no "fetch" (its keys: data-fetch, process-single-batch, text)',
+    );
+    expect(describe('results["data-fetch"].items.size > 1')).toBe(
+      'results["data-fetch"].items.size is undefined: results["data-fetch"].items is an array of 2 items, which has no "size"',
+    );
     expect(describe('results.text.size > 1')).toBe('results.text.size is undefined: results.text is a string, which has no "size"');
     expect(describe('results[variables.k].q > 1')).toBe('results[variables.k].q is undefined');
     expect(describeUndefinedOperands('results.a > 1', [99], scope)).toBeUndefined();

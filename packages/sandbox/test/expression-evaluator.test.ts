@@ -21,7 +21,7 @@ describe('ExpressionEvaluator.check', () => {
 
   it('reports syntax errors with the line and column in the expression', () => {
     expect(evaluator.check('variables.count >')).toEqual({ message: 'Unexpected end of input', line: 1, column: 18 });
-    expect(evaluator.check('a &&\nb c')).toEqual({ message: 'Unexpected identifier \'c\'', line: 2, column: 3 });
+    expect(evaluator.check('a &&\nb c')).toEqual({ message: "Unexpected identifier 'c'", line: 2, column: 3 });
   });
 
   it('rejects statements and empty text', () => {
@@ -38,7 +38,11 @@ describe('ExpressionEvaluator.check', () => {
 
 describe('ExpressionEvaluator.evaluate', () => {
   it('evaluates over results, variables, input, execution and loop', async () => {
-    expect(await evaluator.evaluate('results.fetch.status === 200 && variables.count < input.threshold', scope, 100)).toEqual({ ok: true, value: true, truthy: true });
+    expect(await evaluator.evaluate('results.fetch.status === 200 && variables.count < input.threshold', scope, 100)).toEqual({
+      ok: true,
+      value: true,
+      truthy: true,
+    });
     expect(await evaluator.evaluate('execution.id + ":" + loop.iteration', { ...scope, loop: { iteration: 3 } }, 100)).toEqual({
       ok: true,
       value: 'exec-1:3',
@@ -55,14 +59,26 @@ describe('ExpressionEvaluator.evaluate', () => {
   });
 
   it('reports thrown errors, syntax errors and non-JSON values as EXPRESSION_ERROR', async () => {
-    expect(await evaluator.evaluate('nope.field', scope, 100)).toEqual({ ok: false, error: { code: 'EXPRESSION_ERROR', message: 'ReferenceError: nope is not defined' } });
+    expect(await evaluator.evaluate('nope.field', scope, 100)).toEqual({
+      ok: false,
+      error: { code: 'EXPRESSION_ERROR', message: 'ReferenceError: nope is not defined' },
+    });
     expect(await evaluator.evaluate('variables.count >', scope, 100)).toEqual({
       ok: false,
       error: { code: 'EXPRESSION_ERROR', message: 'Unexpected end of input (line 1, column 18)' },
     });
-    expect(await evaluator.evaluate('() => 1', scope, 100)).toMatchObject({ ok: false, error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('not JSON-serializable') } });
-    expect(await evaluator.evaluate('Promise.resolve(true)', scope, 100)).toMatchObject({ ok: false, error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('Promise') } });
-    expect(await evaluator.evaluate('process.exit(1)', scope, 100)).toMatchObject({ ok: false, error: { code: 'EXPRESSION_ERROR', message: 'ReferenceError: process is not defined' } });
+    expect(await evaluator.evaluate('() => 1', scope, 100)).toMatchObject({
+      ok: false,
+      error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('not JSON-serializable') },
+    });
+    expect(await evaluator.evaluate('Promise.resolve(true)', scope, 100)).toMatchObject({
+      ok: false,
+      error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('Promise') },
+    });
+    expect(await evaluator.evaluate('process.exit(1)', scope, 100)).toMatchObject({
+      ok: false,
+      error: { code: 'EXPRESSION_ERROR', message: 'ReferenceError: process is not defined' },
+    });
   });
 
   it('times out an expression that never ends, then keeps using the same isolate', async () => {
@@ -109,14 +125,19 @@ describe('ExpressionEvaluator.evaluate', () => {
   });
 
   it('refuses an expression that closes its function to run code outside it', async () => {
-    const escape = '1); }) && (() => { const store = []; return function (results) { store.push(results); return store.length; }; })() || (function () { return (1';
-    expect(evaluator.check(escape)).toMatchObject({ message: expect.stringContaining('does not fit in one function') });
-    const result = await evaluator.evaluate(escape, scope, 100);
+    const breakout =
+      '1); }) && (() => { const store = []; return function (results) { store.push(results); return store.length; }; })() || (function () { return (1';
+    expect(evaluator.check(breakout)).toMatchObject({ message: expect.stringContaining('does not fit in one function') });
+    const result = await evaluator.evaluate(breakout, scope, 100);
     expect(result).toMatchObject({ ok: false, error: { code: 'EXPRESSION_ERROR', message: expect.stringContaining('does not fit in one function') } });
   });
 
   it('is not fooled by an expression that replaces the globals the evaluator relies on', async () => {
-    expect(await evaluator.evaluate('(Promise = null, Error = null, JSON.stringify = null, JSON.parse = null, 7)', scope, 100)).toEqual({ ok: true, value: 7, truthy: true });
+    expect(await evaluator.evaluate('(Promise = null, Error = null, JSON.stringify = null, JSON.parse = null, 7)', scope, 100)).toEqual({
+      ok: true,
+      value: 7,
+      truthy: true,
+    });
     const hostile = await evaluator.evaluate('(() => { throw { toString() { throw 1; } }; })()', scope, 100);
     expect(hostile).toEqual({ ok: false, error: { code: 'EXPRESSION_ERROR', message: 'the expression threw' } });
   });

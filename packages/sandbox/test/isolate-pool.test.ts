@@ -53,10 +53,16 @@ describe('IsolatePool', () => {
     const pool = new IsolatePool({ maxIsolates: 1 });
     const held = await pool.acquire(16);
     const order: string[] = [];
-    const second = pool.acquire(16).then((p) => (order.push('second'), p));
+    const second = pool.acquire(16).then((p) => {
+      order.push('second');
+      return p;
+    });
     const controller = new AbortController();
     const aborted = pool.acquire(16, controller.signal);
-    const third = pool.acquire(16).then((p) => (order.push('third'), p));
+    const third = pool.acquire(16).then((p) => {
+      order.push('third');
+      return p;
+    });
     expect(pool.stats()).toMatchObject({ leased: 1, waiting: 3 });
     controller.abort(new Error('stop'));
     await expect(aborted).rejects.toThrow('stop');

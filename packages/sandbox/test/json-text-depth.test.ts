@@ -16,6 +16,6 @@ describe('jsonNestsDeeperThan', () => {
   it('scans text far too deep for a recursive walk', () => {
     const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
     expect(jsonNestsDeeperThan(deep, 200)).toBe(true);
-    expect(jsonNestsDeeperThan('[' + '1,'.repeat(100_000) + '1]', 200)).toBe(false);
+    expect(jsonNestsDeeperThan(`[${'1,'.repeat(100_000)}1]`, 200)).toBe(false);
   });
 });

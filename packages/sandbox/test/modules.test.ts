@@ -38,7 +38,10 @@ describe('ModuleRegistry', () => {
 
 describe('require in scripts', () => {
   it('loads lodash when the step requests it', async () => {
-    const result = await run('const _ = require("lodash");\nreturn { uniq: _.uniq(input.words), chunk: _.chunk([1, 2, 3], 2), same: require("lodash") === _ };', ['lodash']);
+    const result = await run(
+      'const _ = require("lodash");\nreturn { uniq: _.uniq(input.words), chunk: _.chunk([1, 2, 3], 2), same: require("lodash") === _ };',
+      ['lodash'],
+    );
     expect(result).toMatchObject({ ok: true, value: { uniq: ['b', 'a', 'c'], chunk: [[1, 2], [3]], same: true } });
   });
 
@@ -52,7 +55,10 @@ describe('require in scripts', () => {
 
   it('refuses a module unknown to the registry, whether required or requested', async () => {
     const required = await run('return require("child_process");', []);
-    expect(required).toMatchObject({ ok: false, error: { code: 'MODULE_NOT_ALLOWED', message: expect.stringContaining("not in the operator's module registry") } });
+    expect(required).toMatchObject({
+      ok: false,
+      error: { code: 'MODULE_NOT_ALLOWED', message: expect.stringContaining("not in the operator's module registry") },
+    });
     const requested = await run('return 1;', ['lodash', 'fs', 'net']);
     expect(requested).toEqual({
       ok: false,
@@ -92,8 +98,14 @@ describe('require in scripts', () => {
     expect(a).toHaveLength(32);
     expect(a).not.toEqual(b);
     expect(new Set([...a!, ...b!]).size).toBeGreaterThan(16);
-    expect(await run('return require("bad-random")(new Float64Array(2));', ['bad-random'])).toMatchObject({ ok: false, error: { message: expect.stringContaining('integer typed array') } });
-    expect(await run('return require("bad-random")(new Uint8Array(65537));', ['bad-random'])).toMatchObject({ ok: false, error: { message: expect.stringContaining('at most 65536') } });
+    expect(await run('return require("bad-random")(new Float64Array(2));', ['bad-random'])).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('integer typed array') },
+    });
+    expect(await run('return require("bad-random")(new Uint8Array(65537));', ['bad-random'])).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('at most 65536') },
+    });
     // Scripts themselves have no crypto: only modules are handed one.
     expect(await run('return typeof crypto;', [])).toMatchObject({ ok: true, value: 'undefined' });
   });
@@ -101,7 +113,10 @@ describe('require in scripts', () => {
   it('runs operator modules, whose own requires follow the same allowlist', async () => {
     expect(await run('return require("greet")("ada");', ['greet'])).toMatchObject({ ok: true, value: 'hello ada' });
     expect(await run('return require("answer");', ['answer', 'base'])).toMatchObject({ ok: true, value: 42 });
-    expect(await run('return require("answer");', ['answer'])).toMatchObject({ ok: false, error: { code: 'MODULE_NOT_ALLOWED', message: expect.stringContaining('"base"') } });
+    expect(await run('return require("answer");', ['answer'])).toMatchObject({
+      ok: false,
+      error: { code: 'MODULE_NOT_ALLOWED', message: expect.stringContaining('"base"') },
+    });
   });
 
   it('lets a script catch a refused require', async () => {

@@ -32,14 +32,20 @@ describe('ProcessScriptSandbox', () => {
   });
 
   it('keeps the other process serving while one crashes', async () => {
-    const [slow, crashed] = await Promise.all([run('let s = 0; for (let i = 0; i < 3e7; i++) s += i; return s > 0;', { timeoutMs: 20_000 }), run(MEMORY_BOMB, { timeoutMs: 30_000 })]);
+    const [slow, crashed] = await Promise.all([
+      run('let s = 0; for (let i = 0; i < 3e7; i++) s += i; return s > 0;', { timeoutMs: 20_000 }),
+      run(MEMORY_BOMB, { timeoutMs: 30_000 }),
+    ]);
     expect(slow).toMatchObject({ ok: true, value: true });
     expect(crashed).toMatchObject({ ok: false, error: { code: 'SANDBOX_CRASHED' } });
   });
 
   it('offers no WebAssembly, whose memory the isolate limit would not count', async () => {
     expect(await run('return typeof WebAssembly;')).toMatchObject({ ok: true, value: 'undefined' });
-    expect(await run('return new WebAssembly.Memory({ initial: 1, maximum: 65536 });')).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'WebAssembly is not defined' } });
+    expect(await run('return new WebAssembly.Memory({ initial: 1, maximum: 65536 });')).toMatchObject({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'WebAssembly is not defined' },
+    });
   });
 
   it('stops a busy script within a second of its cancellation', async () => {
@@ -54,7 +60,10 @@ describe('ProcessScriptSandbox', () => {
 
   it('ends at once a script whose promise can never settle (nothing in an isolate could resolve it later)', async () => {
     const started = Date.now();
-    expect(await run('await new Promise(() => {});', { timeoutMs: 60_000 })).toMatchObject({ ok: false, error: { code: 'TIMEOUT', message: expect.stringContaining('can never') } });
+    expect(await run('await new Promise(() => {});', { timeoutMs: 60_000 })).toMatchObject({
+      ok: false,
+      error: { code: 'TIMEOUT', message: expect.stringContaining('can never') },
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
@@ -65,7 +74,10 @@ describe('ProcessScriptSandbox', () => {
   });
 
   it('gives the script nothing of the parent process: no environment, no require of Node modules', async () => {
-    expect(await run('return [typeof process, typeof require === "function" ? "require" : "none"];')).toMatchObject({ ok: true, value: ['undefined', 'require'] });
+    expect(await run('return [typeof process, typeof require === "function" ? "require" : "none"];')).toMatchObject({
+      ok: true,
+      value: ['undefined', 'require'],
+    });
     expect(await run('return require("fs");')).toMatchObject({ ok: false, error: { code: 'MODULE_NOT_ALLOWED' } });
   });
 });
@@ -85,7 +97,10 @@ describe('ProcessScriptSandbox: a process that stops answering', () => {
   it('fails runs with SANDBOX_CRASHED when no process can start', async () => {
     const broken = new ProcessScriptSandbox({ processes: 1, entry: new URL('./fixtures/broken-host.mjs', import.meta.url).pathname });
     try {
-      expect(await broken.run({ code: 'return 1', timeoutMs: 100, memoryLimitMb: 16, globals })).toMatchObject({ ok: false, error: { code: 'SANDBOX_CRASHED', message: expect.stringContaining('fail to start') } });
+      expect(await broken.run({ code: 'return 1', timeoutMs: 100, memoryLimitMb: 16, globals })).toMatchObject({
+        ok: false,
+        error: { code: 'SANDBOX_CRASHED', message: expect.stringContaining('fail to start') },
+      });
     } finally {
       await broken.close();
     }

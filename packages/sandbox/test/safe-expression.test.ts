@@ -2,7 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ExpressionEvaluator, compileSafeExpression, type SafeScope } from '@agentic-flow/sandbox';
 
 const scope: SafeScope = {
-  results: { fetch: { status: 200, body: { items: [1, 2, 3], quality: 0.9, name: 'a"b', nested: { ok: true } }, empty: '' }, 'data-fetch': { quality: 0.7 }, flag: false, nothing: null },
+  results: {
+    fetch: { status: 200, body: { items: [1, 2, 3], quality: 0.9, name: 'a"b', nested: { ok: true } }, empty: '' },
+    'data-fetch': { quality: 0.7 },
+    flag: false,
+    nothing: null,
+  },
   variables: { n: 3, s: '10', list: [1, 2], text: 'hello', zero: 0, obj: { k: 'v' } },
   input: { threshold: 2.5 },
   execution: { id: 'e1', workflowId: 'w' },
@@ -74,7 +79,7 @@ describe('compileSafeExpression', () => {
       'new Date()',
       'results.a; results.b',
       '1); evil(); (2',
-      '!'.repeat(100) + 'true',
+      `${'!'.repeat(100)}true`,
       Array.from({ length: 600 }, (_, i) => `variables.n > ${i}`).join(' && '),
     ]) {
       expect(compileSafeExpression(expression), expression).toBeNull();
@@ -82,7 +87,15 @@ describe('compileSafeExpression', () => {
   });
 
   it('hands to the sandbox whatever it would not reproduce exactly: errors, objects coerced, inherited members', async () => {
-    for (const expression of ['results.missing.deep', 'variables.obj == "[object Object]"', 'variables.list + 1', 'results.fetch.constructor', 'variables.text.toUpperCase', 'results.fetch.body.items.map', 'variables.n.toFixed']) {
+    for (const expression of [
+      'results.missing.deep',
+      'variables.obj == "[object Object]"',
+      'variables.list + 1',
+      'results.fetch.constructor',
+      'variables.text.toUpperCase',
+      'results.fetch.body.items.map',
+      'variables.n.toFixed',
+    ]) {
       const compiled = compileSafeExpression(expression);
       expect(compiled, expression).not.toBeNull();
       expect(compiled!(scope), expression).toBeUndefined();
@@ -95,7 +108,33 @@ describe('compileSafeExpression', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    const leaves = ['results.fetch.status', 'results["data-fetch"].quality', 'variables.n', 'variables.s', 'variables.text', 'variables.zero', 'results.flag', 'results.nothing', 'results.missing?.x', 'input.threshold', '0', '1', '-1', '2.5', '"10"', '""', '"a"', 'true', 'false', 'null', 'undefined', 'NaN', 'loop.iteration', 'variables.list.length', 'variables.list[0]'];
+    const leaves = [
+      'results.fetch.status',
+      'results["data-fetch"].quality',
+      'variables.n',
+      'variables.s',
+      'variables.text',
+      'variables.zero',
+      'results.flag',
+      'results.nothing',
+      'results.missing?.x',
+      'input.threshold',
+      '0',
+      '1',
+      '-1',
+      '2.5',
+      '"10"',
+      '""',
+      '"a"',
+      'true',
+      'false',
+      'null',
+      'undefined',
+      'NaN',
+      'loop.iteration',
+      'variables.list.length',
+      'variables.list[0]',
+    ];
     const binary = ['===', '!==', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '&&', '||', '??'];
     const build = (depth: number): string => {
       const pick = random(depth > 3 ? 1 : 5);

@@ -69,9 +69,11 @@ describe('ScriptSandbox: runs sharing a realm', () => {
       'delete Array.prototype.map;',
     ];
     const sloppy = `Function(${JSON.stringify(attempts.slice(0, 6).join('\n'))})();\nreturn "ignored";`;
-    const check = 'return [[1].map((x) => x + 1)[0], ({}).polluted, JSON.parse("{\\"a\\":1}").a, Math.random() < 1, typeof Error.prepareStackTrace, /a/.exec("a")[0], typeof [].filter, Object.getPrototypeOf([]) === Array.prototype];';
+    const check =
+      'return [[1].map((x) => x + 1)[0], ({}).polluted, JSON.parse("{\\"a\\":1}").a, Math.random() < 1, typeof Error.prepareStackTrace, /a/.exec("a")[0], typeof [].filter, Object.getPrototypeOf([]) === Array.prototype];';
     const results = await inOneRealm(...attempts, sloppy, check);
-    for (const result of results.slice(0, attempts.length)) expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', details: { name: 'TypeError', line: 1 } } });
+    for (const result of results.slice(0, attempts.length))
+      expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', details: { name: 'TypeError', line: 1 } } });
     expect(results.at(-2)).toMatchObject({ ok: true, value: 'ignored' });
     expect(results.at(-1)).toMatchObject({ ok: true, value: [2, null, 1, true, 'undefined', 'a', 'function', true] });
   });
@@ -94,7 +96,7 @@ describe('ScriptSandbox: runs sharing a realm', () => {
     expect(second).toMatchObject({ ok: true, value: [null, null, 'shared', 0] });
   });
 
-  it('gives a later run nothing of an earlier run\'s WeakRef or FinalizationRegistry, and no WebAssembly at all', async () => {
+  it("gives a later run nothing of an earlier run's WeakRef or FinalizationRegistry, and no WebAssembly at all", async () => {
     const [first, second, third] = await inOneRealm(
       [
         'const target = { secret: input.secret };',
@@ -133,7 +135,8 @@ describe('ScriptSandbox: runs sharing a realm', () => {
 
   it('gives every run its own Math.random generator, seeded by the host', async () => {
     // One shared generator would let a run recover its state and step back to an earlier run's numbers.
-    const draw = 'const xs = Array.from({ length: 2000 }, () => Math.random());\nconst mean = xs.reduce((a, b) => a + b, 0) / xs.length;\nreturn { head: xs.slice(0, 4), ok: xs.every((x) => x >= 0 && x < 1), mean, distinct: new Set(xs).size };';
+    const draw =
+      'const xs = Array.from({ length: 2000 }, () => Math.random());\nconst mean = xs.reduce((a, b) => a + b, 0) / xs.length;\nreturn { head: xs.slice(0, 4), ok: xs.every((x) => x >= 0 && x < 1), mean, distinct: new Set(xs).size };';
     const [first, second] = await inOneRealm(draw, draw);
     for (const result of [first, second]) {
       expect(result).toMatchObject({ ok: true, value: { ok: true, distinct: 2000 } });
@@ -153,7 +156,8 @@ describe('ScriptSandbox: runs sharing a realm', () => {
       '_.map = null;',
       'return "mutated";',
     ].join('\n');
-    const read = 'const _ = require("lodash");\nconsole.log("still logs");\nreturn [variables.count, variables.list, input.nested.deep, results.step.value, typeof _.map];';
+    const read =
+      'const _ = require("lodash");\nconsole.log("still logs");\nreturn [variables.count, variables.list, input.nested.deep, results.step.value, typeof _.map];';
     const [first, second] = await inOneRealm({ code: mutate, modules: ['lodash'] }, { code: read, modules: ['lodash'] });
     expect(first).toMatchObject({ ok: true, value: 'mutated' });
     expect(second).toMatchObject({ ok: true, value: [2, [1, 2, 3], 'original', 1, 'function'], logs: [{ message: 'still logs' }] });
@@ -163,11 +167,14 @@ describe('ScriptSandbox: runs sharing a realm', () => {
   it('refuses code that closes its function early, which would run outside any run', async () => {
     // Wrapped, this parses as `(function () { return async function () {}; }) && (() => { … })() || (function () { … })`:
     // without the check, evaluating it would return a function that keeps every run's secret in `store`.
-    const escape =
+    const breakout =
       '}; }) && (() => {\n  const store = [];\n  return function () { return async function (results, variables, input) { store.push(input.secret); return store; }; };\n})() || (function () { return async function () {';
-    const [first, second] = await inOneRealm(escape, escape);
+    const [first, second] = await inOneRealm(breakout, breakout);
     for (const result of [first, second]) {
-      expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: expect.stringContaining('does not fit in one function'), details: { name: 'SyntaxError' } } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'SCRIPT_ERROR', message: expect.stringContaining('does not fit in one function'), details: { name: 'SyntaxError' } },
+      });
     }
   });
 
@@ -226,7 +233,10 @@ describe('ScriptSandbox: a realm after a failed run', () => {
       expect(await run('while (true) {}', 100)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
       expect(sandbox.stats()).toMatchObject({ created: 1, retired: 1 });
       expect(await run('return 2;')).toMatchObject({ ok: true, value: 2 });
-      expect(await run('const hoard = [];\nwhile (true) hoard.push(new Array(100000).fill(1.5));', 10_000)).toMatchObject({ ok: false, error: { code: 'MEMORY_LIMIT' } });
+      expect(await run('const hoard = [];\nwhile (true) hoard.push(new Array(100000).fill(1.5));', 10_000)).toMatchObject({
+        ok: false,
+        error: { code: 'MEMORY_LIMIT' },
+      });
       expect(await run('return [typeof hoard, 3];')).toMatchObject({ ok: true, value: ['undefined', 3] });
       expect(sandbox.stats()).toMatchObject({ created: 3, retired: 2 });
     } finally {

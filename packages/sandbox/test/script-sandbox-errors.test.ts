@@ -85,21 +85,34 @@ describe('ScriptSandbox: hostile scripts', () => {
   it('refuses to let the script replace the built-ins the sandbox uses, and keeps working', async () => {
     expect(await run('console.log("before");\nJSON.stringify = null;')).toMatchObject({
       ok: false,
-      error: { code: 'SCRIPT_ERROR', message: "Cannot assign to read only property 'stringify' of object '[object JSON]'", details: { name: 'TypeError', line: 2 } },
+      error: {
+        code: 'SCRIPT_ERROR',
+        message: "Cannot assign to read only property 'stringify' of object '[object JSON]'",
+        details: { name: 'TypeError', line: 2 },
+      },
       logs: [{ message: 'before' }],
     });
     // Sloppy code fails silently where strict code throws; either way the built-ins stay as they were.
-    expect(await run('Function("JSON.stringify = null; JSON.parse = null; Date.now = null; Error = null;")();\nconsole.log("still logs");\nreturn { a: 1 };')).toMatchObject({
+    expect(
+      await run('Function("JSON.stringify = null; JSON.parse = null; Date.now = null; Error = null;")();\nconsole.log("still logs");\nreturn { a: 1 };'),
+    ).toMatchObject({
       ok: true,
       value: { a: 1 },
       logs: [{ message: 'still logs' }],
     });
-    expect(await run('Function("Error = null")();\nthrow new TypeError("typed");')).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'typed', details: { line: 2 } } });
+    expect(await run('Function("Error = null")();\nthrow new TypeError("typed");')).toMatchObject({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'typed', details: { line: 2 } },
+    });
   });
 
   it('reports sabotage of the runtime as a script error, never as a sandbox failure', async () => {
     const result = await run('Object.defineProperty(Map.prototype, Symbol.iterator, { value() { throw new Error("no"); } });\nreturn 1;');
-    expect(result).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'Cannot redefine property: Symbol(Symbol.iterator)', details: { line: 1 } }, logs: [] });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'SCRIPT_ERROR', message: 'Cannot redefine property: Symbol(Symbol.iterator)', details: { line: 1 } },
+      logs: [],
+    });
     const proxy = await run('throw new Proxy({}, { get() { throw new Error("trap"); }, getPrototypeOf() { throw new Error("trap"); } });');
     expect(proxy).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', message: 'the script threw a value that cannot be described' } });
   });
@@ -123,7 +136,11 @@ describe('ScriptSandbox: limits', () => {
   it('ends a promise that never settles, and an endless microtask chain, at the timeout', async () => {
     const started = Date.now();
     const never = await run('console.log("waiting");\nawait new Promise(() => {});', { timeoutMs: 200 });
-    expect(never).toEqual({ ok: false, error: { code: 'TIMEOUT', message: 'script exceeded its 200 ms timeout' }, logs: [expect.objectContaining({ message: 'waiting' })] });
+    expect(never).toEqual({
+      ok: false,
+      error: { code: 'TIMEOUT', message: 'script exceeded its 200 ms timeout' },
+      logs: [expect.objectContaining({ message: 'waiting' })],
+    });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await run('for (;;) await null;', { timeoutMs: 200 })).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
     expect(await run('await null;\nwhile (true) {}', { timeoutMs: 200 })).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
@@ -153,7 +170,12 @@ describe('ScriptSandbox: limits', () => {
   it('queues runs beyond maxIsolates and lets a queued run be cancelled', async () => {
     const own = new ScriptSandbox({ maxIsolates: 1 });
     try {
-      const busy = own.run({ code: 'const until = Date.now() + 150;\nwhile (Date.now() < until) {}\nreturn "first";', timeoutMs: 1000, memoryLimitMb: 16, globals });
+      const busy = own.run({
+        code: 'const until = Date.now() + 150;\nwhile (Date.now() < until) {}\nreturn "first";',
+        timeoutMs: 1000,
+        memoryLimitMb: 16,
+        globals,
+      });
       const queued = own.run({ code: 'return "second";', timeoutMs: 1000, memoryLimitMb: 16, globals });
       const controller = new AbortController();
       const cancelled = own.run({ code: 'return "third";', timeoutMs: 1000, memoryLimitMb: 16, globals, signal: controller.signal });

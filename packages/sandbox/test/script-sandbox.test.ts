@@ -17,11 +17,13 @@ function run(code: string, extra: Partial<ScriptRunInput> = {}) {
 
 describe('ScriptSandbox: values', () => {
   it('returns the value of a top-level return, computed from the globals', async () => {
-    const result = await run('const n = results.fetch.body.items.length;\nreturn { n, token: variables.token, id: execution.id, sum: input.values.reduce((a, b) => a + b, 0) };');
+    const result = await run(
+      'const n = results.fetch.body.items.length;\nreturn { n, token: variables.token, id: execution.id, sum: input.values.reduce((a, b) => a + b, 0) };',
+    );
     expect(result).toEqual({ ok: true, value: { n: 3, token: 'abc', id: 'exec-1', sum: 6 }, variableUpdates: {}, logs: [] });
   });
 
-  it('gives steps[id] (an http step\'s status and headers) as `steps`, a name the script may declare itself', async () => {
+  it("gives steps[id] (an http step's status and headers) as `steps`, a name the script may declare itself", async () => {
     const withSteps = { ...globals, steps: { fetch: { status: 201, headers: { etag: 'x' } } } };
     expect(await run('return [steps.fetch.status, steps["fetch"].headers.etag];', { globals: withSteps })).toMatchObject({ ok: true, value: [201, 'x'] });
     expect(await run('return steps;')).toMatchObject({ ok: true, value: {} });
@@ -48,7 +50,9 @@ describe('ScriptSandbox: values', () => {
   });
 
   it('collects setVariable calls as JSON snapshots taken at the call', async () => {
-    const result = await run('const list = [1];\nsetVariable("list", list);\nlist.push(2);\nsetVariable("when", new Date(0));\nsetVariable("count", variables.count + 1);\nsetVariable("count", 10);\nreturn "done";');
+    const result = await run(
+      'const list = [1];\nsetVariable("list", list);\nlist.push(2);\nsetVariable("when", new Date(0));\nsetVariable("count", variables.count + 1);\nsetVariable("count", 10);\nreturn "done";',
+    );
     expect(result).toEqual({ ok: true, value: 'done', variableUpdates: { list: [1], when: '1970-01-01T00:00:00.000Z', count: 10 }, logs: [] });
   });
 
@@ -73,9 +77,17 @@ describe('ScriptSandbox: isolation', () => {
   it('keeps runs on the same isolate apart: the realm they share is frozen', async () => {
     const own = new ScriptSandbox({ maxIsolates: 1 });
     try {
-      const input = { code: 'Function("leak = 1; Object.prototype.polluted = true; Array.prototype.map = null;")();\nreturn 1;', timeoutMs: 500, memoryLimitMb: 16, globals };
+      const input = {
+        code: 'Function("leak = 1; Object.prototype.polluted = true; Array.prototype.map = null;")();\nreturn 1;',
+        timeoutMs: 500,
+        memoryLimitMb: 16,
+        globals,
+      };
       expect(await own.run(input)).toMatchObject({ ok: true });
-      expect(await own.run({ ...input, code: 'globalThis.leak = 1;' })).toMatchObject({ ok: false, error: { code: 'SCRIPT_ERROR', details: { name: 'TypeError' } } });
+      expect(await own.run({ ...input, code: 'globalThis.leak = 1;' })).toMatchObject({
+        ok: false,
+        error: { code: 'SCRIPT_ERROR', details: { name: 'TypeError' } },
+      });
       const second = await own.run({ ...input, code: 'return [typeof leak, ({}).polluted === undefined, typeof [].map];' });
       expect(second).toMatchObject({ ok: true, value: ['undefined', true, 'function'] });
       expect(own.stats()).toMatchObject({ created: 1 });
@@ -85,7 +97,8 @@ describe('ScriptSandbox: isolation', () => {
   });
 
   it('runs concurrent scripts on separate isolates that cannot see each other', async () => {
-    const code = 'const mine = input.id;\nconst stored = Reflect.set(globalThis, "seen", mine);\nawait null;\nconst until = Date.now() + 30;\nwhile (Date.now() < until) {}\nreturn { mine, stored, seen: typeof globalThis.seen, v: variables.v };';
+    const code =
+      'const mine = input.id;\nconst stored = Reflect.set(globalThis, "seen", mine);\nawait null;\nconst until = Date.now() + 30;\nwhile (Date.now() < until) {}\nreturn { mine, stored, seen: typeof globalThis.seen, v: variables.v };';
     const runs = Array.from({ length: 6 }, (_, id) => run(code, { globals: { ...globals, input: { id }, variables: { v: id * 10 } } }));
     const results = await Promise.all(runs);
     results.forEach((result, id) => expect(result).toMatchObject({ ok: true, value: { mine: id, stored: false, seen: 'undefined', v: id * 10 } }));

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { positionInStack, splitCompileError, userStack } from '../src/stack-trace.js';
 
 describe('stack-trace helpers', () => {
-  const stack = 'Error: x\n    at helper (module:lodash:1:500)\n    at script.js:4:9\n    at run (sandbox:bootstrap:10:2)\n    at script.js\n    at (<isolated-vm boundary>)';
+  const stack =
+    'Error: x\n    at helper (module:lodash:1:500)\n    at script.js:4:9\n    at run (sandbox:bootstrap:10:2)\n    at script.js\n    at (<isolated-vm boundary>)';
 
   it('finds the first frame in the user script', () => {
     expect(positionInStack(stack, 'script.js')).toEqual({ line: 4, column: 9 });

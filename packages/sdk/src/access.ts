@@ -29,7 +29,13 @@ export class AccessAdmin {
 
   /** Creates a key; `key` is shown this once and cannot be read again. */
   createApiKey(input: CreateApiKeyInput, options?: CallOptions): Promise<ApiKeyView & { key: string }> {
-    return this.transport.request({ method: 'POST', path: '/v1/api-keys', body: input, expect: fields({ id: 'string', key: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: '/v1/api-keys',
+      body: input,
+      expect: fields({ id: 'string', key: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** Keys, newest first (`limit` 1–500, default 100); pass `nextCursor` as `cursor` for older ones. */
@@ -43,7 +49,14 @@ export class AccessAdmin {
 
   /** Creates a namespace; one that exists already is left as it is (`created: false`), so this is retried like a read. */
   createNamespace(name: string, options?: CallOptions): Promise<{ name: string; created: boolean }> {
-    return this.transport.request({ method: 'POST', path: '/v1/namespaces', body: { name }, idempotent: true, expect: fields({ name: 'string', created: 'boolean' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: '/v1/namespaces',
+      body: { name },
+      idempotent: true,
+      expect: fields({ name: 'string', created: 'boolean' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** The namespaces this key may act in (all of them: `nextCursor` is null). */
@@ -62,7 +75,11 @@ export class AccessAdmin {
       expect: aList,
       call: callOptionsOf(options),
     });
-    return { items: body.items, nextCursor: body.nextBefore === null || body.nextBefore === undefined ? null : String(body.nextBefore), nextBefore: body.nextBefore ?? null };
+    return {
+      items: body.items,
+      nextCursor: body.nextBefore === null || body.nextBefore === undefined ? null : String(body.nextBefore),
+      nextBefore: body.nextBefore ?? null,
+    };
   }
 
   /** Recomputes the audit log's hash chain. */

@@ -29,5 +29,6 @@ export function withoutCallOptions<T extends CallOptions>(options: T): Omit<T, k
 }
 
 export function checkTimeout(timeoutMs: number | undefined, what: string): void {
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError(`${what} must be a number of milliseconds > 0, got ${String(timeoutMs)}`);
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw new TypeError(`${what} must be a number of milliseconds > 0, got ${String(timeoutMs)}`);
 }

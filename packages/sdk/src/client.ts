@@ -129,8 +129,13 @@ export class AgenticFlowClient {
   getWorkflow(workflowId: string, options?: { version?: string } & CallOptions): Promise<WorkflowDefinition & { namespace: string; createdAt: string }>;
   /** @deprecated Pass `{ version }`: one options object per call. Kept for one release. */
   getWorkflow(workflowId: string, version: string | undefined, options?: CallOptions): Promise<WorkflowDefinition & { namespace: string; createdAt: string }>;
-  getWorkflow(workflowId: string, versionOrOptions?: string | ({ version?: string } & CallOptions), legacyCall?: CallOptions): Promise<WorkflowDefinition & { namespace: string; createdAt: string }> {
-    const options = typeof versionOrOptions === 'object' ? versionOrOptions : { ...legacyCall, ...(versionOrOptions === undefined ? {} : { version: versionOrOptions }) };
+  getWorkflow(
+    workflowId: string,
+    versionOrOptions?: string | ({ version?: string } & CallOptions),
+    legacyCall?: CallOptions,
+  ): Promise<WorkflowDefinition & { namespace: string; createdAt: string }> {
+    const options =
+      typeof versionOrOptions === 'object' ? versionOrOptions : { ...legacyCall, ...(versionOrOptions === undefined ? {} : { version: versionOrOptions }) };
     const path = options.version === undefined ? `/v1/workflows/${enc(workflowId)}` : `/v1/workflows/${enc(workflowId)}/versions/${enc(options.version)}`;
     return this.transport.request({ method: 'GET', path, expect: fields({ id: 'string', version: 'string', steps: 'array' }), call: callOptionsOf(options) });
   }
@@ -173,8 +178,16 @@ export class AgenticFlowClient {
    * const { sum } = await run.result();
    */
   async start<R = Record<string, unknown>>(workflowId: string, variables?: Record<string, unknown>, options?: StartOptions): Promise<ExecutionHandle<R>>;
-  async start<const W extends WorkflowDefinitionLike>(workflow: W, variables?: Record<string, unknown>, options?: StartOptions): Promise<ExecutionHandle<ResultsOf<W>>>;
-  async start(workflow: string | WorkflowDefinitionLike, variables: Record<string, unknown> = {}, options: StartOptions = {}): Promise<ExecutionHandle<unknown>> {
+  async start<const W extends WorkflowDefinitionLike>(
+    workflow: W,
+    variables?: Record<string, unknown>,
+    options?: StartOptions,
+  ): Promise<ExecutionHandle<ResultsOf<W>>>;
+  async start(
+    workflow: string | WorkflowDefinitionLike,
+    variables: Record<string, unknown> = {},
+    options: StartOptions = {},
+  ): Promise<ExecutionHandle<unknown>> {
     const [workflowId, version] = typeof workflow === 'string' ? [workflow, options.version] : [workflow.id, options.version ?? workflow.version];
     const executionId = await this.executeWorkflow(workflowId, variables, { ...options, ...(version === undefined ? {} : { version }) });
     return new ExecutionHandle(this, executionId);
@@ -207,7 +220,12 @@ export class AgenticFlowClient {
 
   /** One step run of the execution, with its output. 404 `STEP_RUN_NOT_FOUND` for a run of another execution. */
   getStepRun(executionId: string, stepRunId: string, options?: CallOptions): Promise<StepRunView> {
-    return this.transport.request({ method: 'GET', path: `/v1/executions/${enc(executionId)}/steps/${enc(stepRunId)}`, expect: fields({ id: 'string', status: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'GET',
+      path: `/v1/executions/${enc(executionId)}/steps/${enc(stepRunId)}`,
+      expect: fields({ id: 'string', status: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** Stops starting new steps; steps already running finish and are recorded. 409 unless running. */
@@ -229,12 +247,22 @@ export class AgenticFlowClient {
   }
 
   private lifecycle(executionId: string, action: 'pause' | 'resume' | 'cancel', options: CallOptions | undefined): Promise<LifecycleResult> {
-    return this.transport.request({ method: 'POST', path: `/v1/executions/${enc(executionId)}/${action}`, expect: fields({ executionId: 'string', status: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/executions/${enc(executionId)}/${action}`,
+      expect: fields({ executionId: 'string', status: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** A snapshot of the execution's current state. */
   createSnapshot(executionId: string, options?: CallOptions): Promise<SnapshotView> {
-    return this.transport.request({ method: 'POST', path: `/v1/executions/${enc(executionId)}/snapshots`, expect: fields({ id: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/executions/${enc(executionId)}/snapshots`,
+      expect: fields({ id: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** The execution's snapshots, newest first (all of them: `nextCursor` is null). */
@@ -244,12 +272,23 @@ export class AgenticFlowClient {
 
   /** Puts the execution back to a snapshot's state and continues from there. */
   restoreSnapshot(executionId: string, snapshotId: string, options?: CallOptions): Promise<LifecycleResult> {
-    return this.transport.request({ method: 'POST', path: `/v1/executions/${enc(executionId)}/snapshots/${enc(snapshotId)}/restore`, expect: fields({ executionId: 'string', status: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/executions/${enc(executionId)}/snapshots/${enc(snapshotId)}/restore`,
+      expect: fields({ executionId: 'string', status: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** Snapshots the execution every `intervalMs` while it runs (`null` turns them off). */
   enableAutoSnapshots(executionId: string, intervalMs: number | null, options?: CallOptions): Promise<{ executionId: string; intervalMs: number | null }> {
-    return this.transport.request({ method: 'PUT', path: `/v1/executions/${enc(executionId)}/auto-snapshots`, body: { intervalMs }, expect: anObject, call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'PUT',
+      path: `/v1/executions/${enc(executionId)}/auto-snapshots`,
+      body: { intervalMs },
+      expect: anObject,
+      call: callOptionsOf(options),
+    });
   }
 
   /** Log lines of an execution's steps (`console.*` output of scripts, executor warnings), oldest first (all of them: `nextCursor` is null). */
@@ -293,7 +332,16 @@ export class AgenticFlowClient {
    * const off = client.on('workflow:completed', (event) => console.log('Workflow completed:', event.executionId));
    * off();
    */
-  on(type: EventSubscription, handler: EventHandler, options: { filter?: Omit<EventFilter, 'types'>; onError?: (error: unknown) => void; onOpen?: () => void; /** Unsubscribes when it aborts, as the returned function does. */ signal?: AbortSignal } = {}): () => void {
+  on(
+    type: EventSubscription,
+    handler: EventHandler,
+    options: {
+      filter?: Omit<EventFilter, 'types'>;
+      onError?: (error: unknown) => void;
+      onOpen?: () => void /** Unsubscribes when it aborts, as the returned function does. */;
+      signal?: AbortSignal;
+    } = {},
+  ): () => void {
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     if (options.signal?.aborted) controller.abort();
@@ -351,6 +399,8 @@ function checkBaseUrl(baseUrl: unknown): void {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TypeError(`AgenticFlowClient: baseUrl must be an http:// or https:// URL (the coordinator's address, e.g. http://localhost:3000), got ${JSON.stringify(baseUrl)}`);
+    throw new TypeError(
+      `AgenticFlowClient: baseUrl must be an http:// or https:// URL (the coordinator's address, e.g. http://localhost:3000), got ${JSON.stringify(baseUrl)}`,
+    );
   }
 }

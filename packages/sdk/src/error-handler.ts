@@ -52,7 +52,9 @@ export type StrategyTarget = StepType | { workflowId: string; stepId: string };
 
 /** The path and query naming `target` under `/v1/recovery-strategies`. */
 function strategyPath(target: StrategyTarget): string {
-  return typeof target === 'string' ? `/v1/recovery-strategies/${enc(target)}` : `/v1/recovery-strategies/${enc(target.stepId)}${query({ workflowId: target.workflowId })}`;
+  return typeof target === 'string'
+    ? `/v1/recovery-strategies/${enc(target)}`
+    : `/v1/recovery-strategies/${enc(target.stepId)}${query({ workflowId: target.workflowId })}`;
 }
 
 /**
@@ -64,8 +66,18 @@ export class WorkflowErrorHandler {
   constructor(private readonly transport: Transport) {}
 
   /** For a step type (`http`, `script`, `agent-task`, …) or a workflow's step (`{ workflowId, stepId }`); replaces an earlier one. */
-  registerRecoveryStrategy(target: StrategyTarget, strategy: RecoveryStrategyInput, options?: CallOptions): Promise<{ namespace: string; workflowId?: string; target: string; strategy: RecoveryStrategy }> {
-    return this.transport.request({ method: 'PUT', path: strategyPath(target), body: strategy, expect: fields({ target: 'string', strategy: 'object' }), call: callOptionsOf(options) });
+  registerRecoveryStrategy(
+    target: StrategyTarget,
+    strategy: RecoveryStrategyInput,
+    options?: CallOptions,
+  ): Promise<{ namespace: string; workflowId?: string; target: string; strategy: RecoveryStrategy }> {
+    return this.transport.request({
+      method: 'PUT',
+      path: strategyPath(target),
+      body: strategy,
+      expect: fields({ target: 'string', strategy: 'object' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** The namespace's strategies (all of them: `nextCursor` is null). */
@@ -81,21 +93,41 @@ export class WorkflowErrorHandler {
   /** Final step failures in [from, to) (default: the last 24 hours) by step type, error code and strategy. */
   getErrorStatistics(window: { from?: Date | string; to?: Date | string } & CallOptions = {}): Promise<ErrorStatistics> {
     const iso = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString() : d);
-    return this.transport.request({ method: 'GET', path: `/v1/errors/statistics${query({ from: iso(window.from), to: iso(window.to) })}`, expect: fields({ total: 'number' }), call: callOptionsOf(window) });
+    return this.transport.request({
+      method: 'GET',
+      path: `/v1/errors/statistics${query({ from: iso(window.from), to: iso(window.to) })}`,
+      expect: fields({ total: 'number' }),
+      call: callOptionsOf(window),
+    });
   }
 
   /** Recorded errors, newest first; `status: 'open'` lists the escalations waiting for `resolveError`. Pass `nextCursor` as `cursor` for older ones. */
   listErrors(options: ListErrorsOptions = {}): Promise<Page<ErrorView>> {
-    return pageOf(this.transport, `/v1/errors${query({ status: options.status, executionId: options.executionId, limit: options.limit, cursor: options.cursor })}`, options);
+    return pageOf(
+      this.transport,
+      `/v1/errors${query({ status: options.status, executionId: options.executionId, limit: options.limit, cursor: options.cursor })}`,
+      options,
+    );
   }
 
   getError(errorId: string, options?: CallOptions): Promise<ErrorView> {
-    return this.transport.request({ method: 'GET', path: `/v1/errors/${enc(errorId)}`, expect: fields({ id: 'string', status: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'GET',
+      path: `/v1/errors/${enc(errorId)}`,
+      expect: fields({ id: 'string', status: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** Continues an execution waiting on an escalated step: run it again, skip it, give its output, or fail. */
   resolveError(errorId: string, resolution: ErrorResolutionInput, options?: CallOptions): Promise<LifecycleResult & { errorId: string }> {
-    return this.transport.request({ method: 'POST', path: `/v1/errors/${enc(errorId)}/resolve`, body: resolution, expect: fields({ executionId: 'string', status: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/errors/${enc(errorId)}/resolve`,
+      body: resolution,
+      expect: fields({ executionId: 'string', status: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /**
@@ -105,7 +137,8 @@ export class WorkflowErrorHandler {
   async getDeadLetterQueue(page: { offset?: number; limit?: number; cursor?: string } & CallOptions = {}): Promise<DeadLetterList> {
     // The queue pages by offset (it is read from Redis sorted sets): its cursor is the next offset, as text.
     const offset = page.cursor !== undefined ? Number(page.cursor) : page.offset;
-    if (page.cursor !== undefined && !(Number.isInteger(offset) && offset! >= 0)) throw new TypeError(`cursor must be a nextCursor of getDeadLetterQueue, got ${JSON.stringify(page.cursor)}`);
+    if (page.cursor !== undefined && !(Number.isInteger(offset) && offset! >= 0))
+      throw new TypeError(`cursor must be a nextCursor of getDeadLetterQueue, got ${JSON.stringify(page.cursor)}`);
     const body = await this.transport.request<DeadLetterPage>({
       method: 'GET',
       path: `/v1/dead-letter${query({ offset, limit: page.limit })}`,
@@ -117,12 +150,22 @@ export class WorkflowErrorHandler {
   }
 
   getDeadLetterEntry(stepType: string, jobId: string, options?: CallOptions): Promise<DeadLetterEntry> {
-    return this.transport.request({ method: 'GET', path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`, expect: fields({ jobId: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'GET',
+      path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}`,
+      expect: fields({ jobId: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** Runs the step again; its execution continues if it was waiting on it (escalated or failed). */
   retryDeadLetter(stepType: string, jobId: string, options?: CallOptions): Promise<DeadLetterRetryResult> {
-    return this.transport.request({ method: 'POST', path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}/retry`, expect: fields({ jobId: 'string', outcome: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'POST',
+      path: `/v1/dead-letter/${enc(stepType)}/${enc(jobId)}/retry`,
+      expect: fields({ jobId: 'string', outcome: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   async discardDeadLetter(stepType: string, jobId: string, options?: CallOptions): Promise<void> {
@@ -131,7 +174,12 @@ export class WorkflowErrorHandler {
 
   /** Every breaker's state, and the settings all workers share. */
   getCircuitBreakers(options?: CallOptions): Promise<CircuitBreakersView> {
-    return this.transport.request({ method: 'GET', path: '/v1/circuit-breakers', expect: fields({ config: 'object', items: 'array' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'GET',
+      path: '/v1/circuit-breakers',
+      expect: fields({ config: 'object', items: 'array' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** `circuitBreakerConfig = {...}`: the fields given replace the shared settings (`null`: back to each worker's default). */

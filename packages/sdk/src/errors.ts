@@ -1,7 +1,16 @@
 import type { Problem } from '@agentic-flow/spec';
 
 /** The codes the SDK gives failures of its own (an `HttpError` carries the API's code instead). Documented in docs/errors.md. */
-export const SDK_ERROR_CODES = ['CONNECTION_FAILED', 'TIMEOUT', 'ABORTED', 'BAD_RESPONSE', 'EXECUTION_FAILED', 'EXECUTION_CANCELLED', 'EXECUTION_ESCALATED', 'WAIT_TIMEOUT'] as const;
+export const SDK_ERROR_CODES = [
+  'CONNECTION_FAILED',
+  'TIMEOUT',
+  'ABORTED',
+  'BAD_RESPONSE',
+  'EXECUTION_FAILED',
+  'EXECUTION_CANCELLED',
+  'EXECUTION_ESCALATED',
+  'WAIT_TIMEOUT',
+] as const;
 export type SdkErrorCode = (typeof SDK_ERROR_CODES)[number];
 
 /**

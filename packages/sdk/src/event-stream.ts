@@ -22,7 +22,8 @@ export interface EventStreamOptions {
 /** The filter as the query string of `GET /v1/events`. */
 export function eventsPath(filter: EventFilter, lastEventId?: string): string {
   const search = new URLSearchParams();
-  const list = (value: string | readonly string[] | undefined): string | undefined => (value === undefined ? undefined : typeof value === 'string' ? value : value.join(','));
+  const list = (value: string | readonly string[] | undefined): string | undefined =>
+    value === undefined ? undefined : typeof value === 'string' ? value : value.join(',');
   const executionId = list(filter.executionId);
   const workflowId = list(filter.workflowId);
   const types = list(filter.types);

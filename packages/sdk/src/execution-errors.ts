@@ -18,7 +18,10 @@ export class ExecutionFailedError extends AgenticFlowError {
 
   constructor(execution: ExecutionView & { status: 'failed' | 'cancelled' }) {
     const failedStep = failedStepOf(execution);
-    const what = execution.status === 'cancelled' ? 'was cancelled' : `failed${failedStep ? ` at step "${failedStep.stepId}"` : ''}${execution.error ? `: ${execution.error.code}: ${execution.error.message}` : ''}`;
+    const what =
+      execution.status === 'cancelled'
+        ? 'was cancelled'
+        : `failed${failedStep ? ` at step "${failedStep.stepId}"` : ''}${execution.error ? `: ${execution.error.code}: ${execution.error.message}` : ''}`;
     super(execution.status === 'cancelled' ? 'EXECUTION_CANCELLED' : 'EXECUTION_FAILED', `execution ${execution.id} ${what}`);
     this.name = 'ExecutionFailedError';
     this.executionId = execution.id;
@@ -49,7 +52,10 @@ export class ExecutionEscalatedError extends AgenticFlowError {
     readonly escalations: readonly Escalation[],
   ) {
     const steps = escalations.map((e) => `"${e.stepId}" (${e.error.code}: ${e.error.message})`).join(', ');
-    super('EXECUTION_ESCALATED', `execution ${executionId} waits for a decision on escalated step${escalations.length === 1 ? '' : 's'} ${steps}: resolve with errorHandler.resolveError(errorId, { action }) or pass onEscalation`);
+    super(
+      'EXECUTION_ESCALATED',
+      `execution ${executionId} waits for a decision on escalated step${escalations.length === 1 ? '' : 's'} ${steps}: resolve with errorHandler.resolveError(errorId, { action }) or pass onEscalation`,
+    );
     this.name = 'ExecutionEscalatedError';
   }
 }

@@ -56,7 +56,11 @@ const EVENT_SAFETY_POLL_MS = 5000;
  * every 5 s besides, as a safety net). A read that fails for a reason that may pass (the coordinator
  * restarting, a 503) does not end the wait: it reads again until the deadline.
  */
-export async function waitForExecution<WithOutputs extends boolean>(reads: ExecutionReads, executionId: string, options: WaitOptions<WithOutputs>): Promise<ExecutionView> {
+export async function waitForExecution<WithOutputs extends boolean>(
+  reads: ExecutionReads,
+  executionId: string,
+  options: WaitOptions<WithOutputs>,
+): Promise<ExecutionView> {
   const timeoutMs = options.timeoutMs ?? 300_000;
   const deadline = Date.now() + timeoutMs;
   const expired = new AbortController();
@@ -83,7 +87,8 @@ export async function waitForExecution<WithOutputs extends boolean>(reads: Execu
   })();
   const ended = (): Error | undefined => {
     if (options.signal?.aborted) return new AbortedError(`waiting for execution ${executionId}`, options.signal.reason);
-    if (expired.signal.aborted || Date.now() >= deadline) return new WaitTimeoutError(executionId, state, timeoutMs, lastError === undefined ? {} : { cause: lastError });
+    if (expired.signal.aborted || Date.now() >= deadline)
+      return new WaitTimeoutError(executionId, state, timeoutMs, lastError === undefined ? {} : { cause: lastError });
     return undefined;
   };
   try {

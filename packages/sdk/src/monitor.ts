@@ -75,7 +75,12 @@ export class WorkflowMonitor {
 
   /** The cluster's health: `healthy`, `degraded` or `critical`, its components, issues and recommendations. */
   getHealthStatus(options?: CallOptions): Promise<HealthStatus> {
-    return this.transport.request({ method: 'GET', path: '/v1/monitor/health', expect: fields({ status: 'string', issues: 'array' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'GET',
+      path: '/v1/monitor/health',
+      expect: fields({ status: 'string', issues: 'array' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** The thresholds in force and the evaluation interval. */
@@ -95,7 +100,13 @@ export class WorkflowMonitor {
 
   /** Creates or replaces a webhook sink (admin). An escalation strategy's `escalationHandler` may name it. */
   putAlertSink(name: string, sink: AlertSinkInput, options?: CallOptions): Promise<AlertSinkView> {
-    return this.transport.request({ method: 'PUT', path: `/v1/alert-sinks/${enc(name)}`, body: sink, expect: fields({ name: 'string' }), call: callOptionsOf(options) });
+    return this.transport.request({
+      method: 'PUT',
+      path: `/v1/alert-sinks/${enc(name)}`,
+      body: sink,
+      expect: fields({ name: 'string' }),
+      call: callOptionsOf(options),
+    });
   }
 
   /** The namespace's sinks (all of them: `nextCursor` is null). */
@@ -115,7 +126,10 @@ export class WorkflowMonitor {
   getAlertDeliveries(name: string, options?: { limit?: number; cursor?: string } & CallOptions): Promise<Page<AlertDeliveryView>>;
   /** @deprecated Use `getAlertDeliveries(name, { limit })`, which answers `{ items, nextCursor }`. Kept for one release. */
   getAlertDeliveries(name: string, limit: number): Promise<AlertDeliveryView[]>;
-  async getAlertDeliveries(name: string, options: ({ limit?: number; cursor?: string } & CallOptions) | number = {}): Promise<Page<AlertDeliveryView> | AlertDeliveryView[]> {
+  async getAlertDeliveries(
+    name: string,
+    options: ({ limit?: number; cursor?: string } & CallOptions) | number = {},
+  ): Promise<Page<AlertDeliveryView> | AlertDeliveryView[]> {
     if (typeof options === 'number') return (await this.getAlertDeliveries(name, { limit: options })).items;
     return pageOf(this.transport, `/v1/alert-sinks/${enc(name)}/deliveries${query({ limit: options.limit, cursor: options.cursor })}`, options);
   }

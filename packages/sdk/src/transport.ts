@@ -1,6 +1,6 @@
 import type { Problem } from '@agentic-flow/spec';
 import { checkTimeout, type CallOptions } from './call-options.js';
-import { AbortedError, AgenticFlowError, BadResponseError, ConnectionError, HttpError, TimeoutError } from './errors.js';
+import { AbortedError, type AgenticFlowError, BadResponseError, ConnectionError, HttpError, TimeoutError } from './errors.js';
 import { anything, type ResponseCheck } from './response-shape.js';
 import { backoffDelay, isRetryable, parseRetryAfter, retryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -87,7 +87,12 @@ export class Transport {
     }
     const failed = (error: unknown): unknown => {
       if (userSignal?.aborted) return new AbortedError(`${spec.method} ${spec.path}`, userSignal.reason);
-      if (timeout.aborted) return new TimeoutError(timeoutMs, `${spec.method} ${withoutQuery(url)} did not complete within ${timeoutMs} ms${attempt > 1 ? ` (${attempt} attempts)` : ''}`, { cause: error });
+      if (timeout.aborted)
+        return new TimeoutError(
+          timeoutMs,
+          `${spec.method} ${withoutQuery(url)} did not complete within ${timeoutMs} ms${attempt > 1 ? ` (${attempt} attempts)` : ''}`,
+          { cause: error },
+        );
       // A TypeError without a cause is fetch refusing the caller's input (a header value with a newline): theirs to see as it is.
       if (error instanceof TypeError && error.cause === undefined && error.message !== 'fetch failed') return error;
       return new ConnectionError(withoutQuery(url), systemCodeOf(error), attempt, error);
@@ -140,7 +145,7 @@ function errorAnswerOf(response: Response, text: string, url: string): AgenticFl
   }
   const error = (body as { error?: { code?: unknown; message?: unknown; problems?: unknown } } | undefined)?.error;
   if (typeof error?.code !== 'string' || typeof error.message !== 'string') {
-    return new BadResponseError(response.status, url, text === '' ? 'an empty body' : 'an error body that is not the API\'s', text.slice(0, EXCERPT));
+    return new BadResponseError(response.status, url, text === '' ? 'an empty body' : "an error body that is not the API's", text.slice(0, EXCERPT));
   }
   const problems = Array.isArray(error.problems) ? (error.problems as Problem[]) : [];
   return new HttpError(response.status, error.code, error.message, problems, parseRetryAfter(response.headers.get('retry-after')));

@@ -19,9 +19,27 @@ function coordinator(overviews: () => Record<string, unknown>, errors: () => unk
 }
 
 const run = (status: string, extra: Record<string, unknown> = {}) => ({ id: 'e1', status, steps: [], escalations: [], error: null, ...extra });
-const failedStep = { id: 'r2', stepId: 'save', instanceKey: 'save', status: 'failed', error: { code: 'SCRIPT_ERROR', message: 'boom' }, finishedAt: '2026-01-01T00:00:01.000Z' };
+const failedStep = {
+  id: 'r2',
+  stepId: 'save',
+  instanceKey: 'save',
+  status: 'failed',
+  error: { code: 'SCRIPT_ERROR', message: 'boom' },
+  finishedAt: '2026-01-01T00:00:01.000Z',
+};
 const escalation = { stepId: 'approve', instanceKey: 'approve', attempt: 1, error: { code: 'HTTP_STATUS', message: 'status 503' } };
-const openError = { id: 'err-1', executionId: 'e1', stepId: 'approve', instanceKey: 'approve', attempt: 1, code: 'HTTP_STATUS', message: 'status 503', escalationHandler: 'ops', status: 'open', createdAt: '2026-01-01T00:00:00.000Z' };
+const openError = {
+  id: 'err-1',
+  executionId: 'e1',
+  stepId: 'approve',
+  instanceKey: 'approve',
+  attempt: 1,
+  code: 'HTTP_STATUS',
+  message: 'status 503',
+  escalationHandler: 'ops',
+  status: 'open',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
 
 describe('execution handles', () => {
   it('start → result() resolves with the results once completed', async () => {
@@ -34,16 +52,35 @@ describe('execution handles', () => {
   });
 
   it('result() of a failed execution throws ExecutionFailedError with the failing step and its error', async () => {
-    const { client } = coordinator(() => run('failed', { error: { code: 'SCRIPT_ERROR', message: 'boom', stepId: 'save' }, steps: [{ ...failedStep, id: 'r1', status: 'succeeded', stepId: 'fetch', error: null }, failedStep] }));
-    const error = await client.getHandle('e1').result().catch((e: unknown) => e);
+    const { client } = coordinator(() =>
+      run('failed', {
+        error: { code: 'SCRIPT_ERROR', message: 'boom', stepId: 'save' },
+        steps: [{ ...failedStep, id: 'r1', status: 'succeeded', stepId: 'fetch', error: null }, failedStep],
+      }),
+    );
+    const error = await client
+      .getHandle('e1')
+      .result()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExecutionFailedError);
-    expect(error).toMatchObject({ code: 'EXECUTION_FAILED', status: 'failed', executionId: 'e1', failedStep: { stepId: 'save', error: { code: 'SCRIPT_ERROR' } }, error: { stepId: 'save' } });
+    expect(error).toMatchObject({
+      code: 'EXECUTION_FAILED',
+      status: 'failed',
+      executionId: 'e1',
+      failedStep: { stepId: 'save', error: { code: 'SCRIPT_ERROR' } },
+      error: { stepId: 'save' },
+    });
     expect((error as Error).message).toBe('execution e1 failed at step "save": SCRIPT_ERROR: boom');
   });
 
   it('result() of a cancelled execution throws ExecutionFailedError with code EXECUTION_CANCELLED', async () => {
     const { client } = coordinator(() => run('cancelled'));
-    await expect(client.getHandle('e1').result()).rejects.toMatchObject({ name: 'ExecutionFailedError', code: 'EXECUTION_CANCELLED', status: 'cancelled', failedStep: undefined });
+    await expect(client.getHandle('e1').result()).rejects.toMatchObject({
+      name: 'ExecutionFailedError',
+      code: 'EXECUTION_CANCELLED',
+      status: 'cancelled',
+      failedStep: undefined,
+    });
   });
 
   it('describe() tells an escalated execution from a running one', async () => {
@@ -54,12 +91,20 @@ describe('execution handles', () => {
 
 describe('waiting and escalations', () => {
   it('without onEscalation, an escalation ends the wait at once with ExecutionEscalatedError carrying its error id', async () => {
-    const { client } = coordinator(() => run('running', { escalations: [escalation] }), () => [openError]);
+    const { client } = coordinator(
+      () => run('running', { escalations: [escalation] }),
+      () => [openError],
+    );
     const started = Date.now();
     const error = await client.waitForCompletion('e1', { timeoutMs: 60_000 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(error).toBeInstanceOf(ExecutionEscalatedError);
-    expect(error).toMatchObject({ code: 'EXECUTION_ESCALATED', state: 'escalated', executionId: 'e1', escalations: [{ errorId: 'err-1', stepId: 'approve', escalationHandler: 'ops', error: { code: 'HTTP_STATUS' } }] });
+    expect(error).toMatchObject({
+      code: 'EXECUTION_ESCALATED',
+      state: 'escalated',
+      executionId: 'e1',
+      escalations: [{ errorId: 'err-1', stepId: 'approve', escalationHandler: 'ops', error: { code: 'HTTP_STATUS' } }],
+    });
   });
 
   it('with onEscalation, each escalation is reported once and the wait goes on until the execution ends', async () => {
@@ -85,7 +130,10 @@ describe('waiting and escalations', () => {
   });
 
   it('an escalation nobody resolves times out as `escalated`', async () => {
-    const { client } = coordinator(() => run('running', { escalations: [escalation] }), () => [openError]);
+    const { client } = coordinator(
+      () => run('running', { escalations: [escalation] }),
+      () => [openError],
+    );
     const error = await client.waitForCompletion('e1', { timeoutMs: 300, pollIntervalMs: 5, onEscalation: () => {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect(error).toMatchObject({ code: 'WAIT_TIMEOUT', lastStatus: 'escalated', executionId: 'e1' });
@@ -106,6 +154,9 @@ describe('waiting and escalations', () => {
     const { client } = coordinator(() => run('running'));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await expect(client.waitForCompletion('e1', { signal: controller.signal, pollIntervalMs: 5 })).rejects.toMatchObject({ name: 'AbortedError', code: 'ABORTED' });
+    await expect(client.waitForCompletion('e1', { signal: controller.signal, pollIntervalMs: 5 })).rejects.toMatchObject({
+      name: 'AbortedError',
+      code: 'ABORTED',
+    });
   });
 });

@@ -22,7 +22,8 @@ export function fakeFetch(...answers: Answer[]): FakeFetch {
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-export const apiError = (status: number, code: string, message = code, headers: Record<string, string> = {}): Response => json(status, { error: { code, message } }, headers);
+export const apiError = (status: number, code: string, message = code, headers: Record<string, string> = {}): Response =>
+  json(status, { error: { code, message } }, headers);
 
 /** What undici's fetch throws when the connection fails: `TypeError: fetch failed` over the system error. */
 export function networkError(code: string): TypeError {

@@ -20,13 +20,31 @@ describe('retry policy', () => {
     const refused = new ConnectionError('http://c/v1/x', 'ECONNREFUSED', 1, undefined);
     const reset = new ConnectionError('http://c/v1/x', 'ECONNRESET', 1, undefined);
     const unavailable = new HttpError(503, 'SERVICE_UNAVAILABLE', 'down');
-    const proxy = new BadResponseError(502, 'http://c/v1/x', 'an error body that is not the API\'s', '<html>');
+    const proxy = new BadResponseError(502, 'http://c/v1/x', "an error body that is not the API's", '<html>');
     const limited = new HttpError(429, 'RATE_LIMITED', 'slow');
     const invalid = new HttpError(409, 'INVALID_STATE', 'no');
     const timeout = new TimeoutError(10, 'late');
     const aborted = new AbortedError('GET /', undefined);
-    expect([refused, reset, unavailable, proxy, limited, invalid, timeout, aborted].map((e) => isRetryable(e, true))).toEqual([true, true, true, true, true, false, false, false]);
-    expect([refused, reset, unavailable, proxy, limited, invalid, timeout, aborted].map((e) => isRetryable(e, false))).toEqual([true, false, false, false, true, false, false, false]);
+    expect([refused, reset, unavailable, proxy, limited, invalid, timeout, aborted].map((e) => isRetryable(e, true))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect([refused, reset, unavailable, proxy, limited, invalid, timeout, aborted].map((e) => isRetryable(e, false))).toEqual([
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
     expect(isRetryable(new Error('bug'), true)).toBe(false);
   });
 

@@ -6,12 +6,21 @@ import { apiError, fakeFetch, json, networkError } from './fake-fetch.js';
 
 const BASE = 'http://coordinator.test';
 const fast = { attempts: 4, initialDelayMs: 1, maxDelayMs: 50 };
-const client = (fetch: typeof globalThis.fetch, extra: Partial<ConstructorParameters<typeof AgenticFlowClient>[0]> = {}) => new AgenticFlowClient({ baseUrl: BASE, fetch, retry: fast, ...extra });
-const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
+const client = (fetch: typeof globalThis.fetch, extra: Partial<ConstructorParameters<typeof AgenticFlowClient>[0]> = {}) =>
+  new AgenticFlowClient({ baseUrl: BASE, fetch, retry: fast, ...extra });
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
 
 describe('one error model', () => {
   it('an API error answer is an HttpError with the status, code, problems and Retry-After', async () => {
-    const { fetch } = fakeFetch(json(400, { error: { code: 'VALIDATION_FAILED', message: 'invalid body: 1 problem', problems: [{ path: '$.body.variables', message: 'must be an object' }] } }));
+    const { fetch } = fakeFetch(
+      json(400, {
+        error: { code: 'VALIDATION_FAILED', message: 'invalid body: 1 problem', problems: [{ path: '$.body.variables', message: 'must be an object' }] },
+      }),
+    );
     const error = await failure(client(fetch).executeWorkflow('wf'));
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toBeInstanceOf(AgenticFlowError);
@@ -20,7 +29,12 @@ describe('one error model', () => {
 
   it('a 200 that is not JSON, or lacks what the method needs, is a BadResponseError — not data', async () => {
     const html = new Response('<html>proxy</html>', { status: 200, headers: { 'content-type': 'text/html' } });
-    expect(await failure(client(fakeFetch(html).fetch).executeWorkflow('wf'))).toMatchObject({ name: 'BadResponseError', code: 'BAD_RESPONSE', status: 200, body: '<html>proxy</html>' });
+    expect(await failure(client(fakeFetch(html).fetch).executeWorkflow('wf'))).toMatchObject({
+      name: 'BadResponseError',
+      code: 'BAD_RESPONSE',
+      status: 200,
+      body: '<html>proxy</html>',
+    });
     const empty = await failure(client(fakeFetch(new Response('', { status: 200 })).fetch).executeWorkflow('wf'));
     expect(empty).toBeInstanceOf(BadResponseError);
     expect((empty as Error).message).toContain('empty body');
@@ -44,7 +58,8 @@ describe('one error model', () => {
   });
 
   it('a call past its timeoutMs is a TimeoutError; an aborted signal an AbortedError', async () => {
-    const hang = (_url: string, init: RequestInit) => new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
+    const hang = (_url: string, init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
     const timedOut = await failure(client(fakeFetch(hang).fetch).getExecution('e', { timeoutMs: 30 }));
     expect(timedOut).toBeInstanceOf(TimeoutError);
     expect(timedOut).toMatchObject({ code: 'TIMEOUT', timeoutMs: 30 });
@@ -59,7 +74,12 @@ describe('one error model', () => {
 describe('retries', () => {
   it('retries reads on connection errors and 502/503/504, then succeeds', async () => {
     const overview = { id: 'e', status: 'running', steps: [], escalations: [] };
-    const { fetch, calls } = fakeFetch(networkError('ECONNRESET'), apiError(503, 'SERVICE_UNAVAILABLE'), new Response('bad gateway', { status: 502 }), json(200, overview));
+    const { fetch, calls } = fakeFetch(
+      networkError('ECONNRESET'),
+      apiError(503, 'SERVICE_UNAVAILABLE'),
+      new Response('bad gateway', { status: 502 }),
+      json(200, overview),
+    );
     expect(await client(fetch).getExecution('e', { outputs: false })).toEqual(overview);
     expect(calls).toHaveLength(4);
   });

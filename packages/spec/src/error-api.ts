@@ -18,11 +18,7 @@ export interface RegisteredStrategy {
 }
 
 /** An operator's decision on an escalated step. */
-export type ErrorResolutionInput =
-  | { action: 'retry' }
-  | { action: 'skip' }
-  | { action: 'output'; output: unknown }
-  | { action: 'fail'; message?: string };
+export type ErrorResolutionInput = { action: 'retry' } | { action: 'skip' } | { action: 'output'; output: unknown } | { action: 'fail'; message?: string };
 
 /** One final step failure and what was done about it. */
 export interface ErrorView {

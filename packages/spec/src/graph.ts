@@ -88,7 +88,11 @@ export function analyzeGraph(steps: readonly GraphStepView[]): GraphAnalysis {
         continue;
       }
       if (edge.to === step.id) {
-        if (HANDLER_KINDS.has(edge.kind)) report(edge.at, `step "${step.id}" cannot be its own ${edge.kind === 'alternative' ? 'alternative' : 'compensation'}: it runs when "${step.id}" has just failed`);
+        if (HANDLER_KINDS.has(edge.kind))
+          report(
+            edge.at,
+            `step "${step.id}" cannot be its own ${edge.kind === 'alternative' ? 'alternative' : 'compensation'}: it runs when "${step.id}" has just failed`,
+          );
         else report(edge.at, `step "${step.id}" refers to itself; only a loop step repeats work`);
         continue;
       }
@@ -119,8 +123,17 @@ export function analyzeGraph(steps: readonly GraphStepView[]): GraphAnalysis {
   const predecessors = new Map<string, string[]>();
   const handlers = new Set<string>();
   for (const step of unique) {
-    successors.set(step.id, outgoing.get(step.id)!.filter((e) => FLOW_KINDS.has(e.kind)));
-    predecessors.set(step.id, incoming.get(step.id)!.filter((e) => FLOW_KINDS.has(e.kind)).map((e) => e.from));
+    successors.set(
+      step.id,
+      outgoing.get(step.id)!.filter((e) => FLOW_KINDS.has(e.kind)),
+    );
+    predecessors.set(
+      step.id,
+      incoming
+        .get(step.id)!
+        .filter((e) => FLOW_KINDS.has(e.kind))
+        .map((e) => e.from),
+    );
     const refs = incoming.get(step.id)!;
     if (refs.length > 0 && refs.every((e) => HANDLER_KINDS.has(e.kind))) handlers.add(step.id);
   }
@@ -225,10 +238,7 @@ function reportCycles(steps: GraphStepView[], outgoing: Map<string, Edge[]>, rep
           component.sort((a, b) => positions.get(a)! - positions.get(b)!);
           component.forEach((id) => inCycle.add(id));
           const first = component[0]!;
-          report(
-            ['steps', positions.get(first)!],
-            `steps ${component.map((id) => `"${id}"`).join(', ')} form a cycle; only a loop step repeats work`,
-          );
+          report(['steps', positions.get(first)!], `steps ${component.map((id) => `"${id}"`).join(', ')} form a cycle; only a loop step repeats work`);
         }
       }
     }
@@ -259,7 +269,10 @@ function assignScopes(
     const roots = incoming.get(step.id)!.filter((e) => e.kind === 'branch' || e.kind === 'body');
     if (roots.length > 1) {
       conflicted.add(step.id);
-      report(roots[1]!.at, `step "${step.id}" is already the root of ${roots[0]!.kind === 'body' ? 'the loop body' : 'a branch'} of "${roots[0]!.from}"; a step can start only one branch or loop body`);
+      report(
+        roots[1]!.at,
+        `step "${step.id}" is already the root of ${roots[0]!.kind === 'body' ? 'the loop body' : 'a branch'} of "${roots[0]!.from}"; a step can start only one branch or loop body`,
+      );
     }
     if (roots.length > 0) {
       containerOf.set(step.id, roots[0]!.from);
@@ -269,7 +282,10 @@ function assignScopes(
       const flow = incoming.get(step.id)!.find((e) => e.kind !== 'branch' && e.kind !== 'body' && !HANDLER_KINDS.has(e.kind));
       if (flow && !conflicted.has(step.id)) {
         conflicted.add(step.id);
-        report(flow.at, `"${step.id}" starts ${roots[0]!.kind === 'body' ? 'the loop body' : 'a branch'} of "${roots[0]!.from}" and cannot also follow "${flow.from}"`);
+        report(
+          flow.at,
+          `"${step.id}" starts ${roots[0]!.kind === 'body' ? 'the loop body' : 'a branch'} of "${roots[0]!.from}" and cannot also follow "${flow.from}"`,
+        );
       }
     } else if (incoming.get(step.id)!.length === 0) {
       scopeOf.set(step.id, TOP_SCOPE);
@@ -289,23 +305,23 @@ function assignScopes(
       } else if (current !== scope && !conflicted.has(edge.to)) {
         conflicted.add(edge.to);
         if (HANDLER_KINDS.has(edge.kind)) {
-          report(edge.at, `"${edge.to}" already recovers steps of ${describe(current)} and cannot also recover "${from}" in ${describe(scope)}; a recovery step serves steps of one scope`);
+          report(
+            edge.at,
+            `"${edge.to}" already recovers steps of ${describe(current)} and cannot also recover "${from}" in ${describe(scope)}; a recovery step serves steps of one scope`,
+          );
           continue;
         }
-        report(edge.at, `"${edge.to}" belongs to ${describe(current)} but is reached from "${from}" in ${describe(scope)}; a branch or loop body cannot lead out of itself (use the container's own "next" to continue after it)`);
+        report(
+          edge.at,
+          `"${edge.to}" belongs to ${describe(current)} but is reached from "${from}" in ${describe(scope)}; a branch or loop body cannot lead out of itself (use the container's own "next" to continue after it)`,
+        );
       }
     }
   }
   return { scopeOf, containerOf };
 }
 
-function reportUnreachable(
-  steps: GraphStepView[],
-  incoming: Map<string, Edge[]>,
-  outgoing: Map<string, Edge[]>,
-  inCycle: Set<string>,
-  report: Report,
-): void {
+function reportUnreachable(steps: GraphStepView[], incoming: Map<string, Edge[]>, outgoing: Map<string, Edge[]>, inCycle: Set<string>, report: Report): void {
   const reached = new Set<string>();
   const queue = steps.filter((s) => incoming.get(s.id)!.length === 0).map((s) => s.id);
   queue.forEach((id) => reached.add(id));

@@ -6,9 +6,7 @@ import { z } from 'zod';
  */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-export const IdSchema = z
-  .string()
-  .regex(ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const IdSchema = z.string().regex(ID_PATTERN, 'must be 1-128 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 export const StepIdSchema = IdSchema;
 export const WorkflowIdSchema = IdSchema;

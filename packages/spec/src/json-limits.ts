@@ -106,6 +106,7 @@ function pathTo(frame: Frame | null, last: string | number | undefined): (string
 
 // Matches any NUL or surrogate code unit (no `u` flag: it sees code units). Most strings have
 // none, so one native scan decides; only strings with surrogates (emoji…) take the slower check.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL is the point
 const SUSPECT = /[\u0000\ud800-\udfff]/;
 
 function textProblem(text: string, frame: Frame | null, key: string | number | undefined): JsonProblem | null {

@@ -61,8 +61,21 @@ export interface HealthStatus {
   components: {
     postgres: { reachable: boolean; latencyMs: number | null; error?: string };
     redis: { reachable: boolean; latencyMs: number | null; error?: string };
-    queues: { stepType: string; queue: string; waiting: number; active: number; delayed: number; failed: number; oldestWaitingAgeMs: number | null; liveWorkers: number }[];
-    workers: { total: number; byStepType: Record<string, number>; live: { id: string; stepTypes: string[]; host?: string; pid?: number; lastSeenMsAgo: number }[] };
+    queues: {
+      stepType: string;
+      queue: string;
+      waiting: number;
+      active: number;
+      delayed: number;
+      failed: number;
+      oldestWaitingAgeMs: number | null;
+      liveWorkers: number;
+    }[];
+    workers: {
+      total: number;
+      byStepType: Record<string, number>;
+      live: { id: string; stepTypes: string[]; host?: string; pid?: number; lastSeenMsAgo: number }[];
+    };
     coordinators: { total: number; leader: string | null; live: { id: string; leader: boolean; host?: string; pid?: number; lastSeenMsAgo: number }[] };
     circuitBreakers: { open: { key: string; state: string; failures: number; openedAt?: number }[] };
     deadLetter: { size: number };

@@ -30,7 +30,11 @@ export function parseDefinitionText(text: string, format?: DefinitionFormat): Pa
   // The YAML parser recurses per level of nesting: bound the nesting before it runs.
   const excess = findYamlNestingExcess(text, MAX_JSON_DEPTH);
   if (excess) {
-    return { ok: false, reason: 'too-deep', problems: [{ path: '$', message: `nested deeper than ${MAX_JSON_DEPTH} levels at line ${excess.line}, column ${excess.column}` }] };
+    return {
+      ok: false,
+      reason: 'too-deep',
+      problems: [{ path: '$', message: `nested deeper than ${MAX_JSON_DEPTH} levels at line ${excess.line}, column ${excess.column}` }],
+    };
   }
   try {
     // YAML 1.2 is a superset of JSON: one parser gives both formats line/column errors and duplicate-key checks.
@@ -40,7 +44,10 @@ export function parseDefinitionText(text: string, format?: DefinitionFormat): Pa
     const document = parseDocument(text, { prettyErrors: true, uniqueKeys: false, strict: true, logLevel: 'error' });
     if (document.errors.length > 0) throw document.errors[0];
     const duplicate = duplicateKey(document);
-    if (duplicate !== undefined) return syntaxProblem(`invalid ${chosen.toUpperCase()} at ${lineAndColumn(text, duplicate.offset)}: Map keys must be unique (${JSON.stringify(duplicate.key)} again)`);
+    if (duplicate !== undefined)
+      return syntaxProblem(
+        `invalid ${chosen.toUpperCase()} at ${lineAndColumn(text, duplicate.offset)}: Map keys must be unique (${JSON.stringify(duplicate.key)} again)`,
+      );
     const cycle = text.includes('*') ? cyclicAlias(document) : undefined;
     if (cycle !== undefined) return syntaxProblem(`invalid YAML: alias *${cycle} refers to a node that contains it`);
     const value: unknown = document.toJS({ maxAliasCount: 100 });

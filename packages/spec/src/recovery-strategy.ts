@@ -34,7 +34,9 @@ export const RecoveryStrategySchema = z.discriminatedUnion(
   [RetryStrategySchema, SkipStrategySchema, AlternativeStrategySchema, RollbackStrategySchema, EscalateStrategySchema],
   {
     error: (issue) =>
-      issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator' ? 'unknown strategy type (expected one of retry, skip, alternative, rollback, escalate)' : undefined,
+      issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator'
+        ? 'unknown strategy type (expected one of retry, skip, alternative, rollback, escalate)'
+        : undefined,
   },
 );
 

@@ -80,5 +80,5 @@ export function backoffDelayMs(policy: Omit<RetryPolicy, 'attempts'>, retry: num
 /** A misbehaving random source (NaN, negative, ≥ 1) must not make a wait negative or longer than nominal. */
 function unitInterval(x: number): number {
   if (!Number.isFinite(x) || x < 0) return 0;
-  return x >= 1 ? 1 : x;
+  return Math.min(x, 1);
 }

@@ -7,9 +7,7 @@ import { TemplateSyntaxError, collectTemplates, parseTemplate } from './template
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from './workflow-definition.js';
 import { problemsFromZod } from './zod-problems.js';
 
-export type ValidationResult =
-  | { ok: true; definition: WorkflowDefinition; graph: WorkflowGraph }
-  | { ok: false; problems: Problem[] };
+export type ValidationResult = { ok: true; definition: WorkflowDefinition; graph: WorkflowGraph } | { ok: false; problems: Problem[] };
 
 /**
  * Validates a workflow definition completely: the schema of every step, the graph rules, the

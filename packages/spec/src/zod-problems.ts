@@ -18,7 +18,13 @@ export function problemsFromZod(error: z.ZodError, basePath: PropertyKey[] = [])
 
 function messageOf(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
   const last = path[path.length - 1];
-  if (issue.code === 'invalid_union' && last === 'type' && path[path.length - 2] !== 'onError' && 'note' in issue && issue.note === 'No matching discriminator') {
+  if (
+    issue.code === 'invalid_union' &&
+    last === 'type' &&
+    path[path.length - 2] !== 'onError' &&
+    'note' in issue &&
+    issue.note === 'No matching discriminator'
+  ) {
     return `unknown step type (expected one of ${STEP_TYPES.join(', ')})`;
   }
   const message = issue.message.replace(/^Invalid input: /, '');

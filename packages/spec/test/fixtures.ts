@@ -9,7 +9,13 @@ export function quickStart(): WorkflowDefinitionInput {
     version: '1.0.0',
     steps: [
       { id: 'fetch-data', type: 'http', name: 'Fetch Data', config: { method: 'GET', url: '{{ variables.apiUrl }}/data', retries: 3 }, next: ['process-data'] },
-      { id: 'process-data', type: 'script', name: 'Process', config: { script: 'return { count: results["fetch-data"].items.length };' }, next: ['save-results'] },
+      {
+        id: 'process-data',
+        type: 'script',
+        name: 'Process',
+        config: { script: 'return { count: results["fetch-data"].items.length };' },
+        next: ['save-results'],
+      },
       { id: 'save-results', type: 'script', name: 'Save Results', config: { script: "console.log('Saving results...'); return { saved: true };" } },
     ],
     variables: { apiUrl: 'http://localhost:9' },

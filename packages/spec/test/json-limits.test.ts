@@ -60,7 +60,13 @@ describe('findJsonProblem', () => {
   });
 
   it('is one cheap pass: a 5 MB body in well under 100 ms', () => {
-    const body = { steps: Array.from({ length: 20_000 }, (_, i) => ({ id: `step-${i}`, type: 'script', config: { script: `return ${'x'.repeat(150)};`, tags: ['a', 'b', { n: i }] } })) };
+    const body = {
+      steps: Array.from({ length: 20_000 }, (_, i) => ({
+        id: `step-${i}`,
+        type: 'script',
+        config: { script: `return ${'x'.repeat(150)};`, tags: ['a', 'b', { n: i }] },
+      })),
+    };
     expect(JSON.stringify(body).length).toBeGreaterThan(4_000_000);
     findJsonProblem(body);
     const started = performance.now();

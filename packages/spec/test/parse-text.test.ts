@@ -39,7 +39,11 @@ describe('parseDefinitionText', () => {
       reason: 'syntax',
       problems: [{ path: '$', message: expect.stringMatching(/^invalid YAML at line 3, column 1: /) }],
     });
-    expect(parseDefinitionText('{"id": "x",}', 'json')).toEqual({ ok: false, reason: 'syntax', problems: [{ path: '$', message: expect.stringMatching(/^invalid JSON/) }] });
+    expect(parseDefinitionText('{"id": "x",}', 'json')).toEqual({
+      ok: false,
+      reason: 'syntax',
+      problems: [{ path: '$', message: expect.stringMatching(/^invalid JSON/) }],
+    });
   });
 
   it('rejects duplicate keys instead of keeping the last', () => {
@@ -55,7 +59,7 @@ describe('parseDefinitionText', () => {
     expect(parseDefinitionText('1: a\n"1": b\n').ok).toBe(true);
   });
 
-  it('checks duplicate keys in linear time (the library\'s own check is quadratic)', () => {
+  it("checks duplicate keys in linear time (the library's own check is quadratic)", () => {
     const many = JSON.stringify(Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [String(i), 'x'])));
     const started = performance.now();
     expect(parseDefinitionText(many).ok).toBe(true);
@@ -63,8 +67,12 @@ describe('parseDefinitionText', () => {
   });
 
   it('refuses nesting past MAX_JSON_DEPTH before the parser can overflow its stack', () => {
-    for (const text of [`a: ${'['.repeat(10_000)}${']'.repeat(10_000)}`, '- '.repeat(10_000) + 'x', `{"a": ${'{"b": '.repeat(5_000)}1${'}'.repeat(5_000)}}`]) {
-      expect(parseDefinitionText(text)).toEqual({ ok: false, reason: 'too-deep', problems: [{ path: '$', message: expect.stringMatching(/^nested deeper than 200 levels at line 1, column \d+$/) }] });
+    for (const text of [`a: ${'['.repeat(10_000)}${']'.repeat(10_000)}`, `${'- '.repeat(10_000)}x`, `{"a": ${'{"b": '.repeat(5_000)}1${'}'.repeat(5_000)}}`]) {
+      expect(parseDefinitionText(text)).toEqual({
+        ok: false,
+        reason: 'too-deep',
+        problems: [{ path: '$', message: expect.stringMatching(/^nested deeper than 200 levels at line 1, column \d+$/) }],
+      });
     }
     const justDeepEnough = parseDefinitionText(`a: ${'['.repeat(199)}${']'.repeat(199)}`);
     expect(justDeepEnough.ok).toBe(true);
@@ -76,7 +84,8 @@ describe('parseDefinitionText', () => {
       ['a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n', /^invalid YAML: Excessive alias count/],
       ['a: *nowhere\n', /^invalid YAML/],
     ];
-    for (const [text, message] of cases) expect(parseDefinitionText(text)).toEqual({ ok: false, reason: 'syntax', problems: [{ path: '$', message: expect.stringMatching(message) }] });
+    for (const [text, message] of cases)
+      expect(parseDefinitionText(text)).toEqual({ ok: false, reason: 'syntax', problems: [{ path: '$', message: expect.stringMatching(message) }] });
     expect(parseDefinitionText('a: &x [1, 2]\nb: *x\n')).toEqual({ ok: true, value: { a: [1, 2], b: [1, 2] } });
   });
 });

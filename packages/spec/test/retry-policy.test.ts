@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_DELAY_MS, RecoveryStrategySchema, RetryPolicySchema, backoffDelayMs, hasAttemptsLeft, retryPolicyOfStrategy, type RetryPolicy } from '../src/index.js';
+import {
+  MAX_RETRY_DELAY_MS,
+  RecoveryStrategySchema,
+  RetryPolicySchema,
+  backoffDelayMs,
+  hasAttemptsLeft,
+  retryPolicyOfStrategy,
+  type RetryPolicy,
+} from '../src/index.js';
 
 const exponential: RetryPolicy = { attempts: 5, delayMs: 100, backoff: 'exponential', jitter: false };
 const fixed: RetryPolicy = { attempts: 5, delayMs: 250, backoff: 'fixed', jitter: false };

@@ -31,17 +31,53 @@ describe('secrets in definitions', () => {
   });
 
   it.each([
-    ['the bare secrets object in a script', [{ id: 's', type: 'script', config: { script: 'return {{ secrets }}' } }], '$.steps[0].config.script', 'not a secret reference'],
-    ['one named secret in a script', [{ id: 's', type: 'script', config: { script: 'return "{{ secrets.TOKEN }}"' } }], '$.steps[0].config.script', 'list the names in the step\'s "secrets"'],
+    [
+      'the bare secrets object in a script',
+      [{ id: 's', type: 'script', config: { script: 'return {{ secrets }}' } }],
+      '$.steps[0].config.script',
+      'not a secret reference',
+    ],
+    [
+      'one named secret in a script',
+      [{ id: 's', type: 'script', config: { script: 'return "{{ secrets.TOKEN }}"' } }],
+      '$.steps[0].config.script',
+      'list the names in the step\'s "secrets"',
+    ],
     ['the bare secrets object in an http body', [http({ body: '{{ secrets }}' })], '$.steps[0].config.body', 'not a secret reference'],
     ['a path into a secret', [http({ headers: { A: '{{ secrets.TOKEN.length }}' } })], '$.steps[0].config.headers.A', 'not a secret reference'],
     ['an index into secrets', [http({ body: '{{ secrets[0] }}' })], '$.steps[0].config.body', 'not a secret reference'],
     ['a name that is not a secret name', [http({ body: '{{ secrets["a b"] }}' })], '$.steps[0].config.body', 'not a secret reference'],
-    ['an http field that does not send it', [http({ method: 'GET', acceptStatus: [200], responseType: 'text', timeout: 1000 }), { id: 'x', type: 'http', config: { url: 'https://a.test', headers: {}, responseType: '{{ secrets.T }}' } }], '$.steps[1].config.responseType', 'only in an http step'],
+    [
+      'an http field that does not send it',
+      [
+        http({ method: 'GET', acceptStatus: [200], responseType: 'text', timeout: 1000 }),
+        { id: 'x', type: 'http', config: { url: 'https://a.test', headers: {}, responseType: '{{ secrets.T }}' } },
+      ],
+      '$.steps[1].config.responseType',
+      'only in an http step',
+    ],
     ['a condition', [{ id: 'c', type: 'condition', config: { condition: '"{{ secrets.TOKEN }}" === "x"' } }], '$.steps[0].config.condition', 'coordinators'],
-    ['a loop expression', [{ id: 'l', type: 'loop', config: { loopStep: 'b', breakCondition: '{{ secrets.TOKEN }}' } }, { id: 'b', type: 'script', config: { script: 'return 1' } }], '$.steps[0].config.breakCondition', 'coordinators'],
-    ['an agent goal', [{ id: 'a', type: 'agent-task', config: { goal: 'use {{ secrets.TOKEN }}' } }], '$.steps[0].config.goal', 'agent steps cannot use secrets'],
-    ['an agent system prompt', [{ id: 'a', type: 'agent-task', config: { goal: 'g', systemPrompt: 'key: {{ secrets.TOKEN }}' } }], '$.steps[0].config.systemPrompt', 'agent steps cannot use secrets'],
+    [
+      'a loop expression',
+      [
+        { id: 'l', type: 'loop', config: { loopStep: 'b', breakCondition: '{{ secrets.TOKEN }}' } },
+        { id: 'b', type: 'script', config: { script: 'return 1' } },
+      ],
+      '$.steps[0].config.breakCondition',
+      'coordinators',
+    ],
+    [
+      'an agent goal',
+      [{ id: 'a', type: 'agent-task', config: { goal: 'use {{ secrets.TOKEN }}' } }],
+      '$.steps[0].config.goal',
+      'agent steps cannot use secrets',
+    ],
+    [
+      'an agent system prompt',
+      [{ id: 'a', type: 'agent-task', config: { goal: 'g', systemPrompt: 'key: {{ secrets.TOKEN }}' } }],
+      '$.steps[0].config.systemPrompt',
+      'agent steps cannot use secrets',
+    ],
   ])('refuses %s, with the path', (_what, steps, path, message) => {
     const problems = problemsOf(wf(steps));
     expect(problems).toContainEqual({ path, message: expect.stringContaining(message) });
@@ -92,7 +128,11 @@ describe('resolveWithSecretSlots', () => {
     const config = { url: 'https://api.test/', query: { q: '{{ variables.q }}' }, body: { whole: '{{ variables.obj }}', text: 'v={{ variables.q }}' } };
     const { value, secretSlots } = resolveWithSecretSlots(config, scope, fields);
     expect(secretSlots).toEqual([]);
-    expect(value).toEqual({ url: 'https://api.test/', query: { q: '{{ secrets.TOKEN }}' }, body: { whole: { a: '{{ secrets.TOKEN }}' }, text: 'v={{ secrets.TOKEN }}' } });
+    expect(value).toEqual({
+      url: 'https://api.test/',
+      query: { q: '{{ secrets.TOKEN }}' },
+      body: { whole: { a: '{{ secrets.TOKEN }}' }, text: 'v={{ secrets.TOKEN }}' },
+    });
   });
 
   it('mixes resolved data into a slot as text, never as a reference', () => {
@@ -101,7 +141,9 @@ describe('resolveWithSecretSlots', () => {
   });
 
   it('refuses a secret where the step type allows none (a definition stored before registration checked it)', () => {
-    expect(() => resolveWithSecretSlots({ script: 'return "{{ secrets.TOKEN }}"' }, scope, SECRET_POLICIES.get('script')!.fields)).toThrow(TemplateResolutionError);
+    expect(() => resolveWithSecretSlots({ script: 'return "{{ secrets.TOKEN }}"' }, scope, SECRET_POLICIES.get('script')!.fields)).toThrow(
+      TemplateResolutionError,
+    );
     expect(() => resolveWithSecretSlots({ timeout: '{{ secrets.TOKEN }}' }, scope, fields)).toThrow(/allows none/);
     expect(() => resolveWithSecretSlots({ body: '{{ secrets }}' }, scope, fields)).toThrow(/not a secret reference/);
   });

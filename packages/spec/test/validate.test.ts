@@ -26,17 +26,46 @@ describe('validateDefinition', () => {
 
   it('accepts every step type with every option the seed names', () => {
     const result = validateDefinition(
-      wf([
-        { id: 'ai', type: 'agent-task', config: { agentType: 'coordinator', goal: 'Analyze {{ variables.topic }}', capabilities: ['nlp', 'sentiment'], timeout: 30000, provider: 'openai' }, next: ['par'] },
-        { id: 'par', type: 'parallel', config: { steps: ['a', 'b'], maxConcurrency: 3 }, next: ['check'] },
-        script('a'),
-        script('b'),
-        { id: 'check', type: 'condition', config: { condition: 'results["a"] > 0.8', trueStep: 'batches', falseStep: 'api' } },
-        { id: 'batches', type: 'loop', config: { condition: 'variables.i < 3', loopStep: 'one', maxIterations: 100, breakCondition: 'results["one"].error' } },
-        script('one'),
-        { id: 'api', type: 'http', config: { method: 'POST', url: 'https://example.test/x', headers: { Authorization: 'Bearer {{variables.token}}' }, body: { data: '{{results["a"]}}' }, timeout: 10000, retries: 3, retryDelay: 1000 } },
-        { id: 'tx', type: 'script', config: { script: 'return 1', language: 'javascript', timeout: 30000, allowedModules: ['lodash', 'uuid'] }, onError: { type: 'retry', maxAttempts: 3, retryDelay: 2000 } },
-      ], { variables: { i: 0 }, triggers: [{ type: 'manual' }, { type: 'schedule', cron: '*/5 * * * *' }] }),
+      wf(
+        [
+          {
+            id: 'ai',
+            type: 'agent-task',
+            config: { agentType: 'coordinator', goal: 'Analyze {{ variables.topic }}', capabilities: ['nlp', 'sentiment'], timeout: 30000, provider: 'openai' },
+            next: ['par'],
+          },
+          { id: 'par', type: 'parallel', config: { steps: ['a', 'b'], maxConcurrency: 3 }, next: ['check'] },
+          script('a'),
+          script('b'),
+          { id: 'check', type: 'condition', config: { condition: 'results["a"] > 0.8', trueStep: 'batches', falseStep: 'api' } },
+          {
+            id: 'batches',
+            type: 'loop',
+            config: { condition: 'variables.i < 3', loopStep: 'one', maxIterations: 100, breakCondition: 'results["one"].error' },
+          },
+          script('one'),
+          {
+            id: 'api',
+            type: 'http',
+            config: {
+              method: 'POST',
+              url: 'https://example.test/x',
+              headers: { Authorization: 'Bearer {{variables.token}}' },
+              body: { data: '{{results["a"]}}' },
+              timeout: 10000,
+              retries: 3,
+              retryDelay: 1000,
+            },
+          },
+          {
+            id: 'tx',
+            type: 'script',
+            config: { script: 'return 1', language: 'javascript', timeout: 30000, allowedModules: ['lodash', 'uuid'] },
+            onError: { type: 'retry', maxAttempts: 3, retryDelay: 2000 },
+          },
+        ],
+        { variables: { i: 0 }, triggers: [{ type: 'manual' }, { type: 'schedule', cron: '*/5 * * * *' }] },
+      ),
     );
     // "tx" has no predecessor: it is a second entry step, which is allowed.
     expect(result.ok ? [] : result.problems).toEqual([]);
@@ -109,12 +138,7 @@ describe('validateDefinition', () => {
 
   it('keeps branches and loop bodies closed', () => {
     const leak = problemsOf(
-      wf([
-        { id: 'p', type: 'parallel', config: { steps: ['a', 'b'] }, next: ['join'] },
-        script('a', ['join']),
-        script('b'),
-        script('join'),
-      ]),
+      wf([{ id: 'p', type: 'parallel', config: { steps: ['a', 'b'] }, next: ['join'] }, script('a', ['join']), script('b'), script('join')]),
     );
     expect(leak).toContainEqual({
       path: '$.steps[1].next[0]',
@@ -209,14 +233,16 @@ describe('validateDefinition', () => {
         { path: '$.steps[3].next', message: expect.stringMatching(/^step "d" is a compensation of "c" and cannot have "next": /) },
         {
           path: '$.steps[5].type',
-          message: 'step "p" is a compensation of "c" and cannot be a parallel: a recovery step runs as a single step instance in the failed step\'s place, while a parallel opens branches of its own',
+          message:
+            'step "p" is a compensation of "c" and cannot be a parallel: a recovery step runs as a single step instance in the failed step\'s place, while a parallel opens branches of its own',
         },
         { path: '$.steps[6].type', message: expect.stringContaining('cannot be a loop: a recovery step runs as a single step instance') },
         { path: '$.steps[9].config.trueStep', message: expect.stringMatching(/^step "cond" is the alternative of "f" and cannot have a "trueStep"/) },
         { path: '$.steps[14].config.steps[0]', message: expect.stringMatching(/^"g2" is a compensation of "h" and cannot also be a branch root of "q2"/) },
         {
           path: '$.steps[18].onError.alternativeStep',
-          message: '"shared" already recovers steps of the top level and cannot also recover "s2" in the branch of "q3" (root "s2"); a recovery step serves steps of one scope',
+          message:
+            '"shared" already recovers steps of the top level and cannot also recover "s2" in the branch of "q3" (root "s2"); a recovery step serves steps of one scope',
         },
       ]),
     );
@@ -254,7 +280,10 @@ describe('validateDefinition: nesting', () => {
     };
     expect(validateDefinition(nested(MAX_SCOPE_DEPTH)).ok).toBe(true);
     const tooDeep = validateDefinition(nested(MAX_SCOPE_DEPTH + 1));
-    expect(tooDeep).toMatchObject({ ok: false, problems: [{ path: `$.steps[${MAX_SCOPE_DEPTH}]`, message: expect.stringContaining(`nests parallel and loop steps ${MAX_SCOPE_DEPTH + 1} deep`) }] });
+    expect(tooDeep).toMatchObject({
+      ok: false,
+      problems: [{ path: `$.steps[${MAX_SCOPE_DEPTH}]`, message: expect.stringContaining(`nests parallel and loop steps ${MAX_SCOPE_DEPTH + 1} deep`) }],
+    });
     const wayTooDeep = validateDefinition(nested(20_000));
     expect(wayTooDeep.ok).toBe(false);
     if (!wayTooDeep.ok) expect(wayTooDeep.problems).toHaveLength(1);

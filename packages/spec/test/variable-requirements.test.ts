@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { missingVariableProblems, missingVariables, requiredVariables, validateDefinition, type WorkflowDefinition, type WorkflowDefinitionInput } from '@agentic-flow/spec';
+import {
+  missingVariableProblems,
+  missingVariables,
+  requiredVariables,
+  validateDefinition,
+  type WorkflowDefinition,
+  type WorkflowDefinitionInput,
+} from '@agentic-flow/spec';
 
 type Steps = WorkflowDefinitionInput['steps'];
 
@@ -35,7 +42,11 @@ describe('requiredVariables', () => {
   });
 
   it('does not require a variable the definition defaults, whatever its value', () => {
-    expect(requiredVariables(definition([http('a', '{{ variables.url }}/{{ variables.empty }}/{{ variables.nothing }}')], { url: 'http://x', empty: '', nothing: null }))).toEqual([]);
+    expect(
+      requiredVariables(
+        definition([http('a', '{{ variables.url }}/{{ variables.empty }}/{{ variables.nothing }}')], { url: 'http://x', empty: '', nothing: null }),
+      ),
+    ).toEqual([]);
   });
 
   it('does not require a variable a script sets by name, and none read through variables when a script may set any', () => {
@@ -63,10 +74,7 @@ describe('requiredVariables', () => {
 
   it('requires a variable read by a step that may never run: nothing at start can tell', () => {
     const required = requiredVariables(
-      definition([
-        { id: 'check', type: 'condition', config: { condition: 'false', trueStep: 'rare' } },
-        http('rare', '{{ variables.rarely }}'),
-      ]),
+      definition([{ id: 'check', type: 'condition', config: { condition: 'false', trueStep: 'rare' } }, http('rare', '{{ variables.rarely }}')]),
     );
     expect(required.map((v) => v.name)).toEqual(['rarely']);
   });
@@ -83,19 +91,29 @@ describe('missingVariables and their problems', () => {
   it('are the required variables the start did not give, however falsy the given value', () => {
     expect(missingVariables(required, { apiUrl: '', tenant: null, many: 0 })).toEqual([]);
     expect(missingVariables(required, { apiUrl: 'x' }).map((v) => v.name)).toEqual(['tenant', 'many']);
-    expect(missingVariables(required, Object.create({ apiUrl: 'inherited' }) as Record<string, unknown>).map((v) => v.name)).toEqual(['apiUrl', 'tenant', 'many']);
+    expect(missingVariables(required, Object.create({ apiUrl: 'inherited' }) as Record<string, unknown>).map((v) => v.name)).toEqual([
+      'apiUrl',
+      'tenant',
+      'many',
+    ]);
   });
 
   it('say where each is read and why nothing else supplies it, at its place in the request body', () => {
     expect(missingVariableProblems(missingVariables(required, {}))).toEqual([
       {
         path: '$.body.variables.apiUrl',
-        message: 'is required: read by {{ variables.apiUrl }} at $.steps[0].config.url (step "fetch"); the definition has no default for it in variables, and no script sets it',
+        message:
+          'is required: read by {{ variables.apiUrl }} at $.steps[0].config.url (step "fetch"); the definition has no default for it in variables, and no script sets it',
       },
-      { path: '$.body.variables.tenant', message: 'is required: read by {{ input.tenant }} at $.steps[0].config.url (step "fetch"); input holds only the variables an execution is started with' },
+      {
+        path: '$.body.variables.tenant',
+        message: 'is required: read by {{ input.tenant }} at $.steps[0].config.url (step "fetch"); input holds only the variables an execution is started with',
+      },
       {
         path: '$.body.variables.many',
-        message: expect.stringMatching(/^is required: read by \{\{ variables\.many \}\} at \$\.steps\[1\]\.config\.url \(step "n0"\), .*\(step "n4"\) and 2 more; the definition has no default/),
+        message: expect.stringMatching(
+          /^is required: read by \{\{ variables\.many \}\} at \$\.steps\[1\]\.config\.url \(step "n0"\), .*\(step "n4"\) and 2 more; the definition has no default/,
+        ),
       },
     ]);
   });

@@ -5,7 +5,11 @@ const names = (writes: VariableWrites): string[] | 'any' => (writes.any ? 'any' 
 
 describe('scriptVariableWrites', () => {
   it('lists the names setVariable calls spell out', () => {
-    expect(names(scriptVariableWrites('setVariable("count", 1);\nsetVariable(\'total\', 2);\nsetVariable(`when`, 3);\nreturn 1;'))).toEqual(['count', 'total', 'when']);
+    expect(names(scriptVariableWrites('setVariable("count", 1);\nsetVariable(\'total\', 2);\nsetVariable(`when`, 3);\nreturn 1;'))).toEqual([
+      'count',
+      'total',
+      'when',
+    ]);
     expect(names(scriptVariableWrites('if (x) { await null; setVariable("late", 1); }'))).toEqual(['late']);
     expect(names(scriptVariableWrites('return 1;'))).toEqual([]);
   });

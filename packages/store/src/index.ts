@@ -44,7 +44,16 @@ export { findIdempotentStart, pruneIdempotencyKeys } from './repositories/idempo
 export type { IdempotentStart } from './repositories/idempotency-keys-repository.js';
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
-export type { ExecutionUpdate, ExecutionVersion, LockedExecution, NewExecution, NewLog, StepRunCompletion, StepRunKey, StepRunWrite } from './sql/statements.js';
+export type {
+  ExecutionUpdate,
+  ExecutionVersion,
+  LockedExecution,
+  NewExecution,
+  NewLog,
+  StepRunCompletion,
+  StepRunKey,
+  StepRunWrite,
+} from './sql/statements.js';
 export { snapshotExecution, listSnapshots, findSnapshot, takeDueSnapshots, setSnapshotInterval } from './repositories/snapshots-repository.js';
 export type { SnapshotSummary } from './repositories/snapshots-repository.js';
 export { inFlightRuns } from './repositories/in-flight-runs.js';

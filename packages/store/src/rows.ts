@@ -1,10 +1,4 @@
-import type {
-  stepRuns,
-  workflowDefinitions,
-  workflowExecutions,
-  workflowLogs,
-  workflowSnapshots,
-} from './schema/index.js';
+import type { stepRuns, workflowDefinitions, workflowExecutions, workflowLogs, workflowSnapshots } from './schema/index.js';
 
 /** Row types inferred from the tables: `XxxRow` is what a select returns, `NewXxxRow` what an insert takes. */
 export type DefinitionRow = typeof workflowDefinitions.$inferSelect;

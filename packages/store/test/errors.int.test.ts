@@ -31,7 +31,16 @@ beforeAll(async () => {
   database = await testDatabase();
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, { namespace: 'default', id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+  await insertDefinition(handle.db, {
+    namespace: 'default',
+    id: 'wf',
+    version: '1',
+    name: 'WF',
+    description: null,
+    definition: { id: 'wf' },
+    contentHash: 'h1',
+    createdAt: new Date(1_000),
+  });
 });
 afterAll(async () => {
   await handle?.close();
@@ -39,7 +48,19 @@ afterAll(async () => {
 });
 
 async function newExecution(): Promise<{ id: string; runId: string }> {
-  const e: NewExecution = { id: randomUUID(), namespace: 'default', workflowId: 'wf', workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: new Date(), startedAt: new Date(), finishedAt: null };
+  const e: NewExecution = {
+    id: randomUUID(),
+    namespace: 'default',
+    workflowId: 'wf',
+    workflowVersion: '1',
+    status: 'running',
+    state: {},
+    variables: {},
+    error: null,
+    createdAt: new Date(),
+    startedAt: new Date(),
+    finishedAt: null,
+  };
   const runId = randomUUID();
   await runWrites(handle.pool, {
     newExecutions: [e],
@@ -65,13 +86,34 @@ const failure = (executionId: string, extra: Partial<NewError> = {}): NewError =
   at: new Date(),
   ...extra,
 });
-const stateUpdate = (id: string, version: number) => ({ id, version, status: 'running' as const, state: { moved: version + 1 }, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() });
+const stateUpdate = (id: string, version: number) => ({
+  id,
+  version,
+  status: 'running' as const,
+  state: { moved: version + 1 },
+  error: null,
+  startedAt: null,
+  finishedAt: null,
+  updatedAt: new Date(),
+});
 
 describe('errors written with a transition', () => {
   it('one-statement path: the error links its failed run; an escalation is open and raises an alert for its handler', async () => {
     const e = await newExecution();
     const outcome = await runOptimisticTransition(handle.pool, {
-      completions: [{ id: e.runId, executionId: e.id, instanceKey: 'a', attempt: 1, status: 'failed', error: { code: 'HTTP_STATUS', message: 'status 503' }, startedAt: 1, finishedAt: 2, workerId: 'w' }],
+      completions: [
+        {
+          id: e.runId,
+          executionId: e.id,
+          instanceKey: 'a',
+          attempt: 1,
+          status: 'failed',
+          error: { code: 'HTTP_STATUS', message: 'status 503' },
+          startedAt: 1,
+          finishedAt: 2,
+          workerId: 'w',
+        },
+      ],
       executions: [stateUpdate(e.id, 0)],
       stepRuns: [],
       logs: [],
@@ -79,14 +121,34 @@ describe('errors written with a transition', () => {
     });
     expect(outcome).not.toBeNull();
     const [error] = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 });
-    expect(error).toMatchObject({ stepRunId: e.runId, instanceKey: 'a', code: 'HTTP_STATUS', details: { status: 503 }, strategy: 'escalate', escalationHandler: 'admin-notification', status: 'open', resolution: null });
+    expect(error).toMatchObject({
+      stepRunId: e.runId,
+      instanceKey: 'a',
+      code: 'HTTP_STATUS',
+      details: { status: 503 },
+      strategy: 'escalate',
+      escalationHandler: 'admin-notification',
+      status: 'open',
+      resolution: null,
+    });
     const alert = (await listAlerts(handle.db, 'default', 50)).find((a) => a.errorId === error!.id);
-    expect(alert).toMatchObject({ type: 'escalation', severity: 'warning', executionId: e.id, data: { escalationHandler: 'admin-notification', stepId: 'a', code: 'HTTP_STATUS' } });
+    expect(alert).toMatchObject({
+      type: 'escalation',
+      severity: 'warning',
+      executionId: e.id,
+      data: { escalationHandler: 'admin-notification', stepId: 'a', code: 'HTTP_STATUS' },
+    });
   });
 
   it('writes no error when the transition is stale', async () => {
     const e = await newExecution();
-    const outcome = await runOptimisticTransition(handle.pool, { completions: [], executions: [stateUpdate(e.id, 5)], stepRuns: [], logs: [], errors: [failure(e.id, { strategy: 'skip' })] });
+    const outcome = await runOptimisticTransition(handle.pool, {
+      completions: [],
+      executions: [stateUpdate(e.id, 5)],
+      stepRuns: [],
+      logs: [],
+      errors: [failure(e.id, { strategy: 'skip' })],
+    });
     expect(outcome).toBeNull();
     expect(await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 })).toEqual([]);
   });
@@ -98,7 +160,9 @@ describe('errors written with a transition', () => {
         writes: { stepRuns: [], executions: [stateUpdate(e.id, executions[0]!.version)], logs: [], ...writes },
         value: undefined,
       }));
-    await write({ errors: [failure(e.id, { strategy: 'skip', code: 'SCRIPT_ERROR' }), failure(e.id, { key: 'b', stepId: 'b' }), failure(e.id, { key: 'c', stepId: 'c' })] });
+    await write({
+      errors: [failure(e.id, { strategy: 'skip', code: 'SCRIPT_ERROR' }), failure(e.id, { key: 'b', stepId: 'b' }), failure(e.id, { key: 'c', stepId: 'c' })],
+    });
     const rows = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 });
     expect(rows.map((r) => [r.stepId, r.strategy, r.status]).sort()).toEqual([
       ['a', 'skip', 'closed'],
@@ -114,7 +178,10 @@ describe('errors written with a transition', () => {
     expect(await findError(handle.db, b.id, 'default')).toEqual(resolved);
     await write({ closeOpenErrorsOf: [e.id] });
     expect(await listErrors(handle.db, { namespace: 'default', executionId: e.id, status: 'open', limit: 10 })).toEqual([]);
-    expect((await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 })).find((r) => r.stepId === 'c')).toMatchObject({ status: 'closed', resolution: { action: 'cancel' } });
+    expect((await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 10 })).find((r) => r.stepId === 'c')).toMatchObject({
+      status: 'closed',
+      resolution: { action: 'cancel' },
+    });
     expect((await findError(handle.db, b.id, 'default'))!.resolution).toEqual({ action: 'output', output: null });
     expect((await listStepRuns(handle.db, e.id)).map((r) => r.status)).toEqual(['queued']);
   });
@@ -178,7 +245,12 @@ describe('errors and alerts page with keyset cursors', () => {
     const keys = Array.from({ length: 13 }, (_, i) => `k${i}`);
     await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], errors: keys.map((key) => failure(e.id, { key, stepId: key, at })) });
     const open = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 100 });
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: open.slice(0, 5).map((row) => ({ id: row.id, resolution: { action: 'skip' } })) });
+    await runWrites(handle.pool, {
+      stepRuns: [],
+      executions: [],
+      logs: [],
+      resolvedErrors: open.slice(0, 5).map((row) => ({ id: row.id, resolution: { action: 'skip' } })),
+    });
     const all = await listErrors(handle.db, { namespace: 'default', executionId: e.id, limit: 100 });
     const paged = await readAll((limit, cursor) => listErrors(handle.db, { namespace: 'default', executionId: e.id, limit, ...(cursor ? { cursor } : {}) }), 4);
     expect(paged.map((r) => r.id)).toEqual(all.map((r) => r.id));

@@ -27,18 +27,54 @@ beforeAll(async () => {
   database = await testDatabase();
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 6 });
-  await insertDefinition(handle.db, { namespace: 'default', id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+  await insertDefinition(handle.db, {
+    namespace: 'default',
+    id: 'wf',
+    version: '1',
+    name: 'WF',
+    description: null,
+    definition: { id: 'wf' },
+    contentHash: 'h1',
+    createdAt: new Date(1_000),
+  });
 });
 afterAll(async () => {
   await handle?.close();
   await database?.drop();
 });
 
-const event = (executionId: string, type: NewEvent['type'], data: Record<string, unknown> = {}, namespace = 'default'): NewEvent => ({ namespace, type, executionId, workflowId: 'wf', data });
-const stateUpdate = (id: string, version: number) => ({ id, version, status: 'running' as const, state: { moved: version + 1 }, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() });
+const event = (executionId: string, type: NewEvent['type'], data: Record<string, unknown> = {}, namespace = 'default'): NewEvent => ({
+  namespace,
+  type,
+  executionId,
+  workflowId: 'wf',
+  data,
+});
+const stateUpdate = (id: string, version: number) => ({
+  id,
+  version,
+  status: 'running' as const,
+  state: { moved: version + 1 },
+  error: null,
+  startedAt: null,
+  finishedAt: null,
+  updatedAt: new Date(),
+});
 
 async function newExecution(): Promise<{ id: string; runId: string }> {
-  const e: NewExecution = { id: randomUUID(), namespace: 'default', workflowId: 'wf', workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: new Date(), startedAt: new Date(), finishedAt: null };
+  const e: NewExecution = {
+    id: randomUUID(),
+    namespace: 'default',
+    workflowId: 'wf',
+    workflowVersion: '1',
+    status: 'running',
+    state: {},
+    variables: {},
+    error: null,
+    createdAt: new Date(),
+    startedAt: new Date(),
+    finishedAt: null,
+  };
   const runId = randomUUID();
   await runWrites(handle.pool, {
     newExecutions: [e],
@@ -61,7 +97,9 @@ describe('events written with their transition', () => {
     const e = await newExecution();
     // One statement: the events ride along as its sixth parameter.
     const fast = await runOptimisticTransition(handle.pool, {
-      completions: [{ id: e.runId, executionId: e.id, instanceKey: 'a', attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' }],
+      completions: [
+        { id: e.runId, executionId: e.id, instanceKey: 'a', attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' },
+      ],
       executions: [stateUpdate(e.id, 0)],
       stepRuns: [],
       logs: [],
@@ -70,16 +108,34 @@ describe('events written with their transition', () => {
     });
     expect(fast).not.toBeNull();
     // Stale: nothing is written, events included.
-    const stale = await runOptimisticTransition(handle.pool, { completions: [], executions: [stateUpdate(e.id, 0)], stepRuns: [], logs: [], errors: [], events: [event(e.id, 'workflow:failed')] });
+    const stale = await runOptimisticTransition(handle.pool, {
+      completions: [],
+      executions: [stateUpdate(e.id, 0)],
+      stepRuns: [],
+      logs: [],
+      errors: [],
+      events: [event(e.id, 'workflow:failed')],
+    });
     expect(stale).toBeNull();
     // The locking path, and one that throws inside its transaction: no event of it survives.
     await runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
-      writes: { stepRuns: [], executions: [stateUpdate(e.id, executions[0]!.version)], logs: [], events: [event(e.id, 'workflow:paused', { status: 'paused' })] },
+      writes: {
+        stepRuns: [],
+        executions: [stateUpdate(e.id, executions[0]!.version)],
+        logs: [],
+        events: [event(e.id, 'workflow:paused', { status: 'paused' })],
+      },
       value: undefined,
     }));
     await expect(
       runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
-        writes: { stepRuns: [], executions: [stateUpdate(e.id, executions[0]!.version)], logs: [], events: [event(e.id, 'workflow:resumed')], resolvedErrors: [{ id: 'not-a-uuid', resolution: {} }] },
+        writes: {
+          stepRuns: [],
+          executions: [stateUpdate(e.id, executions[0]!.version)],
+          logs: [],
+          events: [event(e.id, 'workflow:resumed')],
+          resolvedErrors: [{ id: 'not-a-uuid', resolution: {} }],
+        },
         value: undefined,
       })),
     ).rejects.toThrow();
@@ -89,27 +145,78 @@ describe('events written with their transition', () => {
 
   it('raise alert:created with each escalation alert, on both paths', async () => {
     const e = await newExecution();
-    const failure: NewError = { executionId: e.id, namespace: 'default', key: 'a', stepId: 'a', stepType: 'http', attempt: 1, code: 'HTTP_STATUS', message: 'status 503', strategy: 'escalate', escalationHandler: 'ops', at: new Date() };
+    const failure: NewError = {
+      executionId: e.id,
+      namespace: 'default',
+      key: 'a',
+      stepId: 'a',
+      stepType: 'http',
+      attempt: 1,
+      code: 'HTTP_STATUS',
+      message: 'status 503',
+      strategy: 'escalate',
+      escalationHandler: 'ops',
+      at: new Date(),
+    };
     await runOptimisticTransition(handle.pool, {
-      completions: [{ id: e.runId, executionId: e.id, instanceKey: 'a', attempt: 1, status: 'failed', error: { code: 'HTTP_STATUS', message: 'status 503' }, startedAt: 1, finishedAt: 2, workerId: 'w' }],
+      completions: [
+        {
+          id: e.runId,
+          executionId: e.id,
+          instanceKey: 'a',
+          attempt: 1,
+          status: 'failed',
+          error: { code: 'HTTP_STATUS', message: 'status 503' },
+          startedAt: 1,
+          finishedAt: 2,
+          workerId: 'w',
+        },
+      ],
       executions: [stateUpdate(e.id, 0)],
       stepRuns: [],
       logs: [],
       errors: [failure],
       events: [],
     });
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], errors: [{ ...failure, key: 'b', stepId: 'b' }, { ...failure, key: 'c', stepId: 'c', strategy: 'skip' }] });
+    await runWrites(handle.pool, {
+      stepRuns: [],
+      executions: [],
+      logs: [],
+      errors: [
+        { ...failure, key: 'b', stepId: 'b' },
+        { ...failure, key: 'c', stepId: 'c', strategy: 'skip' },
+      ],
+    });
     const alerts = (await eventsOf(e.id)).filter((row) => row.type === 'alert:created');
     expect(alerts).toHaveLength(2);
-    expect(alerts[0]!.data).toMatchObject({ alertType: 'escalation', severity: 'warning', details: { escalationHandler: 'ops', stepId: 'a', code: 'HTTP_STATUS' } });
+    expect(alerts[0]!.data).toMatchObject({
+      alertType: 'escalation',
+      severity: 'warning',
+      details: { escalationHandler: 'ops', stepId: 'a', code: 'HTTP_STATUS' },
+    });
     expect(String(alerts[1]!.data['message'])).toContain('step "b" failed');
   });
 
   it('raise alert:resolved when an escalation is decided or its execution cancelled, once', async () => {
     const e = await newExecution();
-    const failure: NewError = { executionId: e.id, namespace: 'default', key: 'a', stepId: 'a', stepType: 'http', attempt: 1, code: 'HTTP_STATUS', message: 'status 503', strategy: 'escalate', escalationHandler: 'ops', at: new Date() };
+    const failure: NewError = {
+      executionId: e.id,
+      namespace: 'default',
+      key: 'a',
+      stepId: 'a',
+      stepType: 'http',
+      attempt: 1,
+      code: 'HTTP_STATUS',
+      message: 'status 503',
+      strategy: 'escalate',
+      escalationHandler: 'ops',
+      at: new Date(),
+    };
     await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], errors: [failure, { ...failure, key: 'b', stepId: 'b' }] });
-    const { rows: opened } = await handle.pool.query<{ id: string; step_id: string }>(`select id, step_id from errors where execution_id = $1 order by step_id`, [e.id]);
+    const { rows: opened } = await handle.pool.query<{ id: string; step_id: string }>(
+      `select id, step_id from errors where execution_id = $1 order by step_id`,
+      [e.id],
+    );
     const resolve = { id: opened[0]!.id, resolution: { action: 'skip' } };
     await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
     // A second decision on a closed error changes nothing, and raises nothing.
@@ -146,7 +253,12 @@ describe('stream positions', () => {
     try {
       await open.query('begin');
       await open.query(insertEventsSql([event(e.id, 'step:retrying', { held: true })]));
-      await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: [event(e.id, 'step:started', { n: 1 }), event(e.id, 'step:started', { n: 2 })] });
+      await runWrites(handle.pool, {
+        stepRuns: [],
+        executions: [],
+        logs: [],
+        events: [event(e.id, 'step:started', { n: 1 }), event(e.id, 'step:started', { n: 2 })],
+      });
       await assignEventPositions(handle.pool);
       const before = await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], limit: 100 });
       expect(before.map((r) => r.data['n'] ?? r.type)).toEqual(['workflow:started', 'step:started', 1, 2]);
@@ -165,7 +277,9 @@ describe('stream positions', () => {
   it('are unique and gap-free across concurrent writers and assigners', async () => {
     const ids = await Promise.all(Array.from({ length: 8 }, () => newExecution()));
     await Promise.all([
-      ...ids.map(({ id }) => runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: Array.from({ length: 50 }, (_, i) => event(id, 'step:completed', { i })) })),
+      ...ids.map(({ id }) =>
+        runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: Array.from({ length: 50 }, (_, i) => event(id, 'step:completed', { i })) }),
+      ),
       assignEventPositions(handle.pool, 7),
       assignEventPositions(handle.pool, 13),
       assignEventPositions(handle.pool),
@@ -180,19 +294,31 @@ describe('stream positions', () => {
     expect(Number(rows[0]!.max) - Number(rows[0]!.min) + 1).toBe(Number(rows[0]!.positions));
     expect((await eventStreamTip(handle.pool)).last).toBe(rows[0]!.max);
     // Per execution, stream order is the order written.
-    for (const { id } of ids) expect((await eventsOf(id)).filter((r) => r.type === 'step:completed').map((r) => r.data['i'])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    for (const { id } of ids)
+      expect((await eventsOf(id)).filter((r) => r.type === 'step:completed').map((r) => r.data['i'])).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
   it('filter by namespace, execution, workflow, type and an upper bound', async () => {
     const e = await newExecution();
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: [event(e.id, 'workflow:completed'), { namespace: 'default', type: 'alert:created', executionId: null, workflowId: null, data: {} }] });
+    await runWrites(handle.pool, {
+      stepRuns: [],
+      executions: [],
+      logs: [],
+      events: [event(e.id, 'workflow:completed'), { namespace: 'default', type: 'alert:created', executionId: null, workflowId: null, data: {} }],
+    });
     await assignEventPositions(handle.pool);
     const all = await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], limit: 100 });
     expect(all.map((r) => r.type)).toEqual(['workflow:started', 'step:started', 'workflow:completed']);
-    expect((await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], types: ['workflow:completed', 'workflow:failed'], limit: 100 })).map((r) => r.type)).toEqual(['workflow:completed']);
+    expect(
+      (
+        await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], types: ['workflow:completed', 'workflow:failed'], limit: 100 })
+      ).map((r) => r.type),
+    ).toEqual(['workflow:completed']);
     expect(await readEvents(handle.pool, { namespace: 'other', after: '0', executionIds: [e.id], limit: 100 })).toEqual([]);
     expect(await readEvents(handle.pool, { namespace: 'default', after: '0', workflowIds: ['nope'], limit: 100 })).toEqual([]);
-    expect((await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], upTo: all[1]!.position, limit: 100 })).map((r) => r.type)).toEqual(['workflow:started', 'step:started']);
+    expect(
+      (await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], upTo: all[1]!.position, limit: 100 })).map((r) => r.type),
+    ).toEqual(['workflow:started', 'step:started']);
     // Unfiltered, the reader sees events of no execution too, in position order.
     const tail = await readEvents(handle.pool, { after: all[1]!.position, limit: 100 });
     expect(tail.map((r) => r.type)).toEqual(['workflow:completed', 'alert:created']);
@@ -200,7 +326,14 @@ describe('stream positions', () => {
   });
 
   it('refuse an event type the stream does not know', async () => {
-    await expect(runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: [{ namespace: 'default', type: 'workflow:exploded' as NewEvent['type'], executionId: null, workflowId: null, data: {} }] })).rejects.toThrow(/events_type_check/);
+    await expect(
+      runWrites(handle.pool, {
+        stepRuns: [],
+        executions: [],
+        logs: [],
+        events: [{ namespace: 'default', type: 'workflow:exploded' as NewEvent['type'], executionId: null, workflowId: null, data: {} }],
+      }),
+    ).rejects.toThrow(/events_type_check/);
   });
 });
 

@@ -20,7 +20,16 @@ beforeAll(async () => {
   database = await testDatabase();
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, { namespace: 'default', id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+  await insertDefinition(handle.db, {
+    namespace: 'default',
+    id: 'wf',
+    version: '1',
+    name: 'WF',
+    description: null,
+    definition: { id: 'wf' },
+    contentHash: 'h1',
+    createdAt: new Date(1_000),
+  });
 });
 afterAll(async () => {
   await handle?.close();
@@ -31,7 +40,19 @@ const DAY = 86_400_000;
 
 /** Starts an execution with `key`, as the coordinator does: the execution, its first run and the key in one transaction. */
 async function start(key: string, at: Date, hash = 'h'): Promise<string> {
-  const e: NewExecution = { id: randomUUID(), namespace: 'default', workflowId: 'wf', workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: at, startedAt: at, finishedAt: null };
+  const e: NewExecution = {
+    id: randomUUID(),
+    namespace: 'default',
+    workflowId: 'wf',
+    workflowVersion: '1',
+    status: 'running',
+    state: {},
+    variables: {},
+    error: null,
+    createdAt: at,
+    startedAt: at,
+    finishedAt: null,
+  };
   await runWrites(handle.pool, {
     newExecutions: [e],
     idempotencyKeys: [{ namespace: 'default', key, requestHash: hash, executionId: e.id, createdAt: at, expiresAt: new Date(at.getTime() + DAY) }],

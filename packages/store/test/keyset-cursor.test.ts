@@ -38,7 +38,10 @@ describe('keyset cursors', () => {
       'A'.repeat(2000),
     ];
     for (const cursor of forged) expect(decodeCursor(cursor, [uuidKey]), cursor).toBeNull();
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (cursor) => void decodeCursor(cursor, [anyKey])), { seed: 7, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (cursor) => void decodeCursor(cursor, [anyKey])),
+      { seed: 7, numRuns: 500 },
+    );
   });
 
   it('check each key with its own rule', () => {

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
-import { InvalidCursorError, createDatabase, encodeCursor, insertApiKey, listAlertDeliveries, listApiKeys, migrateDatabase, upsertAlertSink, type DatabaseHandle } from '@agentic-flow/store';
+import {
+  InvalidCursorError,
+  createDatabase,
+  encodeCursor,
+  insertApiKey,
+  listAlertDeliveries,
+  listApiKeys,
+  migrateDatabase,
+  upsertAlertSink,
+  type DatabaseHandle,
+} from '@agentic-flow/store';
 
 let database: TestDatabase;
 let handle: DatabaseHandle;
@@ -35,20 +45,45 @@ describe('keyset cursors over rows PostgreSQL stamps itself', () => {
       `insert into api_keys (id, name, role, namespaces, secret_salt, secret_hash, created_by)
        select lpad(i::text, 12, '0'), 'k' || i, 'viewer', '{default}', 's', 'h', 'test' from generate_series(1, 9) as i`,
     );
-    await insertApiKey(handle.db, { id: 'zzzzzzzzzzzz', name: 'later', role: 'admin', namespaces: ['default'], secretSalt: 's', secretHash: 'h', createdBy: 'test', expiresAt: null });
+    await insertApiKey(handle.db, {
+      id: 'zzzzzzzzzzzz',
+      name: 'later',
+      role: 'admin',
+      namespaces: ['default'],
+      secretSalt: 's',
+      secretHash: 'h',
+      createdBy: 'test',
+      expiresAt: null,
+    });
     const all = await listApiKeys(handle.db, { limit: 100 });
     expect(all).toHaveLength(10);
-    expect((await readAll((limit, cursor) => listApiKeys(handle.db, { limit, ...(cursor ? { cursor } : {}) }), 3)).map((k) => k.id)).toEqual(all.map((k) => k.id));
+    expect((await readAll((limit, cursor) => listApiKeys(handle.db, { limit, ...(cursor ? { cursor } : {}) }), 3)).map((k) => k.id)).toEqual(
+      all.map((k) => k.id),
+    );
     await expect(listApiKeys(handle.db, { limit: 5, cursor: encodeCursor(new Date(), ['not-a-key-id']) })).rejects.toThrow(InvalidCursorError);
   });
 
   it("pages a sink's deliveries, which the alerts trigger writes", async () => {
-    await upsertAlertSink(handle.pool, { namespace: 'default', name: 'ops', url: 'http://127.0.0.1:1/hook', events: ['alert:created', 'alert:resolved'], alertTypes: null, secretName: null, format: 'json' });
-    await handle.pool.query(`insert into alerts (type, severity, message, namespace, state) select 'threshold', 'warning', 'm' || i, 'default', 'firing' from generate_series(1, 7) as i`);
+    await upsertAlertSink(handle.pool, {
+      namespace: 'default',
+      name: 'ops',
+      url: 'http://127.0.0.1:1/hook',
+      events: ['alert:created', 'alert:resolved'],
+      alertTypes: null,
+      secretName: null,
+      format: 'json',
+    });
+    await handle.pool.query(
+      `insert into alerts (type, severity, message, namespace, state) select 'threshold', 'warning', 'm' || i, 'default', 'firing' from generate_series(1, 7) as i`,
+    );
     const all = await listAlertDeliveries(handle.pool, 'default', 'ops', 100);
     expect(all).toHaveLength(7);
-    expect((await readAll((limit, cursor) => listAlertDeliveries(handle.pool, 'default', 'ops', limit, cursor), 2)).map((d) => d.id)).toEqual(all.map((d) => d.id));
-    const micros = await handle.pool.query<{ n: string }>(`select count(*) as n from alert_deliveries where created_at <> date_trunc('milliseconds', created_at)`);
+    expect((await readAll((limit, cursor) => listAlertDeliveries(handle.pool, 'default', 'ops', limit, cursor), 2)).map((d) => d.id)).toEqual(
+      all.map((d) => d.id),
+    );
+    const micros = await handle.pool.query<{ n: string }>(
+      `select count(*) as n from alert_deliveries where created_at <> date_trunc('milliseconds', created_at)`,
+    );
     expect(micros.rows[0]!.n).toBe('0');
     await expect(listAlertDeliveries(handle.pool, 'default', 'ops', 5, 'forged')).rejects.toThrow(InvalidCursorError);
   });

@@ -30,7 +30,16 @@ beforeAll(async () => {
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 4 });
   for (const id of ['wf', 'other']) {
-    await insertDefinition(handle.db, { namespace: 'default', id, version: '1', name: id, description: null, definition: { id }, contentHash: `h-${id}`, createdAt: new Date(1_000) });
+    await insertDefinition(handle.db, {
+      namespace: 'default',
+      id,
+      version: '1',
+      name: id,
+      description: null,
+      definition: { id },
+      contentHash: `h-${id}`,
+      createdAt: new Date(1_000),
+    });
   }
 });
 afterAll(async () => {
@@ -41,7 +50,19 @@ afterAll(async () => {
 const T0 = Date.now() - 10 * 60_000;
 
 async function newExecution(workflowId = 'wf'): Promise<{ id: string; runId: string }> {
-  const e: NewExecution = { id: randomUUID(), namespace: 'default', workflowId, workflowVersion: '1', status: 'running', state: {}, variables: {}, error: null, createdAt: new Date(T0), startedAt: new Date(T0), finishedAt: null };
+  const e: NewExecution = {
+    id: randomUUID(),
+    namespace: 'default',
+    workflowId,
+    workflowVersion: '1',
+    status: 'running',
+    state: {},
+    variables: {},
+    error: null,
+    createdAt: new Date(T0),
+    startedAt: new Date(T0),
+    finishedAt: null,
+  };
   const runId = randomUUID();
   await runWrites(handle.pool, {
     newExecutions: [e],
@@ -69,17 +90,48 @@ describe('metric rollups', () => {
     // One-statement path: a run succeeds in 100 ms after 50 ms queued, its execution completes in 200 ms.
     const a = await newExecution();
     await runOptimisticTransition(handle.pool, {
-      completions: [{ id: a.runId, executionId: a.id, instanceKey: 'a', attempt: 1, status: 'succeeded', output: 1, startedAt: T0 + 50, finishedAt: T0 + 150, workerId: 'w' }],
+      completions: [
+        {
+          id: a.runId,
+          executionId: a.id,
+          instanceKey: 'a',
+          attempt: 1,
+          status: 'succeeded',
+          output: 1,
+          startedAt: T0 + 50,
+          finishedAt: T0 + 150,
+          workerId: 'w',
+        },
+      ],
       executions: [settle(a.id, 'completed', 200)],
       stepRuns: [],
       logs: [],
     });
     // Two-round-trip path: a run fails in 1000 ms, its execution fails in 2000 ms.
     const b = await newExecution();
-    await runTransition(handle.pool, { lock: [b.id], complete: [{ id: b.runId, executionId: b.id, instanceKey: 'a', attempt: 1, status: 'failed', error: { code: 'HTTP_STATUS', message: '503' }, startedAt: T0, finishedAt: T0 + 1000, workerId: 'w' }] }, async () => ({
-      writes: { stepRuns: [], executions: [settle(b.id, 'failed', 2000)], logs: [] },
-      value: undefined,
-    }));
+    await runTransition(
+      handle.pool,
+      {
+        lock: [b.id],
+        complete: [
+          {
+            id: b.runId,
+            executionId: b.id,
+            instanceKey: 'a',
+            attempt: 1,
+            status: 'failed',
+            error: { code: 'HTTP_STATUS', message: '503' },
+            startedAt: T0,
+            finishedAt: T0 + 1000,
+            workerId: 'w',
+          },
+        ],
+      },
+      async () => ({
+        writes: { stepRuns: [], executions: [settle(b.id, 'failed', 2000)], logs: [] },
+        value: undefined,
+      }),
+    );
     // Another workflow, still running; and one cancelled.
     await newExecution('other');
     const c = await newExecution('other');
@@ -119,7 +171,15 @@ describe('monitor settings and hysteresis', () => {
     const settings = await updateMonitorSettings(handle.pool, { thresholds: { maxQueueSize: 10 }, intervalMs: 1000 });
     expect(settings).toMatchObject({ thresholds: { maxErrorRate: 0.2, maxQueueSize: 10 }, intervalMs: 1000 });
 
-    await upsertAlertSink(handle.pool, { namespace: 'default', name: 'ops', url: 'http://127.0.0.1:1/hook', events: ['alert:created', 'alert:resolved'], alertTypes: null, secretName: null, format: 'json' });
+    await upsertAlertSink(handle.pool, {
+      namespace: 'default',
+      name: 'ops',
+      url: 'http://127.0.0.1:1/hook',
+      events: ['alert:created', 'alert:resolved'],
+      alertTypes: null,
+      secretName: null,
+      format: 'json',
+    });
     const condition = { namespace: 'default', key: 'error-rate', type: 'threshold', severity: 'warning' as const, message: 'error rate 50% over 20%' };
     const all = () => true;
     expect((await applyConditions(handle.pool, [condition], all)).started).toHaveLength(1);
@@ -132,7 +192,10 @@ describe('monitor settings and hysteresis', () => {
     expect(alerts.map((a) => a.state)).toEqual(['resolved', 'firing']);
     expect(alerts[0]!.message).toBe('resolved: error rate 50% over 20%');
     const { rows } = await handle.pool.query(`select event, status from alert_deliveries where sink_name = 'ops' order by created_at`);
-    expect(rows).toEqual([{ event: 'alert:created', status: 'pending' }, { event: 'alert:resolved', status: 'pending' }]);
+    expect(rows).toEqual([
+      { event: 'alert:created', status: 'pending' },
+      { event: 'alert:resolved', status: 'pending' },
+    ]);
     // The event stream carries the same two, each committed with its alert.
     await assignEventPositions(handle.pool);
     const streamed = (await readEvents(handle.pool, { namespace: 'default', after: '0', limit: 100 })).filter((e) => e.type.startsWith('alert:'));
@@ -140,11 +203,20 @@ describe('monitor settings and hysteresis', () => {
       ['alert:created', alerts[1]!.id],
       ['alert:resolved', alerts[0]!.id],
     ]);
-    expect(streamed[1]!.data).toMatchObject({ alertType: 'threshold', severity: 'info', message: 'resolved: error rate 50% over 20%', details: { condition: 'error-rate', alertId: alerts[1]!.id } });
+    expect(streamed[1]!.data).toMatchObject({
+      alertType: 'threshold',
+      severity: 'info',
+      message: 'resolved: error rate 50% over 20%',
+      details: { condition: 'error-rate', alertId: alerts[1]!.id },
+    });
   });
 
   it('lists cluster alerts in every namespace', async () => {
-    await applyConditions(handle.pool, [{ namespace: '*', key: 'dlq-growth', type: 'dead-letter', severity: 'warning', message: 'dead letter queue grew' }], () => true);
+    await applyConditions(
+      handle.pool,
+      [{ namespace: '*', key: 'dlq-growth', type: 'dead-letter', severity: 'warning', message: 'dead letter queue grew' }],
+      () => true,
+    );
     expect((await listAlerts(handle.db, 'default', 10)).some((a) => a.condition === 'dlq-growth' && a.namespace === '*')).toBe(true);
   });
 });

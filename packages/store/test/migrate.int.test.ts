@@ -149,10 +149,7 @@ describe('migrateDatabase on a fresh database', () => {
   });
 
   it('creates the indexes of the list queries, and none that would stop HOT updates of step runs', async () => {
-    const rows = await query<{ indexname: string; indexdef: string }>(
-      database.url,
-      "select indexname, indexdef from pg_indexes where schemaname = 'public'",
-    );
+    const rows = await query<{ indexname: string; indexdef: string }>(database.url, "select indexname, indexdef from pg_indexes where schemaname = 'public'");
     // The column list (and predicate) of each index, as PostgreSQL prints it back.
     const indexes = Object.fromEntries(rows.map((row) => [row.indexname, row.indexdef.replace(/^.* USING btree /, '')]));
     expect(indexes).toMatchObject({
@@ -167,7 +164,11 @@ describe('migrateDatabase on a fresh database', () => {
       workflow_snapshots_execution_created_idx: '(execution_id, created_at DESC)',
       workflow_logs_execution_id_idx: '(execution_id, id)',
     });
-    expect(Object.keys(indexes).filter((name) => name.startsWith('step_runs_')).sort()).toEqual(['step_runs_execution_instance_attempt_key', 'step_runs_pkey']);
+    expect(
+      Object.keys(indexes)
+        .filter((name) => name.startsWith('step_runs_'))
+        .sort(),
+    ).toEqual(['step_runs_execution_instance_attempt_key', 'step_runs_pkey']);
     const storage = await query<{ relname: string; reloptions: string[] }>(
       database.url,
       "select relname, reloptions from pg_class where relname in ('step_runs', 'workflow_executions') order by relname",
@@ -210,7 +211,10 @@ describe('migrateDatabase on a fresh database', () => {
     const error = await db
       .insert(stepRuns)
       .values({ ...run, id: randomUUID() })
-      .then(() => undefined, (caught: unknown) => caught);
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
     expect(pgErrorOf(error)).toMatchObject({ code: '23505', constraint: 'step_runs_execution_instance_attempt_key' });
     // The next attempt is a new row.
     await db.insert(stepRuns).values({ ...run, id: randomUUID(), attempt: 2 });
@@ -225,7 +229,10 @@ describe('migrateDatabase on a fresh database', () => {
         "insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables) values ($1, 'default', 'wf-check', '1', 'exploded', '{}', '{}')",
         [randomUUID()],
       )
-      .then(() => undefined, (caught: unknown) => caught);
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
     expect(pgErrorOf(executionError)).toMatchObject({ code: '23514', constraint: 'workflow_executions_status_check' });
 
     const executionId = randomUUID();
@@ -234,11 +241,11 @@ describe('migrateDatabase on a fresh database', () => {
       [executionId],
     );
     const stepError = await handle.pool
-      .query(
-        "insert into step_runs (execution_id, step_id, instance_key, step_type, attempt, status) values ($1, 's', 's', 'http', 1, 'done')",
-        [executionId],
-      )
-      .then(() => undefined, (caught: unknown) => caught);
+      .query("insert into step_runs (execution_id, step_id, instance_key, step_type, attempt, status) values ($1, 's', 's', 'http', 1, 'done')", [executionId])
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
     expect(pgErrorOf(stepError)).toMatchObject({ code: '23514', constraint: 'step_runs_status_check' });
   });
 

@@ -46,7 +46,11 @@ function pgErrorOf(error: unknown): { code?: string; constraint?: string } {
   while (current && current.code === undefined && current.cause) current = current.cause as typeof current;
   return current ?? {};
 }
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (caught: unknown) => pgErrorOf(caught));
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (caught: unknown) => pgErrorOf(caught),
+  );
 
 const databases: TestDatabase[] = [];
 afterAll(async () => {
@@ -100,10 +104,17 @@ describe('migration 0007 on a database written before namespaces', () => {
       expect((await listStrategies(handle.db, 'default')).map((s) => [s.namespace, s.target])).toEqual([['default', 'http']]);
       // No column keeps the default: a writer that names no namespace fails loudly.
       for (const table of ['workflow_definitions', 'workflow_executions', 'errors', 'alerts', 'recovery_strategies']) {
-        const { rows: defaults } = await handle.pool.query('select column_default from information_schema.columns where table_name = $1 and column_name = $2', [table, 'namespace']);
+        const { rows: defaults } = await handle.pool.query('select column_default from information_schema.columns where table_name = $1 and column_name = $2', [
+          table,
+          'namespace',
+        ]);
         expect(defaults, table).toEqual([{ column_default: null }]);
       }
-      expect(await failureOf(handle.pool.query("insert into workflow_definitions (id, version, name, definition, content_hash) values ('new', '1', 'N', '{}', 'h')"))).toMatchObject({ code: '23502' });
+      expect(
+        await failureOf(
+          handle.pool.query("insert into workflow_definitions (id, version, name, definition, content_hash) values ('new', '1', 'N', '{}', 'h')"),
+        ),
+      ).toMatchObject({ code: '23502' });
     } finally {
       await handle.close();
     }
@@ -173,8 +184,14 @@ describe('repositories with two namespaces', () => {
       expect(await failureOf(createNamespace(handle.db, name)), name).toMatchObject({ code: '23514', constraint: 'namespaces_name_check' });
     }
     // Nothing can be registered in a namespace that does not exist.
-    expect(await failureOf(insertDefinition(handle.db, definition('team-c', 'wf', {}, 'h')))).toMatchObject({ code: '23503', constraint: 'workflow_definitions_namespace_fk' });
-    expect(await failureOf(upsertStrategy(handle.db, { namespace: 'team-c', workflowId: null, target: 'http' }, { type: 'skip' }))).toMatchObject({ code: '23503', constraint: 'recovery_strategies_namespace_fk' });
+    expect(await failureOf(insertDefinition(handle.db, definition('team-c', 'wf', {}, 'h')))).toMatchObject({
+      code: '23503',
+      constraint: 'workflow_definitions_namespace_fk',
+    });
+    expect(await failureOf(upsertStrategy(handle.db, { namespace: 'team-c', workflowId: null, target: 'http' }, { type: 'skip' }))).toMatchObject({
+      code: '23503',
+      constraint: 'recovery_strategies_namespace_fk',
+    });
   });
 
   it('keeps one workflow id apart per namespace: own content, own versions, own lists, conflicts only within a namespace', async () => {
@@ -199,7 +216,16 @@ describe('repositories with two namespaces', () => {
     const b = execution(B, 'shared');
     const runA = randomUUID();
     const runB = randomUUID();
-    const queued = (e: NewExecution, id: string) => ({ id, executionId: e.id, stepId: 's', instanceKey: 's', stepType: 'script', attempt: 1, status: 'queued' as const, queuedAt: new Date() });
+    const queued = (e: NewExecution, id: string) => ({
+      id,
+      executionId: e.id,
+      stepId: 's',
+      instanceKey: 's',
+      stepType: 'script',
+      attempt: 1,
+      status: 'queued' as const,
+      queuedAt: new Date(),
+    });
     await runWrites(handle.pool, { newExecutions: [a, b], stepRuns: [queued(a, runA), queued(b, runB)], executions: [], logs: [] });
     // An execution can only be of its own namespace's workflow.
     expect(await failureOf(runWrites(handle.pool, { newExecutions: [execution(A, 'only-b')], stepRuns: [], executions: [], logs: [] }))).toMatchObject({
@@ -224,7 +250,12 @@ describe('repositories with two namespaces', () => {
     expect(await setSnapshotInterval(handle.db, b.id, 5_000, B)).toBe(true);
     // The lifecycle lock of one namespace neither locks nor returns another's execution.
     const locked = async (namespace?: string) =>
-      (await runTransition(handle.pool, { lock: [], lockSql: lockExecutionsSql([a.id, b.id], namespace), complete: [] }, async ({ executions }) => ({ value: executions.map((e) => [e.id, e.namespace]), writes: { stepRuns: [], executions: [], logs: [] } }))).value;
+      (
+        await runTransition(handle.pool, { lock: [], lockSql: lockExecutionsSql([a.id, b.id], namespace), complete: [] }, async ({ executions }) => ({
+          value: executions.map((e) => [e.id, e.namespace]),
+          writes: { stepRuns: [], executions: [], logs: [] },
+        }))
+      ).value;
     expect(await locked(A)).toEqual([[a.id, A]]);
     expect(await locked(B)).toEqual([[b.id, B]]);
     expect((await locked()).length).toBe(2);
@@ -236,7 +267,13 @@ describe('repositories with two namespaces', () => {
   it('records errors and alerts with their execution’s namespace, and reads, counts and lists them per namespace', async () => {
     const a = execution(A, 'shared');
     const b = execution(B, 'shared');
-    await runWrites(handle.pool, { newExecutions: [a, b], stepRuns: [], executions: [], logs: [], errors: [failure(a), failure(b), failure(b, { key: 'c', stepId: 'c', strategy: 'skip' })] });
+    await runWrites(handle.pool, {
+      newExecutions: [a, b],
+      stepRuns: [],
+      executions: [],
+      logs: [],
+      errors: [failure(a), failure(b), failure(b, { key: 'c', stepId: 'c', strategy: 'skip' })],
+    });
     const [errorA] = await listErrors(handle.db, { namespace: A, executionId: a.id, limit: 10 });
     const errorsB = await listErrors(handle.db, { namespace: B, limit: 10 });
     expect(errorA).toMatchObject({ namespace: A, executionId: a.id });

@@ -15,7 +15,11 @@ function pgErrorOf(error: unknown): { code?: string; constraint?: string } {
   while (current && current.code === undefined && current.cause) current = current.cause as typeof current;
   return current ?? {};
 }
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (caught: unknown) => pgErrorOf(caught));
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (caught: unknown) => pgErrorOf(caught),
+  );
 
 const databases: TestDatabase[] = [];
 afterAll(async () => {

@@ -31,7 +31,16 @@ beforeAll(async () => {
   database = await testDatabase();
   await migrateDatabase(database.url);
   handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, { namespace: 'default', id: 'wf', version: '1', name: 'WF', description: null, definition: { id: 'wf' }, contentHash: 'h1', createdAt: new Date(1_000) });
+  await insertDefinition(handle.db, {
+    namespace: 'default',
+    id: 'wf',
+    version: '1',
+    name: 'WF',
+    description: null,
+    definition: { id: 'wf' },
+    contentHash: 'h1',
+    createdAt: new Date(1_000),
+  });
 });
 afterAll(async () => {
   await handle?.close();
@@ -68,7 +77,16 @@ const run = (e: NewExecution, key: string, extra: Partial<StepRunWrite> = {}): S
 
 describe('definitions', () => {
   it('are immutable: identical content is a no-op, other content a conflict', async () => {
-    const row = { namespace: 'default', id: 'imm', version: '1.0.0', name: 'I', description: 'd', definition: { x: 1 }, contentHash: 'abc', createdAt: new Date(2_000) };
+    const row = {
+      namespace: 'default',
+      id: 'imm',
+      version: '1.0.0',
+      name: 'I',
+      description: 'd',
+      definition: { x: 1 },
+      contentHash: 'abc',
+      createdAt: new Date(2_000),
+    };
     expect(await insertDefinition(handle.db, row)).toBe('created');
     expect(await insertDefinition(handle.db, row)).toBe('identical');
     expect(await insertDefinition(handle.db, { ...row, contentHash: 'other', definition: { x: 2 } })).toBe('conflict');
@@ -77,7 +95,16 @@ describe('definitions', () => {
 
   it('finds the latest registered version and pages through every version', async () => {
     for (const [i, version] of ['1', '2', '10'].entries()) {
-      await insertDefinition(handle.db, { namespace: 'default', id: 'multi', version, name: 'M', description: null, definition: { version }, contentHash: version, createdAt: new Date(10_000 + i) });
+      await insertDefinition(handle.db, {
+        namespace: 'default',
+        id: 'multi',
+        version,
+        name: 'M',
+        description: null,
+        definition: { version },
+        contentHash: version,
+        createdAt: new Date(10_000 + i),
+      });
     }
     expect((await findDefinition(handle.db, 'default', 'multi'))?.version).toBe('10');
     expect(await findDefinition(handle.db, 'default', 'nope')).toBeUndefined();
@@ -91,7 +118,16 @@ describe('definitions', () => {
 
 describe('executions', () => {
   it('lists newest first by workflow and status, with cursors that neither skip nor repeat', async () => {
-    await insertDefinition(handle.db, { namespace: 'default', id: 'listed', version: '1', name: 'L', description: null, definition: {}, contentHash: 'l', createdAt: new Date(3_000) });
+    await insertDefinition(handle.db, {
+      namespace: 'default',
+      id: 'listed',
+      version: '1',
+      name: 'L',
+      description: null,
+      definition: {},
+      contentHash: 'l',
+      createdAt: new Date(3_000),
+    });
     const base = Date.now();
     const rows = Array.from({ length: 25 }, (_, i) =>
       // Pairs share a timestamp: the id must break the tie.
@@ -105,7 +141,13 @@ describe('executions', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listExecutions(handle.db, { namespace: 'default', workflowId: 'listed', statuses: ['completed'], limit: 4, ...(cursor ? { cursor } : {}) });
+      const page = await listExecutions(handle.db, {
+        namespace: 'default',
+        workflowId: 'listed',
+        statuses: ['completed'],
+        limit: 4,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.rows.map((r) => r.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -131,8 +173,26 @@ describe('executions', () => {
           writes: {
             stepRuns: [run(a, 'step-b')],
             executions: [
-              { id: a.id, version: 0, status: 'completed', state: { v: 1, done: true }, error: null, startedAt: a.startedAt, finishedAt: new Date(5_000), updatedAt: new Date(5_000) },
-              { id: b.id, version: 0, status: 'failed', state: { v: 1 }, error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null, finishedAt: new Date(6_000), updatedAt: new Date(6_000) },
+              {
+                id: a.id,
+                version: 0,
+                status: 'completed',
+                state: { v: 1, done: true },
+                error: null,
+                startedAt: a.startedAt,
+                finishedAt: new Date(5_000),
+                updatedAt: new Date(5_000),
+              },
+              {
+                id: b.id,
+                version: 0,
+                status: 'failed',
+                state: { v: 1 },
+                error: { code: 'X', message: 'm', stepId: 's' },
+                startedAt: null,
+                finishedAt: new Date(6_000),
+                updatedAt: new Date(6_000),
+              },
             ],
             logs: [{ executionId: a.id, stepRunId: runA.id, stepId: 'step-a', level: 'info', message: 'it\'s "quoted" $af$ text', at: new Date(7) }],
           },
@@ -140,10 +200,19 @@ describe('executions', () => {
       },
     );
     expect(value).toBe('decided');
-    expect(versions.sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([{ id: a.id, version: 1 }, { id: b.id, version: 1 }].sort((x, y) => (x.id < y.id ? -1 : 1)));
+    expect(versions.sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual(
+      [
+        { id: a.id, version: 1 },
+        { id: b.id, version: 1 },
+      ].sort((x, y) => (x.id < y.id ? -1 : 1)),
+    );
     expect(stepRuns.map((k) => k.instanceKey)).toEqual(['step-b']);
     expect(await findExecution(handle.db, a.id, 'default')).toMatchObject({ status: 'completed', state: { v: 1, done: true }, finishedAt: new Date(5_000) });
-    expect(await findExecution(handle.db, b.id, 'default')).toMatchObject({ status: 'failed', error: { code: 'X', message: 'm', stepId: 's' }, startedAt: null });
+    expect(await findExecution(handle.db, b.id, 'default')).toMatchObject({
+      status: 'failed',
+      error: { code: 'X', message: 'm', stepId: 's' },
+      startedAt: null,
+    });
     expect((await listLogs(handle.db, a.id)).map((l) => l.message)).toEqual(['it\'s "quoted" $af$ text']);
     const { rows: precise } = await handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [runA.id]);
     expect(Number(precise[0].s)).toBeCloseTo(10.25, 3);
@@ -154,10 +223,20 @@ describe('executions', () => {
     const r = run(e, 'x');
     await insert([e], [r]);
     await expect(
-      runTransition(handle.pool, { lock: [e.id], complete: [{ id: r.id, executionId: e.id, attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' }] }, async () => ({
-        value: null,
-        writes: { stepRuns: [], executions: [{ id: e.id, version: 0, status: 'bogus' as 'failed', state: {}, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() }], logs: [] },
-      })),
+      runTransition(
+        handle.pool,
+        { lock: [e.id], complete: [{ id: r.id, executionId: e.id, attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' }] },
+        async () => ({
+          value: null,
+          writes: {
+            stepRuns: [],
+            executions: [
+              { id: e.id, version: 0, status: 'bogus' as 'failed', state: {}, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() },
+            ],
+            logs: [],
+          },
+        }),
+      ),
     ).rejects.toThrow(/check constraint/);
     expect((await listStepRuns(handle.db, e.id))[0]!.status).toBe('queued');
     expect((await findExecution(handle.db, e.id, 'default'))!.status).toBe('running');
@@ -166,7 +245,16 @@ describe('executions', () => {
 
 describe('one-statement transitions', () => {
   const done = { status: 'succeeded' as const, startedAt: 1, finishedAt: 2, workerId: 'w' };
-  const stateUpdate = (e: NewExecution, version: number, state: unknown) => ({ id: e.id, version, status: 'running' as const, state, error: null, startedAt: null, finishedAt: null, updatedAt: new Date() });
+  const stateUpdate = (e: NewExecution, version: number, state: unknown) => ({
+    id: e.id,
+    version,
+    status: 'running' as const,
+    state,
+    error: null,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: new Date(),
+  });
 
   it('writes everything when the versions and runs match, and returns the new versions and run keys', async () => {
     const e = execution();
@@ -181,7 +269,10 @@ describe('one-statement transitions', () => {
     });
     expect(outcome).toEqual({ versions: [{ id: e.id, version: 1 }], stepRuns: [{ id: next.id, executionId: e.id, instanceKey: 'b', attempt: 1 }] });
     expect((await findExecution(handle.db, e.id, 'default'))!.state).toEqual({ step: 'b' });
-    expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status, x.output])).toEqual([['a', 'succeeded', 'A'], ['b', 'queued', null]]);
+    expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status, x.output])).toEqual([
+      ['a', 'succeeded', 'A'],
+      ['b', 'queued', null],
+    ]);
   });
 
   it('writes nothing when an execution moved on, a result is a duplicate, or its instance key is wrong', async () => {
@@ -198,7 +289,7 @@ describe('one-statement transitions', () => {
     expect(await attempt(7)).toBeNull();
     expect(await attempt(0, 'not-a')).toBeNull();
     expect(await attempt(0, 'a', randomUUID())).toBeNull();
-    expect((await findExecution(handle.db, e.id, 'default'))).toMatchObject({ state: { v: 1 }, version: 0 });
+    expect(await findExecution(handle.db, e.id, 'default')).toMatchObject({ state: { v: 1 }, version: 0 });
     expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status])).toEqual([['a', 'queued']]);
     expect(await listLogs(handle.db, e.id)).toEqual([]);
   });
@@ -210,9 +301,19 @@ describe('step runs', () => {
     const first = run(e, 's', { stepType: 'script', input: { script: 'x' } });
     const [key] = await insert([e], [first]);
     expect(key).toEqual({ id: first.id, executionId: e.id, instanceKey: 's', attempt: 1 });
-    const [again] = await runWrites(handle.pool, { stepRuns: [run(e, 's', { status: 'cancelled', queuedAt: null, finishedAt: new Date(2) })], executions: [], logs: [] });
+    const [again] = await runWrites(handle.pool, {
+      stepRuns: [run(e, 's', { status: 'cancelled', queuedAt: null, finishedAt: new Date(2) })],
+      executions: [],
+      logs: [],
+    });
     expect(again!.id).toBe(first.id);
-    expect((await listStepRuns(handle.db, e.id))[0]).toMatchObject({ id: first.id, status: 'cancelled', input: { script: 'x' }, queuedAt: new Date(1), finishedAt: new Date(2) });
+    expect((await listStepRuns(handle.db, e.id))[0]).toMatchObject({
+      id: first.id,
+      status: 'cancelled',
+      input: { script: 'x' },
+      queuedAt: new Date(1),
+      finishedAt: new Date(2),
+    });
   });
 
   it('applies a result once, to the right attempt and execution only, and keeps null outputs apart from none', async () => {
@@ -221,7 +322,12 @@ describe('step runs', () => {
     await insert([e], runs);
     const done = { status: 'succeeded' as const, startedAt: 10, finishedAt: 20, workerId: 'w1' };
     const complete = async (completions: Parameters<typeof runTransition>[1]['complete']) =>
-      (await runTransition(handle.pool, { lock: [], complete: completions }, async ({ completed }) => ({ value: completed, writes: { stepRuns: [], executions: [], logs: [] } }))).value;
+      (
+        await runTransition(handle.pool, { lock: [], complete: completions }, async ({ completed }) => ({
+          value: completed,
+          writes: { stepRuns: [], executions: [], logs: [] },
+        }))
+      ).value;
     expect(await complete([{ id: runs[0]!.id, executionId: e.id, attempt: 2, ...done, output: 1 }])).toEqual([]);
     expect(await complete([{ id: runs[0]!.id, executionId: randomUUID(), attempt: 1, ...done, output: 1 }])).toEqual([]);
     const response = { status: 204, headers: { 'set-cookie': ['a=1', 'b=2'] } };
@@ -256,7 +362,15 @@ describe('step runs', () => {
     await insert([e], runs);
     const overview = await findExecutionOverview(handle.db, e.id, 'default');
     expect(overview).toEqual({
-      id: e.id, namespace: 'default', workflowId: 'wf', workflowVersion: '1', status: 'running', error: null, createdAt: e.createdAt, startedAt: e.startedAt, finishedAt: null,
+      id: e.id,
+      namespace: 'default',
+      workflowId: 'wf',
+      workflowVersion: '1',
+      status: 'running',
+      error: null,
+      createdAt: e.createdAt,
+      startedAt: e.startedAt,
+      finishedAt: null,
       input: { given: 1 },
       variables: { now: 2 },
       usage: { inputTokens: 3, outputTokens: 4, costUsd: 0.5 },

@@ -48,7 +48,12 @@ export function executionContext(executionId: string): Context {
   const known = recentContexts.get(executionId);
   if (known !== undefined) return known;
   const { traceId, spanId } = executionTraceIds(executionId);
-  const derived = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: executionSampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
+  const derived = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId,
+    spanId,
+    traceFlags: executionSampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  });
   if (recentContexts.size >= RECENT_CONTEXTS) recentContexts.delete(recentContexts.keys().next().value!);
   recentContexts.set(executionId, derived);
   return derived;
@@ -61,7 +66,11 @@ export function executionContext(executionId: string): Context {
  */
 export function nextRootSampled(): boolean {
   const traceId = idGenerator.generateTraceId();
-  if (rootSampler !== undefined && rootSampler.shouldSample(ROOT_CONTEXT, traceId, 'root', SpanKind.INTERNAL, {}, []).decision !== tracing.SamplingDecision.RECORD_AND_SAMPLED) return false;
+  if (
+    rootSampler !== undefined &&
+    rootSampler.shouldSample(ROOT_CONTEXT, traceId, 'root', SpanKind.INTERNAL, {}, []).decision !== tracing.SamplingDecision.RECORD_AND_SAMPLED
+  )
+    return false;
   idGenerator.forceNextIds(traceId, idGenerator.generateSpanId());
   return true;
 }

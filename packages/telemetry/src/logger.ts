@@ -75,9 +75,7 @@ export function createLogger(options: LoggerOptions): Logger {
     const destination = (options.destination ?? pino.destination(1)) as DestinationStream;
     return pino(pinoOptions, { write: (line: string) => destination.write(mask(line)) });
   }
-  return options.destination === undefined
-    ? pino(pinoOptions)
-    : pino(pinoOptions, options.destination as DestinationStream);
+  return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination as DestinationStream);
 }
 
 /** The ids of the active span, if there is a valid one (telemetry started and inside a span). */

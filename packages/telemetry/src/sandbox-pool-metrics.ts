@@ -44,6 +44,14 @@ export function registerSandboxPoolMetrics(registry: Registry, pools: ReadonlyMa
       },
     });
   };
-  mirrored('agentic_flow_sandbox_processes_spawned_total', 'Sandbox processes started per pool: initial, recycled after their run limit, and replacing crashed ones.', (s) => s.spawned);
-  mirrored('agentic_flow_sandbox_process_crashes_total', 'Sandbox processes that died per pool (a script that made V8 abort, out of memory, killed).', (s) => s.crashed);
+  mirrored(
+    'agentic_flow_sandbox_processes_spawned_total',
+    'Sandbox processes started per pool: initial, recycled after their run limit, and replacing crashed ones.',
+    (s) => s.spawned,
+  );
+  mirrored(
+    'agentic_flow_sandbox_process_crashes_total',
+    'Sandbox processes that died per pool (a script that made V8 abort, out of memory, killed).',
+    (s) => s.crashed,
+  );
 }

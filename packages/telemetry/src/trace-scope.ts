@@ -56,7 +56,8 @@ export function poolInScope<P extends PoolLike>(pool: P, scope: TraceScope): P {
           }
         };
       }
-      if (property === 'connect') return (...args: never[]) => (args.length > 0 ? target.connect(...args) : connect().then((client) => queriesInScope(client, scope)));
+      if (property === 'connect')
+        return (...args: never[]) => (args.length > 0 ? target.connect(...args) : connect().then((client) => queriesInScope(client, scope)));
       return bound(target, property);
     },
   });

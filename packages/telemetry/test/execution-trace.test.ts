@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { executionContext, executionTraceIds, nextRootSampled, recordExecutionRoot, startTelemetry, tracesSampler, tracingActive, type Telemetry } from '@agentic-flow/telemetry';
+import {
+  executionContext,
+  executionTraceIds,
+  nextRootSampled,
+  recordExecutionRoot,
+  startTelemetry,
+  tracesSampler,
+  tracingActive,
+  type Telemetry,
+} from '@agentic-flow/telemetry';
 
 let telemetry: Telemetry | undefined;
 afterEach(async () => {
@@ -27,13 +36,12 @@ describe('one trace per execution, derived from its id', () => {
     expect((child as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId).toBe(spanId);
     child.end();
 
-    let created: { traceId: string; spanId: string } | undefined;
     const tracer = trace.getTracer('agentic-flow');
     const startSpan = tracer.startSpan.bind(tracer);
     recordExecutionRoot(executionId, 'execution w', {});
     // The next span gets random ids again: forced ids are used once.
     const next = startSpan('after', {}, context.active());
-    created = next.spanContext();
+    const created = next.spanContext();
     expect(created.traceId).not.toBe(traceId);
     expect(created.spanId).not.toBe(spanId);
     next.end();
@@ -65,13 +73,13 @@ describe('sampling per execution', () => {
     }
   });
 
-  it('derives an execution\'s context once: every job of it gets the same one', () => {
+  it("derives an execution's context once: every job of it gets the same one", () => {
     telemetry = startTelemetry({ serviceName: 'test', env: {} });
     expect(executionContext(ids[0]!)).toBe(executionContext(ids[0]!));
     expect(executionContext(ids[1]!)).not.toBe(executionContext(ids[0]!));
   });
 
-  it('decides a root span\'s sampling before it exists, and the next root span keeps that decision', () => {
+  it("decides a root span's sampling before it exists, and the next root span keeps that decision", () => {
     telemetry = startTelemetry({ serviceName: 'test', env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' } });
     const tracer = trace.getTracer('test');
     let sampled = 0;
@@ -105,7 +113,9 @@ describe('sampling per execution', () => {
 
   it('refuses a sampler or ratio it does not know, naming the variable', () => {
     expect(() => tracesSampler({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER: "sometimes" is not one of always_on/);
-    expect(() => tracesSampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG: "1.5" is not a ratio/);
+    expect(() => tracesSampler({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(
+      /OTEL_TRACES_SAMPLER_ARG: "1.5" is not a ratio/,
+    );
     expect(() => tracesSampler({ OTEL_TRACES_SAMPLER_ARG: 'half' })).toThrow(TypeError);
     expect(tracesSampler({ OTEL_TRACES_SAMPLER: ' TraceIdRatio ', OTEL_TRACES_SAMPLER_ARG: '0' }).toString()).toMatch(/TraceIdRatioBased\{0\}/);
   });

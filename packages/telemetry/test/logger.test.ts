@@ -79,7 +79,7 @@ describe('trace ids in log lines', () => {
 });
 
 describe('withCorrelation', () => {
-  it("adds the correlation ids to every line of the child, and leaves undefined ones out", () => {
+  it('adds the correlation ids to every line of the child, and leaves undefined ones out', () => {
     const { stream, lines } = capture();
     const logger = createLogger({ name: 'worker', destination: stream });
     const child = withCorrelation(logger, {

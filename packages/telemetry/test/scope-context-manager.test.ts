@@ -4,15 +4,15 @@ import { ScopeContextManager } from '@agentic-flow/telemetry';
 
 const KEY = createContextKey('test value');
 const withValue = (value: string) => ROOT_CONTEXT.setValue(KEY, value);
-const valueOf = (manager: ScopeContextManager) => manager.active().getValue(KEY);
+const valueIn = (manager: ScopeContextManager) => manager.active().getValue(KEY);
 
 describe('ScopeContextManager', () => {
   it('makes a context active for the synchronous part of `with`, nested scopes included, and restores the one before', () => {
     const manager = new ScopeContextManager();
     expect(manager.active()).toBe(ROOT_CONTEXT);
     const seen = manager.with(withValue('outer'), () => {
-      const inner = manager.with(withValue('inner'), () => valueOf(manager));
-      return [inner, valueOf(manager)];
+      const inner = manager.with(withValue('inner'), () => valueIn(manager));
+      return [inner, valueIn(manager)];
     });
     expect(seen).toEqual(['inner', 'outer']);
     expect(manager.active()).toBe(ROOT_CONTEXT);
@@ -30,7 +30,12 @@ describe('ScopeContextManager', () => {
 
   it('passes `this` and the arguments through, and returns what the function returns (a promise as it is)', async () => {
     const manager = new ScopeContextManager();
-    const target = { factor: 3, times(this: { factor: number }, n: number) { return this.factor * n; } };
+    const target = {
+      factor: 3,
+      times(this: { factor: number }, n: number) {
+        return this.factor * n;
+      },
+    };
     expect(manager.with(withValue('x'), target.times, target, 7)).toBe(21);
     await expect(manager.with(withValue('x'), async () => 'later')).resolves.toBe('later');
   });
@@ -39,9 +44,9 @@ describe('ScopeContextManager', () => {
     const manager = new ScopeContextManager();
     let afterAwait: unknown = 'not run';
     const running = manager.with(withValue('scoped'), async () => {
-      expect(valueOf(manager)).toBe('scoped');
+      expect(valueIn(manager)).toBe('scoped');
       await Promise.resolve();
-      afterAwait = valueOf(manager);
+      afterAwait = valueIn(manager);
     });
     await running;
     expect(afterAwait).toBeUndefined();
@@ -50,7 +55,7 @@ describe('ScopeContextManager', () => {
   it('binds a function to a context (a callback runs in it), and leaves other targets as they are', () => {
     const manager = new ScopeContextManager();
     const bound = manager.bind(withValue('bound'), function (this: unknown, suffix: string) {
-      return `${String(valueOf(manager))}${suffix}`;
+      return `${String(valueIn(manager))}${suffix}`;
     });
     expect(bound('!')).toBe('bound!');
     expect(manager.active()).toBe(ROOT_CONTEXT);

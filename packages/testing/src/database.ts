@@ -76,10 +76,7 @@ async function createDatabase(client: pg.Client, name: string): Promise<void> {
 async function dropDatabase(client: pg.Client, name: string): Promise<void> {
   // WITH (FORCE) (PostgreSQL 13+) terminates the remaining connections itself; terminating them
   // first also covers a session that is in the middle of reconnecting.
-  await client.query(
-    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-    [name],
-  );
+  await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
   await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
 }
 

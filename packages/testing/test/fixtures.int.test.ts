@@ -14,8 +14,9 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
 }
 
 async function databaseExists(name: string): Promise<boolean> {
-  const rows = await withClient(await testDatabaseServerUrl(), async (client) =>
-    (await client.query('select 1 from pg_database where datname = $1', [name])).rows,
+  const rows = await withClient(
+    await testDatabaseServerUrl(),
+    async (client) => (await client.query('select 1 from pg_database where datname = $1', [name])).rows,
   );
   return rows.length > 0;
 }
@@ -32,9 +33,7 @@ describe('testDatabase', () => {
         await withClient(database.url, async (client) => {
           const current = await client.query<{ name: string }>('select current_database() as name');
           expect(current.rows[0]?.name).toBe(database.name);
-          const tables = await client.query(
-            "select 1 from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')",
-          );
+          const tables = await client.query("select 1 from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')");
           expect(tables.rows).toHaveLength(0);
         });
       }

@@ -91,16 +91,24 @@ export function registerAccessControl(app: FastifyInstance, options: AccessContr
     const namespace = namespaceAsked(request) ?? principal.defaultNamespace;
     const base = auditBase(request, principal, recordedNamespace(namespace), guarded);
     if (!allows(principal.role, guarded.permission)) {
-      await options.writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 403 }).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
+      await options
+        .writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 403 })
+        .catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
       throw new DomainError('FORBIDDEN', `this call needs the "${guarded.permission}" permission, which role "${principal.role}" does not have`);
     }
     if (!NAMESPACE_PATTERN.test(namespace)) {
-      const problem = { path: `$.headers["${NAMESPACE_HEADER}"]`, message: 'must be a namespace name: 1-63 lowercase letters, digits or "-", starting with a letter or digit' };
+      const problem = {
+        path: `$.headers["${NAMESPACE_HEADER}"]`,
+        message: 'must be a namespace name: 1-63 lowercase letters, digits or "-", starting with a letter or digit',
+      };
       throw new InvalidInputError([problem], 'header');
     }
     // A namespace the key may not see answers as one that does not exist.
     if (!mayActIn(principal, namespace) || !(await options.namespaces.exists(namespace))) {
-      if (isMutating(method)) await options.writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 404 }).catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
+      if (isMutating(method))
+        await options
+          .writeAudit({ ...base, at: new Date().toISOString(), outcome: 'denied', status: 404 })
+          .catch((error: unknown) => options.logger.error({ err: error }, 'could not write the audit log'));
       throw new DomainError('NAMESPACE_NOT_FOUND', `namespace "${namespace}" not found`);
     }
     request.namespace = namespace;
@@ -143,7 +151,12 @@ function recordedNamespace(namespace: string | undefined): string | null {
   return namespace !== undefined && NAMESPACE_PATTERN.test(namespace) ? namespace : null;
 }
 
-function auditBase(request: FastifyRequest, principal: Principal | undefined, namespace: string | null, policy: GuardedRoute): Omit<AuditEntry, 'at' | 'outcome' | 'status'> {
+function auditBase(
+  request: FastifyRequest,
+  principal: Principal | undefined,
+  namespace: string | null,
+  policy: GuardedRoute,
+): Omit<AuditEntry, 'at' | 'outcome' | 'status'> {
   return {
     actor: principal?.actor ?? 'anonymous',
     role: principal?.role ?? null,

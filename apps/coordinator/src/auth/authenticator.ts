@@ -112,14 +112,17 @@ export class Authenticator {
   }
 
   private recordUse(principal: Principal, now: number): void {
-    if (principal.actor !== 'bootstrap' && principal.actor !== 'auth-disabled' && !principal.actor.startsWith('oidc:')) this.uses.set(principal.actor, new Date(now));
+    if (principal.actor !== 'bootstrap' && principal.actor !== 'auth-disabled' && !principal.actor.startsWith('oidc:'))
+      this.uses.set(principal.actor, new Date(now));
   }
 
   private async flushUses(): Promise<void> {
     if (this.uses.size === 0) return;
     const uses = [...this.uses].map(([id, at]) => ({ id, at }));
     this.uses.clear();
-    await touchApiKeys(this.options.db, uses).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not record when API keys were last used'));
+    await touchApiKeys(this.options.db, uses).catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'could not record when API keys were last used'),
+    );
   }
 }
 

@@ -43,10 +43,16 @@ export class OidcVerifier {
   async verify(token: string): Promise<OidcVerification> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.jwks, { issuer: this.options.issuer, audience: this.options.audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_S }));
+      ({ payload } = await jwtVerify(token, this.jwks, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_S,
+      }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) return { ok: false, reason: 'the token has expired' };
-      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) return { ok: false, reason: 'the token could not be verified (the identity provider’s keys could not be fetched)' };
+      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))
+        return { ok: false, reason: 'the token could not be verified (the identity provider’s keys could not be fetched)' };
       return { ok: false, reason: 'the token is not valid' };
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') return { ok: false, reason: 'the token has no subject ("sub")' };
@@ -54,12 +60,19 @@ export class OidcVerifier {
     if (role === undefined) return { ok: false, reason: `the token's "${this.options.roleClaim}" claim names no role of this cluster` };
     const namespaces = stringsOf(payload[this.options.namespacesClaim]) ?? ['default'];
     const all = namespaces.includes('*');
-    const principal: Principal = { actor: `oidc:${payload.sub.slice(0, 200)}`, role, namespaces: all ? 'all' : namespaces, defaultNamespace: all ? 'default' : (namespaces[0] ?? 'default') };
+    const principal: Principal = {
+      actor: `oidc:${payload.sub.slice(0, 200)}`,
+      role,
+      namespaces: all ? 'all' : namespaces,
+      defaultNamespace: all ? 'default' : (namespaces[0] ?? 'default'),
+    };
     return { ok: true, principal, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity };
   }
 
   private roleOf(claim: unknown): Role | undefined {
-    const granted = (stringsOf(claim) ?? []).map((value) => this.options.roleMap[value] ?? (ROLES as readonly string[]).find((role) => role === value)).filter((role): role is Role => role !== undefined);
+    const granted = (stringsOf(claim) ?? [])
+      .map((value) => this.options.roleMap[value] ?? (ROLES as readonly string[]).find((role) => role === value))
+      .filter((role): role is Role => role !== undefined);
     // ROLES runs from least to most powerful.
     return [...ROLES].reverse().find((role) => granted.includes(role));
   }

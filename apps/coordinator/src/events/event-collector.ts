@@ -50,15 +50,27 @@ export function commandEvent(command: EngineCommand): { type: EventType; data: R
   switch (command.type) {
     case 'run-step':
       // A new attempt of a step that ran before (resume of a failed execution, a retried dead letter, a restore).
-      return { type: command.attempt > 1 ? 'step:retrying' : 'step:started', data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt } };
+      return {
+        type: command.attempt > 1 ? 'step:retrying' : 'step:started',
+        data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt },
+      };
     case 'record-step':
-      if (command.status === 'running') return { type: 'step:started', data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt } };
-      if (command.status === 'succeeded') return { type: 'step:completed', data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt } };
+      if (command.status === 'running')
+        return { type: 'step:started', data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt } };
+      if (command.status === 'succeeded')
+        return { type: 'step:completed', data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt } };
       return undefined;
     case 'record-error':
       return {
         type: 'step:failed',
-        data: { key: command.key, stepId: command.stepId, stepType: command.stepType, attempt: command.attempt, error: { code: command.error.code, message: command.error.message }, strategy: command.strategy },
+        data: {
+          key: command.key,
+          stepId: command.stepId,
+          stepType: command.stepType,
+          attempt: command.attempt,
+          error: { code: command.error.code, message: command.error.message },
+          strategy: command.strategy,
+        },
       };
     default:
       return undefined;
@@ -113,7 +125,9 @@ export class EventCollector {
 
   /** A worker's success the engine applied. */
   completed(subject: EventSubject, done: StepDone): void {
-    this.bucket(subject).steps.push(this.event(subject, 'step:completed', { key: done.key, stepId: done.stepId, stepType: done.stepType, attempt: done.attempt, stepRunId: done.stepRunId }));
+    this.bucket(subject).steps.push(
+      this.event(subject, 'step:completed', { key: done.key, stepId: done.stepId, stepType: done.stepType, attempt: done.attempt, stepRunId: done.stepRunId }),
+    );
   }
 
   /** Every event, execution by execution, each in order. */

@@ -12,8 +12,10 @@ export interface EventSelection {
 export function selects(selection: EventSelection, event: Pick<FlowEvent, 'namespace' | 'executionId' | 'workflowId' | 'type'>): boolean {
   if (event.namespace !== selection.namespace) return false;
   if (selection.types && selection.types.length > 0 && !selection.types.includes(event.type)) return false;
-  if (selection.executionIds && selection.executionIds.length > 0 && (event.executionId === null || !selection.executionIds.includes(event.executionId))) return false;
-  if (selection.workflowIds && selection.workflowIds.length > 0 && (event.workflowId === null || !selection.workflowIds.includes(event.workflowId))) return false;
+  if (selection.executionIds && selection.executionIds.length > 0 && (event.executionId === null || !selection.executionIds.includes(event.executionId)))
+    return false;
+  if (selection.workflowIds && selection.workflowIds.length > 0 && (event.workflowId === null || !selection.workflowIds.includes(event.workflowId)))
+    return false;
   return true;
 }
 

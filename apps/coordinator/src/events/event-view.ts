@@ -3,7 +3,15 @@ import type { EventRow } from '@agentic-flow/store';
 
 /** An event row as the stream sends it. */
 export function eventView(row: EventRow): FlowEvent {
-  return { id: row.position, type: row.type, namespace: row.namespace, executionId: row.executionId, workflowId: row.workflowId, at: row.createdAt.toISOString(), data: row.data };
+  return {
+    id: row.position,
+    type: row.type,
+    namespace: row.namespace,
+    executionId: row.executionId,
+    workflowId: row.workflowId,
+    at: row.createdAt.toISOString(),
+    data: row.data,
+  };
 }
 
 /** One SSE frame; `data` is one line of JSON (JSON text never holds a raw newline). */

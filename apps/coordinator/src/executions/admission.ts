@@ -27,7 +27,13 @@ export async function admitPending(deps: CoordinatorServices, maxActive: number)
         // The row's namespace: states written before namespaces existed do not name theirs.
         const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
         const state = row.state as ExecutionState;
-        const decision = await driveEngine(workflow, state, { type: 'start', at: now }, deps.expressions, driveOptions(deps, row.id, { namespace: row.namespace, workflowId: row.workflowId }, deadline));
+        const decision = await driveEngine(
+          workflow,
+          state,
+          { type: 'start', at: now },
+          deps.expressions,
+          driveOptions(deps, row.id, { namespace: row.namespace, workflowId: row.workflowId }, deadline),
+        );
         if (decision.ignored) continue;
         deferred.set(row.id, decision.deferred);
         const ref = { id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
@@ -35,7 +41,10 @@ export async function admitPending(deps: CoordinatorServices, maxActive: number)
         effects.status(ref, row.status, decision.state.status, decision.state.error);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
-      return { writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: effects.logs, events: effects.eventRows() }, value: undefined };
+      return {
+        writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: effects.logs, events: effects.eventRows() },
+        value: undefined,
+      };
     },
   );
   rememberWritten(deps.cache, targets, versions);

@@ -17,7 +17,14 @@ import type { CoordinatorServices } from './coordinator-services.js';
  * Anything else (the failure was skipped, replaced, rolled back, or the execution is over) is `INVALID_STATE`:
  * running the step again could change nothing, so the entry can only be discarded.
  */
-export async function retryDeadLetter(deps: CoordinatorServices, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string, audit?: PendingAudit): Promise<DeadLetterRetryResult> {
+export async function retryDeadLetter(
+  deps: CoordinatorServices,
+  dlq: DeadLetterQueue,
+  namespace: string,
+  stepType: string,
+  jobId: string,
+  audit?: PendingAudit,
+): Promise<DeadLetterRetryResult> {
   const letter = await findDeadLetter(deps, dlq, namespace, stepType, jobId);
   if (!letter) throw deadLetterNotFound(stepType, jobId);
   const parsed = StepJobSchema.safeParse(letter.job.data);
@@ -69,7 +76,13 @@ export async function deadLetterNamespaces(deps: Pick<CoordinatorServices, 'db'>
 }
 
 /** The dead letter if it exists and belongs to `namespace`; one of another namespace is as good as absent. */
-export async function findDeadLetter(deps: Pick<CoordinatorServices, 'db'>, dlq: DeadLetterQueue, namespace: string, stepType: string, jobId: string): Promise<DeadLetter | undefined> {
+export async function findDeadLetter(
+  deps: Pick<CoordinatorServices, 'db'>,
+  dlq: DeadLetterQueue,
+  namespace: string,
+  stepType: string,
+  jobId: string,
+): Promise<DeadLetter | undefined> {
   const [letter, namespaceOfJob] = await Promise.all([dlq.find(stepType, jobId), deadLetterNamespaces(deps, [jobId])]);
   return letter && namespaceOfJob(jobId) === namespace ? letter : undefined;
 }

@@ -1,4 +1,14 @@
-import { namespaceOfState, openDecision, type CompiledWorkflow, type DecideOptions, type Decision, type EngineCommand, type EngineEvent, type ExecutionState, type ExpressionOutcome } from '@agentic-flow/engine';
+import {
+  namespaceOfState,
+  openDecision,
+  type CompiledWorkflow,
+  type DecideOptions,
+  type Decision,
+  type EngineCommand,
+  type EngineEvent,
+  type ExecutionState,
+  type ExpressionOutcome,
+} from '@agentic-flow/engine';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { ExpressionRunner } from '../expressions/expression-runner.js';
 import type { CoordinatorServices } from './coordinator-services.js';
@@ -19,7 +29,12 @@ export interface Drive extends Decision {
  * Options for driving `executionId` with the recovery strategies of its namespace and workflow (the
  * state's), until `deadline` (default: the inline budget from now).
  */
-export function driveOptions(deps: CoordinatorServices, executionId: string, state: Pick<ExecutionState, 'namespace' | 'workflowId'>, deadline = performance.now() + deps.inlineBudgetMs): DriveOptions {
+export function driveOptions(
+  deps: CoordinatorServices,
+  executionId: string,
+  state: Pick<ExecutionState, 'namespace' | 'workflowId'>,
+  deadline = performance.now() + deps.inlineBudgetMs,
+): DriveOptions {
   return { strategies: deps.strategies.strategiesFor(namespaceOfState(state), state.workflowId), executionId, deadline };
 }
 
@@ -37,7 +52,13 @@ const DEADLINE = Symbol('deadline');
  * yielding to the event loop every few milliseconds. The state is copied once per call
  * (`openDecision`), however many answers it takes.
  */
-export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, expressions: ExpressionRunner, options: DriveOptions): Promise<Drive> {
+export async function driveEngine(
+  workflow: CompiledWorkflow,
+  state: ExecutionState,
+  event: EngineEvent,
+  expressions: ExpressionRunner,
+  options: DriveOptions,
+): Promise<Drive> {
   const session = openDecision(workflow, state, event.at, options);
   const ignored = session.apply(event);
   if (ignored !== undefined) return { state, commands: [], ignored, deferred: [] };
@@ -67,7 +88,15 @@ export async function driveEngine(workflow: CompiledWorkflow, state: ExecutionSt
       await new Promise((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
     }
-    session.apply({ type: 'expression.evaluated', key: command.key, purpose: command.purpose, attempt: command.attempt, ...(command.iteration === undefined ? {} : { iteration: command.iteration }), outcome, at: event.at });
+    session.apply({
+      type: 'expression.evaluated',
+      key: command.key,
+      purpose: command.purpose,
+      attempt: command.attempt,
+      ...(command.iteration === undefined ? {} : { iteration: command.iteration }),
+      outcome,
+      at: event.at,
+    });
   }
   const final = session.finish();
   const commands: EngineCommand[] = session.commands.filter((command) => command.type !== 'evaluate');

@@ -78,7 +78,16 @@ export class Effects {
           break;
         case 'cancel-step': {
           const stepType = stepOf(workflow, command.stepId).type;
-          this.write(key, { id: randomUUID(), executionId: execution.id, stepId: command.stepId, instanceKey: command.key, stepType, attempt: command.attempt, status: 'cancelled', finishedAt: at });
+          this.write(key, {
+            id: randomUUID(),
+            executionId: execution.id,
+            stepId: command.stepId,
+            instanceKey: command.key,
+            stepType,
+            attempt: command.attempt,
+            status: 'cancelled',
+            finishedAt: at,
+          });
           // Queued and cancelled in the same transaction: the job never needs to exist.
           if (!this.jobDrafts.delete(key)) this.cancellations.set(key, stepType);
           break;

@@ -44,7 +44,9 @@ export async function startExecution(
   });
   // With a concurrency limit, the execution is stored pending and admission starts it in turn.
   const limited = deps.maxConcurrentWorkflows > 0;
-  const drive: Drive = limited ? { state: initial, commands: [], deferred: [] } : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId, initial));
+  const drive: Drive = limited
+    ? { state: initial, commands: [], deferred: [] }
+    : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId, initial));
   const { state, commands } = drive;
   const effects = new Effects();
   const ref = { id: executionId, namespace, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
@@ -72,7 +74,14 @@ export async function startExecution(
     ...(options.idempotency
       ? {
           idempotencyKeys: [
-            { namespace, key: options.idempotency.key, requestHash: options.idempotency.requestHash, executionId, createdAt: new Date(now), expiresAt: new Date(now + options.idempotency.ttlMs) },
+            {
+              namespace,
+              key: options.idempotency.key,
+              requestHash: options.idempotency.requestHash,
+              executionId,
+              createdAt: new Date(now),
+              expiresAt: new Date(now + options.idempotency.ttlMs),
+            },
           ],
         }
       : {}),
@@ -86,13 +95,22 @@ export async function startExecution(
   deps.eventsWritten?.();
   deps.metrics?.executionsStarted.inc({ workflow: state.workflowId });
   // The trace's root, before its first jobs carry it to workers (ids derived from the execution id).
-  if (tracingActive()) recordExecutionRoot(executionId, `execution ${state.workflowId}`, { 'execution.id': executionId, 'workflow.id': state.workflowId, 'workflow.version': state.workflowVersion, namespace });
+  if (tracingActive())
+    recordExecutionRoot(executionId, `execution ${state.workflowId}`, {
+      'execution.id': executionId,
+      'workflow.id': state.workflowId,
+      'workflow.version': state.workflowVersion,
+      namespace,
+    });
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
   const { jobs, cancelled } = effects.afterCommit(keys);
   await enqueueAfterCommit(deps, { jobs, cancelled });
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
-  deps.logger.debug({ executionId, namespace, workflowId: state.workflowId, steps: jobs.length }, limited ? 'execution queued for admission' : 'execution started');
+  deps.logger.debug(
+    { executionId, namespace, workflowId: state.workflowId, steps: jobs.length },
+    limited ? 'execution queued for admission' : 'execution started',
+  );
   if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };
   return { executionId, status: state.status };
 }

@@ -34,6 +34,10 @@ export function executionUpdate(target: TransitionTarget, now: number): Executio
 export function rememberWritten(cache: ExecutionStateCache, targets: Iterable<TransitionTarget>, versions: readonly ExecutionVersion[]): void {
   const written = new Map(versions.map((v) => [v.id, v.version]));
   for (const target of targets) {
-    cache.set(target.id, { state: target.state, version: written.get(target.id) ?? target.version, ...(target.bytes === undefined ? {} : { bytes: target.bytes }) });
+    cache.set(target.id, {
+      state: target.state,
+      version: written.get(target.id) ?? target.version,
+      ...(target.bytes === undefined ? {} : { bytes: target.bytes }),
+    });
   }
 }

@@ -20,12 +20,27 @@ export interface ExistingRun {
  * type's job carries from the engine's own `workJobContents` over the execution's current state (its
  * scope, what is left of the token budget), put together by the same `stepJobDraft`.
  */
-export function jobsForExistingRuns(workflow: CompiledWorkflow, state: ExecutionState, runs: readonly ExistingRun[], now: number, options: DecideOptions): StepJob[] {
+export function jobsForExistingRuns(
+  workflow: CompiledWorkflow,
+  state: ExecutionState,
+  runs: readonly ExistingRun[],
+  now: number,
+  options: DecideOptions,
+): StepJob[] {
   const execution = { id: state.executionId, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   return runs.map((run) => {
     const retry = retryPolicyOf(stepOf(workflow, run.stepId), options);
     const contents = workJobContents(run.stepType, state, () => stepScope(workflow, state, run.instanceKey, run.stepId));
-    const work = { key: run.instanceKey, stepId: run.stepId, stepType: run.stepType, attempt: run.attempt, ...jobConfigOf(run.input), ...contents, ...(retry ? { retry } : {}), at: now };
+    const work = {
+      key: run.instanceKey,
+      stepId: run.stepId,
+      stepType: run.stepType,
+      attempt: run.attempt,
+      ...jobConfigOf(run.input),
+      ...contents,
+      ...(retry ? { retry } : {}),
+      at: now,
+    };
     return { ...stepJobDraft(execution, work), stepRunId: run.id };
   });
 }

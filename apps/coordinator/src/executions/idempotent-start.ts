@@ -40,15 +40,25 @@ export async function startIdempotently(
   // What makes two requests "the same": the workflow asked for and the body, key order aside.
   const requestHash = contentHash({ workflowId, version: request.version ?? null, variables: request.variables, tokenBudget: request.tokenBudget ?? null });
   try {
-    return { ...(await startExecution(deps, namespace, workflowId, { ...options, idempotency: { key, requestHash, ttlMs: IDEMPOTENCY_KEY_TTL_MS } })), replayed: false };
+    return {
+      ...(await startExecution(deps, namespace, workflowId, { ...options, idempotency: { key, requestHash, ttlMs: IDEMPOTENCY_KEY_TTL_MS } })),
+      replayed: false,
+    };
   } catch (error) {
     if ((error as { message?: unknown }).message !== IDEMPOTENCY_KEY_TAKEN) throw error;
   }
   const earlier = await findIdempotentStart(deps.pool, namespace, key, new Date(deps.now()));
   // Taken at the claim, gone now: it expired in between (a day-old key in a race). Start afresh once.
-  if (!earlier) return { ...(await startExecution(deps, namespace, workflowId, { ...options, idempotency: { key, requestHash, ttlMs: IDEMPOTENCY_KEY_TTL_MS } })), replayed: false };
+  if (!earlier)
+    return {
+      ...(await startExecution(deps, namespace, workflowId, { ...options, idempotency: { key, requestHash, ttlMs: IDEMPOTENCY_KEY_TTL_MS } })),
+      replayed: false,
+    };
   if (earlier.requestHash !== requestHash) {
-    throw new DomainError('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was used for a different request (execution ${earlier.executionId}); use a new key for a new start`);
+    throw new DomainError(
+      'IDEMPOTENCY_CONFLICT',
+      `Idempotency-Key "${key}" was used for a different request (execution ${earlier.executionId}); use a new key for a new start`,
+    );
   }
   return { executionId: earlier.executionId, status: earlier.status, replayed: true };
 }

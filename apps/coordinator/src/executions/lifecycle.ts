@@ -20,7 +20,13 @@ export type LifecycleChange =
   /** An operator's decision on an escalated step (`resolveError`). */
   | { type: 'resolve-error'; errorId: string; key: string; attempt: number; resolution: ErrorResolution };
 
-const VERBS: Record<LifecycleChange['type'], string> = { pause: 'pause', resume: 'resume', cancel: 'cancel', restore: 'restore', 'resolve-error': 'resolve an error of' };
+const VERBS: Record<LifecycleChange['type'], string> = {
+  pause: 'pause',
+  resume: 'resume',
+  cancel: 'cancel',
+  restore: 'restore',
+  'resolve-error': 'resolve an error of',
+};
 
 /** The engine event a change is, given the snapshot a restore goes back to. */
 function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, at: number): EngineEvent {
@@ -66,14 +72,21 @@ export async function changeExecution(
     const before = row.state as ExecutionState;
     workflowRef = await deps.registry.compiled(namespace, row.workflowId, row.workflowVersion);
     const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
-    const decision = await driveEngine(workflowRef, before, event, deps.expressions, driveOptions(deps, executionId, { namespace, workflowId: row.workflowId }));
+    const decision = await driveEngine(
+      workflowRef,
+      before,
+      event,
+      deps.expressions,
+      driveOptions(deps, executionId, { namespace, workflowId: row.workflowId }),
+    );
     if (decision.ignored) throw new DomainError('INVALID_STATE', `cannot ${VERBS[change.type]} execution ${executionId}: it is ${before.status}`);
     deferred = decision.deferred;
     const rest: EngineCommand[] = [];
     for (const command of decision.commands) {
       const prior = 'key' in command ? before.nodes[command.key] : undefined;
       // A run still queued in the stored state already has its row: only its job needs enqueuing again.
-      if (command.type === 'run-step' && prior?.status === 'queued' && prior.attempt === command.attempt) requeued.push({ key: command.key, attempt: command.attempt });
+      if (command.type === 'run-step' && prior?.status === 'queued' && prior.attempt === command.attempt)
+        requeued.push({ key: command.key, attempt: command.attempt });
       else if (command.type === 'withdraw-step') withdrawn.push({ key: command.key, attempt: command.attempt });
       else rest.push(command);
     }
@@ -106,7 +119,10 @@ export async function changeExecution(
   const { jobs, cancelled } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(deps, {
-    jobs: [...jobs, ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategiesFor(namespace, target.state.workflowId) })],
+    jobs: [
+      ...jobs,
+      ...jobsForExistingRuns(workflowRef, target.state, again, now, { strategies: deps.strategies.strategiesFor(namespace, target.state.workflowId) }),
+    ],
     // Cancel (and restore, and whatever a resolution cancels) stops running work; a pause only withdraws waiting jobs.
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),

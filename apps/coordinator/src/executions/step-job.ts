@@ -12,7 +12,9 @@ export interface JobExecution {
  * What a job is made of: a `run-step` command's fields — the engine's own, or, for a run
  * PostgreSQL already holds, the same fields worked out again (`existing-run-jobs.ts`).
  */
-export type JobWork = Pick<RunStepCommand, 'key' | 'stepId' | 'attempt' | 'config' | 'secretSlots' | 'context' | 'retry' | 'budget' | 'at'> & { stepType: string };
+export type JobWork = Pick<RunStepCommand, 'key' | 'stepId' | 'attempt' | 'config' | 'secretSlots' | 'context' | 'retry' | 'budget' | 'at'> & {
+  stepType: string;
+};
 
 /**
  * A step's job, without its run id (known once its row is written; the job id is the run id).

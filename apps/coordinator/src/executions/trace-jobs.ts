@@ -20,7 +20,15 @@ export function traceJobs(jobs: readonly StepJob[]): { jobs: readonly StepJob[];
     if ((root.traceFlags & TraceFlags.SAMPLED) !== TraceFlags.SAMPLED) return { ...job, traceparent: `00-${root.traceId}-${root.spanId}-00` };
     const span = tracer.startSpan(
       `enqueue ${job.stepType}`,
-      { attributes: { 'execution.id': job.executionId, 'step.run_id': job.stepRunId, 'step.id': job.stepId, 'step.type': job.stepType, 'workflow.id': job.workflowId } },
+      {
+        attributes: {
+          'execution.id': job.executionId,
+          'step.run_id': job.stepRunId,
+          'step.id': job.stepId,
+          'step.type': job.stepType,
+          'workflow.id': job.workflowId,
+        },
+      },
       parent,
     );
     spans.push(span);

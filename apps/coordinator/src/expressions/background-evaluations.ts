@@ -69,9 +69,13 @@ export class BackgroundEvaluations {
       purpose: command.purpose,
       attempt: command.attempt,
       ...(command.iteration === undefined ? {} : { iteration: command.iteration }),
-      outcome: outcome.ok ? { ok: true, truthy: outcome.truthy, ...(outcome.warning === undefined ? {} : { warning: outcome.warning }) } : { ok: false, error: outcome.error },
+      outcome: outcome.ok
+        ? { ok: true, truthy: outcome.truthy, ...(outcome.warning === undefined ? {} : { warning: outcome.warning }) }
+        : { ok: false, error: outcome.error },
     };
-    await publish(answer).catch((error: unknown) => logger.warn({ err: error, executionId, key: command.key }, 'could not publish an expression answer; the reconciler will ask again'));
+    await publish(answer).catch((error: unknown) =>
+      logger.warn({ err: error, executionId, key: command.key }, 'could not publish an expression answer; the reconciler will ask again'),
+    );
   }
 }
 

@@ -25,11 +25,25 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiKeyRoutesDep
     const principal = request.principal!;
     const namespaces = body.namespaces ?? [namespaceOf(request)];
     for (const namespace of namespaces) await checkGrantable(principal, namespace, deps.namespaces);
-    const expiresAt = body.expiresAt !== undefined ? new Date(body.expiresAt) : body.expiresInDays !== undefined ? new Date(deps.now() + body.expiresInDays * 86_400_000) : null;
+    const expiresAt =
+      body.expiresAt !== undefined
+        ? new Date(body.expiresAt)
+        : body.expiresInDays !== undefined
+          ? new Date(deps.now() + body.expiresInDays * 86_400_000)
+          : null;
     if (expiresAt !== null && expiresAt.getTime() <= deps.now()) throw new ApiError('INVALID_REQUEST', 'expiresAt must be in the future');
     const issued = await issueKey();
     const row = await runInTransactionWithAudit(deps.db, request.audit?.take(201), (tx) =>
-      insertApiKey(tx, { id: issued.id, name: body.name, role: body.role, namespaces: [...new Set(namespaces)], secretSalt: issued.salt, secretHash: issued.hash, createdBy: principal.actor, expiresAt }),
+      insertApiKey(tx, {
+        id: issued.id,
+        name: body.name,
+        role: body.role,
+        namespaces: [...new Set(namespaces)],
+        secretSalt: issued.salt,
+        secretHash: issued.hash,
+        createdBy: principal.actor,
+        expiresAt,
+      }),
     );
     request.audit?.confirm();
     return reply.code(201).send({ ...apiKeyView(row), key: issued.key });

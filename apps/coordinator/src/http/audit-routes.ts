@@ -13,7 +13,11 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database }
       limit: query.limit,
       // A key for every namespace sees every entry (refused calls included, which may name none);
       // a key for some namespaces sees the entries of the one it acts in.
-      ...(request.principal!.namespaces === 'all' ? (query.namespace === undefined ? {} : { namespace: query.namespace }) : { namespace: namespaceOf(request) }),
+      ...(request.principal!.namespaces === 'all'
+        ? query.namespace === undefined
+          ? {}
+          : { namespace: query.namespace }
+        : { namespace: namespaceOf(request) }),
       ...(query.before === undefined ? {} : { beforeSeq: query.before }),
       ...(query.actor === undefined ? {} : { actor: query.actor }),
       ...(query.action === undefined ? {} : { action: query.action }),

@@ -70,7 +70,8 @@ function bodyText(request: FastifyRequest, body: Buffer): string {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not supported; send UTF-8 JSON or YAML`);
   }
   const text = decodeUtf8(body);
-  if (text === undefined) throw textError('INVALID_TEXT', formatPath(bodyRoot(request)), `is not UTF-8: byte ${firstInvalidUtf8Byte(body)} starts no valid sequence`);
+  if (text === undefined)
+    throw textError('INVALID_TEXT', formatPath(bodyRoot(request)), `is not UTF-8: byte ${firstInvalidUtf8Byte(body)} starts no valid sequence`);
   return text;
 }
 

@@ -1,4 +1,11 @@
-import { DEFAULT_CIRCUIT_BREAKER_CONFIG, listCircuitBreakers, readCircuitBreakerConfig, resetCircuitBreaker, writeCircuitBreakerConfig, type CircuitBreakerConfig } from '@agentic-flow/queue';
+import {
+  DEFAULT_CIRCUIT_BREAKER_CONFIG,
+  listCircuitBreakers,
+  readCircuitBreakerConfig,
+  resetCircuitBreaker,
+  writeCircuitBreakerConfig,
+  type CircuitBreakerConfig,
+} from '@agentic-flow/queue';
 import type { CircuitBreakerSettings, CircuitBreakersView } from '@agentic-flow/spec';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -32,7 +39,13 @@ export function registerCircuitBreakerRoutes(app: FastifyInstance, deps: Circuit
     return {
       config: settings({ ...DEFAULT_CIRCUIT_BREAKER_CONFIG, ...stored }),
       shared: Object.fromEntries(Object.entries(settings({ ...stored } as CircuitBreakerConfig)).filter(([, v]) => v !== undefined)),
-      items: breakers.map((b) => ({ key: b.key, state: b.state, failures: b.failures, openedAt: b.openedAt === undefined ? null : new Date(b.openedAt).toISOString(), halfOpenInFlight: b.halfOpenInFlight })),
+      items: breakers.map((b) => ({
+        key: b.key,
+        state: b.state,
+        failures: b.failures,
+        openedAt: b.openedAt === undefined ? null : new Date(b.openedAt).toISOString(),
+        halfOpenInFlight: b.halfOpenInFlight,
+      })),
     };
   };
 

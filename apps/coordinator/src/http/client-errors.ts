@@ -12,7 +12,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   if (api === null || socket.destroyed) return;
   if (socket.writable) {
     const body = JSON.stringify(errorBody(api));
-    socket.write(`HTTP/1.1 ${api.statusCode} ${STATUS_TEXT[api.statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${api.statusCode} ${STATUS_TEXT[api.statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }

@@ -26,7 +26,10 @@ export function registerDeadLetterRoutes(app: FastifyInstance, deps: Coordinator
     const namespace = namespaceOf(request);
     const { limit, offset } = parseRequest(PageQuerySchema, request.query, 'query');
     const refs = await dlq.entries();
-    const namespaceOfJob = await deadLetterNamespaces(deps, refs.map((ref) => ref.jobId));
+    const namespaceOfJob = await deadLetterNamespaces(
+      deps,
+      refs.map((ref) => ref.jobId),
+    );
     const mine = refs.filter((ref) => namespaceOfJob(ref.jobId) === namespace);
     const items = await dlq.load(mine.slice(offset, offset + limit));
     return { items: items.map(summaryView), total: mine.length, offset, limit };

@@ -20,6 +20,7 @@ export function answerToDomainError(error: DomainError): ErrorAnswer {
 function headersFor(error: DomainError): Record<string, string | number> {
   if (error instanceof RateLimitedError) return { 'retry-after': error.retryAfterSeconds };
   // RFC 6750 §3: every 401 names the scheme; `invalid_token` only when a credential was sent.
-  if (error instanceof UnauthenticatedError) return { 'www-authenticate': `Bearer realm="agentic-flow"${error.credentialSent ? ', error="invalid_token"' : ''}` };
+  if (error instanceof UnauthenticatedError)
+    return { 'www-authenticate': `Bearer realm="agentic-flow"${error.credentialSent ? ', error="invalid_token"' : ''}` };
   return {};
 }

@@ -49,11 +49,13 @@ function toApiError(error: Error, tooLarge: string): ApiError | null {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('INVALID_JSON', error.message);
   }
-  if (error instanceof SyntaxError || (error as FastifyError).statusCode === 400) return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
+  if (error instanceof SyntaxError || (error as FastifyError).statusCode === 400)
+    return new ApiError('INVALID_JSON', `request body is not valid JSON: ${error.message}`);
   const causeCode = (error.cause as { code?: string } | undefined)?.code ?? '';
   // The input gate refuses such text before any SQL; should some path still pass it on, the
   // client's text is at fault, not the server.
-  if (INVALID_TEXT_CODES.has(code) || INVALID_TEXT_CODES.has(causeCode)) return textError('INVALID_TEXT', '$', 'contains text PostgreSQL cannot store (a NUL character or a lone surrogate)');
+  if (INVALID_TEXT_CODES.has(code) || INVALID_TEXT_CODES.has(causeCode))
+    return textError('INVALID_TEXT', '$', 'contains text PostgreSQL cannot store (a NUL character or a lone surrogate)');
   if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CODES.has(causeCode)) {
     return new ApiError('SERVICE_UNAVAILABLE', 'the database or Redis is unreachable; try again shortly');
   }

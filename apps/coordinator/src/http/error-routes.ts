@@ -1,4 +1,14 @@
-import { countErrors, deleteStrategy, runInTransactionWithAudit, findError, listAlerts, listErrors, listStrategies, upsertStrategy, type StrategyKey } from '@agentic-flow/store';
+import {
+  countErrors,
+  deleteStrategy,
+  runInTransactionWithAudit,
+  findError,
+  listAlerts,
+  listErrors,
+  listStrategies,
+  upsertStrategy,
+  type StrategyKey,
+} from '@agentic-flow/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveError } from '../executions/resolve-error.js';
 import type { CoordinatorServices } from '../executions/coordinator-services.js';

@@ -35,15 +35,22 @@ export const ErrorStatisticsQuerySchema = z
   })
   .refine(({ from, to }) => from < to, { message: 'from must be before to', path: ['from'] });
 
-export const ResolutionBodySchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('retry') }),
-  z.strictObject({ action: z.literal('skip') }),
-  z.strictObject({
-    action: z.literal('output'),
-    /** Stands in for the step's output: any JSON value (null included); the body gate has checked its text. */
-    output: z.unknown().refine((value) => value !== undefined, 'is required for action "output"'),
-  }),
-  z.strictObject({ action: z.literal('fail'), message: z.string().min(1).max(2000).optional() }),
-], { error: (issue) => (issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator' ? 'must be one of retry, skip, output, fail' : undefined) });
+export const ResolutionBodySchema = z.discriminatedUnion(
+  'action',
+  [
+    z.strictObject({ action: z.literal('retry') }),
+    z.strictObject({ action: z.literal('skip') }),
+    z.strictObject({
+      action: z.literal('output'),
+      /** Stands in for the step's output: any JSON value (null included); the body gate has checked its text. */
+      output: z.unknown().refine((value) => value !== undefined, 'is required for action "output"'),
+    }),
+    z.strictObject({ action: z.literal('fail'), message: z.string().min(1).max(2000).optional() }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue['note'] === 'No matching discriminator' ? 'must be one of retry, skip, output, fail' : undefined,
+  },
+);
 
 export const AlertsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().min(1).optional() });

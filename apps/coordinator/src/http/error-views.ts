@@ -40,7 +40,13 @@ export function alertView(row: AlertRow): AlertView {
 }
 
 export function strategyView(row: StoredStrategy): RegisteredStrategy {
-  return { namespace: row.namespace, ...(row.workflowId === null ? {} : { workflowId: row.workflowId }), target: row.target, strategy: row.strategy as RecoveryStrategy, updatedAt: row.updatedAt.toISOString() };
+  return {
+    namespace: row.namespace,
+    ...(row.workflowId === null ? {} : { workflowId: row.workflowId }),
+    target: row.target,
+    strategy: row.strategy as RecoveryStrategy,
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 /** Folds the (step type, code, strategy) counts into the three tallies `getErrorStatistics` answers. */

@@ -9,20 +9,35 @@ import { ApiError, validationFailed } from './api-error.js';
 import { namespaceOf } from './request-context.js';
 import { parseRequest } from './request-schemas.js';
 
-const commaList = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+const commaList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const POSITION = /^(0|[1-9][0-9]{0,17})$/;
 
 /** `GET /v1/events` filters: comma lists; any number of each, combined with AND between kinds. */
 export const EventsQuerySchema = z.strictObject({
-  executionId: z.string().transform(commaList).pipe(z.array(z.string().uuid('must be a comma list of execution ids (UUIDs)')).min(1).max(100)).optional(),
+  executionId: z
+    .string()
+    .transform(commaList)
+    .pipe(z.array(z.string().uuid('must be a comma list of execution ids (UUIDs)')).min(1).max(100))
+    .optional(),
   workflowId: z.string().transform(commaList).pipe(z.array(WorkflowIdSchema).min(1).max(100)).optional(),
   types: z
     .string()
     .transform(commaList)
-    .pipe(z.array(z.enum(EVENT_TYPES, { error: `must be a comma list of event types: ${EVENT_TYPES.join(', ')}` })).min(1, `must name at least one of: ${EVENT_TYPES.join(', ')}`))
+    .pipe(
+      z
+        .array(z.enum(EVENT_TYPES, { error: `must be a comma list of event types: ${EVENT_TYPES.join(', ')}` }))
+        .min(1, `must name at least one of: ${EVENT_TYPES.join(', ')}`),
+    )
     .optional(),
   /** `false`: send what is there up to now, then end the stream (a catch-up read, e.g. for a batch job). Default `true`. */
-  follow: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((v) => v === 'true'),
+  follow: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
   /** For clients that cannot set the `Last-Event-ID` header. */
   lastEventId: z.string().regex(POSITION, 'must be an event id (decimal digits)').optional(),
 });
@@ -79,9 +94,11 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRoutesOp
     await hub.assignAll();
     const tip = await eventStreamTip(pool);
     if (lastEventId !== undefined && BigInt(lastEventId) > BigInt(tip.last)) {
-      throw new ApiError('VALIDATION_FAILED', `Last-Event-ID ${lastEventId} is past the stream's last event (${tip.last}): it is not an id of this cluster's stream`, [
-        { path: '$.headers.last-event-id', message: `must be at most ${tip.last}` },
-      ]);
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        `Last-Event-ID ${lastEventId} is past the stream's last event (${tip.last}): it is not an id of this cluster's stream`,
+        [{ path: '$.headers.last-event-id', message: `must be at most ${tip.last}` }],
+      );
     }
     const cursor = lastEventId ?? tip.last;
     const selection = { namespace, executionIds: query.executionId, workflowIds: query.workflowId, types: query.types };
@@ -99,15 +116,16 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRoutesOp
     raw.on('close', () => abort.abort());
     const write = async (text: string): Promise<void> => {
       if (signal.aborted) return;
-      if (!raw.write(text)) await new Promise<void>((resolve) => {
-        const done = (): void => {
-          raw.off('drain', done);
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        raw.on('drain', done);
-        signal.addEventListener('abort', done, { once: true });
-      });
+      if (!raw.write(text))
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            raw.off('drain', done);
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          raw.on('drain', done);
+          signal.addEventListener('abort', done, { once: true });
+        });
     };
     if (!query.follow) {
       try {

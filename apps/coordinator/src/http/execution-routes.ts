@@ -1,4 +1,15 @@
-import { executionExists, findExecution, findExecutionOverview, findStepRun, listExecutions, listLogs, listStepRunSummaries, listStepRuns, listTranscripts, type Database } from '@agentic-flow/store';
+import {
+  executionExists,
+  findExecution,
+  findExecutionOverview,
+  findStepRun,
+  listExecutions,
+  listLogs,
+  listStepRunSummaries,
+  listStepRuns,
+  listTranscripts,
+  type Database,
+} from '@agentic-flow/store';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.js';
@@ -65,7 +76,10 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
   app.get('/v1/executions/:executionId/transcripts', async (request) => {
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { stepRunId } = parseRequest(TranscriptQuerySchema, request.query, 'query');
-    const [exists, transcripts] = await Promise.all([executionExists(deps.db, executionId, namespaceOf(request)), listTranscripts(deps.db, executionId, stepRunId)]);
+    const [exists, transcripts] = await Promise.all([
+      executionExists(deps.db, executionId, namespaceOf(request)),
+      listTranscripts(deps.db, executionId, stepRunId),
+    ]);
     if (!exists) throw executionNotFound(executionId);
     return { items: transcripts.map(transcriptView) };
   });

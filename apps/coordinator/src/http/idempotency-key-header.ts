@@ -17,7 +17,8 @@ export function idempotencyKeyOf(headers: Record<string, string | string[] | und
   if (typeof header !== 'string') throw validationFailed([{ path: PATH, message: 'must be sent once' }], 'headers');
   const key = header.trim();
   if (key.length === 0) throw validationFailed([{ path: PATH, message: 'must not be empty' }], 'headers');
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw validationFailed([{ path: PATH, message: `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${key.length})` }], 'headers');
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+    throw validationFailed([{ path: PATH, message: `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${key.length})` }], 'headers');
   if (!KEY.test(key)) throw validationFailed([{ path: PATH, message: 'must be printable ASCII' }], 'headers');
   return key;
 }

@@ -7,7 +7,10 @@ import { ApiError } from './api-error.js';
 import { namespaceOf } from './request-context.js';
 import { ExecutionParamsSchema, parseRequest } from './request-schemas.js';
 
-const SnapshotParamsSchema = z.strictObject({ executionId: z.string().uuid('must be an execution id (a UUID)'), snapshotId: z.string().uuid('must be a snapshot id (a UUID)') });
+const SnapshotParamsSchema = z.strictObject({
+  executionId: z.string().uuid('must be an execution id (a UUID)'),
+  snapshotId: z.string().uuid('must be a snapshot id (a UUID)'),
+});
 const AutoSnapshotBodySchema = z.strictObject({
   /** Milliseconds between automatic snapshots while the execution runs; null turns them off. */
   intervalMs: z.number().int().min(1000, 'must be at least 1000 ms').max(2_147_483_647).nullable(),
@@ -52,7 +55,8 @@ export function registerLifecycleRoutes(app: FastifyInstance, deps: CoordinatorS
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { intervalMs } = parseRequest(AutoSnapshotBodySchema, request.body, 'body');
     await runInTransactionWithAudit(deps.db, request.audit?.take(), async (tx) => {
-      if (!(await setSnapshotInterval(tx, executionId, intervalMs, namespaceOf(request)))) throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
+      if (!(await setSnapshotInterval(tx, executionId, intervalMs, namespaceOf(request))))
+        throw new ApiError('EXECUTION_NOT_FOUND', `execution ${executionId} does not exist`);
     });
     request.audit?.confirm();
     return { executionId, intervalMs };

@@ -1,5 +1,12 @@
 import type { HealthStatus, MonitorSettings, StepMetrics, WorkflowMetrics } from '@agentic-flow/spec';
-import { readMonitorSettings, runPoolTransactionWithAudit, stepMetrics, updateMonitorSettings, workflowMetrics, type MonitorSettingsRow } from '@agentic-flow/store';
+import {
+  readMonitorSettings,
+  runPoolTransactionWithAudit,
+  stepMetrics,
+  updateMonitorSettings,
+  workflowMetrics,
+  type MonitorSettingsRow,
+} from '@agentic-flow/store';
 import type { FastifyInstance } from 'fastify';
 import { collectClusterComponents, type ClusterHealthDeps } from '../monitoring/cluster-health.js';
 import { assessHealth } from '../monitoring/health-assessment.js';
@@ -44,7 +51,9 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: ClusterHealthD
   /** `updateThresholds(partial)`: merged into the stored ones; any value out of range refuses the whole call. */
   app.patch('/v1/monitor/thresholds', async (request): Promise<MonitorSettings> => {
     const thresholds = parseRequest(ThresholdsSchema, request.body, 'body');
-    const row = await runPoolTransactionWithAudit(deps.pool, request.audit?.take(), (tx) => updateMonitorSettings(tx, { thresholds: thresholds as Record<string, number | null> }));
+    const row = await runPoolTransactionWithAudit(deps.pool, request.audit?.take(), (tx) =>
+      updateMonitorSettings(tx, { thresholds: thresholds as Record<string, number | null> }),
+    );
     request.audit?.confirm();
     return settingsView(row);
   });

@@ -15,7 +15,9 @@ const windowChecks = <T extends { from: Date; to: Date }>(schema: z.ZodType<T>) 
     .refine(({ from, to }) => to.getTime() - from.getTime() <= 31 * DAY_MS, { message: 'the window may span 31 days at most', path: ['from'] });
 
 export const WorkflowMetricsQuerySchema = windowChecks(
-  z.strictObject({ workflowId: WorkflowIdSchema.optional(), from: dateTime.optional(), to: dateTime.optional() }).transform((q) => ({ workflowId: q.workflowId, ...window(q) })),
+  z
+    .strictObject({ workflowId: WorkflowIdSchema.optional(), from: dateTime.optional(), to: dateTime.optional() })
+    .transform((q) => ({ workflowId: q.workflowId, ...window(q) })),
 );
 
 export const StepMetricsQuerySchema = windowChecks(
@@ -48,7 +50,11 @@ export const SinkBodySchema = z.strictObject({
     }, 'must be an http:// or https:// URL without credentials'),
   events: z.array(z.enum(ALERT_SINK_EVENTS)).min(1).max(ALERT_SINK_EVENTS.length).default(['alert:created', 'alert:resolved']),
   alertTypes: z.array(z.string().min(1).max(64)).min(1).max(32).nullable().default(null),
-  secretName: z.string().regex(SECRET_NAME_PATTERN, 'must be a secret name: letters, digits, "_" or "-", starting with a letter or "_"').nullable().default(null),
+  secretName: z
+    .string()
+    .regex(SECRET_NAME_PATTERN, 'must be a secret name: letters, digits, "_" or "-", starting with a letter or "_"')
+    .nullable()
+    .default(null),
   format: z.enum(['json', 'slack']).default('json'),
 });
 

@@ -11,7 +11,12 @@ export const ExecuteBodySchema = z.strictObject({
 
 const statusList = z
   .string()
-  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.enum(EXECUTION_STATUSES)).min(1));
 
 export const ListExecutionsQuerySchema = z.strictObject({
@@ -39,7 +44,12 @@ export const StepRunParamsSchema = z.strictObject({
 export const ExecutionReadQuerySchema = z.strictObject({
   include: z
     .string()
-    .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(EXECUTION_INCLUDES, { error: `must be a comma list of ${EXECUTION_INCLUDES.join(', ')}` })))
     .default([]),
 });

@@ -77,7 +77,9 @@ function routingApiError(error: FastifyError): ApiError {
     case 'FST_ERR_BAD_URL':
       return textError('INVALID_TEXT', '$.params', 'the path is not valid percent-encoded UTF-8');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new ApiError('VALIDATION_FAILED', 'a path parameter is too long', [{ path: '$.params', message: `is longer than ${MAX_PARAM_LENGTH} characters` }]);
+      return new ApiError('VALIDATION_FAILED', 'a path parameter is too long', [
+        { path: '$.params', message: `is longer than ${MAX_PARAM_LENGTH} characters` },
+      ]);
     default:
       return new ApiError('VALIDATION_FAILED', error.message);
   }

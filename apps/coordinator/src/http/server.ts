@@ -29,7 +29,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   registerSecurityHeaders(app);
   if (options.corsOrigins && options.corsOrigins.length > 0) {
-    void app.register(cors, { origin: [...options.corsOrigins], allowedHeaders: ['authorization', 'content-type', 'af-namespace', 'x-request-id', 'last-event-id', 'idempotency-key'], exposedHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'] });
+    void app.register(cors, {
+      origin: [...options.corsOrigins],
+      allowedHeaders: ['authorization', 'content-type', 'af-namespace', 'x-request-id', 'last-event-id', 'idempotency-key'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'],
+    });
   }
   registerBodyGate(app, { bodyLimit: options.bodyLimit });
   registerRequestTextChecks(app);

@@ -7,7 +7,11 @@ import { ApiError } from './api-error.js';
  * the part sits in the request (`['query']`, `['body']`, or `[]` for a definition).
  */
 export function jsonProblemError(problem: JsonProblem, root: readonly (string | number)[]): ApiError {
-  return textError(problem.kind === 'too-deep' ? 'NESTING_TOO_DEEP' : 'INVALID_TEXT', formatPath([...root, ...problem.path]), JSON_PROBLEM_REASONS[problem.kind]);
+  return textError(
+    problem.kind === 'too-deep' ? 'NESTING_TOO_DEEP' : 'INVALID_TEXT',
+    formatPath([...root, ...problem.path]),
+    JSON_PROBLEM_REASONS[problem.kind],
+  );
 }
 
 /** A 400 with one problem: `<path> <reason>` as the message, and the problem itself. */

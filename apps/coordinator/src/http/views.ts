@@ -15,7 +15,16 @@ import type {
   TranscriptView,
   WorkflowSummary,
 } from '@agentic-flow/spec';
-import type { DefinitionPage, ExecutionOverviewRow, ExecutionRow, ExecutionSummaryRow, LogRow, StepRunRow, StepRunSummaryRow, TranscriptRow } from '@agentic-flow/store';
+import type {
+  DefinitionPage,
+  ExecutionOverviewRow,
+  ExecutionRow,
+  ExecutionSummaryRow,
+  LogRow,
+  StepRunRow,
+  StepRunSummaryRow,
+  TranscriptRow,
+} from '@agentic-flow/store';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 

@@ -61,6 +61,9 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: WorkflowRoute
       request.audit,
     );
     if (replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(replayed ? 200 : 201).header('location', `/v1/executions/${result.executionId}`).send(result);
+    return reply
+      .code(replayed ? 200 : 201)
+      .header('location', `/v1/executions/${result.executionId}`)
+      .send(result);
   });
 }

@@ -46,7 +46,10 @@ export class MaintenanceLoop {
       return;
     }
     const tasks: [string, () => Promise<unknown>][] = [
-      ['reconcile', () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold, lost: this.lost })],
+      [
+        'reconcile',
+        () => reconcile(this.deps, { graceMs: this.options.reconcileGraceMs, limit: 1000, poisonThreshold: this.options.poisonThreshold, lost: this.lost }),
+      ],
       ['automatic snapshots', () => takeDueSnapshots(this.deps.db)],
       ['admission', () => this.deps.admitNow()],
       ['event retention', () => this.pruneEvents()],

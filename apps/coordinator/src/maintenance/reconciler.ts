@@ -93,7 +93,8 @@ export async function reconcile(deps: CoordinatorServices, options: ReconcileOpt
   }
   for (const executionId of waiting) outcome.reevaluated += await askAgain(deps, executionId, options.graceMs);
   const { requeued, retried, quarantined, reevaluated } = outcome;
-  if (requeued + retried + quarantined + reevaluated > 0) deps.logger.warn({ ...outcome }, 'reconciler re-enqueued, retried, quarantined or re-evaluated work that had gone missing');
+  if (requeued + retried + quarantined + reevaluated > 0)
+    deps.logger.warn({ ...outcome }, 'reconciler re-enqueued, retried, quarantined or re-evaluated work that had gone missing');
   return outcome;
 }
 
@@ -105,9 +106,16 @@ async function failedWithoutResult(deps: CoordinatorServices, run: InFlightRun, 
   if (STALLED_TOO_OFTEN.test(failure.failedReason)) {
     // BullMQ's stall count: one per worker that died holding the job; failed at WORKER_DEATH_LIMIT.
     const deaths = failure.stalls;
-    error = stepError('POISON', `the step's job was running on ${deaths} workers that died (the worker's WORKER_DEATH_LIMIT); it is quarantined in the dead letter queue`, { crashes: deaths });
+    error = stepError(
+      'POISON',
+      `the step's job was running on ${deaths} workers that died (the worker's WORKER_DEATH_LIMIT); it is quarantined in the dead letter queue`,
+      { crashes: deaths },
+    );
   } else if (failure.attemptsMade >= failure.attempts + threshold) {
-    error = stepError('INTERNAL', `the step's job failed ${failure.attemptsMade} times without reporting a result (last: ${failure.failedReason || 'no reason given'})`);
+    error = stepError(
+      'INTERNAL',
+      `the step's job failed ${failure.attemptsMade} times without reporting a result (last: ${failure.failedReason || 'no reason given'})`,
+    );
   }
   if (error === undefined) {
     await deps.queues.retryFailed(run.stepType, run.id);
@@ -115,7 +123,19 @@ async function failedWithoutResult(deps: CoordinatorServices, run: InFlightRun, 
     return;
   }
   const now = deps.now();
-  const result: StepResult = { v: 1, stepRunId: run.id, executionId: run.executionId, instanceKey: run.instanceKey, attempt: run.attempt, outcome: 'failed', error, logs: [], startedAt: now, finishedAt: now, workerId: 'reconciler' };
+  const result: StepResult = {
+    v: 1,
+    stepRunId: run.id,
+    executionId: run.executionId,
+    instanceKey: run.instanceKey,
+    attempt: run.attempt,
+    outcome: 'failed',
+    error,
+    logs: [],
+    startedAt: now,
+    finishedAt: now,
+    workerId: 'reconciler',
+  };
   await deps.publish(result);
   outcome.quarantined += 1;
 }
@@ -123,9 +143,12 @@ async function failedWithoutResult(deps: CoordinatorServices, run: InFlightRun, 
 /** Asks again for the expressions an execution waits on, if no transition has touched it for `graceMs`. */
 async function askAgain(deps: CoordinatorServices, executionId: string, graceMs: number): Promise<number> {
   const row = await findExecution(deps.db, executionId, undefined);
-  if (!row || row.status !== 'running' || deps.now() - row.updatedAt.getTime() < graceMs) return 0;
+  if (row?.status !== 'running' || deps.now() - row.updatedAt.getTime() < graceMs) return 0;
   const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
   const commands = pendingEvaluations(workflow, row.state as ExecutionState, deps.now());
-  deps.background.continue(executionId, commands.map((command) => ({ command })));
+  deps.background.continue(
+    executionId,
+    commands.map((command) => ({ command })),
+  );
   return commands.length;
 }

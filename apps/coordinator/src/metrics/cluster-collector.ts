@@ -50,12 +50,19 @@ export function registerClusterCollector(options: ClusterCollectorOptions): void
         Promise.all(options.stepTypes.map((type) => options.queues.queue(stepQueueName(type)).getFailedCount())),
         options.redis.xlen(keys.dead),
       ]);
-      this.set({ source: 'step-jobs' }, failed.reduce((a, b) => a + b, 0));
+      this.set(
+        { source: 'step-jobs' },
+        failed.reduce((a, b) => a + b, 0),
+      );
       this.set({ source: 'results' }, results);
     },
   });
 
-  const streamLag = new Gauge({ name: 'agentic_flow_result_stream_lag', help: 'Results on step-results not yet delivered to any coordinator (XINFO GROUPS lag).', registers });
+  const streamLag = new Gauge({
+    name: 'agentic_flow_result_stream_lag',
+    help: 'Results on step-results not yet delivered to any coordinator (XINFO GROUPS lag).',
+    registers,
+  });
   new Gauge({
     name: 'agentic_flow_result_stream_pending',
     help: 'Results delivered to a coordinator and not yet acknowledged (XPENDING): being applied, or held by a dead coordinator.',

@@ -16,14 +16,23 @@ export class CoordinatorMetrics {
   constructor(registry: Registry = createMetricsRegistry({ service: 'coordinator' })) {
     this.registry = registry;
     const registers = [registry];
-    this.executionsStarted = new Counter({ name: 'agentic_flow_executions_started_total', help: 'Executions started, by workflow id.', labelNames: ['workflow'], registers });
+    this.executionsStarted = new Counter({
+      name: 'agentic_flow_executions_started_total',
+      help: 'Executions started, by workflow id.',
+      labelNames: ['workflow'],
+      registers,
+    });
     this.executionsFinished = new Counter({
       name: 'agentic_flow_executions_finished_total',
       help: 'Executions settled, by workflow id and final status (completed, failed, cancelled).',
       labelNames: ['workflow', 'status'],
       registers,
     });
-    this.resultsApplied = new Counter({ name: 'agentic_flow_results_applied_total', help: 'Step results (and expression answers) applied by this coordinator.', registers });
+    this.resultsApplied = new Counter({
+      name: 'agentic_flow_results_applied_total',
+      help: 'Step results (and expression answers) applied by this coordinator.',
+      registers,
+    });
     this.resultsPerTransaction = new Histogram({
       name: 'agentic_flow_results_per_transaction',
       help: 'Results applied in one transaction: 1 under light load, up to RESULT_BATCH_SIZE under heavy load.',

@@ -1,7 +1,10 @@
 import type { CoordinatorMetrics } from './coordinator-metrics.js';
 
 /** Wraps the result applier: counts each batch (results per transaction, time to apply) in memory. */
-export function measuredApplier<E, R>(apply: (entries: E[], lengths: number[]) => Promise<R>, metrics: CoordinatorMetrics): (entries: E[], lengths: number[]) => Promise<R> {
+export function measuredApplier<E, R>(
+  apply: (entries: E[], lengths: number[]) => Promise<R>,
+  metrics: CoordinatorMetrics,
+): (entries: E[], lengths: number[]) => Promise<R> {
   return async (entries, lengths) => {
     const startedAt = performance.now();
     const outcome = await apply(entries, lengths);

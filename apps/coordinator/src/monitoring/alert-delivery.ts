@@ -97,7 +97,13 @@ export class AlertDelivery {
         ids.map((id) => ({
           name: 'deliver',
           data: { id },
-          opts: { jobId: id, attempts: this.options.attempts, backoff: { type: 'exponential', delay: this.options.backoffMs }, removeOnComplete: true, removeOnFail: 1000 },
+          opts: {
+            jobId: id,
+            attempts: this.options.attempts,
+            backoff: { type: 'exponential', delay: this.options.backoffMs },
+            removeOnComplete: true,
+            removeOnFail: 1000,
+          },
         })),
       );
     } catch (error) {
@@ -121,7 +127,8 @@ export class AlertDelivery {
     let secret: string | undefined;
     if (work.sink.secretName !== null) {
       secret = await secrets.get(work.sink.secretName);
-      if (secret === undefined) return give(`secret ${work.sink.secretName} is not set on this coordinator (AF_SECRET_${work.sink.secretName} or AF_SECRETS_DIR)`, true);
+      if (secret === undefined)
+        return give(`secret ${work.sink.secretName} is not set on this coordinator (AF_SECRET_${work.sink.secretName} or AF_SECRETS_DIR)`, true);
     }
     const now = (this.options.now ?? Date.now)();
     const body = deliveryBody(work as Required<DeliveryWork>, now);
@@ -136,7 +143,13 @@ export class AlertDelivery {
     if (secret !== undefined) headers[SIGNATURE_HEADER] = signDelivery(secret, timestamp, body);
     let status: number | undefined;
     try {
-      const response = await request(work.sink.url, { method: 'POST', body, headers, dispatcher: this.agent, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      const response = await request(work.sink.url, {
+        method: 'POST',
+        body,
+        headers,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
       status = response.statusCode;
       await response.body.dump();
     } catch (error) {

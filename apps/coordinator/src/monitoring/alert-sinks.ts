@@ -1,5 +1,14 @@
 import type { AlertDeliveryView, AlertSinkView } from '@agentic-flow/spec';
-import { deleteAlertSink, findAlertSink, listAlertDeliveries, runPoolTransactionWithAudit, upsertAlertSink, type AlertDeliveryRow, type AlertSinkRow, type AuditEntry } from '@agentic-flow/store';
+import {
+  deleteAlertSink,
+  findAlertSink,
+  listAlertDeliveries,
+  runPoolTransactionWithAudit,
+  upsertAlertSink,
+  type AlertDeliveryRow,
+  type AlertSinkRow,
+  type AuditEntry,
+} from '@agentic-flow/store';
 import type pg from 'pg';
 import { DomainError } from '../errors/domain-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
@@ -58,7 +67,12 @@ export class AlertSinks {
   async put(namespace: string, name: string, config: SinkConfig, audit: AuditEntry | undefined): Promise<AlertSinkView> {
     if (config.secretName !== null && (await this.secrets.get(config.secretName)) === undefined) {
       throw new InvalidInputError(
-        [{ path: '$.body.secretName', message: `no secret ${config.secretName} is set on the coordinator (AF_SECRET_${config.secretName} or a file in AF_SECRETS_DIR)` }],
+        [
+          {
+            path: '$.body.secretName',
+            message: `no secret ${config.secretName} is set on the coordinator (AF_SECRET_${config.secretName} or a file in AF_SECRETS_DIR)`,
+          },
+        ],
         'alert sink',
       );
     }

@@ -24,8 +24,16 @@ export interface ClusterComponents {
   postgres: ReachabilityView;
   redis: ReachabilityView;
   queues: QueueView[];
-  workers: { total: number; byStepType: Record<string, number>; live: { id: string; stepTypes: string[]; host?: string | undefined; pid?: number | undefined; lastSeenMsAgo: number }[] };
-  coordinators: { total: number; leader: string | null; live: { id: string; leader: boolean; host?: string | undefined; pid?: number | undefined; lastSeenMsAgo: number }[] };
+  workers: {
+    total: number;
+    byStepType: Record<string, number>;
+    live: { id: string; stepTypes: string[]; host?: string | undefined; pid?: number | undefined; lastSeenMsAgo: number }[];
+  };
+  coordinators: {
+    total: number;
+    leader: string | null;
+    live: { id: string; leader: boolean; host?: string | undefined; pid?: number | undefined; lastSeenMsAgo: number }[];
+  };
   circuitBreakers: { open: { key: string; state: string; failures: number; openedAt?: number | undefined }[] };
   deadLetter: { size: number };
   resultStream: { length: number; pending: number; lag: number | null } | null;
@@ -92,7 +100,9 @@ export async function collectClusterComponents(deps: ClusterHealthDeps): Promise
       leader: coordinators.find((c) => c.leader)?.id ?? null,
       live: coordinators.map((c) => ({ id: c.id, leader: c.leader === true, host: c.host, pid: c.pid, lastSeenMsAgo: Math.max(0, now - c.at) })),
     },
-    circuitBreakers: { open: breakers.filter((b) => b.state !== 'closed').map((b) => ({ key: b.key, state: b.state, failures: b.failures, openedAt: b.openedAt })) },
+    circuitBreakers: {
+      open: breakers.filter((b) => b.state !== 'closed').map((b) => ({ key: b.key, state: b.state, failures: b.failures, openedAt: b.openedAt })),
+    },
     deadLetter: { size: queues.reduce((sum, q) => sum + q.failed, 0) },
     resultStream: stream,
   };

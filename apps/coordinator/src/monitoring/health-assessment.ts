@@ -50,29 +50,59 @@ export function assessHealth(components: ClusterComponents, thresholds: Threshol
       const message = `queue ${queue.queue} has ${queue.waiting} waiting and no live worker`;
       issues.push(message);
       recommendations.push(`${message}: start a worker with STEP_TYPES=${type}`);
-      conditions.push({ namespace: '*', key: `no-worker:${type}`, type: 'no-worker', severity: 'critical', message, data: { stepType: type, waiting: queue.waiting } });
+      conditions.push({
+        namespace: '*',
+        key: `no-worker:${type}`,
+        type: 'no-worker',
+        severity: 'critical',
+        message,
+        data: { stepType: type, waiting: queue.waiting },
+      });
     }
     if (queue.waiting > thresholds.maxQueueSize) {
       raise(1);
       const message = `queue ${queue.queue} has ${queue.waiting} waiting, more than maxQueueSize ${thresholds.maxQueueSize}`;
       issues.push(message);
       recommendations.push(`${message}: add workers with STEP_TYPES=${type} or raise their concurrency`);
-      conditions.push({ namespace: '*', key: `queue-size:${type}`, type: 'threshold', severity: 'warning', message, data: { stepType: type, waiting: queue.waiting, maxQueueSize: thresholds.maxQueueSize } });
+      conditions.push({
+        namespace: '*',
+        key: `queue-size:${type}`,
+        type: 'threshold',
+        severity: 'warning',
+        message,
+        data: { stepType: type, waiting: queue.waiting, maxQueueSize: thresholds.maxQueueSize },
+      });
     }
     if (queue.oldestWaitingAgeMs !== null && queue.oldestWaitingAgeMs > thresholds.maxQueueWaitTime) {
       raise(1);
       const message = `the oldest job of queue ${queue.queue} has waited ${seconds(queue.oldestWaitingAgeMs)}, more than maxQueueWaitTime ${seconds(thresholds.maxQueueWaitTime)}`;
       issues.push(message);
       recommendations.push(`${message}: add workers with STEP_TYPES=${type}`);
-      conditions.push({ namespace: '*', key: `queue-wait:${type}`, type: 'threshold', severity: 'warning', message, data: { stepType: type, oldestWaitingAgeMs: queue.oldestWaitingAgeMs } });
+      conditions.push({
+        namespace: '*',
+        key: `queue-wait:${type}`,
+        type: 'threshold',
+        severity: 'warning',
+        message,
+        data: { stepType: type, oldestWaitingAgeMs: queue.oldestWaitingAgeMs },
+      });
     }
   }
   for (const breaker of components.circuitBreakers.open) {
     raise(1);
     const message = `circuit breaker ${breaker.key} is ${breaker.state} after ${plural(breaker.failures, 'failure')}`;
     issues.push(message);
-    recommendations.push(`${message}: its steps fail at once with CIRCUIT_OPEN; check the target, or reset it with DELETE /v1/circuit-breakers/${encodeURIComponent(breaker.key)}`);
-    conditions.push({ namespace: '*', key: `breaker-open:${breaker.key}`, type: 'circuit-breaker', severity: 'warning', message, data: { key: breaker.key, failures: breaker.failures } });
+    recommendations.push(
+      `${message}: its steps fail at once with CIRCUIT_OPEN; check the target, or reset it with DELETE /v1/circuit-breakers/${encodeURIComponent(breaker.key)}`,
+    );
+    conditions.push({
+      namespace: '*',
+      key: `breaker-open:${breaker.key}`,
+      type: 'circuit-breaker',
+      severity: 'warning',
+      message,
+      data: { key: breaker.key, failures: breaker.failures },
+    });
   }
   if (components.deadLetter.size > 0) {
     raise(1);

@@ -1,4 +1,12 @@
-import { applyConditions, namespaceNames, readMonitorSettings, stepMetrics, workflowMetrics, type ConditionChanges, type ObservedCondition } from '@agentic-flow/store';
+import {
+  applyConditions,
+  namespaceNames,
+  readMonitorSettings,
+  stepMetrics,
+  workflowMetrics,
+  type ConditionChanges,
+  type ObservedCondition,
+} from '@agentic-flow/store';
 import type { Logger } from '@agentic-flow/telemetry';
 import type pg from 'pg';
 import { collectClusterComponents, type ClusterHealthDeps } from './cluster-health.js';
@@ -77,7 +85,10 @@ export class MonitorEvaluator {
     const now = this.options.now();
     const window = { from: new Date(now - thresholds.evaluationWindow), to: new Date(now) };
     for (const namespace of await namespaceNames(this.options.pool)) {
-      const [workflows, steps] = await Promise.all([workflowMetrics(this.options.pool, { namespace, ...window }), stepMetrics(this.options.pool, { namespace, ...window })]);
+      const [workflows, steps] = await Promise.all([
+        workflowMetrics(this.options.pool, { namespace, ...window }),
+        stepMetrics(this.options.pool, { namespace, ...window }),
+      ]);
       const settled = workflows.completedExecutions + workflows.failedExecutions + workflows.cancelledExecutions;
       if (settled < thresholds.minSamples) {
         skipped.add(`${namespace}\u0000error-rate`).add(`${namespace}\u0000execution-time`);
@@ -121,7 +132,9 @@ export class MonitorEvaluator {
         }
       }
     }
-    const changes = await applyConditions(this.options.pool, observed, (namespace, key) => (namespace === '*' ? clusterEvaluated : !skipped.has(`${namespace}\u0000${key}`)));
+    const changes = await applyConditions(this.options.pool, observed, (namespace, key) =>
+      namespace === '*' ? clusterEvaluated : !skipped.has(`${namespace}\u0000${key}`),
+    );
     for (const started of changes.started) this.options.logger.warn({ namespace: started.namespace, condition: started.key }, `alert: ${started.message}`);
     for (const ended of changes.ended) this.options.logger.info({ namespace: ended.namespace, condition: ended.key }, 'alert resolved');
     if (changes.ended.some((c) => c.namespace === '*' && c.key === DLQ_KEY)) this.dlqBaseline = undefined;
@@ -136,7 +149,10 @@ export class MonitorEvaluator {
    */
   private async deadLetterGrowth(size: number, thresholds: Thresholds): Promise<ObservedCondition | undefined> {
     if (this.dlqBaseline === undefined) {
-      const { rows } = await (this.options.pool as pg.Pool).query<{ baseline: number | null }>(`select (data ->> 'baseline')::int as baseline from monitor_conditions where namespace = '*' and key = $1`, [DLQ_KEY]);
+      const { rows } = await (this.options.pool as pg.Pool).query<{ baseline: number | null }>(
+        `select (data ->> 'baseline')::int as baseline from monitor_conditions where namespace = '*' and key = $1`,
+        [DLQ_KEY],
+      );
       this.dlqBaseline = rows[0]?.baseline ?? size;
     }
     if (size < this.dlqBaseline) this.dlqBaseline = size;

@@ -8,15 +8,33 @@ const DAY_MS = 86_400_000;
  */
 export const ThresholdsSchema = z.strictObject({
   /** p95 execution time (ms) over the evaluation window above which a namespace alerts. */
-  maxExecutionTime: z.number().int().min(1).max(7 * DAY_MS).nullable().optional(),
+  maxExecutionTime: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * DAY_MS)
+    .nullable()
+    .optional(),
   /** Share of settled executions that failed (0–1) above which a namespace alerts. */
   maxErrorRate: z.number().min(0).max(1).nullable().optional(),
   /** p95 step run time (ms) per step type above which a namespace alerts. */
-  maxStepExecutionTime: z.number().int().min(1).max(7 * DAY_MS).nullable().optional(),
+  maxStepExecutionTime: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * DAY_MS)
+    .nullable()
+    .optional(),
   /** Waiting jobs on one step queue above which the cluster alerts. */
   maxQueueSize: z.number().int().min(1).max(100_000_000).nullable().optional(),
   /** Age (ms) of a step queue's oldest waiting job above which the cluster alerts. */
-  maxQueueWaitTime: z.number().int().min(1).max(7 * DAY_MS).nullable().optional(),
+  maxQueueWaitTime: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * DAY_MS)
+    .nullable()
+    .optional(),
   /** New dead letters since the queue was last quiet that make an alert. */
   maxDeadLetterGrowth: z.number().int().min(1).max(1_000_000).nullable().optional(),
   /** Settled executions (or step runs) a window needs before its rates and percentiles count. */

@@ -44,8 +44,20 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
 
     const cached = ids.map((id) => ({ id, entry: cache.get(id) }));
     if (cached.every((c) => c.entry !== undefined)) {
-      const targets = new Map<string, Target>(cached.map(({ id, entry }) => [id, { id, state: entry!.state, version: entry!.version, changed: false, ...(entry!.bytes === undefined ? {} : { bytes: entry!.bytes }) }]));
-      const applied = await applyInMemory(deps, entries, lengths, targets, (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }), now);
+      const targets = new Map<string, Target>(
+        cached.map(({ id, entry }) => [
+          id,
+          { id, state: entry!.state, version: entry!.version, changed: false, ...(entry!.bytes === undefined ? {} : { bytes: entry!.bytes }) },
+        ]),
+      );
+      const applied = await applyInMemory(
+        deps,
+        entries,
+        lengths,
+        targets,
+        (r) => ({ executionId: r.executionId, instanceKey: r.instanceKey, attempt: r.attempt }),
+        now,
+      );
       // Building the statement of a large batch is synchronous work of its own: let requests in first
       // (not for a small one, where the extra turn of the event loop would only add latency).
       if (entries.length > 64) await new Promise((resolve) => setImmediate(resolve));
@@ -76,8 +88,19 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
       applied = await applyInMemory(deps, entries, lengths, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
       // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
-      const overwritten = applied.converted.map((index) => failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!));
-      return { writes: { stepRuns: [...applied.effects.stepRunWrites(), ...overwritten], executions: updates, logs: [...applied.logs, ...applied.effects.logs], errors: applied.effects.errors, events: applied.effects.eventRows() }, value: undefined };
+      const overwritten = applied.converted.map((index) =>
+        failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!),
+      );
+      return {
+        writes: {
+          stepRuns: [...applied.effects.stepRunWrites(), ...overwritten],
+          executions: updates,
+          logs: [...applied.logs, ...applied.effects.logs],
+          errors: applied.effects.errors,
+          events: applied.effects.eventRows(),
+        },
+        value: undefined,
+      };
     });
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
@@ -140,7 +163,12 @@ function foldRunWrites(completions: StepRunCompletion[], writes: StepRunWrite[])
       continue;
     }
     const completion = folded[index]!;
-    folded[index] = { ...completion, status: write.status, ...(write.output !== undefined ? { output: write.output } : {}), ...(write.error ? { error: write.error } : {}) };
+    folded[index] = {
+      ...completion,
+      status: write.status,
+      ...(write.output !== undefined ? { output: write.output } : {}),
+      ...(write.error ? { error: write.error } : {}),
+    };
   }
   return { completions: folded, writes: rest };
 }
@@ -194,9 +222,19 @@ async function applyInMemory(
   const deadline = performance.now() + deps.inlineBudgetMs;
   // The statuses before this batch: a status change is a workflow event.
   const before = new Map([...targets.values()].map((t) => [t.id, t.state.status]));
-  const passes = await Promise.all([...byExecution].map(([executionId, indices]) => drive(deps, entries, lengths, indices, targets.get(executionId), runOf, now, deadline)));
+  const passes = await Promise.all(
+    [...byExecution].map(([executionId, indices]) => drive(deps, entries, lengths, indices, targets.get(executionId), runOf, now, deadline)),
+  );
 
-  const applied: Applied = { entries: [...entries], converted: [], effects: new Effects(), logs: [], outcomes: entries.map(() => 'ignored'), ignored: [], deferred: new Map() };
+  const applied: Applied = {
+    entries: [...entries],
+    converted: [],
+    effects: new Effects(),
+    logs: [],
+    outcomes: entries.map(() => 'ignored'),
+    ignored: [],
+    deferred: new Map(),
+  };
   for (const pass of passes) {
     for (const index of pass.applied) applied.outcomes[index] = 'applied';
     for (const [index, failed] of pass.converted) {
@@ -207,7 +245,12 @@ async function applyInMemory(
     applied.ignored.push(...pass.ignored);
     const { target } = pass;
     if (target === undefined || pass.workflow === undefined) continue;
-    const ref = { id: target.id, namespace: namespaceOfState(target.state), workflowId: target.state.workflowId, workflowVersion: target.state.workflowVersion };
+    const ref = {
+      id: target.id,
+      namespace: namespaceOfState(target.state),
+      workflowId: target.state.workflowId,
+      workflowVersion: target.state.workflowVersion,
+    };
     for (const { commands, done } of pass.commands) applied.effects.add(ref, pass.workflow, commands, done);
     applied.effects.status(ref, before.get(target.id) ?? target.state.status, target.state.status, target.state.error);
     if (pass.deferred.length > 0) applied.deferred.set(target.id, pass.deferred);
@@ -231,7 +274,8 @@ async function drive(
   if (!target.changed) return pass;
   // A bound without serializing: what the state measured before, plus all of each entry's payload
   // (3 bytes per code unit at most) and some bookkeeping. Measured exactly only when that could be over.
-  const bound = target.bytes === undefined ? undefined : target.bytes + indices.reduce((sum, i) => sum + 3 * (lengths[i] ?? Number.POSITIVE_INFINITY) + 1024, 0);
+  const bound =
+    target.bytes === undefined ? undefined : target.bytes + indices.reduce((sum, i) => sum + 3 * (lengths[i] ?? Number.POSITIVE_INFINITY) + 1024, 0);
   if (bound !== undefined && bound <= deps.maxStateBytes) {
     target.bytes = bound;
     return pass;
@@ -289,17 +333,21 @@ async function driveEntries(
     } else {
       target.state = decision.state;
       target.changed = true;
-      pass.commands.push(isAnswer(entry) || entry.outcome !== 'succeeded' ? { commands: decision.commands } : { commands: decision.commands, done: stepDone(entry, event, workflow, state) });
+      pass.commands.push(
+        isAnswer(entry) || entry.outcome !== 'succeeded'
+          ? { commands: decision.commands }
+          : { commands: decision.commands, done: stepDone(entry, event, workflow, state) },
+      );
       pass.deferred.push(...decision.deferred);
     }
     if (!isAnswer(entry)) {
       const stepId = target.state.nodes[entry.instanceKey]?.stepId ?? null;
-      for (const log of entry.logs) pass.logs.push({ executionId: target.id, stepRunId: entry.stepRunId, stepId, level: log.level, message: log.message, at: new Date(log.at) });
+      for (const log of entry.logs)
+        pass.logs.push({ executionId: target.id, stepRunId: entry.stepRunId, stepId, level: log.level, message: log.message, at: new Date(log.at) });
     }
   }
   return pass;
 }
-
 
 /** A worker's success the engine applied, as its `step:completed` event names it (`state`: before the decision). */
 function stepDone(result: StepResult, event: EngineEvent, workflow: CompiledWorkflow, state: ExecutionState): StepDone {
@@ -318,8 +366,18 @@ function tooLargeFailure(result: Extract<StepResult, { outcome: 'succeeded' }>, 
 /** The engine event an entry is; undefined for a result that matches no run of this execution in flight. */
 function eventOf(entry: ResultEntry, target: Target, runOf: (result: StepResult) => RunKey | undefined, now: number): EngineEvent | undefined {
   if (isAnswer(entry)) {
-    const outcome = entry.outcome.ok ? { ok: true as const, truthy: entry.outcome.truthy, value: null, ...(entry.outcome.warning === undefined ? {} : { warning: entry.outcome.warning }) } : entry.outcome;
-    return { type: 'expression.evaluated', key: entry.key, purpose: entry.purpose, attempt: entry.attempt, ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }), outcome, at: now };
+    const outcome = entry.outcome.ok
+      ? { ok: true as const, truthy: entry.outcome.truthy, value: null, ...(entry.outcome.warning === undefined ? {} : { warning: entry.outcome.warning }) }
+      : entry.outcome;
+    return {
+      type: 'expression.evaluated',
+      key: entry.key,
+      purpose: entry.purpose,
+      attempt: entry.attempt,
+      ...(entry.iteration === undefined ? {} : { iteration: entry.iteration }),
+      outcome,
+      at: now,
+    };
   }
   const run = runOf(entry);
   if (!run || run.executionId !== target.id) return undefined;

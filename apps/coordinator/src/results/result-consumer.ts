@@ -94,7 +94,10 @@ export class ResultConsumer {
     }
     if (valid.length === 0) return done;
     try {
-      await this.options.apply(valid.map((v) => v.result), valid.map((v) => v.entry.length));
+      await this.options.apply(
+        valid.map((v) => v.result),
+        valid.map((v) => v.entry.length),
+      );
       return [...done, ...valid.map((v) => v.entry.id)];
     } catch (error) {
       if (isTransient(error)) throw error;
@@ -134,7 +137,8 @@ function poisonFailure(data: unknown, crashes: number): ResultEntry | undefined 
   const message = `applying this step's result crashed ${crashes} coordinators; it is quarantined in step-results:dead`;
   const error = stepError('POISON', message, { crashes });
   const answer = ExpressionAnswerSchema.safeParse(data);
-  if (answer.success) return answer.data.outcome.ok || answer.data.outcome.error.code !== 'POISON' ? { ...answer.data, outcome: { ok: false, error } } : undefined;
+  if (answer.success)
+    return answer.data.outcome.ok || answer.data.outcome.error.code !== 'POISON' ? { ...answer.data, outcome: { ok: false, error } } : undefined;
   const result = StepResultSchema.safeParse(data);
   if (!result.success || (result.data.outcome === 'failed' && result.data.error.code === 'POISON')) return undefined;
   const { output: _output, variableUpdates: _updates, agent: _agent, ...rest } = result.data as StepResult & { output?: unknown; variableUpdates?: unknown };

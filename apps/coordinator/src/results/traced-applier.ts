@@ -18,6 +18,12 @@ export function tracedApplier<E, R>(applierOn: (pool: pg.Pool) => Apply<E, R>, p
   return (entries, lengths) => {
     // A batch the sampler drops costs no span, no context and no applier.
     if (!nextRootSampled()) return untraced(entries, lengths);
-    return withSpan('agentic-flow-coordinator', 'results.apply', { 'results.count': entries.length }, (_span, scope) => applierOn(poolInScope(pool, scope))(entries, lengths), ROOT_CONTEXT);
+    return withSpan(
+      'agentic-flow-coordinator',
+      'results.apply',
+      { 'results.count': entries.length },
+      (_span, scope) => applierOn(poolInScope(pool, scope))(entries, lengths),
+      ROOT_CONTEXT,
+    );
   };
 }

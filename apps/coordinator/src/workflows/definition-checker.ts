@@ -61,7 +61,10 @@ export class DefinitionChecker {
     if (this.current !== undefined || this.queue.length === 0) return;
     const pending = this.queue.shift()!;
     const worker = this.thread();
-    const timer = setTimeout(() => this.fail(`checking the definition took longer than ${this.timeoutMs / 1000} s; split it into smaller workflows`), this.timeoutMs);
+    const timer = setTimeout(
+      () => this.fail(`checking the definition took longer than ${this.timeoutMs / 1000} s; split it into smaller workflows`),
+      this.timeoutMs,
+    );
     this.current = { pending, timer };
     try {
       worker.postMessage(pending.request);

@@ -29,7 +29,11 @@ export function encodeGraph(graph: WorkflowGraph): EncodedGraph {
     successors: graph.order.map((id) => (graph.successors.get(id) ?? []).flatMap((edge) => [index.get(edge.to)!, KINDS.indexOf(edge.kind)])),
     scopeOf: graph.order.map((id) => at(graph.scopeOf.get(id) ?? TOP_SCOPE)),
     containers: [...graph.containerOf].flatMap(([root, container]) => [index.get(root)!, index.get(container)!]),
-    scopes: [...graph.members.keys()].map((scope) => ({ root: at(scope), entries: (graph.entries.get(scope) ?? []).map(at), members: graph.members.get(scope)!.map(at) })),
+    scopes: [...graph.members.keys()].map((scope) => ({
+      root: at(scope),
+      entries: (graph.entries.get(scope) ?? []).map(at),
+      members: graph.members.get(scope)!.map(at),
+    })),
     handlers: [...graph.handlers].map(at),
   };
 }

@@ -51,7 +51,10 @@ export class StrategyRegistry {
       for (const row of rows) {
         const parsed = RecoveryStrategySchema.safeParse(row.strategy);
         if (!parsed.success) {
-          this.logger.error({ namespace: row.namespace, workflowId: row.workflowId, target: row.target }, 'a stored recovery strategy no longer validates; ignored');
+          this.logger.error(
+            { namespace: row.namespace, workflowId: row.workflowId, target: row.target },
+            'a stored recovery strategy no longer validates; ignored',
+          );
           continue;
         }
         let strategies = next.get(row.namespace);

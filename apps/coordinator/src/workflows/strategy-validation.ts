@@ -41,7 +41,12 @@ export async function strategyProblems(db: Database, key: StrategyKey, strategy:
   if (workflowId === null) {
     return named.length === 0
       ? []
-      : [{ path: '$.params.target', message: `an ${strategy.type} strategy names steps, which belong to a workflow: register it for a step of one workflow ({ workflowId, stepId }), or in the step's onError, not for the step type "${target}"` }];
+      : [
+          {
+            path: '$.params.target',
+            message: `an ${strategy.type} strategy names steps, which belong to a workflow: register it for a step of one workflow ({ workflowId, stepId }), or in the step's onError, not for the step type "${target}"`,
+          },
+        ];
   }
   const result = await db.execute<{ version: string; steps: Record<string, string> | null }>(sql`
     select version, (select jsonb_object_agg(s->>'id', s->>'type') from jsonb_array_elements(definition->'steps') s) as steps
@@ -59,8 +64,13 @@ export async function strategyProblems(db: Database, key: StrategyKey, strategy:
     }
     for (const row of versions) {
       const type = row.steps![step];
-      if (type === undefined) problems.push({ path, message: `workflow "${workflowId}" version "${row.version}" has a step "${target}" but no step "${step}"` });
-      else if (type === 'parallel' || type === 'loop') problems.push({ path, message: `step "${step}" of workflow "${workflowId}" version "${row.version}" is a ${type}; a recovery step must be a single step` });
+      if (type === undefined)
+        problems.push({ path, message: `workflow "${workflowId}" version "${row.version}" has a step "${target}" but no step "${step}"` });
+      else if (type === 'parallel' || type === 'loop')
+        problems.push({
+          path,
+          message: `step "${step}" of workflow "${workflowId}" version "${row.version}" is a ${type}; a recovery step must be a single step`,
+        });
     }
   });
   return problems;

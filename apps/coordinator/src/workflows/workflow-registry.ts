@@ -1,7 +1,14 @@
 import { compileWorkflow, type CompiledWorkflow } from '@agentic-flow/engine';
 import type { Problem } from '@agentic-flow/spec';
 import type { PendingAudit } from '../auth/pending-audit.js';
-import { findDefinition, insertDefinition, runInTransactionWithAudit, type Database, type DefinitionRow, type InsertDefinitionOutcome } from '@agentic-flow/store';
+import {
+  findDefinition,
+  insertDefinition,
+  runInTransactionWithAudit,
+  type Database,
+  type DefinitionRow,
+  type InsertDefinitionOutcome,
+} from '@agentic-flow/store';
 import { DomainError } from '../errors/domain-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { DefinitionCaps } from './definition-check.js';
@@ -110,7 +117,10 @@ export class WorkflowRegistry {
     if (!result.ok) {
       // Stored definitions were valid when written; this means the language changed incompatibly.
       const problems = result.problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
-      throw new DomainError('INTERNAL', `stored workflow "${row.id}" version "${row.version}" of namespace "${row.namespace}" no longer validates: ${problems}`);
+      throw new DomainError(
+        'INTERNAL',
+        `stored workflow "${row.id}" version "${row.version}" of namespace "${row.namespace}" no longer validates: ${problems}`,
+      );
     }
     return compileWorkflow(result.definition, result.graph);
   }

@@ -15,7 +15,15 @@ describe('API key secrets', () => {
   });
 
   it('parses nothing but the exact shape', () => {
-    for (const text of ['', 'afk_', 'afk_abc_def', `AFK_${'a'.repeat(12)}_${'b'.repeat(43)}`, `afk_${'a'.repeat(12)}_${'b'.repeat(44)}`, `afk_${'A'.repeat(12)}_${'b'.repeat(43)}`, `x afk_${'a'.repeat(12)}_${'b'.repeat(43)}`]) {
+    for (const text of [
+      '',
+      'afk_',
+      'afk_abc_def',
+      `AFK_${'a'.repeat(12)}_${'b'.repeat(43)}`,
+      `afk_${'a'.repeat(12)}_${'b'.repeat(44)}`,
+      `afk_${'A'.repeat(12)}_${'b'.repeat(43)}`,
+      `x afk_${'a'.repeat(12)}_${'b'.repeat(43)}`,
+    ]) {
       expect(parseKey(text), text).toBeUndefined();
     }
   });

@@ -26,7 +26,7 @@ describe('OidcVerifier against a JWKS served over HTTP', () => {
     const pair = await generateKeyPair('ES256');
     privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       fetches++;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: [jwk] }));
@@ -39,7 +39,15 @@ describe('OidcVerifier against a JWKS served over HTTP', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const verifier = () => new OidcVerifier({ jwksUrl, issuer: ISSUER, audience: AUDIENCE, roleClaim: 'groups', roleMap: { 'flow-admins': 'admin', 'flow-ops': 'operator' }, namespacesClaim: 'namespaces' });
+  const verifier = () =>
+    new OidcVerifier({
+      jwksUrl,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      roleClaim: 'groups',
+      roleMap: { 'flow-admins': 'admin', 'flow-ops': 'operator' },
+      namespacesClaim: 'namespaces',
+    });
 
   it('accepts a signed token and maps its claims to a role and namespaces, fetching the keys once', async () => {
     const v = verifier();
@@ -55,7 +63,12 @@ describe('OidcVerifier against a JWKS served over HTTP', () => {
   it('refuses wrong issuers and audiences, expired tokens, other keys, symmetric and unsigned tokens, and tokens without a role or subject', async () => {
     const v = verifier();
     const other = (await generateKeyPair('ES256')).privateKey;
-    const hs = await new SignJWT({ sub: 'eve', groups: 'flow-admins' }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode('a-shared-secret-of-at-least-32-bytes!!'));
+    const hs = await new SignJWT({ sub: 'eve', groups: 'flow-admins' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('a-shared-secret-of-at-least-32-bytes!!'));
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'eve', groups: 'flow-admins', iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 })).toString('base64url')}.x`;
     const cases: [string, string, string][] = [
       ['issuer', await token({ sub: 'eve', groups: 'flow-admins' }, { issuer: 'https://evil.test' }), 'not valid'],

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { PendingAudit } from '../../src/auth/pending-audit.js';
 
-const base = { actor: 'k1', role: 'editor', namespace: 'default', action: 'workflow.register', target: 'POST /v1/workflows', requestId: 'r1', clientAddress: '127.0.0.1' };
+const base = {
+  actor: 'k1',
+  role: 'editor',
+  namespace: 'default',
+  action: 'workflow.register',
+  target: 'POST /v1/workflows',
+  requestId: 'r1',
+  clientAddress: '127.0.0.1',
+};
 
 describe('PendingAudit', () => {
   it('is written when the answer goes out unless a transaction confirmed it', () => {

@@ -4,7 +4,12 @@ import { ROUTE_POLICIES, isMutating } from '../../src/auth/route-policy.js';
 
 describe('roles', () => {
   it('grants each role what the one before it has and one permission more', () => {
-    expect(ROLES.map((role) => PERMISSIONS.filter((p) => allows(role, p)))).toEqual([['read'], ['read', 'operate'], ['read', 'operate', 'edit'], ['read', 'operate', 'edit', 'admin']]);
+    expect(ROLES.map((role) => PERMISSIONS.filter((p) => allows(role, p)))).toEqual([
+      ['read'],
+      ['read', 'operate'],
+      ['read', 'operate', 'edit'],
+      ['read', 'operate', 'edit', 'admin'],
+    ]);
     expect(PERMISSIONS.map(leastRoleWith)).toEqual(['viewer', 'operator', 'editor', 'admin']);
   });
 });

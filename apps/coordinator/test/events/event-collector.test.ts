@@ -38,7 +38,18 @@ describe('commandEvent', () => {
     expect(commandEvent({ ...record, status: 'succeeded' })?.type).toBe('step:completed');
     expect(commandEvent({ ...record, status: 'skipped' })).toBeUndefined();
     expect(commandEvent({ ...record, status: 'cancelled' })).toBeUndefined();
-    expect(commandEvent({ type: 'record-error', key: 'a', stepId: 'a', stepType: 'http', attempt: 3, error: { code: 'HTTP_STATUS', message: '503', details: { status: 503 } }, strategy: 'retry', at })).toEqual({
+    expect(
+      commandEvent({
+        type: 'record-error',
+        key: 'a',
+        stepId: 'a',
+        stepType: 'http',
+        attempt: 3,
+        error: { code: 'HTTP_STATUS', message: '503', details: { status: 503 } },
+        strategy: 'retry',
+        at,
+      }),
+    ).toEqual({
       type: 'step:failed',
       data: { key: 'a', stepId: 'a', stepType: 'http', attempt: 3, error: { code: 'HTTP_STATUS', message: '503' }, strategy: 'retry' },
     });
@@ -57,11 +68,29 @@ describe('EventCollector', () => {
     events.command(other, { type: 'run-step', key: 'x', stepId: 'x', stepType: 'script', attempt: 1, config: {}, at: 0 } as EngineCommand, 'r9');
     events.status(subject, 'running', 'failed', { code: 'STEP_FAILED', message: 'step "a" failed', stepId: 'a' });
     expect(events.rows()).toEqual([
-      { namespace: 'ns', type: 'step:completed', executionId: 'e1', workflowId: 'wf', data: { key: 'a', stepId: 'a', stepType: 'script', attempt: 1, stepRunId: 'r1' } },
+      {
+        namespace: 'ns',
+        type: 'step:completed',
+        executionId: 'e1',
+        workflowId: 'wf',
+        data: { key: 'a', stepId: 'a', stepType: 'script', attempt: 1, stepRunId: 'r1' },
+      },
       { namespace: 'ns', type: 'workflow:completed', executionId: 'e1', workflowId: 'wf', data: { status: 'completed' } },
-      { namespace: 'ns', type: 'workflow:failed', executionId: 'e1', workflowId: 'wf', data: { status: 'failed', error: { code: 'STEP_FAILED', message: 'step "a" failed' } } },
+      {
+        namespace: 'ns',
+        type: 'workflow:failed',
+        executionId: 'e1',
+        workflowId: 'wf',
+        data: { status: 'failed', error: { code: 'STEP_FAILED', message: 'step "a" failed' } },
+      },
       { namespace: 'ns', type: 'workflow:started', executionId: 'e2', workflowId: 'wf', data: { status: 'running' } },
-      { namespace: 'ns', type: 'step:started', executionId: 'e2', workflowId: 'wf', data: { key: 'x', stepId: 'x', stepType: 'script', attempt: 1, stepRunId: 'r9' } },
+      {
+        namespace: 'ns',
+        type: 'step:started',
+        executionId: 'e2',
+        workflowId: 'wf',
+        data: { key: 'x', stepId: 'x', stepType: 'script', attempt: 1, stepRunId: 'r9' },
+      },
     ]);
   });
 

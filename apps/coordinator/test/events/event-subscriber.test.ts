@@ -4,7 +4,16 @@ import { EventSubscriber, selects } from '../../src/events/event-subscriber.js';
 import { sseFrame } from '../../src/events/event-view.js';
 import { EventsQuerySchema, gapFrame } from '../../src/http/event-routes.js';
 
-const ev = (id: number, extra: Partial<FlowEvent> = {}): FlowEvent => ({ id: String(id), type: 'step:started', namespace: 'ns', executionId: 'e1', workflowId: 'wf', at: '2026-01-01T00:00:00.000Z', data: {}, ...extra });
+const ev = (id: number, extra: Partial<FlowEvent> = {}): FlowEvent => ({
+  id: String(id),
+  type: 'step:started',
+  namespace: 'ns',
+  executionId: 'e1',
+  workflowId: 'wf',
+  at: '2026-01-01T00:00:00.000Z',
+  data: {},
+  ...extra,
+});
 
 describe('selects', () => {
   it('keeps to the namespace and applies every filter given', () => {
@@ -61,7 +70,9 @@ describe('frames and filters', () => {
     });
     const bad = EventsQuerySchema.safeParse({ types: 'workflow:exploded' });
     expect(bad.success).toBe(false);
-    expect(bad.error!.issues[0]!.message).toContain('workflow:started, workflow:completed, workflow:failed, workflow:paused, workflow:resumed, workflow:cancelled, step:started, step:completed, step:failed, step:retrying, alert:created, alert:resolved');
+    expect(bad.error!.issues[0]!.message).toContain(
+      'workflow:started, workflow:completed, workflow:failed, workflow:paused, workflow:resumed, workflow:cancelled, step:started, step:completed, step:failed, step:retrying, alert:created, alert:resolved',
+    );
     expect(EventsQuerySchema.safeParse({ lastEventId: '12a' }).success).toBe(false);
     expect(EventsQuerySchema.safeParse({ follow: 'false' }).data).toEqual({ follow: false });
   });

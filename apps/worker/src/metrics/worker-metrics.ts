@@ -23,11 +23,38 @@ export class WorkerMetrics {
     this.registry = registry;
     const registers = [registry];
     const labelNames = ['step_type', 'outcome'] as const;
-    this.duration = new Histogram({ name: 'agentic_flow_step_duration_seconds', help: 'Time a step attempt ran on a worker (executor, circuit breaker, reporting excluded), by step type and outcome.', labelNames, buckets: DURATION_BUCKETS, registers });
-    this.queueWait = new Histogram({ name: 'agentic_flow_step_queue_wait_seconds', help: 'Time from enqueue (coordinator clock) to a worker taking the job, first attempts only, by step type and outcome.', labelNames, buckets: DURATION_BUCKETS, registers });
-    this.steps = new Counter({ name: 'agentic_flow_steps_total', help: 'Step attempts finished on this worker, by step type and outcome.', labelNames, registers });
-    this.tokens = new Counter({ name: 'agentic_flow_agent_tokens_total', help: 'Model tokens used by agent steps, by provider, model and direction (input, output).', labelNames: ['provider', 'model', 'direction'], registers });
-    this.cost = new Counter({ name: 'agentic_flow_agent_cost_usd_total', help: 'Cost of agent steps in US dollars (providers with prices configured), by provider and model.', labelNames: ['provider', 'model'], registers });
+    this.duration = new Histogram({
+      name: 'agentic_flow_step_duration_seconds',
+      help: 'Time a step attempt ran on a worker (executor, circuit breaker, reporting excluded), by step type and outcome.',
+      labelNames,
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: 'agentic_flow_step_queue_wait_seconds',
+      help: 'Time from enqueue (coordinator clock) to a worker taking the job, first attempts only, by step type and outcome.',
+      labelNames,
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.steps = new Counter({
+      name: 'agentic_flow_steps_total',
+      help: 'Step attempts finished on this worker, by step type and outcome.',
+      labelNames,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'agentic_flow_agent_tokens_total',
+      help: 'Model tokens used by agent steps, by provider, model and direction (input, output).',
+      labelNames: ['provider', 'model', 'direction'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'agentic_flow_agent_cost_usd_total',
+      help: 'Cost of agent steps in US dollars (providers with prices configured), by provider and model.',
+      labelNames: ['provider', 'model'],
+      registers,
+    });
   }
 
   /** One finished attempt: `queueWaitMs` is undefined for retries (their wait includes the backoff). */

@@ -31,7 +31,11 @@ export const DEFAULT_MAX_SUBTASKS = 5;
  * problem is an `INVALID_CONFIG` naming the field: the config was validated with the definition,
  * but templates were resolved since, and the provider and tool names are this worker's.
  */
-export function resolveAgentJob(raw: unknown, providers: AgentProviders, registry: ToolRegistry): { ok: true; job: ResolvedAgentJob } | { ok: false; error: StepError } {
+export function resolveAgentJob(
+  raw: unknown,
+  providers: AgentProviders,
+  registry: ToolRegistry,
+): { ok: true; job: ResolvedAgentJob } | { ok: false; error: StepError } {
   const parsed = AgentJobConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -47,10 +51,13 @@ export function resolveAgentJob(raw: unknown, providers: AgentProviders, registr
 
   const provider = providers.resolve(config.provider);
   if (provider === undefined) {
-    return invalid(`invalid agent-task config: $.config.provider: unknown provider "${config.provider}" (configured: ${providers.names().join(', ') || 'none'})`, {
-      provider: config.provider,
-      configured: providers.names(),
-    });
+    return invalid(
+      `invalid agent-task config: $.config.provider: unknown provider "${config.provider}" (configured: ${providers.names().join(', ') || 'none'})`,
+      {
+        provider: config.provider,
+        configured: providers.names(),
+      },
+    );
   }
 
   const known = new Set(registry.capabilities());

@@ -56,7 +56,14 @@ export class AgentConversation {
   toolResult(call: ToolCall, content: string, isError: boolean): void {
     const flag = isError ? { isError: true } : {};
     this.messages.push({ role: 'tool', toolCallId: call.id, name: call.name, content, ...flag });
-    this.transcript.push({ role: 'tool', toolCallId: call.id, name: call.name, content: truncateText(content, this.options.maxStoredToolResultChars), ...flag, at: this.options.now() });
+    this.transcript.push({
+      role: 'tool',
+      toolCallId: call.id,
+      name: call.name,
+      content: truncateText(content, this.options.maxStoredToolResultChars),
+      ...flag,
+      at: this.options.now(),
+    });
   }
 
   /** One model call with the conversation so far; its reply joins the conversation. */
@@ -120,15 +127,22 @@ function providerFailure(provider: ChatProvider, model: string, error: unknown):
   if (error instanceof ProviderError) {
     const { status, attempts, code, body } = error.details;
     const what = status === undefined ? (code ?? 'no response') : `HTTP ${status}`;
-    return new AgentFailure('AGENT_PROVIDER', `provider "${provider.name}" failed (${what}, ${attempts} attempt${attempts === 1 ? '' : 's'}): ${error.message}`, {
-      provider: provider.name,
-      model,
-      ...(status === undefined ? {} : { status }),
-      attempts,
-      ...(code === undefined ? {} : { code }),
-      ...(body === undefined ? {} : { body: truncateText(body, MAX_ERROR_BODY) }),
-    });
+    return new AgentFailure(
+      'AGENT_PROVIDER',
+      `provider "${provider.name}" failed (${what}, ${attempts} attempt${attempts === 1 ? '' : 's'}): ${error.message}`,
+      {
+        provider: provider.name,
+        model,
+        ...(status === undefined ? {} : { status }),
+        attempts,
+        ...(code === undefined ? {} : { code }),
+        ...(body === undefined ? {} : { body: truncateText(body, MAX_ERROR_BODY) }),
+      },
+    );
   }
   // Providers turn every failure into a ProviderError; anything else is a bug in one.
-  return new AgentFailure('INTERNAL', `provider "${provider.name}" crashed: ${error instanceof Error ? error.message : String(error)}`, { provider: provider.name, model });
+  return new AgentFailure('INTERNAL', `provider "${provider.name}" crashed: ${error instanceof Error ? error.message : String(error)}`, {
+    provider: provider.name,
+    model,
+  });
 }

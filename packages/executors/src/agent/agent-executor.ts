@@ -64,7 +64,10 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
     const { job } = resolved;
     const timeoutMs = job.config.timeout;
     if (job.skills.length > 0 && job.config.phase !== 'synthesize') {
-      runtime.log('info', `capabilities without a tool, described to the model as skills: ${job.skills.join(', ')} (tools here: ${tools.capabilities().join(', ') || 'none'})`);
+      runtime.log(
+        'info',
+        `capabilities without a tool, described to the model as skills: ${job.skills.join(', ')} (tools here: ${tools.capabilities().join(', ') || 'none'})`,
+      );
     }
 
     // One signal for everything the run awaits: the step's timeout or the worker's cancellation.
@@ -75,10 +78,13 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
     if (runtime.signal.aborted) onCancel();
     else runtime.signal.addEventListener('abort', onCancel, { once: true });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('agent step timed out'));
-    }, Math.min(timeoutMs, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort(new Error('agent step timed out'));
+      },
+      Math.min(timeoutMs, MAX_TIMER_MS),
+    );
     const signal = controller.signal;
     const startedAt = Date.now();
 
@@ -101,7 +107,14 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
       step: { stepRunId: input.stepRunId, stepId: input.stepId, executionId: input.executionId, attempt: input.attempt },
       remainingMs: () => Math.max(0, startedAt + timeoutMs - Date.now()),
     };
-    const phaseInput: PhaseInput = { job, conversation, toolContext, idempotencyKey: input.idempotencyKey, prompt: { config: job.config, context, maxContextChars }, maxToolResultChars };
+    const phaseInput: PhaseInput = {
+      job,
+      conversation,
+      toolContext,
+      idempotencyKey: input.idempotencyKey,
+      prompt: { config: job.config, context, maxContextChars },
+      maxToolResultChars,
+    };
 
     try {
       const run = job.config.phase === 'plan' ? runPlanPhase : job.config.phase === 'synthesize' ? runSynthesizePhase : runExecutorAgent;
@@ -110,7 +123,10 @@ export function createAgentExecutor(options: AgentExecutorOptions): StepExecutor
     } catch (error) {
       const failure = failureOf(error, runtime.signal.aborted, timedOut, timeoutMs, conversation.calls);
       if (failure === undefined) throw error;
-      runtime.log('warn', `agent step failed after ${conversation.calls} model call${conversation.calls === 1 ? '' : 's'}: ${failure.code}: ${failure.message}`);
+      runtime.log(
+        'warn',
+        `agent step failed after ${conversation.calls} model call${conversation.calls === 1 ? '' : 's'}: ${failure.code}: ${failure.message}`,
+      );
       return { ok: false, error: failure, agent: conversation.record() };
     } finally {
       clearTimeout(timer);

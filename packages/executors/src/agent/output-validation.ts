@@ -9,9 +9,7 @@ import type { JsonValidator, SchemaViolation } from './json-schema.js';
 /** Why an answer was rejected, as `details.reason` of `AGENT_OUTPUT`. */
 export type AnswerRejection = 'not_json' | 'schema_violation' | 'invalid_plan';
 
-export type AnswerCheck =
-  | { ok: true; value: unknown }
-  | { ok: false; reason: AnswerRejection; problem: string; violations?: SchemaViolation[] };
+export type AnswerCheck = { ok: true; value: unknown } | { ok: false; reason: AnswerRejection; problem: string; violations?: SchemaViolation[] };
 
 /** Checks one answer text; the agent loop gives the model one chance to fix a rejected one. */
 export type AnswerChecker = (text: string) => AnswerCheck;

@@ -83,7 +83,11 @@ export function synthesizeSystemPrompt(config: AgentJobConfig): string {
 export function synthesizeUserPrompt(input: PromptInput, subtasks: readonly SubtaskOutcome[]): string {
   return [
     `Goal: ${input.config.goal}`,
-    jsonBlock('Subtasks and their outputs, in plan order', subtasks.map((s) => ({ goal: s.goal, output: s.output })), input.maxContextChars),
+    jsonBlock(
+      'Subtasks and their outputs, in plan order',
+      subtasks.map((s) => ({ goal: s.goal, output: s.output })),
+      input.maxContextChars,
+    ),
     contextBlock(input),
   ].join('\n\n');
 }
@@ -93,9 +97,7 @@ export function correctionPrompt(check: Extract<AnswerCheck, { ok: false }>, kin
   const lines = [`Your ${kind === 'plan' ? 'plan' : 'final answer'} was rejected: ${check.problem}.`];
   for (const violation of check.violations ?? []) lines.push(`- ${violation.path}: ${violation.message}`);
   lines.push(
-    kind === 'plan'
-      ? 'Answer again with only the corrected plan as one JSON object.'
-      : 'Answer again with only the corrected JSON value, no prose around it.',
+    kind === 'plan' ? 'Answer again with only the corrected plan as one JSON object.' : 'Answer again with only the corrected JSON value, no prose around it.',
   );
   return lines.join('\n');
 }
@@ -113,7 +115,11 @@ function finalAnswerRule(outputSchema: Record<string, unknown> | undefined): str
 function contextBlock(input: PromptInput): string {
   const { results, variables } = input.context;
   if (Object.keys(results).length === 0 && Object.keys(variables).length === 0) return 'Workflow context: none (no earlier results or variables).';
-  return jsonBlock('Workflow context (outputs of earlier steps by step id, and the execution variables), as JSON', { results, variables }, input.maxContextChars);
+  return jsonBlock(
+    'Workflow context (outputs of earlier steps by step id, and the execution variables), as JSON',
+    { results, variables },
+    input.maxContextChars,
+  );
 }
 
 function describeCapabilities(tools: readonly RegisteredTool[]): string[] {

@@ -14,9 +14,7 @@ import { parseIpRange, type IpRange } from './ip-address.js';
  * Without `port`, every port of the destination is opened; with one, only that port (a URL without
  * a port means 80 for http, 443 for https).
  */
-export type EgressAllowEntry =
-  | { kind: 'host'; host: string; port?: number; text: string }
-  | { kind: 'range'; range: IpRange; port?: number; text: string };
+export type EgressAllowEntry = { kind: 'host'; host: string; port?: number; text: string } | { kind: 'range'; range: IpRange; port?: number; text: string };
 
 export type EgressAllowListResult = { ok: true; entries: EgressAllowEntry[] } | { ok: false; problems: string[] };
 

@@ -102,7 +102,8 @@ export function createHttpExecutor(options: HttpExecutorOptions = {}): StepExecu
     const label = `${config.method} ${describeUrl(url)}`;
     // One retry owner per step run: under a `retry` strategy each of its attempts is a single request.
     const policy = inProcessRetryPolicy(input.retryOwner, ownRetryPolicy(config.retries, config.retryDelay, maxRetryDelayMs));
-    if (input.retryOwner === 'strategy' && config.retries > 0) runtime.log('info', `${label}: the step's retry strategy retries it: its own retries (${config.retries}) are not applied`);
+    if (input.retryOwner === 'strategy' && config.retries > 0)
+      runtime.log('info', `${label}: the step's retry strategy retries it: its own retries (${config.retries}) are not applied`);
     const maxAttempts = policy.attempts;
     for (let attempt = 1; ; attempt++) {
       const result = await sendAttempt({

@@ -58,10 +58,13 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
   // since undici rejects with whatever reason the signal carried.
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error(`timed out after ${req.timeoutMs} ms`));
-  }, Math.min(req.timeoutMs, MAX_TIMER_MS));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      controller.abort(new Error(`timed out after ${req.timeoutMs} ms`));
+    },
+    Math.min(req.timeoutMs, MAX_TIMER_MS),
+  );
   const onCancel = (): void => controller.abort(req.signal.reason);
   req.signal.addEventListener('abort', onCancel, { once: true });
 
@@ -115,7 +118,12 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptResult> {
       // The policy, not the target, refused: another attempt would be refused the same way.
       return {
         kind: 'failure',
-        error: stepError('EGRESS_DENIED', `${req.label}: ${denied.message}`, { host: denied.host, port: denied.port, address: denied.address, reason: denied.reason }),
+        error: stepError('EGRESS_DENIED', `${req.label}: ${denied.message}`, {
+          host: denied.host,
+          port: denied.port,
+          address: denied.address,
+          reason: denied.reason,
+        }),
         retryable: false,
       };
     }

@@ -110,7 +110,9 @@ export function createScriptExecutor(options: ScriptExecutorOptions = {}): StepE
 
 /** A secret the step lists that this worker does not hold: the step cannot run as written. */
 export function missingSecret(name: string): StepError {
-  return stepError('TEMPLATE', `secret "${name}" is not configured on this worker (AF_SECRET_${name}, or a file "${name}" in AF_SECRETS_DIR)`, { secret: name });
+  return stepError('TEMPLATE', `secret "${name}" is not configured on this worker (AF_SECRET_${name}, or a file "${name}" in AF_SECRETS_DIR)`, {
+    secret: name,
+  });
 }
 
 /** The step's value, or the operator's cap when it asks for more (with a warning in the step's logs). */

@@ -2,7 +2,11 @@ import type { PoolOutcome } from './process-pool.js';
 import { describeExit } from './sandbox-process.js';
 
 /** The sandbox error of a run the pool ended without an answer from its process. */
-export function unansweredError(outcome: Exclude<PoolOutcome, { type: 'reply' }>, what: string, timeoutMs: number): { code: 'SANDBOX_CRASHED' | 'TIMEOUT' | 'CANCELLED'; message: string; details?: Record<string, unknown> } {
+export function unansweredError(
+  outcome: Exclude<PoolOutcome, { type: 'reply' }>,
+  what: string,
+  timeoutMs: number,
+): { code: 'SANDBOX_CRASHED' | 'TIMEOUT' | 'CANCELLED'; message: string; details?: Record<string, unknown> } {
   switch (outcome.type) {
     case 'crashed':
       return {

@@ -47,7 +47,10 @@ export class ProcessExpressionEvaluator {
   /** Evaluates `expression` over the scope given as JSON text; `key` groups evaluations for fairness. */
   async evaluate(expression: string, scopeJson: string, timeoutMs: number, key?: string): Promise<ExpressionResult> {
     if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
-    const outcome = await this.pool.submit({ type: 'expression', expression, scopeJson, timeoutMs }, { deadlineMs: timeoutMs + ANSWER_GRACE_MS, ...(key === undefined ? {} : { key }) });
+    const outcome = await this.pool.submit(
+      { type: 'expression', expression, scopeJson, timeoutMs },
+      { deadlineMs: timeoutMs + ANSWER_GRACE_MS, ...(key === undefined ? {} : { key }) },
+    );
     if (outcome.type !== 'reply') {
       // Closing, or `cancel` of a settled execution: that says nothing about the expression, so nothing is recorded.
       if (outcome.type === 'cancelled') throw this.closed ? new SandboxClosedError('expression evaluator') : new EvaluationCancelledError();

@@ -375,7 +375,6 @@ export class SandboxProcessPool {
     this.spawn();
   }
 
-
   /** Processes beyond `size` stop after `idleTimeoutMs` without work. */
   private retireIdle(): void {
     const now = Date.now();

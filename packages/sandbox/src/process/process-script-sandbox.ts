@@ -66,7 +66,13 @@ export class ProcessScriptSandbox implements ScriptRunner {
     const outcome = await this.pool.submit(
       {
         type: 'script',
-        input: { code: input.code, timeoutMs: input.timeoutMs, memoryLimitMb: input.memoryLimitMb, globalsJson: JSON.stringify(input.globals), ...(input.modules ? { modules: input.modules } : {}) },
+        input: {
+          code: input.code,
+          timeoutMs: input.timeoutMs,
+          memoryLimitMb: input.memoryLimitMb,
+          globalsJson: JSON.stringify(input.globals),
+          ...(input.modules ? { modules: input.modules } : {}),
+        },
       },
       { deadlineMs: Math.min(input.timeoutMs, 2_147_483_647 - ANSWER_GRACE_MS) + ANSWER_GRACE_MS, ...(input.signal ? { signal: input.signal } : {}) },
     );

@@ -81,7 +81,11 @@ export class SandboxProcess {
     });
     this.child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      this.exited = { code, signal, ...(/out of memory|heap limit|is_heap_oom = 1|CALL_AND_RETRY_LAST/i.test(this.stderr) ? { reason: 'out of memory' as const } : {}) };
+      this.exited = {
+        code,
+        signal,
+        ...(/out of memory|heap limit|is_heap_oom = 1|CALL_AND_RETRY_LAST/i.test(this.stderr) ? { reason: 'out of memory' as const } : {}),
+      };
       readyWaiter?.reject(new Error(`the sandbox process exited before it was ready (${describeExit(this.exited)})`));
       events.exit(this, this.exited);
       endWaiter();

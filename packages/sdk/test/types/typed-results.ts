@@ -1,6 +1,6 @@
 // Compiled (never run) by ../typed-results.test.ts: the lines marked @ts-expect-error must fail to
 // type-check, everything else must pass, under the repository's strict settings.
-import { AgenticFlowClient, defineWorkflow, type ResultsOf, type StepIdsOf } from '@agentic-flow/sdk';
+import { type AgenticFlowClient, defineWorkflow, type ResultsOf, type StepIdsOf } from '@agentic-flow/sdk';
 
 const pipeline = defineWorkflow({
   id: 'pipeline',
@@ -13,7 +13,12 @@ const pipeline = defineWorkflow({
 });
 
 // `as const` works the same.
-const frozen = defineWorkflow({ id: 'frozen', name: 'Frozen', version: '1', steps: [{ id: 'only', type: 'script', config: { script: 'return 1;' } }] } as const);
+const frozen = defineWorkflow({
+  id: 'frozen',
+  name: 'Frozen',
+  version: '1',
+  steps: [{ id: 'only', type: 'script', config: { script: 'return 1;' } }],
+} as const);
 
 const ids: StepIdsOf<typeof pipeline> = 'sum';
 // @ts-expect-error not a step of the pipeline

@@ -36,7 +36,9 @@ export type AgentTaskConfig = z.infer<typeof AgentTaskConfigSchema>;
  * An agent's goal and prompts go to a model, and its provider's credentials are the operator's
  * (`AGENT_PROVIDER_*`): no field of an agent step may reference a secret.
  */
-export const AGENT_TASK_SECRETS = noSecrets('agent steps cannot use secrets: a provider\'s credentials are configured on the workers (AGENT_PROVIDER_*), and a goal or prompt goes to the model');
+export const AGENT_TASK_SECRETS = noSecrets(
+  "agent steps cannot use secrets: a provider's credentials are configured on the workers (AGENT_PROVIDER_*), and a goal or prompt goes to the model",
+);
 
 /**
  * An agent's job carries the step's scope (its `context` picks the results the model is shown) and,

@@ -50,7 +50,10 @@ export const HttpResponseSchema = z.object({
 export type HttpResponse = z.infer<typeof HttpResponseSchema>;
 
 /** An http step sends secrets: `{{ secrets.NAME }}` in its url, header values, query values and body. */
-export const HTTP_SECRETS = secretPolicy(['url', 'headers.*', 'query.*', 'body.**'], '{{ secrets.NAME }} is allowed only in an http step\'s url, header values, query values and body');
+export const HTTP_SECRETS = secretPolicy(
+  ['url', 'headers.*', 'query.*', 'body.**'],
+  "{{ secrets.NAME }} is allowed only in an http step's url, header values, query values and body",
+);
 
 /** An http step's job carries its config alone: the engine resolved its templates, and it spends no tokens. */
 export const HTTP_JOB_CONTENTS: WorkJobContents = { scope: false, tokenBudget: false };

@@ -26,7 +26,9 @@ export const ScriptConfigSchema = z.strictObject({
 export type ScriptConfig = z.infer<typeof ScriptConfigSchema>;
 
 /** A script names the secrets it needs in `secrets` and reads them as values: its text never holds one. */
-export const SCRIPT_SECRETS = noSecrets('a script reads secrets as values, not templates: list the names in the step\'s "secrets" (e.g. secrets: ["TOKEN"]) and use secrets.TOKEN in the code');
+export const SCRIPT_SECRETS = noSecrets(
+  'a script reads secrets as values, not templates: list the names in the step\'s "secrets" (e.g. secrets: ["TOKEN"]) and use secrets.TOKEN in the code',
+);
 
 /** A script reads `results`, `variables`, `input`… at run time: its job carries the step's scope. */
 export const SCRIPT_JOB_CONTENTS: WorkJobContents = { scope: true, tokenBudget: false };

@@ -70,14 +70,32 @@ export async function listAlertDeliveries(db: Queryable, namespace: string, sink
   if (position === null) throw new InvalidCursorError();
   const after = position ? ' and (created_at, id) < ($4, $5::uuid)' : '';
   const values: unknown[] = [namespace, sinkName, limit, ...(position ? [position.createdAt, position.keys[0]] : [])];
-  return (await db.query<AlertDeliveryRow>(`select ${DELIVERY_COLUMNS} from alert_deliveries where namespace = $1 and sink_name = $2${after} order by created_at desc, id desc limit $3`, values)).rows;
+  return (
+    await db.query<AlertDeliveryRow>(
+      `select ${DELIVERY_COLUMNS} from alert_deliveries where namespace = $1 and sink_name = $2${after} order by created_at desc, id desc limit $3`,
+      values,
+    )
+  ).rows;
 }
 
 /** What one delivery sends: the delivery, its sink and its alert. */
 export interface DeliveryWork {
   delivery: AlertDeliveryRow;
   sink: AlertSinkRow | undefined;
-  alert: { id: string; type: string; severity: string; message: string; namespace: string; executionId: string | null; errorId: string | null; data: unknown; state: string | null; createdAt: Date } | undefined;
+  alert:
+    | {
+        id: string;
+        type: string;
+        severity: string;
+        message: string;
+        namespace: string;
+        executionId: string | null;
+        errorId: string | null;
+        data: unknown;
+        state: string | null;
+        createdAt: Date;
+      }
+    | undefined;
 }
 
 export async function loadDeliveryWork(db: Queryable, id: string): Promise<DeliveryWork | undefined> {
@@ -109,7 +127,8 @@ export async function claimPendingDeliveries(db: Queryable, limit: number): Prom
 
 /** Puts deliveries back to pending (their jobs could not be enqueued). */
 export async function releaseDeliveries(db: Queryable, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await db.query(`update alert_deliveries set status = 'pending', updated_at = now() where id = any($1::uuid[]) and status = 'queued'`, [ids]);
+  if (ids.length > 0)
+    await db.query(`update alert_deliveries set status = 'pending', updated_at = now() where id = any($1::uuid[]) and status = 'queued'`, [ids]);
 }
 
 /** Records one attempt's outcome. `final`: no attempt follows (delivered, or the last one failed). */

@@ -55,7 +55,7 @@ const DELTA_RANGE = `finished_at >= date_trunc('minute', $2::timestamptz) and fi
 /** The whole hours of [from, to), or an empty range at `to`. */
 export function wholeHours(from: Date, to: Date): [Date, Date] {
   const hour = 3_600_000;
-  const h1 = Math.ceil(Math.floor(from.getTime() / 60_000) * 60_000 / hour) * hour;
+  const h1 = Math.ceil((Math.floor(from.getTime() / 60_000) * 60_000) / hour) * hour;
   const h2 = Math.floor(to.getTime() / hour) * hour;
   return h1 < h2 ? [new Date(h1), new Date(h2)] : [to, to];
 }
@@ -70,7 +70,14 @@ export async function workflowMetrics(db: Queryable, window: MetricsWindow): Pro
   const wf = `($4::text is null or workflow_id = $4::text)`;
   const params = [window.namespace, window.from, window.to, window.workflowId ?? null, ...wholeHours(window.from, window.to)];
   const ROLLUP_RANGE = rollupRange('$5::timestamptz', '$6::timestamptz');
-  const { rows } = await db.query<{ completed: string; failed: string; cancelled: string; duration: number | null; running: string; hist: [number, string][] | null }>(
+  const { rows } = await db.query<{
+    completed: string;
+    failed: string;
+    cancelled: string;
+    duration: number | null;
+    running: string;
+    hist: [number, string][] | null;
+  }>(
     `with sums as (
         select completed, failed, cancelled, duration_sum_ms from execution_rollups where namespace = $1 and ${ROLLUP_RANGE} and ${wf}
         union all

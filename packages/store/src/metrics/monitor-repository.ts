@@ -12,13 +12,20 @@ export interface MonitorSettingsRow {
 }
 
 export async function readMonitorSettings(db: Queryable): Promise<MonitorSettingsRow> {
-  const { rows } = await db.query<{ thresholds: Record<string, number>; interval_ms: number; updated_at: Date }>(`select thresholds, interval_ms, updated_at from monitor_settings where id = 1`);
+  const { rows } = await db.query<{ thresholds: Record<string, number>; interval_ms: number; updated_at: Date }>(
+    `select thresholds, interval_ms, updated_at from monitor_settings where id = 1`,
+  );
   const row = rows[0];
-  return row ? { thresholds: row.thresholds, intervalMs: row.interval_ms, updatedAt: row.updated_at } : { thresholds: {}, intervalMs: 30_000, updatedAt: new Date(0) };
+  return row
+    ? { thresholds: row.thresholds, intervalMs: row.interval_ms, updatedAt: row.updated_at }
+    : { thresholds: {}, intervalMs: 30_000, updatedAt: new Date(0) };
 }
 
 /** Merges `thresholds` into the stored ones (a key set to null is removed) and/or sets the interval. */
-export async function updateMonitorSettings(db: Queryable, change: { thresholds?: Record<string, number | null>; intervalMs?: number }): Promise<MonitorSettingsRow> {
+export async function updateMonitorSettings(
+  db: Queryable,
+  change: { thresholds?: Record<string, number | null>; intervalMs?: number },
+): Promise<MonitorSettingsRow> {
   const { rows } = await db.query<{ thresholds: Record<string, number>; interval_ms: number; updated_at: Date }>(
     `insert into monitor_settings (id, thresholds, interval_ms) values (1, jsonb_strip_nulls(coalesce($1::jsonb, '{}')), coalesce($2::int, 30000))
        on conflict (id) do update set thresholds = jsonb_strip_nulls(monitor_settings.thresholds || coalesce($1::jsonb, '{}')),
@@ -54,13 +61,19 @@ export interface ConditionChanges {
  * keys under `scopes` (namespace → key prefixes evaluated this pass) can end, so a pass that did not
  * look at something (Redis did not answer) does not resolve it.
  */
-export async function applyConditions(pool: pg.Pool, observed: readonly ObservedCondition[], evaluated: (namespace: string, key: string) => boolean): Promise<ConditionChanges> {
+export async function applyConditions(
+  pool: pg.Pool,
+  observed: readonly ObservedCondition[],
+  evaluated: (namespace: string, key: string) => boolean,
+): Promise<ConditionChanges> {
   const client = await pool.connect();
   try {
     await client.query('begin');
     // One pass at a time, whichever coordinator runs it.
     await client.query(`select pg_advisory_xact_lock(7018401992827957861)`);
-    const { rows: stored } = await client.query<{ namespace: string; key: string; data: Record<string, unknown> | null }>(`select namespace, key, data from monitor_conditions`);
+    const { rows: stored } = await client.query<{ namespace: string; key: string; data: Record<string, unknown> | null }>(
+      `select namespace, key, data from monitor_conditions`,
+    );
     const holding = new Set(stored.map((row) => `${row.namespace}\u0000${row.key}`));
     const now = new Set(observed.map((c) => `${c.namespace}\u0000${c.key}`));
     const started = observed.filter((c) => !holding.has(`${c.namespace}\u0000${c.key}`));

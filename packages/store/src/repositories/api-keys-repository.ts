@@ -40,7 +40,12 @@ export async function listApiKeys(db: DbExecutor, options: { limit: number; name
     if (!position) throw new InvalidCursorError();
     conditions.push(sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${position.createdAt}, ${position.keys[0]})`);
   }
-  return db.select().from(apiKeys).where(and(...conditions)).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(options.limit);
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(...conditions))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(options.limit);
 }
 
 /** A key id as a cursor may carry it: the 12 characters after `afk_`. */

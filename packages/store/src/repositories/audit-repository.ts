@@ -71,7 +71,12 @@ export async function verifyAuditChain(db: DbExecutor): Promise<AuditVerificatio
 
 function problemWith(row: AuditRow, previousHash: string): string | undefined {
   if (row.prevHash !== previousHash) return 'prev_hash is not the hash of the row before it (a row was removed or inserted)';
-  if (createHash('sha256').update(row.prevHash + row.record, 'utf8').digest('hex') !== row.hash) return 'hash does not match the record (the record was changed)';
+  if (
+    createHash('sha256')
+      .update(row.prevHash + row.record, 'utf8')
+      .digest('hex') !== row.hash
+  )
+    return 'hash does not match the record (the record was changed)';
   let entry: AuditEntry;
   try {
     entry = JSON.parse(row.record) as AuditEntry;
@@ -91,7 +96,8 @@ function problemWith(row: AuditRow, previousHash: string): string | undefined {
     outcome: row.outcome as AuditEntry['outcome'],
     status: row.status,
   };
-  if (auditRecord(columns) !== row.record || new Date(entry.at).getTime() !== row.at.getTime()) return 'columns differ from the hashed record (a column was changed)';
+  if (auditRecord(columns) !== row.record || new Date(entry.at).getTime() !== row.at.getTime())
+    return 'columns differ from the hashed record (a column was changed)';
   return undefined;
 }
 

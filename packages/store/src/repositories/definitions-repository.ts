@@ -35,7 +35,11 @@ export async function insertDefinition(db: DbExecutor, row: NewDefinition): Prom
 
 /** One version of a namespace's workflow, or the most recently registered one when `version` is omitted. */
 export async function findDefinition(db: DbExecutor, namespace: string, id: string, version?: string): Promise<DefinitionRow | undefined> {
-  const where = and(eq(workflowDefinitions.namespace, namespace), eq(workflowDefinitions.id, id), version === undefined ? undefined : eq(workflowDefinitions.version, version));
+  const where = and(
+    eq(workflowDefinitions.namespace, namespace),
+    eq(workflowDefinitions.id, id),
+    version === undefined ? undefined : eq(workflowDefinitions.version, version),
+  );
   const [row] = await db.select().from(workflowDefinitions).where(where).orderBy(desc(workflowDefinitions.createdAt)).limit(1);
   return row;
 }
@@ -56,7 +60,9 @@ export async function listDefinitions(db: DbExecutor, options: { namespace: stri
     const position = decodeCursor(options.cursor, DEFINITION_CURSOR_KEYS);
     if (!position) throw new InvalidCursorError();
     const [id, version] = position.keys;
-    conditions.push(sql`(${workflowDefinitions.createdAt}, ${workflowDefinitions.id}, ${workflowDefinitions.version}) < (${position.createdAt}, ${id}, ${version})`);
+    conditions.push(
+      sql`(${workflowDefinitions.createdAt}, ${workflowDefinitions.id}, ${workflowDefinitions.version}) < (${position.createdAt}, ${id}, ${version})`,
+    );
   }
   const rows = await db
     .select({

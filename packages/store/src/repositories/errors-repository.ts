@@ -9,7 +9,10 @@ export type AlertRow = typeof alerts.$inferSelect;
 
 /** The error, when it is in `namespace` (its execution's): one of another namespace is as good as absent. */
 export async function findError(db: DbExecutor, id: string, namespace: string): Promise<ErrorRow | undefined> {
-  const [row] = await db.select().from(errors).where(and(eq(errors.id, id), eq(errors.namespace, namespace)));
+  const [row] = await db
+    .select()
+    .from(errors)
+    .where(and(eq(errors.id, id), eq(errors.namespace, namespace)));
   return row;
 }
 
@@ -27,7 +30,10 @@ export async function findOpenError(db: DbExecutor, run: { executionId: string; 
  * A namespace's errors newest first, optionally only open ones or one execution's; after `cursor`
  * (an `encodeCursor(createdAt, [id])` of the previous page's last row) when given.
  */
-export async function listErrors(db: DbExecutor, options: { namespace: string; status?: ErrorStatus; executionId?: string; limit: number; cursor?: string }): Promise<ErrorRow[]> {
+export async function listErrors(
+  db: DbExecutor,
+  options: { namespace: string; status?: ErrorStatus; executionId?: string; limit: number; cursor?: string },
+): Promise<ErrorRow[]> {
   const conditions: SQL[] = [eq(errors.namespace, options.namespace)];
   if (options.status) conditions.push(eq(errors.status, options.status));
   if (options.executionId) conditions.push(eq(errors.executionId, options.executionId));
@@ -69,5 +75,10 @@ export async function countErrors(db: DbExecutor, namespace: string, from: Date,
 export async function listAlerts(db: DbExecutor, namespace: string, limit: number, cursor?: string): Promise<AlertRow[]> {
   const conditions: SQL[] = [inArray(alerts.namespace, [namespace, '*'])];
   if (cursor !== undefined) conditions.push(after(alerts, cursor));
-  return db.select().from(alerts).where(and(...conditions)).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(limit);
+  return db
+    .select()
+    .from(alerts)
+    .where(and(...conditions))
+    .orderBy(desc(alerts.createdAt), desc(alerts.id))
+    .limit(limit);
 }

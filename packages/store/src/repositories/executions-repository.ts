@@ -110,7 +110,10 @@ export async function findExecutionOverview(db: DbExecutor, id: string, namespac
     .from(e);
   if (!row) return undefined;
   const { escalated, ...rest } = row;
-  return { ...rest, escalations: escalated.map(({ key, value }) => ({ stepId: value.stepId, instanceKey: key, attempt: value.attempt, error: value.error ?? null })) };
+  return {
+    ...rest,
+    escalations: escalated.map(({ key, value }) => ({ stepId: value.stepId, instanceKey: key, attempt: value.attempt, error: value.error ?? null })),
+  };
 }
 
 export interface ListExecutionsOptions {
@@ -130,7 +133,9 @@ export async function listExecutions(db: DbExecutor, options: ListExecutionsOpti
   const conditions: SQL[] = [eq(workflowExecutions.namespace, options.namespace)];
   if (options.workflowId !== undefined) conditions.push(eq(workflowExecutions.workflowId, options.workflowId));
   if (options.statuses && options.statuses.length > 0) {
-    conditions.push(options.statuses.length === 1 ? eq(workflowExecutions.status, options.statuses[0]!) : inArray(workflowExecutions.status, [...options.statuses]));
+    conditions.push(
+      options.statuses.length === 1 ? eq(workflowExecutions.status, options.statuses[0]!) : inArray(workflowExecutions.status, [...options.statuses]),
+    );
   }
   if (options.cursor !== undefined) {
     const position = decodeCursor(options.cursor, [uuidKey]);

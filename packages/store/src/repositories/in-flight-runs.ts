@@ -17,7 +17,15 @@ export interface InFlightRun {
  * and the runs' (execution_id, …) unique index, so completing a run stays a HOT update.
  */
 export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: number): Promise<InFlightRun[]> {
-  const result = await db.execute<{ id: string; execution_id: string; instance_key: string; step_id: string; step_type: string; attempt: number; input: unknown }>(sql`
+  const result = await db.execute<{
+    id: string;
+    execution_id: string;
+    instance_key: string;
+    step_id: string;
+    step_type: string;
+    attempt: number;
+    input: unknown;
+  }>(sql`
     select r.id, r.execution_id, r.instance_key, r.step_id, r.step_type, r.attempt, r.input
       from workflow_executions e
       join step_runs r on r.execution_id = e.id
@@ -25,5 +33,13 @@ export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: n
        and r.queued_at < clock_timestamp() - make_interval(secs => ${olderThanMs} / 1000.0)
      order by r.queued_at
      limit ${limit}`);
-  return result.rows.map((r) => ({ id: r.id, executionId: r.execution_id, instanceKey: r.instance_key, stepId: r.step_id, stepType: r.step_type, attempt: r.attempt, input: r.input }));
+  return result.rows.map((r) => ({
+    id: r.id,
+    executionId: r.execution_id,
+    instanceKey: r.instance_key,
+    stepId: r.step_id,
+    stepType: r.step_type,
+    attempt: r.attempt,
+    input: r.input,
+  }));
 }

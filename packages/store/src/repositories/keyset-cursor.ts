@@ -53,7 +53,7 @@ export function decodeCursor(cursor: string, keys: readonly CursorKey[]): Keyset
 
 export class InvalidCursorError extends Error {
   constructor() {
-    super('cursor is not one this API returned; pass a page\'s nextCursor as it is');
+    super("cursor is not one this API returned; pass a page's nextCursor as it is");
     this.name = 'InvalidCursorError';
   }
 }

@@ -9,7 +9,11 @@ export type NamespaceRow = typeof namespaces.$inferSelect;
  * match `NAMESPACE_PATTERN` (`@agentic-flow/spec`); the table's CHECK refuses any other.
  */
 export async function createNamespace(db: DbExecutor, name: string, createdAt: Date = new Date()): Promise<'created' | 'exists'> {
-  const inserted = await db.insert(namespaces).values({ name, createdAt }).onConflictDoNothing({ target: namespaces.name }).returning({ name: namespaces.name });
+  const inserted = await db
+    .insert(namespaces)
+    .values({ name, createdAt })
+    .onConflictDoNothing({ target: namespaces.name })
+    .returning({ name: namespaces.name });
   return inserted.length > 0 ? 'created' : 'exists';
 }
 

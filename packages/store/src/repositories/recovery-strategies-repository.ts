@@ -23,7 +23,10 @@ export async function upsertStrategy(db: DbExecutor, key: StrategyKey, strategy:
     .insert(recoveryStrategies)
     .values({ ...key, strategy, updatedAt: new Date() })
     // The key's unique constraint is NULLS NOT DISTINCT, so a type-level row (workflow_id null) conflicts too.
-    .onConflictDoUpdate({ target: [recoveryStrategies.namespace, recoveryStrategies.workflowId, recoveryStrategies.target], set: { strategy, updatedAt: sql`now()` } });
+    .onConflictDoUpdate({
+      target: [recoveryStrategies.namespace, recoveryStrategies.workflowId, recoveryStrategies.target],
+      set: { strategy, updatedAt: sql`now()` },
+    });
 }
 
 /**

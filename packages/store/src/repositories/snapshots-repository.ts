@@ -18,7 +18,13 @@ export async function snapshotExecution(db: DbExecutor, executionId: string, kin
 
 export async function listSnapshots(db: DbExecutor, executionId: string, limit = 100): Promise<SnapshotSummary[]> {
   return db
-    .select({ id: workflowSnapshots.id, executionId: workflowSnapshots.executionId, kind: workflowSnapshots.kind, status: workflowSnapshots.status, createdAt: workflowSnapshots.createdAt })
+    .select({
+      id: workflowSnapshots.id,
+      executionId: workflowSnapshots.executionId,
+      kind: workflowSnapshots.kind,
+      status: workflowSnapshots.status,
+      createdAt: workflowSnapshots.createdAt,
+    })
     .from(workflowSnapshots)
     .where(eq(workflowSnapshots.executionId, executionId))
     .orderBy(desc(workflowSnapshots.createdAt), desc(workflowSnapshots.id))
@@ -51,6 +57,8 @@ export async function takeDueSnapshots(db: DbExecutor): Promise<number> {
 
 /** Sets (or, with null, clears) an execution's automatic snapshot interval; false when it does not exist in `namespace`. */
 export async function setSnapshotInterval(db: DbExecutor, executionId: string, intervalMs: number | null, namespace: string): Promise<boolean> {
-  const result = await db.execute(sql`update workflow_executions set snapshot_interval_ms = ${intervalMs} where id = ${executionId} and namespace = ${namespace}`);
+  const result = await db.execute(
+    sql`update workflow_executions set snapshot_interval_ms = ${intervalMs} where id = ${executionId} and namespace = ${namespace}`,
+  );
   return (result.rowCount ?? 0) > 0;
 }

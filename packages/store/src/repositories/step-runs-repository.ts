@@ -41,7 +41,12 @@ export async function findStepRun(db: DbExecutor, executionId: string, stepRunId
       and(
         eq(stepRuns.id, stepRunId),
         eq(stepRuns.executionId, executionId),
-        exists(db.select({ one: sql`1` }).from(workflowExecutions).where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.namespace, namespace)))),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(workflowExecutions)
+            .where(and(eq(workflowExecutions.id, executionId), eq(workflowExecutions.namespace, namespace))),
+        ),
       ),
     );
   return row;

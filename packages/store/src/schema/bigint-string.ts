@@ -4,7 +4,7 @@ import { PgBigInt64, PgBigInt64Builder, type AnyPgTable, type PgBigInt64BuilderI
  * node-postgres hands `int8` over as a decimal string; this column keeps it that way. drizzle's own
  * modes give a `number` (loses precision past 2^53) or a `bigint` (which `JSON.stringify` rejects).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- drizzle's column generics are internal
+// biome-ignore lint/suspicious/noExplicitAny: drizzle's column generics are internal
 class PgBigIntString extends PgBigInt64<any> {
   // The base class is typed for `bigint`; the `$type<string>()` below makes the row type match.
   override mapFromDriverValue(value: string): bigint {
@@ -12,7 +12,7 @@ class PgBigIntString extends PgBigInt64<any> {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+// biome-ignore lint/suspicious/noExplicitAny: see above
 class PgBigIntStringBuilder extends PgBigInt64Builder<any> {
   /** Called by drizzle when it builds the table (internal in drizzle's typings). */
   build(table: AnyPgTable): PgBigIntString {

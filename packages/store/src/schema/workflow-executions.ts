@@ -39,30 +39,12 @@ export const workflowExecutions = pgTable(
     // keyset-paginated on (created_at, id): one index per filter shape, so every page is one index
     // range scan. The sort keys are DESC NULLS FIRST (Postgres' default for DESC, what `ORDER BY …
     // DESC` asks for); drizzle's bare `.desc()` would emit NULLS LAST, which such a query cannot use.
-    index('workflow_executions_workflow_status_created_idx').on(
-      t.namespace,
-      t.workflowId,
-      t.status,
-      t.createdAt.desc().nullsFirst(),
-      t.id.desc().nullsFirst(),
-    ),
-    index('workflow_executions_workflow_created_idx').on(
-      t.namespace,
-      t.workflowId,
-      t.createdAt.desc().nullsFirst(),
-      t.id.desc().nullsFirst(),
-    ),
-    index('workflow_executions_status_created_idx').on(
-      t.namespace,
-      t.status,
-      t.createdAt.desc().nullsFirst(),
-      t.id.desc().nullsFirst(),
-    ),
+    index('workflow_executions_workflow_status_created_idx').on(t.namespace, t.workflowId, t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('workflow_executions_workflow_created_idx').on(t.namespace, t.workflowId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('workflow_executions_status_created_idx').on(t.namespace, t.status, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('workflow_executions_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // Cluster-wide maintenance (admission, the reconciler, automatic snapshots) looks at the
     // executions under way in every namespace; partial, so settled executions cost it nothing.
-    index('workflow_executions_active_idx')
-      .on(t.status, t.createdAt, t.id)
-      .where(oneOf(t.status, ACTIVE_EXECUTION_STATUSES)),
+    index('workflow_executions_active_idx').on(t.status, t.createdAt, t.id).where(oneOf(t.status, ACTIVE_EXECUTION_STATUSES)),
   ],
 );

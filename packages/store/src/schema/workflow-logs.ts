@@ -24,8 +24,5 @@ export const workflowLogs = pgTable(
     data: jsonb('data'),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    check('workflow_logs_level_check', oneOf(t.level, LOG_LEVELS)),
-    index('workflow_logs_execution_id_idx').on(t.executionId, t.id),
-  ],
+  (t) => [check('workflow_logs_level_check', oneOf(t.level, LOG_LEVELS)), index('workflow_logs_execution_id_idx').on(t.executionId, t.id)],
 );

@@ -23,9 +23,6 @@ export const workflowSnapshots = pgTable(
   (t) => [
     check('workflow_snapshots_kind_check', oneOf(t.kind, SNAPSHOT_KINDS)),
     check('workflow_snapshots_status_check', oneOf(t.status, EXECUTION_STATUSES)),
-    index('workflow_snapshots_execution_created_idx').on(
-      t.executionId,
-      t.createdAt.desc().nullsFirst(),
-    ),
+    index('workflow_snapshots_execution_created_idx').on(t.executionId, t.createdAt.desc().nullsFirst()),
   ],
 );

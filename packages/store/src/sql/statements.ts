@@ -32,8 +32,12 @@ export type Payload = string;
 export function lockExecutionsSql(ids: readonly string[], namespace?: string): string {
   return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
             from workflow_executions
-           where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))${namespace === undefined ? '' : `
-             and namespace = ${jsonLiteral(namespace)} #>> '{}'`}
+           where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))${
+             namespace === undefined
+               ? ''
+               : `
+             and namespace = ${jsonLiteral(namespace)} #>> '{}'`
+           }
            order by id for update`;
 }
 

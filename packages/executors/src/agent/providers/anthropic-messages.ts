@@ -56,7 +56,9 @@ function blocksOf(message: Exclude<ChatMessage, { role: 'system' }>): AnthropicB
       return [...text, ...(message.toolCalls ?? []).map(toolUseBlock)];
     }
     case 'tool':
-      return [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content, ...(message.isError === true ? { is_error: true as const } : {}) }];
+      return [
+        { type: 'tool_result', tool_use_id: message.toolCallId, content: message.content, ...(message.isError === true ? { is_error: true as const } : {}) },
+      ];
   }
 }
 

@@ -29,7 +29,8 @@ const DEFAULT_MAX_TOKENS = 4096;
 export function createAnthropicProvider(options: AnthropicProviderOptions): ChatProvider {
   const resolved = resolveProviderOptions(options, { name: 'anthropic', baseUrl: ANTHROPIC_DEFAULT_BASE_URL });
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new RangeError(`provider "${resolved.name}": maxTokens must be a positive integer, got ${maxTokens}`);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new RangeError(`provider "${resolved.name}": maxTokens must be a positive integer, got ${maxTokens}`);
   const transport = createProviderTransport(resolved);
   const headers: Record<string, string> = {
     'anthropic-version': ANTHROPIC_API_VERSION,

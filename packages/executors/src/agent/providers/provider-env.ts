@@ -158,7 +158,8 @@ function buildProvider(
   }
   const baseUrl = sources.baseUrl?.value ?? sources.defaultBaseUrl ?? '';
   // The value is not echoed: a URL can carry credentials in its user info.
-  if (parseHttpUrl(baseUrl) === undefined) problems.push(`${sources.baseUrl?.variable ?? `${PREFIX}${envName}_BASE_URL`}: must be an absolute http or https URL`);
+  if (parseHttpUrl(baseUrl) === undefined)
+    problems.push(`${sources.baseUrl?.variable ?? `${PREFIX}${envName}_BASE_URL`}: must be an absolute http or https URL`);
   const prices = parsePrices(get(`${PREFIX}${envName}_PRICE_INPUT`), get(`${PREFIX}${envName}_PRICE_OUTPUT`), `${PREFIX}${envName}_`, problems);
   if (problems.length > before) return undefined;
   return {

@@ -103,7 +103,12 @@ export function providersFromEnv(env: NodeJS.ProcessEnv): { registry: ProviderRe
   const read = readProviderEnv(env);
   if ('problems' in read) return read;
   const { providers, defaultProvider, maxRetries } = read.config;
-  return { registry: new ProviderRegistry(providers.map((config) => createProvider(config, { maxRetries })), defaultProvider) };
+  return {
+    registry: new ProviderRegistry(
+      providers.map((config) => createProvider(config, { maxRetries })),
+      defaultProvider,
+    ),
+  };
 }
 
 /** Creates the provider a configuration describes; `tuning` sets the shared retry options. */

@@ -67,7 +67,15 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
     const policy = inProcessRetryPolicy(retryOwner, ownPolicy);
 
     for (let attempt = 1; ; attempt++) {
-      const result = await sendProviderAttempt({ url, headers: allHeaders, body, dispatcher: agent, maxResponseBytes: options.maxResponseBytes, signal, ...(call.inTrace ? { inTrace: call.inTrace } : {}) });
+      const result = await sendProviderAttempt({
+        url,
+        headers: allHeaders,
+        body,
+        dispatcher: agent,
+        maxResponseBytes: options.maxResponseBytes,
+        signal,
+        ...(call.inTrace ? { inTrace: call.inTrace } : {}),
+      });
       if (result.kind === 'ok') return parseReply(result.text, result.status, attempt, label, fail);
       if (result.kind === 'too-large') {
         // Not retried: the next attempt would return the same oversized body.
@@ -77,7 +85,8 @@ export function createProviderTransport(options: ResolvedProviderOptions): Provi
         });
       }
       const retryable = result.kind === 'network' || isRetryableProviderStatus(result.status);
-      if (!retryable || !hasAttemptsLeft(policy, attempt)) throw fail(`${describeFailure(label, result)} ${afterAttempts(attempt)}`, failureDetails(result, attempt));
+      if (!retryable || !hasAttemptsLeft(policy, attempt))
+        throw fail(`${describeFailure(label, result)} ${afterAttempts(attempt)}`, failureDetails(result, attempt));
 
       const { delayMs } = retryDelay({
         policy,

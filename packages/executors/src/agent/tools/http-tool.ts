@@ -44,8 +44,7 @@ export function createHttpTool(options: HttpToolOptions = {}): AgentTool {
   return {
     spec: {
       name: 'http_request',
-      description:
-        'Send an HTTP request and get the response status, headers and body (JSON bodies parsed). Objects and arrays in "body" are sent as JSON.',
+      description: 'Send an HTTP request and get the response status, headers and body (JSON bodies parsed). Objects and arrays in "body" are sent as JSON.',
       parameters: {
         type: 'object',
         properties: {

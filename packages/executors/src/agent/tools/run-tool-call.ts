@@ -31,10 +31,13 @@ export async function runToolCall(
   const raw = typeof call.arguments === 'string' && call.arguments.trim() === '' ? {} : call.arguments;
   if (typeof raw === 'string') {
     // Providers keep the raw text when the model's arguments do not parse as JSON.
-    return failed(`the arguments of "${call.name}" are not valid JSON: ${truncateText(raw, 200)}. Call the tool again with a JSON object matching its parameters.`);
+    return failed(
+      `the arguments of "${call.name}" are not valid JSON: ${truncateText(raw, 200)}. Call the tool again with a JSON object matching its parameters.`,
+    );
   }
   const args = raw ?? {};
-  if (typeof args !== 'object' || Array.isArray(args)) return failed(`the arguments of "${call.name}" must be a JSON object, not ${Array.isArray(args) ? 'an array' : typeof args}`);
+  if (typeof args !== 'object' || Array.isArray(args))
+    return failed(`the arguments of "${call.name}" must be a JSON object, not ${Array.isArray(args) ? 'an array' : typeof args}`);
   const violations = entry.validateArgs(args);
   if (violations.length > 0) {
     return failed(`invalid arguments for "${call.name}": ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`);

@@ -30,7 +30,10 @@ export interface ToolModuleExport {
    * `idempotencyKey`: this call's key (see `ToolCallKeys`), the same when a re-run of the step makes
    * the same calls; a tool with side effects sends it (e.g. as the `Idempotency-Key` header).
    */
-  run(args: Record<string, unknown>, context: { signal: AbortSignal; log(level: LogLevel, message: string): void; idempotencyKey?: string | undefined }): unknown;
+  run(
+    args: Record<string, unknown>,
+    context: { signal: AbortSignal; log(level: LogLevel, message: string): void; idempotencyKey?: string | undefined },
+  ): unknown;
 }
 
 /** A tool loaded from a module, with the capability it is granted by. */
@@ -82,7 +85,8 @@ function toolFrom(value: unknown, where: string): { capability: string; tool: Ag
   if (typeof candidate.description !== 'string' || candidate.description === '') problems.push('"description" must be a non-empty string');
   if (typeof candidate.parameters !== 'object' || candidate.parameters === null) problems.push('"parameters" must be a JSON Schema object');
   if (typeof candidate.run !== 'function') problems.push('"run" must be a function');
-  if (candidate.capability !== undefined && (typeof candidate.capability !== 'string' || candidate.capability === '')) problems.push('"capability" must be a non-empty string');
+  if (candidate.capability !== undefined && (typeof candidate.capability !== 'string' || candidate.capability === ''))
+    problems.push('"capability" must be a non-empty string');
   if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
   const tool = candidate as ToolModuleExport;
   return {
