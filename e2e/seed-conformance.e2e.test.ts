@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AgenticFlowClient,
-  type ExecutionView,
-  type RecoveryStrategyInput,
-  type StrategyTarget,
-  type WorkflowDefinitionInput,
-  type WorkflowErrorHandler,
-} from '@agentic-flow/sdk';
+import { AgenticFlowClient, type ExecutionView, type RecoveryStrategyInput, type StrategyTarget, type WorkflowDefinitionInput, type WorkflowErrorHandler } from '@agentic-flow/sdk';
 import { STEP_TYPES, type StepType } from '@agentic-flow/spec';
 import { startFakeLlm, type FakeLlm, type FakeLlmDirective, type FakeLlmRequest } from '@agentic-flow/testing';
 import { startCluster, type Cluster } from './cluster.js';
@@ -43,9 +36,9 @@ const workflow: WorkflowDefinition = {
       config: {
         method: 'GET',
         url: 'https://api.example.com/data',
-        retries: 3,
+        retries: 3
       },
-      next: ['process-data'],
+      next: ['process-data']
     },
     {
       id: 'process-data',
@@ -54,9 +47,9 @@ const workflow: WorkflowDefinition = {
       config: {
         agentType: 'executor',
         goal: 'Analyze and transform the fetched data',
-        capabilities: ['data-analysis', 'transformation'],
+        capabilities: ['data-analysis', 'transformation']
       },
-      next: ['save-results'],
+      next: ['save-results']
     },
     {
       id: 'save-results',
@@ -67,91 +60,95 @@ const workflow: WorkflowDefinition = {
           console.log('Saving results...');
           // Process results from previous steps
           return { saved: true, timestamp: new Date() };
-        `,
-      },
-    },
+        `
+      }
+    }
   ],
   variables: {},
-  triggers: [],
+  triggers: []
 };
 
 // ---- The seed's "Step Type Documentation", one step config each ----
 
 // Agent Task Steps
-const aiAnalysis: SeedStep = {
+const aiAnalysis: SeedStep =
+{
   id: 'ai-analysis',
   type: 'agent-task',
   name: 'AI Data Analysis',
   config: {
-    agentType: 'coordinator', // 'coordinator' | 'executor'
+    agentType: 'coordinator',          // 'coordinator' | 'executor'
     goal: 'Analyze customer feedback', // Task description
     capabilities: ['nlp', 'sentiment'], // Required capabilities
-    timeout: 30000, // Execution timeout
-    provider: 'openai', // Optional LLM provider
-  },
+    timeout: 30000,                    // Execution timeout
+    provider: 'openai'                 // Optional LLM provider
+  }
 };
 
 // Parallel Execution Steps
-const parallelProcessing: SeedStep = {
+const parallelProcessing: SeedStep =
+{
   id: 'parallel-processing',
   type: 'parallel',
   name: 'Parallel Data Processing',
   config: {
     steps: ['process-a', 'process-b', 'process-c'], // Steps to run in parallel
-    maxConcurrency: 3, // Max concurrent executions
-  },
+    maxConcurrency: 3                               // Max concurrent executions
+  }
 };
 
 // Conditional Steps
-const dataCheck: SeedStep = {
+const dataCheck: SeedStep =
+{
   id: 'data-check',
   type: 'condition',
   name: 'Validate Data Quality',
   config: {
     condition: 'results["data-fetch"].quality > 0.8', // JavaScript expression
-    trueStep: 'high-quality-processing', // Step if true
-    falseStep: 'data-cleaning', // Step if false
-  },
+    trueStep: 'high-quality-processing',              // Step if true
+    falseStep: 'data-cleaning'                        // Step if false
+  }
 };
 
 // Loop Steps
-const batchProcessing: SeedStep = {
+const batchProcessing: SeedStep =
+{
   id: 'batch-processing',
   type: 'loop',
   name: 'Process Data Batches',
   config: {
     condition: 'variables.batchIndex < variables.totalBatches', // Continue condition
-    loopStep: 'process-single-batch', // Step to repeat
-    maxIterations: 100, // Safety limit
-    breakCondition: 'results["process-single-batch"].error', // Early exit condition
-  },
+    loopStep: 'process-single-batch',                           // Step to repeat
+    maxIterations: 100,                                         // Safety limit
+    breakCondition: 'results["process-single-batch"].error'    // Early exit condition
+  }
 };
 
 // HTTP Request Steps
-const apiCall: SeedStep = {
+const apiCall: SeedStep =
+{
   id: 'api-call',
   type: 'http',
   name: 'External API Call',
   config: {
-    method: 'POST', // HTTP method
-    url: 'https://api.example.com/process', // URL with template support
-    headers: {
-      // Request headers
-      Authorization: 'Bearer {{variables.token}}',
-      'Content-Type': 'application/json',
+    method: 'POST',                           // HTTP method
+    url: 'https://api.example.com/process',   // URL with template support
+    headers: {                                // Request headers
+      'Authorization': 'Bearer {{variables.token}}',
+      'Content-Type': 'application/json'
     },
-    body: {
-      // Request body
-      data: '{{results["data-fetch"].data}}',
+    body: {                                   // Request body
+      data: '{{results["data-fetch"].data}}'
     },
-    timeout: 10000, // Request timeout
-    retries: 3, // Retry attempts
-    retryDelay: 1000, // Delay between retries
-  },
+    timeout: 10000,                          // Request timeout
+    retries: 3,                              // Retry attempts
+    retryDelay: 1000                         // Delay between retries
+  }
 };
 
 // Script Steps
-const dataTransform: SeedStep = {
+const dataTransform: SeedStep =
+{
   id: 'data-transform',
   type: 'script',
   name: 'Transform Data',
@@ -176,66 +173,66 @@ const dataTransform: SeedStep = {
         processingTime: Date.now() - startTime
       };
     `,
-    language: 'javascript', // Language (currently only JS)
-    timeout: 30000, // Execution timeout
-    allowedModules: ['lodash', 'uuid'], // Allowed npm modules
-  },
+    language: 'javascript',                  // Language (currently only JS)
+    timeout: 30000,                         // Execution timeout
+    allowedModules: ['lodash', 'uuid']      // Allowed npm modules
+  }
 };
 
 // ---- The seed's recovery strategies, as it registers them ----
 
 /** "With Monitoring and Error Handling". */
 function monitoringStrategies(errorHandler: SeedErrorHandler): void {
-  errorHandler.registerRecoveryStrategy('http', {
-    type: 'retry',
-    maxAttempts: 3,
-    retryDelay: 2000,
-  });
+errorHandler.registerRecoveryStrategy('http', {
+  type: 'retry',
+  maxAttempts: 3,
+  retryDelay: 2000
+});
 
-  errorHandler.registerRecoveryStrategy('agent-task', {
-    type: 'escalate',
-    escalationHandler: 'manual-intervention',
-  });
+errorHandler.registerRecoveryStrategy('agent-task', {
+  type: 'escalate',
+  escalationHandler: 'manual-intervention'
+});
 }
 
 /** "Retry Strategy". */
 function retryStrategy(errorHandler: SeedErrorHandler): void {
-  errorHandler.registerRecoveryStrategy('http', {
-    type: 'retry',
-    maxAttempts: 3,
-    retryDelay: 2000, // Exponential backoff
-  });
+errorHandler.registerRecoveryStrategy('http', {
+  type: 'retry',
+  maxAttempts: 3,
+  retryDelay: 2000  // Exponential backoff
+});
 }
 
 /** "Skip Strategy". */
 function skipStrategy(errorHandler: SeedErrorHandler): void {
-  errorHandler.registerRecoveryStrategy('optional-step', {
-    type: 'skip', // Continue workflow without this step
-  });
+errorHandler.registerRecoveryStrategy('optional-step', {
+  type: 'skip'  // Continue workflow without this step
+});
 }
 
 /** "Alternative Strategy". */
 function alternativeStrategy(errorHandler: SeedErrorHandler): void {
-  errorHandler.registerRecoveryStrategy('primary-processor', {
-    type: 'alternative',
-    alternativeStep: 'backup-processor',
-  });
+errorHandler.registerRecoveryStrategy('primary-processor', {
+  type: 'alternative',
+  alternativeStep: 'backup-processor'
+});
 }
 
 /** "Rollback Strategy". */
 function rollbackStrategy(errorHandler: SeedErrorHandler): void {
-  errorHandler.registerRecoveryStrategy('critical-step', {
-    type: 'rollback',
-    rollbackSteps: ['step1', 'step2', 'step3'],
-  });
+errorHandler.registerRecoveryStrategy('critical-step', {
+  type: 'rollback',
+  rollbackSteps: ['step1', 'step2', 'step3']
+});
 }
 
 /** "Escalation Strategy". */
 function escalationStrategy(errorHandler: SeedErrorHandler): void {
-  errorHandler.registerRecoveryStrategy('manual-approval', {
-    type: 'escalate',
-    escalationHandler: 'admin-notification',
-  });
+errorHandler.registerRecoveryStrategy('manual-approval', {
+  type: 'escalate',
+  escalationHandler: 'admin-notification'
+});
 }
 
 // ---- Running them ----
@@ -256,8 +253,7 @@ interface SeedErrorHandler {
  */
 async function register(handler: WorkflowErrorHandler, strategies: (errorHandler: SeedErrorHandler) => void, workflowId: string): Promise<void> {
   const calls: Promise<unknown>[] = [];
-  const targetOf = (stepTypeOrId: string): StrategyTarget =>
-    (STEP_TYPES as readonly string[]).includes(stepTypeOrId) ? (stepTypeOrId as StepType) : { workflowId, stepId: stepTypeOrId };
+  const targetOf = (stepTypeOrId: string): StrategyTarget => ((STEP_TYPES as readonly string[]).includes(stepTypeOrId) ? (stepTypeOrId as StepType) : { workflowId, stepId: stepTypeOrId });
   strategies({ registerRecoveryStrategy: (target, strategy) => void calls.push(handler.registerRecoveryStrategy(targetOf(target), strategy)) });
   await Promise.all(calls);
 }
@@ -271,23 +267,13 @@ function local<T>(value: T, base: string): T {
 
 const step = (id: string, type: 'http' | 'script', config: Record<string, unknown>, next: string[] = [], extra: Partial<SeedStep> = {}): SeedStep =>
   ({ id, type, config, next, ...extra }) as SeedStep;
-const compose = (id: string, steps: SeedStep[], variables: Record<string, unknown> = {}): WorkflowDefinition => ({
-  id,
-  name: id,
-  version: '1',
-  steps,
-  variables,
-});
+const compose = (id: string, steps: SeedStep[], variables: Record<string, unknown> = {}): WorkflowDefinition => ({ id, name: id, version: '1', steps, variables });
 
 /** The JSON block the agent executor writes after `label` in a prompt. */
 function jsonAfter(text: string, label: string): unknown {
   const at = text.indexOf(label);
   if (at === -1) return undefined;
-  const line =
-    text
-      .slice(at + label.length)
-      .replace(/^[^\n]*\n/, '')
-      .split('\n')[0] ?? '';
+  const line = text.slice(at + label.length).replace(/^[^\n]*\n/, '').split('\n')[0] ?? '';
   try {
     return JSON.parse(line);
   } catch {
@@ -310,15 +296,7 @@ function model(request: FakeLlmRequest): FakeLlmDirective {
     const total = items.reduce((sum, item) => sum + item.value, 0);
     return { json: { count: items.length, total, average: total / items.length } };
   }
-  if (system.includes('Plan now'))
-    return {
-      json: {
-        subtasks: [
-          { goal: 'List the topics of the feedback', capabilities: ['nlp'] },
-          { goal: 'Rate the sentiment of the feedback', capabilities: ['sentiment'] },
-        ],
-      },
-    };
+  if (system.includes('Plan now')) return { json: { subtasks: [{ goal: 'List the topics of the feedback', capabilities: ['nlp'] }, { goal: 'Rate the sentiment of the feedback', capabilities: ['sentiment'] }] } };
   if (system.includes('Your subtasks are done')) return { json: { topics: ['delivery', 'price'], sentiment: 'positive' } };
   if (user.includes('List the topics')) return { text: 'topics: delivery, price' };
   if (user.includes('Rate the sentiment')) return { text: 'sentiment: positive' };
@@ -326,12 +304,7 @@ function model(request: FakeLlmRequest): FakeLlmDirective {
 }
 
 /** What the local API saw: every POST to /process, the concurrency of /hold, calls per key of /flaky and /rec. */
-const seen = {
-  processed: [] as { headers: Record<string, string | string[] | undefined>; body: unknown }[],
-  holding: 0,
-  peak: 0,
-  calls: new Map<string, { name: string; at: number }[]>(),
-};
+const seen = { processed: [] as { headers: Record<string, string | string[] | undefined>; body: unknown }[], holding: 0, peak: 0, calls: new Map<string, { name: string; at: number }[]>() };
 
 function api(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): boolean {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -353,11 +326,7 @@ function api(req: import('node:http').IncomingMessage, res: import('node:http').
       return json(200, score === null ? { rows: 120 } : { quality: Number(score), rows: 120 });
     }
     case '/records':
-      return json(200, [
-        { id: 1, name: 'Ada' },
-        { id: 2, name: 'Grace' },
-        { id: 3, name: 'Linus' },
-      ]);
+      return json(200, [{ id: 1, name: 'Ada' }, { id: 2, name: 'Grace' }, { id: 3, name: 'Linus' }]);
     case '/dataset':
       return json(200, { data: [4, 8, 15, 16, 23, 42], source: 'sensors' });
     case '/process': {
@@ -387,7 +356,7 @@ function api(req: import('node:http').IncomingMessage, res: import('node:http').
   return false;
 }
 
-describe("seed conformance: the seed README's examples, as written, do what it says", () => {
+describe('seed conformance: the seed README\'s examples, as written, do what it says', () => {
   let cluster: Cluster;
   let server: DataServer;
   let llm: FakeLlm;
@@ -397,8 +366,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
     const id = await client.executeWorkflow(definition.id, variables);
     return client.waitForCompletion(id, { timeoutMs: 60_000 });
   };
-  const warnings = async (client: AgenticFlowClient, executionId: string) =>
-    (await client.getExecutionLogs(executionId)).items.filter((l) => l.level === 'warn');
+  const warnings = async (client: AgenticFlowClient, executionId: string) => (await client.getExecutionLogs(executionId)).items.filter((l) => l.level === 'warn');
   const ran = (execution: ExecutionView) => execution.steps.filter((s) => s.status === 'succeeded').map((s) => s.stepId);
 
   beforeAll(async () => {
@@ -411,7 +379,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
     await Promise.all([cluster?.stop(), server?.close(), llm?.close()]);
   });
 
-  it("holds the seed's text: every step config and strategy of the seed is in this file, unchanged", () => {
+  it('holds the seed\'s text: every step config and strategy of the seed is in this file, unchanged', () => {
     const seed = readFileSync(new URL('./seed/agentic-flow-v2-README.md', import.meta.url), 'utf8');
     const self = readFileSync(fileURLToPath(import.meta.url), 'utf8');
     const blocks = [...seed.matchAll(/```typescript\n([\s\S]*?)```/g)].map((m) => m[1]!.trimEnd());
@@ -419,19 +387,11 @@ describe("seed conformance: the seed README's examples, as written, do what it s
     const strategies = blocks.filter((b) => b.startsWith('errorHandler.registerRecoveryStrategy('));
     const quickStart = /const workflow: WorkflowDefinition = \{[\s\S]*?\n\};/.exec(blocks[0]!)?.[0];
     const monitoring = blocks.find((b) => b.includes('new WorkflowMonitor(engine)'))!.match(/errorHandler\.registerRecoveryStrategy\([\s\S]*?\n\}\);/g) ?? [];
-    expect(stepConfigs.map((b) => /id: '([^']+)'/.exec(b)![1])).toEqual([
-      'ai-analysis',
-      'parallel-processing',
-      'data-check',
-      'batch-processing',
-      'api-call',
-      'data-transform',
-    ]);
+    expect(stepConfigs.map((b) => /id: '([^']+)'/.exec(b)![1])).toEqual(['ai-analysis', 'parallel-processing', 'data-check', 'batch-processing', 'api-call', 'data-transform']);
     expect(strategies).toHaveLength(5);
     expect(monitoring).toHaveLength(2);
     expect(quickStart).toBeDefined();
-    for (const text of [...stepConfigs, ...strategies, ...monitoring, quickStart!])
-      expect(self.includes(text), `not in this file as the seed writes it:\n${text}`).toBe(true);
+    for (const text of [...stepConfigs, ...strategies, ...monitoring, quickStart!]) expect(self.includes(text), `not in this file as the seed writes it:\n${text}`).toBe(true);
   });
 
   describe('Quick Start', () => {
@@ -444,13 +404,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
         ['save-results', 'succeeded'],
       ]);
       // The http step's result is the body: the agent saw the items in its context.
-      expect(execution.results['fetch-data']).toEqual({
-        items: [
-          { id: 1, value: 10 },
-          { id: 2, value: 20 },
-          { id: 3, value: 45 },
-        ],
-      });
+      expect(execution.results['fetch-data']).toEqual({ items: [{ id: 1, value: 10 }, { id: 2, value: 20 }, { id: 3, value: 45 }] });
       expect(execution.results['process-data']).toEqual({ count: 3, total: 75, average: 25 });
       expect(execution.steps[1]!.agent).toMatchObject({ provider: 'openai', model: 'stand-in' });
       expect(execution.results['save-results']).toEqual({ saved: true, timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
@@ -480,11 +434,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
       const execution = await run(cluster.client, compose('seed-parallel', [parallelProcessing, hold('process-a'), hold('process-b'), hold('process-c')]));
       expect(execution.status).toBe('completed');
       expect(seen.peak).toBe(3);
-      expect(execution.results['parallel-processing']).toEqual({
-        'process-a': { branch: 'process-a' },
-        'process-b': { branch: 'process-b' },
-        'process-c': { branch: 'process-c' },
-      });
+      expect(execution.results['parallel-processing']).toEqual({ 'process-a': { branch: 'process-a' }, 'process-b': { branch: 'process-b' }, 'process-c': { branch: 'process-c' } });
     });
 
     describe('condition: branches on the quality of the data an http step fetched', () => {
@@ -533,8 +483,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
         [
           batchProcessing,
           step('process-single-batch', 'script', {
-            script:
-              'const batch = variables.batchIndex;\nsetVariable("batchIndex", batch + 1);\nif (batch === variables.failAt) return { batch, error: `batch ${batch} is corrupt` };\nreturn { batch, processed: true };',
+            script: 'const batch = variables.batchIndex;\nsetVariable("batchIndex", batch + 1);\nif (batch === variables.failAt) return { batch, error: `batch ${batch} is corrupt` };\nreturn { batch, processed: true };',
           }),
         ],
         { batchIndex: 0, totalBatches: 3 },
@@ -545,9 +494,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
         expect(execution.status).toBe('completed');
         expect(execution.results['batch-processing']).toEqual([0, 1, 2].map((batch) => ({ batch, processed: true })));
         expect(execution.variables).toMatchObject({ batchIndex: 3, totalBatches: 3 });
-        expect(execution.steps.filter((s) => s.stepId === 'process-single-batch').map((s) => s.instanceKey)).toEqual(
-          [0, 1, 2].map((i) => `batch-processing#${i}/process-single-batch`),
-        );
+        expect(execution.steps.filter((s) => s.stepId === 'process-single-batch').map((s) => s.instanceKey)).toEqual([0, 1, 2].map((i) => `batch-processing#${i}/process-single-batch`));
         expect(await warnings(cluster.client, execution.id)).toEqual([]);
       });
 
@@ -570,33 +517,20 @@ describe("seed conformance: the seed README's examples, as written, do what it s
         { token: 'seed-token-42' },
       );
       expect(execution.status).toBe('completed');
-      expect(seen.processed).toEqual([
-        {
-          headers: expect.objectContaining({ authorization: 'Bearer seed-token-42', 'content-type': 'application/json' }),
-          body: { data: [4, 8, 15, 16, 23, 42] },
-        },
-      ]);
+      expect(seen.processed).toEqual([{ headers: expect.objectContaining({ authorization: 'Bearer seed-token-42', 'content-type': 'application/json' }), body: { data: [4, 8, 15, 16, 23, 42] } }]);
       expect(execution.results['api-call']).toEqual({ accepted: true });
       expect(execution.steps.find((s) => s.stepId === 'api-call')?.response).toMatchObject({ status: 200 });
     });
 
     it('script: transforms the fetched array with lodash and uuid allowed, logs "Transformed N items" and returns the count and its time', async () => {
-      const execution = await run(
-        cluster.client,
-        compose('seed-script', [step('data-fetch', 'http', { url: `${server.url}/records` }, ['data-transform']), dataTransform]),
-        { transformConfig: { mode: 'mark' } },
-      );
+      const execution = await run(cluster.client, compose('seed-script', [step('data-fetch', 'http', { url: `${server.url}/records` }, ['data-transform']), dataTransform]), { transformConfig: { mode: 'mark' } });
       expect(execution.status).toBe('completed');
       const output = execution.results['data-transform'] as { data: Record<string, unknown>[]; count: number; processingTime: number };
       expect(output.count).toBe(3);
-      expect(output.data).toEqual(
-        ['Ada', 'Grace', 'Linus'].map((name, i) => ({ id: i + 1, name, processed: true, timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })),
-      );
+      expect(output.data).toEqual(['Ada', 'Grace', 'Linus'].map((name, i) => ({ id: i + 1, name, processed: true, timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })));
       expect(output.processingTime).toBeGreaterThanOrEqual(0);
       expect(output.processingTime).toBeLessThan(30_000);
-      expect((await cluster.client.getExecutionLogs(execution.id)).items).toContainEqual(
-        expect.objectContaining({ stepId: 'data-transform', level: 'info', message: 'Transformed 3 items' }),
-      );
+      expect((await cluster.client.getExecutionLogs(execution.id)).items).toContainEqual(expect.objectContaining({ stepId: 'data-transform', level: 'info', message: 'Transformed 3 items' }));
     });
   });
 
@@ -647,9 +581,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
       const definition = compose('seed-alternative', [
         step('primary-processor', 'script', { script: 'throw new Error("the primary processor is down");' }, ['publish']),
         step('backup-processor', 'script', { script: 'return { processedBy: "backup-processor" };' }),
-        step('publish', 'script', { script: 'return { published: results["primary-processor"] };' }, [], {
-          onError: { type: 'alternative', alternativeStep: 'backup-processor' },
-        }),
+        step('publish', 'script', { script: 'return { published: results["primary-processor"] };' }, [], { onError: { type: 'alternative', alternativeStep: 'backup-processor' } }),
       ]);
       await client.createWorkflow(definition);
       await register(client.errorHandler, alternativeStrategy, definition.id);
@@ -662,20 +594,13 @@ describe("seed conformance: the seed README's examples, as written, do what it s
         ['primary-processor~alt/backup-processor', 'succeeded'],
         ['publish', 'succeeded'],
       ]);
-      expect((await client.errorHandler.listErrors({ executionId: execution.id })).items).toEqual([
-        expect.objectContaining({ stepId: 'primary-processor', code: 'SCRIPT_ERROR', strategy: 'alternative' }),
-      ]);
+      expect((await client.errorHandler.listErrors({ executionId: execution.id })).items).toEqual([expect.objectContaining({ stepId: 'primary-processor', code: 'SCRIPT_ERROR', strategy: 'alternative' })]);
     });
 
     it('rollback: when critical-step fails, step3, step2 and step1 run again as compensations, in reverse order, and the execution ends rolled back', async () => {
       const client = inNamespace('seed-rollback');
       const rec = (id: string, next: string[]) => step(id, 'http', { url: `${server.url}/rec?key={{ execution.id }}&name=${id}` }, next);
-      const definition = compose('seed-rollback', [
-        rec('step1', ['step2']),
-        rec('step2', ['step3']),
-        rec('step3', ['critical-step']),
-        step('critical-step', 'script', { script: 'throw new Error("the critical step failed");' }),
-      ]);
+      const definition = compose('seed-rollback', [rec('step1', ['step2']), rec('step2', ['step3']), rec('step3', ['critical-step']), step('critical-step', 'script', { script: 'throw new Error("the critical step failed");' })]);
       await client.createWorkflow(definition);
       await register(client.errorHandler, rollbackStrategy, definition.id);
       const execution = await run(client, definition);
@@ -700,10 +625,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
       const error = await openError(client, id);
       expect(error).toMatchObject({ stepId: 'manual-approval', code: 'HTTP_STATUS', strategy: 'escalate', escalationHandler: 'admin-notification' });
       expect((await client.getExecution(id)).status).toBe('running');
-      expect((await client.monitor.getAlerts(50)).find((a) => a.errorId === error.id)).toMatchObject({
-        type: 'escalation',
-        data: { escalationHandler: 'admin-notification' },
-      });
+      expect((await client.monitor.getAlerts(50)).find((a) => a.errorId === error.id)).toMatchObject({ type: 'escalation', data: { escalationHandler: 'admin-notification' } });
       await client.errorHandler.resolveError(error.id, { action: 'output', output: { approved: true } });
       const execution = await client.waitForCompletion(id, { timeoutMs: 20_000 });
       expect(execution.status).toBe('completed');
@@ -722,13 +644,7 @@ describe("seed conformance: the seed README's examples, as written, do what it s
       const id = await client.executeWorkflow(definition.id);
       const error = await openError(client, id);
       expect(callsOf(id)).toHaveLength(2);
-      expect(error).toMatchObject({
-        stepId: 'summarize',
-        stepType: 'agent-task',
-        code: 'AGENT_PROVIDER',
-        strategy: 'escalate',
-        escalationHandler: 'manual-intervention',
-      });
+      expect(error).toMatchObject({ stepId: 'summarize', stepType: 'agent-task', code: 'AGENT_PROVIDER', strategy: 'escalate', escalationHandler: 'manual-intervention' });
       await client.errorHandler.resolveError(error.id, { action: 'output', output: 'summarized by a human' });
       const execution = await client.waitForCompletion(id, { timeoutMs: 20_000 });
       expect(execution).toMatchObject({ status: 'completed', results: { report: 'summarized by a human' } });
