@@ -26,7 +26,18 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
   const sampling: Record<string, string> =
     options.sampleRatio === undefined ? {} : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(options.sampleRatio) };
   const otel: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...sampling } : {};
-  const cluster = await BenchCluster.start({ workers: [['script']], coordinatorEnv: otel, workerEnv: otel });
+  try {
+    const run = await measure(await BenchCluster.start({ workers: [['script']], coordinatorEnv: otel, workerEnv: otel }), executions, steps);
+    // Spans leave at the processes' shutdown at the latest: only then is an empty sink conclusive.
+    if (sink && options.sampleRatio === undefined && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
+    return run;
+  } finally {
+    await sink?.close();
+  }
+}
+
+/** Runs the executions on `cluster`, measures them and stops it (flushing every process's spans). */
+async function measure(cluster: BenchCluster, executions: number, steps: number): Promise<OverheadRun> {
   try {
     const client = cluster.client(0);
     await client.createWorkflow(linear('overhead', steps));
@@ -53,8 +64,6 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
       const runs = rows.filter((r) => r.execution_id === id).sort((a, b) => Number(a.instance_key.slice(1)) - Number(b.instance_key.slice(1)));
       for (let i = 1; i < runs.length; i++) gaps.push(Number(runs[i]!.started) - Number(runs[i - 1]!.finished));
     }
-    // Every execution traced: a run that exported nothing measured no tracing at all.
-    if (sink && options.sampleRatio === undefined && sink.requests() === 0) throw new Error('traced step overhead: no span was exported');
     return {
       medianMs: percentile(gaps, 50),
       p90Ms: percentile(gaps, 90),
@@ -64,6 +73,5 @@ export async function stepOverhead(executions: number, steps = 20, options: { tr
     };
   } finally {
     await cluster.stop();
-    await sink?.close();
   }
 }
