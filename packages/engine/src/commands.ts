@@ -1,4 +1,4 @@
-import type { ExpressionPurpose } from './events.js';
+import type { ExpressionPurpose, StepSignal } from './events.js';
 import type { ExecutionError, ExecutionStatus, RetryPolicy, SecretSlot, StepContext, StepError, WorkStepType } from '@agentic-flow/spec';
 
 /**
@@ -146,6 +146,53 @@ export interface ExecutionSettledCommand {
   at: number;
 }
 
+/**
+ * Deliver `signal` to step run `key`/`attempt` as a `step.signal` event at `dueAt` (epoch ms), or at
+ * once when that is past. The shell stores it in the transition's transaction and a coordinator
+ * applies it when due: a timer lives in PostgreSQL, not in a process or in Redis.
+ */
+export interface ScheduleSignalCommand {
+  type: 'schedule-signal';
+  key: string;
+  stepId: string;
+  attempt: number;
+  dueAt: number;
+  signal: StepSignal;
+  at: number;
+}
+
+/**
+ * Start a child execution of workflow `workflowId` (at `version`, else its latest) for step run
+ * `key`/`attempt`, one level deeper than this execution (`depth`). When it settles, the shell
+ * signals this execution (`child-settled`) in the child's settling transaction.
+ */
+export interface StartChildCommand {
+  type: 'start-child';
+  key: string;
+  stepId: string;
+  attempt: number;
+  workflowId: string;
+  version?: string;
+  variables: Record<string, unknown>;
+  depth: number;
+  at: number;
+}
+
+/**
+ * Carry a lifecycle action to the child execution of step instance `key` (the latest it started):
+ * `cancel`, `pause`, or `resume` (a paused child continues, a failed one runs again from its
+ * failure); its settling then signals step run `key`/`attempt`.
+ */
+export interface SignalChildCommand {
+  type: 'signal-child';
+  key: string;
+  stepId: string;
+  attempt: number;
+  childExecutionId?: string;
+  action: 'cancel' | 'pause' | 'resume';
+  at: number;
+}
+
 export type EngineCommand =
   | RunStepCommand
   | RecordStepCommand
@@ -154,4 +201,7 @@ export type EngineCommand =
   | WithdrawStepCommand
   | EvaluateCommand
   | LogCommand
+  | ScheduleSignalCommand
+  | StartChildCommand
+  | SignalChildCommand
   | ExecutionSettledCommand;

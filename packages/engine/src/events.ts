@@ -45,9 +45,33 @@ export type EngineEvent =
   /** A human resolved the escalated step run `key`/`attempt`. */
   | { type: 'error.resolved'; key: string; attempt: number; resolution: ErrorResolution; at: number }
   /** Go back to `snapshot` (a state of this same execution, saved earlier) and continue from there. */
-  | { type: 'restore'; snapshot: ExecutionState; at: number };
+  | { type: 'restore'; snapshot: ExecutionState; at: number }
+  /**
+   * Something step instance `key`'s kind asked the shell for came back: a timer it scheduled is due,
+   * a child execution it started settled. Ignored unless the node is still at `attempt`.
+   */
+  | { type: 'step.signal'; key: string; attempt: number; signal: StepSignal; at: number };
+
+/**
+ * What comes back to a step instance from outside the engine (see `ScheduleSignalCommand`,
+ * `StartChildCommand`). PostgreSQL holds a signal until a transaction applies it, so none is lost
+ * with a coordinator or with Redis.
+ */
+export type StepSignal =
+  | { type: 'timer' }
+  | {
+      type: 'child-settled';
+      childExecutionId: string;
+      status: 'completed' | 'failed' | 'cancelled';
+      /** completed: the child's results, by step id. */
+      output?: unknown;
+      /** failed or cancelled: why. */
+      error?: StepError;
+    };
 
 export type StepResultEvent = Extract<EngineEvent, { type: 'step.succeeded' | 'step.failed' }>;
 export type ExpressionEvent = Extract<EngineEvent, { type: 'expression.evaluated' }>;
 export type RestoreEvent = Extract<EngineEvent, { type: 'restore' }>;
 export type ErrorResolvedEvent = Extract<EngineEvent, { type: 'error.resolved' }>;
+export type SignalEvent = Extract<EngineEvent, { type: 'step.signal' }>;
+export type StepSucceededEvent = Extract<EngineEvent, { type: 'step.succeeded' }>;

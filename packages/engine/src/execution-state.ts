@@ -10,6 +10,7 @@ import { DEFAULT_NAMESPACE, type AgentPlan, type ExecutionError, type ExecutionS
  * - `recovering`: it failed and its recovery strategy is at work: its alternative runs in its place,
  *   or its compensations run (`recovery` says which).
  * - `escalated`: it failed and waits for a human (`error.resolved`).
+ * - `waiting`: a `wait` step until its timer's signal, or a `workflow` step until its child settles.
  * - `delegating`: a coordinator agent whose plan run succeeded: its subtasks, then its synthesis,
  *   run as instances of their own (`subtaskKey`, `synthesisKey`); `plan` is what they do.
  */
@@ -21,6 +22,7 @@ export type NodeStatus =
   | 'recovering'
   | 'escalated'
   | 'delegating'
+  | 'waiting'
   | 'succeeded'
   | 'failed'
   | 'skipped'
@@ -66,6 +68,21 @@ export interface NodeState {
   recovery?: RecoveryProgress;
   /** delegating: the plan its coordinator agent made (validated); subtask `i` runs `plan.subtasks[i]`. */
   plan?: AgentPlan;
+  /** wait: when its timer is due (epoch ms). */
+  wakeAt?: number;
+  /** wait: its timer came while the execution was paused; it continues on resume. */
+  elapsed?: boolean;
+  /** workflow: the child execution it ran last (known once that child settled): a resume from failure resumes it. */
+  child?: string;
+}
+
+/**
+ * How an instance that serves another one is linked to it: the alternative or a compensation run for
+ * a failed instance (`recovery.ts`), or a part (subtask, synthesis) of a coordinator agent.
+ */
+export interface HostLink {
+  host: string;
+  role: 'alternative' | 'compensation' | 'part';
 }
 
 /** Tokens (and dollars) an execution's agent step runs used, as their results reported them. */
@@ -121,6 +138,10 @@ export interface ExecutionState {
   usage?: UsageTotals;
   /** Tokens (input + output) the execution's agent steps may use in total; absent when unlimited. */
   tokenBudget?: number;
+  /** Instances that serve another one, by instance key (set when first started, never changed). */
+  hosts?: Record<string, HostLink>;
+  /** How many `workflow` steps deep this execution runs: 0 (absent) for one started by a client. */
+  depth?: number;
 }
 
 export interface CreateExecutionOptions {
@@ -133,6 +154,8 @@ export interface CreateExecutionOptions {
   input: Record<string, unknown>;
   /** The start option's `tokenBudget`, else the definition's; omit for no limit. */
   tokenBudget?: number;
+  /** A child execution's depth (its parent's plus one); omit for a top-level one. */
+  depth?: number;
 }
 
 export function createExecutionState(options: CreateExecutionOptions): ExecutionState {
@@ -151,6 +174,7 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
     finishedAt: null,
     error: null,
     ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
+    ...(options.depth ? { depth: options.depth } : {}),
   };
 }
 
@@ -164,7 +188,16 @@ export const SETTLED_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['succeede
  * Statuses that keep an execution from completing. `recovering` and `escalated` nodes failed but are
  * not done with; `delegating` ones wait for their subtasks and synthesis.
  */
-export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set(['ready', 'queued', 'running', 'evaluating', 'recovering', 'escalated', 'delegating']);
+export const ACTIVE_NODE_STATUSES: ReadonlySet<NodeStatus> = new Set([
+  'ready',
+  'queued',
+  'running',
+  'evaluating',
+  'recovering',
+  'escalated',
+  'delegating',
+  'waiting',
+]);
 
 export function isSettled(node: NodeState | undefined): boolean {
   return node !== undefined && SETTLED_NODE_STATUSES.has(node.status);
@@ -172,6 +205,6 @@ export function isSettled(node: NodeState | undefined): boolean {
 
 /** Settled nodes keep their output and error, not the bookkeeping of their progress. */
 export function withoutProgress(node: NodeState): NodeState {
-  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, plan: _plan, warnedUndefined: _warned, ...rest } = node;
+  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, plan: _plan, warnedUndefined: _warned, elapsed: _elapsed, ...rest } = node;
   return rest;
 }

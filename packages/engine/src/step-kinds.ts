@@ -4,11 +4,11 @@ import { launchCondition } from './condition-step.js';
 import { instanceKey } from './instance-key.js';
 import { iterationFailed, iterationProgress, launchLoop } from './loop-step.js';
 import { branchFailed, branchProgress, launchParallel } from './parallel-step.js';
-import type { StepKinds, Transition } from './transition.js';
+import type { KindDispatch, Transition } from './transition.js';
 import { launchWork } from './work-step.js';
 
 /** Dispatches to each step type's rules. */
-export const stepKinds: StepKinds = {
+export const stepKinds: KindDispatch = {
   launch(t: Transition, key: string, step: Step, attempt: number): void {
     switch (step.type) {
       case 'http':

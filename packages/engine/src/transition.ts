@@ -1,5 +1,6 @@
 import { TOP_SCOPE, type Step, type StepError } from '@agentic-flow/spec';
-import type { EngineCommand, ExpressionScopePayload } from './commands.js';
+import type { EngineCommand, EvaluateCommand, ExpressionScopePayload } from './commands.js';
+import type { ExpressionEvent, StepSignal, StepSucceededEvent } from './events.js';
 import { stepOf, type CompiledWorkflow } from './compiled-workflow.js';
 import { ACTIVE_NODE_STATUSES, isSettled, withoutProgress, type ExecutionState, type NodeState } from './execution-state.js';
 import { agentPartSettled } from './agent-step.js';
@@ -9,13 +10,62 @@ import { recoverySettled, stepFailed, type DecideOptions } from './recovery.js';
 import { loopInfo, scopeFor } from './scope.js';
 import { branchChain, variablesView } from './variables.js';
 
-/** How each step type starts and how its container reacts to its scope; see the `*-step.ts` files. */
-export interface StepKinds {
+/**
+ * Everything the core asks of one step type: its rules live in one `*-step.ts` file that implements
+ * this, registered by one line in `step-kinds.ts`. Only `launch` is required; each other hook has
+ * a default that fits a step which runs once and has no children.
+ */
+export interface StepKind<S extends Step = Step> {
+  /** Starts instance `key` of `step` under `attempt` (the node at `key`, if any, is an earlier run's). */
+  launch(t: Transition, key: string, step: S, attempt: number): void;
+  /** Its queued run's worker result succeeded. Default: the node succeeds with the output and settles. */
+  succeeded?(t: Transition, key: string, event: StepSucceededEvent): void;
+  /** The answer to an expression it asked for; returns why it was ignored, if it was. */
+  evaluated?(t: Transition, key: string, event: ExpressionEvent): string | undefined;
+  /** The `evaluate` commands node `key` waits for the answers of: asked again when an answer was lost. */
+  pendingEvaluations?(t: Transition, key: string, step: S, node: NodeState): EvaluateCommand[];
+  /** A signal it asked for came (its node is at the signal's attempt); returns why it was ignored, if it was. */
+  signalled?(t: Transition, key: string, signal: StepSignal): string | undefined;
+  /** Drives node `key`, waiting on the coordinator, on from where it stands (after a resume, a retry or a restore). */
+  redrive?(t: Transition, key: string, node: NodeState): void;
+  /** A container's: its branch or body `scope` in `frame` may have finished. */
+  scopeProgress?(t: Transition, frame: string, scope: string): void;
+  /** A container's: instance `failedKey` inside its branch or body `scope` in `frame` failed with `error`. */
+  scopeFailed?(t: Transition, frame: string, scope: string, failedKey: string, error: StepError): void;
+  /** A part of node `hostKey` (an instance linked to it with role `part`) settled. */
+  partSettled?(t: Transition, hostKey: string, partKey: string): void;
+  /**
+   * Resume from failure: failed or cancelled node `key` runs again under `attempt`. Default: it
+   * waits as `ready` for a new run. Returns true when it must be driven (`redrive`) once every
+   * node is in place (a container picking up from its children).
+   */
+  revive?(t: Transition, key: string, node: NodeState, attempt: number): boolean;
+  /** An escalation resolved with `retry`: forget what instance `key`'s children did, so it starts over. */
+  forgetChildren?(t: Transition, key: string): void;
+  /** The execution was paused while node `key` is active. */
+  paused?(t: Transition, key: string, node: NodeState): void;
+  /** The execution resumed from a pause while node `key` is active. */
+  resumed?(t: Transition, key: string, node: NodeState): void;
+  /** Active node `key` was cancelled (it is `cancelled` already): end what it runs outside the engine. */
+  cancelled?(t: Transition, key: string, node: NodeState): void;
+  /** Whether a strategy may run it as an alternative or a compensation (default true; containers: false). */
+  readonly recoverable?: boolean;
+}
+
+/** The step kind of each step type. */
+export type StepKinds = { readonly [T in Step['type']]: StepKind<Extract<Step, { type: T }>> };
+
+/** Interim dispatch, until every kind implements `StepKind`. */
+export interface KindDispatch {
   launch(t: Transition, key: string, step: Step, attempt: number): void;
-  /** A branch or loop body (`scope`, in `frame`) may have finished or failed. */
   scopeProgress(t: Transition, frame: string, scope: string): void;
-  /** A node inside a branch or loop body failed: its container decides what that means. */
   scopeFailed(t: Transition, frame: string, scope: string, key: string, error: StepError): void;
+}
+
+/** What the core hands a failure to: the recovery strategies (`recovery.ts`). */
+export interface FailureRules {
+  stepFailed(t: Transition, key: string, error: StepError, record: boolean): void;
+  recoverySettled(t: Transition, key: string): void;
 }
 
 /**
@@ -31,7 +81,7 @@ export class Transition {
     readonly workflow: CompiledWorkflow,
     original: ExecutionState,
     readonly at: number,
-    private readonly kinds: StepKinds,
+    private readonly kinds: KindDispatch,
     readonly options: DecideOptions = {},
   ) {
     this.state = { ...original, nodes: { ...original.nodes }, overlays: { ...(original.overlays ?? {}) } };
