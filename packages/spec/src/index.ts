@@ -18,6 +18,8 @@ export { HTTP_METHODS, HttpConfigSchema, HttpResponseSchema } from './steps/http
 export type { HttpConfig, HttpResponse } from './steps/http.js';
 export { ScriptConfigSchema } from './steps/script.js';
 export type { ScriptConfig } from './steps/script.js';
+export { WorkflowConfigSchema } from './steps/workflow.js';
+export type { WorkflowConfig } from './steps/workflow.js';
 export { RecoveryStrategySchema } from './recovery-strategy.js';
 export type { RecoveryStrategy } from './recovery-strategy.js';
 export { MAX_RETRY_DELAY_MS, RetryPolicySchema, backoffDelayMs, hasAttemptsLeft, retryPolicyOfStrategy } from './retry-policy.js';
@@ -47,6 +49,7 @@ export type {
   LoopStep,
   HttpStep,
   ScriptStep,
+  WorkflowStep,
 } from './step.js';
 export { WorkflowDefinitionSchema } from './workflow-definition.js';
 export type { WorkflowDefinition, WorkflowDefinitionInput } from './workflow-definition.js';

@@ -35,6 +35,12 @@ export const STEP_ERROR_CODES = [
   'POISON',
   /** The worker's egress policy refused the destination (a loopback, private, link-local… address not in EGRESS_ALLOW). */
   'EGRESS_DENIED',
+  /** A `workflow` step would start a child deeper than the nesting limit (`MAX_WORKFLOW_DEPTH`). */
+  'WORKFLOW_DEPTH',
+  /** A `workflow` step's child execution failed or was cancelled; `details.error` is the child's own error. */
+  'CHILD_FAILED',
+  /** A `workflow` step names a workflow (or version) its namespace no longer has when it starts. */
+  'WORKFLOW_NOT_FOUND',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

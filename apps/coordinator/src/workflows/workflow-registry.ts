@@ -11,6 +11,7 @@ import {
 } from '@agentic-flow/store';
 import { DomainError } from '../errors/domain-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { childWorkflowProblems } from './child-workflow-references.js';
 import type { DefinitionCaps } from './definition-check.js';
 import type { DefinitionChecker } from './definition-checker.js';
 
@@ -48,6 +49,8 @@ export class WorkflowRegistry {
     const result = await this.options.checker.check(input, this.options.caps);
     if (!result.ok) throw new InvalidInputError(result.problems, 'workflow definition');
     const definition = result.definition;
+    const childProblems = await childWorkflowProblems(this.db, namespace, definition);
+    if (childProblems.length > 0) throw new InvalidInputError(childProblems, 'workflow definition');
     await new Promise((resolve) => setImmediate(resolve));
     // A conflict throws inside the transaction, so the call's audit record is not written as a success.
     const outcome = await runInTransactionWithAudit(this.db, audit?.take(201), async (tx) => {

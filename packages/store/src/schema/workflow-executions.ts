@@ -1,4 +1,5 @@
 import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { oneOf } from './one-of.js';
 import { EXECUTION_STATUSES } from './statuses.js';
 import { workflowDefinitions } from './workflow-definitions.js';
@@ -27,6 +28,13 @@ export const workflowExecutions = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A child execution's parent (a `workflow` step started it); null for one a client started. */
+    parentExecutionId: uuid('parent_execution_id'),
+    /** The parent's step instance that waits for this child, and the attempt its settlement signals. */
+    parentInstanceKey: text('parent_instance_key'),
+    parentAttempt: integer('parent_attempt'),
+    /** How many `workflow` steps deep: 0 for one a client started. */
+    depth: integer('depth').notNull().default(0),
   },
   (t) => [
     foreignKey({
@@ -34,6 +42,7 @@ export const workflowExecutions = pgTable(
       columns: [t.namespace, t.workflowId, t.workflowVersion],
       foreignColumns: [workflowDefinitions.namespace, workflowDefinitions.id, workflowDefinitions.version],
     }),
+    foreignKey({ name: 'workflow_executions_parent_fk', columns: [t.parentExecutionId], foreignColumns: [t.id] }).onDelete('set null'),
     check('workflow_executions_status_check', oneOf(t.status, EXECUTION_STATUSES)),
     // The list query shows one namespace, filtered by workflow and/or status, newest first,
     // keyset-paginated on (created_at, id): one index per filter shape, so every page is one index
@@ -45,6 +54,9 @@ export const workflowExecutions = pgTable(
     index('workflow_executions_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // Cluster-wide maintenance (admission, the reconciler, automatic snapshots) looks at the
     // executions under way in every namespace; partial, so settled executions cost it nothing.
+    index('workflow_executions_parent_idx')
+      .on(t.parentExecutionId)
+      .where(sql`${t.parentExecutionId} is not null`),
     index('workflow_executions_active_idx').on(t.status, t.createdAt, t.id).where(oneOf(t.status, ACTIVE_EXECUTION_STATUSES)),
   ],
 );
