@@ -24,6 +24,8 @@ export interface DecideOptions {
    * over its id's, which wins over its type's.
    */
   strategies?: RegisteredStrategies;
+  /** How deep `workflow` steps may nest child executions (a client's execution is depth 0). Default 10. */
+  maxWorkflowDepth?: number;
 }
 
 /** A step's strategy: its `onError`, else the one registered for its id in this workflow, else for its type. */

@@ -54,9 +54,7 @@ export const workflowExecutions = pgTable(
     index('workflow_executions_created_idx').on(t.namespace, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // Cluster-wide maintenance (admission, the reconciler, automatic snapshots) looks at the
     // executions under way in every namespace; partial, so settled executions cost it nothing.
-    index('workflow_executions_parent_idx')
-      .on(t.parentExecutionId)
-      .where(sql`${t.parentExecutionId} is not null`),
+    index('workflow_executions_parent_idx').on(t.parentExecutionId).where(sql`${t.parentExecutionId} is not null`),
     index('workflow_executions_active_idx').on(t.status, t.createdAt, t.id).where(oneOf(t.status, ACTIVE_EXECUTION_STATUSES)),
   ],
 );
