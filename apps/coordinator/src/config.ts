@@ -50,6 +50,8 @@ export const ConfigSchema = z
     EXPRESSION_MAX_PROCESSES: z.coerce.number().int().min(1).max(64).default(4),
     /** `maxConcurrentWorkflows`: running and paused executions at once; more wait pending, oldest first. 0: no limit. */
     MAX_CONCURRENT_WORKFLOWS: z.coerce.number().int().min(0).default(0),
+    /** How deep `workflow` steps may nest child executions; a step that would go deeper fails WORKFLOW_DEPTH. */
+    MAX_WORKFLOW_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
     /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */
     ENABLE_SNAPSHOTS: z
       .enum(['true', 'false', '1', '0'])

@@ -51,6 +51,7 @@ import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { createResultApplier } from './results/result-applier.js';
 import { tracedApplier } from './results/traced-applier.js';
 import { ResultConsumer } from './results/result-consumer.js';
+import { ChildExecutions } from './executions/child-executions.js';
 import { DefinitionChecker } from './workflows/definition-checker.js';
 import { StrategyRegistry } from './workflows/strategy-registry.js';
 import { WorkflowRegistry } from './workflows/workflow-registry.js';
@@ -122,7 +123,12 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     maxConcurrentWorkflows: config.MAX_CONCURRENT_WORKFLOWS,
     snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
     metrics,
+    maxWorkflowDepth: config.MAX_WORKFLOW_DEPTH,
     onSettled: (settled) => {
+      // Children tell their parents (after this commit; the child reconciler repeats a lost one).
+      children
+        .settled(settled.map((s) => s.executionId))
+        .catch((error: unknown) => logger.warn({ err: error }, 'child settlement not delivered; the reconciler repeats it'));
       for (const { executionId, workflowId, status } of settled) {
         deps.background.forget(executionId);
         metrics.executionsFinished.inc({ workflow: workflowId, status });
@@ -132,6 +138,8 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
     eventsWritten: () => hub.written(),
   };
+  const children = new ChildExecutions(deps);
+  deps.children = children;
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
   const processId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let heartbeat: Heartbeat | undefined;
@@ -179,6 +187,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
         ],
         ['dispatch alert deliveries', () => alertDelivery.dispatch()],
         ['prune idempotency keys', idempotencyKeyPruning(database.pool, now, logger)],
+        ['reconcile child executions', () => children.reconcile(config.RECONCILE_GRACE_MS)],
       ],
     },
     logger,

@@ -11,6 +11,7 @@ export type {
   ExpressionPurpose,
   RestoreEvent,
   StepResultEvent,
+  StepSignal,
 } from './events.js';
 export type {
   CancelStepCommand,
@@ -27,7 +28,10 @@ export type {
   ScopePayload,
   StepContextPayload,
   WithdrawStepCommand,
+  StartChildCommand,
+  SignalChildCommand,
 } from './commands.js';
+export { DEFAULT_MAX_WORKFLOW_DEPTH } from './workflow-step.js';
 export { compileWorkflow, stepOf } from './compiled-workflow.js';
 export type { CompiledWorkflow, ScopeRegion } from './compiled-workflow.js';
 export {

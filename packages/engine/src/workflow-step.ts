@@ -57,11 +57,13 @@ export const workflowKind: StepKind<WorkflowStep> = {
     const node = t.node(key);
     if (signal.type !== 'child-settled') return `a workflow step takes no ${signal.type} signal`;
     if (node?.status !== 'waiting') return `step instance "${key}" is ${node?.status ?? 'absent'}, not waiting for its child`;
-    t.setNode(key, { ...node, child: signal.childExecutionId });
     if (signal.status === 'completed') {
+      t.setNode(key, { ...node, child: signal.childExecutionId });
       t.succeed(key, signal.output ?? {});
       return undefined;
     }
+    // Only a failed child can be resumed from its failure; after a cancelled one a revived step starts a new child.
+    if (signal.status === 'failed') t.setNode(key, { ...node, child: signal.childExecutionId });
     const cause = signal.error ?? { code: 'CANCELLED', message: `child execution ${signal.childExecutionId} was ${signal.status}` };
     t.fail(
       key,

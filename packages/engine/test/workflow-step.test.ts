@@ -119,6 +119,8 @@ describe('workflow steps', () => {
     const t = transition(state);
     workflowKind.signalled!(t, 'child', { type: 'child-settled', childExecutionId: 'c-1', status: 'cancelled' });
     expect(t.node('child')!.error).toMatchObject({ code: 'CHILD_FAILED', details: { status: 'cancelled', error: { code: 'CANCELLED' } } });
+    // A cancelled child cannot be resumed: a revived step starts a new one.
+    expect(t.node('child')!.child).toBeUndefined();
   });
 
   it('ignore a settlement when the node no longer waits', () => {

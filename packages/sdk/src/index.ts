@@ -55,6 +55,7 @@ export type {
   ExecutionStatus,
   ExecutionInclude,
   ExecutionOverview,
+  ChildExecutionView,
   ExecutionSummary,
   ExecutionView,
   LifecycleResult,

@@ -114,6 +114,19 @@ export interface ExecutionOverview extends ExecutionSummary {
   escalations: { stepId: string; instanceKey: string; attempt: number; error: StepError | null }[];
   /** Tokens its agent steps used (failed runs and subtasks included). */
   usage: ExecutionUsage;
+  /** The execution whose `workflow` step started this one; null for one a client started. */
+  parentExecutionId: string | null;
+  /** The child executions its `workflow` steps started, oldest first (a resume from failure resumes a child, it starts none). */
+  children: ChildExecutionView[];
+}
+
+/** A child execution as its parent lists it. */
+export interface ChildExecutionView {
+  /** The parent's step instance that started it (its instance key: `sub`, or `loop#2/sub`). */
+  stepKey: string;
+  executionId: string;
+  workflowId: string;
+  status: ExecutionStatus;
 }
 
 /** An execution with its outputs (`?include=outputs`). */

@@ -104,6 +104,7 @@ export type {
   ExecutionError,
   ExecutionInclude,
   ExecutionOverview,
+  ChildExecutionView,
   ExecutionStatus,
   ExecutionSummary,
   ExecutionView,

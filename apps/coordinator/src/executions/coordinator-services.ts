@@ -8,6 +8,7 @@ import type { ExpressionRunner } from '../expressions/expression-runner.js';
 import type { ExecutionStateCache } from './state-cache.js';
 import type { StrategyRegistry } from '../workflows/strategy-registry.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
+import type { ChildActionSink } from './enqueue-after-commit.js';
 
 /** What starting an execution and applying results need: the coordinator's shared services. */
 export interface CoordinatorServices {
@@ -46,4 +47,8 @@ export interface CoordinatorServices {
   eventsWritten?: () => void;
   /** Runs admission now; resolves with the ids it started. */
   admitNow: () => Promise<string[]>;
+  /** Starts and signals the child executions of `workflow` steps after commit (`ChildExecutions`); absent: none are. */
+  children?: ChildActionSink;
+  /** `MAX_WORKFLOW_DEPTH`: how deep `workflow` steps may nest child executions (engine default when absent). */
+  maxWorkflowDepth?: number;
 }

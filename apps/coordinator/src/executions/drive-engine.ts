@@ -35,7 +35,12 @@ export function driveOptions(
   state: Pick<ExecutionState, 'namespace' | 'workflowId'>,
   deadline = performance.now() + deps.inlineBudgetMs,
 ): DriveOptions {
-  return { strategies: deps.strategies.strategiesFor(namespaceOfState(state), state.workflowId), executionId, deadline };
+  return {
+    strategies: deps.strategies.strategiesFor(namespaceOfState(state), state.workflowId),
+    executionId,
+    deadline,
+    ...(deps.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: deps.maxWorkflowDepth } : {}),
+  };
 }
 
 /** Synchronous work between two yields to the event loop, at most. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
+import type { CompiledWorkflow, EngineCommand, SignalChildCommand, StartChildCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
 import type { ExecutionError, ExecutionStatus } from '@agentic-flow/spec';
@@ -19,6 +19,12 @@ interface ExecutionRef {
 
 type JobDraft = Omit<StepJob, 'stepRunId'>;
 
+/** A `start-child` or `signal-child` command of a parent execution, carried out after commit (`ChildExecutions`). */
+export interface ChildAction {
+  parent: ExecutionRef;
+  command: StartChildCommand | SignalChildCommand;
+}
+
 /**
  * The side effects of engine commands across one transaction: step-run rows to write now, jobs to
  * enqueue and runs to cancel (their jobs removed, their workers told) once the transaction has
@@ -34,6 +40,8 @@ export class Effects {
   /** Lines for the executions' logs (the engine's `log` commands), written in the same transaction. */
   readonly logs: NewLog[] = [];
   private readonly events = new EventCollector();
+  /** Child executions to start or signal once the transaction committed. */
+  private readonly childActions: ChildAction[] = [];
 
   /**
    * Takes in the commands of one decision; `done`, the worker's success that decision applied,
@@ -115,6 +123,34 @@ export class Effects {
           // The run's id is not known here (its row may be an earlier transaction's): the step id says whose it is.
           this.logs.push({ executionId: execution.id, stepRunId: null, stepId: command.stepId, level: command.level, message: command.message, at });
           break;
+        case 'start-child':
+          // What the child is started with goes on the step's run (recorded running by the same
+          // transition), so the child reconciler can start it when this coordinator dies first.
+          this.write(key, {
+            id: randomUUID(),
+            executionId: execution.id,
+            stepId: command.stepId,
+            instanceKey: command.key,
+            stepType: 'workflow',
+            attempt: command.attempt,
+            status: 'running',
+            input: {
+              workflowId: command.workflowId,
+              ...(command.version !== undefined ? { version: command.version } : {}),
+              variables: command.variables,
+              depth: command.depth,
+            },
+            queuedAt: at,
+            startedAt: at,
+          });
+          this.childActions.push({ parent: execution, command });
+          break;
+        case 'signal-child':
+          this.childActions.push({ parent: execution, command });
+          break;
+        case 'schedule-signal':
+          // Timers are the wait step's (the step_signals table); nothing here uses them yet.
+          break;
         case 'withdraw-step':
         case 'evaluate':
           // Withdrawals need the stored run ids (lifecycle.ts looks them up); evaluations are answered
@@ -156,7 +192,7 @@ export class Effects {
    * The jobs to enqueue and the runs cancelled, for after commit, under the run ids PostgreSQL
    * returned for the written rows (an existing run keeps its id).
    */
-  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[] } {
+  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[]; children: ChildAction[] } {
     const jobs: StepJob[] = [];
     const cancelled: StepJobRef[] = [];
     for (const row of keys) {
@@ -166,6 +202,6 @@ export class Effects {
       const stepType = this.cancellations.get(key);
       if (stepType) cancelled.push({ stepType, stepRunId: row.id });
     }
-    return { jobs, cancelled };
+    return { jobs, cancelled, children: this.childActions };
   }
 }

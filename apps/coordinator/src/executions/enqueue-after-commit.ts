@@ -1,5 +1,6 @@
 import type { StepJob, StepQueues, StepCancellationPublisher } from '@agentic-flow/queue';
 import type { Logger } from '@agentic-flow/telemetry';
+import type { ChildAction } from './effects.js';
 import { traceJobs } from './trace-jobs.js';
 
 /** A step run's job: the queue is its step type's, the job id its run id. */
@@ -15,6 +16,13 @@ export interface AfterCommitWork {
   cancelled: readonly StepJobRef[];
   /** Runs held back (a pause): their waiting jobs are removed; a job already running finishes. */
   withdrawn?: readonly StepJobRef[];
+  /** Child executions to start or signal (`workflow` steps). */
+  children?: readonly ChildAction[];
+}
+
+/** Carries out `workflow` steps' child actions after commit (`ChildExecutions`). */
+export interface ChildActionSink {
+  apply(actions: readonly ChildAction[]): void;
 }
 
 /**
@@ -26,10 +34,12 @@ export interface AfterCommitWork {
  * running one aborts it and completes its job without a result.
  */
 export async function enqueueAfterCommit(
-  deps: { queues: StepQueues; cancellations: StepCancellationPublisher; logger: Logger },
+  deps: { queues: StepQueues; cancellations: StepCancellationPublisher; logger: Logger; children?: ChildActionSink },
   work: AfterCommitWork,
 ): Promise<void> {
   const { cancelled, withdrawn = [] } = work;
+  // Not awaited: a child's start is a transaction of its own, and the child reconciler covers one lost here.
+  if (work.children && work.children.length > 0) deps.children?.apply(work.children);
   // Each job carries its trace context (when traces are exported) so the worker's spans join the execution's trace.
   const { jobs, end } = traceJobs(work.jobs);
   const removals = [...cancelled, ...withdrawn];

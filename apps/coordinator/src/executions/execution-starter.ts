@@ -27,12 +27,18 @@ export async function startExecution(
     audit?: PendingAudit | undefined;
     /** The request's `Idempotency-Key`, claimed in the execution's transaction: taken already, the start aborts whole (`IDEMPOTENCY_KEY_TAKEN` from the store). */
     idempotency?: { key: string; requestHash: string; ttlMs: number };
+    /** A child execution's id (derived from its parent's step run, so a second start of it inserts nothing: `childExecutionId`). */
+    executionId?: string;
+    /** A child execution's parent: its step run `instanceKey`/`attempt` is signalled when the child settles. */
+    parent?: { executionId: string; instanceKey: string; attempt: number };
+    /** A child execution's depth (its parent's plus one). */
+    depth?: number;
   },
 ): Promise<ExecuteWorkflowResult> {
   const workflow = await deps.registry.compiled(namespace, workflowId, options.version);
   assertRequiredVariables(workflow, options.variables);
   const now = deps.now();
-  const executionId = randomUUID();
+  const executionId = options.executionId ?? randomUUID();
   const initial = createExecutionState({
     executionId,
     namespace,
@@ -41,9 +47,12 @@ export async function startExecution(
     defaults: workflow.definition.variables,
     input: options.variables,
     ...((options.tokenBudget ?? workflow.definition.tokenBudget) !== undefined ? { tokenBudget: options.tokenBudget ?? workflow.definition.tokenBudget } : {}),
+    ...(options.depth ? { depth: options.depth } : {}),
   });
-  // With a concurrency limit, the execution is stored pending and admission starts it in turn.
-  const limited = deps.maxConcurrentWorkflows > 0;
+  // With a concurrency limit, the execution is stored pending and admission starts it in turn. Not a
+  // child: its parent holds a slot while it waits for it, so parents waiting for children queued
+  // behind them could fill every slot and wait forever.
+  const limited = deps.maxConcurrentWorkflows > 0 && options.parent === undefined;
   const drive: Drive = limited
     ? { state: initial, commands: [], deferred: [] }
     : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId, initial));
@@ -69,6 +78,10 @@ export async function startExecution(
         startedAt: state.startedAt === null ? null : new Date(state.startedAt),
         finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
         snapshotIntervalMs: deps.snapshotIntervalMs,
+        ...(options.parent
+          ? { parentExecutionId: options.parent.executionId, parentInstanceKey: options.parent.instanceKey, parentAttempt: options.parent.attempt }
+          : {}),
+        ...(options.depth ? { depth: options.depth } : {}),
       },
     ],
     ...(options.idempotency

@@ -1,4 +1,4 @@
-import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState } from '@agentic-flow/engine';
+import type { EngineCommand, EngineEvent, ErrorResolution, ExecutionState, StepSignal } from '@agentic-flow/engine';
 import type { ExecutionStatus } from '@agentic-flow/spec';
 import { findSnapshot, lockExecutionsSql, runTransition } from '@agentic-flow/store';
 import type { PendingAudit } from '../auth/pending-audit.js';
@@ -18,7 +18,9 @@ export type LifecycleChange =
   | { type: 'cancel' }
   | { type: 'restore'; snapshotId: string }
   /** An operator's decision on an escalated step (`resolveError`). */
-  | { type: 'resolve-error'; errorId: string; key: string; attempt: number; resolution: ErrorResolution };
+  | { type: 'resolve-error'; errorId: string; key: string; attempt: number; resolution: ErrorResolution }
+  /** Something a step run asked for came back: its child execution settled (`ChildExecutions`). */
+  | { type: 'signal'; key: string; attempt: number; signal: StepSignal };
 
 const VERBS: Record<LifecycleChange['type'], string> = {
   pause: 'pause',
@@ -26,6 +28,7 @@ const VERBS: Record<LifecycleChange['type'], string> = {
   cancel: 'cancel',
   restore: 'restore',
   'resolve-error': 'resolve an error of',
+  signal: 'signal a step of',
 };
 
 /** The engine event a change is, given the snapshot a restore goes back to. */
@@ -35,6 +38,8 @@ function eventOf(change: LifecycleChange, snapshot: ExecutionState | undefined, 
       return { type: 'restore', snapshot: snapshot!, at };
     case 'resolve-error':
       return { type: 'error.resolved', key: change.key, attempt: change.attempt, resolution: change.resolution, at };
+    case 'signal':
+      return { type: 'step.signal', key: change.key, attempt: change.attempt, signal: change.signal, at };
     default:
       return { type: change.type, at };
   }

@@ -1,5 +1,6 @@
 import {
   executionExists,
+  executionFamily,
   findExecution,
   findExecutionOverview,
   findStepRun,
@@ -37,19 +38,19 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
     const { include } = parseRequest(ExecutionReadQuerySchema, request.query, 'query');
     if (include.includes('outputs')) {
-      const [row, steps] = await deps.db.transaction(async (tx) => {
+      const [row, steps, family] = await deps.db.transaction(async (tx) => {
         const found = await findExecution(tx, executionId, namespace);
-        return [found, found ? await listStepRuns(tx, executionId) : []] as const;
+        return [found, found ? await listStepRuns(tx, executionId) : [], found ? await executionFamily(tx, executionId) : undefined] as const;
       }, SNAPSHOT);
       if (!row) throw executionNotFound(executionId);
-      return executionView(row, steps);
+      return executionView(row, steps, family);
     }
-    const [row, steps] = await deps.db.transaction(async (tx) => {
+    const [row, steps, family] = await deps.db.transaction(async (tx) => {
       const found = await findExecutionOverview(tx, executionId, namespace);
-      return [found, found ? await listStepRunSummaries(tx, executionId) : []] as const;
+      return [found, found ? await listStepRunSummaries(tx, executionId) : [], found ? await executionFamily(tx, executionId) : undefined] as const;
     }, SNAPSHOT);
     if (!row) throw executionNotFound(executionId);
-    return executionOverviewView(row, steps);
+    return executionOverviewView(row, steps, family);
   });
 
   /** One step run with its output. */

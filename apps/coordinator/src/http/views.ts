@@ -3,6 +3,7 @@ import type {
   AgentRunView,
   ExecutionError,
   ExecutionOverview,
+  ExecutionStatus,
   ExecutionUsage,
   ExecutionSummary,
   ExecutionView,
@@ -15,6 +16,7 @@ import type {
   TranscriptView,
   WorkflowSummary,
 } from '@agentic-flow/spec';
+import type { executionFamily } from '@agentic-flow/store';
 import type {
   DefinitionPage,
   ExecutionOverviewRow,
@@ -66,8 +68,9 @@ export function stepRunView(row: StepRunRow): StepRunView {
 }
 
 /** The poll's view: no outputs anywhere (see {@link findExecutionOverview}). */
-export function executionOverviewView(row: ExecutionOverviewRow, steps: StepRunSummaryRow[]): ExecutionOverview {
+export function executionOverviewView(row: ExecutionOverviewRow, steps: StepRunSummaryRow[], family: Family = NO_FAMILY): ExecutionOverview {
   return {
+    ...familyView(family),
     ...executionSummaryView(row),
     input: row.input,
     variables: row.variables,
@@ -78,9 +81,10 @@ export function executionOverviewView(row: ExecutionOverviewRow, steps: StepRunS
 }
 
 /** Everything, outputs included (`?include=outputs`). */
-export function executionView(row: ExecutionRow, steps: StepRunRow[]): ExecutionView {
+export function executionView(row: ExecutionRow, steps: StepRunRow[], family: Family = NO_FAMILY): ExecutionView {
   const state = row.state as ExecutionState;
   return {
+    ...familyView(family),
     ...executionSummaryView(row),
     input: row.variables as Record<string, unknown>,
     variables: state.variables,
@@ -90,6 +94,17 @@ export function executionView(row: ExecutionRow, steps: StepRunRow[]): Execution
     escalations: Object.entries(state.nodes)
       .filter(([, node]) => node.status === 'escalated')
       .map(([instanceKey, node]) => ({ stepId: node.stepId, instanceKey, attempt: node.attempt, error: node.error ?? null })),
+  };
+}
+
+type Family = Awaited<ReturnType<typeof executionFamily>>;
+const NO_FAMILY: Family = { parentExecutionId: null, children: [] };
+
+/** Its links to the executions its `workflow` steps started, and to the one that started it. */
+function familyView(family: Family): Pick<ExecutionOverview, 'parentExecutionId' | 'children'> {
+  return {
+    parentExecutionId: family.parentExecutionId,
+    children: family.children.map((c) => ({ stepKey: c.instanceKey, executionId: c.id, workflowId: c.workflowId, status: c.status as ExecutionStatus })),
   };
 }
 

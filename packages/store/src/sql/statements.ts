@@ -189,14 +189,23 @@ export interface NewExecution {
   finishedAt: Date | null;
   /** Automatic snapshots every this many ms while running. */
   snapshotIntervalMs?: number | null;
+  /** A child execution's parent, the parent's step instance waiting for it and that run's attempt (see `workflow` steps). */
+  parentExecutionId?: string | null;
+  parentInstanceKey?: string | null;
+  parentAttempt?: number | null;
+  /** How many `workflow` steps deep (0 for a client's execution). */
+  depth?: number;
 }
 
 export function insertExecutionsSql(rows: readonly NewExecution[]): string {
-  return `insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at, snapshot_interval_ms)
-          select v.id, v.namespace, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs"
+  return `insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at, snapshot_interval_ms,
+                                          parent_execution_id, parent_instance_key, parent_attempt, depth)
+          select v.id, v.namespace, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs",
+                 v."parentExecutionId", v."parentInstanceKey", v."parentAttempt", coalesce(v.depth, 0)
             from jsonb_to_recordset(${jsonLiteral(rows)})
               as v(id uuid, namespace text, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
-                   "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int)`;
+                   "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int,
+                   "parentExecutionId" uuid, "parentInstanceKey" text, "parentAttempt" int, depth int)`;
 }
 
 /** Key of the transaction-level advisory lock that serializes admission of pending executions. */
