@@ -83,6 +83,10 @@ export interface RunOptions {
   evaluate?: (command: EvaluateCommand) => ExpressionOutcome;
   strategies?: RegisteredStrategies;
   tokenBudget?: number;
+  /** `DecideOptions.maxWorkflowDepth`. */
+  maxWorkflowDepth?: number;
+  /** The execution's depth (a child execution's). */
+  depth?: number;
 }
 
 /**
@@ -106,7 +110,10 @@ export class Run {
   ) {
     const options = typeof evaluateOrOptions === 'function' ? { evaluate: evaluateOrOptions } : evaluateOrOptions;
     this.evaluate = options.evaluate ?? evaluateInProcess;
-    this.options = options.strategies ? { strategies: options.strategies } : {};
+    this.options = {
+      ...(options.strategies ? { strategies: options.strategies } : {}),
+      ...(options.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: options.maxWorkflowDepth } : {}),
+    };
     this.state = deepFreeze(
       createExecutionState({
         executionId: 'exec-1',
@@ -115,6 +122,7 @@ export class Run {
         defaults: workflow.definition.variables,
         input,
         ...(options.tokenBudget !== undefined ? { tokenBudget: options.tokenBudget } : {}),
+        ...(options.depth !== undefined ? { depth: options.depth } : {}),
       }),
     );
   }
