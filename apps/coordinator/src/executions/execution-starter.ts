@@ -117,8 +117,8 @@ export async function startExecution(
     });
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
-  const { jobs, cancelled } = effects.afterCommit(keys);
-  await enqueueAfterCommit(deps, { jobs, cancelled });
+  const { jobs, cancelled, children } = effects.afterCommit(keys);
+  await enqueueAfterCommit(deps, { jobs, cancelled, children });
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
   deps.logger.debug(
     { executionId, namespace, workflowId: state.workflowId, steps: jobs.length },

@@ -121,7 +121,7 @@ export async function changeExecution(
   deps.eventsWritten?.();
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);
-  const { jobs, cancelled } = effects.afterCommit(stepRuns);
+  const { jobs, cancelled, children } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(deps, {
     jobs: [
@@ -131,6 +131,7 @@ export async function changeExecution(
     // Cancel (and restore, and whatever a resolution cancels) stops running work; a pause only withdraws waiting jobs.
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),
+    children,
   });
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
   return { executionId, status: target.state.status };
