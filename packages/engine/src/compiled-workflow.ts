@@ -88,6 +88,7 @@ function readsOf(step: Step, root: ReadRoot): ResultReads {
     case 'script':
       return mergeReads(scriptResultReads(step.config.script, root), templateResultReads(step.config, root));
     case 'http':
+    case 'wait':
       return templateResultReads(step.config, root);
     case 'agent-task': {
       // The model sees the results its `context` lists, or all of them; `steps` only through templates.

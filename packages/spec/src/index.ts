@@ -18,6 +18,9 @@ export { HTTP_METHODS, HttpConfigSchema, HttpResponseSchema } from './steps/http
 export type { HttpConfig, HttpResponse } from './steps/http.js';
 export { ScriptConfigSchema } from './steps/script.js';
 export type { ScriptConfig } from './steps/script.js';
+export { WaitConfigSchema } from './steps/wait.js';
+export type { WaitConfig } from './steps/wait.js';
+export { MAX_WAIT_MS, parseDuration, parseInstant } from './wait-time.js';
 export { RecoveryStrategySchema } from './recovery-strategy.js';
 export type { RecoveryStrategy } from './recovery-strategy.js';
 export { MAX_RETRY_DELAY_MS, RetryPolicySchema, backoffDelayMs, hasAttemptsLeft, retryPolicyOfStrategy } from './retry-policy.js';
@@ -47,6 +50,7 @@ export type {
   LoopStep,
   HttpStep,
   ScriptStep,
+  WaitStep,
 } from './step.js';
 export { WorkflowDefinitionSchema } from './workflow-definition.js';
 export type { WorkflowDefinition, WorkflowDefinitionInput } from './workflow-definition.js';

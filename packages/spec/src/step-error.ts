@@ -35,6 +35,8 @@ export const STEP_ERROR_CODES = [
   'POISON',
   /** The worker's egress policy refused the destination (a loopback, private, link-local… address not in EGRESS_ALLOW). */
   'EGRESS_DENIED',
+  /** A `wait` step's templated `duration` or `until` resolved to something that is not one. */
+  'INVALID_WAIT',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

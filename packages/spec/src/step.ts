@@ -9,12 +9,13 @@ import { HTTP_JOB_CONTENTS, HTTP_SECRETS, HttpConfigSchema } from './steps/http.
 import { LOOP_SECRETS, LoopConfigSchema } from './steps/loop.js';
 import { PARALLEL_SECRETS, ParallelConfigSchema } from './steps/parallel.js';
 import { SCRIPT_JOB_CONTENTS, SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
+import { WAIT_SECRETS, WaitConfigSchema } from './steps/wait.js';
 
-export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script'] as const;
+export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'wait'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /** Step types the coordinator evaluates itself; the rest run on workers. */
-export const CONTROL_STEP_TYPES = ['parallel', 'condition', 'loop'] as const satisfies readonly StepType[];
+export const CONTROL_STEP_TYPES = ['parallel', 'condition', 'loop', 'wait'] as const satisfies readonly StepType[];
 export const WORK_STEP_TYPES = ['agent-task', 'http', 'script'] as const satisfies readonly StepType[];
 export type ControlStepType = (typeof CONTROL_STEP_TYPES)[number];
 export type WorkStepType = (typeof WORK_STEP_TYPES)[number];
@@ -34,6 +35,7 @@ export const SECRET_POLICIES: ReadonlyMap<string, SecretPolicy> = new Map<StepTy
   ['loop', LOOP_SECRETS],
   ['http', HTTP_SECRETS],
   ['script', SCRIPT_SECRETS],
+  ['wait', WAIT_SECRETS],
 ]);
 
 /**
@@ -63,6 +65,7 @@ export const ConditionStepSchema = z.strictObject({ ...stepFields, type: z.liter
 export const LoopStepSchema = z.strictObject({ ...stepFields, type: z.literal('loop'), config: LoopConfigSchema });
 export const HttpStepSchema = z.strictObject({ ...stepFields, type: z.literal('http'), config: HttpConfigSchema });
 export const ScriptStepSchema = z.strictObject({ ...stepFields, type: z.literal('script'), config: ScriptConfigSchema });
+export const WaitStepSchema = z.strictObject({ ...stepFields, type: z.literal('wait'), config: WaitConfigSchema });
 
 export const StepSchema = z.discriminatedUnion('type', [
   AgentTaskStepSchema,
@@ -71,6 +74,7 @@ export const StepSchema = z.discriminatedUnion('type', [
   LoopStepSchema,
   HttpStepSchema,
   ScriptStepSchema,
+  WaitStepSchema,
 ]);
 
 export type Step = z.infer<typeof StepSchema>;
@@ -81,3 +85,4 @@ export type ConditionStep = z.infer<typeof ConditionStepSchema>;
 export type LoopStep = z.infer<typeof LoopStepSchema>;
 export type HttpStep = z.infer<typeof HttpStepSchema>;
 export type ScriptStep = z.infer<typeof ScriptStepSchema>;
+export type WaitStep = z.infer<typeof WaitStepSchema>;
