@@ -54,9 +54,12 @@ describe('parseDuration', () => {
     expect(parseDuration(value).ok).toBe(false);
   });
 
-  it.each([-1, -0.001, Number.NaN, Number.POSITIVE_INFINITY, MAX_WAIT_MS + 1, 2 ** 53, Number.MAX_VALUE, null, true, {}, [], undefined])('refuses %j', (value) => {
-    expect(parseDuration(value).ok).toBe(false);
-  });
+  it.each([-1, -0.001, Number.NaN, Number.POSITIVE_INFINITY, MAX_WAIT_MS + 1, 2 ** 53, Number.MAX_VALUE, null, true, {}, [], undefined])(
+    'refuses %j',
+    (value) => {
+      expect(parseDuration(value).ok).toBe(false);
+    },
+  );
 
   it('says why, and never echoes more than 64 characters of the value', () => {
     const reason = ms(`${'x'.repeat(10_000)}`) as string;
