@@ -11,8 +11,9 @@ import {
   type StepError,
 } from '@agentic-flow/spec';
 import { withoutProgress, type NodeState } from './execution-state.js';
-import { agentPartOf, frameOf, subtaskKey, synthesisKey, type AgentPart } from './instance-key.js';
-import type { Transition } from './transition.js';
+import type { StepSucceededEvent } from './events.js';
+import { frameOf, subtaskKey, synthesisKey, type AgentPart } from './instance-key.js';
+import type { StepKind, Transition } from './transition.js';
 import { remainingTokens, usageOf } from './usage.js';
 import { failAtLaunch, queueWork, resolveConfig } from './work-step.js';
 
@@ -38,7 +39,7 @@ export const DEFAULT_MAX_SUBTASKS = 5;
  * nothing left fails at once with `AGENT_BUDGET` (its strategy acts, as for a template failure).
  */
 export function launchAgent(t: Transition, key: string, step: AgentTaskStep, attempt: number): void {
-  const part = step.config.agentType === 'coordinator' ? agentPartOf(key) : undefined;
+  const part = step.config.agentType === 'coordinator' ? partOf(t, key) : undefined;
   const node = t.node(key);
   // Resume sends a queued (withdrawn) job again as the same step run: it is not a new start.
   const resend = node?.status === 'queued' && node.attempt === attempt;
@@ -106,13 +107,32 @@ function partConfig(t: Transition, part: AgentPart, config: AgentTaskConfig): Ag
 
 /** Forgets the subtasks and synthesis of the coordinator `key` (their attempts are remembered). */
 function forgetParts(t: Transition, key: string): void {
-  for (const other of Object.keys(t.state.nodes)) if (agentPartOf(other)?.coordinatorKey === key) t.forget(other);
+  for (const other of Object.keys(t.state.nodes)) if (isPartOf(t, other, key)) t.forget(other);
+}
+
+/** Which part of which coordinator instance `key` is (its link says whose part it is, its key which one). */
+function partOf(t: Transition, key: string): AgentPart | undefined {
+  const link = t.hostOf(key);
+  if (link?.role !== 'part') return undefined;
+  if (key === synthesisKey(link.host)) return { coordinatorKey: link.host, part: 'synthesis' };
+  return { coordinatorKey: link.host, part: 'subtask', index: Number(key.slice(subtaskKey(link.host, 0).length - 1)) };
+}
+
+function isPartOf(t: Transition, key: string, coordinatorKey: string): boolean {
+  const link = t.hostOf(key);
+  return link?.role === 'part' && link.host === coordinatorKey;
+}
+
+/** Starts part `partKey` of coordinator `key`, linked to it. */
+function startPart(t: Transition, key: string, partKey: string, stepId: string): void {
+  t.link(partKey, key, 'part');
+  t.start(partKey, stepId);
 }
 
 /** True when the queued run `key` is a coordinator agent's plan (not one of its parts, nor an executor). */
 export function isPlanRun(t: Transition, key: string, node: NodeState): boolean {
   const step = t.step(node.stepId);
-  return step.type === 'agent-task' && step.config.agentType === 'coordinator' && agentPartOf(key) === undefined;
+  return step.type === 'agent-task' && step.config.agentType === 'coordinator' && partOf(t, key) === undefined;
 }
 
 /**
@@ -166,11 +186,6 @@ export function checkPlan(
   return problems.length > 0 ? { ok: false, problems } : { ok: true, plan };
 }
 
-/** A subtask or the synthesis settled (`Transition.settled` sends it here, even while the execution is failed). */
-export function agentPartSettled(t: Transition, part: AgentPart): void {
-  driveCoordinator(t, part.coordinatorKey);
-}
-
 const broken = (node: NodeState | undefined): boolean => node?.status === 'failed' || node?.status === 'cancelled';
 
 /**
@@ -202,11 +217,11 @@ export function driveCoordinator(t: Transition, key: string): void {
   if (!t.live) return;
   for (const partKey of subtaskKeys) {
     if (t.node(partKey)) continue;
-    t.start(partKey, node.stepId);
+    startPart(t, key, partKey, node.stepId);
     // It may have failed at once (a template, the budget), and the coordinator with it.
     if (t.node(key)?.status !== 'delegating') return;
   }
-  if (synthesis === undefined && subtaskKeys.every((partKey) => t.node(partKey)?.status === 'succeeded')) t.start(synthesisKey(key), node.stepId);
+  if (synthesis === undefined && subtaskKeys.every((partKey) => t.node(partKey)?.status === 'succeeded')) startPart(t, key, synthesisKey(key), node.stepId);
 }
 
 /** The coordinator's error for a failed (or cancelled) part: its code and details, naming the part. */
@@ -217,7 +232,7 @@ function partError(part: NodeState, name: string, where: Record<string, unknown>
 
 /** Cancels the coordinator's parts still queued or ready, then it fails with `error` (its strategy acts). */
 function delegationFailed(t: Transition, key: string, error: StepError): void {
-  t.cancelWhere((other) => agentPartOf(other)?.coordinatorKey === key);
+  t.cancelWhere((other) => isPartOf(t, other, key));
   t.fail(key, error);
 }
 
@@ -230,3 +245,21 @@ function coordinatorSucceeded(t: Transition, key: string, output: unknown): void
   t.record(key, 'succeeded');
   t.settled(key);
 }
+
+/**
+ * Agent tasks: an executor is a work step; a coordinator's plan result starts its delegation, and
+ * its parts (linked to it) drive it from there, even while the execution is failed.
+ */
+export const agentKind: StepKind<AgentTaskStep> = {
+  launch: launchAgent,
+  succeeded(t: Transition, key: string, event: StepSucceededEvent): void {
+    if (!isPlanRun(t, key, t.node(key)!)) {
+      t.resultSucceeded(key, event);
+      return;
+    }
+    if (event.variableUpdates) t.applyVariableUpdates(key, event.variableUpdates);
+    planSucceeded(t, key, event.output);
+  },
+  partSettled: (t, hostKey) => driveCoordinator(t, hostKey),
+  redrive: (t, key) => driveCoordinator(t, key),
+};

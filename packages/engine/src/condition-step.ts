@@ -1,9 +1,10 @@
 import type { ConditionStep } from '@agentic-flow/spec';
 import type { EvaluateCommand } from './commands.js';
 import { expressionFailure } from './decision-warnings.js';
-import type { ExpressionOutcome } from './events.js';
+import type { ExpressionEvent, ExpressionOutcome } from './events.js';
 import { frameOf } from './instance-key.js';
-import type { Transition } from './transition.js';
+import type { StepKind, Transition } from './transition.js';
+import { warnUndefined } from './decision-warnings.js';
 
 /**
  * A condition asks the coordinator to evaluate its expression and waits as `evaluating`. Its run is
@@ -30,3 +31,19 @@ export function conditionEvaluated(t: Transition, key: string, outcome: Expressi
   if (outcome.ok) t.succeed(key, outcome.truthy);
   else t.fail(key, expressionFailure(t.step(t.node(key)!.stepId), 'condition', outcome.error));
 }
+
+/** A condition is decided by the coordinator: it asks for its expression and follows the answer. */
+export const conditionKind: StepKind<ConditionStep> = {
+  launch: launchCondition,
+  evaluated(t: Transition, key: string, event: ExpressionEvent): string | undefined {
+    if (event.purpose !== 'condition' || t.node(key)?.status !== 'evaluating') return `step ${key} is not waiting for its condition`;
+    if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, key, event.purpose, event.outcome.warning);
+    conditionEvaluated(t, key, event.outcome);
+    return undefined;
+  },
+  pendingEvaluations: (t, key, step, node) => (node.status === 'evaluating' ? [conditionEvaluation(t, key, step, node.attempt)] : []),
+  // Its answer was ignored (the execution had failed meanwhile, say): it asks again.
+  redrive(t, key, node) {
+    if (node.status === 'evaluating') t.launch(key, node.stepId, node.attempt);
+  },
+};

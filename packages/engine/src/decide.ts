@@ -1,20 +1,17 @@
-import { isPlanRun, planSucceeded } from './agent-step.js';
-import { conditionEvaluated, conditionEvaluation } from './condition-step.js';
-import { warnUndefined } from './decision-warnings.js';
 import type { EngineCommand, EvaluateCommand } from './commands.js';
 import type { CompiledWorkflow } from './compiled-workflow.js';
-import type { EngineEvent, ExpressionEvent, StepResultEvent } from './events.js';
+import type { DecideOptions } from './decide-options.js';
+import type { EngineEvent, ExpressionEvent, SignalEvent, StepResultEvent } from './events.js';
 import type { ExecutionState } from './execution-state.js';
-import { loopEvaluated, loopEvaluation } from './loop-step.js';
 import { pause, resumePaused } from './pause.js';
-import { resolveError, type DecideOptions } from './recovery.js';
+import { failureRules, resolveError } from './recovery.js';
 import { restore } from './restore.js';
 import { retry } from './retry.js';
-import { stepKinds } from './step-kinds.js';
-import { Transition, withoutProgress } from './transition.js';
+import { STEP_KINDS } from './step-kinds.js';
+import { Transition } from './transition.js';
 import { addUsage } from './usage.js';
 
-export type { DecideOptions } from './recovery.js';
+export type { DecideOptions } from './decide-options.js';
 
 export interface Decision {
   state: ExecutionState;
@@ -34,7 +31,7 @@ export interface Decision {
  * const { state, commands } = decide(workflow, createExecutionState(options), { type: 'start', at: Date.now() });
  */
 export function decide(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, options: DecideOptions = {}): Decision {
-  const t = new Transition(workflow, state, event.at, stepKinds, options);
+  const t = new Transition(workflow, state, event.at, STEP_KINDS, failureRules, options);
   const ignored = apply(t, event);
   if (ignored !== undefined) return { state, commands: [], ignored };
   t.completeIfDone();
@@ -68,6 +65,8 @@ function apply(t: Transition, event: EngineEvent): string | undefined {
       return undefined;
     case 'error.resolved':
       return resolveError(t, event);
+    case 'step.signal':
+      return applySignal(t, event);
   }
 }
 
@@ -83,36 +82,29 @@ function applyResult(t: Transition, event: StepResultEvent): string | undefined 
     t.fail(event.key, event.error, false);
     return undefined;
   }
-  if (isPlanRun(t, event.key, node)) {
-    if (event.variableUpdates) t.applyVariableUpdates(event.key, event.variableUpdates);
-    planSucceeded(t, event.key, event.output);
-    return undefined;
-  }
-  t.setNode(event.key, { ...withoutProgress(node), status: 'succeeded', output: event.output, ...(event.response ? { response: event.response } : {}) });
-  if (event.variableUpdates) t.applyVariableUpdates(event.key, event.variableUpdates);
-  // A failed execution still records what its in-flight steps did (so resuming reuses it) but starts nothing.
-  t.settled(event.key);
+  const kind = t.kindOf(node.stepId);
+  if (kind.succeeded) kind.succeeded(t, event.key, event);
+  else t.resultSucceeded(event.key, event);
   return undefined;
 }
 
 function applyExpression(t: Transition, event: ExpressionEvent): string | undefined {
   const node = t.node(event.key);
   if (!t.live) return `execution is ${t.state.status}`;
+  if (node === undefined) return `no step ${event.key} waits for an expression`;
   // An answer computed for an earlier attempt or iteration (a late or repeated evaluation) is stale.
-  if (node !== undefined && event.attempt !== undefined && node.attempt !== event.attempt)
-    return `step ${event.key} is at attempt ${node.attempt}, not ${event.attempt}`;
-  if (event.purpose === 'condition') {
-    if (node?.status !== 'evaluating') return `step ${event.key} is not waiting for its condition`;
-    if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, event.key, event.purpose, event.outcome.warning);
-    conditionEvaluated(t, event.key, event.outcome);
-    return undefined;
-  }
-  if (node?.status !== 'running' || node.awaiting !== event.purpose) return `loop ${event.key} is not waiting for its ${event.purpose}`;
-  if (event.iteration !== undefined && (node.iteration ?? 0) !== event.iteration)
-    return `loop ${event.key} is at iteration ${node.iteration ?? 0}, not ${event.iteration}`;
-  if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, event.key, event.purpose, event.outcome.warning);
-  loopEvaluated(t, event.key, event.purpose, event.outcome);
-  return undefined;
+  if (event.attempt !== undefined && node.attempt !== event.attempt) return `step ${event.key} is at attempt ${node.attempt}, not ${event.attempt}`;
+  const kind = t.kindOf(node.stepId);
+  return kind.evaluated ? kind.evaluated(t, event.key, event) : `step ${event.key} asks for no expression`;
+}
+
+/** A timer or child execution came back to the step run it was for; a late one (another attempt, a settled run) is ignored. */
+function applySignal(t: Transition, event: SignalEvent): string | undefined {
+  const node = t.node(event.key);
+  if (node?.attempt !== event.attempt) return `no step run ${event.key} attempt ${event.attempt}`;
+  if (t.state.status === 'completed' || t.state.status === 'cancelled') return `execution is ${t.state.status}`;
+  const kind = t.kindOf(node.stepId);
+  return kind.signalled ? kind.signalled(t, event.key, event.signal) : `step ${event.key} takes no signal`;
 }
 
 /**
@@ -131,7 +123,7 @@ export interface DecisionSession {
 }
 
 export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, at: number, options: DecideOptions = {}): DecisionSession {
-  const t = new Transition(workflow, state, at, stepKinds, options);
+  const t = new Transition(workflow, state, at, STEP_KINDS, failureRules, options);
   return {
     apply: (event) => apply(t, event),
     commands: t.commands,
@@ -148,16 +140,12 @@ export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, 
  * coordinator evaluating it went down). Answering twice is harmless: the second answer is stale.
  */
 export function pendingEvaluations(workflow: CompiledWorkflow, state: ExecutionState, at: number): EvaluateCommand[] {
-  const t = new Transition(workflow, state, at, stepKinds);
+  const t = new Transition(workflow, state, at, STEP_KINDS, failureRules);
   const commands: EvaluateCommand[] = [];
   if (!t.live) return commands;
   for (const [key, node] of Object.entries(state.nodes)) {
-    const step = t.step(node.stepId);
-    if (node.status === 'evaluating' && step.type === 'condition') commands.push(conditionEvaluation(t, key, step, node.attempt));
-    else if (node.status === 'running' && node.awaiting !== undefined && step.type === 'loop') {
-      const command = loopEvaluation(t, key, step, node.awaiting, node.attempt, node.iteration ?? 0);
-      if (command) commands.push(command);
-    }
+    const pending = t.kindOf(node.stepId).pendingEvaluations?.(t, key, t.step(node.stepId), node);
+    if (pending) commands.push(...pending);
   }
   return commands;
 }

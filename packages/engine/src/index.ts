@@ -1,7 +1,8 @@
 export { executionLifecycle, nextStatus, allowedEvents } from './lifecycle-machine.js';
 export type { LifecycleEvent } from './lifecycle-machine.js';
 export { createExecutionState, isSettled, namespaceOfState, SETTLED_NODE_STATUSES, ACTIVE_NODE_STATUSES } from './execution-state.js';
-export type { CreateExecutionOptions, ExecutionState, NodeState, NodeStatus, RecoveryProgress, UsageTotals } from './execution-state.js';
+export type { CreateExecutionOptions, ExecutionState, HostLink, NodeState, NodeStatus, RecoveryProgress, UsageTotals } from './execution-state.js';
+export { failureOwnerKey } from './host-links.js';
 export type {
   EngineEvent,
   ErrorResolution,
@@ -10,7 +11,10 @@ export type {
   ExpressionOutcome,
   ExpressionPurpose,
   RestoreEvent,
+  SignalEvent,
   StepResultEvent,
+  StepSignal,
+  StepSucceededEvent,
 } from './events.js';
 export type {
   CancelStepCommand,
@@ -24,7 +28,10 @@ export type {
   RecoveryAction,
   RetryPolicy,
   RunStepCommand,
+  ScheduleSignalCommand,
   ScopePayload,
+  SignalChildCommand,
+  StartChildCommand,
   StepContextPayload,
   WithdrawStepCommand,
 } from './commands.js';
@@ -39,15 +46,13 @@ export {
   compensationKey,
   subtaskKey,
   synthesisKey,
-  agentPartOf,
-  hostKeyOf,
-  baseKeyOf,
 } from './instance-key.js';
 export type { AgentPart } from './instance-key.js';
 export { visibleResults, loopInfo } from './scope.js';
 export { decide, openDecision, pendingEvaluations } from './decide.js';
-export type { Decision, DecideOptions, DecisionSession } from './decide.js';
-export type { RegisteredStrategies } from './recovery.js';
+export type { Decision, DecisionSession } from './decide.js';
+export type { DecideOptions } from './decide-options.js';
+export type { RegisteredStrategies } from './decide-options.js';
 export { effectiveStrategy, retryPolicyOf } from './recovery.js';
 export { stepScope } from './step-scope.js';
 export { workJobContents } from './work-job.js';

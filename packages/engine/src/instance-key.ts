@@ -50,6 +50,9 @@ export function compensationKey(failedKey: string, step: string): string {
  * `${coordinatorKey}~sub/${index}`, and its synthesis as `${coordinatorKey}~syn`, a key whose last
  * segment carries the `~` (it has no frame of its own: it reads the coordinator's scope, from the
  * coordinator's frame). Together they are the coordinator's *agent parts*.
+ *
+ * These names make keys unique and say which scope an instance reads. What an instance serves is
+ * not read from its key: it is the typed link `ExecutionState.hosts` records when it first starts.
  */
 
 const SUBTASKS = '~sub';
@@ -68,35 +71,11 @@ export function synthesisKey(coordinatorKey: string): string {
 /** What a coordinator agent's part is: one of its subtasks, or its synthesis. */
 export type AgentPart = { coordinatorKey: string; part: 'subtask'; index: number } | { coordinatorKey: string; part: 'synthesis' };
 
-/** For a subtask's or a synthesis's key, the coordinator it belongs to and which part it is; undefined for other keys. */
-export function agentPartOf(key: string): AgentPart | undefined {
-  if (key.endsWith(SYNTHESIS)) return { coordinatorKey: key.slice(0, -SYNTHESIS.length), part: 'synthesis' };
-  const slash = key.lastIndexOf('/');
-  if (slash === -1 || !key.startsWith(SUBTASKS, slash - SUBTASKS.length)) return undefined;
-  return { coordinatorKey: key.slice(0, slash - SUBTASKS.length), part: 'subtask', index: Number(key.slice(slash + 1)) };
-}
-
 /** For a recovery step's pseudo-frame, the failed instance it serves; undefined for real frames. */
 export function pseudoFrameHost(frame: string): string | undefined {
   const last = frame.slice(frame.lastIndexOf('/') + 1);
   const tilde = last.indexOf('~');
   return tilde === -1 ? undefined : frame.slice(0, frame.length - last.length + tilde);
-}
-
-/**
- * For a recovery step's instance key, the failed instance it serves; for a coordinator agent's
- * subtask or synthesis, the coordinator; undefined for other keys.
- */
-export function hostKeyOf(key: string): string | undefined {
-  if (key.endsWith(SYNTHESIS)) return key.slice(0, -SYNTHESIS.length);
-  return pseudoFrameHost(frameOf(key));
-}
-
-/** The key itself, or for a recovery step's or agent part's instance, the (outermost) instance it serves. */
-export function baseKeyOf(key: string): string {
-  let base = key;
-  for (let host = hostKeyOf(base); host !== undefined; host = hostKeyOf(base)) base = host;
-  return base;
 }
 
 /**

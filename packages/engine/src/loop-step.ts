@@ -1,10 +1,11 @@
 import { stepError, type LoopStep, type StepError } from '@agentic-flow/spec';
 import type { EvaluateCommand } from './commands.js';
-import { expressionFailure } from './decision-warnings.js';
-import type { ExpressionOutcome, ExpressionPurpose } from './events.js';
+import { expressionFailure, warnUndefined } from './decision-warnings.js';
+import type { ExpressionEvent, ExpressionOutcome, ExpressionPurpose } from './events.js';
 import type { NodeState } from './execution-state.js';
 import { frameOf, instanceKey, iterationFrame } from './instance-key.js';
-import type { Transition } from './transition.js';
+import { continueContainer } from './redrive.js';
+import type { StepKind, Transition } from './transition.js';
 
 /**
  * A loop runs its body (a step, or the root of a chain) once per iteration, each in a frame of its
@@ -146,3 +147,31 @@ export function iterationFailed(t: Transition, frame: string, root: string, erro
   t.cancelScope(frame, root);
   t.fail(loopKey, { ...error, message: `loop "${node.stepId}" iteration ${iteration}: ${error.message}` });
 }
+
+/** A loop is a container the coordinator drives, iteration after iteration. */
+export const loopKind: StepKind<LoopStep> = {
+  launch: launchLoop,
+  evaluated(t: Transition, key: string, event: ExpressionEvent): string | undefined {
+    const node = t.node(key);
+    if (node?.status !== 'running' || node.awaiting !== event.purpose) return `loop ${key} is not waiting for its ${event.purpose}`;
+    if (event.iteration !== undefined && (node.iteration ?? 0) !== event.iteration)
+      return `loop ${key} is at iteration ${node.iteration ?? 0}, not ${event.iteration}`;
+    if (event.outcome.ok && event.outcome.warning !== undefined) warnUndefined(t, key, event.purpose, event.outcome.warning);
+    loopEvaluated(t, key, event.purpose, event.outcome);
+    return undefined;
+  },
+  pendingEvaluations(t, key, step, node) {
+    if (node.status !== 'running' || node.awaiting === undefined) return [];
+    const command = loopEvaluation(t, key, step, node.awaiting, node.attempt, node.iteration ?? 0);
+    return command ? [command] : [];
+  },
+  redrive: (t, key) => resumeLoop(t, key),
+  scopeProgress: iterationProgress,
+  scopeFailed: (t, frame, scope, _failedKey, error) => iterationFailed(t, frame, scope, error),
+  revive: continueContainer,
+  // Starting over: what its iterations did is forgotten (their attempts are remembered).
+  forgetChildren(t, key) {
+    for (const other of Object.keys(t.state.nodes)) if (other.startsWith(`${key}#`)) t.forget(other);
+  },
+  recoverable: false,
+};

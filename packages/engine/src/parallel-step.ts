@@ -1,7 +1,8 @@
 import { stepError, type ParallelStep, type StepError } from '@agentic-flow/spec';
 import { branchChain } from './variables.js';
 import { frameOf, instanceKey } from './instance-key.js';
-import type { Transition } from './transition.js';
+import { continueContainer } from './redrive.js';
+import type { StepKind, Transition } from './transition.js';
 
 /**
  * A parallel step runs its branches (each a root and the chain it reaches) in its own frame, at
@@ -104,3 +105,35 @@ function mergeOverlays(t: Transition, key: string, step: ParallelStep): void {
 function dropOverlays(t: Transition, frame: string, step: ParallelStep): void {
   for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
 }
+
+/** The running parallel instance whose branch `scope` in `frame` is. */
+function runningParallel(t: Transition, frame: string, scope: string): string | undefined {
+  const parallelKey = instanceKey(frame, t.workflow.graph.containerOf.get(scope)!);
+  return t.node(parallelKey)?.status === 'running' ? parallelKey : undefined;
+}
+
+/** A parallel is a container the coordinator drives: its branches run side by side in its frame. */
+export const parallelKind: StepKind<ParallelStep> = {
+  launch: launchParallel,
+  redrive: (t, key) => resumeParallel(t, key),
+  scopeProgress(t, frame, scope) {
+    const parallelKey = runningParallel(t, frame, scope);
+    if (parallelKey !== undefined) branchProgress(t, frame, scope, parallelKey);
+  },
+  scopeFailed(t, frame, scope, failedKey, error) {
+    const parallelKey = runningParallel(t, frame, scope);
+    if (parallelKey !== undefined) branchFailed(t, frame, scope, parallelKey, failedKey, error);
+  },
+  // Fail fast: a failure in one branch fails them all.
+  failingRoots: (step, scope) => (step.config.failFast ? step.config.steps : [scope]),
+  revive: continueContainer,
+  // Starting over: what its branches did is forgotten (their attempts are remembered), and their overlays.
+  forgetChildren(t, key) {
+    const step = t.step(t.node(key)!.stepId) as ParallelStep;
+    const frame = frameOf(key);
+    const covers = step.config.steps.map((root) => t.scopeCovers(frame, root));
+    for (const other of Object.keys(t.state.nodes)) if (covers.some((c) => c(other))) t.forget(other);
+    for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
+  },
+  recoverable: false,
+};

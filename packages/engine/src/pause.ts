@@ -1,4 +1,5 @@
 import { launchReady, reenqueue } from './redrive.js';
+import { ACTIVE_NODE_STATUSES } from './execution-state.js';
 import type { Transition } from './transition.js';
 
 /**
@@ -13,6 +14,7 @@ export function pause(t: Transition): string | undefined {
     t.setNode(key, { ...node, withdrawn: true });
     t.emit({ type: 'withdraw-step', key, stepId: node.stepId, attempt: node.attempt, at: t.at });
   }
+  tellActive(t, 'paused');
   return undefined;
 }
 
@@ -25,6 +27,15 @@ export function pause(t: Transition): string | undefined {
 export function resumePaused(t: Transition): string | undefined {
   if (!t.lifecycle('RESUME')) return `cannot resume an execution that is ${t.state.status}`;
   for (const key of Object.keys(t.state.nodes)) reenqueue(t, key);
+  tellActive(t, 'resumed');
   launchReady(t);
   return undefined;
+}
+
+/** Tells each active node's kind the execution paused or resumed (a child execution follows it). */
+function tellActive(t: Transition, hook: 'paused' | 'resumed'): void {
+  for (const [key, node] of Object.entries(t.state.nodes)) {
+    if (t.state.status !== (hook === 'paused' ? 'paused' : 'running')) return;
+    if (ACTIVE_NODE_STATUSES.has(node.status)) t.kindOf(node.stepId)[hook]?.(t, key, node);
+  }
 }

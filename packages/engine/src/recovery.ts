@@ -2,29 +2,9 @@ import { TOP_SCOPE, retryPolicyOfStrategy, stepError, type RecoveryStrategy, typ
 import type { RecoveryAction, RetryPolicy } from './commands.js';
 import type { ErrorResolvedEvent } from './events.js';
 import { isSettled, withoutProgress, type NodeState } from './execution-state.js';
-import { agentPartOf, alternativeKey, compensationKey, frameOf, hostKeyOf, instanceKey } from './instance-key.js';
-import type { Transition } from './transition.js';
-
-/**
- * The recovery strategies registered through the API that may act in one execution. Two maps, not
- * one keyed by either: a step may be called `http`, and its strategy must not be taken for the
- * `http` type's (or the reverse).
- */
-export interface RegisteredStrategies {
-  /** By step id: those registered for this execution's workflow only (`{ workflowId, stepId }`). */
-  readonly byStep: ReadonlyMap<string, RecoveryStrategy>;
-  /** By step type: those of every workflow of the execution's namespace. */
-  readonly byType: ReadonlyMap<string, RecoveryStrategy>;
-}
-
-/** What `decide` needs beyond the workflow, the state and the event. */
-export interface DecideOptions {
-  /**
-   * Recovery strategies registered through the API for this execution. A step's own `onError` wins
-   * over its id's, which wins over its type's.
-   */
-  strategies?: RegisteredStrategies;
-}
+import { alternativeKey, compensationKey, frameOf } from './instance-key.js';
+import type { DecideOptions } from './decide-options.js';
+import type { FailureRules, Transition } from './transition.js';
 
 /** A step's strategy: its `onError`, else the one registered for its id in this workflow, else for its type. */
 export function effectiveStrategy(step: Step, options: DecideOptions): RecoveryStrategy | undefined {
@@ -40,13 +20,10 @@ export function retryPolicyOf(step: Step, options: DecideOptions): RetryPolicy |
 /**
  * Whether `strategy` can act for `step` in this workflow. A definition's `onError` is validated
  * with it; a registered strategy is not, so one naming a step this workflow does not have, a
- * parallel or a loop, or the step itself, is not used (the step fails as without a strategy).
+ * step its kind says cannot recover (a parallel, a loop), or the step itself, is not used (the step fails as without a strategy).
  */
 function usable(t: Transition, step: Step, strategy: RecoveryStrategy): boolean {
-  const runnable = (id: string) => {
-    const target = t.workflow.steps.get(id);
-    return target !== undefined && id !== step.id && target.type !== 'parallel' && target.type !== 'loop';
-  };
+  const runnable = (id: string) => t.workflow.steps.has(id) && id !== step.id && t.kindOf(id).recoverable !== false;
   if (strategy.type === 'alternative') return runnable(strategy.alternativeStep);
   if (strategy.type === 'rollback') return strategy.rollbackSteps.every(runnable);
   return true;
@@ -67,7 +44,8 @@ function usable(t: Transition, step: Step, strategy: RecoveryStrategy): boolean 
  */
 export function stepFailed(t: Transition, key: string, error: StepError, record: boolean): void {
   const node = t.node(key)!;
-  if (agentPartOf(key) !== undefined) {
+  const link = t.hostOf(key);
+  if (link?.role === 'part') {
     t.setNode(key, withoutProgress({ ...node, status: 'failed', error }));
     if (record) t.record(key, 'failed', { error });
     t.settled(key);
@@ -75,7 +53,7 @@ export function stepFailed(t: Transition, key: string, error: StepError, record:
   }
   const step = t.step(node.stepId);
   const declared = effectiveStrategy(step, t.options);
-  if (hostKeyOf(key) !== undefined) {
+  if (link !== undefined) {
     t.setNode(key, withoutProgress({ ...node, status: 'failed', error }));
     if (record) t.record(key, 'failed', { error });
     recordError(t, key, error, declared?.type === 'retry' ? 'retry' : 'none');
@@ -98,6 +76,7 @@ export function stepFailed(t: Transition, key: string, error: StepError, record:
       return;
     case 'alternative':
       t.forget(alternativeKey(key, strategy.alternativeStep));
+      t.link(alternativeKey(key, strategy.alternativeStep), key, 'alternative');
       t.setNode(key, { ...withoutProgress(node), status: 'recovering', error, recovery: { strategy: 'alternative', step: strategy.alternativeStep } });
       t.start(alternativeKey(key, strategy.alternativeStep), strategy.alternativeStep);
       return;
@@ -154,15 +133,15 @@ function succeedRecovered(t: Transition, key: string, output: unknown): void {
  * branch); in a loop body, the iteration. The failed instance and its own recovery steps stay.
  */
 function cancelFailingScope(t: Transition, key: string): void {
-  const spare = (other: string) => other === key || hostKeyOf(other) === key;
+  const spare = (other: string) => other === key || t.hostOf(other)?.host === key;
   const scope = t.workflow.graph.scopeOf.get(t.node(key)!.stepId) ?? TOP_SCOPE;
   if (scope === TOP_SCOPE) {
     t.cancelWhere((other) => !spare(other));
     return;
   }
   const frame = frameOf(key);
-  const container = t.step(t.workflow.graph.containerOf.get(scope)!);
-  const roots = container.type === 'parallel' && container.config.failFast ? container.config.steps : [scope];
+  const container = t.workflow.graph.containerOf.get(scope)!;
+  const roots = t.kindOf(container).failingRoots?.(t.step(container), scope) ?? [scope];
   for (const root of roots) t.cancelScope(frame, root, spare);
 }
 
@@ -178,6 +157,7 @@ function nextCompensation(t: Transition, key: string): void {
   for (const compensation of steps) {
     const compensationNode = t.node(compensationKey(key, compensation));
     if (!compensationNode) {
+      t.link(compensationKey(key, compensation), key, 'compensation');
       t.start(compensationKey(key, compensation), compensation);
       return;
     }
@@ -202,7 +182,7 @@ function rolledBack(t: Transition, key: string, node: NodeState, steps: readonly
 
 /** A recovery step settled (`t.settled` sends it here): the failed instance it serves moves on. */
 export function recoverySettled(t: Transition, key: string): void {
-  const hostKey = hostKeyOf(key)!;
+  const hostKey = t.hostOf(key)!.host;
   const host = t.node(hostKey);
   if (host?.status !== 'recovering' || host.recovery === undefined) return;
   if (host.recovery.strategy === 'rollback') {
@@ -241,18 +221,13 @@ export function resolveError(t: Transition, event: ErrorResolvedEvent): string |
 }
 
 /**
- * Runs an escalated step again under a new attempt. A parallel or loop starts over: what its
- * branches or iterations did is forgotten (their attempts are remembered, so every run is new).
+ * Runs an escalated step again under a new attempt. A container starts over: its kind forgets what
+ * its children did (their attempts are remembered, so every run is new).
  */
 function runAgain(t: Transition, key: string, node: NodeState): void {
-  const step = t.step(node.stepId);
-  const frame = frameOf(key);
-  if (step.type === 'parallel') {
-    const covers = step.config.steps.map((root) => t.scopeCovers(frame, root));
-    for (const other of Object.keys(t.state.nodes)) if (covers.some((c) => c(other))) t.forget(other);
-    for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
-  } else if (step.type === 'loop') {
-    for (const other of Object.keys(t.state.nodes)) if (other.startsWith(`${key}#`)) t.forget(other);
-  }
+  t.kindOf(node.stepId).forgetChildren?.(t, key);
   t.start(key, node.stepId);
 }
+
+/** The core's failure path: recovery strategies act on failures, and recovery steps drive what they serve. */
+export const failureRules: FailureRules = { stepFailed, recoverySettled };

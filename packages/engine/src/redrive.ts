@@ -1,6 +1,4 @@
-import { driveCoordinator } from './agent-step.js';
-import { resumeLoop } from './loop-step.js';
-import { resumeParallel } from './parallel-step.js';
+import type { NodeState } from './execution-state.js';
 import type { Transition } from './transition.js';
 
 /**
@@ -30,21 +28,28 @@ export function reenqueue(t: Transition, key: string): void {
 }
 
 /**
- * Picks up `keys` that wait on the coordinator rather than on a worker: a condition still
- * `evaluating` asks for its expression again (its answer was ignored, e.g. because the execution
- * had failed meanwhile), a running parallel or loop drives on from its children, a delegating
- * coordinator agent from its subtasks and synthesis. A node that asked for an expression in this
- * very transition is not asked twice.
+ * Picks up `keys` that wait on the coordinator (a condition evaluating, a running parallel or loop,
+ * a delegating coordinator agent, a waiting timer or child): each kind drives its node on from where
+ * it stands (`StepKind.redrive`). A node that asked for an expression in this very transition is not
+ * asked twice.
  */
 export function redrive(t: Transition, keys: Iterable<string>): void {
   for (const key of keys) {
     if (!t.live) return;
     const node = t.node(key);
     if (!node || t.commands.some((c) => c.type === 'evaluate' && c.key === key)) continue;
-    const type = t.step(node.stepId).type;
-    if (node.status === 'evaluating' && type === 'condition') t.launch(key, node.stepId, node.attempt);
-    else if (node.status === 'running' && type === 'parallel') resumeParallel(t, key);
-    else if (node.status === 'running' && type === 'loop') resumeLoop(t, key);
-    else if (node.status === 'delegating') driveCoordinator(t, key);
+    t.kindOf(node.stepId).redrive?.(t, key, node);
   }
+}
+
+/**
+ * `StepKind.revive` for containers: failed or cancelled container `key` runs again under `attempt`
+ * (a new step run, recorded `running`) with its progress (iterations, outputs), without its
+ * failures; its children drive it once every node is in place.
+ */
+export function continueContainer(t: Transition, key: string, node: NodeState, attempt: number): boolean {
+  const { error: _error, output: _output, failures: _failures, awaiting: _awaiting, withdrawn: _withdrawn, ...progress } = node;
+  t.setNode(key, { ...progress, status: 'running', attempt });
+  t.record(key, 'running');
+  return true;
 }

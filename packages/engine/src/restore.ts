@@ -44,7 +44,7 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
     }
     const attempt = (floors.get(key) ?? 0) + 1;
     if (node.status === 'running') {
-      // Only parallels and loops run on the coordinator; they keep iterations, outputs, failures.
+      // Running containers keep their progress (iterations, outputs, failures) and drive on from their children.
       const { withdrawn: _withdrawn, ...progress } = node;
       nodes[key] = { ...progress, attempt };
       containers.push(key);
@@ -59,6 +59,8 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
   state.input = snapshot.input;
   state.variables = snapshot.variables;
   state.overlays = { ...(snapshot.overlays ?? {}) };
+  // Links never change: those made since the snapshot still name what their keys serve.
+  if (snapshot.hosts !== undefined || state.hosts !== undefined) state.hosts = { ...snapshot.hosts, ...state.hosts };
   state.nodes = nodes;
   state.startedAt = snapshot.startedAt;
   state.finishedAt = snapshot.finishedAt;

@@ -1,5 +1,5 @@
 import { ACTIVE_NODE_STATUSES, type NodeState } from './execution-state.js';
-import { frameOf, hostKeyOf, instanceKey } from './instance-key.js';
+import { frameOf, instanceKey } from './instance-key.js';
 import { launchReady, redrive, reenqueue } from './redrive.js';
 import type { Transition } from './transition.js';
 
@@ -30,8 +30,8 @@ export function retry(t: Transition): string | undefined {
   if (!t.lifecycle('RETRY')) return `cannot resume an execution that is ${t.state.status}`;
   t.state.error = null;
   t.state.finishedAt = null;
-  // Running parallels and loops, evaluating conditions and delegating coordinators, before this retry adds to them.
-  const waiting = Object.keys(t.state.nodes).filter((key) => ['running', 'evaluating', 'delegating'].includes(t.node(key)!.status));
+  // Nodes waiting on the coordinator (running containers, evaluating conditions, delegating agents, timers, children), before this retry adds to them.
+  const waiting = Object.keys(t.state.nodes).filter((key) => WAITING_ON_COORDINATOR.has(t.node(key)!.status));
 
   // Jobs a pause withdrew before the execution failed: nothing else would ever run them.
   for (const [key, node] of Object.entries(t.state.nodes)) if (node.withdrawn) reenqueue(t, key);
@@ -43,6 +43,8 @@ export function retry(t: Transition): string | undefined {
   redrive(t, [...waiting, ...revived]);
   return undefined;
 }
+
+const WAITING_ON_COORDINATOR: ReadonlySet<NodeState['status']> = new Set(['running', 'evaluating', 'delegating', 'waiting']);
 
 const broken = (node: NodeState | undefined): boolean => node?.status === 'failed' || node?.status === 'cancelled';
 
@@ -75,26 +77,20 @@ function forgetSkipsOfFailures(t: Transition): void {
 }
 
 /**
- * Failed and cancelled nodes run again under a new attempt: work steps and conditions wait as
- * `ready` (started by `launchReady`, once every node is in place), parallels and loops go back to
- * `running` with their progress (iterations, outputs) and without their failures. Returns the
- * parallels and loops, to be driven once their children are in place.
+ * Failed and cancelled nodes run again under a new attempt, as their kind revives them
+ * (`StepKind.revive`): by default they wait as `ready` (started by `launchReady`, once every node is
+ * in place); containers go back to `running` with their progress. Returns the nodes to drive once
+ * their children are in place.
  */
 function reviveFailed(t: Transition): string[] {
-  const containers: string[] = [];
+  const driven: string[] = [];
   for (const [key, node] of Object.entries(t.state.nodes)) {
-    // A recovery step runs only for a failure: if the step it served runs again and fails, its strategy starts it afresh.
-    if (!broken(node) || hostKeyOf(key) !== undefined) continue;
+    // An instance serving another runs only for it: if the step it served runs again, that starts it afresh.
+    if (!broken(node) || t.hostOf(key) !== undefined) continue;
     const attempt = t.nextAttempt(key);
-    const type = t.step(node.stepId).type;
-    if (type !== 'parallel' && type !== 'loop') {
-      t.setNode(key, { stepId: node.stepId, status: 'ready', attempt });
-      continue;
-    }
-    const { error: _error, output: _output, failures: _failures, awaiting: _awaiting, withdrawn: _withdrawn, ...progress } = node;
-    t.setNode(key, { ...progress, status: 'running', attempt });
-    t.record(key, 'running');
-    containers.push(key);
+    const kind = t.kindOf(node.stepId);
+    if (kind.revive?.(t, key, node, attempt)) driven.push(key);
+    else if (kind.revive === undefined) t.setNode(key, { stepId: node.stepId, status: 'ready', attempt });
   }
-  return containers;
+  return driven;
 }

@@ -1,7 +1,7 @@
 import { ALL_RESULTS, NO_RESULTS, type ResultReads, type TemplateScope } from '@agentic-flow/spec';
 import type { ExpressionScopePayload, StepContextPayload } from './commands.js';
 import type { ExecutionState, NodeState } from './execution-state.js';
-import { frameOf, hostKeyOf, instanceKey, parseIterationFrame, scopeAnchor } from './instance-key.js';
+import { frameOf, instanceKey, parseIterationFrame, scopeAnchor } from './instance-key.js';
 
 /** True when `frame` is `ancestor` or lies inside it. */
 function within(frame: string, ancestor: string): boolean {
@@ -37,7 +37,7 @@ function visible(state: ExecutionState, stepFrame: string, reads: ResultReads, p
   for (const [key, node] of Object.entries(state.nodes)) {
     if (node.status !== 'succeeded') continue;
     const nodeFrame = frameOf(key);
-    if (!within(frame, nodeFrame) || hostKeyOf(key) !== undefined) continue;
+    if (!within(frame, nodeFrame) || state.hosts?.[key] !== undefined) continue;
     const d = nodeFrame.length;
     if ((depth[node.stepId] ?? -1) <= d) {
       depth[node.stepId] = d;

@@ -2,11 +2,10 @@ import { TOP_SCOPE, type Step, type StepError } from '@agentic-flow/spec';
 import type { EngineCommand, EvaluateCommand, ExpressionScopePayload } from './commands.js';
 import type { ExpressionEvent, StepSignal, StepSucceededEvent } from './events.js';
 import { stepOf, type CompiledWorkflow } from './compiled-workflow.js';
-import { ACTIVE_NODE_STATUSES, isSettled, withoutProgress, type ExecutionState, type NodeState } from './execution-state.js';
-import { agentPartSettled } from './agent-step.js';
-import { agentPartOf, baseKeyOf, frameOf, hostKeyOf, instanceKey, parseIterationFrame } from './instance-key.js';
+import type { DecideOptions } from './decide-options.js';
+import { ACTIVE_NODE_STATUSES, isSettled, withoutProgress, type ExecutionState, type HostLink, type NodeState } from './execution-state.js';
+import { frameOf, instanceKey, parseIterationFrame } from './instance-key.js';
 import { nextStatus, type LifecycleEvent } from './lifecycle-machine.js';
-import { recoverySettled, stepFailed, type DecideOptions } from './recovery.js';
 import { loopInfo, scopeFor } from './scope.js';
 import { branchChain, variablesView } from './variables.js';
 
@@ -32,12 +31,15 @@ export interface StepKind<S extends Step = Step> {
   scopeProgress?(t: Transition, frame: string, scope: string): void;
   /** A container's: instance `failedKey` inside its branch or body `scope` in `frame` failed with `error`. */
   scopeFailed?(t: Transition, frame: string, scope: string, failedKey: string, error: StepError): void;
+  /** A container's: the branch or body roots a failure inside its `scope` fails (default: `scope` alone). */
+  failingRoots?(step: S, scope: string): readonly string[];
   /** A part of node `hostKey` (an instance linked to it with role `part`) settled. */
   partSettled?(t: Transition, hostKey: string, partKey: string): void;
   /**
-   * Resume from failure: failed or cancelled node `key` runs again under `attempt`. Default: it
-   * waits as `ready` for a new run. Returns true when it must be driven (`redrive`) once every
-   * node is in place (a container picking up from its children).
+   * Resume from failure: failed or cancelled node `key` runs again under `attempt`. Without this
+   * hook it waits as `ready` for a new run; with it, the kind sets the node itself and returns true
+   * when it must be driven (`redrive`) once every node is in place (a container picking up from
+   * its children).
    */
   revive?(t: Transition, key: string, node: NodeState, attempt: number): boolean;
   /** An escalation resolved with `retry`: forget what instance `key`'s children did, so it starts over. */
@@ -55,18 +57,14 @@ export interface StepKind<S extends Step = Step> {
 /** The step kind of each step type. */
 export type StepKinds = { readonly [T in Step['type']]: StepKind<Extract<Step, { type: T }>> };
 
-/** Interim dispatch, until every kind implements `StepKind`. */
-export interface KindDispatch {
-  launch(t: Transition, key: string, step: Step, attempt: number): void;
-  scopeProgress(t: Transition, frame: string, scope: string): void;
-  scopeFailed(t: Transition, frame: string, scope: string, key: string, error: StepError): void;
-}
-
 /** What the core hands a failure to: the recovery strategies (`recovery.ts`). */
 export interface FailureRules {
   stepFailed(t: Transition, key: string, error: StepError, record: boolean): void;
   recoverySettled(t: Transition, key: string): void;
 }
+
+/** Statuses whose run was recorded `running` when they started: a cancel records their end. */
+const RECORDED_RUNNING: ReadonlySet<NodeState['status']> = new Set(['running', 'evaluating', 'waiting']);
 
 /**
  * One transition's working copy of the state: copied once on entry, changed in place, returned.
@@ -81,7 +79,8 @@ export class Transition {
     readonly workflow: CompiledWorkflow,
     original: ExecutionState,
     readonly at: number,
-    private readonly kinds: KindDispatch,
+    private readonly kinds: StepKinds,
+    private readonly failures: FailureRules,
     readonly options: DecideOptions = {},
   ) {
     this.state = { ...original, nodes: { ...original.nodes }, overlays: { ...(original.overlays ?? {}) } };
@@ -108,6 +107,29 @@ export class Transition {
     return stepOf(this.workflow, stepId);
   }
 
+  /** The rules of step `stepId`'s type. */
+  kindOf(stepId: string): StepKind {
+    return this.kinds[this.step(stepId).type] as StepKind;
+  }
+
+  /** The instance `key` serves, if it serves one (a recovery step, an agent part). */
+  hostOf(key: string): HostLink | undefined {
+    return this.state.hosts?.[key];
+  }
+
+  /** Links instance `key` to the instance it serves, before it first starts. A link never changes. */
+  link(key: string, host: string, role: HostLink['role']): void {
+    if (this.state.hosts?.[key] !== undefined) return;
+    this.state.hosts = { ...this.state.hosts, [key]: { host, role } };
+  }
+
+  /** The key itself, or for an instance serving another, the (outermost) instance it serves. */
+  baseKeyOf(key: string): string {
+    let base = key;
+    for (let link = this.hostOf(base); link !== undefined; link = this.hostOf(base)) base = link.host;
+    return base;
+  }
+
   /** Makes a step instance live: it starts now, or waits as `ready` while the execution is paused. */
   activate(frame: string, stepId: string): void {
     const key = instanceKey(frame, stepId);
@@ -125,7 +147,7 @@ export class Transition {
       this.state.nodes[key] = { stepId, status: 'ready', attempt };
       return;
     }
-    this.kinds.launch(this, key, this.step(stepId), attempt);
+    this.launch(key, stepId, attempt);
   }
 
   /**
@@ -145,7 +167,7 @@ export class Transition {
   }
 
   launch(key: string, stepId: string, attempt: number): void {
-    this.kinds.launch(this, key, this.step(stepId), attempt);
+    this.kindOf(stepId).launch(this, key, this.step(stepId), attempt);
   }
 
   /**
@@ -189,28 +211,43 @@ export class Transition {
     this.settled(key);
   }
 
+  /** Queued run `key`'s worker result succeeded: the node succeeds with its output (the default of `StepKind.succeeded`). */
+  resultSucceeded(key: string, event: StepSucceededEvent): void {
+    const node = this.state.nodes[key]!;
+    this.state.nodes[key] = { ...withoutProgress(node), status: 'succeeded', output: event.output, ...(event.response ? { response: event.response } : {}) };
+    if (event.variableUpdates) this.applyVariableUpdates(key, event.variableUpdates);
+    // A failed execution still records what its in-flight steps did (so resuming reuses it) but starts nothing.
+    this.settled(key);
+  }
+
   /**
-   * A node settled: its successors run or are skipped, and its container is told. A recovery step
-   * (an alternative, a compensation) has neither: the failed instance it serves moves on instead.
-   * So does a coordinator agent's subtask or synthesis, even while the execution is failed: its
-   * failure fails the coordinator at once, so that a resume plans again (see `agent-step.ts`).
+   * A node settled: its successors run or are skipped, and its container is told. An instance that
+   * serves another has neither: a recovery step (an alternative, a compensation) lets the failed
+   * instance it serves move on, a part lets its host's kind decide — even while the execution is
+   * failed (a coordinator agent's failed part fails it at once, so that a resume plans again).
    */
   settled(key: string): void {
-    const part = agentPartOf(key);
-    if (part !== undefined) {
-      agentPartSettled(this, part);
+    const link = this.hostOf(key);
+    if (link?.role === 'part') {
+      const host = this.node(link.host);
+      if (host) this.kindOf(host.stepId).partSettled?.(this, link.host, key);
       return;
     }
     if (!this.live) return;
-    if (hostKeyOf(key) !== undefined) {
-      recoverySettled(this, key);
+    if (link !== undefined) {
+      this.failures.recoverySettled(this, key);
       return;
     }
     const frame = frameOf(key);
     const stepId = this.state.nodes[key]!.stepId;
     for (const edge of this.workflow.graph.successors.get(stepId) ?? []) this.consider(frame, edge.to);
     const scope = this.workflow.graph.scopeOf.get(stepId) ?? TOP_SCOPE;
-    if (scope !== TOP_SCOPE) this.kinds.scopeProgress(this, frame, scope);
+    if (scope !== TOP_SCOPE) this.containerKind(scope).scopeProgress?.(this, frame, scope);
+  }
+
+  /** The rules of the step whose branch or body `scope` is. */
+  private containerKind(scope: string): StepKind {
+    return this.kindOf(this.workflow.graph.containerOf.get(scope)!);
   }
 
   /** Starts `target` once all its predecessors settled and one edge into it is live; skips it otherwise. */
@@ -253,7 +290,7 @@ export class Transition {
    * failure goes on to its scope (`failNode`).
    */
   fail(key: string, error: StepError, record = true): void {
-    stepFailed(this, key, error, record);
+    this.failures.stepFailed(this, key, error, record);
   }
 
   /**
@@ -267,34 +304,36 @@ export class Transition {
     if (!this.live) return;
     const scope = this.workflow.graph.scopeOf.get(node.stepId) ?? TOP_SCOPE;
     if (scope === TOP_SCOPE) this.failExecution(node.stepId, error);
-    else this.kinds.scopeFailed(this, frameOf(key), scope, key, error);
+    else this.containerKind(scope).scopeFailed?.(this, frameOf(key), scope, key, error);
   }
 
   /**
-   * Withdraws every active instance `covers` selects: queued jobs are removed, control steps end.
-   * A `recovering` or `escalated` node's run was recorded when it failed, a `delegating` one's (its
-   * plan) when it succeeded, so it just ends here; its subtasks and synthesis are instances of
-   * their own (covered with it: `scopeCovers` goes by `baseKeyOf`).
+   * Withdraws every active instance `covers` selects: queued jobs are removed, control steps end,
+   * and each kind ends what it runs outside the engine (`StepKind.cancelled`). A `recovering` or
+   * `escalated` node's run was recorded when it failed, a `delegating` one's (its plan) when it
+   * succeeded, so it just ends here; the instances serving it are instances of their own (covered
+   * with it: `scopeCovers` goes by `baseKeyOf`).
    */
   cancelWhere(covers: (key: string) => boolean): void {
     for (const [key, node] of Object.entries(this.state.nodes)) {
       if (!ACTIVE_NODE_STATUSES.has(node.status) || !covers(key)) continue;
       this.state.nodes[key] = withoutProgress({ ...node, status: 'cancelled' });
       if (node.status === 'queued') this.emit({ type: 'cancel-step', key, stepId: node.stepId, attempt: node.attempt, at: this.at });
-      else if (node.status === 'running' || node.status === 'evaluating') this.record(key, 'cancelled');
+      else if (RECORDED_RUNNING.has(node.status)) this.record(key, 'cancelled');
+      this.kindOf(node.stepId).cancelled?.(this, key, node);
     }
   }
 
   /**
    * Selects the instances a branch or loop body (rooted at `root`, in `frame`) covers: its steps,
-   * nested loops' iterations, and the recovery steps and agent parts serving any of them.
+   * nested loops' iterations, and the instances serving any of them (recovery steps, agent parts).
    */
   scopeCovers(frame: string, root: string): (key: string) => boolean {
     const region = this.workflow.regions.get(root)!;
     const keys = new Set([...region.steps].map((id) => instanceKey(frame, id)));
     const prefixes = region.loops.map((id) => `${instanceKey(frame, id)}#`);
     return (key) => {
-      const base = baseKeyOf(key);
+      const base = this.baseKeyOf(key);
       return keys.has(base) || prefixes.some((p) => base.startsWith(p));
     };
   }

@@ -13,7 +13,7 @@ import type { ScopePayload } from './commands.js';
 import { frameOf } from './instance-key.js';
 import { retryPolicyOf } from './recovery.js';
 import { templateScope } from './scope.js';
-import type { Transition } from './transition.js';
+import type { StepKind, Transition } from './transition.js';
 import { workJobContents } from './work-job.js';
 
 type WorkStep = Step & { type: WorkStepType };
@@ -28,6 +28,9 @@ export function launchWork(t: Transition, key: string, step: WorkStep, attempt: 
   const resolved = resolveConfig(t, key, step, attempt, scope);
   if (resolved) queueWork(t, key, step, attempt, resolved.config, scope, resolved.secretSlots);
 }
+
+/** http and script steps: a worker runs them; the core's defaults do the rest. */
+export const workKind: StepKind<WorkStep> = { launch: launchWork };
 
 /**
  * The step's config with its templates resolved over `scope`, once, and the slots where the

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  agentPartOf,
-  baseKeyOf,
   checkPlan,
-  hostKeyOf,
   remainingTokens,
   stepScope,
   subtaskKey,
@@ -50,17 +47,20 @@ function delegating(config: Record<string, unknown> = {}, onError?: OnError): Ru
 }
 
 describe('agent: instance keys of a coordinator’s parts', () => {
-  it('names subtasks and the synthesis after their coordinator, and parses them back', () => {
+  it('names subtasks and the synthesis after their coordinator', () => {
     expect(subtaskKey('research', 2)).toBe('research~sub/2');
     expect(synthesisKey('l#2/research')).toBe('l#2/research~syn');
-    expect(agentPartOf('l#2/research~sub/10')).toEqual({ coordinatorKey: 'l#2/research', part: 'subtask', index: 10 });
-    expect(agentPartOf('l#2/research~syn')).toEqual({ coordinatorKey: 'l#2/research', part: 'synthesis' });
-    expect(agentPartOf('a~alt/research~sub/0')).toEqual({ coordinatorKey: 'a~alt/research', part: 'subtask', index: 0 });
-    for (const other of ['research', 'l#2/research', 'a~alt/b', 'a~rb/sub', 'sub/0']) expect(agentPartOf(other)).toBeUndefined();
-    expect(hostKeyOf('l#2/research~sub/1')).toBe('l#2/research');
-    expect(hostKeyOf('l#2/research~syn')).toBe('l#2/research');
-    expect(baseKeyOf('a~alt/research~syn')).toBe('a');
-    expect(hostKeyOf('l#2/research')).toBeUndefined();
+  });
+
+  it('links each part to its coordinator in the state, not through its key', () => {
+    const run = delegating();
+    expect(run.state.hosts).toEqual({
+      'research~sub/0': { host: 'research', role: 'part' },
+      'research~sub/1': { host: 'research', role: 'part' },
+      'research~sub/2': { host: 'research', role: 'part' },
+    });
+    for (const key of run.queued()) run.succeed(key, `did ${key}`);
+    expect(run.state.hosts?.['research~syn']).toEqual({ host: 'research', role: 'part' });
   });
 });
 

@@ -197,6 +197,7 @@ describe('recovery: alternative', () => {
       error: { message: 'primary down' },
       recovery: { strategy: 'alternative', step: 'backup' },
     });
+    expect(run.state.hosts).toEqual({ 'primary~alt/backup': { host: 'primary', role: 'alternative' } });
     expect(run.state.status).toBe('running');
 
     const [use] = runSteps(run.succeed('primary~alt/backup', 'from backup'));

@@ -1,4 +1,4 @@
-import { agentPartOf, type ExecutionState } from '@agentic-flow/engine';
+import { failureOwnerKey, type ExecutionState } from '@agentic-flow/engine';
 import { StepJobSchema, type DeadLetter, type DeadLetterQueue } from '@agentic-flow/queue';
 import { DEFAULT_NAMESPACE, type DeadLetterRetryResult } from '@agentic-flow/spec';
 import { findExecution, findOpenError, namespacesOfRuns } from '@agentic-flow/store';
@@ -35,10 +35,9 @@ export async function retryDeadLetter(
   const state = execution.state as ExecutionState;
   const node = state.nodes[data.instanceKey];
   const sameRun = node?.attempt === data.attempt;
-  // A coordinator agent's subtask or synthesis fails its coordinator: that is the node that escalated.
-  const coordinatorKey = agentPartOf(data.instanceKey)?.coordinatorKey;
-  const escalated = coordinatorKey !== undefined ? state.nodes[coordinatorKey] : sameRun ? node : undefined;
-  const escalatedKey = coordinatorKey ?? data.instanceKey;
+  // A part's failure (a coordinator agent's subtask or synthesis) is its host's: that is the node that escalated.
+  const escalatedKey = failureOwnerKey(state, data.instanceKey);
+  const escalated = escalatedKey !== data.instanceKey ? state.nodes[escalatedKey] : sameRun ? node : undefined;
 
   let outcome: DeadLetterRetryResult['outcome'];
   let status: string;

@@ -1,0 +1,24 @@
+import type { RecoveryStrategy } from '@agentic-flow/spec';
+
+/**
+ * The recovery strategies registered through the API that may act in one execution. Two maps, not
+ * one keyed by either: a step may be called `http`, and its strategy must not be taken for the
+ * `http` type's (or the reverse).
+ */
+export interface RegisteredStrategies {
+  /** By step id: those registered for this execution's workflow only (`{ workflowId, stepId }`). */
+  readonly byStep: ReadonlyMap<string, RecoveryStrategy>;
+  /** By step type: those of every workflow of the execution's namespace. */
+  readonly byType: ReadonlyMap<string, RecoveryStrategy>;
+}
+
+/** What `decide` needs beyond the workflow, the state and the event. */
+export interface DecideOptions {
+  /**
+   * Recovery strategies registered through the API for this execution. A step's own `onError` wins
+   * over its id's, which wins over its type's.
+   */
+  strategies?: RegisteredStrategies;
+  /** How deep `workflow` steps may nest child executions (`MAX_WORKFLOW_DEPTH`); default 10. */
+  maxWorkflowDepth?: number;
+}
