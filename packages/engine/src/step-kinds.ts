@@ -3,6 +3,7 @@ import { conditionKind } from './condition-step.js';
 import { loopKind } from './loop-step.js';
 import { parallelKind } from './parallel-step.js';
 import type { StepKinds } from './transition.js';
+import { waitKind } from './wait-step.js';
 import { workKind } from './work-step.js';
 
 /** Every step type's rules, one line each: the only place the engine lists step types. */
@@ -13,4 +14,5 @@ export const STEP_KINDS: StepKinds = {
   condition: conditionKind,
   parallel: parallelKind,
   loop: loopKind,
+  wait: waitKind,
 };

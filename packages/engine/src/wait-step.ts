@@ -14,7 +14,7 @@ import { failAtLaunch } from './work-step.js';
  * coordinator got round to it). A timer due while the execution is paused marks the node `elapsed`;
  * it succeeds on resume. A due time already past succeeds at once, without a signal.
  */
-export const waitStep: StepKind<WaitStep> = {
+export const waitKind: StepKind<WaitStep> = {
   launch(t, key, step, attempt) {
     const dueAt = dueTime(t, key, step, attempt);
     if (dueAt === undefined) return;
@@ -53,12 +53,8 @@ export const waitStep: StepKind<WaitStep> = {
     else scheduleTimer(t, key, node);
   },
 
-  cancelled(t, key) {
-    // Its run was recorded `running` at launch and must not stay so. Nothing runs outside the
-    // engine: the timer's row is left to fire, and its signal, finding the node no longer waiting,
-    // is ignored. (Recording a settled run's status again is harmless, should the core do it too.)
-    t.record(key, 'cancelled');
-  },
+  // cancelled: the core records its run cancelled; nothing runs outside the engine. The timer's row
+  // is left to fire, and its signal, finding the node no longer waiting, is ignored.
 };
 
 /** The wait is over: node `key` succeeds with the time it was due. */
