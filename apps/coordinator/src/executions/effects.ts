@@ -3,7 +3,7 @@ import type { CompiledWorkflow, EngineCommand } from '@agentic-flow/engine';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
 import type { ExecutionError, ExecutionStatus } from '@agentic-flow/spec';
-import type { NewError, NewEvent, NewLog, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { NewError, NewEvent, NewLog, NewStepSignal, StepRunKey, StepRunWrite } from '@agentic-flow/store';
 import { EventCollector, type StepDone } from '../events/event-collector.js';
 import type { StepJobRef } from './enqueue-after-commit.js';
 import { runInput } from './run-input.js';
@@ -33,6 +33,8 @@ export class Effects {
   readonly errors: NewError[] = [];
   /** Lines for the executions' logs (the engine's `log` commands), written in the same transaction. */
   readonly logs: NewLog[] = [];
+  /** Step signals to deliver when due (the engine's `schedule-signal` commands), written in the same transaction. */
+  readonly signals: NewStepSignal[] = [];
   private readonly events = new EventCollector();
 
   /**
@@ -115,6 +117,19 @@ export class Effects {
           // The run's id is not known here (its row may be an earlier transaction's): the step id says whose it is.
           this.logs.push({ executionId: execution.id, stepRunId: null, stepId: command.stepId, level: command.level, message: command.message, at });
           break;
+        case 'schedule-signal':
+          this.signals.push({
+            executionId: execution.id,
+            instanceKey: command.key,
+            attempt: command.attempt,
+            signal: command.signal,
+            dueAt: new Date(command.dueAt),
+          });
+          break;
+        case 'start-child':
+        case 'signal-child':
+          // The `workflow` step's commands: carried out by its own shell code (another change), ignored until then.
+          break;
         case 'withdraw-step':
         case 'evaluate':
           // Withdrawals need the stored run ids (lifecycle.ts looks them up); evaluations are answered
@@ -156,7 +171,7 @@ export class Effects {
    * The jobs to enqueue and the runs cancelled, for after commit, under the run ids PostgreSQL
    * returned for the written rows (an existing run keeps its id).
    */
-  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[] } {
+  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[]; signalsDueAt?: number } {
     const jobs: StepJob[] = [];
     const cancelled: StepJobRef[] = [];
     for (const row of keys) {
@@ -166,6 +181,6 @@ export class Effects {
       const stepType = this.cancellations.get(key);
       if (stepType) cancelled.push({ stepType, stepRunId: row.id });
     }
-    return { jobs, cancelled };
+    return { jobs, cancelled, ...(this.signals.length > 0 ? { signalsDueAt: Math.min(...this.signals.map((s) => s.dueAt.getTime())) } : {}) };
   }
 }

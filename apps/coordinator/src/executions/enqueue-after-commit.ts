@@ -15,6 +15,8 @@ export interface AfterCommitWork {
   cancelled: readonly StepJobRef[];
   /** Runs held back (a pause): their waiting jobs are removed; a job already running finishes. */
   withdrawn?: readonly StepJobRef[];
+  /** The earliest due time (epoch ms) of the step signals the transaction wrote, if it wrote any. */
+  signalsDueAt?: number;
 }
 
 /**
@@ -26,10 +28,12 @@ export interface AfterCommitWork {
  * running one aborts it and completes its job without a result.
  */
 export async function enqueueAfterCommit(
-  deps: { queues: StepQueues; cancellations: StepCancellationPublisher; logger: Logger },
+  deps: { queues: StepQueues; cancellations: StepCancellationPublisher; logger: Logger; signalsWritten?: (dueAt: number) => void },
   work: AfterCommitWork,
 ): Promise<void> {
   const { cancelled, withdrawn = [] } = work;
+  // A timer due before the next poll gets a pass of its own at its due time (best effort: the poll is the guarantee).
+  if (work.signalsDueAt !== undefined) deps.signalsWritten?.(work.signalsDueAt);
   // Each job carries its trace context (when traces are exported) so the worker's spans join the execution's trace.
   const { jobs, end } = traceJobs(work.jobs);
   const removals = [...cancelled, ...withdrawn];

@@ -89,6 +89,7 @@ export async function startExecution(
     executions: [],
     logs: effects.logs,
     events: effects.eventRows(),
+    signals: effects.signals,
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();
@@ -104,11 +105,11 @@ export async function startExecution(
     });
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
-  const { jobs, cancelled } = effects.afterCommit(keys);
-  await enqueueAfterCommit(deps, { jobs, cancelled });
+  const work = effects.afterCommit(keys);
+  await enqueueAfterCommit(deps, work);
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
   deps.logger.debug(
-    { executionId, namespace, workflowId: state.workflowId, steps: jobs.length },
+    { executionId, namespace, workflowId: state.workflowId, steps: work.jobs.length },
     limited ? 'execution queued for admission' : 'execution started',
   );
   if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };

@@ -103,6 +103,7 @@ export async function changeExecution(
         logs: effects.logs,
         errors: effects.errors,
         events: effects.eventRows(),
+        signals: effects.signals,
         ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
         // An escalation of a cancelled execution waits for nobody: its error closes with it.
         ...(change.type === 'cancel' ? { closeOpenErrorsOf: [executionId] } : {}),
@@ -116,7 +117,7 @@ export async function changeExecution(
   deps.eventsWritten?.();
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);
-  const { jobs, cancelled } = effects.afterCommit(stepRuns);
+  const { jobs, cancelled, signalsDueAt } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(deps, {
     jobs: [
@@ -126,6 +127,7 @@ export async function changeExecution(
     // Cancel (and restore, and whatever a resolution cancels) stops running work; a pause only withdraws waiting jobs.
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),
+    ...(signalsDueAt === undefined ? {} : { signalsDueAt }),
   });
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
   return { executionId, status: target.state.status };
