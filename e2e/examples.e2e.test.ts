@@ -21,6 +21,14 @@ const expectations: Record<string, (execution: ExecutionView, api: DemoApi) => v
     expect(e.results['report']).toEqual({ quality: 0.92, passed: true, path: 'fast', rows: 1200 });
     expect(e.steps.find((s) => s.stepId === 'data-cleaning')?.status).toBe('skipped');
   },
+  'wait.yaml': (e) => {
+    const followUp = e.results['follow-up'] as { orderId: string; waitedMs: number; until: string };
+    expect(followUp.orderId).toBe('A-17');
+    // The follow-up starts no earlier than the wait was due: a second after the wait started.
+    expect(followUp.waitedMs).toBeGreaterThanOrEqual(1000);
+    expect(e.results['cool-off']).toEqual({ waitedUntil: followUp.until });
+    expect(e.steps.find((s) => s.stepId === 'cool-off')).toMatchObject({ stepType: 'wait', status: 'succeeded' });
+  },
   'loop.yaml': (e) => {
     expect(e.results['summary']).toEqual({ batches: 3, grandTotal: 56 });
     expect(e.results['batch-processing']).toEqual([

@@ -16,6 +16,7 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   { name: 'loop', file: 'loop.yaml' },
   { name: 'http', file: 'http.yaml' },
   { name: 'script', file: 'script.yaml' },
+  { name: 'wait', file: 'wait.yaml' },
   { name: 'complex multi-step', file: 'complex.yaml' },
   { name: 'data pipeline (Quick Start)', file: 'quick-start.yaml' },
   { name: 'coordinator agent', file: 'agents.yaml' },

@@ -68,6 +68,12 @@ export const ConfigSchema = z
     EVENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
     /** An open event stream gets a comment line after this long without an event (proxies close idle connections). */
     EVENT_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+    /**
+     * How often every coordinator looks for due step signals (a wait's timer): the most a timer is
+     * late, except that a timer written on this coordinator due sooner than the next poll gets a pass
+     * at its due time.
+     */
+    SIGNAL_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
     /** How often the leader reconciles, snapshots and admits. */
     MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
     /** A run in flight this long without a live job is enqueued again. */

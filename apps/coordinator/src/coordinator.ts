@@ -16,6 +16,7 @@ import type { CoordinatorServices } from './executions/coordinator-services.js';
 import { LeaderElection } from './maintenance/leader-election.js';
 import { idempotencyKeyPruning } from './maintenance/idempotency-key-pruning.js';
 import { MaintenanceLoop } from './maintenance/maintenance-loop.js';
+import { SignalPoller } from './signals/signal-poller.js';
 import { registerAccessControl } from './auth/access-control.js';
 import { Authenticator } from './auth/authenticator.js';
 import { FailedAttempts } from './auth/failed-attempts.js';
@@ -137,9 +138,11 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     },
     admitNow: () => admitPending(deps, config.MAX_CONCURRENT_WORKFLOWS),
     eventsWritten: () => hub.written(),
+    signalsWritten: (dueAt) => signals.wake(dueAt),
   };
   const children = new ChildExecutions(deps);
   deps.children = children;
+  const signals = new SignalPoller(deps, { intervalMs: config.SIGNAL_POLL_MS, registry: metrics.registry });
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);
   const processId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let heartbeat: Heartbeat | undefined;
@@ -269,6 +272,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       await server.listen({ host: config.HOST, port: config.PORT });
       await results.start();
       maintenance.start();
+      signals.start();
       alertDelivery.start();
       monitor.start();
       heartbeat = new Heartbeat({
@@ -289,6 +293,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
       await heartbeat?.stop();
       await monitor.stop();
       await maintenance.stop();
+      await signals.stop();
       await alertDelivery.close();
       alertsBlocking.disconnect();
       strategies.stop();

@@ -89,6 +89,7 @@ function readsOf(step: Step, root: ReadRoot): ResultReads {
       return mergeReads(scriptResultReads(step.config.script, root), templateResultReads(step.config, root));
     case 'http':
     case 'workflow':
+    case 'wait':
       return templateResultReads(step.config, root);
     case 'agent-task': {
       // The model sees the results its `context` lists, or all of them; `steps` only through templates.

@@ -3,6 +3,7 @@ import { conditionKind } from './condition-step.js';
 import { loopKind } from './loop-step.js';
 import { parallelKind } from './parallel-step.js';
 import type { StepKinds } from './transition.js';
+import { waitKind } from './wait-step.js';
 import { workKind } from './work-step.js';
 import { workflowKind } from './workflow-step.js';
 
@@ -15,4 +16,5 @@ export const STEP_KINDS: StepKinds = {
   parallel: parallelKind,
   loop: loopKind,
   workflow: workflowKind,
+  wait: waitKind,
 };

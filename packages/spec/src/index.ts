@@ -20,6 +20,9 @@ export { ScriptConfigSchema } from './steps/script.js';
 export type { ScriptConfig } from './steps/script.js';
 export { WorkflowConfigSchema } from './steps/workflow.js';
 export type { WorkflowConfig } from './steps/workflow.js';
+export { WaitConfigSchema } from './steps/wait.js';
+export type { WaitConfig } from './steps/wait.js';
+export { MAX_WAIT_MS, parseDuration, parseInstant } from './wait-time.js';
 export { RecoveryStrategySchema } from './recovery-strategy.js';
 export type { RecoveryStrategy } from './recovery-strategy.js';
 export { MAX_RETRY_DELAY_MS, RetryPolicySchema, backoffDelayMs, hasAttemptsLeft, retryPolicyOfStrategy } from './retry-policy.js';
@@ -50,6 +53,7 @@ export type {
   HttpStep,
   ScriptStep,
   WorkflowStep,
+  WaitStep,
 } from './step.js';
 export { WorkflowDefinitionSchema } from './workflow-definition.js';
 export type { WorkflowDefinition, WorkflowDefinitionInput } from './workflow-definition.js';

@@ -41,6 +41,8 @@ export const STEP_ERROR_CODES = [
   'CHILD_FAILED',
   /** A `workflow` step names a workflow (or version) its namespace no longer has when it starts. */
   'WORKFLOW_NOT_FOUND',
+  /** A `wait` step's templated `duration` or `until` resolved to something that is not one. */
+  'INVALID_WAIT',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

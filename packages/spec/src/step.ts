@@ -11,11 +11,13 @@ import { PARALLEL_SECRETS, ParallelConfigSchema } from './steps/parallel.js';
 import { SCRIPT_JOB_CONTENTS, SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
 import { WORKFLOW_SECRETS, WorkflowConfigSchema } from './steps/workflow.js';
 
-export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'workflow'] as const;
+import { WAIT_SECRETS, WaitConfigSchema } from './steps/wait.js';
+
+export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'wait', 'workflow'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
-/** Step types the coordinator evaluates itself (a `workflow` step starts a child execution); the rest run on workers. */
-export const CONTROL_STEP_TYPES = ['parallel', 'condition', 'loop', 'workflow'] as const satisfies readonly StepType[];
+/** Step types the coordinator evaluates itself (a `wait` step waits for its timer, a `workflow` step starts a child execution); the rest run on workers. */
+export const CONTROL_STEP_TYPES = ['parallel', 'condition', 'loop', 'wait', 'workflow'] as const satisfies readonly StepType[];
 export const WORK_STEP_TYPES = ['agent-task', 'http', 'script'] as const satisfies readonly StepType[];
 export type ControlStepType = (typeof CONTROL_STEP_TYPES)[number];
 export type WorkStepType = (typeof WORK_STEP_TYPES)[number];
@@ -36,6 +38,7 @@ export const SECRET_POLICIES: ReadonlyMap<string, SecretPolicy> = new Map<StepTy
   ['http', HTTP_SECRETS],
   ['script', SCRIPT_SECRETS],
   ['workflow', WORKFLOW_SECRETS],
+  ['wait', WAIT_SECRETS],
 ]);
 
 /**
@@ -66,6 +69,7 @@ export const LoopStepSchema = z.strictObject({ ...stepFields, type: z.literal('l
 export const HttpStepSchema = z.strictObject({ ...stepFields, type: z.literal('http'), config: HttpConfigSchema });
 export const ScriptStepSchema = z.strictObject({ ...stepFields, type: z.literal('script'), config: ScriptConfigSchema });
 export const WorkflowStepSchema = z.strictObject({ ...stepFields, type: z.literal('workflow'), config: WorkflowConfigSchema });
+export const WaitStepSchema = z.strictObject({ ...stepFields, type: z.literal('wait'), config: WaitConfigSchema });
 
 export const StepSchema = z.discriminatedUnion('type', [
   AgentTaskStepSchema,
@@ -75,6 +79,7 @@ export const StepSchema = z.discriminatedUnion('type', [
   HttpStepSchema,
   ScriptStepSchema,
   WorkflowStepSchema,
+  WaitStepSchema,
 ]);
 
 export type Step = z.infer<typeof StepSchema>;
@@ -86,3 +91,4 @@ export type LoopStep = z.infer<typeof LoopStepSchema>;
 export type HttpStep = z.infer<typeof HttpStepSchema>;
 export type ScriptStep = z.infer<typeof ScriptStepSchema>;
 export type WorkflowStep = z.infer<typeof WorkflowStepSchema>;
+export type WaitStep = z.infer<typeof WaitStepSchema>;

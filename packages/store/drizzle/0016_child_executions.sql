@@ -9,4 +9,4 @@ ALTER TABLE "workflow_executions" ADD COLUMN "depth" integer DEFAULT 0 NOT NULL;
 ALTER TABLE "workflow_executions" ADD CONSTRAINT "workflow_executions_parent_fk" FOREIGN KEY ("parent_execution_id") REFERENCES "public"."workflow_executions"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "workflow_executions_parent_idx" ON "workflow_executions" USING btree ("parent_execution_id") WHERE "workflow_executions"."parent_execution_id" is not null;--> statement-breakpoint
 ALTER TABLE "recovery_strategies" DROP CONSTRAINT "recovery_strategies_target_check";--> statement-breakpoint
-ALTER TABLE "recovery_strategies" ADD CONSTRAINT "recovery_strategies_target_check" CHECK ("recovery_strategies"."workflow_id" is not null or "recovery_strategies"."target" in ('agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'workflow'));
+ALTER TABLE "recovery_strategies" ADD CONSTRAINT "recovery_strategies_target_check" CHECK ("recovery_strategies"."workflow_id" is not null or "recovery_strategies"."target" in ('agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'wait', 'workflow'));

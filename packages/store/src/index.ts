@@ -42,6 +42,10 @@ export { IDEMPOTENCY_KEY_TAKEN } from './sql/idempotency-keys.js';
 export type { NewIdempotencyKey } from './sql/idempotency-keys.js';
 export { findIdempotentStart, pruneIdempotencyKeys } from './repositories/idempotency-keys-repository.js';
 export type { IdempotentStart } from './repositories/idempotency-keys-repository.js';
+export { lockExecutionWithSignalsSql } from './sql/step-signals.js';
+export type { ClaimedStepSignal, NewStepSignal } from './sql/step-signals.js';
+export { deleteStepSignals, dueSignalExecutions, nextSignalDue, pendingSignalCount } from './repositories/step-signals-repository.js';
+export type { DueSignalExecution } from './repositories/step-signals-repository.js';
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
 export type {

@@ -5,6 +5,7 @@ import { snapshotSql } from './sql/snapshot.js';
 import { appendAuditSql, type AuditEntry } from './sql/audit.js';
 import { insertEventsSql, type NewEvent } from './sql/events.js';
 import { claimIdempotencyKeysSql, type NewIdempotencyKey } from './sql/idempotency-keys.js';
+import { deleteStepSignalsSql, insertStepSignalsSql, type NewStepSignal } from './sql/step-signals.js';
 import { closeOpenErrorsSql, recordErrorsSql, resolveErrorsSql, type NewError } from './sql/errors.js';
 import {
   completeStepRunsSql,
@@ -51,6 +52,13 @@ export interface TransitionWrites {
    * on the one-statement path).
    */
   events?: readonly NewEvent[];
+  /**
+   * Step signals the new states asked for (`schedule-signal`: a wait's timer), written with them: a
+   * state waiting on a signal is never committed without its signal's row.
+   */
+  signals?: readonly NewStepSignal[];
+  /** Signals (`step_signals` ids) this transaction applied: deleted with the states they changed. */
+  appliedSignals?: readonly string[];
   /** The API calls this transaction carries out, recorded with it (last: the audit lock is held until commit). */
   audit?: readonly AuditEntry[];
 }
@@ -68,6 +76,8 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   if (writes.resolvedErrors && writes.resolvedErrors.length > 0) statements.push(resolveErrorsSql(writes.resolvedErrors));
   if (writes.closeOpenErrorsOf && writes.closeOpenErrorsOf.length > 0) statements.push(closeOpenErrorsSql(writes.closeOpenErrorsOf));
   if (writes.events && writes.events.length > 0) statements.push(insertEventsSql(writes.events));
+  if (writes.signals && writes.signals.length > 0) statements.push(insertStepSignalsSql(writes.signals));
+  if (writes.appliedSignals && writes.appliedSignals.length > 0) statements.push(deleteStepSignalsSql(writes.appliedSignals));
   if (writes.audit) statements.push(...appendAuditSql(writes.audit));
   return { statements, upsertIndex, updateIndex };
 }

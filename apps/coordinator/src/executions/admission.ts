@@ -42,7 +42,13 @@ export async function admitPending(deps: CoordinatorServices, maxActive: number)
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
       return {
-        writes: { stepRuns: effects.stepRunWrites(), executions: targets.map((t) => executionUpdate(t, now)), logs: effects.logs, events: effects.eventRows() },
+        writes: {
+          stepRuns: effects.stepRunWrites(),
+          executions: targets.map((t) => executionUpdate(t, now)),
+          logs: effects.logs,
+          events: effects.eventRows(),
+          signals: effects.signals,
+        },
         value: undefined,
       };
     },

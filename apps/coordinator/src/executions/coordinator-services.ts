@@ -45,6 +45,8 @@ export interface CoordinatorServices {
   metrics?: CoordinatorMetrics;
   /** Called after a transaction that wrote stream events committed: the event hub positions them for open streams. */
   eventsWritten?: () => void;
+  /** Called after a transaction that wrote step signals committed, with the earliest due time: the signal poller wakes early for it. */
+  signalsWritten?: (dueAt: number) => void;
   /** Runs admission now; resolves with the ids it started. */
   admitNow: () => Promise<string[]>;
   /** Starts and signals the child executions of `workflow` steps after commit (`ChildExecutions`); absent: none are. */

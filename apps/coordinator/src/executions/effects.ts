@@ -3,7 +3,7 @@ import type { CompiledWorkflow, EngineCommand, SignalChildCommand, StartChildCom
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
 import type { ExecutionError, ExecutionStatus } from '@agentic-flow/spec';
-import type { NewError, NewEvent, NewLog, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { NewError, NewEvent, NewLog, NewStepSignal, StepRunKey, StepRunWrite } from '@agentic-flow/store';
 import { EventCollector, type StepDone } from '../events/event-collector.js';
 import type { StepJobRef } from './enqueue-after-commit.js';
 import { runInput } from './run-input.js';
@@ -39,6 +39,8 @@ export class Effects {
   readonly errors: NewError[] = [];
   /** Lines for the executions' logs (the engine's `log` commands), written in the same transaction. */
   readonly logs: NewLog[] = [];
+  /** Step signals to deliver when due (the engine's `schedule-signal` commands), written in the same transaction. */
+  readonly signals: NewStepSignal[] = [];
   private readonly events = new EventCollector();
   /** Child executions to start or signal once the transaction committed. */
   private readonly childActions: ChildAction[] = [];
@@ -149,7 +151,14 @@ export class Effects {
           this.childActions.push({ parent: execution, command });
           break;
         case 'schedule-signal':
-          // Timers are the wait step's (the step_signals table); nothing here uses them yet.
+          this.signals.push({
+            executionId: execution.id,
+            instanceKey: command.key,
+            attempt: command.attempt,
+            signal: command.signal,
+            dueAt: new Date(command.dueAt),
+          });
+          break;
           break;
         case 'withdraw-step':
         case 'evaluate':
@@ -192,7 +201,7 @@ export class Effects {
    * The jobs to enqueue and the runs cancelled, for after commit, under the run ids PostgreSQL
    * returned for the written rows (an existing run keeps its id).
    */
-  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[]; children: ChildAction[] } {
+  afterCommit(keys: readonly StepRunKey[]): { jobs: StepJob[]; cancelled: StepJobRef[]; children: ChildAction[]; signalsDueAt?: number } {
     const jobs: StepJob[] = [];
     const cancelled: StepJobRef[] = [];
     for (const row of keys) {
@@ -202,6 +211,11 @@ export class Effects {
       const stepType = this.cancellations.get(key);
       if (stepType) cancelled.push({ stepType, stepRunId: row.id });
     }
-    return { jobs, cancelled, children: this.childActions };
+    return {
+      jobs,
+      cancelled,
+      children: this.childActions,
+      ...(this.signals.length > 0 ? { signalsDueAt: Math.min(...this.signals.map((s) => s.dueAt.getTime())) } : {}),
+    };
   }
 }

@@ -18,6 +18,8 @@ export interface AfterCommitWork {
   withdrawn?: readonly StepJobRef[];
   /** Child executions to start or signal (`workflow` steps). */
   children?: readonly ChildAction[];
+  /** The earliest due time (epoch ms) of the step signals the transaction wrote, if it wrote any. */
+  signalsDueAt?: number;
 }
 
 /** Carries out `workflow` steps' child actions after commit (`ChildExecutions`). */
@@ -34,10 +36,18 @@ export interface ChildActionSink {
  * running one aborts it and completes its job without a result.
  */
 export async function enqueueAfterCommit(
-  deps: { queues: StepQueues; cancellations: StepCancellationPublisher; logger: Logger; children?: ChildActionSink },
+  deps: {
+    queues: StepQueues;
+    cancellations: StepCancellationPublisher;
+    logger: Logger;
+    signalsWritten?: (dueAt: number) => void;
+    children?: ChildActionSink;
+  },
   work: AfterCommitWork,
 ): Promise<void> {
   const { cancelled, withdrawn = [] } = work;
+  // A timer due before the next poll gets a pass of its own at its due time (best effort: the poll is the guarantee).
+  if (work.signalsDueAt !== undefined) deps.signalsWritten?.(work.signalsDueAt);
   // Not awaited: a child's start is a transaction of its own, and the child reconciler covers one lost here.
   if (work.children && work.children.length > 0) deps.children?.apply(work.children);
   // Each job carries its trace context (when traces are exported) so the worker's spans join the execution's trace.

@@ -102,6 +102,7 @@ export async function startExecution(
     executions: [],
     logs: effects.logs,
     events: effects.eventRows(),
+    signals: effects.signals,
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();
@@ -117,11 +118,11 @@ export async function startExecution(
     });
   deps.cache.set(executionId, { state, version: 0 });
   deps.background.continue(executionId, drive.deferred);
-  const { jobs, cancelled, children } = effects.afterCommit(keys);
-  await enqueueAfterCommit(deps, { jobs, cancelled, children });
+  const work = effects.afterCommit(keys);
+  await enqueueAfterCommit(deps, work);
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
   deps.logger.debug(
-    { executionId, namespace, workflowId: state.workflowId, steps: jobs.length },
+    { executionId, namespace, workflowId: state.workflowId, steps: work.jobs.length },
     limited ? 'execution queued for admission' : 'execution started',
   );
   if (limited) return { executionId, status: (await deps.admitNow()).includes(executionId) ? 'running' : 'pending' };

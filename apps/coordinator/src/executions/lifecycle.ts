@@ -108,6 +108,7 @@ export async function changeExecution(
         logs: effects.logs,
         errors: effects.errors,
         events: effects.eventRows(),
+        signals: effects.signals,
         ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
         // An escalation of a cancelled execution waits for nobody: its error closes with it.
         ...(change.type === 'cancel' ? { closeOpenErrorsOf: [executionId] } : {}),
@@ -121,7 +122,7 @@ export async function changeExecution(
   deps.eventsWritten?.();
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);
-  const { jobs, cancelled, children } = effects.afterCommit(stepRuns);
+  const { jobs, cancelled, children, signalsDueAt } = effects.afterCommit(stepRuns);
   const [again, away] = await Promise.all([findRuns(deps.db, executionId, requeued), findRuns(deps.db, executionId, withdrawn)]);
   await enqueueAfterCommit(deps, {
     jobs: [
@@ -132,6 +133,7 @@ export async function changeExecution(
     cancelled,
     withdrawn: away.map((run) => ({ stepType: run.stepType, stepRunId: run.id })),
     children,
+    ...(signalsDueAt === undefined ? {} : { signalsDueAt }),
   });
   if (effects.settled.length > 0) deps.onSettled(effects.settled);
   return { executionId, status: target.state.status };

@@ -71,6 +71,7 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
         logs: [...applied.logs, ...applied.effects.logs],
         errors: applied.effects.errors,
         events: applied.effects.eventRows(),
+        signals: applied.effects.signals,
       });
       if (outcome) {
         rememberWritten(deps.cache, targets.values(), outcome.versions);
@@ -98,6 +99,7 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
           logs: [...applied.logs, ...applied.effects.logs],
           errors: applied.effects.errors,
           events: applied.effects.eventRows(),
+          signals: applied.effects.signals,
         },
         value: undefined,
       };

@@ -11,3 +11,4 @@ export { apiKeys } from './api-keys.js';
 export { auditLog } from './audit-log.js';
 export { events, eventStream } from './events.js';
 export { idempotencyKeys } from './idempotency-keys.js';
+export { stepSignals } from './step-signals.js';

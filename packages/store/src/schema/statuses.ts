@@ -26,7 +26,7 @@ void executionStatusesMatchSpec;
 void stepRunStatusesMatchSpec;
 
 /** Step types (`@agentic-flow/spec` STEP_TYPES): a recovery strategy for every workflow names one (`recovery_strategies`' CHECK). */
-export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'workflow'] as const;
+export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'wait', 'workflow'] as const;
 const stepTypesMatchSpec: Same<(typeof STEP_TYPES)[number], StepType> = true;
 void stepTypesMatchSpec;
 

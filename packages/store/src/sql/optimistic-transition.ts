@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { escalationAlertsSql, insertErrorsSql, type NewError } from './errors.js';
 import { alertEventsSql, insertEventsSql, type NewEvent } from './events.js';
+import { insertStepSignalsSql, type NewStepSignal } from './step-signals.js';
 import {
   completeStepRunsSql,
   completionsPayload,
@@ -24,6 +25,8 @@ export interface OptimisticTransition {
   errors: readonly NewError[];
   /** The stream's events about this transition, inserted by the same statement. */
   events?: readonly NewEvent[];
+  /** Step signals the new states asked for (a wait's timer), inserted by the same statement. */
+  signals?: readonly NewStepSignal[];
 }
 
 /** The message `af_assert` raises when the guard fails: the caller falls back to the locking path. */
@@ -35,7 +38,7 @@ export const STALE_TRANSITION = 'af: stale transition';
  * insert the new runs and the logs; the final `af_assert` aborts everything unless every result
  * matched an in-flight run and every execution was still at the version the states were computed
  * from. No `SELECT … FOR UPDATE` round trip: the version check is the lock. The text never changes
- * (the rows are six jsonb parameters, empty arrays included), so it is prepared once per
+ * (the rows are seven jsonb parameters, empty arrays included), so it is prepared once per
  * connection and PostgreSQL skips parsing and planning afterwards.
  */
 // The execution rows are written first, as the locking path locks them first: the same lock order
@@ -47,7 +50,8 @@ const TEXT = `with exec as (${updateExecutionsSql('$2::jsonb')}),
      errs as (${insertErrorsSql('$5::jsonb')}),
      alrt as (${escalationAlertsSql('errs')}),
      aevt as (${alertEventsSql('alrt', 'alert:created')}),
-     evts as (${insertEventsSql('$6::jsonb')})
+     evts as (${insertEventsSql('$6::jsonb')}),
+     sigs as (${insertStepSignalsSql('$7::jsonb')})
 select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
                  and (select count(*) from done) = jsonb_array_length($1::jsonb), '${STALE_TRANSITION}') as ok,
        (select coalesce(json_agg(exec), '[]'::json) from exec) as versions,
@@ -55,7 +59,7 @@ select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
 
 export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConfig {
   return {
-    name: 'af_optimistic_transition_v5',
+    name: 'af_optimistic_transition_v6',
     text: TEXT,
     values: [
       JSON.stringify(completionsPayload(t.completions)),
@@ -64,6 +68,7 @@ export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConf
       JSON.stringify(t.logs),
       JSON.stringify(t.errors),
       JSON.stringify(t.events ?? []),
+      JSON.stringify(t.signals ?? []),
     ],
   };
 }

@@ -1,0 +1,143 @@
+import { deleteStepSignals, dueSignalExecutions, pendingSignalCount } from '@agentic-flow/store';
+import { Counter, Gauge, type Registry } from '@agentic-flow/telemetry';
+import type { CoordinatorServices } from '../executions/coordinator-services.js';
+import { deliverSignals } from './signal-delivery.js';
+
+export interface SignalPollerOptions {
+  /** `SIGNAL_POLL_MS`: how often to look for due signals. */
+  intervalMs: number;
+  /** Executions with due signals taken per query; a full page is followed at once by the next. */
+  batchSize?: number;
+  /** Where `agentic_flow_step_signals_*` are registered; none in tests that need no metrics. */
+  registry?: Registry;
+}
+
+/** Failed deliveries of one signal row before it counts as poison and is deleted unapplied. */
+const POISON_AFTER = 3;
+
+/**
+ * Delivers due step signals (a wait's timer): every coordinator runs one. Each pass lists the
+ * executions with signals due and applies each one's in a transaction of its own
+ * (`deliverSignals`); coordinators polling together skip each other's claims (`SKIP LOCKED`), so
+ * they share the work and never apply a signal twice. PostgreSQL holds the signals, so a coordinator
+ * that dies loses none: the next pass of any coordinator finds them.
+ *
+ * Latency is at most the poll interval; a transition that writes a signal due sooner than the next
+ * pass asks for a pass at its due time (`wake`, in process, best effort). A delivery that keeps
+ * failing (a row the engine cannot take) is deleted after {@link POISON_AFTER} attempts and logged,
+ * so one bad row never stalls the rest.
+ */
+export class SignalPoller {
+  private timer: NodeJS.Timeout | undefined;
+  /** When the scheduled pass runs (epoch ms); Infinity while none is scheduled. */
+  private nextAt = Number.POSITIVE_INFINITY;
+  private running: Promise<void> | undefined;
+  /** A pass was asked for while one was running: the earliest time asked. */
+  private wanted: number | undefined;
+  private stopped = false;
+  private readonly failures = new Map<string, number>();
+  private readonly delivered: Counter<'outcome'> | undefined;
+
+  constructor(
+    private readonly deps: CoordinatorServices,
+    private readonly options: SignalPollerOptions,
+  ) {
+    if (options.registry) {
+      const registers = [options.registry];
+      this.delivered = new Counter({
+        name: 'agentic_flow_step_signals_delivered_total',
+        help: 'Step signals (wait timers) this coordinator took off step_signals, by outcome: applied, ignored (stale), malformed or poison (deleted unapplied).',
+        labelNames: ['outcome'],
+        registers,
+      });
+      new Gauge({
+        name: 'agentic_flow_step_signals_pending',
+        help: 'Step signals waiting in PostgreSQL (due or not): waits in progress. Cluster-wide, read at scrape time.',
+        registers,
+        async collect() {
+          this.set(await pendingSignalCount(deps.pool));
+        },
+      });
+    }
+  }
+
+  start(): void {
+    this.scheduleAt(this.deps.now());
+  }
+
+  /** A transaction committed a signal due at `dueAt`: run a pass then, if that is before the next one. */
+  wake(dueAt: number): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wanted = Math.min(this.wanted ?? Number.POSITIVE_INFINITY, dueAt);
+      return;
+    }
+    this.scheduleAt(dueAt);
+  }
+
+  /** One pass: every execution with signals due now, until none is left. */
+  async runOnce(): Promise<void> {
+    const batch = this.options.batchSize ?? 100;
+    for (;;) {
+      if (this.stopped) return;
+      const due = await dueSignalExecutions(this.deps.pool, batch);
+      for (const { executionId } of due) {
+        if (this.stopped) return;
+        await this.deliver(executionId);
+      }
+      if (due.length < batch) return;
+    }
+  }
+
+  private async deliver(executionId: string): Promise<void> {
+    const claimed: string[] = [];
+    try {
+      const outcome = await deliverSignals(this.deps, executionId, claimed);
+      for (const id of claimed) this.failures.delete(id);
+      if (outcome.applied > 0) this.delivered?.inc({ outcome: 'applied' }, outcome.applied);
+      if (outcome.ignored > 0) this.delivered?.inc({ outcome: 'ignored' }, outcome.ignored);
+      if (outcome.malformed > 0) this.delivered?.inc({ outcome: 'malformed' }, outcome.malformed);
+    } catch (error) {
+      const poison = claimed.filter((id) => {
+        const failures = (this.failures.get(id) ?? 0) + 1;
+        this.failures.set(id, failures);
+        return failures >= POISON_AFTER;
+      });
+      this.deps.logger.warn({ err: error, executionId, signalIds: claimed }, 'could not apply step signals; the next pass tries again');
+      if (poison.length === 0) return;
+      this.deps.logger.error({ executionId, signalIds: poison }, `step signals failed ${POISON_AFTER} times: deleted unapplied (poison)`);
+      await deleteStepSignals(this.deps.pool, poison).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not delete poison step signals'));
+      for (const id of poison) this.failures.delete(id);
+      this.delivered?.inc({ outcome: 'poison' }, poison.length);
+    }
+  }
+
+  private scheduleAt(at: number): void {
+    if (this.stopped || at >= this.nextAt) return;
+    clearTimeout(this.timer);
+    this.nextAt = at;
+    this.timer = setTimeout(() => this.pass(), Math.max(0, at - this.deps.now()));
+    this.timer.unref();
+  }
+
+  private pass(): void {
+    this.nextAt = Number.POSITIVE_INFINITY;
+    this.timer = undefined;
+    this.running = this.runOnce()
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'step signal poll failed; it runs again next interval'))
+      .finally(() => {
+        this.running = undefined;
+        const next = this.deps.now() + this.options.intervalMs;
+        const wanted = this.wanted;
+        this.wanted = undefined;
+        this.scheduleAt(wanted === undefined ? next : Math.min(wanted, next));
+      });
+  }
+
+  /** Stops polling; resolves once a pass under way has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

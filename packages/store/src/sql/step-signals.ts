@@ -1,0 +1,60 @@
+import { jsonLiteral } from './literal.js';
+import type { Payload } from './statements.js';
+
+/** A step signal to deliver when due (the engine's `schedule-signal`), written with the transition that asked for it. */
+export interface NewStepSignal {
+  executionId: string;
+  instanceKey: string;
+  attempt: number;
+  /** The engine's `StepSignal`. */
+  signal: unknown;
+  dueAt: Date;
+}
+
+/** A due signal claimed by the transaction that applies it. */
+export interface ClaimedStepSignal {
+  id: string;
+  executionId: string;
+  instanceKey: string;
+  attempt: number;
+  signal: unknown;
+  /** ISO time (it comes back inside JSON). */
+  dueAt: string;
+}
+
+export function insertStepSignalsSql(rows: readonly NewStepSignal[] | Payload): string {
+  const payload = typeof rows === 'string' ? rows : jsonLiteral(rows);
+  return `insert into step_signals (execution_id, instance_key, attempt, signal, due_at)
+          select v."executionId", v."instanceKey", v.attempt, v.signal, v."dueAt"
+            from jsonb_to_recordset(${payload})
+              as v("executionId" uuid, "instanceKey" text, attempt int, signal jsonb, "dueAt" timestamptz)`;
+}
+
+/**
+ * Claims execution `executionId`'s due signals (at most `limit`, oldest first) and locks the
+ * execution for the transaction that applies them, in one statement, whose one row is the
+ * execution (as `lockExecutionsSql` returns it) with its claimed signals in `signals`. The signals are
+ * claimed first, `FOR UPDATE SKIP LOCKED`: another coordinator applying them already (or a
+ * transaction of it that has not committed the delete) makes this one find none, and then the
+ * execution is not locked at all and no row comes back, so coordinators polling together never
+ * queue up behind each other's executions.
+ */
+export function lockExecutionWithSignalsSql(executionId: string, limit: number): string {
+  const id = `${jsonLiteral(executionId)} #>> '{}'`;
+  return `with due as (
+            select id::text, execution_id as "executionId", instance_key as "instanceKey", attempt, signal, due_at as "dueAt"
+              from step_signals
+             where execution_id = (${id})::uuid and due_at <= clock_timestamp()
+             order by due_at, id
+             limit ${Math.max(1, Math.trunc(limit))}
+               for update skip locked)
+          select e.id, e.namespace, e.workflow_id as "workflowId", e.workflow_version as "workflowVersion", e.status, e.state, e.version,
+                 (select json_agg(due order by due."dueAt", due.id) from due) as signals
+            from workflow_executions e
+           where e.id = (${id})::uuid and exists (select 1 from due)
+             for update of e`;
+}
+
+export function deleteStepSignalsSql(ids: readonly string[]): string {
+  return `delete from step_signals where id in (select value::bigint from jsonb_array_elements_text(${jsonLiteral(ids)}))`;
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import {
+  createDatabase,
+  deleteStepSignals,
+  dueSignalExecutions,
+  insertDefinition,
+  lockExecutionWithSignalsSql,
+  migrateDatabase,
+  nextSignalDue,
+  pendingSignalCount,
+  runOptimisticTransition,
+  runTransition,
+  runWrites,
+  type ClaimedStepSignal,
+  type DatabaseHandle,
+  type NewExecution,
+} from '@agentic-flow/store';
+
+let database: TestDatabase;
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  database = await testDatabase();
+  await migrateDatabase(database.url);
+  handle = createDatabase(database.url, { max: 6 });
+  await insertDefinition(handle.db, {
+    namespace: 'default',
+    id: 'wf',
+    version: '1',
+    name: 'WF',
+    description: null,
+    definition: { id: 'wf' },
+    contentHash: 'h1',
+    createdAt: new Date(1_000),
+  });
+});
+afterAll(async () => {
+  await handle?.close();
+  await database?.drop();
+});
+
+const timer = { type: 'timer' };
+
+async function execution(signals: { key: string; dueInMs: number }[] = []): Promise<string> {
+  const now = new Date();
+  const e: NewExecution = {
+    id: randomUUID(),
+    namespace: 'default',
+    workflowId: 'wf',
+    workflowVersion: '1',
+    status: 'running',
+    state: {},
+    variables: {},
+    error: null,
+    createdAt: now,
+    startedAt: now,
+    finishedAt: null,
+  };
+  await runWrites(handle.pool, {
+    newExecutions: [e],
+    stepRuns: [],
+    executions: [],
+    logs: [],
+    signals: signals.map((s) => ({ executionId: e.id, instanceKey: s.key, attempt: 1, signal: timer, dueAt: new Date(now.getTime() + s.dueInMs) })),
+  });
+  return e.id;
+}
+
+const signalsOf = async (id: string) =>
+  (await handle.pool.query<{ instance_key: string }>('select instance_key from step_signals where execution_id = $1 order by due_at', [id])).rows.map(
+    (r) => r.instance_key,
+  );
+
+/** One signal transaction, as the coordinator's poller runs it: claim and lock, then delete what it applied. */
+async function apply(id: string, hold?: Promise<void>): Promise<ClaimedStepSignal[]> {
+  const { value } = await runTransition(handle.pool, { lock: [], complete: [], lockSql: lockExecutionWithSignalsSql(id, 100) }, async ({ executions }) => {
+    const row = executions[0] as (typeof executions)[number] & { signals?: ClaimedStepSignal[] };
+    const claimed = row?.signals ?? [];
+    await hold;
+    return { writes: { stepRuns: [], executions: [], logs: [], appliedSignals: claimed.map((s) => s.id) }, value: claimed };
+  });
+  return value;
+}
+
+describe('step signals', () => {
+  it('are written with a transition, found when due, claimed with their execution locked, and deleted by the transaction that applies them', async () => {
+    const id = await execution([
+      { key: 'due', dueInMs: -1000 },
+      { key: 'later', dueInMs: 3_600_000 },
+    ]);
+    expect(await signalsOf(id)).toEqual(['due', 'later']);
+    expect((await dueSignalExecutions(handle.pool, 100)).map((d) => d.executionId)).toContain(id);
+    const claimed = await apply(id);
+    expect(claimed).toEqual([{ id: expect.any(String), executionId: id, instanceKey: 'due', attempt: 1, signal: timer, dueAt: expect.any(String) }]);
+    expect(await signalsOf(id)).toEqual(['later']);
+    // Nothing due: no row, and the execution is not locked.
+    expect(await apply(id)).toEqual([]);
+  });
+
+  it('two coordinators claiming at once apply each signal once; the second does not wait on the first', async () => {
+    const id = await execution([{ key: 'w', dueInMs: -10 }]);
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = apply(id, hold);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await apply(id);
+    expect(second).toEqual([]);
+    release();
+    expect((await first).map((s) => s.instanceKey)).toEqual(['w']);
+    expect(await signalsOf(id)).toEqual([]);
+  });
+
+  it('a rolled-back application leaves the signal for the next pass', async () => {
+    const id = await execution([{ key: 'w', dueInMs: -10 }]);
+    await expect(
+      runTransition(handle.pool, { lock: [], complete: [], lockSql: lockExecutionWithSignalsSql(id, 100) }, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await signalsOf(id)).toEqual(['w']);
+    expect((await apply(id)).length).toBe(1);
+  });
+
+  it('the one-statement transition writes signals with the state', async () => {
+    const id = await execution();
+    const { rows } = await handle.pool.query<{ version: number }>('select version from workflow_executions where id = $1', [id]);
+    const outcome = await runOptimisticTransition(handle.pool, {
+      completions: [],
+      executions: [
+        { id, version: rows[0]!.version, status: 'running', state: { n: 1 }, error: null, startedAt: new Date(), finishedAt: null, updatedAt: new Date() },
+      ],
+      stepRuns: [],
+      logs: [],
+      errors: [],
+      signals: [{ executionId: id, instanceKey: 'w', attempt: 2, signal: timer, dueAt: new Date(Date.now() + 60_000) }],
+    });
+    expect(outcome).not.toBeNull();
+    expect(await signalsOf(id)).toEqual(['w']);
+    // Stale (the version moved on): nothing is written, the signal neither.
+    const stale = await runOptimisticTransition(handle.pool, {
+      completions: [],
+      executions: [
+        { id, version: rows[0]!.version, status: 'running', state: { n: 2 }, error: null, startedAt: new Date(), finishedAt: null, updatedAt: new Date() },
+      ],
+      stepRuns: [],
+      logs: [],
+      errors: [],
+      signals: [{ executionId: id, instanceKey: 'x', attempt: 1, signal: timer, dueAt: new Date() }],
+    });
+    expect(stale).toBeNull();
+    expect(await signalsOf(id)).toEqual(['w']);
+  });
+
+  it('counts, finds the next due time, deletes by id, and goes with its execution', async () => {
+    const id = await execution([{ key: 'w', dueInMs: 120_000 }]);
+    expect(await pendingSignalCount(handle.pool)).toBeGreaterThanOrEqual(1);
+    const next = await nextSignalDue(handle.pool);
+    expect(next).toBeInstanceOf(Date);
+    const { rows } = await handle.pool.query<{ id: string }>('select id::text from step_signals where execution_id = $1', [id]);
+    await deleteStepSignals(
+      handle.pool,
+      rows.map((r) => r.id),
+    );
+    expect(await signalsOf(id)).toEqual([]);
+    const other = await execution([{ key: 'w', dueInMs: 1000 }]);
+    await handle.pool.query('delete from workflow_executions where id = $1', [other]);
+    expect(await signalsOf(other)).toEqual([]);
+  });
+});
