@@ -126,10 +126,6 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     metrics,
     maxWorkflowDepth: config.MAX_WORKFLOW_DEPTH,
     onSettled: (settled) => {
-      // Children tell their parents (after this commit; the child reconciler repeats a lost one).
-      children
-        .settled(settled.map((s) => s.executionId))
-        .catch((error: unknown) => logger.warn({ err: error }, 'child settlement not delivered; the reconciler repeats it'));
       for (const { executionId, workflowId, status } of settled) {
         deps.background.forget(executionId);
         metrics.executionsFinished.inc({ workflow: workflowId, status });

@@ -38,7 +38,7 @@ export async function admitPending(deps: CoordinatorServices, maxActive: number)
         deferred.set(row.id, decision.deferred);
         const ref = { id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
         effects.add(ref, workflow, decision.commands);
-        effects.status(ref, row.status, decision.state.status, decision.state.error);
+        effects.status(ref, row.status, decision.state);
         targets.push({ id: row.id, state: decision.state, version: row.version, changed: true });
       }
       return {

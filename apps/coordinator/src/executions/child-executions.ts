@@ -1,8 +1,9 @@
-import { visibleResults, type ExecutionState, type SignalChildCommand, type StartChildCommand, type StepSignal } from '@agentic-flow/engine';
-import { STEP_ERROR_CODES, TOP_SCOPE, type StepError, type StepErrorCode } from '@agentic-flow/spec';
-import { childLinks, latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns, type ChildLink } from '@agentic-flow/store';
+import type { ExecutionState, SignalChildCommand, StartChildCommand, StepSignal } from '@agentic-flow/engine';
+import type { StepErrorCode } from '@agentic-flow/spec';
+import { latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns, type ChildLink } from '@agentic-flow/store';
 import { DomainError } from '../errors/domain-error.js';
 import { childExecutionId } from './child-id.js';
+import { childSettled } from './child-settled.js';
 import type { CoordinatorServices } from './coordinator-services.js';
 import type { ChildAction } from './effects.js';
 import { startExecution } from './execution-starter.js';
@@ -49,13 +50,6 @@ export class ChildExecutions {
     }
   }
 
-  /** After executions settled: those that are children tell their parents. */
-  async settled(executionIds: readonly string[]): Promise<void> {
-    for (const link of await childLinks(this.deps.db, executionIds)) {
-      if (SETTLED.has(link.status)) await this.deliver(link, link.parentAttempt);
-    }
-  }
-
   private async start(parent: ParentRef, key: string, attempt: number, request: ChildRequest | StartChildCommand): Promise<void> {
     const executionId = childExecutionId(parent.id, key, attempt);
     try {
@@ -85,15 +79,14 @@ export class ChildExecutions {
     await this.change(parent.namespace, childId, { type: command.action });
   }
 
-  /** Tells the parent's step run `attempt` that child `link` settled, with its results or its error. */
+  /**
+   * Tells the parent's step run `attempt` again that child `link` settled: the child's settling
+   * transaction wrote that signal already (`childSettled`), so this only matters when that row was
+   * dropped (the signal poller deletes a row that failed to apply three times).
+   */
   private async deliver(link: ChildLink, attempt: number): Promise<void> {
-    const state = link.state as ExecutionState;
-    const status = link.status as 'completed' | 'failed' | 'cancelled';
-    const signal: StepSignal =
-      status === 'completed'
-        ? { type: 'child-settled', childExecutionId: link.id, status, output: visibleResults(state, TOP_SCOPE) }
-        : { type: 'child-settled', childExecutionId: link.id, status, ...(state.error ? { error: childError(state.error) } : {}) };
-    await this.change(link.parentNamespace, link.parentExecutionId, { type: 'signal', key: link.parentInstanceKey, attempt, signal });
+    const { signal } = childSettled(link.id, link.state as ExecutionState);
+    await this.change(link.parentNamespace, link.parentExecutionId, { type: 'signal', key: link.parentInstanceKey, attempt, signal: signal as StepSignal });
   }
 
   /** A lifecycle change; one the execution's state makes moot (it moved on meanwhile) is not an error here. */
@@ -148,12 +141,6 @@ export class ChildExecutions {
     }
     return acted;
   }
-}
-
-/** A child's execution error as its parent's step sees it in `CHILD_FAILED`'s `details.error`. */
-function childError(error: { code: string; message: string; stepId?: string }): StepError {
-  const code = (STEP_ERROR_CODES as readonly string[]).includes(error.code) ? (error.code as StepErrorCode) : 'INTERNAL';
-  return { code, message: error.message, ...(error.stepId !== undefined ? { details: { stepId: error.stepId } } : {}) };
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { CompiledWorkflow, EngineCommand, SignalChildCommand, StartChildCommand } from '@agentic-flow/engine';
+import type { CompiledWorkflow, EngineCommand, ExecutionState, SignalChildCommand, StartChildCommand } from '@agentic-flow/engine';
+import { childSettled } from './child-settled.js';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
-import type { ExecutionError, ExecutionStatus } from '@agentic-flow/spec';
+import type { ExecutionStatus } from '@agentic-flow/spec';
 import type { NewError, NewEvent, NewLog, NewStepSignal, StepRunKey, StepRunWrite } from '@agentic-flow/store';
 import { EventCollector, type StepDone } from '../events/event-collector.js';
 import type { StepJobRef } from './enqueue-after-commit.js';
@@ -18,6 +19,8 @@ interface ExecutionRef {
 }
 
 type JobDraft = Omit<StepJob, 'stepRunId'>;
+
+const SETTLED: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 /** A `start-child` or `signal-child` command of a parent execution, carried out after commit (`ChildExecutions`). */
 export interface ChildAction {
@@ -171,8 +174,9 @@ export class Effects {
   }
 
   /** An execution's status went from `from` (null: created in this transaction) to `to`: its workflow events. */
-  status(execution: ExecutionRef, from: ExecutionStatus | null, to: ExecutionStatus, error: ExecutionError | null): void {
-    this.events.status(execution, from, to, error);
+  status(execution: ExecutionRef, from: ExecutionStatus | null, state: ExecutionState): void {
+    this.events.status(execution, from, state.status, state.error);
+    if ((state.depth ?? 0) > 0 && from !== state.status && SETTLED.has(state.status)) this.signals.push(childSettled(execution.id, state));
   }
 
   /** The stream's events of the transaction, to write with it. */

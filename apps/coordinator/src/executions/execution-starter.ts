@@ -60,7 +60,7 @@ export async function startExecution(
   const effects = new Effects();
   const ref = { id: executionId, namespace, workflowId: state.workflowId, workflowVersion: state.workflowVersion };
   effects.add(ref, workflow, commands);
-  effects.status(ref, null, state.status, state.error);
+  effects.status(ref, null, state);
 
   // The execution and its first step runs in one round trip, one transaction.
   const keys = await runWrites(deps.pool, {

@@ -97,7 +97,7 @@ export async function changeExecution(
     }
     const ref = { id: executionId, namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
     effects.add(ref, workflowRef, rest);
-    effects.status(ref, before.status, decision.state.status, decision.state.error);
+    effects.status(ref, before.status, decision.state);
     target = { id: executionId, state: decision.state, version: row.version, changed: true };
     return {
       writes: {

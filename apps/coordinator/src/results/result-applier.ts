@@ -254,7 +254,7 @@ async function applyInMemory(
       workflowVersion: target.state.workflowVersion,
     };
     for (const { commands, done } of pass.commands) applied.effects.add(ref, pass.workflow, commands, done);
-    applied.effects.status(ref, before.get(target.id) ?? target.state.status, target.state.status, target.state.error);
+    applied.effects.status(ref, before.get(target.id) ?? target.state.status, target.state);
     if (pass.deferred.length > 0) applied.deferred.set(target.id, pass.deferred);
   }
   return applied;

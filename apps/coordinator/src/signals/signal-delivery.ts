@@ -80,7 +80,7 @@ export async function deliverSignals(deps: CoordinatorServices, executionId: str
     }
     const ids = signals.map((s) => s.id);
     if (state === before) return { writes: { stepRuns: [], executions: [], logs: [], appliedSignals: ids }, value: undefined };
-    effects.status(ref, before.status, state.status, state.error);
+    effects.status(ref, before.status, state);
     target = { id: executionId, state, version: row.version, changed: true };
     return {
       writes: {

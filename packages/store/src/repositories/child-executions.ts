@@ -46,16 +46,6 @@ function toLink(r: LinkRow): ChildLink {
   };
 }
 
-/** The executions among `ids` that have a parent, with their link (one primary-key lookup per id). */
-export async function childLinks(db: DbExecutor, ids: readonly string[]): Promise<ChildLink[]> {
-  if (ids.length === 0) return [];
-  const result = await db.execute<LinkRow>(sql`
-    select ${LINK_COLUMNS}
-      from workflow_executions c join workflow_executions p on p.id = c.parent_execution_id
-     where c.id = any(${`{${ids.join(',')}}`}::uuid[])`);
-  return result.rows.map(toLink);
-}
-
 /** The latest child execution step instance `instanceKey` of `parentId` started, if any. */
 export async function latestChild(db: DbExecutor, parentId: string, instanceKey: string): Promise<ChildLink | undefined> {
   const result = await db.execute<LinkRow>(sql`

@@ -59,7 +59,7 @@ select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
 
 export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConfig {
   return {
-    name: 'af_optimistic_transition_v6',
+    name: 'af_optimistic_transition_v7',
     text: TEXT,
     values: [
       JSON.stringify(completionsPayload(t.completions)),

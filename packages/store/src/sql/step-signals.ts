@@ -9,6 +9,13 @@ export interface NewStepSignal {
   /** The engine's `StepSignal`. */
   signal: unknown;
   dueAt: Date;
+  /**
+   * A child execution's settlement for its parent: `executionId` is the child's, and the row goes to
+   * its parent's step run (`parent_execution_id`, `parent_instance_key`, `parent_attempt`), read in
+   * the same statement, so it names the attempt waiting for the child when the child settles.
+   * `instanceKey` and `attempt` are not used. A child without a parent (its parent deleted) writes nothing.
+   */
+  toParent?: boolean;
 }
 
 /** A due signal claimed by the transaction that applies it. */
@@ -25,9 +32,12 @@ export interface ClaimedStepSignal {
 export function insertStepSignalsSql(rows: readonly NewStepSignal[] | Payload): string {
   const payload = typeof rows === 'string' ? rows : jsonLiteral(rows);
   return `insert into step_signals (execution_id, instance_key, attempt, signal, due_at)
-          select v."executionId", v."instanceKey", v.attempt, v.signal, v."dueAt"
+          select coalesce(c.parent_execution_id, v."executionId"), coalesce(c.parent_instance_key, v."instanceKey"),
+                 coalesce(c.parent_attempt, v.attempt), v.signal, v."dueAt"
             from jsonb_to_recordset(${payload})
-              as v("executionId" uuid, "instanceKey" text, attempt int, signal jsonb, "dueAt" timestamptz)`;
+              as v("executionId" uuid, "instanceKey" text, attempt int, signal jsonb, "dueAt" timestamptz, "toParent" boolean)
+            left join workflow_executions c on v."toParent" and c.id = v."executionId"
+           where v."toParent" is not true or c.parent_execution_id is not null`;
 }
 
 /**
