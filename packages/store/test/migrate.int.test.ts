@@ -128,7 +128,7 @@ describe('migrateDatabase on a fresh database', () => {
       database.url,
       `select tc.table_name, rc.delete_rule from information_schema.referential_constraints rc
        join information_schema.table_constraints tc on tc.constraint_name = rc.constraint_name
-       where tc.table_schema = 'public' order by tc.table_name`,
+       where tc.table_schema = 'public' order by tc.table_name, rc.delete_rule`,
     );
     expect(cascades).toEqual([
       { table_name: 'errors', delete_rule: 'CASCADE' },
@@ -138,6 +138,8 @@ describe('migrateDatabase on a fresh database', () => {
       { table_name: 'step_signals', delete_rule: 'CASCADE' },
       { table_name: 'workflow_definitions', delete_rule: 'NO ACTION' },
       { table_name: 'workflow_executions', delete_rule: 'NO ACTION' },
+      // A child execution's parent link: pruning a parent keeps its children.
+      { table_name: 'workflow_executions', delete_rule: 'SET NULL' },
       { table_name: 'workflow_logs', delete_rule: 'CASCADE' },
       { table_name: 'workflow_snapshots', delete_rule: 'CASCADE' },
     ]);
