@@ -5,7 +5,7 @@ import { DomainError } from '../errors/domain-error.js';
 import { childExecutionId } from './child-id.js';
 import { childSettled } from './child-settled.js';
 import type { CoordinatorServices } from './coordinator-services.js';
-import type { ChildAction } from './effects.js';
+import type { ChildAction } from './child-action.js';
 import { startExecution } from './execution-starter.js';
 import { changeExecution, type LifecycleChange } from './lifecycle.js';
 

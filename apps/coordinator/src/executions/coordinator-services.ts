@@ -8,7 +8,7 @@ import type { ExpressionRunner } from '../expressions/expression-runner.js';
 import type { ExecutionStateCache } from './state-cache.js';
 import type { StrategyRegistry } from '../workflows/strategy-registry.js';
 import type { CoordinatorMetrics } from '../metrics/coordinator-metrics.js';
-import type { ChildActionSink } from './enqueue-after-commit.js';
+import type { ChildActionSink } from './child-action.js';
 
 /** What starting an execution and applying results need: the coordinator's shared services. */
 export interface CoordinatorServices {

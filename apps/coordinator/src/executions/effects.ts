@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CompiledWorkflow, EngineCommand, ExecutionState, SignalChildCommand, StartChildCommand } from '@agentic-flow/engine';
+import type { CompiledWorkflow, EngineCommand, ExecutionState } from '@agentic-flow/engine';
+import type { ChildAction } from './child-action.js';
 import { childSettled } from './child-settled.js';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
@@ -21,12 +22,6 @@ interface ExecutionRef {
 type JobDraft = Omit<StepJob, 'stepRunId'>;
 
 const SETTLED: ReadonlySet<ExecutionStatus> = new Set(['completed', 'failed', 'cancelled']);
-
-/** A `start-child` or `signal-child` command of a parent execution, carried out after commit (`ChildExecutions`). */
-export interface ChildAction {
-  parent: ExecutionRef;
-  command: StartChildCommand | SignalChildCommand;
-}
 
 /**
  * The side effects of engine commands across one transaction: step-run rows to write now, jobs to

@@ -1,6 +1,6 @@
 import type { StepJob, StepQueues, StepCancellationPublisher } from '@agentic-flow/queue';
 import type { Logger } from '@agentic-flow/telemetry';
-import type { ChildAction } from './effects.js';
+import type { ChildAction, ChildActionSink } from './child-action.js';
 import { traceJobs } from './trace-jobs.js';
 
 /** A step run's job: the queue is its step type's, the job id its run id. */
@@ -20,11 +20,6 @@ export interface AfterCommitWork {
   children?: readonly ChildAction[];
   /** The earliest due time (epoch ms) of the step signals the transaction wrote, if it wrote any. */
   signalsDueAt?: number;
-}
-
-/** Carries out `workflow` steps' child actions after commit (`ChildExecutions`). */
-export interface ChildActionSink {
-  apply(actions: readonly ChildAction[]): void;
 }
 
 /**

@@ -17,7 +17,8 @@ export interface InFlightRun {
  * and the runs' (execution_id, …) unique index, so completing a run stays a HOT update.
  * A `wait` step's run is left out: it has no job and asks nothing of the coordinator, its timer is a
  * `step_signals` row written with its state, and a thousand long waits must not fill `limit` ahead
- * of runs that did lose their jobs.
+ * of runs that did lose their jobs. Nor is a `workflow` step's, for the same reasons: the child
+ * reconciler (`waitingWorkflowRuns`) looks after it.
  */
 export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: number): Promise<InFlightRun[]> {
   const result = await db.execute<{
@@ -32,7 +33,7 @@ export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: n
     select r.id, r.execution_id, r.instance_key, r.step_id, r.step_type, r.attempt, r.input
       from workflow_executions e
       join step_runs r on r.execution_id = e.id
-     where e.status = 'running' and r.status in ('queued', 'running') and r.step_type <> 'wait'
+     where e.status = 'running' and r.status in ('queued', 'running') and r.step_type not in ('wait', 'workflow')
        and r.queued_at < clock_timestamp() - make_interval(secs => ${olderThanMs} / 1000.0)
      order by r.queued_at
      limit ${limit}`);
