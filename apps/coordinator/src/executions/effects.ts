@@ -157,7 +157,6 @@ export class Effects {
             dueAt: new Date(command.dueAt),
           });
           break;
-          break;
         case 'withdraw-step':
         case 'evaluate':
           // Withdrawals need the stored run ids (lifecycle.ts looks them up); evaluations are answered
