@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionOverview, WorkflowDefinitionInput } from '@agentic-flow/sdk';
 import { rejection } from './rejection.js';
@@ -31,7 +32,8 @@ describe('workflow steps on a real cluster: child executions', () => {
 
   beforeAll(async () => {
     [cluster, api] = await Promise.all([
-      startCluster([['http'], ['script']], { coordinator: { MAINTENANCE_INTERVAL_MS: '300' } }),
+      // A short grace, so the child reconciler acts within the test (see the lost start below).
+      startCluster([['http'], ['script']], { coordinator: { MAINTENANCE_INTERVAL_MS: '300', RECONCILE_GRACE_MS: '1000' } }),
       startDataServer((req, res) => {
         const url = new URL(req.url ?? '/', 'http://x');
         const key = url.searchParams.get('key') ?? '';
@@ -148,6 +150,30 @@ describe('workflow steps on a real cluster: child executions', () => {
     expect((await cluster.client.waitForCompletion(id, { timeoutMs: 30_000 })).status).toBe('completed');
     expect((await get(child)).status).toBe('completed');
     expect(calls.get(`${child}-two`)).toBe(1);
+  });
+
+  it('starts a child again when its start was lost (the coordinator died after the parent committed), under the same id, once', async () => {
+    await cluster.client.createWorkflow(wf('lost-leaf', [hold('slow', 3_000, ['done']), code('done', 'return "leaf";')]));
+    await cluster.client.createWorkflow(wf('lost-parent', [sub('l', 'lost-leaf', { api: '{{ variables.api }}' })]));
+    const id = await cluster.client.executeWorkflow('lost-parent', { api: api.url });
+    await expect.poll(async () => (await childOf(id))?.status, { timeout: 15_000 }).toBe('running');
+    const child = (await childOf(id))!.executionId;
+    await expect.poll(() => calls.get(`${child}-slow`) ?? 0, { timeout: 15_000 }).toBe(1);
+    // What a coordinator SIGKILLed between the parent's commit and the child's start leaves: the
+    // parent waiting, no child. The leader's child reconciler starts it from the parent's run.
+    const db = new pg.Client({ connectionString: cluster.databaseUrl });
+    await db.connect();
+    try {
+      await db.query('delete from workflow_executions where id = $1', [child]);
+    } finally {
+      await db.end();
+    }
+    const done = await cluster.client.waitForCompletion(id, { timeoutMs: 30_000, outputs: true });
+    expect(done.status).toBe('completed');
+    expect(done.results).toEqual({ l: { slow: { key: `${child}-slow` }, done: 'leaf' } });
+    // The same derived id, one child: the late result of the deleted child's first run changed nothing.
+    expect(done.children).toEqual([{ stepKey: 'l', executionId: child, workflowId: 'lost-leaf', status: 'completed' }]);
+    expect(calls.get(`${child}-slow`)).toBe(2);
   });
 
   it('stops a workflow calling itself at the depth limit: WORKFLOW_DEPTH at depth 10, and every level settles', async () => {
