@@ -192,6 +192,34 @@ describe('the wait step', () => {
     continuedOnTime(execution, due);
   });
 
+  it('a malformed signal row and one whose delivery keeps throwing are deleted, logged, and stall no other wait', async () => {
+    // Two executions stopped at their wait (1.5 s); one's state gets a node of a step the workflow does not
+    // have, so applying a signal to it throws (a poison row); a row with no signal in it beside them.
+    const [victim, bystander] = await Promise.all([client.executeWorkflow('wait-1500'), client.executeWorkflow('wait-1500')]);
+    await waiting(victim);
+    const due = await waiting(bystander);
+    await db.query(
+      `update workflow_executions set state = jsonb_set(state, '{nodes,ghost}', '{"stepId":"ghost","status":"waiting","attempt":1}') where id = $1`,
+      [victim],
+    );
+    await db.query(
+      `insert into step_signals (execution_id, instance_key, attempt, signal, due_at)
+       values ($1, 'ghost', 1, '{"type":"timer"}', now()), ($1, 'w', 1, '{"type":"bogus"}', now())`,
+      [victim],
+    );
+    const execution = await client.waitForCompletion(bystander, { timeoutMs: 30_000 });
+    expect(execution.status).toBe('completed');
+    continuedOnTime(execution, due);
+    const deadline = Date.now() + 15_000;
+    while ((await db.query("select 1 from step_signals where execution_id = $1 and instance_key = 'ghost'", [victim])).rows.length > 0) {
+      if (Date.now() > deadline) throw new Error('the poison row was never deleted');
+      await sleep(100);
+    }
+    const lines = cluster.coordinator.lines.filter((line) => line.includes(victim));
+    expect(lines.some((line) => line.includes('malformed'))).toBe(true);
+    expect(lines.some((line) => line.includes('poison'))).toBe(true);
+  });
+
   it('1,000 executions waiting an hour hold no job and no worker: only rows', async () => {
     await client.createWorkflow({
       id: 'wait-first',
