@@ -276,3 +276,39 @@ describe('the wait step', () => {
     expect(await signals(id)).toBe(0);
   });
 });
+
+describe('waits on two coordinators', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster([['script']], { coordinator: { SIGNAL_POLL_MS: String(POLL_MS) } }, { coordinators: 2 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('both poll the same signals: every wait is applied exactly once, on time', async () => {
+    await cluster.client.createWorkflow({ id: 'wait-1500', ...wait({ duration: '1500ms' }) });
+    // Starts spread over both coordinators, so each writes signals the other may deliver.
+    const clients = cluster.coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url, apiKey: c.adminKey }));
+    const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => clients[i % 2]!.executeWorkflow('wait-1500')));
+    const executions = await Promise.all(ids.map((id) => cluster.client.waitForCompletion(id, { timeoutMs: 60_000 })));
+    for (const execution of executions) {
+      expect(execution.status).toBe('completed');
+      expect(execution.steps.map((s) => s.stepId)).toEqual(['a', 'w', 'b']);
+      const [, w, b] = execution.steps;
+      expect(ms(b!.queuedAt)).toBeGreaterThanOrEqual(ms(w!.startedAt) + 1500);
+    }
+    const db = new pg.Client({ connectionString: cluster.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ signals: number; versions: number }>(
+        'select (select count(*)::int from step_signals) as signals, (select sum(version)::int from workflow_executions) as versions',
+      );
+      // a, the wait's signal, b: three transitions after the start, none written twice.
+      expect(rows[0]).toEqual({ signals: 0, versions: 3 * 60 });
+    } finally {
+      await db.end();
+    }
+  });
+});
