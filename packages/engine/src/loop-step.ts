@@ -173,5 +173,4 @@ export const loopKind: StepKind<LoopStep> = {
   forgetChildren(t, key) {
     for (const other of Object.keys(t.state.nodes)) if (other.startsWith(`${key}#`)) t.forget(other);
   },
-  recoverable: false,
 };

@@ -135,5 +135,4 @@ export const parallelKind: StepKind<ParallelStep> = {
     for (const other of Object.keys(t.state.nodes)) if (covers.some((c) => c(other))) t.forget(other);
     for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
   },
-  recoverable: false,
 };

@@ -1,4 +1,4 @@
-import { TOP_SCOPE, retryPolicyOfStrategy, stepError, type RecoveryStrategy, type Step, type StepError } from '@agentic-flow/spec';
+import { TOP_SCOPE, isContainerStepType, retryPolicyOfStrategy, stepError, type RecoveryStrategy, type Step, type StepError } from '@agentic-flow/spec';
 import type { RecoveryAction, RetryPolicy } from './commands.js';
 import type { ErrorResolvedEvent } from './events.js';
 import { isSettled, withoutProgress, type NodeState } from './execution-state.js';
@@ -20,10 +20,10 @@ export function retryPolicyOf(step: Step, options: DecideOptions): RetryPolicy |
 /**
  * Whether `strategy` can act for `step` in this workflow. A definition's `onError` is validated
  * with it; a registered strategy is not, so one naming a step this workflow does not have, a
- * step its kind says cannot recover (a parallel, a loop), or the step itself, is not used (the step fails as without a strategy).
+ * container (a parallel, a loop), or the step itself, is not used (the step fails as without a strategy).
  */
 function usable(t: Transition, step: Step, strategy: RecoveryStrategy): boolean {
-  const runnable = (id: string) => t.workflow.steps.has(id) && id !== step.id && t.kindOf(id).recoverable !== false;
+  const runnable = (id: string) => t.workflow.steps.has(id) && id !== step.id && !isContainerStepType(t.step(id).type);
   if (strategy.type === 'alternative') return runnable(strategy.alternativeStep);
   if (strategy.type === 'rollback') return strategy.rollbackSteps.every(runnable);
   return true;

@@ -50,8 +50,6 @@ export interface StepKind<S extends Step = Step> {
   resumed?(t: Transition, key: string, node: NodeState): void;
   /** Active node `key` was cancelled (it is `cancelled` already): end what it runs outside the engine. */
   cancelled?(t: Transition, key: string, node: NodeState): void;
-  /** Whether a strategy may run it as an alternative or a compensation (default true; containers: false). */
-  readonly recoverable?: boolean;
 }
 
 /** The step kind of each step type. */

@@ -1,5 +1,6 @@
 import type { GraphStepView } from './graph-view.js';
 import { formatPath, type Problem } from './problem.js';
+import { isContainerStepType } from './step.js';
 
 export type EdgeKind = 'next' | 'true' | 'false' | 'branch' | 'body' | 'alternative' | 'rollback';
 
@@ -386,7 +387,7 @@ function reportRecoverySteps(steps: GraphStepView[], incoming: Map<string, Edge[
         `step "${step.id}" is ${role} and cannot have a "${field}": after a recovery step, the workflow goes on from the step it recovers`,
       );
     }
-    if (step.type === 'parallel' || step.type === 'loop') {
+    if (isContainerStepType(step.type)) {
       report(
         ['steps', step.index, 'type'],
         `step "${step.id}" is ${role} and cannot be a ${step.type}: a recovery step runs as a single step instance in the failed step's place, while a ${step.type} opens ${step.type === 'parallel' ? 'branches' : 'iterations'} of its own`,

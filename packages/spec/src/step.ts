@@ -20,6 +20,25 @@ export const WORK_STEP_TYPES = ['agent-task', 'http', 'script'] as const satisfi
 export type ControlStepType = (typeof CONTROL_STEP_TYPES)[number];
 export type WorkStepType = (typeof WORK_STEP_TYPES)[number];
 
+/**
+ * Control steps that open scopes of their own (a parallel's branches, a loop's iterations). Such a
+ * step can never be a recovery step, which runs as one instance in the failed step's place.
+ */
+export const CONTAINER_STEP_TYPES = ['parallel', 'loop'] as const satisfies readonly ControlStepType[];
+
+export function isContainerStepType(type: string): boolean {
+  return (CONTAINER_STEP_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * Control steps that ask the coordinator for expressions: an answer lost with a coordinator is asked
+ * again by the reconciler. Other control steps wait for nothing a process holds.
+ */
+export const EVALUATING_STEP_TYPES = ['condition', 'loop'] as const satisfies readonly ControlStepType[];
+
+/** The step types whose runs in flight the reconciler watches: a job or an expression's answer can go missing. */
+export const RECONCILED_STEP_TYPES: readonly StepType[] = [...WORK_STEP_TYPES, ...EVALUATING_STEP_TYPES];
+
 export function isControlStepType(type: string): type is ControlStepType {
   return (CONTROL_STEP_TYPES as readonly string[]).includes(type);
 }

@@ -1,6 +1,6 @@
 import { pendingEvaluations, type ExecutionState } from '@agentic-flow/engine';
 import type { StepResult } from '@agentic-flow/queue';
-import { isControlStepType, stepError, type StepError } from '@agentic-flow/spec';
+import { RECONCILED_STEP_TYPES, isControlStepType, stepError, type StepError } from '@agentic-flow/spec';
 import { findExecution, inFlightRuns, type InFlightRun } from '@agentic-flow/store';
 import { jobsForExistingRuns } from '../executions/existing-run-jobs.js';
 import type { CoordinatorServices } from '../executions/coordinator-services.js';
@@ -45,13 +45,14 @@ const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
  * asked again (answering twice is harmless).
  */
 export async function reconcile(deps: CoordinatorServices, options: ReconcileOptions): Promise<ReconcileOutcome> {
-  const runs = await inFlightRuns(deps.db, options.graceMs, options.limit);
+  const runs = await inFlightRuns(deps.db, options.graceMs, options.limit, RECONCILED_STEP_TYPES);
   const outcome: ReconcileOutcome = { checked: runs.length, requeued: 0, retried: 0, quarantined: 0, reevaluated: 0 };
   const missing = new Map<string, InFlightRun[]>();
   const waiting = new Set<string>();
   for (const run of runs) {
+    // The control steps found here ask for expressions (RECONCILED_STEP_TYPES).
     if (isControlStepType(run.stepType)) {
-      if (run.stepType !== 'parallel') waiting.add(run.executionId);
+      waiting.add(run.executionId);
       continue;
     }
     const state = await deps.queues.jobState(run.stepType, run.id);

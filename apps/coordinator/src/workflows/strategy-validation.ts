@@ -1,4 +1,4 @@
-import { STEP_TYPES, formatPath, type Problem, type RecoveryStrategy } from '@agentic-flow/spec';
+import { STEP_TYPES, formatPath, isContainerStepType, type Problem, type RecoveryStrategy } from '@agentic-flow/spec';
 import type { Database, StrategyKey } from '@agentic-flow/store';
 import { sql } from 'drizzle-orm';
 
@@ -66,7 +66,7 @@ export async function strategyProblems(db: Database, key: StrategyKey, strategy:
       const type = row.steps![step];
       if (type === undefined)
         problems.push({ path, message: `workflow "${workflowId}" version "${row.version}" has a step "${target}" but no step "${step}"` });
-      else if (type === 'parallel' || type === 'loop')
+      else if (isContainerStepType(type))
         problems.push({
           path,
           message: `step "${step}" of workflow "${workflowId}" version "${row.version}" is a ${type}; a recovery step must be a single step`,

@@ -12,14 +12,13 @@ export interface InFlightRun {
 }
 
 /**
- * Runs PostgreSQL holds as queued or running, of running executions, queued at least `olderThanMs`
- * ago: the reconciler checks that each still has a job. Found through the executions' status index
+ * Runs of `stepTypes` PostgreSQL holds as queued or running, of running executions, queued at least
+ * `olderThanMs` ago: the reconciler checks that each still has a job (or its expression an answer
+ * on the way). Runs of other types (a parallel, a timer waiting for hours) would only crowd the
+ * `limit` out. Found through the executions' status index
  * and the runs' (execution_id, …) unique index, so completing a run stays a HOT update.
- * A `wait` step's run is left out: it has no job and asks nothing of the coordinator, its timer is a
- * `step_signals` row written with its state, and a thousand long waits must not fill `limit` ahead
- * of runs that did lose their jobs.
  */
-export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: number): Promise<InFlightRun[]> {
+export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: number, stepTypes: readonly string[]): Promise<InFlightRun[]> {
   const result = await db.execute<{
     id: string;
     execution_id: string;
@@ -32,7 +31,11 @@ export async function inFlightRuns(db: DbExecutor, olderThanMs: number, limit: n
     select r.id, r.execution_id, r.instance_key, r.step_id, r.step_type, r.attempt, r.input
       from workflow_executions e
       join step_runs r on r.execution_id = e.id
-     where e.status = 'running' and r.status in ('queued', 'running') and r.step_type <> 'wait'
+     where e.status = 'running' and r.status in ('queued', 'running')
+       and r.step_type in (${sql.join(
+         stepTypes.map((type) => sql`${type}`),
+         sql`, `,
+       )})
        and r.queued_at < clock_timestamp() - make_interval(secs => ${olderThanMs} / 1000.0)
      order by r.queued_at
      limit ${limit}`);
