@@ -69,6 +69,7 @@ describe('metrics and probes of a real coordinator and real workers', () => {
     expect(sample(text, 'agentic_flow_dead_letter_size', { source: 'step-jobs' })).toBe(1);
     expect(sample(text, 'agentic_flow_result_stream_pending', {})).toBe(0);
     expect(sample(text, 'agentic_flow_result_stream_lag', {})).toBe(0);
+    expect(sample(text, 'agentic_flow_step_signals_pending', {})).toBe(0);
     expect(sample(text, 'agentic_flow_circuit_breakers', { state: 'open' })).toBe(0);
     expect(sample(text, 'agentic_flow_sandbox_processes', { pool: 'expressions', state: 'total' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'process_cpu_seconds_total', {})).toBeGreaterThan(0);

@@ -192,6 +192,34 @@ describe('the wait step', () => {
     continuedOnTime(execution, due);
   });
 
+  it('a malformed signal row and one whose delivery keeps throwing are deleted, logged, and stall no other wait', async () => {
+    // Two executions stopped at their wait (1.5 s); one's state gets a node of a step the workflow does not
+    // have, so applying a signal to it throws (a poison row); a row with no signal in it beside them.
+    const [victim, bystander] = await Promise.all([client.executeWorkflow('wait-1500'), client.executeWorkflow('wait-1500')]);
+    await waiting(victim);
+    const due = await waiting(bystander);
+    await db.query(
+      `update workflow_executions set state = jsonb_set(state, '{nodes,ghost}', '{"stepId":"ghost","status":"waiting","attempt":1}') where id = $1`,
+      [victim],
+    );
+    await db.query(
+      `insert into step_signals (execution_id, instance_key, attempt, signal, due_at)
+       values ($1, 'ghost', 1, '{"type":"timer"}', now()), ($1, 'w', 1, '{"type":"bogus"}', now())`,
+      [victim],
+    );
+    const execution = await client.waitForCompletion(bystander, { timeoutMs: 30_000 });
+    expect(execution.status).toBe('completed');
+    continuedOnTime(execution, due);
+    const deadline = Date.now() + 15_000;
+    while ((await db.query("select 1 from step_signals where execution_id = $1 and instance_key = 'ghost'", [victim])).rows.length > 0) {
+      if (Date.now() > deadline) throw new Error('the poison row was never deleted');
+      await sleep(100);
+    }
+    const lines = cluster.coordinator.lines.filter((line) => line.includes(victim));
+    expect(lines.some((line) => line.includes('malformed'))).toBe(true);
+    expect(lines.some((line) => line.includes('poison'))).toBe(true);
+  });
+
   it('1,000 executions waiting an hour hold no job and no worker: only rows', async () => {
     await client.createWorkflow({
       id: 'wait-first',
@@ -246,5 +274,41 @@ describe('the wait step', () => {
     expect(ms(b!.queuedAt)).toBeGreaterThanOrEqual(due);
     if (Date.now() < due + POLL_MS + SLACK_MS) continuedOnTime(execution, due);
     expect(await signals(id)).toBe(0);
+  });
+});
+
+describe('waits on two coordinators', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster([['script']], { coordinator: { SIGNAL_POLL_MS: String(POLL_MS) } }, { coordinators: 2 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('both poll the same signals: every wait is applied exactly once, on time', async () => {
+    await cluster.client.createWorkflow({ id: 'wait-1500', ...wait({ duration: '1500ms' }) });
+    // Starts spread over both coordinators, so each writes signals the other may deliver.
+    const clients = cluster.coordinators.map((c) => new AgenticFlowClient({ baseUrl: c.url, apiKey: c.adminKey }));
+    const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => clients[i % 2]!.executeWorkflow('wait-1500')));
+    const executions = await Promise.all(ids.map((id) => cluster.client.waitForCompletion(id, { timeoutMs: 60_000 })));
+    for (const execution of executions) {
+      expect(execution.status).toBe('completed');
+      expect(execution.steps.map((s) => s.stepId)).toEqual(['a', 'w', 'b']);
+      const [, w, b] = execution.steps;
+      expect(ms(b!.queuedAt)).toBeGreaterThanOrEqual(ms(w!.startedAt) + 1500);
+    }
+    const db = new pg.Client({ connectionString: cluster.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ signals: number; versions: number }>(
+        'select (select count(*)::int from step_signals) as signals, (select sum(version)::int from workflow_executions) as versions',
+      );
+      // a, the wait's signal, b: three transitions after the start, none written twice.
+      expect(rows[0]).toEqual({ signals: 0, versions: 3 * 60 });
+    } finally {
+      await db.end();
+    }
   });
 });

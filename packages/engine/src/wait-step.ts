@@ -48,7 +48,8 @@ export const waitKind: StepKind<WaitStep> = {
 
   redrive(t, key, node) {
     if (node.status !== 'waiting') return;
-    // Elapsed while paused, or due while the coordinator was restoring: no reason to wait for the poller.
+    // Elapsed while paused, or due already (its timer came while the execution was failed, and was
+    // ignored then): it wakes now rather than after a timer that would only say so.
     if (t.state.status === 'running' && (node.elapsed || (node.wakeAt ?? 0) <= t.at)) wake(t, key);
     else scheduleTimer(t, key, node);
   },

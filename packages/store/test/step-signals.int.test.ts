@@ -8,7 +8,6 @@ import {
   insertDefinition,
   lockExecutionWithSignalsSql,
   migrateDatabase,
-  nextSignalDue,
   pendingSignalCount,
   runOptimisticTransition,
   runTransition,
@@ -74,8 +73,9 @@ const signalsOf = async (id: string) =>
   );
 
 /** One signal transaction, as the coordinator's poller runs it: claim and lock, then delete what it applied. */
-async function apply(id: string, hold?: Promise<void>): Promise<ClaimedStepSignal[]> {
-  const { value } = await runTransition(handle.pool, { lock: [], complete: [], lockSql: lockExecutionWithSignalsSql(id, 100) }, async ({ executions }) => {
+async function apply(id: string, hold?: Promise<void>, only?: string[]): Promise<ClaimedStepSignal[]> {
+  const lockSql = lockExecutionWithSignalsSql(id, 100, only);
+  const { value } = await runTransition(handle.pool, { lock: [], complete: [], lockSql }, async ({ executions }) => {
     const row = executions[0] as (typeof executions)[number] & { signals?: ClaimedStepSignal[] };
     const claimed = row?.signals ?? [];
     await hold;
@@ -112,6 +112,16 @@ describe('step signals', () => {
     release();
     expect((await first).map((s) => s.instanceKey)).toEqual(['w']);
     expect(await signalsOf(id)).toEqual([]);
+  });
+
+  it('claims only the rows asked for, when asked (the poller isolating a failing one)', async () => {
+    const id = await execution([
+      { key: 'x', dueInMs: -20 },
+      { key: 'y', dueInMs: -10 },
+    ]);
+    const { rows } = await handle.pool.query<{ id: string }>("select id::text from step_signals where execution_id = $1 and instance_key = 'y'", [id]);
+    expect((await apply(id, undefined, [rows[0]!.id])).map((s) => s.instanceKey)).toEqual(['y']);
+    expect(await signalsOf(id)).toEqual(['x']);
   });
 
   it('a rolled-back application leaves the signal for the next pass', async () => {
@@ -155,11 +165,9 @@ describe('step signals', () => {
     expect(await signalsOf(id)).toEqual(['w']);
   });
 
-  it('counts, finds the next due time, deletes by id, and goes with its execution', async () => {
+  it('counts, deletes by id, and goes with its execution', async () => {
     const id = await execution([{ key: 'w', dueInMs: 120_000 }]);
     expect(await pendingSignalCount(handle.pool)).toBeGreaterThanOrEqual(1);
-    const next = await nextSignalDue(handle.pool);
-    expect(next).toBeInstanceOf(Date);
     const { rows } = await handle.pool.query<{ id: string }>('select id::text from step_signals where execution_id = $1', [id]);
     await deleteStepSignals(
       handle.pool,

@@ -39,15 +39,20 @@ export interface SignalDelivery {
  * events and new signals, and deletes the signals it took, applied or ignored: a signal is delivered
  * exactly once. Then, as every transition does: enqueue after commit, tell the event hub, admission
  * and the poller. `claimed` receives the ids of the rows claimed, before anything can throw: the
- * poller's poison count.
+ * poller's poison count. `only`: just these signal rows (the poller isolating a failing one).
  */
-export async function deliverSignals(deps: CoordinatorServices, executionId: string, claimed: string[] = []): Promise<SignalDelivery> {
+export async function deliverSignals(
+  deps: CoordinatorServices,
+  executionId: string,
+  claimed: string[] = [],
+  only?: readonly string[],
+): Promise<SignalDelivery> {
   const now = deps.now();
   const effects = new Effects();
   const outcome: SignalDelivery = { applied: 0, ignored: 0, malformed: 0 };
   let target: TransitionTarget | undefined;
   let deferred: DeferredEvaluation[] = [];
-  const lockSql = lockExecutionWithSignalsSql(executionId, SIGNALS_PER_TRANSACTION);
+  const lockSql = lockExecutionWithSignalsSql(executionId, SIGNALS_PER_TRANSACTION, only);
   const { stepRuns, versions } = await runTransition(deps.pool, { lock: [], lockSql, complete: [] }, async ({ executions }) => {
     const row = executions[0] as ((typeof executions)[number] & { signals: ClaimedStepSignal[] | null }) | undefined;
     // Nothing due any more (applied by another coordinator), or the execution is gone (its signals went with it).

@@ -23,9 +23,9 @@ const POISON_AFTER = 3;
  * that dies loses none: the next pass of any coordinator finds them.
  *
  * Latency is at most the poll interval; a transition that writes a signal due sooner than the next
- * pass asks for a pass at its due time (`wake`, in process, best effort). A delivery that keeps
- * failing (a row the engine cannot take) is deleted after {@link POISON_AFTER} attempts and logged,
- * so one bad row never stalls the rest.
+ * pass asks for a pass at its due time (`wake`, in process, best effort). A delivery that fails is
+ * tried again one signal at a time; a signal that keeps failing on its own (a row the engine cannot
+ * take) is deleted after {@link POISON_AFTER} attempts and logged, so one bad row never stalls the rest.
  */
 export class SignalPoller {
   private timer: NodeJS.Timeout | undefined;
@@ -89,26 +89,34 @@ export class SignalPoller {
     }
   }
 
-  private async deliver(executionId: string): Promise<void> {
+  /**
+   * Applies `executionId`'s due signals (`only` these rows, when given). A transaction that fails
+   * with several signals is tried again one signal per transaction, so one that cannot be applied
+   * holds back no other; a single one failing counts towards its poison limit.
+   */
+  private async deliver(executionId: string, only?: readonly string[]): Promise<void> {
     const claimed: string[] = [];
     try {
-      const outcome = await deliverSignals(this.deps, executionId, claimed);
+      const outcome = await deliverSignals(this.deps, executionId, claimed, only);
       for (const id of claimed) this.failures.delete(id);
       if (outcome.applied > 0) this.delivered?.inc({ outcome: 'applied' }, outcome.applied);
       if (outcome.ignored > 0) this.delivered?.inc({ outcome: 'ignored' }, outcome.ignored);
       if (outcome.malformed > 0) this.delivered?.inc({ outcome: 'malformed' }, outcome.malformed);
     } catch (error) {
-      const poison = claimed.filter((id) => {
-        const failures = (this.failures.get(id) ?? 0) + 1;
-        this.failures.set(id, failures);
-        return failures >= POISON_AFTER;
-      });
-      this.deps.logger.warn({ err: error, executionId, signalIds: claimed }, 'could not apply step signals; the next pass tries again');
-      if (poison.length === 0) return;
-      this.deps.logger.error({ executionId, signalIds: poison }, `step signals failed ${POISON_AFTER} times: deleted unapplied (poison)`);
-      await deleteStepSignals(this.deps.pool, poison).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not delete poison step signals'));
-      for (const id of poison) this.failures.delete(id);
-      this.delivered?.inc({ outcome: 'poison' }, poison.length);
+      this.deps.logger.warn({ err: error, executionId, signalIds: claimed }, 'could not apply step signals; trying them one by one, or next pass');
+      if (claimed.length > 1) {
+        for (const id of claimed) if (!this.stopped) await this.deliver(executionId, [id]);
+        return;
+      }
+      const [id] = claimed;
+      if (id === undefined) return;
+      const failures = (this.failures.get(id) ?? 0) + 1;
+      this.failures.set(id, failures);
+      if (failures < POISON_AFTER) return;
+      this.deps.logger.error({ err: error, executionId, signalId: id }, `step signal failed ${POISON_AFTER} times: deleted unapplied (poison)`);
+      await deleteStepSignals(this.deps.pool, [id]).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not delete a poison step signal'));
+      this.failures.delete(id);
+      this.delivered?.inc({ outcome: 'poison' });
     }
   }
 

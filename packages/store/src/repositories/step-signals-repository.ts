@@ -31,12 +31,6 @@ export async function pendingSignalCount(pool: pg.Pool): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** When the next signal falls due, if any waits. */
-export async function nextSignalDue(pool: pg.Pool): Promise<Date | undefined> {
-  const { rows } = await pool.query<{ dueAt: Date | null }>('select min(due_at) as "dueAt" from step_signals');
-  return rows[0]?.dueAt ?? undefined;
-}
-
 /** Deletes signals outside any transition: ones that cannot be applied (a poison row). */
 export async function deleteStepSignals(pool: pg.Pool, ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await pool.query(deleteStepSignalsSql(ids));

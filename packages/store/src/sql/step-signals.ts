@@ -47,14 +47,15 @@ export function insertStepSignalsSql(rows: readonly NewStepSignal[] | Payload): 
  * claimed first, `FOR UPDATE SKIP LOCKED`: another coordinator applying them already (or a
  * transaction of it that has not committed the delete) makes this one find none, and then the
  * execution is not locked at all and no row comes back, so coordinators polling together never
- * queue up behind each other's executions.
+ * queue up behind each other's executions. `only`: just these rows (ids), due ones among them.
  */
-export function lockExecutionWithSignalsSql(executionId: string, limit: number): string {
+export function lockExecutionWithSignalsSql(executionId: string, limit: number, only?: readonly string[]): string {
   const id = `${jsonLiteral(executionId)} #>> '{}'`;
+  const among = only === undefined ? '' : ` and id in (select value::bigint from jsonb_array_elements_text(${jsonLiteral(only)}))`;
   return `with due as (
             select id::text, execution_id as "executionId", instance_key as "instanceKey", attempt, signal, due_at as "dueAt"
               from step_signals
-             where execution_id = (${id})::uuid and due_at <= clock_timestamp()
+             where execution_id = (${id})::uuid and due_at <= clock_timestamp()${among}
              order by due_at, id
              limit ${Math.max(1, Math.trunc(limit))}
                for update skip locked)
