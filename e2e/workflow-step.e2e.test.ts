@@ -176,6 +176,29 @@ describe('workflow steps on a real cluster: child executions', () => {
     expect(calls.get(`${child}-slow`)).toBe(2);
   });
 
+  it('fails the step when its workflow is gone at run time; a resume after it is back starts the child', async () => {
+    await cluster.client.createWorkflow(wf('comes-and-goes', [code('x', 'return 42;')]));
+    await cluster.client.createWorkflow(wf('calls-it', [sub('c', 'comes-and-goes')]));
+    // Registration checked it; only a row deleted behind the API's back (no route deletes definitions) can be gone.
+    const db = new pg.Client({ connectionString: cluster.databaseUrl });
+    await db.connect();
+    try {
+      await db.query("delete from workflow_definitions where id = 'comes-and-goes'");
+    } finally {
+      await db.end();
+    }
+    const id = await cluster.client.executeWorkflow('calls-it', {});
+    const failed = await cluster.client.waitForCompletion(id, { timeoutMs: 30_000 });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'CHILD_FAILED', stepId: 'c', message: expect.stringContaining('could not start: WORKFLOW_NOT_FOUND') });
+    expect(failed.children).toEqual([]);
+    await cluster.client.createWorkflow(wf('comes-and-goes', [code('x', 'return 42;')]));
+    await cluster.client.resumeWorkflow(id);
+    const done = await cluster.client.waitForCompletion(id, { timeoutMs: 30_000, outputs: true });
+    expect(done.status).toBe('completed');
+    expect(done.results).toEqual({ c: { x: 42 } });
+  });
+
   it('stops a workflow calling itself at the depth limit: WORKFLOW_DEPTH at depth 10, and every level settles', async () => {
     await cluster.client.createWorkflow(wf('forever', [sub('again', 'forever')]));
     const id = await cluster.client.executeWorkflow('forever', {});

@@ -14,6 +14,8 @@ export const DEFAULT_MAX_WORKFLOW_DEPTH = 10;
  * shell starts the child (`start-child`) and, when the child settles, signals this step run
  * (`child-settled`). Its output is the child's results (by step id); a failed or cancelled child
  * fails it with `CHILD_FAILED` (the child's own error in `details.error`), so its `onError` acts.
+ * A `child-settled` failed with an empty `childExecutionId` means the child could not be started
+ * (its workflow was gone when the step started: `WORKFLOW_NOT_FOUND`).
  * The node remembers the failed child (`child`): resume from failure resumes that same child from
  * its own failure instead of starting another one.
  */
@@ -62,13 +64,16 @@ export const workflowKind: StepKind<WorkflowStep> = {
       t.succeed(key, signal.output ?? {});
       return undefined;
     }
-    // Only a failed child can be resumed from its failure; after a cancelled one a revived step starts a new child.
-    if (signal.status === 'failed') t.setNode(key, { ...node, child: signal.childExecutionId });
+    // Only a failed child can be resumed from its failure; after a cancelled one, or a child that
+    // never started (no id: its workflow was gone), a revived step starts a new child.
+    const started = signal.childExecutionId !== '';
+    if (signal.status === 'failed' && started) t.setNode(key, { ...node, child: signal.childExecutionId });
     const cause = signal.error ?? { code: 'CANCELLED', message: `child execution ${signal.childExecutionId} was ${signal.status}` };
+    const what = started ? `child execution ${signal.childExecutionId} ${signal.status}` : 'its child execution could not start';
     t.fail(
       key,
-      stepError('CHILD_FAILED', `step "${node.stepId}": child execution ${signal.childExecutionId} ${signal.status}: ${cause.code}: ${cause.message}`, {
-        childExecutionId: signal.childExecutionId,
+      stepError('CHILD_FAILED', `step "${node.stepId}": ${what}: ${cause.code}: ${cause.message}`, {
+        childExecutionId: started ? signal.childExecutionId : null,
         status: signal.status,
         error: cause,
       }),

@@ -117,6 +117,26 @@ describe('workflow steps', () => {
     expect(ofType(commands, 'start-child').map((c) => c.attempt)).toEqual([2]);
   });
 
+  it('start a new child when revived after one that could not start (no id)', () => {
+    const run = waiting();
+    run.send({
+      type: 'step.signal',
+      key: 'sub',
+      attempt: 1,
+      signal: {
+        type: 'child-settled',
+        childExecutionId: '',
+        status: 'failed',
+        error: { code: 'WORKFLOW_NOT_FOUND', message: 'workflow "child" does not exist' },
+      },
+    });
+    const node = run.state.nodes['sub']!;
+    expect(node.child).toBeUndefined();
+    expect(node.error).toMatchObject({ code: 'CHILD_FAILED', details: { childExecutionId: null, error: { code: 'WORKFLOW_NOT_FOUND' } } });
+    expect(node.error!.message).toContain('could not start: WORKFLOW_NOT_FOUND');
+    expect(ofType(run.resume(), 'start-child').map((c) => c.attempt)).toEqual([2]);
+  });
+
   it('resume the same child from its failure when the parent resumes from failure, under the new attempt', () => {
     const run = waiting();
     settled(run, 'failed', { error: { code: 'SCRIPT_ERROR', message: 'boom' } });

@@ -65,7 +65,8 @@ export class ChildExecutions {
       if (!(error instanceof DomainError)) throw error;
       // The child cannot start (its workflow was deleted, or it needs variables nobody gave): the step fails saying why.
       const code: StepErrorCode = error.code === 'WORKFLOW_NOT_FOUND' ? 'WORKFLOW_NOT_FOUND' : 'INVALID_CONFIG';
-      const signal: StepSignal = { type: 'child-settled', childExecutionId: executionId, status: 'failed', error: { code, message: error.message } };
+      // No child id: nothing started, so a resume from this failure starts a child rather than resuming one.
+      const signal: StepSignal = { type: 'child-settled', childExecutionId: '', status: 'failed', error: { code, message: error.message } };
       await this.change(parent.namespace, parent.id, { type: 'signal', key, attempt, signal });
     }
   }
