@@ -61,7 +61,7 @@ export type {
 export { snapshotExecution, listSnapshots, findSnapshot, takeDueSnapshots, setSnapshotInterval } from './repositories/snapshots-repository.js';
 export type { SnapshotSummary } from './repositories/snapshots-repository.js';
 export { inFlightRuns } from './repositories/in-flight-runs.js';
-export { executionFamily, latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns } from './repositories/child-executions.js';
+export { childOfRun, executionFamily, latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns } from './repositories/child-executions.js';
 export type { ChildLink, WaitingWorkflowRun } from './repositories/child-executions.js';
 export type { InFlightRun } from './repositories/in-flight-runs.js';
 export { ADMISSION_LOCK_KEY, admissibleExecutionsSql, lockExecutionsSql } from './sql/statements.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
 import {
+  childOfRun,
   createDatabase,
   executionFamily,
   insertDefinition,
@@ -101,6 +102,9 @@ describe('child executions', () => {
     expect(await executionFamily(handle.db, child)).toEqual({ parentExecutionId: parent, children: [] });
     expect(await latestChild(handle.db, parent, 'sub')).toMatchObject({ id: child, parentExecutionId: parent, parentInstanceKey: 'sub', parentAttempt: 1 });
     expect(await latestChild(handle.db, parent, 'other')).toBeUndefined();
+    expect((await childOfRun(handle.db, parent, 'sub', 1))?.id).toBe(child);
+    // Another attempt's run has no child of its own until one is started (or resumed) for it.
+    expect(await childOfRun(handle.db, parent, 'sub', 2)).toBeUndefined();
   });
 
   it("a child's to-parent signal is addressed to the parent's waiting step run, with the attempt the child row holds then", async () => {

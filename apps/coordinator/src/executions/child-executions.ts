@@ -1,6 +1,6 @@
 import type { ExecutionState, SignalChildCommand, StartChildCommand, StepSignal } from '@agentic-flow/engine';
 import type { StepErrorCode } from '@agentic-flow/spec';
-import { latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns, type ChildLink } from '@agentic-flow/store';
+import { childOfRun, latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns, type ChildLink } from '@agentic-flow/store';
 import { DomainError } from '../errors/domain-error.js';
 import { childExecutionId } from './child-id.js';
 import { childSettled } from './child-settled.js';
@@ -37,17 +37,24 @@ const SETTLED = new Set(['completed', 'failed', 'cancelled']);
 export class ChildExecutions {
   constructor(private readonly deps: CoordinatorServices) {}
 
-  /** Not awaited by the caller: a failure is logged, and the reconciler repeats what was lost. */
+  /**
+   * Not awaited by the caller: a failure is logged, and the reconciler repeats what was lost. One
+   * transaction's actions run in their order (a restore cancels the old child, then starts the new).
+   */
   apply(actions: readonly ChildAction[]): void {
-    for (const { parent, command } of actions) {
-      const work = command.type === 'start-child' ? this.start(parent, command.key, command.attempt, command) : this.signal(parent, command);
-      work.catch((error: unknown) =>
-        this.deps.logger.warn(
-          { err: error, executionId: parent.id, key: command.key, action: command.type },
-          'child execution action failed; the reconciler repeats it',
-        ),
-      );
-    }
+    void (async () => {
+      for (const { parent, command } of actions) {
+        try {
+          if (command.type === 'start-child') await this.start(parent, command.key, command.attempt, command);
+          else await this.signal(parent, command);
+        } catch (error) {
+          this.deps.logger.warn(
+            { err: error, executionId: parent.id, key: command.key, action: command.type },
+            'child execution action failed; the reconciler repeats it',
+          );
+        }
+      }
+    })();
   }
 
   private async start(parent: ParentRef, key: string, attempt: number, request: ChildRequest | StartChildCommand): Promise<void> {
@@ -72,7 +79,8 @@ export class ChildExecutions {
   }
 
   private async signal(parent: ParentRef, command: SignalChildCommand): Promise<void> {
-    const childId = command.childExecutionId ?? (await latestChild(this.deps.db, parent.id, command.key))?.id;
+    // The child answering to the run the command is for: never a newer run's child (a restore cancels one and starts another).
+    const childId = command.childExecutionId ?? (await childOfRun(this.deps.db, parent.id, command.key, command.attempt))?.id;
     // No child yet: its start is still on its way (or lost); the reconciler brings it in line with the parent.
     if (childId === undefined) return;
     // Before the resume: its settlement must go to the run that waits for it now.

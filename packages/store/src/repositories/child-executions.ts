@@ -57,6 +57,17 @@ export async function latestChild(db: DbExecutor, parentId: string, instanceKey:
   return row ? toLink(row) : undefined;
 }
 
+/** The child that answers to step run `instanceKey`/`attempt` of `parentId` (its settlement goes to that attempt), if any. */
+export async function childOfRun(db: DbExecutor, parentId: string, instanceKey: string, attempt: number): Promise<ChildLink | undefined> {
+  const result = await db.execute<LinkRow>(sql`
+    select ${LINK_COLUMNS}
+      from workflow_executions c join workflow_executions p on p.id = c.parent_execution_id
+     where c.parent_execution_id = ${parentId} and c.parent_instance_key = ${instanceKey} and c.parent_attempt = ${attempt}
+     order by c.created_at desc limit 1`);
+  const [row] = result.rows;
+  return row ? toLink(row) : undefined;
+}
+
 /** Points a child's settlement at the parent's step run `attempt` (a resume from failure runs it again under a new attempt). */
 export async function setParentAttempt(db: DbExecutor, childId: string, attempt: number): Promise<void> {
   await db.execute(sql`update workflow_executions set parent_attempt = ${attempt} where id = ${childId} and parent_attempt < ${attempt}`);
