@@ -1,17 +1,4 @@
-import {
-  ALL_RESULTS,
-  NO_RESULTS,
-  expressionResultReads,
-  mergeReads,
-  scriptResultReads,
-  templateResultReads,
-  type EdgeKind,
-  type ReadRoot,
-  type ResultReads,
-  type Step,
-  type WorkflowDefinition,
-  type WorkflowGraph,
-} from '@agentic-flow/spec';
+import { stepResultReads, type EdgeKind, type ReadRoot, type ResultReads, type Step, type WorkflowDefinition, type WorkflowGraph } from '@agentic-flow/spec';
 
 /** The steps a branch or loop body covers in its own frame, and the loops whose frames nest inside it. */
 export interface ScopeRegion {
@@ -70,36 +57,13 @@ export function compileWorkflow(definition: WorkflowDefinition, graph: WorkflowG
     return (stepId: string): ResultReads => {
       let found = reads.get(stepId);
       if (found === undefined) {
-        found = readsOf(steps.get(stepId)!, root);
+        found = stepResultReads(steps.get(stepId)!, root);
         reads.set(stepId, found);
       }
       return found;
     };
   };
   return { definition, graph, steps, flowEdges, members, sinks, regions, resultReads: cached('results'), stepReads: cached('steps') };
-}
-
-function readsOf(step: Step, root: ReadRoot): ResultReads {
-  switch (step.type) {
-    case 'condition':
-      return expressionResultReads(step.config.condition, root);
-    case 'loop':
-      return mergeReads(...[step.config.condition, step.config.breakCondition].map((e) => (e === undefined ? NO_RESULTS : expressionResultReads(e, root))));
-    case 'script':
-      return mergeReads(scriptResultReads(step.config.script, root), templateResultReads(step.config, root));
-    case 'http':
-    case 'workflow':
-    case 'wait':
-      return templateResultReads(step.config, root);
-    case 'agent-task': {
-      // The model sees the results its `context` lists, or all of them; `steps` only through templates.
-      const listed = step.config.context?.results;
-      if (root === 'steps') return templateResultReads(step.config, root);
-      return listed === undefined ? ALL_RESULTS : mergeReads({ all: false, steps: new Set(listed) }, templateResultReads(step.config, root));
-    }
-    case 'parallel':
-      return NO_RESULTS;
-  }
 }
 
 /** A scope's members plus, recursively, the branches of parallels inside it (they share the frame). */

@@ -40,6 +40,7 @@ export {
   isContainerStepType,
   RECONCILED_STEP_TYPES,
   isControlStepType,
+  stepResultReads,
   SECRET_POLICIES,
   WORK_JOB_CONTENTS,
   StepSchema,
@@ -81,7 +82,7 @@ export {
 } from './secrets.js';
 export type { SecretFields, SecretPolicy, SecretSlot, SecretSlotPart } from './secrets.js';
 export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptResultReads, templateResultReads } from './result-reads.js';
-export type { ReadRoot, ResultReads } from './result-reads.js';
+export type { ConfigResultReads, ReadRoot, ResultReads } from './result-reads.js';
 export { scriptVariableWrites } from './variable-writes.js';
 export type { VariableWrites } from './variable-writes.js';
 export { requiredVariables, missingVariables, missingVariableProblems } from './variable-requirements.js';

@@ -78,3 +78,9 @@ function codeReads(source: string, root: ReadRoot): ResultReads {
   if (!complete) return ALL_RESULTS;
   return steps.size === 0 ? NO_RESULTS : { all: false, steps };
 }
+
+/**
+ * What a step type's config reads of the results (or of `steps`): declared by the type's module
+ * where it reads more than its templates (`RESULT_READS` in step.ts collects them).
+ */
+export type ConfigResultReads<C> = (config: C, root: ReadRoot) => ResultReads;

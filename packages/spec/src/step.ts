@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { StepIdSchema } from './ids.js';
 import { RecoveryStrategySchema } from './recovery-strategy.js';
+import { templateResultReads, type ConfigResultReads, type ReadRoot, type ResultReads } from './result-reads.js';
 import type { SecretPolicy } from './secrets.js';
 import type { WorkJobContents } from './work-job-contents.js';
-import { AGENT_TASK_JOB_CONTENTS, AGENT_TASK_SECRETS, AgentTaskConfigSchema } from './steps/agent-task.js';
-import { CONDITION_SECRETS, ConditionConfigSchema } from './steps/condition.js';
+import { AGENT_TASK_JOB_CONTENTS, AGENT_TASK_READS, AGENT_TASK_SECRETS, AgentTaskConfigSchema } from './steps/agent-task.js';
+import { CONDITION_READS, CONDITION_SECRETS, ConditionConfigSchema } from './steps/condition.js';
 import { HTTP_JOB_CONTENTS, HTTP_SECRETS, HttpConfigSchema } from './steps/http.js';
-import { LOOP_SECRETS, LoopConfigSchema } from './steps/loop.js';
-import { PARALLEL_SECRETS, ParallelConfigSchema } from './steps/parallel.js';
-import { SCRIPT_JOB_CONTENTS, SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
+import { LOOP_READS, LOOP_SECRETS, LoopConfigSchema } from './steps/loop.js';
+import { PARALLEL_READS, PARALLEL_SECRETS, ParallelConfigSchema } from './steps/parallel.js';
+import { SCRIPT_JOB_CONTENTS, SCRIPT_READS, SCRIPT_SECRETS, ScriptConfigSchema } from './steps/script.js';
 import { WORKFLOW_SECRETS, WorkflowConfigSchema } from './steps/workflow.js';
-
 import { WAIT_SECRETS, WaitConfigSchema } from './steps/wait.js';
 
 export const STEP_TYPES = ['agent-task', 'parallel', 'condition', 'loop', 'http', 'script', 'wait', 'workflow'] as const;
@@ -70,6 +70,25 @@ export const WORK_JOB_CONTENTS: ReadonlyMap<string, WorkJobContents> = new Map<W
   ['http', HTTP_JOB_CONTENTS],
   ['script', SCRIPT_JOB_CONTENTS],
 ]);
+
+/**
+ * What each step type reads of the results beyond its config's templates (its expressions, its
+ * code, an agent's context): declared by the type's module. A type not listed reads what its
+ * templates read. A Map, so a raw type such as `__proto__` finds nothing.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each reader takes its own type's config; `stepResultReads` hands it the right one.
+const RESULT_READS: ReadonlyMap<string, ConfigResultReads<any>> = new Map<StepType, ConfigResultReads<any>>([
+  ['agent-task', AGENT_TASK_READS],
+  ['condition', CONDITION_READS],
+  ['loop', LOOP_READS],
+  ['parallel', PARALLEL_READS],
+  ['script', SCRIPT_READS],
+]);
+
+/** The results (or, with root `steps`, the step reports) step `step` reads, as far as static analysis can tell. */
+export function stepResultReads(step: Step, root: ReadRoot): ResultReads {
+  return RESULT_READS.get(step.type)?.(step.config, root) ?? templateResultReads(step.config, root);
+}
 
 const stepFields = {
   id: StepIdSchema,

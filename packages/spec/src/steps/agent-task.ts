@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AGENT_PHASES } from '../agent.js';
 import { DurationMsSchema, StepIdSchema } from '../ids.js';
+import { ALL_RESULTS, mergeReads, templateResultReads, type ConfigResultReads } from '../result-reads.js';
 import { noSecrets } from '../secrets.js';
 import type { WorkJobContents } from '../work-job-contents.js';
 
@@ -59,3 +60,10 @@ export const AgentJobConfigSchema = AgentTaskConfigSchema.extend({
 });
 
 export type AgentJobConfig = z.infer<typeof AgentJobConfigSchema>;
+
+/** The model sees the results its `context` lists, or all of them; `steps` only through templates. */
+export const AGENT_TASK_READS: ConfigResultReads<AgentTaskConfig> = (config, root) => {
+  const listed = config.context?.results;
+  if (root === 'steps') return templateResultReads(config, root);
+  return listed === undefined ? ALL_RESULTS : mergeReads({ all: false, steps: new Set(listed) }, templateResultReads(config, root));
+};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StepIdSchema } from '../ids.js';
+import { expressionResultReads, mergeReads, NO_RESULTS, type ConfigResultReads } from '../result-reads.js';
 import { noSecrets } from '../secrets.js';
 
 export const LoopConfigSchema = z.strictObject({
@@ -19,3 +20,7 @@ export type LoopConfig = z.infer<typeof LoopConfigSchema>;
 
 /** Loop expressions run on coordinators, which never hold secrets. */
 export const LOOP_SECRETS = noSecrets('loop expressions run on coordinators, which never hold secrets');
+
+/** A loop reads what its condition and break condition read (its body's steps read for themselves). */
+export const LOOP_READS: ConfigResultReads<LoopConfig> = (config, root) =>
+  mergeReads(...[config.condition, config.breakCondition].map((e) => (e === undefined ? NO_RESULTS : expressionResultReads(e, root))));

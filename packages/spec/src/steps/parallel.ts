@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StepIdSchema } from '../ids.js';
+import { NO_RESULTS, type ConfigResultReads } from '../result-reads.js';
 import { noSecrets } from '../secrets.js';
 
 export const ParallelConfigSchema = z.strictObject({
@@ -14,3 +15,6 @@ export const ParallelConfigSchema = z.strictObject({
 export type ParallelConfig = z.infer<typeof ParallelConfigSchema>;
 
 export const PARALLEL_SECRETS = noSecrets('a parallel step sends nothing anywhere');
+
+/** A parallel reads nothing itself: its branches' steps read for themselves. */
+export const PARALLEL_READS: ConfigResultReads<ParallelConfig> = () => NO_RESULTS;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationMsSchema } from '../ids.js';
+import { mergeReads, scriptResultReads, templateResultReads, type ConfigResultReads } from '../result-reads.js';
 import { SecretNameSchema, noSecrets } from '../secrets.js';
 import type { WorkJobContents } from '../work-job-contents.js';
 
@@ -32,3 +33,7 @@ export const SCRIPT_SECRETS = noSecrets(
 
 /** A script reads `results`, `variables`, `input`… at run time: its job carries the step's scope. */
 export const SCRIPT_JOB_CONTENTS: WorkJobContents = { scope: true, tokenBudget: false };
+
+/** A script reads what its code reads, and what its config's templates do. */
+export const SCRIPT_READS: ConfigResultReads<ScriptConfig> = (config, root) =>
+  mergeReads(scriptResultReads(config.script, root), templateResultReads(config, root));
