@@ -44,7 +44,7 @@ export { findIdempotentStart, pruneIdempotencyKeys } from './repositories/idempo
 export type { IdempotentStart } from './repositories/idempotency-keys-repository.js';
 export { lockExecutionWithSignalsSql } from './sql/step-signals.js';
 export type { ClaimedStepSignal, NewStepSignal } from './sql/step-signals.js';
-export { deleteStepSignals, dueSignalExecutions, pendingSignalCount } from './repositories/step-signals-repository.js';
+export { dueSignalExecutions, pendingSignalCount, postponeStepSignals } from './repositories/step-signals-repository.js';
 export type { DueSignalExecution } from './repositories/step-signals-repository.js';
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';

@@ -1,4 +1,4 @@
-import { deleteStepSignals, dueSignalExecutions, pendingSignalCount } from '@agentic-flow/store';
+import { dueSignalExecutions, pendingSignalCount, postponeStepSignals } from '@agentic-flow/store';
 import { Counter, Gauge, type Registry } from '@agentic-flow/telemetry';
 import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import { deliverSignals } from './signal-delivery.js';
@@ -12,8 +12,8 @@ export interface SignalPollerOptions {
   registry?: Registry;
 }
 
-/** Failed deliveries of one signal row before it counts as poison and is deleted unapplied. */
-const POISON_AFTER = 3;
+/** The longest a signal whose delivery keeps failing waits before it is tried again. */
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /**
  * Delivers due step signals (a wait's timer): every coordinator runs one. Each pass lists the
@@ -24,8 +24,11 @@ const POISON_AFTER = 3;
  *
  * Latency is at most the poll interval; a transition that writes a signal due sooner than the next
  * pass asks for a pass at its due time (`wake`, in process, best effort). A delivery that fails is
- * tried again one signal at a time; a signal that keeps failing on its own (a row the engine cannot
- * take) is deleted after {@link POISON_AFTER} attempts and logged, so one bad row never stalls the rest.
+ * tried again one signal at a time; a signal that keeps failing on its own (PostgreSQL refusing its
+ * transaction, an execution the engine cannot take) is postponed with a growing delay (up to
+ * {@link MAX_RETRY_DELAY_MS}) and logged, so it never stalls the rest. It is never dropped: a wait's
+ * timer is the only thing that would ever wake it, so a failure that passes (a database that comes
+ * back, a fixed release) still wakes it.
  */
 export class SignalPoller {
   private timer: NodeJS.Timeout | undefined;
@@ -46,7 +49,7 @@ export class SignalPoller {
       const registers = [options.registry];
       this.delivered = new Counter({
         name: 'agentic_flow_step_signals_delivered_total',
-        help: 'Step signals (wait timers) this coordinator took off step_signals, by outcome: applied, ignored (stale), malformed or poison (deleted unapplied).',
+        help: 'Step signals (wait timers, settled children) this coordinator handled, by outcome: applied, ignored (stale), malformed (deleted unapplied) or postponed (its delivery failed: tried again later).',
         labelNames: ['outcome'],
         registers,
       });
@@ -112,11 +115,10 @@ export class SignalPoller {
       if (id === undefined) return;
       const failures = (this.failures.get(id) ?? 0) + 1;
       this.failures.set(id, failures);
-      if (failures < POISON_AFTER) return;
-      this.deps.logger.error({ err: error, executionId, signalId: id }, `step signal failed ${POISON_AFTER} times: deleted unapplied (poison)`);
-      await deleteStepSignals(this.deps.pool, [id]).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not delete a poison step signal'));
-      this.failures.delete(id);
-      this.delivered?.inc({ outcome: 'poison' });
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, this.options.intervalMs * 2 ** failures);
+      this.deps.logger.error({ err: error, executionId, signalId: id, failures, delayMs }, 'step signal could not be applied: postponed, tried again later');
+      await postponeStepSignals(this.deps.pool, [id], delayMs).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not postpone a step signal'));
+      this.delivered?.inc({ outcome: 'postponed' });
     }
   }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { deleteStepSignalsSql } from '../sql/step-signals.js';
+import { postponeStepSignalsSql } from '../sql/step-signals.js';
 
 /** An execution with signals due, and when its oldest fell due. */
 export interface DueSignalExecution {
@@ -31,7 +31,7 @@ export async function pendingSignalCount(pool: pg.Pool): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Deletes signals outside any transition: ones that cannot be applied (a poison row). */
-export async function deleteStepSignals(pool: pg.Pool, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await pool.query(deleteStepSignalsSql(ids));
+/** Postpones signals outside any transition: ones whose delivery keeps failing are tried again later. */
+export async function postponeStepSignals(pool: pg.Pool, ids: readonly string[], delayMs: number): Promise<void> {
+  if (ids.length > 0) await pool.query(postponeStepSignalsSql(ids, delayMs));
 }

@@ -69,3 +69,9 @@ export function lockExecutionWithSignalsSql(executionId: string, limit: number, 
 export function deleteStepSignalsSql(ids: readonly string[]): string {
   return `delete from step_signals where id in (select value::bigint from jsonb_array_elements_text(${jsonLiteral(ids)}))`;
 }
+
+/** Moves signals' due time to `delayMs` from now: a delivery that failed is tried again later, never dropped. */
+export function postponeStepSignalsSql(ids: readonly string[], delayMs: number): string {
+  return `update step_signals set due_at = clock_timestamp() + make_interval(secs => ${Math.max(0, Math.trunc(delayMs))} / 1000.0)
+           where id in (select value::bigint from jsonb_array_elements_text(${jsonLiteral(ids)}))`;
+}
