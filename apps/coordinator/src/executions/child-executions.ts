@@ -90,8 +90,9 @@ export class ChildExecutions {
 
   /**
    * Tells the parent's step run `attempt` again that child `link` settled: the child's settling
-   * transaction wrote that signal already (`childSettled`), so this only matters when that row was
-   * dropped (the signal poller deletes a row that failed to apply three times).
+   * transaction wrote that signal already (`childSettled`), and the poller keeps a row whose delivery
+   * fails (postponed, never deleted), so this is a safety net for a row gone by other means; a
+   * repeated settlement is ignored by the engine once the node stopped waiting.
    */
   private async deliver(link: ChildLink, attempt: number): Promise<void> {
     const { signal } = childSettled(link.id, link.state as ExecutionState);
