@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
 import {
   createDatabase,
-  deleteStepSignals,
   dueSignalExecutions,
   insertDefinition,
   lockExecutionWithSignalsSql,
   migrateDatabase,
   pendingSignalCount,
+  postponeStepSignals,
   runOptimisticTransition,
   runTransition,
   runWrites,
@@ -165,15 +165,23 @@ describe('step signals', () => {
     expect(await signalsOf(id)).toEqual(['w']);
   });
 
-  it('counts, deletes by id, and goes with its execution', async () => {
-    const id = await execution([{ key: 'w', dueInMs: 120_000 }]);
+  it('counts, postpones by id (never drops), and goes with its execution', async () => {
+    const id = await execution([{ key: 'w', dueInMs: 0 }]);
     expect(await pendingSignalCount(handle.pool)).toBeGreaterThanOrEqual(1);
     const { rows } = await handle.pool.query<{ id: string }>('select id::text from step_signals where execution_id = $1', [id]);
-    await deleteStepSignals(
+    await postponeStepSignals(
       handle.pool,
       rows.map((r) => r.id),
+      60_000,
     );
-    expect(await signalsOf(id)).toEqual([]);
+    const later = await handle.pool.query<{ secs: number }>(
+      'select extract(epoch from due_at - clock_timestamp())::float8 as secs from step_signals where execution_id = $1',
+      [id],
+    );
+    expect(later.rows).toHaveLength(1);
+    expect(later.rows[0]!.secs).toBeGreaterThan(55);
+    expect(later.rows[0]!.secs).toBeLessThanOrEqual(60);
+    expect((await dueSignalExecutions(handle.pool, 1000)).map((d) => d.executionId)).not.toContain(id);
     const other = await execution([{ key: 'w', dueInMs: 1000 }]);
     await handle.pool.query('delete from workflow_executions where id = $1', [other]);
     expect(await signalsOf(other)).toEqual([]);
