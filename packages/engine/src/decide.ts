@@ -22,7 +22,7 @@ export interface Decision {
 
 /**
  * The engine: `(workflow, state, event) → (state, commands)`. Pure — no I/O, no clock, no
- * randomness — and it never mutates `state`: the caller persists the new state and carries out the
+ * randomness — and it never mutates `state` (it works on a copy; `openDecision` is the in-place form): the caller persists the new state and carries out the
  * commands (record step runs and errors, enqueue jobs after commit, evaluate expressions and answer
  * with an `expression.evaluated` event). `options.strategies` are the recovery strategies registered
  * for this execution's workflow's step ids and for step types; a step's own `onError` wins over them.
@@ -31,11 +31,21 @@ export interface Decision {
  * const { state, commands } = decide(workflow, createExecutionState(options), { type: 'start', at: Date.now() });
  */
 export function decide(workflow: CompiledWorkflow, state: ExecutionState, event: EngineEvent, options: DecideOptions = {}): Decision {
-  const t = new Transition(workflow, state, event.at, STEP_KINDS, failureRules, options);
+  const t = new Transition(workflow, ownCopy(state), event.at, STEP_KINDS, failureRules, options);
   const ignored = apply(t, event);
   if (ignored !== undefined) return { state, commands: [], ignored };
   t.completeIfDone();
   return { state: t.state, commands: t.commands };
+}
+
+/**
+ * A copy of `state` a transition may change in place (its records, and the lists loops append to):
+ * what keeps `decide` pure. It costs the size of the execution, which `openDecision` avoids.
+ */
+function ownCopy(state: ExecutionState): ExecutionState {
+  const nodes: ExecutionState['nodes'] = {};
+  for (const [key, node] of Object.entries(state.nodes)) nodes[key] = node.outputs ? { ...node, outputs: [...node.outputs] } : node;
+  return { ...state, nodes, overlays: { ...state.overlays } };
 }
 
 /** Applies the event to the working copy; returns why it was ignored, if it was. */
@@ -109,9 +119,12 @@ function applySignal(t: Transition, event: SignalEvent): string | undefined {
 
 /**
  * A transition that takes more than one event: the shell applies an event, answers the `evaluate`
- * commands it emitted (as `expression.evaluated` events) as long as it likes, and then finishes. The
- * state is copied once, however many events it takes, so a chain of thousands of conditions answered
- * in one transition costs in proportion to its length.
+ * commands it emitted (as `expression.evaluated` events) as long as it likes, and then finishes.
+ *
+ * Unlike `decide`, it changes the state it is given in place (its `nodes` and `overlays` records,
+ * and loops' output lists; top-level fields are copied), so a transition costs what it changes
+ * however large the execution: the caller must own that state, and hand it to no one else until
+ * it either keeps the result or calls `revert`, which puts the state back exactly as it was.
  */
 export interface DecisionSession {
   /** Applies an event; returns why it was ignored, if it was. */
@@ -120,6 +133,8 @@ export interface DecisionSession {
   readonly commands: readonly EngineCommand[];
   /** Completes the execution if nothing is left active, and returns the new state. */
   finish(): ExecutionState;
+  /** Undoes every change to the state this session was opened on (the returned state is then void). */
+  revert(): void;
 }
 
 export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, at: number, options: DecideOptions = {}): DecisionSession {
@@ -131,6 +146,7 @@ export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, 
       t.completeIfDone();
       return t.state;
     },
+    revert: () => t.revert(),
   };
 }
 

@@ -51,6 +51,8 @@ export interface NodeState {
   awaiting?: 'loop-condition' | 'loop-break';
   /** condition, loop: the expressions whose read of `undefined` was logged already (once per instance). */
   warnedUndefined?: ('condition' | 'loop-condition' | 'loop-break')[];
+  /** parallel, running: how far its branches are (absent in states from before it was kept: counted again). */
+  branches?: BranchCounts;
   /** parallel with `failFast: false`: every branch failure so far. */
   failures?: { branch: string; error: StepError }[];
   /**
@@ -74,6 +76,16 @@ export interface NodeState {
   elapsed?: boolean;
   /** workflow: the child execution it ran last (known once that child settled): a resume from failure resumes it. */
   child?: string;
+}
+
+/**
+ * A running parallel's progress: branches `started` (with a node), of those `done`, and `next`, the
+ * index in `config.steps` from which a branch may not have started yet.
+ */
+export interface BranchCounts {
+  started: number;
+  done: number;
+  next: number;
 }
 
 /**
@@ -205,6 +217,15 @@ export function isSettled(node: NodeState | undefined): boolean {
 
 /** Settled nodes keep their output and error, not the bookkeeping of their progress. */
 export function withoutProgress(node: NodeState): NodeState {
-  const { awaiting: _awaiting, withdrawn: _withdrawn, recovery: _recovery, plan: _plan, warnedUndefined: _warned, elapsed: _elapsed, ...rest } = node;
+  const {
+    awaiting: _awaiting,
+    withdrawn: _withdrawn,
+    recovery: _recovery,
+    plan: _plan,
+    warnedUndefined: _warned,
+    elapsed: _elapsed,
+    branches: _branches,
+    ...rest
+  } = node;
   return rest;
 }

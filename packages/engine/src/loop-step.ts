@@ -99,7 +99,8 @@ export function iterationProgress(t: Transition, frame: string, root: string): v
   if ((node.outputs ?? []).length > iteration) return;
   if (!t.scopeDone(frame, root)) return;
   const step = t.step(node.stepId) as LoopStep;
-  iterationDone(t, loopKey, step, { ...node, outputs: [...(node.outputs ?? []), t.scopeOutput(frame, root)] });
+  // Appended in place: a loop's thousandth iteration costs what its first did.
+  iterationDone(t, loopKey, step, { ...node, outputs: t.append(node.outputs ?? [], t.scopeOutput(frame, root)) });
 }
 
 /** Iteration `node.iteration` is over and its output is in `node.outputs`: break, or go on. */

@@ -2,6 +2,7 @@ import { stepError, type ParallelStep, type StepError } from '@agentic-flow/spec
 import { branchChain } from './variables.js';
 import { frameOf, instanceKey } from './instance-key.js';
 import { continueContainer } from './redrive.js';
+import type { BranchCounts } from './execution-state.js';
 import type { StepKind, Transition } from './transition.js';
 
 /**
@@ -9,26 +10,65 @@ import type { StepKind, Transition } from './transition.js';
  * most `maxConcurrency` at once, and succeeds with `{ [root]: branch output }` once all succeed.
  */
 export function launchParallel(t: Transition, key: string, step: ParallelStep, attempt: number): void {
-  t.setNode(key, { stepId: step.id, status: 'running', attempt });
+  t.setNode(key, { stepId: step.id, status: 'running', attempt, branches: { started: 0, done: 0, next: 0 } });
   t.record(key, 'running');
   startBranches(t, key, step);
 }
 
-/** Fills free branch slots in declaration order. */
+/**
+ * Fills free branch slots in declaration order, from the first branch not started yet. The node's
+ * `branches` counts make this, and telling when all are done, cost O(1) per branch that ends rather
+ * than a walk over every branch: a parallel of 100,000 branches stays linear.
+ */
 function startBranches(t: Transition, key: string, step: ParallelStep): void {
   const frame = frameOf(key);
+  const roots = step.config.steps;
   const limit = step.config.maxConcurrency ?? Number.POSITIVE_INFINITY;
-  let running = 0;
-  for (const root of step.config.steps) {
-    if (t.node(instanceKey(frame, root)) && !t.scopeDone(frame, root)) running += 1;
-  }
-  for (const root of step.config.steps) {
-    if (running >= limit) break;
-    if (t.node(instanceKey(frame, root))) continue;
+  for (;;) {
+    // Read again each time: a branch can end within its own activation (a skip, a failure) and move the counts.
+    const counts = branchCounts(t, key, step);
+    if (counts.next >= roots.length || counts.started - counts.done >= limit) break;
+    const root = roots[counts.next]!;
+    const started = t.node(instanceKey(frame, root)) !== undefined;
+    setCounts(t, key, { ...counts, started: counts.started + (started ? 0 : 1), next: counts.next + 1 });
+    if (started) continue;
     t.activate(frame, root);
-    running += 1;
+    if (t.node(key)?.status !== 'running') return;
   }
   finishIfAllDone(t, key, step);
+}
+
+/** The parallel's branch counts, counted again from its branches' nodes when it has none (a state from before they were kept). */
+function branchCounts(t: Transition, key: string, step: ParallelStep): BranchCounts {
+  const counts = t.node(key)!.branches;
+  return counts ? { ...counts } : recount(t, key, step);
+}
+
+/** The branch counts as the branches' nodes say: after a retry, a restore or a resume, which may have changed them. */
+function recount(t: Transition, key: string, step: ParallelStep): BranchCounts {
+  const frame = frameOf(key);
+  let started = 0;
+  let done = 0;
+  let next = -1;
+  for (const [index, root] of step.config.steps.entries()) {
+    if (!t.node(instanceKey(frame, root))) {
+      if (next === -1) next = index;
+      continue;
+    }
+    started += 1;
+    if (t.scopeDone(frame, root)) {
+      done += 1;
+      t.once(`branch-done:${instanceKey(frame, root)}`);
+    }
+  }
+  return { started, done, next: next === -1 ? step.config.steps.length : next };
+}
+
+function setCounts(t: Transition, key: string, branches: BranchCounts): void {
+  const node = t.node(key)!;
+  const current = node.branches;
+  if (current && current.started === branches.started && current.done === branches.done && current.next === branches.next) return;
+  t.setNode(key, { ...node, branches });
 }
 
 /**
@@ -38,13 +78,26 @@ function startBranches(t: Transition, key: string, step: ParallelStep): void {
 export function resumeParallel(t: Transition, key: string): void {
   const node = t.node(key);
   if (node?.status !== 'running') return;
-  startBranches(t, key, t.step(node.stepId) as ParallelStep);
+  const step = t.step(node.stepId) as ParallelStep;
+  setCounts(t, key, recount(t, key, step));
+  startBranches(t, key, step);
 }
 
-/** A branch moved on: start the next one if it ended, finish the parallel if all did. */
+/** A branch moved on: when it ended, count it (once), start the next one, finish the parallel if all did. */
 export function branchProgress(t: Transition, frame: string, root: string, parallelKey: string): void {
-  const step = t.step(t.node(parallelKey)!.stepId) as ParallelStep;
-  if (t.scopeDone(frame, root)) startBranches(t, parallelKey, step);
+  const node = t.node(parallelKey)!;
+  const step = t.step(node.stepId) as ParallelStep;
+  if (!t.scopeDone(frame, root)) return;
+  if (node.branches === undefined) {
+    // No counts kept (a revived or older state): counted from the nodes, this branch with them.
+    setCounts(t, parallelKey, recount(t, parallelKey, step));
+  } else {
+    // Counted when it ends, once: settling cascades (a step, then the dead paths after it) report an
+    // ended branch more than once, and a retry settles again what had ended long before.
+    if (!t.changedInScope(frame, root) || !t.once(`branch-done:${instanceKey(frame, root)}`)) return;
+    setCounts(t, parallelKey, { ...node.branches, done: node.branches.done + 1 });
+  }
+  startBranches(t, parallelKey, step);
 }
 
 /**
@@ -72,7 +125,14 @@ function finishIfAllDone(t: Transition, key: string, step: ParallelStep): void {
   const frame = frameOf(key);
   const node = t.node(key)!;
   if (node.status !== 'running') return;
-  if (!step.config.steps.every((root) => t.node(instanceKey(frame, root)) && t.scopeDone(frame, root))) return;
+  const roots = step.config.steps;
+  const counts = node.branches;
+  if (counts && (counts.started < roots.length || counts.done < counts.started)) return;
+  // The counts say all are done: the branches' nodes decide, once (and set the counts right if they drifted).
+  if (!roots.every((root) => t.node(instanceKey(frame, root)) && t.scopeDone(frame, root))) {
+    setCounts(t, key, recount(t, key, step));
+    return;
+  }
   // Reported in branch order, not finishing order, so the same failures always read the same.
   const order = step.config.steps;
   const failures = [...(node.failures ?? [])].sort((a, b) => order.indexOf(a.branch) - order.indexOf(b.branch));
@@ -99,11 +159,11 @@ function mergeOverlays(t: Transition, key: string, step: ParallelStep): void {
   if (Object.keys(merged).length === 0) return;
   const [outer] = branchChain(t.workflow, frame, step.id);
   if (outer === undefined) t.state.variables = { ...t.state.variables, ...merged };
-  else t.state.overlays[outer] = { ...t.state.overlays[outer], ...merged };
+  else t.setOverlay(outer, { ...t.state.overlays[outer], ...merged });
 }
 
 function dropOverlays(t: Transition, frame: string, step: ParallelStep): void {
-  for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
+  for (const root of step.config.steps) t.setOverlay(instanceKey(frame, root), undefined);
 }
 
 /** The running parallel instance whose branch `scope` in `frame` is. */
@@ -133,6 +193,6 @@ export const parallelKind: StepKind<ParallelStep> = {
     const frame = frameOf(key);
     const covers = step.config.steps.map((root) => t.scopeCovers(frame, root));
     for (const other of Object.keys(t.state.nodes)) if (covers.some((c) => c(other))) t.forget(other);
-    for (const root of step.config.steps) delete t.state.overlays[instanceKey(frame, root)];
+    for (const root of step.config.steps) t.setOverlay(instanceKey(frame, root), undefined);
   },
 };

@@ -46,7 +46,8 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
     if (node.status === 'running') {
       // Running containers keep their progress (iterations, outputs, failures) and drive on from their children.
       const { withdrawn: _withdrawn, ...progress } = node;
-      nodes[key] = { ...progress, attempt };
+      // Its own copy of the outputs: a loop appends to them in place, and the snapshot stays as it was.
+      nodes[key] = { ...progress, ...(progress.outputs ? { outputs: [...progress.outputs] } : {}), attempt };
       containers.push(key);
     } else {
       nodes[key] = { stepId: node.stepId, status: 'ready', attempt };
@@ -58,10 +59,9 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
   state.status = snapshot.status;
   state.input = snapshot.input;
   state.variables = snapshot.variables;
-  state.overlays = { ...(snapshot.overlays ?? {}) };
   // Links never change: those made since the snapshot still name what their keys serve.
   if (snapshot.hosts !== undefined || state.hosts !== undefined) state.hosts = { ...snapshot.hosts, ...state.hosts };
-  state.nodes = nodes;
+  t.replaceRecords(nodes, { ...(snapshot.overlays ?? {}) });
   state.startedAt = snapshot.startedAt;
   state.finishedAt = snapshot.finishedAt;
   state.error = snapshot.error;

@@ -65,13 +65,25 @@ export interface FailureRules {
 const RECORDED_RUNNING: ReadonlySet<NodeState['status']> = new Set(['running', 'evaluating', 'waiting']);
 
 /**
- * One transition's working copy of the state: copied once on entry, changed in place, returned.
- * Holds the mechanics every step kind shares: activation, dead-path elimination, settling,
- * failure propagation, cancellation and the lifecycle.
+ * One transition over an execution's state. The top-level fields are copied on entry; the large
+ * records (`nodes`, `overlays`) and loop output lists are changed in place, each change journaled,
+ * so a transition costs what it changes, not the size of the execution, and `revert` puts the
+ * original back exactly. Holds the mechanics every step kind shares: activation, dead-path
+ * elimination, settling, failure propagation, cancellation and the lifecycle.
  */
 export class Transition {
   readonly state: ExecutionState;
   readonly commands: EngineCommand[] = [];
+  /** Each node and overlay this transition changed, as it was before (undefined: absent). */
+  private readonly nodesBefore = new Map<string, NodeState | undefined>();
+  private readonly overlaysBefore = new Map<string, Record<string, unknown> | undefined>();
+  /** Lists appended to in place, with their length before. */
+  private readonly appended: [unknown[], number][] = [];
+  /** The records shared with the original state, until `replaceNodes` swaps in records of its own. */
+  private readonly sharedNodes: Record<string, NodeState>;
+  private readonly sharedOverlays: Record<string, Record<string, unknown>>;
+  /** Marks set by `once` during this transition. */
+  private readonly marks = new Set<string>();
 
   constructor(
     readonly workflow: CompiledWorkflow,
@@ -81,7 +93,9 @@ export class Transition {
     private readonly failures: FailureRules,
     readonly options: DecideOptions = {},
   ) {
-    this.state = { ...original, nodes: { ...original.nodes }, overlays: { ...(original.overlays ?? {}) } };
+    this.state = { ...original, overlays: original.overlays ?? {} };
+    this.sharedNodes = this.state.nodes;
+    this.sharedOverlays = this.state.overlays;
   }
 
   node(key: string): NodeState | undefined {
@@ -89,7 +103,60 @@ export class Transition {
   }
 
   setNode(key: string, node: NodeState): void {
-    this.state.nodes[key] = node;
+    const { nodes } = this.state;
+    if (nodes === this.sharedNodes && !this.nodesBefore.has(key)) this.nodesBefore.set(key, nodes[key]);
+    nodes[key] = node;
+  }
+
+  private deleteNode(key: string): void {
+    const { nodes } = this.state;
+    if (nodes === this.sharedNodes && !this.nodesBefore.has(key)) this.nodesBefore.set(key, nodes[key]);
+    delete nodes[key];
+  }
+
+  /** Sets (or, with undefined, drops) the variable overlay of branch instance `branch`. */
+  setOverlay(branch: string, overlay: Record<string, unknown> | undefined): void {
+    const { overlays } = this.state;
+    if (overlay === undefined && !Object.hasOwn(overlays, branch)) return;
+    if (overlays === this.sharedOverlays && !this.overlaysBefore.has(branch)) this.overlaysBefore.set(branch, overlays[branch]);
+    if (overlay === undefined) delete overlays[branch];
+    else overlays[branch] = overlay;
+  }
+
+  /** A restore adopting another state's records wholesale: later changes go to these, not the original's. */
+  replaceRecords(nodes: Record<string, NodeState>, overlays: Record<string, Record<string, unknown>>): void {
+    this.state.nodes = nodes;
+    this.state.overlays = overlays;
+  }
+
+  /** Appends to a list a node of this state holds, in place: O(1) however long it is. */
+  append<T>(list: T[], value: T): T[] {
+    this.appended.push([list, list.length]);
+    list.push(value);
+    return list;
+  }
+
+  /** True the first time `mark` is asked for in this transition: to count an event once however often it is seen. */
+  once(mark: string): boolean {
+    if (this.marks.has(mark)) return false;
+    this.marks.add(mark);
+    return true;
+  }
+
+  /** Puts the original state's records back as they were before this transition: it is then unchanged. */
+  revert(): void {
+    for (const [key, node] of this.nodesBefore) {
+      if (node === undefined) delete this.sharedNodes[key];
+      else this.sharedNodes[key] = node;
+    }
+    for (const [branch, overlay] of this.overlaysBefore) {
+      if (overlay === undefined) delete this.sharedOverlays[branch];
+      else this.sharedOverlays[branch] = overlay;
+    }
+    for (let i = this.appended.length - 1; i >= 0; i--) this.appended[i]![0].length = this.appended[i]![1];
+    this.nodesBefore.clear();
+    this.overlaysBefore.clear();
+    this.appended.length = 0;
   }
 
   emit(command: EngineCommand): void {
@@ -142,7 +209,7 @@ export class Transition {
   start(key: string, stepId: string): void {
     const attempt = this.nextAttempt(key);
     if (this.state.status === 'paused') {
-      this.state.nodes[key] = { stepId, status: 'ready', attempt };
+      this.setNode(key, { stepId, status: 'ready', attempt });
       return;
     }
     this.launch(key, stepId, attempt);
@@ -161,7 +228,7 @@ export class Transition {
     const node = this.state.nodes[key];
     if (!node) return;
     this.state.usedAttempts = { ...this.state.usedAttempts, [key]: this.nextAttempt(key) - 1 };
-    delete this.state.nodes[key];
+    this.deleteNode(key);
   }
 
   launch(key: string, stepId: string, attempt: number): void {
@@ -192,7 +259,7 @@ export class Transition {
     if (Object.keys(updates).length === 0) return;
     const [branch] = branchChain(this.workflow, frameOf(key), this.state.nodes[key]!.stepId);
     if (branch === undefined) this.state.variables = { ...this.state.variables, ...updates };
-    else this.state.overlays[branch] = { ...this.state.overlays[branch], ...updates };
+    else this.setOverlay(branch, { ...this.state.overlays[branch], ...updates });
   }
 
   /** Records a control step's or skipped step's run (work steps are recorded when queued). */
@@ -204,7 +271,7 @@ export class Transition {
   /** A control step (or an evaluated condition) succeeded with `output`. */
   succeed(key: string, output: unknown): void {
     const node = this.state.nodes[key]!;
-    this.state.nodes[key] = withoutProgress({ ...node, status: 'succeeded', output });
+    this.setNode(key, withoutProgress({ ...node, status: 'succeeded', output }));
     this.record(key, 'succeeded', { output });
     this.settled(key);
   }
@@ -212,7 +279,7 @@ export class Transition {
   /** Queued run `key`'s worker result succeeded: the node succeeds with its output (the default of `StepKind.succeeded`). */
   resultSucceeded(key: string, event: StepSucceededEvent): void {
     const node = this.state.nodes[key]!;
-    this.state.nodes[key] = { ...withoutProgress(node), status: 'succeeded', output: event.output, ...(event.response ? { response: event.response } : {}) };
+    this.setNode(key, { ...withoutProgress(node), status: 'succeeded', output: event.output, ...(event.response ? { response: event.response } : {}) });
     if (event.variableUpdates) this.applyVariableUpdates(key, event.variableUpdates);
     // A failed execution still records what its in-flight steps did (so resuming reuses it) but starts nothing.
     this.settled(key);
@@ -277,7 +344,7 @@ export class Transition {
 
   private skip(frame: string, stepId: string): void {
     const key = instanceKey(frame, stepId);
-    this.state.nodes[key] = { stepId, status: 'skipped', attempt: this.nextAttempt(key) };
+    this.setNode(key, { stepId, status: 'skipped', attempt: this.nextAttempt(key) });
     this.record(key, 'skipped');
     this.settled(key);
   }
@@ -298,7 +365,7 @@ export class Transition {
    */
   failNode(key: string, error: StepError): void {
     const node = this.state.nodes[key]!;
-    this.state.nodes[key] = withoutProgress({ ...node, status: 'failed', error });
+    this.setNode(key, withoutProgress({ ...node, status: 'failed', error }));
     if (!this.live) return;
     const scope = this.workflow.graph.scopeOf.get(node.stepId) ?? TOP_SCOPE;
     if (scope === TOP_SCOPE) this.failExecution(node.stepId, error);
@@ -315,7 +382,7 @@ export class Transition {
   cancelWhere(covers: (key: string) => boolean): void {
     for (const [key, node] of Object.entries(this.state.nodes)) {
       if (!ACTIVE_NODE_STATUSES.has(node.status) || !covers(key)) continue;
-      this.state.nodes[key] = withoutProgress({ ...node, status: 'cancelled' });
+      this.setNode(key, withoutProgress({ ...node, status: 'cancelled' }));
       if (node.status === 'queued') this.emit({ type: 'cancel-step', key, stepId: node.stepId, attempt: node.attempt, at: this.at });
       else if (RECORDED_RUNNING.has(node.status)) this.record(key, 'cancelled');
       this.kindOf(node.stepId).cancelled?.(this, key, node);
@@ -345,6 +412,12 @@ export class Transition {
   /** True when every step of scope `root` has a settled instance in `frame`. */
   scopeDone(frame: string, root: string): boolean {
     return (this.workflow.members.get(root) ?? []).every((id) => isSettled(this.state.nodes[instanceKey(frame, id)]));
+  }
+
+  /** True when this transition changed an instance of scope `root`'s steps in `frame` (or cannot tell: a restore). */
+  changedInScope(frame: string, root: string): boolean {
+    if (this.state.nodes !== this.sharedNodes) return true;
+    return (this.workflow.members.get(root) ?? []).some((id) => this.nodesBefore.has(instanceKey(frame, id)));
   }
 
   /** Output of a branch or body: its one sink's output, or `{ sink: output }` when it has several. */
@@ -381,14 +454,36 @@ export class Transition {
     this.emit({ type: 'execution-settled', status: this.state.status, error: this.state.error, at: this.at });
   }
 
+  private isActive(key: string | undefined): boolean {
+    return key !== undefined && ACTIVE_NODE_STATUSES.has(this.state.nodes[key]?.status ?? 'succeeded');
+  }
+
+  /**
+   * The instance of the container whose branch or body instance `key` runs in, when it can be told
+   * from the key: the loop of an iteration frame, else the container in the same frame.
+   */
+  private containerKeyOf(key: string): string | undefined {
+    const node = this.state.nodes[key];
+    const scope = node === undefined ? TOP_SCOPE : (this.workflow.graph.scopeOf.get(node.stepId) ?? TOP_SCOPE);
+    if (scope === TOP_SCOPE) return undefined;
+    const container = this.workflow.graph.containerOf.get(scope)!;
+    const frame = frameOf(key);
+    const iteration = parseIterationFrame(frame);
+    if (iteration !== null && this.state.nodes[iteration.loopKey]?.stepId === container) return iteration.loopKey;
+    return instanceKey(frame, container);
+  }
+
   /** Completes a running or paused execution once no step instance is active. */
   completeIfDone(): void {
     if (!this.live) return;
     // Usually a node this transition started is still active: found among its commands without
     // walking every node of a large execution.
     for (const command of this.commands) {
-      if ('key' in command && ACTIVE_NODE_STATUSES.has(this.state.nodes[command.key]?.status ?? 'succeeded')) return;
+      if ('key' in command && this.isActive(command.key)) return;
     }
+    // Else a node it changed, or the container that node runs in, usually is (a branch ended, its parallel runs on).
+    for (const key of this.nodesBefore.keys()) if (this.isActive(key) || this.isActive(this.containerKeyOf(key))) return;
+    // Only now every node: a walk of a large execution's nodes is paid about once, when it is done.
     const { nodes } = this.state;
     for (const key in nodes) if (ACTIVE_NODE_STATUSES.has(nodes[key]!.status)) return;
     if (this.lifecycle('COMPLETE')) this.settle();

@@ -4,16 +4,22 @@ import {
   decide,
   openDecision,
   pendingEvaluations,
+  type EngineEvent,
   type EvaluateCommand,
   type ExecutionState,
   type RunStepCommand,
 } from '@agentic-flow/engine';
-import { compile, condition, deepFreeze, evaluateInProcess, loop, script, wf } from './harness.js';
+import { compile, condition, deepFreeze, evaluateInProcess, loop, parallel, script, wf } from './harness.js';
 
 function fresh(workflow: ReturnType<typeof compile>, input: Record<string, unknown> = {}): ExecutionState {
   return deepFreeze(
     createExecutionState({ executionId: 'exec-1', workflowId: workflow.definition.id, workflowVersion: workflow.definition.version, defaults: {}, input }),
   );
+}
+
+/** A state the test owns (not frozen): `openDecision` changes it in place. */
+function owned(workflow: ReturnType<typeof compile>, input: Record<string, unknown> = {}): ExecutionState {
+  return createExecutionState({ executionId: 'exec-1', workflowId: workflow.definition.id, workflowVersion: workflow.definition.version, defaults: {}, input });
 }
 
 /** Answers every evaluate command in one session, as the coordinator does within one transition. */
@@ -36,16 +42,52 @@ function driveAll(workflow: ReturnType<typeof compile>, state: ExecutionState) {
 }
 
 describe('openDecision: one transition, many events', () => {
-  it('answers a chain of conditions in one session and leaves the input state alone', () => {
+  it('answers a chain of conditions in one session, changing the state in place', () => {
     const steps = Array.from({ length: 300 }, (_, i) => condition(`c${i}`, `variables.n > ${i % 5}`, i + 1 < 300 ? `c${i + 1}` : 'done'));
     const workflow = compile(wf([...steps, script('done')]));
-    const state = fresh(workflow, { n: 10 });
+    const state = owned(workflow, { n: 10 });
     const { state: after, commands } = driveAll(workflow, state);
-    expect(Object.keys(state.nodes)).toEqual([]);
     expect(commands.filter((c) => c.type === 'evaluate')).toHaveLength(300);
     expect(Object.values(after.nodes).filter((n) => n.status === 'succeeded')).toHaveLength(300);
     expect((commands.at(-1) as RunStepCommand).stepId).toBe('done');
     expect(after.status).toBe('running');
+    // The records are the caller's, changed where they are: nothing was copied.
+    expect(after.nodes).toBe(state.nodes);
+    expect(state.status).toBe('pending');
+  });
+
+  it('reverts to exactly the state it was opened on: nodes, overlays and loop outputs', () => {
+    const workflow = compile(
+      wf([
+        parallel('p', ['a', 'b'], {}, ['l']),
+        script('a'),
+        script('b'),
+        loop('l', 'body', { maxIterations: 3, onMaxIterations: 'complete' }),
+        script('body'),
+      ]),
+    );
+    let state = owned(workflow);
+    const keep = (event: EngineEvent) => {
+      const session = openDecision(workflow, state, event.at);
+      expect(session.apply(event)).toBeUndefined();
+      state = session.finish();
+    };
+    keep({ type: 'start', at: 1 });
+    keep({ type: 'step.succeeded', key: 'a', attempt: 1, output: 'A', variableUpdates: { x: 1 }, at: 2 });
+    keep({ type: 'step.succeeded', key: 'b', attempt: 1, output: 'B', at: 3 });
+    keep({ type: 'step.succeeded', key: 'l#0/body', attempt: 1, output: 0, at: 4 });
+    const before = structuredClone(state);
+    const outputs = state.nodes['l']!.outputs!;
+    // An iteration ends (its output appended in place, the next starts), then a branch-free failure path: all undone.
+    const session = openDecision(workflow, state, 5);
+    session.apply({ type: 'step.succeeded', key: 'l#1/body', attempt: 1, output: 1, at: 5 });
+    session.apply({ type: 'cancel', at: 5 });
+    expect(session.finish().status).toBe('cancelled');
+    expect(outputs).toHaveLength(2);
+    session.revert();
+    expect(state).toEqual(before);
+    expect(state.nodes['l']!.outputs).toBe(outputs);
+    expect(outputs).toEqual([0]);
   });
 
   it('gives a condition only the results its expression reads', () => {

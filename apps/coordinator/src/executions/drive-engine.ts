@@ -23,6 +23,8 @@ export interface DriveOptions extends DecideOptions {
 /** A decision, and the evaluations it leaves to answer after its transaction commits. */
 export interface Drive extends Decision {
   deferred: DeferredEvaluation[];
+  /** Puts the state it was given back as it was (the engine changed it in place, see `openDecision`). */
+  revert(): void;
 }
 
 /**
@@ -54,8 +56,8 @@ const DEADLINE = Symbol('deadline');
  * hands `deferred` to `BackgroundEvaluations`, whose answers a later transaction applies. So one
  * slow expression never holds a transaction (nor the other executions in its batch) past the
  * deadline, and a chain of thousands of conditions proceeds a deadline's worth per transaction,
- * yielding to the event loop every few milliseconds. The state is copied once per call
- * (`openDecision`), however many answers it takes.
+ * yielding to the event loop every few milliseconds. The state given is changed in place
+ * (`openDecision`): the caller owns it, and keeps the result or calls `revert`.
  */
 export async function driveEngine(
   workflow: CompiledWorkflow,
@@ -66,7 +68,10 @@ export async function driveEngine(
 ): Promise<Drive> {
   const session = openDecision(workflow, state, event.at, options);
   const ignored = session.apply(event);
-  if (ignored !== undefined) return { state, commands: [], ignored, deferred: [] };
+  if (ignored !== undefined) {
+    session.revert();
+    return { state, commands: [], ignored, deferred: [], revert: () => undefined };
+  }
   const deferred: DeferredEvaluation[] = [];
   let sliceStart = performance.now();
   // `session.commands` grows as answers are applied: the loop reaches what they emit too.
@@ -105,7 +110,7 @@ export async function driveEngine(
   }
   const final = session.finish();
   const commands: EngineCommand[] = session.commands.filter((command) => command.type !== 'evaluate');
-  return { state: final, commands, deferred };
+  return { state: final, commands, deferred, revert: session.revert };
 }
 
 async function beforeDeadline<T>(answer: Promise<T>, deadline: number): Promise<T | typeof DEADLINE> {

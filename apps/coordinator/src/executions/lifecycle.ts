@@ -77,6 +77,8 @@ export async function changeExecution(
     const before = row.state as ExecutionState;
     workflowRef = await deps.registry.compiled(namespace, row.workflowId, row.workflowVersion);
     const event = eventOf(change, snapshot?.state as ExecutionState | undefined, now);
+    // The nodes as stored, kept apart: the engine changes `before` in place.
+    const stored = { ...before.nodes };
     const decision = await driveEngine(
       workflowRef,
       before,
@@ -88,7 +90,7 @@ export async function changeExecution(
     deferred = decision.deferred;
     const rest: EngineCommand[] = [];
     for (const command of decision.commands) {
-      const prior = 'key' in command ? before.nodes[command.key] : undefined;
+      const prior = 'key' in command ? stored[command.key] : undefined;
       // A run still queued in the stored state already has its row: only its job needs enqueuing again.
       if (command.type === 'run-step' && prior?.status === 'queued' && prior.attempt === command.attempt)
         requeued.push({ key: command.key, attempt: command.attempt });

@@ -27,6 +27,16 @@ export class ExecutionStateCache {
     return entry;
   }
 
+  /**
+   * Removes and returns an entry: its state is then the caller's alone, to change in place
+   * (`openDecision`). The caller gives it back with `set` once written, or drops it.
+   */
+  take(id: string): CachedExecution | undefined {
+    const entry = this.entries.get(id);
+    this.entries.delete(id);
+    return entry;
+  }
+
   set(id: string, entry: CachedExecution): void {
     this.entries.delete(id);
     // A settled execution gets no more transitions worth a fast path: free the memory.

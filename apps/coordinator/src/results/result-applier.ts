@@ -42,8 +42,12 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
     const ids = [...new Set(entries.map((r) => r.executionId))];
     const completions = completionsOf(entries);
 
-    const cached = ids.map((id) => ({ id, entry: cache.get(id) }));
-    if (cached.every((c) => c.entry !== undefined)) {
+    // Taken out of the cache: the engine changes these states in place, so no other batch may use
+    // them meanwhile, and a failed write leaves none behind. The written ones go back.
+    const cached = ids.map((id) => ({ id, entry: cache.take(id) }));
+    if (!cached.every((c) => c.entry !== undefined)) {
+      for (const { id, entry } of cached) if (entry) cache.set(id, entry);
+    } else {
       const targets = new Map<string, Target>(
         cached.map(({ id, entry }) => [
           id,
@@ -78,7 +82,6 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
         await finish(deps, applied, outcome.stepRuns);
         return applied.outcomes;
       }
-      ids.forEach((id) => cache.delete(id));
     }
 
     let applied!: Applied;
@@ -200,6 +203,8 @@ interface ExecutionPass {
   ignored: Record<string, string>[];
   applied: number[];
   deferred: DeferredEvaluation[];
+  /** Undoes each applied decision's changes to the state, in the order applied (run them last first). */
+  reverts: (() => void)[];
 }
 
 /**
@@ -270,7 +275,7 @@ async function drive(
   now: number,
   deadline: number,
 ): Promise<ExecutionPass> {
-  if (target === undefined) return { converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [] };
+  if (target === undefined) return { converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [], reverts: [] };
   const before = target.state;
   const pass = await driveEntries(deps, entries, indices, target, runOf, now, deadline, false);
   if (!target.changed) return pass;
@@ -290,6 +295,7 @@ async function drive(
     return pass;
   }
   // The outputs would make the state too large: the same entries again, with every success failed instead.
+  for (let i = pass.reverts.length - 1; i >= 0; i--) pass.reverts[i]!();
   target.state = before;
   const retried = await driveEntries(deps, entries, indices, target, runOf, now, deadline, { bytes, limit: deps.maxStateBytes });
   delete target.bytes;
@@ -312,7 +318,7 @@ async function driveEntries(
   deadline: number,
   tooLarge: TooLarge | false,
 ): Promise<ExecutionPass> {
-  const pass: ExecutionPass = { target, converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [] };
+  const pass: ExecutionPass = { target, converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [], reverts: [] };
   for (const index of indices) {
     let entry = entries[index]!;
     if (tooLarge && !isAnswer(entry) && entry.outcome === 'succeeded') {
@@ -326,6 +332,8 @@ async function driveEntries(
     // The execution's own namespace: its workflow and strategies, whoever's the batch's other executions are.
     const workflow = pass.workflow ?? (await deps.registry.compiled(namespaceOfState(state), state.workflowId, state.workflowVersion));
     pass.workflow = workflow;
+    // Named before the engine runs: it changes `state` in place.
+    const done = isAnswer(entry) || entry.outcome !== 'succeeded' ? undefined : stepDone(entry, event, workflow, state);
     const decision = await driveEngine(workflow, state, event, deps.expressions, driveOptions(deps, target.id, state, deadline));
     pass.applied.push(index);
     if (decision.ignored) {
@@ -335,11 +343,8 @@ async function driveEntries(
     } else {
       target.state = decision.state;
       target.changed = true;
-      pass.commands.push(
-        isAnswer(entry) || entry.outcome !== 'succeeded'
-          ? { commands: decision.commands }
-          : { commands: decision.commands, done: stepDone(entry, event, workflow, state) },
-      );
+      pass.reverts.push(decision.revert);
+      pass.commands.push(done === undefined ? { commands: decision.commands } : { commands: decision.commands, done });
       pass.deferred.push(...decision.deferred);
     }
     if (!isAnswer(entry)) {
