@@ -52,6 +52,12 @@ export const ConfigSchema = z
     MAX_CONCURRENT_WORKFLOWS: z.coerce.number().int().min(0).default(0),
     /** How deep `workflow` steps may nest child executions; a step that would go deeper fails WORKFLOW_DEPTH. */
     MAX_WORKFLOW_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
+    /**
+     * Live (pending, running, paused) descendants one top-level execution may have; a `workflow` step
+     * whose child would pass it fails TOO_MANY_DESCENDANTS. Children skip MAX_CONCURRENT_WORKFLOWS, so
+     * this is what bounds a fan-out of self-calling workflows (breadth^depth otherwise).
+     */
+    MAX_DESCENDANT_EXECUTIONS: z.coerce.number().int().min(1).default(10_000),
     /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */
     ENABLE_SNAPSHOTS: z
       .enum(['true', 'false', '1', '0'])

@@ -136,7 +136,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     eventsWritten: () => hub.written(),
     signalsWritten: (dueAt) => signals.wake(dueAt),
   };
-  const children = new ChildExecutions(deps);
+  const children = new ChildExecutions(deps, { maxDescendantExecutions: config.MAX_DESCENDANT_EXECUTIONS });
   deps.children = children;
   const signals = new SignalPoller(deps, { intervalMs: config.SIGNAL_POLL_MS, registry: metrics.registry });
   const admission = new AdmissionScheduler(() => deps.admitNow(), logger);

@@ -33,4 +33,13 @@ describe('coordinator config', () => {
     });
     expect(full.ok && full.config.OIDC_ROLE_MAP).toEqual({ admins: 'admin', ops: 'operator' });
   });
+
+  it('caps live descendants of one top-level execution at 10000 unless told otherwise, and at least 1', () => {
+    const loaded = loadConfig({});
+    expect(loaded.ok && loaded.config.MAX_DESCENDANT_EXECUTIONS).toBe(10_000);
+    const set = loadConfig({ MAX_DESCENDANT_EXECUTIONS: '20' });
+    expect(set.ok && set.config.MAX_DESCENDANT_EXECUTIONS).toBe(20);
+    expect(loadConfig({ MAX_DESCENDANT_EXECUTIONS: '0' })).toMatchObject({ ok: false, message: expect.stringContaining('MAX_DESCENDANT_EXECUTIONS') });
+    expect(loadConfig({ MAX_DESCENDANT_EXECUTIONS: '1.5' }).ok).toBe(false);
+  });
 });

@@ -43,6 +43,8 @@ export const STEP_ERROR_CODES = [
   'WORKFLOW_NOT_FOUND',
   /** A `wait` step's templated `duration` or `until` resolved to something that is not one. */
   'INVALID_WAIT',
+  /** A `workflow` step's child would make its top-level execution's live descendants more than `MAX_DESCENDANT_EXECUTIONS`. */
+  'TOO_MANY_DESCENDANTS',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

@@ -63,6 +63,8 @@ export type { SnapshotSummary } from './repositories/snapshots-repository.js';
 export { inFlightRuns } from './repositories/in-flight-runs.js';
 export { childOfRun, executionFamily, latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns } from './repositories/child-executions.js';
 export type { ChildLink, WaitingWorkflowRun } from './repositories/child-executions.js';
+export { liveDescendants } from './repositories/live-descendants.js';
+export type { LiveDescendants } from './repositories/live-descendants.js';
 export type { InFlightRun } from './repositories/in-flight-runs.js';
 export { ADMISSION_LOCK_KEY, admissibleExecutionsSql, lockExecutionsSql } from './sql/statements.js';
 export type { NewError } from './sql/errors.js';

@@ -7,6 +7,7 @@ import {
   executionFamily,
   insertDefinition,
   latestChild,
+  liveDescendants,
   migrateDatabase,
   orphanedChildren,
   runOptimisticTransition,
@@ -162,5 +163,55 @@ describe('child executions', () => {
     const cancelled = await family('cancelled');
     expect((await orphanedChildren(handle.db, 1_000)).map((c) => c.id)).toContain(cancelled.child);
     expect((await orphanedChildren(handle.db, 1_000)).map((c) => c.id)).not.toContain((await latestChild(handle.db, parent, 'sub'))!.id);
+  });
+
+  it("a child names its tree's top-level execution (a grandchild its grandparent's id), and its live descendants are counted over the partial index", async () => {
+    // Each level in a transaction of its own, as children start: after their parent committed.
+    const root = row();
+    const child = row({ parentExecutionId: root.id, parentInstanceKey: 'a', parentAttempt: 1, depth: 1 });
+    const grandchild = row({ parentExecutionId: child.id, parentInstanceKey: 'b', parentAttempt: 1, depth: 2 });
+    const settled = row({ parentExecutionId: child.id, parentInstanceKey: 'c', parentAttempt: 1, depth: 2, status: 'completed', finishedAt: new Date() });
+    for (const execution of [root, child, grandchild, settled])
+      await runWrites(handle.pool, { newExecutions: [execution], stepRuns: [], executions: [], logs: [] });
+    const roots = await handle.pool.query<{ id: string; root_execution_id: string | null }>(
+      'select id, root_execution_id from workflow_executions where id = any($1::uuid[])',
+      [[root.id, child.id, grandchild.id, settled.id]],
+    );
+    expect(Object.fromEntries(roots.rows.map((r) => [r.id, r.root_execution_id]))).toEqual({
+      [root.id]: null,
+      [child.id]: root.id,
+      [grandchild.id]: root.id,
+      [settled.id]: root.id,
+    });
+    // The settled one is not live; the root itself is not a descendant. Asked from any level, the tree is the root's.
+    const unborn = randomUUID();
+    const run = { instanceKey: 'a', attempt: 1 };
+    expect(await liveDescendants(handle.db, root.id, run, unborn)).toEqual({ rootExecutionId: root.id, live: 2, started: false, waiting: false });
+    expect(await liveDescendants(handle.db, grandchild.id, run, unborn)).toMatchObject({ rootExecutionId: root.id, live: 2 });
+    expect((await liveDescendants(handle.db, child.id, run, grandchild.id))?.started).toBe(true);
+    expect(await liveDescendants(handle.db, randomUUID(), run, unborn)).toBeUndefined();
+    await handle.pool.query("update workflow_executions set status = 'failed' where id = $1", [grandchild.id]);
+    expect((await liveDescendants(handle.db, root.id, run, unborn))?.live).toBe(1);
+    // Whether the parent's step run still waits (recorded running) for the child about to start.
+    const { parent } = await family();
+    expect((await liveDescendants(handle.db, parent, { instanceKey: 'sub', attempt: 1 }, unborn))?.waiting).toBe(true);
+    expect((await liveDescendants(handle.db, parent, { instanceKey: 'sub', attempt: 2 }, unborn))?.waiting).toBe(false);
+    await handle.pool.query("update step_runs set status = 'cancelled' where execution_id = $1", [parent]);
+    expect((await liveDescendants(handle.db, parent, { instanceKey: 'sub', attempt: 1 }, unborn))?.waiting).toBe(false);
+    // The count reads only the partial index's live rows.
+    const client = await handle.pool.connect();
+    let plan: { rows: { 'QUERY PLAN': string }[] };
+    try {
+      // A handful of rows: without this the planner would rather read the table.
+      await client.query('set enable_seqscan = off');
+      plan = await client.query<{ 'QUERY PLAN': string }>(
+        `explain select count(*) from workflow_executions d where d.root_execution_id = $1::uuid and d.status in ('pending', 'running', 'paused')`,
+        [root.id],
+      );
+      await client.query('reset enable_seqscan');
+    } finally {
+      client.release();
+    }
+    expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('workflow_executions_root_live_idx');
   });
 });

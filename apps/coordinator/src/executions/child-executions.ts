@@ -1,9 +1,10 @@
 import type { ExecutionState, SignalChildCommand, StartChildCommand, StepSignal } from '@agentic-flow/engine';
-import type { StepErrorCode } from '@agentic-flow/spec';
+import type { StepError, StepErrorCode } from '@agentic-flow/spec';
 import { childOfRun, latestChild, orphanedChildren, setParentAttempt, waitingWorkflowRuns, type ChildLink } from '@agentic-flow/store';
 import { DomainError } from '../errors/domain-error.js';
 import { childExecutionId } from './child-id.js';
 import { childSettled } from './child-settled.js';
+import { childStartVerdict } from './descendant-cap.js';
 import type { CoordinatorServices } from './coordinator-services.js';
 import type { ChildAction } from './child-action.js';
 import { startExecution } from './execution-starter.js';
@@ -24,6 +25,11 @@ interface ChildRequest {
 
 const SETTLED = new Set(['completed', 'failed', 'cancelled']);
 
+export interface ChildExecutionsOptions {
+  /** `MAX_DESCENDANT_EXECUTIONS`: live descendants one top-level execution may have; a start past it fails its step. */
+  maxDescendantExecutions: number;
+}
+
 /**
  * Carries out `workflow` steps: starts child executions, carries pause, resume and cancel to them,
  * and tells a parent when its child settled. Each is a transaction of its own, after the transaction
@@ -35,7 +41,10 @@ const SETTLED = new Set(['completed', 'failed', 'cancelled']);
  * between (docs/architecture.md, Child executions).
  */
 export class ChildExecutions {
-  constructor(private readonly deps: CoordinatorServices) {}
+  constructor(
+    private readonly deps: CoordinatorServices,
+    private readonly options: ChildExecutionsOptions,
+  ) {}
 
   /**
    * Not awaited by the caller: a failure is logged, and the reconciler repeats what was lost. One
@@ -59,6 +68,17 @@ export class ChildExecutions {
 
   private async start(parent: ParentRef, key: string, attempt: number, request: ChildRequest | StartChildCommand): Promise<void> {
     const executionId = childExecutionId(parent.id, key, attempt);
+    // Checked on every start, the reconciler's too: a refused step has failed, so the reconciler no longer sees it waiting.
+    const run = { instanceKey: key, attempt };
+    const verdict = await childStartVerdict(this.deps.db, parent.id, run, executionId, request.workflowId, this.options.maxDescendantExecutions);
+    if (verdict.kind === 'skip') {
+      this.deps.logger.debug({ executionId: parent.id, key, attempt, reason: verdict.reason }, 'child execution not started');
+      return;
+    }
+    if (verdict.kind === 'refuse') {
+      this.deps.logger.warn({ executionId: parent.id, key, ...verdict.error.details }, 'child execution refused: too many live descendants');
+      return this.refuse(parent, key, attempt, verdict.error);
+    }
     try {
       await startExecution(this.deps, parent.namespace, request.workflowId, {
         variables: request.variables,
@@ -72,10 +92,15 @@ export class ChildExecutions {
       if (!(error instanceof DomainError)) throw error;
       // The child cannot start (its workflow was deleted, or it needs variables nobody gave): the step fails saying why.
       const code: StepErrorCode = error.code === 'WORKFLOW_NOT_FOUND' ? 'WORKFLOW_NOT_FOUND' : 'INVALID_CONFIG';
-      // No child id: nothing started, so a resume from this failure starts a child rather than resuming one.
-      const signal: StepSignal = { type: 'child-settled', childExecutionId: '', status: 'failed', error: { code, message: error.message } };
-      await this.change(parent.namespace, parent.id, { type: 'signal', key, attempt, signal });
+      await this.refuse(parent, key, attempt, { code, message: error.message });
     }
+  }
+
+  /** Fails the waiting step run `key`/`attempt` with `CHILD_FAILED` around `error`: its child was not started. */
+  private async refuse(parent: ParentRef, key: string, attempt: number, error: StepError): Promise<void> {
+    // No child id: nothing started, so a resume from this failure starts a child rather than resuming one.
+    const signal: StepSignal = { type: 'child-settled', childExecutionId: '', status: 'failed', error };
+    await this.change(parent.namespace, parent.id, { type: 'signal', key, attempt, signal });
   }
 
   private async signal(parent: ParentRef, command: SignalChildCommand): Promise<void> {

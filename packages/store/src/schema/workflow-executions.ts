@@ -35,6 +35,13 @@ export const workflowExecutions = pgTable(
     parentAttempt: integer('parent_attempt'),
     /** How many `workflow` steps deep: 0 for one a client started. */
     depth: integer('depth').notNull().default(0),
+    /**
+     * The top-level execution of a child's tree (its parent's root, or the parent itself when that is
+     * top-level); null for one a client started. Set by the insert from the parent's row. Not a
+     * foreign key: it only groups a tree for `MAX_DESCENDANT_EXECUTIONS`, and pruning a root must not
+     * scan for it.
+     */
+    rootExecutionId: uuid('root_execution_id'),
   },
   (t) => [
     foreignKey({
@@ -56,5 +63,9 @@ export const workflowExecutions = pgTable(
     // executions under way in every namespace; partial, so settled executions cost it nothing.
     index('workflow_executions_parent_idx').on(t.parentExecutionId).where(sql`${t.parentExecutionId} is not null`),
     index('workflow_executions_active_idx').on(t.status, t.createdAt, t.id).where(oneOf(t.status, ACTIVE_EXECUTION_STATUSES)),
+    // Live descendants of one top-level execution, counted before each child start (`liveDescendants`).
+    index('workflow_executions_root_live_idx')
+      .on(t.rootExecutionId)
+      .where(sql`${t.rootExecutionId} is not null and ${oneOf(t.status, ACTIVE_EXECUTION_STATUSES)}`),
   ],
 );

@@ -197,11 +197,18 @@ export interface NewExecution {
   depth?: number;
 }
 
+/**
+ * A child's `root_execution_id` is read from its parent's row in the same statement (the parent's
+ * root, or the parent itself when top-level), so no caller can give a child a tree other than its
+ * parent's. The parent must be in the table already — a child always starts after its parent's
+ * transaction committed; a child inserted in the same statement as its parent gets none.
+ */
 export function insertExecutionsSql(rows: readonly NewExecution[]): string {
   return `insert into workflow_executions (id, namespace, workflow_id, workflow_version, status, state, variables, error, created_at, started_at, finished_at, updated_at, snapshot_interval_ms,
-                                          parent_execution_id, parent_instance_key, parent_attempt, depth)
+                                          parent_execution_id, parent_instance_key, parent_attempt, depth, root_execution_id)
           select v.id, v.namespace, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs",
-                 v."parentExecutionId", v."parentInstanceKey", v."parentAttempt", coalesce(v.depth, 0)
+                 v."parentExecutionId", v."parentInstanceKey", v."parentAttempt", coalesce(v.depth, 0),
+                 (select coalesce(p.root_execution_id, p.id) from workflow_executions p where p.id = v."parentExecutionId")
             from jsonb_to_recordset(${jsonLiteral(rows)})
               as v(id uuid, namespace text, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
                    "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int,
