@@ -135,6 +135,8 @@ export interface DecisionSession {
   finish(): ExecutionState;
   /** Undoes every change to the state this session was opened on (the returned state is then void). */
   revert(): void;
+  /** The keys of the nodes changed so far (a key now absent was removed), or `all`: what to write. */
+  changedNodes(): ReadonlySet<string> | 'all';
 }
 
 export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, at: number, options: DecideOptions = {}): DecisionSession {
@@ -147,6 +149,7 @@ export function openDecision(workflow: CompiledWorkflow, state: ExecutionState, 
       return t.state;
     },
     revert: () => t.revert(),
+    changedNodes: () => t.changedNodes(),
   };
 }
 

@@ -143,6 +143,11 @@ export class Transition {
     return true;
   }
 
+  /** The instance keys of the nodes this transition changed (a key now absent was removed), or `all` after a wholesale replacement. */
+  changedNodes(): ReadonlySet<string> | 'all' {
+    return this.state.nodes === this.sharedNodes ? new Set(this.nodesBefore.keys()) : 'all';
+  }
+
   /** Puts the original state's records back as they were before this transition: it is then unchanged. */
   revert(): void {
     for (const [key, node] of this.nodesBefore) {

@@ -48,6 +48,7 @@ export { dueSignalExecutions, pendingSignalCount, postponeStepSignals } from './
 export type { DueSignalExecution } from './repositories/step-signals-repository.js';
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
+export type { ChangedNodes } from './sql/execution-nodes.js';
 export type {
   ExecutionUpdate,
   ExecutionVersion,

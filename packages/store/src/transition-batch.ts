@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
+import { deleteNodesSql, deleteOtherNodesSql, upsertNodesSql, type NodeWrites } from './sql/execution-nodes.js';
+import { jsonLiteral } from './sql/literal.js';
 import { snapshotSql } from './sql/snapshot.js';
 import { appendAuditSql, type AuditEntry } from './sql/audit.js';
 import { insertEventsSql, type NewEvent } from './sql/events.js';
@@ -12,6 +14,7 @@ import {
   insertExecutionsSql,
   insertLogsSql,
   lockExecutionsSql,
+  nodeWritesOf,
   updateExecutionsSql,
   upsertStepRunsSql,
   type ExecutionUpdate,
@@ -63,6 +66,16 @@ export interface TransitionWrites {
   audit?: readonly AuditEntry[];
 }
 
+/** The statements writing node rows, after the executions' rows they reference; none when nothing changed. */
+function nodeStatements(writes: NodeWrites): string[] {
+  const statements: string[] = [];
+  const set = jsonLiteral(writes.set);
+  if (writes.replaced.length > 0) statements.push(deleteOtherNodesSql(jsonLiteral(writes.replaced), set));
+  if (writes.removed.length > 0) statements.push(deleteNodesSql(jsonLiteral(writes.removed)));
+  if (writes.set.length > 0) statements.push(upsertNodesSql(set));
+  return statements;
+}
+
 function writeStatements(writes: TransitionWrites): { statements: string[]; upsertIndex: number; updateIndex: number } {
   const statements: string[] = [];
   for (const snapshot of writes.snapshotsBefore ?? []) statements.push(snapshotSql(snapshot.executionId, snapshot.kind));
@@ -71,6 +84,7 @@ function writeStatements(writes: TransitionWrites): { statements: string[]; upse
   if (writes.idempotencyKeys && writes.idempotencyKeys.length > 0) statements.push(claimIdempotencyKeysSql(writes.idempotencyKeys));
   const upsertIndex = writes.stepRuns.length > 0 ? statements.push(upsertStepRunsSql(writes.stepRuns)) - 1 : -1;
   const updateIndex = writes.executions.length > 0 ? statements.push(updateExecutionsSql(writes.executions)) - 1 : -1;
+  statements.push(...nodeStatements(nodeWritesOf(writes.executions, writes.newExecutions)));
   if (writes.logs.length > 0) statements.push(insertLogsSql(writes.logs));
   if (writes.errors && writes.errors.length > 0) statements.push(recordErrorsSql(writes.errors));
   if (writes.resolvedErrors && writes.resolvedErrors.length > 0) statements.push(resolveErrorsSql(writes.resolvedErrors));

@@ -72,6 +72,7 @@ describe('migrateDatabase on a fresh database', () => {
       'errors',
       'event_stream',
       'events',
+      'execution_nodes',
       'execution_rollups',
       'idempotency_keys',
       'metric_execution_deltas',
@@ -132,6 +133,7 @@ describe('migrateDatabase on a fresh database', () => {
     );
     expect(cascades).toEqual([
       { table_name: 'errors', delete_rule: 'CASCADE' },
+      { table_name: 'execution_nodes', delete_rule: 'CASCADE' },
       { table_name: 'idempotency_keys', delete_rule: 'CASCADE' },
       { table_name: 'recovery_strategies', delete_rule: 'NO ACTION' },
       { table_name: 'step_runs', delete_rule: 'CASCADE' },

@@ -25,6 +25,8 @@ export interface Drive extends Decision {
   deferred: DeferredEvaluation[];
   /** Puts the state it was given back as it was (the engine changed it in place, see `openDecision`). */
   revert(): void;
+  /** The nodes it changed (a key now absent was removed), or `all`. */
+  changedNodes: ReadonlySet<string> | 'all';
 }
 
 /**
@@ -70,7 +72,7 @@ export async function driveEngine(
   const ignored = session.apply(event);
   if (ignored !== undefined) {
     session.revert();
-    return { state, commands: [], ignored, deferred: [], revert: () => undefined };
+    return { state, commands: [], ignored, deferred: [], revert: () => undefined, changedNodes: new Set() };
   }
   const deferred: DeferredEvaluation[] = [];
   let sliceStart = performance.now();
@@ -110,7 +112,7 @@ export async function driveEngine(
   }
   const final = session.finish();
   const commands: EngineCommand[] = session.commands.filter((command) => command.type !== 'evaluate');
-  return { state: final, commands, deferred, revert: session.revert };
+  return { state: final, commands, deferred, revert: session.revert, changedNodes: session.changedNodes() };
 }
 
 async function beforeDeadline<T>(answer: Promise<T>, deadline: number): Promise<T | typeof DEADLINE> {

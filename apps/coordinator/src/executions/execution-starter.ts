@@ -54,7 +54,7 @@ export async function startExecution(
   // behind them could fill every slot and wait forever.
   const limited = deps.maxConcurrentWorkflows > 0 && options.parent === undefined;
   const drive: Drive = limited
-    ? { state: initial, commands: [], deferred: [], revert: () => undefined }
+    ? { state: initial, commands: [], deferred: [], revert: () => undefined, changedNodes: 'all' }
     : await driveEngine(workflow, initial, { type: 'start', at: now }, deps.expressions, driveOptions(deps, executionId, initial));
   const { state, commands } = drive;
   const effects = new Effects();

@@ -1,5 +1,5 @@
 import type { ExecutionState } from '@agentic-flow/engine';
-import type { ExecutionUpdate, ExecutionVersion } from '@agentic-flow/store';
+import type { ChangedNodes, ExecutionUpdate, ExecutionVersion } from '@agentic-flow/store';
 import type { ExecutionStateCache } from './state-cache.js';
 
 /** An execution as a transition holds it: its state, the row version it was read at, whether it changed. */
@@ -8,8 +8,11 @@ export interface TransitionTarget {
   state: ExecutionState;
   version: number;
   changed: boolean;
-  /** `state` serialized, when it was (to check its size): written as it is. */
-  stateJson?: string;
+  /**
+   * The nodes changed since the state was read (a key now absent was removed), or `all`: the row's
+   * node rows to write. Omitted: all.
+   */
+  changedNodes?: Set<string> | 'all';
   /** At least the state's size in UTF-8 JSON bytes, if known: what the cache remembers with it. */
   bytes?: number;
 }
@@ -22,12 +25,27 @@ export function executionUpdate(target: TransitionTarget, now: number): Executio
     version: target.version,
     status: state.status,
     state,
-    ...(target.stateJson === undefined ? {} : { stateJson: target.stateJson }),
+    ...(target.changedNodes === undefined ? {} : { changedNodes: target.changedNodes }),
     error: state.error,
     startedAt: state.startedAt === null ? null : new Date(state.startedAt),
     finishedAt: state.finishedAt === null ? null : new Date(state.finishedAt),
     updatedAt: new Date(now),
   };
+}
+
+/** Adds a decision's changed nodes to what `target` will write. */
+export function noteChangedNodes(target: TransitionTarget, changed: ChangedNodes): void {
+  if (target.changedNodes === 'all') return;
+  if (changed === 'all' || target.changedNodes === undefined) {
+    target.changedNodes = changed === 'all' ? 'all' : new Set(changed);
+    return;
+  }
+  for (const key of changed) target.changedNodes.add(key);
+}
+
+/** The nodes a target read from a locked row starts with: none changed, unless the row still holds its nodes inline. */
+export function changedSinceRead(row: { nodesInline: boolean }): Set<string> | 'all' {
+  return row.nodesInline ? 'all' : new Set();
 }
 
 /** The states just written become the cache's, at the versions PostgreSQL returned. */

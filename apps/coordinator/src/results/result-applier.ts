@@ -5,7 +5,7 @@ import { runOptimisticTransition, runTransition, type NewLog, type StepRunComple
 import { driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
-import { executionUpdate, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
+import { changedSinceRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { StepDone } from '../events/event-collector.js';
@@ -51,7 +51,14 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
       const targets = new Map<string, Target>(
         cached.map(({ id, entry }) => [
           id,
-          { id, state: entry!.state, version: entry!.version, changed: false, ...(entry!.bytes === undefined ? {} : { bytes: entry!.bytes }) },
+          {
+            id,
+            state: entry!.state,
+            version: entry!.version,
+            changed: false,
+            changedNodes: new Set<string>(),
+            ...(entry!.bytes === undefined ? {} : { bytes: entry!.bytes }),
+          },
         ]),
       );
       const applied = await applyInMemory(
@@ -87,7 +94,9 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
     let applied!: Applied;
     let targets!: Map<string, Target>;
     const { stepRuns, versions } = await runTransition(deps.pool, { lock: ids, complete: completions }, async ({ executions, completed }) => {
-      targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false }]));
+      targets = new Map(
+        executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false, changedNodes: changedSinceRead(e) }]),
+      );
       const runs = new Map(completed.map((key) => [key.id, key]));
       applied = await applyInMemory(deps, entries, lengths, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
@@ -290,7 +299,6 @@ async function drive(
   const stateJson = JSON.stringify(target.state);
   const bytes = Buffer.byteLength(stateJson);
   if (bytes <= deps.maxStateBytes) {
-    target.stateJson = stateJson;
     target.bytes = bytes;
     return pass;
   }
@@ -343,6 +351,7 @@ async function driveEntries(
     } else {
       target.state = decision.state;
       target.changed = true;
+      noteChangedNodes(target, decision.changedNodes);
       pass.reverts.push(decision.revert);
       pass.commands.push(done === undefined ? { commands: decision.commands } : { commands: decision.commands, done });
       pass.deferred.push(...decision.deferred);

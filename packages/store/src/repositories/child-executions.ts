@@ -15,7 +15,7 @@ export interface ChildLink {
   parentAttempt: number;
 }
 
-const LINK_COLUMNS = sql`c.id, c.namespace, c.status, c.state, c.error, c.finished_at, c.parent_execution_id, p.namespace as parent_namespace,
+const LINK_COLUMNS = sql`c.id, c.namespace, c.status, af_execution_state(c.id, c.state) as state, c.error, c.finished_at, c.parent_execution_id, p.namespace as parent_namespace,
                          c.parent_instance_key, c.parent_attempt`;
 
 type LinkRow = {

@@ -1,6 +1,6 @@
 import type { UsageTotals } from '@agentic-flow/engine';
 import type { ExecutionStatus, StepError } from '@agentic-flow/spec';
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { ExecutionRow } from '../rows.js';
 import { workflowExecutions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
@@ -11,7 +11,10 @@ import { InvalidCursorError, decodeCursor, encodeCursor, uuidKey } from './keyse
  * cluster-wide maintenance (the reconciler) passes `undefined`, for any namespace.
  */
 export async function findExecution(db: DbExecutor, id: string, namespace: string | undefined): Promise<ExecutionRow | undefined> {
-  const [row] = await db.select().from(workflowExecutions).where(inNamespace(id, namespace));
+  const [row] = await db
+    .select({ ...getTableColumns(workflowExecutions), state: sql<unknown>`af_execution_state(${workflowExecutions.id}, ${workflowExecutions.state})` })
+    .from(workflowExecutions)
+    .where(inNamespace(id, namespace));
   return row;
 }
 
@@ -79,12 +82,16 @@ export async function findExecutionOverview(db: DbExecutor, id: string, namespac
       ...summaryColumns,
       input: workflowExecutions.variables,
       head: sql<Record<string, unknown>>`${state} - 'nodes'`.as('head'),
-      // In the nodes' order, as the full view lists them. `keyvalue()` copies every node, outputs
-      // included, before the filter; the existence test walks them in place, and escalations are rare.
+      // Node rows, found by the partial index of escalated ones; a state still holding its nodes
+      // (written before they had rows of their own) is searched in place.
       escalated: sql<{ key: string; value: { stepId: string; attempt: number; error?: StepError } }[]>`case
-        when jsonb_path_exists(${state}, 'strict $.nodes.* ? (@.status == "escalated")')
-        then jsonb_path_query_array(${state}, 'strict $.nodes.keyvalue() ? (@.value.status == "escalated")')
-        else '[]'::jsonb end`.as('escalated'),
+        when ${state} ? 'nodes' then case
+          when jsonb_path_exists(${state}, 'strict $.nodes.* ? (@.status == "escalated")')
+          then jsonb_path_query_array(${state}, 'strict $.nodes.keyvalue() ? (@.value.status == "escalated")')
+          else '[]'::jsonb end
+        else coalesce((select jsonb_agg(jsonb_build_object('key', n.key, 'value', n.node) order by n.key)
+                         from execution_nodes n
+                        where n.execution_id = ${workflowExecutions.id} and n.node ->> 'status' = 'escalated'), '[]'::jsonb) end`.as('escalated'),
     })
     .from(workflowExecutions)
     .where(inNamespace(id, namespace))

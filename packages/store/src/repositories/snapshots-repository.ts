@@ -10,7 +10,7 @@ export type SnapshotSummary = Omit<SnapshotRow, 'state'>;
 export async function snapshotExecution(db: DbExecutor, executionId: string, kind: SnapshotKind, namespace: string): Promise<SnapshotSummary | undefined> {
   const result = await db.execute<{ id: string; execution_id: string; kind: SnapshotKind; status: SnapshotRow['status']; created_at: string }>(sql`
     insert into workflow_snapshots (execution_id, kind, status, state, created_at)
-    select id, ${kind}, status, state, date_trunc('milliseconds', clock_timestamp()) from workflow_executions where id = ${executionId} and namespace = ${namespace}
+    select id, ${kind}, status, af_execution_state(id, state), date_trunc('milliseconds', clock_timestamp()) from workflow_executions where id = ${executionId} and namespace = ${namespace}
     returning id, execution_id, kind, status, created_at`);
   const row = result.rows[0];
   return row && { id: row.id, executionId: row.execution_id, kind: row.kind, status: row.status, createdAt: new Date(row.created_at) };
@@ -47,7 +47,7 @@ export async function findSnapshot(db: DbExecutor, executionId: string, snapshot
 export async function takeDueSnapshots(db: DbExecutor): Promise<number> {
   const result = await db.execute(sql`
     insert into workflow_snapshots (execution_id, kind, status, state, created_at)
-    select e.id, 'auto', e.status, e.state, date_trunc('milliseconds', clock_timestamp())
+    select e.id, 'auto', e.status, af_execution_state(e.id, e.state), date_trunc('milliseconds', clock_timestamp())
       from workflow_executions e
      where e.status in ('running', 'paused') and e.snapshot_interval_ms is not null
        and coalesce((select max(s.created_at) from workflow_snapshots s where s.execution_id = e.id and s.kind = 'auto'), e.started_at, e.created_at)

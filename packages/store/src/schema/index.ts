@@ -12,3 +12,4 @@ export { auditLog } from './audit-log.js';
 export { events, eventStream } from './events.js';
 export { idempotencyKeys } from './idempotency-keys.js';
 export { stepSignals } from './step-signals.js';
+export { executionNodes } from './execution-nodes.js';

@@ -2,11 +2,13 @@ import type pg from 'pg';
 import { escalationAlertsSql, insertErrorsSql, type NewError } from './errors.js';
 import { alertEventsSql, insertEventsSql, type NewEvent } from './events.js';
 import { insertStepSignalsSql, type NewStepSignal } from './step-signals.js';
+import { deleteNodesSql, deleteOtherNodesSql, upsertNodesSql } from './execution-nodes.js';
 import {
   completeStepRunsSql,
   completionsPayload,
   executionsPayload,
   insertLogsSql,
+  nodeWritesOf,
   stepRunsPayload,
   updateExecutionsSql,
   upsertStepRunsSql,
@@ -38,7 +40,7 @@ export const STALE_TRANSITION = 'af: stale transition';
  * insert the new runs and the logs; the final `af_assert` aborts everything unless every result
  * matched an in-flight run and every execution was still at the version the states were computed
  * from. No `SELECT … FOR UPDATE` round trip: the version check is the lock. The text never changes
- * (the rows are seven jsonb parameters, empty arrays included), so it is prepared once per
+ * (the rows are ten jsonb parameters, empty arrays included), so it is prepared once per
  * connection and PostgreSQL skips parsing and planning afterwards.
  */
 // The execution rows are written first, as the locking path locks them first: the same lock order
@@ -51,15 +53,19 @@ const TEXT = `with exec as (${updateExecutionsSql('$2::jsonb')}),
      alrt as (${escalationAlertsSql('errs')}),
      aevt as (${alertEventsSql('alrt', 'alert:created')}),
      evts as (${insertEventsSql('$6::jsonb')}),
-     sigs as (${insertStepSignalsSql('$7::jsonb')})
+     sigs as (${insertStepSignalsSql('$7::jsonb')}),
+     nset as (${upsertNodesSql('$8::jsonb')}),
+     ngone as (${deleteNodesSql('$9::jsonb')}),
+     nrest as (${deleteOtherNodesSql('$10::jsonb', '$8::jsonb')})
 select af_assert((select count(*) from exec) = jsonb_array_length($2::jsonb)
                  and (select count(*) from done) = jsonb_array_length($1::jsonb), '${STALE_TRANSITION}') as ok,
        (select coalesce(json_agg(exec), '[]'::json) from exec) as versions,
        (select coalesce(json_agg(runs), '[]'::json) from runs) as runs`;
 
 export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConfig {
+  const nodes = nodeWritesOf(t.executions);
   return {
-    name: 'af_optimistic_transition_v7',
+    name: 'af_optimistic_transition_v8',
     text: TEXT,
     values: [
       JSON.stringify(completionsPayload(t.completions)),
@@ -69,6 +75,9 @@ export function optimisticTransitionQuery(t: OptimisticTransition): pg.QueryConf
       JSON.stringify(t.errors),
       JSON.stringify(t.events ?? []),
       JSON.stringify(t.signals ?? []),
+      JSON.stringify(nodes.set),
+      JSON.stringify(nodes.removed),
+      JSON.stringify(nodes.replaced),
     ],
   };
 }

@@ -1,5 +1,6 @@
 import type { ExecutionError, ExecutionStatus, StepError, StepRunStatus } from '@agentic-flow/spec';
 import type { LogLevel } from '../schema/statuses.js';
+import { addNodeWrites, emptyNodeWrites, stateHead, type ChangedNodes, type NodeWrites, type StateWithNodes } from './execution-nodes.js';
 import { jsonLiteral, jsonTextLiteral } from './literal.js';
 
 /**
@@ -14,8 +15,11 @@ export interface LockedExecution {
   workflowId: string;
   workflowVersion: string;
   status: ExecutionStatus;
+  /** The whole state, nodes put back in (`af_execution_state`). */
   state: unknown;
   version: number;
+  /** The row's state still holds its nodes (written before they had rows): its first write must write them all. */
+  nodesInline: boolean;
 }
 
 /**
@@ -30,7 +34,8 @@ export type Payload = string;
  * returned, as if it did not exist.
  */
 export function lockExecutionsSql(ids: readonly string[], namespace?: string): string {
-  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
+  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, af_execution_state(id, state) as state, version,
+                 state ? 'nodes' as "nodesInline"
             from workflow_executions
            where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))${
              namespace === undefined
@@ -135,9 +140,10 @@ export interface ExecutionUpdate {
   /** The version the update was computed from; the row's becomes version + 1. */
   version: number;
   status: ExecutionStatus;
+  /** The whole state: its head goes to the row, its nodes to `execution_nodes`. */
   state: unknown;
-  /** `state` already serialized (its size was checked against a limit): written as it is, not serialized again. */
-  stateJson?: string;
+  /** The nodes the transition changed; omitted: all of them. */
+  changedNodes?: ChangedNodes;
   error: ExecutionError | null;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -159,14 +165,17 @@ export function updateExecutionsSql(updates: readonly ExecutionUpdate[] | Payloa
           returning e.id, e.version`;
 }
 
-/** The updates as JSON text, each state spliced in from its `stateJson` when it has one. */
+/** The updates as JSON text, each with its state's head (its nodes are written as rows: {@link nodeWritesOf}). */
 export function executionsPayload(updates: readonly ExecutionUpdate[]): string {
-  if (updates.every((update) => update.stateJson === undefined)) return JSON.stringify(updates);
-  const rows = updates.map(({ state, stateJson, ...rest }) => {
-    const head = JSON.stringify(rest);
-    return `${head.slice(0, -1)},"state":${stateJson ?? JSON.stringify(state) ?? 'null'}}`;
-  });
-  return `[${rows.join(',')}]`;
+  return JSON.stringify(updates.map(({ state, changedNodes: _changed, ...rest }) => ({ ...rest, state: stateHead(state) })));
+}
+
+/** The node rows that the updates and new executions write. */
+export function nodeWritesOf(updates: readonly ExecutionUpdate[], created: readonly NewExecution[] = []): NodeWrites {
+  const writes = emptyNodeWrites();
+  for (const row of created) addNodeWrites(writes, row.id, row.state as StateWithNodes, 'all');
+  for (const update of updates) addNodeWrites(writes, update.id, update.state as StateWithNodes, update.changedNodes ?? 'all');
+  return writes;
 }
 
 export interface ExecutionVersion {
@@ -209,7 +218,7 @@ export function insertExecutionsSql(rows: readonly NewExecution[]): string {
           select v.id, v.namespace, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs",
                  v."parentExecutionId", v."parentInstanceKey", v."parentAttempt", coalesce(v.depth, 0),
                  (select coalesce(p.root_execution_id, p.id) from workflow_executions p where p.id = v."parentExecutionId")
-            from jsonb_to_recordset(${jsonLiteral(rows)})
+            from jsonb_to_recordset(${jsonLiteral(rows.map((row) => ({ ...row, state: stateHead(row.state) })))})
               as v(id uuid, namespace text, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
                    "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int,
                    "parentExecutionId" uuid, "parentInstanceKey" text, "parentAttempt" int, depth int)`;
@@ -224,7 +233,8 @@ export const ADMISSION_LOCK_KEY = '7018401992827957858';
  * at once cannot both see the same free slots.
  */
 export function admissibleExecutionsSql(maxActive: number): string {
-  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version
+  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, af_execution_state(id, state) as state, version,
+                 state ? 'nodes' as "nodesInline"
             from workflow_executions
            where status = 'pending'
            order by created_at, id

@@ -1,0 +1,77 @@
+import type { Payload } from './statements.js';
+
+/**
+ * Writing an execution's nodes as rows of `execution_nodes` (migration 0018): a transition writes the
+ * nodes it changed, and `workflow_executions.state` the rest of the state (its head), so a step of a
+ * 100,000-node execution writes what a step of a ten-node one does.
+ */
+
+/** The nodes a state holds, by instance key, as far as this module needs to know them. */
+export interface StateWithNodes {
+  nodes?: Record<string, unknown>;
+}
+
+/**
+ * Which nodes a transition changed: instance keys (a key now absent was removed), or `all` — the
+ * nodes were replaced wholesale (a restore), the state is new, or what changed is not known.
+ */
+export type ChangedNodes = ReadonlySet<string> | 'all';
+
+/** One execution's node writes, as the statements below take them. */
+export interface NodeWrites {
+  /** Nodes to insert or overwrite. */
+  set: { executionId: string; key: string; node: unknown }[];
+  /** Keys to delete. */
+  removed: { executionId: string; key: string }[];
+  /** Executions whose nodes are all in `set`: every other row of theirs is deleted. */
+  replaced: string[];
+}
+
+export function emptyNodeWrites(): NodeWrites {
+  return { set: [], removed: [], replaced: [] };
+}
+
+/** Adds one execution's changes to `writes`. */
+export function addNodeWrites(writes: NodeWrites, executionId: string, state: StateWithNodes, changed: ChangedNodes): void {
+  const nodes = state.nodes ?? {};
+  if (changed === 'all') {
+    writes.replaced.push(executionId);
+    for (const key of Object.keys(nodes)) writes.set.push({ executionId, key, node: nodes[key] });
+    return;
+  }
+  for (const key of changed) {
+    const node = Object.hasOwn(nodes, key) ? nodes[key] : undefined;
+    if (node === undefined) writes.removed.push({ executionId, key });
+    else writes.set.push({ executionId, key, node });
+  }
+}
+
+/** The state as `workflow_executions.state` holds it: everything but its nodes. */
+export function stateHead(state: unknown): unknown {
+  if (state === null || typeof state !== 'object' || !('nodes' in state)) return state;
+  const { nodes: _nodes, ...head } = state as StateWithNodes;
+  return head;
+}
+
+export function upsertNodesSql(payload: Payload): string {
+  return `insert into execution_nodes (execution_id, key, node)
+          select v."executionId", v.key, v.node
+            from jsonb_to_recordset(${payload}) as v("executionId" uuid, key text, node jsonb)
+          on conflict (execution_id, key) do update set node = excluded.node`;
+}
+
+export function deleteNodesSql(payload: Payload): string {
+  return `delete from execution_nodes n
+           using jsonb_to_recordset(${payload}) as d("executionId" uuid, key text)
+           where n.execution_id = d."executionId" and n.key = d.key`;
+}
+
+/**
+ * Deletes the nodes of the `replaced` executions that are not among the rows `setPayload` writes:
+ * disjoint from those, so it may run in the same statement as their upsert.
+ */
+export function deleteOtherNodesSql(replacedPayload: Payload, setPayload: Payload): string {
+  return `delete from execution_nodes n
+           where n.execution_id in (select value::uuid from jsonb_array_elements_text(${replacedPayload}))
+             and (n.execution_id, n.key) not in (select v."executionId", v.key from jsonb_to_recordset(${setPayload}) as v("executionId" uuid, key text))`;
+}
