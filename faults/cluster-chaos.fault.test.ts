@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionView } from '@agentic-flow/sdk';
 import { startCluster, type Cluster } from '../e2e/cluster.js';
 import { startCounterServer, type CounterServer } from './counter-server.js';
-import { SHAPES, type Shape } from './shapes.js';
+import { SHAPES, WIDE, type Shape } from './shapes.js';
 
 /**
  * Durability under faults (docs/architecture.md, invariants 1, 3, 5): 200+ executions of three
- * shapes run while workers are SIGKILLed mid-step, one of two coordinators is SIGKILLed, Redis is
+ * shapes, and one execution of a 5,000-branch parallel, run while workers are SIGKILLed mid-step, one of two coordinators is SIGKILLed, Redis is
  * flushed and PostgreSQL restarts. Every execution must complete with the right outputs, and every
  * step's side effect must have happened at least once and at most ALLOWED_ATTEMPTS times.
  */
@@ -40,7 +40,7 @@ describe('faults: killed workers, a killed coordinator, a flushed Redis, a resta
     const fast = { MAINTENANCE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '4000', RESULT_CLAIM_IDLE_MS: '2000' };
     const workerEnv = { LOCK_DURATION_MS: '2000', STALLED_INTERVAL_MS: '1000', SHUTDOWN_TIMEOUT_MS: '1000' };
     cluster = await startCluster([['http'], ['http'], ['script'], ['script']], { coordinator: fast, worker: workerEnv }, { coordinators: 2 });
-    for (const shape of SHAPES) await cluster.client.createWorkflow(shape.definition);
+    for (const shape of [...SHAPES, WIDE]) await cluster.client.createWorkflow(shape.definition);
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -51,6 +51,8 @@ describe('faults: killed workers, a killed coordinator, a flushed Redis, a resta
     const started = Date.now();
     const submitted: { id: string; shape: Shape }[] = [];
     const submit = (async () => {
+      // First, so its thousands of steps are in flight through every fault.
+      submitted.push({ id: await retrying(() => cluster.client.executeWorkflow(WIDE.definition.id)), shape: WIDE });
       for (let i = 0; i < EXECUTIONS; i++) {
         const shape = SHAPES[i % SHAPES.length]!;
         const id = await retrying(() => cluster.client.executeWorkflow(shape.definition.id, { api: counter.url }));

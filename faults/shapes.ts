@@ -71,3 +71,33 @@ export const SHAPES: Shape[] = [
     },
   },
 ];
+
+const WIDE_BRANCHES = 5_000;
+
+/**
+ * One parallel step of 5,000 script branches and a join that counts them: an execution whose every
+ * step applies to a state of thousands of nodes, run through the same faults (issue 17). Its branches
+ * call nothing outside, so it has no side-effect keys; its join checks that every branch's output
+ * arrived exactly once.
+ */
+export const WIDE: Shape = {
+  definition: {
+    id: 'fault-wide',
+    name: 'wide',
+    version: '1',
+    steps: [
+      { id: 'fan', type: 'parallel', config: { steps: Array.from({ length: WIDE_BRANCHES }, (_, i) => `b${i}`) }, next: ['join'] },
+      ...Array.from({ length: WIDE_BRANCHES }, (_, i) => ({ id: `b${i}`, type: 'script' as const, config: { script: `return ${i};` } })),
+      {
+        id: 'join',
+        type: 'script',
+        config: { script: 'const v = Object.values(results.fan); return [v.length, v.reduce((a, b) => a + b, 0)].join("|");' },
+      },
+    ],
+  },
+  keys: () => [],
+  check: (e) => {
+    const expected = `${WIDE_BRANCHES}|${(WIDE_BRANCHES * (WIDE_BRANCHES - 1)) / 2}`;
+    if (e.results['join'] !== expected) throw new Error(`wide ${e.id}: join = ${JSON.stringify(e.results['join'])}, not ${expected}`);
+  },
+};

@@ -1,45 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import { describe, expect, it } from 'vitest';
 import {
   childOfRun,
-  createDatabase,
   executionFamily,
-  insertDefinition,
   latestChild,
   liveDescendants,
-  migrateDatabase,
   orphanedChildren,
   runOptimisticTransition,
   runWrites,
   setParentAttempt,
   waitingWorkflowRuns,
-  type DatabaseHandle,
   type NewExecution,
 } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase();
 
 function row(extra: Partial<NewExecution> = {}): NewExecution {
   const now = new Date();
@@ -61,7 +36,7 @@ function row(extra: Partial<NewExecution> = {}): NewExecution {
 
 const signalsOf = async (id: string) =>
   (
-    await handle.pool.query<{ instance_key: string; attempt: number; signal: unknown }>(
+    await store.handle.pool.query<{ instance_key: string; attempt: number; signal: unknown }>(
       'select instance_key, attempt, signal from step_signals where execution_id = $1',
       [id],
     )
@@ -71,7 +46,7 @@ const signalsOf = async (id: string) =>
 async function family(parentStatus: NewExecution['status'] = 'running'): Promise<{ parent: string; child: string }> {
   const parent = row({ status: parentStatus });
   const child = row({ parentExecutionId: parent.id, parentInstanceKey: 'sub', parentAttempt: 1, depth: 1 });
-  await runWrites(handle.pool, {
+  await runWrites(store.handle.pool, {
     newExecutions: [parent, child],
     stepRuns: [
       {
@@ -96,25 +71,30 @@ async function family(parentStatus: NewExecution['status'] = 'running'): Promise
 describe('child executions', () => {
   it('link both ways: the parent lists its children, the child names its parent', async () => {
     const { parent, child } = await family();
-    expect(await executionFamily(handle.db, parent)).toEqual({
+    expect(await executionFamily(store.handle.db, parent)).toEqual({
       parentExecutionId: null,
       children: [{ id: child, instanceKey: 'sub', status: 'running', workflowId: 'wf' }],
     });
-    expect(await executionFamily(handle.db, child)).toEqual({ parentExecutionId: parent, children: [] });
-    expect(await latestChild(handle.db, parent, 'sub')).toMatchObject({ id: child, parentExecutionId: parent, parentInstanceKey: 'sub', parentAttempt: 1 });
-    expect(await latestChild(handle.db, parent, 'other')).toBeUndefined();
-    expect((await childOfRun(handle.db, parent, 'sub', 1))?.id).toBe(child);
+    expect(await executionFamily(store.handle.db, child)).toEqual({ parentExecutionId: parent, children: [] });
+    expect(await latestChild(store.handle.db, parent, 'sub')).toMatchObject({
+      id: child,
+      parentExecutionId: parent,
+      parentInstanceKey: 'sub',
+      parentAttempt: 1,
+    });
+    expect(await latestChild(store.handle.db, parent, 'other')).toBeUndefined();
+    expect((await childOfRun(store.handle.db, parent, 'sub', 1))?.id).toBe(child);
     // Another attempt's run has no child of its own until one is started (or resumed) for it.
-    expect(await childOfRun(handle.db, parent, 'sub', 2)).toBeUndefined();
+    expect(await childOfRun(store.handle.db, parent, 'sub', 2)).toBeUndefined();
   });
 
   it("a child's to-parent signal is addressed to the parent's waiting step run, with the attempt the child row holds then", async () => {
     const { parent, child } = await family();
-    await setParentAttempt(handle.db, child, 3);
-    await setParentAttempt(handle.db, child, 2); // never backwards
-    const { rows } = await handle.pool.query<{ version: number }>('select version from workflow_executions where id = $1', [child]);
+    await setParentAttempt(store.handle.db, child, 3);
+    await setParentAttempt(store.handle.db, child, 2); // never backwards
+    const { rows } = await store.handle.pool.query<{ version: number }>('select version from workflow_executions where id = $1', [child]);
     const signal = { type: 'child-settled', childExecutionId: child, status: 'completed', output: { a: 1 } };
-    const outcome = await runOptimisticTransition(handle.pool, {
+    const outcome = await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [
         {
@@ -140,7 +120,7 @@ describe('child executions', () => {
 
   it('a to-parent signal of an execution without a parent writes nothing', async () => {
     const lone = row();
-    await runWrites(handle.pool, {
+    await runWrites(store.handle.pool, {
       newExecutions: [lone],
       stepRuns: [],
       executions: [],
@@ -152,17 +132,17 @@ describe('child executions', () => {
 
   it('deleting a parent keeps its child, unlinked', async () => {
     const { parent, child } = await family();
-    await handle.pool.query('delete from workflow_executions where id = $1', [parent]);
-    expect(await executionFamily(handle.db, child)).toEqual({ parentExecutionId: null, children: [] });
+    await store.handle.pool.query('delete from workflow_executions where id = $1', [parent]);
+    expect(await executionFamily(store.handle.db, child)).toEqual({ parentExecutionId: null, children: [] });
   });
 
   it('finds waiting workflow step runs and the active children of cancelled parents', async () => {
     const { parent } = await family();
-    expect((await waitingWorkflowRuns(handle.db, 1_000, 1_000)).map((r) => [r.executionId, r.instanceKey, r.attempt])).toContainEqual([parent, 'sub', 1]);
-    expect((await waitingWorkflowRuns(handle.db, 3_600_000, 1_000)).map((r) => r.executionId)).not.toContain(parent);
+    expect((await waitingWorkflowRuns(store.handle.db, 1_000, 1_000)).map((r) => [r.executionId, r.instanceKey, r.attempt])).toContainEqual([parent, 'sub', 1]);
+    expect((await waitingWorkflowRuns(store.handle.db, 3_600_000, 1_000)).map((r) => r.executionId)).not.toContain(parent);
     const cancelled = await family('cancelled');
-    expect((await orphanedChildren(handle.db, 1_000)).map((c) => c.id)).toContain(cancelled.child);
-    expect((await orphanedChildren(handle.db, 1_000)).map((c) => c.id)).not.toContain((await latestChild(handle.db, parent, 'sub'))!.id);
+    expect((await orphanedChildren(store.handle.db, 1_000)).map((c) => c.id)).toContain(cancelled.child);
+    expect((await orphanedChildren(store.handle.db, 1_000)).map((c) => c.id)).not.toContain((await latestChild(store.handle.db, parent, 'sub'))!.id);
   });
 
   it("a child names its tree's top-level execution (a grandchild its grandparent's id), and its live descendants are counted over the partial index", async () => {
@@ -172,8 +152,8 @@ describe('child executions', () => {
     const grandchild = row({ parentExecutionId: child.id, parentInstanceKey: 'b', parentAttempt: 1, depth: 2 });
     const settled = row({ parentExecutionId: child.id, parentInstanceKey: 'c', parentAttempt: 1, depth: 2, status: 'completed', finishedAt: new Date() });
     for (const execution of [root, child, grandchild, settled])
-      await runWrites(handle.pool, { newExecutions: [execution], stepRuns: [], executions: [], logs: [] });
-    const roots = await handle.pool.query<{ id: string; root_execution_id: string | null }>(
+      await runWrites(store.handle.pool, { newExecutions: [execution], stepRuns: [], executions: [], logs: [] });
+    const roots = await store.handle.pool.query<{ id: string; root_execution_id: string | null }>(
       'select id, root_execution_id from workflow_executions where id = any($1::uuid[])',
       [[root.id, child.id, grandchild.id, settled.id]],
     );
@@ -186,20 +166,20 @@ describe('child executions', () => {
     // The settled one is not live; the root itself is not a descendant. Asked from any level, the tree is the root's.
     const unborn = randomUUID();
     const run = { instanceKey: 'a', attempt: 1 };
-    expect(await liveDescendants(handle.db, root.id, run, unborn)).toEqual({ rootExecutionId: root.id, live: 2, started: false, waiting: false });
-    expect(await liveDescendants(handle.db, grandchild.id, run, unborn)).toMatchObject({ rootExecutionId: root.id, live: 2 });
-    expect((await liveDescendants(handle.db, child.id, run, grandchild.id))?.started).toBe(true);
-    expect(await liveDescendants(handle.db, randomUUID(), run, unborn)).toBeUndefined();
-    await handle.pool.query("update workflow_executions set status = 'failed' where id = $1", [grandchild.id]);
-    expect((await liveDescendants(handle.db, root.id, run, unborn))?.live).toBe(1);
+    expect(await liveDescendants(store.handle.db, root.id, run, unborn)).toEqual({ rootExecutionId: root.id, live: 2, started: false, waiting: false });
+    expect(await liveDescendants(store.handle.db, grandchild.id, run, unborn)).toMatchObject({ rootExecutionId: root.id, live: 2 });
+    expect((await liveDescendants(store.handle.db, child.id, run, grandchild.id))?.started).toBe(true);
+    expect(await liveDescendants(store.handle.db, randomUUID(), run, unborn)).toBeUndefined();
+    await store.handle.pool.query("update workflow_executions set status = 'failed' where id = $1", [grandchild.id]);
+    expect((await liveDescendants(store.handle.db, root.id, run, unborn))?.live).toBe(1);
     // Whether the parent's step run still waits (recorded running) for the child about to start.
     const { parent } = await family();
-    expect((await liveDescendants(handle.db, parent, { instanceKey: 'sub', attempt: 1 }, unborn))?.waiting).toBe(true);
-    expect((await liveDescendants(handle.db, parent, { instanceKey: 'sub', attempt: 2 }, unborn))?.waiting).toBe(false);
-    await handle.pool.query("update step_runs set status = 'cancelled' where execution_id = $1", [parent]);
-    expect((await liveDescendants(handle.db, parent, { instanceKey: 'sub', attempt: 1 }, unborn))?.waiting).toBe(false);
+    expect((await liveDescendants(store.handle.db, parent, { instanceKey: 'sub', attempt: 1 }, unborn))?.waiting).toBe(true);
+    expect((await liveDescendants(store.handle.db, parent, { instanceKey: 'sub', attempt: 2 }, unborn))?.waiting).toBe(false);
+    await store.handle.pool.query("update step_runs set status = 'cancelled' where execution_id = $1", [parent]);
+    expect((await liveDescendants(store.handle.db, parent, { instanceKey: 'sub', attempt: 1 }, unborn))?.waiting).toBe(false);
     // The count reads only the partial index's live rows.
-    const client = await handle.pool.connect();
+    const client = await store.handle.pool.connect();
     let plan: { rows: { 'QUERY PLAN': string }[] };
     try {
       // A handful of rows: without this the planner would rather read the table.

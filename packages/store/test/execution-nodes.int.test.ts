@@ -1,45 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import { describe, expect, it } from 'vitest';
 import {
-  createDatabase,
   findExecution,
   findExecutionOverview,
   findSnapshot,
-  insertDefinition,
   listSnapshots,
-  migrateDatabase,
   runOptimisticTransition,
   runTransition,
   runWrites,
   snapshotExecution,
-  type DatabaseHandle,
   type ExecutionUpdate,
   type NewExecution,
 } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase();
 
 type Nodes = Record<string, { stepId: string; status: string; attempt: number; output?: unknown }>;
 const node = (stepId: string, status = 'queued', output?: unknown) => ({ stepId, status, attempt: 1, ...(output === undefined ? {} : { output }) });
@@ -73,25 +48,25 @@ const update = (id: string, version: number, nodes: Nodes, changedNodes?: Readon
 });
 
 const rowsOf = async (id: string) =>
-  (await handle.pool.query<{ key: string; node: unknown }>('select key, node from execution_nodes where execution_id = $1 order by key', [id])).rows;
+  (await store.handle.pool.query<{ key: string; node: unknown }>('select key, node from execution_nodes where execution_id = $1 order by key', [id])).rows;
 const storedState = async (id: string) =>
-  (await handle.pool.query<{ state: Record<string, unknown> }>('select state from workflow_executions where id = $1', [id])).rows[0]!.state;
+  (await store.handle.pool.query<{ state: Record<string, unknown> }>('select state from workflow_executions where id = $1', [id])).rows[0]!.state;
 
 describe('execution nodes as rows', () => {
   it('stores a new execution as its head and one row per node, and reads it back whole', async () => {
     const e = execution({ a: node('a'), b: node('b') });
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
     expect(await storedState(e.id)).toEqual({ v: 1, status: 'running', variables: { n: 1 } });
     expect((await rowsOf(e.id)).map((r) => r.key)).toEqual(['a', 'b']);
-    expect((await findExecution(handle.db, e.id, 'default'))!.state).toEqual(e.state);
+    expect((await findExecution(store.handle.db, e.id, 'default'))!.state).toEqual(e.state);
   });
 
   it('writes only the nodes a transition changed, and deletes the ones it removed', async () => {
     const e = execution({ a: node('a'), b: node('b'), c: node('c') });
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
     // `c` is absent from the new state but not named as changed: a delta leaves its row alone.
     const nodes = { a: node('a', 'succeeded', 'A'), d: node('d') };
-    const outcome = await runOptimisticTransition(handle.pool, {
+    const outcome = await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [update(e.id, 0, nodes, new Set(['a', 'b', 'd']))],
       stepRuns: [],
@@ -104,13 +79,13 @@ describe('execution nodes as rows', () => {
       { key: 'c', node: node('c') },
       { key: 'd', node: node('d') },
     ]);
-    expect(((await findExecution(handle.db, e.id, 'default'))!.state as { variables: unknown }).variables).toEqual({ n: 2 });
+    expect(((await findExecution(store.handle.db, e.id, 'default'))!.state as { variables: unknown }).variables).toEqual({ n: 2 });
   });
 
   it('writes nothing of a stale transition, nodes included', async () => {
     const e = execution({ a: node('a') });
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
-    const outcome = await runOptimisticTransition(handle.pool, {
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    const outcome = await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [update(e.id, 5, { a: node('a', 'succeeded', 1), z: node('z') }, new Set(['a', 'z']))],
       stepRuns: [],
@@ -123,8 +98,8 @@ describe('execution nodes as rows', () => {
 
   it('replaces every node when all changed (a restore), in either transition path', async () => {
     const e = execution({ a: node('a'), b: node('b') });
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
-    await runOptimisticTransition(handle.pool, {
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [update(e.id, 0, { b: node('b', 'failed'), x: node('x') }, 'all')],
       stepRuns: [],
@@ -132,7 +107,7 @@ describe('execution nodes as rows', () => {
       errors: [],
     });
     expect((await rowsOf(e.id)).map((r) => r.key)).toEqual(['b', 'x']);
-    await runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => {
+    await runTransition(store.handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => {
       expect(executions[0]).toMatchObject({ nodesInline: false, state: { nodes: { b: node('b', 'failed'), x: node('x') } } });
       return { writes: { stepRuns: [], executions: [update(e.id, 1, { y: node('y') })], logs: [] }, value: undefined };
     });
@@ -141,10 +116,10 @@ describe('execution nodes as rows', () => {
 
   it('reads a state that still holds its nodes as it is, and moves them to rows on its first write', async () => {
     const e = execution({});
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
     const inline = { v: 1, status: 'running', variables: {}, nodes: { old: node('old', 'succeeded', 7) } };
-    await handle.pool.query('update workflow_executions set state = $2 where id = $1', [e.id, JSON.stringify(inline)]);
-    await runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => {
+    await store.handle.pool.query('update workflow_executions set state = $2 where id = $1', [e.id, JSON.stringify(inline)]);
+    await runTransition(store.handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => {
       expect(executions[0]).toMatchObject({ nodesInline: true, state: inline });
       // The coordinator writes all nodes of such a row (`changedSinceRead`): here, by omitting `changedNodes`.
       return { writes: { stepRuns: [], executions: [update(e.id, 0, { old: node('old', 'succeeded', 7), new: node('new') })], logs: [] }, value: undefined };
@@ -156,19 +131,19 @@ describe('execution nodes as rows', () => {
   it('snapshots the whole state, nodes included, and lists escalated nodes in the overview', async () => {
     const escalated = { ...node('b', 'escalated'), error: { code: 'HTTP_ERROR', message: 'boom' } };
     const e = execution({ a: node('a', 'succeeded', 'A'), b: escalated });
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
-    await snapshotExecution(handle.db, e.id, 'manual', 'default');
-    const [summary] = await listSnapshots(handle.db, e.id);
-    expect((await findSnapshot(handle.db, e.id, summary!.id))!.state).toEqual(e.state);
-    const overview = await findExecutionOverview(handle.db, e.id, 'default');
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    await snapshotExecution(store.handle.db, e.id, 'manual', 'default');
+    const [summary] = await listSnapshots(store.handle.db, e.id);
+    expect((await findSnapshot(store.handle.db, e.id, summary!.id))!.state).toEqual(e.state);
+    const overview = await findExecutionOverview(store.handle.db, e.id, 'default');
     expect(overview!.escalations).toEqual([{ stepId: 'b', instanceKey: 'b', attempt: 1, error: { code: 'HTTP_ERROR', message: 'boom' } }]);
     expect(overview!.variables).toEqual({ n: 1 });
   });
 
   it('deletes an execution’s nodes with it', async () => {
     const e = execution({ a: node('a') });
-    await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
-    await handle.pool.query('delete from workflow_executions where id = $1', [e.id]);
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    await store.handle.pool.query('delete from workflow_executions where id = $1', [e.id]);
     expect(await rowsOf(e.id)).toEqual([]);
   });
 });

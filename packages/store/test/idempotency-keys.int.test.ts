@@ -1,40 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
-import {
-  IDEMPOTENCY_KEY_TAKEN,
-  createDatabase,
-  findIdempotentStart,
-  insertDefinition,
-  migrateDatabase,
-  pruneIdempotencyKeys,
-  runWrites,
-  type DatabaseHandle,
-  type NewExecution,
-} from '@agentic-flow/store';
+import { describe, expect, it } from 'vitest';
+import { IDEMPOTENCY_KEY_TAKEN, findIdempotentStart, pruneIdempotencyKeys, runWrites, type NewExecution } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase();
 
 const DAY = 86_400_000;
 
@@ -53,7 +22,7 @@ async function start(key: string, at: Date, hash = 'h'): Promise<string> {
     startedAt: at,
     finishedAt: null,
   };
-  await runWrites(handle.pool, {
+  await runWrites(store.handle.pool, {
     newExecutions: [e],
     idempotencyKeys: [{ namespace: 'default', key, requestHash: hash, executionId: e.id, createdAt: at, expiresAt: new Date(at.getTime() + DAY) }],
     stepRuns: [{ id: randomUUID(), executionId: e.id, stepId: 'a', instanceKey: 'a', stepType: 'http', attempt: 1, status: 'queued', queuedAt: at }],
@@ -63,7 +32,7 @@ async function start(key: string, at: Date, hash = 'h'): Promise<string> {
   return e.id;
 }
 
-const count = async (table: string) => Number((await handle.pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
+const count = async (table: string) => Number((await store.handle.pool.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
 
 describe('idempotency keys of execution starts', () => {
   it('a taken key aborts the whole start: no execution, no step run', async () => {
@@ -72,7 +41,7 @@ describe('idempotency keys of execution starts', () => {
     const [executions, runs] = [await count('workflow_executions'), await count('step_runs')];
     await expect(start('k-taken', new Date(now.getTime() + 1000))).rejects.toThrow(IDEMPOTENCY_KEY_TAKEN);
     expect([await count('workflow_executions'), await count('step_runs')]).toEqual([executions, runs]);
-    expect(await findIdempotentStart(handle.pool, 'default', 'k-taken', new Date())).toEqual({ requestHash: 'h', executionId: first, status: 'running' });
+    expect(await findIdempotentStart(store.handle.pool, 'default', 'k-taken', new Date())).toEqual({ requestHash: 'h', executionId: first, status: 'running' });
   });
 
   it('two starts with one key at once: exactly one commits', async () => {
@@ -85,23 +54,23 @@ describe('idempotency keys of execution starts', () => {
   it('an expired key is free: found no more, and taken over by the next start', async () => {
     const old = new Date(Date.now() - DAY - 60_000);
     await start('k-old', old, 'old');
-    expect(await findIdempotentStart(handle.pool, 'default', 'k-old', new Date())).toBeUndefined();
+    expect(await findIdempotentStart(store.handle.pool, 'default', 'k-old', new Date())).toBeUndefined();
     const second = await start('k-old', new Date(), 'new');
-    expect(await findIdempotentStart(handle.pool, 'default', 'k-old', new Date())).toMatchObject({ executionId: second, requestHash: 'new' });
+    expect(await findIdempotentStart(store.handle.pool, 'default', 'k-old', new Date())).toMatchObject({ executionId: second, requestHash: 'new' });
   });
 
   it('pruning deletes expired keys only', async () => {
     await start('k-expired-1', new Date(Date.now() - 2 * DAY));
     await start('k-expired-2', new Date(Date.now() - 2 * DAY));
     await start('k-fresh', new Date());
-    expect(await pruneIdempotencyKeys(handle.pool, new Date(), 1)).toBe(2);
-    const keys = (await handle.pool.query<{ key: string }>('select key from idempotency_keys order by key')).rows.map((r) => r.key);
+    expect(await pruneIdempotencyKeys(store.handle.pool, new Date(), 1)).toBe(2);
+    const keys = (await store.handle.pool.query<{ key: string }>('select key from idempotency_keys order by key')).rows.map((r) => r.key);
     expect(keys).toContain('k-fresh');
     expect(keys).not.toContain('k-expired-1');
     expect(keys).not.toContain('k-expired-2');
   });
 
   it('keys are per namespace', async () => {
-    expect(await findIdempotentStart(handle.pool, 'other', 'k-fresh', new Date())).toBeUndefined();
+    expect(await findIdempotentStart(store.handle.pool, 'other', 'k-fresh', new Date())).toBeUndefined();
   });
 });

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidCursorError,
-  createDatabase,
   findDefinition,
   executionExists,
   findExecution,
@@ -15,37 +13,15 @@ import {
   listLogs,
   listStepRunSummaries,
   listStepRuns,
-  migrateDatabase,
   runOptimisticTransition,
   runTransition,
   runWrites,
-  type DatabaseHandle,
   type NewExecution,
   type StepRunWrite,
 } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase();
 
 const execution = (overrides: Partial<NewExecution> = {}): NewExecution => ({
   id: randomUUID(),
@@ -62,7 +38,8 @@ const execution = (overrides: Partial<NewExecution> = {}): NewExecution => ({
   ...overrides,
 });
 
-const insert = (rows: NewExecution[], stepRuns: StepRunWrite[] = []) => runWrites(handle.pool, { newExecutions: rows, stepRuns, executions: [], logs: [] });
+const insert = (rows: NewExecution[], stepRuns: StepRunWrite[] = []) =>
+  runWrites(store.handle.pool, { newExecutions: rows, stepRuns, executions: [], logs: [] });
 const run = (e: NewExecution, key: string, extra: Partial<StepRunWrite> = {}): StepRunWrite => ({
   id: randomUUID(),
   executionId: e.id,
@@ -87,15 +64,15 @@ describe('definitions', () => {
       contentHash: 'abc',
       createdAt: new Date(2_000),
     };
-    expect(await insertDefinition(handle.db, row)).toBe('created');
-    expect(await insertDefinition(handle.db, row)).toBe('identical');
-    expect(await insertDefinition(handle.db, { ...row, contentHash: 'other', definition: { x: 2 } })).toBe('conflict');
-    expect((await findDefinition(handle.db, 'default', 'imm', '1.0.0'))?.definition).toEqual({ x: 1 });
+    expect(await insertDefinition(store.handle.db, row)).toBe('created');
+    expect(await insertDefinition(store.handle.db, row)).toBe('identical');
+    expect(await insertDefinition(store.handle.db, { ...row, contentHash: 'other', definition: { x: 2 } })).toBe('conflict');
+    expect((await findDefinition(store.handle.db, 'default', 'imm', '1.0.0'))?.definition).toEqual({ x: 1 });
   });
 
   it('finds the latest registered version and pages through every version', async () => {
     for (const [i, version] of ['1', '2', '10'].entries()) {
-      await insertDefinition(handle.db, {
+      await insertDefinition(store.handle.db, {
         namespace: 'default',
         id: 'multi',
         version,
@@ -106,19 +83,19 @@ describe('definitions', () => {
         createdAt: new Date(10_000 + i),
       });
     }
-    expect((await findDefinition(handle.db, 'default', 'multi'))?.version).toBe('10');
-    expect(await findDefinition(handle.db, 'default', 'nope')).toBeUndefined();
-    const first = await listDefinitions(handle.db, { namespace: 'default', id: 'multi', limit: 2 });
+    expect((await findDefinition(store.handle.db, 'default', 'multi'))?.version).toBe('10');
+    expect(await findDefinition(store.handle.db, 'default', 'nope')).toBeUndefined();
+    const first = await listDefinitions(store.handle.db, { namespace: 'default', id: 'multi', limit: 2 });
     expect(first.rows.map((r) => r.version)).toEqual(['10', '2']);
-    const second = await listDefinitions(handle.db, { namespace: 'default', id: 'multi', limit: 2, cursor: first.nextCursor! });
+    const second = await listDefinitions(store.handle.db, { namespace: 'default', id: 'multi', limit: 2, cursor: first.nextCursor! });
     expect(second).toEqual({ rows: [expect.objectContaining({ version: '1' })], nextCursor: null });
-    await expect(listDefinitions(handle.db, { namespace: 'default', limit: 2, cursor: 'junk' })).rejects.toThrow(InvalidCursorError);
+    await expect(listDefinitions(store.handle.db, { namespace: 'default', limit: 2, cursor: 'junk' })).rejects.toThrow(InvalidCursorError);
   });
 });
 
 describe('executions', () => {
   it('lists newest first by workflow and status, with cursors that neither skip nor repeat', async () => {
-    await insertDefinition(handle.db, {
+    await insertDefinition(store.handle.db, {
       namespace: 'default',
       id: 'listed',
       version: '1',
@@ -141,7 +118,7 @@ describe('executions', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listExecutions(handle.db, {
+      const page = await listExecutions(store.handle.db, {
         namespace: 'default',
         workflowId: 'listed',
         statuses: ['completed'],
@@ -152,9 +129,9 @@ describe('executions', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(expected);
-    const both = await listExecutions(handle.db, { namespace: 'default', workflowId: 'listed', statuses: ['completed', 'failed'], limit: 100 });
+    const both = await listExecutions(store.handle.db, { namespace: 'default', workflowId: 'listed', statuses: ['completed', 'failed'], limit: 100 });
     expect(both.rows).toHaveLength(25);
-    await expect(listExecutions(handle.db, { namespace: 'default', limit: 1, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+    await expect(listExecutions(store.handle.db, { namespace: 'default', limit: 1, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
   });
 
   it('locks, completes runs and writes many executions in one transaction of two round trips', async () => {
@@ -163,7 +140,7 @@ describe('executions', () => {
     await insert([a, b], [runA]);
     const done = { status: 'succeeded' as const, startedAt: 10.25, finishedAt: 20.5, workerId: 'w1' };
     const { value, stepRuns, versions } = await runTransition(
-      handle.pool,
+      store.handle.pool,
       { lock: [b.id, a.id, randomUUID()], complete: [{ id: runA.id, executionId: a.id, attempt: 1, ...done, output: { ok: true } }] },
       async ({ executions, completed }) => {
         expect(executions.map((e) => e.id)).toEqual([a.id, b.id].sort());
@@ -207,14 +184,18 @@ describe('executions', () => {
       ].sort((x, y) => (x.id < y.id ? -1 : 1)),
     );
     expect(stepRuns.map((k) => k.instanceKey)).toEqual(['step-b']);
-    expect(await findExecution(handle.db, a.id, 'default')).toMatchObject({ status: 'completed', state: { v: 1, done: true }, finishedAt: new Date(5_000) });
-    expect(await findExecution(handle.db, b.id, 'default')).toMatchObject({
+    expect(await findExecution(store.handle.db, a.id, 'default')).toMatchObject({
+      status: 'completed',
+      state: { v: 1, done: true },
+      finishedAt: new Date(5_000),
+    });
+    expect(await findExecution(store.handle.db, b.id, 'default')).toMatchObject({
       status: 'failed',
       error: { code: 'X', message: 'm', stepId: 's' },
       startedAt: null,
     });
-    expect((await listLogs(handle.db, a.id)).map((l) => l.message)).toEqual(['it\'s "quoted" $af$ text']);
-    const { rows: precise } = await handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [runA.id]);
+    expect((await listLogs(store.handle.db, a.id)).map((l) => l.message)).toEqual(['it\'s "quoted" $af$ text']);
+    const { rows: precise } = await store.handle.pool.query('select extract(epoch from started_at) * 1000 as s from step_runs where id = $1', [runA.id]);
     expect(Number(precise[0].s)).toBeCloseTo(10.25, 3);
   });
 
@@ -224,7 +205,7 @@ describe('executions', () => {
     await insert([e], [r]);
     await expect(
       runTransition(
-        handle.pool,
+        store.handle.pool,
         { lock: [e.id], complete: [{ id: r.id, executionId: e.id, attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' }] },
         async () => ({
           value: null,
@@ -238,8 +219,8 @@ describe('executions', () => {
         }),
       ),
     ).rejects.toThrow(/check constraint/);
-    expect((await listStepRuns(handle.db, e.id))[0]!.status).toBe('queued');
-    expect((await findExecution(handle.db, e.id, 'default'))!.status).toBe('running');
+    expect((await listStepRuns(store.handle.db, e.id))[0]!.status).toBe('queued');
+    expect((await findExecution(store.handle.db, e.id, 'default'))!.status).toBe('running');
   });
 });
 
@@ -261,7 +242,7 @@ describe('one-statement transitions', () => {
     const r = run(e, 'a');
     await insert([e], [r]);
     const next = run(e, 'b');
-    const outcome = await runOptimisticTransition(handle.pool, {
+    const outcome = await runOptimisticTransition(store.handle.pool, {
       completions: [{ id: r.id, executionId: e.id, instanceKey: 'a', attempt: 1, ...done, output: 'A' }],
       executions: [stateUpdate(e, 0, { step: 'b' })],
       stepRuns: [next],
@@ -269,8 +250,8 @@ describe('one-statement transitions', () => {
     });
     expect(outcome).toEqual({ versions: [{ id: e.id, version: 1 }], stepRuns: [{ id: next.id, executionId: e.id, instanceKey: 'b', attempt: 1 }] });
     // A state is read back whole: its nodes (none here) are put back in from their rows.
-    expect((await findExecution(handle.db, e.id, 'default'))!.state).toEqual({ step: 'b', nodes: {} });
-    expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status, x.output])).toEqual([
+    expect((await findExecution(store.handle.db, e.id, 'default'))!.state).toEqual({ step: 'b', nodes: {} });
+    expect((await listStepRuns(store.handle.db, e.id)).map((x) => [x.instanceKey, x.status, x.output])).toEqual([
       ['a', 'succeeded', 'A'],
       ['b', 'queued', null],
     ]);
@@ -281,7 +262,7 @@ describe('one-statement transitions', () => {
     const r = run(e, 'a');
     await insert([e], [r]);
     const attempt = (version: number, instanceKey = 'a', id = r.id) =>
-      runOptimisticTransition(handle.pool, {
+      runOptimisticTransition(store.handle.pool, {
         completions: [{ id, executionId: e.id, instanceKey, attempt: 1, ...done, output: 'A' }],
         executions: [stateUpdate(e, version, { moved: true })],
         stepRuns: [run(e, 'b')],
@@ -290,9 +271,9 @@ describe('one-statement transitions', () => {
     expect(await attempt(7)).toBeNull();
     expect(await attempt(0, 'not-a')).toBeNull();
     expect(await attempt(0, 'a', randomUUID())).toBeNull();
-    expect(await findExecution(handle.db, e.id, 'default')).toMatchObject({ state: { v: 1 }, version: 0 });
-    expect((await listStepRuns(handle.db, e.id)).map((x) => [x.instanceKey, x.status])).toEqual([['a', 'queued']]);
-    expect(await listLogs(handle.db, e.id)).toEqual([]);
+    expect(await findExecution(store.handle.db, e.id, 'default')).toMatchObject({ state: { v: 1 }, version: 0 });
+    expect((await listStepRuns(store.handle.db, e.id)).map((x) => [x.instanceKey, x.status])).toEqual([['a', 'queued']]);
+    expect(await listLogs(store.handle.db, e.id)).toEqual([]);
   });
 });
 
@@ -302,13 +283,13 @@ describe('step runs', () => {
     const first = run(e, 's', { stepType: 'script', input: { script: 'x' } });
     const [key] = await insert([e], [first]);
     expect(key).toEqual({ id: first.id, executionId: e.id, instanceKey: 's', attempt: 1 });
-    const [again] = await runWrites(handle.pool, {
+    const [again] = await runWrites(store.handle.pool, {
       stepRuns: [run(e, 's', { status: 'cancelled', queuedAt: null, finishedAt: new Date(2) })],
       executions: [],
       logs: [],
     });
     expect(again!.id).toBe(first.id);
-    expect((await listStepRuns(handle.db, e.id))[0]).toMatchObject({
+    expect((await listStepRuns(store.handle.db, e.id))[0]).toMatchObject({
       id: first.id,
       status: 'cancelled',
       input: { script: 'x' },
@@ -324,7 +305,7 @@ describe('step runs', () => {
     const done = { status: 'succeeded' as const, startedAt: 10, finishedAt: 20, workerId: 'w1' };
     const complete = async (completions: Parameters<typeof runTransition>[1]['complete']) =>
       (
-        await runTransition(handle.pool, { lock: [], complete: completions }, async ({ completed }) => ({
+        await runTransition(store.handle.pool, { lock: [], complete: completions }, async ({ completed }) => ({
           value: completed,
           writes: { stepRuns: [], executions: [], logs: [] },
         }))
@@ -338,12 +319,12 @@ describe('step runs', () => {
     ]);
     expect(applied.map((k) => k.id).sort()).toEqual(runs.map((r) => r.id).sort());
     expect(await complete([{ id: runs[0]!.id, executionId: e.id, attempt: 1, ...done, output: 'again' }])).toEqual([]);
-    expect((await listStepRuns(handle.db, e.id)).map((r) => [r.status, r.output, r.error, r.workerId, r.response])).toEqual([
+    expect((await listStepRuns(store.handle.db, e.id)).map((r) => [r.status, r.output, r.error, r.workerId, r.response])).toEqual([
       ['succeeded', null, null, 'w1', response],
       ['failed', null, { code: 'TIMEOUT', message: 't' }, 'w1', null],
     ]);
     // An http step's status and headers are small: a summary has them.
-    expect((await listStepRunSummaries(handle.db, e.id))[0]).toMatchObject({ response });
+    expect((await listStepRunSummaries(store.handle.db, e.id))[0]).toMatchObject({ response });
   });
 
   it('reads an overview and run summaries without selecting outputs, and one run with its output', async () => {
@@ -361,7 +342,7 @@ describe('step runs', () => {
     const e = execution({ state, variables: { given: 1 } });
     const runs = [run(e, 'big', { input: { script: 'y' }, output: 'x'.repeat(1000), status: 'succeeded' }), run(e, 'wait', { queuedAt: new Date(2) })];
     await insert([e], runs);
-    const overview = await findExecutionOverview(handle.db, e.id, 'default');
+    const overview = await findExecutionOverview(store.handle.db, e.id, 'default');
     expect(overview).toEqual({
       id: e.id,
       namespace: 'default',
@@ -381,14 +362,14 @@ describe('step runs', () => {
         { stepId: 'wait', instanceKey: 'loop#1/wait', attempt: 2, error: { code: 'TIMEOUT', message: 't' } },
       ],
     });
-    const summaries = await listStepRunSummaries(handle.db, e.id);
+    const summaries = await listStepRunSummaries(store.handle.db, e.id);
     expect(summaries.map((r) => r.id)).toEqual(runs.map((r) => r.id));
     // Not selected at all: the rows have no such keys.
     expect(summaries.some((row) => 'input' in row || 'output' in row || 'transcript' in row)).toBe(false);
-    expect(await findStepRun(handle.db, e.id, runs[0]!.id, 'default')).toMatchObject({ id: runs[0]!.id, output: 'x'.repeat(1000) });
-    expect(await findStepRun(handle.db, randomUUID(), runs[0]!.id, 'default')).toBeUndefined();
-    expect(await executionExists(handle.db, e.id, 'default')).toBe(true);
-    expect(await executionExists(handle.db, randomUUID(), 'default')).toBe(false);
-    expect(await findExecutionOverview(handle.db, randomUUID(), 'default')).toBeUndefined();
+    expect(await findStepRun(store.handle.db, e.id, runs[0]!.id, 'default')).toMatchObject({ id: runs[0]!.id, output: 'x'.repeat(1000) });
+    expect(await findStepRun(store.handle.db, randomUUID(), runs[0]!.id, 'default')).toBeUndefined();
+    expect(await executionExists(store.handle.db, e.id, 'default')).toBe(true);
+    expect(await executionExists(store.handle.db, randomUUID(), 'default')).toBe(false);
+    expect(await findExecutionOverview(store.handle.db, randomUUID(), 'default')).toBeUndefined();
   });
 });
