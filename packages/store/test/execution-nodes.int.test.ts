@@ -124,7 +124,13 @@ describe('execution nodes as rows', () => {
   it('replaces every node when all changed (a restore), in either transition path', async () => {
     const e = execution({ a: node('a'), b: node('b') });
     await runWrites(handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
-    await runOptimisticTransition(handle.pool, { completions: [], executions: [update(e.id, 0, { b: node('b', 'failed'), x: node('x') }, 'all')], stepRuns: [], logs: [], errors: [] });
+    await runOptimisticTransition(handle.pool, {
+      completions: [],
+      executions: [update(e.id, 0, { b: node('b', 'failed'), x: node('x') }, 'all')],
+      stepRuns: [],
+      logs: [],
+      errors: [],
+    });
     expect((await rowsOf(e.id)).map((r) => r.key)).toEqual(['b', 'x']);
     await runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => {
       expect(executions[0]).toMatchObject({ nodesInline: false, state: { nodes: { b: node('b', 'failed'), x: node('x') } } });
