@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { testDatabaseServerUrl, testRedisServerUrl } from '@agentic-flow/testing';
 import { machineInfo } from './machine.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
-import { resultsJson, resultsMarkdown, targets, type BenchReport, type ThroughputRow } from './report.js';
+import { resultsJson, resultsMarkdown, scaleTargets, targets, type BenchReport, type ThroughputRow } from './report.js';
 import { percentile, summarize } from './stats.js';
 import { runDbos } from './workloads/peer-dbos.js';
 import { rawBullmqRoundTrips } from './workloads/raw-bullmq.js';
 import { conditionChain } from './workloads/control-scale.js';
+import { executionScale, type ExecutionScaleRun } from './workloads/execution-scale.js';
 import { coordinatorRss, listLatency } from './workloads/scale.js';
 import { metricsLatency } from './workloads/metrics-query.js';
 import { stepOverhead } from './workloads/step-overhead.js';
@@ -29,6 +30,8 @@ interface Plan {
   chainSteps: number;
   metricsStored: number;
   metricsRequests: number;
+  /** Branches of one parallel step, and iterations of one loop, each in an execution of its own. */
+  executionSizes: number[];
 }
 
 const FULL: Plan = {
@@ -45,6 +48,7 @@ const FULL: Plan = {
   chainSteps: 10_000,
   metricsStored: 1_000_000,
   metricsRequests: 30,
+  executionSizes: [1_000, 10_000, 100_000],
 };
 /** Enough to prove the harness works end to end, in well under a minute. */
 const SMOKE: Plan = {
@@ -61,6 +65,7 @@ const SMOKE: Plan = {
   chainSteps: 200,
   metricsStored: 5_000,
   metricsRequests: 3,
+  executionSizes: [20, 100],
 };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -74,6 +79,13 @@ async function main(): Promise<void> {
     log(
       `metrics with ${plan.metricsStored} stored: getWorkflowMetrics p50 ${percentile(m.workflowMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.workflowMetricsMs, 95).toFixed(1)} ms; getStepMetrics p50 ${percentile(m.stepMetricsMs, 50).toFixed(1)} ms p95 ${percentile(m.stepMetricsMs, 95).toFixed(1)} ms (seeded in ${(m.seedMs / 1000).toFixed(0)} s, folded in ${(m.foldMs / 1000).toFixed(0)} s)`,
     );
+    return;
+  }
+  if (process.argv.includes('--only=scale')) {
+    // The execution-size rows alone: printed with their targets, no results written.
+    const rows = await scaleRows(plan);
+    for (const r of rows) log(scaleLine(r));
+    for (const t of scaleTargets(rows)) log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.actual}`);
     return;
   }
   const outDir = smoke ? `${BENCH_DIR}.runs/smoke/` : BENCH_DIR;
@@ -157,6 +169,8 @@ async function main(): Promise<void> {
     slowestHealthMs: summarize(chains.map((c) => c.slowestHealthMs)),
   };
 
+  const executionScale = await scaleRows(plan);
+
   const peer: BenchReport['peer'] = [];
   for (const inFlight of plan.dbosInFlight) {
     log(`DBOS Transact, ${inFlight} in flight`);
@@ -206,6 +220,7 @@ async function main(): Promise<void> {
     },
     peer,
     controlScale,
+    executionScale,
     profile,
     analysis: await readFile(`${BENCH_DIR}analysis.md`, 'utf8').catch(() => '(no analysis written yet)'),
   };
@@ -213,6 +228,17 @@ async function main(): Promise<void> {
   await writeFile(`${outDir}RESULTS.md`, resultsMarkdown(report));
   for (const t of targets(report)) log(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.actual}`);
   log(`wrote ${outDir}RESULTS.md and ${outDir}results.json`);
+}
+
+/** One execution per shape and size, smallest first: the per-step cost as executions grow. */
+async function scaleRows(plan: Plan): Promise<ExecutionScaleRun[]> {
+  const runs = (['parallel', 'loop'] as const).flatMap((shape) => plan.executionSizes.map((size) => ({ shape, size })));
+  log(`one execution each: ${runs.map((r) => `${r.shape} ${r.size}`).join(', ')}`);
+  return executionScale(runs);
+}
+
+function scaleLine(r: ExecutionScaleRun): string {
+  return `${r.shape} ${r.size}: ${(r.wallMs / 1000).toFixed(1)} s, ${r.stepsPerSec.toFixed(0)} steps/s, coordinator ${r.coordinatorCpuMsPerStep.toFixed(3)} ms CPU/step, ${r.walBytesPerStep.toFixed(0)} WAL bytes/step, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
 }
 
 /** Versions of the libraries on the hot path, read from the packages that depend on them. */

@@ -1,6 +1,7 @@
 import type { MachineInfo } from './machine.js';
 import type { ProfileSummary } from './profile.js';
 import { fmt, round, type Summary } from './stats.js';
+import type { ExecutionScaleRun } from './workloads/execution-scale.js';
 
 export interface ThroughputRow {
   shape: string;
@@ -40,6 +41,8 @@ export interface BenchReport {
     runLoopLagMs: Summary;
     slowestHealthMs: Summary;
   };
+  /** One execution per shape and size (a parallel of N branches, a loop of N iterations), alone on the cluster. */
+  executionScale: ExecutionScaleRun[];
   profile: ProfileSummary | null;
   analysis: string;
 }
@@ -95,6 +98,7 @@ export function targets(report: BenchReport): Target[] {
       met: report.metrics.stepMetrics.median <= 100,
     },
     ...controlTargets(report),
+    ...scaleTargets(report.executionScale),
   ];
 }
 
@@ -117,6 +121,35 @@ function tracingTargets(report: BenchReport): Target[] {
       target: '≤ 1.05×',
       actual: `${sampled.toFixed(2)}× (${report.overheadSampled.median.median.toFixed(2)} ms vs ${report.overhead.median.median.toFixed(2)} ms)`,
       met: sampled <= 1.05,
+    });
+  }
+  return targets;
+}
+
+/**
+ * Per-step cost independent of the execution's size: for each shape, steps/s at the middle size at
+ * least 80% of the smallest's, and coordinator CPU per step at the largest within 1.5× the smallest's.
+ */
+export function scaleTargets(rows: readonly ExecutionScaleRun[]): Target[] {
+  const targets: Target[] = [];
+  for (const shape of ['parallel', 'loop'] as const) {
+    const sized = rows.filter((r) => r.shape === shape).sort((a, b) => a.size - b.size);
+    if (sized.length < 2) continue;
+    const [small, middle, large] = [sized[0]!, sized[1]!, sized.at(-1)!];
+    const name = shape === 'parallel' ? 'branches' : 'iterations';
+    const rate = middle.stepsPerSec / small.stepsPerSec;
+    targets.push({
+      name: `${shape}: steps/s at ${middle.size} ${name} ≥ 80% of steps/s at ${small.size}`,
+      target: '≥ 0.80×',
+      actual: `${rate.toFixed(2)}× (${middle.stepsPerSec.toFixed(0)} vs ${small.stepsPerSec.toFixed(0)} steps/s)`,
+      met: rate >= 0.8,
+    });
+    const cpu = large.coordinatorCpuMsPerStep / small.coordinatorCpuMsPerStep;
+    targets.push({
+      name: `${shape}: coordinator CPU per step at ${large.size} ${name} ≤ 1.5× that at ${small.size}`,
+      target: '≤ 1.5×',
+      actual: `${cpu.toFixed(2)}× (${large.coordinatorCpuMsPerStep.toFixed(3)} vs ${small.coordinatorCpuMsPerStep.toFixed(3)} ms)`,
+      met: cpu <= 1.5,
     });
   }
   return targets;
@@ -184,6 +217,7 @@ export function resultsJson(report: BenchReport): Record<string, unknown> {
       list: report.list,
       metrics: report.metrics,
       rss: report.rss,
+      executionScale: report.executionScale,
       profile: report.profile,
     },
   };
@@ -264,6 +298,16 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push(`| start until the execution completed | ${fmt(report.controlScale.completeMs, 0)} |`);
   lines.push(`| longest event-loop delay while it ran | ${fmt(report.controlScale.runLoopLagMs, 0)} |`);
   lines.push(`| slowest \`GET /healthz\` (asked every 20 ms throughout) | ${fmt(report.controlScale.slowestHealthMs, 0)} |`);
+  lines.push('', '## One large execution', '');
+  lines.push(
+    'One execution at a time, alone on one coordinator and one script worker (concurrency 4): a parallel step of N no-op script branches, or a loop of N no-op iterations. WAL bytes are what PostgreSQL wrote for the run, divided by its steps.',
+    '',
+  );
+  lines.push('| shape | size | wall | steps/s | coordinator CPU/step | WAL bytes/step | peak coordinator RSS |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of report.executionScale)
+    lines.push(
+      `| ${r.shape} | ${r.size} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.stepsPerSec.toFixed(0)} | ${r.coordinatorCpuMsPerStep.toFixed(3)} ms | ${r.walBytesPerStep.toFixed(0)} | ${r.peakRssMb.toFixed(0)} MB |`,
+    );
   lines.push('', '## Peer: DBOS Transact, same PostgreSQL, same run', '');
   lines.push('The same 10-step workload (200 workflows of 10 no-op steps, every step checkpointed) on DBOS Transact.', '');
   lines.push('| engine | in flight | steps/s |', '| --- | --- | --- |');

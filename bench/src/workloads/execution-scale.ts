@@ -54,7 +54,12 @@ export async function executionScale(
   runs: { shape: ScaleShape; size: number }[],
   options: { profileDir?: string; timeoutMs?: number } = {},
 ): Promise<ExecutionScaleRun[]> {
-  const cluster = await BenchCluster.start({ workers: [['script']], ...(options.profileDir ? { profileDir: options.profileDir } : {}) });
+  const cluster = await BenchCluster.start({
+    workers: [['script']],
+    // A definition of 100,000 branches is about 7 MB of JSON, over the default request body limit.
+    coordinatorEnv: { BODY_LIMIT: String(64 * 1024 * 1024) },
+    ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+  });
   try {
     const coordinator = cluster.coordinators[0]!;
     const meter = cpuMeter({ coordinator: [coordinator.pid] });

@@ -39,13 +39,12 @@ export function decide(workflow: CompiledWorkflow, state: ExecutionState, event:
 }
 
 /**
- * A copy of `state` a transition may change in place (its records, and the lists loops append to):
- * what keeps `decide` pure. It costs the size of the execution, which `openDecision` avoids.
+ * A copy of `state` a transition may change in place (its records; nodes themselves are replaced,
+ * never changed): what keeps `decide` pure. It costs the size of the execution, which
+ * `openDecision` avoids.
  */
 function ownCopy(state: ExecutionState): ExecutionState {
-  const nodes: ExecutionState['nodes'] = {};
-  for (const [key, node] of Object.entries(state.nodes)) nodes[key] = node.outputs ? { ...node, outputs: [...node.outputs] } : node;
-  return { ...state, nodes, overlays: { ...state.overlays } };
+  return { ...state, nodes: { ...state.nodes }, overlays: { ...state.overlays } };
 }
 
 /** Applies the event to the working copy; returns why it was ignored, if it was. */

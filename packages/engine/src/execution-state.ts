@@ -45,7 +45,9 @@ export interface NodeState {
   error?: StepError;
   /** loop: iterations completed so far. */
   iteration?: number;
-  /** loop: the output of each completed iteration. */
+  /** loop: how many iterations ended with their output recorded (each is read from its iteration's nodes when the loop ends). */
+  recorded?: number;
+  /** loop, in states from before `recorded`: the output of each completed iteration. */
   outputs?: unknown[];
   /** loop: the expression it waits for. */
   awaiting?: 'loop-condition' | 'loop-break';

@@ -15,7 +15,7 @@ import type { StepKind, Transition } from './transition.js';
  * iteration's output.
  */
 export function launchLoop(t: Transition, key: string, step: LoopStep, attempt: number): void {
-  t.setNode(key, { stepId: step.id, status: 'running', attempt, iteration: 0, outputs: [] });
+  t.setNode(key, { stepId: step.id, status: 'running', attempt, iteration: 0, recorded: 0 });
   t.record(key, 'running');
   nextIteration(t, key, step);
 }
@@ -55,7 +55,7 @@ function beginIteration(t: Transition, key: string, step: LoopStep): void {
   const node = t.node(key)!;
   const iteration = node.iteration ?? 0;
   if (iteration >= step.config.maxIterations) {
-    if (step.config.onMaxIterations === 'complete') t.succeed(key, node.outputs ?? []);
+    if (step.config.onMaxIterations === 'complete') t.succeed(key, loopOutputs(t, key, step, node));
     else
       t.fail(
         key,
@@ -85,10 +85,10 @@ export function loopEvaluated(t: Transition, key: string, purpose: ExpressionPur
   }
   if (purpose === 'loop-condition') {
     if (outcome.truthy) beginIteration(t, key, step);
-    else t.succeed(key, node.outputs ?? []);
+    else t.succeed(key, loopOutputs(t, key, step, node));
     return;
   }
-  if (outcome.truthy) t.succeed(key, node.outputs ?? []);
+  if (outcome.truthy) t.succeed(key, loopOutputs(t, key, step, node));
   else {
     const { awaiting: _awaiting, ...rest } = node;
     t.setNode(key, { ...rest, iteration: (node.iteration ?? 0) + 1 });
@@ -102,14 +102,33 @@ export function iterationProgress(t: Transition, frame: string, root: string): v
   const node = t.node(loopKey);
   if (node?.status !== 'running' || node.iteration !== iteration || node.awaiting !== undefined) return;
   // Its output already recorded: the iteration ended and the loop is (or was, before it failed) at its break condition.
-  if ((node.outputs ?? []).length > iteration) return;
+  if (recordedOf(node) > iteration) return;
   if (!t.scopeDone(frame, root)) return;
   const step = t.step(node.stepId) as LoopStep;
-  // Appended in place: a loop's thousandth iteration costs what its first did.
-  iterationDone(t, loopKey, step, { ...node, outputs: t.append(node.outputs ?? [], t.scopeOutput(frame, root)) });
+  iterationDone(t, loopKey, step, { ...node, recorded: iteration + 1 });
 }
 
-/** Iteration `node.iteration` is over and its output is in `node.outputs`: break, or go on. */
+/**
+ * How many iterations ended with their output recorded: `recorded`, or in a state from before it
+ * was kept, the length of the `outputs` list such a state held.
+ */
+function recordedOf(node: NodeState): number {
+  return node.recorded ?? node.outputs?.length ?? 0;
+}
+
+/**
+ * Every recorded iteration's output, in order, read from the iterations' own nodes when the loop
+ * ends. The loop node keeps only a count, so writing its progress costs the same at iteration
+ * 100,000 as at the first; an older state's `outputs` list is used as far as it goes.
+ */
+function loopOutputs(t: Transition, key: string, step: LoopStep, node: NodeState): unknown[] {
+  const outputs: unknown[] = [];
+  const kept = node.outputs ?? [];
+  for (let i = 0; i < recordedOf(node); i++) outputs.push(i < kept.length ? kept[i] : t.scopeOutput(iterationFrame(key, i), step.config.loopStep));
+  return outputs;
+}
+
+/** Iteration `node.iteration` is over and its output is recorded: break, or go on. */
 function iterationDone(t: Transition, key: string, step: LoopStep, node: NodeState): void {
   const iteration = node.iteration ?? 0;
   if (step.config.breakCondition !== undefined) {
@@ -137,7 +156,7 @@ export function resumeLoop(t: Transition, key: string): void {
   const { awaiting, ...rest } = node;
   const iteration = node.iteration ?? 0;
   t.setNode(key, rest);
-  if (awaiting === 'loop-break' || (node.outputs ?? []).length > iteration) {
+  if (awaiting === 'loop-break' || recordedOf(node) > iteration) {
     iterationDone(t, key, step, rest);
     return;
   }

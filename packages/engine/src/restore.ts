@@ -46,8 +46,7 @@ export function restore(t: Transition, snapshot: ExecutionState): string | undef
     if (node.status === 'running') {
       // Running containers keep their progress (iterations, outputs, failures) and drive on from their children.
       const { withdrawn: _withdrawn, ...progress } = node;
-      // Its own copy of the outputs: a loop appends to them in place, and the snapshot stays as it was.
-      nodes[key] = { ...progress, ...(progress.outputs ? { outputs: [...progress.outputs] } : {}), attempt };
+      nodes[key] = { ...progress, attempt };
       containers.push(key);
     } else {
       nodes[key] = { stepId: node.stepId, status: 'ready', attempt };

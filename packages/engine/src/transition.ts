@@ -67,7 +67,7 @@ const RECORDED_RUNNING: ReadonlySet<NodeState['status']> = new Set(['running', '
 
 /**
  * One transition over an execution's state. The top-level fields are copied on entry; the large
- * records (`nodes`, `overlays`) and loop output lists are changed in place, each change journaled,
+ * records (`nodes`, `overlays`) are changed in place, each change journaled,
  * so a transition costs what it changes, not the size of the execution, and `revert` puts the
  * original back exactly. Holds the mechanics every step kind shares: activation, dead-path
  * elimination, settling, failure propagation, cancellation and the lifecycle.
@@ -78,8 +78,6 @@ export class Transition {
   /** Each node and overlay this transition changed, as it was before (undefined: absent). */
   private readonly nodesBefore = new Map<string, NodeState | undefined>();
   private readonly overlaysBefore = new Map<string, Record<string, unknown> | undefined>();
-  /** Lists appended to in place, with their length before. */
-  private readonly appended: [unknown[], number][] = [];
   /** The records shared with the original state, until `replaceNodes` swaps in records of its own. */
   private readonly sharedNodes: Record<string, NodeState>;
   private readonly sharedOverlays: Record<string, Record<string, unknown>>;
@@ -138,13 +136,6 @@ export class Transition {
     this.state.nodeCount = Object.keys(nodes).length;
   }
 
-  /** Appends to a list a node of this state holds, in place: O(1) however long it is. */
-  append<T>(list: T[], value: T): T[] {
-    this.appended.push([list, list.length]);
-    list.push(value);
-    return list;
-  }
-
   /** True the first time `mark` is asked for in this transition: to count an event once however often it is seen. */
   once(mark: string): boolean {
     if (this.marks.has(mark)) return false;
@@ -167,10 +158,8 @@ export class Transition {
       if (overlay === undefined) delete this.sharedOverlays[branch];
       else this.sharedOverlays[branch] = overlay;
     }
-    for (let i = this.appended.length - 1; i >= 0; i--) this.appended[i]![0].length = this.appended[i]![1];
     this.nodesBefore.clear();
     this.overlaysBefore.clear();
-    this.appended.length = 0;
     this.state.nodeCount = this.nodeCountBefore;
   }
 

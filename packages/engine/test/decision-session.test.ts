@@ -56,7 +56,7 @@ describe('openDecision: one transition, many events', () => {
     expect(state.status).toBe('pending');
   });
 
-  it('reverts to exactly the state it was opened on: nodes, overlays and loop outputs', () => {
+  it('reverts to exactly the state it was opened on, and says which nodes it changed', () => {
     const workflow = compile(
       wf([
         parallel('p', ['a', 'b'], {}, ['l']),
@@ -77,17 +77,31 @@ describe('openDecision: one transition, many events', () => {
     keep({ type: 'step.succeeded', key: 'b', attempt: 1, output: 'B', at: 3 });
     keep({ type: 'step.succeeded', key: 'l#0/body', attempt: 1, output: 0, at: 4 });
     const before = structuredClone(state);
-    const outputs = state.nodes['l']!.outputs!;
-    // An iteration ends (its output appended in place, the next starts), then a branch-free failure path: all undone.
+    const nodes = state.nodes;
+    // An iteration ends (counted, the next one starts), then a cancel ends everything: all of it undone.
     const session = openDecision(workflow, state, 5);
     session.apply({ type: 'step.succeeded', key: 'l#1/body', attempt: 1, output: 1, at: 5 });
     session.apply({ type: 'cancel', at: 5 });
     expect(session.finish().status).toBe('cancelled');
-    expect(outputs).toHaveLength(2);
+    expect(session.changedNodes()).toEqual(new Set(['l#1/body', 'l', 'l#2/body']));
     session.revert();
     expect(state).toEqual(before);
-    expect(state.nodes['l']!.outputs).toBe(outputs);
-    expect(outputs).toEqual([0]);
+    expect(state.nodes).toBe(nodes);
+  });
+
+  it('a loop ends with every iteration’s output, read from the iterations', () => {
+    const workflow = compile(wf([loop('l', 'body', { maxIterations: 3, onMaxIterations: 'complete' }), script('body')]));
+    let state = owned(workflow);
+    for (const event of [
+      { type: 'start' as const, at: 1 },
+      ...[0, 1, 2].map((i) => ({ type: 'step.succeeded' as const, key: `l#${i}/body`, attempt: 1, output: `out${i}`, at: 2 + i })),
+    ]) {
+      const session = openDecision(workflow, state, event.at);
+      expect(session.apply(event)).toBeUndefined();
+      state = session.finish();
+    }
+    expect(state.nodes['l']).toMatchObject({ status: 'succeeded', output: ['out0', 'out1', 'out2'] });
+    expect(state.status).toBe('completed');
   });
 
   it('gives a condition only the results its expression reads', () => {

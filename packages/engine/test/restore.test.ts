@@ -85,7 +85,7 @@ describe('restore to a snapshot', () => {
     expect(run.runs('record-step', restored)).toEqual(['l@1', 'l@2']);
     expect(run.recorded('cancelled', restored)).toEqual(['l']);
     expect(run.recorded('running', restored)).toEqual(['l']);
-    expect(run.state.nodes['l']).toMatchObject({ status: 'running', attempt: 2, iteration: 1, outputs: [0] });
+    expect(run.state.nodes['l']).toMatchObject({ status: 'running', attempt: 2, iteration: 1, recorded: 1 });
     expect(run.runs('run-step', restored)).toEqual(['l#1/body@2']);
     expect(run.state.usedAttempts).toEqual({ 'l#2/body': 1 });
     expect(run.runs('run-step', run.succeed('l#1/body', 'one'))).toEqual(['l#2/body@2']);

@@ -194,13 +194,13 @@ describe('resume from failure (retry)', () => {
     run.succeed('l#0/save', 'saved0');
     run.succeed('l#1/get', 'got1');
     run.fail('l#1/save');
-    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', iteration: 1, outputs: ['saved0'] });
+    expect(run.state.nodes['l']).toMatchObject({ status: 'failed', iteration: 1, recorded: 1 });
 
     const retried = run.resume();
     expect(run.runs('record-step', retried)).toEqual(['l@2']);
     expect(run.runs('run-step', retried)).toEqual(['l#1/save@2']);
     expect(runSteps(retried)[0]!.context).toMatchObject({ results: { get: 'got1' }, loop: { iteration: 1 } });
-    expect(run.state.nodes['l']).toMatchObject({ status: 'running', attempt: 2, iteration: 1, outputs: ['saved0'] });
+    expect(run.state.nodes['l']).toMatchObject({ status: 'running', attempt: 2, iteration: 1, recorded: 1 });
 
     expect(run.runs('run-step', run.succeed('l#1/save', 'saved1'))).toEqual(['l#2/get@1']);
     run.succeed('l#2/get');
@@ -256,7 +256,7 @@ describe('resume from failure (retry)', () => {
     expect(run.state.nodes['l']).toMatchObject({
       status: 'failed',
       iteration: 0,
-      outputs: ['go on'],
+      recorded: 1,
       error: { message: 'loop "l" breakCondition `results.body === "stop"`: not today' },
     });
     fixed = true;

@@ -1,5 +1,3 @@
-import type { Payload } from './statements.js';
-
 /**
  * Writing an execution's nodes as rows of `execution_nodes` (migration 0018): a transition writes the
  * nodes it changed, and `workflow_executions.state` the rest of the state (its head), so a step of a
@@ -16,6 +14,9 @@ export interface StateWithNodes {
  * nodes were replaced wholesale (a restore), the state is new, or what changed is not known.
  */
 export type ChangedNodes = ReadonlySet<string> | 'all';
+
+/** SQL text of a jsonb value: a dollar-quoted literal or a `$n::jsonb` parameter (as `statements.ts` takes them). */
+type Payload = string;
 
 /** One execution's node writes, as the statements below take them. */
 export interface NodeWrites {
