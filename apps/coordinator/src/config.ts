@@ -58,6 +58,11 @@ export const ConfigSchema = z
      * this is what bounds a fan-out of self-calling workflows (breadth^depth otherwise).
      */
     MAX_DESCENDANT_EXECUTIONS: z.coerce.number().int().min(1).default(10_000),
+    /**
+     * Step instances (nodes) one execution may hold: parallel branches and every loop iteration's
+     * body steps each count. The parallel or loop that would pass it fails EXECUTION_TOO_LARGE.
+     */
+    MAX_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).default(1_000_000),
     /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */
     ENABLE_SNAPSHOTS: z
       .enum(['true', 'false', '1', '0'])

@@ -125,6 +125,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     snapshotIntervalMs: config.ENABLE_SNAPSHOTS ? config.SNAPSHOT_INTERVAL_MS : null,
     metrics,
     maxWorkflowDepth: config.MAX_WORKFLOW_DEPTH,
+    maxStepsPerExecution: config.MAX_STEPS_PER_EXECUTION,
     onSettled: (settled) => {
       for (const { executionId, workflowId, status } of settled) {
         deps.background.forget(executionId);

@@ -21,4 +21,12 @@ export interface DecideOptions {
   strategies?: RegisteredStrategies;
   /** How deep `workflow` steps may nest child executions (`MAX_WORKFLOW_DEPTH`); default 10. */
   maxWorkflowDepth?: number;
+  /**
+   * How many step instances (nodes) one execution may hold (`MAX_STEPS_PER_EXECUTION`); default
+   * 1,000,000. The container that would create one more fails `EXECUTION_TOO_LARGE`.
+   */
+  maxStepsPerExecution?: number;
 }
+
+/** The node limit when the shell gives none (`DecideOptions.maxStepsPerExecution`). */
+export const DEFAULT_MAX_STEPS_PER_EXECUTION = 1_000_000;

@@ -156,6 +156,11 @@ export interface ExecutionState {
   hosts?: Record<string, HostLink>;
   /** How many `workflow` steps deep this execution runs: 0 (absent) for one started by a client. */
   depth?: number;
+  /**
+   * How many nodes `nodes` holds, kept by each transition so the `maxStepsPerExecution` check costs
+   * O(1); absent in states persisted before it was kept (counted once when next loaded).
+   */
+  nodeCount?: number;
 }
 
 export interface CreateExecutionOptions {
@@ -184,6 +189,7 @@ export function createExecutionState(options: CreateExecutionOptions): Execution
     variables: { ...options.defaults, ...options.input },
     overlays: {},
     nodes: {},
+    nodeCount: 0,
     startedAt: null,
     finishedAt: null,
     error: null,

@@ -5,6 +5,7 @@ import type { ExpressionEvent, ExpressionOutcome, ExpressionPurpose } from './ev
 import type { NodeState } from './execution-state.js';
 import { frameOf, instanceKey, iterationFrame } from './instance-key.js';
 import { continueContainer } from './redrive.js';
+import { roomFor, tooLarge } from './execution-size.js';
 import type { StepKind, Transition } from './transition.js';
 
 /**
@@ -62,6 +63,11 @@ function beginIteration(t: Transition, key: string, step: LoopStep): void {
           maxIterations: step.config.maxIterations,
         }),
       );
+    return;
+  }
+  // The iteration's first body node would pass MAX_STEPS_PER_EXECUTION: the loop fails before it, its earlier iterations kept.
+  if (!roomFor(t, 1)) {
+    t.fail(key, tooLarge(t, step.config.loopStep));
     return;
   }
   const { awaiting: _awaiting, ...running } = node;

@@ -2,6 +2,7 @@ import { stepError, type ParallelStep, type StepError } from '@agentic-flow/spec
 import { branchChain } from './variables.js';
 import { frameOf, instanceKey } from './instance-key.js';
 import { continueContainer } from './redrive.js';
+import { failContainer, roomFor, tooLarge } from './execution-size.js';
 import type { BranchCounts } from './execution-state.js';
 import type { StepKind, Transition } from './transition.js';
 
@@ -30,6 +31,11 @@ function startBranches(t: Transition, key: string, step: ParallelStep): void {
     if (counts.next >= roots.length || counts.started - counts.done >= limit) break;
     const root = roots[counts.next]!;
     const started = t.node(instanceKey(frame, root)) !== undefined;
+    if (!started && !roomFor(t, 1)) {
+      // Checked before the counts move: the branch never starts, and the ones running are cancelled.
+      failContainer(t, key, frame, tooLarge(t, root));
+      return;
+    }
     setCounts(t, key, { ...counts, started: counts.started + (started ? 0 : 1), next: counts.next + 1 });
     if (started) continue;
     t.activate(frame, root);

@@ -3,6 +3,7 @@ import type { EngineCommand, EvaluateCommand, ExpressionScopePayload } from './c
 import type { ExpressionEvent, StepSignal, StepSucceededEvent } from './events.js';
 import { stepOf, type CompiledWorkflow } from './compiled-workflow.js';
 import type { DecideOptions } from './decide-options.js';
+import { refuseNode, roomFor } from './execution-size.js';
 import { ACTIVE_NODE_STATUSES, isSettled, withoutProgress, type ExecutionState, type HostLink, type NodeState } from './execution-state.js';
 import { frameOf, instanceKey, parseIterationFrame } from './instance-key.js';
 import { nextStatus, type LifecycleEvent } from './lifecycle-machine.js';
@@ -82,6 +83,8 @@ export class Transition {
   private readonly sharedOverlays: Record<string, Record<string, unknown>>;
   /** Marks set by `once` during this transition. */
   private readonly marks = new Set<string>();
+  /** `state.nodeCount` on entry, for `revert`. */
+  private readonly nodeCountBefore: number;
 
   constructor(
     readonly workflow: CompiledWorkflow,
@@ -91,7 +94,10 @@ export class Transition {
     private readonly failures: FailureRules,
     readonly options: DecideOptions = {},
   ) {
-    this.state = { ...original, overlays: original.overlays ?? {} };
+    // A state persisted before the count was kept is counted once, here; it is kept from then on.
+    const nodeCount = original.nodeCount ?? Object.keys(original.nodes).length;
+    this.state = { ...original, overlays: original.overlays ?? {}, nodeCount };
+    this.nodeCountBefore = nodeCount;
     this.sharedNodes = this.state.nodes;
     this.sharedOverlays = this.state.overlays;
   }
@@ -103,12 +109,14 @@ export class Transition {
   setNode(key: string, node: NodeState): void {
     const { nodes } = this.state;
     if (nodes === this.sharedNodes && !this.nodesBefore.has(key)) this.nodesBefore.set(key, nodes[key]);
+    if (nodes[key] === undefined) this.state.nodeCount = (this.state.nodeCount ?? 0) + 1;
     nodes[key] = node;
   }
 
   private deleteNode(key: string): void {
     const { nodes } = this.state;
     if (nodes === this.sharedNodes && !this.nodesBefore.has(key)) this.nodesBefore.set(key, nodes[key]);
+    if (nodes[key] !== undefined) this.state.nodeCount = (this.state.nodeCount ?? 1) - 1;
     delete nodes[key];
   }
 
@@ -125,6 +133,7 @@ export class Transition {
   replaceRecords(nodes: Record<string, NodeState>, overlays: Record<string, Record<string, unknown>>): void {
     this.state.nodes = nodes;
     this.state.overlays = overlays;
+    this.state.nodeCount = Object.keys(nodes).length;
   }
 
   /** True the first time `mark` is asked for in this transition: to count an event once however often it is seen. */
@@ -151,6 +160,7 @@ export class Transition {
     }
     this.nodesBefore.clear();
     this.overlaysBefore.clear();
+    this.state.nodeCount = this.nodeCountBefore;
   }
 
   emit(command: EngineCommand): void {
@@ -201,6 +211,10 @@ export class Transition {
    * or as `ready` while the execution is paused.
    */
   start(key: string, stepId: string): void {
+    if (this.state.nodes[key] === undefined && !roomFor(this, 1)) {
+      refuseNode(this, key, stepId);
+      return;
+    }
     const attempt = this.nextAttempt(key);
     if (this.state.status === 'paused') {
       this.setNode(key, { stepId, status: 'ready', attempt });
@@ -338,6 +352,11 @@ export class Transition {
 
   private skip(frame: string, stepId: string): void {
     const key = instanceKey(frame, stepId);
+    // A dead path's skipped node is a node too.
+    if (!roomFor(this, 1)) {
+      refuseNode(this, key, stepId);
+      return;
+    }
     this.setNode(key, { stepId, status: 'skipped', attempt: this.nextAttempt(key) });
     this.record(key, 'skipped');
     this.settled(key);
@@ -460,8 +479,12 @@ export class Transition {
     const node = this.state.nodes[key];
     const scope = node === undefined ? TOP_SCOPE : (this.workflow.graph.scopeOf.get(node.stepId) ?? TOP_SCOPE);
     if (scope === TOP_SCOPE) return undefined;
+    return this.containerKeyIn(frameOf(key), scope);
+  }
+
+  /** The instance of the container whose branch or body `scope` runs in `frame`. */
+  containerKeyIn(frame: string, scope: string): string {
     const container = this.workflow.graph.containerOf.get(scope)!;
-    const frame = frameOf(key);
     const iteration = parseIterationFrame(frame);
     if (iteration !== null && this.state.nodes[iteration.loopKey]?.stepId === container) return iteration.loopKey;
     return instanceKey(frame, container);

@@ -85,6 +85,8 @@ export interface RunOptions {
   tokenBudget?: number;
   /** `DecideOptions.maxWorkflowDepth`. */
   maxWorkflowDepth?: number;
+  /** `DecideOptions.maxStepsPerExecution`. */
+  maxStepsPerExecution?: number;
   /** The execution's depth (a child execution's). */
   depth?: number;
 }
@@ -113,6 +115,7 @@ export class Run {
     this.options = {
       ...(options.strategies ? { strategies: options.strategies } : {}),
       ...(options.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: options.maxWorkflowDepth } : {}),
+      ...(options.maxStepsPerExecution !== undefined ? { maxStepsPerExecution: options.maxStepsPerExecution } : {}),
     };
     this.state = deepFreeze(
       createExecutionState({

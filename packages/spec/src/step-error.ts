@@ -45,6 +45,11 @@ export const STEP_ERROR_CODES = [
   'INVALID_WAIT',
   /** A `workflow` step's child would make its top-level execution's live descendants more than `MAX_DESCENDANT_EXECUTIONS`. */
   'TOO_MANY_DESCENDANTS',
+  /**
+   * A container (a parallel starting a branch, a loop an iteration) would give its execution more
+   * step instances than `MAX_STEPS_PER_EXECUTION`: it fails instead of creating them.
+   */
+  'EXECUTION_TOO_LARGE',
 ] as const;
 
 export type StepErrorCode = (typeof STEP_ERROR_CODES)[number];

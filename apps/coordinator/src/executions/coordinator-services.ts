@@ -53,4 +53,6 @@ export interface CoordinatorServices {
   children?: ChildActionSink;
   /** `MAX_WORKFLOW_DEPTH`: how deep `workflow` steps may nest child executions (engine default when absent). */
   maxWorkflowDepth?: number;
+  /** `MAX_STEPS_PER_EXECUTION`: how many step instances one execution may hold (engine default when absent). */
+  maxStepsPerExecution?: number;
 }

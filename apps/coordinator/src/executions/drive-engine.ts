@@ -44,6 +44,7 @@ export function driveOptions(
     executionId,
     deadline,
     ...(deps.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: deps.maxWorkflowDepth } : {}),
+    ...(deps.maxStepsPerExecution !== undefined ? { maxStepsPerExecution: deps.maxStepsPerExecution } : {}),
   };
 }
 
