@@ -1,8 +1,25 @@
 import { TOP_SCOPE, stepError, type StepError } from '@agentic-flow/spec';
 import { DEFAULT_MAX_STEPS_PER_EXECUTION } from './decide-options.js';
-import { ACTIVE_NODE_STATUSES } from './execution-state.js';
+import type { CompiledWorkflow } from './compiled-workflow.js';
+import type { DecideOptions } from './decide-options.js';
+import { ACTIVE_NODE_STATUSES, type ExecutionState, type HostLink, type NodeState } from './execution-state.js';
 import { frameOf } from './instance-key.js';
-import type { Transition } from './transition.js';
+
+/**
+ * What of a transition the size rules use: named here rather than imported, since the transition
+ * calls these rules (an import back would be a cycle).
+ */
+interface Transition {
+  readonly state: ExecutionState;
+  readonly options: DecideOptions;
+  readonly workflow: CompiledWorkflow;
+  node(key: string): NodeState | undefined;
+  hostOf(key: string): HostLink | undefined;
+  containerKeyIn(frame: string, scope: string): string | undefined;
+  cancelScope(frame: string, root: string): void;
+  fail(key: string, error: StepError): void;
+  failExecution(stepId: string, error: StepError): void;
+}
 
 /**
  * The cap on one execution's step instances (`DecideOptions.maxStepsPerExecution`). A parallel of
