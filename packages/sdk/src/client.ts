@@ -11,6 +11,7 @@ import type {
   LogEntryView,
   Page,
   SnapshotView,
+  StepRunSummary,
   StepRunView,
   TranscriptView,
   WorkflowDefinition,
@@ -24,6 +25,7 @@ import { ExecutionHandle } from './execution-handle.js';
 import { waitForExecution, type WaitOptions } from './execution-waiter.js';
 import { streamEvents, type EventHandler, type EventStreamOptions, type EventSubscription, type StreamItem } from './event-stream.js';
 import { pageOf } from './list-page.js';
+import { stepRunsOf, wholeExecution } from './step-pages.js';
 import { WorkflowMonitor } from './monitor.js';
 import { anObject, fields } from './response-shape.js';
 import { retryPolicy, type RetryOptions } from './retry-policy.js';
@@ -55,6 +57,16 @@ export interface GetExecutionOptions extends CallOptions {
    * polling uses: status, variables, usage, escalations and runs without outputs.
    */
   outputs?: boolean;
+  /** Step runs in the answer: 1–1000, default 1000 (so an execution of up to 1000 runs comes whole). */
+  stepsLimit?: number;
+  /** A previous answer's `nextStepsCursor`: the runs after that page. */
+  stepsCursor?: string;
+}
+
+/** Options of {@link AgenticFlowClient.stepRuns}. */
+export interface StepRunsOptions extends CallOptions {
+  /** Runs read per request (1–1000, default 1000). */
+  pageSize?: number;
 }
 
 export interface StartOptions extends CallOptions {
@@ -199,23 +211,38 @@ export class AgenticFlowClient {
   }
 
   /**
-   * The execution with every step run; with outputs (`results`, each run's `output`) unless
-   * `{ outputs: false }`, which reads the small overview.
+   * The execution with a page of its step runs (the first 1000 unless `stepsLimit` says otherwise;
+   * `nextStepsCursor` is null when they are all there); with outputs (`results`, each run's
+   * `output`) unless `{ outputs: false }`, which reads the small overview.
    *
    * @example
    * const { status } = await client.getExecution(id, { outputs: false });
+   * const next = await client.getExecution(id, { stepsLimit: 100, stepsCursor: first.nextStepsCursor! });
    */
-  getExecution(executionId: string, options?: { outputs?: true } & CallOptions): Promise<ExecutionView>;
-  getExecution(executionId: string, options: { outputs: false } & CallOptions): Promise<ExecutionOverview>;
+  getExecution(executionId: string, options?: { outputs?: true } & Omit<GetExecutionOptions, 'outputs'>): Promise<ExecutionView>;
+  getExecution(executionId: string, options: { outputs: false } & Omit<GetExecutionOptions, 'outputs'>): Promise<ExecutionOverview>;
   getExecution(executionId: string, options?: GetExecutionOptions): Promise<ExecutionView | ExecutionOverview>;
   getExecution(executionId: string, options: GetExecutionOptions = {}): Promise<ExecutionView | ExecutionOverview> {
-    const include = options.outputs === false ? '' : '?include=outputs';
+    const withOutputs = options.outputs !== false;
+    const search = query({ include: withOutputs ? 'outputs' : undefined, stepsLimit: options.stepsLimit, stepsCursor: options.stepsCursor });
     return this.transport.request({
       method: 'GET',
-      path: `/v1/executions/${enc(executionId)}${include}`,
-      expect: fields({ id: 'string', status: 'string', steps: 'array', escalations: 'array', ...(include ? { results: 'object' as const } : {}) }),
+      path: `/v1/executions/${enc(executionId)}${search}`,
+      expect: fields({ id: 'string', status: 'string', steps: 'array', escalations: 'array', ...(withOutputs ? { results: 'object' as const } : {}) }),
       call: callOptionsOf(options),
     });
+  }
+
+  /**
+   * Every step run of the execution, in queue order, without outputs, one page per request
+   * (`getStepRun` reads one run's output).
+   *
+   * @example
+   * for await (const run of client.stepRuns(id, { pageSize: 500 })) if (run.status === 'failed') console.log(run.stepId);
+   */
+  stepRuns(executionId: string, options: StepRunsOptions = {}): AsyncGenerator<StepRunSummary, void, undefined> {
+    const { pageSize, ...call } = options;
+    return stepRunsOf((stepsCursor) => this.getExecution(executionId, { ...call, outputs: false, ...pageOptions(pageSize, stepsCursor) }));
   }
 
   /** One step run of the execution, with its output. 404 `STEP_RUN_NOT_FOUND` for a run of another execution. */
@@ -373,8 +400,12 @@ export class AgenticFlowClient {
   waitForCompletion<WithOutputs extends boolean = false>(executionId: string, options: WaitOptions<WithOutputs> = {}): Promise<ExecutionView> {
     return waitForExecution(
       {
-        overview: (id, call) => this.getExecution(id, { ...call, outputs: false }),
-        full: (id, call) => this.getExecution(id, call),
+        // onStep must see every run; without it a poll needs only the first page (status, escalations).
+        overview: (id, call) =>
+          options.onStep
+            ? wholeExecution((stepsCursor) => this.getExecution(id, { ...call, outputs: false, ...pageOptions(undefined, stepsCursor) }))
+            : this.getExecution(id, { ...call, outputs: false }),
+        full: (id, call) => wholeExecution((stepsCursor) => this.getExecution(id, { ...call, ...pageOptions(undefined, stepsCursor) })),
         stepRun: (id, runId, call) => this.getStepRun(id, runId, call),
         openErrors: async (id, call) => (await this.errorHandler.listErrors({ executionId: id, status: 'open', limit: 500, ...call })).items,
         events: (id, streamOptions) => streamEvents(this.transport, { executionId: id }, streamOptions),
@@ -403,4 +434,8 @@ function checkBaseUrl(baseUrl: unknown): void {
       `AgenticFlowClient: baseUrl must be an http:// or https:// URL (the coordinator's address, e.g. http://localhost:3000), got ${JSON.stringify(baseUrl)}`,
     );
   }
+}
+
+function pageOptions(stepsLimit: number | undefined, stepsCursor: string | undefined): Pick<GetExecutionOptions, 'stepsLimit' | 'stepsCursor'> {
+  return { ...(stepsLimit === undefined ? {} : { stepsLimit }), ...(stepsCursor === undefined ? {} : { stepsCursor }) };
 }

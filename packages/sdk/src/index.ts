@@ -1,5 +1,5 @@
 export { AgenticFlowClient } from './client.js';
-export type { AgenticFlowClientOptions, GetExecutionOptions, StartOptions } from './client.js';
+export type { AgenticFlowClientOptions, GetExecutionOptions, StartOptions, StepRunsOptions } from './client.js';
 export type { CallOptions } from './call-options.js';
 export type { RetryOptions } from './retry-policy.js';
 export { AgenticFlowError, AbortedError, BadResponseError, ConnectionError, HttpError, SDK_ERROR_CODES, TimeoutError } from './errors.js';

@@ -97,6 +97,12 @@ export const EXECUTION_INCLUDES = ['outputs'] as const;
 export type ExecutionInclude = (typeof EXECUTION_INCLUDES)[number];
 
 /**
+ * Most step runs one `GET /v1/executions/:id` answers (`?stepsLimit=`), and how many it answers
+ * without one: an execution of up to this many runs still comes back whole in one read.
+ */
+export const MAX_STEPS_PAGE = 1000;
+
+/**
  * An execution without outputs: what `GET /v1/executions/:id` answers by default, so polling stays
  * small however much the steps returned. `?include=outputs` gives the {@link ExecutionView}.
  */
@@ -105,8 +111,13 @@ export interface ExecutionOverview extends ExecutionSummary {
   input: Record<string, unknown>;
   /** Current variables: the definition's defaults, the input, then every step's updates. */
   variables: Record<string, unknown>;
-  /** Every step run, in the order they were queued, without outputs. */
+  /**
+   * Its step runs in the order they were queued, without outputs: the first `stepsLimit` (default
+   * and at most {@link MAX_STEPS_PAGE}), or those after `stepsCursor`.
+   */
   steps: StepRunSummary[];
+  /** Pass as `stepsCursor` for the runs after these; null when `steps` ends with the last run. */
+  nextStepsCursor: string | null;
   /**
    * Steps that failed under an `escalate` strategy and wait for `resolveError` (the execution stays
    * `running` meanwhile); the open errors are listed by `listErrors({ executionId, status: 'open' })`.
@@ -131,9 +142,13 @@ export interface ChildExecutionView {
 
 /** An execution with its outputs (`?include=outputs`). */
 export interface ExecutionView extends ExecutionOverview {
-  /** Output of each step that succeeded, by step id (latest loop iteration). */
+  /**
+   * Output of each step that succeeded, by step id (latest loop iteration). When `steps` is not
+   * every run (another page follows, or this one came from `stepsCursor`), only the step ids of
+   * the runs in `steps`: the answer stays bounded by the page.
+   */
   results: Record<string, unknown>;
-  /** Every step run, in the order they were queued, with its output. */
+  /** The page's step runs (see {@link ExecutionOverview.steps}), each with its output. */
   steps: StepRunView[];
 }
 

@@ -102,7 +102,7 @@ export { findYamlNestingExcess } from './yaml-nesting.js';
 export type { YamlNestingExcess } from './yaml-nesting.js';
 export type { DefinitionFormat, ParseTextResult } from './parse-text.js';
 export { workflowDefinitionJsonSchema } from './json-schema.js';
-export { EXECUTION_INCLUDES, EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
+export { EXECUTION_INCLUDES, MAX_STEPS_PAGE, EXECUTION_STATUSES, SETTLED_EXECUTION_STATUSES, STEP_RUN_STATUSES } from './api.js';
 export type {
   AgentRunView,
   ExecutionUsage,

@@ -36,6 +36,8 @@ export { executionExists, findExecution, findExecutionOverview, listExecutions }
 export type { EscalationRow, ExecutionOverviewRow, ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
 export { findStepRun, listStepRuns, listStepRunSummaries, listTranscripts, namespacesOfRuns } from './repositories/step-runs-repository.js';
 export type { TranscriptRow } from './repositories/step-runs-repository.js';
+export { pageStepRunSummaries, pageStepRuns } from './repositories/step-run-pages.js';
+export type { StepRunPage, StepRunPageOptions } from './repositories/step-run-pages.js';
 export { listLogs } from './repositories/logs-repository.js';
 export { runTransition, runOptimisticTransition, runWrites } from './transition-batch.js';
 export { IDEMPOTENCY_KEY_TAKEN } from './sql/idempotency-keys.js';

@@ -6,10 +6,12 @@ import {
   findStepRun,
   listExecutions,
   listLogs,
-  listStepRunSummaries,
-  listStepRuns,
   listTranscripts,
+  pageStepRunSummaries,
+  pageStepRuns,
+  InvalidCursorError,
   type Database,
+  type StepRunPageOptions,
 } from '@agentic-flow/store';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
@@ -29,28 +31,37 @@ const SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } 
  */
 export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Database }): void {
   /**
-   * Status, variables, usage, escalations and every step run with its error and timings. Outputs
-   * (each run's, and `results`) only with `?include=outputs`: a poll stays small however much the
-   * steps returned, and its reads do not even select them.
+   * Status, variables, usage, escalations and a page of step runs (`stepsLimit`, default and at
+   * most 1000, then `stepsCursor`) with their errors and timings. Outputs (each run's, and
+   * `results`) only with `?include=outputs`: a poll stays small however much the steps returned,
+   * and its reads do not even select them.
    */
   app.get('/v1/executions/:executionId', async (request) => {
     const namespace = namespaceOf(request);
     const { executionId } = parseRequest(ExecutionParamsSchema, request.params, 'params');
-    const { include } = parseRequest(ExecutionReadQuerySchema, request.query, 'query');
+    const { include, stepsLimit, stepsCursor } = parseRequest(ExecutionReadQuerySchema, request.query, 'query');
+    const page: StepRunPageOptions = { limit: stepsLimit, ...(stepsCursor === undefined ? {} : { cursor: stepsCursor }) };
+    const fromCursor = stepsCursor !== undefined;
     if (include.includes('outputs')) {
-      const [row, steps, family] = await deps.db.transaction(async (tx) => {
-        const found = await findExecution(tx, executionId, namespace);
-        return [found, found ? await listStepRuns(tx, executionId) : [], found ? await executionFamily(tx, executionId) : undefined] as const;
-      }, SNAPSHOT);
+      const [row, steps, family] = await withStepsCursor(() =>
+        deps.db.transaction(async (tx) => {
+          const found = await findExecution(tx, executionId, namespace);
+          if (!found) return [undefined, undefined, undefined] as const;
+          return [found, await pageStepRuns(tx, executionId, page), await executionFamily(tx, executionId)] as const;
+        }, SNAPSHOT),
+      );
       if (!row) throw executionNotFound(executionId);
-      return executionView(row, steps, family);
+      return executionView(row, { ...steps, fromCursor }, family);
     }
-    const [row, steps, family] = await deps.db.transaction(async (tx) => {
-      const found = await findExecutionOverview(tx, executionId, namespace);
-      return [found, found ? await listStepRunSummaries(tx, executionId) : [], found ? await executionFamily(tx, executionId) : undefined] as const;
-    }, SNAPSHOT);
+    const [row, steps, family] = await withStepsCursor(() =>
+      deps.db.transaction(async (tx) => {
+        const found = await findExecutionOverview(tx, executionId, namespace);
+        if (!found) return [undefined, undefined, undefined] as const;
+        return [found, await pageStepRunSummaries(tx, executionId, page), await executionFamily(tx, executionId)] as const;
+      }, SNAPSHOT),
+    );
     if (!row) throw executionNotFound(executionId);
-    return executionOverviewView(row, steps, family);
+    return executionOverviewView(row, { ...steps, fromCursor }, family);
   });
 
   /** One step run with its output. */
@@ -97,6 +108,20 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
     });
     return { items: page.rows.map(executionSummaryView), nextCursor: page.nextCursor };
   });
+}
+
+/**
+ * The store's InvalidCursorError names `cursor`, the lists' parameter; here it is `stepsCursor`
+ * (malformed, forged, or another execution's).
+ */
+async function withStepsCursor<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
+    const message = "stepsCursor is not one this API returned for this execution; pass a response's nextStepsCursor as it is";
+    throw new ApiError('INVALID_CURSOR', message, [{ path: '$.query.stepsCursor', message }]);
+  }
 }
 
 function executionNotFound(executionId: string): ApiError {

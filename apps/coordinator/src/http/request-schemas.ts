@@ -1,4 +1,4 @@
-import { EXECUTION_INCLUDES, EXECUTION_STATUSES, VersionSchema, WorkflowIdSchema, formatPath, type Problem } from '@agentic-flow/spec';
+import { EXECUTION_INCLUDES, EXECUTION_STATUSES, MAX_STEPS_PAGE, VersionSchema, WorkflowIdSchema, formatPath, type Problem } from '@agentic-flow/spec';
 import { z } from 'zod';
 import { validationFailed } from './api-error.js';
 
@@ -40,8 +40,21 @@ export const StepRunParamsSchema = z.strictObject({
   stepRunId: z.string().uuid('must be a step run id (a UUID)'),
 });
 
-/** `include=outputs`: a comma list of the parts to add to an execution's overview. */
+const STEPS_LIMIT_MESSAGE = `must be an integer from 1 to ${MAX_STEPS_PAGE}`;
+
+/**
+ * `include=outputs`: a comma list of the parts to add to an execution's overview; `stepsLimit` and
+ * `stepsCursor` page its step runs. The default page is the largest, so a client that never heard
+ * of pages still reads every run of an execution of up to {@link MAX_STEPS_PAGE} runs.
+ */
 export const ExecutionReadQuerySchema = z.strictObject({
+  stepsLimit: z.coerce
+    .number({ error: STEPS_LIMIT_MESSAGE })
+    .int({ error: STEPS_LIMIT_MESSAGE })
+    .min(1, { error: STEPS_LIMIT_MESSAGE })
+    .max(MAX_STEPS_PAGE, { error: STEPS_LIMIT_MESSAGE })
+    .default(MAX_STEPS_PAGE),
+  stepsCursor: z.string().min(1, { error: "must be a page's nextStepsCursor" }).optional(),
   include: z
     .string()
     .transform((text) =>

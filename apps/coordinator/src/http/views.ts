@@ -23,6 +23,7 @@ import type {
   ExecutionRow,
   ExecutionSummaryRow,
   LogRow,
+  StepRunPage,
   StepRunRow,
   StepRunSummaryRow,
   TranscriptRow,
@@ -67,34 +68,51 @@ export function stepRunView(row: StepRunRow): StepRunView {
   return { ...stepRunSummaryView(row), output: row.output ?? null };
 }
 
+/** A page of the execution's runs as the route read it; `fromCursor` when it came from `stepsCursor`. */
+export type StepsRead<Row> = StepRunPage<Row> & { fromCursor: boolean };
+
 /** The poll's view: no outputs anywhere (see {@link findExecutionOverview}). */
-export function executionOverviewView(row: ExecutionOverviewRow, steps: StepRunSummaryRow[], family: Family = NO_FAMILY): ExecutionOverview {
+export function executionOverviewView(row: ExecutionOverviewRow, steps: StepsRead<StepRunSummaryRow>, family: Family = NO_FAMILY): ExecutionOverview {
   return {
     ...familyView(family),
     ...executionSummaryView(row),
     input: row.input,
     variables: row.variables,
-    steps: steps.map(stepRunSummaryView),
+    steps: steps.rows.map(stepRunSummaryView),
+    nextStepsCursor: steps.nextCursor,
     usage: usageView(row.usage ?? undefined, row.tokenBudget),
     escalations: row.escalations,
   };
 }
 
-/** Everything, outputs included (`?include=outputs`). */
-export function executionView(row: ExecutionRow, steps: StepRunRow[], family: Family = NO_FAMILY): ExecutionView {
+/** Everything, outputs included (`?include=outputs`), for the page's runs. */
+export function executionView(row: ExecutionRow, steps: StepsRead<StepRunRow>, family: Family = NO_FAMILY): ExecutionView {
   const state = row.state as ExecutionState;
   return {
     ...familyView(family),
     ...executionSummaryView(row),
     input: row.variables as Record<string, unknown>,
     variables: state.variables,
-    results: visibleResults(state, ''),
-    steps: steps.map(stepRunView),
+    results: pageResults(state, steps),
+    steps: steps.rows.map(stepRunView),
+    nextStepsCursor: steps.nextCursor,
     usage: usageView(state.usage, state.tokenBudget ?? null),
     escalations: Object.entries(state.nodes)
       .filter(([, node]) => node.status === 'escalated')
       .map(([instanceKey, node]) => ({ stepId: node.stepId, instanceKey, attempt: node.attempt, error: node.error ?? null })),
   };
+}
+
+/**
+ * `results` as before when the page is every run (the read that knows no pages); otherwise only the
+ * step ids of the page's runs, so a page of a 100,000-run execution carries a page's worth of
+ * outputs. (Results of steps without runs, such as a loop's, are then in the whole read only.)
+ */
+function pageResults(state: ExecutionState, steps: StepsRead<StepRunRow>): Record<string, unknown> {
+  const all = visibleResults(state, '');
+  if (!steps.fromCursor && steps.nextCursor === null) return all;
+  const onPage = new Set(steps.rows.map((run) => run.stepId));
+  return Object.fromEntries(Object.entries(all).filter(([stepId]) => onPage.has(stepId)));
 }
 
 type Family = Awaited<ReturnType<typeof executionFamily>>;

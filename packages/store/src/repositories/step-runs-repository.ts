@@ -3,10 +3,19 @@ import type { StepRunRow, StepRunSummaryRow } from '../rows.js';
 import { stepRuns, workflowExecutions } from '../schema/index.js';
 import type { DbExecutor } from './db-executor.js';
 
-const { transcript: _transcript, ...listedColumns } = getTableColumns(stepRuns);
+const { transcript: _transcript, ...columns } = getTableColumns(stepRuns);
+export const listedColumns = columns;
 // A summary leaves out the run's input (its resolved config) and output, the columns that grow.
-const { input: _input, output: _output, ...summaryColumns } = listedColumns;
-const queueOrder = [sql`${stepRuns.queuedAt} asc nulls last`, asc(stepRuns.finishedAt), asc(stepRuns.instanceKey), asc(stepRuns.attempt)];
+const { input: _input, output: _output, ...summary } = listedColumns;
+export const summaryColumns = summary;
+/**
+ * Queue order, on columns a run never changes once written, so that keyset pages
+ * (`step-run-pages.ts`) neither skip nor repeat a run that finishes between two reads. It used to
+ * break ties on `finished_at`, which is set later (and by a worker's clock): a run queued in the
+ * same millisecond as a page's last one, finishing before the next read, moved behind the cursor.
+ * (execution_id, instance_key, attempt) is unique, so the order is total.
+ */
+export const queueOrder = [sql`${stepRuns.queuedAt} asc nulls last`, asc(stepRuns.instanceKey), asc(stepRuns.attempt)];
 
 /** Every run of an execution in the order they were queued (runs recorded without a queue last). */
 export async function listStepRuns(db: DbExecutor, executionId: string): Promise<StepRunRow[]> {
