@@ -65,15 +65,12 @@ export interface ExecutionOverviewRow extends ExecutionSummaryRow {
 }
 
 /**
- * The execution as {@link findExecution} has it, minus everything that holds outputs: the `state`
- * column's nodes carry every step's output, so PostgreSQL picks the variables, usage, budget and
- * escalated nodes out of it and only those cross the wire and get parsed.
- *
- * Every jsonb operator on a TOASTed value decompresses it whole, so the state is decompressed
- * twice, not once per field: the subquery (kept apart by `offset 0`) computes `state - 'nodes'`,
- * small, and the escalated nodes; the outer query picks fields from those. That is still linear in
- * the state's size on the server (about 0.25 s per decompression of a 60 MB state), but nothing of
- * the outputs is sent or parsed.
+ * The execution as {@link findExecution} has it, minus everything that holds outputs: the nodes
+ * carry every step's output, so only the state's head (variables, usage, budget) and the escalated
+ * nodes (a partial index of `execution_nodes`) are read; nothing of the outputs crosses the wire or
+ * gets parsed. A state still holding its nodes inline (from before they had rows) is searched in
+ * place, decompressed twice at most: the subquery (kept apart by `offset 0`) computes
+ * `state - 'nodes'` and the escalated nodes, the outer query picks fields from those.
  */
 export async function findExecutionOverview(db: DbExecutor, id: string, namespace: string): Promise<ExecutionOverviewRow | undefined> {
   const state = workflowExecutions.state;
