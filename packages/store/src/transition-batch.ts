@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
-import { deleteNodesSql, deleteOtherNodesSql, upsertNodesSql, type NodeWrites } from './sql/execution-nodes.js';
+import { deleteNodesSql, deleteOtherNodesSql, nodesOfSql, upsertNodesSql, withNodes, type NodeWrites } from './sql/execution-nodes.js';
 import { jsonLiteral } from './sql/literal.js';
 import { snapshotSql } from './sql/snapshot.js';
 import { appendAuditSql, type AuditEntry } from './sql/audit.js';
@@ -127,10 +127,16 @@ export async function runTransition<T>(
     const first = ['begin', ...(reads.preamble ?? [])];
     const lockSql = reads.lockSql ?? (reads.lock.length > 0 ? lockExecutionsSql(reads.lock) : undefined);
     const lockIndex = lockSql === undefined ? -1 : first.push(lockSql) - 1;
+    // The nodes by a statement of their own, after the lock is held (`nodesOfSql` says why); in the
+    // same round trip when the ids are known, else in one more.
+    const nodesIndex = lockSql !== undefined && reads.lock.length > 0 ? first.push(nodesOfSql(jsonLiteral(reads.lock))) - 1 : -1;
     if (reads.complete.length > 0) first.push(completeStepRunsSql(reads.complete));
     open = true;
     const results = await roundTrip(client, first);
-    const executions = lockIndex === -1 ? [] : (results[lockIndex]!.rows as LockedExecution[]);
+    const locked = lockIndex === -1 ? [] : (results[lockIndex]!.rows as LockedExecution[]);
+    const nodes =
+      nodesIndex !== -1 ? results[nodesIndex]!.rows : locked.length > 0 ? (await client.query(nodesOfSql(jsonLiteral(locked.map((row) => row.id))))).rows : [];
+    const executions = withNodes(locked, nodes as { id: string; nodes: Record<string, unknown> }[]);
     const completed = reads.complete.length > 0 ? (results.at(-1)!.rows as StepRunKey[]) : [];
     const { writes, value } = await decide({ executions, completed });
     const { statements, upsertIndex, updateIndex } = writeStatements(writes);

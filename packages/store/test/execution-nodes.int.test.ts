@@ -114,6 +114,34 @@ describe('execution nodes as rows', () => {
     expect(await rowsOf(e.id)).toEqual([{ key: 'y', node: node('y') }]);
   });
 
+  it('a transition that waited for another one’s lock reads the nodes that one wrote', async () => {
+    const e = execution({ fan: node('fan', 'running', 0) });
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    // The first transition holds the lock while it counts 0 → 1; the second waits for it, then counts on.
+    const first = runTransition(store.handle.pool, { lock: [e.id], complete: [] }, async () => {
+      locked();
+      await held;
+      return { writes: { stepRuns: [], executions: [update(e.id, 0, { fan: node('fan', 'running', 1) }, new Set(['fan']))], logs: [] }, value: undefined };
+    });
+    await lockTaken;
+    const second = runTransition(store.handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => {
+      const seen = (executions[0]!.state as { nodes: Nodes }).nodes['fan']!.output as number;
+      return {
+        writes: { stepRuns: [], executions: [update(e.id, executions[0]!.version, { fan: node('fan', 'running', seen + 1) }, new Set(['fan']))], logs: [] },
+        value: seen,
+      };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await first;
+    expect((await second).value).toBe(1);
+    expect(await rowsOf(e.id)).toEqual([{ key: 'fan', node: node('fan', 'running', 2) }]);
+  });
+
   it('reads a state that still holds its nodes as it is, and moves them to rows on its first write', async () => {
     const e = execution({});
     await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });

@@ -76,3 +76,30 @@ export function deleteOtherNodesSql(replacedPayload: Payload, setPayload: Payloa
            where n.execution_id in (select value::uuid from jsonb_array_elements_text(${replacedPayload}))
              and (n.execution_id, n.key) not in (select v."executionId", v.key from jsonb_to_recordset(${setPayload}) as v("executionId" uuid, key text))`;
 }
+
+/**
+ * The nodes of `ids`, one row per execution that has any. Read by a statement of its own after the
+ * statement that locked the executions: under READ COMMITTED a `FOR UPDATE` that waited for another
+ * transaction returns that transaction's row, but a subquery of the same statement still reads the
+ * snapshot taken before the wait — the other transaction's node writes would be missed, and its
+ * changes lost by the write that follows. A later statement takes a snapshot after the lock.
+ */
+export function nodesOfSql(idsPayload: Payload): string {
+  return `select execution_id as id, jsonb_object_agg(key, node) as nodes
+            from execution_nodes
+           where execution_id in (select value::uuid from jsonb_array_elements_text(${idsPayload}))
+           group by execution_id`;
+}
+
+/** Puts the nodes read by {@link nodesOfSql} into locked rows' states (rows holding theirs inline keep them). */
+export function withNodes<R extends { id: string; state: unknown; nodesInline: boolean }>(
+  rows: R[],
+  found: { id: string; nodes: Record<string, unknown> }[],
+): R[] {
+  const byId = new Map(found.map((f) => [f.id, f.nodes]));
+  for (const row of rows) {
+    if (row.nodesInline) continue;
+    row.state = { ...(row.state as Record<string, unknown>), nodes: byId.get(row.id) ?? {} };
+  }
+  return rows;
+}

@@ -9,6 +9,11 @@ import { jsonLiteral, jsonTextLiteral } from './literal.js';
  * joined with others into one round trip.
  */
 
+/**
+ * A locked execution as the lock statements return it: its row's state is the head only (unless it
+ * still holds its nodes inline); `runTransition` adds the nodes, read by a statement of their own
+ * once the lock is held (see `nodesOfSql`).
+ */
 export interface LockedExecution {
   id: string;
   namespace: string;
@@ -34,7 +39,7 @@ export type Payload = string;
  * returned, as if it did not exist.
  */
 export function lockExecutionsSql(ids: readonly string[], namespace?: string): string {
-  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, af_execution_state(id, state) as state, version,
+  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version,
                  state ? 'nodes' as "nodesInline"
             from workflow_executions
            where id in (select value::uuid from jsonb_array_elements_text(${jsonLiteral(ids)}))${
@@ -233,7 +238,7 @@ export const ADMISSION_LOCK_KEY = '7018401992827957858';
  * at once cannot both see the same free slots.
  */
 export function admissibleExecutionsSql(maxActive: number): string {
-  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, af_execution_state(id, state) as state, version,
+  return `select id, namespace, workflow_id as "workflowId", workflow_version as "workflowVersion", status, state, version,
                  state ? 'nodes' as "nodesInline"
             from workflow_executions
            where status = 'pending'

@@ -59,7 +59,7 @@ export function lockExecutionWithSignalsSql(executionId: string, limit: number, 
              order by due_at, id
              limit ${Math.max(1, Math.trunc(limit))}
                for update skip locked)
-          select e.id, e.namespace, e.workflow_id as "workflowId", e.workflow_version as "workflowVersion", e.status, af_execution_state(e.id, e.state) as state, e.version,
+          select e.id, e.namespace, e.workflow_id as "workflowId", e.workflow_version as "workflowVersion", e.status, e.state, e.version,
                  e.state ? 'nodes' as "nodesInline",
                  (select json_agg(due order by due."dueAt", due.id) from due) as signals
             from workflow_executions e
