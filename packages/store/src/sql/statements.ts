@@ -20,7 +20,7 @@ export interface LockedExecution {
   workflowId: string;
   workflowVersion: string;
   status: ExecutionStatus;
-  /** The whole state, nodes put back in (`af_execution_state`). */
+  /** The row's state: its head, the nodes added by `runTransition` after the lock (or inline in an older row). */
   state: unknown;
   version: number;
   /** The row's state still holds its nodes (written before they had rows): its first write must write them all. */
