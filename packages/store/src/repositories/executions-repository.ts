@@ -88,7 +88,7 @@ export async function findExecutionOverview(db: DbExecutor, id: string, namespac
           else '[]'::jsonb end
         else coalesce((select jsonb_agg(jsonb_build_object('key', n.key, 'value', n.node) order by n.key)
                          from execution_nodes n
-                        where n.execution_id = ${workflowExecutions.id} and n.node ->> 'status' = 'escalated'), '[]'::jsonb) end`.as('escalated'),
+                        where n.execution_id = ${workflowExecutions.id} and n.escalated), '[]'::jsonb) end`.as('escalated'),
     })
     .from(workflowExecutions)
     .where(inNamespace(id, namespace))

@@ -1,4 +1,5 @@
-import { jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { workflowExecutions } from './workflow-executions.js';
 
 /**
@@ -14,6 +15,8 @@ export const executionNodes = pgTable(
       .references(() => workflowExecutions.id, { onDelete: 'cascade' }),
     key: text('key').notNull(),
     node: jsonb('node').notNull(),
+    /** Whether the node is escalated, for the overview's partial index (a column of its own so node updates stay HOT). */
+    escalated: boolean('escalated').generatedAlwaysAs(sql`(node ->> 'status') = 'escalated'`),
   },
-  (t) => [primaryKey({ columns: [t.executionId, t.key] })],
+  (t) => [primaryKey({ columns: [t.executionId, t.key] }), index('execution_nodes_escalated_idx').on(t.executionId).where(sql`escalated`)],
 );
