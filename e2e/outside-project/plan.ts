@@ -153,6 +153,18 @@ export const plan = [
     },
   ],
   [
+    'client.stepRuns',
+    async (c) => {
+      const id = need(c.basicId, 'basicId');
+      const paged: string[] = [];
+      for await (const run of c.client.stepRuns(id, { pageSize: 1 })) paged.push(run.id);
+      const all = (await c.client.getExecution(id, { outputs: false })).steps.map((step) => step.id);
+      check(paged.length > 1 && JSON.stringify(paged) === JSON.stringify(all), `every run once, one page at a time, got ${paged.length} of ${all.length}`);
+      const first = await c.client.getExecution(id, { outputs: false, stepsLimit: 1 });
+      check(first.steps.length === 1 && first.nextStepsCursor !== null, 'a first page of one run, and a cursor to the next');
+    },
+  ],
+  [
     'client.getStepRun',
     async (c) => {
       const id = need(c.basicId, 'basicId');
