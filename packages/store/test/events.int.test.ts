@@ -1,47 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import { describe, expect, it } from 'vitest';
 import {
   assignEventPositions,
-  createDatabase,
   eventStreamTip,
-  insertDefinition,
   insertEventsSql,
-  migrateDatabase,
   pruneEvents,
   readEvents,
   runOptimisticTransition,
   runTransition,
   runWrites,
-  type DatabaseHandle,
   type NewError,
   type NewEvent,
   type NewExecution,
 } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 6 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase({ poolSize: 6 });
 
 const event = (executionId: string, type: NewEvent['type'], data: Record<string, unknown> = {}, namespace = 'default'): NewEvent => ({
   namespace,
@@ -76,7 +51,7 @@ async function newExecution(): Promise<{ id: string; runId: string }> {
     finishedAt: null,
   };
   const runId = randomUUID();
-  await runWrites(handle.pool, {
+  await runWrites(store.handle.pool, {
     newExecutions: [e],
     stepRuns: [{ id: runId, executionId: e.id, stepId: 'a', instanceKey: 'a', stepType: 'http', attempt: 1, status: 'queued', queuedAt: new Date() }],
     executions: [],
@@ -88,15 +63,15 @@ async function newExecution(): Promise<{ id: string; runId: string }> {
 
 /** Every positioned event of one execution, in stream order. */
 async function eventsOf(executionId: string): Promise<{ position: string; type: string; data: Record<string, unknown> }[]> {
-  await assignEventPositions(handle.pool);
-  return readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [executionId], limit: 1000 });
+  await assignEventPositions(store.handle.pool);
+  return readEvents(store.handle.pool, { namespace: 'default', after: '0', executionIds: [executionId], limit: 1000 });
 }
 
 describe('events written with their transition', () => {
   it('commit with the writes of every path, in the order given, and only with them', async () => {
     const e = await newExecution();
     // One statement: the events ride along as its sixth parameter.
-    const fast = await runOptimisticTransition(handle.pool, {
+    const fast = await runOptimisticTransition(store.handle.pool, {
       completions: [
         { id: e.runId, executionId: e.id, instanceKey: 'a', attempt: 1, status: 'succeeded', output: 1, startedAt: 1, finishedAt: 2, workerId: 'w' },
       ],
@@ -108,7 +83,7 @@ describe('events written with their transition', () => {
     });
     expect(fast).not.toBeNull();
     // Stale: nothing is written, events included.
-    const stale = await runOptimisticTransition(handle.pool, {
+    const stale = await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [stateUpdate(e.id, 0)],
       stepRuns: [],
@@ -118,7 +93,7 @@ describe('events written with their transition', () => {
     });
     expect(stale).toBeNull();
     // The locking path, and one that throws inside its transaction: no event of it survives.
-    await runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
+    await runTransition(store.handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
       writes: {
         stepRuns: [],
         executions: [stateUpdate(e.id, executions[0]!.version)],
@@ -128,7 +103,7 @@ describe('events written with their transition', () => {
       value: undefined,
     }));
     await expect(
-      runTransition(handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
+      runTransition(store.handle.pool, { lock: [e.id], complete: [] }, async ({ executions }) => ({
         writes: {
           stepRuns: [],
           executions: [stateUpdate(e.id, executions[0]!.version)],
@@ -158,7 +133,7 @@ describe('events written with their transition', () => {
       escalationHandler: 'ops',
       at: new Date(),
     };
-    await runOptimisticTransition(handle.pool, {
+    await runOptimisticTransition(store.handle.pool, {
       completions: [
         {
           id: e.runId,
@@ -178,7 +153,7 @@ describe('events written with their transition', () => {
       errors: [failure],
       events: [],
     });
-    await runWrites(handle.pool, {
+    await runWrites(store.handle.pool, {
       stepRuns: [],
       executions: [],
       logs: [],
@@ -212,17 +187,17 @@ describe('events written with their transition', () => {
       escalationHandler: 'ops',
       at: new Date(),
     };
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], errors: [failure, { ...failure, key: 'b', stepId: 'b' }] });
-    const { rows: opened } = await handle.pool.query<{ id: string; step_id: string }>(
+    await runWrites(store.handle.pool, { stepRuns: [], executions: [], logs: [], errors: [failure, { ...failure, key: 'b', stepId: 'b' }] });
+    const { rows: opened } = await store.handle.pool.query<{ id: string; step_id: string }>(
       `select id, step_id from errors where execution_id = $1 order by step_id`,
       [e.id],
     );
     const resolve = { id: opened[0]!.id, resolution: { action: 'skip' } };
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
+    await runWrites(store.handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
     // A second decision on a closed error changes nothing, and raises nothing.
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], closeOpenErrorsOf: [e.id] });
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], closeOpenErrorsOf: [e.id] });
+    await runWrites(store.handle.pool, { stepRuns: [], executions: [], logs: [], resolvedErrors: [resolve] });
+    await runWrites(store.handle.pool, { stepRuns: [], executions: [], logs: [], closeOpenErrorsOf: [e.id] });
+    await runWrites(store.handle.pool, { stepRuns: [], executions: [], logs: [], closeOpenErrorsOf: [e.id] });
 
     const streamed = (await eventsOf(e.id)).filter((row) => row.type.startsWith('alert:'));
     expect(streamed.map((row) => [row.type, (row.data['details'] as { stepId: string }).stepId])).toEqual([
@@ -231,7 +206,7 @@ describe('events written with their transition', () => {
       ['alert:resolved', 'a'],
       ['alert:resolved', 'b'],
     ]);
-    const { rows: alerts } = await handle.pool.query<{ id: string; state: string; message: string; data: Record<string, unknown> }>(
+    const { rows: alerts } = await store.handle.pool.query<{ id: string; state: string; message: string; data: Record<string, unknown> }>(
       `select id, state, message, data from alerts where execution_id = $1 order by created_at, state`,
       [e.id],
     );
@@ -248,24 +223,24 @@ describe('stream positions', () => {
   it('are handed out after commit, in insertion order, as a prefix: a reader never finds a new event below one it saw', async () => {
     const e = await newExecution();
     // An open transaction holds an event with a lower id than those committed after it.
-    const open = new pg.Client({ connectionString: database.url });
+    const open = new pg.Client({ connectionString: store.database.url });
     await open.connect();
     try {
       await open.query('begin');
       await open.query(insertEventsSql([event(e.id, 'step:retrying', { held: true })]));
-      await runWrites(handle.pool, {
+      await runWrites(store.handle.pool, {
         stepRuns: [],
         executions: [],
         logs: [],
         events: [event(e.id, 'step:started', { n: 1 }), event(e.id, 'step:started', { n: 2 })],
       });
-      await assignEventPositions(handle.pool);
-      const before = await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], limit: 100 });
+      await assignEventPositions(store.handle.pool);
+      const before = await readEvents(store.handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], limit: 100 });
       expect(before.map((r) => r.data['n'] ?? r.type)).toEqual(['workflow:started', 'step:started', 1, 2]);
       const last = before.at(-1)!.position;
       await open.query('commit');
-      await assignEventPositions(handle.pool);
-      const after = await readEvents(handle.pool, { namespace: 'default', after: last, executionIds: [e.id], limit: 100 });
+      await assignEventPositions(store.handle.pool);
+      const after = await readEvents(store.handle.pool, { namespace: 'default', after: last, executionIds: [e.id], limit: 100 });
       // Committed later, positioned later, whatever its id.
       expect(after.map((r) => r.data['held'])).toEqual([true]);
       expect(BigInt(after[0]!.position)).toBeGreaterThan(BigInt(last));
@@ -278,21 +253,26 @@ describe('stream positions', () => {
     const ids = await Promise.all(Array.from({ length: 8 }, () => newExecution()));
     await Promise.all([
       ...ids.map(({ id }) =>
-        runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: Array.from({ length: 50 }, (_, i) => event(id, 'step:completed', { i })) }),
+        runWrites(store.handle.pool, {
+          stepRuns: [],
+          executions: [],
+          logs: [],
+          events: Array.from({ length: 50 }, (_, i) => event(id, 'step:completed', { i })),
+        }),
       ),
-      assignEventPositions(handle.pool, 7),
-      assignEventPositions(handle.pool, 13),
-      assignEventPositions(handle.pool),
+      assignEventPositions(store.handle.pool, 7),
+      assignEventPositions(store.handle.pool, 13),
+      assignEventPositions(store.handle.pool),
     ]);
-    while ((await assignEventPositions(handle.pool, 100)) > 0);
-    const { rows } = await handle.pool.query<{ positions: string; distinct: string; min: string; max: string; unpositioned: string }>(
+    while ((await assignEventPositions(store.handle.pool, 100)) > 0);
+    const { rows } = await store.handle.pool.query<{ positions: string; distinct: string; min: string; max: string; unpositioned: string }>(
       `select count(position) as positions, count(distinct position) as distinct, min(position) as min, max(position) as max, count(*) filter (where position is null) as unpositioned from events`,
     );
     expect(rows[0]!.unpositioned).toBe('0');
     expect(rows[0]!.positions).toBe(rows[0]!.distinct);
     // Positions run 1..n with no hole: the next one handed out is n + 1.
     expect(Number(rows[0]!.max) - Number(rows[0]!.min) + 1).toBe(Number(rows[0]!.positions));
-    expect((await eventStreamTip(handle.pool)).last).toBe(rows[0]!.max);
+    expect((await eventStreamTip(store.handle.pool)).last).toBe(rows[0]!.max);
     // Per execution, stream order is the order written.
     for (const { id } of ids)
       expect((await eventsOf(id)).filter((r) => r.type === 'step:completed').map((r) => r.data['i'])).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -300,34 +280,40 @@ describe('stream positions', () => {
 
   it('filter by namespace, execution, workflow, type and an upper bound', async () => {
     const e = await newExecution();
-    await runWrites(handle.pool, {
+    await runWrites(store.handle.pool, {
       stepRuns: [],
       executions: [],
       logs: [],
       events: [event(e.id, 'workflow:completed'), { namespace: 'default', type: 'alert:created', executionId: null, workflowId: null, data: {} }],
     });
-    await assignEventPositions(handle.pool);
-    const all = await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], limit: 100 });
+    await assignEventPositions(store.handle.pool);
+    const all = await readEvents(store.handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], limit: 100 });
     expect(all.map((r) => r.type)).toEqual(['workflow:started', 'step:started', 'workflow:completed']);
     expect(
       (
-        await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], types: ['workflow:completed', 'workflow:failed'], limit: 100 })
+        await readEvents(store.handle.pool, {
+          namespace: 'default',
+          after: '0',
+          executionIds: [e.id],
+          types: ['workflow:completed', 'workflow:failed'],
+          limit: 100,
+        })
       ).map((r) => r.type),
     ).toEqual(['workflow:completed']);
-    expect(await readEvents(handle.pool, { namespace: 'other', after: '0', executionIds: [e.id], limit: 100 })).toEqual([]);
-    expect(await readEvents(handle.pool, { namespace: 'default', after: '0', workflowIds: ['nope'], limit: 100 })).toEqual([]);
+    expect(await readEvents(store.handle.pool, { namespace: 'other', after: '0', executionIds: [e.id], limit: 100 })).toEqual([]);
+    expect(await readEvents(store.handle.pool, { namespace: 'default', after: '0', workflowIds: ['nope'], limit: 100 })).toEqual([]);
     expect(
-      (await readEvents(handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], upTo: all[1]!.position, limit: 100 })).map((r) => r.type),
+      (await readEvents(store.handle.pool, { namespace: 'default', after: '0', executionIds: [e.id], upTo: all[1]!.position, limit: 100 })).map((r) => r.type),
     ).toEqual(['workflow:started', 'step:started']);
     // Unfiltered, the reader sees events of no execution too, in position order.
-    const tail = await readEvents(handle.pool, { after: all[1]!.position, limit: 100 });
+    const tail = await readEvents(store.handle.pool, { after: all[1]!.position, limit: 100 });
     expect(tail.map((r) => r.type)).toEqual(['workflow:completed', 'alert:created']);
     expect(tail.map((r) => BigInt(r.position))).toEqual([...tail.map((r) => BigInt(r.position))].sort((a, b) => (a < b ? -1 : 1)));
   });
 
   it('refuse an event type the stream does not know', async () => {
     await expect(
-      runWrites(handle.pool, {
+      runWrites(store.handle.pool, {
         stepRuns: [],
         executions: [],
         logs: [],
@@ -340,17 +326,17 @@ describe('stream positions', () => {
 describe('retention', () => {
   it('prunes events older than the cutoff, oldest first, and records how far', async () => {
     const e = await newExecution();
-    await assignEventPositions(handle.pool);
-    const tip = await eventStreamTip(handle.pool);
-    await handle.pool.query(`update events set created_at = now() - interval '2 days' where position <= $1`, [tip.last]);
+    await assignEventPositions(store.handle.pool);
+    const tip = await eventStreamTip(store.handle.pool);
+    await store.handle.pool.query(`update events set created_at = now() - interval '2 days' where position <= $1`, [tip.last]);
     // Not yet positioned when pruning starts: positioned first, then kept (it is new).
-    await runWrites(handle.pool, { stepRuns: [], executions: [], logs: [], events: [event(e.id, 'workflow:completed')] });
-    const deleted = await pruneEvents(handle.pool, new Date(Date.now() - 86_400_000), 5);
+    await runWrites(store.handle.pool, { stepRuns: [], executions: [], logs: [], events: [event(e.id, 'workflow:completed')] });
+    const deleted = await pruneEvents(store.handle.pool, new Date(Date.now() - 86_400_000), 5);
     expect(deleted).toBe(Number(tip.last));
-    const after = await eventStreamTip(handle.pool);
+    const after = await eventStreamTip(store.handle.pool);
     expect(after.prunedThrough).toBe(tip.last);
-    expect((await readEvents(handle.pool, { after: '0', limit: 100 })).map((r) => r.type)).toEqual(['workflow:completed']);
-    expect(await pruneEvents(handle.pool, new Date(Date.now() - 86_400_000))).toBe(0);
-    expect((await eventStreamTip(handle.pool)).prunedThrough).toBe(tip.last);
+    expect((await readEvents(store.handle.pool, { after: '0', limit: 100 })).map((r) => r.type)).toEqual(['workflow:completed']);
+    expect(await pruneEvents(store.handle.pool, new Date(Date.now() - 86_400_000))).toBe(0);
+    expect((await eventStreamTip(store.handle.pool)).prunedThrough).toBe(tip.last);
   });
 });

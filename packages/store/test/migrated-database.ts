@@ -12,13 +12,13 @@ export interface MigratedDatabase {
  * `default` (what the files' execution rows belong to); dropped after the file's tests. Read its
  * fields inside tests: they are set before the first one runs.
  */
-export function migratedDatabase(): MigratedDatabase {
+export function migratedDatabase(options: { poolSize?: number } = {}): MigratedDatabase {
   let database: TestDatabase | undefined;
   let handle: DatabaseHandle | undefined;
   beforeAll(async () => {
     database = await testDatabase();
     await migrateDatabase(database.url);
-    handle = createDatabase(database.url, { max: 4 });
+    handle = createDatabase(database.url, { max: options.poolSize ?? 4 });
     await insertDefinition(handle.db, {
       namespace: 'default',
       id: 'wf',

@@ -1,45 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidCursorError,
-  createDatabase,
   encodeCursor,
-  insertDefinition,
   listStepRuns,
   listStepRunSummaries,
-  migrateDatabase,
   pageStepRunSummaries,
   pageStepRuns,
   runWrites,
-  type DatabaseHandle,
   type NewExecution,
   type StepRunPage,
   type StepRunWrite,
 } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 4 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase();
 
 const execution = (): NewExecution => ({
   id: randomUUID(),
@@ -82,7 +57,7 @@ async function seed(): Promise<NewExecution> {
     ...['z', 'a', 'm'].map((key) => run(e, key, null)),
   ];
   expect(runs).toHaveLength(25);
-  await runWrites(handle.pool, {
+  await runWrites(store.handle.pool, {
     newExecutions: [e, other],
     stepRuns: [...runs, run(other, 'par/b00', same), run(other, 'x', null)],
     executions: [],
@@ -106,8 +81,8 @@ async function pages<Row>(read: (cursor?: string) => Promise<StepRunPage<Row>>):
 describe('an execution step runs, page by page', () => {
   it('pages 25 runs by 10: 10, 10, 5, then a null cursor, in exactly the unpaged order', async () => {
     const e = await seed();
-    const whole = await listStepRuns(handle.db, e.id);
-    const paged = await pages((cursor) => pageStepRuns(handle.db, e.id, { limit: 10, ...(cursor ? { cursor } : {}) }));
+    const whole = await listStepRuns(store.handle.db, e.id);
+    const paged = await pages((cursor) => pageStepRuns(store.handle.db, e.id, { limit: 10, ...(cursor ? { cursor } : {}) }));
     expect(paged.map((p) => p.length)).toEqual([10, 10, 5]);
     expect(paged.flat().map((r) => r.id)).toEqual(whole.map((r) => r.id));
     expect(new Set(paged.flat().map((r) => r.id)).size).toBe(25);
@@ -115,38 +90,38 @@ describe('an execution step runs, page by page', () => {
     // Runs without a queue time come last, by instance key.
     expect(whole.slice(-3).map((r) => r.instanceKey)).toEqual(['a', 'm', 'z']);
 
-    const summaries = await pages((cursor) => pageStepRunSummaries(handle.db, e.id, { limit: 10, ...(cursor ? { cursor } : {}) }));
-    expect(summaries.flat().map((r) => r.id)).toEqual((await listStepRunSummaries(handle.db, e.id)).map((r) => r.id));
+    const summaries = await pages((cursor) => pageStepRunSummaries(store.handle.db, e.id, { limit: 10, ...(cursor ? { cursor } : {}) }));
+    expect(summaries.flat().map((r) => r.id)).toEqual((await listStepRunSummaries(store.handle.db, e.id)).map((r) => r.id));
     expect(summaries.flat()[0]).not.toHaveProperty('output');
   });
 
   it('the exact page sizes: one page when the limit covers every run, a page of one', async () => {
     const e = await seed();
-    expect(await pageStepRuns(handle.db, e.id, { limit: 25 })).toMatchObject({ rows: { length: 25 }, nextCursor: null });
-    const ones = await pages((cursor) => pageStepRunSummaries(handle.db, e.id, { limit: 1, ...(cursor ? { cursor } : {}) }));
+    expect(await pageStepRuns(store.handle.db, e.id, { limit: 25 })).toMatchObject({ rows: { length: 25 }, nextCursor: null });
+    const ones = await pages((cursor) => pageStepRunSummaries(store.handle.db, e.id, { limit: 1, ...(cursor ? { cursor } : {}) }));
     expect(ones).toHaveLength(25);
-    expect(ones.flat().map((r) => r.id)).toEqual((await listStepRuns(handle.db, e.id)).map((r) => r.id));
+    expect(ones.flat().map((r) => r.id)).toEqual((await listStepRuns(store.handle.db, e.id)).map((r) => r.id));
   });
 
   it('misses and repeats nothing when runs of the same millisecond finish between two pages', async () => {
     const e = await seed();
-    const first = await pageStepRuns(handle.db, e.id, { limit: 5 });
+    const first = await pageStepRuns(store.handle.db, e.id, { limit: 5 });
     // The later branches finish, in the reverse order of their keys, after the first page was read.
-    await handle.pool.query(
+    await store.handle.pool.query(
       `update step_runs set status = 'succeeded', finished_at = now() - ascii(right(instance_key, 1)) * interval '1 second'
         where execution_id = $1 and instance_key > 'par/b04' and queued_at is not null`,
       [e.id],
     );
-    const rest = await pages((cursor) => pageStepRuns(handle.db, e.id, { limit: 5, cursor: cursor ?? first.nextCursor! }));
+    const rest = await pages((cursor) => pageStepRuns(store.handle.db, e.id, { limit: 5, cursor: cursor ?? first.nextCursor! }));
     const ids = [...first.rows, ...rest.flat()].map((r) => r.id);
-    expect(ids).toEqual((await listStepRuns(handle.db, e.id)).map((r) => r.id));
+    expect(ids).toEqual((await listStepRuns(store.handle.db, e.id)).map((r) => r.id));
     expect(new Set(ids).size).toBe(25);
   });
 
   it('refuses a forged cursor, and one of another execution, before reading', async () => {
     const e = await seed();
     const other = await seed();
-    const { nextCursor } = await pageStepRuns(handle.db, other.id, { limit: 3 });
+    const { nextCursor } = await pageStepRuns(store.handle.db, other.id, { limit: 3 });
     for (const cursor of [
       'forged',
       nextCursor!,
@@ -157,12 +132,12 @@ describe('an execution step runs, page by page', () => {
       encodeCursor(new Date(), [e.id, 'q', 'a', '-1']),
       encodeCursor(new Date(), [e.id, 'q', 'a', '99999999999']),
     ]) {
-      await expect(pageStepRuns(handle.db, e.id, { limit: 3, cursor })).rejects.toThrow(InvalidCursorError);
-      await expect(pageStepRunSummaries(handle.db, e.id, { limit: 3, cursor })).rejects.toThrow(InvalidCursorError);
+      await expect(pageStepRuns(store.handle.db, e.id, { limit: 3, cursor })).rejects.toThrow(InvalidCursorError);
+      await expect(pageStepRunSummaries(store.handle.db, e.id, { limit: 3, cursor })).rejects.toThrow(InvalidCursorError);
     }
     // The same shape with this execution's id is a position like any other.
     expect(
-      (await pageStepRuns(handle.db, e.id, { limit: 3, cursor: encodeCursor(new Date(0), [e.id, 'n', 'm', '1']) })).rows.map((r) => r.instanceKey),
+      (await pageStepRuns(store.handle.db, e.id, { limit: 3, cursor: encodeCursor(new Date(0), [e.id, 'n', 'm', '1']) })).rows.map((r) => r.instanceKey),
     ).toEqual(['z']);
   });
 });

@@ -1,44 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabase, type TestDatabase } from '@agentic-flow/testing';
+import { describe, expect, it } from 'vitest';
 import {
-  createDatabase,
   dueSignalExecutions,
-  insertDefinition,
   lockExecutionWithSignalsSql,
-  migrateDatabase,
   pendingSignalCount,
   postponeStepSignals,
   runOptimisticTransition,
   runTransition,
   runWrites,
   type ClaimedStepSignal,
-  type DatabaseHandle,
   type NewExecution,
 } from '@agentic-flow/store';
+import { migratedDatabase } from './migrated-database.js';
 
-let database: TestDatabase;
-let handle: DatabaseHandle;
-
-beforeAll(async () => {
-  database = await testDatabase();
-  await migrateDatabase(database.url);
-  handle = createDatabase(database.url, { max: 6 });
-  await insertDefinition(handle.db, {
-    namespace: 'default',
-    id: 'wf',
-    version: '1',
-    name: 'WF',
-    description: null,
-    definition: { id: 'wf' },
-    contentHash: 'h1',
-    createdAt: new Date(1_000),
-  });
-});
-afterAll(async () => {
-  await handle?.close();
-  await database?.drop();
-});
+const store = migratedDatabase({ poolSize: 6 });
 
 const timer = { type: 'timer' };
 
@@ -57,7 +32,7 @@ async function execution(signals: { key: string; dueInMs: number }[] = []): Prom
     startedAt: now,
     finishedAt: null,
   };
-  await runWrites(handle.pool, {
+  await runWrites(store.handle.pool, {
     newExecutions: [e],
     stepRuns: [],
     executions: [],
@@ -68,14 +43,14 @@ async function execution(signals: { key: string; dueInMs: number }[] = []): Prom
 }
 
 const signalsOf = async (id: string) =>
-  (await handle.pool.query<{ instance_key: string }>('select instance_key from step_signals where execution_id = $1 order by due_at', [id])).rows.map(
+  (await store.handle.pool.query<{ instance_key: string }>('select instance_key from step_signals where execution_id = $1 order by due_at', [id])).rows.map(
     (r) => r.instance_key,
   );
 
 /** One signal transaction, as the coordinator's poller runs it: claim and lock, then delete what it applied. */
 async function apply(id: string, hold?: Promise<void>, only?: string[]): Promise<ClaimedStepSignal[]> {
   const lockSql = lockExecutionWithSignalsSql(id, 100, only);
-  const { value } = await runTransition(handle.pool, { lock: [], complete: [], lockSql }, async ({ executions }) => {
+  const { value } = await runTransition(store.handle.pool, { lock: [], complete: [], lockSql }, async ({ executions }) => {
     const row = executions[0] as (typeof executions)[number] & { signals?: ClaimedStepSignal[] };
     const claimed = row?.signals ?? [];
     await hold;
@@ -91,7 +66,7 @@ describe('step signals', () => {
       { key: 'later', dueInMs: 3_600_000 },
     ]);
     expect(await signalsOf(id)).toEqual(['due', 'later']);
-    expect((await dueSignalExecutions(handle.pool, 100)).map((d) => d.executionId)).toContain(id);
+    expect((await dueSignalExecutions(store.handle.pool, 100)).map((d) => d.executionId)).toContain(id);
     const claimed = await apply(id);
     expect(claimed).toEqual([{ id: expect.any(String), executionId: id, instanceKey: 'due', attempt: 1, signal: timer, dueAt: expect.any(String) }]);
     expect(await signalsOf(id)).toEqual(['later']);
@@ -119,7 +94,7 @@ describe('step signals', () => {
       { key: 'x', dueInMs: -20 },
       { key: 'y', dueInMs: -10 },
     ]);
-    const { rows } = await handle.pool.query<{ id: string }>("select id::text from step_signals where execution_id = $1 and instance_key = 'y'", [id]);
+    const { rows } = await store.handle.pool.query<{ id: string }>("select id::text from step_signals where execution_id = $1 and instance_key = 'y'", [id]);
     expect((await apply(id, undefined, [rows[0]!.id])).map((s) => s.instanceKey)).toEqual(['y']);
     expect(await signalsOf(id)).toEqual(['x']);
   });
@@ -127,7 +102,7 @@ describe('step signals', () => {
   it('a rolled-back application leaves the signal for the next pass', async () => {
     const id = await execution([{ key: 'w', dueInMs: -10 }]);
     await expect(
-      runTransition(handle.pool, { lock: [], complete: [], lockSql: lockExecutionWithSignalsSql(id, 100) }, async () => {
+      runTransition(store.handle.pool, { lock: [], complete: [], lockSql: lockExecutionWithSignalsSql(id, 100) }, async () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -137,8 +112,8 @@ describe('step signals', () => {
 
   it('the one-statement transition writes signals with the state', async () => {
     const id = await execution();
-    const { rows } = await handle.pool.query<{ version: number }>('select version from workflow_executions where id = $1', [id]);
-    const outcome = await runOptimisticTransition(handle.pool, {
+    const { rows } = await store.handle.pool.query<{ version: number }>('select version from workflow_executions where id = $1', [id]);
+    const outcome = await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [
         { id, version: rows[0]!.version, status: 'running', state: { n: 1 }, error: null, startedAt: new Date(), finishedAt: null, updatedAt: new Date() },
@@ -151,7 +126,7 @@ describe('step signals', () => {
     expect(outcome).not.toBeNull();
     expect(await signalsOf(id)).toEqual(['w']);
     // Stale (the version moved on): nothing is written, the signal neither.
-    const stale = await runOptimisticTransition(handle.pool, {
+    const stale = await runOptimisticTransition(store.handle.pool, {
       completions: [],
       executions: [
         { id, version: rows[0]!.version, status: 'running', state: { n: 2 }, error: null, startedAt: new Date(), finishedAt: null, updatedAt: new Date() },
@@ -167,23 +142,23 @@ describe('step signals', () => {
 
   it('counts, postpones by id (never drops), and goes with its execution', async () => {
     const id = await execution([{ key: 'w', dueInMs: 0 }]);
-    expect(await pendingSignalCount(handle.pool)).toBeGreaterThanOrEqual(1);
-    const { rows } = await handle.pool.query<{ id: string }>('select id::text from step_signals where execution_id = $1', [id]);
+    expect(await pendingSignalCount(store.handle.pool)).toBeGreaterThanOrEqual(1);
+    const { rows } = await store.handle.pool.query<{ id: string }>('select id::text from step_signals where execution_id = $1', [id]);
     await postponeStepSignals(
-      handle.pool,
+      store.handle.pool,
       rows.map((r) => r.id),
       60_000,
     );
-    const later = await handle.pool.query<{ secs: number }>(
+    const later = await store.handle.pool.query<{ secs: number }>(
       'select extract(epoch from due_at - clock_timestamp())::float8 as secs from step_signals where execution_id = $1',
       [id],
     );
     expect(later.rows).toHaveLength(1);
     expect(later.rows[0]!.secs).toBeGreaterThan(55);
     expect(later.rows[0]!.secs).toBeLessThanOrEqual(60);
-    expect((await dueSignalExecutions(handle.pool, 1000)).map((d) => d.executionId)).not.toContain(id);
+    expect((await dueSignalExecutions(store.handle.pool, 1000)).map((d) => d.executionId)).not.toContain(id);
     const other = await execution([{ key: 'w', dueInMs: 1000 }]);
-    await handle.pool.query('delete from workflow_executions where id = $1', [other]);
+    await store.handle.pool.query('delete from workflow_executions where id = $1', [other]);
     expect(await signalsOf(other)).toEqual([]);
   });
 });
