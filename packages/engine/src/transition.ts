@@ -78,7 +78,7 @@ export class Transition {
   /** Each node and overlay this transition changed, as it was before (undefined: absent). */
   private readonly nodesBefore = new Map<string, NodeState | undefined>();
   private readonly overlaysBefore = new Map<string, Record<string, unknown> | undefined>();
-  /** The records shared with the original state, until `replaceNodes` swaps in records of its own. */
+  /** The records shared with the original state, until `replaceRecords` swaps in records of its own. */
   private readonly sharedNodes: Record<string, NodeState>;
   private readonly sharedOverlays: Record<string, Record<string, unknown>>;
   /** Marks set by `once` during this transition. */
