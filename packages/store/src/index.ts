@@ -51,6 +51,7 @@ export type { DueSignalExecution } from './repositories/step-signals-repository.
 export type { TransitionOutcome, TransitionReads, TransitionWrites } from './transition-batch.js';
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
 export type { ChangedNodes } from './sql/execution-nodes.js';
+export { INLINE_NODE_LIMIT, storesNodesInline } from './sql/execution-nodes.js';
 export type {
   ExecutionUpdate,
   ExecutionVersion,

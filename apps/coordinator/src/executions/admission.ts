@@ -4,7 +4,7 @@ import type { DeferredEvaluation } from '../expressions/background-evaluations.j
 import { driveEngine, driveOptions } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
-import { changedSinceRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from './execution-update.js';
+import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from './execution-update.js';
 import type { CoordinatorServices } from './coordinator-services.js';
 
 /**
@@ -39,7 +39,7 @@ export async function admitPending(deps: CoordinatorServices, maxActive: number)
         const ref = { id: row.id, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
         effects.add(ref, workflow, decision.commands);
         effects.status(ref, row.status, decision.state);
-        const target: TransitionTarget = { id: row.id, state: decision.state, version: row.version, changed: true, changedNodes: changedSinceRead(row) };
+        const target: TransitionTarget = { id: row.id, state: decision.state, version: row.version, changed: true, ...nodesAsRead(row) };
         noteChangedNodes(target, decision.changedNodes);
         targets.push(target);
       }

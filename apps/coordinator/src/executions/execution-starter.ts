@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createExecutionState } from '@agentic-flow/engine';
 import type { ExecuteWorkflowResult } from '@agentic-flow/spec';
-import { runWrites } from '@agentic-flow/store';
+import { runWrites, storesNodesInline } from '@agentic-flow/store';
 import { recordExecutionRoot, tracingActive } from '@agentic-flow/telemetry';
 import type { PendingAudit } from '../auth/pending-audit.js';
 import { driveEngine, driveOptions, type Drive } from './drive-engine.js';
@@ -116,7 +116,7 @@ export async function startExecution(
       'workflow.version': state.workflowVersion,
       namespace,
     });
-  deps.cache.set(executionId, { state, version: 0 });
+  deps.cache.set(executionId, { state, version: 0, nodesInline: storesNodesInline(state) });
   deps.background.continue(executionId, drive.deferred);
   const work = effects.afterCommit(keys);
   await enqueueAfterCommit(deps, work);

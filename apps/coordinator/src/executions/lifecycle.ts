@@ -8,7 +8,7 @@ import { driveEngine, driveOptions } from './drive-engine.js';
 import { Effects } from './effects.js';
 import { enqueueAfterCommit } from './enqueue-after-commit.js';
 import { jobsForExistingRuns } from './existing-run-jobs.js';
-import { changedSinceRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from './execution-update.js';
+import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from './execution-update.js';
 import { findRuns } from './run-lookup.js';
 import type { CoordinatorServices } from './coordinator-services.js';
 
@@ -100,7 +100,7 @@ export async function changeExecution(
     const ref = { id: executionId, namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
     effects.add(ref, workflowRef, rest);
     effects.status(ref, before.status, decision.state);
-    target = { id: executionId, state: decision.state, version: row.version, changed: true, changedNodes: changedSinceRead(row) };
+    target = { id: executionId, state: decision.state, version: row.version, changed: true, ...nodesAsRead(row) };
     noteChangedNodes(target, decision.changedNodes);
     return {
       writes: {

@@ -4,6 +4,8 @@ export interface CachedExecution {
   state: ExecutionState;
   /** The row's version this state is: a transition computed from it must find the row still there. */
   version: number;
+  /** The row holds its nodes inline (a small execution) rather than as node rows. */
+  nodesInline: boolean;
   /** At least the state's size in UTF-8 JSON bytes (exact when it was last measured), if known. */
   bytes?: number;
 }

@@ -5,7 +5,7 @@ import { runOptimisticTransition, runTransition, type NewLog, type StepRunComple
 import { driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
-import { changedSinceRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
+import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 import type { CoordinatorServices } from '../executions/coordinator-services.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { StepDone } from '../events/event-collector.js';
@@ -56,7 +56,7 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
             state: entry!.state,
             version: entry!.version,
             changed: false,
-            changedNodes: new Set<string>(),
+            ...nodesAsRead(entry!),
             ...(entry!.bytes === undefined ? {} : { bytes: entry!.bytes }),
           },
         ]),
@@ -94,9 +94,7 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
     let applied!: Applied;
     let targets!: Map<string, Target>;
     const { stepRuns, versions } = await runTransition(deps.pool, { lock: ids, complete: completions }, async ({ executions, completed }) => {
-      targets = new Map(
-        executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false, changedNodes: changedSinceRead(e) }]),
-      );
+      targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false, ...nodesAsRead(e) }]));
       const runs = new Map(completed.map((key) => [key.id, key]));
       applied = await applyInMemory(deps, entries, lengths, targets, (r) => runs.get(r.stepRunId), now);
       const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));

@@ -7,7 +7,7 @@ import type { CoordinatorServices } from '../executions/coordinator-services.js'
 import { driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
-import { changedSinceRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
+import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 
 /** A signal as the engine knows it: a row whose `signal` is anything else is poison, deleted unapplied. */
 const StepSignalSchema: z.ZodType<StepSignal> = z.discriminatedUnion('type', [
@@ -63,7 +63,7 @@ export async function deliverSignals(
     const before = row.state as ExecutionState;
     const ref = { id: executionId, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
     let state = before;
-    const written: TransitionTarget = { id: executionId, state, version: row.version, changed: false, changedNodes: changedSinceRead(row) };
+    const written: TransitionTarget = { id: executionId, state, version: row.version, changed: false, ...nodesAsRead(row) };
     const options = driveOptions(deps, executionId, { namespace: row.namespace, workflowId: row.workflowId });
     for (const claim of signals) {
       const signal = StepSignalSchema.safeParse(claim.signal);

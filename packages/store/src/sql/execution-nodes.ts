@@ -1,12 +1,31 @@
 /**
- * Writing an execution's nodes as rows of `execution_nodes` (migration 0018): a transition writes the
- * nodes it changed, and `workflow_executions.state` the rest of the state (its head), so a step of a
- * 100,000-node execution writes what a step of a ten-node one does.
+ * Where an execution's nodes are stored. A large execution's are rows of `execution_nodes`
+ * (migration 0018): a transition writes the nodes it changed, and `workflow_executions.state` the
+ * rest of the state (its head), so a step of a 100,000-node execution writes what a step of a
+ * ten-node one does. A small execution's stay inline in its state: rewriting a few kilobytes in
+ * place costs PostgreSQL less than inserting one index entry per new node, and most executions
+ * are small. Readers accept both (`af_execution_state`); writers pick by {@link storesNodesInline}.
  */
+
+/**
+ * Up to this many nodes, the nodes stay inline. Past it they move to rows, all at once, and stay
+ * there unless a restore brings the execution back under it.
+ */
+export const INLINE_NODE_LIMIT = 32;
 
 /** The nodes a state holds, by instance key, as far as this module needs to know them. */
 export interface StateWithNodes {
   nodes?: Record<string, unknown>;
+  /** How many nodes there are, when the state keeps count (the engine's does). */
+  nodeCount?: number;
+}
+
+/** Whether `state` is written with its nodes inline (small) or as node rows (large). */
+export function storesNodesInline(state: unknown): boolean {
+  if (state === null || typeof state !== 'object') return true;
+  const { nodes, nodeCount } = state as StateWithNodes;
+  if (nodes === undefined) return true;
+  return (typeof nodeCount === 'number' ? nodeCount : Object.keys(nodes).length) <= INLINE_NODE_LIMIT;
 }
 
 /**
@@ -32,10 +51,18 @@ export function emptyNodeWrites(): NodeWrites {
   return { set: [], removed: [], replaced: [] };
 }
 
-/** Adds one execution's changes to `writes`. */
-export function addNodeWrites(writes: NodeWrites, executionId: string, state: StateWithNodes, changed: ChangedNodes): void {
+/**
+ * Adds one execution's node writes to `writes`. `inlineBefore` is how the row as read held its
+ * nodes (undefined: not known). Inline now: its state carries them, and any rows it had go. Rows
+ * now: the changed ones, or all of them when they were inline before.
+ */
+export function addNodeWrites(writes: NodeWrites, executionId: string, state: StateWithNodes, changed: ChangedNodes, inlineBefore?: boolean): void {
+  if (storesNodesInline(state)) {
+    if (inlineBefore !== true) writes.replaced.push(executionId);
+    return;
+  }
   const nodes = state.nodes ?? {};
-  if (changed === 'all') {
+  if (changed === 'all' || inlineBefore === true) {
     writes.replaced.push(executionId);
     for (const key of Object.keys(nodes)) writes.set.push({ executionId, key, node: nodes[key] });
     return;
@@ -47,9 +74,9 @@ export function addNodeWrites(writes: NodeWrites, executionId: string, state: St
   }
 }
 
-/** The state as `workflow_executions.state` holds it: everything but its nodes. */
-export function stateHead(state: unknown): unknown {
-  if (state === null || typeof state !== 'object' || !('nodes' in state)) return state;
+/** The state as `workflow_executions.state` holds it: whole when small, else everything but its nodes. */
+export function storedState(state: unknown): unknown {
+  if (state === null || typeof state !== 'object' || !('nodes' in state) || storesNodesInline(state)) return state;
   const { nodes: _nodes, ...head } = state as StateWithNodes;
   return head;
 }

@@ -1,6 +1,6 @@
 import type { ExecutionError, ExecutionStatus, StepError, StepRunStatus } from '@agentic-flow/spec';
 import type { LogLevel } from '../schema/statuses.js';
-import { addNodeWrites, emptyNodeWrites, stateHead, type ChangedNodes, type NodeWrites, type StateWithNodes } from './execution-nodes.js';
+import { addNodeWrites, emptyNodeWrites, storedState, type ChangedNodes, type NodeWrites, type StateWithNodes } from './execution-nodes.js';
 import { jsonLiteral, jsonTextLiteral } from './literal.js';
 
 /**
@@ -145,10 +145,12 @@ export interface ExecutionUpdate {
   /** The version the update was computed from; the row's becomes version + 1. */
   version: number;
   status: ExecutionStatus;
-  /** The whole state: its head goes to the row, its nodes to `execution_nodes`. */
+  /** The whole state: the row holds it whole when small, else its head, the nodes going to `execution_nodes`. */
   state: unknown;
   /** The nodes the transition changed; omitted: all of them. */
   changedNodes?: ChangedNodes;
+  /** The row as read held its nodes inline; omitted: not known (see `addNodeWrites`). */
+  nodesInline?: boolean;
   error: ExecutionError | null;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -170,16 +172,17 @@ export function updateExecutionsSql(updates: readonly ExecutionUpdate[] | Payloa
           returning e.id, e.version`;
 }
 
-/** The updates as JSON text, each with its state's head (its nodes are written as rows: {@link nodeWritesOf}). */
+/** The updates as JSON text, each with its state as the row holds it (node rows: {@link nodeWritesOf}). */
 export function executionsPayload(updates: readonly ExecutionUpdate[]): string {
-  return JSON.stringify(updates.map(({ state, changedNodes: _changed, ...rest }) => ({ ...rest, state: stateHead(state) })));
+  return JSON.stringify(updates.map(({ state, changedNodes: _changed, nodesInline: _inline, ...rest }) => ({ ...rest, state: storedState(state) })));
 }
 
 /** The node rows that the updates and new executions write. */
 export function nodeWritesOf(updates: readonly ExecutionUpdate[], created: readonly NewExecution[] = []): NodeWrites {
   const writes = emptyNodeWrites();
-  for (const row of created) addNodeWrites(writes, row.id, row.state as StateWithNodes, 'all');
-  for (const update of updates) addNodeWrites(writes, update.id, update.state as StateWithNodes, update.changedNodes ?? 'all');
+  // A new execution has no rows yet: as if inline before, so a small one writes none.
+  for (const row of created) addNodeWrites(writes, row.id, row.state as StateWithNodes, 'all', true);
+  for (const update of updates) addNodeWrites(writes, update.id, update.state as StateWithNodes, update.changedNodes ?? 'all', update.nodesInline);
   return writes;
 }
 
@@ -223,7 +226,7 @@ export function insertExecutionsSql(rows: readonly NewExecution[]): string {
           select v.id, v.namespace, v."workflowId", v."workflowVersion", v.status, v.state, v.variables, v.error, v."createdAt", v."startedAt", v."finishedAt", v."createdAt", v."snapshotIntervalMs",
                  v."parentExecutionId", v."parentInstanceKey", v."parentAttempt", coalesce(v.depth, 0),
                  (select coalesce(p.root_execution_id, p.id) from workflow_executions p where p.id = v."parentExecutionId")
-            from jsonb_to_recordset(${jsonLiteral(rows.map((row) => ({ ...row, state: stateHead(row.state) })))})
+            from jsonb_to_recordset(${jsonLiteral(rows.map((row) => ({ ...row, state: storedState(row.state) })))})
               as v(id uuid, namespace text, "workflowId" text, "workflowVersion" text, status text, state jsonb, variables jsonb, error jsonb,
                    "createdAt" timestamptz, "startedAt" timestamptz, "finishedAt" timestamptz, "snapshotIntervalMs" int,
                    "parentExecutionId" uuid, "parentInstanceKey" text, "parentAttempt" int, depth int)`;
