@@ -198,7 +198,14 @@ describe('the wait step', () => {
     const [victim, bystander] = await Promise.all([client.executeWorkflow('wait-1500'), client.executeWorkflow('wait-1500')]);
     await waiting(victim);
     const due = await waiting(bystander);
-    await db.query(`insert into execution_nodes (execution_id, key, node) values ($1, 'ghost', '{"stepId":"ghost","status":"waiting","attempt":1}')`, [victim]);
+    // Where its nodes are: inline in a small execution's state, else rows.
+    const ghost = '{"stepId":"ghost","status":"waiting","attempt":1}';
+    await db.query(`update workflow_executions set state = jsonb_set(state, '{nodes,ghost}', $2::jsonb) where id = $1 and state ? 'nodes'`, [victim, ghost]);
+    await db.query(
+      `insert into execution_nodes (execution_id, key, node)
+       select $1, 'ghost', $2::jsonb where not exists (select 1 from workflow_executions where id = $1 and state ? 'nodes')`,
+      [victim, ghost],
+    );
     await db.query(
       `insert into step_signals (execution_id, instance_key, attempt, signal, due_at)
        values ($1, 'ghost', 1, '{"type":"timer"}', now()), ($1, 'w', 1, '{"type":"bogus"}', now())`,

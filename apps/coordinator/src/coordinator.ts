@@ -126,6 +126,7 @@ export function createCoordinator(config: CoordinatorConfig, logger: Logger, now
     metrics,
     maxWorkflowDepth: config.MAX_WORKFLOW_DEPTH,
     maxStepsPerExecution: config.MAX_STEPS_PER_EXECUTION,
+    branchStartsPerTransition: config.BRANCH_STARTS_PER_TRANSITION,
     onSettled: (settled) => {
       for (const { executionId, workflowId, status } of settled) {
         deps.background.forget(executionId);

@@ -26,7 +26,17 @@ export interface DecideOptions {
    * 1,000,000. The container that would create one more fails `EXECUTION_TOO_LARGE`.
    */
   maxStepsPerExecution?: number;
+  /**
+   * How many branches one parallel starts in one transition (`BRANCH_STARTS_PER_TRANSITION`);
+   * default 1,000. The rest start in the transitions after it — the next results', or the one its
+   * own `launch` signal brings at once — so one transition's writes, jobs and memory stay bounded
+   * however many branches the parallel has.
+   */
+  branchStartsPerTransition?: number;
 }
 
 /** The node limit when the shell gives none (`DecideOptions.maxStepsPerExecution`). */
 export const DEFAULT_MAX_STEPS_PER_EXECUTION = 1_000_000;
+
+/** The branch starts one transition may make per parallel when the shell gives none (`DecideOptions.branchStartsPerTransition`). */
+export const DEFAULT_BRANCH_STARTS_PER_TRANSITION = 1_000;

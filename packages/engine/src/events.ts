@@ -59,6 +59,8 @@ export type EngineEvent =
  */
 export type StepSignal =
   | { type: 'timer' }
+  /** A parallel that started as many branches as one transition may: it starts the next ones. */
+  | { type: 'launch' }
   | {
       type: 'child-settled';
       childExecutionId: string;

@@ -55,6 +55,8 @@ export interface NodeState {
   warnedUndefined?: ('condition' | 'loop-condition' | 'loop-break')[];
   /** parallel, running: how far its branches are (absent in states from before it was kept: counted again). */
   branches?: BranchCounts;
+  /** parallel, running, with branches left to start: when the `launch` signal it asked for is due (one at a time). */
+  launchDueAt?: number;
   /** parallel with `failFast: false`: every branch failure so far. */
   failures?: { branch: string; error: StepError }[];
   /**

@@ -3,6 +3,7 @@ import { branchChain } from './variables.js';
 import { frameOf, instanceKey } from './instance-key.js';
 import { continueContainer } from './redrive.js';
 import { failContainer, roomFor, tooLarge } from './execution-size.js';
+import { DEFAULT_BRANCH_STARTS_PER_TRANSITION } from './decide-options.js';
 import type { BranchCounts } from './execution-state.js';
 import type { StepKind, Transition } from './transition.js';
 
@@ -19,18 +20,25 @@ export function launchParallel(t: Transition, key: string, step: ParallelStep, a
 /**
  * Fills free branch slots in declaration order, from the first branch not started yet. The node's
  * `branches` counts make this, and telling when all are done, cost O(1) per branch that ends rather
- * than a walk over every branch: a parallel of 100,000 branches stays linear.
+ * than a walk over every branch: a parallel of 100,000 branches stays linear. One transition starts
+ * at most `branchStartsPerTransition` of them; the next transition starts more (see {@link moreLater}).
  */
 function startBranches(t: Transition, key: string, step: ParallelStep): void {
   const frame = frameOf(key);
   const roots = step.config.steps;
   const limit = step.config.maxConcurrency ?? Number.POSITIVE_INFINITY;
+  const perTransition = t.options.branchStartsPerTransition ?? DEFAULT_BRANCH_STARTS_PER_TRANSITION;
+  const startsMark = `branch-starts:${key}`;
   for (;;) {
     // Read again each time: a branch can end within its own activation (a skip, a failure) and move the counts.
     const counts = branchCounts(t, key, step);
     if (counts.next >= roots.length || counts.started - counts.done >= limit) break;
     const root = roots[counts.next]!;
     const started = t.node(instanceKey(frame, root)) !== undefined;
+    if (!started && t.tally(startsMark, 0) >= perTransition) {
+      moreLater(t, key);
+      return;
+    }
     if (!started && !roomFor(t, 1)) {
       // Checked before the counts move: the branch never starts, and the ones running are cancelled.
       failContainer(t, key, frame, tooLarge(t, root));
@@ -38,10 +46,40 @@ function startBranches(t: Transition, key: string, step: ParallelStep): void {
     }
     setCounts(t, key, { ...counts, started: counts.started + (started ? 0 : 1), next: counts.next + 1 });
     if (started) continue;
+    t.tally(startsMark);
     t.activate(frame, root);
     if (t.node(key)?.status !== 'running') return;
   }
   finishIfAllDone(t, key, step);
+}
+
+/**
+ * How long after a transition cut short its `launch` signal is due. Results of running branches start
+ * the next slices on their way, so the signal is for when none comes (every branch started so far
+ * waits on a timer or a child); a short delay lets the results do it when they can, and keeps the
+ * signals of a fast fan-out to a few (each one's delivery is a transaction of its own).
+ */
+export const LAUNCH_SIGNAL_DELAY_MS = 1_000;
+/** A `launch` signal this late is taken as lost (a coordinator down for long): another is asked for. */
+const LAUNCH_SIGNAL_OVERDUE_MS = 60_000;
+
+/**
+ * This transition started all the branches one may: a `launch` signal brings a transition that
+ * starts the next ones, unless one is on its way already. A signal that comes after results started
+ * everything finds nothing to start and changes nothing.
+ */
+function moreLater(t: Transition, key: string): void {
+  const node = t.node(key)!;
+  if (node.launchDueAt !== undefined && node.launchDueAt > t.at - LAUNCH_SIGNAL_OVERDUE_MS) return;
+  const dueAt = t.at + LAUNCH_SIGNAL_DELAY_MS;
+  t.setNode(key, { ...node, launchDueAt: dueAt });
+  t.emit({ type: 'schedule-signal', key, stepId: node.stepId, attempt: node.attempt, dueAt, signal: { type: 'launch' }, at: t.at });
+}
+
+/** The `launch` signal came, or none is known to be on its way (a retry, a restore): the next cut asks for one. */
+function clearLaunchDue(t: Transition, key: string): void {
+  const { launchDueAt: _due, ...node } = t.node(key)!;
+  if (_due !== undefined) t.setNode(key, node);
 }
 
 /** The parallel's branch counts, counted again from its branches' nodes when it has none (a state from before they were kept). */
@@ -85,6 +123,7 @@ export function resumeParallel(t: Transition, key: string): void {
   const node = t.node(key);
   if (node?.status !== 'running') return;
   const step = t.step(node.stepId) as ParallelStep;
+  clearLaunchDue(t, key);
   setCounts(t, key, recount(t, key, step));
   startBranches(t, key, step);
 }
@@ -182,6 +221,22 @@ function runningParallel(t: Transition, frame: string, scope: string): string | 
 export const parallelKind: StepKind<ParallelStep> = {
   launch: launchParallel,
   redrive: (t, key) => resumeParallel(t, key),
+  signalled(t, key, signal) {
+    if (signal.type !== 'launch') return `a parallel step takes no ${signal.type} signal`;
+    const node = t.node(key);
+    if (node?.status !== 'running') return `parallel ${key} is not running (it is ${node?.status ?? 'absent'})`;
+    clearLaunchDue(t, key);
+    // Paused: `resumed` starts them.
+    if (t.state.status !== 'running') return `execution is ${t.state.status}`;
+    startBranches(t, key, t.step(node.stepId) as ParallelStep);
+    return undefined;
+  },
+  // Branches left unstarted while paused: the `launch` signal that came meanwhile was ignored.
+  resumed(t, key, node) {
+    if (node.status !== 'running') return;
+    clearLaunchDue(t, key);
+    startBranches(t, key, t.step(node.stepId) as ParallelStep);
+  },
   scopeProgress(t, frame, scope) {
     const parallelKey = runningParallel(t, frame, scope);
     if (parallelKey !== undefined) branchProgress(t, frame, scope, parallelKey);

@@ -83,6 +83,8 @@ export class Transition {
   private readonly sharedOverlays: Record<string, Record<string, unknown>>;
   /** Marks set by `once` during this transition. */
   private readonly marks = new Set<string>();
+  /** Counts kept by `tally` during this transition. */
+  private readonly tallies = new Map<string, number>();
   /** `state.nodeCount` on entry, for `revert`. */
   private readonly nodeCountBefore: number;
 
@@ -141,6 +143,13 @@ export class Transition {
     if (this.marks.has(mark)) return false;
     this.marks.add(mark);
     return true;
+  }
+
+  /** Adds `by` to this transition's count of `mark` (from 0) and gives the total: to bound what one transition does. */
+  tally(mark: string, by = 1): number {
+    const total = (this.tallies.get(mark) ?? 0) + by;
+    this.tallies.set(mark, total);
+    return total;
   }
 
   /** The instance keys of the nodes this transition changed (a key now absent was removed), or `all` after a wholesale replacement. */

@@ -87,6 +87,8 @@ export interface RunOptions {
   maxWorkflowDepth?: number;
   /** `DecideOptions.maxStepsPerExecution`. */
   maxStepsPerExecution?: number;
+  /** `DecideOptions.branchStartsPerTransition`. */
+  branchStartsPerTransition?: number;
   /** The execution's depth (a child execution's). */
   depth?: number;
 }
@@ -116,6 +118,7 @@ export class Run {
       ...(options.strategies ? { strategies: options.strategies } : {}),
       ...(options.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: options.maxWorkflowDepth } : {}),
       ...(options.maxStepsPerExecution !== undefined ? { maxStepsPerExecution: options.maxStepsPerExecution } : {}),
+      ...(options.branchStartsPerTransition !== undefined ? { branchStartsPerTransition: options.branchStartsPerTransition } : {}),
     };
     this.state = deepFreeze(
       createExecutionState({

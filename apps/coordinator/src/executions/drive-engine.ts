@@ -45,6 +45,7 @@ export function driveOptions(
     deadline,
     ...(deps.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: deps.maxWorkflowDepth } : {}),
     ...(deps.maxStepsPerExecution !== undefined ? { maxStepsPerExecution: deps.maxStepsPerExecution } : {}),
+    ...(deps.branchStartsPerTransition !== undefined ? { branchStartsPerTransition: deps.branchStartsPerTransition } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type T
 /** A signal as the engine knows it: a row whose `signal` is anything else is poison, deleted unapplied. */
 const StepSignalSchema: z.ZodType<StepSignal> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('timer') }),
+  z.object({ type: z.literal('launch') }),
   z.object({
     type: z.literal('child-settled'),
     childExecutionId: z.string(),
