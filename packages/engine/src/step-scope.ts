@@ -11,12 +11,5 @@ import { branchChain, variablesView } from './variables.js';
  */
 export function stepScope(workflow: CompiledWorkflow, state: ExecutionState, key: string, stepId: string): ScopePayload {
   const frame = frameOf(key);
-  return scopeFor(
-    state,
-    frame,
-    variablesView(state, branchChain(workflow, frame, stepId)),
-    loopInfo(frame),
-    workflow.resultReads(stepId),
-    workflow.stepReads(stepId),
-  );
+  return scopeFor(workflow, state, frame, stepId, variablesView(state, branchChain(workflow, frame, stepId)), loopInfo(frame));
 }

@@ -257,14 +257,7 @@ export class Transition {
    * or the iteration a loop just finished), its variables view and its innermost loop.
    */
   scopeOf(frame: string, stepId: string, resultsFrame: string = frame): ExpressionScopePayload {
-    return scopeFor(
-      this.state,
-      resultsFrame,
-      this.variablesOf(frame, stepId),
-      loopInfo(resultsFrame),
-      this.workflow.resultReads(stepId),
-      this.workflow.stepReads(stepId),
-    );
+    return scopeFor(this.workflow, this.state, resultsFrame, stepId, this.variablesOf(frame, stepId), loopInfo(resultsFrame));
   }
 
   variablesOf(frame: string, stepId: string): Record<string, unknown> {

@@ -81,7 +81,7 @@ export {
   secretReferenceProblems,
 } from './secrets.js';
 export type { SecretFields, SecretPolicy, SecretSlot, SecretSlotPart } from './secrets.js';
-export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptResultReads, templateResultReads } from './result-reads.js';
+export { ALL_RESULTS, NO_RESULTS, expressionResultReads, mergeReads, scriptNamedReads, scriptResultReads, templateResultReads } from './result-reads.js';
 export type { ConfigResultReads, ReadRoot, ResultReads } from './result-reads.js';
 export { scriptVariableWrites } from './variable-writes.js';
 export type { VariableWrites } from './variable-writes.js';

@@ -53,30 +53,50 @@ export function mergeReads(...reads: ResultReads[]): ResultReads {
 }
 
 /**
+ * The steps a script's code names statically (`results.x`, `results["x"]`), whatever else it does
+ * with `results`: a step that lists its context (`config.context.results`) still gets these, so
+ * `results.x` keeps working beside the dynamic reads the list stands in for.
+ */
+export function scriptNamedReads(script: string, root: ReadRoot = 'results'): ReadonlySet<string> {
+  return codeUses(`(async function () {\n${script}\n})`, root)?.named ?? new Set<string>();
+}
+
+/**
  * Reads the code's uses of `results` (or `steps`): `results.x`, `results["x"]` and ``results[`x`]``
  * read step `x`; any other use (`results[name]`, `Object.keys(results)`, `const r = results`,
  * destructuring) reads everything, and so do `eval` and `arguments`, which reach the parameters
- * without naming them. Code that does not parse, or nests too deeply to walk, reads everything:
- * the answer may only ever be too large, never too small.
+ * without naming them. Code that does not parse reads everything: the answer may only ever be too
+ * large, never too small.
  */
 function codeReads(source: string, root: ReadRoot): ResultReads {
+  const uses = codeUses(source, root);
+  if (uses === undefined || uses.dynamic) return ALL_RESULTS;
+  return uses.named.size === 0 ? NO_RESULTS : { all: false, steps: uses.named };
+}
+
+/**
+ * Every step the code names statically, and whether it also reads `results` in a way no name can
+ * tell (the walk goes on past such a use, so the names are complete either way); undefined when
+ * the code does not parse.
+ */
+function codeUses(source: string, root: ReadRoot): { named: Set<string>; dynamic: boolean } | undefined {
   let program: AstNode;
   try {
     program = parse(source, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AstNode;
   } catch {
-    return ALL_RESULTS;
+    return undefined;
   }
-  const steps = new Set<string>();
-  const complete = everyReference(program, (name, parent, field) => {
-    if (name === 'eval' || name === 'arguments') return false;
+  const named = new Set<string>();
+  let dynamic = false;
+  everyReference(program, (name, parent, field) => {
+    if (name === 'eval' || name === 'arguments') dynamic = true;
     if (name !== root) return true;
     const step = parent?.type === 'MemberExpression' && field === 'object' ? staticKey(parent) : undefined;
-    if (step === undefined) return false;
-    steps.add(step);
+    if (step === undefined) dynamic = true;
+    else named.add(step);
     return true;
   });
-  if (!complete) return ALL_RESULTS;
-  return steps.size === 0 ? NO_RESULTS : { all: false, steps };
+  return { named, dynamic };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { contextReferenceProblems } from './context-references.js';
 import { analyzeGraph, type WorkflowGraph } from './graph.js';
 import { graphViewOf } from './graph-view.js';
 import { formatPath, type Problem } from './problem.js';
@@ -10,8 +11,8 @@ import { problemsFromZod } from './zod-problems.js';
 export type ValidationResult = { ok: true; definition: WorkflowDefinition; graph: WorkflowGraph } | { ok: false; problems: Problem[] };
 
 /**
- * Validates a workflow definition completely: the schema of every step, the graph rules, the
- * syntax of every template, and where secrets are referenced (`secretReferenceProblems`). Reports every problem found, not only the first, each with a JSON path.
+ * Validates a workflow definition completely: the schema of every step, the graph rules, the steps
+ * a `context.results` names, the syntax of every template, and where secrets are referenced (`secretReferenceProblems`). Reports every problem found, not only the first, each with a JSON path.
  *
  * @example
  * const result = validateDefinition(JSON.parse(text));
@@ -22,7 +23,7 @@ export function validateDefinition(input: unknown): ValidationResult {
   const problems: Problem[] = parsed.success ? [] : problemsFromZod(parsed.error);
 
   const analysis = analyzeGraph(graphViewOf(input));
-  problems.push(...analysis.problems, ...templateProblems(input));
+  problems.push(...analysis.problems, ...contextReferenceProblems(input), ...templateProblems(input));
 
   if (!parsed.success || problems.length > 0) return { ok: false, problems: dedupe(problems) };
   return { ok: true, definition: parsed.data, graph: analysis.graph };

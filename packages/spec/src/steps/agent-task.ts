@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { AGENT_PHASES } from '../agent.js';
-import { DurationMsSchema, StepIdSchema } from '../ids.js';
+import { DurationMsSchema } from '../ids.js';
 import { ALL_RESULTS, mergeReads, templateResultReads, type ConfigResultReads } from '../result-reads.js';
 import { noSecrets } from '../secrets.js';
 import type { WorkJobContents } from '../work-job-contents.js';
+import { ContextResultsSchema } from './context-results.js';
 
 export const AgentTaskConfigSchema = z.strictObject({
   /** `coordinator` plans and delegates subtasks; `executor` does the work with its tools. */
@@ -25,7 +26,7 @@ export const AgentTaskConfigSchema = z.strictObject({
   /** Which results and variables the agent sees; all of them when omitted. */
   context: z
     .strictObject({
-      results: z.array(StepIdSchema).optional(),
+      results: ContextResultsSchema.optional(),
       variables: z.array(z.string()).optional(),
     })
     .optional(),

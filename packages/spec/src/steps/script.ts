@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationMsSchema } from '../ids.js';
-import { mergeReads, scriptResultReads, templateResultReads, type ConfigResultReads } from '../result-reads.js';
+import { mergeReads, scriptNamedReads, scriptResultReads, templateResultReads, type ConfigResultReads, type ResultReads } from '../result-reads.js';
+import { ContextResultsSchema } from './context-results.js';
 import { SecretNameSchema, noSecrets } from '../secrets.js';
 import type { WorkJobContents } from '../work-job-contents.js';
 
@@ -22,6 +23,12 @@ export const ScriptConfigSchema = z.strictObject({
     .max(100)
     .refine((names) => new Set(names).size === names.length, 'must not name a secret twice')
     .optional(),
+  /**
+   * Results the script is given besides those its code names (`results.x` always works): for code
+   * that reads `results` dynamically (`Object.keys(results)`, `results[name]`), which otherwise is
+   * given every visible result. Omitted: what the code reads, as far as it can be told.
+   */
+  context: z.strictObject({ results: ContextResultsSchema.optional() }).optional(),
 });
 
 export type ScriptConfig = z.infer<typeof ScriptConfigSchema>;
@@ -34,6 +41,13 @@ export const SCRIPT_SECRETS = noSecrets(
 /** A script reads `results`, `variables`, `input`… at run time: its job carries the step's scope. */
 export const SCRIPT_JOB_CONTENTS: WorkJobContents = { scope: true, tokenBudget: false };
 
-/** A script reads what its code reads, and what its config's templates do. */
-export const SCRIPT_READS: ConfigResultReads<ScriptConfig> = (config, root) =>
-  mergeReads(scriptResultReads(config.script, root), templateResultReads(config, root));
+/**
+ * A script reads what its code reads, and what its config's templates do; with `context.results`,
+ * the listed steps stand in for the code's dynamic reads, and the steps its code names still count.
+ */
+export const SCRIPT_READS: ConfigResultReads<ScriptConfig> = (config, root) => {
+  const listed = root === 'results' ? config.context?.results : undefined;
+  const code: ResultReads =
+    listed === undefined ? scriptResultReads(config.script, root) : { all: false, steps: new Set([...listed, ...scriptNamedReads(config.script, root)]) };
+  return mergeReads(code, templateResultReads(config, root));
+};
