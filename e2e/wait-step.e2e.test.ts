@@ -198,12 +198,18 @@ describe('the wait step', () => {
     const [victim, bystander] = await Promise.all([client.executeWorkflow('wait-1500'), client.executeWorkflow('wait-1500')]);
     await waiting(victim);
     const due = await waiting(bystander);
-    // Where its nodes are: inline in a small execution's state, else rows.
+    // Where its nodes are: inline in a small execution's state, else rows. The version moves, as with
+    // any write: the coordinator's cached state is then known to be stale, and the row is read.
     const ghost = '{"stepId":"ghost","status":"waiting","attempt":1}';
-    await db.query(`update workflow_executions set state = jsonb_set(state, '{nodes,ghost}', $2::jsonb) where id = $1 and state ? 'nodes'`, [victim, ghost]);
     await db.query(
       `insert into execution_nodes (execution_id, key, node)
        select $1, 'ghost', $2::jsonb where not exists (select 1 from workflow_executions where id = $1 and state ? 'nodes')`,
+      [victim, ghost],
+    );
+    await db.query(
+      `update workflow_executions
+          set version = version + 1, state = case when state ? 'nodes' then jsonb_set(state, '{nodes,ghost}', $2::jsonb) else state end
+        where id = $1`,
       [victim, ghost],
     );
     await db.query(

@@ -52,6 +52,7 @@ export type { TransitionOutcome, TransitionReads, TransitionWrites } from './tra
 export type { OptimisticTransition } from './sql/optimistic-transition.js';
 export type { ChangedNodes } from './sql/execution-nodes.js';
 export { INLINE_NODE_LIMIT, storesNodesInline } from './sql/execution-nodes.js';
+export type { HeldState } from './sql/execution-nodes.js';
 export type {
   ExecutionUpdate,
   ExecutionVersion,

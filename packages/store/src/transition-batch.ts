@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { STALE_TRANSITION, optimisticTransitionQuery, type OptimisticTransition } from './sql/optimistic-transition.js';
 import { roundTrip } from './sql/round-trip.js';
-import { deleteNodesSql, deleteOtherNodesSql, nodesOfSql, upsertNodesSql, withNodes, type NodeWrites } from './sql/execution-nodes.js';
+import { deleteNodesSql, deleteOtherNodesSql, isHeld, nodesOfSql, upsertNodesSql, withNodes, type HeldState, type NodeWrites } from './sql/execution-nodes.js';
 import { jsonLiteral } from './sql/literal.js';
 import { snapshotSql } from './sql/snapshot.js';
 import { appendAuditSql, type AuditEntry } from './sql/audit.js';
@@ -118,6 +118,11 @@ export async function runTransition<T>(
     lockSql?: string;
     /** Statements to run first in the transaction (a transaction-level advisory lock). */
     preamble?: readonly string[];
+    /**
+     * States the caller holds, by execution id: a row locked at the held version is given that
+     * state (changed in place by the caller's engine, so the caller hands it over), its nodes unread.
+     */
+    held?: ReadonlyMap<string, HeldState>;
   },
   decide: (reads: TransitionReads) => Promise<{ writes: TransitionWrites; value: T }>,
 ): Promise<TransitionOutcome & { value: T }> {
@@ -129,14 +134,17 @@ export async function runTransition<T>(
     const lockIndex = lockSql === undefined ? -1 : first.push(lockSql) - 1;
     // The nodes by a statement of their own, after the lock is held (`nodesOfSql` says why); in the
     // same round trip when the ids are known, else in one more.
-    const nodesIndex = lockSql !== undefined && reads.lock.length > 0 ? first.push(nodesOfSql(jsonLiteral(reads.lock))) - 1 : -1;
+    const heldPayload = reads.held && reads.held.size > 0 ? jsonLiteral([...reads.held].map(([id, { version }]) => ({ id, version }))) : undefined;
+    const nodesIndex = lockSql !== undefined && reads.lock.length > 0 ? first.push(nodesOfSql(jsonLiteral(reads.lock), heldPayload)) - 1 : -1;
     if (reads.complete.length > 0) first.push(completeStepRunsSql(reads.complete));
     open = true;
     const results = await roundTrip(client, first);
     const locked = lockIndex === -1 ? [] : (results[lockIndex]!.rows as LockedExecution[]);
+    // Locked by `lockSql`: now that the rows are known, only the ones whose nodes are neither held nor inline.
+    const unread = nodesIndex === -1 ? locked.filter((row) => !row.nodesInline && !isHeld(row, reads.held)) : [];
     const nodes =
-      nodesIndex !== -1 ? results[nodesIndex]!.rows : locked.length > 0 ? (await client.query(nodesOfSql(jsonLiteral(locked.map((row) => row.id))))).rows : [];
-    const executions = withNodes(locked, nodes as { id: string; nodes: Record<string, unknown> }[]);
+      nodesIndex !== -1 ? results[nodesIndex]!.rows : unread.length > 0 ? (await client.query(nodesOfSql(jsonLiteral(unread.map((row) => row.id))))).rows : [];
+    const executions = withNodes(locked, nodes as { id: string; nodes: Record<string, unknown> }[], reads.held);
     const completed = reads.complete.length > 0 ? (results.at(-1)!.rows as StepRunKey[]) : [];
     const { writes, value } = await decide({ executions, completed });
     const { statements, upsertIndex, updateIndex } = writeStatements(writes);

@@ -6,6 +6,7 @@ import {
   findSnapshot,
   INLINE_NODE_LIMIT,
   listSnapshots,
+  lockExecutionsSql,
   runOptimisticTransition,
   runTransition,
   runWrites,
@@ -239,6 +240,35 @@ describe('execution nodes', () => {
     const overview = await findExecutionOverview(store.handle.db, e.id, 'default');
     expect(overview!.escalations).toEqual([{ stepId: 'b', instanceKey: 'b', attempt: 1, error: { code: 'HTTP_ERROR', message: 'boom' } }]);
     expect(overview!.variables).toEqual({ n: 1 });
+  });
+
+  it.each([
+    ['by ids', (id: string) => ({ lock: [id] })],
+    ['by a lock statement', (id: string) => ({ lock: [] as string[], lockSql: lockExecutionsSql([id]) })],
+  ])('gives a row locked %s at the version the caller holds the held state, without reading its nodes; a row past it is read', async (_how, locking) => {
+    const e = execution(large({ a: node('a') }));
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    // What the caller holds differs from the rows only so the test can tell which one it was given.
+    const held = { version: 0, state: { v: 1, status: 'running', variables: { held: true }, nodes: large({ a: node('a'), h: node('h') }) } };
+    const seen = await runTransition(store.handle.pool, { ...locking(e.id), complete: [], held: new Map([[e.id, held]]) }, async ({ executions }) => ({
+      writes: { stepRuns: [], executions: [], logs: [] },
+      value: executions[0]!.state,
+    }));
+    expect(seen.value).toBe(held.state);
+    await runOptimisticTransition(store.handle.pool, {
+      completions: [],
+      executions: [update(e.id, 0, large({ a: node('a', 'succeeded', 1) }), new Set(['a']), false)],
+      stepRuns: [],
+      logs: [],
+      errors: [],
+    });
+    // The row moved on to version 1: the held state (version 0) is stale, the rows are read.
+    const fresh = await runTransition(store.handle.pool, { ...locking(e.id), complete: [], held: new Map([[e.id, held]]) }, async ({ executions }) => ({
+      writes: { stepRuns: [], executions: [], logs: [] },
+      value: executions[0]!.state as { nodes: Nodes },
+    }));
+    expect(fresh.value.nodes['a']).toEqual(node('a', 'succeeded', 1));
+    expect(fresh.value.nodes['h']).toBeUndefined();
   });
 
   it('deletes an execution’s nodes with it', async () => {

@@ -7,6 +7,7 @@ import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
 import type { CoordinatorServices } from '../executions/coordinator-services.js';
+import type { CachedExecution } from '../executions/state-cache.js';
 import type { DeferredEvaluation } from '../expressions/background-evaluations.js';
 import type { StepDone } from '../events/event-collector.js';
 
@@ -45,8 +46,10 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
     // Taken out of the cache: the engine changes these states in place, so no other batch may use
     // them meanwhile, and a failed write leaves none behind. The written ones go back.
     const cached = ids.map((id) => ({ id, entry: cache.take(id) }));
+    // Some states are not cached: the locking path, given the ones that are, whose nodes it then need not read.
+    let held: Map<string, CachedExecution> | undefined;
     if (!cached.every((c) => c.entry !== undefined)) {
-      for (const { id, entry } of cached) if (entry) cache.set(id, entry);
+      held = new Map(cached.filter((c) => c.entry !== undefined).map((c) => [c.id, c.entry!]));
     } else {
       const targets = new Map<string, Target>(
         cached.map(({ id, entry }) => [
@@ -93,27 +96,31 @@ export function createResultApplier(deps: CoordinatorServices): (entries: Result
 
     let applied!: Applied;
     let targets!: Map<string, Target>;
-    const { stepRuns, versions } = await runTransition(deps.pool, { lock: ids, complete: completions }, async ({ executions, completed }) => {
-      targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false, ...nodesAsRead(e) }]));
-      const runs = new Map(completed.map((key) => [key.id, key]));
-      applied = await applyInMemory(deps, entries, lengths, targets, (r) => runs.get(r.stepRunId), now);
-      const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
-      // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
-      const overwritten = applied.converted.map((index) =>
-        failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!),
-      );
-      return {
-        writes: {
-          stepRuns: [...applied.effects.stepRunWrites(), ...overwritten],
-          executions: updates,
-          logs: [...applied.logs, ...applied.effects.logs],
-          errors: applied.effects.errors,
-          events: applied.effects.eventRows(),
-          signals: applied.effects.signals,
-        },
-        value: undefined,
-      };
-    });
+    const { stepRuns, versions } = await runTransition(
+      deps.pool,
+      { lock: ids, complete: completions, ...(held ? { held } : {}) },
+      async ({ executions, completed }) => {
+        targets = new Map(executions.map((e) => [e.id, { id: e.id, state: e.state as ExecutionState, version: e.version, changed: false, ...nodesAsRead(e) }]));
+        const runs = new Map(completed.map((key) => [key.id, key]));
+        applied = await applyInMemory(deps, entries, lengths, targets, (r) => runs.get(r.stepRunId), now);
+        const updates = [...targets.values()].filter((t) => t.changed).map((t) => executionUpdate(t, now));
+        // Their completion (this transaction's first statement) wrote the output that was too large: write the failure over it.
+        const overwritten = applied.converted.map((index) =>
+          failedRunWrite(applied.entries[index] as StepResult, runs.get((applied.entries[index] as StepResult).stepRunId)!),
+        );
+        return {
+          writes: {
+            stepRuns: [...applied.effects.stepRunWrites(), ...overwritten],
+            executions: updates,
+            logs: [...applied.logs, ...applied.effects.logs],
+            errors: applied.effects.errors,
+            events: applied.effects.eventRows(),
+            signals: applied.effects.signals,
+          },
+          value: undefined,
+        };
+      },
+    );
     rememberWritten(deps.cache, targets.values(), versions);
     await finish(deps, applied, stepRuns);
     return applied.outcomes;

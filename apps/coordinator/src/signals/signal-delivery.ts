@@ -54,56 +54,69 @@ export async function deliverSignals(
   let target: TransitionTarget | undefined;
   let deferred: DeferredEvaluation[] = [];
   const lockSql = lockExecutionWithSignalsSql(executionId, SIGNALS_PER_TRANSACTION, only);
-  const { stepRuns, versions } = await runTransition(deps.pool, { lock: [], lockSql, complete: [] }, async ({ executions }) => {
-    const row = executions[0] as ((typeof executions)[number] & { signals: ClaimedStepSignal[] | null }) | undefined;
-    // Nothing due any more (applied by another coordinator), or the execution is gone (its signals went with it).
-    if (!row) return { writes: { stepRuns: [], executions: [], logs: [] }, value: undefined };
-    const signals = row.signals ?? [];
-    claimed.push(...signals.map((s) => s.id));
-    const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
-    const before = row.state as ExecutionState;
-    const ref = { id: executionId, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
-    let state = before;
-    const written: TransitionTarget = { id: executionId, state, version: row.version, changed: false, ...nodesAsRead(row) };
-    const options = driveOptions(deps, executionId, { namespace: row.namespace, workflowId: row.workflowId });
-    for (const claim of signals) {
-      const signal = StepSignalSchema.safeParse(claim.signal);
-      if (!signal.success || typeof claim.instanceKey !== 'string' || !Number.isInteger(claim.attempt)) {
-        outcome.malformed += 1;
-        deps.logger.error({ executionId, signalId: claim.id, signal: claim.signal }, 'step signal is malformed; deleted without applying it');
-        continue;
+  // The cached state, if this coordinator moved the execution last: its nodes are not read again.
+  // Taken, as the engine changes it in place; given back below if it stays the row's.
+  const held = deps.cache.take(executionId);
+  let heldStill = held !== undefined;
+  const { stepRuns, versions } = await runTransition(
+    deps.pool,
+    { lock: [], lockSql, complete: [], ...(held ? { held: new Map([[executionId, held]]) } : {}) },
+    async ({ executions }) => {
+      const row = executions[0] as ((typeof executions)[number] & { signals: ClaimedStepSignal[] | null }) | undefined;
+      // Nothing due any more (applied by another coordinator), or the execution is gone (its signals went with it).
+      if (!row) return { writes: { stepRuns: [], executions: [], logs: [] }, value: undefined };
+      heldStill = row.version === held?.version;
+      const signals = row.signals ?? [];
+      claimed.push(...signals.map((s) => s.id));
+      const workflow = await deps.registry.compiled(row.namespace, row.workflowId, row.workflowVersion);
+      const before = row.state as ExecutionState;
+      const ref = { id: executionId, namespace: row.namespace, workflowId: row.workflowId, workflowVersion: row.workflowVersion };
+      let state = before;
+      const written: TransitionTarget = { id: executionId, state, version: row.version, changed: false, ...nodesAsRead(row) };
+      const options = driveOptions(deps, executionId, { namespace: row.namespace, workflowId: row.workflowId });
+      for (const claim of signals) {
+        const signal = StepSignalSchema.safeParse(claim.signal);
+        if (!signal.success || typeof claim.instanceKey !== 'string' || !Number.isInteger(claim.attempt)) {
+          outcome.malformed += 1;
+          deps.logger.error({ executionId, signalId: claim.id, signal: claim.signal }, 'step signal is malformed; deleted without applying it');
+          continue;
+        }
+        const event: EngineEvent = { type: 'step.signal', key: claim.instanceKey, attempt: claim.attempt, signal: signal.data, at: now };
+        const decision = await driveEngine(workflow, state, event, deps.expressions, options);
+        if (decision.ignored) {
+          outcome.ignored += 1;
+          deps.logger.debug({ executionId, key: claim.instanceKey, attempt: claim.attempt, reason: decision.ignored }, 'step signal ignored');
+          continue;
+        }
+        outcome.applied += 1;
+        state = decision.state;
+        noteChangedNodes(written, decision.changedNodes);
+        deferred = [...deferred, ...decision.deferred];
+        effects.add(ref, workflow, decision.commands);
       }
-      const event: EngineEvent = { type: 'step.signal', key: claim.instanceKey, attempt: claim.attempt, signal: signal.data, at: now };
-      const decision = await driveEngine(workflow, state, event, deps.expressions, options);
-      if (decision.ignored) {
-        outcome.ignored += 1;
-        deps.logger.debug({ executionId, key: claim.instanceKey, attempt: claim.attempt, reason: decision.ignored }, 'step signal ignored');
-        continue;
-      }
-      outcome.applied += 1;
-      state = decision.state;
-      noteChangedNodes(written, decision.changedNodes);
-      deferred = [...deferred, ...decision.deferred];
-      effects.add(ref, workflow, decision.commands);
-    }
-    const ids = signals.map((s) => s.id);
-    if (state === before) return { writes: { stepRuns: [], executions: [], logs: [], appliedSignals: ids }, value: undefined };
-    effects.status(ref, before.status, state);
-    target = { ...written, state, changed: true };
-    return {
-      writes: {
-        stepRuns: effects.stepRunWrites(),
-        executions: [executionUpdate(target, now)],
-        logs: effects.logs,
-        errors: effects.errors,
-        events: effects.eventRows(),
-        signals: effects.signals,
-        appliedSignals: ids,
-      },
-      value: undefined,
-    };
-  });
-  if (!target) return outcome;
+      const ids = signals.map((s) => s.id);
+      if (state === before) return { writes: { stepRuns: [], executions: [], logs: [], appliedSignals: ids }, value: undefined };
+      effects.status(ref, before.status, state);
+      target = { ...written, state, changed: true };
+      return {
+        writes: {
+          stepRuns: effects.stepRunWrites(),
+          executions: [executionUpdate(target, now)],
+          logs: effects.logs,
+          errors: effects.errors,
+          events: effects.eventRows(),
+          signals: effects.signals,
+          appliedSignals: ids,
+        },
+        value: undefined,
+      };
+    },
+  );
+  if (!target) {
+    // Nothing changed: what was held is still the row's (or it was stale, and is dropped).
+    if (held && heldStill) deps.cache.set(executionId, held);
+    return outcome;
+  }
   deps.eventsWritten?.();
   rememberWritten(deps.cache, [target], versions);
   deps.background.continue(executionId, deferred);

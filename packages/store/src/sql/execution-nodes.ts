@@ -111,22 +111,47 @@ export function deleteOtherNodesSql(replacedPayload: Payload, setPayload: Payloa
  * snapshot taken before the wait — the other transaction's node writes would be missed, and its
  * changes lost by the write that follows. A later statement takes a snapshot after the lock.
  */
-export function nodesOfSql(idsPayload: Payload): string {
+export function nodesOfSql(idsPayload: Payload, heldPayload?: Payload): string {
   return `select execution_id as id, jsonb_object_agg(key, node) as nodes
             from execution_nodes
-           where execution_id in (select value::uuid from jsonb_array_elements_text(${idsPayload}))
+           where execution_id in (select value::uuid from jsonb_array_elements_text(${idsPayload}))${
+             heldPayload === undefined
+               ? ''
+               : `
+             and execution_id not in (select e.id from workflow_executions e
+                                        join jsonb_to_recordset(${heldPayload}) as h(id uuid, version int) on e.id = h.id and e.version = h.version)`
+           }
            group by execution_id`;
 }
 
-/** Puts the nodes read by {@link nodesOfSql} into locked rows' states (rows holding theirs inline keep them). */
-export function withNodes<R extends { id: string; state: unknown; nodesInline: boolean }>(
+/**
+ * A state the caller already holds (a coordinator's cache), at the row version it is: a locked row
+ * still at that version is that state, so its nodes need not be read — a signal or a lifecycle
+ * change of a 100,000-node execution then reads none of them.
+ */
+export interface HeldState {
+  version: number;
+  state: unknown;
+}
+
+/** Whether the locked row is the state held for it. */
+export function isHeld(row: { id: string; version: number }, held: ReadonlyMap<string, HeldState> | undefined): boolean {
+  return held?.get(row.id)?.version === row.version;
+}
+
+/**
+ * Completes locked rows' states: a held one becomes the state held, a row holding its nodes inline
+ * keeps them, the others get the nodes read by {@link nodesOfSql}.
+ */
+export function withNodes<R extends { id: string; version: number; state: unknown; nodesInline: boolean }>(
   rows: R[],
   found: { id: string; nodes: Record<string, unknown> }[],
+  held?: ReadonlyMap<string, HeldState>,
 ): R[] {
   const byId = new Map(found.map((f) => [f.id, f.nodes]));
   for (const row of rows) {
-    if (row.nodesInline) continue;
-    row.state = { ...(row.state as Record<string, unknown>), nodes: byId.get(row.id) ?? {} };
+    if (isHeld(row, held)) row.state = held!.get(row.id)!.state;
+    else if (!row.nodesInline) row.state = { ...(row.state as Record<string, unknown>), nodes: byId.get(row.id) ?? {} };
   }
   return rows;
 }
