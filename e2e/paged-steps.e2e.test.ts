@@ -10,6 +10,8 @@ describe('an execution read page by page: stepsLimit, stepsCursor, nextStepsCurs
   let cluster: Cluster;
   let id: string;
   let other: string;
+  /** Past 32 nodes: its nodes are rows, where `id`'s are inline in its state. */
+  let large: string;
   const get = (path: string) => send(cluster.coordinator.url, 'GET', path);
 
   beforeAll(async () => {
@@ -23,21 +25,33 @@ describe('an execution read page by page: stepsLimit, stepsCursor, nextStepsCurs
         ...BRANCHES.map((b) => ({ id: b, type: 'script' as const, config: { script: `return { branch: '${b}' };` } })),
       ],
     });
+    const wide = Array.from({ length: 40 }, (_, i) => `w${String(i).padStart(2, '0')}`);
+    await cluster.client.createWorkflow({
+      id: 'fan-40',
+      name: 'Fan of 40',
+      version: '1',
+      steps: [
+        { id: 'fan', type: 'parallel', config: { steps: wide } },
+        ...wide.map((b) => ({ id: b, type: 'script' as const, config: { script: `return { branch: '${b}' };` } })),
+      ],
+    });
     id = await cluster.client.executeWorkflow('fan-30');
     other = await cluster.client.executeWorkflow('fan-30');
+    large = await cluster.client.executeWorkflow('fan-40');
     await cluster.client.waitForCompletion(id, { timeoutMs: 60_000 });
     await cluster.client.waitForCompletion(other, { timeoutMs: 60_000 });
+    await cluster.client.waitForCompletion(large, { timeoutMs: 60_000 });
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
   });
 
   /** Every page of the execution over HTTP, following nextStepsCursor. */
-  async function pages(query: string): Promise<{ steps: StepRunSummary[]; results?: Record<string, unknown> }[]> {
+  async function pages(query: string, of = id): Promise<{ steps: StepRunSummary[]; results?: Record<string, unknown> }[]> {
     const seen = [];
     let cursor: string | null = null;
     do {
-      const { status, body } = await get(`/v1/executions/${id}?${query}${cursor === null ? '' : `&stepsCursor=${cursor}`}`);
+      const { status, body } = await get(`/v1/executions/${of}?${query}${cursor === null ? '' : `&stepsCursor=${cursor}`}`);
       expect(status).toBe(200);
       seen.push(body);
       cursor = body.nextStepsCursor;
@@ -62,12 +76,18 @@ describe('an execution read page by page: stepsLimit, stepsCursor, nextStepsCurs
       expect(ids).toEqual(whole.steps.map((s) => s.id));
       expect(new Set(ids).size).toBe(31);
     }
-    // With outputs, each page carries its own runs' outputs and only their steps' results.
-    for (const page of await pages('include=outputs&stepsLimit=10')) {
-      const stepIds = page.steps.map((s) => s.stepId);
-      expect(Object.keys(page.results!).sort()).toEqual([...stepIds].sort());
-      for (const run of page.steps as unknown as { stepId: string; output: unknown }[]) {
-        if (run.stepId !== 'fan') expect(run.output).toEqual({ branch: run.stepId });
+    // With outputs, each page carries its own runs' outputs and only their steps' results — the
+    // whole read's, for a small execution (nodes inline) and a large one (nodes as rows) alike.
+    for (const execution of [id, large]) {
+      const all = ((await cluster.client.getExecution(execution)) as ExecutionView).results;
+      const read = await pages('include=outputs&stepsLimit=10', execution);
+      expect(read.length).toBeGreaterThan(1);
+      for (const page of read) {
+        const stepIds = page.steps.map((s) => s.stepId);
+        expect(page.results).toEqual(Object.fromEntries(stepIds.map((stepId) => [stepId, all[stepId]])));
+        for (const run of page.steps as unknown as { stepId: string; output: unknown }[]) {
+          if (run.stepId !== 'fan') expect(run.output).toEqual({ branch: run.stepId });
+        }
       }
     }
   });

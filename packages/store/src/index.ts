@@ -32,7 +32,7 @@ export { InvalidCursorError, encodeCursor, decodeCursor, uuidKey } from './repos
 export type { CursorKey, KeysetPosition } from './repositories/keyset-cursor.js';
 export { insertDefinition, findDefinition, listDefinitions } from './repositories/definitions-repository.js';
 export type { NewDefinition, InsertDefinitionOutcome, DefinitionPage } from './repositories/definitions-repository.js';
-export { executionExists, findExecution, findExecutionOverview, listExecutions } from './repositories/executions-repository.js';
+export { executionExists, findExecution, findExecutionNodes, findExecutionOverview, listExecutions } from './repositories/executions-repository.js';
 export type { EscalationRow, ExecutionOverviewRow, ExecutionSummaryRow, ListExecutionsOptions } from './repositories/executions-repository.js';
 export { findStepRun, listStepRuns, listStepRunSummaries, listTranscripts, namespacesOfRuns } from './repositories/step-runs-repository.js';
 export type { TranscriptRow } from './repositories/step-runs-repository.js';

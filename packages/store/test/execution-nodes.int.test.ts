@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   findExecution,
+  findExecutionNodes,
   findExecutionOverview,
   findSnapshot,
   INLINE_NODE_LIMIT,
@@ -269,6 +270,18 @@ describe('execution nodes', () => {
     }));
     expect(fresh.value.nodes['a']).toEqual(node('a', 'succeeded', 1));
     expect(fresh.value.nodes['h']).toBeUndefined();
+  });
+
+  it.each([
+    ['small', (nodes: Nodes) => nodes],
+    ['large', large],
+  ])('reads some nodes of a %s execution by key, leaving out keys it does not have', async (_size, sized) => {
+    const e = execution(sized({ a: node('a', 'succeeded', 'A'), b: node('b') }));
+    await runWrites(store.handle.pool, { newExecutions: [e], stepRuns: [], executions: [], logs: [] });
+    expect(await findExecutionNodes(store.handle.db, e.id, ['a', 'nope', 'b'])).toEqual({ a: node('a', 'succeeded', 'A'), b: node('b') });
+    expect(await findExecutionNodes(store.handle.db, e.id, ['nope'])).toEqual({});
+    expect(await findExecutionNodes(store.handle.db, e.id, [])).toEqual({});
+    expect(await findExecutionNodes(store.handle.db, randomUUID(), ['a'])).toEqual({});
   });
 
   it('deletes an execution’s nodes with it', async () => {

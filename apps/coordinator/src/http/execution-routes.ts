@@ -2,6 +2,7 @@ import {
   executionExists,
   executionFamily,
   findExecution,
+  findExecutionNodes,
   findExecutionOverview,
   findStepRun,
   listExecutions,
@@ -18,7 +19,17 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError } from './api-error.js';
 import { namespaceOf } from './request-context.js';
 import { ExecutionParamsSchema, ExecutionReadQuerySchema, ListExecutionsQuerySchema, StepRunParamsSchema, parseRequest } from './request-schemas.js';
-import { executionOverviewView, executionSummaryView, executionView, logEntryView, stepRunView, transcriptView } from './views.js';
+import {
+  executionOverviewView,
+  executionSummaryView,
+  executionView,
+  isWholeRead,
+  logEntryView,
+  pageResultKeys,
+  pagedExecutionView,
+  stepRunView,
+  transcriptView,
+} from './views.js';
 
 const TranscriptQuerySchema = z.strictObject({ stepRunId: z.string().uuid('must be a step run id (a UUID)').optional() });
 // One snapshot for an execution and its runs: a transition committing between the two reads must
@@ -43,15 +54,22 @@ export function registerExecutionRoutes(app: FastifyInstance, deps: { db: Databa
     const page: StepRunPageOptions = { limit: stepsLimit, ...(stepsCursor === undefined ? {} : { cursor: stepsCursor }) };
     const fromCursor = stepsCursor !== undefined;
     if (include.includes('outputs')) {
-      const [row, steps, family] = await withStepsCursor(() =>
+      // The page first: a page of a large execution then reads its own nodes, not the whole state.
+      const view = await withStepsCursor(() =>
         deps.db.transaction(async (tx) => {
-          const found = await findExecution(tx, executionId, namespace);
-          if (!found) return [undefined, undefined, undefined] as const;
-          return [found, await pageStepRuns(tx, executionId, page), await executionFamily(tx, executionId)] as const;
+          const steps = { ...(await pageStepRuns(tx, executionId, page)), fromCursor };
+          if (isWholeRead(steps)) {
+            const found = await findExecution(tx, executionId, namespace);
+            return found && executionView(found, steps, await executionFamily(tx, executionId));
+          }
+          const found = await findExecutionOverview(tx, executionId, namespace);
+          if (!found) return undefined;
+          const nodes = await findExecutionNodes(tx, executionId, pageResultKeys(steps));
+          return pagedExecutionView(found, steps, nodes, await executionFamily(tx, executionId));
         }, SNAPSHOT),
       );
-      if (!row) throw executionNotFound(executionId);
-      return executionView(row, { ...steps, fromCursor }, family);
+      if (!view) throw executionNotFound(executionId);
+      return view;
     }
     const [row, steps, family] = await withStepsCursor(() =>
       deps.db.transaction(async (tx) => {

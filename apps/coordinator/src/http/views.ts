@@ -110,9 +110,39 @@ export function executionView(row: ExecutionRow, steps: StepsRead<StepRunRow>, f
  */
 function pageResults(state: ExecutionState, steps: StepsRead<StepRunRow>): Record<string, unknown> {
   const all = visibleResults(state, '');
-  if (!steps.fromCursor && steps.nextCursor === null) return all;
+  if (isWholeRead(steps)) return all;
   const onPage = new Set(steps.rows.map((run) => run.stepId));
   return Object.fromEntries(Object.entries(all).filter(([stepId]) => onPage.has(stepId)));
+}
+
+/** The page is every run of the execution: the read answers as one that knows no pages. */
+export function isWholeRead(steps: StepsRead<unknown>): boolean {
+  return !steps.fromCursor && steps.nextCursor === null;
+}
+
+/** The top-level instance keys whose nodes hold the `results` of a page (a top-level step's key is its id). */
+export function pageResultKeys(steps: StepsRead<StepRunRow>): string[] {
+  return [...new Set(steps.rows.map((run) => run.stepId))];
+}
+
+/**
+ * A page of a large execution with its outputs (`?include=outputs` when another page follows or
+ * this one came from a cursor): the overview's head and escalations, the page's runs, and `results`
+ * from the page's own top-level nodes (`nodes`, read for the page alone) — the same entries
+ * {@link executionView} gives a page, without reading the whole state.
+ */
+export function pagedExecutionView(
+  row: ExecutionOverviewRow,
+  steps: StepsRead<StepRunRow>,
+  nodes: Record<string, unknown>,
+  family: Family = NO_FAMILY,
+): ExecutionView {
+  const results: Record<string, unknown> = {};
+  for (const stepId of pageResultKeys(steps)) {
+    const node = nodes[stepId] as { stepId?: unknown; status?: unknown; output?: unknown } | undefined;
+    if (node?.status === 'succeeded' && node.stepId === stepId && node.output !== undefined) results[stepId] = node.output;
+  }
+  return { ...executionOverviewView(row, steps, family), results, steps: steps.rows.map(stepRunView) };
 }
 
 type Family = Awaited<ReturnType<typeof executionFamily>>;

@@ -18,6 +18,27 @@ export async function findExecution(db: DbExecutor, id: string, namespace: strin
   return row;
 }
 
+/**
+ * Some of an execution's nodes, by instance key (absent keys left out), wherever they are stored
+ * (inline in a small execution's state, rows of a large one's): a page of a 100,000-node execution
+ * reads its page's nodes, not the whole state.
+ */
+export async function findExecutionNodes(db: DbExecutor, id: string, keys: readonly string[]): Promise<Record<string, unknown>> {
+  if (keys.length === 0) return {};
+  const result = await db.execute<{ nodes: Record<string, unknown> | null }>(sql`
+    select case when e.state ? 'nodes'
+                then (select jsonb_object_agg(k.key, e.state -> 'nodes' -> k.key)
+                        from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as k(key)
+                       where e.state -> 'nodes' ? k.key)
+                else (select jsonb_object_agg(n.key, n.node)
+                        from execution_nodes n
+                       where n.execution_id = e.id and n.key in (select value from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb)))
+           end as nodes
+      from workflow_executions e
+     where e.id = ${id}`);
+  return result.rows[0]?.nodes ?? {};
+}
+
 /** Whether the execution exists in `namespace`, reading nothing of it (its state can be large). */
 export async function executionExists(db: DbExecutor, id: string, namespace: string): Promise<boolean> {
   const rows = await db.select({ id: workflowExecutions.id }).from(workflowExecutions).where(inNamespace(id, namespace));
