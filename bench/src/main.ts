@@ -238,7 +238,7 @@ async function scaleRows(plan: Plan): Promise<ExecutionScaleRun[]> {
 }
 
 function scaleLine(r: ExecutionScaleRun): string {
-  return `${r.shape} ${r.size}: ${(r.wallMs / 1000).toFixed(1)} s, ${r.stepsPerSec.toFixed(0)} steps/s, coordinator ${r.coordinatorCpuMsPerStep.toFixed(3)} ms CPU/step, ${r.walBytesPerStep.toFixed(0)} WAL bytes/step, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+  return `${r.shape} ${r.size}: ${(r.wallMs / 1000).toFixed(1)} s, ${r.stepsPerSec.toFixed(0)} steps/s, coordinator ${r.coordinatorCpuMsPerStep.toFixed(3)} ms CPU/step, ${r.walBytesPerStep.toFixed(0)} WAL bytes/step, RSS registering ${r.registerRssMb.toFixed(0)} MB, running ${r.peakRssMb.toFixed(0)} MB`;
 }
 
 /** Versions of the libraries on the hot path, read from the packages that depend on them. */

@@ -303,10 +303,13 @@ export function resultsMarkdown(report: BenchReport): string {
     'One execution at a time, alone on one coordinator and one script worker (concurrency 4): a parallel step of N no-op script branches, or a loop of N no-op iterations. WAL bytes are what PostgreSQL wrote for the run, divided by its steps.',
     '',
   );
-  lines.push('| shape | size | wall | steps/s | coordinator CPU/step | WAL bytes/step | peak coordinator RSS |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| shape | size | wall | steps/s | coordinator CPU/step | WAL bytes/step | coordinator RSS registering | peak coordinator RSS running |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const r of report.executionScale)
     lines.push(
-      `| ${r.shape} | ${r.size} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.stepsPerSec.toFixed(0)} | ${r.coordinatorCpuMsPerStep.toFixed(3)} ms | ${r.walBytesPerStep.toFixed(0)} | ${r.peakRssMb.toFixed(0)} MB |`,
+      `| ${r.shape} | ${r.size} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.stepsPerSec.toFixed(0)} | ${r.coordinatorCpuMsPerStep.toFixed(3)} ms | ${r.walBytesPerStep.toFixed(0)} | ${r.registerRssMb.toFixed(0)} MB | ${r.peakRssMb.toFixed(0)} MB |`,
     );
   lines.push('', '## Peer: DBOS Transact, same PostgreSQL, same run', '');
   lines.push('The same 10-step workload (200 workflows of 10 no-op steps, every step checkpointed) on DBOS Transact.', '');

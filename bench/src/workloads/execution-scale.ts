@@ -18,6 +18,8 @@ export interface ExecutionScaleRun {
   coordinatorCpuMsPerStep: number;
   /** PostgreSQL WAL written per step, bytes: what each step costs the database to write. */
   walBytesPerStep: number;
+  /** Highest coordinator RSS sampled while the definition was registered (validated and compiled), MB. */
+  registerRssMb: number;
   /** Highest coordinator RSS sampled while the execution ran, MB. */
   peakRssMb: number;
 }
@@ -67,17 +69,25 @@ export async function executionScale(
     for (const shape of ['parallel', 'loop'] as const) await runOne(cluster, shape, 50, `warm-${shape}`, options.timeoutMs);
     const results: ExecutionScaleRun[] = [];
     for (const [i, { shape, size }] of runs.entries()) {
-      const lsn = await walLsn(cluster);
-      const before = await meter.take();
+      const id = `${shape}-${size}-${i}`;
+      // Registering a definition of 100,000 steps is memory of its own: sampled apart from the run's.
       let peakRssMb = await BenchCluster.rssMb(coordinator.pid);
       const sampler = setInterval(() => {
         void BenchCluster.rssMb(coordinator.pid).then((mb) => {
           peakRssMb = Math.max(peakRssMb, mb);
         });
       }, 250);
+      let registerRssMb: number;
       let wallMs: number;
+      let lsn: string;
+      let before: Awaited<ReturnType<typeof meter.take>>;
       try {
-        wallMs = await runOne(cluster, shape, size, `${shape}-${size}-${i}`, options.timeoutMs);
+        await cluster.client(0).createWorkflow(shape === 'parallel' ? fanout(id, size) : loop(id, size));
+        registerRssMb = Math.max(peakRssMb, await BenchCluster.rssMb(coordinator.pid));
+        peakRssMb = await BenchCluster.rssMb(coordinator.pid);
+        lsn = await walLsn(cluster);
+        before = await meter.take();
+        wallMs = await runRegistered(cluster, id, options.timeoutMs);
       } finally {
         clearInterval(sampler);
       }
@@ -91,6 +101,7 @@ export async function executionScale(
         stepsPerSec: (size * 1000) / wallMs,
         coordinatorCpuMsPerStep: ((cpu['coordinator'] ?? 0) * 1000) / size,
         walBytesPerStep: walBytes / size,
+        registerRssMb,
         peakRssMb,
       });
     }
@@ -100,8 +111,13 @@ export async function executionScale(
   }
 }
 
-async function runOne(cluster: BenchCluster, shape: ScaleShape, size: number, id: string, timeoutMs = 1_800_000): Promise<number> {
+async function runOne(cluster: BenchCluster, shape: ScaleShape, size: number, id: string, timeoutMs?: number): Promise<number> {
   await cluster.client(0).createWorkflow(shape === 'parallel' ? fanout(id, size) : loop(id, size));
+  return runRegistered(cluster, id, timeoutMs);
+}
+
+/** Runs one execution of the registered workflow `id` to the end: its wall time, ms. */
+async function runRegistered(cluster: BenchCluster, id: string, timeoutMs = 1_800_000): Promise<number> {
   const started = performance.now();
   await cluster.client(0).executeWorkflow(id, {});
   await cluster.waitSettled(id, 1, timeoutMs);

@@ -27,12 +27,24 @@ export interface DecideOptions {
    */
   maxStepsPerExecution?: number;
   /**
-   * How many branches one parallel starts in one transition (`BRANCH_STARTS_PER_TRANSITION`);
-   * default 1,000. The rest start in the transitions after it — the next results', or the one its
+   * How many parallel branches one transition starts, of every parallel together
+   * (`BRANCH_STARTS_PER_TRANSITION`); default 1,000. The rest start in the transitions after it — the next results', or the one its
    * own `launch` signal brings at once — so one transition's writes, jobs and memory stay bounded
    * however many branches the parallel has.
    */
   branchStartsPerTransition?: number;
+  /**
+   * The branch starts left to the transaction this decision is part of, shared by all its decisions
+   * (a batch of results is one decision per result, and each may start branches): decremented by
+   * each start, and used instead of `branchStartsPerTransition` when given. The one thing a decision
+   * changes outside the state it is handed; a reverted decision does not give its starts back.
+   */
+  branchStartBudget?: BranchStartBudget;
+}
+
+/** Branch starts a transaction has left (see `DecideOptions.branchStartBudget`). */
+export interface BranchStartBudget {
+  remaining: number;
 }
 
 /** The node limit when the shell gives none (`DecideOptions.maxStepsPerExecution`). */

@@ -37,6 +37,7 @@ export type {
 } from './commands.js';
 export { DEFAULT_MAX_WORKFLOW_DEPTH } from './workflow-step.js';
 export { DEFAULT_BRANCH_STARTS_PER_TRANSITION, DEFAULT_MAX_STEPS_PER_EXECUTION } from './decide-options.js';
+export type { BranchStartBudget } from './decide-options.js';
 export { compileWorkflow, stepOf } from './compiled-workflow.js';
 export type { CompiledWorkflow, ScopeRegion } from './compiled-workflow.js';
 export {

@@ -21,21 +21,20 @@ export function launchParallel(t: Transition, key: string, step: ParallelStep, a
  * Fills free branch slots in declaration order, from the first branch not started yet. The node's
  * `branches` counts make this, and telling when all are done, cost O(1) per branch that ends rather
  * than a walk over every branch: a parallel of 100,000 branches stays linear. One transition starts
- * at most `branchStartsPerTransition` of them; the next transition starts more (see {@link moreLater}).
+ * at most `branchStartsPerTransition` branches, of every parallel together (nested parallels would
+ * otherwise multiply it); the next transitions start more (see {@link moreLater}).
  */
 function startBranches(t: Transition, key: string, step: ParallelStep): void {
   const frame = frameOf(key);
   const roots = step.config.steps;
   const limit = step.config.maxConcurrency ?? Number.POSITIVE_INFINITY;
-  const perTransition = t.options.branchStartsPerTransition ?? DEFAULT_BRANCH_STARTS_PER_TRANSITION;
-  const startsMark = `branch-starts:${key}`;
   for (;;) {
     // Read again each time: a branch can end within its own activation (a skip, a failure) and move the counts.
     const counts = branchCounts(t, key, step);
     if (counts.next >= roots.length || counts.started - counts.done >= limit) break;
     const root = roots[counts.next]!;
     const started = t.node(instanceKey(frame, root)) !== undefined;
-    if (!started && t.tally(startsMark, 0) >= perTransition) {
+    if (!started && branchStartsLeft(t) <= 0) {
       moreLater(t, key);
       return;
     }
@@ -46,11 +45,27 @@ function startBranches(t: Transition, key: string, step: ParallelStep): void {
     }
     setCounts(t, key, { ...counts, started: counts.started + (started ? 0 : 1), next: counts.next + 1 });
     if (started) continue;
-    t.tally(startsMark);
+    countBranchStart(t);
     t.activate(frame, root);
     if (t.node(key)?.status !== 'running') return;
   }
   finishIfAllDone(t, key, step);
+}
+
+/** The tally of branches this decision started, of every parallel (when the shell shares no budget). */
+const BRANCH_STARTS = 'branch-starts';
+
+/** How many more branches this decision may start: what the transaction's budget has left, or this decision's own bound. */
+function branchStartsLeft(t: Transition): number {
+  const shared = t.options.branchStartBudget;
+  if (shared) return shared.remaining;
+  return (t.options.branchStartsPerTransition ?? DEFAULT_BRANCH_STARTS_PER_TRANSITION) - t.tally(BRANCH_STARTS, 0);
+}
+
+function countBranchStart(t: Transition): void {
+  const shared = t.options.branchStartBudget;
+  if (shared) shared.remaining -= 1;
+  else t.tally(BRANCH_STARTS);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineCommand } from '@agentic-flow/engine';
+import { decide, type BranchStartBudget, type EngineCommand } from '@agentic-flow/engine';
 import { LAUNCH_SIGNAL_DELAY_MS } from '../src/parallel-step.js';
 import { Run, compile, parallel, script, wf } from './harness.js';
 
@@ -72,6 +72,40 @@ describe('a parallel starts its branches in slices (branchStartsPerTransition)',
     expect(run.state.nodes['p']!.branches).toMatchObject({ started: 4, next: 4 });
     // The signal that came while paused was spent: resuming asks for another.
     expect(launchSignals(resumed)).toEqual(['p@1']);
+  });
+
+  it('bounds a transition across nested parallels: their branch starts count together', () => {
+    const inner = (id: string) => [parallel(id, [`${id}1`, `${id}2`, `${id}3`]), script(`${id}1`), script(`${id}2`), script(`${id}3`)];
+    const run = new Run(compile(wf([parallel('outer', ['x', 'y', 'z']), ...inner('x'), ...inner('y'), ...inner('z')])), {}, { branchStartsPerTransition: 4 });
+    const first = run.start();
+    // outer starts x (1), x starts x1–x3 (4): the bound is reached, and outer waits for its signal.
+    expect(run.ran(first)).toEqual(['x1', 'x2', 'x3']);
+    expect(launchSignals(first)).toEqual(['outer@1']);
+    expect(run.state.nodes['y']).toBeUndefined();
+    const next = run.send({ type: 'step.signal', key: 'outer', attempt: 1, signal: { type: 'launch' } });
+    // y (1) and its three branches (4): z waits for the next signal.
+    expect(run.ran(next)).toEqual(['y1', 'y2', 'y3']);
+    expect(launchSignals(next)).toEqual(['outer@1']);
+    const last = run.send({ type: 'step.signal', key: 'outer', attempt: 1, signal: { type: 'launch' } });
+    expect(run.ran(last)).toEqual(['z1', 'z2', 'z3']);
+    expect(launchSignals(last)).toEqual([]);
+    run.succeedAllQueued();
+    expect(run.status('outer')).toBe('succeeded');
+    expect(Object.keys(run.state.nodes).filter((key) => /^[xyz]\d$/.test(key))).toHaveLength(9);
+  });
+
+  it('shares a transaction’s budget among its decisions: a batch of results starts no more than one transaction may', () => {
+    const workflow = fanOut();
+    const run = new Run(workflow, {}, { branchStartsPerTransition: 2 });
+    run.start();
+    // Two results applied in one transaction, as the coordinator does: one budget of 2 for both decisions.
+    const budget: BranchStartBudget = { remaining: 2 };
+    const first = decide(workflow, run.state, { type: 'step.succeeded', key: 'a', attempt: 1, output: null, at: 5_000 }, { branchStartBudget: budget });
+    expect(run.ran(first.commands)).toEqual(['c', 'd']);
+    expect(budget.remaining).toBe(0);
+    const second = decide(workflow, first.state, { type: 'step.succeeded', key: 'b', attempt: 1, output: null, at: 5_000 }, { branchStartBudget: budget });
+    expect(run.ran(second.commands)).toEqual([]);
+    expect(second.state.nodes['p']!.branches).toMatchObject({ started: 4, done: 2, next: 4 });
   });
 
   it('asks again when the signal it waits for is long overdue (taken as lost)', () => {

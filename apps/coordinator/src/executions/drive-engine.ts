@@ -1,6 +1,8 @@
 import {
+  DEFAULT_BRANCH_STARTS_PER_TRANSITION,
   namespaceOfState,
   openDecision,
+  type BranchStartBudget,
   type CompiledWorkflow,
   type DecideOptions,
   type Decision,
@@ -31,13 +33,16 @@ export interface Drive extends Decision {
 
 /**
  * Options for driving `executionId` with the recovery strategies of its namespace and workflow (the
- * state's), until `deadline` (default: the inline budget from now).
+ * state's), until `deadline` (default: the inline budget from now), starting at most what
+ * `branchStarts` has left of parallel branches (default: a transaction's worth of its own). A
+ * transaction that makes several decisions shares one budget among them.
  */
 export function driveOptions(
   deps: CoordinatorServices,
   executionId: string,
   state: Pick<ExecutionState, 'namespace' | 'workflowId'>,
   deadline = performance.now() + deps.inlineBudgetMs,
+  branchStarts: BranchStartBudget = branchStartBudget(deps),
 ): DriveOptions {
   return {
     strategies: deps.strategies.strategiesFor(namespaceOfState(state), state.workflowId),
@@ -45,8 +50,13 @@ export function driveOptions(
     deadline,
     ...(deps.maxWorkflowDepth !== undefined ? { maxWorkflowDepth: deps.maxWorkflowDepth } : {}),
     ...(deps.maxStepsPerExecution !== undefined ? { maxStepsPerExecution: deps.maxStepsPerExecution } : {}),
-    ...(deps.branchStartsPerTransition !== undefined ? { branchStartsPerTransition: deps.branchStartsPerTransition } : {}),
+    branchStartBudget: branchStarts,
   };
+}
+
+/** The branch starts one transaction may make (`BRANCH_STARTS_PER_TRANSITION`), for its decisions to share. */
+export function branchStartBudget(deps: Pick<CoordinatorServices, 'branchStartsPerTransition'>): BranchStartBudget {
+  return { remaining: deps.branchStartsPerTransition ?? DEFAULT_BRANCH_STARTS_PER_TRANSITION };
 }
 
 /** Synchronous work between two yields to the event loop, at most. */

@@ -1,8 +1,8 @@
-import { namespaceOfState, stepOf, type CompiledWorkflow, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
+import { namespaceOfState, stepOf, type BranchStartBudget, type CompiledWorkflow, type EngineEvent, type ExecutionState } from '@agentic-flow/engine';
 import type { ExpressionAnswer, StepResult } from '@agentic-flow/queue';
 import { stepError } from '@agentic-flow/spec';
 import { runOptimisticTransition, runTransition, type NewLog, type StepRunCompletion, type StepRunWrite } from '@agentic-flow/store';
-import { driveEngine, driveOptions } from '../executions/drive-engine.js';
+import { branchStartBudget, driveEngine, driveOptions } from '../executions/drive-engine.js';
 import { Effects } from '../executions/effects.js';
 import { enqueueAfterCommit } from '../executions/enqueue-after-commit.js';
 import { nodesAsRead, executionUpdate, noteChangedNodes, rememberWritten, type TransitionTarget } from '../executions/execution-update.js';
@@ -226,6 +226,12 @@ interface ExecutionPass {
  * entries of one execution are applied in order; executions are driven concurrently, up to one
  * shared deadline.
  */
+/** What a transaction's decisions share: when to stop answering expressions, and the branch starts left. */
+interface Bounds {
+  deadline: number;
+  branchStarts: BranchStartBudget;
+}
+
 async function applyInMemory(
   deps: CoordinatorServices,
   entries: ResultEntry[],
@@ -240,11 +246,12 @@ async function applyInMemory(
     if (list) list.push(index);
     else byExecution.set(entry.executionId, [index]);
   }
-  const deadline = performance.now() + deps.inlineBudgetMs;
+  // One deadline and one budget of branch starts for the whole transaction, shared by its executions.
+  const bounds: Bounds = { deadline: performance.now() + deps.inlineBudgetMs, branchStarts: branchStartBudget(deps) };
   // The statuses before this batch: a status change is a workflow event.
   const before = new Map([...targets.values()].map((t) => [t.id, t.state.status]));
   const passes = await Promise.all(
-    [...byExecution].map(([executionId, indices]) => drive(deps, entries, lengths, indices, targets.get(executionId), runOf, now, deadline)),
+    [...byExecution].map(([executionId, indices]) => drive(deps, entries, lengths, indices, targets.get(executionId), runOf, now, bounds)),
   );
 
   const applied: Applied = {
@@ -287,11 +294,11 @@ async function drive(
   target: Target | undefined,
   runOf: (result: StepResult) => RunKey | undefined,
   now: number,
-  deadline: number,
+  bounds: Bounds,
 ): Promise<ExecutionPass> {
   if (target === undefined) return { converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [], reverts: [] };
   const before = target.state;
-  const pass = await driveEntries(deps, entries, indices, target, runOf, now, deadline, false);
+  const pass = await driveEntries(deps, entries, indices, target, runOf, now, bounds, false);
   if (!target.changed) return pass;
   // A bound without serializing: what the state measured before, plus all of each entry's payload
   // (3 bytes per code unit at most) and some bookkeeping. Measured exactly only when that could be over.
@@ -310,7 +317,7 @@ async function drive(
   // The outputs would make the state too large: the same entries again, with every success failed instead.
   for (let i = pass.reverts.length - 1; i >= 0; i--) pass.reverts[i]!();
   target.state = before;
-  const retried = await driveEntries(deps, entries, indices, target, runOf, now, deadline, { bytes, limit: deps.maxStateBytes });
+  const retried = await driveEntries(deps, entries, indices, target, runOf, now, bounds, { bytes, limit: deps.maxStateBytes });
   delete target.bytes;
   return retried;
 }
@@ -328,7 +335,7 @@ async function driveEntries(
   target: Target,
   runOf: (result: StepResult) => RunKey | undefined,
   now: number,
-  deadline: number,
+  bounds: Bounds,
   tooLarge: TooLarge | false,
 ): Promise<ExecutionPass> {
   const pass: ExecutionPass = { target, converted: [], commands: [], logs: [], ignored: [], applied: [], deferred: [], reverts: [] };
@@ -347,7 +354,7 @@ async function driveEntries(
     pass.workflow = workflow;
     // Named before the engine runs: it changes `state` in place.
     const done = isAnswer(entry) || entry.outcome !== 'succeeded' ? undefined : stepDone(entry, event, workflow, state);
-    const decision = await driveEngine(workflow, state, event, deps.expressions, driveOptions(deps, target.id, state, deadline));
+    const decision = await driveEngine(workflow, state, event, deps.expressions, driveOptions(deps, target.id, state, bounds.deadline, bounds.branchStarts));
     pass.applied.push(index);
     if (decision.ignored) {
       // An answer nobody waits for any more (asked twice, or the node moved on) is routine, not news.
