@@ -63,6 +63,10 @@ export const ConfigSchema = z
      * body steps each count. The parallel or loop that would pass it fails EXECUTION_TOO_LARGE.
      */
     MAX_STEPS_PER_EXECUTION: z.coerce.number().int().min(1).default(1_000_000),
+    /**
+     * Parallel branches one transaction starts, all parallels together: a wider parallel starts the
+     * rest in the transactions after it, so one transaction's writes, jobs and memory stay bounded.
+     */
     BRANCH_STARTS_PER_TRANSITION: z.coerce.number().int().min(1).max(100_000).default(1_000),
     /** `enableSnapshots` / `snapshotInterval`: automatic snapshots of every new execution while it runs. */
     ENABLE_SNAPSHOTS: z

@@ -55,6 +55,6 @@ export interface CoordinatorServices {
   maxWorkflowDepth?: number;
   /** `MAX_STEPS_PER_EXECUTION`: how many step instances one execution may hold (engine default when absent). */
   maxStepsPerExecution?: number;
-  /** `BRANCH_STARTS_PER_TRANSITION`: how many branches one parallel starts in one transition (engine default when absent). */
+  /** `BRANCH_STARTS_PER_TRANSITION`: how many parallel branches one transaction starts, all parallels together (engine default when absent). */
   branchStartsPerTransition?: number;
 }
