@@ -1,5 +1,5 @@
-import { executionContext, traceLogFields, traceScope, tracingActive, withExtractedContext } from '@agentic-flow/telemetry';
-import { context, ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { executionContext, reserveSpan, traceLogFields, traceScope, tracingActive, withExtractedContext } from '@agentic-flow/telemetry';
+import { context, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { JobProcessor } from './job-processor.js';
 
 const tracer = trace.getTracer('agentic-flow-worker');
@@ -12,45 +12,59 @@ const tracer = trace.getTracer('agentic-flow-worker');
  * under it). A job without a `traceparent` (enqueued again by the reconciler) joins its
  * execution's trace through the root span derived from its execution id.
  *
+ * The three spans are reserved when the job is taken and recorded once the processor is done: the
+ * result is then on its way, and the next step does not wait for them (`reserveSpan`).
+ *
  * Without tracing the processor is returned as it is: no span, no context, nothing per step.
  */
 export function tracedProcessor(processor: JobProcessor): JobProcessor {
   if (!tracingActive()) return processor;
   return async (job, token, signal) => {
     const data = (job.data ?? {}) as Record<string, unknown>;
+    // The coordinator's sampling decision, read straight from the job: an execution not sampled
+    // costs no context, no propagator call, nothing.
+    if (unsampled(data['traceparent'])) return processor(job, token, signal);
     const takenAt = Date.now();
     const parent = parentContext(data);
     // An execution not sampled records nothing: no span, no scope, so the instrumented calls find
     // no parent and make no span either.
     if (!sampled(parent)) return processor(job, token, signal);
-    const stepType = String(data['stepType'] ?? 'unknown');
-    // A retry's wait would include its backoff: only a first attempt's span starts at the enqueue.
-    const enqueuedAt = job.attemptsMade === 0 && typeof data['enqueuedAt'] === 'number' ? Math.min(data['enqueuedAt'], takenAt) : takenAt;
-    const attributes = {
-      'execution.id': String(data['executionId'] ?? ''),
-      'step.run_id': String(data['stepRunId'] ?? job.id ?? ''),
-      'step.id': String(data['stepId'] ?? ''),
-      'step.type': stepType,
-      'step.attempt': job.attemptsMade + 1,
-    };
-    const step = tracer.startSpan(`step ${stepType}`, { startTime: enqueuedAt, attributes }, parent);
-    const inStep = trace.setSpan(parent, step);
-    tracer.startSpan('step.queue_wait', { startTime: enqueuedAt, attributes }, inStep).end(takenAt);
-    const run = tracer.startSpan('step.run', { startTime: takenAt, attributes }, inStep);
-    const inRun = trace.setSpan(inStep, run);
+    const step = reserveSpan(parent);
+    const run = reserveSpan(step.context);
+    let failure: unknown;
     try {
-      await processor(job, token, signal, { scope: traceScope(inRun), logFields: traceLogFields(inRun) });
+      await processor(job, token, signal, { scope: traceScope(run.context), logFields: traceLogFields(run.context) });
     } catch (error) {
       // The processor throws for a failed step (its job must fail: the dead letter queue) and for a retry.
-      const message = error instanceof Error ? error.message : String(error);
-      run.setStatus({ code: SpanStatusCode.ERROR, message });
-      step.setStatus({ code: SpanStatusCode.ERROR, message });
+      failure = error;
       throw error;
     } finally {
-      run.end();
-      step.end();
+      const stepType = String(data['stepType'] ?? 'unknown');
+      // A retry's wait would include its backoff: only a first attempt's span starts at the enqueue.
+      const enqueuedAt = job.attemptsMade === 0 && typeof data['enqueuedAt'] === 'number' ? Math.min(data['enqueuedAt'], takenAt) : takenAt;
+      const attributes = {
+        'execution.id': String(data['executionId'] ?? ''),
+        'step.run_id': String(data['stepRunId'] ?? job.id ?? ''),
+        'step.id': String(data['stepId'] ?? ''),
+        'step.type': stepType,
+        'step.attempt': job.attemptsMade + 1,
+      };
+      const endTime = Date.now();
+      const outcome = failure === undefined ? {} : { error: failure };
+      step.record({ tracer, name: `step ${stepType}`, attributes, startTime: enqueuedAt, endTime, ...outcome });
+      tracer.startSpan('step.queue_wait', { startTime: enqueuedAt, attributes }, step.context).end(takenAt);
+      run.record({ tracer, name: 'step.run', attributes, startTime: takenAt, endTime, ...outcome });
     }
   };
+}
+
+const VERSION_00_TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
+/** A W3C `traceparent` (version 00) whose sampled flag is off; anything else is read by the propagator. */
+function unsampled(traceparent: unknown): boolean {
+  if (typeof traceparent !== 'string') return false;
+  const flags = VERSION_00_TRACEPARENT.exec(traceparent)?.[1];
+  return flags !== undefined && (Number.parseInt(flags, 16) & TraceFlags.SAMPLED) === 0;
 }
 
 function sampled(parent: Context): boolean {

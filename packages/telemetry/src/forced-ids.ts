@@ -18,6 +18,17 @@ export class ForcedIdGenerator implements tracing.IdGenerator {
     this.nextSpanId = spanId;
   }
 
+  /** For a child span, whose trace id is its parent's: only the span id is asked for. */
+  forceNextSpanId(spanId: string): void {
+    this.nextSpanId = spanId;
+  }
+
+  /** Forgets forced ids no span took (a span not made: tracing suppressed or stopped), so no later span takes them. */
+  unforce(): void {
+    this.nextTraceId = undefined;
+    this.nextSpanId = undefined;
+  }
+
   generateTraceId(): string {
     const forced = this.nextTraceId;
     if (forced === undefined) return this.random.generateTraceId();

@@ -19,3 +19,5 @@ export { bootTelemetry } from './boot-telemetry.js';
 export { tracesSampler } from './traces-sampler.js';
 export { registerSandboxPoolMetrics } from './sandbox-pool-metrics.js';
 export type { SandboxPoolStats } from './sandbox-pool-metrics.js';
+export { reserveSpan } from './reserved-span.js';
+export type { ReservedSpan, SpanRecording } from './reserved-span.js';
