@@ -11,7 +11,7 @@ import { conditionChain } from './workloads/control-scale.js';
 import { executionScale, type ExecutionScaleRun } from './workloads/execution-scale.js';
 import { coordinatorRss, listLatency } from './workloads/scale.js';
 import { metricsLatency } from './workloads/metrics-query.js';
-import { stepOverhead } from './workloads/step-overhead.js';
+import { interleavedStepOverhead, stepOverhead, type OverheadRun } from './workloads/step-overhead.js';
 import { shapes, throughput } from './workloads/throughput.js';
 
 const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -20,6 +20,8 @@ interface Plan {
   repetitions: number;
   rawSamples: number;
   overheadExecutions: number;
+  /** Executions per variant in each interleaved tracing comparison. */
+  tracingExecutions: number;
   scale: number;
   workerCounts: number[];
   rss: [number, number];
@@ -38,6 +40,7 @@ const FULL: Plan = {
   repetitions: 3,
   rawSamples: 300,
   overheadExecutions: 10,
+  tracingExecutions: 40,
   scale: 1,
   workerCounts: [1, 2, 4],
   rss: [1_000, 10_000],
@@ -55,6 +58,7 @@ const SMOKE: Plan = {
   repetitions: 1,
   rawSamples: 20,
   overheadExecutions: 2,
+  tracingExecutions: 4,
   scale: 0.02,
   workerCounts: [1],
   rss: [10, 20],
@@ -98,14 +102,28 @@ async function main(): Promise<void> {
 
   log('per-step overhead');
   const overheads = [];
-  const tracedOverheads = [];
-  const sampledOverheads = [];
-  // Alternated, so a machine whose load drifts during the run weighs on all alike.
+  for (let r = 0; r < plan.repetitions; r++) overheads.push(await stepOverhead(plan.overheadExecutions));
+  // What tracing costs is a ratio of a few percent, below what separate runs on this machine can
+  // tell apart: an untraced, a traced and a 10%-sampled cluster run side by side, their executions
+  // alternating (`interleavedStepOverhead`), and each ratio is taken within a repetition.
+  log('per-step overhead with tracing, alongside an untraced cluster');
+  const alongside: OverheadRun[] = [];
+  const tracedOverheads: OverheadRun[] = [];
+  const sampledOverheads: OverheadRun[] = [];
   for (let r = 0; r < plan.repetitions; r++) {
-    overheads.push(await stepOverhead(plan.overheadExecutions));
-    tracedOverheads.push(await stepOverhead(plan.overheadExecutions, 20, { traced: true }));
-    sampledOverheads.push(await stepOverhead(plan.overheadExecutions, 20, { traced: true, sampleRatio: 0.1 }));
+    const [untraced, traced, sampled] = await interleavedStepOverhead(
+      [{ name: 'untraced' }, { name: 'traced', traced: true }, { name: 'traced, 10% sampled', traced: true, sampleRatio: 0.1 }],
+      plan.tracingExecutions,
+    );
+    alongside.push(untraced!);
+    tracedOverheads.push(traced!);
+    sampledOverheads.push(sampled!);
   }
+  const pairedRatio = (runs: OverheadRun[]) =>
+    percentile(
+      runs.map((run, r) => run.medianMs / alongside[r]!.medianMs),
+      50,
+    );
 
   const rows: ThroughputRow[] = [];
   for (const shape of shapes(plan.scale)) {
@@ -193,17 +211,20 @@ async function main(): Promise<void> {
       p99: summarize(overheads.map((o) => o.p99Ms)),
       samplesPerRun: overheads[0]!.samples,
     },
+    overheadAlongside: { median: summarize(alongside.map((o) => o.medianMs)), samplesPerRun: alongside[0]!.samples },
     overheadTraced: {
       median: summarize(tracedOverheads.map((o) => o.medianMs)),
       p90: summarize(tracedOverheads.map((o) => o.p90Ms)),
       p99: summarize(tracedOverheads.map((o) => o.p99Ms)),
       samplesPerRun: tracedOverheads[0]!.samples,
+      pairedRatio: pairedRatio(tracedOverheads),
     },
     overheadSampled: {
       median: summarize(sampledOverheads.map((o) => o.medianMs)),
       p90: summarize(sampledOverheads.map((o) => o.p90Ms)),
       p99: summarize(sampledOverheads.map((o) => o.p99Ms)),
       samplesPerRun: sampledOverheads[0]!.samples,
+      pairedRatio: pairedRatio(sampledOverheads),
     },
     throughput: rows,
     rss: { ...rss, small: plan.rss[0], large: plan.rss[1] },

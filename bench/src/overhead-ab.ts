@@ -1,13 +1,17 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { percentile } from './stats.js';
-import { stepOverhead, type OverheadRun } from './workloads/step-overhead.js';
+import type { BenchCluster } from './bench-cluster.js';
+import { interleavedStepOverhead, stepOverhead, type OverheadRun, type OverheadVariant } from './workloads/step-overhead.js';
 
 /**
  * Per-step overhead of this tree against other checkouts of the repository (built), alternating
  * runs so a machine whose load drifts weighs on all alike:
  *
- *   node bench/dist/overhead-ab.js --before=../older-checkout[,../another] [--rounds=6] [--executions=10] [--mode=both|untraced|traced]
+ *   node bench/dist/overhead-ab.js --before=../older-checkout[,../another] [--rounds=6] [--executions=10] [--mode=both|untraced|traced] [--interleaved]
+ *
+ * With `--interleaved`, each round starts every variant's cluster at once and alternates single
+ * executions between them (`interleavedStepOverhead`): a far steadier comparison on a noisy machine.
  *
  * Each round runs every tree's measurement: untraced, and (mode `both`, this tree only; mode
  * `traced`, every tree) with traces exported to a local sink. Metrics and the event stream are
@@ -44,9 +48,11 @@ async function main(): Promise<void> {
   if (mode === 'both') variants.push({ name: 'this tree, traced, 10% sampled', run: () => stepOverhead(executions, 20, { traced: true, sampleRatio: 0.1 }) });
   const medians = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const cpus = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const interleaved = process.argv.includes('--interleaved') ? await interleavedVariants(before.split(','), mode) : undefined;
   for (let round = 0; round < rounds; round++) {
-    for (const variant of variants) {
-      const run = await variant.run();
+    const together = interleaved ? await interleavedStepOverhead(interleaved, executions) : undefined;
+    for (const [index, variant] of variants.entries()) {
+      const run = together ? together[index]! : await variant.run();
       medians.get(variant.name)!.push(run.medianMs);
       const cpu = run.cpuMsPerStep;
       if (cpu) cpus.get(variant.name)!.push(cpu.coordinator + cpu.workers);
@@ -67,10 +73,33 @@ async function main(): Promise<void> {
       cpu.length > 0
         ? `; coordinator + worker CPU per step ${percentile(cpu, 50).toFixed(3)} ms${cpuBase ? ` (${((percentile(cpu, 50) / cpuBase - 1) * 100).toFixed(1)}%)` : ''}`
         : '';
+    // Each round's ratio to the first variant's run of the same round: drift between rounds cancels.
+    const paired = percentile(
+      values.map((v, round) => v / medians.get(variants[0]!.name)![round]!),
+      50,
+    );
     process.stdout.write(
-      `${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against ${variants[0]!.name}), runs ${values.map((v) => v.toFixed(2)).join(' ')}${cpuText}\n`,
+      `${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against ${variants[0]!.name}; paired ratio ${paired.toFixed(3)}), runs ${values.map((v) => v.toFixed(2)).join(' ')}${cpuText}\n`,
     );
   }
+}
+
+/** The variants of an interleaved comparison, in the order `main` lists them: each tree's cluster, started from its own build. */
+async function interleavedVariants(trees: string[], mode: string): Promise<OverheadVariant[]> {
+  const variants: OverheadVariant[] = [];
+  const add = (name: string, start: OverheadVariant['start'] | undefined, thisTree: boolean) => {
+    const cluster = start ? { start } : {};
+    if (mode !== 'traced') variants.push({ name, ...cluster });
+    if (mode === 'traced' || (mode === 'both' && thisTree)) variants.push({ name: `${name}, traced`, traced: true, ...cluster });
+  };
+  for (const tree of trees) {
+    const module = pathToFileURL(resolve(tree, 'bench/dist/bench-cluster.js')).href;
+    const { BenchCluster: Cluster } = (await import(module)) as { BenchCluster: typeof BenchCluster };
+    add(tree, (env) => Cluster.start({ workers: [['script']], coordinatorEnv: env, workerEnv: env }), false);
+  }
+  add('this tree', undefined, true);
+  if (mode === 'both') variants.push({ name: 'this tree, traced, 10% sampled', traced: true, sampleRatio: 0.1 });
+  return variants;
 }
 
 main().catch((error: unknown) => {
