@@ -34,19 +34,21 @@ export interface SpanRecording {
  */
 export function reserveSpan(parent: Context, root = false): ReservedSpan {
   const parentSpan = root ? undefined : trace.getSpanContext(parent);
+  // Without a parent the span starts a trace, whether asked to or not: its trace id is forced too.
+  const starts = parentSpan === undefined;
   const spanContext: SpanContext = {
     traceId: parentSpan?.traceId ?? idGenerator.generateTraceId(),
     spanId: idGenerator.generateSpanId(),
     traceFlags: TraceFlags.SAMPLED,
   };
-  const base = root ? trace.deleteSpan(parent) : parent;
+  const base = starts ? trace.deleteSpan(parent) : parent;
   return {
     context: trace.setSpanContext(base, spanContext),
     spanContext,
     record({ tracer, name, attributes, startTime, endTime, error }) {
-      if (root) idGenerator.forceNextIds(spanContext.traceId, spanContext.spanId);
+      if (starts) idGenerator.forceNextIds(spanContext.traceId, spanContext.spanId);
       else idGenerator.forceNextSpanId(spanContext.spanId);
-      const span = tracer.startSpan(name, { attributes, startTime, ...(root ? { root: true } : {}) }, base);
+      const span = tracer.startSpan(name, { attributes, startTime, ...(starts ? { root: true } : {}) }, base);
       idGenerator.unforce();
       if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       span.end(endTime);

@@ -63,6 +63,14 @@ describe('reserveSpan', () => {
     expect(span.parentSpanContext).toBeUndefined();
   });
 
+  it('starts a trace with the reserved ids when the parent holds no span', () => {
+    telemetry = startTelemetry({ serviceName: 'test' });
+    const reserved = reserveSpan(ROOT_CONTEXT);
+    const span = recorded(reserved.record({ tracer: trace.getTracer('test'), name: 'orphan', attributes: {}, startTime: Date.now() }));
+    expect(span.spanContext()).toMatchObject(reserved.spanContext);
+    expect(span.parentSpanContext).toBeUndefined();
+  });
+
   it('leaves no id behind for a later span when the span could not be made (tracing stopped meanwhile)', async () => {
     telemetry = startTelemetry({ serviceName: 'test' });
     const reserved = reserveSpan(executionContext(randomUUID()));
