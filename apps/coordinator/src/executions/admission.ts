@@ -44,13 +44,7 @@ export async function admitPending(deps: CoordinatorServices, maxActive: number)
         targets.push(target);
       }
       return {
-        writes: {
-          stepRuns: effects.stepRunWrites(),
-          executions: targets.map((t) => executionUpdate(t, now)),
-          logs: effects.logs,
-          events: effects.eventRows(),
-          signals: effects.signals,
-        },
+        writes: { ...effects.writes(), executions: targets.map((t) => executionUpdate(t, now)) },
         value: undefined,
       };
     },

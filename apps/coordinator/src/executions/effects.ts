@@ -5,7 +5,7 @@ import { childSettled } from './child-settled.js';
 import type { StepJob } from '@agentic-flow/queue';
 import { stepOf } from '@agentic-flow/engine';
 import type { ExecutionStatus } from '@agentic-flow/spec';
-import type { NewError, NewEvent, NewLog, NewStepSignal, StepRunKey, StepRunWrite } from '@agentic-flow/store';
+import type { NewError, NewEvent, NewLog, NewStepSignal, StepRunKey, StepRunWrite, TransitionWrites } from '@agentic-flow/store';
 import { EventCollector, type StepDone } from '../events/event-collector.js';
 import type { StepJobRef } from './enqueue-after-commit.js';
 import { runInput } from './run-input.js';
@@ -193,6 +193,14 @@ export class Effects {
   /** The step-run rows to write in the transaction. */
   stepRunWrites(): StepRunWrite[] {
     return [...this.stepRuns.values()];
+  }
+
+  /**
+   * Every row these effects write in the transaction: a writer takes them all, so that no kind is
+   * left out (an execution failing at its start once lost its `errors` row that way).
+   */
+  writes(): Pick<TransitionWrites, 'stepRuns' | 'logs' | 'errors' | 'events' | 'signals'> {
+    return { stepRuns: this.stepRunWrites(), logs: this.logs, errors: this.errors, events: this.eventRows(), signals: this.signals };
   }
 
   /**

@@ -98,11 +98,8 @@ export async function startExecution(
           ],
         }
       : {}),
-    stepRuns: effects.stepRunWrites(),
+    ...effects.writes(),
     executions: [],
-    logs: effects.logs,
-    events: effects.eventRows(),
-    signals: effects.signals,
     ...(options.audit ? { audit: [options.audit.take(201)] } : {}),
   });
   options.audit?.confirm();

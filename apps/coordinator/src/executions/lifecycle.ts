@@ -106,12 +106,8 @@ export async function changeExecution(
       writes: {
         // Before a restore, the state it replaces is kept as a snapshot of its own, so a restore can be undone.
         ...(change.type === 'restore' ? { snapshotsBefore: [{ executionId, kind: 'restore' as const }] } : {}),
-        stepRuns: effects.stepRunWrites(),
+        ...effects.writes(),
         executions: [executionUpdate(target, now)],
-        logs: effects.logs,
-        errors: effects.errors,
-        events: effects.eventRows(),
-        signals: effects.signals,
         ...(change.type === 'resolve-error' ? { resolvedErrors: [{ id: change.errorId, resolution: change.resolution }] } : {}),
         // An escalation of a cancelled execution waits for nobody: its error closes with it.
         ...(change.type === 'cancel' ? { closeOpenErrorsOf: [executionId] } : {}),

@@ -99,15 +99,7 @@ export async function deliverSignals(
       effects.status(ref, before.status, state);
       target = { ...written, state, changed: true };
       return {
-        writes: {
-          stepRuns: effects.stepRunWrites(),
-          executions: [executionUpdate(target, now)],
-          logs: effects.logs,
-          errors: effects.errors,
-          events: effects.eventRows(),
-          signals: effects.signals,
-          appliedSignals: ids,
-        },
+        writes: { ...effects.writes(), executions: [executionUpdate(target, now)], appliedSignals: ids },
         value: undefined,
       };
     },
