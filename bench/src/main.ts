@@ -11,7 +11,7 @@ import { conditionChain } from './workloads/control-scale.js';
 import { executionScale, type ExecutionScaleRun } from './workloads/execution-scale.js';
 import { coordinatorRss, listLatency } from './workloads/scale.js';
 import { metricsLatency } from './workloads/metrics-query.js';
-import { interleavedStepOverhead, stepOverhead, type OverheadRun } from './workloads/step-overhead.js';
+import { interleavedStepOverhead, pairedRatio, stepOverhead, type OverheadRun } from './workloads/step-overhead.js';
 import { shapes, throughput } from './workloads/throughput.js';
 
 const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
   for (let r = 0; r < plan.repetitions; r++) overheads.push(await stepOverhead(plan.overheadExecutions));
   // What tracing costs is a ratio of a few percent, below what separate runs on this machine can
   // tell apart: an untraced, a traced and a 10%-sampled cluster run side by side, their executions
-  // alternating (`interleavedStepOverhead`), and each ratio is taken within a repetition.
+  // alternating (`interleavedStepOverhead`), each ratio is taken within a repetition, and the
+  // repetitions rotate the variants' places, whose bias their geometric mean cancels.
   log('per-step overhead with tracing, alongside an untraced cluster');
   const alongside: OverheadRun[] = [];
   const tracedOverheads: OverheadRun[] = [];
@@ -114,16 +115,14 @@ async function main(): Promise<void> {
     const [untraced, traced, sampled] = await interleavedStepOverhead(
       [{ name: 'untraced' }, { name: 'traced', traced: true }, { name: 'traced, 10% sampled', traced: true, sampleRatio: 0.1 }],
       plan.tracingExecutions,
+      20,
+      r,
     );
     alongside.push(untraced!);
     tracedOverheads.push(traced!);
     sampledOverheads.push(sampled!);
   }
-  const pairedRatio = (runs: OverheadRun[]) =>
-    percentile(
-      runs.map((run, r) => run.medianMs / alongside[r]!.medianMs),
-      50,
-    );
+  const ratioToUntraced = (runs: OverheadRun[]) => pairedRatio(runs.map((run, r) => run.medianMs / alongside[r]!.medianMs));
 
   const rows: ThroughputRow[] = [];
   for (const shape of shapes(plan.scale)) {
@@ -217,14 +216,14 @@ async function main(): Promise<void> {
       p90: summarize(tracedOverheads.map((o) => o.p90Ms)),
       p99: summarize(tracedOverheads.map((o) => o.p99Ms)),
       samplesPerRun: tracedOverheads[0]!.samples,
-      pairedRatio: pairedRatio(tracedOverheads),
+      pairedRatio: ratioToUntraced(tracedOverheads),
     },
     overheadSampled: {
       median: summarize(sampledOverheads.map((o) => o.medianMs)),
       p90: summarize(sampledOverheads.map((o) => o.p90Ms)),
       p99: summarize(sampledOverheads.map((o) => o.p99Ms)),
       samplesPerRun: sampledOverheads[0]!.samples,
-      pairedRatio: pairedRatio(sampledOverheads),
+      pairedRatio: ratioToUntraced(sampledOverheads),
     },
     throughput: rows,
     rss: { ...rss, small: plan.rss[0], large: plan.rss[1] },

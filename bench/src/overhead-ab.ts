@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const cpus = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   const interleaved = process.argv.includes('--interleaved') ? await interleavedVariants(before.split(','), mode) : undefined;
   for (let round = 0; round < rounds; round++) {
-    const together = interleaved ? await interleavedStepOverhead(interleaved, executions) : undefined;
+    const together = interleaved ? await interleavedStepOverhead(interleaved, executions, 20, round) : undefined;
     for (const [index, variant] of variants.entries()) {
       const run = together ? together[index]! : await variant.run();
       medians.get(variant.name)!.push(run.medianMs);

@@ -70,8 +70,27 @@ export interface OverheadVariant {
  * CPU per step is each cluster's over the whole alternation, its idle time during the others'
  * executions included (the same background work in every variant), so ratios of it understate the
  * difference; latency is the figure this measures well.
+ *
+ * A variant's place in the list is not neutral: three identical untraced clusters side by side
+ * read 1.000, 0.986 and 0.965 (3 rounds × 30 executions), and the first of them read slowest in
+ * three such runs of three. `rotation` moves every variant `rotation` places along the list —
+ * where it is started, where it runs in each turn of the alternation —; callers repeating a
+ * comparison pass the repetition's number, so that every variant takes every place equally often,
+ * and combine the repetitions' ratios with `pairedRatio`. Runs come back in `variants`' order.
  */
-export async function interleavedStepOverhead(variants: readonly OverheadVariant[], executions: number, steps = 20): Promise<OverheadRun[]> {
+export async function interleavedStepOverhead(variants: readonly OverheadVariant[], executions: number, steps = 20, rotation = 0): Promise<OverheadRun[]> {
+  const places = variants.map((_, k) => (k + rotation) % variants.length);
+  const runs = await sideBySide(
+    places.map((i) => variants[i]!),
+    executions,
+    steps,
+  );
+  const byVariant: OverheadRun[] = new Array(variants.length);
+  places.forEach((i, k) => (byVariant[i] = runs[k]!));
+  return byVariant;
+}
+
+async function sideBySide(variants: readonly OverheadVariant[], executions: number, steps: number): Promise<OverheadRun[]> {
   const sinks = await Promise.all(variants.map((v) => (v.traced ? startOtlpSink() : undefined)));
   const clusters: BenchCluster[] = [];
   try {
@@ -106,6 +125,16 @@ export async function interleavedStepOverhead(variants: readonly OverheadVariant
     await Promise.all(clusters.map((c) => c.stop()));
     await Promise.all(sinks.map((s) => s?.close()));
   }
+}
+
+/**
+ * One ratio from several repetitions' within-repetition ratios: their geometric mean. With the
+ * variants rotated through every place equally often, a place's bias, which multiplies a
+ * repetition's ratio, cancels out of the mean, where a median would keep one repetition's bias.
+ */
+export function pairedRatio(ratios: readonly number[]): number {
+  if (ratios.length === 0) throw new RangeError('pairedRatio: no ratio to combine');
+  return Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length);
 }
 
 type Client = ReturnType<BenchCluster['client']>;
