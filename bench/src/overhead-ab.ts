@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { percentile } from './stats.js';
 import type { BenchCluster } from './bench-cluster.js';
-import { interleavedStepOverhead, stepOverhead, type OverheadRun, type OverheadVariant } from './workloads/step-overhead.js';
+import { interleavedStepOverhead, pairedRatio, stepOverhead, type OverheadRun, type OverheadVariant } from './workloads/step-overhead.js';
 
 /**
  * Per-step overhead of this tree against other checkouts of the repository (built), alternating
@@ -12,11 +12,14 @@ import { interleavedStepOverhead, stepOverhead, type OverheadRun, type OverheadV
  *
  * With `--interleaved`, each round starts every variant's cluster at once and alternates single
  * executions between them (`interleavedStepOverhead`): a far steadier comparison on a noisy machine.
+ * The rounds rotate the variants' places: give as many rounds as there are variants (or a
+ * multiple) for the ratios to be free of a place's bias.
  *
  * Each round runs every tree's measurement: untraced, and (mode `both`, this tree only; mode
  * `traced`, every tree) with traces exported to a local sink. Metrics and the event stream are
  * always on where the tree has them. Prints each run, the median of medians and the coordinator +
- * worker CPU per step against the first variant.
+ * worker CPU per step against the first variant, and each variant's paired ratio to the first (the
+ * geometric mean of the rounds' ratios).
  */
 /** What an older tree's measurement returns (CPU figures came later). */
 type Measured = Omit<OverheadRun, 'cpuMsPerStep'> & Partial<OverheadRun>;
@@ -74,10 +77,7 @@ async function main(): Promise<void> {
         ? `; coordinator + worker CPU per step ${percentile(cpu, 50).toFixed(3)} ms${cpuBase ? ` (${((percentile(cpu, 50) / cpuBase - 1) * 100).toFixed(1)}%)` : ''}`
         : '';
     // Each round's ratio to the first variant's run of the same round: drift between rounds cancels.
-    const paired = percentile(
-      values.map((v, round) => v / medians.get(variants[0]!.name)![round]!),
-      50,
-    );
+    const paired = pairedRatio(values.map((v, round) => v / medians.get(variants[0]!.name)![round]!));
     process.stdout.write(
       `${name}: median of medians ${median.toFixed(3)} ms (${((median / base - 1) * 100).toFixed(1)}% against ${variants[0]!.name}; paired ratio ${paired.toFixed(3)}), runs ${values.map((v) => v.toFixed(2)).join(' ')}${cpuText}\n`,
     );
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
 /** The variants of an interleaved comparison, in the order `main` lists them: each tree's cluster, started from its own build. */
 async function interleavedVariants(trees: string[], mode: string): Promise<OverheadVariant[]> {
   const variants: OverheadVariant[] = [];
+  // The same variants, in the same order, as `main`'s list of separate runs.
   const add = (name: string, start: OverheadVariant['start'] | undefined, thisTree: boolean) => {
     const cluster = start ? { start } : {};
     if (mode !== 'traced') variants.push({ name, ...cluster });
