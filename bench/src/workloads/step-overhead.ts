@@ -71,12 +71,12 @@ export interface OverheadVariant {
  * executions included (the same background work in every variant), so ratios of it understate the
  * difference; latency is the figure this measures well.
  *
- * A variant's place in the list is not neutral: three identical untraced clusters side by side
- * read 1.000, 0.986 and 0.965 (3 rounds × 30 executions), and the first of them read slowest in
- * three such runs of three. `rotation` moves every variant `rotation` places along the list —
- * where it is started, where it runs in each turn of the alternation —; callers repeating a
- * comparison pass the repetition's number, so that every variant takes every place equally often,
- * and combine the repetitions' ratios with `pairedRatio`. Runs come back in `variants`' order.
+ * A variant's place in the list may not be neutral: three identical untraced clusters side by
+ * side read 1.000, 0.986 and 0.965 (3 rounds × 30 executions), the first listed slowest.
+ * `rotation` moves every variant `rotation` places along the list — where it is started, where it
+ * runs in each turn of the alternation —; callers repeating a comparison pass the repetition's
+ * number, so that every variant takes every place equally often, and combine the repetitions'
+ * ratios with `pairedRatio`. Runs come back in `variants`' order.
  */
 export async function interleavedStepOverhead(variants: readonly OverheadVariant[], executions: number, steps = 20, rotation = 0): Promise<OverheadRun[]> {
   const places = variants.map((_, k) => (k + rotation) % variants.length);
