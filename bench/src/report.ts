@@ -282,7 +282,7 @@ export function resultsMarkdown(report: BenchReport): string {
   lines.push('', `(${report.overhead.samplesPerRun} step gaps per run.)`, '');
   if (report.overheadAlongside) {
     lines.push(
-      `The traced rows come from clusters run side by side with an untraced one, their executions alternating one by one (${report.overheadAlongside.samplesPerRun} step gaps per cluster and repetition); each ratio is the geometric mean over repetitions of the traced median ÷ the untraced median of the same repetition. Each repetition rotates the clusters' places (which starts first, which runs first in each turn), since a place biases its figures by a few percent; the mean cancels that bias.`,
+      `The traced rows come from clusters run side by side with an untraced one, their executions alternating one by one (${report.overheadAlongside.samplesPerRun} step gaps per cluster and repetition); each ratio is the geometric mean over repetitions of the traced median ÷ the untraced median of the same repetition. Each repetition rotates the clusters' places (which starts first, which runs first in each turn), since a place may bias its figures by a few percent; the mean cancels such a bias.`,
       '',
     );
   }
